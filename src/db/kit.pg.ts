@@ -1,0 +1,60 @@
+/**
+ * PostgreSQL column kit: the same names as the SQLite kit with pg types. Tenant tables get row-level
+ * security policies on the transaction-local `app.tenant_id` setting; FORCE (which drizzle cannot emit)
+ * is in the hand-written migration.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  type PgColumnBuilderBase,
+  type PgTableExtraConfigValue,
+  pgPolicy,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { newId } from './ids.js';
+
+const currentTenant = sql`current_setting('app.tenant_id', true)`;
+
+function tenantPolicies(name: string) {
+  return [
+    pgPolicy(`${name}_tenant_isolation`, {
+      as: 'permissive',
+      for: 'all',
+      to: 'public',
+      using: sql`tenant_id = ${currentTenant}`,
+      withCheck: sql`tenant_id = ${currentTenant}`,
+    }),
+  ];
+}
+
+export const pgKit = {
+  table: pgTable,
+  tenantTable: <N extends string, C extends Record<string, PgColumnBuilderBase>>(
+    name: N,
+    columns: C,
+    extra?: (t: never) => PgTableExtraConfigValue[],
+  ) =>
+    pgTable(name, columns, (t) => [
+      ...((extra as ((t: unknown) => PgTableExtraConfigValue[]) | undefined)?.(t) ?? []),
+      ...tenantPolicies(name),
+    ]),
+  id: () =>
+    text('id')
+      .primaryKey()
+      .$defaultFn(() => newId()),
+  text: <N extends string>(name: N) => text(name),
+  enumText: <N extends string, const V extends readonly [string, ...string[]]>(name: N, values: V) =>
+    text(name, { enum: values as unknown as [V[number], ...V[number][]] }),
+  int: <N extends string>(name: N) => integer(name),
+  bool: <N extends string>(name: N) => boolean(name),
+  timestamp: <N extends string>(name: N) => timestamp(name, { withTimezone: true, mode: 'date' }),
+  json: <T, N extends string = string>(name: N) => jsonb(name).$type<T>(),
+  index,
+  uniqueIndex,
+};

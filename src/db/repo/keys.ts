@@ -1,0 +1,47 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { GlobalCtx } from '../store.js';
+import type { KEY_PURPOSES, KEY_STATUSES } from '../tables.js';
+
+export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+export type SigningKeyRow = {
+  kid: string;
+  purpose: KeyPurpose;
+  alg: string;
+  publicJwk: Record<string, unknown>;
+  privateKeyEnc: string;
+  status: KeyStatus;
+  createdAt: Date;
+  activatedAt: Date | null;
+  retiredAt: Date | null;
+};
+
+export async function insertSigningKey({ db, t }: GlobalCtx, k: Omit<SigningKeyRow, 'createdAt'>): Promise<void> {
+  await db.insert(t.signingKeys).values(k);
+}
+
+/** Keys that verify: active, next (published ahead of use) and retired (within their overlap). */
+export async function listPublishedKeys({ db, t }: GlobalCtx, purpose?: KeyPurpose): Promise<SigningKeyRow[]> {
+  const published = inArray(t.signingKeys.status, ['next', 'active', 'retired']);
+  return (await db
+    .select()
+    .from(t.signingKeys)
+    .where(purpose ? and(published, eq(t.signingKeys.purpose, purpose)) : published)
+    .orderBy(asc(t.signingKeys.createdAt), asc(t.signingKeys.kid))) as SigningKeyRow[];
+}
+
+export async function getActiveKey({ db, t }: GlobalCtx, purpose: KeyPurpose): Promise<SigningKeyRow | null> {
+  const [row] = await db
+    .select()
+    .from(t.signingKeys)
+    .where(and(eq(t.signingKeys.purpose, purpose), eq(t.signingKeys.status, 'active')));
+  return (row as SigningKeyRow | undefined) ?? null;
+}
+
+export async function setKeyStatus({ db, t }: GlobalCtx, kid: string, status: KeyStatus, at: Date): Promise<void> {
+  const stamp = status === 'active' ? { activatedAt: at } : status === 'retired' ? { retiredAt: at } : {};
+  await db
+    .update(t.signingKeys)
+    .set({ status, ...stamp })
+    .where(eq(t.signingKeys.kid, kid));
+}

@@ -1,0 +1,366 @@
+/**
+ * THE one description of every table, for both dialects. `schema.sqlite.ts` and `schema.pg.ts`
+ * call `defineTables` with their column kit; drizzle-kit generates `migrations/sqlite` and
+ * `migrations/pg` from those.
+ *
+ * Tables made with `k.tenantTable` are tenant-owned: they carry `tenant_id`, every repository query
+ * filters on it, and on PostgreSQL they have FORCE ROW LEVEL SECURITY. The few global tables
+ * (tenants, users, sessions, setup tokens, signing keys, mail outbox) are reached before a tenant is
+ * known (sign-in, link redemption, the mail sender) and hold no tenant data beyond ids.
+ */
+import type { Kit } from './kit.sqlite.js';
+
+export const ROLES = ['admin', 'analyst', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ASSESSMENT_STATUSES = ['draft', 'sent', 'in_progress', 'submitted', 'reviewed', 'cancelled'] as const;
+export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
+export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
+export const KEY_PURPOSES = ['link', 'receipt', 'audit'] as const;
+export const KEY_STATUSES = ['next', 'active', 'retired', 'revoked'] as const;
+
+export function defineTables(k: Kit) {
+  const createdAt = () =>
+    k
+      .timestamp('created_at')
+      .notNull()
+      .$defaultFn(() => new Date());
+  const tenantId = () =>
+    k
+      .text('tenant_id')
+      .notNull()
+      .references(() => tenants.id);
+
+  const tenants = k.table('tenants', {
+    id: k.id(),
+    name: k.text('name').notNull(),
+    settings: k.json<{ linkTtlHours?: number }>('settings').notNull().default({}),
+    createdAt: createdAt(),
+  });
+
+  const users = k.table(
+    'users',
+    {
+      id: k.id(),
+      /** Lower-cased; one identity may belong to several tenants through memberships. */
+      email: k.text('email').notNull(),
+      passwordHash: k.text('password_hash'),
+      disabledAt: k.timestamp('disabled_at'),
+      createdAt: createdAt(),
+    },
+    (t) => [k.uniqueIndex('users_email_uq').on(t.email)],
+  );
+
+  const memberships = k.tenantTable(
+    'memberships',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      userId: k
+        .text('user_id')
+        .notNull()
+        .references(() => users.id),
+      role: k.enumText('role', ROLES).notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      k.uniqueIndex('memberships_tenant_user_uq').on(t.tenantId, t.userId),
+      k.index('memberships_user_idx').on(t.userId),
+    ],
+  );
+
+  const sessions = k.table(
+    'sessions',
+    {
+      /** SHA-256 of the cookie value: a database leak yields no usable session. */
+      id: k.text('id').primaryKey(),
+      kind: k.enumText('kind', ['user', 'vendor']).notNull(),
+      userId: k.text('user_id').references(() => users.id),
+      tenantId: k.text('tenant_id').references(() => tenants.id),
+      assessmentId: k.text('assessment_id'),
+      createdAt: createdAt(),
+      lastSeenAt: k.timestamp('last_seen_at').notNull(),
+      expiresAt: k.timestamp('expires_at').notNull(),
+    },
+    (t) => [k.index('sessions_user_idx').on(t.userId), k.index('sessions_expires_idx').on(t.expiresAt)],
+  );
+
+  const setupTokens = k.table('setup_tokens', {
+    /** SHA-256 of the token in the one-time link. */
+    id: k.text('id').primaryKey(),
+    purpose: k.enumText('purpose', ['first_admin', 'tenant_admin']).notNull(),
+    tenantId: k.text('tenant_id').references(() => tenants.id),
+    email: k.text('email'),
+    expiresAt: k.timestamp('expires_at').notNull(),
+    consumedAt: k.timestamp('consumed_at'),
+    createdAt: createdAt(),
+  });
+
+  const vendors = k.tenantTable(
+    'vendors',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      name: k.text('name').notNull(),
+      website: k.text('website'),
+      tier: k.enumText('tier', ['low', 'medium', 'high', 'critical']).notNull().default('medium'),
+      active: k.bool('active').notNull().default(true),
+      createdAt: createdAt(),
+      updatedAt: k.timestamp('updated_at').notNull(),
+    },
+    (t) => [k.uniqueIndex('vendors_tenant_name_uq').on(t.tenantId, t.name)],
+  );
+
+  const vendorContacts = k.tenantTable(
+    'vendor_contacts',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      vendorId: k
+        .text('vendor_id')
+        .notNull()
+        .references(() => vendors.id),
+      name: k.text('name'),
+      email: k.text('email').notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      k.uniqueIndex('vendor_contacts_vendor_email_uq').on(t.tenantId, t.vendorId, t.email),
+      k.index('vendor_contacts_vendor_idx').on(t.vendorId),
+    ],
+  );
+
+  const questionnaireVersions = k.tenantTable(
+    'questionnaire_versions',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      questionnaireId: k.text('questionnaire_id').notNull(),
+      version: k.text('version').notNull(),
+      /** The exact vrq/1 source the assessment is pinned to; newer versions never change it. */
+      source: k.text('source').notNull(),
+      sourceHash: k.text('source_hash').notNull(),
+      title: k.text('title').notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.uniqueIndex('qv_tenant_ref_uq').on(t.tenantId, t.questionnaireId, t.version)],
+  );
+
+  const assessments = k.tenantTable(
+    'assessments',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      vendorId: k
+        .text('vendor_id')
+        .notNull()
+        .references(() => vendors.id),
+      contactId: k
+        .text('contact_id')
+        .notNull()
+        .references(() => vendorContacts.id),
+      questionnaireVersionId: k
+        .text('questionnaire_version_id')
+        .notNull()
+        .references(() => questionnaireVersions.id),
+      status: k.enumText('status', ASSESSMENT_STATUSES).notNull().default('draft'),
+      dueDate: k.text('due_date'),
+      otpRequired: k.bool('otp_required').notNull().default(false),
+      createdBy: k.text('created_by').references(() => users.id),
+      /** Score in tenths of a percent (0–1000): integers keep both dialects exact. */
+      scorePermille: k.int('score_permille'),
+      band: k.text('band'),
+      answersHash: k.text('answers_hash'),
+      sentAt: k.timestamp('sent_at'),
+      submittedAt: k.timestamp('submitted_at'),
+      createdAt: createdAt(),
+      updatedAt: k.timestamp('updated_at').notNull(),
+    },
+    (t) => [k.index('assessments_tenant_vendor_idx').on(t.tenantId, t.vendorId)],
+  );
+
+  const answers = k.tenantTable(
+    'answers',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k
+        .text('assessment_id')
+        .notNull()
+        .references(() => assessments.id),
+      /** Question id, or `<qid>#comment` / `<qid>#evidence` (see docs/questionnaire-format.md). */
+      key: k.text('key').notNull(),
+      value: k.json<unknown>('value'),
+      updatedAt: k.timestamp('updated_at').notNull(),
+    },
+    (t) => [k.uniqueIndex('answers_assessment_key_uq').on(t.tenantId, t.assessmentId, t.key)],
+  );
+
+  const evidence = k.tenantTable(
+    'evidence',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k
+        .text('assessment_id')
+        .notNull()
+        .references(() => assessments.id),
+      questionId: k.text('question_id').notNull(),
+      fileName: k.text('file_name').notNull(),
+      contentType: k.text('content_type').notNull(),
+      size: k.int('size').notNull(),
+      sha256: k.text('sha256').notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.index('evidence_assessment_idx').on(t.tenantId, t.assessmentId)],
+  );
+
+  const findings = k.tenantTable(
+    'findings',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k
+        .text('assessment_id')
+        .notNull()
+        .references(() => assessments.id),
+      vendorId: k
+        .text('vendor_id')
+        .notNull()
+        .references(() => vendors.id),
+      /** The finding id from the questionnaire (e.g. SUP-001). */
+      findingKey: k.text('finding_key').notNull(),
+      questionId: k.text('question_id').notNull(),
+      title: k.text('title').notNull(),
+      remediation: k.text('remediation').notNull(),
+      likelihood: k.int('likelihood').notNull(),
+      impact: k.int('impact').notNull(),
+      rating: k.text('rating').notNull(),
+      dueDate: k.text('due_date'),
+      controls: k.json<string[]>('controls').notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.uniqueIndex('findings_assessment_key_uq').on(t.tenantId, t.assessmentId, t.findingKey)],
+  );
+
+  const risks = k.tenantTable(
+    'risks',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      vendorId: k
+        .text('vendor_id')
+        .notNull()
+        .references(() => vendors.id),
+      findingKey: k.text('finding_key').notNull(),
+      title: k.text('title').notNull(),
+      likelihood: k.int('likelihood').notNull(),
+      impact: k.int('impact').notNull(),
+      inherentRating: k.text('inherent_rating').notNull(),
+      residualLikelihood: k.int('residual_likelihood'),
+      residualImpact: k.int('residual_impact'),
+      residualRating: k.text('residual_rating'),
+      ownerUserId: k.text('owner_user_id').references(() => users.id),
+      treatment: k.enumText('treatment', RISK_TREATMENTS),
+      status: k.enumText('status', RISK_STATUSES).notNull().default('open'),
+      dueDate: k.text('due_date'),
+      createdAt: createdAt(),
+      updatedAt: k.timestamp('updated_at').notNull(),
+      closedAt: k.timestamp('closed_at'),
+    },
+    (t) => [k.uniqueIndex('risks_vendor_finding_uq').on(t.tenantId, t.vendorId, t.findingKey)],
+  );
+
+  const auditLog = k.tenantTable(
+    'audit_log',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      seq: k.int('seq').notNull(),
+      ts: k.text('ts').notNull(),
+      /** `user:<id>`, `vendor:<contact id>`, `system`: ids only, never names or emails. */
+      actor: k.text('actor').notNull(),
+      action: k.text('action').notNull(),
+      target: k.text('target').notNull(),
+      data: k.json<Record<string, unknown>>('data').notNull(),
+      prevHash: k.text('prev_hash').notNull(),
+      thisHash: k.text('this_hash').notNull(),
+    },
+    (t) => [
+      k.uniqueIndex('audit_log_tenant_seq_uq').on(t.tenantId, t.seq),
+      k.uniqueIndex('audit_log_tenant_prev_uq').on(t.tenantId, t.prevHash),
+    ],
+  );
+
+  const signingKeys = k.table('signing_keys', {
+    kid: k.text('kid').primaryKey(),
+    purpose: k.enumText('purpose', KEY_PURPOSES).notNull(),
+    alg: k.text('alg').notNull(),
+    publicJwk: k.json<Record<string, unknown>>('public_jwk').notNull(),
+    /** PKCS#8 private key, AES-256-GCM encrypted under the master key. */
+    privateKeyEnc: k.text('private_key_enc').notNull(),
+    status: k.enumText('status', KEY_STATUSES).notNull(),
+    createdAt: createdAt(),
+    activatedAt: k.timestamp('activated_at'),
+    retiredAt: k.timestamp('retired_at'),
+  });
+
+  const mailOutbox = k.table(
+    'mail_outbox',
+    {
+      id: k.id(),
+      tenantId: k.text('tenant_id').references(() => tenants.id),
+      /** Makes enqueueing idempotent: the same logical message is never queued twice. */
+      dedupeKey: k.text('dedupe_key').notNull(),
+      toAddress: k.text('to_address').notNull(),
+      subject: k.text('subject').notNull(),
+      textBody: k.text('text_body').notNull(),
+      htmlBody: k.text('html_body'),
+      status: k.enumText('status', ['pending', 'sending', 'sent', 'failed']).notNull().default('pending'),
+      attempts: k.int('attempts').notNull().default(0),
+      nextAttemptAt: k.timestamp('next_attempt_at').notNull(),
+      lastError: k.text('last_error'),
+      createdAt: createdAt(),
+      sentAt: k.timestamp('sent_at'),
+    },
+    (t) => [
+      k.uniqueIndex('mail_outbox_dedupe_uq').on(t.dedupeKey),
+      k.index('mail_outbox_due_idx').on(t.status, t.nextAttemptAt),
+    ],
+  );
+
+  return {
+    tenants,
+    users,
+    memberships,
+    sessions,
+    setupTokens,
+    vendors,
+    vendorContacts,
+    questionnaireVersions,
+    assessments,
+    answers,
+    evidence,
+    findings,
+    risks,
+    auditLog,
+    signingKeys,
+    mailOutbox,
+  };
+}
+
+export type Tables = ReturnType<typeof defineTables>;
+
+/** Tables with tenant_id and row-level security on PostgreSQL (the self-check verifies each). */
+export const TENANT_TABLES = [
+  'memberships',
+  'vendors',
+  'vendor_contacts',
+  'questionnaire_versions',
+  'assessments',
+  'answers',
+  'evidence',
+  'findings',
+  'risks',
+  'audit_log',
+] as const;
