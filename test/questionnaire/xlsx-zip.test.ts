@@ -1,0 +1,231 @@
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_SPREADSHEET_LIMITS,
+  resolveLimits,
+  SpreadsheetError,
+  type SpreadsheetErrorCode,
+} from '../../src/questionnaire/spreadsheet-error.js';
+import { inspectXlsxZip } from '../../src/questionnaire/spreadsheet-zip.js';
+import { buildZip, type FixtureEntry, sheetWithRows, skeletonEntries } from './xlsx-fixtures.js';
+
+const limits = resolveLimits({});
+
+function refusal(bytes: Uint8Array, overrides: Partial<typeof limits> = {}): SpreadsheetError {
+  try {
+    inspectXlsxZip(bytes, { ...limits, ...overrides });
+  } catch (error) {
+    if (error instanceof SpreadsheetError) return error;
+    throw error;
+  }
+  throw new Error('expected the archive to be refused');
+}
+
+function expectRefused(bytes: Uint8Array, code: SpreadsheetErrorCode, message: RegExp, overrides = {}) {
+  const error = refusal(bytes, overrides);
+  expect(error.code).toBe(code);
+  expect(error.message).toMatch(message);
+}
+
+const withEntry = (entry: Partial<FixtureEntry> & { name: string; data: string | Buffer }) =>
+  buildZip({ entries: [...skeletonEntries(), entry] });
+
+describe('inspectXlsxZip accepts real workbooks', () => {
+  it('passes an exceljs workbook and lists its worksheets', async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('One').addRow(['a', 1]);
+    workbook.addWorksheet('Two').addRow(['b', 2]);
+    const bytes = new Uint8Array(await workbook.xlsx.writeBuffer());
+    const inspected = inspectXlsxZip(bytes, limits);
+    expect(inspected.worksheets.sort()).toEqual(['xl/worksheets/sheet1.xml', 'xl/worksheets/sheet2.xml']);
+    expect(inspected.entries.length).toBeGreaterThan(5);
+  });
+
+  it('passes a hand-built archive with stored and deflated entries and a comment', () => {
+    const bytes = buildZip({
+      entries: [...skeletonEntries(), { name: 'docProps/app.xml', data: '<Properties/>', method: 0 }],
+      comment: 'made by a test',
+    });
+    expect(inspectXlsxZip(bytes, limits).entries.map((e) => e.name)).toContain('docProps/app.xml');
+  });
+
+  it('works on a Uint8Array view into a larger buffer', () => {
+    const zip = buildZip({ entries: skeletonEntries() });
+    const padded = new Uint8Array(zip.length + 10);
+    padded.set(zip, 5);
+    expect(inspectXlsxZip(padded.subarray(5, 5 + zip.length), limits).worksheets).toHaveLength(1);
+  });
+});
+
+describe('inspectXlsxZip refuses what is not a plain zip', () => {
+  it('refuses text, an empty file and a PDF as not an xlsx', () => {
+    for (const bytes of [
+      Buffer.from('section_id,question_id\n'),
+      Buffer.alloc(0),
+      Buffer.from('%PDF-1.7\n%âãÏÓ'),
+    ]) {
+      expectRefused(bytes, 'not-xlsx', /not an Excel workbook/);
+    }
+  });
+
+  it('refuses a zip whose directory is missing (truncated download)', () => {
+    const zip = buildZip({ entries: skeletonEntries() });
+    expectRefused(zip.subarray(0, zip.length - 30), 'not-xlsx', /not an Excel workbook/);
+  });
+
+  it('refuses bytes prepended to the archive (JSZip would silently shift offsets)', () => {
+    const bytes = buildZip({ entries: skeletonEntries(), prefix: Buffer.from('#!/bin/sh\n') });
+    expectRefused(bytes, 'not-xlsx', /not an Excel workbook/);
+  });
+
+  it('refuses a directory offset that does not match the layout', () => {
+    const bytes = buildZip({ entries: skeletonEntries(), eocdOverrides: { centralOffset: 3 } });
+    expectRefused(bytes, 'corrupt-zip', /does not match the file layout/);
+  });
+
+  it('refuses an entry count that disagrees with the directory', () => {
+    const bytes = buildZip({ entries: skeletonEntries(), eocdOverrides: { entryCount: 2 } });
+    expectRefused(bytes, 'corrupt-zip', /trailing bytes/);
+    const more = buildZip({ entries: skeletonEntries(), eocdOverrides: { entryCount: 4 } });
+    expectRefused(more, 'corrupt-zip', /truncated/);
+  });
+
+  it('refuses ZIP64 markers and spanned archives', () => {
+    expectRefused(
+      buildZip({ entries: skeletonEntries(), eocdOverrides: { entryCount: 0xffff } }),
+      'unsupported-zip',
+      /ZIP64/,
+    );
+    expectRefused(
+      buildZip({ entries: skeletonEntries(), eocdOverrides: { disk: 1 } }),
+      'unsupported-zip',
+      /spanned/,
+    );
+    expectRefused(
+      withEntry({ name: 'xl/big.bin', data: 'x', declaredSize: 0xffffffff }),
+      'unsupported-zip',
+      /ZIP64/,
+    );
+  });
+
+  it('refuses encrypted entries and unknown compression methods', () => {
+    expectRefused(withEntry({ name: 'xl/a.xml', data: '<a/>', flags: 1 }), 'unsupported-zip', /encrypted/);
+    expectRefused(
+      withEntry({ name: 'xl/a.xml', data: '<a/>', method: 12 }),
+      'unsupported-zip',
+      /method \(12\)/,
+    );
+  });
+
+  it('refuses unsafe entry names (zip slip) and symbolic links', () => {
+    for (const name of ['../../etc/passwd', '/abs/path.xml', 'xl\\worksheets\\sheet2.xml', 'xl/./a.xml']) {
+      expectRefused(withEntry({ name, data: 'x' }), 'unsafe-entry', /unsafe name/);
+    }
+    const link = withEntry({
+      name: 'xl/link.xml',
+      data: '/etc/passwd',
+      madeBy: (3 << 8) | 20,
+      externalAttributes: (0o120777 << 16) >>> 0,
+    });
+    expectRefused(link, 'unsafe-entry', /symbolic link/);
+  });
+
+  it('refuses duplicate entry names', () => {
+    expectRefused(withEntry({ name: 'xl/workbook.xml', data: '<workbook/>' }), 'unsafe-entry', /twice/);
+  });
+
+  it('refuses a local header that disagrees with its directory entry', () => {
+    expectRefused(
+      withEntry({ name: 'xl/a.xml', localName: 'xl/b.xml', data: '<a/>' }),
+      'corrupt-zip',
+      /does not match its directory entry/,
+    );
+  });
+
+  it('refuses a stored entry whose sizes disagree', () => {
+    expectRefused(
+      withEntry({ name: 'xl/a.xml', data: '<a/>', method: 0, declaredSize: 3 }),
+      'corrupt-zip',
+      /inconsistent sizes/,
+    );
+  });
+
+  it('refuses a damaged checksum and a damaged deflate stream', () => {
+    expectRefused(withEntry({ name: 'xl/a.xml', data: '<a/>', crc: 1234 }), 'corrupt-zip', /checksum/);
+    const zip = buildZip({ entries: [{ name: 'xl/a.xml', data: 'hello hello hello hello' }] });
+    zip[30 + 'xl/a.xml'.length] = 0xff; // corrupt the first byte of the deflate stream (reserved block type)
+    expectRefused(zip, 'corrupt-zip', /cannot be unpacked|declared size|checksum/);
+  });
+});
+
+describe('inspectXlsxZip refuses zip bombs before exceljs sees them', () => {
+  it('refuses an entry that honestly declares a huge uncompressed size', () => {
+    const bomb = withEntry({ name: 'xl/sharedStrings.xml', data: Buffer.alloc(20 * 1024 * 1024) });
+    expect(bomb.length).toBeLessThan(100 * 1024); // small on the wire
+    expectRefused(bomb, 'zip-bomb', /unpacks to 20\.0 MiB; at most 16\.0 MiB per part/);
+  });
+
+  it('refuses an entry that lies about its size, without inflating past the lie', () => {
+    const liar = withEntry({
+      name: 'xl/sharedStrings.xml',
+      data: Buffer.alloc(8 * 1024 * 1024),
+      declaredSize: 1000,
+    });
+    expectRefused(liar, 'zip-bomb', /unpacks to more than the 1000 bytes it declares/);
+  });
+
+  it('refuses an archive whose parts together unpack beyond the total limit', () => {
+    const parts = Array.from({ length: 5 }, (_, i) => ({
+      name: `xl/media/image${i}.png`,
+      data: Buffer.alloc(1000),
+    }));
+    const bytes = buildZip({ entries: [...skeletonEntries(), ...parts] });
+    expectRefused(bytes, 'zip-bomb', /more than 4\.9 KiB/, { maxTotalBytes: 5000 });
+  });
+
+  it('refuses overlapping entries that reuse one compressed stream', () => {
+    const data = Buffer.alloc(1024 * 1024);
+    const entries: FixtureEntry[] = [{ name: 'xl/media/a.bin', data }];
+    for (let i = 0; i < 10; i++) entries.push({ name: `xl/media/copy${i}.bin`, data, reuseLocalOf: 0 });
+    expectRefused(buildZip({ entries }), 'corrupt-zip', /overlaps another/);
+  });
+
+  it('refuses too many entries', () => {
+    const entries = Array.from({ length: 30 }, (_, i) => ({ name: `xl/p${i}.xml`, data: '<p/>' }));
+    expectRefused(buildZip({ entries }), 'too-many-entries', /30 parts; at most 20/, { maxEntries: 20 });
+  });
+
+  it('refuses too many sheets, rows and cells', () => {
+    const sheets = Array.from({ length: 4 }, (_, i) => ({
+      name: `xl/worksheets/sheet${i + 1}.xml`,
+      data: '<worksheet/>',
+    }));
+    expectRefused(buildZip({ entries: sheets }), 'too-many-sheets', /4 sheets; at most 3/, { maxSheets: 3 });
+    expectRefused(buildZip({ entries: skeletonEntries(sheetWithRows(101)) }), 'too-many-rows', /101 rows/, {
+      maxRows: 100,
+    });
+    expectRefused(
+      buildZip({ entries: skeletonEntries(sheetWithRows(10, 11)) }),
+      'too-many-cells',
+      /100 cells/,
+      {
+        maxCells: 100,
+      },
+    );
+  });
+
+  it('counts namespace-prefixed rows too', () => {
+    const xml = `<x:worksheet><x:sheetData>${'<x:row r="1"><x:c/></x:row>'.repeat(5)}</x:sheetData></x:worksheet>`;
+    expectRefused(buildZip({ entries: skeletonEntries(xml) }), 'too-many-rows', /5 rows/, { maxRows: 4 });
+  });
+
+  it('refuses XML parts with a DTD or entity declarations (billion laughs)', () => {
+    const laughs = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><sst>&lol;</sst>';
+    expectRefused(withEntry({ name: 'xl/sharedStrings.xml', data: laughs }), 'unsafe-xml', /DTD/);
+  });
+
+  it('has defaults that fit a 5 MiB upload', () => {
+    expect(DEFAULT_SPREADSHEET_LIMITS.maxBytes).toBe(5 * 1024 * 1024);
+    expect(() => resolveLimits({ maxRows: 0 })).toThrow(/maxRows must be a positive integer/);
+  });
+});
