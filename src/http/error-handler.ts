@@ -1,0 +1,153 @@
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { type ClientKind, clientKind } from './client-kind.js';
+import { type FieldErrors, HttpError, statusMessage } from './http-error.js';
+import { commonData, type Views } from './views.js';
+
+/** Where htmx puts an error fragment: the layout's alert region, not the element that asked. */
+export const HTMX_ALERT_TARGET = '#htmx-alerts';
+
+export interface ErrorHandlersOptions {
+  logger: Logger;
+  views: Views;
+}
+
+/** What the client is told; never more than this. */
+export interface PublicError {
+  status: number;
+  message: string;
+  fields?: FieldErrors;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** JSON shape of every error: `{ error: { status, message, requestId, fields? } }`. */
+export interface ErrorBody {
+  error: { status: number; message: string; requestId: string; fields?: FieldErrors };
+}
+
+/** `answers.q1` from a zod path; the form field name the message belongs to. */
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.map((part) => String(part)).join('.') || '_form';
+}
+
+/**
+ * Maps anything thrown to what the client may see. Only known 4xx errors keep their own
+ * message; everything else becomes a generic 500 sentence (the request id is added by the
+ * renderers).
+ */
+export function toPublicError(err: unknown): PublicError {
+  if (err instanceof HttpError) {
+    if (err.status >= 500)
+      return { status: err.status, message: statusMessage(err.status), headers: err.headers };
+    return { status: err.status, message: err.message, fields: err.fields, headers: err.headers };
+  }
+  if (err instanceof ZodError) {
+    const fields: Record<string, string> = {};
+    for (const issue of err.issues) {
+      const name = fieldName(issue.path);
+      fields[name] ??= issue.message;
+    }
+    return {
+      status: 400,
+      message: 'Some of the information is not valid. Check the fields listed.',
+      fields,
+      headers: {},
+    };
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    // Raised by Hono's own middleware (validators, auth helpers) with developer-written text.
+    return { status: err.status, message: err.message || statusMessage(err.status), headers: {} };
+  }
+  return { status: 500, message: statusMessage(500), headers: {} };
+}
+
+/**
+ * The app's `onError` and `notFound` handlers. Every error reaches the client in the shape
+ * it can use:
+ *
+ * - a person gets an HTML page in the site layout (`views/errors/error.eta`);
+ * - an htmx request gets a small fragment (`views/errors/fragment.eta`) with
+ *   `HX-Retarget: #htmx-alerts` and `HX-Reswap: innerHTML`. htmx 4 swaps 4xx responses by
+ *   default, so without the retarget an error would replace whatever the request targeted
+ *   (a form, a table row). A route that wants its own 4xx swap (a form re-rendered with its
+ *   errors, status 422) renders that fragment itself instead of throwing. 5xx responses are
+ *   not swapped at all (`noSwap` in the layout's htmx config); `static/js/app.js` then shows
+ *   a generic message with the request id;
+ * - an API client gets `{ error: { status, message, requestId, fields? } }`.
+ *
+ * 5xx responses never carry the internal message or a stack trace: the client sees a generic
+ * sentence and the request id; the error, with its stack, goes to the log. 4xx errors are
+ * logged at `info` without a stack.
+ *
+ * @example
+ * ```ts
+ * const { onError, notFound } = errorHandlers({ logger, views });
+ * app.onError(onError);
+ * app.notFound(notFound);
+ * ```
+ */
+export function errorHandlers(options: ErrorHandlersOptions): {
+  onError: ErrorHandler;
+  notFound: NotFoundHandler;
+} {
+  const { logger, views } = options;
+
+  const onError: ErrorHandler = (err, c) => {
+    const publicError = toPublicError(err);
+    const requestId = c.get('requestId') ?? '';
+    if (publicError.status >= 500) {
+      logger.error({ err, requestId, status: publicError.status }, 'request failed');
+    } else {
+      logger.info(
+        { requestId, status: publicError.status, error: err.name, reason: publicError.message },
+        'request refused',
+      );
+    }
+    return respond(c, publicError);
+  };
+
+  const notFound: NotFoundHandler = (c) =>
+    respond(c, { status: 404, message: statusMessage(404), headers: {} });
+
+  function respond(c: Context, error: PublicError): Response {
+    const kind = clientKind(c);
+    const requestId = c.get('requestId') ?? '';
+    for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+    // The body depends on these request headers; caches (none should store it) must know.
+    c.header('Vary', 'Accept, HX-Request', { append: true });
+    const status = error.status as ContentfulStatusCode;
+    if (kind === 'json') {
+      const body: ErrorBody = { error: { status: error.status, message: error.message, requestId } };
+      if (error.fields !== undefined) body.error.fields = error.fields;
+      return c.json(body, status);
+    }
+    try {
+      return c.html(renderError(c, kind, error), status);
+    } catch (renderFailure) {
+      // A broken error template must not turn into an unhandled rejection; plain text still informs.
+      logger.error({ err: renderFailure, requestId }, 'error page could not be rendered');
+      return c.text(`${error.message}\nReference: ${requestId}\n`, status);
+    }
+  }
+
+  function renderError(c: Context, kind: Exclude<ClientKind, 'json'>, error: PublicError): string {
+    const data = {
+      title: error.status === 404 ? 'Page not found' : 'Something went wrong',
+      status: error.status,
+      message: error.message,
+      fields: error.fields ?? {},
+      ...commonData(c, views),
+    };
+    if (kind === 'htmx') {
+      c.header('HX-Retarget', HTMX_ALERT_TARGET);
+      c.header('HX-Reswap', 'innerHTML');
+      return views.fragment('errors/fragment', data);
+    }
+    return views.page('errors/error', data);
+  }
+
+  return { onError, notFound };
+}

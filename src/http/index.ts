@@ -1,0 +1,92 @@
+/**
+ * The HTTP layer: security middleware, errors, rendering and static files.
+ *
+ * Mount in this order (each needs what the ones before it set up):
+ *
+ * ```ts
+ * const logger = createLogger({ level });
+ * const views = createViews({ cache: !dev });
+ * const { onError, notFound } = errorHandlers({ logger, views });
+ * app.onError(onError);
+ * app.notFound(notFound);
+ * app.use(requestId());                              // 1. id for logs, headers, error pages
+ * app.use(accessLog(logger));                        // 2. one line per request, sanitised
+ * app.use(securityHeaders());                        // 3. CSP nonce + headers on every response
+ * app.use(provideViews(views));                      //    render() / renderFragment() need it
+ * app.use('/static/*', staticFiles(views.assets));   //    GET only; before the body limit
+ * app.use(except(UPLOAD_PATHS, bodyLimit()));        // 4. 1 MiB; uploads mount their own limit
+ * app.use(crossSiteGuard({ origin: baseUrl }));      // 5. refuse cross-site writes
+ * app.route('/app', workspace);                      // 6. routes (rateLimit() per route)
+ * ```
+ *
+ * Routing rule: GET and HEAD handlers never change state (mail scanners follow links; the
+ * cross-site guard only covers other methods). Handlers read forms with `readForm(c)` and
+ * JSON with `readJson(c)`, and throw `HttpError` (or let a `ZodError` escape) for bad input.
+ */
+export { accessLog } from './access-log.js';
+export { type BodyLimitOptions, bodyLimit, DEFAULT_BODY_LIMIT, formatBytes } from './body-limit.js';
+export { type ClientIpOptions, clientIp, ipBucket } from './client-ip.js';
+export { type ClientKind, clientKind, prefersJson } from './client-kind.js';
+export {
+  CROSS_SITE_MESSAGE,
+  type CrossSiteGuardOptions,
+  crossSiteGuard,
+  isSameSite,
+} from './cross-site-guard.js';
+export {
+  type ErrorBody,
+  type ErrorHandlersOptions,
+  errorHandlers,
+  HTMX_ALERT_TARGET,
+  type PublicError,
+  toPublicError,
+} from './error-handler.js';
+export { type FieldErrors, HttpError, type HttpErrorOptions, statusMessage } from './http-error.js';
+export { createLogger, type LoggerOptions, REDACTED_KEYS, redactPaths } from './logger.js';
+export {
+  hashRateKey,
+  MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+  type RateLimitOptions,
+  type RateLimitStore,
+  rateLimit,
+} from './rate-limit.js';
+export {
+  DEFAULT_MAX_FIELDS,
+  DEFAULT_MAX_VALUE_LENGTH,
+  type FormFields,
+  type FormFieldsWithFiles,
+  MAX_NAME_LENGTH,
+  type ReadFormOptions,
+  readForm,
+} from './read-form.js';
+export { readJson } from './read-json.js';
+export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId } from './request-id.js';
+export { mutableHeaders } from './response-headers.js';
+export { sanitizePath } from './sanitize-path.js';
+export { contentSecurityPolicy, type SecurityHeadersOptions, securityHeaders } from './security-headers.js';
+export {
+  type Assets,
+  type AssetsOptions,
+  createAssets,
+  DEFAULT_STATIC_DIR,
+  IMMUTABLE_CACHE,
+  REVALIDATE_CACHE,
+  STATIC_PREFIX,
+  staticFiles,
+} from './static-files.js';
+export {
+  BASE_LAYOUT,
+  type CommonData,
+  commonData,
+  createViews,
+  DEFAULT_VIEWS_DIR,
+  type FlashMessage,
+  type PageData,
+  provideViews,
+  render,
+  renderFragment,
+  type Viewer,
+  type Views,
+  type ViewsOptions,
+} from './views.js';

@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { mutableHeaders } from './response-headers.js';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Id of this request: in the `X-Request-Id` response header, every log line and error pages. */
+    requestId: string;
+  }
+}
+
+/** What an incoming id may look like; anything else could smuggle text into logs or pages. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface RequestIdOptions {
+  /** Header read from the request and written on the response. Default `X-Request-Id`. */
+  headerName?: string;
+  /** Makes a new id. Default `crypto.randomUUID()`. */
+  generate?: () => string;
+}
+
+/**
+ * Gives every request an id. An incoming `X-Request-Id` (set by a proxy or a client that wants
+ * to correlate) is kept only if it matches {@link REQUEST_ID_PATTERN}; otherwise a fresh UUID
+ * is used. The id is exposed as `c.get('requestId')` and echoed on every response, errors
+ * included. Mount it first.
+ */
+export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
+  const headerName = options.headerName ?? 'X-Request-Id';
+  const generate = options.generate ?? randomUUID;
+  return async function requestIdMiddleware(c, next) {
+    const incoming = c.req.header(headerName);
+    const id = incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : generate();
+    c.set('requestId', id);
+    await next();
+    mutableHeaders(c).set(headerName, id);
+  };
+}

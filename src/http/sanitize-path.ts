@@ -1,0 +1,42 @@
+/** A JWT (`header.payload.signature`, base64url). */
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** Long opaque strings (random tokens, signatures); UUIDs are excluded below because ids are not secrets. */
+const OPAQUE = /^[A-Za-z0-9_~-]{24,}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A readable slug (`security-questionnaire`); random tokens always mix in capitals or digits. */
+const SLUG = /^[a-z]+(?:-[a-z]+)*$/;
+/** A route word such as `exchange` or `portal`, as opposed to a token. */
+const ROUTE_WORD = /^[a-z][a-z-]{0,31}$/;
+/** Path prefixes whose next segment is a secret (the vendor link and the one-time setup link). */
+const TOKEN_PREFIXES = new Set(['v', 'setup']);
+
+const MAX_LOGGED_PATH = 256;
+
+/**
+ * The request path as it may be logged: no query string, and no secrets or contact data.
+ *
+ * - `/v/<jwt>…` → `/v/:token…` and `/setup/<token>` → `/setup/:token` (a route word such as
+ *   `/v/exchange` stays);
+ * - any other segment that looks like a JWT or a long opaque token → `:token`;
+ * - any segment with an `@` (raw or `%40`) → `:email`;
+ * - the result is cut at 256 characters.
+ *
+ * Takes the raw, still percent-encoded path, so it holds no control characters.
+ */
+export function sanitizePath(rawPath: string): string {
+  const withoutQuery = rawPath.split(/[?#]/, 1)[0] ?? '';
+  const segments = withoutQuery.split('/');
+  const out = segments.map((segment, index) => {
+    if (segment === '') return segment;
+    const previous = segments[index - 1];
+    if (index === 2 && previous !== undefined && TOKEN_PREFIXES.has(previous) && !ROUTE_WORD.test(segment)) {
+      return ':token';
+    }
+    if (segment.includes('@') || segment.toLowerCase().includes('%40')) return ':email';
+    if (JWT.test(segment) || (OPAQUE.test(segment) && !UUID.test(segment) && !SLUG.test(segment)))
+      return ':token';
+    return segment;
+  });
+  const path = out.join('/');
+  return path.length > MAX_LOGGED_PATH ? `${path.slice(0, MAX_LOGGED_PATH)}…` : path;
+}

@@ -1,0 +1,54 @@
+import { Writable } from 'node:stream';
+import { Hono } from 'hono';
+import {
+  accessLog,
+  bodyLimit,
+  createLogger,
+  createViews,
+  crossSiteGuard,
+  errorHandlers,
+  provideViews,
+  requestId,
+  securityHeaders,
+  staticFiles,
+} from '../../src/http/index.js';
+
+export const ORIGIN = 'https://assay.example';
+
+/** A pino destination that keeps every line, parsed. */
+export function captureLog(): { stream: Writable; lines: string[]; records: () => Record<string, unknown>[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(line);
+      callback();
+    },
+  });
+  return { stream, lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+/**
+ * An app wired exactly as src/http/index.ts documents, with a captured log. Tests add routes
+ * with `setup(app)` before the 404 applies.
+ */
+export function buildApp(setup: (app: Hono) => void = () => {}) {
+  const log = captureLog();
+  const logger = createLogger({ level: 'info', destination: log.stream });
+  const views = createViews({ cache: true });
+  const app = new Hono();
+  const { onError, notFound } = errorHandlers({ logger, views });
+  app.onError(onError);
+  app.notFound(notFound);
+  app.use(requestId());
+  app.use(accessLog(logger));
+  app.use(securityHeaders());
+  app.use(provideViews(views));
+  app.use('/static/*', staticFiles(views.assets));
+  app.use(bodyLimit());
+  app.use(crossSiteGuard({ origin: ORIGIN }));
+  setup(app);
+  return { app, log, logger, views };
+}
+
+export const HTMX = { 'HX-Request': 'true' } as const;
+export const JSON_ACCEPT = { Accept: 'application/json' } as const;
