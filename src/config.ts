@@ -42,7 +42,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }),
-  TRUST_PROXY: z.enum(['true', 'false'], { message: 'must be true or false' }),
+  TRUST_PROXY: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number of proxies (0 when none)')
+    .min(0, 'must be 0 or more')
+    .max(5, 'must be at most 5'),
 });
 
 export type Dialect = 'sqlite' | 'pg';
@@ -60,8 +64,9 @@ export interface Config {
   smtpUrl: string | null;
   mailFrom: string;
   masterKey: string | null;
-  logLevel: string;
-  trustProxy: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How many reverse proxies append to X-Forwarded-For (0: the header is ignored). */
+  trustProxy: number;
 }
 
 export class ConfigError extends Error {
@@ -85,7 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     MAIL_FROM: env.MAIL_FROM || 'Assay <assay@localhost>',
     MASTER_KEY: env.MASTER_KEY || undefined,
     LOG_LEVEL: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
-    TRUST_PROXY: env.TRUST_PROXY || 'false',
+    TRUST_PROXY: env.TRUST_PROXY || '0',
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -133,6 +138,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mailFrom: v.MAIL_FROM,
     masterKey: v.MASTER_KEY ?? null,
     logLevel: v.LOG_LEVEL,
-    trustProxy: v.TRUST_PROXY === 'true',
+    trustProxy: v.TRUST_PROXY,
   };
 }

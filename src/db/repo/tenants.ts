@@ -1,4 +1,4 @@
-import { asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, ne } from 'drizzle-orm';
 import { isId } from '../ids.js';
 import type { GlobalCtx, TenantCtx } from '../store.js';
 
@@ -42,4 +42,18 @@ export async function findTenants({ db, t }: GlobalCtx, idOrName: string): Promi
 export async function countTenants({ db, t }: GlobalCtx): Promise<number> {
   const [row] = await db.select({ n: count() }).from(t.tenants);
   return row?.n ?? 0;
+}
+
+/** Counts for the workspace overview. */
+export async function overviewCounts({ db, t, tenantId }: TenantCtx) {
+  const [vendors] = await db.select({ n: count() }).from(t.vendors).where(eq(t.vendors.tenantId, tenantId));
+  const [assessments] = await db
+    .select({ n: count() })
+    .from(t.assessments)
+    .where(eq(t.assessments.tenantId, tenantId));
+  const [openRisks] = await db
+    .select({ n: count() })
+    .from(t.risks)
+    .where(and(eq(t.risks.tenantId, tenantId), ne(t.risks.status, 'closed')));
+  return { vendors: vendors?.n ?? 0, assessments: assessments?.n ?? 0, openRisks: openRisks?.n ?? 0 };
 }

@@ -1,0 +1,131 @@
+/**
+ * The `assay` command line. Exit 0 on success, 1 on a user error with a clear message (never a stack
+ * trace for bad input), 2 on an unexpected failure.
+ */
+import { parseArgs } from 'node:util';
+import { ZodError } from 'zod';
+import { ConfigError, loadConfig } from './config.js';
+import { openStore } from './db/open.js';
+import { findTenants, listTenants } from './db/repo/tenants.js';
+import type { Store } from './db/store.js';
+import { lintFiles } from './questionnaire/index.js';
+import { createTenantWithAdmin } from './workspace/tenants.js';
+
+export class CliError extends Error {}
+
+const USAGE = `Usage: assay <command> [options]
+
+Commands:
+  tenant create --name NAME --admin-email EMAIL   create a tenant and print its admin's one-time set-up link
+  tenant list                                     list tenants (id, then name)
+  questionnaire lint FILE...                      check questionnaire files (exit 1 on any error)
+
+Configuration comes from the environment (DATABASE_URL, DATA_DIR, BASE_URL, …; see README).`;
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  env: Record<string, string | undefined>;
+}
+
+type Handler = (args: string[], io: CliIo) => Promise<number>;
+
+function options<const O extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], spec: O) {
+  try {
+    return parseArgs({ args, options: spec, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new CliError((err as Error).message.replace(/\. To specify a positional.*$/s, '.'));
+  }
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v.trim() === '') throw new CliError(`--${name} is required`);
+  return v;
+}
+
+async function withStore<T>(io: CliIo, fn: (store: Store, baseUrl: string) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env);
+  const store = await openStore(config, (m) => io.err(`warning: ${m}`));
+  try {
+    return await fn(store, config.baseUrl);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `--tenant` takes an id or an exact name. */
+export async function resolveTenant(store: Store, idOrName: string): Promise<string> {
+  const found = await store.global((g) => findTenants(g, idOrName));
+  if (found.length === 0) throw new CliError(`no tenant with id or name "${idOrName}" (see: assay tenant list)`);
+  if (found.length > 1) throw new CliError(`"${idOrName}" names ${found.length} tenants; use the tenant id`);
+  return found[0]!.id;
+}
+
+const commands: Record<string, Handler> = {
+  'tenant create': async (args, io) => {
+    const { values, positionals } = options(args, { name: { type: 'string' }, 'admin-email': { type: 'string' } });
+    if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
+    const name = required(values, 'name');
+    const adminEmail = required(values, 'admin-email');
+    return withStore(io, async (store, baseUrl) => {
+      const { tenantId, token } = await createTenantWithAdmin(store, { name, adminEmail });
+      io.out(`Created tenant ${tenantId} (${name.trim()}).`);
+      io.out(`One-time set-up link for ${adminEmail.trim().toLowerCase()} (valid 72 hours):`);
+      io.out(`${baseUrl}/setup/${token}`);
+      return 0;
+    });
+  },
+  'tenant list': async (args, io) => {
+    const { positionals } = options(args, {});
+    if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
+    return withStore(io, async (store) => {
+      for (const t of await store.global((g) => listTenants(g))) io.out(`${t.id}\t${t.name}`);
+      return 0;
+    });
+  },
+  'questionnaire lint': async (args, io) => {
+    const { positionals } = options(args, {});
+    if (positionals.length === 0) throw new CliError('name at least one questionnaire file');
+    const result = lintFiles(positionals);
+    if (result.output) io.out(result.output.replace(/\n$/, ''));
+    io.out(`${positionals.length} file(s): ${result.errors} error(s), ${result.warnings} warning(s)`);
+    return result.errors > 0 ? 1 : 0;
+  },
+};
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(USAGE);
+    return argv.length === 0 ? 1 : 0;
+  }
+  const name = `${argv[0]} ${argv[1] ?? ''}`.trim();
+  const handler = commands[name];
+  if (!handler) {
+    io.err(`assay: unknown command "${name}"\n\n${USAGE}`);
+    return 1;
+  }
+  try {
+    return await handler(argv.slice(2), io);
+  } catch (err) {
+    if (err instanceof CliError) io.err(`assay ${name}: ${err.message}`);
+    else if (err instanceof ConfigError) io.err(err.message);
+    else if (err instanceof ZodError) io.err(`assay ${name}: ${err.issues.map((i) => i.message).join('; ')}`);
+    else {
+      io.err(`assay ${name}: unexpected failure: ${(err as Error)?.message ?? String(err)}`);
+      if (io.env.ASSAY_DEBUG) io.err(String((err as Error)?.stack));
+      return 2;
+    }
+    return 1;
+  }
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  const code = await runCli(process.argv.slice(2), {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+    env: process.env,
+  });
+  process.exitCode = code;
+}

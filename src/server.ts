@@ -1,0 +1,64 @@
+/**
+ * Node entry: config, open the store (migrations applied), create keys on first run, serve.
+ * On an empty database it prints a one-time link that sets up the first tenant and its admin.
+ */
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openStore } from './db/open.js';
+import { createLogger } from './http/index.js';
+import { loadMasterKey } from './keys/master-key.js';
+import { ensureSigningKeys } from './keys/signing-keys.js';
+import { firstRunSetupToken } from './workspace/tenants.js';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const store = await openStore(config, (m) => logger.warn(m));
+  const master = loadMasterKey(config);
+  const created = await ensureSigningKeys(store, master);
+  if (created.length) logger.info({ kids: created }, 'created signing keys');
+
+  const app = createApp({ config, store, logger });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    const where = config.database.dialect === 'sqlite' ? config.database.file : 'PostgreSQL';
+    process.stdout.write(`Assay listening on ${config.baseUrl} (port ${info.port}, database: ${where})\n`);
+  });
+
+  const token = await firstRunSetupToken(store);
+  if (token) {
+    process.stdout.write(
+      `\nNo tenant yet. Open this one-time link to set up the first tenant and its admin (valid 24 hours):\n  ${config.baseUrl}/setup/${token}\n\n`,
+    );
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.close(async () => {
+      await store.close();
+      process.exit(0);
+    });
+    // Idle keep-alive sockets would hold close() open.
+    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`Assay failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
