@@ -70,4 +70,17 @@ export class HttpError extends Error {
     this.fields = options.fields;
     this.headers = options.headers ?? {};
   }
+
+  /**
+   * A plain-text response, used by Hono's default error handler (it calls `getResponse()` when
+   * present) in an app or test that did not install `errorHandlers()`. The status survives;
+   * the 5xx text stays generic.
+   */
+  getResponse(): Response {
+    const text = this.status >= 500 ? statusMessage(this.status) : this.message;
+    return new Response(`${text}\n`, {
+      status: this.status,
+      headers: { 'Content-Type': 'text/plain; charset=UTF-8', ...this.headers },
+    });
+  }
 }

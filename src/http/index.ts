@@ -16,6 +16,7 @@
  * app.use('/static/*', staticFiles(views.assets));   //    GET only; before the body limit
  * app.use(except(UPLOAD_PATHS, bodyLimit()));        // 4. 1 MiB; uploads mount their own limit
  * app.use(crossSiteGuard({ origin: baseUrl }));      // 5. refuse cross-site writes
+ * app.use(errorBoundary());                          //    innermost: a thrown non-Error still gets onError
  * app.route('/app', workspace);                      // 6. routes (rateLimit() per route)
  * ```
  *
@@ -27,6 +28,7 @@ export { accessLog } from './access-log.js';
 export { type BodyLimitOptions, bodyLimit, DEFAULT_BODY_LIMIT, formatBytes } from './body-limit.js';
 export { type ClientIpOptions, clientIp, ipBucket } from './client-ip.js';
 export { type ClientKind, clientKind, prefersJson } from './client-kind.js';
+export { errorBoundary, NonErrorThrown } from './error-boundary.js';
 export {
   CROSS_SITE_MESSAGE,
   type CrossSiteGuardOptions,

@@ -6,6 +6,7 @@ import {
   createLogger,
   createViews,
   crossSiteGuard,
+  errorBoundary,
   errorHandlers,
   provideViews,
   requestId,
@@ -46,6 +47,7 @@ export function buildApp(setup: (app: Hono) => void = () => {}) {
   app.use('/static/*', staticFiles(views.assets));
   app.use(bodyLimit());
   app.use(crossSiteGuard({ origin: ORIGIN }));
+  app.use(errorBoundary());
   setup(app);
   return { app, log, logger, views };
 }
