@@ -43,8 +43,15 @@ export interface WorkspaceDeps {
   now: () => Date;
 }
 
-const cookieOptions = (expires: Date) =>
-  ({ path: '/', secure: true, httpOnly: true, sameSite: 'Lax', expires }) as const;
+// Max-Age (relative) rather than Expires: the session's own clock decides, not the browser's.
+const cookieOptions = (expiresAt: Date, now: Date) =>
+  ({
+    path: '/',
+    secure: true,
+    httpOnly: true,
+    sameSite: 'Lax',
+    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - now.getTime()) / 1000)),
+  }) as const;
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -112,7 +119,7 @@ export function workspaceRoutes(deps: WorkspaceDeps) {
           notice: 'You already have a password: sign in with it to reach the new workspace.',
         });
       }
-      setCookie(c, USER_COOKIE, done.session.token, cookieOptions(done.session.expiresAt));
+      setCookie(c, USER_COOKIE, done.session.token, cookieOptions(done.session.expiresAt, now()));
       return c.redirect('/app', 303);
     } catch (err) {
       const fields = fieldErrors(err);
@@ -146,7 +153,7 @@ export function workspaceRoutes(deps: WorkspaceDeps) {
       const email = str(form.email);
       try {
         const s = await signIn(store, { email, password: str(form.password) }, getCookie(c, USER_COOKIE) ?? null, now());
-        setCookie(c, USER_COOKIE, s.token, cookieOptions(s.expiresAt));
+        setCookie(c, USER_COOKIE, s.token, cookieOptions(s.expiresAt, now()));
         return c.redirect('/app', 303);
       } catch (err) {
         if (!(err instanceof HttpError) || err.status !== 401) throw err;
