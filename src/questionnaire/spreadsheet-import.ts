@@ -1,0 +1,484 @@
+import { isIsoDate } from './dates.js';
+import { restore } from './spreadsheet-cells.js';
+import { SpreadsheetError } from './spreadsheet-error.js';
+import { FORMAT, yesNoNaSynonyms } from './spreadsheet-labels.js';
+import type { Answers, AnswerValue, Question, Questionnaire } from './types.js';
+
+/*
+ * Turning the rows of a filled-in export (XLSX or CSV, already read into cells) into answers. Every cell is
+ * checked against its question; a bad cell becomes a rejection with its row, column and reason, and never
+ * a partial or guessed answer. Nothing here evaluates anything: a formula cell is refused, not computed.
+ */
+
+/** One cell as read from the file, before any interpretation. */
+export type Cell =
+  | { kind: 'empty' }
+  | { kind: 'text'; text: string }
+  | { kind: 'number'; value: number }
+  | { kind: 'date'; value: Date }
+  | { kind: 'boolean'; value: boolean }
+  | { kind: 'formula'; text: string }
+  | { kind: 'error'; text: string }
+  /** A cell covered by a merge: it shows another cell's value, which must not answer two questions. */
+  | { kind: 'merged' };
+
+export const EMPTY: Cell = { kind: 'empty' };
+
+export interface SheetRow {
+  /** 1-based row number as the vendor's spreadsheet program shows it. */
+  row: number;
+  questionId: Cell;
+  answer: Cell;
+  comment: Cell;
+}
+
+export interface Rejection {
+  row: number;
+  questionId: string | null;
+  /** Machine id of the column: 'question_id', 'answer' or 'comment'. */
+  column: string;
+  /** The cell as read (shortened to 200 characters). */
+  value: string;
+  reason: string;
+}
+
+export interface ImportReport {
+  answers: Answers;
+  /** Number of values imported (answers and comments). */
+  accepted: number;
+  rejected: Rejection[];
+}
+
+export type ImportResult = ({ ok: true } & ImportReport) | { ok: false; error: SpreadsheetError };
+
+export interface ImportOptions {
+  /** Preferred language for matching option labels and reading decimal commas; labels of every language are accepted. */
+  locale?: string;
+}
+
+/** Comments without a declared limit are bounded all the same; Excel cells stop at 32,767 characters. */
+export const DEFAULT_COMMENT_MAX = 10_000;
+const REPORT_VALUE_MAX = 200;
+
+/** Checks the overview values of a file against the questionnaire the answers are for. */
+export function checkHeader(q: Questionnaire, format: string | null, ref: string | null): void {
+  if (format === null) {
+    throw new SpreadsheetError(
+      'not-an-export',
+      'This file is not an Assay answers export: its overview does not name the export format. ' +
+        'Download the spreadsheet from the portal and fill in that file.',
+    );
+  }
+  if (format !== FORMAT) {
+    throw new SpreadsheetError(
+      'unsupported-format',
+      `This file uses the export format "${format}", which this version of Assay cannot read (it reads ${FORMAT}).`,
+    );
+  }
+  if (ref === null || ref === '') {
+    throw new SpreadsheetError(
+      'missing-questionnaire-ref',
+      'This file does not say which questionnaire it belongs to (the Questionnaire row of the overview is empty).',
+    );
+  }
+  const at = ref.lastIndexOf('@');
+  const id = at > 0 ? ref.slice(0, at) : ref;
+  if (id !== q.id) {
+    throw new SpreadsheetError(
+      'other-questionnaire',
+      `This file holds answers to the questionnaire ${ref}, not to ${q.ref}. Nothing was imported.`,
+    );
+  }
+  if (ref !== q.ref) {
+    throw new SpreadsheetError(
+      'other-version',
+      `This file was exported from ${ref}, but this assessment uses ${q.ref}. Nothing was imported: ` +
+        'download a fresh spreadsheet for this assessment and copy your answers into it.',
+    );
+  }
+}
+
+/** The text of a cell as the vendor sees it, for reports and for the header fields. */
+export function cellText(cell: Cell): string {
+  switch (cell.kind) {
+    case 'empty':
+    case 'merged':
+      return '';
+    case 'text':
+    case 'formula':
+    case 'error':
+      return cell.text;
+    case 'number':
+      return String(cell.value);
+    case 'boolean':
+      return cell.value ? 'TRUE' : 'FALSE';
+    case 'date':
+      return isoDay(cell.value);
+  }
+}
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function isBlank(cell: Cell): boolean {
+  return cell.kind === 'empty' || (cell.kind === 'text' && cell.text.trim() === '');
+}
+
+type Parsed = { ok: true; value: AnswerValue | undefined } | { ok: false; reason: string };
+const ok = (value: AnswerValue | undefined): Parsed => ({ ok: true, value });
+const no = (reason: string): Parsed => ({ ok: false, reason });
+
+const FORMULA_REASON =
+  'Formula cells are not accepted and were not evaluated; type the value itself into the cell.';
+
+export function importRows(
+  q: Questionnaire,
+  rows: readonly SheetRow[],
+  opts: { locale: string },
+): ImportReport {
+  const answers: Record<string, AnswerValue> = {};
+  const rejected: Rejection[] = [];
+  const reject = (row: number, questionId: string | null, column: string, cell: Cell, reason: string) =>
+    rejected.push({ row, questionId, column, value: shorten(cellText(cell)), reason });
+
+  // First pass: identify each row's question, so that duplicates are known before anything is taken.
+  const byId = new Map<string, SheetRow[]>();
+  for (const row of rows) {
+    if (isBlank(row.questionId) && isBlank(row.answer) && isBlank(row.comment)) continue;
+    const idCell = row.questionId;
+    if (idCell.kind === 'formula') {
+      reject(row.row, null, 'question_id', idCell, FORMULA_REASON);
+      continue;
+    }
+    if (idCell.kind === 'error') {
+      reject(row.row, null, 'question_id', idCell, `The question id cell holds the error ${idCell.text}.`);
+      continue;
+    }
+    const id = restore(cellText(idCell)).trim();
+    if (id === '') {
+      reject(row.row, null, 'question_id', idCell, 'The row has an answer or comment but no question id.');
+      continue;
+    }
+    if (!q.questions.has(id)) {
+      reject(row.row, id, 'question_id', idCell, `${id} is not a question of ${q.ref}; the row was ignored.`);
+      continue;
+    }
+    const list = byId.get(id) ?? [];
+    list.push(row);
+    byId.set(id, list);
+  }
+
+  for (const [id, list] of byId) {
+    if (list.length > 1) {
+      const where = list.map((r) => r.row).join(', ');
+      for (const row of list) {
+        reject(
+          row.row,
+          id,
+          'question_id',
+          row.questionId,
+          `The question ${id} appears in more than one row (${where}); none of them was imported.`,
+        );
+      }
+      continue;
+    }
+    const row = list[0]!;
+    const question = q.questions.get(id)!;
+
+    if (question.type === 'file') {
+      if (!isBlank(row.answer)) {
+        reject(
+          row.row,
+          id,
+          'answer',
+          row.answer,
+          'File answers cannot be imported from a spreadsheet; upload the files in the portal. The answer was skipped.',
+        );
+      }
+    } else {
+      const parsed = parseAnswer(q, question, row.answer, opts.locale);
+      if (!parsed.ok) reject(row.row, id, 'answer', row.answer, parsed.reason);
+      else if (parsed.value !== undefined) answers[id] = parsed.value;
+    }
+
+    const comment = parseComment(question, row.comment);
+    if (!comment.ok) reject(row.row, id, 'comment', row.comment, comment.reason);
+    else if (comment.value !== undefined) answers[`${id}#comment`] = comment.value;
+  }
+
+  rejected.sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
+  return { answers, accepted: Object.keys(answers).length, rejected };
+}
+
+function shorten(text: string): string {
+  return text.length > REPORT_VALUE_MAX ? `${text.slice(0, REPORT_VALUE_MAX - 1)}…` : text;
+}
+
+/** Refusals that apply to a cell of any question type. */
+function unusable(cell: Cell): string | null {
+  if (cell.kind === 'formula') return FORMULA_REASON;
+  if (cell.kind === 'error')
+    return `The cell holds the spreadsheet error ${cell.text}; type the value itself.`;
+  if (cell.kind === 'merged')
+    return 'The cell is merged with another cell; unmerge it and type the value into each cell.';
+  return null;
+}
+
+function parseComment(question: Question, cell: Cell): Parsed {
+  if (isBlank(cell)) return ok(undefined);
+  const refusal = unusable(cell);
+  if (refusal) return no(refusal);
+  const text = restore(cellText(cell));
+  const max = question.comment?.maxLength ?? DEFAULT_COMMENT_MAX;
+  if (text.length > max) return no(`The comment has ${text.length} characters; at most ${max} are allowed.`);
+  return ok(text);
+}
+
+export function parseAnswer(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
+  if (isBlank(cell)) return ok(undefined);
+  const refusal = unusable(cell);
+  if (refusal) return no(refusal);
+  switch (question.type) {
+    case 'yes_no_na':
+    case 'single':
+      return parseSingle(q, question, cell, locale);
+    case 'multi':
+      return parseMulti(q, question, cell, locale);
+    case 'number':
+      return parseNumber(question, cell, locale);
+    case 'date':
+      return parseDate(cell);
+    case 'text':
+      return parseText(question, cell);
+    case 'file':
+      return no('File answers cannot be imported from a spreadsheet; upload the files in the portal.');
+  }
+}
+
+// ---- choices -------------------------------------------------------------------------------------------
+
+interface ChoiceIndex {
+  /** Normalised spelling → option values, by priority: 0 stored value, 1 label in the preferred locale, 2 others. */
+  tiers: Array<Map<string, Set<string>>>;
+  /** Every normalised spelling, longest first, for splitting multi-choice cells. */
+  spellings: string[];
+  exclusive: Set<string>;
+  labelOf: (value: string) => string;
+}
+
+const normalise = (s: string) => s.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
+
+const indexCache = new WeakMap<Question, Map<string, ChoiceIndex>>();
+
+function choiceIndex(q: Questionnaire, question: Question, locale: string): ChoiceIndex {
+  let perLocale = indexCache.get(question);
+  if (!perLocale) {
+    perLocale = new Map();
+    indexCache.set(question, perLocale);
+  }
+  const cached = perLocale.get(locale);
+  if (cached) return cached;
+
+  const tiers = [
+    new Map<string, Set<string>>(),
+    new Map<string, Set<string>>(),
+    new Map<string, Set<string>>(),
+  ];
+  const put = (tier: number, spelling: string, value: string) => {
+    const key = normalise(spelling);
+    if (key === '') return;
+    const set = tiers[tier]!.get(key) ?? new Set<string>();
+    set.add(value);
+    tiers[tier]!.set(key, set);
+  };
+  const exclusive = new Set<string>();
+  const labels = new Map<string, string>();
+  if (question.type === 'yes_no_na') {
+    for (const [value, synonyms] of yesNoNaSynonyms()) {
+      put(0, value, value);
+      for (const s of synonyms) put(2, s, value);
+      labels.set(value, value);
+    }
+  } else {
+    for (const option of question.options ?? []) {
+      put(0, option.value, option.value);
+      for (const [lang, label] of Object.entries(option.label))
+        put(lang === locale ? 1 : 2, label, option.value);
+      if (option.exclusive) exclusive.add(option.value);
+      labels.set(option.value, option.label[locale] ?? option.label[q.defaultLocale] ?? option.value);
+    }
+  }
+  const spellings = [...new Set(tiers.flatMap((t) => [...t.keys()]))].sort((a, b) => b.length - a.length);
+  const index: ChoiceIndex = { tiers, spellings, exclusive, labelOf: (v) => labels.get(v) ?? v };
+  perLocale.set(locale, index);
+  return index;
+}
+
+type Resolved = { value: string } | { error: string };
+
+function resolveChoice(index: ChoiceIndex, token: string): Resolved {
+  const key = normalise(token);
+  for (const tier of index.tiers) {
+    const values = tier.get(key);
+    if (!values) continue;
+    if (values.size === 1) return { value: [...values][0]! };
+    return {
+      error: `"${token}" is ambiguous: it matches ${[...values].map((v) => `"${index.labelOf(v)}"`).join(' and ')}.`,
+    };
+  }
+  return { error: `"${token}" is not one of the allowed values.` };
+}
+
+function allowedList(q: Questionnaire, question: Question, locale: string): string {
+  if (question.type === 'yes_no_na') return 'yes, no, na';
+  return (question.options ?? [])
+    .map((o) => `"${o.label[locale] ?? o.label[q.defaultLocale] ?? o.value}" (${o.value})`)
+    .join(', ');
+}
+
+function parseSingle(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
+  if (cell.kind === 'boolean' && question.type === 'yes_no_na') return ok(cell.value ? 'yes' : 'no');
+  if (cell.kind !== 'text' && cell.kind !== 'number') {
+    return no(`Expected one of: ${allowedList(q, question, locale)}.`);
+  }
+  const text = restore(cellText(cell)).trim();
+  const resolved = resolveChoice(choiceIndex(q, question, locale), text);
+  if ('error' in resolved) return no(`${resolved.error} Allowed: ${allowedList(q, question, locale)}.`);
+  return ok(resolved.value);
+}
+
+/**
+ * Splits a multi-choice cell on ";" and line breaks. Labels may themselves contain ";", so at each position the
+ * longest known spelling that ends at a separator wins before falling back to a plain split.
+ */
+function splitChoices(text: string, spellings: readonly string[]): string[] {
+  const tokens: string[] = [];
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    const lower = line.normalize('NFC').toLowerCase();
+    let i = 0;
+    while (i < line.length) {
+      while (i < line.length && (line[i] === ';' || /\s/.test(line[i]!))) i++;
+      if (i >= line.length) break;
+      let taken = -1;
+      for (const spelling of spellings) {
+        if (!spelling.includes(';') || !lower.startsWith(spelling, i)) continue;
+        const rest = lower.slice(i + spelling.length).trimStart();
+        if (rest === '' || rest.startsWith(';')) {
+          taken = i + spelling.length;
+          break;
+        }
+      }
+      const end = taken >= 0 ? taken : line.indexOf(';', i) >= 0 ? line.indexOf(';', i) : line.length;
+      const token = line.slice(i, end).trim();
+      if (token !== '') tokens.push(token);
+      i = end;
+    }
+  }
+  return tokens;
+}
+
+function parseMulti(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
+  if (cell.kind !== 'text' && cell.kind !== 'number') {
+    return no(`Expected one or more of: ${allowedList(q, question, locale)}.`);
+  }
+  const index = choiceIndex(q, question, locale);
+  const values: string[] = [];
+  for (const token of splitChoices(restore(cellText(cell)), index.spellings)) {
+    const resolved = resolveChoice(index, token);
+    if ('error' in resolved) return no(`${resolved.error} Allowed: ${allowedList(q, question, locale)}.`);
+    if (!values.includes(resolved.value)) values.push(resolved.value);
+  }
+  if (values.length === 0) return ok(undefined);
+  const exclusive = values.find((v) => index.exclusive.has(v));
+  if (exclusive !== undefined && values.length > 1) {
+    return no(`"${index.labelOf(exclusive)}" cannot be combined with other choices.`);
+  }
+  return ok(values);
+}
+
+// ---- numbers, dates, text ------------------------------------------------------------------------------
+
+const separatorCache = new Map<string, { decimal: string; group: string }>();
+
+function separators(locale: string): { decimal: string; group: string } {
+  let found = separatorCache.get(locale);
+  if (!found) {
+    let parts: Intl.NumberFormatPart[];
+    try {
+      parts = new Intl.NumberFormat(locale).formatToParts(12345.5);
+    } catch {
+      parts = new Intl.NumberFormat('en').formatToParts(12345.5);
+    }
+    found = {
+      decimal: parts.find((p) => p.type === 'decimal')?.value ?? '.',
+      group: parts.find((p) => p.type === 'group')?.value ?? ',',
+    };
+    separatorCache.set(locale, found);
+  }
+  return found;
+}
+
+const PLAIN_NUMBER = /^[+-]?(\d+([.,]\d+)?|[.,]\d+)([eE][+-]?\d+)?$/;
+
+function parseNumber(question: Question, cell: Cell, locale: string): Parsed {
+  let value: number;
+  if (cell.kind === 'number') {
+    value = cell.value;
+  } else if (cell.kind === 'text') {
+    const text = restore(cell.text).trim();
+    if (!PLAIN_NUMBER.test(text)) {
+      return no(`"${text}" is not a number; write digits with an optional decimal point, e.g. 4.5.`);
+    }
+    const { decimal, group } = separators(locale);
+    const separator = /[.,]/.exec(text)?.[0];
+    if (separator !== undefined) {
+      // "1,500" means 1500 to an English reader and 1.5 to a German one: refuse what reads as grouping.
+      if (separator === group && /^[+-]?\d{1,3}[.,]\d{3}$/.test(text)) {
+        return no(`"${text}" is ambiguous; write the number without thousands separators.`);
+      }
+      if (separator === ',' && decimal !== ',') {
+        return no(`"${text}" is not a number; use a decimal point, e.g. 4.5.`);
+      }
+    }
+    value = Number(text.replace(',', '.'));
+  } else {
+    return no('Expected a number.');
+  }
+  if (!Number.isFinite(value)) return no('The number is out of range.');
+  if (question.min !== null && value < question.min)
+    return no(`${value} is below the minimum of ${question.min}.`);
+  if (question.max !== null && value > question.max)
+    return no(`${value} is above the maximum of ${question.max}.`);
+  return ok(value);
+}
+
+function parseDate(cell: Cell): Parsed {
+  if (cell.kind === 'date') {
+    if (Number.isNaN(cell.value.getTime())) return no('The date cell is not a valid date.');
+    const iso = isoDay(cell.value);
+    return isIsoDate(iso) ? ok(iso) : no(`${iso} is outside the supported range of dates.`);
+  }
+  if (cell.kind !== 'text') return no('Expected a date as YYYY-MM-DD (a spreadsheet date cell is fine too).');
+  const text = restore(cell.text).trim();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return no(`"${text}" is not a date; write it as YYYY-MM-DD.`);
+  if (!isIsoDate(text)) return no(`${text} is not a valid calendar date.`);
+  return ok(text);
+}
+
+function parseText(question: Question, cell: Cell): Parsed {
+  const text = cell.kind === 'text' ? restore(cell.text) : cellText(cell);
+  if (!question.multiline && /[\r\n]/.test(text)) {
+    return no('This question takes a single line of text; remove the line breaks.');
+  }
+  if (question.maxLength !== null && text.length > question.maxLength) {
+    return no(`The text has ${text.length} characters; at most ${question.maxLength} are allowed.`);
+  }
+  return ok(text);
+}
+
+/** Maps SpreadsheetError to the import result; anything else is a bug and propagates. */
+export function asFailure(error: unknown): ImportResult {
+  if (error instanceof SpreadsheetError) return { ok: false, error };
+  throw error;
+}
