@@ -8,7 +8,6 @@ import { ConfigError, loadConfig } from './config.js';
 import { openStore } from './db/open.js';
 import { findTenants, listTenants } from './db/repo/tenants.js';
 import type { Store } from './db/store.js';
-import { lintFiles } from './questionnaire/index.js';
 import { createTenantWithAdmin } from './workspace/tenants.js';
 
 export class CliError extends Error {}
@@ -87,6 +86,8 @@ const commands: Record<string, Handler> = {
   'questionnaire lint': async (args, io) => {
     const { positionals } = options(args, {});
     if (positionals.length === 0) throw new CliError('name at least one questionnaire file');
+    // Loaded on demand: the other commands do not need the engine.
+    const { lintFiles } = await import('./questionnaire/index.js');
     const result = lintFiles(positionals);
     if (result.output) io.out(result.output.replace(/\n$/, ''));
     io.out(`${positionals.length} file(s): ${result.errors} error(s), ${result.warnings} warning(s)`);

@@ -1,0 +1,88 @@
+/**
+ * `npm start` as a user runs it: a real process on a temporary DATA_DIR and a free port.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor(url: string, ms = 30_000): Promise<Response> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+describe('npm start', () => {
+  it('starts on SQLite in DATA_DIR, prints the URL and a one-time set-up link, answers /healthz, stops on SIGTERM', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-start-'));
+    const port = await freePort();
+    const s = start({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' });
+    children.push(s.child);
+    const res = await waitFor(`http://127.0.0.1:${port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', database: 'sqlite' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.output()).toContain(`http://127.0.0.1:${port}`);
+    const link = new RegExp(`http://127\\.0\\.0\\.1:${port}/setup/([A-Za-z0-9_-]{43})`).exec(s.output());
+    expect(link).not.toBeNull();
+    expect((await fetch(link![0])).status).toBe(200);
+    expect(fs.existsSync(path.join(dataDir, 'assay.db'))).toBe(true);
+    expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+    const jwks = await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json();
+    expect(jwks.keys).toHaveLength(2);
+    for (const k of jwks.keys) {
+      expect(k).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      expect(k.d).toBeUndefined();
+      expect(Buffer.from(k.n, 'base64url').length * 8).toBe(3072);
+    }
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  }, 60_000);
+
+  it('refuses to start with a bad configuration value, naming the variable', async () => {
+    const s = start({ PORT: 'not-a-port', DATA_DIR: os.tmpdir() });
+    children.push(s.child);
+    expect(await s.exited).toBe(1);
+    expect(s.output()).toMatch(/PORT must be a number/);
+    expect(s.output()).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});
