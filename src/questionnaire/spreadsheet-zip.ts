@@ -32,7 +32,7 @@ export interface ZipEntryInfo {
 
 export interface InspectedZip {
   entries: ZipEntryInfo[];
-  /** Names of the worksheet parts (xl/worksheets/sheetN.xml). */
+  /** Names of the parts exceljs reads as worksheets. */
   worksheets: string[];
 }
 
@@ -207,7 +207,8 @@ export function inspectXlsxZip(bytes: Uint8Array, limits: SpreadsheetLimits): In
       fail('corrupt-zip', `The workbook is damaged: the part ${raw.name} fails its checksum.`);
     }
     entries.push({ name: raw.name, uncompressedSize: raw.uncompressedSize });
-    if (/\.(xml|rels|vml)$/i.test(raw.name)) {
+    // exceljs reads every part outside xl/media/ as XML text, whatever its extension.
+    if (!MEDIA.test(raw.name)) {
       cells += checkXmlPart(raw.name, content, limits);
       if (cells > limits.maxCells) {
         fail(
@@ -216,7 +217,7 @@ export function inspectXlsxZip(bytes: Uint8Array, limits: SpreadsheetLimits): In
         );
       }
     }
-    if (/^xl\/worksheets\/sheet\d+\.xml$/.test(raw.name)) worksheets.push(raw.name);
+    if (WORKSHEET.test(raw.name)) worksheets.push(raw.name);
   }
   if (worksheets.length > limits.maxSheets) {
     fail(
@@ -248,6 +249,10 @@ function inflateEntry(name: string, method: number, compressed: Buffer, declared
   return out;
 }
 
+// The same unanchored patterns exceljs uses to route parts (lib/xlsx/xlsx.js), so that nothing exceljs
+// would parse as a worksheet escapes the row and cell counts.
+const WORKSHEET = /xl\/worksheets\/sheet\d+[.]xml/;
+const MEDIA = /xl\/media\//;
 const DTD = /<!(DOCTYPE|ENTITY)/i;
 const ROW = /<(?:[A-Za-z_][\w.-]*:)?row[\s/>]/g;
 const CELL = /<(?:[A-Za-z_][\w.-]*:)?c[\s/>]/g;
@@ -257,7 +262,7 @@ function checkXmlPart(name: string, content: Buffer, limits: SpreadsheetLimits):
   const text = content.toString('utf8');
   if (DTD.test(text))
     fail('unsafe-xml', `The workbook part ${name} declares a DTD or entities, which is refused.`);
-  if (!/^xl\/worksheets\/sheet\d+\.xml$/.test(name)) return 0;
+  if (!WORKSHEET.test(name)) return 0;
   const rows = countMatches(text, ROW);
   if (rows > limits.maxRows) {
     fail(
