@@ -56,14 +56,18 @@ async function withStore<T>(io: CliIo, fn: (store: Store, baseUrl: string) => Pr
 /** `--tenant` takes an id or an exact name. */
 export async function resolveTenant(store: Store, idOrName: string): Promise<string> {
   const found = await store.global((g) => findTenants(g, idOrName));
-  if (found.length === 0) throw new CliError(`no tenant with id or name "${idOrName}" (see: assay tenant list)`);
+  if (found.length === 0)
+    throw new CliError(`no tenant with id or name "${idOrName}" (see: assay tenant list)`);
   if (found.length > 1) throw new CliError(`"${idOrName}" names ${found.length} tenants; use the tenant id`);
   return found[0]!.id;
 }
 
 const commands: Record<string, Handler> = {
   'tenant create': async (args, io) => {
-    const { values, positionals } = options(args, { name: { type: 'string' }, 'admin-email': { type: 'string' } });
+    const { values, positionals } = options(args, {
+      name: { type: 'string' },
+      'admin-email': { type: 'string' },
+    });
     if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
     const name = required(values, 'name');
     const adminEmail = required(values, 'admin-email');

@@ -34,7 +34,9 @@ const schema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:', 'sqlite:', 'file:']).optional(),
   MIGRATION_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
-  MAIL_FROM: z.string().regex(/^[^\r\n]+@[^\r\n]+$/, 'must be an email address, e.g. "Assay <assay@example.com>"'),
+  MAIL_FROM: z
+    .string()
+    .regex(/^[^\r\n]+@[^\r\n]+$/, 'must be an email address, e.g. "Assay <assay@example.com>"'),
   MASTER_KEY: z
     .string()
     .regex(/^[A-Za-z0-9+/_-]{43}=?$/, 'must be 32 random bytes in base64 (openssl rand -base64 32)')
@@ -118,7 +120,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const dataDir = path.resolve(v.DATA_DIR);
   let database: Config['database'];
   if (v.DATABASE_URL?.startsWith('postgres')) {
-    database = { dialect: 'pg', url: v.DATABASE_URL, migrationUrl: v.MIGRATION_DATABASE_URL ?? v.DATABASE_URL };
+    database = {
+      dialect: 'pg',
+      url: v.DATABASE_URL,
+      migrationUrl: v.MIGRATION_DATABASE_URL ?? v.DATABASE_URL,
+    };
   } else if (v.DATABASE_URL) {
     const u = new URL(v.DATABASE_URL);
     database = { dialect: 'sqlite', file: path.resolve(decodeURIComponent(u.pathname)) };

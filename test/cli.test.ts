@@ -11,7 +11,11 @@ const root = path.resolve(import.meta.dirname, '..');
 function io(env: Record<string, string>) {
   const out: string[] = [];
   const err: string[] = [];
-  const value: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: { BASE_URL: 'https://assay.test', ...env } };
+  const value: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: { BASE_URL: 'https://assay.test', ...env },
+  };
   return { value, out, err };
 }
 
@@ -31,7 +35,9 @@ forEachDialect('assay tenant', (dialect) => {
 
   it('creates a tenant and prints its id and a one-time set-up link', async () => {
     const r = io(env);
-    expect(await runCli(['tenant', 'create', '--name', 'Acme', '--admin-email', 'Boss@Acme.example'], r.value)).toBe(0);
+    expect(
+      await runCli(['tenant', 'create', '--name', 'Acme', '--admin-email', 'Boss@Acme.example'], r.value),
+    ).toBe(0);
     expect(r.out[0]).toMatch(/^Created tenant [0-9a-f-]{36} \(Acme\)\.$/);
     expect(r.out.join('\n')).toMatch(/boss@acme\.example/);
     expect(r.out.at(-1)).toMatch(/^https:\/\/assay\.test\/setup\/[A-Za-z0-9_-]{43}$/);
@@ -52,8 +58,14 @@ forEachDialect('assay tenant', (dialect) => {
     [['tenant', 'create', '--admin-email', 'a@b.example'], /--name is required/],
     [['tenant', 'create', '--name', 'X', '--admin-email', 'nope'], /valid email/],
     [['tenant', 'create', '--name', '  ', '--admin-email', 'a@b.example'], /--name is required/],
-    [['tenant', 'create', '--name', 'X', '--admin-email', 'a@b.example', '--colour', 'red'], /Unknown option '--colour'/],
-    [['tenant', 'create', '--name', 'X', '--admin-email', 'a@b.example', 'extra'], /unexpected argument "extra"/],
+    [
+      ['tenant', 'create', '--name', 'X', '--admin-email', 'a@b.example', '--colour', 'red'],
+      /Unknown option '--colour'/,
+    ],
+    [
+      ['tenant', 'create', '--name', 'X', '--admin-email', 'a@b.example', 'extra'],
+      /unexpected argument "extra"/,
+    ],
     [['tenant', 'explode'], /unknown command "tenant explode"/],
   ])('refuses %j with a clear message, exit 1, and creates nothing', async (argv, message) => {
     const r = io(env);
@@ -75,11 +87,15 @@ it('refuses a bad configuration with the variable named and exit 1', async () =>
 it('runs as `npx assay` through the bin script', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bin-'));
   const env = { ...process.env, DATA_DIR: dataDir, BASE_URL: 'https://assay.test' };
-  const created = spawnSync('npx', ['assay', 'tenant', 'create', '--name', 'Bin Co', '--admin-email', 'x@bin.example'], {
-    cwd: root,
-    env,
-    encoding: 'utf8',
-  });
+  const created = spawnSync(
+    'npx',
+    ['assay', 'tenant', 'create', '--name', 'Bin Co', '--admin-email', 'x@bin.example'],
+    {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    },
+  );
   expect(created.status).toBe(0);
   expect(created.stdout).toMatch(/https:\/\/assay\.test\/setup\//);
   const list = spawnSync('npx', ['assay', 'tenant', 'list'], { cwd: root, env, encoding: 'utf8' });

@@ -14,7 +14,12 @@ const bad = (env: Record<string, string>) => {
 describe('configuration', () => {
   it('has working defaults: SQLite under ./data on 127.0.0.1:8787', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ env: 'development', port: 8787, host: '127.0.0.1', baseUrl: 'http://127.0.0.1:8787' });
+    expect(c).toMatchObject({
+      env: 'development',
+      port: 8787,
+      host: '127.0.0.1',
+      baseUrl: 'http://127.0.0.1:8787',
+    });
     expect(c.database).toEqual({ dialect: 'sqlite', file: expect.stringMatching(/data\/assay\.db$/) });
   });
 
@@ -25,8 +30,10 @@ describe('configuration', () => {
       migrationUrl: 'postgres://app@db/assay',
     });
     expect(
-      loadConfig({ DATABASE_URL: 'postgres://app@db/assay', MIGRATION_DATABASE_URL: 'postgres://owner@db/assay' })
-        .database,
+      loadConfig({
+        DATABASE_URL: 'postgres://app@db/assay',
+        MIGRATION_DATABASE_URL: 'postgres://owner@db/assay',
+      }).database,
     ).toMatchObject({ migrationUrl: 'postgres://owner@db/assay' });
   });
 

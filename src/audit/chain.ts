@@ -28,19 +28,26 @@ export function canonicalEntry(e: AuditEntry): string {
 }
 
 export function hashEntry(e: AuditEntry): string {
-  return createHash('sha256').update(`${e.prev_hash}\n${canonicalEntry(e)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${e.prev_hash}\n${canonicalEntry(e)}`)
+    .digest('hex');
 }
 
-export type ChainCheck = { ok: true; size: number; head: string } | { ok: false; seq: number; reason: string };
+export type ChainCheck =
+  | { ok: true; size: number; head: string }
+  | { ok: false; seq: number; reason: string };
 
 /** Verifies a tenant's chain in order; reports the first entry whose link or hash is wrong. */
 export function verifyChain(entries: Iterable<AuditEntry & { this_hash: string }>): ChainCheck {
   let prev = GENESIS;
   let expectedSeq = 1;
   for (const { this_hash, ...entry } of entries) {
-    if (entry.seq !== expectedSeq) return { ok: false, seq: entry.seq, reason: `expected entry ${expectedSeq}` };
-    if (entry.prev_hash !== prev) return { ok: false, seq: entry.seq, reason: 'previous hash does not match' };
-    if (hashEntry(entry) !== this_hash) return { ok: false, seq: entry.seq, reason: 'entry hash does not match' };
+    if (entry.seq !== expectedSeq)
+      return { ok: false, seq: entry.seq, reason: `expected entry ${expectedSeq}` };
+    if (entry.prev_hash !== prev)
+      return { ok: false, seq: entry.seq, reason: 'previous hash does not match' };
+    if (hashEntry(entry) !== this_hash)
+      return { ok: false, seq: entry.seq, reason: 'entry hash does not match' };
     prev = this_hash;
     expectedSeq++;
   }

@@ -9,7 +9,9 @@ import type { Store } from './store.js';
 
 export class UnsafeDatabaseRoleError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Refusing to start: the database role is unsafe for row-level security.\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `Refusing to start: the database role is unsafe for row-level security.\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'UnsafeDatabaseRoleError';
   }
 }

@@ -93,13 +93,22 @@ export async function migratePg(migrationUrl: string, appUrl: string, folder = P
 export async function pgRoleProblems(store: Store): Promise<string[]> {
   return store.global(async (ctx) => {
     const problems: string[] = [];
-    const role = await rawRows<{ name: string; super: boolean; bypass: boolean }>(ctx, sql`select current_user as name, rolsuper as super, rolbypassrls as bypass from pg_roles where rolname = current_user`);
+    const role = await rawRows<{ name: string; super: boolean; bypass: boolean }>(
+      ctx,
+      sql`select current_user as name, rolsuper as super, rolbypassrls as bypass from pg_roles where rolname = current_user`,
+    );
     const me = role[0];
     if (!me) return ['cannot read the current role from pg_roles'];
     const fix = `connect DATABASE_URL as a role without SUPERUSER/BYPASSRLS that owns no tables (see README, "PostgreSQL")`;
-    if (me.super) problems.push(`the app connects as "${me.name}", a SUPERUSER, which bypasses row-level security: ${fix}`);
+    if (me.super)
+      problems.push(
+        `the app connects as "${me.name}", a SUPERUSER, which bypasses row-level security: ${fix}`,
+      );
     if (me.bypass) problems.push(`the app role "${me.name}" has BYPASSRLS: ${fix}`);
-    const owned = await rawRows<{ tablename: string }>(ctx, sql`select tablename from pg_tables where schemaname = 'public' and tableowner = current_user`);
+    const owned = await rawRows<{ tablename: string }>(
+      ctx,
+      sql`select tablename from pg_tables where schemaname = 'public' and tableowner = current_user`,
+    );
     if (owned.length) {
       problems.push(
         `the app role "${me.name}" owns ${owned.length} table(s) (${owned
@@ -108,15 +117,23 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
           .join(', ')}…): run migrations as a separate owner role via MIGRATION_DATABASE_URL`,
       );
     }
-    const rls = await rawRows<{ relname: string; enabled: boolean; forced: boolean }>(ctx, sql`select relname, relrowsecurity as enabled, relforcerowsecurity as forced from pg_class
-          where relnamespace = 'public'::regnamespace and relkind = 'r'`);
+    const rls = await rawRows<{ relname: string; enabled: boolean; forced: boolean }>(
+      ctx,
+      sql`select relname, relrowsecurity as enabled, relforcerowsecurity as forced from pg_class
+          where relnamespace = 'public'::regnamespace and relkind = 'r'`,
+    );
     for (const name of TENANT_TABLES) {
       const r = rls.find((x) => x.relname === name);
       if (!r) problems.push(`table ${name} is missing: migrations have not run`);
-      else if (!r.enabled || !r.forced) problems.push(`table ${name} does not have ENABLE + FORCE ROW LEVEL SECURITY`);
+      else if (!r.enabled || !r.forced)
+        problems.push(`table ${name} does not have ENABLE + FORCE ROW LEVEL SECURITY`);
     }
-    const audit = await rawRows<{ u: boolean; d: boolean }>(ctx, sql`select has_table_privilege('audit_log', 'UPDATE') as u, has_table_privilege('audit_log', 'DELETE') as d`);
-    if (audit[0]?.u || audit[0]?.d) problems.push(`the app role "${me.name}" may UPDATE or DELETE audit_log rows`);
+    const audit = await rawRows<{ u: boolean; d: boolean }>(
+      ctx,
+      sql`select has_table_privilege('audit_log', 'UPDATE') as u, has_table_privilege('audit_log', 'DELETE') as d`,
+    );
+    if (audit[0]?.u || audit[0]?.d)
+      problems.push(`the app role "${me.name}" may UPDATE or DELETE audit_log rows`);
     return problems;
   });
 }

@@ -70,7 +70,9 @@ export function isUniqueViolation(err: unknown): boolean {
 /** A row-level-security or privilege refusal on PostgreSQL, or an append-only trigger on SQLite. */
 export function isPermissionViolation(err: unknown): boolean {
   const d = driverError(err);
-  return d?.code === '42501' || (d?.code === 'SQLITE_CONSTRAINT_TRIGGER' && /append-only/.test(d.message ?? ''));
+  return (
+    d?.code === '42501' || (d?.code === 'SQLITE_CONSTRAINT_TRIGGER' && /append-only/.test(d.message ?? ''))
+  );
 }
 
 /** `select set_config(...)` for the PostgreSQL store; exported for the isolation tests. */

@@ -13,7 +13,14 @@ import type { Kit } from './kit.sqlite.js';
 export const ROLES = ['admin', 'analyst', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const ASSESSMENT_STATUSES = ['draft', 'sent', 'in_progress', 'submitted', 'reviewed', 'cancelled'] as const;
+export const ASSESSMENT_STATUSES = [
+  'draft',
+  'sent',
+  'in_progress',
+  'submitted',
+  'reviewed',
+  'cancelled',
+] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
 export const KEY_PURPOSES = ['link', 'receipt', 'audit'] as const;

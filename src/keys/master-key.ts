@@ -20,7 +20,9 @@ export class MasterKey {
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(aad));
     const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-    return ['v1', iv, ct, cipher.getAuthTag()].map((p) => (typeof p === 'string' ? p : p.toString('base64url'))).join('.');
+    return ['v1', iv, ct, cipher.getAuthTag()]
+      .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
+      .join('.');
   }
 
   unwrap(wrapped: string, aad: string): Buffer {
@@ -33,7 +35,11 @@ export class MasterKey {
   }
 }
 
-export function loadMasterKey(opts: { masterKey: string | null; dataDir: string; production: boolean }): MasterKey {
+export function loadMasterKey(opts: {
+  masterKey: string | null;
+  dataDir: string;
+  production: boolean;
+}): MasterKey {
   if (opts.masterKey) return new MasterKey(Buffer.from(opts.masterKey, 'base64'));
   if (opts.production) throw new Error('MASTER_KEY is required in production');
   const file = path.join(opts.dataDir, 'master.key');

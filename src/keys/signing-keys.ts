@@ -12,7 +12,11 @@ import type { MasterKey } from './master-key.js';
 
 const generate = promisify(generateKeyPair);
 
-export const KEY_ALG: Record<KeyPurpose, 'RS256' | 'EdDSA'> = { link: 'RS256', receipt: 'RS256', audit: 'EdDSA' };
+export const KEY_ALG: Record<KeyPurpose, 'RS256' | 'EdDSA'> = {
+  link: 'RS256',
+  receipt: 'RS256',
+  audit: 'EdDSA',
+};
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 
 async function newKeyPair(purpose: KeyPurpose) {
@@ -24,7 +28,11 @@ async function newKeyPair(purpose: KeyPurpose) {
 }
 
 /** Creates and activates a key for each purpose that has none (first start). Returns the kids created. */
-export async function ensureSigningKeys(store: Store, master: MasterKey, now = new Date()): Promise<string[]> {
+export async function ensureSigningKeys(
+  store: Store,
+  master: MasterKey,
+  now = new Date(),
+): Promise<string[]> {
   const created: string[] = [];
   for (const purpose of Object.keys(KEY_ALG) as KeyPurpose[]) {
     if (await store.global((g) => getActiveKey(g, purpose))) continue;

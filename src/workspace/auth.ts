@@ -23,7 +23,11 @@ export async function signIn(
   if (!chosen) throw new HttpError(401, SIGN_IN_FAILED);
   return store.withTenant(chosen.tenantId, async (c) => {
     const session = await startUserSession(c, user.id, chosen.tenantId, now, replacing);
-    await appendAudit(c, { actor: `user:${user.id}`, action: 'user.signed_in', target: `user:${user.id}` }, now);
+    await appendAudit(
+      c,
+      { actor: `user:${user.id}`, action: 'user.signed_in', target: `user:${user.id}` },
+      now,
+    );
     return { ...session, tenantId: chosen.tenantId, userId: user.id };
   });
 }

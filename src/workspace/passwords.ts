@@ -35,7 +35,8 @@ const COMMON = new Set([
 /** Why a new password is not acceptable, or null. */
 export function passwordProblem(password: string, email: string): string | null {
   const length = [...password].length;
-  if (length < MIN_PASSWORD) return `Use at least ${MIN_PASSWORD} characters (a passphrase of a few words works well).`;
+  if (length < MIN_PASSWORD)
+    return `Use at least ${MIN_PASSWORD} characters (a passphrase of a few words works well).`;
   if (length > MAX_PASSWORD) return `Use at most ${MAX_PASSWORD} characters.`;
   const lower = password.toLowerCase();
   if (COMMON.has(lower) || /^(.)\1+$/.test(password)) return 'That password is too common. Choose another.';

@@ -9,11 +9,11 @@ import { getMembership, getUser } from '../db/repo/users.js';
 import type { Store, TenantCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
 import {
+  clientIp,
   type FieldErrors,
   HttpError,
-  type RateLimitStore,
-  clientIp,
   ipBucket,
+  type RateLimitStore,
   rateLimit,
   readForm,
   render,
@@ -152,12 +152,22 @@ export function workspaceRoutes(deps: WorkspaceDeps) {
       const form = await readForm(c);
       const email = str(form.email);
       try {
-        const s = await signIn(store, { email, password: str(form.password) }, getCookie(c, USER_COOKIE) ?? null, now());
+        const s = await signIn(
+          store,
+          { email, password: str(form.password) },
+          getCookie(c, USER_COOKIE) ?? null,
+          now(),
+        );
         setCookie(c, USER_COOKIE, s.token, cookieOptions(s.expiresAt, now()));
         return c.redirect('/app', 303);
       } catch (err) {
         if (!(err instanceof HttpError) || err.status !== 401) throw err;
-        return render(c, 'workspace/login', { title: 'Sign in', values: { email }, errors: { email: err.message } }, 401);
+        return render(
+          c,
+          'workspace/login',
+          { title: 'Sign in', values: { email }, errors: { email: err.message } },
+          401,
+        );
       }
     },
   );
@@ -184,7 +194,12 @@ export function workspaceRoutes(deps: WorkspaceDeps) {
 /** Field messages from a validation failure, or null for any other error. */
 function fieldErrors(err: unknown): FieldErrors | null {
   if (err instanceof HttpError && err.status === 422 && err.fields) return err.fields;
-  if (err && typeof err === 'object' && 'issues' in err && Array.isArray((err as { issues: unknown }).issues)) {
+  if (
+    err &&
+    typeof err === 'object' &&
+    'issues' in err &&
+    Array.isArray((err as { issues: unknown }).issues)
+  ) {
     const out: Record<string, string> = {};
     for (const i of (err as { issues: { path: PropertyKey[]; message: string }[] }).issues) {
       out[String(i.path[0] ?? 'form')] ??= i.message;

@@ -5,7 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { newSecret } from '../db/ids.js';
-import { deleteSession, getSession, insertSession, type SessionRow, touchSession } from '../db/repo/sessions.js';
+import {
+  deleteSession,
+  getSession,
+  insertSession,
+  type SessionRow,
+  touchSession,
+} from '../db/repo/sessions.js';
 import type { GlobalCtx, Store } from '../db/store.js';
 
 export const USER_COOKIE = '__Host-assay';
@@ -27,17 +33,29 @@ export async function startUserSession(
   if (replacing) await deleteSession(g, hashToken(replacing));
   const token = newSecret();
   const expiresAt = new Date(now.getTime() + USER_ABSOLUTE_MS);
-  await insertSession(g, { id: hashToken(token), kind: 'user', userId, tenantId, assessmentId: null, expiresAt, now });
+  await insertSession(g, {
+    id: hashToken(token),
+    kind: 'user',
+    userId,
+    tenantId,
+    assessmentId: null,
+    expiresAt,
+    now,
+  });
   return { token, expiresAt };
 }
 
 /** The live session behind a cookie value, or null (expired ones are deleted on sight). */
-export async function resolveUserSession(store: Store, token: string | undefined, now: Date): Promise<SessionRow | null> {
+export async function resolveUserSession(
+  store: Store,
+  token: string | undefined,
+  now: Date,
+): Promise<SessionRow | null> {
   if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   const id = hashToken(token);
   return store.global(async (g) => {
     const s = await getSession(g, id);
-    if (!s || s.kind !== 'user' || !s.userId || !s.tenantId) return null;
+    if (s?.kind !== 'user' || !s.userId || !s.tenantId) return null;
     const t = now.getTime();
     if (s.expiresAt.getTime() <= t || s.lastSeenAt.getTime() + USER_IDLE_MS <= t) {
       await deleteSession(g, id);

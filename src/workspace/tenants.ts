@@ -24,7 +24,8 @@ import { hashToken, startUserSession } from './sessions.js';
 export const FIRST_ADMIN_TTL_MS = 24 * 60 * 60_000;
 export const ADMIN_INVITE_TTL_MS = 72 * 60 * 60_000;
 
-const noControl = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
+// Control characters (line breaks included) would break one-line displays, mail headers and logs.
+const noControl = (s: string) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
 export const tenantName = z
   .string()
   .trim()
@@ -76,8 +77,21 @@ export async function createTenantWithAdmin(
       email: adminEmail,
       expiresAt: new Date(now.getTime() + ADMIN_INVITE_TTL_MS),
     });
-    await appendAudit(c, { actor: 'system:cli', action: 'tenant.created', target: `tenant:${tenantId}` }, now);
-    await appendAudit(c, { actor: 'system:cli', action: 'membership.granted', target: `user:${user.id}`, data: { role: 'admin' } }, now);
+    await appendAudit(
+      c,
+      { actor: 'system:cli', action: 'tenant.created', target: `tenant:${tenantId}` },
+      now,
+    );
+    await appendAudit(
+      c,
+      {
+        actor: 'system:cli',
+        action: 'membership.granted',
+        target: `user:${user.id}`,
+        data: { role: 'admin' },
+      },
+      now,
+    );
   });
   return { tenantId, token };
 }
@@ -85,7 +99,11 @@ export async function createTenantWithAdmin(
 export type SetupView = { purpose: SetupToken['purpose']; email: string | null; hasPassword: boolean };
 
 /** What the setup page shows for a token (side-effect free: mail scanners may fetch the link). */
-export async function inspectSetupToken(store: Store, token: string, now = new Date()): Promise<SetupView | null> {
+export async function inspectSetupToken(
+  store: Store,
+  token: string,
+  now = new Date(),
+): Promise<SetupView | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
   return store.global(async (g) => {
     const t = await peekSetupToken(g, hashToken(token), now);
@@ -102,7 +120,10 @@ const firstAdminForm = z.object({ tenantName, email, password: z.string(), passw
 const adminForm = z.object({ password: z.string(), passwordConfirm: z.string() });
 
 const gone = () =>
-  new HttpError(410, 'This set-up link has already been used or has expired. Ask for a new one (assay tenant create).');
+  new HttpError(
+    410,
+    'This set-up link has already been used or has expired. Ask for a new one (assay tenant create).',
+  );
 
 /**
  * Completes set-up: consumes the token and, atomically with it, creates the tenant and admin (first
@@ -130,8 +151,21 @@ export async function completeSetup(
       const user = await ensureUser(c, input.email);
       if (!user.passwordHash) await setPasswordHash(c, user.id, passwordHash);
       await addMembership(c, user.id, 'admin');
-      await appendAudit(c, { actor: `user:${user.id}`, action: 'tenant.created', target: `tenant:${tenantId}` }, now);
-      await appendAudit(c, { actor: `user:${user.id}`, action: 'membership.granted', target: `user:${user.id}`, data: { role: 'admin' } }, now);
+      await appendAudit(
+        c,
+        { actor: `user:${user.id}`, action: 'tenant.created', target: `tenant:${tenantId}` },
+        now,
+      );
+      await appendAudit(
+        c,
+        {
+          actor: `user:${user.id}`,
+          action: 'membership.granted',
+          target: `user:${user.id}`,
+          data: { role: 'admin' },
+        },
+        now,
+      );
       const session = await startUserSession(c, user.id, tenantId, now);
       return { tenantId, userId: user.id, session };
     });
@@ -148,7 +182,11 @@ export async function completeSetup(
     const user = await ensureUser(c, invited);
     if (passwordHash && !user.passwordHash) {
       await setPasswordHash(c, user.id, passwordHash);
-      await appendAudit(c, { actor: `user:${user.id}`, action: 'user.password_set', target: `user:${user.id}` }, now);
+      await appendAudit(
+        c,
+        { actor: `user:${user.id}`, action: 'user.password_set', target: `user:${user.id}` },
+        now,
+      );
     }
     const session = passwordHash ? await startUserSession(c, user.id, tenantId, now) : null;
     return { tenantId, userId: user.id, session };
@@ -159,6 +197,8 @@ function checkPassword(password: string, confirm: string, forEmail: string): voi
   const problem = passwordProblem(password, forEmail);
   if (problem) throw new HttpError(422, 'Choose a different password.', { fields: { password: problem } });
   if (password !== confirm) {
-    throw new HttpError(422, 'The passwords do not match.', { fields: { passwordConfirm: 'Type the same password again.' } });
+    throw new HttpError(422, 'The passwords do not match.', {
+      fields: { passwordConfirm: 'Type the same password again.' },
+    });
   }
 }

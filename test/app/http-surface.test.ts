@@ -71,10 +71,13 @@ describe('the HTTP surface of the whole app', () => {
       ['application/x-www-form-urlencoded', 'email=a%40b.example&password=x'],
       ['application/json', '{"email":"a@b.example"}'],
       ['text/plain', 'email=a@b.example'],
-      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na\r\n--x--\r\n'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="email"\r\n\r\na\r\n--x--\r\n',
+      ],
     ];
     for (const [type, body] of bodies) {
-      for (const headers of [
+      for (const headers of <Record<string, string>[]>[
         { Origin: 'https://evil.example' },
         { 'Sec-Fetch-Site': 'cross-site' },
         { Referer: 'https://evil.example/page' },
@@ -111,7 +114,10 @@ describe('the HTTP surface of the whole app', () => {
     const declared = await app.request('https://assay.test/app/login', {
       method: 'POST',
       body: 'x',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': String(10 * 1024 * 1024) },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        'Content-Length': String(10 * 1024 * 1024),
+      },
     });
     expect(declared.status).toBe(413);
   });

@@ -43,12 +43,41 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
   it('rejects bad input with field errors and changes nothing', async () => {
     const b = browser(app);
     const cases: [Record<string, string>, string, RegExp][] = [
-      [{ tenantName: '', email: 'a@b.example', password: PASSWORD, passwordConfirm: PASSWORD }, 'tenantName', /name/i],
-      [{ tenantName: 'Acme', email: 'not-an-email', password: PASSWORD, passwordConfirm: PASSWORD }, 'email', /valid email/i],
-      [{ tenantName: 'Acme', email: 'a@b.example', password: 'short', passwordConfirm: 'short' }, 'password', /12 characters/],
-      [{ tenantName: 'Acme', email: 'a@b.example', password: 'password1234', passwordConfirm: 'password1234' }, 'password', /too common/],
-      [{ tenantName: 'Acme', email: 'a@b.example', password: PASSWORD, passwordConfirm: `${PASSWORD}!` }, 'passwordConfirm', /same password/],
-      [{ tenantName: 'Ac\nme', email: 'a@b.example', password: PASSWORD, passwordConfirm: PASSWORD }, 'tenantName', /line breaks/],
+      [
+        { tenantName: '', email: 'a@b.example', password: PASSWORD, passwordConfirm: PASSWORD },
+        'tenantName',
+        /name/i,
+      ],
+      [
+        { tenantName: 'Acme', email: 'not-an-email', password: PASSWORD, passwordConfirm: PASSWORD },
+        'email',
+        /valid email/i,
+      ],
+      [
+        { tenantName: 'Acme', email: 'a@b.example', password: 'short', passwordConfirm: 'short' },
+        'password',
+        /12 characters/,
+      ],
+      [
+        {
+          tenantName: 'Acme',
+          email: 'a@b.example',
+          password: 'password1234',
+          passwordConfirm: 'password1234',
+        },
+        'password',
+        /too common/,
+      ],
+      [
+        { tenantName: 'Acme', email: 'a@b.example', password: PASSWORD, passwordConfirm: `${PASSWORD}!` },
+        'passwordConfirm',
+        /same password/,
+      ],
+      [
+        { tenantName: 'Ac\nme', email: 'a@b.example', password: PASSWORD, passwordConfirm: PASSWORD },
+        'tenantName',
+        /line breaks/,
+      ],
       [{ email: 'a@b.example', password: PASSWORD }, 'tenantName', /.+/],
     ];
     for (const [form, field, message] of cases) {
@@ -122,7 +151,9 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
     await b.post('/app/login', { email: 'admin@acme.example', password: PASSWORD });
     const after = b.jar.get(USER_COOKIE);
     expect(after).not.toBe(before);
-    const stale = await app.request('https://assay.test/app', { headers: { Cookie: `${USER_COOKIE}=${before}` } });
+    const stale = await app.request('https://assay.test/app', {
+      headers: { Cookie: `${USER_COOKIE}=${before}` },
+    });
     expect(stale.status).toBe(303);
     expect((await b.get('/app')).status).toBe(200);
     // GET never changes state: there is no GET sign-out.
@@ -130,7 +161,9 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
     expect((await b.get('/app')).status).toBe(200);
     expect((await b.post('/app/logout', {})).status).toBe(303);
     expect((await b.get('/app')).status).toBe(303);
-    const replay = await app.request('https://assay.test/app', { headers: { Cookie: `${USER_COOKIE}=${after}` } });
+    const replay = await app.request('https://assay.test/app', {
+      headers: { Cookie: `${USER_COOKIE}=${after}` },
+    });
     expect(replay.status).toBe(303);
   });
 
@@ -138,7 +171,9 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
     let clock = new Date('2030-01-01T08:00:00Z');
     const timed = testApp(store, { now: () => clock });
     const b = browser(timed);
-    expect((await b.post('/app/login', { email: 'admin@acme.example', password: PASSWORD })).status).toBe(303);
+    expect((await b.post('/app/login', { email: 'admin@acme.example', password: PASSWORD })).status).toBe(
+      303,
+    );
     clock = new Date('2030-01-01T08:20:00Z');
     expect((await b.get('/app')).status).toBe(200);
     clock = new Date('2030-01-01T09:00:00Z');
@@ -153,24 +188,38 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
     const b = browser(app);
     const form = await b.get(`/setup/${invite}`);
     expect(await form.text()).toContain('chef@beta.example');
-    expect((await b.post(`/setup/${invite}`, { password: 'chef@beta.example', passwordConfirm: 'x' })).status).toBe(422);
+    expect(
+      (await b.post(`/setup/${invite}`, { password: 'chef@beta.example', passwordConfirm: 'x' })).status,
+    ).toBe(422);
     const res = await b.post(`/setup/${invite}`, { password: PASSWORD, passwordConfirm: PASSWORD });
     expect(res.status).toBe(303);
     const page = await (await b.get('/app')).text();
     expect(page).toContain('Beta GmbH');
-    expect((await b.post(`/setup/${invite}`, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(410);
+    expect((await b.post(`/setup/${invite}`, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(
+      410,
+    );
     const log = await store.withTenant(tenantId, (c) => repo.listAudit(c));
     expect(log.map((e) => e.action)).toEqual(['tenant.created', 'membership.granted', 'user.password_set']);
   });
 
   it('never lets an invitation link change an existing password', async () => {
-    const { token: invite } = await createTenantWithAdmin(store, { name: 'Gamma', adminEmail: 'admin@acme.example' });
+    const { token: invite } = await createTenantWithAdmin(store, {
+      name: 'Gamma',
+      adminEmail: 'admin@acme.example',
+    });
     const b = browser(app);
-    const res = await b.post(`/setup/${invite}`, { password: 'attacker chosen pass', passwordConfirm: 'attacker chosen pass' });
+    const res = await b.post(`/setup/${invite}`, {
+      password: 'attacker chosen pass',
+      passwordConfirm: 'attacker chosen pass',
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('already have a password');
-    expect((await b.post('/app/login', { email: 'admin@acme.example', password: 'attacker chosen pass' })).status).toBe(401);
-    expect((await b.post('/app/login', { email: 'admin@acme.example', password: PASSWORD })).status).toBe(303);
+    expect(
+      (await b.post('/app/login', { email: 'admin@acme.example', password: 'attacker chosen pass' })).status,
+    ).toBe(401);
+    expect((await b.post('/app/login', { email: 'admin@acme.example', password: PASSWORD })).status).toBe(
+      303,
+    );
   });
 
   it('answers a malformed or unknown set-up token with 410, not an error', async () => {
@@ -187,12 +236,16 @@ describe('sign-in rate limiting', () => {
       const app = testApp(ts.store);
       const b = browser(app);
       for (let i = 0; i < 10; i++) {
-        expect((await b.post('/app/login', { email: 'x@y.example', password: 'nope nope nope' })).status).toBe(401);
+        expect(
+          (await b.post('/app/login', { email: 'x@y.example', password: 'nope nope nope' })).status,
+        ).toBe(401);
       }
       const res = await b.post('/app/login', { email: 'X@y.example', password: 'nope nope nope' });
       expect(res.status).toBe(429);
       expect(Number(res.headers.get('Retry-After'))).toBeGreaterThan(0);
-      expect((await b.post('/app/login', { email: 'other@y.example', password: 'nope nope nope' })).status).toBe(401);
+      expect(
+        (await b.post('/app/login', { email: 'other@y.example', password: 'nope nope nope' })).status,
+      ).toBe(401);
     } finally {
       await ts.close();
     }

@@ -22,7 +22,11 @@ async function seedTenant(store: Store, name: string) {
       sourceHash: 'h',
       title: 'Q',
     });
-    const a = await repo.insertAssessment(c, { vendorId: vendor.id, contactId: contact.id, questionnaireVersionId: qv.id });
+    const a = await repo.insertAssessment(c, {
+      vendorId: vendor.id,
+      contactId: contact.id,
+      questionnaireVersionId: qv.id,
+    });
     await repo.saveAnswer(c, a.id, 'gov.isms', 'yes');
     await repo.insertEvidence(c, {
       assessmentId: a.id,
@@ -165,7 +169,9 @@ forEachDialect('tenant isolation', (dialect) => {
         rawRows<{ id: string }>(c, sql`update vendors set name = 'x' where id = ${B.vendor} returning id`),
       );
       expect(touched).toEqual([]);
-      expect((await store.withTenant(B.tenant, (c) => repo.getVendor(c, B.vendor)))?.name).toBe('Bravo vendor');
+      expect((await store.withTenant(B.tenant, (c) => repo.getVendor(c, B.vendor)))?.name).toBe(
+        'Bravo vendor',
+      );
     });
 
     it('memberships are readable by their own user without a tenant, and by nobody else', async () => {
@@ -204,9 +210,11 @@ describe.skipIf(!pgAvailable())('PostgreSQL migrations', () => {
       const store = openPgStore({ url: dbase.appUrl, max: 1 });
       try {
         expect(await pgRoleProblems(store)).toEqual([]);
-        const applied = await store.global((c) =>
-          rawRows<{ n: number }>(c, sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
-        ).catch(() => null);
+        const applied = await store
+          .global((c) =>
+            rawRows<{ n: number }>(c, sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
+          )
+          .catch(() => null);
         // The app role cannot read the migrations table; the owner can.
         expect(applied).toBeNull();
       } finally {

@@ -82,8 +82,12 @@ forEachDialect('repository layer', (dialect) => {
       const later = new Date('2026-01-01T01:00:00Z');
       await store.global((g) => repo.touchSession(g, 'h1', later));
       expect((await store.global((g) => repo.getSession(g, 'h1')))?.lastSeenAt).toEqual(later);
-      expect(await store.global((g) => repo.deleteExpiredSessions(g, new Date('2026-01-01T11:00:00Z')))).toBe(0);
-      expect(await store.global((g) => repo.deleteExpiredSessions(g, new Date('2026-01-02T00:00:00Z')))).toBe(1);
+      expect(await store.global((g) => repo.deleteExpiredSessions(g, new Date('2026-01-01T11:00:00Z')))).toBe(
+        0,
+      );
+      expect(await store.global((g) => repo.deleteExpiredSessions(g, new Date('2026-01-02T00:00:00Z')))).toBe(
+        1,
+      );
       expect(await store.global((g) => repo.getSession(g, 'h1'))).toBeNull();
       for (const id of ['a', 'b']) {
         await store.global((g) =>
@@ -109,9 +113,17 @@ forEachDialect('repository layer', (dialect) => {
       expect(await store.global((g) => repo.peekSetupToken(g, 'tok', now))).toBeNull();
 
       await store.global((g) =>
-        repo.insertSetupToken(g, { id: 'old', purpose: 'first_admin', tenantId: null, email: null, expiresAt }),
+        repo.insertSetupToken(g, {
+          id: 'old',
+          purpose: 'first_admin',
+          tenantId: null,
+          email: null,
+          expiresAt,
+        }),
       );
-      expect(await store.global((g) => repo.consumeSetupToken(g, 'old', new Date(expiresAt.getTime() + 1)))).toBeNull();
+      expect(
+        await store.global((g) => repo.consumeSetupToken(g, 'old', new Date(expiresAt.getTime() + 1))),
+      ).toBeNull();
       await store.global((g) => repo.revokeFirstAdminTokens(g, now));
       expect(await store.global((g) => repo.consumeSetupToken(g, 'old', now))).toBeNull();
     });
@@ -119,18 +131,24 @@ forEachDialect('repository layer', (dialect) => {
 
   describe('vendors, contacts, questionnaires, assessments', () => {
     it('creates, reads, updates and lists vendors; names are unique per tenant', async () => {
-      const v = await store.withTenant(tenantId, (c) => repo.insertVendor(c, { name: 'Cloudy Ltd', tier: 'high' }));
+      const v = await store.withTenant(tenantId, (c) =>
+        repo.insertVendor(c, { name: 'Cloudy Ltd', tier: 'high' }),
+      );
       vendorId = v.id;
       expect(v).toMatchObject({ tenantId, name: 'Cloudy Ltd', tier: 'high', active: true, website: null });
-      await expect(store.withTenant(tenantId, (c) => repo.insertVendor(c, { name: 'Cloudy Ltd' }))).rejects.toSatisfy(
-        isUniqueViolation,
-      );
+      await expect(
+        store.withTenant(tenantId, (c) => repo.insertVendor(c, { name: 'Cloudy Ltd' })),
+      ).rejects.toSatisfy(isUniqueViolation);
       const updated = await store.withTenant(tenantId, (c) =>
         repo.updateVendor(c, v.id, { website: 'https://cloudy.example', active: false }),
       );
       expect(updated).toMatchObject({ website: 'https://cloudy.example', active: false });
-      expect((await store.withTenant(tenantId, (c) => repo.getVendor(c, v.id)))?.website).toBe('https://cloudy.example');
-      expect((await store.withTenant(tenantId, (c) => repo.findVendorByName(c, 'Cloudy Ltd')))?.id).toBe(v.id);
+      expect((await store.withTenant(tenantId, (c) => repo.getVendor(c, v.id)))?.website).toBe(
+        'https://cloudy.example',
+      );
+      expect((await store.withTenant(tenantId, (c) => repo.findVendorByName(c, 'Cloudy Ltd')))?.id).toBe(
+        v.id,
+      );
       const tmp = await store.withTenant(tenantId, (c) => repo.insertVendor(c, { name: 'Another' }));
       expect((await store.withTenant(tenantId, (c) => repo.listVendors(c))).map((x) => x.name)).toEqual([
         'Another',
@@ -142,8 +160,12 @@ forEachDialect('repository layer', (dialect) => {
     });
 
     it('adds contacts once per email', async () => {
-      const c1 = await store.withTenant(tenantId, (c) => repo.ensureContact(c, vendorId, 'Sec@Cloudy.example', 'Sam'));
-      const c2 = await store.withTenant(tenantId, (c) => repo.ensureContact(c, vendorId, 'sec@cloudy.example'));
+      const c1 = await store.withTenant(tenantId, (c) =>
+        repo.ensureContact(c, vendorId, 'Sec@Cloudy.example', 'Sam'),
+      );
+      const c2 = await store.withTenant(tenantId, (c) =>
+        repo.ensureContact(c, vendorId, 'sec@cloudy.example'),
+      );
       contactId = c1.id;
       expect(c2.id).toBe(c1.id);
       expect(await store.withTenant(tenantId, (c) => repo.listContacts(c, vendorId))).toEqual([
@@ -186,7 +208,9 @@ forEachDialect('repository layer', (dialect) => {
       expect((await store.withTenant(tenantId, (c) => repo.getQuestionnaireVersion(c, row.id)))?.source).toBe(
         'schema: vrq/1',
       );
-      expect(await store.withTenant(tenantId, (c) => repo.listQuestionnaireVersions(c, 'nis2-supplier'))).toHaveLength(1);
+      expect(
+        await store.withTenant(tenantId, (c) => repo.listQuestionnaireVersions(c, 'nis2-supplier')),
+      ).toHaveLength(1);
       expect(await store.withTenant(tenantId, (c) => repo.listQuestionnaireVersions(c))).toHaveLength(1);
     });
 
@@ -202,7 +226,12 @@ forEachDialect('repository layer', (dialect) => {
         }),
       );
       assessmentId = a.id;
-      expect(a).toMatchObject({ status: 'draft', otpRequired: true, dueDate: '2026-12-31', scorePermille: null });
+      expect(a).toMatchObject({
+        status: 'draft',
+        otpRequired: true,
+        dueDate: '2026-12-31',
+        scorePermille: null,
+      });
       const sent = await store.withTenant(tenantId, (c) =>
         repo.transitionAssessment(c, a.id, ['draft'], 'sent', { sentAt: new Date() }),
       );
@@ -210,7 +239,10 @@ forEachDialect('repository layer', (dialect) => {
       const results = await Promise.all(
         [1, 2, 3].map(() =>
           store.withTenant(tenantId, (c) =>
-            repo.transitionAssessment(c, a.id, ['sent', 'in_progress'], 'submitted', { scorePermille: 875, band: 'low' }),
+            repo.transitionAssessment(c, a.id, ['sent', 'in_progress'], 'submitted', {
+              scorePermille: 875,
+              band: 'low',
+            }),
           ),
         ),
       );
@@ -220,7 +252,9 @@ forEachDialect('repository layer', (dialect) => {
         scorePermille: 875,
         band: 'low',
       });
-      expect(await store.withTenant(tenantId, (c) => repo.transitionAssessment(c, a.id, ['draft'], 'sent'))).toBeNull();
+      expect(
+        await store.withTenant(tenantId, (c) => repo.transitionAssessment(c, a.id, ['draft'], 'sent')),
+      ).toBeNull();
       expect(await store.withTenant(tenantId, (c) => repo.listAssessments(c))).toHaveLength(1);
       expect(await store.withTenant(tenantId, (c) => repo.listAssessments(c, vendorId))).toHaveLength(1);
     });
@@ -277,7 +311,9 @@ forEachDialect('repository layer', (dialect) => {
       expect(findings).toHaveLength(1);
       expect(findings[0]).toMatchObject({ findingKey: 'GOV-001', controls: ['nis2:21.2.a'], likelihood: 3 });
       const r1 = await store.withTenant(tenantId, (c) => repo.upsertRiskFromFinding(c, vendorId, f));
-      const r2 = await store.withTenant(tenantId, (c) => repo.upsertRiskFromFinding(c, vendorId, { ...f, impact: 5 }));
+      const r2 = await store.withTenant(tenantId, (c) =>
+        repo.upsertRiskFromFinding(c, vendorId, { ...f, impact: 5 }),
+      );
       expect(r2.id).toBe(r1.id);
       expect(r2.impact).toBe(5);
       expect(await store.withTenant(tenantId, (c) => repo.listRisks(c))).toHaveLength(1);
@@ -288,13 +324,23 @@ forEachDialect('repository layer', (dialect) => {
   describe('audit chain', () => {
     it('appends linked entries, verifies, and refuses UPDATE and DELETE at the database', async () => {
       await store.withTenant(tenantId, async (c) => {
-        await repo.appendAudit(c, { actor: `user:${userId}`, action: 'vendor.created', target: `vendor:${vendorId}` });
-        await repo.appendAudit(c, { actor: 'system', action: 'assessment.sent', target: `assessment:${assessmentId}` });
+        await repo.appendAudit(c, {
+          actor: `user:${userId}`,
+          action: 'vendor.created',
+          target: `vendor:${vendorId}`,
+        });
+        await repo.appendAudit(c, {
+          actor: 'system',
+          action: 'assessment.sent',
+          target: `assessment:${assessmentId}`,
+        });
       });
       // Concurrent appends never fork the chain.
       await Promise.all(
         [1, 2, 3, 4].map((i) =>
-          store.withTenant(tenantId, (c) => repo.appendAudit(c, { actor: 'system', action: `x.${i}`, target: 't' })),
+          store.withTenant(tenantId, (c) =>
+            repo.appendAudit(c, { actor: 'system', action: `x.${i}`, target: 't' }),
+          ),
         ),
       );
       const log = await store.withTenant(tenantId, (c) => repo.listAudit(c));
@@ -306,8 +352,12 @@ forEachDialect('repository layer', (dialect) => {
       await expect(
         store.withTenant(tenantId, (c) => c.db.update(t.auditLog).set({ action: 'forged' })),
       ).rejects.toSatisfy(isPermissionViolation);
-      await expect(store.withTenant(tenantId, (c) => c.db.delete(t.auditLog))).rejects.toSatisfy(isPermissionViolation);
-      expect(verifyChain(await store.withTenant(tenantId, (c) => repo.listAudit(c)))).toMatchObject({ ok: true });
+      await expect(store.withTenant(tenantId, (c) => c.db.delete(t.auditLog))).rejects.toSatisfy(
+        isPermissionViolation,
+      );
+      expect(verifyChain(await store.withTenant(tenantId, (c) => repo.listAudit(c)))).toMatchObject({
+        ok: true,
+      });
     });
   });
 
@@ -315,12 +365,35 @@ forEachDialect('repository layer', (dialect) => {
     it('stores keys and lists the published ones', async () => {
       const base = { alg: 'RS256', publicJwk: { kty: 'RSA' }, privateKeyEnc: 'enc' } as const;
       await store.global(async (g) => {
-        await repo.insertSigningKey(g, { ...base, kid: 'k1', purpose: 'link', status: 'active', activatedAt: new Date(), retiredAt: null });
-        await repo.insertSigningKey(g, { ...base, kid: 'k2', purpose: 'link', status: 'next', activatedAt: null, retiredAt: null });
-        await repo.insertSigningKey(g, { ...base, kid: 'k3', purpose: 'receipt', status: 'revoked', activatedAt: null, retiredAt: null });
+        await repo.insertSigningKey(g, {
+          ...base,
+          kid: 'k1',
+          purpose: 'link',
+          status: 'active',
+          activatedAt: new Date(),
+          retiredAt: null,
+        });
+        await repo.insertSigningKey(g, {
+          ...base,
+          kid: 'k2',
+          purpose: 'link',
+          status: 'next',
+          activatedAt: null,
+          retiredAt: null,
+        });
+        await repo.insertSigningKey(g, {
+          ...base,
+          kid: 'k3',
+          purpose: 'receipt',
+          status: 'revoked',
+          activatedAt: null,
+          retiredAt: null,
+        });
       });
       expect((await store.global((g) => repo.getActiveKey(g, 'link')))?.kid).toBe('k1');
-      expect((await store.global((g) => repo.listPublishedKeys(g, 'link'))).map((k) => k.kid).sort()).toEqual(['k1', 'k2']);
+      expect((await store.global((g) => repo.listPublishedKeys(g, 'link'))).map((k) => k.kid).sort()).toEqual(
+        ['k1', 'k2'],
+      );
       await store.global(async (g) => {
         await repo.setKeyStatus(g, 'k1', 'retired', new Date());
         await repo.setKeyStatus(g, 'k2', 'active', new Date());
@@ -331,7 +404,13 @@ forEachDialect('repository layer', (dialect) => {
 
     it('queues mail once per dedupe key, claims it once, retries with backoff', async () => {
       const now = new Date();
-      const m = { tenantId, dedupeKey: 'invite:1', toAddress: 'v@x.example', subject: 'Hi', textBody: 'Body' };
+      const m = {
+        tenantId,
+        dedupeKey: 'invite:1',
+        toAddress: 'v@x.example',
+        subject: 'Hi',
+        textBody: 'Body',
+      };
       expect(await store.global((g) => repo.enqueueMail(g, m, now))).toBe(true);
       expect(await store.global((g) => repo.enqueueMail(g, m, now))).toBe(false);
       const [a, b] = await Promise.all([
@@ -340,7 +419,9 @@ forEachDialect('repository layer', (dialect) => {
       ]);
       expect(a.length + b.length).toBe(1);
       const id = (a[0] ?? b[0])!.id;
-      await store.global((g) => repo.markMailFailed(g, id, 1, 'ECONNREFUSED', new Date(now.getTime() + 1000)));
+      await store.global((g) =>
+        repo.markMailFailed(g, id, 1, 'ECONNREFUSED', new Date(now.getTime() + 1000)),
+      );
       expect(await store.global((g) => repo.claimDueMail(g, now))).toHaveLength(0);
       const retry = await store.global((g) => repo.claimDueMail(g, new Date(now.getTime() + 1000)));
       expect(retry).toHaveLength(1);

@@ -15,7 +15,8 @@ export default async function setup(project: TestProject) {
   const reachable = await pgReachable();
   if (!reachable) {
     const where = ADMIN_URL.replace(/\/\/[^@]*@/, '//');
-    if (process.env.CI) throw new Error(`CI is set but PostgreSQL is not reachable at ${where} (TEST_DATABASE_URL)`);
+    if (process.env.CI)
+      throw new Error(`CI is set but PostgreSQL is not reachable at ${where} (TEST_DATABASE_URL)`);
     console.warn(`\n[assay] PostgreSQL not reachable at ${where}: PostgreSQL suites are SKIPPED.\n`);
   } else {
     await ensureRoles();

@@ -53,7 +53,12 @@ export async function ensureRoles(): Promise<void> {
 }
 
 /** A fresh, empty database owned by the owner role. */
-export async function createTestDatabase(): Promise<{ name: string; ownerUrl: string; appUrl: string; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<{
+  name: string;
+  ownerUrl: string;
+  appUrl: string;
+  drop(): Promise<void>;
+}> {
   const name = `assay_t_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE ${name} OWNER ${OWNER_ROLE}`);
   await adminQuery(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);

@@ -13,7 +13,13 @@ export async function saveAnswer(
   if (value === null || value === undefined) {
     await db
       .delete(t.answers)
-      .where(and(eq(t.answers.tenantId, tenantId), eq(t.answers.assessmentId, assessmentId), eq(t.answers.key, key)));
+      .where(
+        and(
+          eq(t.answers.tenantId, tenantId),
+          eq(t.answers.assessmentId, assessmentId),
+          eq(t.answers.key, key),
+        ),
+      );
     return;
   }
   await db
@@ -72,7 +78,10 @@ export async function insertEvidence(
   return row!;
 }
 
-export async function listEvidence({ db, t, tenantId }: TenantCtx, assessmentId: string): Promise<EvidenceRow[]> {
+export async function listEvidence(
+  { db, t, tenantId }: TenantCtx,
+  assessmentId: string,
+): Promise<EvidenceRow[]> {
   if (!isId(assessmentId)) return [];
   return db
     .select({

@@ -32,7 +32,10 @@ export type NewAssessment = {
   createdBy?: string | null;
 };
 
-export async function insertAssessment({ db, t, tenantId }: TenantCtx, a: NewAssessment): Promise<Assessment> {
+export async function insertAssessment(
+  { db, t, tenantId }: TenantCtx,
+  a: NewAssessment,
+): Promise<Assessment> {
   const now = new Date();
   const [row] = await db
     .insert(t.assessments)
@@ -50,7 +53,10 @@ export async function getAssessment({ db, t, tenantId }: TenantCtx, id: string):
   return (row as Assessment | undefined) ?? null;
 }
 
-export async function listAssessments({ db, t, tenantId }: TenantCtx, vendorId?: string): Promise<Assessment[]> {
+export async function listAssessments(
+  { db, t, tenantId }: TenantCtx,
+  vendorId?: string,
+): Promise<Assessment[]> {
   const where = vendorId
     ? and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.vendorId, vendorId))
     : eq(t.assessments.tenantId, tenantId);
@@ -82,7 +88,9 @@ export async function transitionAssessment(
   const [row] = await db
     .update(t.assessments)
     .set({ ...patch, status: to, updatedAt: new Date() })
-    .where(and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.id, id), eq(t.assessments.status, current)))
+    .where(
+      and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.id, id), eq(t.assessments.status, current)),
+    )
     .returning();
   return (row as Assessment | undefined) ?? null;
 }

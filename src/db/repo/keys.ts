@@ -16,12 +16,18 @@ export type SigningKeyRow = {
   retiredAt: Date | null;
 };
 
-export async function insertSigningKey({ db, t }: GlobalCtx, k: Omit<SigningKeyRow, 'createdAt'>): Promise<void> {
+export async function insertSigningKey(
+  { db, t }: GlobalCtx,
+  k: Omit<SigningKeyRow, 'createdAt'>,
+): Promise<void> {
   await db.insert(t.signingKeys).values(k);
 }
 
 /** Keys that verify: active, next (published ahead of use) and retired (within their overlap). */
-export async function listPublishedKeys({ db, t }: GlobalCtx, purpose?: KeyPurpose): Promise<SigningKeyRow[]> {
+export async function listPublishedKeys(
+  { db, t }: GlobalCtx,
+  purpose?: KeyPurpose,
+): Promise<SigningKeyRow[]> {
   const published = inArray(t.signingKeys.status, ['next', 'active', 'retired']);
   return (await db
     .select()
@@ -38,7 +44,12 @@ export async function getActiveKey({ db, t }: GlobalCtx, purpose: KeyPurpose): P
   return (row as SigningKeyRow | undefined) ?? null;
 }
 
-export async function setKeyStatus({ db, t }: GlobalCtx, kid: string, status: KeyStatus, at: Date): Promise<void> {
+export async function setKeyStatus(
+  { db, t }: GlobalCtx,
+  kid: string,
+  status: KeyStatus,
+  at: Date,
+): Promise<void> {
   const stamp = status === 'active' ? { activatedAt: at } : status === 'retired' ? { retiredAt: at } : {};
   await db
     .update(t.signingKeys)

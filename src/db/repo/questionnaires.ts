@@ -38,7 +38,8 @@ export async function pinQuestionnaireVersion(
 ): Promise<QuestionnaireVersionRow> {
   const existing = await getQuestionnaireVersionByRef(ctx, v.questionnaireId, v.version);
   if (existing) {
-    if (existing.sourceHash !== v.sourceHash) throw new VersionConflictError(`${v.questionnaireId}@${v.version}`);
+    if (existing.sourceHash !== v.sourceHash)
+      throw new VersionConflictError(`${v.questionnaireId}@${v.version}`);
     return existing;
   }
   const [row] = await ctx.db
@@ -66,7 +67,10 @@ export async function getQuestionnaireVersionByRef(
   return row ?? null;
 }
 
-export async function getQuestionnaireVersion(ctx: TenantCtx, id: string): Promise<QuestionnaireVersionRow | null> {
+export async function getQuestionnaireVersion(
+  ctx: TenantCtx,
+  id: string,
+): Promise<QuestionnaireVersionRow | null> {
   if (!isId(id)) return null;
   const { db, t, tenantId } = ctx;
   const [row] = await db
@@ -79,7 +83,10 @@ export async function getQuestionnaireVersion(ctx: TenantCtx, id: string): Promi
 export async function listQuestionnaireVersions(ctx: TenantCtx, questionnaireId?: string) {
   const { db, t, tenantId } = ctx;
   const where = questionnaireId
-    ? and(eq(t.questionnaireVersions.tenantId, tenantId), eq(t.questionnaireVersions.questionnaireId, questionnaireId))
+    ? and(
+        eq(t.questionnaireVersions.tenantId, tenantId),
+        eq(t.questionnaireVersions.questionnaireId, questionnaireId),
+      )
     : eq(t.questionnaireVersions.tenantId, tenantId);
   return db
     .select(cols(t))

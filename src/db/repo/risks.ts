@@ -73,7 +73,13 @@ export async function upsertRiskFromFinding(
     })
     .onConflictDoUpdate({
       target: [t.risks.tenantId, t.risks.vendorId, t.risks.findingKey],
-      set: { title: f.title, likelihood: f.likelihood, impact: f.impact, inherentRating: f.rating, updatedAt: now },
+      set: {
+        title: f.title,
+        likelihood: f.likelihood,
+        impact: f.impact,
+        inherentRating: f.rating,
+        updatedAt: now,
+      },
     })
     .returning({
       id: t.risks.id,

@@ -35,12 +35,18 @@ export async function deleteSession({ db, t }: GlobalCtx, id: string): Promise<v
 }
 
 export async function deleteSessionsOfUser({ db, t }: GlobalCtx, userId: string): Promise<number> {
-  const rows = await db.delete(t.sessions).where(eq(t.sessions.userId, userId)).returning({ id: t.sessions.id });
+  const rows = await db
+    .delete(t.sessions)
+    .where(eq(t.sessions.userId, userId))
+    .returning({ id: t.sessions.id });
   return rows.length;
 }
 
 export async function deleteExpiredSessions({ db, t }: GlobalCtx, now: Date): Promise<number> {
-  const rows = await db.delete(t.sessions).where(lt(t.sessions.expiresAt, now)).returning({ id: t.sessions.id });
+  const rows = await db
+    .delete(t.sessions)
+    .where(lt(t.sessions.expiresAt, now))
+    .returning({ id: t.sessions.id });
   return rows.length;
 }
 
@@ -57,7 +63,11 @@ export async function insertSetupToken({ db, t }: GlobalCtx, token: SetupToken):
 }
 
 /** Reads an unconsumed, unexpired token without consuming it (GET shows the form). */
-export async function peekSetupToken({ db, t }: GlobalCtx, id: string, now: Date): Promise<SetupToken | null> {
+export async function peekSetupToken(
+  { db, t }: GlobalCtx,
+  id: string,
+  now: Date,
+): Promise<SetupToken | null> {
   const [row] = await db
     .select({
       id: t.setupTokens.id,
@@ -72,7 +82,11 @@ export async function peekSetupToken({ db, t }: GlobalCtx, id: string, now: Date
 }
 
 /** Single use: one conditional UPDATE … RETURNING; a second call returns null. */
-export async function consumeSetupToken({ db, t }: GlobalCtx, id: string, now: Date): Promise<SetupToken | null> {
+export async function consumeSetupToken(
+  { db, t }: GlobalCtx,
+  id: string,
+  now: Date,
+): Promise<SetupToken | null> {
   const [row] = await db
     .update(t.setupTokens)
     .set({ consumedAt: now })

@@ -9,7 +9,12 @@ const normalise = (email: string) => email.trim().toLowerCase();
 
 export async function findUserByEmail({ db, t }: GlobalCtx, email: string): Promise<User | null> {
   const [row] = await db
-    .select({ id: t.users.id, email: t.users.email, passwordHash: t.users.passwordHash, disabledAt: t.users.disabledAt })
+    .select({
+      id: t.users.id,
+      email: t.users.email,
+      passwordHash: t.users.passwordHash,
+      disabledAt: t.users.disabledAt,
+    })
     .from(t.users)
     .where(eq(t.users.email, normalise(email)));
   return row ?? null;
@@ -18,7 +23,12 @@ export async function findUserByEmail({ db, t }: GlobalCtx, email: string): Prom
 export async function getUser({ db, t }: GlobalCtx, id: string): Promise<User | null> {
   if (!isId(id)) return null;
   const [row] = await db
-    .select({ id: t.users.id, email: t.users.email, passwordHash: t.users.passwordHash, disabledAt: t.users.disabledAt })
+    .select({
+      id: t.users.id,
+      email: t.users.email,
+      passwordHash: t.users.passwordHash,
+      disabledAt: t.users.disabledAt,
+    })
     .from(t.users)
     .where(eq(t.users.id, id));
   return row ?? null;
@@ -40,7 +50,11 @@ export async function ensureUser(ctx: GlobalCtx, email: string): Promise<User> {
   return row!;
 }
 
-export async function setPasswordHash({ db, t }: GlobalCtx, userId: string, passwordHash: string): Promise<void> {
+export async function setPasswordHash(
+  { db, t }: GlobalCtx,
+  userId: string,
+  passwordHash: string,
+): Promise<void> {
   await db.update(t.users).set({ passwordHash }).where(eq(t.users.id, userId));
 }
 
@@ -51,11 +65,18 @@ export async function addMembership(ctx: TenantCtx, userId: string, role: Role):
     .insert(ctx.t.memberships)
     .values({ tenantId: ctx.tenantId, userId, role })
     .onConflictDoUpdate({ target: [ctx.t.memberships.tenantId, ctx.t.memberships.userId], set: { role } })
-    .returning({ tenantId: ctx.t.memberships.tenantId, userId: ctx.t.memberships.userId, role: ctx.t.memberships.role });
+    .returning({
+      tenantId: ctx.t.memberships.tenantId,
+      userId: ctx.t.memberships.userId,
+      role: ctx.t.memberships.role,
+    });
   return row!;
 }
 
-export async function getMembership({ db, t, tenantId }: TenantCtx, userId: string): Promise<Membership | null> {
+export async function getMembership(
+  { db, t, tenantId }: TenantCtx,
+  userId: string,
+): Promise<Membership | null> {
   if (!isId(userId)) return null;
   const [row] = await db
     .select({ tenantId: t.memberships.tenantId, userId: t.memberships.userId, role: t.memberships.role })

@@ -111,7 +111,10 @@ export async function ensureContact(
   return row!;
 }
 
-export async function listContacts({ db, t, tenantId }: TenantCtx, vendorId: string): Promise<VendorContact[]> {
+export async function listContacts(
+  { db, t, tenantId }: TenantCtx,
+  vendorId: string,
+): Promise<VendorContact[]> {
   if (!isId(vendorId)) return [];
   return db
     .select({
