@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { Analyzer } from './load/analyze.js';
+import { LoadContext } from './load/context.js';
+import { readDocument } from './load/document.js';
+import { Reporter } from './load/reporter.js';
+import { attachPlan, buildPlan } from './plan.js';
+import type { Problem, Questionnaire } from './types.js';
+import { readYaml } from './yaml-tree.js';
+
+export interface CompileResult {
+  /** Null if and only if there is at least one error. */
+  questionnaire: Questionnaire | null;
+  /** Errors and warnings in file order. */
+  problems: Problem[];
+}
+
+/**
+ * Compiles one questionnaire file (format vrq/1). Never throws for bad content: every problem is
+ * reported with its position, path, code and a sentence, and any error yields no questionnaire.
+ */
+export function compileQuestionnaire(source: string, opts: { file?: string } = {}): CompileResult {
+  if (typeof source !== 'string') throw new TypeError('compileQuestionnaire expects the file content as a string.');
+  const r = new Reporter(opts.file);
+  const { tree, issues } = readYaml(source);
+  for (const i of issues) r.error(i.code, i.pos, '', i.message);
+  if (tree === null) return { questionnaire: null, problems: r.sorted() };
+
+  const c = new LoadContext(r);
+  const draft = readDocument(c, tree);
+  if (draft === null) return { questionnaire: null, problems: r.sorted() };
+  const { reader } = draft;
+
+  for (const rn of draft.renames) {
+    if (!reader.questions.has(rn.to)) {
+      r.error('unknown-reference', rn.toNode.pos, rn.path, `"${rn.to}" is not a question id of this questionnaire.`);
+    }
+    if (reader.questions.has(rn.from)) {
+      r.error('bad-value', rn.fromNode.pos, rn.path, `"${rn.from}" is still a question id here; a renamed id cannot be reused.`);
+    }
+  }
+
+  const order = new Analyzer(c, reader.sections, reader.questions, draft.computed).run();
+  if (r.errors > 0 || order === null) return { questionnaire: null, problems: r.sorted() };
+
+  const computed = new Map<string, NonNullable<ReturnType<typeof draft.computed.get>>['expr'] & object>();
+  for (const [name, entry] of draft.computed) computed.set(name, entry.expr!);
+
+  const questionnaire: Questionnaire = Object.freeze({
+    id: draft.id,
+    version: draft.version,
+    ref: `${draft.id}@${draft.version}`,
+    status: draft.status,
+    title: draft.title,
+    description: draft.description,
+    defaultLocale: c.defaultLocale,
+    locales: Object.freeze([...c.locales]),
+    frameworks: draft.frameworks,
+    scoring: draft.scoring,
+    risk: draft.risk,
+    computed,
+    sections: Object.freeze([...reader.sections]),
+    questions: reader.questions,
+    findings: reader.findings,
+    changelog: Object.freeze(draft.changelog),
+    migrations: Object.freeze(draft.migrations),
+    sourceHash: createHash('sha256').update(source, 'utf8').digest('hex'),
+    file: opts.file ?? null,
+  });
+  attachPlan(questionnaire, buildPlan(questionnaire, order, c.locs));
+  return { questionnaire, problems: r.sorted() };
+}

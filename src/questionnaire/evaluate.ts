@@ -1,0 +1,242 @@
+import { Invalid, normalizeAnswer, normalizeEvidence, textLength } from './answers.js';
+import { addDays, dayNumber } from './dates.js';
+import type { Value } from './expr/ast.js';
+import type { EvalContext } from './expr/functions.js';
+import { isTrue } from './expr/values.js';
+import { DEFAULT_COMMENT_MAX_LENGTH, MAX_FILES } from './load/questions.js';
+import { MESSAGES } from './messages.js';
+import { planOf, type QuestionPlan } from './plan.js';
+import type {
+  Answers,
+  Band,
+  Evaluation,
+  Issue,
+  QuestionResult,
+  Questionnaire,
+  RaisedFinding,
+  ScoringPolicy,
+  SectionResult,
+} from './types.js';
+
+const own = (answers: Answers, key: string): unknown => (Object.hasOwn(answers, key) ? answers[key] : undefined);
+
+/** Percentage rounded to one decimal, the precision every score is reported and banded at. */
+const percent = (num: number, den: number): number | null => (den > 0 ? Math.round((1000 * num) / den) / 10 : null);
+
+export function ratingFor(bands: readonly Band[], value: number): string | null {
+  for (const b of bands) if (value >= b.min) return b.rating;
+  return null;
+}
+
+/**
+ * Evaluates one response: visibility, requirements, validation, scores, band and findings. A pure
+ * function of (questionnaire, answers, today); stored values of the wrong shape never throw and
+ * never score — they count as unanswered and produce an 'invalid' issue.
+ */
+export function evaluate(q: Questionnaire, answers: Answers, today: string): Evaluation {
+  const plan = planOf(q);
+  if (typeof today !== 'string' || dayNumber(today) === null) {
+    throw new RangeError(`evaluate: today must be a date as YYYY-MM-DD, not ${JSON.stringify(today)}.`);
+  }
+  if (answers === null || typeof answers !== 'object' || Array.isArray(answers)) {
+    throw new TypeError('evaluate: answers must be an object of answer keys to values.');
+  }
+
+  // Pass 1, in dependency order: visibility, then the value expressions see (null when hidden/invalid).
+  const vals: Value[] = new Array(plan.slots).fill(null);
+  const ctx: EvalContext = { vals, today };
+  const sectionVisible: boolean[] = new Array(q.sections.length).fill(true);
+  const visible: boolean[] = new Array(plan.questions.length).fill(false);
+  const invalid: Array<Invalid | undefined> = new Array(plan.questions.length);
+  for (const step of plan.steps) {
+    if (step.kind === 'section') {
+      sectionVisible[step.index] = step.visible === null || isTrue(step.visible(ctx));
+    } else if (step.kind === 'question') {
+      const p = step.plan;
+      const vis = sectionVisible[p.section]! && (p.visible === null || isTrue(p.visible(ctx)));
+      visible[p.slot] = vis;
+      if (vis) {
+        const v = normalizeAnswer(p.q, own(answers, p.q.id));
+        if (v instanceof Invalid) invalid[p.slot] = v;
+        else vals[p.slot] = v;
+      }
+    } else {
+      vals[step.slot] = step.fn(ctx);
+    }
+  }
+
+  // Pass 2, in document order: requirements, validation, scores and findings.
+  const questions: Record<string, QuestionResult> = {};
+  const issues: Issue[] = [];
+  const findings: RaisedFinding[] = [];
+  const sections: SectionResult[] = [];
+  let num = 0;
+  let den = 0;
+  plan.sectionQuestions.forEach((plans, si) => {
+    let sNum = 0;
+    let sDen = 0;
+    let answered = 0;
+    let requiredOpen = 0;
+    for (const p of plans) {
+      const result = evaluateQuestion(p, visible[p.slot]!, vals, invalid[p.slot], ctx, answers, q.scoring, issues);
+      questions[p.q.id] = result;
+      if (result.answered) answered++;
+      if (result.required && !result.answered) requiredOpen++;
+      if (result.score !== null && result.weight > 0) {
+        sNum += result.weight * result.score;
+        sDen += result.weight;
+      }
+      if (result.visible) raiseFindings(p, q, ctx, today, findings);
+    }
+    num += sNum;
+    den += sDen;
+    sections.push({ id: q.sections[si]!.id, visible: sectionVisible[si]!, score: percent(sNum, sDen), answered, requiredOpen });
+  });
+
+  const score = percent(num, den);
+  return {
+    score,
+    band: score === null ? null : ratingFor(q.scoring.bands, score),
+    sections,
+    questions,
+    issues,
+    canSubmit: issues.length === 0,
+    findings,
+  };
+}
+
+function evaluateQuestion(
+  p: QuestionPlan,
+  vis: boolean,
+  vals: readonly Value[],
+  bad: Invalid | undefined,
+  ctx: EvalContext,
+  answers: Answers,
+  scoring: ScoringPolicy,
+  issues: Issue[],
+): QuestionResult {
+  const question = p.q;
+  const result: QuestionResult = {
+    visible: vis,
+    required: false,
+    answered: false,
+    score: null,
+    weight: 0,
+    commentRequired: false,
+    evidenceRequired: false,
+    messages: [],
+  };
+  // Hidden questions keep their stored answers but are not checked, required, scored or flagged.
+  if (!vis) return result;
+  const id = question.id;
+  const value = vals[p.slot] ?? null;
+  result.answered = value !== null;
+  result.required = question.required || (p.requiredIf !== null && isTrue(p.requiredIf(ctx)));
+  if (bad !== undefined) {
+    result.messages.push({ level: 'error', message: bad.message });
+    issues.push({ questionId: id, kind: 'invalid', message: bad.message });
+  } else if (result.required && !result.answered) {
+    issues.push({ questionId: id, kind: 'required', message: MESSAGES.required });
+  }
+  if (result.answered) {
+    for (const v of p.validate) {
+      if (isTrue(v.rule(ctx))) continue;
+      result.messages.push({ level: v.level, message: v.message });
+      if (v.level === 'error') issues.push({ questionId: id, kind: 'invalid', message: v.message });
+    }
+  }
+
+  const comment = question.comment;
+  result.commentRequired =
+    comment !== null && (comment.required || (p.commentRequiredIf !== null && isTrue(p.commentRequiredIf(ctx))));
+  const rawComment = own(answers, `${id}#comment`);
+  const commentMax = comment?.maxLength ?? DEFAULT_COMMENT_MAX_LENGTH;
+  if (rawComment !== undefined && rawComment !== null && typeof rawComment !== 'string') {
+    result.messages.push({ level: 'error', message: MESSAGES.commentNotText });
+    issues.push({ questionId: id, kind: 'invalid', message: MESSAGES.commentNotText });
+  } else if (typeof rawComment === 'string' && textLength(rawComment) > commentMax) {
+    const m = MESSAGES.commentTooLong(commentMax);
+    result.messages.push({ level: 'error', message: m });
+    issues.push({ questionId: id, kind: 'invalid', message: m });
+  } else if (result.commentRequired && (typeof rawComment !== 'string' || rawComment.trim() === '')) {
+    issues.push({ questionId: id, kind: 'comment-required', message: MESSAGES.commentRequired });
+  }
+
+  const evidence = question.evidence;
+  result.evidenceRequired =
+    evidence !== null && (evidence.required || (p.evidenceRequiredIf !== null && isTrue(p.evidenceRequiredIf(ctx))));
+  const ev = normalizeEvidence(own(answers, `${id}#evidence`), evidence?.maxFiles ?? MAX_FILES, MESSAGES.evidenceNotFiles);
+  if (ev instanceof Invalid) {
+    result.messages.push({ level: 'error', message: ev.message });
+    issues.push({ questionId: id, kind: 'invalid', message: ev.message });
+  } else if (result.evidenceRequired && ev === null) {
+    issues.push({ questionId: id, kind: 'evidence-required', message: MESSAGES.evidenceRequired });
+  }
+
+  if (p.weight > 0) scoreQuestion(p, value, ctx, scoring, result);
+  return result;
+}
+
+/** Sets score and effective weight per the scoring policy (docs/questionnaire-format.md, "Scoring"). */
+function scoreQuestion(p: QuestionPlan, value: Value, ctx: EvalContext, scoring: ScoringPolicy, result: QuestionResult): void {
+  const question = p.q;
+  let s: number | null;
+  if (value === null) {
+    s = scoring.unansweredPolicy === 'zero' ? 0 : null;
+  } else if (question.type === 'yes_no_na' && value === 'na') {
+    s = scoring.naPolicy === 'exclude' ? null : scoring.naPolicy === 'zero' ? 0 : 1;
+  } else if (p.scoreExpr !== null) {
+    const v = p.scoreExpr(ctx);
+    // A score_expr that yields no number (null) leaves the question out of the score.
+    s = typeof v === 'number' && !Number.isNaN(v) ? Math.min(1, Math.max(0, v)) : null;
+  } else {
+    s = staticScore(question, value);
+  }
+  if (s === null) return;
+  result.score = s;
+  result.weight = p.weight;
+}
+
+function staticScore(question: QuestionPlan['q'], value: Value): number | null {
+  switch (question.type) {
+    case 'yes_no_na':
+      return value === 'yes' ? question.scores!.yes : value === 'no' ? question.scores!.no : null;
+    case 'single':
+      return question.options!.find((o) => o.value === value)?.score ?? null;
+    case 'multi': {
+      const selected = value as readonly string[];
+      let acc = 0;
+      for (const o of question.options!) {
+        if (!selected.includes(o.value) || o.score === null) continue;
+        acc = question.scoringMode === 'sum_capped' ? acc + o.score : Math.max(acc, o.score);
+      }
+      return Math.min(1, acc);
+    }
+    default:
+      return null;
+  }
+}
+
+function raiseFindings(p: QuestionPlan, q: Questionnaire, ctx: EvalContext, today: string, out: RaisedFinding[]): void {
+  for (const f of p.findings) {
+    if (!isTrue(f.when(ctx))) continue;
+    const def = f.def;
+    const escalated = f.escalate !== null && isTrue(f.escalate(ctx));
+    const impact = escalated ? Math.min(5, def.impact + 1) : def.impact;
+    const riskScore = def.likelihood * impact;
+    out.push({
+      id: def.id,
+      questionId: def.questionId,
+      title: def.title,
+      remediation: def.remediation,
+      likelihood: def.likelihood,
+      impact,
+      escalated,
+      riskScore,
+      // The loader guarantees a risk table whose last entry starts at 1 whenever findings exist.
+      rating: ratingFor(q.risk?.rating ?? [], riskScore) ?? 'unrated',
+      dueDate: def.dueDays === null ? null : addDays(today, def.dueDays),
+      controls: [...def.controls],
+    });
+  }
+}

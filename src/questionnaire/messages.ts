@@ -1,0 +1,57 @@
+import type { Text } from './types.js';
+
+/**
+ * The engine's own messages, shown to respondents next to the questionnaire's texts. Each is a Text
+ * so `localize` picks the respondent's language and falls back like any questionnaire text.
+ */
+const t = (en: string, de: string, fr: string): Text => Object.freeze({ en, de, fr });
+
+export const MESSAGES = {
+  required: t('An answer is required.', 'Eine Antwort ist erforderlich.', 'Une réponse est requise.'),
+  commentRequired: t('A comment is required.', 'Ein Kommentar ist erforderlich.', 'Un commentaire est requis.'),
+  evidenceRequired: t(
+    'Evidence is required: attach at least one file.',
+    'Ein Nachweis ist erforderlich: Fügen Sie mindestens eine Datei bei.',
+    'Une preuve est requise : joignez au moins un fichier.',
+  ),
+  notYesNoNa: t('Answer yes, no or not applicable.', 'Antworten Sie mit Ja, Nein oder Nicht zutreffend.', 'Répondez oui, non ou sans objet.'),
+  notAnOption: t('Choose one of the listed options.', 'Wählen Sie eine der aufgeführten Optionen.', 'Choisissez une des options proposées.'),
+  notOptions: t(
+    'Choose only from the listed options, each at most once.',
+    'Wählen Sie nur aus den aufgeführten Optionen, jede höchstens einmal.',
+    'Choisissez uniquement parmi les options proposées, chacune au plus une fois.',
+  ),
+  exclusive: t(
+    'This option cannot be combined with other options.',
+    'Diese Option kann nicht mit anderen Optionen kombiniert werden.',
+    'Cette option ne peut pas être combinée avec d’autres options.',
+  ),
+  notText: t('Enter text.', 'Geben Sie einen Text ein.', 'Saisissez un texte.'),
+  notNumber: t('Enter a number.', 'Geben Sie eine Zahl ein.', 'Saisissez un nombre.'),
+  notDate: t(
+    'Enter a valid date (YYYY-MM-DD).',
+    'Geben Sie ein gültiges Datum ein (JJJJ-MM-TT).',
+    'Saisissez une date valide (AAAA-MM-JJ).',
+  ),
+  notFiles: t('Attach files as evidence.', 'Fügen Sie Dateien als Nachweis bei.', 'Joignez des fichiers comme preuves.'),
+  tooLong: (max: number): Text =>
+    t(`Use at most ${max} characters.`, `Verwenden Sie höchstens ${max} Zeichen.`, `Utilisez au plus ${max} caractères.`),
+  tooSmall: (min: number): Text =>
+    t(`Enter a number of at least ${min}.`, `Geben Sie eine Zahl ab ${min} ein.`, `Saisissez un nombre supérieur ou égal à ${min}.`),
+  tooLarge: (max: number): Text =>
+    t(`Enter a number of at most ${max}.`, `Geben Sie eine Zahl bis ${max} ein.`, `Saisissez un nombre inférieur ou égal à ${max}.`),
+  tooManyFiles: (max: number): Text =>
+    t(`Attach at most ${max} files.`, `Fügen Sie höchstens ${max} Dateien bei.`, `Joignez au plus ${max} fichiers.`),
+  commentNotText: t('The comment must be text.', 'Der Kommentar muss ein Text sein.', 'Le commentaire doit être un texte.'),
+  commentTooLong: (max: number): Text =>
+    t(
+      `The comment may have at most ${max} characters.`,
+      `Der Kommentar darf höchstens ${max} Zeichen haben.`,
+      `Le commentaire peut contenir au plus ${max} caractères.`,
+    ),
+  evidenceNotFiles: t(
+    'The evidence must be a list of attached files.',
+    'Der Nachweis muss eine Liste beigefügter Dateien sein.',
+    'La preuve doit être une liste de fichiers joints.',
+  ),
+} as const;

@@ -1,0 +1,85 @@
+import { compileExpression } from './expr/compile.js';
+import type { Evaluator } from './expr/functions.js';
+import type { Loc } from './load/context.js';
+import type { Step } from './load/analyze.js';
+import type { FindingDef, Question, Questionnaire, Text } from './types.js';
+
+export interface QuestionPlan {
+  readonly q: Question;
+  readonly slot: number;
+  readonly section: number;
+  readonly visible: Evaluator | null;
+  readonly requiredIf: Evaluator | null;
+  readonly commentRequiredIf: Evaluator | null;
+  readonly evidenceRequiredIf: Evaluator | null;
+  readonly scoreExpr: Evaluator | null;
+  readonly validate: ReadonlyArray<{ readonly rule: Evaluator; readonly message: Text; readonly level: 'error' | 'warning' }>;
+  readonly findings: ReadonlyArray<{ readonly def: FindingDef; readonly when: Evaluator; readonly escalate: Evaluator | null }>;
+  /** Question weight × section weight, or 0 when the question cannot be scored. */
+  readonly weight: number;
+}
+
+export type PlanStep =
+  | { readonly kind: 'section'; readonly index: number; readonly visible: Evaluator | null }
+  | { readonly kind: 'question'; readonly plan: QuestionPlan }
+  | { readonly kind: 'computed'; readonly slot: number; readonly fn: Evaluator };
+
+/** Everything `evaluate` needs, precomputed once per questionnaire. */
+export interface Plan {
+  readonly slots: number;
+  readonly steps: readonly PlanStep[];
+  readonly questions: readonly QuestionPlan[];
+  readonly sectionQuestions: ReadonlyArray<readonly QuestionPlan[]>;
+  /** Source positions of ids, options and fields, for compatibility reports. */
+  readonly locs: ReadonlyMap<string, Loc>;
+}
+
+const PLANS = new WeakMap<Questionnaire, Plan>();
+
+export function attachPlan(q: Questionnaire, plan: Plan): void {
+  PLANS.set(q, plan);
+}
+
+export function planOf(q: Questionnaire): Plan {
+  const plan = PLANS.get(q);
+  if (plan === undefined) {
+    throw new TypeError('Not a compiled questionnaire: pass the object returned by compileQuestionnaire or loadLibrary.');
+  }
+  return plan;
+}
+
+export function buildPlan(q: Questionnaire, order: readonly Step[], locs: ReadonlyMap<string, Loc>): Plan {
+  const slotOf = new Map<string, number>();
+  let n = 0;
+  for (const id of q.questions.keys()) slotOf.set(id, n++);
+  for (const name of q.computed.keys()) slotOf.set(name, n++);
+  const compile = (e: { ast: Parameters<typeof compileExpression>[0] } | null): Evaluator | null =>
+    e === null ? null : compileExpression(e.ast, (name) => slotOf.get(name));
+
+  const byId = new Map<string, QuestionPlan>();
+  const sectionQuestions = q.sections.map((section, index) =>
+    section.questions.map((question) => {
+      const plan: QuestionPlan = {
+        q: question,
+        slot: slotOf.get(question.id)!,
+        section: index,
+        visible: compile(question.visibleIf),
+        requiredIf: compile(question.requiredIf),
+        commentRequiredIf: compile(question.comment?.requiredIf ?? null),
+        evidenceRequiredIf: compile(question.evidence?.requiredIf ?? null),
+        scoreExpr: compile(question.scoreExpr),
+        validate: question.validate.map((v) => ({ rule: compile(v.rule)!, message: v.message, level: v.level })),
+        findings: question.findings.map((def) => ({ def, when: compile(def.when)!, escalate: compile(def.escalateIf) })),
+        weight: question.scored ? question.weight * section.weight : 0,
+      };
+      byId.set(question.id, plan);
+      return plan;
+    }),
+  );
+  const steps: PlanStep[] = order.map((s): PlanStep => {
+    if (s.kind === 'section') return { kind: 'section', index: s.index, visible: compile(q.sections[s.index]!.visibleIf) };
+    if (s.kind === 'question') return { kind: 'question', plan: byId.get(s.id)! };
+    return { kind: 'computed', slot: slotOf.get(s.name)!, fn: compile(q.computed.get(s.name)!)! };
+  });
+  return { slots: n, steps, questions: sectionQuestions.flat(), sectionQuestions, locs };
+}
