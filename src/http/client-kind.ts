@@ -17,19 +17,24 @@ export function clientKind(c: Context): ClientKind {
 }
 
 /**
- * Whether an `Accept` header ranks `application/json` strictly above `text/html`, honouring
- * q-values and wildcards (RFC 9110 §12.5.1). A missing or unparseable header means HTML.
+ * Whether an `Accept` header ranks `application/json` above `text/html`, honouring q-values
+ * and wildcards (RFC 9110 §12.5.1). On equal q-values the more specific match wins, so
+ * `application/json` next to the any-type wildcard (what fetch libraries send) means JSON;
+ * a full tie means HTML.
+ * A missing or unparseable header means HTML.
  */
 export function prefersJson(accept: string | undefined): boolean {
   if (!accept) return false;
-  const json = quality(accept, 'application', 'json');
-  return json > 0 && json > quality(accept, 'text', 'html');
+  const json = match(accept, 'application', 'json');
+  const html = match(accept, 'text', 'html');
+  if (json.q <= 0) return false;
+  if (json.q !== html.q) return json.q > html.q;
+  return json.specificity > html.specificity;
 }
 
-/** The q-value the header gives `type/subtype`: the most specific matching range wins. */
-function quality(accept: string, type: string, subtype: string): number {
-  let best = -1;
-  let bestSpecificity = -1;
+/** The q-value the header gives `type/subtype`, from its most specific matching range. */
+function match(accept: string, type: string, subtype: string): { q: number; specificity: number } {
+  let best = { q: 0, specificity: -1 };
   for (const part of accept.slice(0, 4096).split(',')) {
     const [range = '', ...params] = part.split(';');
     const [t, s] = range.trim().toLowerCase().split('/');
@@ -47,10 +52,7 @@ function quality(accept: string, type: string, subtype: string): number {
         q = Number.isFinite(parsed) && parsed >= 0 && parsed <= 1 ? parsed : 0;
       }
     }
-    if (specificity > bestSpecificity) {
-      bestSpecificity = specificity;
-      best = q;
-    }
+    if (specificity > best.specificity) best = { q, specificity };
   }
-  return Math.max(best, 0);
+  return best;
 }

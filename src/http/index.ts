@@ -28,13 +28,13 @@ export { accessLog } from './access-log.js';
 export { type BodyLimitOptions, bodyLimit, DEFAULT_BODY_LIMIT, formatBytes } from './body-limit.js';
 export { type ClientIpOptions, clientIp, ipBucket } from './client-ip.js';
 export { type ClientKind, clientKind, prefersJson } from './client-kind.js';
-export { errorBoundary, NonErrorThrown } from './error-boundary.js';
 export {
   CROSS_SITE_MESSAGE,
   type CrossSiteGuardOptions,
   crossSiteGuard,
   isSameSite,
 } from './cross-site-guard.js';
+export { errorBoundary, NonErrorThrown } from './error-boundary.js';
 export {
   type ErrorBody,
   type ErrorHandlersOptions,

@@ -1,8 +1,15 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { bodyLimit, DEFAULT_BODY_LIMIT, errorHandlers, formatBytes, readForm } from '../../src/http/index.js';
+import {
+  bodyLimit,
+  createLogger,
+  createViews,
+  DEFAULT_BODY_LIMIT,
+  errorHandlers,
+  formatBytes,
+  readForm,
+} from '../../src/http/index.js';
 import { buildApp, captureLog, JSON_ACCEPT } from './support.js';
-import { createLogger, createViews } from '../../src/http/index.js';
 
 /**
  * A body stream of `chunks` chunks of `chunkSize` bytes that records how much was pulled and
@@ -140,10 +147,16 @@ describe('bodyLimit', () => {
     const { except } = await import('hono/combine');
     const app = new Hono();
     app.use(except('/evidence/*', bodyLimit({ maxBytes: 100 })));
-    app.post('/evidence/upload', bodyLimit({ maxBytes: 1000 }), async (c) => c.text(String((await c.req.arrayBuffer()).byteLength)));
+    app.post('/evidence/upload', bodyLimit({ maxBytes: 1000 }), async (c) =>
+      c.text(String((await c.req.arrayBuffer()).byteLength)),
+    );
     app.post('/form', async (c) => c.text(String((await c.req.arrayBuffer()).byteLength)));
-    expect((await app.request('/evidence/upload', { method: 'POST', body: new Uint8Array(500) })).status).toBe(200);
-    expect((await app.request('/evidence/upload', { method: 'POST', body: new Uint8Array(1001) })).status).toBe(413);
+    expect(
+      (await app.request('/evidence/upload', { method: 'POST', body: new Uint8Array(500) })).status,
+    ).toBe(200);
+    expect(
+      (await app.request('/evidence/upload', { method: 'POST', body: new Uint8Array(1001) })).status,
+    ).toBe(413);
     expect((await app.request('/form', { method: 'POST', body: new Uint8Array(500) })).status).toBe(413);
   });
 

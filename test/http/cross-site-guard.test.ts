@@ -13,7 +13,10 @@ function bodies(): Array<[string, () => RequestInit]> {
     return { body: form };
   };
   return [
-    ['urlencoded', () => ({ body: 'answer=yes', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } })],
+    [
+      'urlencoded',
+      () => ({ body: 'answer=yes', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+    ],
     ['multipart', multipart],
     ['json', () => ({ body: '{"answer":"yes"}', headers: { 'Content-Type': 'application/json' } })],
     ['text/plain', () => ({ body: 'answer=yes', headers: { 'Content-Type': 'text/plain' } })],
@@ -111,9 +114,9 @@ describe('crossSiteGuard', () => {
     const local = new Hono();
     local.use(crossSiteGuard({ origin: [ORIGIN, 'http://localhost:8787'] }));
     local.post('/', (c) => c.text('ok'));
-    expect((await local.request('/', { method: 'POST', headers: { Origin: 'http://localhost:8787' } })).status).toBe(
-      200,
-    );
+    expect(
+      (await local.request('/', { method: 'POST', headers: { Origin: 'http://localhost:8787' } })).status,
+    ).toBe(200);
     expect((await local.request('/', { method: 'POST', headers: { Origin: EVIL } })).status).toBe(403);
   });
 

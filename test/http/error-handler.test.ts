@@ -36,7 +36,10 @@ function build() {
       });
     });
     app.get('/zod', () => {
-      z.object({ email: z.email('Enter a valid email address.'), due: z.string().min(1, 'Enter a due date.') }).parse({
+      z.object({
+        email: z.email('Enter a valid email address.'),
+        due: z.string().min(1, 'Enter a due date.'),
+      }).parse({
         email: 'nope',
         due: '',
       });
@@ -59,7 +62,9 @@ function build() {
 describe('errorHandlers: who gets what', () => {
   it('gives a person an HTML page in the layout with the message and the request id', async () => {
     const { app } = build();
-    const res = await app.request('/conflict', { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    const res = await app.request('/conflict', {
+      headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    });
     expect(res.status).toBe(409);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await res.text();
@@ -158,7 +163,9 @@ describe('errorHandlers: bad input', () => {
   it('renders field errors escaped, in the page summary and the fragment', async () => {
     const { app } = build();
     const page = await (await app.request('/fields')).text();
-    expect(page).toContain('<a href="#field-email">Enter an email address like &lt;name@example.com&gt;.</a>');
+    expect(page).toContain(
+      '<a href="#field-email">Enter an email address like &lt;name@example.com&gt;.</a>',
+    );
     expect(page).not.toContain('<name@example.com>');
     const fragment = await (await app.request('/fields', { headers: HTMX })).text();
     expect(fragment).toContain('&lt;name@example.com&gt;');
@@ -177,7 +184,11 @@ describe('errorHandlers: bad input', () => {
 
   it('answers an empty JSON body with 400 and a non-JSON type with 415', async () => {
     const { app } = build();
-    const empty = await app.request('/api/things', { method: 'POST', body: '', headers: { 'Content-Type': 'application/json' } });
+    const empty = await app.request('/api/things', {
+      method: 'POST',
+      body: '',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(empty.status).toBe(400);
     const form = await app.request('/api/things', {
       method: 'POST',
@@ -268,7 +279,9 @@ describe('errorHandlers: robustness', () => {
   });
 
   it('toPublicError hides 5xx HttpError messages and keeps 4xx ones', () => {
-    expect(toPublicError(new HttpError(502, 'upstream said: secret')).message).toBe('Something went wrong on our side.');
+    expect(toPublicError(new HttpError(502, 'upstream said: secret')).message).toBe(
+      'Something went wrong on our side.',
+    );
     expect(toPublicError(new HttpError(404)).message).toBe('We could not find that page.');
   });
 });

@@ -34,7 +34,9 @@ function expectSecurityHeaders(res: Response, { cache = 'no-store' }: { cache?: 
 describe('securityHeaders', () => {
   const { app } = buildApp((app) => {
     app.get('/page', (c) => render(c, 'errors/error', { title: 'T', status: 400, message: 'm', fields: {} }));
-    app.get('/fragment', (c) => renderFragment(c, 'errors/fragment', { status: 400, message: 'm', fields: {} }));
+    app.get('/fragment', (c) =>
+      renderFragment(c, 'errors/fragment', { status: 400, message: 'm', fields: {} }),
+    );
     app.get('/json', (c) => c.json({ ok: true }));
     app.get('/boom', () => {
       throw new Error('database exploded');

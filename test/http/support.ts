@@ -17,7 +17,11 @@ import {
 export const ORIGIN = 'https://assay.example';
 
 /** A pino destination that keeps every line, parsed. */
-export function captureLog(): { stream: Writable; lines: string[]; records: () => Record<string, unknown>[] } {
+export function captureLog(): {
+  stream: Writable;
+  lines: string[];
+  records: () => Record<string, unknown>[];
+} {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, callback) {

@@ -1,0 +1,169 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { accessLog, createLogger, requestId, sanitizePath } from '../../src/http/index.js';
+import { buildApp, captureLog } from './support.js';
+
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoidnJwLWxpbmsrand0In0.eyJzdWIiOiJhZGFAZXhhbXBsZS5jb20ifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmU';
+
+describe('accessLog', () => {
+  it('logs method, sanitised path, status, duration and request id, one JSON line per request', async () => {
+    const { app, log } = buildApp((app) => app.get('/app/vendors', (c) => c.text('ok')));
+    await app.request('/app/vendors?q=ada%40example.com', { headers: { 'X-Request-Id': 'r1' } });
+    const [line] = log.records().filter((r) => r.msg === 'request');
+    expect(line).toMatchObject({
+      level: 'info',
+      method: 'GET',
+      path: '/app/vendors',
+      status: 200,
+      requestId: 'r1',
+    });
+    expect(line!.ms).toEqual(expect.any(Number));
+    expect(log.lines.join('\n')).not.toContain('ada');
+  });
+
+  it('logs the vendor link and setup link paths without their tokens', async () => {
+    const { app, log } = buildApp((app) => {
+      app.get('/v/:token', (c) => c.text('interstitial'));
+      app.get('/setup/:token', (c) => c.text('setup'));
+    });
+    await app.request(`/v/${JWT}`);
+    await app.request('/setup/Zk3q9X_b2LmN0pQrStUvWxYz12');
+    const paths = log
+      .records()
+      .filter((r) => r.msg === 'request')
+      .map((r) => r.path);
+    expect(paths).toEqual(['/v/:token', '/setup/:token']);
+    expect(log.lines.join('\n')).not.toContain(JWT.slice(0, 20));
+  });
+
+  it('logs the status of errors and 404s', async () => {
+    const { app, log } = buildApp((app) =>
+      app.get('/boom', () => {
+        throw new Error('x');
+      }),
+    );
+    await app.request('/boom');
+    await app.request('/missing');
+    const statuses = log
+      .records()
+      .filter((r) => r.msg === 'request')
+      .map((r) => r.status);
+    expect(statuses).toEqual([500, 404]);
+  });
+
+  it('never logs request bodies, headers, cookies or form answers', async () => {
+    const { app, log } = buildApp((app) => app.post('/login', (c) => c.text('ok')));
+    await app.request('/login', {
+      method: 'POST',
+      body: 'email=ada%40example.com&password=hunter2&code=123456',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Cookie: '__Host-session=s3cr3t',
+        Authorization: 'Bearer tok3n',
+      },
+    });
+    const all = log.lines.join('\n');
+    for (const secret of ['hunter2', '123456', 's3cr3t', 'tok3n', 'ada']) expect(all).not.toContain(secret);
+  });
+
+  it('exposes a child logger bound to the request id', async () => {
+    const log = captureLog();
+    const app = new Hono();
+    app.use(requestId());
+    app.use(accessLog(createLogger({ destination: log.stream })));
+    app.get('/', (c) => {
+      c.get('log').info({ step: 'inside' }, 'work');
+      return c.text('ok');
+    });
+    await app.request('/', { headers: { 'X-Request-Id': 'abc' } });
+    expect(log.records().find((r) => r.msg === 'work')).toMatchObject({ requestId: 'abc', step: 'inside' });
+  });
+});
+
+describe('createLogger', () => {
+  it('redacts secrets and personal data by key, at the top level and nested', () => {
+    const log = captureLog();
+    const logger = createLogger({ destination: log.stream });
+    logger.info(
+      {
+        password: 'hunter2',
+        token: 'tok',
+        code: '123456',
+        email: 'ada@example.com',
+        authorization: 'Bearer x',
+        cookie: 'a=b',
+        user: { email: 'bob@example.com', password: 'pw', id: 'u1' },
+        req: { headers: { authorization: 'Bearer y', cookie: 'c=d', 'set-cookie': 'e=f' } },
+        answers: { q1: 'We do not encrypt backups' },
+      },
+      'event',
+    );
+    const [record] = log.records();
+    const text = log.lines[0]!;
+    for (const secret of [
+      'hunter2',
+      '123456',
+      'ada@',
+      'bob@',
+      'Bearer',
+      'a=b',
+      'c=d',
+      'e=f',
+      'encrypt',
+      '"pw"',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(record).toMatchObject({ password: '[redacted]', user: { email: '[redacted]', id: 'u1' } });
+  });
+
+  it('escapes CR/LF and other control characters, so a value cannot forge a log line', () => {
+    const log = captureLog();
+    const logger = createLogger({ destination: log.stream });
+    const forged = 'x\r\n{"level":"info","msg":"forged"}\u0000\u001b[31m';
+    logger.info({ note: forged }, `message with\nnewline`);
+    expect(log.lines).toHaveLength(1);
+    for (const control of ['\r', '\n', '\u0000', '\u001b']) expect(log.lines[0]).not.toContain(control);
+    const [record] = log.records();
+    expect(record!.note).toBe(forged);
+    expect(record!.msg).toBe('message with\nnewline');
+  });
+
+  it('is silent at level silent', () => {
+    const log = captureLog();
+    createLogger({ level: 'silent', destination: log.stream }).error('nothing');
+    expect(log.lines).toEqual([]);
+  });
+});
+
+describe('sanitizePath', () => {
+  it.each([
+    [`/v/${JWT}`, '/v/:token'],
+    [`/v/${JWT}/continue`, '/v/:token/continue'],
+    ['/v/exchange', '/v/exchange'],
+    ['/v/portal/section-2', '/v/portal/section-2'],
+    ['/setup/abcDEF123_-xyz', '/setup/:token'],
+    ['/setup/Zk3q9', '/setup/:token'],
+    ['/app/vendors?q=secret', '/app/vendors'],
+    ['/app/vendors#frag', '/app/vendors'],
+    ['/app/contacts/ada@example.com', '/app/contacts/:email'],
+    ['/app/contacts/ada%40example.com', '/app/contacts/:email'],
+    ['/app/reset/Zk3q9X_b2LmN0pQrStUvWxYz12AB', '/app/reset/:token'],
+    [
+      '/app/assessments/0b9f2c3e-8a41-4d7e-9c55-3f1e2d4c5b6a',
+      '/app/assessments/0b9f2c3e-8a41-4d7e-9c55-3f1e2d4c5b6a',
+    ],
+    [
+      '/app/questionnaires/security-baseline-questionnaire',
+      '/app/questionnaires/security-baseline-questionnaire',
+    ],
+    ['/', '/'],
+  ])('%s → %s', (input, expected) => {
+    expect(sanitizePath(input)).toBe(expected);
+  });
+
+  it('cuts very long paths', () => {
+    expect(sanitizePath(`/${'a/'.repeat(500)}`).length).toBeLessThanOrEqual(257);
+  });
+});

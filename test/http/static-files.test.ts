@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createAssets, DEFAULT_STATIC_DIR, IMMUTABLE_CACHE, REVALIDATE_CACHE } from '../../src/http/index.js';
+import { buildApp } from './support.js';
+
+const require = createRequire(import.meta.url);
+
+describe('staticFiles', () => {
+  const { app, views } = buildApp((app) => {
+    app.post('/static/css/app.css', (c) => c.text('should not be reachable by POST'));
+  });
+
+  it('serves the stylesheet, script and favicon with their types', async () => {
+    for (const [path, type] of [
+      ['/static/css/app.css', 'text/css'],
+      ['/static/js/htmx.min.js', 'text/javascript'],
+      ['/static/js/app.js', 'text/javascript'],
+      ['/static/favicon.svg', 'image/svg+xml'],
+    ] as const) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('content-type'), path).toContain(type);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('caches a URL with the current content hash for a year, anything else revalidates', async () => {
+    const versioned = views.assets.url('/static/css/app.css');
+    expect(versioned).toMatch(/^\/static\/css\/app\.css\?v=[0-9a-f]{16}$/);
+    expect((await app.request(versioned)).headers.get('cache-control')).toBe(IMMUTABLE_CACHE);
+    expect((await app.request('/static/css/app.css')).headers.get('cache-control')).toBe(REVALIDATE_CACHE);
+    expect((await app.request('/static/css/app.css?v=0000000000000000')).headers.get('cache-control')).toBe(
+      REVALIDATE_CACHE,
+    );
+  });
+
+  it('answers HEAD without a body', async () => {
+    const res = await app.request('/static/css/app.css', { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+  });
+
+  it.each([
+    '/static/../package.json',
+    '/static/..%2fpackage.json',
+    '/static/..%2Fpackage.json',
+    '/static/%2e%2e/package.json',
+    '/static/%2e%2e%2fpackage.json',
+    '/static/css/..%2f..%2fpackage.json',
+    '/static/..%5cpackage.json',
+    '/static/.%2e/src/config.ts',
+    '/static//etc/passwd',
+    '/static/%00',
+  ])('refuses traversal attempt %s with the 404 page', async (path) => {
+    const res = await app.request(path);
+    expect(res.status).toBe(404);
+    const text = await res.text();
+    expect(text).not.toContain('"name": "assay"');
+    expect(text).toContain('We could not find that page.');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('lists no directories and serves no dotfiles', async () => {
+    for (const path of [
+      '/static/',
+      '/static/css',
+      '/static/css/',
+      '/static/.gitignore',
+      '/static/js/.hidden',
+    ]) {
+      const res = await app.request(path);
+      expect(res.status, path).toBe(404);
+      expect(await res.text()).toContain('<h1 id="error-title">Page not found</h1>');
+    }
+  });
+
+  it('does not serve files for other methods', async () => {
+    const res = await app.request('/static/js/app.js', {
+      method: 'DELETE',
+      headers: { Origin: 'https://assay.example' },
+    });
+    expect(res.status).toBe(404);
+  });
+
+  it('ships htmx 4.0.1 byte-identical to the installed package', () => {
+    const pkgDir = join(require.resolve('htmx.org/package.json'), '..');
+    const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    expect(version).toBe('4.0.1');
+    const shipped = readFileSync(join(DEFAULT_STATIC_DIR, 'js/htmx.min.js'));
+    const installed = readFileSync(join(pkgDir, 'dist/htmx.min.js'));
+    expect(shipped.equals(installed)).toBe(true);
+  });
+});
+
+describe('createAssets', () => {
+  it('refuses to build a URL for a file that does not exist, or outside /static/', () => {
+    const assets = createAssets();
+    expect(() => assets.url('/static/css/missing.css')).toThrow(/No static file/);
+    expect(() => assets.url('/static/../package.json')).toThrow(/No static file/);
+    expect(() => assets.url('/package.json')).toThrow(/No static file/);
+  });
+
+  it('judges versions only against the real content hash', () => {
+    const assets = createAssets();
+    const version = assets.url('/static/favicon.svg').split('?v=')[1]!;
+    expect(assets.isCurrent('/static/favicon.svg', version)).toBe(true);
+    expect(assets.isCurrent('/static/favicon.svg', '')).toBe(false);
+    expect(assets.isCurrent('/static/css/app.css', version)).toBe(false);
+  });
+});
