@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createTestDatabase } from './support/pg.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -85,4 +86,51 @@ describe('npm start', () => {
     expect(s.output()).toMatch(/PORT must be a number/);
     expect(s.output()).not.toMatch(/\n\s+at /);
   }, 30_000);
+});
+
+describe.skipIf(!inject('pgAvailable'))('npm start on PostgreSQL', () => {
+  it('migrates as the owner, serves as the app role, and stops on SIGTERM', async () => {
+    const dbase = await createTestDatabase();
+    try {
+      const port = await freePort();
+      const s = start({
+        DATABASE_URL: dbase.appUrl,
+        MIGRATION_DATABASE_URL: dbase.ownerUrl,
+        PORT: String(port),
+        DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'assay-pg-')),
+        LOG_LEVEL: 'warn',
+      });
+      children.push(s.child);
+      const res = await waitFor(`http://127.0.0.1:${port}/healthz`);
+      expect(await res.json()).toEqual({ status: 'ok', database: 'pg' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(s.output()).toMatch(/\/setup\/[A-Za-z0-9_-]{43}/);
+      expect(s.output()).not.toMatch(/warn/i);
+      s.child.kill('SIGTERM');
+      expect(await s.exited).toBe(0);
+    } finally {
+      await dbase.drop();
+    }
+  }, 60_000);
+
+  it('refuses to start in production when the app role owns the tables, saying what to fix', async () => {
+    const dbase = await createTestDatabase();
+    try {
+      const s = start({
+        NODE_ENV: 'production',
+        BASE_URL: 'https://assay.test',
+        MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+        DATABASE_URL: dbase.ownerUrl,
+        PORT: String(await freePort()),
+        DATA_DIR: os.tmpdir(),
+      });
+      children.push(s.child);
+      expect(await s.exited).toBe(1);
+      expect(s.output()).toMatch(/Refusing to start/);
+      expect(s.output()).toMatch(/owns \d+ table\(s\).*MIGRATION_DATABASE_URL/);
+      expect(s.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      await dbase.drop();
+    }
+  }, 60_000);
 });
