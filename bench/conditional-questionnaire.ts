@@ -270,7 +270,10 @@ function answerFor(q: GeneratedQuestion): string | string[] | undefined {
     case 'boolean':
       return group % 4 === 3 ? 'no' : 'yes';
     case 'checkbox':
-      return group % 5 === 4 ? ['none'] : [CHECKBOX_OPTIONS[group % 3]!.value, CHECKBOX_OPTIONS[2].value];
+      if (group % 5 === 4) return ['none'];
+      return group % 3 === 2
+        ? [CHECKBOX_OPTIONS[2].value]
+        : [CHECKBOX_OPTIONS[group % 3]!.value, CHECKBOX_OPTIONS[2].value];
     case 'dropdown':
       return DROPDOWN_OPTIONS[group % 4]!.value;
     case 'comment':

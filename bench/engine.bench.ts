@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileQuestionnaire, evaluate } from '../src/questionnaire/index.js';
-import type { Answers, Questionnaire } from '../src/questionnaire/types.js';
+import type { Answers, Problem, Questionnaire } from '../src/questionnaire/types.js';
 import { generateConditionalQuestionnaire } from './conditional-questionnaire.js';
 import { sampleAnswers } from './sample-answers.js';
 import { SurveyPeer } from './surveyjs-peer.js';
@@ -23,9 +23,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 function compileOrThrow(source: string, file: string): Questionnaire {
   const { questionnaire, problems } = compileQuestionnaire(source, { file });
   if (!questionnaire) {
-    const errors = problems.filter((p) => p.severity === 'error');
+    const errors = problems.filter((p: Problem) => p.severity === 'error');
     throw new Error(
-      `${file} does not compile:\n${errors.map((p) => `  ${p.line}:${p.column} ${p.message}`).join('\n')}`,
+      `${file} does not compile:\n${errors.map((p: Problem) => `  ${p.line}:${p.column} ${p.message}`).join('\n')}`,
     );
   }
   return questionnaire;
@@ -86,8 +86,10 @@ export async function run(): Promise<void> {
     warmup: 15,
     iterations: 150,
   });
+  const evaluateOnly = measure(() => evaluate(q, current, TODAY).score, { warmup: 300, iterations: 3000 });
   const ratio = theirChange.medianMs / ourChange.medianMs;
   console.log(`one answer change, engine evaluate():  ${describe(ourChange)}`);
+  console.log(`  of which evaluate() alone:           ${describe(evaluateOnly)}`);
   console.log(`one answer change, SurveyJS stateful: ${describe(theirChange)} (reference ≈ 8 ms)`);
   console.log(`ratio: engine is ${ratio.toFixed(0)}× faster per change`);
   console.log(
@@ -112,13 +114,18 @@ export async function run(): Promise<void> {
     iterations: 50,
   });
   const baselineAnswers = sampleAnswers(baseline, TODAY);
+  const sample = evaluate(baseline, baselineAnswers, TODAY);
   const full = measure(() => evaluate(baseline, baselineAnswers, TODAY), { warmup: 300, iterations: 3000 });
   keep(full);
   console.log(
     `security-baseline ${baseline.ref}: ${baseline.questions.size} questions; ` +
       `compile (YAML parse + compile) ${describe(baselineCompile)}`,
   );
-  console.log(`security-baseline full evaluate(): ${describe(full)}`);
+  console.log(
+    `security-baseline full evaluate(): ${describe(full)} ` +
+      `(sample response: ${Object.values(sample.questions).filter((r) => r.visible).length} visible, ` +
+      `score ${sample.score}%, ${sample.findings.length} findings, ${sample.issues.length} issues)`,
+  );
   console.log(
     verdict(
       full.medianMs < TARGET_BASELINE_MS,

@@ -1,4 +1,4 @@
-import { localize } from './index.js';
+import { localize } from './localize.js';
 import { type ColumnId, FORMAT, type InfoKey, wordsFor } from './spreadsheet-labels.js';
 import type { Answers, AnswerValue, Evaluation, Question, Questionnaire, Section, Text } from './types.js';
 

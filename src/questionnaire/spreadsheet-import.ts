@@ -1,4 +1,6 @@
+import { textLength } from './answers.js';
 import { isIsoDate } from './dates.js';
+import { DEFAULT_COMMENT_MAX_LENGTH } from './load/questions.js';
 import { restore } from './spreadsheet-cells.js';
 import { SpreadsheetError } from './spreadsheet-error.js';
 import { FORMAT, yesNoNaSynonyms } from './spreadsheet-labels.js';
@@ -56,8 +58,6 @@ export interface ImportOptions {
   locale?: string;
 }
 
-/** Comments without a declared limit are bounded all the same; Excel cells stop at 32,767 characters. */
-export const DEFAULT_COMMENT_MAX = 10_000;
 const REPORT_VALUE_MAX = 200;
 
 /** Checks the overview values of a file against the questionnaire the answers are for. */
@@ -230,8 +230,10 @@ function parseComment(question: Question, cell: Cell): Parsed {
   const refusal = unusable(cell);
   if (refusal) return no(refusal);
   const text = restore(cellText(cell));
-  const max = question.comment?.maxLength ?? DEFAULT_COMMENT_MAX;
-  if (text.length > max) return no(`The comment has ${text.length} characters; at most ${max} are allowed.`);
+  // The engine's limit, counted the engine's way (code points), so an imported comment is never invalid.
+  const max = question.comment?.maxLength ?? DEFAULT_COMMENT_MAX_LENGTH;
+  const length = textLength(text);
+  if (length > max) return no(`The comment has ${length} characters; at most ${max} are allowed.`);
   return ok(text);
 }
 
@@ -471,8 +473,9 @@ function parseText(question: Question, cell: Cell): Parsed {
   if (!question.multiline && /[\r\n]/.test(text)) {
     return no('This question takes a single line of text; remove the line breaks.');
   }
-  if (question.maxLength !== null && text.length > question.maxLength) {
-    return no(`The text has ${text.length} characters; at most ${question.maxLength} are allowed.`);
+  const length = textLength(text);
+  if (question.maxLength !== null && length > question.maxLength) {
+    return no(`The text has ${length} characters; at most ${question.maxLength} are allowed.`);
   }
   return ok(text);
 }
