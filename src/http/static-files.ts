@@ -30,6 +30,8 @@ export interface Assets {
   url(path: string): string;
   /** Whether `version` is the current content hash of the file at `path` (a `/static/…` URL path). */
   isCurrent(path: string, version: string): boolean;
+  /** The content hash of the file at `path`, or null if there is no such safe, existing file. */
+  versionOf(path: string): string | null;
 }
 
 /** Rejects dot segments (`.`, `..`, `.env`), backslashes, NUL and empty segments before any file-system access. */
@@ -73,7 +75,17 @@ export function createAssets(options: AssetsOptions = {}): Assets {
     isCurrent(path, version) {
       return version.length > 0 && versionOf(path) === version;
     },
+    versionOf,
   };
+}
+
+/** Whether an `If-None-Match` header lists `etag` (or is `*`); weak validators compare equal. */
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
 }
 
 /**
@@ -82,8 +94,9 @@ export function createAssets(options: AssetsOptions = {}): Assets {
  * paths are refused before the file system is touched and end in the app's 404.
  *
  * Caching: a URL carrying the file's current content hash (`?v=`, see {@link Assets.url}) is
- * cached for a year as immutable; any other URL gets `no-cache` (revalidate with
- * `Last-Modified`). `securityHeaders()` leaves that header alone under `/static/`.
+ * cached for a year as immutable; any other URL gets `no-cache`, and revalidates against an
+ * `ETag` (the content hash) with a 304. `securityHeaders()` leaves that header alone under
+ * `/static/`.
  */
 export function staticFiles(assets: Assets): MiddlewareHandler {
   const serve = serveStatic({
@@ -96,12 +109,19 @@ export function staticFiles(assets: Assets): MiddlewareHandler {
     // Judge the raw (still percent-encoded) path: any escape in a static URL is refused, so
     // `%2e%2e%2f` and `..%2f` never reach the file system in decoded form.
     if (rawPath.includes('%') || !isSafeRelative(rawPath.slice(STATIC_PREFIX.length + 1))) return next();
+    const hash = assets.versionOf(rawPath);
+    if (hash === null) return next();
+    const cacheControl = c.req.query('v') === hash ? IMMUTABLE_CACHE : REVALIDATE_CACHE;
+    const etag = `"${hash}"`;
+    // Revalidation of an unversioned URL costs a 304, not the whole file.
+    if (ifNoneMatch(c.req.header('If-None-Match'), etag)) {
+      return c.body(null, 304, { ETag: etag, 'Cache-Control': cacheControl });
+    }
     // serveStatic returns the file's response, or calls next() (ending in the 404) when there is none.
     const res = await serve(c, next);
     if (!(res instanceof Response)) return;
-    const version = c.req.query('v');
-    const current = version !== undefined && assets.isCurrent(rawPath, version);
-    res.headers.set('Cache-Control', current ? IMMUTABLE_CACHE : REVALIDATE_CACHE);
+    res.headers.set('Cache-Control', cacheControl);
+    res.headers.set('ETag', etag);
     return res;
   };
 }

@@ -36,6 +36,25 @@ describe('staticFiles', () => {
     );
   });
 
+  it('revalidates with the content-hash ETag: 304 without a body when unchanged', async () => {
+    const first = await app.request('/static/css/app.css');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[0-9a-f]{16}"$/);
+    expect(views.assets.url('/static/css/app.css')).toBe(`/static/css/app.css?v=${etag!.slice(1, -1)}`);
+    const again = await app.request('/static/css/app.css', { headers: { 'If-None-Match': etag! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    expect(again.headers.get('cache-control')).toBe(REVALIDATE_CACHE);
+    expect(again.headers.get('content-security-policy')).toBeTruthy();
+    const weak = await app.request('/static/css/app.css', { headers: { 'If-None-Match': `"x", W/${etag}` } });
+    expect(weak.status).toBe(304);
+    const stale = await app.request('/static/css/app.css', {
+      headers: { 'If-None-Match': '"0000000000000000"' },
+    });
+    expect(stale.status).toBe(200);
+    expect((await stale.text()).length).toBeGreaterThan(1000);
+  });
+
   it('answers HEAD without a body', async () => {
     const res = await app.request('/static/css/app.css', { method: 'HEAD' });
     expect(res.status).toBe(200);
