@@ -2,6 +2,7 @@
  * The `assay` command line. Exit 0 on success, 1 on a user error with a clear message (never a stack
  * trace for bad input), 2 on an unexpected failure.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { ConfigError, loadConfig } from './config.js';
@@ -18,6 +19,7 @@ Commands:
   tenant create --name NAME --admin-email EMAIL   create a tenant and print its admin's one-time set-up link
   tenant list                                     list tenants (id, then name)
   questionnaire lint FILE...                      check questionnaire files (exit 1 on any error)
+  questionnaire publish --tenant T FILE           publish a questionnaire version for a tenant (id or name)
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, BASE_URL, …; see README).`;
 
@@ -93,9 +95,40 @@ const commands: Record<string, Handler> = {
     // Loaded on demand: the other commands do not need the engine.
     const { lintFiles } = await import('./questionnaire/index.js');
     const result = lintFiles(positionals);
-    if (result.output) io.out(result.output.replace(/\n$/, ''));
-    io.out(`${positionals.length} file(s): ${result.errors} error(s), ${result.warnings} warning(s)`);
+    io.out(result.output);
     return result.errors > 0 ? 1 : 0;
+  },
+  'questionnaire publish': async (args, io) => {
+    const { values, positionals } = options(args, { tenant: { type: 'string' } });
+    const tenant = required(values, 'tenant');
+    if (positionals.length !== 1) throw new CliError('name exactly one questionnaire file to publish');
+    const file = positionals[0]!;
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(
+        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    const { publishQuestionnaire, PublishError } = await import('./workspace/questionnaires.js');
+    const { loadLibrary } = await import('./questionnaire/index.js');
+    return withStore(io, async (store) => {
+      const tenantId = await resolveTenant(store, tenant);
+      try {
+        const { row, created } = await store.withTenant(tenantId, (c) =>
+          publishQuestionnaire(c, source, { file, actor: 'system:cli', library: loadLibrary() }),
+        );
+        io.out(
+          `${created ? 'Published' : 'Already published'} ${row.questionnaireId}@${row.version} (${row.id}).`,
+        );
+        return 0;
+      } catch (err) {
+        if (!(err instanceof PublishError)) throw err;
+        io.err(err.message);
+        return 1;
+      }
+    });
   },
 };
 

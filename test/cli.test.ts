@@ -104,3 +104,44 @@ it('runs as `npx assay` through the bin script', () => {
   expect(bad.status).toBe(1);
   expect(bad.stderr).toMatch(/unknown command "nonsense"/);
 }, 60_000);
+
+it('lints questionnaire files: exit 0 when clean, 1 with file:line:column on errors', async () => {
+  const ok = io({});
+  expect(await runCli(['questionnaire', 'lint', 'questionnaires/nis2-supplier.yaml'], ok.value)).toBe(0);
+  expect(ok.out.join('\n')).toMatch(/0 errors/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-lint-'));
+  const bad = path.join(dir, 'bad.yaml');
+  fs.writeFileSync(bad, 'schema: vrq/1\nid: x\nversion: nope\n');
+  const r = io({});
+  expect(await runCli(['questionnaire', 'lint', bad], r.value)).toBe(1);
+  expect(r.out.join('\n')).toMatch(new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+ error`));
+  const none = io({});
+  expect(await runCli(['questionnaire', 'lint'], none.value)).toBe(1);
+  expect(none.err.join('\n')).toMatch(/name at least one questionnaire file/);
+});
+
+it('publishes a questionnaire for a tenant and refuses an incompatible or unreadable file', async () => {
+  const env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'assay-pub-')) };
+  await runCli(['tenant', 'create', '--name', 'Pub', '--admin-email', 'p@pub.example'], io(env).value);
+  const fixture = path.resolve(import.meta.dirname, 'questionnaire/fixtures/vendor-baseline.yaml');
+  const r = io(env);
+  expect(await runCli(['questionnaire', 'publish', '--tenant', 'Pub', fixture], r.value)).toBe(0);
+  expect(r.out[0]).toMatch(/^Published vendor-baseline@2\.1\.0 \(/);
+  const again = io(env);
+  expect(await runCli(['questionnaire', 'publish', '--tenant', 'Pub', fixture], again.value)).toBe(0);
+  expect(again.out[0]).toMatch(/^Already published/);
+  const changed = path.join(env.DATA_DIR, 'changed.yaml');
+  fs.writeFileSync(
+    changed,
+    fs.readFileSync(fixture, 'utf8').replace('Anything else we should know?', 'More?'),
+  );
+  const refused = io(env);
+  expect(await runCli(['questionnaire', 'publish', '--tenant', 'Pub', changed], refused.value)).toBe(1);
+  expect(refused.err.join('\n')).toMatch(/version-exists/);
+  const missing = io(env);
+  expect(await runCli(['questionnaire', 'publish', '--tenant', 'Pub', '/nope.yaml'], missing.value)).toBe(1);
+  expect(missing.err.join('\n')).toMatch(/cannot read \/nope\.yaml: ENOENT/);
+  const noTenant = io(env);
+  expect(await runCli(['questionnaire', 'publish', '--tenant', 'Nobody', fixture], noTenant.value)).toBe(1);
+  expect(noTenant.err.join('\n')).toMatch(/no tenant with id or name "Nobody"/);
+});
