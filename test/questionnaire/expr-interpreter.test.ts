@@ -43,7 +43,7 @@ describe('interpreter: null semantics', () => {
   it('treats only true as a satisfied condition', () => {
     expect(run('x and true', { x: null })).toBe(false);
     expect(run('not x', { x: null })).toBe(true);
-    expect(run("not x", { x: 'yes' })).toBe(true);
+    expect(run('not x', { x: 'yes' })).toBe(true);
     expect(run('x or false', { x: 1 })).toBe(false);
     expect(run('iif(x, 1, 2)', { x: null })).toBe(2);
   });
@@ -77,7 +77,7 @@ describe('interpreter: in and contains', () => {
     expect(run("x in ['yes', 'na']", { x: 'na' })).toBe(true);
     expect(run("x in ['yes', 'na']", { x: 'no' })).toBe(false);
     expect(run('x in [1, 2]', { x: 2 })).toBe(true);
-    expect(run("x in [1, 2]", { x: '2' })).toBe(false);
+    expect(run('x in [1, 2]', { x: '2' })).toBe(false);
   });
 
   it('in: a list intersecting a list', () => {
@@ -172,7 +172,9 @@ describe('interpreter: functions', () => {
         return Reflect.get(target, key, receiver);
       },
     });
-    expect(compileExpression(parseExpression('a and b'), (n) => slots.get(n))({ vals, today: '2025-06-20' })).toBe(false);
+    expect(
+      compileExpression(parseExpression('a and b'), (n) => slots.get(n))({ vals, today: '2025-06-20' }),
+    ).toBe(false);
     expect(reads).toEqual([0]);
   });
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ExprNode } from '../../src/questionnaire/expr/ast.js';
-import { isReservedWord, MAX_EXPRESSION_DEPTH, parseExpression } from '../../src/questionnaire/expr/parser.js';
+import {
+  isReservedWord,
+  MAX_EXPRESSION_DEPTH,
+  parseExpression,
+} from '../../src/questionnaire/expr/parser.js';
 import { parseError } from './expr-helpers.js';
 
 /** A compact rendering of the tree, to assert structure and precedence. */
@@ -58,7 +62,9 @@ describe('parser', () => {
   });
 
   it('parses calls, including nested and zero-argument calls', () => {
-    expect(p("iif(days_between(x, today()) <= 365, 1, 0)")).toBe('iif((days_between(x, today()) <= 365), 1, 0)');
+    expect(p('iif(days_between(x, today()) <= 365, 1, 0)')).toBe(
+      'iif((days_between(x, today()) <= 365), 1, 0)',
+    );
     expect(p('count(a, b, c)')).toBe('count(a, b, c)');
   });
 
@@ -122,9 +128,10 @@ describe('parser', () => {
     expect(() => parseExpression(nest(MAX_EXPRESSION_DEPTH - 1))).not.toThrow();
     expect(parseError(nest(MAX_EXPRESSION_DEPTH + 1)).message).toMatch(/nested more than 64 levels/);
     expect(parseError(`${'not '.repeat(MAX_EXPRESSION_DEPTH + 1)}a`).message).toMatch(/nested more than 64/);
-    expect(parseError(`${'len('.repeat(MAX_EXPRESSION_DEPTH + 1)}a${')'.repeat(MAX_EXPRESSION_DEPTH + 1)}`).message).toMatch(
-      /nested more than 64/,
-    );
+    expect(
+      parseError(`${'len('.repeat(MAX_EXPRESSION_DEPTH + 1)}a${')'.repeat(MAX_EXPRESSION_DEPTH + 1)}`)
+        .message,
+    ).toMatch(/nested more than 64/);
   });
 
   it('handles a long flat chain without deep recursion', () => {

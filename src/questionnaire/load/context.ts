@@ -3,8 +3,11 @@ import { ExpressionError } from '../expr/errors.js';
 import { parseExpression } from '../expr/parser.js';
 import type { Text } from '../types.js';
 import type { Pos, YNode, YScalar } from '../yaml-tree.js';
-import { capitalise, describeNode, join, readFields } from './fields.js';
+import { capitalise, describeNode, join, type readFields } from './fields.js';
 import type { Reporter } from './reporter.js';
+
+/** A key that could be a locale; anything else with no value is text cut off at a comma. */
+const LOCALE_KEY = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 
 /** Where an expression sits and what it decides: drives type checks and lint messages. */
 export type Role =
@@ -51,7 +54,9 @@ export class LoadContext {
 
   /** Position of a column inside an expression, exact when the YAML scalar maps 1:1 onto the source. */
   exprPos(node: YScalar, column: number): Pos {
-    return node.exactStart ? { line: node.exactStart.line, column: node.exactStart.column + column - 1 } : node.pos;
+    return node.exactStart
+      ? { line: node.exactStart.line, column: node.exactStart.column + column - 1 }
+      : node.pos;
   }
 
   /** Reads a text field: a string (the default locale) or a map of locale → string. */
@@ -79,6 +84,17 @@ export class LoadContext {
     for (const e of node.entries) {
       const p = join(path, e.key);
       if (!this.locales.includes(e.key)) {
+        if (e.value.kind === 'scalar' && e.value.value === null && !LOCALE_KEY.test(e.key)) {
+          // `{ en: a, b }` parses as two keys: the text after the comma became a key without value.
+          r.error(
+            'unknown-locale',
+            e.keyPos,
+            path,
+            `${capitalise(what)} was cut at a comma: inside { … } a comma starts a new entry, so "${e.key}" became a key. Quote the text: { ${this.defaultLocale}: "…, …" }.`,
+          );
+          ok = false;
+          continue;
+        }
         r.error(
           'unknown-locale',
           e.keyPos,
@@ -90,7 +106,12 @@ export class LoadContext {
       }
       const v = e.value;
       if (v.kind !== 'scalar' || typeof v.value !== 'string' || v.value.trim() === '') {
-        r.error('bad-type', v.pos, p, `The ${e.key} text of ${what} must be a non-empty text, not ${describeNode(v)}.`);
+        r.error(
+          'bad-type',
+          v.pos,
+          p,
+          `The ${e.key} text of ${what} must be a non-empty text, not ${describeNode(v)}.`,
+        );
         ok = false;
         continue;
       }
