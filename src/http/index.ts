@@ -44,7 +44,7 @@ export {
   toPublicError,
 } from './error-handler.js';
 export { type FieldErrors, HttpError, type HttpErrorOptions, statusMessage } from './http-error.js';
-export { createLogger, type LoggerOptions, REDACTED_KEYS, redactPaths } from './logger.js';
+export { createLogger, type LoggerOptions, REDACT_DEPTH, REDACTED_KEYS, redact } from './logger.js';
 export {
   hashRateKey,
   MemoryRateLimitStore,

@@ -118,6 +118,46 @@ describe('createLogger', () => {
     expect(record).toMatchObject({ password: '[redacted]', user: { email: '[redacted]', id: 'u1' } });
   });
 
+  it('redacts case-insensitively, inside arrays, deep objects and child bindings', () => {
+    const log = captureLog();
+    const logger = createLogger({ destination: log.stream });
+    const child = logger.child({ email: 'child@example.com', requestId: 'r9' });
+    const grandchild = child.child({ user: { password: 'GGG' }, step: 2 });
+    grandchild.info('nested');
+    const nested = JSON.parse(log.lines.pop()!) as Record<string, unknown>;
+    expect(nested).toMatchObject({
+      requestId: 'r9',
+      email: '[redacted]',
+      user: { password: '[redacted]' },
+      step: 2,
+    });
+    child.info(
+      {
+        headers: { Authorization: 'Bearer AAA', 'Set-Cookie': 'sid=BBB' },
+        contacts: [{ Email: 'list@example.com', role: 'ciso' }],
+        a: { b: { c: { token: 'CCC', kept: 'visible' } } },
+      },
+      'deep',
+    );
+    const text = log.lines[0]!;
+    for (const secret of ['AAA', 'BBB', 'list@', 'child@', 'CCC']) expect(text).not.toContain(secret);
+    const [record] = log.records();
+    expect(record).toMatchObject({
+      requestId: 'r9',
+      email: '[redacted]',
+      contacts: [{ Email: '[redacted]', role: 'ciso' }],
+      a: { b: { c: { token: '[redacted]', kept: 'visible' } } },
+    });
+  });
+
+  it('leaves errors to the err serializer: message, type and stack are kept', () => {
+    const log = captureLog();
+    createLogger({ destination: log.stream }).error({ err: new TypeError('bad thing') }, 'failed');
+    const [record] = log.records();
+    expect(record!.err).toMatchObject({ type: 'TypeError', message: 'bad thing' });
+    expect((record!.err as { stack: string }).stack).toContain('TypeError: bad thing');
+  });
+
   it('escapes CR/LF and other control characters, so a value cannot forge a log line', () => {
     const log = captureLog();
     const logger = createLogger({ destination: log.stream });
