@@ -160,6 +160,7 @@ const WEAK: Answers = {
   'ctr.termination': 'no',
   'ctr.provider_notice_days': 30,
   'ctr.training': 'na',
+  'ctr.training#comment': 'Our staff never access your systems.',
   'conc.platform': 'Own server room',
   'conc.portability': 'locked_in',
   'conc.insolvency': 'no',
@@ -444,5 +445,12 @@ describe('dora-ict-provider: weak provider for a function that is not critical',
   it('cannot be submitted until it explains its refusal to cooperate with authorities', () => {
     expect(issuesOf(ev)).toEqual(['ctr.authorities comment-required']);
     expect(ev.canSubmit).toBe(false);
+  });
+
+  it('requires a justification for every N/A answer to a scored yes/no question', () => {
+    const { 'ctr.training#comment': _, ...rest } = WEAK;
+    expect(issuesOf(evaluate(q, rest, TODAY))).toEqual(['ctr.authorities comment-required', 'ctr.training comment-required']);
+    const unjustified = [...q.questions.values()].filter((x) => x.type === 'yes_no_na' && x.scores && !x.comment);
+    expect(unjustified.map((x) => x.id)).toEqual([]);
   });
 });

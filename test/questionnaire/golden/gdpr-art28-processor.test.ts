@@ -100,6 +100,7 @@ const WEAK: Answers = {
   'sec.encryption': 'transit',
   'sec.mfa': 'no',
   'sec.pseudonymisation': 'na',
+  'sec.pseudonymisation#comment': 'Every feature needs the full contact record.',
   'sec.effectiveness_test': '2025-06-01', // 548 days ago
   'dsr.assist': 'yes',
   'dsr.forward_days': 10,
@@ -355,6 +356,13 @@ describe('gdpr-art28-processor: weak processor of ordinary personal data', () =>
   it('cannot be submitted without the description of its own purposes and the TOMs', () => {
     expect(issuesOf(ev)).toEqual(['ctr.own_purposes comment-required', 'sec.toms required']);
     expect(ev.canSubmit).toBe(false);
+  });
+
+  it('requires a justification for every N/A answer to a scored yes/no question', () => {
+    const { 'sec.pseudonymisation#comment': _, ...rest } = WEAK;
+    expect(issuesOf(evaluate(q, rest, TODAY))).toContain('sec.pseudonymisation comment-required');
+    const unjustified = [...q.questions.values()].filter((x) => x.type === 'yes_no_na' && x.scores && !x.comment);
+    expect(unjustified.map((x) => x.id)).toEqual([]);
   });
 
   it('escalates and adds the safeguards question when the same processor handles special-category data', () => {

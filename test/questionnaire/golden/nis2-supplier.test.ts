@@ -81,6 +81,7 @@ const STRONG: Answers = {
   'hyg.patching': 'fast',
   'hyg.malware': 'yes',
   'hyg.hardening': 'na',
+  'hyg.hardening#comment': 'The service runs on managed platform services only; the provider hardens them.',
   'cry.policy': 'yes',
   'cry.transit': 'modern',
   'cry.at_rest': 'yes',
@@ -369,6 +370,13 @@ describe('nis2-supplier: strong vendor of a critical cloud service', () => {
     expect(explained.canSubmit).toBe(true);
   });
 
+  it('requires a justification for every N/A answer to a scored yes/no question', () => {
+    const { 'hyg.hardening#comment': _, ...rest } = STRONG;
+    expect(issuesOf(evaluate(q, rest, TODAY))).toEqual(['hyg.hardening comment-required']);
+    const unjustified = [...q.questions.values()].filter((x) => x.type === 'yes_no_na' && x.scores && !x.comment);
+    expect(unjustified.map((x) => x.id)).toEqual([]);
+  });
+
   it('warns about an expired certificate without blocking, and refuses a test date in the future', () => {
     const expired = evaluate(q, { ...STRONG, 'gov.cert_expiry': '2026-11-01' }, TODAY);
     expect(expired.questions['gov.cert_expiry']!.messages.map((m) => [m.level, m.message.de])).toEqual([
@@ -382,6 +390,8 @@ describe('nis2-supplier: strong vendor of a critical cloud service', () => {
 
     const future = evaluate(q, { ...STRONG, 'inc.exercise': '2027-01-10' }, TODAY);
     expect(issuesOf(future)).toEqual(['inc.exercise invalid']);
+    // A date in the future never counts as a recent test.
+    expect(future.questions['inc.exercise']).toMatchObject({ answered: true, score: 0, weight: 3 });
     expect(future.canSubmit).toBe(false);
   });
 });
