@@ -22,7 +22,9 @@ export type Cell =
   | { kind: 'formula'; text: string }
   | { kind: 'error'; text: string }
   /** A cell covered by a merge: it shows another cell's value, which must not answer two questions. */
-  | { kind: 'merged' };
+  | { kind: 'merged' }
+  /** A text the export had to cut to fit a cell: importing it would replace the full answer with the cut one. */
+  | { kind: 'truncated' };
 
 export const EMPTY: Cell = { kind: 'empty' };
 
@@ -104,6 +106,8 @@ export function cellText(cell: Cell): string {
     case 'empty':
     case 'merged':
       return '';
+    case 'truncated':
+      return '(text cut to fit a spreadsheet cell)';
     case 'text':
     case 'formula':
     case 'error':
@@ -220,8 +224,12 @@ function unusable(cell: Cell): string | null {
   if (cell.kind === 'formula') return FORMULA_REASON;
   if (cell.kind === 'error')
     return `The cell holds the spreadsheet error ${cell.text}; type the value itself.`;
-  if (cell.kind === 'merged')
+  if (cell.kind === 'merged') {
     return 'The cell is merged with another cell; unmerge it and type the value into each cell.';
+  }
+  if (cell.kind === 'truncated') {
+    return 'This text was too long for a spreadsheet cell and was cut on export; change it in the portal instead.';
+  }
   return null;
 }
 

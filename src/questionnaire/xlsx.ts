@@ -69,7 +69,39 @@ const WRAPPED = new Set<ColumnId>([
 
 /** Writes an exported value; text always goes through `neutralise`, and nothing is ever a formula. */
 function put(cell: ExcelJS.Cell, value: ExportCell): void {
-  cell.value = value === null ? null : typeof value === 'number' ? value : neutralise(value);
+  cell.value =
+    value === null ? null : typeof value === 'number' ? value : escapeXstring(fitCell(neutralise(value)));
+}
+
+/** Excel's limit on the text of one cell; longer text makes it report the file as damaged. */
+const CELL_MAX = 32_767;
+/** Ends a text that was cut to fit a cell; import refuses such a cell rather than store the cut text. */
+export const TRUNCATION_MARK = ' [… cut to fit a spreadsheet cell; the full text is in the portal]';
+
+function fitCell(text: string): string {
+  if (text.length <= CELL_MAX) return text;
+  let cut = CELL_MAX - TRUNCATION_MARK.length;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut--; // never split a surrogate pair
+  return text.slice(0, cut) + TRUNCATION_MARK;
+}
+
+/** Excel refuses data-validation messages longer than this. */
+const MESSAGE_MAX = 225;
+const message = (text: string) => (text.length <= MESSAGE_MAX ? text : `${text.slice(0, MESSAGE_MAX - 1)}…`);
+
+/**
+ * OOXML text cannot carry a CR (XML turns it into LF) or most control characters (exceljs drops them), and
+ * spreadsheet programs decode `_xHHHH_` in cell text as the character HHHH, so "_x003D_1+1" would show as
+ * "=1+1" past the neutralising check. The format's own escape covers all three: such characters are written
+ * as `_xHHHH_`, and a literal `_xHHHH_` gets its underscore escaped as `_x005F_`. Excel and exceljs decode it.
+ */
+export function escapeXstring(text: string): string {
+  return text.replace(/_x([0-9A-Fa-f]{4})_/g, '_x005F_x$1_').replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+    /[\x00-\x08\x0B-\x1F\x7F]/g,
+    (c) => `_x${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`,
+  );
 }
 
 export async function exportAnswersXlsx(
@@ -145,8 +177,8 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
         formulae: [0],
         showInputMessage: true,
         showErrorMessage: true,
-        prompt: model.words.hints.file,
-        error: model.words.hints.file,
+        prompt: message(model.words.hints.file),
+        error: message(model.words.hints.file),
       };
       return;
     }
@@ -165,7 +197,7 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
         formulae: [`${LISTS}!$${letter}$1:$${letter}$${labels.length}`],
         showErrorMessage: true,
         errorStyle: 'warning',
-        error: String(exportRow.cells.allowed_values),
+        error: message(String(exportRow.cells.allowed_values)),
       };
     } else if (question.type === 'multi') {
       answer.dataValidation = {
@@ -173,7 +205,7 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
         allowBlank: true,
         formulae: ['TRUE'],
         showInputMessage: true,
-        prompt: model.words.hints.multi,
+        prompt: message(model.words.hints.multi),
       };
     } else if (question.type === 'number' && (question.min !== null || question.max !== null)) {
       const both = question.min !== null && question.max !== null;
@@ -184,8 +216,8 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
         formulae: both ? [question.min, question.max] : [question.min ?? question.max],
         showInputMessage: true,
         showErrorMessage: true,
-        prompt: String(exportRow.cells.allowed_values),
-        error: String(exportRow.cells.allowed_values),
+        prompt: message(String(exportRow.cells.allowed_values)),
+        error: message(String(exportRow.cells.allowed_values)),
       };
     } else if (question.type === 'text' && question.maxLength !== null) {
       answer.dataValidation = {
@@ -195,8 +227,8 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
         formulae: [question.maxLength],
         showInputMessage: true,
         showErrorMessage: true,
-        prompt: String(exportRow.cells.allowed_values),
-        error: String(exportRow.cells.allowed_values),
+        prompt: message(String(exportRow.cells.allowed_values)),
+        error: message(String(exportRow.cells.allowed_values)),
       };
     } else if (question.type === 'date') {
       answer.dataValidation = {
@@ -204,7 +236,7 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
         allowBlank: true,
         formulae: ['TRUE'],
         showInputMessage: true,
-        prompt: model.words.hints.date,
+        prompt: message(model.words.hints.date),
       };
     }
   });
@@ -277,7 +309,10 @@ export function readCell(cell: ExcelJS.Cell): Cell {
     return { kind: 'formula', text: `=${v.formula ?? v.sharedFormula ?? ''}` };
   }
   if (value === null || value === undefined) return EMPTY;
-  if (typeof value === 'string') return value === '' ? EMPTY : { kind: 'text', text: value };
+  if (typeof value === 'string') {
+    if (value === '') return EMPTY;
+    return value.endsWith(TRUNCATION_MARK) ? { kind: 'truncated' } : { kind: 'text', text: value };
+  }
   if (typeof value === 'number') return { kind: 'number', value };
   if (typeof value === 'boolean') return { kind: 'boolean', value };
   if (value instanceof Date) return { kind: 'date', value };

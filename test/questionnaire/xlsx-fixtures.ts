@@ -104,3 +104,179 @@ export function sheetWithRows(rows: number, cellsPerRow = 1): string {
   for (let r = 1; r <= rows; r++) body += `<row r="${r}">${cells}</row>`;
   return `<worksheet><sheetData>${body}</sheetData></worksheet>`;
 }
+
+/**
+ * A questionnaire with every question type, English and German texts, a multi-choice label containing ";",
+ * an option label that starts with "=", comment and evidence rules and a finding.
+ */
+export const SPREADSHEET_YAML = `
+schema: vrq/1
+id: spreadsheet-test
+version: 1.2.0
+status: published
+default_locale: en
+locales: [en, de]
+title:
+  en: Spreadsheet test
+  de: Tabellentest
+scoring:
+  method: weighted_ratio
+  na_policy: exclude
+  unanswered_policy: zero
+  bands:
+    - { min: 85, rating: low }
+    - { min: 50, rating: medium }
+    - { min: 0, rating: high }
+risk:
+  rating:
+    - { min: 10, rating: high }
+    - { min: 1, rating: low }
+sections:
+  - id: gov
+    title:
+      en: Governance
+      de: Steuerung
+    questions:
+      - id: gov.isms
+        type: yes_no_na
+        text:
+          en: Do you operate an ISMS?
+          de: Betreiben Sie ein ISMS?
+        required: true
+        weight: 2
+        scores: { yes: 1, no: 0 }
+        evidence:
+          required_if: "gov.isms == 'yes'"
+          accept: [pdf]
+          max_files: 3
+        comment:
+          required_if: "gov.isms == 'no'"
+          max_length: 60
+          label:
+            en: Why not?
+            de: Warum nicht?
+        findings:
+          - id: GOV-001
+            when: "gov.isms == 'no'"
+            title:
+              en: No ISMS
+              de: Kein ISMS
+            likelihood: 3
+            impact: 4
+            remediation:
+              en: Establish an ISMS.
+              de: Führen Sie ein ISMS ein.
+      - id: gov.mfa
+        type: single
+        text:
+          en: How are administrators authenticated?
+          de: Wie werden Administratoren authentifiziert?
+        required: true
+        options:
+          - value: strong
+            label:
+              en: Phishing-resistant MFA
+              de: Phishing-resistente MFA
+            score: 1
+          - value: other
+            label:
+              en: "Other MFA (TOTP, push)"
+              de: "Andere MFA (TOTP, Push)"
+            score: 0.6
+          - value: password
+            label:
+              en: "=Password only"
+              de: "=Nur Passwort"
+            score: 0
+      - id: gov.certs
+        type: multi
+        text:
+          en: Which attestations do you hold?
+          de: Welche Nachweise haben Sie?
+        scoring: { mode: max }
+        options:
+          - value: iso
+            label:
+              en: "ISO 27001; with SoA"
+              de: "ISO 27001; mit SoA"
+            score: 1
+          - value: soc2
+            label:
+              en: SOC 2
+              de: SOC 2
+            score: 1
+          - value: other
+            label:
+              en: Other
+              de: Sonstige
+            score: 0.5
+          - value: none
+            label:
+              en: None
+              de: Keine
+            score: 0
+            exclusive: true
+  - id: ops
+    title:
+      en: Operations
+      de: Betrieb
+    questions:
+      - id: ops.rto
+        type: number
+        text:
+          en: Recovery time objective (hours)
+          de: Wiederanlaufzeit (Stunden)
+        min: 0
+        max: 720
+        score_expr: "iif(ops.rto <= 24, 1, 0)"
+      - id: ops.pentest
+        type: date
+        text:
+          en: Date of the last penetration test
+          de: Datum des letzten Penetrationstests
+      - id: ops.notes
+        type: text
+        multiline: true
+        max_length: 100
+        text:
+          en: Anything else?
+          de: Sonst noch etwas?
+      - id: ops.contact
+        type: text
+        max_length: 40
+        text:
+          en: Security contact
+          de: Sicherheitskontakt
+      - id: ops.subprocessors
+        type: file
+        accept: [pdf, csv]
+        max_files: 2
+        text:
+          en: List of sub-processors
+          de: Liste der Unterauftragsverarbeiter
+`;
+
+export const TODAY = '2025-06-20';
+
+/** A complete response using every type; the values the spreadsheet can carry (no files). */
+export const IMPORTABLE_ANSWERS = {
+  'gov.isms': 'no',
+  'gov.isms#comment': 'Planned for 2026; board approved.',
+  'gov.mfa': 'password',
+  'gov.certs': ['iso', 'other'],
+  'ops.rto': 4.5,
+  'ops.pentest': '2025-01-31',
+  'ops.notes': 'Line one\nLine two; with a semicolon',
+  'ops.contact': 'security@example.com',
+} as const;
+
+export const FULL_ANSWERS = {
+  ...IMPORTABLE_ANSWERS,
+  'gov.isms#evidence': ['ev_policy'],
+  'ops.subprocessors': ['ev_subs', 'ev_gone'],
+};
+
+export const EVIDENCE = {
+  ev_policy: { name: 'ISMS policy.pdf', sha256: 'a'.repeat(64) },
+  ev_subs: { name: '@subprocessors.csv', sha256: 'b'.repeat(64) },
+};

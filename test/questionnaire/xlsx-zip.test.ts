@@ -216,14 +216,18 @@ describe('inspectXlsxZip refuses zip bombs before exceljs sees them', () => {
 
   it('counts rows in every part exceljs would read as a worksheet, not only the canonical path', () => {
     const hidden = { name: 'extra/xl/worksheets/sheet9.xml', data: sheetWithRows(6) };
-    expectRefused(buildZip({ entries: [...skeletonEntries(), hidden] }), 'too-many-rows', /6 rows/, { maxRows: 5 });
+    expectRefused(buildZip({ entries: [...skeletonEntries(), hidden] }), 'too-many-rows', /6 rows/, {
+      maxRows: 5,
+    });
   });
 
   it('checks parts with any extension for a DTD, except media', () => {
     const laughs = '<!DOCTYPE x [<!ENTITY a "a">]><x/>';
     expectRefused(withEntry({ name: 'xl/theme/theme1.xml', data: laughs }), 'unsafe-xml', /DTD/);
     expectRefused(withEntry({ name: 'customXml/item1.bin', data: laughs }), 'unsafe-xml', /DTD/);
-    expect(() => inspectXlsxZip(withEntry({ name: 'xl/media/image1.png', data: laughs }), limits)).not.toThrow();
+    expect(() =>
+      inspectXlsxZip(withEntry({ name: 'xl/media/image1.png', data: laughs }), limits),
+    ).not.toThrow();
   });
 
   it('counts namespace-prefixed rows too', () => {
