@@ -449,8 +449,13 @@ describe('dora-ict-provider: weak provider for a function that is not critical',
 
   it('requires a justification for every N/A answer to a scored yes/no question', () => {
     const { 'ctr.training#comment': _, ...rest } = WEAK;
-    expect(issuesOf(evaluate(q, rest, TODAY))).toEqual(['ctr.authorities comment-required', 'ctr.training comment-required']);
-    const unjustified = [...q.questions.values()].filter((x) => x.type === 'yes_no_na' && x.scores && !x.comment);
+    expect(issuesOf(evaluate(q, rest, TODAY))).toEqual([
+      'ctr.authorities comment-required',
+      'ctr.training comment-required',
+    ]);
+    const unjustified = [...q.questions.values()].filter(
+      (x) => x.type === 'yes_no_na' && x.scores && !x.comment,
+    );
     expect(unjustified.map((x) => x.id)).toEqual([]);
   });
 });

@@ -361,7 +361,9 @@ describe('gdpr-art28-processor: weak processor of ordinary personal data', () =>
   it('requires a justification for every N/A answer to a scored yes/no question', () => {
     const { 'sec.pseudonymisation#comment': _, ...rest } = WEAK;
     expect(issuesOf(evaluate(q, rest, TODAY))).toContain('sec.pseudonymisation comment-required');
-    const unjustified = [...q.questions.values()].filter((x) => x.type === 'yes_no_na' && x.scores && !x.comment);
+    const unjustified = [...q.questions.values()].filter(
+      (x) => x.type === 'yes_no_na' && x.scores && !x.comment,
+    );
     expect(unjustified.map((x) => x.id)).toEqual([]);
   });
 

@@ -373,7 +373,9 @@ describe('nis2-supplier: strong vendor of a critical cloud service', () => {
   it('requires a justification for every N/A answer to a scored yes/no question', () => {
     const { 'hyg.hardening#comment': _, ...rest } = STRONG;
     expect(issuesOf(evaluate(q, rest, TODAY))).toEqual(['hyg.hardening comment-required']);
-    const unjustified = [...q.questions.values()].filter((x) => x.type === 'yes_no_na' && x.scores && !x.comment);
+    const unjustified = [...q.questions.values()].filter(
+      (x) => x.type === 'yes_no_na' && x.scores && !x.comment,
+    );
     expect(unjustified.map((x) => x.id)).toEqual([]);
   });
 
