@@ -101,10 +101,8 @@ export function errorHandlers(options: ErrorHandlersOptions): {
     if (publicError.status >= 500) {
       logger.error({ err, requestId, status: publicError.status }, 'request failed');
     } else {
-      logger.info(
-        { requestId, status: publicError.status, error: err.name, reason: publicError.message },
-        'request refused',
-      );
+      // The message is not logged: domain code may have put the visitor's input in it.
+      logger.info({ requestId, status: publicError.status, error: err.name }, 'request refused');
     }
     return respond(c, publicError);
   };

@@ -158,6 +158,25 @@ describe('createLogger', () => {
     expect((record!.err as { stack: string }).stack).toContain('TypeError: bad thing');
   });
 
+  it('scrubs email addresses from logged errors: message, stack and driver details', () => {
+    const log = captureLog();
+    const cause = new Error('upstream: carol@example.org refused');
+    const err = Object.assign(new Error('duplicate key for ada@example.com', { cause }), {
+      detail: 'Key (email)=(ada@example.com) already exists.',
+      email: 'bob@example.com',
+    });
+    createLogger({ destination: log.stream }).error({ err }, 'failed');
+    expect(log.lines[0]).not.toContain('@example.com');
+    expect(log.lines[0]).not.toContain('carol@');
+    const [record] = log.records();
+    expect(record!.err).toMatchObject({
+      // pino appends the cause's message to the error's.
+      message: 'duplicate key for [email]: upstream: [email] refused',
+      detail: 'Key (email)=([email]) already exists.',
+      email: '[redacted]',
+    });
+  });
+
   it('escapes CR/LF and other control characters, so a value cannot forge a log line', () => {
     const log = captureLog();
     const logger = createLogger({ destination: log.stream });
