@@ -1,0 +1,153 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LibraryError, lintFiles, loadLibrary } from '../../src/questionnaire/index.js';
+import { withQuestions } from './lint-helpers.js';
+
+const BASELINE = readFileSync(new URL('./fixtures/vendor-baseline.yaml', import.meta.url), 'utf8');
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'assay-library-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const write = (name: string, content: string): string => {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+};
+
+describe('loadLibrary', () => {
+  it('loads every *.yaml file by id@version, ignoring other files', () => {
+    write('baseline.yaml', BASELINE);
+    write('test.yaml', withQuestions());
+    write('notes.txt', 'not a questionnaire');
+    write('draft.yml', 'not: loaded');
+    const lib = loadLibrary(dir);
+    expect([...lib.keys()].sort()).toEqual(['test-q@1.0.0', 'vendor-baseline@2.1.0']);
+    expect(lib.get('vendor-baseline@2.1.0')!.file).toBe(join(dir, 'baseline.yaml'));
+  });
+
+  it('returns a fresh map each time: nothing is cached globally', () => {
+    write('test.yaml', withQuestions());
+    const a = loadLibrary(dir);
+    const b = loadLibrary(dir);
+    expect(a).not.toBe(b);
+    expect(a.get('test-q@1.0.0')).not.toBe(b.get('test-q@1.0.0'));
+  });
+
+  it('throws one error listing every error of every file, and loads nothing', () => {
+    write('a.yaml', withQuestions('      - { id: a.t, type: text, text: T, visible_if: "a.nope == 1" }'));
+    write('b.yaml', withQuestions().replace('schema: vrq/1', 'schema: vrq/9'));
+    write('c.yaml', BASELINE);
+    let error: unknown;
+    try {
+      loadLibrary(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(LibraryError);
+    const problems = (error as LibraryError).problems;
+    expect(problems.map((p) => [p.file, p.code])).toEqual([
+      [join(dir, 'a.yaml'), 'unknown-reference'],
+      [join(dir, 'b.yaml'), 'unsupported-schema'],
+    ]);
+    expect((error as Error).message).toContain('The questionnaire library has 2 errors:');
+    expect((error as Error).message).toContain(
+      `${join(dir, 'a.yaml')}:19:54 error unknown-reference sections[0].questions[1].visible_if:`,
+    );
+  });
+
+  it('loads despite warnings', () => {
+    write(
+      'w.yaml',
+      withQuestions('      - { id: a.t, type: text, text: T, visible_if: "a.crit == \'maybe\'" }'),
+    );
+    expect(loadLibrary(dir).size).toBe(1);
+  });
+
+  it('rejects two files defining the same id@version', () => {
+    write('one.yaml', withQuestions());
+    write('two.yaml', withQuestions());
+    expect(() => loadLibrary(dir)).toThrowError(/duplicate-version .*test-q@1.0.0 is also defined in/);
+  });
+
+  it('checks each version against the previous one', () => {
+    write('v1.yaml', withQuestions('      - { id: a.n, type: number, text: N }'));
+    write(
+      'v2.yaml',
+      withQuestions('      - { id: a.n, type: text, text: N }').replace('version: 1.0.0', 'version: 1.1.0'),
+    );
+    expect(() => loadLibrary(dir)).toThrowError(/v2.yaml:19:15 error incompatible-type/);
+  });
+
+  it('reports a missing directory as a LibraryError', () => {
+    expect(() => loadLibrary(join(dir, 'missing'))).toThrowError(/cannot be read \(ENOENT\)/);
+  });
+
+  it('loads the shipped questionnaires', () => {
+    const lib = loadLibrary();
+    expect(lib.size).toBeGreaterThan(0);
+    for (const [ref, q] of lib) expect(ref).toBe(`${q.id}@${q.version}`);
+  });
+});
+
+describe('lintFiles', () => {
+  it('prints one line per problem plus a summary and counts errors and warnings', () => {
+    const file = write(
+      'x.yaml',
+      withQuestions(
+        '      - { id: a.t, type: text, text: T, visible_if: "a.crit == \'maybe\'" }',
+        '      - { id: a.u, type: text, text: U, visble_if: "true" }',
+      ),
+    );
+    const r = lintFiles([file]);
+    expect(r.errors).toBe(1);
+    expect(r.warnings).toBe(2);
+    expect(r.output.split('\n')).toEqual([
+      `${file}:19:53 warning unreachable-question sections[0].questions[1].visible_if: visible_if of a.t is never true, so the question is never shown.`,
+      `${file}:19:64 warning unknown-option sections[0].questions[1].visible_if: 'maybe' is not a value of a.crit (yes, no, na), so this comparison is never true.`,
+      `${file}:20:41 error unknown-key sections[0].questions[2].visble_if: "visble_if" is not a field of a text question; did you mean "visible_if"?`,
+      '1 error, 2 warnings in 1 file.',
+    ]);
+  });
+
+  it('prints the documented unknown-reference line', () => {
+    const file = write(
+      'gov.yaml',
+      withQuestions('      - { id: a.t, type: text, text: T, visible_if: "a.isnt == \'x\'" }'),
+    );
+    expect(lintFiles([file]).output.split('\n')[0]).toBe(
+      `${file}:19:54 error unknown-reference sections[0].questions[1].visible_if: "a.isnt" is not a question id or computed name`,
+    );
+  });
+
+  it('reports unreadable, missing and oversized files without throwing', () => {
+    mkdirSync(join(dir, 'sub.yaml'));
+    const big = write('big.yaml', 'x'.repeat(1024 * 1024 + 1));
+    const r = lintFiles([join(dir, 'nope.yaml'), join(dir, 'sub.yaml'), big]);
+    expect(r.errors).toBe(3);
+    expect(r.output).toContain(
+      `${join(dir, 'nope.yaml')}:1:1 error unreadable-file: The file cannot be read (ENOENT).`,
+    );
+    expect(r.output).toContain(
+      `${join(dir, 'sub.yaml')}:1:1 error unreadable-file: This is not a regular file.`,
+    );
+    expect(r.output).toContain(`${big}:1:1 error too-large:`);
+  });
+
+  it('reports a clean file with only the summary', () => {
+    const r = lintFiles([write('ok.yaml', BASELINE)]);
+    expect(r).toEqual({ output: '0 errors, 0 warnings in 1 file.', errors: 0, warnings: 0 });
+  });
+
+  it('runs the compatibility check across versions given together', () => {
+    const a = write('v1.yaml', withQuestions());
+    const b = write('v2.yaml', withQuestions());
+    expect(lintFiles([a, b]).output).toContain('duplicate-version');
+  });
+});
