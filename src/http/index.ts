@@ -14,7 +14,7 @@
  * app.use(securityHeaders());                        // 3. CSP nonce + headers on every response
  * app.use(provideViews(views));                      //    render() / renderFragment() need it
  * app.use('/static/*', staticFiles(views.assets));   //    GET only; before the body limit
- * app.use(except(UPLOAD_PATHS, bodyLimit()));        // 4. 1 MiB; uploads mount their own limit
+ * app.use(except(UPLOAD_PATHS, bodyLimit()));        // 4. 1 MiB (`except` from hono/combine); uploads mount their own
  * app.use(crossSiteGuard({ origin: baseUrl }));      // 5. refuse cross-site writes
  * app.use(errorBoundary());                          //    innermost: a thrown non-Error still gets onError
  * app.route('/app', workspace);                      // 6. routes (rateLimit() per route)

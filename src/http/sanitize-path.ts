@@ -3,7 +3,7 @@ const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Long opaque strings (random tokens, signatures); UUIDs are excluded below because ids are not secrets. */
 const OPAQUE = /^[A-Za-z0-9_~-]{24,}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A readable slug (`security-questionnaire`); random tokens always mix in capitals or digits. */
+/** A readable slug (`security-questionnaire`); a random token of 24+ characters is almost never all lower-case letters. */
 const SLUG = /^[a-z]+(?:-[a-z]+)*$/;
 /** A route word such as `exchange` or `portal`, as opposed to a token. */
 const ROUTE_WORD = /^[a-z][a-z-]{0,31}$/;
