@@ -49,8 +49,10 @@ describe('tokenizer', () => {
   });
 
   it('reads plain decimals, including a leading minus before a number', () => {
-    const t = tokenize('0 3 0.5 12.25 x > -3');
-    expect(t.filter((x) => x.type === 'number').map((x) => x.number)).toEqual([0, 3, 0.5, 12.25, -3]);
+    const t = tokenize('0 3 0.5 12.25 x > -3 and -1 or -2 in [-4] contains -5 not -6 (-7, -8)');
+    expect(t.filter((x) => x.type === 'number').map((x) => x.number)).toEqual([
+      0, 3, 0.5, 12.25, -3, -1, -2, -4, -5, -6, -7, -8,
+    ]);
   });
 
   it.each([

@@ -119,6 +119,8 @@ export function tokenize(src: string): Token[] {
   return tokens;
 }
 
+const OPERATOR_WORDS = new Set(['and', 'or', 'not', 'in', 'contains']);
+
 /** A minus directly after a value would be subtraction, which the language does not have. */
 function endsValue(tokens: readonly Token[]): boolean {
   const last = tokens[tokens.length - 1];
@@ -126,7 +128,7 @@ function endsValue(tokens: readonly Token[]): boolean {
   return (
     last.type === 'number' ||
     last.type === 'string' ||
-    last.type === 'name' ||
+    (last.type === 'name' && !OPERATOR_WORDS.has(last.text)) ||
     last.text === ')' ||
     last.text === ']'
   );
@@ -158,7 +160,11 @@ function readNumber(src: string, start: number, tokens: Token[]): number {
   const text = src.slice(start, i);
   const value = Number(text);
   if (!Number.isFinite(value)) {
-    throw new ExpressionError('expression-syntax', start + 1, `The number at column ${start + 1} is too large.`);
+    throw new ExpressionError(
+      'expression-syntax',
+      start + 1,
+      `The number at column ${start + 1} is too large.`,
+    );
   }
   tokens.push({ type: 'number', text, number: value, start, end: i });
   return i;
