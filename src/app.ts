@@ -11,6 +11,7 @@ import {
   createLogger,
   createViews,
   crossSiteGuard,
+  errorBoundary,
   errorHandlers,
   MemoryRateLimitStore,
   provideViews,
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
   app.use('/static/*', staticFiles(views.assets));
   app.use(bodyLimit());
   app.use(crossSiteGuard({ origin: config.origin }));
+  app.use(errorBoundary());
 
   app.route('/', systemRoutes({ store, baseUrl: config.baseUrl, now }));
   app.route('/', workspaceRoutes({ store, rateLimits, trustProxy: config.trustProxy, now }));

@@ -28,6 +28,9 @@ describe('the HTTP surface of the whole app', () => {
       throw new Error('secret internal detail');
     });
     app.get('/__test/fragment', (c) => c.html('<p>fragment</p>'));
+    app.get('/__test/throws-string', () => {
+      throw 'not an Error object';
+    });
   });
   afterAll(() => ts.close());
 
@@ -60,6 +63,11 @@ describe('the HTTP surface of the whole app', () => {
     const boomHtmx = await b.get('/__test/boom', { 'HX-Request': 'true' });
     expect(boomHtmx.status).toBe(500);
     expect(await boomHtmx.text()).not.toContain('<html');
+
+    const odd = await b.get('/__test/throws-string');
+    expect(odd.status).toBe(500);
+    expectSecurityHeaders(odd, 'non-Error thrown');
+    expect(await odd.text()).not.toContain('not an Error object');
 
     const css = await b.get('/static/css/app.css');
     expect(css.status).toBe(200);
