@@ -58,6 +58,17 @@ export type EvidenceRow = {
   createdAt: Date;
 };
 
+const evidenceCols = (t: TenantCtx['t']) => ({
+  id: t.evidence.id,
+  assessmentId: t.evidence.assessmentId,
+  questionId: t.evidence.questionId,
+  fileName: t.evidence.fileName,
+  contentType: t.evidence.contentType,
+  size: t.evidence.size,
+  sha256: t.evidence.sha256,
+  createdAt: t.evidence.createdAt,
+});
+
 export async function insertEvidence(
   { db, t, tenantId }: TenantCtx,
   e: Omit<EvidenceRow, 'id' | 'createdAt'>,
@@ -65,16 +76,7 @@ export async function insertEvidence(
   const [row] = await db
     .insert(t.evidence)
     .values({ ...e, tenantId })
-    .returning({
-      id: t.evidence.id,
-      assessmentId: t.evidence.assessmentId,
-      questionId: t.evidence.questionId,
-      fileName: t.evidence.fileName,
-      contentType: t.evidence.contentType,
-      size: t.evidence.size,
-      sha256: t.evidence.sha256,
-      createdAt: t.evidence.createdAt,
-    });
+    .returning(evidenceCols(t));
   return row!;
 }
 
@@ -84,16 +86,7 @@ export async function listEvidence(
 ): Promise<EvidenceRow[]> {
   if (!isId(assessmentId)) return [];
   return db
-    .select({
-      id: t.evidence.id,
-      assessmentId: t.evidence.assessmentId,
-      questionId: t.evidence.questionId,
-      fileName: t.evidence.fileName,
-      contentType: t.evidence.contentType,
-      size: t.evidence.size,
-      sha256: t.evidence.sha256,
-      createdAt: t.evidence.createdAt,
-    })
+    .select(evidenceCols(t))
     .from(t.evidence)
     .where(and(eq(t.evidence.tenantId, tenantId), eq(t.evidence.assessmentId, assessmentId)))
     .orderBy(asc(t.evidence.createdAt), asc(t.evidence.id));

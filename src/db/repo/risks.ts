@@ -50,6 +50,18 @@ export type RiskRow = {
   dueDate: string | null;
 };
 
+const riskCols = (t: TenantCtx['t']) => ({
+  id: t.risks.id,
+  vendorId: t.risks.vendorId,
+  findingKey: t.risks.findingKey,
+  title: t.risks.title,
+  likelihood: t.risks.likelihood,
+  impact: t.risks.impact,
+  inherentRating: t.risks.inherentRating,
+  status: t.risks.status,
+  dueDate: t.risks.dueDate,
+});
+
 /** One risk per (vendor, finding): created, or updated in place when a later assessment raises it again. */
 export async function upsertRiskFromFinding(
   { db, t, tenantId }: TenantCtx,
@@ -81,17 +93,7 @@ export async function upsertRiskFromFinding(
         updatedAt: now,
       },
     })
-    .returning({
-      id: t.risks.id,
-      vendorId: t.risks.vendorId,
-      findingKey: t.risks.findingKey,
-      title: t.risks.title,
-      likelihood: t.risks.likelihood,
-      impact: t.risks.impact,
-      inherentRating: t.risks.inherentRating,
-      status: t.risks.status,
-      dueDate: t.risks.dueDate,
-    });
+    .returning(riskCols(t));
   return row!;
 }
 
@@ -100,17 +102,7 @@ export async function listRisks({ db, t, tenantId }: TenantCtx, vendorId?: strin
     ? and(eq(t.risks.tenantId, tenantId), eq(t.risks.vendorId, vendorId))
     : eq(t.risks.tenantId, tenantId);
   return db
-    .select({
-      id: t.risks.id,
-      vendorId: t.risks.vendorId,
-      findingKey: t.risks.findingKey,
-      title: t.risks.title,
-      likelihood: t.risks.likelihood,
-      impact: t.risks.impact,
-      inherentRating: t.risks.inherentRating,
-      status: t.risks.status,
-      dueDate: t.risks.dueDate,
-    })
+    .select(riskCols(t))
     .from(t.risks)
     .where(where)
     .orderBy(asc(t.risks.vendorId), asc(t.risks.findingKey));

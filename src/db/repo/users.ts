@@ -5,16 +5,18 @@ import type { Role } from '../tables.js';
 
 export type User = { id: string; email: string; passwordHash: string | null; disabledAt: Date | null };
 
+const userCols = (t: GlobalCtx['t']) => ({
+  id: t.users.id,
+  email: t.users.email,
+  passwordHash: t.users.passwordHash,
+  disabledAt: t.users.disabledAt,
+});
+
 const normalise = (email: string) => email.trim().toLowerCase();
 
 export async function findUserByEmail({ db, t }: GlobalCtx, email: string): Promise<User | null> {
   const [row] = await db
-    .select({
-      id: t.users.id,
-      email: t.users.email,
-      passwordHash: t.users.passwordHash,
-      disabledAt: t.users.disabledAt,
-    })
+    .select(userCols(t))
     .from(t.users)
     .where(eq(t.users.email, normalise(email)));
   return row ?? null;
@@ -22,15 +24,7 @@ export async function findUserByEmail({ db, t }: GlobalCtx, email: string): Prom
 
 export async function getUser({ db, t }: GlobalCtx, id: string): Promise<User | null> {
   if (!isId(id)) return null;
-  const [row] = await db
-    .select({
-      id: t.users.id,
-      email: t.users.email,
-      passwordHash: t.users.passwordHash,
-      disabledAt: t.users.disabledAt,
-    })
-    .from(t.users)
-    .where(eq(t.users.id, id));
+  const [row] = await db.select(userCols(t)).from(t.users).where(eq(t.users.id, id));
   return row ?? null;
 }
 
@@ -41,12 +35,7 @@ export async function ensureUser(ctx: GlobalCtx, email: string): Promise<User> {
   const [row] = await ctx.db
     .insert(ctx.t.users)
     .values({ email: normalise(email) })
-    .returning({
-      id: ctx.t.users.id,
-      email: ctx.t.users.email,
-      passwordHash: ctx.t.users.passwordHash,
-      disabledAt: ctx.t.users.disabledAt,
-    });
+    .returning(userCols(ctx.t));
   return row!;
 }
 
