@@ -178,6 +178,7 @@ export function inspectXlsxZip(bytes: Uint8Array, limits: SpreadsheetLimits): In
   const entries: ZipEntryInfo[] = [];
   const worksheets: string[] = [];
   let cells = 0;
+  let rangeCells = 0;
   for (const raw of byOffset) {
     const local = raw.localOffset;
     if (
@@ -209,11 +210,20 @@ export function inspectXlsxZip(bytes: Uint8Array, limits: SpreadsheetLimits): In
     entries.push({ name: raw.name, uncompressedSize: raw.uncompressedSize });
     // exceljs reads every part outside xl/media/ as XML text, whatever its extension.
     if (!MEDIA.test(raw.name)) {
-      cells += checkXmlPart(raw.name, content, limits);
+      const counted = checkXmlPart(raw.name, content, limits);
+      cells += counted.cells;
+      rangeCells += counted.rangeCells;
       if (cells > limits.maxCells) {
         fail(
           'too-many-cells',
           `The workbook has more than ${limits.maxCells} cells, the most that is accepted.`,
+        );
+      }
+      if (rangeCells > limits.maxCells) {
+        fail(
+          'too-many-cells',
+          `The workbook merges, validates or names ranges covering more than ${limits.maxCells} cells, ` +
+            'the most that is accepted.',
         );
       }
     }
@@ -257,12 +267,37 @@ const DTD = /<!(DOCTYPE|ENTITY)/i;
 const ROW = /<(?:[A-Za-z_][\w.-]*:)?row[\s/>]/g;
 const CELL = /<(?:[A-Za-z_][\w.-]*:)?c[\s/>]/g;
 
-/** Refuses DTDs (entity expansion) and counts the rows and cells of worksheet parts. Returns the cell count. */
-function checkXmlPart(name: string, content: Buffer, limits: SpreadsheetLimits): number {
+/*
+ * exceljs expands some ranges cell by cell while loading: merged ranges, data-validation ranges, defined names
+ * (lib/doc/worksheet.js _mergeCellsInternal, data-validations-xform.js, defined-names.js) and <col min max>
+ * definitions (column.js fromModel). One `<mergeCell ref="A1:XFD1048576"/>` is 17 billion iterations, so those
+ * ranges are measured here, generously, before exceljs sees them.
+ */
+const MAX_COLUMN = 16_384;
+const MAX_ROW = 1_048_576;
+const MERGE_REF = /<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\sref=(["'])(.*?)\1/g;
+const VALIDATION_SQREF = /<(?:[A-Za-z_][\w.-]*:)?dataValidation\b[^>]*?\ssqref=(["'])(.*?)\1/g;
+const COL = /<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*)>/g;
+const DEFINED_NAME = /<(?:[A-Za-z_][\w.-]*:)?definedName\b[^>]*>([^<]*)</g;
+
+/** Refuses DTDs (entity expansion), counts rows and cells of worksheets, and measures ranges exceljs expands. */
+function checkXmlPart(
+  name: string,
+  content: Buffer,
+  limits: SpreadsheetLimits,
+): { cells: number; rangeCells: number } {
   const text = content.toString('utf8');
-  if (DTD.test(text))
+  if (DTD.test(text)) {
     fail('unsafe-xml', `The workbook part ${name} declares a DTD or entities, which is refused.`);
-  if (!WORKSHEET.test(name)) return 0;
+  }
+  if (name === 'xl/workbook.xml') {
+    let rangeCells = 0;
+    for (const m of text.matchAll(DEFINED_NAME)) {
+      for (const area of m[1]!.split(',')) rangeCells += rangeArea(area.slice(area.lastIndexOf('!') + 1));
+    }
+    return { cells: 0, rangeCells };
+  }
+  if (!WORKSHEET.test(name)) return { cells: 0, rangeCells: 0 };
   const rows = countMatches(text, ROW);
   if (rows > limits.maxRows) {
     fail(
@@ -270,7 +305,46 @@ function checkXmlPart(name: string, content: Buffer, limits: SpreadsheetLimits):
       `A sheet of the workbook has ${rows} rows; at most ${limits.maxRows} are accepted.`,
     );
   }
-  return countMatches(text, CELL);
+  for (const m of text.matchAll(COL)) {
+    const max = /\smax=(["'])\s*(\d+)\s*\1/.exec(m[1]!);
+    if (max && Number(max[2]) > MAX_COLUMN) {
+      fail(
+        'too-many-cells',
+        `A sheet of the workbook defines columns beyond the last one a spreadsheet has (XFD).`,
+      );
+    }
+  }
+  let rangeCells = 0;
+  for (const pattern of [MERGE_REF, VALIDATION_SQREF]) {
+    for (const m of text.matchAll(pattern)) {
+      for (const token of m[2]!.trim().split(/\s+/)) rangeCells += rangeArea(token);
+    }
+  }
+  return { cells: countMatches(text, CELL), rangeCells };
+}
+
+/** Column number of "A".."XFD" (any length, so absurd references measure as absurdly large). */
+function columnNumber(letters: string): number {
+  let n = 0;
+  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n;
+}
+
+/**
+ * Cells an A1-style reference covers: "B2" is 1, "A1:C3" is 9, a whole column "B:B" or a whole row "2:2"
+ * covers the full height or width. Anything unreadable counts as nothing (exceljs cannot expand it either).
+ */
+export function rangeArea(token: string): number {
+  const ends = token.trim().split(':');
+  if (ends.length > 2) return Number.POSITIVE_INFINITY;
+  const refs = ends.map((end) => /^\$?([A-Za-z]*)\$?(\d*)$/.exec(end));
+  if (refs.some((r) => r === null || (r[1] === '' && r[2] === ''))) return 0;
+  if (refs.length === 1) return 1;
+  const [a, b] = refs as [RegExpExecArray, RegExpExecArray];
+  const columns =
+    a[1] === '' || b[1] === '' ? MAX_COLUMN : Math.abs(columnNumber(a[1]!) - columnNumber(b[1]!)) + 1;
+  const rows = a[2] === '' || b[2] === '' ? MAX_ROW : Math.abs(Number(a[2]) - Number(b[2])) + 1;
+  return columns * rows;
 }
 
 function countMatches(text: string, pattern: RegExp): number {

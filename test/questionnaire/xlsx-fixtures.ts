@@ -1,4 +1,4 @@
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /*
  * A minimal zip writer for building hostile archives in tests: every header field can be overridden, so a
@@ -280,3 +280,34 @@ export const EVIDENCE = {
   ev_policy: { name: 'ISMS policy.pdf', sha256: 'a'.repeat(64) },
   ev_subs: { name: '@subprocessors.csv', sha256: 'b'.repeat(64) },
 };
+
+/** Reads the entries of a well-formed zip (one written by exceljs), for tests that tamper with its XML. */
+export function readZip(zip: Buffer): Array<{ name: string; data: Buffer }> {
+  let eocd = zip.length - 22;
+  while (eocd >= 0 && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  const out: Array<{ name: string; data: Buffer }> = [];
+  for (let i = 0; i < count; i++) {
+    const method = zip.readUInt16LE(at + 10);
+    const size = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const skip = nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    const local = zip.readUInt32LE(at + 42);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const body = zip.subarray(start, start + size);
+    out.push({ name, data: method === 8 ? inflateRawSync(body) : Buffer.from(body) });
+    at += 46 + skip;
+  }
+  return out;
+}
+
+/** Rewrites one part of a zip with `edit` and returns the new archive. */
+export function tamper(zip: Uint8Array, part: string, edit: (xml: string) => string): Buffer {
+  const entries = readZip(Buffer.from(zip)).map((e) =>
+    e.name === part ? { name: e.name, data: Buffer.from(edit(e.data.toString('utf8')), 'utf8') } : e,
+  );
+  if (!entries.some((e) => e.name === part)) throw new Error(`no part ${part}`);
+  return buildZip({ entries });
+}

@@ -6,7 +6,7 @@ import {
   SpreadsheetError,
   type SpreadsheetErrorCode,
 } from '../../src/questionnaire/spreadsheet-error.js';
-import { inspectXlsxZip } from '../../src/questionnaire/spreadsheet-zip.js';
+import { inspectXlsxZip, rangeArea } from '../../src/questionnaire/spreadsheet-zip.js';
 import { buildZip, type FixtureEntry, sheetWithRows, skeletonEntries } from './xlsx-fixtures.js';
 
 const limits = resolveLimits({});
@@ -238,6 +238,46 @@ describe('inspectXlsxZip refuses zip bombs before exceljs sees them', () => {
   it('refuses XML parts with a DTD or entity declarations (billion laughs)', () => {
     const laughs = '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]><sst>&lol;</sst>';
     expectRefused(withEntry({ name: 'xl/sharedStrings.xml', data: laughs }), 'unsafe-xml', /DTD/);
+  });
+
+  it('measures the ranges exceljs expands cell by cell', () => {
+    expect(rangeArea('B2')).toBe(1);
+    expect(rangeArea('$A$1:$C$3')).toBe(9);
+    expect(rangeArea('C3:A1')).toBe(9);
+    expect(rangeArea('B:B')).toBe(1_048_576);
+    expect(rangeArea('2:3')).toBe(2 * 16_384);
+    expect(rangeArea('A1:XFD1048576')).toBe(16_384 * 1_048_576);
+    expect(rangeArea('A1:B2:C3')).toBe(Number.POSITIVE_INFINITY);
+    expect(rangeArea('#REF!')).toBe(0);
+  });
+
+  it.each([
+    ['a merged range', '<mergeCells><mergeCell ref="A1:XFD1048576"/></mergeCells>'],
+    ['a whole-row merge', "<mergeCells><mergeCell ref='1:1048576'/></mergeCells>"],
+    [
+      'a data-validation range',
+      '<dataValidations><dataValidation type="list" sqref="A1 B1:Z40000"/></dataValidations>',
+    ],
+  ])('refuses %s covering millions of cells (exceljs would visit each)', (_name, xml) => {
+    const sheet = `<worksheet><sheetData/>${xml}</worksheet>`;
+    expectRefused(
+      buildZip({ entries: skeletonEntries(sheet) }),
+      'too-many-cells',
+      /ranges covering more than/,
+    );
+  });
+
+  it('refuses a defined name over a huge range and a column definition past XFD', () => {
+    const workbook =
+      "<workbook><definedNames><definedName name='x'>'S 1'!$A$1:$Z$40000,S!$A$1</definedName></definedNames></workbook>";
+    const entries = skeletonEntries().map((e) =>
+      e.name === 'xl/workbook.xml' ? { ...e, data: workbook } : e,
+    );
+    expectRefused(buildZip({ entries }), 'too-many-cells', /ranges covering more than/);
+    const cols = '<worksheet><cols><col min="1" max="100000000" width="9"/></cols><sheetData/></worksheet>';
+    expectRefused(buildZip({ entries: skeletonEntries(cols) }), 'too-many-cells', /beyond the last one/);
+    const fine = '<worksheet><cols><col min="1" max="16384" width="9"/></cols><sheetData/></worksheet>';
+    expect(() => inspectXlsxZip(buildZip({ entries: skeletonEntries(fine) }), limits)).not.toThrow();
   });
 
   it('has defaults that fit a 5 MiB upload', () => {

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { exportAnswersCsv, importAnswersCsv } from '../../src/questionnaire/csv.js';
 import { compileQuestionnaire, evaluate } from '../../src/questionnaire/index.js';
 import type { Answers, Questionnaire } from '../../src/questionnaire/types.js';
 import {
@@ -16,6 +18,7 @@ import {
   SPREADSHEET_YAML,
   skeletonEntries,
   TODAY,
+  tamper,
 } from './xlsx-fixtures.js';
 
 function compile(source: string): Questionnaire {
@@ -100,6 +103,37 @@ describe('round trip', () => {
       expect(result.accepted).toBe(Object.keys(IMPORTABLE_ANSWERS).length);
     });
   }
+
+  it('round-trips a full response to the vendor-baseline fixture, in XLSX and CSV', async () => {
+    const baseline = compile(
+      readFileSync(new URL('./fixtures/vendor-baseline.yaml', import.meta.url), 'utf8'),
+    );
+    const importable = {
+      'scope.service_type': 'saas',
+      'scope.data_types': ['personal', 'special'],
+      'scope.criticality': 'critical',
+      'gov.isms': 'yes',
+      'gov.certification': ['iso27001', 'soc2t1'],
+      'gov.cert_expiry': '2025-07-01',
+      'sup.subprocessors': 'yes',
+      'sup.flowdown': 'no',
+      'sup.flowdown#comment': 'Annual audits of our two hosting providers.',
+      'ops.mfa': 'mfa',
+      'ops.pentest_date': '2024-03-15',
+      'ops.rto_hours': 8,
+      'ops.incident_notice_hours': 96,
+      'ops.notes': '-- see attached --',
+    };
+    const answers = { ...importable, 'gov.isms#evidence': ['ev_1'], 'sup.subprocessor_list': ['ev_2'] };
+    const evaluation = evaluate(baseline, answers, TODAY);
+    const opts = { locale: 'de', evidence: { ev_1: { name: 'isms.pdf', sha256: 'd'.repeat(64) } } };
+    const xlsx = report(
+      await importAnswersXlsx(baseline, await exportAnswersXlsx(baseline, answers, evaluation, opts)),
+    );
+    expect(xlsx).toMatchObject({ answers: importable, rejected: [] });
+    const csv = report(importAnswersCsv(baseline, exportAnswersCsv(baseline, answers, evaluation, opts)));
+    expect(csv).toMatchObject({ answers: importable, rejected: [] });
+  });
 
   it('writes labels in the export language and reads them back', async () => {
     const { cell } = answersSheet(await load(await exportOf(FULL_ANSWERS, 'de')));
@@ -804,6 +838,40 @@ describe('file-level errors', () => {
       ],
     });
     expect(failure(await importAnswersXlsx(q, liar)).code).toBe('zip-bomb');
+  });
+
+  it('refuses a tampered export that would make exceljs expand millions of merged or validated cells', async () => {
+    const bytes = await exportOf({});
+    const sheet = 'xl/worksheets/sheet2.xml';
+    const merged = tamper(bytes, sheet, (xml) =>
+      xml.replace(
+        '</sheetData>',
+        '</sheetData><mergeCells count="1"><mergeCell ref="A300:XFD1048576"/></mergeCells>',
+      ),
+    );
+    const validated = tamper(bytes, sheet, (xml) =>
+      xml.replace(/sqref="([^"]*)"/, 'sqref="$1 A1:XFD1048576"'),
+    );
+    const named = tamper(bytes, 'xl/workbook.xml', (xml) =>
+      xml.replace(
+        '</workbook>',
+        '<definedNames><definedName name="x">Lists!$A$1:$XFD$1048576</definedName></definedNames></workbook>',
+      ),
+    );
+    for (const file of [merged, validated, named]) {
+      const started = Date.now();
+      expect(failure(await importAnswersXlsx(q, file)).code).toBe('too-many-cells');
+      expect(Date.now() - started).toBeLessThan(5000);
+    }
+    // The untampered file passes through the same checks.
+    expect(
+      report(
+        await importAnswersXlsx(
+          q,
+          tamper(bytes, sheet, (xml) => xml),
+        ),
+      ).rejected,
+    ).toEqual([]);
   });
 
   it('refuses a file over the size limit before looking inside', async () => {
