@@ -59,7 +59,7 @@ export const DEFAULT_SPREADSHEET_LIMITS: Readonly<SpreadsheetLimits> = Object.fr
   maxTotalBytes: 40 * 1024 * 1024,
   maxSheets: 16,
   maxRows: 10_000,
-  maxCells: 250_000,
+  maxCells: 100_000,
 });
 
 export function resolveLimits(overrides: Partial<SpreadsheetLimits> | undefined): SpreadsheetLimits {

@@ -1,0 +1,71 @@
+import { exportAnswersCsv, importAnswersCsv } from '../src/questionnaire/csv.js';
+import { compileQuestionnaire, evaluate } from '../src/questionnaire/index.js';
+import { DEFAULT_SPREADSHEET_LIMITS } from '../src/questionnaire/spreadsheet-error.js';
+import type { ImportResult } from '../src/questionnaire/spreadsheet-import.js';
+import { inspectXlsxZip } from '../src/questionnaire/spreadsheet-zip.js';
+import { exportAnswersXlsx, importAnswersXlsx } from '../src/questionnaire/xlsx.js';
+import { generateConditionalQuestionnaire } from './conditional-questionnaire.js';
+import { describe } from './timing.js';
+
+/*
+ * `npm run bench -- spreadsheet`: export and import of a 200-question response as XLSX and CSV, and how big
+ * the file and its largest unpacked part are compared with the import limits. Informational; no targets.
+ */
+
+const TODAY = '2025-06-20';
+
+async function measureAsync(fn: () => Promise<unknown>, iterations: number) {
+  for (let i = 0; i < 2; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
+  return { iterations, medianMs: at(0.5), p10Ms: at(0.1), p90Ms: at(0.9) };
+}
+
+function check(result: ImportResult, expected: number): void {
+  if (!result.ok) throw new Error(`import failed: ${result.error.message}`);
+  if (result.rejected.length > 0 || result.accepted !== expected) {
+    throw new Error(
+      `import round trip lost answers: ${result.accepted} of ${expected}, ${result.rejected.length} rejected`,
+    );
+  }
+}
+
+export async function run(): Promise<void> {
+  const generated = generateConditionalQuestionnaire(200);
+  const { questionnaire: q } = compileQuestionnaire(generated.yaml);
+  if (!q) throw new Error('the generated questionnaire does not compile');
+  const answers = generated.answers;
+  const evaluation = evaluate(q, answers, TODAY);
+  const opts = { locale: 'en', evidence: {} };
+  const expected = Object.keys(answers).length;
+
+  const xlsx = await exportAnswersXlsx(q, answers, evaluation, opts);
+  const parts = inspectXlsxZip(xlsx, DEFAULT_SPREADSHEET_LIMITS).entries;
+  const largest = parts.reduce((a, b) => (b.uncompressedSize > a.uncompressedSize ? b : a));
+  const unpacked = parts.reduce((n, e) => n + e.uncompressedSize, 0);
+  console.log(
+    `XLSX of ${q.questions.size} questions: ${(xlsx.length / 1024).toFixed(1)} KiB, ${parts.length} parts, ` +
+      `${(unpacked / 1024).toFixed(0)} KiB unpacked (largest ${largest.name}, ${(largest.uncompressedSize / 1024).toFixed(0)} KiB); ` +
+      `limits: ${DEFAULT_SPREADSHEET_LIMITS.maxBytes / 1024 / 1024} MiB file, ` +
+      `${DEFAULT_SPREADSHEET_LIMITS.maxEntryBytes / 1024 / 1024} MiB per part, ${DEFAULT_SPREADSHEET_LIMITS.maxTotalBytes / 1024 / 1024} MiB unpacked`,
+  );
+  check(await importAnswersXlsx(q, xlsx), expected);
+  console.log(
+    `XLSX export: ${describe(await measureAsync(() => exportAnswersXlsx(q, answers, evaluation, opts), 15))}`,
+  );
+  console.log(`XLSX import: ${describe(await measureAsync(() => importAnswersXlsx(q, xlsx), 15))}`);
+
+  const csv = exportAnswersCsv(q, answers, evaluation, opts);
+  check(importAnswersCsv(q, csv), expected);
+  console.log(`CSV of ${q.questions.size} questions: ${(csv.length / 1024).toFixed(1)} KiB`);
+  console.log(
+    `CSV export: ${describe(await measureAsync(async () => exportAnswersCsv(q, answers, evaluation, opts), 50))}`,
+  );
+  console.log(`CSV import: ${describe(await measureAsync(async () => importAnswersCsv(q, csv), 50))}`);
+}
