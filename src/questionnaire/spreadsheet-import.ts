@@ -147,9 +147,11 @@ export function importRows(
     rejected.push({ row, questionId, column, value: shorten(cellText(cell)), reason });
 
   // First pass: identify each row's question, so that duplicates are known before anything is taken.
+  // A row contributes only through its answer and comment cells; without either it carries nothing
+  // (an untouched export row, a copied id), so it can neither be rejected nor make another row a duplicate.
   const byId = new Map<string, SheetRow[]>();
   for (const row of rows) {
-    if (isBlank(row.questionId) && isBlank(row.answer) && isBlank(row.comment)) continue;
+    if (isBlank(row.answer) && isBlank(row.comment)) continue;
     const idCell = row.questionId;
     if (idCell.kind === 'formula') {
       reject(row.row, null, 'question_id', idCell, FORMULA_REASON);

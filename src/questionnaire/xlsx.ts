@@ -115,12 +115,20 @@ export async function exportAnswersXlsx(
   workbook.creator = 'Assay';
   const created = opts.meta?.exportedAt === undefined ? null : new Date(opts.meta.exportedAt);
   if (created && !Number.isNaN(created.getTime())) workbook.created = created;
-  writeOverview(workbook, model);
+  await writeOverview(workbook, model);
   await writeAnswers(workbook, model);
   return new Uint8Array(await workbook.xlsx.writeBuffer());
 }
 
-function writeOverview(workbook: ExcelJS.Workbook, model: ExportModel): void {
+const GUARD: Partial<ExcelJS.WorksheetProtection> = {
+  selectLockedCells: true,
+  selectUnlockedCells: true,
+  formatColumns: true,
+  formatRows: true,
+  autoFilter: true,
+};
+
+async function writeOverview(workbook: ExcelJS.Workbook, model: ExportModel): Promise<void> {
   const sheet = workbook.addWorksheet(model.words.sheets.overview);
   sheet.columns = [{ width: 4, hidden: true }, { width: 26 }, { width: 90 }];
   for (const entry of model.info) {
@@ -131,6 +139,8 @@ function writeOverview(workbook: ExcelJS.Workbook, model: ExportModel): void {
     row.getCell(2).font = { bold: true };
     row.getCell(3).alignment = { wrapText: true, vertical: 'top' };
   }
+  // Nothing here is for the vendor to change, least of all the questionnaire ref the import checks.
+  await sheet.protect('', GUARD);
 }
 
 async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Promise<void> {
@@ -243,13 +253,7 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
   sheet.autoFilter = { from: { row: 2, column: 2 }, to: { row: 2, column: COLUMNS.length + 1 } };
   // Protection keeps the vendor's edits in the Answer and Comment cells; it is a guard against slips,
   // not a security boundary (import trusts no cell because of it).
-  await sheet.protect('', {
-    selectLockedCells: true,
-    selectUnlockedCells: true,
-    formatColumns: true,
-    formatRows: true,
-    autoFilter: true,
-  });
+  await sheet.protect('', GUARD);
 }
 
 // ---- import --------------------------------------------------------------------------------------------

@@ -251,6 +251,9 @@ describe('export content', () => {
     expect(sheet.getColumn(col('question')).width).toBeGreaterThanOrEqual(40);
     expect(workbook.getWorksheet('Lists')?.state).toBe('hidden');
     expect(workbook.worksheets[0]!.getColumn(1).hidden).toBe(true);
+    const protectedSheet = (s: ExcelJS.Worksheet) =>
+      (s as unknown as { sheetProtection?: { sheet?: boolean } }).sheetProtection?.sheet;
+    expect(protectedSheet(workbook.worksheets[0]!)).toBe(true);
   });
 
   it('locks everything but the answer and comment cells, and never the file answers', async () => {
@@ -658,6 +661,20 @@ describe('import of a filled-in export', () => {
       expect(r).toMatchObject({ questionId: 'gov.isms', column: 'question_id' });
       expect(r.reason).toMatch(/appears in more than one row \(\d+, \d+\); none of them was imported/);
     }
+  });
+
+  it('ignores rows that carry no answer or comment, even with an unknown or repeated id', async () => {
+    const result = report(
+      await fillIn(({ sheet, col, cell }) => {
+        cell('gov.isms', 'answer').value = 'Yes';
+        for (const id of ['gov.isms', 'gov.unknown']) {
+          const row = sheet.addRow([]);
+          row.getCell(col('key')).value = id;
+          row.getCell(col('question')).value = 'copied text';
+        }
+      }),
+    );
+    expect(result).toMatchObject({ answers: { 'gov.isms': 'yes' }, rejected: [] });
   });
 
   it('rejects a row for an unknown question and a row without a question id', async () => {
