@@ -362,26 +362,33 @@ function parseSingle(q: Questionnaire, question: Question, cell: Cell, locale: s
 
 /**
  * Splits a multi-choice cell on ";" and line breaks. Labels may themselves contain ";", so at each position the
- * longest known spelling that ends at a separator wins before falling back to a plain split.
+ * longest known spelling with a ";" that ends at a separator wins before falling back to a plain split.
  */
 function splitChoices(text: string, spellings: readonly string[]): string[] {
+  const withSemicolon = spellings.filter((s) => s.includes(';'));
   const tokens: string[] = [];
-  for (const line of text.split(/\r\n|\r|\n/)) {
-    const lower = line.normalize('NFC').toLowerCase();
+  for (const line of text.normalize('NFC').split(/\r\n|\r|\n/)) {
+    const lower = line.toLowerCase();
+    // A few characters change length when lower-cased (İ); positions in `lower` then do not match `line`.
+    const aligned = lower.length === line.length;
     let i = 0;
     while (i < line.length) {
       while (i < line.length && (line[i] === ';' || /\s/.test(line[i]!))) i++;
       if (i >= line.length) break;
-      let taken = -1;
-      for (const spelling of spellings) {
-        if (!spelling.includes(';') || !lower.startsWith(spelling, i)) continue;
-        const rest = lower.slice(i + spelling.length).trimStart();
-        if (rest === '' || rest.startsWith(';')) {
-          taken = i + spelling.length;
+      let end = -1;
+      for (const spelling of aligned ? withSemicolon : []) {
+        if (!lower.startsWith(spelling, i)) continue;
+        let after = i + spelling.length;
+        while (after < lower.length && /\s/.test(lower[after]!)) after++;
+        if (after === lower.length || lower[after] === ';') {
+          end = i + spelling.length;
           break;
         }
       }
-      const end = taken >= 0 ? taken : line.indexOf(';', i) >= 0 ? line.indexOf(';', i) : line.length;
+      if (end < 0) {
+        const semicolon = line.indexOf(';', i);
+        end = semicolon < 0 ? line.length : semicolon;
+      }
       const token = line.slice(i, end).trim();
       if (token !== '') tokens.push(token);
       i = end;

@@ -264,8 +264,6 @@ function inflateEntry(name: string, method: number, compressed: Buffer, declared
 const WORKSHEET = /xl\/worksheets\/sheet\d+[.]xml/;
 const MEDIA = /xl\/media\//;
 const DTD = /<!(DOCTYPE|ENTITY)/i;
-const ROW = /<(?:[A-Za-z_][\w.-]*:)?row[\s/>]/g;
-const CELL = /<(?:[A-Za-z_][\w.-]*:)?c[\s/>]/g;
 
 /*
  * exceljs expands some ranges cell by cell while loading: merged ranges, data-validation ranges, defined names
@@ -275,12 +273,12 @@ const CELL = /<(?:[A-Za-z_][\w.-]*:)?c[\s/>]/g;
  */
 const MAX_COLUMN = 16_384;
 const MAX_ROW = 1_048_576;
-const MERGE_REF = /<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\sref=(["'])(.*?)\1/g;
-const VALIDATION_SQREF = /<(?:[A-Za-z_][\w.-]*:)?dataValidation\b[^>]*?\ssqref=(["'])(.*?)\1/g;
-const COL = /<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*)>/g;
-const DEFINED_NAME = /<(?:[A-Za-z_][\w.-]*:)?definedName\b[^>]*>([^<]*)</g;
 
-/** Refuses DTDs (entity expansion), counts rows and cells of worksheets, and measures ranges exceljs expands. */
+/**
+ * Refuses DTDs (entity expansion), counts rows and cells of worksheets, and measures ranges exceljs expands.
+ * Uploaded XML is read with one linear scan over its tags, never with regular expressions that could
+ * backtrack over a crafted part (a megabyte of unterminated `<mergeCell ` would make such a scan quadratic).
+ */
 function checkXmlPart(
   name: string,
   content: Buffer,
@@ -290,37 +288,104 @@ function checkXmlPart(
   if (DTD.test(text)) {
     fail('unsafe-xml', `The workbook part ${name} declares a DTD or entities, which is refused.`);
   }
-  if (name === 'xl/workbook.xml') {
-    let rangeCells = 0;
-    for (const m of text.matchAll(DEFINED_NAME)) {
-      for (const area of m[1]!.split(',')) rangeCells += rangeArea(area.slice(area.lastIndexOf('!') + 1));
+  const workbook = name === 'xl/workbook.xml';
+  const worksheet = WORKSHEET.test(name);
+  if (!workbook && !worksheet) return { cells: 0, rangeCells: 0 };
+
+  let rows = 0;
+  let cells = 0;
+  let rangeCells = 0;
+  const addRanges = (list: string | undefined) => {
+    for (const token of (list ?? '').split(/[\s,]+/)) {
+      if (token !== '') rangeCells += rangeArea(token.slice(token.lastIndexOf('!') + 1));
     }
-    return { cells: 0, rangeCells };
-  }
-  if (!WORKSHEET.test(name)) return { cells: 0, rangeCells: 0 };
-  const rows = countMatches(text, ROW);
+  };
+  eachStartTag(text, (element, tag, end) => {
+    if (workbook) {
+      if (element === 'definedName') {
+        const close = text.indexOf('<', end + 1);
+        addRanges(text.slice(end + 1, close < 0 ? text.length : close));
+      }
+      return;
+    }
+    switch (element) {
+      case 'row':
+        rows++;
+        break;
+      case 'c':
+        cells++;
+        break;
+      case 'col': {
+        const max = attributes(tag).get('max')?.trim();
+        if (max !== undefined && !(/^\d{1,5}$/.test(max) && Number(max) <= MAX_COLUMN)) {
+          fail(
+            'too-many-cells',
+            'A sheet of the workbook defines columns beyond the last one a spreadsheet has (XFD).',
+          );
+        }
+        break;
+      }
+      case 'mergeCell':
+        addRanges(attributes(tag).get('ref'));
+        break;
+      case 'dataValidation':
+        addRanges(attributes(tag).get('sqref'));
+        break;
+    }
+  });
   if (rows > limits.maxRows) {
     fail(
       'too-many-rows',
       `A sheet of the workbook has ${rows} rows; at most ${limits.maxRows} are accepted.`,
     );
   }
-  for (const m of text.matchAll(COL)) {
-    const max = /\smax=(["'])\s*(\d+)\s*\1/.exec(m[1]!);
-    if (max && Number(max[2]) > MAX_COLUMN) {
-      fail(
-        'too-many-cells',
-        `A sheet of the workbook defines columns beyond the last one a spreadsheet has (XFD).`,
-      );
+  return { cells, rangeCells };
+}
+
+const NAME_CHAR = /[\w:.-]/;
+
+/** Visits every start or empty-element tag with its local name (prefix dropped), its text and where it ends. */
+function eachStartTag(text: string, visit: (element: string, tag: string, end: number) => void): void {
+  let start = text.indexOf('<');
+  while (start >= 0) {
+    const end = text.indexOf('>', start + 1);
+    if (end < 0) return;
+    const tag = text.slice(start + 1, end);
+    let n = 0;
+    while (n < tag.length && NAME_CHAR.test(tag[n]!)) n++;
+    if (n > 0) {
+      const qualified = tag.slice(0, n);
+      visit(qualified.slice(qualified.lastIndexOf(':') + 1), tag, end);
     }
+    start = text.indexOf('<', end + 1);
   }
-  let rangeCells = 0;
-  for (const pattern of [MERGE_REF, VALIDATION_SQREF]) {
-    for (const m of text.matchAll(pattern)) {
-      for (const token of m[2]!.trim().split(/\s+/)) rangeCells += rangeArea(token);
+}
+
+/** The attributes of one tag, read in a single pass (names keep any prefix; values are not entity-decoded). */
+export function attributes(tag: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let i = 0;
+  while (i < tag.length) {
+    const eq = tag.indexOf('=', i);
+    if (eq < 0) break;
+    let nameEnd = eq;
+    while (nameEnd > i && tag[nameEnd - 1] === ' ') nameEnd--;
+    let nameStart = nameEnd;
+    while (nameStart > i && NAME_CHAR.test(tag[nameStart - 1]!)) nameStart--;
+    let q = eq + 1;
+    while (q < tag.length && /\s/.test(tag[q]!)) q++;
+    const quote = tag[q];
+    if (quote !== '"' && quote !== "'") {
+      i = q; // an unquoted value: whatever follows may start the next attribute
+      continue;
     }
+    const close = tag.indexOf(quote, q + 1);
+    if (close < 0) break;
+    const key = tag.slice(nameStart, nameEnd);
+    if (key !== '' && !out.has(key)) out.set(key, tag.slice(q + 1, close));
+    i = close + 1;
   }
-  return { cells: countMatches(text, CELL), rangeCells };
+  return out;
 }
 
 /** Column number of "A".."XFD" (any length, so absurd references measure as absurdly large). */
@@ -345,11 +410,4 @@ export function rangeArea(token: string): number {
     a[1] === '' || b[1] === '' ? MAX_COLUMN : Math.abs(columnNumber(a[1]!) - columnNumber(b[1]!)) + 1;
   const rows = a[2] === '' || b[2] === '' ? MAX_ROW : Math.abs(Number(a[2]) - Number(b[2])) + 1;
   return columns * rows;
-}
-
-function countMatches(text: string, pattern: RegExp): number {
-  pattern.lastIndex = 0;
-  let n = 0;
-  while (pattern.exec(text) !== null) n++;
-  return n;
 }

@@ -6,7 +6,7 @@ import {
   SpreadsheetError,
   type SpreadsheetErrorCode,
 } from '../../src/questionnaire/spreadsheet-error.js';
-import { inspectXlsxZip, rangeArea } from '../../src/questionnaire/spreadsheet-zip.js';
+import { attributes, inspectXlsxZip, rangeArea } from '../../src/questionnaire/spreadsheet-zip.js';
 import { buildZip, type FixtureEntry, sheetWithRows, skeletonEntries } from './xlsx-fixtures.js';
 
 const limits = resolveLimits({});
@@ -278,6 +278,20 @@ describe('inspectXlsxZip refuses zip bombs before exceljs sees them', () => {
     expectRefused(buildZip({ entries: skeletonEntries(cols) }), 'too-many-cells', /beyond the last one/);
     const fine = '<worksheet><cols><col min="1" max="16384" width="9"/></cols><sheetData/></worksheet>';
     expect(() => inspectXlsxZip(buildZip({ entries: skeletonEntries(fine) }), limits)).not.toThrow();
+  });
+
+  it('reads tag attributes with either quote, spaces around "=" and prefixes', () => {
+    const attrs = attributes(`mergeCell ref = 'A1:B2' x:sqref="C3" broken= other="a>b"`);
+    expect(Object.fromEntries(attrs)).toEqual({ ref: 'A1:B2', 'x:sqref': 'C3', other: 'a>b' });
+    expect(attributes('c r="A1')).toEqual(new Map());
+  });
+
+  it('scans crafted XML in linear time: a part made of unterminated tags is measured, not backtracked over', () => {
+    // 1.4 million "<mergeCell " openings and no ">": a backtracking regular expression needs ~10^12 steps.
+    const crafted = `<worksheet><sheetData/>${'<mergeCell ref="A1" '.repeat(700_000)}`;
+    expect(() => inspectXlsxZip(buildZip({ entries: skeletonEntries(crafted) }), limits)).not.toThrow();
+    const opened = `<worksheet><sheetData/>${"<dataValidation sqref='A1:B2 ".repeat(500_000)}`;
+    expect(() => inspectXlsxZip(buildZip({ entries: skeletonEntries(opened) }), limits)).not.toThrow();
   });
 
   it('has defaults that fit a 5 MiB upload', () => {

@@ -876,9 +876,7 @@ describe('file-level errors', () => {
       ),
     );
     for (const file of [merged, validated, named]) {
-      const started = Date.now();
       expect(failure(await importAnswersXlsx(q, file)).code).toBe('too-many-cells');
-      expect(Date.now() - started).toBeLessThan(5000);
     }
     // The untampered file passes through the same checks.
     expect(
