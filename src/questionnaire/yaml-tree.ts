@@ -1,4 +1,14 @@
-import { type Document, isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from 'yaml';
 
 /** 1-based position of a YAML node in its file. */
 export interface Pos {
@@ -41,6 +51,8 @@ export const MAX_SOURCE_BYTES = 1024 * 1024;
 /** Anchors are allowed for repeated option lists; more expansions than this is an alias bomb. */
 export const MAX_ALIAS_COUNT = 100;
 const MAX_NODES = 200_000;
+/** A questionnaire nests about eight levels deep; far deeper input is hostile or broken. */
+const MAX_DEPTH = 64;
 
 /**
  * Parses YAML into a small positioned tree, refusing oversize input, alias bombs, tags, multiple
@@ -93,7 +105,7 @@ export function readYaml(source: string): { tree: YNode | null; issues: YamlIssu
     if (e instanceof TooComplex) {
       return {
         tree: null,
-        issues: [{ code: 'yaml-aliases', pos: { line: 1, column: 1 }, message: e.message }],
+        issues: [{ code: e.code, pos: { line: 1, column: 1 }, message: e.message }],
       };
     }
     throw e;
@@ -104,11 +116,19 @@ function yamlMessage(code: string, message: string): string {
   const base = message.replace(/\s+/g, ' ').replace(/\.?$/, '');
   if (code === 'TAG_RESOLVE_FAILED') return `${base}; YAML tags are not allowed in questionnaire files.`;
   if (code === 'DUPLICATE_KEY') return `${base}: a key appears twice in the same mapping.`;
-  if (code === 'MULTIPLE_DOCS') return 'The file contains more than one YAML document; put one questionnaire per file.';
+  if (code === 'MULTIPLE_DOCS')
+    return 'The file contains more than one YAML document; put one questionnaire per file.';
   return `${base}.`;
 }
 
-class TooComplex extends Error {}
+class TooComplex extends Error {
+  constructor(
+    readonly code: YamlIssue['code'],
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 function checkAliases(doc: Document, at: (offset: number) => Pos): YamlIssue | null {
   let hasAlias = false;
@@ -152,14 +172,18 @@ function convert(
   source: string,
   at: (offset: number) => Pos,
   budget: { nodes: number },
+  depth = 0,
 ): YNode {
   if (++budget.nodes > MAX_NODES) {
-    throw new TooComplex(`The document has more than ${MAX_NODES} YAML nodes.`);
+    throw new TooComplex('too-large', `The document has more than ${MAX_NODES} YAML nodes.`);
+  }
+  if (depth > MAX_DEPTH) {
+    throw new TooComplex('too-large', `The document nests more than ${MAX_DEPTH} levels deep.`);
   }
   if (isAlias(node)) {
     const target = node.resolve(doc);
-    if (target === undefined) throw new TooComplex(`Unresolved alias *${node.source}.`);
-    return convert(target as Node, doc, source, at, budget);
+    if (target === undefined) throw new TooComplex('yaml-aliases', `Unresolved alias *${node.source}.`);
+    return convert(target as Node, doc, source, at, budget, depth);
   }
   const offset = node.range?.[0] ?? 0;
   const pos = at(offset);
@@ -172,17 +196,22 @@ function convert(
       const value: YNode =
         pair.value === null || pair.value === undefined
           ? { kind: 'scalar', pos: at(keyOffset), value: null, exactStart: null }
-          : convert(pair.value as Node, doc, source, at, budget);
+          : convert(pair.value as Node, doc, source, at, budget, depth + 1);
       entries.push({ key, keyPos: at(keyOffset), value });
     }
     return { kind: 'map', pos, entries };
   }
   if (isSeq(node)) {
-    return { kind: 'seq', pos, items: node.items.map((n) => convert(n as Node, doc, source, at, budget)) };
+    return {
+      kind: 'seq',
+      pos,
+      items: node.items.map((n) => convert(n as Node, doc, source, at, budget, depth + 1)),
+    };
   }
   if (isScalar(node)) {
     const value = node.value;
-    const v = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : null;
+    const v =
+      typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : null;
     return { kind: 'scalar', pos, value: v, exactStart: exactStart(node, source, pos) };
   }
   return { kind: 'scalar', pos, value: null, exactStart: null };

@@ -84,6 +84,16 @@ describe('lint: YAML level', () => {
     expect(lint(src)).toEqual([]);
   });
 
+  it('rejects nesting deeper than 64 levels without exhausting the stack', () => {
+    let deep = 'schema: vrq/1\nx:\n';
+    for (let i = 1; i < 100; i++) deep += `${' '.repeat(i)}k${i}:\n`;
+    expect(lint(deep)).toMatchObject([
+      { code: 'too-large', message: 'The document nests more than 64 levels deep.' },
+    ]);
+    const flow = `x: ${'['.repeat(5000)}${']'.repeat(5000)}`;
+    expect(lint(flow)[0]).toMatchObject({ code: 'yaml-syntax' });
+  });
+
   it('requires the root to be a mapping', () => {
     expect(lint('- a\n- b\n')).toMatchObject([{ code: 'bad-type', line: 1, column: 1, path: '' }]);
   });
@@ -824,5 +834,24 @@ describe('lint: problems carry the file and are sorted', () => {
     const positions = problems.map((p) => p.line * 1000 + p.column);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(HEADER).toHaveLength(18);
+  });
+});
+
+describe('lint: scale', () => {
+  it('handles long chains of computed values and dependent questions without recursion limits', () => {
+    const n = 5000;
+    const computed = Array.from(
+      { length: n },
+      (_, i) => `  c${i}: "${i === 0 ? "a.crit == 'yes'" : `c${i - 1}`}"`,
+    );
+    const questions = Array.from(
+      { length: 2000 },
+      (_, i) =>
+        `      - { id: a.q${i}, type: yes_no_na, text: Q, visible_if: "${i === 0 ? `c${n - 1}` : `a.q${i - 1} == 'yes'`}" }`,
+    );
+    const src = withQuestions(...questions).replace('computed:\n', `computed:\n${computed.join('\n')}\n`);
+    const { questionnaire, problems } = compileQuestionnaire(src);
+    expect(problems).toEqual([]);
+    expect(questionnaire!.questions.size).toBe(2001);
   });
 });

@@ -101,6 +101,7 @@ export class Analyzer {
   private readonly hiddenSections = new Set<number>();
   private readonly computedTruth = new Map<string, Truth>();
   private readonly computedNull = new Map<string, boolean>();
+  private ownSites: Map<string, ExprSite> | null = null;
 
   constructor(
     private readonly c: LoadContext,
@@ -138,17 +139,28 @@ export class Analyzer {
       }
     }
     if (!resolved) return null;
-    for (const site of this.c.sites) this.checkTypes(site);
-    this.checkForwardReferences();
     const order = this.order();
     if (order === null) return null;
+    // Facts about computed values are derived in dependency order, so no check ever recurses
+    // through a chain of computed values (a file may hold thousands of them).
+    for (const step of order) {
+      if (step.kind !== 'computed') continue;
+      const ast = this.computed.get(step.name)?.expr?.ast;
+      // A computed value reads answers that may be missing, so it can always be null too.
+      this.computedTypes.set(step.name, (ast ? this.typeOf(ast, null) : T.ANY) | T.NULL);
+      const deps = new Set<string>();
+      if (ast) for (const read of this.questionsRead(ast)) deps.add(read.id);
+      this.computedDeps.set(step.name, deps);
+    }
+    for (const site of this.c.sites) this.checkTypes(site);
+    this.checkForwardReferences();
     this.checkReachability(order);
     return order;
   }
 
   // ---- types ---------------------------------------------------------------------------------
 
-  private typeOf(node: ExprNode, site: ExprSite | null, stack: Set<string> = new Set()): number {
+  private typeOf(node: ExprNode, site: ExprSite | null): number {
     switch (node.kind) {
       case 'literal':
         return node.value === null
@@ -163,11 +175,11 @@ export class Analyzer {
       case 'ref': {
         const q = this.questions.get(node.name);
         if (q) return typeOfQuestion(q.type);
-        return this.computedType(node.name, stack);
+        return this.computedTypes.get(node.name) ?? T.ANY;
       }
       case 'call': {
         const fn = FUNCTIONS.get(node.name)!;
-        const argTypes = node.args.map((a) => this.typeOf(a, site, stack));
+        const argTypes = node.args.map((a) => this.typeOf(a, site));
         if (site) {
           node.args.forEach((a, i) => {
             const accepted = fn.args[Math.min(i, fn.args.length - 1)] ?? T.ANY;
@@ -187,37 +199,29 @@ export class Analyzer {
         return fn.returns;
       }
       case 'not':
-        this.typeOf(node.operand, site, stack);
+        this.typeOf(node.operand, site);
         return T.BOOL;
       case 'and':
       case 'or':
-        this.typeOf(node.left, site, stack);
-        this.typeOf(node.right, site, stack);
+        this.typeOf(node.left, site);
+        this.typeOf(node.right, site);
         return T.BOOL;
       case 'compare': {
-        const l = this.typeOf(node.left, site, stack);
-        const r = this.typeOf(node.right, site, stack);
+        const l = this.typeOf(node.left, site);
+        const r = this.typeOf(node.right, site);
         if (site) this.checkComparison(node.op, node, l, r, site);
         return T.BOOL;
       }
     }
   }
 
-  private computedType(name: string, stack: Set<string>): number {
-    const known = this.computedTypes.get(name);
-    if (known !== undefined) return known;
-    const entry = this.computed.get(name);
-    if (!entry?.expr || stack.has(name)) return T.ANY;
-    stack.add(name);
-    const t = this.typeOf(entry.expr.ast, null, stack);
-    stack.delete(name);
-    // A computed value reads answers that may be missing, so it can always be null too.
-    const withNull = t | T.NULL;
-    this.computedTypes.set(name, withNull);
-    return withNull;
-  }
-
-  private checkComparison(op: CompareOp, node: ExprNode & { kind: 'compare' }, l: number, r: number, site: ExprSite): void {
+  private checkComparison(
+    op: CompareOp,
+    node: ExprNode & { kind: 'compare' },
+    l: number,
+    r: number,
+    site: ExprSite,
+  ): void {
     const a = l & ~T.NULL;
     const b = r & ~T.NULL;
     const pos = this.c.exprPos(site.node, node.start + 1);
@@ -228,9 +232,7 @@ export class Analyzer {
       case '!=':
         if ((a & b) === 0) {
           const hint =
-            a & T.LIST || b & T.LIST
-              ? '; to test whether a multi answer includes a value, use contains'
-              : '';
+            a & T.LIST || b & T.LIST ? '; to test whether a multi answer includes a value, use contains' : '';
           report(`"${op}" compares ${typeName(a)} with ${typeName(b)}, which are never equal${hint}.`);
         }
         break;
@@ -239,14 +241,17 @@ export class Analyzer {
       case '>':
       case '>=':
         if ((a & (T.NUM | T.STR)) === 0 || (b & (T.NUM | T.STR)) === 0 || (a & b & (T.NUM | T.STR)) === 0) {
-          report(`"${op}" orders two numbers or two texts/dates, but here compares ${typeName(a)} with ${typeName(b)}.`);
+          report(
+            `"${op}" orders two numbers or two texts/dates, but here compares ${typeName(a)} with ${typeName(b)}.`,
+          );
         }
         break;
       case 'in':
         if ((b & T.LIST) === 0) report(`The right side of "in" must be a list, but it is ${typeName(b)}.`);
         break;
       case 'contains':
-        if ((a & (T.LIST | T.STR)) === 0) report(`The left side of "contains" must be a list or a text, but it is ${typeName(a)}.`);
+        if ((a & (T.LIST | T.STR)) === 0)
+          report(`The left side of "contains" must be a list or a text, but it is ${typeName(a)}.`);
         break;
     }
     this.checkOptions(op, node, site);
@@ -257,7 +262,11 @@ export class Analyzer {
     for (const bad of this.impossibleValues(node)) {
       const pos = this.c.exprPos(site.node, bad.start + 1);
       const verdict =
-        op === '!=' ? 'this comparison is always true once it is answered' : op === 'in' ? 'it never matches' : 'this comparison is never true';
+        op === '!='
+          ? 'this comparison is always true once it is answered'
+          : op === 'in'
+            ? 'it never matches'
+            : 'this comparison is never true';
       this.c.r.warn(
         'unknown-option',
         pos,
@@ -272,11 +281,14 @@ export class Analyzer {
     const q = this.questions.get(node.name);
     if (!q) return null;
     if (q.type === 'yes_no_na') return { id: q.id, values: ['yes', 'no', 'na'] };
-    if ((q.type === 'single' || q.type === 'multi') && q.options) return { id: q.id, values: q.options.map((o) => o.value) };
+    if ((q.type === 'single' || q.type === 'multi') && q.options)
+      return { id: q.id, values: q.options.map((o) => o.value) };
     return null;
   }
 
-  private impossibleValues(node: ExprNode & { kind: 'compare' }): Array<{ value: string; start: number; question: string; options: readonly string[] }> {
+  private impossibleValues(
+    node: ExprNode & { kind: 'compare' },
+  ): Array<{ value: string; start: number; question: string; options: readonly string[] }> {
     const out: Array<{ value: string; start: number; question: string; options: readonly string[] }> = [];
     const pairs: Array<[ExprNode, ExprNode]> = [
       [node.left, node.right],
@@ -285,7 +297,8 @@ export class Analyzer {
     for (const [refSide, litSide] of pairs) {
       const opts = this.optionsOf(refSide);
       if (!opts) continue;
-      const literals: Literal[] = litSide.kind === 'literal' ? [litSide.value] : litSide.kind === 'list' ? [...litSide.items] : [];
+      const literals: Literal[] =
+        litSide.kind === 'literal' ? [litSide.value] : litSide.kind === 'list' ? [...litSide.items] : [];
       for (const v of literals) {
         if (typeof v === 'string' && !opts.values.includes(v)) {
           out.push({ value: v, start: litSide.start, question: opts.id, options: opts.values });
@@ -308,7 +321,12 @@ export class Analyzer {
       );
     }
     if (site.role === 'score' && (t & T.NUM) === 0) {
-      r.error('bad-type', pos, site.path, `score_expr must give a number from 0 to 1, but it gives ${typeName(t & ~T.NULL)}.`);
+      r.error(
+        'bad-type',
+        pos,
+        site.path,
+        `score_expr must give a number from 0 to 1, but it gives ${typeName(t & ~T.NULL)}.`,
+      );
     }
   }
 
@@ -319,24 +337,10 @@ export class Analyzer {
     const out: Array<{ id: string; via: string | null; start: number }> = [];
     for (const ref of references(node)) {
       if (this.questions.has(ref.name)) out.push({ id: ref.name, via: null, start: ref.start });
-      else for (const id of this.computedQuestions(ref.name, new Set())) out.push({ id, via: ref.name, start: ref.start });
+      else
+        for (const id of this.computedDeps.get(ref.name) ?? [])
+          out.push({ id, via: ref.name, start: ref.start });
     }
-    return out;
-  }
-
-  private computedQuestions(name: string, stack: Set<string>): Set<string> {
-    const known = this.computedDeps.get(name);
-    if (known) return known;
-    const out = new Set<string>();
-    const entry = this.computed.get(name);
-    if (!entry?.expr || stack.has(name)) return out;
-    stack.add(name);
-    for (const ref of references(entry.expr.ast)) {
-      if (this.questions.has(ref.name)) out.add(ref.name);
-      else for (const id of this.computedQuestions(ref.name, stack)) out.add(id);
-    }
-    stack.delete(name);
-    this.computedDeps.set(name, out);
     return out;
   }
 
@@ -378,61 +382,104 @@ export class Analyzer {
    * value: hidden reads as null) and computed values. A cycle is an error: evaluation must be one pass.
    */
   private order(): Step[] | null {
-    const key = (s: Step): string => (s.kind === 'section' ? `s:${s.index}` : s.kind === 'question' ? `q:${s.id}` : `c:${s.name}`);
+    const key = (s: Step): string =>
+      s.kind === 'section' ? `s:${s.index}` : s.kind === 'question' ? `q:${s.id}` : `c:${s.name}`;
     const deps = new Map<string, { step: Step; deps: Step[]; site: ExprSite | null }>();
     const refSteps = (node: ExprNode | undefined): Step[] =>
       node === undefined
         ? []
-        : references(node).map((r) => (this.questions.has(r.name) ? { kind: 'question', id: r.name } : { kind: 'computed', name: r.name }));
-    const siteOf = (role: Role, pred: (s: ExprSite) => boolean) => this.c.sites.find((s) => s.role === role && pred(s)) ?? null;
+        : references(node).map((r) =>
+            this.questions.has(r.name)
+              ? { kind: 'question', id: r.name }
+              : { kind: 'computed', name: r.name },
+          );
     this.sections.forEach((s, index) => {
       const step: Step = { kind: 'section', index };
-      deps.set(key(step), { step, deps: refSteps(s.visibleIf?.ast), site: siteOf('section-visible', (x) => x.section === index) });
+      deps.set(key(step), {
+        step,
+        deps: refSteps(s.visibleIf?.ast),
+        site: this.siteFor('section-visible', index),
+      });
       for (const q of s.questions) {
         if (!this.questionIndex.has(q.id) || deps.has(`q:${q.id}`)) continue;
         const qs: Step = { kind: 'question', id: q.id };
-        deps.set(key(qs), { step: qs, deps: [step, ...refSteps(q.visibleIf?.ast)], site: siteOf('visible', (x) => x.question === q.id) });
+        deps.set(key(qs), {
+          step: qs,
+          deps: [step, ...refSteps(q.visibleIf?.ast)],
+          site: this.siteFor('visible', q.id),
+        });
       }
     });
     for (const [name, entry] of this.computed) {
       const cs: Step = { kind: 'computed', name };
-      deps.set(key(cs), { step: cs, deps: refSteps(entry.expr?.ast), site: siteOf('computed', (x) => x.computed === name) });
+      deps.set(key(cs), {
+        step: cs,
+        deps: refSteps(entry.expr?.ast),
+        site: this.siteFor('computed', name),
+      });
     }
+    // Iterative depth-first search: a long chain of dependencies must not exhaust the call stack.
     const order: Step[] = [];
     const state = new Map<string, 'active' | 'done'>();
-    let ok = true;
-    const visit = (k: string, trail: string[]): void => {
-      const st = state.get(k);
-      if (st === 'done') return;
-      const entry = deps.get(k)!;
-      if (st === 'active') {
-        const cycle = [...trail.slice(trail.indexOf(k)), k].map((x) => this.describeStep(deps.get(x)!.step));
-        const site = entry.site;
-        const loc = site ? { pos: site.node.pos, path: site.path } : { pos: { line: 1, column: 1 }, path: '' };
-        this.c.r.error(
-          'circular-reference',
-          loc.pos,
-          loc.path,
-          `Circular dependency: ${cycle.join(' → ')}; a condition cannot depend on itself, directly or through others.`,
-        );
-        ok = false;
-        return;
+    for (const root of deps.keys()) {
+      if (state.has(root)) continue;
+      const stack: Array<{ key: string; next: number }> = [{ key: root, next: 0 }];
+      state.set(root, 'active');
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1]!;
+        const entry = deps.get(top.key)!;
+        if (top.next < entry.deps.length) {
+          const k = key(entry.deps[top.next++]!);
+          const st = state.get(k);
+          if (st === 'done') continue;
+          if (st === 'active') {
+            this.reportCycle(stack.map((f) => f.key).slice(stack.findIndex((f) => f.key === k)), k, deps);
+            return null;
+          }
+          state.set(k, 'active');
+          stack.push({ key: k, next: 0 });
+          continue;
+        }
+        state.set(top.key, 'done');
+        order.push(entry.step);
+        stack.pop();
       }
-      state.set(k, 'active');
-      trail.push(k);
-      for (const d of entry.deps) {
-        visit(key(d), trail);
-        if (!ok) return;
-      }
-      trail.pop();
-      state.set(k, 'done');
-      order.push(entry.step);
-    };
-    for (const k of deps.keys()) {
-      visit(k, []);
-      if (!ok) return null;
     }
     return order;
+  }
+
+  private reportCycle(
+    trail: readonly string[],
+    closing: string,
+    deps: ReadonlyMap<string, { step: Step; site: ExprSite | null }>,
+  ): void {
+    const cycle = [...trail, closing].map((x) => this.describeStep(deps.get(x)!.step));
+    const site = deps.get(closing)!.site;
+    const pos = site ? site.node.pos : { line: 1, column: 1 };
+    this.c.r.error(
+      'circular-reference',
+      pos,
+      site ? site.path : '',
+      `Circular dependency: ${cycle.join(' → ')}; a condition cannot depend on itself, directly or through others.`,
+    );
+  }
+
+  /** The visible_if of a section or question, or the expression of a computed value. */
+  private siteFor(role: 'section-visible' | 'visible' | 'computed', owner: string | number): ExprSite | null {
+    if (this.ownSites === null) {
+      this.ownSites = new Map();
+      for (const site of this.c.sites) {
+        const o =
+          site.role === 'section-visible'
+            ? site.section
+            : site.role === 'visible'
+              ? site.question
+              : site.computed;
+        const k = `${site.role}|${o}`;
+        if (!this.ownSites.has(k)) this.ownSites.set(k, site);
+      }
+    }
+    return this.ownSites.get(`${role}|${owner}`) ?? null;
   }
 
   private describeStep(s: Step): string {
@@ -445,11 +492,15 @@ export class Analyzer {
 
   private checkReachability(order: readonly Step[]): void {
     for (const step of order) {
-      if (step.kind === 'section') {
+      if (step.kind === 'computed') {
+        const ast = this.computed.get(step.name)?.expr?.ast;
+        this.computedTruth.set(step.name, ast ? this.truth(ast) : UNKNOWN);
+        this.computedNull.set(step.name, ast ? this.alwaysNull(ast) : false);
+      } else if (step.kind === 'section') {
         const s = this.sections[step.index]!;
         if (s.visibleIf && !this.truth(s.visibleIf.ast).t) {
           this.hiddenSections.add(step.index);
-          const site = this.c.sites.find((x) => x.role === 'section-visible' && x.section === step.index);
+          const site = this.siteFor('section-visible', step.index);
           if (site) {
             this.c.r.warn(
               'unreachable-question',
@@ -466,7 +517,7 @@ export class Analyzer {
           this.alwaysHidden.add(q.id);
         } else if (q.visibleIf && !this.truth(q.visibleIf.ast).t) {
           this.alwaysHidden.add(q.id);
-          const site = this.c.sites.find((x) => x.role === 'visible' && x.question === q.id);
+          const site = this.siteFor('visible', q.id);
           if (site) {
             this.c.r.warn(
               'unreachable-question',
@@ -479,7 +530,8 @@ export class Analyzer {
       }
     }
     for (const site of this.c.sites) {
-      if (site.role === 'visible' || site.role === 'section-visible' || !CONDITION_ROLES.has(site.role)) continue;
+      if (site.role === 'visible' || site.role === 'section-visible' || !CONDITION_ROLES.has(site.role))
+        continue;
       if (site.question && this.alwaysHidden.has(site.question)) continue; // already reported for the question
       if (this.truth(site.expr.ast).t) continue;
       const effect: Record<string, string> = {
@@ -490,7 +542,12 @@ export class Analyzer {
         when: `${site.owner} is never raised`,
         escalate: `${site.owner} is never escalated`,
       };
-      this.c.r.warn('never-true', site.node.pos, site.path, `This condition is never true, so ${effect[site.role] ?? 'it has no effect'}.`);
+      this.c.r.warn(
+        'never-true',
+        site.node.pos,
+        site.path,
+        `This condition is never true, so ${effect[site.role] ?? 'it has no effect'}.`,
+      );
     }
   }
 
@@ -500,12 +557,7 @@ export class Analyzer {
         return node.value === null;
       case 'ref': {
         if (this.questions.has(node.name)) return this.alwaysHidden.has(node.name);
-        const known = this.computedNull.get(node.name);
-        if (known !== undefined) return known;
-        const e = this.computed.get(node.name)?.expr;
-        const v = e ? this.alwaysNull(e.ast) : false;
-        this.computedNull.set(node.name, v);
-        return v;
+        return this.computedNull.get(node.name) ?? false;
       }
       case 'call':
         switch (node.name) {
@@ -535,13 +587,7 @@ export class Analyzer {
         return { t: false, f: true };
       case 'ref': {
         if (this.questions.has(node.name)) return { t: false, f: true }; // answers are never booleans
-        const known = this.computedTruth.get(node.name);
-        if (known) return known;
-        const e = this.computed.get(node.name)?.expr;
-        this.computedTruth.set(node.name, UNKNOWN); // guards against cycles, already reported
-        const v = e ? this.truth(e.ast) : UNKNOWN;
-        this.computedTruth.set(node.name, v);
-        return v;
+        return this.computedTruth.get(node.name) ?? UNKNOWN;
       }
       case 'not': {
         const o = this.truth(node.operand);
@@ -566,7 +612,9 @@ export class Analyzer {
         }
         if (node.name === 'answered') return { t: !this.alwaysNull(node.args[0]!), f: true };
         if (node.name === 'coalesce') {
-          return node.args.map((a) => this.truth(a)).reduce((x, y) => ({ t: x.t || y.t, f: x.f || y.f }), { t: false, f: false });
+          return node.args
+            .map((a) => this.truth(a))
+            .reduce((x, y) => ({ t: x.t || y.t, f: x.f || y.f }), { t: false, f: false });
         }
         return { t: (FUNCTIONS.get(node.name)!.returns & T.BOOL) !== 0, f: true };
       }
@@ -577,7 +625,9 @@ export class Analyzer {
           const other = isNull(left) ? right : left;
           const never = this.alwaysNull(other);
           const always = other.kind === 'literal' && other.value === null;
-          return op === '==' ? { t: never || !isConstant(other), f: !always && !never } : { t: !never, f: true };
+          return op === '=='
+            ? { t: never || !isConstant(other), f: !always && !never }
+            : { t: !never, f: true };
         }
         if (this.alwaysNull(left) || this.alwaysNull(right)) return { t: false, f: true };
         const bad = this.impossibleValues(node);
