@@ -194,10 +194,80 @@ const de: Words = {
   },
 };
 
+const fr: Words = {
+  sheets: { overview: 'Synthèse', answers: 'Réponses' },
+  columns: {
+    section_id: 'ID de section',
+    section_title: 'Section',
+    question_id: 'ID de question',
+    question: 'Question',
+    type: 'Type',
+    allowed_values: 'Valeurs admises',
+    answer: 'Réponse',
+    answer_value: 'Valeur enregistrée',
+    comment: 'Commentaire',
+    evidence_names: 'Preuves',
+    evidence_sha256: 'Preuves SHA-256',
+    visible: 'Visible',
+    required: 'Obligatoire',
+    score: 'Note (0–1)',
+    weight: 'Poids',
+    findings: 'Constats',
+  },
+  info: {
+    format: 'Format',
+    questionnaire: 'Questionnaire',
+    title: 'Titre',
+    locale: 'Langue',
+    vendor: 'Fournisseur',
+    assessment_id: 'Évaluation',
+    exported_at: 'Exporté le',
+    score: 'Note globale (%)',
+    band: 'Niveau',
+    complete: 'Prêt à être soumis',
+    findings: 'Constats relevés',
+    instructions: 'Mode d’emploi',
+  },
+  types: {
+    yes_no_na: 'Oui / Non / Sans objet',
+    single: 'Choix unique',
+    multi: 'Choix multiple',
+    text: 'Texte',
+    number: 'Nombre',
+    date: 'Date',
+    file: 'Fichier',
+  },
+  yesNoNa: { yes: 'Oui', no: 'Non', na: 'Sans objet' },
+  flag: { yes: 'oui', no: 'non' },
+  instructions:
+    'Remplissez uniquement les colonnes Réponse et Commentaire. Pour un choix multiple, séparez les valeurs ' +
+    'par « ; » ou un saut de ligne. Les dates s’écrivent AAAA-MM-JJ. Les fichiers ne peuvent pas être ' +
+    'transmis par le tableur : déposez-les dans le portail. La colonne Valeur enregistrée et toutes les ' +
+    'autres colonnes sont informatives et ignorées à l’import.',
+  hints: {
+    multi: 'Plusieurs possibles : séparez par « ; » ou un saut de ligne',
+    number: (min, max) =>
+      min !== null && max !== null
+        ? `Un nombre de ${min} à ${max}`
+        : min !== null
+          ? `Un nombre, au moins ${min}`
+          : max !== null
+            ? `Un nombre, au plus ${max}`
+            : 'Un nombre',
+    date: 'Une date au format AAAA-MM-JJ',
+    text: (max) => (max === null ? 'Texte' : `Texte, au plus ${max} caractères`),
+    file: 'Déposez les fichiers dans le portail ; ils ne peuvent pas être importés depuis un tableur',
+  },
+};
+
 const WORDS: ReadonlyMap<string, Words> = new Map([
   ['en', en],
   ['de', de],
+  ['fr', fr],
 ]);
+
+/** Languages the spreadsheet's own words exist in. */
+export const SPREADSHEET_LANGUAGES: readonly string[] = [...WORDS.keys()];
 
 /** Words for a locale ('de-AT' uses 'de'), falling back to English. */
 export function wordsFor(locale: string): Words {

@@ -19,7 +19,7 @@ import {
   importRows,
   type SheetRow,
 } from './spreadsheet-import.js';
-import { COLUMNS, type ColumnId, wordsFor } from './spreadsheet-labels.js';
+import { COLUMNS, type ColumnId, SPREADSHEET_LANGUAGES, wordsFor } from './spreadsheet-labels.js';
 import { inspectXlsxZip } from './spreadsheet-zip.js';
 import type { Answers, Evaluation, Questionnaire } from './types.js';
 
@@ -416,7 +416,9 @@ function findMachineHeader(
   return null;
 }
 
-const TRANSLATED_ANSWER_HEADERS = new Set(['en', 'de'].map((l) => wordsFor(l).columns.answer.toLowerCase()));
+const TRANSLATED_ANSWER_HEADERS = new Set(
+  SPREADSHEET_LANGUAGES.map((l) => wordsFor(l).columns.answer.toLowerCase()),
+);
 
 function isTranslatedHeader(cell: Cell): boolean {
   return cell.kind === 'text' && TRANSLATED_ANSWER_HEADERS.has(cell.text.trim().toLowerCase());

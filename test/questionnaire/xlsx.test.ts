@@ -412,6 +412,20 @@ describe('import of a filled-in export', () => {
     });
   });
 
+  it('accepts yes/no/N/A in every language the spreadsheet speaks', async () => {
+    for (const [typed, stored] of [
+      ['Oui', 'yes'],
+      ['nein', 'no'],
+      ['Sans objet', 'na'],
+      ['not applicable', 'na'],
+      ['Nicht zutreffend', 'na'],
+      ['n/a', 'na'],
+    ]) {
+      const result = report(await fillIn(({ cell }) => (cell('gov.isms', 'answer').value = typed)));
+      expect(result.answers).toEqual({ 'gov.isms': stored });
+    }
+  });
+
   it('accepts yes/no as TRUE/FALSE cells, Excel date cells and number cells', async () => {
     const result = report(
       await fillIn(({ cell }) => {
