@@ -62,6 +62,14 @@ export function inspectXlsxZip(bytes: Uint8Array, limits: SpreadsheetLimits): In
   const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const notXlsx =
     'The file is not an Excel workbook (.xlsx). Save it as "Excel Workbook (*.xlsx)" and try again.';
+  // Password-protected workbooks and old .xls files are OLE compound files, not zips.
+  if (data.length >= 8 && data.readUInt32BE(0) === 0xd0cf11e0 && data.readUInt32BE(4) === 0xa1b11ae1) {
+    fail(
+      'not-xlsx',
+      'The file is a password-protected workbook or an old .xls file. Remove the password and save it as ' +
+        '"Excel Workbook (*.xlsx)", then try again.',
+    );
+  }
   if (data.length < EOCD_SIZE || data.readUInt32LE(0) !== LOCAL_SIGNATURE) fail('not-xlsx', notXlsx);
 
   const eocd = findEndOfCentralDirectory(data);

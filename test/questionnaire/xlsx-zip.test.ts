@@ -68,6 +68,11 @@ describe('inspectXlsxZip refuses what is not a plain zip', () => {
     }
   });
 
+  it('names password-protected workbooks and .xls files (OLE compound files) as such', () => {
+    const ole = Buffer.concat([Buffer.from('d0cf11e0a1b11ae1', 'hex'), Buffer.alloc(504)]);
+    expectRefused(ole, 'not-xlsx', /password-protected workbook or an old \.xls file/);
+  });
+
   it('refuses a zip whose directory is missing (truncated download)', () => {
     const zip = buildZip({ entries: skeletonEntries() });
     expectRefused(zip.subarray(0, zip.length - 30), 'not-xlsx', /not an Excel workbook/);
