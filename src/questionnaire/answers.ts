@@ -43,7 +43,9 @@ export function normalizeAnswer(q: Question, raw: unknown): Value | Invalid {
     case 'text':
       if (typeof raw !== 'string') return new Invalid(MESSAGES.notText);
       if (raw.trim() === '') return null;
-      return q.maxLength !== null && tooLong(raw, q.maxLength) ? new Invalid(MESSAGES.tooLong(q.maxLength)) : raw;
+      return q.maxLength !== null && tooLong(raw, q.maxLength)
+        ? new Invalid(MESSAGES.tooLong(q.maxLength))
+        : raw;
     case 'number':
       if (typeof raw !== 'number' || !Number.isFinite(raw)) return new Invalid(MESSAGES.notNumber);
       if (q.min !== null && raw < q.min) return new Invalid(MESSAGES.tooSmall(q.min));

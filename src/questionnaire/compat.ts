@@ -26,13 +26,23 @@ export function checkCompatibility(previous: Questionnaire, next: Questionnaire)
   };
 
   if (previous.id !== next.id) {
-    add('error', 'id-mismatch', 'id', `Questionnaire id "${next.id}" differs from "${previous.id}"; a new version must keep the id.`);
+    add(
+      'error',
+      'id-mismatch',
+      'id',
+      `Questionnaire id "${next.id}" differs from "${previous.id}"; a new version must keep the id.`,
+    );
     return problems;
   }
   const pv = parseSemver(previous.version)!;
   const nv = parseSemver(next.version)!;
   if (compareSemver(nv, pv) <= 0) {
-    add('error', 'version-not-increased', 'version', `Version ${next.version} must be greater than the previous version ${previous.version}.`);
+    add(
+      'error',
+      'version-not-increased',
+      'version',
+      `Version ${next.version} must be greater than the previous version ${previous.version}.`,
+    );
   }
 
   const renames = new Map<string, string>();
@@ -42,7 +52,12 @@ export function checkCompatibility(previous: Questionnaire, next: Questionnaire)
   }
   for (const [from] of renames) {
     if (!previous.questions.has(from)) {
-      add('warning', 'unknown-rename', 'version', `The migration renames ${from}, which is not a question of ${previous.ref}.`);
+      add(
+        'warning',
+        'unknown-rename',
+        'version',
+        `The migration renames ${from}, which is not a question of ${previous.ref}.`,
+      );
     }
   }
 
@@ -51,7 +66,12 @@ export function checkCompatibility(previous: Questionnaire, next: Questionnaire)
     const cur = next.questions.get(newId);
     const named = newId === id ? id : `${id} (renamed to ${newId})`;
     if (cur === undefined) {
-      add('warning', 'question-removed', 'version', `Question ${named} of ${previous.ref} no longer exists; its stored answers will not carry over.`);
+      add(
+        'warning',
+        'question-removed',
+        'version',
+        `Question ${named} of ${previous.ref} no longer exists; its stored answers will not carry over.`,
+      );
       continue;
     }
     if (cur.type !== old.type) {

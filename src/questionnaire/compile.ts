@@ -4,7 +4,7 @@ import { LoadContext } from './load/context.js';
 import { readDocument } from './load/document.js';
 import { Reporter } from './load/reporter.js';
 import { attachPlan, buildPlan } from './plan.js';
-import type { Problem, Questionnaire } from './types.js';
+import type { Expression, Problem, Questionnaire } from './types.js';
 import { readYaml } from './yaml-tree.js';
 
 export interface CompileResult {
@@ -19,7 +19,8 @@ export interface CompileResult {
  * reported with its position, path, code and a sentence, and any error yields no questionnaire.
  */
 export function compileQuestionnaire(source: string, opts: { file?: string } = {}): CompileResult {
-  if (typeof source !== 'string') throw new TypeError('compileQuestionnaire expects the file content as a string.');
+  if (typeof source !== 'string')
+    throw new TypeError('compileQuestionnaire expects the file content as a string.');
   const r = new Reporter(opts.file);
   const { tree, issues } = readYaml(source);
   for (const i of issues) r.error(i.code, i.pos, '', i.message);
@@ -32,18 +33,29 @@ export function compileQuestionnaire(source: string, opts: { file?: string } = {
 
   for (const rn of draft.renames) {
     if (!reader.questions.has(rn.to)) {
-      r.error('unknown-reference', rn.toNode.pos, rn.path, `"${rn.to}" is not a question id of this questionnaire.`);
+      r.error(
+        'unknown-reference',
+        rn.toNode.pos,
+        rn.path,
+        `"${rn.to}" is not a question id of this questionnaire.`,
+      );
     }
     if (reader.questions.has(rn.from)) {
-      r.error('bad-value', rn.fromNode.pos, rn.path, `"${rn.from}" is still a question id here; a renamed id cannot be reused.`);
+      r.error(
+        'bad-value',
+        rn.fromNode.pos,
+        rn.path,
+        `"${rn.from}" is still a question id here; a renamed id cannot be reused.`,
+      );
     }
   }
 
   const order = new Analyzer(c, reader.sections, reader.questions, draft.computed).run();
   if (r.errors > 0 || order === null) return { questionnaire: null, problems: r.sorted() };
 
-  const computed = new Map<string, NonNullable<ReturnType<typeof draft.computed.get>>['expr'] & object>();
-  for (const [name, entry] of draft.computed) computed.set(name, entry.expr!);
+  const computed = new Map<string, Expression>();
+  // No errors means every computed expression parsed.
+  for (const [name, entry] of draft.computed) if (entry.expr) computed.set(name, entry.expr);
 
   const questionnaire: Questionnaire = Object.freeze({
     id: draft.id,

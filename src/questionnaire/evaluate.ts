@@ -11,17 +11,19 @@ import type {
   Band,
   Evaluation,
   Issue,
-  QuestionResult,
   Questionnaire,
+  QuestionResult,
   RaisedFinding,
   ScoringPolicy,
   SectionResult,
 } from './types.js';
 
-const own = (answers: Answers, key: string): unknown => (Object.hasOwn(answers, key) ? answers[key] : undefined);
+const own = (answers: Answers, key: string): unknown =>
+  Object.hasOwn(answers, key) ? answers[key] : undefined;
 
 /** Percentage rounded to one decimal, the precision every score is reported and banded at. */
-const percent = (num: number, den: number): number | null => (den > 0 ? Math.round((1000 * num) / den) / 10 : null);
+const percent = (num: number, den: number): number | null =>
+  den > 0 ? Math.round((1000 * num) / den) / 10 : null;
 
 export function ratingFor(bands: readonly Band[], value: number): string | null {
   for (const b of bands) if (value >= b.min) return b.rating;
@@ -78,7 +80,16 @@ export function evaluate(q: Questionnaire, answers: Answers, today: string): Eva
     let answered = 0;
     let requiredOpen = 0;
     for (const p of plans) {
-      const result = evaluateQuestion(p, visible[p.slot]!, vals, invalid[p.slot], ctx, answers, q.scoring, issues);
+      const result = evaluateQuestion(
+        p,
+        visible[p.slot]!,
+        vals,
+        invalid[p.slot],
+        ctx,
+        answers,
+        q.scoring,
+        issues,
+      );
       questions[p.q.id] = result;
       if (result.answered) answered++;
       if (result.required && !result.answered) requiredOpen++;
@@ -90,7 +101,13 @@ export function evaluate(q: Questionnaire, answers: Answers, today: string): Eva
     }
     num += sNum;
     den += sDen;
-    sections.push({ id: q.sections[si]!.id, visible: sectionVisible[si]!, score: percent(sNum, sDen), answered, requiredOpen });
+    sections.push({
+      id: q.sections[si]!.id,
+      visible: sectionVisible[si]!,
+      score: percent(sNum, sDen),
+      answered,
+      requiredOpen,
+    });
   });
 
   const score = percent(num, den);
@@ -148,7 +165,8 @@ function evaluateQuestion(
 
   const comment = question.comment;
   result.commentRequired =
-    comment !== null && (comment.required || (p.commentRequiredIf !== null && isTrue(p.commentRequiredIf(ctx))));
+    comment !== null &&
+    (comment.required || (p.commentRequiredIf !== null && isTrue(p.commentRequiredIf(ctx))));
   const rawComment = own(answers, `${id}#comment`);
   const commentMax = comment?.maxLength ?? DEFAULT_COMMENT_MAX_LENGTH;
   if (rawComment !== undefined && rawComment !== null && typeof rawComment !== 'string') {
@@ -164,8 +182,13 @@ function evaluateQuestion(
 
   const evidence = question.evidence;
   result.evidenceRequired =
-    evidence !== null && (evidence.required || (p.evidenceRequiredIf !== null && isTrue(p.evidenceRequiredIf(ctx))));
-  const ev = normalizeEvidence(own(answers, `${id}#evidence`), evidence?.maxFiles ?? MAX_FILES, MESSAGES.evidenceNotFiles);
+    evidence !== null &&
+    (evidence.required || (p.evidenceRequiredIf !== null && isTrue(p.evidenceRequiredIf(ctx))));
+  const ev = normalizeEvidence(
+    own(answers, `${id}#evidence`),
+    evidence?.maxFiles ?? MAX_FILES,
+    MESSAGES.evidenceNotFiles,
+  );
   if (ev instanceof Invalid) {
     result.messages.push({ level: 'error', message: ev.message });
     issues.push({ questionId: id, kind: 'invalid', message: ev.message });
@@ -178,7 +201,13 @@ function evaluateQuestion(
 }
 
 /** Sets score and effective weight per the scoring policy (docs/questionnaire-format.md, "Scoring"). */
-function scoreQuestion(p: QuestionPlan, value: Value, ctx: EvalContext, scoring: ScoringPolicy, result: QuestionResult): void {
+function scoreQuestion(
+  p: QuestionPlan,
+  value: Value,
+  ctx: EvalContext,
+  scoring: ScoringPolicy,
+  result: QuestionResult,
+): void {
   const question = p.q;
   let s: number | null;
   if (value === null) {
@@ -217,7 +246,13 @@ function staticScore(question: QuestionPlan['q'], value: Value): number | null {
   }
 }
 
-function raiseFindings(p: QuestionPlan, q: Questionnaire, ctx: EvalContext, today: string, out: RaisedFinding[]): void {
+function raiseFindings(
+  p: QuestionPlan,
+  q: Questionnaire,
+  ctx: EvalContext,
+  today: string,
+  out: RaisedFinding[],
+): void {
   for (const f of p.findings) {
     if (!isTrue(f.when(ctx))) continue;
     const def = f.def;

@@ -107,7 +107,9 @@ function compileFiles(files: readonly string[]): Compiled {
 export function loadLibrary(dir = 'questionnaires'): Map<string, Questionnaire> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.yaml'))
+      .sort();
   } catch (e) {
     throw new LibraryError([
       {
@@ -136,6 +138,8 @@ export function lintFiles(paths: string[]): { output: string; errors: number; wa
   const warnings = problems.length - errors;
   const lines = problems.map(formatProblem);
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  lines.push(`${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(paths.length, 'file')}.`);
+  lines.push(
+    `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(paths.length, 'file')}.`,
+  );
   return { output: lines.join('\n'), errors, warnings };
 }

@@ -8,14 +8,26 @@ const t = (en: string, de: string, fr: string): Text => Object.freeze({ en, de, 
 
 export const MESSAGES = {
   required: t('An answer is required.', 'Eine Antwort ist erforderlich.', 'Une réponse est requise.'),
-  commentRequired: t('A comment is required.', 'Ein Kommentar ist erforderlich.', 'Un commentaire est requis.'),
+  commentRequired: t(
+    'A comment is required.',
+    'Ein Kommentar ist erforderlich.',
+    'Un commentaire est requis.',
+  ),
   evidenceRequired: t(
     'Evidence is required: attach at least one file.',
     'Ein Nachweis ist erforderlich: Fügen Sie mindestens eine Datei bei.',
     'Une preuve est requise : joignez au moins un fichier.',
   ),
-  notYesNoNa: t('Answer yes, no or not applicable.', 'Antworten Sie mit Ja, Nein oder Nicht zutreffend.', 'Répondez oui, non ou sans objet.'),
-  notAnOption: t('Choose one of the listed options.', 'Wählen Sie eine der aufgeführten Optionen.', 'Choisissez une des options proposées.'),
+  notYesNoNa: t(
+    'Answer yes, no or not applicable.',
+    'Antworten Sie mit Ja, Nein oder Nicht zutreffend.',
+    'Répondez oui, non ou sans objet.',
+  ),
+  notAnOption: t(
+    'Choose one of the listed options.',
+    'Wählen Sie eine der aufgeführten Optionen.',
+    'Choisissez une des options proposées.',
+  ),
   notOptions: t(
     'Choose only from the listed options, each at most once.',
     'Wählen Sie nur aus den aufgeführten Optionen, jede höchstens einmal.',
@@ -33,16 +45,40 @@ export const MESSAGES = {
     'Geben Sie ein gültiges Datum ein (JJJJ-MM-TT).',
     'Saisissez une date valide (AAAA-MM-JJ).',
   ),
-  notFiles: t('Attach files as evidence.', 'Fügen Sie Dateien als Nachweis bei.', 'Joignez des fichiers comme preuves.'),
+  notFiles: t(
+    'Attach files as evidence.',
+    'Fügen Sie Dateien als Nachweis bei.',
+    'Joignez des fichiers comme preuves.',
+  ),
   tooLong: (max: number): Text =>
-    t(`Use at most ${max} characters.`, `Verwenden Sie höchstens ${max} Zeichen.`, `Utilisez au plus ${max} caractères.`),
+    t(
+      `Use at most ${max} characters.`,
+      `Verwenden Sie höchstens ${max} Zeichen.`,
+      `Utilisez au plus ${max} caractères.`,
+    ),
   tooSmall: (min: number): Text =>
-    t(`Enter a number of at least ${min}.`, `Geben Sie eine Zahl ab ${min} ein.`, `Saisissez un nombre supérieur ou égal à ${min}.`),
+    t(
+      `Enter a number of at least ${min}.`,
+      `Geben Sie eine Zahl ab ${min} ein.`,
+      `Saisissez un nombre supérieur ou égal à ${min}.`,
+    ),
   tooLarge: (max: number): Text =>
-    t(`Enter a number of at most ${max}.`, `Geben Sie eine Zahl bis ${max} ein.`, `Saisissez un nombre inférieur ou égal à ${max}.`),
+    t(
+      `Enter a number of at most ${max}.`,
+      `Geben Sie eine Zahl bis ${max} ein.`,
+      `Saisissez un nombre inférieur ou égal à ${max}.`,
+    ),
   tooManyFiles: (max: number): Text =>
-    t(`Attach at most ${max} files.`, `Fügen Sie höchstens ${max} Dateien bei.`, `Joignez au plus ${max} fichiers.`),
-  commentNotText: t('The comment must be text.', 'Der Kommentar muss ein Text sein.', 'Le commentaire doit être un texte.'),
+    t(
+      `Attach at most ${max} files.`,
+      `Fügen Sie höchstens ${max} Dateien bei.`,
+      `Joignez au plus ${max} fichiers.`,
+    ),
+  commentNotText: t(
+    'The comment must be text.',
+    'Der Kommentar muss ein Text sein.',
+    'Le commentaire doit être un texte.',
+  ),
   commentTooLong: (max: number): Text =>
     t(
       `The comment may have at most ${max} characters.`,

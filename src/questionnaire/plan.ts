@@ -1,7 +1,7 @@
 import { compileExpression } from './expr/compile.js';
 import type { Evaluator } from './expr/functions.js';
-import type { Loc } from './load/context.js';
 import type { Step } from './load/analyze.js';
+import type { Loc } from './load/context.js';
 import type { FindingDef, Question, Questionnaire, Text } from './types.js';
 
 export interface QuestionPlan {
@@ -13,8 +13,16 @@ export interface QuestionPlan {
   readonly commentRequiredIf: Evaluator | null;
   readonly evidenceRequiredIf: Evaluator | null;
   readonly scoreExpr: Evaluator | null;
-  readonly validate: ReadonlyArray<{ readonly rule: Evaluator; readonly message: Text; readonly level: 'error' | 'warning' }>;
-  readonly findings: ReadonlyArray<{ readonly def: FindingDef; readonly when: Evaluator; readonly escalate: Evaluator | null }>;
+  readonly validate: ReadonlyArray<{
+    readonly rule: Evaluator;
+    readonly message: Text;
+    readonly level: 'error' | 'warning';
+  }>;
+  readonly findings: ReadonlyArray<{
+    readonly def: FindingDef;
+    readonly when: Evaluator;
+    readonly escalate: Evaluator | null;
+  }>;
   /** Question weight × section weight, or 0 when the question cannot be scored. */
   readonly weight: number;
 }
@@ -43,7 +51,9 @@ export function attachPlan(q: Questionnaire, plan: Plan): void {
 export function planOf(q: Questionnaire): Plan {
   const plan = PLANS.get(q);
   if (plan === undefined) {
-    throw new TypeError('Not a compiled questionnaire: pass the object returned by compileQuestionnaire or loadLibrary.');
+    throw new TypeError(
+      'Not a compiled questionnaire: pass the object returned by compileQuestionnaire or loadLibrary.',
+    );
   }
   return plan;
 }
@@ -68,8 +78,16 @@ export function buildPlan(q: Questionnaire, order: readonly Step[], locs: Readon
         commentRequiredIf: compile(question.comment?.requiredIf ?? null),
         evidenceRequiredIf: compile(question.evidence?.requiredIf ?? null),
         scoreExpr: compile(question.scoreExpr),
-        validate: question.validate.map((v) => ({ rule: compile(v.rule)!, message: v.message, level: v.level })),
-        findings: question.findings.map((def) => ({ def, when: compile(def.when)!, escalate: compile(def.escalateIf) })),
+        validate: question.validate.map((v) => ({
+          rule: compile(v.rule)!,
+          message: v.message,
+          level: v.level,
+        })),
+        findings: question.findings.map((def) => ({
+          def,
+          when: compile(def.when)!,
+          escalate: compile(def.escalateIf),
+        })),
         weight: question.scored ? question.weight * section.weight : 0,
       };
       byId.set(question.id, plan);
@@ -77,7 +95,8 @@ export function buildPlan(q: Questionnaire, order: readonly Step[], locs: Readon
     }),
   );
   const steps: PlanStep[] = order.map((s): PlanStep => {
-    if (s.kind === 'section') return { kind: 'section', index: s.index, visible: compile(q.sections[s.index]!.visibleIf) };
+    if (s.kind === 'section')
+      return { kind: 'section', index: s.index, visible: compile(q.sections[s.index]!.visibleIf) };
     if (s.kind === 'question') return { kind: 'question', plan: byId.get(s.id)! };
     return { kind: 'computed', slot: slotOf.get(s.name)!, fn: compile(q.computed.get(s.name)!)! };
   });

@@ -19,7 +19,12 @@ export type ExprNode =
   | (Span & { readonly kind: 'call'; readonly name: string; readonly args: readonly ExprNode[] })
   | (Span & { readonly kind: 'not'; readonly operand: ExprNode })
   | (Span & { readonly kind: 'and' | 'or'; readonly left: ExprNode; readonly right: ExprNode })
-  | (Span & { readonly kind: 'compare'; readonly op: CompareOp; readonly left: ExprNode; readonly right: ExprNode });
+  | (Span & {
+      readonly kind: 'compare';
+      readonly op: CompareOp;
+      readonly left: ExprNode;
+      readonly right: ExprNode;
+    });
 
 /** An expression as it appears in a compiled questionnaire: the source for display, the AST for tools. */
 export interface Expression {

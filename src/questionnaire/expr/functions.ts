@@ -1,5 +1,5 @@
-import type { Value } from './ast.js';
 import { dayNumber } from '../dates.js';
+import type { Value } from './ast.js';
 import { isTrue } from './values.js';
 
 /** What a compiled expression reads: effective answer values by slot, and the evaluation date. */
@@ -25,7 +25,11 @@ export interface FunctionDef {
   readonly doc: string;
 }
 
-function numbersOf(args: readonly Evaluator[], ctx: EvalContext, pick: (a: number, b: number) => number): Value {
+function numbersOf(
+  args: readonly Evaluator[],
+  ctx: EvalContext,
+  pick: (a: number, b: number) => number,
+): Value {
   let acc: number | null = null;
   for (let i = 0; i < args.length; i++) {
     const v = args[i]!(ctx);
@@ -58,10 +62,12 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       maxArgs: 1,
       returns: T.BOOL,
       args: [T.ANY],
-      build: ([a]) => (ctx) => {
-        const v = a!(ctx);
-        return v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
-      },
+      build:
+        ([a]) =>
+        (ctx) => {
+          const v = a!(ctx);
+          return v !== null && v !== '' && !(Array.isArray(v) && v.length === 0);
+        },
       doc: 'true when the value is present (not null, not an empty text, not an empty list)',
     },
   ],
@@ -117,14 +123,16 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       maxArgs: 2,
       returns: T.NUM | T.NULL,
       args: [T.STR, T.STR],
-      build: ([a, b]) => (ctx) => {
-        const x = a!(ctx);
-        const y = b!(ctx);
-        if (typeof x !== 'string' || typeof y !== 'string') return null;
-        const dx = dayNumber(x);
-        const dy = dayNumber(y);
-        return dx === null || dy === null ? null : dy - dx;
-      },
+      build:
+        ([a, b]) =>
+        (ctx) => {
+          const x = a!(ctx);
+          const y = b!(ctx);
+          if (typeof x !== 'string' || typeof y !== 'string') return null;
+          const dx = dayNumber(x);
+          const dy = dayNumber(y);
+          return dx === null || dy === null ? null : dy - dx;
+        },
       doc: 'whole days from the first date to the second (negative when the second is earlier); null unless both are valid dates',
     },
   ],
@@ -157,7 +165,10 @@ export const FUNCTIONS: ReadonlyMap<string, FunctionDef> = new Map<string, Funct
       maxArgs: 1,
       returns: T.NUM | T.NULL,
       args: [T.STR | T.LIST],
-      build: ([a]) => (ctx) => lengthOf(a!(ctx)),
+      build:
+        ([a]) =>
+        (ctx) =>
+          lengthOf(a!(ctx)),
       doc: 'characters in a text or elements in a list; null otherwise',
     },
   ],

@@ -1,8 +1,8 @@
+import { suggest } from '../suggest.js';
 import type { CompareOp, ExprNode, Literal } from './ast.js';
 import { ExpressionError } from './errors.js';
 import { FUNCTIONS } from './functions.js';
 import { type Token, tokenize } from './tokenizer.js';
-import { suggest } from '../suggest.js';
 
 export const MAX_EXPRESSION_DEPTH = 64;
 

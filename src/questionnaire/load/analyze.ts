@@ -3,6 +3,7 @@ import { FUNCTIONS, T } from '../expr/functions.js';
 import { suggest } from '../suggest.js';
 import type { Question, QuestionType, Section } from '../types.js';
 import type { ExprSite, LoadContext, Role } from './context.js';
+import { capitalise } from './fields.js';
 
 /** One unit of the single evaluation pass, in dependency order. */
 export type Step =
@@ -364,7 +365,7 @@ export class Analyzer {
           'forward-reference',
           this.c.exprPos(site.node, read.start + 1),
           site.path,
-          `${capital(site.owner)} depends on ${read.id}${read.via ? ` (through ${read.via})` : ''}, which comes later in the questionnaire; respondents will answer it after the question that depends on it.`,
+          `${capitalise(site.owner)} depends on ${read.id}${read.via ? ` (through ${read.via})` : ''}, which comes later in the questionnaire; respondents will answer it after the question that depends on it.`,
         );
       }
     }
@@ -646,4 +647,3 @@ export class Analyzer {
 const isNull = (n: ExprNode): boolean => n.kind === 'literal' && n.value === null;
 const isConstant = (n: ExprNode): boolean => n.kind === 'literal' || n.kind === 'list';
 const isLiteralSide = (n: ExprNode): boolean => n.kind === 'literal' || n.kind === 'list';
-const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,10 +1,31 @@
-import { isReservedWord } from '../expr/parser.js';
 import { isIsoDate } from '../dates.js';
+import { isReservedWord } from '../expr/parser.js';
 import { compareSemver, isVersionRange, parseSemver, rangeIncludes } from '../semver.js';
-import type { Band, ChangelogEntry, Expression, Framework, Migration, RiskPolicy, ScoringPolicy, Status, Text } from '../types.js';
+import type {
+  Band,
+  ChangelogEntry,
+  Expression,
+  Framework,
+  Migration,
+  RiskPolicy,
+  ScoringPolicy,
+  Status,
+  Text,
+} from '../types.js';
 import type { YMap, YNode, YScalar } from '../yaml-tree.js';
 import type { LoadContext } from './context.js';
-import { at, describeNode, type Fields, join, readFields, readList, readNumber, readString, requireField } from './fields.js';
+import {
+  at,
+  capitalise,
+  describeNode,
+  type Fields,
+  join,
+  readFields,
+  readList,
+  readNumber,
+  readString,
+  requireField,
+} from './fields.js';
 import { QUESTION_ID, QuestionReader } from './questions.js';
 
 export const QUESTIONNAIRE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -61,7 +82,12 @@ export function readDocument(c: LoadContext, root: YNode): DocumentDraft | null 
   if (schema === undefined) return null;
   const m = /^vrq\/(\d+)(?:\.(\d+))?$/.exec(schema);
   if (!m) {
-    r.error('bad-value', schemaNode.pos, 'schema', `schema must be "vrq/1" (the file-format version), not "${schema}".`);
+    r.error(
+      'bad-value',
+      schemaNode.pos,
+      'schema',
+      `schema must be "vrq/1" (the file-format version), not "${schema}".`,
+    );
     return null;
   }
   if (m[1] !== '1') {
@@ -94,7 +120,12 @@ export function readDocument(c: LoadContext, root: YNode): DocumentDraft | null 
   const s = statusNode && readString(r, statusNode, 'status', 'status');
   if (s === 'draft' || s === 'published' || s === 'retired') status = s;
   else if (s !== undefined) {
-    r.error('bad-value', statusNode!.pos, 'status', `status must be draft, published or retired, not "${s}".`);
+    r.error(
+      'bad-value',
+      statusNode!.pos,
+      'status',
+      `status must be draft, published or retired, not "${s}".`,
+    );
   }
 
   const title = c.text(requireField(r, f, 'title', 'a questionnaire'), 'title', 'the title');
@@ -138,13 +169,23 @@ export function readDocument(c: LoadContext, root: YNode): DocumentDraft | null 
 
 function readVersion(c: LoadContext, node: YNode, path: string, what: string): string | undefined {
   if (node.kind === 'scalar' && typeof node.value === 'number') {
-    c.r.error('bad-type', node.pos, path, `${what} must be a semantic version like 2.1.0, not the number ${node.value}; write three parts.`.replace(/^t/, 'T'));
+    c.r.error(
+      'bad-type',
+      node.pos,
+      path,
+      `${capitalise(what)} must be a semantic version like 2.1.0, not the number ${node.value}; write three parts.`,
+    );
     return undefined;
   }
   const v = readString(c.r, node, path, what);
   if (v === undefined) return undefined;
   if (parseSemver(v) === null) {
-    c.r.error('bad-value', node.pos, path, `"${v}" is not a semantic version; use MAJOR.MINOR.PATCH like 2.1.0.`);
+    c.r.error(
+      'bad-value',
+      node.pos,
+      path,
+      `"${v}" is not a semantic version; use MAJOR.MINOR.PATCH like 2.1.0.`,
+    );
     return undefined;
   }
   return v;
@@ -155,7 +196,10 @@ function readLocales(c: LoadContext, f: Fields): void {
   const dNode = requireField(r, f, 'default_locale', 'a questionnaire');
   const d =
     dNode &&
-    readString(r, dNode, 'default_locale', 'default_locale', { pattern: LOCALE, patternText: 'a language code like en or de-CH' });
+    readString(r, dNode, 'default_locale', 'default_locale', {
+      pattern: LOCALE,
+      patternText: 'a language code like en or de-CH',
+    });
   if (d !== undefined) c.defaultLocale = d;
   const lNode = f.get('locales');
   if (lNode === undefined) {
@@ -165,9 +209,13 @@ function readLocales(c: LoadContext, f: Fields): void {
   const seq = readList(r, lNode, 'locales', 'locales');
   const locales: string[] = [];
   seq?.items.forEach((item, i) => {
-    const l = readString(r, item, at('locales', i), 'a locale', { pattern: LOCALE, patternText: 'a language code like en or de-CH' });
+    const l = readString(r, item, at('locales', i), 'a locale', {
+      pattern: LOCALE,
+      patternText: 'a language code like en or de-CH',
+    });
     if (l === undefined) return;
-    if (locales.includes(l)) r.error('duplicate-id', item.pos, at('locales', i), `Locale "${l}" is listed twice.`);
+    if (locales.includes(l))
+      r.error('duplicate-id', item.pos, at('locales', i), `Locale "${l}" is listed twice.`);
     else locales.push(l);
   });
   if (seq && d !== undefined && !locales.includes(d)) {
@@ -182,27 +230,50 @@ function readFrameworks(c: LoadContext, node: YNode | undefined): Map<string, Fr
   if (node === undefined) return out;
   const r = c.r;
   if (node.kind !== 'map') {
-    r.error('bad-type', node.pos, 'frameworks', `frameworks must be a mapping of key to { title, ref }, not ${describeNode(node)}.`);
+    r.error(
+      'bad-type',
+      node.pos,
+      'frameworks',
+      `frameworks must be a mapping of key to { title, ref }, not ${describeNode(node)}.`,
+    );
     return out;
   }
   for (const e of node.entries) {
     const p = join('frameworks', e.key);
     if (!FRAMEWORK_KEY.test(e.key)) {
-      r.error('bad-value', e.keyPos, p, `Framework key "${e.key}" must be lower-case letters, digits, - or _, like iso27001.`);
+      r.error(
+        'bad-value',
+        e.keyPos,
+        p,
+        `Framework key "${e.key}" must be lower-case letters, digits, - or _, like iso27001.`,
+      );
       continue;
     }
     const ff = readFields(r, e.value, p, 'a framework', ['title', 'ref']);
     if (!ff) continue;
-    const title = c.text(requireField(r, ff, 'title', 'a framework'), join(p, 'title'), `the title of framework ${e.key}`);
+    const title = c.text(
+      requireField(r, ff, 'title', 'a framework'),
+      join(p, 'title'),
+      `the title of framework ${e.key}`,
+    );
     const refNode = ff.get('ref');
-    const ref = refNode === undefined ? null : (readString(r, refNode, join(p, 'ref'), 'ref', { maxLength: 500 }) ?? null);
+    const ref =
+      refNode === undefined
+        ? null
+        : (readString(r, refNode, join(p, 'ref'), 'ref', { maxLength: 500 }) ?? null);
     c.frameworks.add(e.key);
     if (title) out.set(e.key, Object.freeze({ key: e.key, title, ref }));
   }
   return out;
 }
 
-function readBands(c: LoadContext, node: YNode, path: string, what: string, range: { min: number; max: number; integer: boolean; floor: number }): Band[] {
+function readBands(
+  c: LoadContext,
+  node: YNode,
+  path: string,
+  what: string,
+  range: { min: number; max: number; integer: boolean; floor: number },
+): Band[] {
   const r = c.r;
   const seq = readList(r, node, path, what);
   if (!seq) return [];
@@ -213,9 +284,16 @@ function readBands(c: LoadContext, node: YNode, path: string, what: string, rang
     const f = readFields(r, item, p, `an entry of ${what}`, ['min', 'rating', 'label']);
     if (!f) return;
     const mNode = requireField(r, f, 'min', `an entry of ${what}`);
-    const min = mNode && readNumber(r, mNode, join(p, 'min'), 'min', { min: range.min, max: range.max, integer: range.integer });
+    const min =
+      mNode &&
+      readNumber(r, mNode, join(p, 'min'), 'min', { min: range.min, max: range.max, integer: range.integer });
     const rNode = requireField(r, f, 'rating', `an entry of ${what}`);
-    const rating = rNode && readString(r, rNode, join(p, 'rating'), 'rating', { pattern: RATING, patternText: 'lower-case letters, digits and _, like high' });
+    const rating =
+      rNode &&
+      readString(r, rNode, join(p, 'rating'), 'rating', {
+        pattern: RATING,
+        patternText: 'lower-case letters, digits and _, like high',
+      });
     const label = c.text(f.get('label'), join(p, 'label'), `the label of rating ${rating ?? ''}`.trimEnd());
     if (rating !== undefined && ratings.has(rating)) {
       r.error('duplicate-id', rNode!.pos, join(p, 'rating'), `Rating "${rating}" appears twice in ${what}.`);
@@ -224,7 +302,12 @@ function readBands(c: LoadContext, node: YNode, path: string, what: string, rang
     if (min === undefined || rating === undefined) return;
     const prev = out[out.length - 1];
     if (prev !== undefined && min >= prev.min) {
-      r.error('bad-value', mNode!.pos, join(p, 'min'), `The entries of ${what} must be ordered from the highest min to the lowest (first match wins); ${min} follows ${prev.min}.`);
+      r.error(
+        'bad-value',
+        mNode!.pos,
+        join(p, 'min'),
+        `The entries of ${what} must be ordered from the highest min to the lowest (first match wins); ${min} follows ${prev.min}.`,
+      );
     }
     out.push(Object.freeze({ min, rating, label: label ?? null }));
   });
@@ -232,15 +315,32 @@ function readBands(c: LoadContext, node: YNode, path: string, what: string, rang
   if (seq.items.length === 0) {
     r.error('bad-value', seq.pos, path, `${what} needs at least one entry.`);
   } else if (last !== undefined && last.min > range.floor) {
-    r.error('bad-value', seq.pos, path, `The last entry of ${what} must have min: ${range.floor} so that every value gets a rating.`);
+    r.error(
+      'bad-value',
+      seq.pos,
+      path,
+      `The last entry of ${what} must have min: ${range.floor} so that every value gets a rating.`,
+    );
   }
   return out;
 }
 
 function readScoring(c: LoadContext, node: YNode | undefined): ScoringPolicy {
   const r = c.r;
-  const policy = { method: 'weighted_ratio' as const, naPolicy: 'exclude' as ScoringPolicy['naPolicy'], unansweredPolicy: 'zero' as ScoringPolicy['unansweredPolicy'], bands: [] as Band[] };
-  const f = readFields(r, node, 'scoring', 'scoring', ['method', 'answer_score_range', 'na_policy', 'unanswered_policy', 'hidden_policy', 'bands']);
+  const policy = {
+    method: 'weighted_ratio' as const,
+    naPolicy: 'exclude' as ScoringPolicy['naPolicy'],
+    unansweredPolicy: 'zero' as ScoringPolicy['unansweredPolicy'],
+    bands: [] as Band[],
+  };
+  const f = readFields(r, node, 'scoring', 'scoring', [
+    'method',
+    'answer_score_range',
+    'na_policy',
+    'unanswered_policy',
+    'hidden_policy',
+    'bands',
+  ]);
   if (!f) return Object.freeze(policy);
   const choice = <T extends string>(key: string, allowed: readonly T[], why: string): T | undefined => {
     const n = f.get(key);
@@ -248,7 +348,12 @@ function readScoring(c: LoadContext, node: YNode | undefined): ScoringPolicy {
     const s = readString(r, n, join('scoring', key), key);
     if (s === undefined) return undefined;
     if ((allowed as readonly string[]).includes(s)) return s as T;
-    r.error('bad-value', n.pos, join('scoring', key), `${key} must be ${allowed.join(' or ')}${why}, not "${s}".`);
+    r.error(
+      'bad-value',
+      n.pos,
+      join('scoring', key),
+      `${key} must be ${allowed.join(' or ')}${why}, not "${s}".`,
+    );
     return undefined;
   };
   choice('method', ['weighted_ratio'], '');
@@ -261,10 +366,22 @@ function readScoring(c: LoadContext, node: YNode | undefined): ScoringPolicy {
       range.kind === 'seq' &&
       range.items.length === 2 &&
       range.items.every((n, i) => n.kind === 'scalar' && n.value === i);
-    if (!ok) r.error('bad-value', range.pos, 'scoring.answer_score_range', 'answer_score_range can only be [0, 1]: every answer score is normalised to 0..1.');
+    if (!ok)
+      r.error(
+        'bad-value',
+        range.pos,
+        'scoring.answer_score_range',
+        'answer_score_range can only be [0, 1]: every answer score is normalised to 0..1.',
+      );
   }
   const bands = f.get('bands');
-  if (bands !== undefined) policy.bands = readBands(c, bands, 'scoring.bands', 'scoring.bands', { min: 0, max: 100, integer: false, floor: 0 });
+  if (bands !== undefined)
+    policy.bands = readBands(c, bands, 'scoring.bands', 'scoring.bands', {
+      min: 0,
+      max: 100,
+      integer: false,
+      floor: 0,
+    });
   return Object.freeze({ ...policy, bands: Object.freeze(policy.bands) });
 }
 
@@ -277,7 +394,12 @@ function readRisk(c: LoadContext, node: YNode | undefined): RiskPolicy | null {
     const out: Record<string, Text> = {};
     if (n === undefined) return out;
     if (n.kind !== 'map') {
-      r.error('bad-type', n.pos, join('risk', key), `risk.${key} must map the levels 1 to 5 to labels, not ${describeNode(n)}.`);
+      r.error(
+        'bad-type',
+        n.pos,
+        join('risk', key),
+        `risk.${key} must map the levels 1 to 5 to labels, not ${describeNode(n)}.`,
+      );
       return out;
     }
     for (const e of (n as YMap).entries) {
@@ -290,14 +412,26 @@ function readRisk(c: LoadContext, node: YNode | undefined): RiskPolicy | null {
       if (t) out[e.key] = t;
     }
     const missing = ['1', '2', '3', '4', '5'].filter((k) => !(n as YMap).entries.some((e) => e.key === k));
-    if (missing.length > 0) r.error('missing-field', n.pos, join('risk', key), `risk.${key} must label every level 1 to 5; missing ${missing.join(', ')}.`);
+    if (missing.length > 0)
+      r.error(
+        'missing-field',
+        n.pos,
+        join('risk', key),
+        `risk.${key} must label every level 1 to 5; missing ${missing.join(', ')}.`,
+      );
     return out;
   };
   const likelihood = labels('likelihood');
   const impact = labels('impact');
   const ratingNode = requireField(r, f, 'rating', 'risk');
-  const rating = ratingNode ? readBands(c, ratingNode, 'risk.rating', 'risk.rating', { min: 1, max: 25, integer: true, floor: 1 }) : [];
-  return Object.freeze({ likelihood: Object.freeze(likelihood), impact: Object.freeze(impact), rating: Object.freeze(rating) });
+  const rating = ratingNode
+    ? readBands(c, ratingNode, 'risk.rating', 'risk.rating', { min: 1, max: 25, integer: true, floor: 1 })
+    : [];
+  return Object.freeze({
+    likelihood: Object.freeze(likelihood),
+    impact: Object.freeze(impact),
+    rating: Object.freeze(rating),
+  });
 }
 
 function readComputed(c: LoadContext, node: YNode | undefined): DocumentDraft['computed'] {
@@ -305,27 +439,49 @@ function readComputed(c: LoadContext, node: YNode | undefined): DocumentDraft['c
   if (node === undefined) return out;
   const r = c.r;
   if (node.kind !== 'map') {
-    r.error('bad-type', node.pos, 'computed', `computed must be a mapping of name to expression, not ${describeNode(node)}.`);
+    r.error(
+      'bad-type',
+      node.pos,
+      'computed',
+      `computed must be a mapping of name to expression, not ${describeNode(node)}.`,
+    );
     return out;
   }
   for (const e of node.entries) {
     const p = join('computed', e.key);
     if (!COMPUTED_NAME.test(e.key)) {
-      r.error('bad-value', e.keyPos, p, `Computed name "${e.key}" must be lower-case letters, digits and _ without dots (dots are for question ids).`);
+      r.error(
+        'bad-value',
+        e.keyPos,
+        p,
+        `Computed name "${e.key}" must be lower-case letters, digits and _ without dots (dots are for question ids).`,
+      );
       continue;
     }
     if (isReservedWord(e.key)) {
-      r.error('bad-value', e.keyPos, p, `"${e.key}" is a reserved word of the expression language and cannot name a computed value.`);
+      r.error(
+        'bad-value',
+        e.keyPos,
+        p,
+        `"${e.key}" is a reserved word of the expression language and cannot name a computed value.`,
+      );
       continue;
     }
-    const expr = c.expression(e.value, p, 'computed', { computed: e.key, describe: `computed value ${e.key}` });
+    const expr = c.expression(e.value, p, 'computed', {
+      computed: e.key,
+      describe: `computed value ${e.key}`,
+    });
     out.set(e.key, { expr, node: e.value.kind === 'scalar' ? e.value : null, path: p });
     c.locs.set(`c:${e.key}`, { pos: e.keyPos, path: p });
   }
   return out;
 }
 
-function readChangelog(c: LoadContext, node: YNode | undefined, version: string | undefined): ChangelogEntry[] {
+function readChangelog(
+  c: LoadContext,
+  node: YNode | undefined,
+  version: string | undefined,
+): ChangelogEntry[] {
   if (node === undefined) return [];
   const r = c.r;
   const seq = readList(r, node, 'changelog', 'changelog');
@@ -340,19 +496,41 @@ function readChangelog(c: LoadContext, node: YNode | undefined, version: string 
     const v = vNode && readVersion(c, vNode, join(p, 'version'), 'the changelog version');
     const dNode = requireField(r, f, 'date', 'a changelog entry');
     const d = dNode && readString(r, dNode, join(p, 'date'), 'the changelog date');
-    if (d !== undefined && !isIsoDate(d)) r.error('bad-value', dNode!.pos, join(p, 'date'), `"${d}" is not a valid date; use YYYY-MM-DD.`);
-    const note = c.text(requireField(r, f, 'note', 'a changelog entry'), join(p, 'note'), 'the changelog note');
+    if (d !== undefined && !isIsoDate(d))
+      r.error('bad-value', dNode!.pos, join(p, 'date'), `"${d}" is not a valid date; use YYYY-MM-DD.`);
+    const note = c.text(
+      requireField(r, f, 'note', 'a changelog entry'),
+      join(p, 'note'),
+      'the changelog note',
+    );
     if (v !== undefined) {
-      if (out.some((e) => e.version === v)) r.error('duplicate-id', vNode!.pos, join(p, 'version'), `Version ${v} appears twice in the changelog.`);
+      if (out.some((e) => e.version === v))
+        r.error(
+          'duplicate-id',
+          vNode!.pos,
+          join(p, 'version'),
+          `Version ${v} appears twice in the changelog.`,
+        );
       const pv = parseSemver(v);
       if (current && pv && compareSemver(pv, current) > 0) {
-        r.error('bad-value', vNode!.pos, join(p, 'version'), `The changelog mentions ${v}, which is newer than this questionnaire's version ${version}.`);
+        r.error(
+          'bad-value',
+          vNode!.pos,
+          join(p, 'version'),
+          `The changelog mentions ${v}, which is newer than this questionnaire's version ${version}.`,
+        );
       }
     }
-    if (v !== undefined && d !== undefined && isIsoDate(d) && note) out.push(Object.freeze({ version: v, date: d, note }));
+    if (v !== undefined && d !== undefined && isIsoDate(d) && note)
+      out.push(Object.freeze({ version: v, date: d, note }));
   });
   if (version !== undefined && out.length > 0 && !out.some((e) => e.version === version)) {
-    r.warn('changelog-missing', seq.pos, 'changelog', `The changelog has no entry for the current version ${version}.`);
+    r.warn(
+      'changelog-missing',
+      seq.pos,
+      'changelog',
+      `The changelog has no entry for the current version ${version}.`,
+    );
   }
   return out;
 }
@@ -374,17 +552,32 @@ function readMigrations(
     const fromNode = requireField(r, f, 'from', 'a migration');
     const from = fromNode && readString(r, fromNode, join(p, 'from'), 'from');
     if (from !== undefined && !isVersionRange(from)) {
-      r.error('bad-value', fromNode!.pos, join(p, 'from'), `from must be a version or range like 2.0.3, 2.0.x, 2.x or *, not "${from}".`);
+      r.error(
+        'bad-value',
+        fromNode!.pos,
+        join(p, 'from'),
+        `from must be a version or range like 2.0.3, 2.0.x, 2.x or *, not "${from}".`,
+      );
       return;
     }
     if (from !== undefined && version && from !== '*' && rangeIncludes(from, version)) {
-      r.error('bad-value', fromNode!.pos, join(p, 'from'), `from "${from}" includes this questionnaire's own version; migrations describe earlier versions.`);
+      r.error(
+        'bad-value',
+        fromNode!.pos,
+        join(p, 'from'),
+        `from "${from}" includes this questionnaire's own version; migrations describe earlier versions.`,
+      );
     }
     const rename = new Map<string, string>();
     const rn = requireField(r, f, 'rename', 'a migration');
     if (rn !== undefined) {
       if (rn.kind !== 'map') {
-        r.error('bad-type', rn.pos, join(p, 'rename'), `rename must map old question ids to new ones, not ${describeNode(rn)}.`);
+        r.error(
+          'bad-type',
+          rn.pos,
+          join(p, 'rename'),
+          `rename must map old question ids to new ones, not ${describeNode(rn)}.`,
+        );
       } else {
         for (const e of rn.entries) {
           const ep = join(join(p, 'rename'), e.key);
@@ -392,14 +585,28 @@ function readMigrations(
             r.error('bad-value', e.keyPos, ep, `"${e.key}" is not a question id.`);
             continue;
           }
-          const to = readString(r, e.value, ep, 'the new question id', { pattern: QUESTION_ID, patternText: 'a question id like gov.isms' });
+          const to = readString(r, e.value, ep, 'the new question id', {
+            pattern: QUESTION_ID,
+            patternText: 'a question id like gov.isms',
+          });
           if (to === undefined) continue;
           if ([...rename.values()].includes(to)) {
-            r.error('duplicate-id', e.value.pos, ep, `Two old ids are renamed to "${to}" in the same migration.`);
+            r.error(
+              'duplicate-id',
+              e.value.pos,
+              ep,
+              `Two old ids are renamed to "${to}" in the same migration.`,
+            );
             continue;
           }
           rename.set(e.key, to);
-          renames.push({ from: e.key, to, fromNode: { kind: 'scalar', pos: e.keyPos, value: e.key, exactStart: null }, toNode: e.value, path: ep });
+          renames.push({
+            from: e.key,
+            to,
+            fromNode: { kind: 'scalar', pos: e.keyPos, value: e.key, exactStart: null },
+            toNode: e.value,
+            path: ep,
+          });
         }
       }
     }

@@ -57,7 +57,12 @@ export function readFields(
 ): Fields | null {
   if (node === undefined) return null;
   if (node.kind !== 'map') {
-    r.error('bad-type', node.pos, path, `${capitalise(what)} must be a mapping of fields, not ${describeNode(node)}.`);
+    r.error(
+      'bad-type',
+      node.pos,
+      path,
+      `${capitalise(what)} must be a mapping of fields, not ${describeNode(node)}.`,
+    );
     return null;
   }
   const fields = new Fields(node, path);
@@ -96,7 +101,13 @@ export interface StringOptions {
 }
 
 /** A non-empty string scalar, or undefined (after reporting) when the node is anything else. */
-export function readString(r: Reporter, node: YNode, path: string, what: string, o: StringOptions = {}): string | undefined {
+export function readString(
+  r: Reporter,
+  node: YNode,
+  path: string,
+  what: string,
+  o: StringOptions = {},
+): string | undefined {
   if (node.kind !== 'scalar' || typeof node.value !== 'string') {
     r.error('bad-type', node.pos, path, `${capitalise(what)} must be a text, not ${describeNode(node)}.`);
     return undefined;
@@ -108,7 +119,12 @@ export function readString(r: Reporter, node: YNode, path: string, what: string,
   }
   const max = o.maxLength ?? 10_000;
   if (s.length > max) {
-    r.error('bad-value', node.pos, path, `${capitalise(what)} is ${s.length} characters long; the limit is ${max}.`);
+    r.error(
+      'bad-value',
+      node.pos,
+      path,
+      `${capitalise(what)} is ${s.length} characters long; the limit is ${max}.`,
+    );
     return undefined;
   }
   if (o.pattern && !o.pattern.test(s)) {
@@ -129,7 +145,13 @@ export interface NumberOptions {
   integer?: boolean;
 }
 
-export function readNumber(r: Reporter, node: YNode, path: string, what: string, o: NumberOptions = {}): number | undefined {
+export function readNumber(
+  r: Reporter,
+  node: YNode,
+  path: string,
+  what: string,
+  o: NumberOptions = {},
+): number | undefined {
   if (node.kind !== 'scalar' || typeof node.value !== 'number') {
     r.error('bad-type', node.pos, path, `${capitalise(what)} must be a number, not ${describeNode(node)}.`);
     return undefined;
@@ -158,7 +180,12 @@ export function readNumber(r: Reporter, node: YNode, path: string, what: string,
 
 export function readBoolean(r: Reporter, node: YNode, path: string, what: string): boolean | undefined {
   if (node.kind !== 'scalar' || typeof node.value !== 'boolean') {
-    r.error('bad-type', node.pos, path, `${capitalise(what)} must be true or false, not ${describeNode(node)}.`);
+    r.error(
+      'bad-type',
+      node.pos,
+      path,
+      `${capitalise(what)} must be true or false, not ${describeNode(node)}.`,
+    );
     return undefined;
   }
   return node.value;

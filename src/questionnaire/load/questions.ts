@@ -11,10 +11,11 @@ import type {
   Text,
   ValidationRule,
 } from '../types.js';
-import type { YNode, YScalar } from '../yaml-tree.js';
+import type { YNode } from '../yaml-tree.js';
 import type { LoadContext } from './context.js';
 import {
   at,
+  capitalise,
   type Fields,
   join,
   readBoolean,
@@ -32,7 +33,15 @@ export const FINDING_ID = /^[A-Za-z][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
 export const OPTION_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const EXTENSION = /^[a-z0-9]{1,10}$/;
 
-export const QUESTION_TYPES: readonly QuestionType[] = ['yes_no_na', 'single', 'multi', 'text', 'number', 'date', 'file'];
+export const QUESTION_TYPES: readonly QuestionType[] = [
+  'yes_no_na',
+  'single',
+  'multi',
+  'text',
+  'number',
+  'date',
+  'file',
+];
 
 /** Hard caps that keep a single answer bounded whatever the file says. */
 export const DEFAULT_TEXT_MAX_LENGTH = 10_000;
@@ -100,7 +109,14 @@ export class QuestionReader {
 
   private readSection(node: YNode, path: string, index: number): void {
     const r = this.r;
-    const f = readFields(r, node, path, 'a section', ['id', 'title', 'description', 'weight', 'visible_if', 'questions']);
+    const f = readFields(r, node, path, 'a section', [
+      'id',
+      'title',
+      'description',
+      'weight',
+      'visible_if',
+      'questions',
+    ]);
     if (!f) return;
     const idNode = requireField(r, f, 'id', 'a section');
     const id =
@@ -111,15 +127,28 @@ export class QuestionReader {
       });
     if (id !== undefined) {
       if (this.sectionIds.has(id)) {
-        r.error('duplicate-id', idNode!.pos, join(path, 'id'), `Section id "${id}" is used by another section.`);
+        r.error(
+          'duplicate-id',
+          idNode!.pos,
+          join(path, 'id'),
+          `Section id "${id}" is used by another section.`,
+        );
       } else {
         this.sectionIds.set(id, index);
         this.c.locs.set(`s:${id}`, { pos: idNode!.pos, path });
       }
     }
     const describe = `section ${id ?? `#${index + 1}`}`;
-    const title = this.c.text(requireField(r, f, 'title', 'a section'), join(path, 'title'), `the title of ${describe}`);
-    const description = this.c.text(f.get('description'), join(path, 'description'), `the description of ${describe}`);
+    const title = this.c.text(
+      requireField(r, f, 'title', 'a section'),
+      join(path, 'title'),
+      `the title of ${describe}`,
+    );
+    const description = this.c.text(
+      f.get('description'),
+      join(path, 'description'),
+      `the description of ${describe}`,
+    );
     const weight = this.weight(f, path, describe);
     const visibleIf = this.c.expression(f.get('visible_if'), join(path, 'visible_if'), 'section-visible', {
       section: index,
@@ -130,7 +159,7 @@ export class QuestionReader {
     const seq = qNode && readList(r, qNode, join(path, 'questions'), `the questions of ${describe}`);
     if (seq) {
       if (seq.items.length === 0) {
-        r.error('bad-value', seq.pos, join(path, 'questions'), `Section ${id ?? ''} has no questions.`.replace(' .', '.'));
+        r.error('bad-value', seq.pos, join(path, 'questions'), `${capitalise(describe)} has no questions.`);
       }
       seq.items.forEach((item, i) => {
         const q = this.readQuestion(item, at(join(path, 'questions'), i), id ?? null, index);
@@ -156,7 +185,12 @@ export class QuestionReader {
       : readNumber(this.r, w, join(path, 'weight'), `the weight of ${describe}`, { min: 0, max: 1000 });
   }
 
-  private readQuestion(node: YNode, path: string, sectionId: string | null, sectionIndex: number): Question | null {
+  private readQuestion(
+    node: YNode,
+    path: string,
+    sectionId: string | null,
+    sectionIndex: number,
+  ): Question | null {
     const r = this.r;
     const c = this.c;
     if (node.kind !== 'map') {
@@ -168,10 +202,15 @@ export class QuestionReader {
     let type: QuestionType | null = null;
     if (typeEntry) {
       const t = typeEntry.value;
-      if (t.kind === 'scalar' && typeof t.value === 'string' && (QUESTION_TYPES as readonly string[]).includes(t.value)) {
+      if (
+        t.kind === 'scalar' &&
+        typeof t.value === 'string' &&
+        (QUESTION_TYPES as readonly string[]).includes(t.value)
+      ) {
         type = t.value as QuestionType;
       } else {
-        const guess = t.kind === 'scalar' && typeof t.value === 'string' ? suggest(t.value, QUESTION_TYPES) : null;
+        const guess =
+          t.kind === 'scalar' && typeof t.value === 'string' ? suggest(t.value, QUESTION_TYPES) : null;
         r.error(
           'bad-type',
           t.pos,
@@ -193,7 +232,13 @@ export class QuestionReader {
     }
     const f = readFields(r, node, path, type ? `a ${type} question` : 'a question', allowed, elsewhere);
     if (!f) return null;
-    if (!typeEntry) r.error('missing-field', f.pos, path, `A question needs a "type" field (${QUESTION_TYPES.join(', ')}).`);
+    if (!typeEntry)
+      r.error(
+        'missing-field',
+        f.pos,
+        path,
+        `A question needs a "type" field (${QUESTION_TYPES.join(', ')}).`,
+      );
 
     const idNode = requireField(r, f, 'id', 'a question');
     const id =
@@ -213,7 +258,12 @@ export class QuestionReader {
     }
     if (id !== undefined) {
       if (this.questions.has(id)) {
-        r.error('duplicate-id', idNode!.pos, join(path, 'id'), `Question id "${id}" is used by another question.`);
+        r.error(
+          'duplicate-id',
+          idNode!.pos,
+          join(path, 'id'),
+          `Question id "${id}" is used by another question.`,
+        );
       } else {
         c.locs.set(`q:${id}`, { pos: idNode!.pos, path });
       }
@@ -222,7 +272,11 @@ export class QuestionReader {
     const describe = `question ${id ?? path}`;
     const owner = { question: qid, section: sectionIndex, describe };
 
-    const text = c.text(requireField(r, f, 'text', 'a question'), join(path, 'text'), `the text of ${describe}`);
+    const text = c.text(
+      requireField(r, f, 'text', 'a question'),
+      join(path, 'text'),
+      `the text of ${describe}`,
+    );
     const help = c.text(f.get('help'), join(path, 'help'), `the help of ${describe}`);
     const { required, requiredIf } = c.requirement(f, 'required', owner, (n, p) =>
       readBoolean(r, n, p, `required of ${describe}`),
@@ -243,10 +297,7 @@ export class QuestionReader {
         'weight-without-scores',
         weightNode.pos,
         join(path, 'weight'),
-        `${describe} has weight ${weight} but no way to be scored (${scoringHint(type)}); add scores or set weight: 0.`.replace(
-          /^./,
-          (s) => s.toUpperCase(),
-        ),
+        `${capitalise(describe)} has weight ${weight} but no way to be scored (${scoringHint(type)}); add scores or set weight: 0.`,
       );
     }
     const findings = this.findings_(f.get('findings'), join(path, 'findings'), qid, controls, owner);
@@ -284,7 +335,14 @@ export class QuestionReader {
     return q;
   }
 
-  private typeSpecific(f: Fields, path: string, type: QuestionType, qid: string, describe: string, scoreExpr: Expression | null) {
+  private typeSpecific(
+    f: Fields,
+    path: string,
+    type: QuestionType,
+    qid: string,
+    describe: string,
+    scoreExpr: Expression | null,
+  ) {
     const r = this.r;
     const out: {
       staticallyScored: boolean;
@@ -317,12 +375,21 @@ export class QuestionReader {
       case 'single':
       case 'multi': {
         const optionsNode = requireField(r, f, 'options', `a ${type} question`);
-        const options = optionsNode ? this.options(optionsNode, join(path, 'options'), type, qid, describe) : [];
+        const options = optionsNode
+          ? this.options(optionsNode, join(path, 'options'), type, qid, describe)
+          : [];
         out.options = Object.freeze(options);
         out.staticallyScored = options.some((o) => o.score !== null);
-        if (out.staticallyScored) this.conflict(scoreExpr, optionsNode!.pos, join(path, 'options'), 'option scores');
+        if (out.staticallyScored)
+          this.conflict(scoreExpr, optionsNode!.pos, join(path, 'options'), 'option scores');
         if (type === 'multi') {
-          const sc = readFields(r, f.get('scoring'), join(path, 'scoring'), 'the scoring of a multi question', ['mode']);
+          const sc = readFields(
+            r,
+            f.get('scoring'),
+            join(path, 'scoring'),
+            'the scoring of a multi question',
+            ['mode'],
+          );
           if (sc) {
             const m = requireField(r, sc, 'mode', 'scoring');
             const mode = m && readString(r, m, join(sc.path, 'mode'), 'scoring.mode');
@@ -349,10 +416,7 @@ export class QuestionReader {
               'missing-field',
               f.pos,
               path,
-              `${describe} has scored options; say how selections combine with scoring: { mode: max } or { mode: sum_capped }.`.replace(
-                /^./,
-                (s) => s.toUpperCase(),
-              ),
+              `${capitalise(describe)} has scored options; say how selections combine with scoring: { mode: max } or { mode: sum_capped }.`,
             );
           }
         }
@@ -360,7 +424,8 @@ export class QuestionReader {
       }
       case 'text': {
         const ml = f.get('multiline');
-        if (ml !== undefined) out.multiline = readBoolean(r, ml, join(path, 'multiline'), 'multiline') ?? false;
+        if (ml !== undefined)
+          out.multiline = readBoolean(r, ml, join(path, 'multiline'), 'multiline') ?? false;
         const len = f.get('max_length');
         if (len !== undefined) {
           out.maxLength = readNumber(r, len, join(path, 'max_length'), 'max_length', {
@@ -377,7 +442,12 @@ export class QuestionReader {
         if (mn !== undefined) out.min = readNumber(r, mn, join(path, 'min'), 'min');
         if (mx !== undefined) out.max = readNumber(r, mx, join(path, 'max'), 'max');
         if (out.min !== undefined && out.max !== undefined && out.min > out.max) {
-          r.error('bad-value', mx!.pos, join(path, 'max'), `max (${out.max}) is smaller than min (${out.min}).`);
+          r.error(
+            'bad-value',
+            mx!.pos,
+            join(path, 'max'),
+            `max (${out.max}) is smaller than min (${out.min}).`,
+          );
         }
         const unit = this.c.text(f.get('unit'), join(path, 'unit'), `the unit of ${describe}`);
         if (unit) out.unit = unit;
@@ -390,7 +460,11 @@ export class QuestionReader {
         if (acc !== undefined) out.accept = this.extensions(acc, join(path, 'accept'));
         const mf = f.get('max_files');
         if (mf !== undefined) {
-          out.maxFiles = readNumber(r, mf, join(path, 'max_files'), 'max_files', { integer: true, min: 1, max: MAX_FILES });
+          out.maxFiles = readNumber(r, mf, join(path, 'max_files'), 'max_files', {
+            integer: true,
+            min: 1,
+            max: MAX_FILES,
+          });
         }
         const ms = f.get('max_size');
         if (ms !== undefined) out.maxSize = this.size(ms, join(path, 'max_size'));
@@ -406,11 +480,18 @@ export class QuestionReader {
     }
   }
 
-  private options(node: YNode, path: string, type: 'single' | 'multi', qid: string, describe: string): Option[] {
+  private options(
+    node: YNode,
+    path: string,
+    type: 'single' | 'multi',
+    qid: string,
+    describe: string,
+  ): Option[] {
     const r = this.r;
     const seq = readList(r, node, path, `the options of ${describe}`);
     if (!seq) return [];
-    if (seq.items.length === 0) r.error('bad-value', seq.pos, path, `${describe} has no options.`.replace(/^./, (s) => s.toUpperCase()));
+    if (seq.items.length === 0)
+      r.error('bad-value', seq.pos, path, `${capitalise(describe)} has no options.`);
     const out: Option[] = [];
     const seen = new Set<string>();
     const keys = type === 'multi' ? ['value', 'label', 'score', 'exclusive'] : ['value', 'label', 'score'];
@@ -423,12 +504,22 @@ export class QuestionReader {
       const o = readFields(r, item, p, `an option`, keys, elsewhere);
       if (!o) return;
       if (o.has('exclusive') && type === 'single') {
-        r.error('exclusive-option', o.keyPos('exclusive'), join(p, 'exclusive'), 'Only options of multi questions can be exclusive; a single question allows one answer anyway.');
+        r.error(
+          'exclusive-option',
+          o.keyPos('exclusive'),
+          join(p, 'exclusive'),
+          'Only options of multi questions can be exclusive; a single question allows one answer anyway.',
+        );
       }
       const vNode = requireField(r, o, 'value', 'an option');
       let value: string | undefined;
       if (vNode && vNode.kind === 'scalar' && typeof vNode.value === 'number') {
-        r.error('bad-type', vNode.pos, join(p, 'value'), `Option values are texts; quote it: value: '${vNode.value}'.`);
+        r.error(
+          'bad-type',
+          vNode.pos,
+          join(p, 'value'),
+          `Option values are texts; quote it: value: '${vNode.value}'.`,
+        );
       } else if (vNode) {
         value = readString(r, vNode, join(p, 'value'), 'an option value', {
           pattern: OPTION_VALUE,
@@ -437,20 +528,36 @@ export class QuestionReader {
       }
       if (value !== undefined) {
         if (seen.has(value)) {
-          r.error('duplicate-option', vNode!.pos, join(p, 'value'), `Option value "${value}" appears twice in ${describe}.`);
+          r.error(
+            'duplicate-option',
+            vNode!.pos,
+            join(p, 'value'),
+            `Option value "${value}" appears twice in ${describe}.`,
+          );
         } else {
           seen.add(value);
           this.c.locs.set(`o:${qid}:${value}`, { pos: vNode!.pos, path: join(p, 'value') });
         }
       }
-      const label = this.c.text(requireField(r, o, 'label', 'an option'), join(p, 'label'), `the label of option ${value ?? i + 1}`);
+      const label = this.c.text(
+        requireField(r, o, 'label', 'an option'),
+        join(p, 'label'),
+        `the label of option ${value ?? i + 1}`,
+      );
       const sNode = o.get('score');
-      const score = sNode === undefined ? null : (readNumber(r, sNode, join(p, 'score'), 'an option score', { min: 0, max: 1 }) ?? null);
+      const score =
+        sNode === undefined
+          ? null
+          : (readNumber(r, sNode, join(p, 'score'), 'an option score', { min: 0, max: 1 }) ?? null);
       if (sNode !== undefined) withScore++;
       else if (value !== undefined) unscored.push({ node: item, path: p, value });
       const exNode = o.get('exclusive');
-      const exclusive = type === 'multi' && exNode !== undefined ? (readBoolean(r, exNode, join(p, 'exclusive'), 'exclusive') ?? false) : false;
-      if (value !== undefined && label !== undefined) out.push(Object.freeze({ value, label, score, exclusive }));
+      const exclusive =
+        type === 'multi' && exNode !== undefined
+          ? (readBoolean(r, exNode, join(p, 'exclusive'), 'exclusive') ?? false)
+          : false;
+      if (value !== undefined && label !== undefined)
+        out.push(Object.freeze({ value, label, score, exclusive }));
     });
     if (withScore > 0) {
       for (const u of unscored) {
@@ -463,7 +570,12 @@ export class QuestionReader {
       }
     }
     if (type === 'multi' && out.length > 1 && out.every((o) => o.exclusive)) {
-      r.warn('exclusive-option', seq.pos, path, `Every option of ${describe} is exclusive, so it behaves like a single question; use type: single.`);
+      r.warn(
+        'exclusive-option',
+        seq.pos,
+        path,
+        `Every option of ${describe} is exclusive, so it behaves like a single question; use type: single.`,
+      );
     }
     return out;
   }
@@ -484,12 +596,25 @@ export class QuestionReader {
     if (node.kind === 'scalar' && typeof node.value === 'string') {
       const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)$/.exec(node.value.trim());
       if (m) {
-        const unit: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+        const unit: Record<string, number> = {
+          B: 1,
+          KB: 1e3,
+          MB: 1e6,
+          GB: 1e9,
+          KiB: 1024,
+          MiB: 1024 ** 2,
+          GiB: 1024 ** 3,
+        };
         const bytes = Math.round(Number(m[1]) * unit[m[2]!]!);
         if (bytes >= 1) return bytes;
       }
     }
-    r.error('bad-value', node.pos, path, 'max_size must be a number of bytes or a size like "10 MB" or "5 MiB".');
+    r.error(
+      'bad-value',
+      node.pos,
+      path,
+      'max_size must be a number of bytes or a size like "10 MB" or "5 MiB".',
+    );
     return undefined;
   }
 
@@ -502,7 +627,12 @@ export class QuestionReader {
     for (const { value, node: n, path: p } of list) {
       const m = /^([a-z][a-z0-9_-]*):(\S+)$/.exec(value);
       if (!m) {
-        r.error('bad-value', n.pos, p, `Control "${value}" must be written framework:id, like "iso27001:A.5.19".`);
+        r.error(
+          'bad-value',
+          n.pos,
+          p,
+          `Control "${value}" must be written framework:id, like "iso27001:A.5.19".`,
+        );
         continue;
       }
       if (!this.c.frameworks.has(m[1]!)) {
@@ -524,32 +654,69 @@ export class QuestionReader {
     return out;
   }
 
-  private comment(node: YNode | undefined, path: string, owner: { question: string; section: number; describe: string }): CommentRule | null {
+  private comment(
+    node: YNode | undefined,
+    path: string,
+    owner: { question: string; section: number; describe: string },
+  ): CommentRule | null {
     const r = this.r;
     const f = readFields(r, node, path, 'a comment rule', ['required', 'required_if', 'label', 'max_length']);
     if (!f) return null;
-    const req = this.c.requirement(f, 'comment-required', owner, (n, p) => readBoolean(r, n, p, 'comment.required'));
+    const req = this.c.requirement(f, 'comment-required', owner, (n, p) =>
+      readBoolean(r, n, p, 'comment.required'),
+    );
     const label = this.c.text(f.get('label'), join(path, 'label'), 'the comment label');
     const ml = f.get('max_length');
     const maxLength =
-      ml === undefined ? DEFAULT_COMMENT_MAX_LENGTH : readNumber(r, ml, join(path, 'max_length'), 'comment.max_length', { integer: true, min: 1, max: MAX_TEXT_LENGTH });
-    return Object.freeze({ ...req, label: label ?? null, maxLength: maxLength ?? DEFAULT_COMMENT_MAX_LENGTH });
+      ml === undefined
+        ? DEFAULT_COMMENT_MAX_LENGTH
+        : readNumber(r, ml, join(path, 'max_length'), 'comment.max_length', {
+            integer: true,
+            min: 1,
+            max: MAX_TEXT_LENGTH,
+          });
+    return Object.freeze({
+      ...req,
+      label: label ?? null,
+      maxLength: maxLength ?? DEFAULT_COMMENT_MAX_LENGTH,
+    });
   }
 
-  private evidence(node: YNode | undefined, path: string, owner: { question: string; section: number; describe: string }): EvidenceRule | null {
+  private evidence(
+    node: YNode | undefined,
+    path: string,
+    owner: { question: string; section: number; describe: string },
+  ): EvidenceRule | null {
     const r = this.r;
-    const f = readFields(r, node, path, 'an evidence rule', ['required', 'required_if', 'accept', 'max_files']);
+    const f = readFields(r, node, path, 'an evidence rule', [
+      'required',
+      'required_if',
+      'accept',
+      'max_files',
+    ]);
     if (!f) return null;
-    const req = this.c.requirement(f, 'evidence-required', owner, (n, p) => readBoolean(r, n, p, 'evidence.required'));
+    const req = this.c.requirement(f, 'evidence-required', owner, (n, p) =>
+      readBoolean(r, n, p, 'evidence.required'),
+    );
     const acc = f.get('accept');
     const accept = acc === undefined ? [] : this.extensions(acc, join(path, 'accept'));
     const mf = f.get('max_files');
     const maxFiles =
-      mf === undefined ? DEFAULT_MAX_FILES : readNumber(r, mf, join(path, 'max_files'), 'evidence.max_files', { integer: true, min: 1, max: MAX_FILES });
+      mf === undefined
+        ? DEFAULT_MAX_FILES
+        : readNumber(r, mf, join(path, 'max_files'), 'evidence.max_files', {
+            integer: true,
+            min: 1,
+            max: MAX_FILES,
+          });
     return Object.freeze({ ...req, accept: Object.freeze(accept), maxFiles: maxFiles ?? DEFAULT_MAX_FILES });
   }
 
-  private validate(node: YNode | undefined, path: string, owner: { question: string; section: number; describe: string }): ValidationRule[] {
+  private validate(
+    node: YNode | undefined,
+    path: string,
+    owner: { question: string; section: number; describe: string },
+  ): ValidationRule[] {
     if (node === undefined) return [];
     const r = this.r;
     const seq = readList(r, node, path, 'validate');
@@ -559,14 +726,29 @@ export class QuestionReader {
       const p = at(path, i);
       const f = readFields(r, item, p, 'a validation rule', ['rule', 'message', 'level']);
       if (!f) return;
-      const rule = this.c.expression(requireField(r, f, 'rule', 'a validation rule'), join(p, 'rule'), 'validate', owner);
-      const message = this.c.text(requireField(r, f, 'message', 'a validation rule'), join(p, 'message'), 'the message of a validation rule');
+      const rule = this.c.expression(
+        requireField(r, f, 'rule', 'a validation rule'),
+        join(p, 'rule'),
+        'validate',
+        owner,
+      );
+      const message = this.c.text(
+        requireField(r, f, 'message', 'a validation rule'),
+        join(p, 'message'),
+        'the message of a validation rule',
+      );
       const lv = f.get('level');
       let level: 'error' | 'warning' = 'error';
       if (lv !== undefined) {
         const s = readString(r, lv, join(p, 'level'), 'level');
         if (s === 'error' || s === 'warning') level = s;
-        else if (s !== undefined) r.error('bad-value', lv.pos, join(p, 'level'), `level must be error (blocks submission) or warning, not "${s}".`);
+        else if (s !== undefined)
+          r.error(
+            'bad-value',
+            lv.pos,
+            join(p, 'level'),
+            `level must be error (blocks submission) or warning, not "${s}".`,
+          );
       }
       if (rule && message) out.push(Object.freeze({ rule, message, level }));
     });
@@ -610,7 +792,12 @@ export class QuestionReader {
         });
       if (id !== undefined) {
         if (this.findings.has(id) || c.locs.has(`f:${id}`)) {
-          r.error('duplicate-id', idNode!.pos, join(p, 'id'), `Finding id "${id}" is already used by another finding in this questionnaire.`);
+          r.error(
+            'duplicate-id',
+            idNode!.pos,
+            join(p, 'id'),
+            `Finding id "${id}" is already used by another finding in this questionnaire.`,
+          );
         } else {
           c.locs.set(`f:${id}`, { pos: idNode!.pos, path: p });
         }
@@ -618,17 +805,39 @@ export class QuestionReader {
       const describe = `finding ${id ?? p}`;
       const fo = { ...owner, describe };
       const when = c.expression(requireField(r, f, 'when', 'a finding'), join(p, 'when'), 'when', fo);
-      const title = c.text(requireField(r, f, 'title', 'a finding'), join(p, 'title'), `the title of ${describe}`);
+      const title = c.text(
+        requireField(r, f, 'title', 'a finding'),
+        join(p, 'title'),
+        `the title of ${describe}`,
+      );
       const lNode = requireField(r, f, 'likelihood', 'a finding');
-      const likelihood = lNode && readNumber(r, lNode, join(p, 'likelihood'), 'likelihood', { integer: true, min: 1, max: 5 });
+      const likelihood =
+        lNode && readNumber(r, lNode, join(p, 'likelihood'), 'likelihood', { integer: true, min: 1, max: 5 });
       const iNode = requireField(r, f, 'impact', 'a finding');
-      const impact = iNode && readNumber(r, iNode, join(p, 'impact'), 'impact', { integer: true, min: 1, max: 5 });
+      const impact =
+        iNode && readNumber(r, iNode, join(p, 'impact'), 'impact', { integer: true, min: 1, max: 5 });
       const escalateIf = c.expression(f.get('escalate_if'), join(p, 'escalate_if'), 'escalate', fo);
-      const remediation = c.text(requireField(r, f, 'remediation', 'a finding'), join(p, 'remediation'), `the remediation of ${describe}`);
+      const remediation = c.text(
+        requireField(r, f, 'remediation', 'a finding'),
+        join(p, 'remediation'),
+        `the remediation of ${describe}`,
+      );
       const dd = f.get('due_days');
-      const dueDays = dd === undefined ? null : (readNumber(r, dd, join(p, 'due_days'), 'due_days', { integer: true, min: 0, max: 3650 }) ?? null);
+      const dueDays =
+        dd === undefined
+          ? null
+          : (readNumber(r, dd, join(p, 'due_days'), 'due_days', { integer: true, min: 0, max: 3650 }) ??
+            null);
       const own = this.controls(f.get('controls'), join(p, 'controls'));
-      if (id === undefined || when === null || !title || likelihood === undefined || impact === undefined || !remediation) return;
+      if (
+        id === undefined ||
+        when === null ||
+        !title ||
+        likelihood === undefined ||
+        impact === undefined ||
+        !remediation
+      )
+        return;
       const def: FindingDef = Object.freeze({
         id,
         questionId: qid,
@@ -655,12 +864,7 @@ function scoringHint(type: QuestionType): string {
     case 'single':
     case 'multi':
       return 'none of its options has a score and it has no score_expr';
-    case 'number':
-    case 'date':
-      return `${type} questions are scored only through score_expr`;
     default:
       return `${type} questions are scored only through score_expr`;
   }
 }
-
-export type { YScalar };
