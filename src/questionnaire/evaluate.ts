@@ -167,7 +167,7 @@ function evaluateQuestion(
   result.commentRequired =
     comment !== null &&
     (comment.required || (p.commentRequiredIf !== null && isTrue(p.commentRequiredIf(ctx))));
-  const rawComment = own(answers, `${id}#comment`);
+  const rawComment = own(answers, p.commentKey);
   const commentMax = comment?.maxLength ?? DEFAULT_COMMENT_MAX_LENGTH;
   if (rawComment !== undefined && rawComment !== null && typeof rawComment !== 'string') {
     result.messages.push({ level: 'error', message: MESSAGES.commentNotText });
@@ -185,7 +185,7 @@ function evaluateQuestion(
     evidence !== null &&
     (evidence.required || (p.evidenceRequiredIf !== null && isTrue(p.evidenceRequiredIf(ctx))));
   const ev = normalizeEvidence(
-    own(answers, `${id}#evidence`),
+    own(answers, p.evidenceKey),
     evidence?.maxFiles ?? MAX_FILES,
     MESSAGES.evidenceNotFiles,
   );

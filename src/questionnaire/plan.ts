@@ -6,6 +6,9 @@ import type { FindingDef, Question, Questionnaire, Text } from './types.js';
 
 export interface QuestionPlan {
   readonly q: Question;
+  /** Answer keys of the side values, built once rather than on every evaluation. */
+  readonly commentKey: string;
+  readonly evidenceKey: string;
   readonly slot: number;
   readonly section: number;
   readonly visible: Evaluator | null;
@@ -71,6 +74,8 @@ export function buildPlan(q: Questionnaire, order: readonly Step[], locs: Readon
     section.questions.map((question) => {
       const plan: QuestionPlan = {
         q: question,
+        commentKey: `${question.id}#comment`,
+        evidenceKey: `${question.id}#evidence`,
         slot: slotOf.get(question.id)!,
         section: index,
         visible: compile(question.visibleIf),

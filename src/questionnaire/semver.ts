@@ -15,6 +15,8 @@ const SEMVER_RE = new RegExp(
 const RANGE_RE = new RegExp(`^(?:\\*|${NUM}\\.(?:x|\\*)|${NUM}\\.${NUM}\\.(?:x|\\*))$`);
 
 export function parseSemver(s: string): SemVer | null {
+  // Bounded before matching: the pre-release grammar backtracks on long digit runs.
+  if (s.length > 128) return null;
   const m = SEMVER_RE.exec(s);
   if (m === null) return null;
   return {
