@@ -10,13 +10,17 @@ import { MAX_SOURCE_BYTES } from './yaml-tree.js';
 export class LibraryError extends Error {
   readonly problems: readonly Problem[];
   constructor(problems: readonly Problem[]) {
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    const warnings = problems.length - errors;
     super(
-      `The questionnaire library has ${problems.length} error${problems.length === 1 ? '' : 's'}:\n${problems.map(formatProblem).join('\n')}`,
+      `The questionnaire library has ${plural(errors, 'error')}${warnings > 0 ? ` and ${plural(warnings, 'warning')}` : ''}:\n${problems.map(formatProblem).join('\n')}`,
     );
     this.name = 'LibraryError';
     this.problems = problems;
   }
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** `file:line:column severity code path: message`, the format editors and CI annotate from. */
 export function formatProblem(p: Problem): string {
@@ -102,7 +106,8 @@ function compileFiles(files: readonly string[]): Compiled {
 
 /**
  * Compiles every `*.yaml` file in `dir` and returns them by `id@version`. Throws a LibraryError
- * listing every error when any file is invalid; warnings do not prevent loading. Caches nothing.
+ * listing every problem (errors and warnings) when any file has an error; warnings alone do not
+ * prevent loading. Caches nothing.
  */
 export function loadLibrary(dir = 'questionnaires'): Map<string, Questionnaire> {
   let names: string[];
@@ -124,8 +129,8 @@ export function loadLibrary(dir = 'questionnaires'): Map<string, Questionnaire> 
     ]);
   }
   const { questionnaires, problems } = compileFiles(names.map((n) => join(dir, n)));
-  const errors = problems.filter((p) => p.severity === 'error');
-  if (errors.length > 0) throw new LibraryError(errors);
+  // Warnings alone never block loading, but once something does, report everything at once.
+  if (problems.some((p) => p.severity === 'error')) throw new LibraryError(problems);
   const out = new Map<string, Questionnaire>();
   for (const q of questionnaires) out.set(q.ref, q);
   return out;
@@ -137,7 +142,6 @@ export function lintFiles(paths: string[]): { output: string; errors: number; wa
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const lines = problems.map(formatProblem);
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   lines.push(
     `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(paths.length, 'file')}.`,
   );

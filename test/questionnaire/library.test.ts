@@ -62,6 +62,16 @@ describe('loadLibrary', () => {
     );
   });
 
+  it('lists warnings too once an error blocks loading', () => {
+    write(
+      'a.yaml',
+      withQuestions('      - { id: a.t, type: text, text: T, visible_if: "a.crit == \'maybe\'", wieght: 1 }'),
+    );
+    expect(() => loadLibrary(dir)).toThrowError(
+      /has 1 error and 2 warnings:\n.*unreachable-question.*\n.*unknown-option.*\n.*unknown-key/,
+    );
+  });
+
   it('loads despite warnings', () => {
     write(
       'w.yaml',
