@@ -83,8 +83,8 @@ export async function run(): Promise<void> {
     { warmup: 300, iterations: 3000 },
   );
   const theirChange = measure((i) => peer.change(gate.name, i % 2 === 0 ? 'no' : 'yes').score, {
-    warmup: 15,
-    iterations: 150,
+    warmup: 25,
+    iterations: 250,
   });
   const evaluateOnly = measure(() => evaluate(q, current, TODAY).score, { warmup: 300, iterations: 3000 });
   const ratio = theirChange.medianMs / ourChange.medianMs;
