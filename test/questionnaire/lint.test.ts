@@ -854,4 +854,18 @@ describe('lint: scale', () => {
     expect(problems).toEqual([]);
     expect(questionnaire!.questions.size).toBe(2001);
   });
+
+  it('lists at most 500 problems of a file full of mistakes', () => {
+    const questions = Array.from(
+      { length: 3000 },
+      (_, i) => `      - { id: a.q${i}, type: text, text: Q, visible_if: "a.x${i} == 'y'" }`,
+    );
+    const problems = lint(withQuestions(...questions));
+    expect(problems).toHaveLength(501);
+    expect(problems[500]).toMatchObject({
+      code: 'too-many-problems',
+      severity: 'error',
+      message: '2500 more problems were found but not listed; fix the ones above first.',
+    });
+  });
 });

@@ -130,7 +130,8 @@ export class Analyzer {
       for (const ref of references(site.expr.ast)) {
         if (this.questions.has(ref.name) || this.computed.has(ref.name)) continue;
         resolved = false;
-        const guess = suggest(ref.name, known);
+        // Suggestions cost a distance per known name: only while the report is still being read.
+        const guess = this.c.r.wantsDetail ? suggest(ref.name, known) : null;
         this.c.r.error(
           'unknown-reference',
           this.c.exprPos(site.node, ref.start + 1),
