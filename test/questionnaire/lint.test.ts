@@ -342,7 +342,7 @@ describe('lint: frameworks and controls', () => {
     );
     expect(problemsOf(src, 'bad-value')).toMatchObject([{ path: `${Q}[1].controls[0]` }]);
     expect(problemsOf(src, 'duplicate-control')).toMatchObject([
-      { severity: 'warning', path: `${Q}[1].controls[2]` },
+      { line: 19, column: 79, severity: 'warning', path: `${Q}[1].controls[2]` },
     ]);
   });
 });
@@ -492,7 +492,9 @@ describe('lint: cycles', () => {
 
   it('reports computed values that depend on each other', () => {
     const src = withQuestions().replace('computed:\n', 'computed:\n  p: "q"\n  q: "p"\n');
-    expect(problemsOf(src, 'circular-reference')).toMatchObject([{ line: 13, path: 'computed.p' }]);
+    expect(problemsOf(src, 'circular-reference')).toMatchObject([
+      { line: 13, column: 6, path: 'computed.p' },
+    ]);
   });
 
   it('reports a section whose visibility depends on its own questions', () => {
@@ -601,9 +603,9 @@ describe('lint: reachability and options', () => {
       '        required_if: "a.crit == \'sometimes\'"',
       '        findings: [ { id: F-1, when: "a.s == \'nope\'", title: T, likelihood: 1, impact: 1, remediation: R } ]',
     );
-    expect(problemsOf(src, 'never-true').map((p) => [p.line, p.message])).toEqual([
-      [22, 'This condition is never true, so the question is never required.'],
-      [23, 'This condition is never true, so finding F-1 is never raised.'],
+    expect(problemsOf(src, 'never-true').map((p) => [p.line, p.column, p.path, p.message])).toEqual([
+      [22, 22, `${Q}[1].required_if`, 'This condition is never true, so the question is never required.'],
+      [23, 38, `${Q}[1].findings[0].when`, 'This condition is never true, so finding F-1 is never raised.'],
     ]);
   });
 });
@@ -682,16 +684,23 @@ describe('lint: scoring', () => {
     const src = withQuestions(
       '      - { id: a.m, type: multi, text: M, options: [ {value: x, label: X, score: 1} ] }',
     );
-    expect(problemsOf(src, 'missing-field')[0]!.message).toMatch(
-      /scoring: \{ mode: max \} or \{ mode: sum_capped \}/,
-    );
+    expect(problemsOf(src, 'missing-field')).toMatchObject([
+      {
+        line: 19,
+        column: 9,
+        path: `${Q}[1]`,
+        message: expect.stringMatching(/\{ mode: max \} or \{ mode: sum_capped \}/),
+      },
+    ]);
   });
 
   it('rejects static scores together with score_expr', () => {
     const src = withQuestions(
       '      - { id: a.s, type: yes_no_na, text: S, scores: {yes: 1, no: 0}, score_expr: "1" }',
     );
-    expect(problemsOf(src, 'conflicting-fields')).toMatchObject([{ path: `${Q}[1].scores` }]);
+    expect(problemsOf(src, 'conflicting-fields')).toMatchObject([
+      { line: 19, column: 54, path: `${Q}[1].scores` },
+    ]);
   });
 
   it('checks bands: descending, ending at 0', () => {
@@ -723,7 +732,7 @@ describe('lint: exclusive options', () => {
       '      - { id: a.s, type: single, text: S, options: [ {value: x, label: X, exclusive: true} ] }',
     );
     expect(problemsOf(src, 'exclusive-option')).toMatchObject([
-      { line: 19, severity: 'error', path: `${Q}[1].options[0].exclusive` },
+      { line: 19, column: 75, severity: 'error', path: `${Q}[1].options[0].exclusive` },
     ]);
   });
 
@@ -732,7 +741,7 @@ describe('lint: exclusive options', () => {
       '      - { id: a.m, type: multi, text: M, options: [ {value: x, label: X, exclusive: true}, {value: y, label: Y, exclusive: true} ] }',
     );
     expect(problemsOf(src, 'exclusive-option')).toMatchObject([
-      { severity: 'warning', path: `${Q}[1].options` },
+      { line: 19, column: 51, severity: 'warning', path: `${Q}[1].options` },
     ]);
   });
 });
@@ -743,7 +752,7 @@ describe('lint: texts and locales', () => {
       '      - { id: a.t, type: text, text: { de: Nur Deutsch } }',
       '      - { id: a.u, type: text, text: { en: Only English } }',
     );
-    expect(problemsOf(src, 'missing-locale')).toMatchObject([{ line: 19, path: `${Q}[1].text` }]);
+    expect(problemsOf(src, 'missing-locale')).toMatchObject([{ line: 19, column: 38, path: `${Q}[1].text` }]);
   });
 
   it('rejects locales that are not declared', () => {
@@ -764,7 +773,9 @@ describe('lint: findings and risk', () => {
     const src = withQuestions(
       '      - { id: a.s, type: yes_no_na, text: S, findings: [ { id: F-1, when: "a.s == \'no\'", title: T, likelihood: 1, impact: 1, remediation: R } ] }',
     ).replace('risk:\n  rating: [ {min: 10, rating: high}, {min: 1, rating: low} ]\n', '');
-    expect(problemsOf(src, 'missing-field')[0]!.message).toMatch(/findings but no risk table/);
+    expect(problemsOf(src, 'missing-field')).toMatchObject([
+      { line: 1, column: 1, path: '', message: expect.stringMatching(/findings but no risk table/) },
+    ]);
   });
 
   it('requires the risk table to rate every score down to 1', () => {
@@ -778,7 +789,9 @@ describe('lint: requirements, changelog and migrations', () => {
     const src = withQuestions(
       '      - { id: a.t, type: text, text: T, required: true, required_if: "crit" }',
     );
-    expect(problemsOf(src, 'conflicting-fields')).toMatchObject([{ path: `${Q}[1].required_if` }]);
+    expect(problemsOf(src, 'conflicting-fields')).toMatchObject([
+      { line: 19, column: 57, path: `${Q}[1].required_if` },
+    ]);
   });
 
   it('warns when the changelog misses the current version', () => {
@@ -786,7 +799,9 @@ describe('lint: requirements, changelog and migrations', () => {
       'title: Test',
       'title: Test\nchangelog:\n  - { version: 0.9.0, date: 2025-01-01, note: First }',
     );
-    expect(problemsOf(src, 'changelog-missing')).toMatchObject([{ line: 9, severity: 'warning' }]);
+    expect(problemsOf(src, 'changelog-missing')).toMatchObject([
+      { line: 9, column: 3, path: 'changelog', severity: 'warning' },
+    ]);
   });
 
   it('checks changelog dates and versions', () => {
