@@ -432,6 +432,18 @@ describe('evaluate: invalid stored values', () => {
     expect(e.findings).toEqual([]);
   });
 
+  it('ignores answer keys planted on Object.prototype (prototype pollution elsewhere)', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto['gov.isms'] = 'no';
+    try {
+      const e = evaluate(q, { 'ops.mfa': 'password' }, SAMPLE_TODAY);
+      expect(e.questions['gov.isms']!.answered).toBe(false);
+      expect(e.findings.map((f) => f.id)).toEqual(['OPS-001']);
+    } finally {
+      delete proto['gov.isms'];
+    }
+  });
+
   it('is unaffected by a __proto__ key in parsed JSON answers', () => {
     const answers = JSON.parse('{"__proto__": {"gov.isms": "no"}, "ops.mfa": "password"}');
     const e = evaluate(q, answers, SAMPLE_TODAY);
