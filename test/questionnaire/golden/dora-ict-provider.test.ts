@@ -2,12 +2,8 @@
 // number below is computed by hand from the file, not read back from the engine.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  type Answers,
-  compileQuestionnaire,
-  type Evaluation,
-  evaluate,
-} from '../../../src/questionnaire/index.js';
+import { type Answers, compileQuestionnaire, evaluate } from '../../../src/questionnaire/index.js';
+import { findingsOf, issuesOf, sectionScores } from './support.js';
 
 const FILE = 'questionnaires/dora-ict-provider.yaml';
 const compiled = compileQuestionnaire(readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8'), {
@@ -16,15 +12,6 @@ const compiled = compileQuestionnaire(readFileSync(new URL(`../../../${FILE}`, i
 const q = compiled.questionnaire!;
 const TODAY = '2026-12-01';
 
-/** Raised findings by id: [likelihood, impact, escalated, riskScore, rating, dueDate]. */
-function findingsOf(ev: Evaluation) {
-  return Object.fromEntries(
-    ev.findings.map((f) => [f.id, [f.likelihood, f.impact, f.escalated, f.riskScore, f.rating, f.dueDate]]),
-  );
-}
-
-const issuesOf = (ev: Evaluation): string[] => ev.issues.map((i) => `${i.questionId} ${i.kind}`).sort();
-const sectionScores = (ev: Evaluation) => Object.fromEntries(ev.sections.map((s) => [s.id, s.score]));
 const CIF_QUESTIONS = [
   'cif.sla_targets',
   'cif.reporting',

@@ -4,31 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import {
-  type Answers,
-  compileQuestionnaire,
-  type Evaluation,
-  evaluate,
-  type Text,
-} from '../../../src/questionnaire/index.js';
+import { type Answers, compileQuestionnaire, evaluate, type Text } from '../../../src/questionnaire/index.js';
+import { findingsOf, issuesOf, sectionScores, visibleIds } from './support.js';
 
 const FILE = 'questionnaires/nis2-supplier.yaml';
 const SOURCE = readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8');
 const compiled = compileQuestionnaire(SOURCE, { file: FILE });
 const q = compiled.questionnaire!;
 const TODAY = '2026-12-01';
-
-/** Raised findings by id: [likelihood, impact, escalated, riskScore, rating, dueDate]. */
-function findingsOf(ev: Evaluation) {
-  return Object.fromEntries(
-    ev.findings.map((f) => [f.id, [f.likelihood, f.impact, f.escalated, f.riskScore, f.rating, f.dueDate]]),
-  );
-}
-
-const issuesOf = (ev: Evaluation): string[] => ev.issues.map((i) => `${i.questionId} ${i.kind}`).sort();
-const visibleIds = (ev: Evaluation): string[] =>
-  Object.keys(ev.questions).filter((id) => ev.questions[id]!.visible);
-const sectionScores = (ev: Evaluation) => Object.fromEntries(ev.sections.map((s) => [s.id, s.score]));
 
 // A critical cloud service, built in-house with subcontractors: every question is visible.
 const STRONG: Answers = {

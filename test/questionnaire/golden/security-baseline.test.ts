@@ -10,6 +10,7 @@ import {
   type Evaluation,
   evaluate,
 } from '../../../src/questionnaire/index.js';
+import { issuesOf, sectionScores } from './support.js';
 
 const FILE = 'questionnaires/security-baseline.yaml';
 const SOURCE = readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8');
@@ -37,10 +38,8 @@ function findingsOf(ev: Evaluation) {
     ]),
   );
 }
-const issuesOf = (ev: Evaluation): string[] => ev.issues.map((i) => `${i.questionId} ${i.kind}`).sort();
 const hiddenIds = (ev: Evaluation): string[] =>
   Object.keys(ev.questions).filter((id) => !ev.questions[id]!.visible);
-const sectionScores = (ev: Evaluation) => Object.fromEntries(ev.sections.map((s) => [s.id, s.score]));
 const finding = (
   likelihood: number,
   impact: number,
