@@ -1,13 +1,5 @@
 /** Helpers shared by the golden tests of the shipped questionnaires. */
-import { readFileSync } from 'node:fs';
-import { compileQuestionnaire, type Evaluation } from '../../../src/questionnaire/index.js';
-
-/** Compiles a shipped questionnaire (path relative to the repository root). */
-export function loadShipped(file: string) {
-  const source = readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
-  const compiled = compileQuestionnaire(source, { file });
-  return { source, compiled, q: compiled.questionnaire! };
-}
+import type { Evaluation } from '../../../src/questionnaire/index.js';
 
 /** Raised findings by id: [likelihood, impact, escalated, riskScore, rating, dueDate]. */
 export function findingsOf(ev: Evaluation) {
