@@ -1,60 +1,55 @@
 /**
- * createApp(deps): the one Hono app. Runtime-agnostic: entry points (src/server.ts for Node) open
- * the store and pass it in; tests call `app.request()` on it directly.
+ * createApp(platform, deps): the one Hono app, web-standard code that runs unchanged on Node and on
+ * Workers. A platform entry (src/platform/node/server.ts, src/platform/workers/worker.ts) builds the
+ * ports — store, passwords, clock, client address, rate limits, templates, assets, logger — and passes
+ * them in; tests call `app.request()` on it directly. One router per prefix.
  */
 import { Hono } from 'hono';
-import type { Config } from './config.js';
-import type { Store } from './db/store.js';
-import {
-  accessLog,
-  bodyLimit,
-  createLogger,
-  createViews,
-  crossSiteGuard,
-  errorBoundary,
-  errorHandlers,
-  MemoryRateLimitStore,
-  provideViews,
-  type RateLimitStore,
-  requestId,
-  securityHeaders,
-  staticFiles,
-} from './http/index.js';
+import { staticFiles } from './http/assets.js';
+import type { AppEnv } from './http/env.js';
+import { accessLog } from './http/access-log.js';
+import { bodyLimit } from './http/body-limit.js';
+import { crossSiteGuard } from './http/cross-site-guard.js';
+import { errorBoundary } from './http/error-boundary.js';
+import { errorHandlers } from './http/error-handler.js';
+import { requestId } from './http/request-id.js';
+import { securityHeaders } from './http/security-headers.js';
+import { createViews, provideViews } from './http/views.js';
+import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
-import { workspaceRoutes } from './workspace/routes.js';
+import { appRoutes } from './workspace/app-routes.js';
+import { setupRoutes } from './workspace/setup-routes.js';
 
-export type Logger = ReturnType<typeof createLogger>;
-
-export interface AppDeps {
-  config: Pick<Config, 'baseUrl' | 'origin' | 'env' | 'trustProxy'>;
-  store: Store;
-  logger?: Logger;
-  rateLimits?: RateLimitStore;
-  /** The clock; tests move it. */
-  now?: () => Date;
+/** What the app needs to know of the configuration (the rest belongs to the platform entry). */
+export interface AppConfig {
+  /** Public origin used in links and for the cross-site check. */
+  baseUrl: string;
+  env: 'development' | 'production' | 'test';
 }
 
-export function createApp(deps: AppDeps) {
-  const { config, store } = deps;
-  const now = deps.now ?? (() => new Date());
-  const logger = deps.logger ?? createLogger({ level: 'silent' });
-  const views = createViews({ cache: config.env !== 'development' });
-  const rateLimits = deps.rateLimits ?? new MemoryRateLimitStore();
+export function createApp(platform: Ports, deps: { config: AppConfig }) {
+  const { config } = deps;
+  const { logger } = platform;
+  const views = createViews({ engine: platform.templates, assets: platform.assets });
 
-  const app = new Hono();
-  const { onError, notFound } = errorHandlers({ logger, views });
+  const app = new Hono<AppEnv>();
+  const { onError, notFound } = errorHandlers({ logger: logger as never, views });
   app.onError(onError);
   app.notFound(notFound);
   app.use(requestId());
-  app.use(accessLog(logger));
+  app.use(accessLog(logger as never));
   app.use(securityHeaders());
   app.use(provideViews(views));
-  app.use('/static/*', staticFiles(views.assets));
+  app.use('/static/*', staticFiles(platform.assets));
   app.use(bodyLimit());
-  app.use(crossSiteGuard({ origin: config.origin }));
+  app.use(crossSiteGuard({ origin: new URL(config.baseUrl).origin }));
   app.use(errorBoundary());
 
-  app.route('/', systemRoutes({ store, baseUrl: config.baseUrl, now }));
-  app.route('/', workspaceRoutes({ store, rateLimits, trustProxy: config.trustProxy, now }));
+  app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
+  app.route('/setup', setupRoutes(platform));
+  app.route('/app', appRoutes(platform));
+  app.get('/', (c) => c.redirect('/app', 303));
   return app;
 }
+
+export type App = ReturnType<typeof createApp>;

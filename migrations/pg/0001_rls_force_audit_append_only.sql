@@ -12,6 +12,9 @@ ALTER TABLE "risks" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 -- Sign-in lists a user's own memberships before a tenant is chosen (app.user_id, transaction-local).
 CREATE POLICY "memberships_self_read" ON "memberships" AS PERMISSIVE FOR SELECT TO public USING (user_id = current_setting('app.user_id', true));--> statement-breakpoint
+-- The workspace's per-request session check reads the session's own membership (app.session_id is the
+-- SHA-256 of the cookie), so a removed member loses access at once, in one statement.
+CREATE POLICY "memberships_session_read" ON "memberships" AS PERMISSIVE FOR SELECT TO public USING (EXISTS (SELECT 1 FROM sessions s WHERE s.id = current_setting('app.session_id', true) AND s.user_id = memberships.user_id AND s.tenant_id = memberships.tenant_id));--> statement-breakpoint
 -- The audit log is append-only at the database, whoever connects.
 CREATE FUNCTION assay_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -6,7 +6,7 @@ CREATE TABLE `answers` (
 	`value` text,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`assessment_id`) REFERENCES `assessments`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`tenant_id`,`assessment_id`) REFERENCES `assessments`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `answers_assessment_key_uq` ON `answers` (`tenant_id`,`assessment_id`,`key`);--> statement-breakpoint
@@ -28,13 +28,14 @@ CREATE TABLE `assessments` (
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`vendor_id`) REFERENCES `vendors`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`contact_id`) REFERENCES `vendor_contacts`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`questionnaire_version_id`) REFERENCES `questionnaire_versions`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`tenant_id`,`vendor_id`) REFERENCES `vendors`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`tenant_id`,`contact_id`) REFERENCES `vendor_contacts`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`tenant_id`,`questionnaire_version_id`) REFERENCES `questionnaire_versions`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE INDEX `assessments_tenant_vendor_idx` ON `assessments` (`tenant_id`,`vendor_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `assessments_tenant_id_uq` ON `assessments` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE TABLE `audit_log` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -62,7 +63,7 @@ CREATE TABLE `evidence` (
 	`sha256` text NOT NULL,
 	`created_at` integer NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`assessment_id`) REFERENCES `assessments`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`tenant_id`,`assessment_id`) REFERENCES `assessments`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE INDEX `evidence_assessment_idx` ON `evidence` (`tenant_id`,`assessment_id`);--> statement-breakpoint
@@ -82,8 +83,8 @@ CREATE TABLE `findings` (
 	`controls` text NOT NULL,
 	`created_at` integer NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`assessment_id`) REFERENCES `assessments`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`vendor_id`) REFERENCES `vendors`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`tenant_id`,`assessment_id`) REFERENCES `assessments`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`tenant_id`,`vendor_id`) REFERENCES `vendors`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `findings_assessment_key_uq` ON `findings` (`tenant_id`,`assessment_id`,`finding_key`);--> statement-breakpoint
@@ -98,6 +99,8 @@ CREATE TABLE `mail_outbox` (
 	`status` text DEFAULT 'pending' NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`next_attempt_at` integer NOT NULL,
+	`lease_until` integer,
+	`claim_token` text,
 	`last_error` text,
 	`created_at` integer NOT NULL,
 	`sent_at` integer,
@@ -131,6 +134,13 @@ CREATE TABLE `questionnaire_versions` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `qv_tenant_ref_uq` ON `questionnaire_versions` (`tenant_id`,`questionnaire_id`,`version`);--> statement-breakpoint
+CREATE UNIQUE INDEX `qv_tenant_id_uq` ON `questionnaire_versions` (`tenant_id`,`id`);--> statement-breakpoint
+CREATE TABLE `rate_counters` (
+	`key` text PRIMARY KEY NOT NULL,
+	`count` integer NOT NULL,
+	`reset_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `risks` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -151,8 +161,8 @@ CREATE TABLE `risks` (
 	`updated_at` integer NOT NULL,
 	`closed_at` integer,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`vendor_id`) REFERENCES `vendors`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`owner_user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`owner_user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`tenant_id`,`vendor_id`) REFERENCES `vendors`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `risks_vendor_finding_uq` ON `risks` (`tenant_id`,`vendor_id`,`finding_key`);--> statement-breakpoint
@@ -194,11 +204,23 @@ CREATE TABLE `signing_keys` (
 	`retired_at` integer
 );
 --> statement-breakpoint
+CREATE UNIQUE INDEX `signing_keys_one_active_uq` ON `signing_keys` (`purpose`) WHERE status = 'active';--> statement-breakpoint
 CREATE TABLE `tenants` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
 	`settings` text DEFAULT '{}' NOT NULL,
 	`created_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `unit_guards` (
+	`g0` text DEFAULT '' NOT NULL,
+	`g1` text DEFAULT '' NOT NULL,
+	`g2` text DEFAULT '' NOT NULL,
+	`g3` text DEFAULT '' NOT NULL,
+	`g4` text DEFAULT '' NOT NULL,
+	`g5` text DEFAULT '' NOT NULL,
+	`g6` text DEFAULT '' NOT NULL,
+	`g7` text DEFAULT '' NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `users` (
@@ -218,11 +240,11 @@ CREATE TABLE `vendor_contacts` (
 	`email` text NOT NULL,
 	`created_at` integer NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action,
-	FOREIGN KEY (`vendor_id`) REFERENCES `vendors`(`id`) ON UPDATE no action ON DELETE no action
+	FOREIGN KEY (`tenant_id`,`vendor_id`) REFERENCES `vendors`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `vendor_contacts_vendor_email_uq` ON `vendor_contacts` (`tenant_id`,`vendor_id`,`email`);--> statement-breakpoint
-CREATE INDEX `vendor_contacts_vendor_idx` ON `vendor_contacts` (`vendor_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `vendor_contacts_tenant_id_uq` ON `vendor_contacts` (`tenant_id`,`id`);--> statement-breakpoint
 CREATE TABLE `vendors` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -235,4 +257,5 @@ CREATE TABLE `vendors` (
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `vendors_tenant_name_uq` ON `vendors` (`tenant_id`,`name`);
+CREATE UNIQUE INDEX `vendors_tenant_name_uq` ON `vendors` (`tenant_id`,`name`);--> statement-breakpoint
+CREATE UNIQUE INDEX `vendors_tenant_id_uq` ON `vendors` (`tenant_id`,`id`);

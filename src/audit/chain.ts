@@ -3,9 +3,13 @@
  * `this_hash = SHA-256(prev_hash ‖ "\n" ‖ JCS(entry without this_hash))` (RFC 8785 canonical JSON),
  * starting from 64 zeros. Editing, deleting or reordering any entry breaks every later link.
  * Entries hold ids and hashes only, never personal data or secrets.
+ *
+ * Stores append with {@link nextEntry} at commit time, inside their own transaction (SQLite, PostgreSQL)
+ * or optimistically with the unique keys on (tenant_id, seq) and (tenant_id, prev_hash) as the arbiter (D1).
  */
-import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
+import { sha256Hex } from '../crypto/hash.js';
+import type { AuditInput } from '../db/store.js';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -20,6 +24,11 @@ export interface AuditEntry {
   prev_hash: string;
 }
 
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
 /** The canonical bytes of an entry: exactly what is hashed, and one line of an exported log. */
 export function canonicalEntry(e: AuditEntry): string {
   const s = canonicalize(e);
@@ -28,9 +37,27 @@ export function canonicalEntry(e: AuditEntry): string {
 }
 
 export function hashEntry(e: AuditEntry): string {
-  return createHash('sha256')
-    .update(`${e.prev_hash}\n${canonicalEntry(e)}`)
-    .digest('hex');
+  return sha256Hex(`${e.prev_hash}\n${canonicalEntry(e)}`);
+}
+
+/** The entry that follows `head` (null: the chain is empty), and its hash. */
+export function nextEntry(
+  tenantId: string,
+  head: ChainHead | null,
+  input: AuditInput,
+  at: Date,
+): { entry: AuditEntry; hash: string } {
+  const entry: AuditEntry = {
+    tenant_id: tenantId,
+    seq: (head?.seq ?? 0) + 1,
+    ts: at.toISOString(),
+    actor: input.actor,
+    action: input.action,
+    target: input.target,
+    data: input.data ?? {},
+    prev_hash: head?.hash ?? GENESIS,
+  };
+  return { entry, hash: hashEntry(entry) };
 }
 
 export type ChainCheck =

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -15,9 +16,11 @@ import {
   pgTable,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import { newId } from './ids.js';
+import { markTenantTable } from './kit.sqlite.js';
 
 const currentTenant = sql`current_setting('app.tenant_id', true)`;
 
@@ -40,10 +43,12 @@ export const pgKit = {
     columns: C,
     extra?: (t: never) => PgTableExtraConfigValue[],
   ) =>
-    pgTable(name, columns, (t) => [
-      ...((extra as ((t: unknown) => PgTableExtraConfigValue[]) | undefined)?.(t) ?? []),
-      ...tenantPolicies(name),
-    ]),
+    markTenantTable(
+      pgTable(name, columns, (t) => [
+        ...((extra as ((t: unknown) => PgTableExtraConfigValue[]) | undefined)?.(t) ?? []),
+        ...tenantPolicies(name),
+      ]),
+    ),
   id: () =>
     text('id')
       .primaryKey()
@@ -57,4 +62,7 @@ export const pgKit = {
   json: <T, N extends string = string>(name: N) => jsonb(name).$type<T>(),
   index,
   uniqueIndex,
+  /** A unique constraint (inline in CREATE TABLE): the target of the composite tenant foreign keys. */
+  unique,
+  foreignKey,
 };

@@ -2,13 +2,26 @@
  * SQLite column kit. Its types are the application's canonical table types: the PostgreSQL kit
  * mirrors every name with pg types, and `defineTables(kit)` describes each table once for both.
  */
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { foreignKey, index, integer, sqliteTable, text, unique, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { newId } from './ids.js';
+
+/** Marks the tables made with `tenantTable`, so the list of tenant tables is derived, never kept by hand. */
+const TENANT_TABLE = Symbol.for('assay.tenantTable');
+
+/** Marks a table as tenant-owned (both kits use it). */
+export function markTenantTable<T extends object>(table: T): T {
+  Object.defineProperty(table, TENANT_TABLE, { value: true });
+  return table;
+}
+
+export const isTenantTable = (table: unknown): boolean =>
+  typeof table === 'object' && table !== null && (table as Record<symbol, unknown>)[TENANT_TABLE] === true;
 
 export const sqliteKit = {
   table: sqliteTable,
   /** A tenant-owned table (on PostgreSQL it also gets FORCE RLS and the isolation policies). */
-  tenantTable: sqliteTable,
+  tenantTable: ((...args: Parameters<typeof sqliteTable>) =>
+    markTenantTable(sqliteTable(...args))) as typeof sqliteTable,
   id: () =>
     text('id')
       .primaryKey()
@@ -23,6 +36,9 @@ export const sqliteKit = {
   json: <T, N extends string = string>(name: N) => text(name, { mode: 'json' }).$type<T>(),
   index,
   uniqueIndex,
+  /** A unique constraint (inline in CREATE TABLE): the target of the composite tenant foreign keys. */
+  unique,
+  foreignKey,
 };
 
 export type Kit = typeof sqliteKit;

@@ -22,4 +22,6 @@ export const {
   auditLog,
   signingKeys,
   mailOutbox,
+  rateCounters,
+  unitGuards,
 } = pgTables;

@@ -1,5 +1,5 @@
 import { sqliteKit } from './kit.sqlite.js';
-import { defineTables } from './tables.js';
+import { defineTables, tenantTableNames } from './tables.js';
 
 export const sqliteTables = defineTables(sqliteKit);
 export const {
@@ -19,4 +19,9 @@ export const {
   auditLog,
   signingKeys,
   mailOutbox,
+  rateCounters,
+  unitGuards,
 } = sqliteTables;
+
+/** Every tenant-owned table, derived from the definitions (the PostgreSQL self-check verifies each). */
+export const TENANT_TABLES = tenantTableNames(sqliteTables);

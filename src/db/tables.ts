@@ -1,14 +1,21 @@
 /**
- * THE one description of every table, for both dialects. `schema.sqlite.ts` and `schema.pg.ts`
- * call `defineTables` with their column kit; drizzle-kit generates `migrations/sqlite` and
- * `migrations/pg` from those.
+ * THE one description of every table, for every dialect. `schema.sqlite.ts` (SQLite and D1) and
+ * `schema.pg.ts` call `defineTables` with their column kit; drizzle-kit generates `migrations/sqlite`
+ * (also wrangler's `migrations_dir` for D1) and `migrations/pg` from those.
  *
  * Tables made with `k.tenantTable` are tenant-owned: they carry `tenant_id`, every repository query
- * filters on it, and on PostgreSQL they have FORCE ROW LEVEL SECURITY. The few global tables
- * (tenants, users, sessions, setup tokens, signing keys, mail outbox) are reached before a tenant is
- * known (sign-in, link redemption, the mail sender) and hold no tenant data beyond ids.
+ * filters on it, and on PostgreSQL they have FORCE ROW LEVEL SECURITY. References between tenant rows
+ * carry the tenant too — composite foreign keys on `(tenant_id, x_id)` to a unique `(tenant_id, id)` —
+ * so no row of one tenant can point at another tenant's row, whatever the application does.
+ *
+ * The global tables are reached before a tenant is known (sign-in, link redemption, the mail sender).
+ * Several of them do hold tenant data: `sessions`, `setup_tokens` and `mail_outbox` name a tenant,
+ * `mail_outbox` holds whole messages, `users` the password hashes, `tenants` the names. On PostgreSQL
+ * they are therefore narrowed too (row-level security keyed on the token or session hash, the tenant or
+ * the system process; see migrations/pg), even though they cannot be scoped to one tenant up front.
  */
-import type { Kit } from './kit.sqlite.js';
+import { getTableName, sql } from 'drizzle-orm';
+import { isTenantTable, type Kit } from './kit.sqlite.js';
 
 export const ROLES = ['admin', 'analyst', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -115,7 +122,10 @@ export function defineTables(k: Kit) {
       createdAt: createdAt(),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
-    (t) => [k.uniqueIndex('vendors_tenant_name_uq').on(t.tenantId, t.name)],
+    (t) => [
+      k.uniqueIndex('vendors_tenant_name_uq').on(t.tenantId, t.name),
+      k.unique('vendors_tenant_id_uq').on(t.tenantId, t.id),
+    ],
   );
 
   const vendorContacts = k.tenantTable(
@@ -123,17 +133,19 @@ export function defineTables(k: Kit) {
     {
       id: k.id(),
       tenantId: tenantId(),
-      vendorId: k
-        .text('vendor_id')
-        .notNull()
-        .references(() => vendors.id),
+      vendorId: k.text('vendor_id').notNull(),
       name: k.text('name'),
       email: k.text('email').notNull(),
       createdAt: createdAt(),
     },
     (t) => [
       k.uniqueIndex('vendor_contacts_vendor_email_uq').on(t.tenantId, t.vendorId, t.email),
-      k.index('vendor_contacts_vendor_idx').on(t.vendorId),
+      k.unique('vendor_contacts_tenant_id_uq').on(t.tenantId, t.id),
+      k.foreignKey({
+        name: 'vendor_contacts_vendor_fk',
+        columns: [t.tenantId, t.vendorId],
+        foreignColumns: [vendors.tenantId, vendors.id],
+      }),
     ],
   );
 
@@ -150,7 +162,10 @@ export function defineTables(k: Kit) {
       title: k.text('title').notNull(),
       createdAt: createdAt(),
     },
-    (t) => [k.uniqueIndex('qv_tenant_ref_uq').on(t.tenantId, t.questionnaireId, t.version)],
+    (t) => [
+      k.uniqueIndex('qv_tenant_ref_uq').on(t.tenantId, t.questionnaireId, t.version),
+      k.unique('qv_tenant_id_uq').on(t.tenantId, t.id),
+    ],
   );
 
   const assessments = k.tenantTable(
@@ -158,18 +173,9 @@ export function defineTables(k: Kit) {
     {
       id: k.id(),
       tenantId: tenantId(),
-      vendorId: k
-        .text('vendor_id')
-        .notNull()
-        .references(() => vendors.id),
-      contactId: k
-        .text('contact_id')
-        .notNull()
-        .references(() => vendorContacts.id),
-      questionnaireVersionId: k
-        .text('questionnaire_version_id')
-        .notNull()
-        .references(() => questionnaireVersions.id),
+      vendorId: k.text('vendor_id').notNull(),
+      contactId: k.text('contact_id').notNull(),
+      questionnaireVersionId: k.text('questionnaire_version_id').notNull(),
       status: k.enumText('status', ASSESSMENT_STATUSES).notNull().default('draft'),
       dueDate: k.text('due_date'),
       otpRequired: k.bool('otp_required').notNull().default(false),
@@ -183,7 +189,25 @@ export function defineTables(k: Kit) {
       createdAt: createdAt(),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
-    (t) => [k.index('assessments_tenant_vendor_idx').on(t.tenantId, t.vendorId)],
+    (t) => [
+      k.index('assessments_tenant_vendor_idx').on(t.tenantId, t.vendorId),
+      k.unique('assessments_tenant_id_uq').on(t.tenantId, t.id),
+      k.foreignKey({
+        name: 'assessments_vendor_fk',
+        columns: [t.tenantId, t.vendorId],
+        foreignColumns: [vendors.tenantId, vendors.id],
+      }),
+      k.foreignKey({
+        name: 'assessments_contact_fk',
+        columns: [t.tenantId, t.contactId],
+        foreignColumns: [vendorContacts.tenantId, vendorContacts.id],
+      }),
+      k.foreignKey({
+        name: 'assessments_qv_fk',
+        columns: [t.tenantId, t.questionnaireVersionId],
+        foreignColumns: [questionnaireVersions.tenantId, questionnaireVersions.id],
+      }),
+    ],
   );
 
   const answers = k.tenantTable(
@@ -191,16 +215,20 @@ export function defineTables(k: Kit) {
     {
       id: k.id(),
       tenantId: tenantId(),
-      assessmentId: k
-        .text('assessment_id')
-        .notNull()
-        .references(() => assessments.id),
+      assessmentId: k.text('assessment_id').notNull(),
       /** Question id, or `<qid>#comment` / `<qid>#evidence` (see docs/questionnaire-format.md). */
       key: k.text('key').notNull(),
       value: k.json<unknown>('value'),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
-    (t) => [k.uniqueIndex('answers_assessment_key_uq').on(t.tenantId, t.assessmentId, t.key)],
+    (t) => [
+      k.uniqueIndex('answers_assessment_key_uq').on(t.tenantId, t.assessmentId, t.key),
+      k.foreignKey({
+        name: 'answers_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
   );
 
   const evidence = k.tenantTable(
@@ -208,10 +236,7 @@ export function defineTables(k: Kit) {
     {
       id: k.id(),
       tenantId: tenantId(),
-      assessmentId: k
-        .text('assessment_id')
-        .notNull()
-        .references(() => assessments.id),
+      assessmentId: k.text('assessment_id').notNull(),
       questionId: k.text('question_id').notNull(),
       fileName: k.text('file_name').notNull(),
       contentType: k.text('content_type').notNull(),
@@ -219,7 +244,14 @@ export function defineTables(k: Kit) {
       sha256: k.text('sha256').notNull(),
       createdAt: createdAt(),
     },
-    (t) => [k.index('evidence_assessment_idx').on(t.tenantId, t.assessmentId)],
+    (t) => [
+      k.index('evidence_assessment_idx').on(t.tenantId, t.assessmentId),
+      k.foreignKey({
+        name: 'evidence_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
   );
 
   const findings = k.tenantTable(
@@ -227,14 +259,8 @@ export function defineTables(k: Kit) {
     {
       id: k.id(),
       tenantId: tenantId(),
-      assessmentId: k
-        .text('assessment_id')
-        .notNull()
-        .references(() => assessments.id),
-      vendorId: k
-        .text('vendor_id')
-        .notNull()
-        .references(() => vendors.id),
+      assessmentId: k.text('assessment_id').notNull(),
+      vendorId: k.text('vendor_id').notNull(),
       /** The finding id from the questionnaire (e.g. SUP-001). */
       findingKey: k.text('finding_key').notNull(),
       questionId: k.text('question_id').notNull(),
@@ -247,7 +273,19 @@ export function defineTables(k: Kit) {
       controls: k.json<string[]>('controls').notNull(),
       createdAt: createdAt(),
     },
-    (t) => [k.uniqueIndex('findings_assessment_key_uq').on(t.tenantId, t.assessmentId, t.findingKey)],
+    (t) => [
+      k.uniqueIndex('findings_assessment_key_uq').on(t.tenantId, t.assessmentId, t.findingKey),
+      k.foreignKey({
+        name: 'findings_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+      k.foreignKey({
+        name: 'findings_vendor_fk',
+        columns: [t.tenantId, t.vendorId],
+        foreignColumns: [vendors.tenantId, vendors.id],
+      }),
+    ],
   );
 
   const risks = k.tenantTable(
@@ -255,10 +293,7 @@ export function defineTables(k: Kit) {
     {
       id: k.id(),
       tenantId: tenantId(),
-      vendorId: k
-        .text('vendor_id')
-        .notNull()
-        .references(() => vendors.id),
+      vendorId: k.text('vendor_id').notNull(),
       findingKey: k.text('finding_key').notNull(),
       title: k.text('title').notNull(),
       likelihood: k.int('likelihood').notNull(),
@@ -275,7 +310,14 @@ export function defineTables(k: Kit) {
       updatedAt: k.timestamp('updated_at').notNull(),
       closedAt: k.timestamp('closed_at'),
     },
-    (t) => [k.uniqueIndex('risks_vendor_finding_uq').on(t.tenantId, t.vendorId, t.findingKey)],
+    (t) => [
+      k.uniqueIndex('risks_vendor_finding_uq').on(t.tenantId, t.vendorId, t.findingKey),
+      k.foreignKey({
+        name: 'risks_vendor_fk',
+        columns: [t.tenantId, t.vendorId],
+        foreignColumns: [vendors.tenantId, vendors.id],
+      }),
+    ],
   );
 
   const auditLog = k.tenantTable(
@@ -299,18 +341,23 @@ export function defineTables(k: Kit) {
     ],
   );
 
-  const signingKeys = k.table('signing_keys', {
-    kid: k.text('kid').primaryKey(),
-    purpose: k.enumText('purpose', KEY_PURPOSES).notNull(),
-    alg: k.text('alg').notNull(),
-    publicJwk: k.json<Record<string, unknown>>('public_jwk').notNull(),
-    /** PKCS#8 private key, AES-256-GCM encrypted under the master key. */
-    privateKeyEnc: k.text('private_key_enc').notNull(),
-    status: k.enumText('status', KEY_STATUSES).notNull(),
-    createdAt: createdAt(),
-    activatedAt: k.timestamp('activated_at'),
-    retiredAt: k.timestamp('retired_at'),
-  });
+  const signingKeys = k.table(
+    'signing_keys',
+    {
+      kid: k.text('kid').primaryKey(),
+      purpose: k.enumText('purpose', KEY_PURPOSES).notNull(),
+      alg: k.text('alg').notNull(),
+      publicJwk: k.json<Record<string, unknown>>('public_jwk').notNull(),
+      /** PKCS#8 private key, AES-256-GCM encrypted under the master key. */
+      privateKeyEnc: k.text('private_key_enc').notNull(),
+      status: k.enumText('status', KEY_STATUSES).notNull(),
+      createdAt: createdAt(),
+      activatedAt: k.timestamp('activated_at'),
+      retiredAt: k.timestamp('retired_at'),
+    },
+    // One active key per purpose, whatever races at first start: the second insert fails and keeps the first.
+    (t) => [k.uniqueIndex('signing_keys_one_active_uq').on(t.purpose).where(sql`status = 'active'`)],
+  );
 
   const mailOutbox = k.table(
     'mail_outbox',
@@ -326,6 +373,10 @@ export function defineTables(k: Kit) {
       status: k.enumText('status', ['pending', 'sending', 'sent', 'failed']).notNull().default('pending'),
       attempts: k.int('attempts').notNull().default(0),
       nextAttemptAt: k.timestamp('next_attempt_at').notNull(),
+      /** While `sending`: until when the claim holds. A sender that dies leaves it to expire, then it is claimed again. */
+      leaseUntil: k.timestamp('lease_until'),
+      /** Which claim holds the message; only that claim may mark it sent or failed. */
+      claimToken: k.text('claim_token'),
       lastError: k.text('last_error'),
       createdAt: createdAt(),
       sentAt: k.timestamp('sent_at'),
@@ -335,6 +386,29 @@ export function defineTables(k: Kit) {
       k.index('mail_outbox_due_idx').on(t.status, t.nextAttemptAt),
     ],
   );
+
+  /** Counters that hold across processes (rate limits). Keys are keyed hashes, never raw addresses or emails. */
+  const rateCounters = k.table('rate_counters', {
+    key: k.text('key').primaryKey(),
+    count: k.int('count').notNull(),
+    resetAt: k.timestamp('reset_at').notNull(),
+  });
+
+  /**
+   * Never holds a row. D1 commits a unit as one batch and cannot branch between statements, so a guarded
+   * write is followed by `INSERT INTO unit_guards (gN) SELECT NULL WHERE changes() = 0`: when the write
+   * changed nothing the NOT NULL column fails, the batch rolls back, and the column name says which guard.
+   */
+  const unitGuards = k.table('unit_guards', {
+    g0: k.text('g0').notNull().default(''),
+    g1: k.text('g1').notNull().default(''),
+    g2: k.text('g2').notNull().default(''),
+    g3: k.text('g3').notNull().default(''),
+    g4: k.text('g4').notNull().default(''),
+    g5: k.text('g5').notNull().default(''),
+    g6: k.text('g6').notNull().default(''),
+    g7: k.text('g7').notNull().default(''),
+  });
 
   return {
     tenants,
@@ -353,21 +427,16 @@ export function defineTables(k: Kit) {
     auditLog,
     signingKeys,
     mailOutbox,
+    rateCounters,
+    unitGuards,
   };
 }
 
 export type Tables = ReturnType<typeof defineTables>;
 
-/** Tables with tenant_id and row-level security on PostgreSQL (the self-check verifies each). */
-export const TENANT_TABLES = [
-  'memberships',
-  'vendors',
-  'vendor_contacts',
-  'questionnaire_versions',
-  'assessments',
-  'answers',
-  'evidence',
-  'findings',
-  'risks',
-  'audit_log',
-] as const;
+/** The names of the tables made with `k.tenantTable` (tenant_id, the repository filter, FORCE RLS on PostgreSQL). */
+export function tenantTableNames(tables: Tables): string[] {
+  return Object.values(tables)
+    .filter(isTenantTable)
+    .map((table) => getTableName(table));
+}

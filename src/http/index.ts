@@ -26,7 +26,7 @@
  */
 export { accessLog } from './access-log.js';
 export { type BodyLimitOptions, bodyLimit, DEFAULT_BODY_LIMIT, formatBytes } from './body-limit.js';
-export { type ClientIpOptions, clientIp, ipBucket } from './client-ip.js';
+export { forwardedAddress, ipBucket, ipVersion, normaliseIp } from './client-address.js';
 export { type ClientKind, clientKind, prefersJson } from './client-kind.js';
 export {
   CROSS_SITE_MESSAGE,
@@ -43,7 +43,10 @@ export {
   type PublicError,
   toPublicError,
 } from './error-handler.js';
-export { type FieldErrors, HttpError, type HttpErrorOptions, statusMessage } from './http-error.js';
+export { type FieldErrors, HttpError, type HttpErrorOptions, statusMessage } from '../errors.js';
+export type { AppEnv, AppVariables } from './env.js';
+export { fieldErrorsOf, fieldName } from './field-errors.js';
+export type { Logger } from './logger-types.js';
 export { createLogger, type LoggerOptions, REDACT_DEPTH, REDACTED_KEYS, redact } from './logger.js';
 export {
   hashRateKey,
@@ -68,21 +71,20 @@ export { mutableHeaders } from './response-headers.js';
 export { sanitizePath } from './sanitize-path.js';
 export { contentSecurityPolicy, type SecurityHeadersOptions, securityHeaders } from './security-headers.js';
 export {
+  type AssetManifest,
   type Assets,
-  type AssetsOptions,
-  createAssets,
-  DEFAULT_STATIC_DIR,
   IMMUTABLE_CACHE,
+  manifestAssets,
   REVALIDATE_CACHE,
   STATIC_PREFIX,
   staticFiles,
-} from './static-files.js';
+} from './assets.js';
+export { precompiledEngine, type TemplateEngine, type TemplateFn } from './templates.js';
 export {
   BASE_LAYOUT,
   type CommonData,
   commonData,
   createViews,
-  DEFAULT_VIEWS_DIR,
   type FlashMessage,
   type PageData,
   provideViews,

@@ -1,6 +1,8 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import { HttpError } from './http-error.js';
+import { bytesToBase64Url } from '../crypto/encoding.js';
+import { hmacSha256 } from '../crypto/hash.js';
+import { randomBytes } from '../crypto/random.js';
+import { HttpError } from '../errors.js';
 
 /** A counter per key and fixed window. Memory today; the database or Redis can implement it later. */
 export interface RateLimitStore {
@@ -87,8 +89,12 @@ const KEY_SECRET = randomBytes(32);
 
 /** HMAC-SHA-256 of a rate-limit key part (an email, an IP), so stores never hold personal data. */
 export function hashRateKey(value: string): string {
-  return createHmac('sha256', KEY_SECRET).update(value).digest('base64url');
+  return bytesToBase64Url(hmacSha256(KEY_SECRET, value));
 }
+
+/** Refusal when a limiter cannot tell who is asking. */
+export const UNIDENTIFIED =
+  'This request could not be attributed to a client address, so it was refused. If you are behind a proxy, ask your administrator to check TRUST_PROXY.';
 
 export interface RateLimitOptions {
   store: RateLimitStore;
@@ -96,8 +102,9 @@ export interface RateLimitOptions {
   limit: number;
   windowMs: number;
   /**
-   * What to count by: an IP (`clientIp(c)`), an email from the form, an assessment id… Return
-   * null to not count this request. It is hashed before it reaches the store.
+   * What to count by: an IP (the platform's `clientAddress(c)`), an email from the form, an assessment
+   * id… Null means the client cannot be identified (no address on this runtime, say): the request is
+   * refused, never let through uncounted (fail closed). The key is hashed before it reaches the store.
    */
   key: (c: Context) => string | null | Promise<string | null>;
   /** Names the limiter; keeps the counters of different limiters apart. */
@@ -134,7 +141,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
 
   return async function rateLimitMiddleware(c, next) {
     const raw = await key(c);
-    if (raw === null) return next();
+    if (raw === null) throw new HttpError(429, UNIDENTIFIED);
     const { count, resetAt } = await store.hit(`${name}:${hashRateKey(raw)}`, windowMs);
     if (count > limit) {
       const retryAfter = Math.max(1, Math.ceil((resetAt - now()) / 1000));

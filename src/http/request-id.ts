@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { mutableHeaders } from './response-headers.js';
 
@@ -27,7 +26,7 @@ export interface RequestIdOptions {
  */
 export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
   const headerName = options.headerName ?? 'X-Request-Id';
-  const generate = options.generate ?? randomUUID;
+  const generate = options.generate ?? (() => crypto.randomUUID());
   return async function requestIdMiddleware(c, next) {
     const incoming = c.req.header(headerName);
     const id = incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : generate();

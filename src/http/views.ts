@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
-import { Eta } from 'eta';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { type Assets, createAssets } from './static-files.js';
+import type { Assets } from './assets.js';
+import type { AppEnv } from './env.js';
+import type { TemplateEngine } from './templates.js';
 
-/** Who is signed in, as far as the layout needs to know. Apps may add fields by declaration merging. */
+/** Who is signed in, as far as the layout needs to know. */
 export interface Viewer {
   /** Display name (or email) shown in the header. */
   name: string;
@@ -18,32 +18,16 @@ export interface FlashMessage {
   text: string;
 }
 
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** The template renderer; set by `provideViews()`. */
-    views: Views;
-    /** Set by the app's session middleware; the layout shows it when present. */
-    viewer: Viewer | undefined;
-    /** Messages for the layout's flash area; set by the app. */
-    flash: readonly FlashMessage[] | undefined;
-  }
-}
-
-/** The repository's `views/` folder, independent of the working directory. */
-export const DEFAULT_VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
-
 /** Template every page is wrapped in. */
 export const BASE_LAYOUT = 'layouts/base';
 
 export interface ViewsOptions {
-  /** Template folder. Default {@link DEFAULT_VIEWS_DIR}. */
-  dir?: string;
-  /** Cache compiled templates. Default: on unless `NODE_ENV=development`. */
-  cache?: boolean;
+  /** Renders templates by name (precompiled in production, from views/ in `npm run dev`). */
+  engine: TemplateEngine;
+  /** Static asset URLs with content hashes. */
+  assets: Assets;
   /** Product name in the header, footer and titles. Default `Assay`. */
   productName?: string;
-  /** Static asset URLs with content hashes. Default: `createAssets({ cache })`. */
-  assets?: Assets;
 }
 
 /** Values every template receives as `it.*`, next to the route's own data. */
@@ -74,35 +58,27 @@ export interface Views {
 }
 
 /**
- * An Eta renderer over `views/`. Output is escaped by default (`<%= %>`); `<%~ %>` (raw) is
+ * Pages and fragments from Eta templates. Output is escaped by default (`<%= %>`); `<%~ %>` (raw) is
  * for already-rendered HTML only, such as `it.body` in the layout, never for data.
  */
-export function createViews(options: ViewsOptions = {}): Views {
-  const cache = options.cache ?? process.env.NODE_ENV !== 'development';
+export function createViews(options: ViewsOptions): Views {
+  const { engine, assets } = options;
   const productName = options.productName ?? 'Assay';
-  const assets = options.assets ?? createAssets({ cache });
-  const eta = new Eta({
-    views: options.dir ?? DEFAULT_VIEWS_DIR,
-    cache,
-    autoEscape: true,
-    // Runtime errors name the template and line in the server log (the client never sees them).
-    debug: !cache,
-  });
   return {
     productName,
     assets,
     page(template, data) {
-      const body = eta.render(template, data);
-      return eta.render(BASE_LAYOUT, { ...data, body });
+      const body = engine.render(template, data);
+      return engine.render(BASE_LAYOUT, { ...data, body });
     },
     fragment(template, data) {
-      return eta.render(template, data);
+      return engine.render(template, data);
     },
   };
 }
 
 /** Makes `views` available to {@link render} and {@link renderFragment} as `c.get('views')`. */
-export function provideViews(views: Views): MiddlewareHandler {
+export function provideViews(views: Views): MiddlewareHandler<AppEnv> {
   return async function provideViewsMiddleware(c, next) {
     c.set('views', views);
     await next();
@@ -110,48 +86,39 @@ export function provideViews(views: Views): MiddlewareHandler {
 }
 
 /** The `it.*` values every template gets, read from the request context. */
-export function commonData(c: Context, views: Views): CommonData {
+export function commonData<E extends AppEnv>(c: Context<E>, views: Views): CommonData {
   return {
     productName: views.productName,
-    nonce: c.get('nonce') ?? '',
-    requestId: c.get('requestId') ?? '',
-    viewer: c.get('viewer'),
-    flash: c.get('flash') ?? [],
+    nonce: (c as unknown as Context<AppEnv>).get('nonce') ?? '',
+    requestId: (c as unknown as Context<AppEnv>).get('requestId') ?? '',
+    viewer: (c as unknown as Context<AppEnv>).get('viewer'),
+    flash: (c as unknown as Context<AppEnv>).get('flash') ?? [],
     asset: (path) => views.assets.url(path),
   };
 }
 
-function viewsOf(c: Context): Views {
-  const views = c.get('views');
-  if (views === undefined)
-    throw new Error('No views on the context: mount provideViews(views) before the routes');
+function viewsOf<E extends AppEnv>(c: Context<E>): Views {
+  const views = (c as unknown as Context<AppEnv>).get('views');
+  if (views === undefined) throw new Error('No views on the context: mount provideViews(views) before the routes');
   return views;
 }
 
 /**
- * Renders a full page: `template` inside the base layout, with the nonce, request id, viewer
- * and flash messages from the context. Route data overrides nothing of those.
- *
- * @example
- * ```ts
- * app.get('/app/vendors', (c) => render(c, 'workspace/vendors', { title: 'Vendors', vendors }));
- * ```
+ * Renders a full page: `template` inside the base layout, with the nonce, request id, viewer and flash
+ * messages from the context. Route data overrides nothing of those.
  */
-export function render(c: Context, template: string, data: PageData = {}, status = 200): Response {
+export function render<E extends AppEnv>(c: Context<E>, template: string, data: PageData = {}, status = 200): Response {
   const views = viewsOf(c);
   return c.html(views.page(template, { ...data, ...commonData(c, views) }), status as ContentfulStatusCode);
 }
 
 /** Renders `template` alone, for htmx swaps. Same common data as {@link render}. */
-export function renderFragment(
-  c: Context,
+export function renderFragment<E extends AppEnv>(
+  c: Context<E>,
   template: string,
   data: Record<string, unknown> = {},
   status = 200,
 ): Response {
   const views = viewsOf(c);
-  return c.html(
-    views.fragment(template, { ...data, ...commonData(c, views) }),
-    status as ContentfulStatusCode,
-  );
+  return c.html(views.fragment(template, { ...data, ...commonData(c, views) }), status as ContentfulStatusCode);
 }

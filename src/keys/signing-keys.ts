@@ -1,16 +1,13 @@
 /**
  * Signing keys live in our own key table (never fetched from anywhere else): RS256 keys for vendor
- * links and receipts (RSA-3072, ASVS 11.2.3), an Ed25519 key for audit checkpoints. One key per
- * purpose and per use (RFC 8725 §3.12). Private keys are stored wrapped by the master key.
+ * links and receipts (RSA-3072, ASVS 11.2.3), an Ed25519 key for audit checkpoints. One key per purpose
+ * and per use (RFC 8725 §3.12); `kid` is the RFC 7638 JWK thumbprint. Private keys are stored wrapped
+ * by the master key. Web Crypto throughout, so the same code runs on Node and Workers.
  */
-import { createPrivateKey, generateKeyPair } from 'node:crypto';
-import { promisify } from 'node:util';
-import { exportJWK, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { getActiveKey, insertSigningKey, type KeyPurpose, listPublishedKeys } from '../db/repo/keys.js';
-import type { Store } from '../db/store.js';
+import { isUniqueViolation, type Store } from '../db/store.js';
 import type { MasterKey } from './master-key.js';
-
-const generate = promisify(generateKeyPair);
 
 export const KEY_ALG: Record<KeyPurpose, 'RS256' | 'EdDSA'> = {
   link: 'RS256',
@@ -19,50 +16,58 @@ export const KEY_ALG: Record<KeyPurpose, 'RS256' | 'EdDSA'> = {
 };
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 
-async function newKeyPair(purpose: KeyPurpose) {
-  const { publicKey, privateKey } =
-    KEY_ALG[purpose] === 'RS256'
-      ? await generate('rsa', { modulusLength: 3072, publicExponent: 0x10001 })
-      : await generate('ed25519');
-  return { publicKey, privateKey };
+const IMPORT: Record<'RS256' | 'EdDSA', RsaHashedImportParams | Algorithm> = {
+  RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  EdDSA: { name: 'Ed25519' },
+};
+
+async function newKeyPair(alg: 'RS256' | 'EdDSA') {
+  return alg === 'RS256'
+    ? generateKeyPair('RS256', { modulusLength: 3072, extractable: true })
+    : generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
 }
 
 /** Creates and activates a key for each purpose that has none (first start). Returns the kids created. */
-export async function ensureSigningKeys(
-  store: Store,
-  master: MasterKey,
-  now = new Date(),
-): Promise<string[]> {
+export async function ensureSigningKeys(store: Store, master: MasterKey, now = new Date()): Promise<string[]> {
   const created: string[] = [];
   for (const purpose of Object.keys(KEY_ALG) as KeyPurpose[]) {
-    if (await store.global((g) => getActiveKey(g, purpose))) continue;
-    const { publicKey, privateKey } = await newKeyPair(purpose);
-    const kid = `${purpose}-${now.toISOString().slice(0, 10)}-${crypto.randomUUID().slice(0, 8)}`;
+    if (await store.global.read((g) => getActiveKey(g, purpose))) continue;
     const alg = KEY_ALG[purpose];
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
-    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
-    await store.global(async (g) => {
-      // Another instance may have created one meanwhile: keep theirs.
-      if (await getActiveKey(g, purpose)) return;
-      await insertSigningKey(g, {
-        kid,
-        purpose,
-        alg,
-        publicJwk,
-        privateKeyEnc: master.wrap(pkcs8, `signing-key:${kid}`),
-        status: 'active',
-        activatedAt: now,
-        retiredAt: null,
-      });
+    // Generating and wrapping are not database work: they happen before the unit.
+    const { publicKey, privateKey } = await newKeyPair(alg);
+    const jwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(jwk);
+    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', privateKey));
+    const privateKeyEnc = await master.wrap(pkcs8, `signing-key:${kid}`);
+    try {
+      await store.global.write((tx) =>
+        insertSigningKey(
+          tx,
+          {
+            kid,
+            purpose,
+            alg,
+            publicJwk: { ...jwk, kid, alg, use: 'sig' },
+            privateKeyEnc,
+            status: 'active',
+            activatedAt: now,
+            retiredAt: null,
+          },
+          now,
+        ),
+      );
       created.push(kid);
-    });
+    } catch (err) {
+      // Another instance created one meanwhile (one active key per purpose): keep theirs.
+      if (!isUniqueViolation(err)) throw err;
+    }
   }
   return created;
 }
 
 /** The public JSON Web Key Set: the RS256 keys that verify links and receipts (next, active, retired). */
 export async function publicJwks(store: Store): Promise<{ keys: JWK[] }> {
-  const rows = await store.global((g) => listPublishedKeys(g));
+  const rows = await store.global.read((g) => listPublishedKeys(g));
   return {
     keys: rows
       .filter((r) => r.alg === 'RS256' && KID.test(r.kid))
@@ -75,8 +80,10 @@ export async function publicJwks(store: Store): Promise<{ keys: JWK[] }> {
 
 /** The active private key for a purpose, ready for jose's sign APIs. */
 export async function activeSigningKey(store: Store, master: MasterKey, purpose: KeyPurpose) {
-  const row = await store.global((g) => getActiveKey(g, purpose));
+  const row = await store.global.read((g) => getActiveKey(g, purpose));
   if (!row) throw new Error(`no active ${purpose} signing key: run the server once or \`assay keys rotate\``);
-  const der = master.unwrap(row.privateKeyEnc, `signing-key:${row.kid}`);
-  return { kid: row.kid, alg: row.alg, key: createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }) };
+  const der = await master.unwrap(row.privateKeyEnc, `signing-key:${row.kid}`);
+  const alg = row.alg as 'RS256' | 'EdDSA';
+  const key = await crypto.subtle.importKey('pkcs8', der as BufferSource, IMPORT[alg], false, ['sign']);
+  return { kid: row.kid, alg: row.alg, key };
 }

@@ -1,11 +1,12 @@
 /** Health, the public JWKS and security.txt: public, cacheable by nobody, no session. */
 import { Hono } from 'hono';
-import type { Store } from '../db/store.js';
+import type { AppEnv } from '../http/env.js';
 import { publicJwks } from '../keys/signing-keys.js';
+import type { Ports } from '../platform/ports.js';
 
-export function systemRoutes(deps: { store: Store; baseUrl: string; now: () => Date }) {
-  const { store, baseUrl, now } = deps;
-  const app = new Hono();
+export function systemRoutes(platform: Pick<Ports, 'store' | 'clock'>, opts: { baseUrl: string }) {
+  const { store, clock } = platform;
+  const app = new Hono<AppEnv>();
 
   app.get('/healthz', async (c) => {
     try {
@@ -19,13 +20,14 @@ export function systemRoutes(deps: { store: Store; baseUrl: string; now: () => D
   app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(store)));
 
   app.get('/.well-known/security.txt', (c) => {
-    const expires = new Date(now().getTime() + 180 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const expires = new Date(clock.now().getTime() + 180 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     return c.text(
       [
-        `Contact: mailto:security@${new URL(baseUrl).hostname}`,
+        `Contact: mailto:security@${new URL(opts.baseUrl).hostname}`,
         `Expires: ${expires}`,
         'Preferred-Languages: en, de',
-        `Canonical: ${baseUrl}/.well-known/security.txt`,
+        `Canonical: ${opts.baseUrl}/.well-known/security.txt`,
+        'Policy: https://github.com/assay/assay/blob/main/SECURITY.md',
         '',
       ].join('\n'),
     );

@@ -1,9 +1,8 @@
 /**
- * Tenant-user passwords: argon2id (OWASP parameters), length rules only (ASVS 6.2.1/6.2.5/6.2.9:
- * ≥ 12 characters, up to 256, no composition rules, nothing truncated), and a refusal of the most
- * common choices and of the user's own email.
+ * Tenant-user password rules: length only (ASVS 6.2.1/6.2.5/6.2.9: ≥ 12 characters, up to 256, no
+ * composition rules, nothing truncated), and a refusal of the most common choices and of the user's
+ * own email. Hashing is the platform's `passwords` port.
  */
-import { hash, verify } from '@node-rs/argon2';
 
 export const MIN_PASSWORD = 12;
 export const MAX_PASSWORD = 256;
@@ -33,7 +32,7 @@ const COMMON = new Set([
 ]);
 
 /** Why a new password is not acceptable, or null. */
-export function passwordProblem(password: string, email: string): string | null {
+export function passwordProblem(password: string, email: string, _tenantName?: string | null): string | null {
   const length = [...password].length;
   if (length < MIN_PASSWORD)
     return `Use at least ${MIN_PASSWORD} characters (a passphrase of a few words works well).`;
@@ -45,18 +44,4 @@ export function passwordProblem(password: string, email: string): string | null 
     return 'Do not use your email address in your password.';
   }
   return null;
-}
-
-export const hashPassword = (password: string): Promise<string> => hash(password);
-
-// Verifying against this when the account does not exist keeps sign-in timing the same (ASVS 6.3.8).
-let dummyHash: Promise<string> | null = null;
-
-export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
-  if (!stored) {
-    dummyHash ??= hash('assay-timing-equaliser');
-    await verify(await dummyHash, password).catch(() => false);
-    return false;
-  }
-  return verify(stored, password).catch(() => false);
 }

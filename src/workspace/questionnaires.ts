@@ -6,7 +6,6 @@
  * type.
  */
 
-import { appendAudit } from '../db/repo/audit.js';
 import {
   getQuestionnaireVersion,
   getQuestionnaireVersionByRef,
@@ -14,7 +13,7 @@ import {
   pinQuestionnaireVersion,
   type QuestionnaireVersionRow,
 } from '../db/repo/questionnaires.js';
-import type { TenantCtx } from '../db/store.js';
+import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import {
   checkCompatibility,
   compileQuestionnaire,
@@ -58,7 +57,7 @@ export function compiledVersion(row: Pick<QuestionnaireVersionRow, 'source' | 's
  * with the problems (file, line, column, path, message).
  */
 export async function publishQuestionnaire(
-  ctx: TenantCtx,
+  ctx: TenantWriteCtx,
   source: string,
   opts: { file?: string; actor: string; library?: ReadonlyMap<string, Questionnaire> },
 ): Promise<{ row: QuestionnaireVersionRow; created: boolean }> {
@@ -106,18 +105,19 @@ export async function publishQuestionnaire(
     sourceHash: next.sourceHash,
     title: localize(next.title, next.defaultLocale, next),
   });
-  await appendAudit(ctx, {
+  ctx.audit({
     actor: opts.actor,
     action: 'questionnaire.published',
     target: `questionnaire_version:${row.id}`,
     data: { ref: next.ref, source_sha256: next.sourceHash },
   });
-  return { row, created: true };
+  const { created: _created, ...stored } = row;
+  return { row: stored, created: true };
 }
 
 /** The questionnaire an assessment is pinned to, by its stored version id. */
 export async function pinnedQuestionnaire(
-  ctx: TenantCtx,
+  ctx: TenantReadCtx,
   questionnaireVersionId: string,
 ): Promise<Questionnaire | null> {
   const row = await getQuestionnaireVersion(ctx, questionnaireVersionId);

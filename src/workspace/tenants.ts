@@ -5,21 +5,23 @@
  * admin to set a password. Links carry a 256-bit token; only its hash is stored; one use.
  */
 import { z } from 'zod';
-import { newId, newSecret } from '../db/ids.js';
-import { appendAudit } from '../db/repo/audit.js';
+import { normaliseEmail } from '../auth/email.js';
+import { startMemberSession } from '../auth/member-sessions.js';
+import { hashToken, isSecretShape, newSecret } from '../auth/tokens.js';
+import { newId } from '../db/ids.js';
 import {
   consumeSetupToken,
   insertSetupToken,
   peekSetupToken,
   revokeFirstAdminTokens,
   type SetupToken,
-} from '../db/repo/sessions.js';
+} from '../db/repo/setup-tokens.js';
 import { countTenants, insertTenant } from '../db/repo/tenants.js';
 import { addMembership, ensureUser, findUserByEmail, setPasswordHash } from '../db/repo/users.js';
-import type { Store } from '../db/store.js';
-import { HttpError } from '../http/http-error.js';
-import { hashPassword, passwordProblem } from './passwords.js';
-import { hashToken, startUserSession } from './sessions.js';
+import { GuardError, type Store } from '../db/store.js';
+import { HttpError } from '../errors.js';
+import type { PasswordHasher } from '../platform/ports.js';
+import { passwordProblem } from './passwords.js';
 
 export const FIRST_ADMIN_TTL_MS = 24 * 60 * 60_000;
 export const ADMIN_INVITE_TTL_MS = 72 * 60 * 60_000;
@@ -37,21 +39,25 @@ export const email = z
   .trim()
   .max(254, 'That email address is too long.')
   .pipe(z.email('Enter a valid email address, like name@example.com.'))
-  .transform((s) => s.toLowerCase());
+  .transform(normaliseEmail);
 
 /** On an empty database: a fresh one-time link (older ones stop working). Null once a tenant exists. */
 export async function firstRunSetupToken(store: Store, now = new Date()): Promise<string | null> {
-  return store.global(async (g) => {
-    if ((await countTenants(g)) > 0) return null;
-    await revokeFirstAdminTokens(g, now);
+  return store.global.write(async (tx) => {
+    if ((await countTenants(tx)) > 0) return null;
+    revokeFirstAdminTokens(tx, now);
     const token = newSecret();
-    await insertSetupToken(g, {
-      id: hashToken(token),
-      purpose: 'first_admin',
-      tenantId: null,
-      email: null,
-      expiresAt: new Date(now.getTime() + FIRST_ADMIN_TTL_MS),
-    });
+    insertSetupToken(
+      tx,
+      {
+        id: hashToken(token),
+        purpose: 'first_admin',
+        tenantId: null,
+        email: null,
+        expiresAt: new Date(now.getTime() + FIRST_ADMIN_TTL_MS),
+      },
+      now,
+    );
     return token;
   });
 }
@@ -66,53 +72,48 @@ export async function createTenantWithAdmin(
   const adminEmail = email.parse(input.adminEmail);
   const tenantId = newId();
   const token = newSecret();
-  await store.withTenant(tenantId, async (c) => {
-    await insertTenant(c, name, tenantId);
-    const user = await ensureUser(c, adminEmail);
-    await addMembership(c, user.id, 'admin');
-    await insertSetupToken(c, {
-      id: hashToken(token),
-      purpose: 'tenant_admin',
-      tenantId,
-      email: adminEmail,
-      expiresAt: new Date(now.getTime() + ADMIN_INVITE_TTL_MS),
-    });
-    await appendAudit(
-      c,
-      { actor: 'system:cli', action: 'tenant.created', target: `tenant:${tenantId}` },
+  await store.tenant(tenantId).write(async (tx) => {
+    const user = await ensureUser(tx, adminEmail);
+    insertTenant(tx, name, tenantId, now);
+    addMembership(tx, user.id, 'admin');
+    // A tenant now exists: the first-run link must stop working (its consumption is guarded on this).
+    revokeFirstAdminTokens(tx, now);
+    insertSetupToken(
+      tx,
+      {
+        id: hashToken(token),
+        purpose: 'tenant_admin',
+        tenantId,
+        email: adminEmail,
+        expiresAt: new Date(now.getTime() + ADMIN_INVITE_TTL_MS),
+      },
       now,
     );
-    await appendAudit(
-      c,
-      {
-        actor: 'system:cli',
-        action: 'membership.granted',
-        target: `user:${user.id}`,
-        data: { role: 'admin' },
-      },
+    tx.audit({ actor: 'system:cli', action: 'tenant.created', target: `tenant:${tenantId}` }, now);
+    tx.audit(
+      { actor: 'system:cli', action: 'membership.granted', target: `user:${user.id}`, data: { role: 'admin' } },
       now,
     );
   });
   return { tenantId, token };
 }
 
-export type SetupView = { purpose: SetupToken['purpose']; email: string | null; hasPassword: boolean };
+export type SetupView = {
+  purpose: SetupToken['purpose'];
+  tenantId: string | null;
+  email: string | null;
+  hasPassword: boolean;
+};
 
 /** What the setup page shows for a token (side-effect free: mail scanners may fetch the link). */
-export async function inspectSetupToken(
-  store: Store,
-  token: string,
-  now = new Date(),
-): Promise<SetupView | null> {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  return store.global(async (g) => {
-    const t = await peekSetupToken(g, hashToken(token), now);
+export async function inspectSetupToken(store: Store, token: string, now = new Date()): Promise<SetupView | null> {
+  if (!isSecretShape(token)) return null;
+  const tokenId = hashToken(token);
+  return store.as({ tokenId }).read(async (ctx) => {
+    const t = await peekSetupToken(ctx, tokenId, now);
     if (!t) return null;
-    let hasPassword = false;
-    if (t.email) {
-      hasPassword = Boolean((await findUserByEmail(g, t.email))?.passwordHash);
-    }
-    return { purpose: t.purpose, email: t.email, hasPassword };
+    const hasPassword = t.email ? Boolean((await findUserByEmail(ctx, t.email))?.passwordHash) : false;
+    return { purpose: t.purpose, tenantId: t.tenantId, email: t.email, hasPassword };
   });
 }
 
@@ -120,10 +121,7 @@ const firstAdminForm = z.object({ tenantName, email, password: z.string(), passw
 const adminForm = z.object({ password: z.string(), passwordConfirm: z.string() });
 
 const gone = () =>
-  new HttpError(
-    410,
-    'This set-up link has already been used or has expired. Ask for a new one (assay tenant create).',
-  );
+  new HttpError(410, 'This set-up link has already been used or has expired. Ask for a new one (assay tenant create).');
 
 /**
  * Completes set-up: consumes the token and, atomically with it, creates the tenant and admin (first
@@ -132,69 +130,60 @@ const gone = () =>
  */
 export async function completeSetup(
   store: Store,
+  passwords: PasswordHasher,
   token: string,
   form: Record<string, unknown>,
   now = new Date(),
 ): Promise<{ tenantId: string; userId: string; session: { token: string; expiresAt: Date } | null }> {
   const view = await inspectSetupToken(store, token, now);
   if (!view) throw gone();
+  const tokenId = hashToken(token);
+  try {
+    if (view.purpose === 'first_admin') {
+      const input = firstAdminForm.parse(form);
+      checkPassword(input.password, input.passwordConfirm, input.email, input.tenantName);
+      const passwordHash = await passwords.hash(input.password);
+      const tenantId = newId();
+      return await store.tenant(tenantId, { tokenId }).write(async (tx) => {
+        const user = await ensureUser(tx, input.email);
+        consumeSetupToken(tx, tokenId, now);
+        insertTenant(tx, input.tenantName, tenantId, now);
+        if (!user.passwordHash) setPasswordHash(tx, user.id, passwordHash);
+        addMembership(tx, user.id, 'admin');
+        tx.audit({ actor: `user:${user.id}`, action: 'tenant.created', target: `tenant:${tenantId}` }, now);
+        tx.audit(
+          { actor: `user:${user.id}`, action: 'membership.granted', target: `user:${user.id}`, data: { role: 'admin' } },
+          now,
+        );
+        const session = startMemberSession(tx, user.id, tenantId, now);
+        return { tenantId, userId: user.id, session };
+      });
+    }
 
-  if (view.purpose === 'first_admin') {
-    const input = firstAdminForm.parse(form);
-    checkPassword(input.password, input.passwordConfirm, input.email);
-    const passwordHash = await hashPassword(input.password);
-    const tenantId = newId();
-    return store.withTenant(tenantId, async (c) => {
-      if (!(await consumeSetupToken(c, hashToken(token), now))) throw gone();
-      if ((await countTenants(c)) > 0) throw gone();
-      await insertTenant(c, input.tenantName, tenantId);
-      const user = await ensureUser(c, input.email);
-      if (!user.passwordHash) await setPasswordHash(c, user.id, passwordHash);
-      await addMembership(c, user.id, 'admin');
-      await appendAudit(
-        c,
-        { actor: `user:${user.id}`, action: 'tenant.created', target: `tenant:${tenantId}` },
-        now,
-      );
-      await appendAudit(
-        c,
-        {
-          actor: `user:${user.id}`,
-          action: 'membership.granted',
-          target: `user:${user.id}`,
-          data: { role: 'admin' },
-        },
-        now,
-      );
-      const session = await startUserSession(c, user.id, tenantId, now);
+    const { tenantId, email: invited } = view;
+    if (!tenantId || !invited) throw gone();
+    const input = view.hasPassword ? null : adminForm.parse(form);
+    if (input) checkPassword(input.password, input.passwordConfirm, invited, null);
+    const passwordHash = input ? await passwords.hash(input.password) : null;
+    return await store.tenant(tenantId, { tokenId }).write(async (tx) => {
+      const user = await ensureUser(tx, invited);
+      consumeSetupToken(tx, tokenId, now);
+      if (passwordHash && !user.passwordHash) {
+        setPasswordHash(tx, user.id, passwordHash);
+        tx.audit({ actor: `user:${user.id}`, action: 'user.password_set', target: `user:${user.id}` }, now);
+      }
+      const session = passwordHash ? startMemberSession(tx, user.id, tenantId, now) : null;
       return { tenantId, userId: user.id, session };
     });
+  } catch (err) {
+    // Another use of the same link won the race: this one changed nothing.
+    if (err instanceof GuardError) throw gone();
+    throw err;
   }
-
-  const tenantId = (await store.global((g) => peekSetupToken(g, hashToken(token), now)))?.tenantId;
-  const invited = view.email;
-  if (!tenantId || !invited) throw gone();
-  const input = view.hasPassword ? null : adminForm.parse(form);
-  if (input) checkPassword(input.password, input.passwordConfirm, invited);
-  const passwordHash = input ? await hashPassword(input.password) : null;
-  return store.withTenant(tenantId, async (c) => {
-    if (!(await consumeSetupToken(c, hashToken(token), now))) throw gone();
-    const user = await ensureUser(c, invited);
-    if (passwordHash && !user.passwordHash) {
-      await setPasswordHash(c, user.id, passwordHash);
-      await appendAudit(
-        c,
-        { actor: `user:${user.id}`, action: 'user.password_set', target: `user:${user.id}` },
-        now,
-      );
-    }
-    const session = passwordHash ? await startUserSession(c, user.id, tenantId, now) : null;
-    return { tenantId, userId: user.id, session };
-  });
 }
 
-function checkPassword(password: string, confirm: string, forEmail: string): void {
-  const problem = passwordProblem(password, forEmail);
+function checkPassword(password: string, confirm: string, forEmail: string, tenant: string | null): void {
+  const problem = passwordProblem(password, forEmail, tenant);
   if (problem) throw new HttpError(422, 'Choose a different password.', { fields: { password: problem } });
   if (password !== confirm) {
     throw new HttpError(422, 'The passwords do not match.', {

@@ -1,13 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/audit/chain.js';
+import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
-import { isPermissionViolation, isUniqueViolation, type Store } from '../../src/db/store.js';
+import {
+  GuardError,
+  isForeignKeyViolation,
+  isPermissionViolation,
+  isUniqueViolation,
+  type Store,
+} from '../../src/db/store.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+
+const h = (s: string) => s.padEnd(64, '0');
 
 forEachDialect('repository layer', (dialect) => {
   let ts: TestStore;
   let store: Store;
   let tenantId: string;
+  let otherTenantId: string;
   let vendorId: string;
   let contactId: string;
   let qvId: string;
@@ -22,201 +32,211 @@ forEachDialect('repository layer', (dialect) => {
 
   describe('tenants and users', () => {
     it('creates, finds and lists tenants', async () => {
-      const t = await store.global((g) => repo.insertTenant(g, 'Acme Procurement'));
+      const t = await store.global.write((tx) => repo.insertTenant(tx, 'Acme Procurement'));
       tenantId = t.id;
       expect(t.name).toBe('Acme Procurement');
       expect(t.createdAt).toBeInstanceOf(Date);
-      await store.global((g) => repo.insertTenant(g, 'Beta GmbH'));
-      const all = await store.global((g) => repo.listTenants(g));
+      otherTenantId = (await store.global.write((tx) => repo.insertTenant(tx, 'Beta GmbH'))).id;
+      const all = await store.global.read((g) => repo.listTenants(g));
       expect(all.map((x) => x.name)).toEqual(['Acme Procurement', 'Beta GmbH']);
-      expect(await store.global((g) => repo.countTenants(g))).toBe(2);
-      expect((await store.global((g) => repo.findTenants(g, tenantId)))[0]?.name).toBe('Acme Procurement');
-      expect((await store.global((g) => repo.findTenants(g, 'Beta GmbH'))).length).toBe(1);
-      expect(await store.global((g) => repo.findTenants(g, 'nobody'))).toEqual([]);
-      expect(await store.global((g) => repo.getTenant(g, 'not-an-id'))).toBeNull();
-      expect((await store.withTenant(tenantId, (c) => repo.currentTenant(c)))?.id).toBe(tenantId);
+      expect(await store.global.read((g) => repo.countTenants(g))).toBe(2);
+      expect((await store.global.read((g) => repo.findTenants(g, tenantId)))[0]?.name).toBe('Acme Procurement');
+      expect(await store.global.read((g) => repo.findTenants(g, 'Beta GmbH'))).toHaveLength(1);
+      expect(await store.global.read((g) => repo.findTenants(g, 'nobody'))).toEqual([]);
+      expect(await store.global.read((g) => repo.getTenant(g, 'not-an-id'))).toBeNull();
+      expect((await store.tenant(tenantId).read((c) => repo.currentTenant(c)))?.id).toBe(tenantId);
     });
 
     it('creates users once per email, case-insensitively, and manages memberships', async () => {
-      const u = await store.global((g) => repo.ensureUser(g, ' Alice@Example.COM '));
+      const u = await store.global.write((tx) => repo.ensureUser(tx, ' Alice@Example.COM '));
       userId = u.id;
-      expect(u.email).toBe('alice@example.com');
-      expect(u.passwordHash).toBeNull();
-      const again = await store.global((g) => repo.ensureUser(g, 'alice@example.com'));
-      expect(again.id).toBe(u.id);
-      await store.global((g) => repo.setPasswordHash(g, u.id, '$argon2id$x'));
-      expect((await store.global((g) => repo.getUser(g, u.id)))?.passwordHash).toBe('$argon2id$x');
-      expect((await store.global((g) => repo.findUserByEmail(g, 'ALICE@example.com')))?.id).toBe(u.id);
-      expect(await store.global((g) => repo.getUser(g, 'nope'))).toBeNull();
+      expect(u).toMatchObject({ email: 'alice@example.com', passwordHash: null, created: true });
+      const again = await store.global.write((tx) => repo.ensureUser(tx, 'alice@example.com'));
+      expect(again).toMatchObject({ id: u.id, created: false });
+      await store.global.write((tx) => repo.setPasswordHash(tx, u.id, '$argon2id$x'));
+      expect((await store.global.read((g) => repo.getUser(g, u.id)))?.passwordHash).toBe('$argon2id$x');
+      expect((await store.global.read((g) => repo.findUserByEmail(g, 'ALICE@example.com')))?.id).toBe(u.id);
+      expect(await store.global.read((g) => repo.getUser(g, 'nope'))).toBeNull();
+      await expect(store.global.write((tx) => repo.setPasswordHash(tx, newId(), 'x'))).rejects.toBeInstanceOf(
+        GuardError,
+      );
 
-      const m = await store.withTenant(tenantId, (c) => repo.addMembership(c, u.id, 'analyst'));
+      const m = await store.tenant(tenantId).write((tx) => repo.addMembership(tx, u.id, 'analyst'));
       expect(m).toEqual({ tenantId, userId: u.id, role: 'analyst' });
       // Adding again changes the role instead of failing.
-      await store.withTenant(tenantId, (c) => repo.addMembership(c, u.id, 'admin'));
-      expect((await store.withTenant(tenantId, (c) => repo.getMembership(c, u.id)))?.role).toBe('admin');
-      expect(await store.withTenant(tenantId, (c) => repo.listMembers(c))).toEqual([
+      await store.tenant(tenantId).write((tx) => repo.addMembership(tx, u.id, 'admin'));
+      expect((await store.tenant(tenantId).read((c) => repo.getMembership(c, u.id)))?.role).toBe('admin');
+      expect(await store.tenant(tenantId).read((c) => repo.listMembers(c))).toEqual([
         { userId: u.id, email: 'alice@example.com', role: 'admin' },
       ]);
-      const mine = await store.withUser(u.id, (g) => repo.listMembershipsOfUser(g, u.id));
+      const mine = await store.as({ userId: u.id }).read((g) => repo.listMembershipsOfUser(g, u.id));
       expect(mine).toEqual([{ tenantId, role: 'admin', tenantName: 'Acme Procurement' }]);
     });
   });
 
   describe('sessions and setup tokens', () => {
-    it('stores, touches and deletes sessions', async () => {
+    it('stores, reads with the membership, touches and deletes sessions', async () => {
       const now = new Date('2026-01-01T00:00:00Z');
       const expiresAt = new Date('2026-01-01T12:00:00Z');
-      await store.global((g) =>
-        repo.insertSession(g, {
-          id: 'h1',
-          kind: 'user',
-          userId,
-          tenantId,
-          assessmentId: null,
-          expiresAt,
-          now,
-        }),
+      const id = h('a1');
+      await store.global.write((tx) =>
+        repo.insertSession(tx, { id, kind: 'user', userId, tenantId, assessmentId: null, expiresAt, now }),
       );
-      const s = await store.global((g) => repo.getSession(g, 'h1'));
-      expect(s).toMatchObject({ kind: 'user', userId, tenantId, expiresAt, lastSeenAt: now });
+      expect(await store.global.read((g) => repo.getSession(g, id))).toMatchObject({
+        kind: 'user',
+        userId,
+        tenantId,
+        expiresAt,
+        lastSeenAt: now,
+      });
+      expect(await store.as({ sessionId: id }).read((c) => repo.readMemberSession(c, id))).toMatchObject({
+        userId,
+        tenantId,
+        email: 'alice@example.com',
+        tenantName: 'Acme Procurement',
+        role: 'admin',
+        disabledAt: null,
+      });
       const later = new Date('2026-01-01T01:00:00Z');
-      await store.global((g) => repo.touchSession(g, 'h1', later));
-      expect((await store.global((g) => repo.getSession(g, 'h1')))?.lastSeenAt).toEqual(later);
-      expect(await store.global((g) => repo.deleteExpiredSessions(g, new Date('2026-01-01T11:00:00Z')))).toBe(
-        0,
-      );
-      expect(await store.global((g) => repo.deleteExpiredSessions(g, new Date('2026-01-02T00:00:00Z')))).toBe(
-        1,
-      );
-      expect(await store.global((g) => repo.getSession(g, 'h1'))).toBeNull();
-      for (const id of ['a', 'b']) {
-        await store.global((g) =>
-          repo.insertSession(g, { id, kind: 'user', userId, tenantId, assessmentId: null, expiresAt, now }),
+      await store.global.write((tx) => repo.touchSession(tx, id, later));
+      expect((await store.global.read((g) => repo.getSession(g, id)))?.lastSeenAt).toEqual(later);
+      const none = await store.global.write((tx) => repo.deleteExpiredSessions(tx, new Date('2026-01-01T11:00:00Z')));
+      expect(none.changes).toBe(0);
+      const one = await store.global.write((tx) => repo.deleteExpiredSessions(tx, new Date('2026-01-02T00:00:00Z')));
+      expect(one.changes).toBe(1);
+      expect(await store.global.read((g) => repo.getSession(g, id))).toBeNull();
+      for (const sid of [h('b1'), h('b2')]) {
+        await store.global.write((tx) =>
+          repo.insertSession(tx, { id: sid, kind: 'user', userId, tenantId, assessmentId: null, expiresAt, now }),
         );
       }
-      await store.global((g) => repo.deleteSession(g, 'a'));
-      expect(await store.global((g) => repo.deleteSessionsOfUser(g, userId))).toBe(1);
+      await store.global.write((tx) => repo.deleteSession(tx, h('b1')));
+      const rest = await store.global.write((tx) => repo.deleteSessionsOfUser(tx, userId));
+      expect(rest.changes).toBe(1);
     });
 
     it('consumes a setup token exactly once, and never after expiry', async () => {
       const now = new Date();
       const expiresAt = new Date(now.getTime() + 60_000);
-      await store.global((g) =>
-        repo.insertSetupToken(g, { id: 'tok', purpose: 'tenant_admin', tenantId, email: 'a@b.c', expiresAt }),
+      const tok = h('c1');
+      await store.global.write((tx) =>
+        repo.insertSetupToken(tx, { id: tok, purpose: 'tenant_admin', tenantId, email: 'a@b.c', expiresAt }),
       );
-      expect((await store.global((g) => repo.peekSetupToken(g, 'tok', now)))?.email).toBe('a@b.c');
-      const [first, second] = await Promise.all([
-        store.global((g) => repo.consumeSetupToken(g, 'tok', now)),
-        store.global((g) => repo.consumeSetupToken(g, 'tok', now)),
-      ]);
-      expect([first, second].filter(Boolean)).toHaveLength(1);
-      expect(await store.global((g) => repo.peekSetupToken(g, 'tok', now))).toBeNull();
+      expect((await store.global.read((g) => repo.peekSetupToken(g, tok, now)))?.email).toBe('a@b.c');
+      const outcomes = await Promise.allSettled(
+        [1, 2, 3].map(() => store.global.write((tx) => repo.consumeSetupToken(tx, tok, now))),
+      );
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      expect((won[0] as PromiseFulfilledResult<repo.SetupToken[] | unknown>).value).toBeDefined();
+      for (const o of outcomes.filter((x) => x.status === 'rejected')) {
+        expect((o as PromiseRejectedResult).reason).toBeInstanceOf(GuardError);
+        expect(((o as PromiseRejectedResult).reason as GuardError).guard).toBe(repo.SETUP_TOKEN_UNUSED);
+      }
+      expect(await store.global.read((g) => repo.peekSetupToken(g, tok, now))).toBeNull();
 
-      await store.global((g) =>
-        repo.insertSetupToken(g, {
-          id: 'old',
-          purpose: 'first_admin',
-          tenantId: null,
-          email: null,
-          expiresAt,
+      const old = h('c2');
+      await store.global.write((tx) =>
+        repo.insertSetupToken(tx, { id: old, purpose: 'first_admin', tenantId: null, email: null, expiresAt }),
+      );
+      await expect(
+        store.global.write((tx) => repo.consumeSetupToken(tx, old, new Date(expiresAt.getTime() + 1))),
+      ).rejects.toBeInstanceOf(GuardError);
+      await store.global.write((tx) => repo.revokeFirstAdminTokens(tx, now));
+      await expect(store.global.write((tx) => repo.consumeSetupToken(tx, old, now))).rejects.toBeInstanceOf(GuardError);
+    });
+
+    it('returns the consumed token to the unit once it committed', async () => {
+      const now = new Date();
+      const tok = h('c3');
+      await store.global.write((tx) =>
+        repo.insertSetupToken(tx, {
+          id: tok,
+          purpose: 'tenant_admin',
+          tenantId,
+          email: 'x@y.z',
+          expiresAt: new Date(now.getTime() + 60_000),
         }),
       );
-      expect(
-        await store.global((g) => repo.consumeSetupToken(g, 'old', new Date(expiresAt.getTime() + 1))),
-      ).toBeNull();
-      await store.global((g) => repo.revokeFirstAdminTokens(g, now));
-      expect(await store.global((g) => repo.consumeSetupToken(g, 'old', now))).toBeNull();
+      const written = await store.global.write((tx) => repo.consumeSetupToken(tx, tok, now));
+      expect(written.rows).toEqual([expect.objectContaining({ id: tok, email: 'x@y.z', tenantId })]);
     });
   });
 
   describe('vendors, contacts, questionnaires, assessments', () => {
     it('creates, reads, updates and lists vendors; names are unique per tenant', async () => {
-      const v = await store.withTenant(tenantId, (c) =>
-        repo.insertVendor(c, { name: 'Cloudy Ltd', tier: 'high' }),
-      );
+      const v = await store.tenant(tenantId).write((tx) => repo.insertVendor(tx, { name: 'Cloudy Ltd', tier: 'high' }));
       vendorId = v.id;
-      expect(v).toMatchObject({ tenantId, name: 'Cloudy Ltd', tier: 'high', active: true, website: null });
+      expect(await store.tenant(tenantId).read((c) => repo.getVendor(c, v.id))).toMatchObject({
+        tenantId,
+        name: 'Cloudy Ltd',
+        tier: 'high',
+        active: true,
+        website: null,
+      });
       await expect(
-        store.withTenant(tenantId, (c) => repo.insertVendor(c, { name: 'Cloudy Ltd' })),
-      ).rejects.toSatisfy(isUniqueViolation);
-      const updated = await store.withTenant(tenantId, (c) =>
-        repo.updateVendor(c, v.id, { website: 'https://cloudy.example', active: false }),
-      );
-      expect(updated).toMatchObject({ website: 'https://cloudy.example', active: false });
-      expect((await store.withTenant(tenantId, (c) => repo.getVendor(c, v.id)))?.website).toBe(
-        'https://cloudy.example',
-      );
-      expect((await store.withTenant(tenantId, (c) => repo.findVendorByName(c, 'Cloudy Ltd')))?.id).toBe(
-        v.id,
-      );
-      const tmp = await store.withTenant(tenantId, (c) => repo.insertVendor(c, { name: 'Another' }));
-      expect((await store.withTenant(tenantId, (c) => repo.listVendors(c))).map((x) => x.name)).toEqual([
+        store.tenant(tenantId).write((tx) => repo.insertVendor(tx, { name: 'Cloudy Ltd' })),
+      ).rejects.toSatisfy((e: unknown) => isUniqueViolation(e));
+      const updated = await store
+        .tenant(tenantId)
+        .write((tx) => repo.updateVendor(tx, v.id, { website: 'https://cloudy.example', active: false }));
+      expect(updated.rows[0]).toMatchObject({ website: 'https://cloudy.example', active: false });
+      await expect(
+        store.tenant(tenantId).write((tx) => repo.updateVendor(tx, newId(), { website: 'x' })),
+      ).rejects.toMatchObject({ guard: repo.VENDOR_EXISTS });
+      await expect(
+        store.tenant(tenantId).write((tx) => repo.updateVendor(tx, 'garbage', { website: 'x' })),
+      ).rejects.toMatchObject({ guard: repo.VENDOR_EXISTS });
+      expect((await store.tenant(tenantId).read((c) => repo.findVendorByName(c, 'Cloudy Ltd')))?.id).toBe(v.id);
+      const tmp = await store.tenant(tenantId).write((tx) => repo.insertVendor(tx, { name: 'Another' }));
+      expect((await store.tenant(tenantId).read((c) => repo.listVendors(c))).map((x) => x.name)).toEqual([
         'Another',
         'Cloudy Ltd',
       ]);
-      expect(await store.withTenant(tenantId, (c) => repo.deleteVendor(c, tmp.id))).toBe(true);
-      expect(await store.withTenant(tenantId, (c) => repo.deleteVendor(c, tmp.id))).toBe(false);
-      expect(await store.withTenant(tenantId, (c) => repo.getVendor(c, 'garbage'))).toBeNull();
+      await store.tenant(tenantId).write((tx) => repo.deleteVendor(tx, tmp.id));
+      await expect(store.tenant(tenantId).write((tx) => repo.deleteVendor(tx, tmp.id))).rejects.toBeInstanceOf(
+        GuardError,
+      );
+      expect(await store.tenant(tenantId).read((c) => repo.getVendor(c, 'garbage'))).toBeNull();
     });
 
     it('adds contacts once per email', async () => {
-      const c1 = await store.withTenant(tenantId, (c) =>
-        repo.ensureContact(c, vendorId, 'Sec@Cloudy.example', 'Sam'),
-      );
-      const c2 = await store.withTenant(tenantId, (c) =>
-        repo.ensureContact(c, vendorId, 'sec@cloudy.example'),
-      );
+      const c1 = await store.tenant(tenantId).write((tx) => repo.ensureContact(tx, vendorId, 'Sec@Cloudy.example', 'Sam'));
+      const c2 = await store.tenant(tenantId).write((tx) => repo.ensureContact(tx, vendorId, 'sec@cloudy.example'));
       contactId = c1.id;
-      expect(c2.id).toBe(c1.id);
-      expect(await store.withTenant(tenantId, (c) => repo.listContacts(c, vendorId))).toEqual([
+      expect(c1.created).toBe(true);
+      expect(c2).toMatchObject({ id: c1.id, created: false });
+      expect(await store.tenant(tenantId).read((c) => repo.listContacts(c, vendorId))).toEqual([
         { id: c1.id, vendorId, name: 'Sam', email: 'sec@cloudy.example' },
       ]);
     });
 
-    it('pins a questionnaire version once and refuses different content under the same version', async () => {
-      const row = await store.withTenant(tenantId, (c) =>
-        repo.pinQuestionnaireVersion(c, {
-          questionnaireId: 'nis2-supplier',
-          version: '1.0.0',
-          source: 'schema: vrq/1',
-          sourceHash: 'aa',
-          title: 'NIS2',
-        }),
-      );
-      qvId = row.id;
-      const same = await store.withTenant(tenantId, (c) =>
-        repo.pinQuestionnaireVersion(c, {
-          questionnaireId: 'nis2-supplier',
-          version: '1.0.0',
-          source: 'schema: vrq/1',
-          sourceHash: 'aa',
-          title: 'NIS2',
-        }),
-      );
-      expect(same.id).toBe(row.id);
+    it('refuses a contact under another tenant’s vendor (composite foreign key)', async () => {
       await expect(
-        store.withTenant(tenantId, (c) =>
-          repo.pinQuestionnaireVersion(c, {
-            questionnaireId: 'nis2-supplier',
-            version: '1.0.0',
-            source: 'changed',
-            sourceHash: 'bb',
-            title: 'NIS2',
-          }),
-        ),
+        store.tenant(otherTenantId).write((tx) => repo.ensureContact(tx, vendorId, 'intruder@evil.example')),
+      ).rejects.toSatisfy(isForeignKeyViolation);
+    });
+
+    it('pins a questionnaire version once and refuses different content under the same version', async () => {
+      const v = { questionnaireId: 'nis2-supplier', version: '1.0.0', source: 'schema: vrq/1', sourceHash: 'aa', title: 'NIS2' };
+      const row = await store.tenant(tenantId).write((tx) => repo.pinQuestionnaireVersion(tx, v));
+      qvId = row.id;
+      expect(row.created).toBe(true);
+      const same = await store.tenant(tenantId).write((tx) => repo.pinQuestionnaireVersion(tx, v));
+      expect(same).toMatchObject({ id: row.id, created: false });
+      await expect(
+        store.tenant(tenantId).write((tx) => repo.pinQuestionnaireVersion(tx, { ...v, source: 'changed', sourceHash: 'bb' })),
       ).rejects.toBeInstanceOf(repo.VersionConflictError);
-      expect((await store.withTenant(tenantId, (c) => repo.getQuestionnaireVersion(c, row.id)))?.source).toBe(
+      expect((await store.tenant(tenantId).read((c) => repo.getQuestionnaireVersion(c, row.id)))?.source).toBe(
         'schema: vrq/1',
       );
-      expect(
-        await store.withTenant(tenantId, (c) => repo.listQuestionnaireVersions(c, 'nis2-supplier')),
-      ).toHaveLength(1);
-      expect(await store.withTenant(tenantId, (c) => repo.listQuestionnaireVersions(c))).toHaveLength(1);
+      expect(await store.tenant(tenantId).read((c) => repo.listQuestionnaireVersions(c, 'nis2-supplier'))).toHaveLength(1);
+      expect(await store.tenant(tenantId).read((c) => repo.listQuestionnaireVersions(c))).toHaveLength(1);
     });
 
     it('creates assessments and moves them through statuses exactly once', async () => {
-      const a = await store.withTenant(tenantId, (c) =>
-        repo.insertAssessment(c, {
+      const a = await store.tenant(tenantId).write((tx) =>
+        repo.insertAssessment(tx, {
           vendorId,
           contactId,
           questionnaireVersionId: qvId,
@@ -226,51 +246,76 @@ forEachDialect('repository layer', (dialect) => {
         }),
       );
       assessmentId = a.id;
-      expect(a).toMatchObject({
+      expect(await store.tenant(tenantId).read((c) => repo.getAssessment(c, a.id))).toMatchObject({
         status: 'draft',
         otpRequired: true,
         dueDate: '2026-12-31',
         scorePermille: null,
       });
-      const sent = await store.withTenant(tenantId, (c) =>
-        repo.transitionAssessment(c, a.id, ['draft'], 'sent', { sentAt: new Date() }),
-      );
-      expect(sent?.status).toBe('sent');
-      const results = await Promise.all(
+      const sent = await store
+        .tenant(tenantId)
+        .write((tx) => repo.transitionAssessment(tx, a.id, ['draft'], 'sent', { sentAt: new Date() }));
+      expect(sent.rows[0]?.status).toBe('sent');
+      const results = await Promise.allSettled(
         [1, 2, 3].map(() =>
-          store.withTenant(tenantId, (c) =>
-            repo.transitionAssessment(c, a.id, ['sent', 'in_progress'], 'submitted', {
-              scorePermille: 875,
-              band: 'low',
-            }),
-          ),
+          store
+            .tenant(tenantId)
+            .write((tx) =>
+              repo.transitionAssessment(tx, a.id, ['sent', 'in_progress'], 'submitted', { scorePermille: 875, band: 'low' }),
+            ),
         ),
       );
-      expect(results.filter(Boolean)).toHaveLength(1);
-      expect(await store.withTenant(tenantId, (c) => repo.getAssessment(c, a.id))).toMatchObject({
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(await store.tenant(tenantId).read((c) => repo.getAssessment(c, a.id))).toMatchObject({
         status: 'submitted',
         scorePermille: 875,
         band: 'low',
       });
-      expect(
-        await store.withTenant(tenantId, (c) => repo.transitionAssessment(c, a.id, ['draft'], 'sent')),
-      ).toBeNull();
-      expect(await store.withTenant(tenantId, (c) => repo.listAssessments(c))).toHaveLength(1);
-      expect(await store.withTenant(tenantId, (c) => repo.listAssessments(c, vendorId))).toHaveLength(1);
+      await expect(
+        store.tenant(tenantId).write((tx) => repo.transitionAssessment(tx, a.id, ['draft'], 'sent')),
+      ).rejects.toMatchObject({ guard: repo.ASSESSMENT_IN_STATUS });
+      expect(await store.tenant(tenantId).read((c) => repo.listAssessments(c))).toHaveLength(1);
+      expect(await store.tenant(tenantId).read((c) => repo.listAssessments(c, vendorId))).toHaveLength(1);
+    });
+
+    it('refuses an assessment that points at another tenant’s vendor, contact or questionnaire', async () => {
+      const otherVendor = await store.tenant(otherTenantId).write((tx) => repo.insertVendor(tx, { name: 'Theirs' }));
+      const otherContact = await store
+        .tenant(otherTenantId)
+        .write((tx) => repo.ensureContact(tx, otherVendor.id, 'them@theirs.example'));
+      const otherQv = await store.tenant(otherTenantId).write((tx) =>
+        repo.pinQuestionnaireVersion(tx, { questionnaireId: 'q', version: '1.0.0', source: 's', sourceHash: 'h', title: 'Q' }),
+      );
+      const mixes = [
+        { vendorId: otherVendor.id, contactId, questionnaireVersionId: qvId },
+        { vendorId, contactId: otherContact.id, questionnaireVersionId: qvId },
+        { vendorId, contactId, questionnaireVersionId: otherQv.id },
+        // An id that exists nowhere fails the same way: the error tells nothing about other tenants.
+        { vendorId: newId(), contactId, questionnaireVersionId: qvId },
+      ];
+      for (const mix of mixes) {
+        await expect(store.tenant(tenantId).write((tx) => repo.insertAssessment(tx, mix))).rejects.toSatisfy(
+          isForeignKeyViolation,
+        );
+      }
+      // And an answer cannot be saved against another tenant's assessment.
+      await expect(
+        store.tenant(otherTenantId).write((tx) => repo.saveAnswer(tx, assessmentId, 'q1', 'yes')),
+      ).rejects.toSatisfy(isForeignKeyViolation);
     });
   });
 
   describe('answers, evidence, findings, risks', () => {
     it('saves answers one key at a time, overwrites and deletes', async () => {
-      await store.withTenant(tenantId, async (c) => {
-        await repo.saveAnswer(c, assessmentId, 'gov.isms', 'yes');
-        await repo.saveAnswer(c, assessmentId, 'scope.data_types', ['personal', 'financial']);
-        await repo.saveAnswer(c, assessmentId, 'ops.rto_hours', 4);
-        await repo.saveAnswer(c, assessmentId, 'gov.isms', 'no');
-        await repo.saveAnswer(c, assessmentId, 'sup.flowdown#comment', 'x');
-        await repo.saveAnswer(c, assessmentId, 'sup.flowdown#comment', null);
+      await store.tenant(tenantId).write((tx) => {
+        repo.saveAnswer(tx, assessmentId, 'gov.isms', 'yes');
+        repo.saveAnswer(tx, assessmentId, 'scope.data_types', ['personal', 'financial']);
+        repo.saveAnswer(tx, assessmentId, 'ops.rto_hours', 4);
+        repo.saveAnswer(tx, assessmentId, 'gov.isms', 'no');
+        repo.saveAnswer(tx, assessmentId, 'sup.flowdown#comment', 'x');
+        repo.saveAnswer(tx, assessmentId, 'sup.flowdown#comment', null);
       });
-      const answers = await store.withTenant(tenantId, (c) => repo.loadAnswers(c, assessmentId));
+      const answers = await store.tenant(tenantId).read((c) => repo.loadAnswers(c, assessmentId));
       expect({ ...answers }).toEqual({
         'gov.isms': 'no',
         'ops.rto_hours': 4,
@@ -280,8 +325,8 @@ forEachDialect('repository layer', (dialect) => {
     });
 
     it('records evidence metadata', async () => {
-      const e = await store.withTenant(tenantId, (c) =>
-        repo.insertEvidence(c, {
+      const e = await store.tenant(tenantId).write((tx) =>
+        repo.insertEvidence(tx, {
           assessmentId,
           questionId: 'gov.isms',
           fileName: 'policy.pdf',
@@ -290,7 +335,7 @@ forEachDialect('repository layer', (dialect) => {
           sha256: 'ab'.repeat(32),
         }),
       );
-      expect(await store.withTenant(tenantId, (c) => repo.listEvidence(c, assessmentId))).toEqual([e]);
+      expect(await store.tenant(tenantId).read((c) => repo.listEvidence(c, assessmentId))).toEqual([e]);
     });
 
     it('records findings idempotently and keeps one risk per vendor and finding', async () => {
@@ -305,139 +350,143 @@ forEachDialect('repository layer', (dialect) => {
         dueDate: '2027-03-01',
         controls: ['nis2:21.2.a'],
       };
-      await store.withTenant(tenantId, (c) => repo.recordFindings(c, assessmentId, vendorId, [f]));
-      await store.withTenant(tenantId, (c) => repo.recordFindings(c, assessmentId, vendorId, [f]));
-      const findings = await store.withTenant(tenantId, (c) => repo.listFindings(c, assessmentId));
+      await store.tenant(tenantId).write((tx) => repo.recordFindings(tx, assessmentId, vendorId, [f]));
+      await store.tenant(tenantId).write((tx) => repo.recordFindings(tx, assessmentId, vendorId, [f]));
+      const findings = await store.tenant(tenantId).read((c) => repo.listFindings(c, assessmentId));
       expect(findings).toHaveLength(1);
       expect(findings[0]).toMatchObject({ findingKey: 'GOV-001', controls: ['nis2:21.2.a'], likelihood: 3 });
-      const r1 = await store.withTenant(tenantId, (c) => repo.upsertRiskFromFinding(c, vendorId, f));
-      const r2 = await store.withTenant(tenantId, (c) =>
-        repo.upsertRiskFromFinding(c, vendorId, { ...f, impact: 5 }),
-      );
-      expect(r2.id).toBe(r1.id);
-      expect(r2.impact).toBe(5);
-      expect(await store.withTenant(tenantId, (c) => repo.listRisks(c))).toHaveLength(1);
-      expect(await store.withTenant(tenantId, (c) => repo.listRisks(c, vendorId))).toHaveLength(1);
+      const r1 = await store.tenant(tenantId).write((tx) => repo.upsertRiskFromFinding(tx, vendorId, f));
+      const r2 = await store.tenant(tenantId).write((tx) => repo.upsertRiskFromFinding(tx, vendorId, { ...f, impact: 5 }));
+      expect(r2.rows[0]!.id).toBe(r1.rows[0]!.id);
+      expect(r2.rows[0]!.impact).toBe(5);
+      expect(await store.tenant(tenantId).read((c) => repo.listRisks(c))).toHaveLength(1);
+      expect(await store.tenant(tenantId).read((c) => repo.listRisks(c, vendorId))).toHaveLength(1);
     });
   });
 
   describe('audit chain', () => {
     it('appends linked entries, verifies, and refuses UPDATE and DELETE at the database', async () => {
-      await store.withTenant(tenantId, async (c) => {
-        await repo.appendAudit(c, {
-          actor: `user:${userId}`,
-          action: 'vendor.created',
-          target: `vendor:${vendorId}`,
-        });
-        await repo.appendAudit(c, {
-          actor: 'system',
-          action: 'assessment.sent',
-          target: `assessment:${assessmentId}`,
-        });
+      await store.tenant(tenantId).write((tx) => {
+        repo.appendAudit(tx, { actor: `user:${userId}`, action: 'vendor.created', target: `vendor:${vendorId}` });
+        repo.appendAudit(tx, { actor: 'system', action: 'assessment.sent', target: `assessment:${assessmentId}` });
       });
-      // Concurrent appends never fork the chain.
       await Promise.all(
         [1, 2, 3, 4].map((i) =>
-          store.withTenant(tenantId, (c) =>
-            repo.appendAudit(c, { actor: 'system', action: `x.${i}`, target: 't' }),
-          ),
+          store.tenant(tenantId).write((tx) => repo.appendAudit(tx, { actor: 'system', action: `x.${i}`, target: 't' })),
         ),
       );
-      const log = await store.withTenant(tenantId, (c) => repo.listAudit(c));
+      const log = await store.tenant(tenantId).read((c) => repo.listAudit(c));
       expect(log.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
       expect(verifyChain(log)).toMatchObject({ ok: true, size: 6 });
-      expect(await store.withTenant(tenantId, (c) => repo.listAudit(c, { afterSeq: 4 }))).toHaveLength(2);
+      expect(await store.tenant(tenantId).read((c) => repo.listAudit(c, { afterSeq: 4 }))).toHaveLength(2);
 
       const t = store.t;
       await expect(
-        store.withTenant(tenantId, (c) => c.db.update(t.auditLog).set({ action: 'forged' })),
+        store.tenant(tenantId).write((tx) => {
+          tx.write(tx.db.update(t.auditLog).set({ action: 'forged' }));
+        }),
       ).rejects.toSatisfy(isPermissionViolation);
-      await expect(store.withTenant(tenantId, (c) => c.db.delete(t.auditLog))).rejects.toSatisfy(
-        isPermissionViolation,
-      );
-      expect(verifyChain(await store.withTenant(tenantId, (c) => repo.listAudit(c)))).toMatchObject({
-        ok: true,
-      });
+      await expect(
+        store.tenant(tenantId).write((tx) => {
+          tx.write(tx.db.delete(t.auditLog));
+        }),
+      ).rejects.toSatisfy(isPermissionViolation);
+      expect(verifyChain(await store.tenant(tenantId).read((c) => repo.listAudit(c)))).toMatchObject({ ok: true });
     });
   });
 
   describe('signing keys and mail outbox', () => {
-    it('stores keys and lists the published ones', async () => {
+    it('stores keys, keeps one active key per purpose, and lists the published ones', async () => {
       const base = { alg: 'RS256', publicJwk: { kty: 'RSA' }, privateKeyEnc: 'enc' } as const;
-      await store.global(async (g) => {
-        await repo.insertSigningKey(g, {
-          ...base,
-          kid: 'k1',
-          purpose: 'link',
-          status: 'active',
-          activatedAt: new Date(),
-          retiredAt: null,
-        });
-        await repo.insertSigningKey(g, {
-          ...base,
-          kid: 'k2',
-          purpose: 'link',
-          status: 'next',
-          activatedAt: null,
-          retiredAt: null,
-        });
-        await repo.insertSigningKey(g, {
-          ...base,
-          kid: 'k3',
-          purpose: 'receipt',
-          status: 'revoked',
-          activatedAt: null,
-          retiredAt: null,
-        });
+      await store.global.write((tx) => {
+        repo.insertSigningKey(tx, { ...base, kid: 'k1', purpose: 'link', status: 'active', activatedAt: new Date(), retiredAt: null });
+        repo.insertSigningKey(tx, { ...base, kid: 'k2', purpose: 'link', status: 'next', activatedAt: null, retiredAt: null });
+        repo.insertSigningKey(tx, { ...base, kid: 'k3', purpose: 'receipt', status: 'revoked', activatedAt: null, retiredAt: null });
       });
-      expect((await store.global((g) => repo.getActiveKey(g, 'link')))?.kid).toBe('k1');
-      expect((await store.global((g) => repo.listPublishedKeys(g, 'link'))).map((k) => k.kid).sort()).toEqual(
-        ['k1', 'k2'],
-      );
-      await store.global(async (g) => {
-        await repo.setKeyStatus(g, 'k1', 'retired', new Date());
-        await repo.setKeyStatus(g, 'k2', 'active', new Date());
+      await expect(
+        store.global.write((tx) =>
+          repo.insertSigningKey(tx, { ...base, kid: 'k4', purpose: 'link', status: 'active', activatedAt: new Date(), retiredAt: null }),
+        ),
+      ).rejects.toSatisfy((e: unknown) => isUniqueViolation(e));
+      expect((await store.global.read((g) => repo.getActiveKey(g, 'link')))?.kid).toBe('k1');
+      expect((await store.global.read((g) => repo.listPublishedKeys(g, 'link'))).map((k) => k.kid).sort()).toEqual([
+        'k1',
+        'k2',
+      ]);
+      await store.global.write((tx) => {
+        repo.setKeyStatus(tx, 'k1', 'retired', new Date());
+        repo.setKeyStatus(tx, 'k2', 'active', new Date());
       });
-      expect((await store.global((g) => repo.getActiveKey(g, 'link')))?.kid).toBe('k2');
-      expect(await store.global((g) => repo.listPublishedKeys(g))).toHaveLength(2);
+      expect((await store.global.read((g) => repo.getActiveKey(g, 'link')))?.kid).toBe('k2');
+      expect(await store.global.read((g) => repo.listPublishedKeys(g))).toHaveLength(2);
     });
 
-    it('queues mail once per dedupe key, claims it once, retries with backoff', async () => {
+    it('queues mail once per dedupe key, claims it once, retries with backoff, and re-claims an expired lease', async () => {
       const now = new Date();
-      const m = {
-        tenantId,
-        dedupeKey: 'invite:1',
-        toAddress: 'v@x.example',
-        subject: 'Hi',
-        textBody: 'Body',
-      };
-      expect(await store.global((g) => repo.enqueueMail(g, m, now))).toBe(true);
-      expect(await store.global((g) => repo.enqueueMail(g, m, now))).toBe(false);
+      const m = { tenantId, dedupeKey: 'invite:1', toAddress: 'v@x.example', subject: 'Hi', textBody: 'Body' };
+      expect((await store.global.write((tx) => repo.enqueueMail(tx, m, now))).rows).toHaveLength(1);
+      expect((await store.global.write((tx) => repo.enqueueMail(tx, m, now))).rows).toHaveLength(0);
       const [a, b] = await Promise.all([
-        store.global((g) => repo.claimDueMail(g, now)),
-        store.global((g) => repo.claimDueMail(g, now)),
+        store.global.write((tx) => repo.claimDueMail(tx, now)),
+        store.global.write((tx) => repo.claimDueMail(tx, now)),
       ]);
-      expect(a.length + b.length).toBe(1);
-      const id = (a[0] ?? b[0])!.id;
-      await store.global((g) =>
-        repo.markMailFailed(g, id, 1, 'ECONNREFUSED', new Date(now.getTime() + 1000)),
+      expect(a.rows.length + b.rows.length).toBe(1);
+      const claimed = (a.rows[0] ?? b.rows[0])!;
+      expect(claimed).toMatchObject({ status: 'sending', toAddress: 'v@x.example' });
+      expect(claimed.leaseUntil!.getTime()).toBe(now.getTime() + repo.MAIL_LEASE_MS);
+      // A wrong claim token changes nothing.
+      await expect(
+        store.global.write((tx) => repo.markMailSent(tx, claimed.id, newId(), now)),
+      ).rejects.toMatchObject({ guard: repo.MAIL_CLAIMED });
+      await store.global.write((tx) =>
+        repo.markMailFailed(tx, claimed.id, claimed.claimToken!, 1, 'ECONNREFUSED', new Date(now.getTime() + 1000)),
       );
-      expect(await store.global((g) => repo.claimDueMail(g, now))).toHaveLength(0);
-      const retry = await store.global((g) => repo.claimDueMail(g, new Date(now.getTime() + 1000)));
+      expect((await store.global.write((tx) => repo.claimDueMail(tx, now))).rows).toHaveLength(0);
+      const retry = (await store.global.write((tx) => repo.claimDueMail(tx, new Date(now.getTime() + 1000)))).rows;
       expect(retry).toHaveLength(1);
-      await store.global((g) => repo.markMailSent(g, id, now));
-      const all = await store.global((g) => repo.listMail(g));
-      expect(all[0]).toMatchObject({ status: 'sent', attempts: 1, lastError: 'ECONNREFUSED' });
+      // The sender dies: nobody marks it. Within the lease nobody else takes it; after it, one does.
+      const during = new Date(now.getTime() + 1000 + repo.MAIL_LEASE_MS - 1);
+      expect((await store.global.write((tx) => repo.claimDueMail(tx, during))).rows).toHaveLength(0);
+      const after = new Date(now.getTime() + 1000 + repo.MAIL_LEASE_MS);
+      const reclaimed = (await store.global.write((tx) => repo.claimDueMail(tx, after))).rows;
+      expect(reclaimed).toHaveLength(1);
+      expect(reclaimed[0]!.claimToken).not.toBe(retry[0]!.claimToken);
+      // The dead sender's late success is refused; the new claim's is taken.
+      await expect(
+        store.global.write((tx) => repo.markMailSent(tx, claimed.id, retry[0]!.claimToken!, after)),
+      ).rejects.toBeInstanceOf(GuardError);
+      await store.global.write((tx) => repo.markMailSent(tx, claimed.id, reclaimed[0]!.claimToken!, after));
+      const all = await store.global.read((g) => repo.listMail(g));
+      expect(all[0]).toMatchObject({ status: 'sent', attempts: 1, lastError: 'ECONNREFUSED', leaseUntil: null });
     });
   });
 
   it('rolls back every statement of a failed unit of work', async () => {
     await expect(
-      store.withTenant(tenantId, async (c) => {
-        await repo.insertVendor(c, { name: 'Half-written' });
+      store.tenant(tenantId).write((tx) => {
+        repo.insertVendor(tx, { name: 'Half-written' });
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(await store.withTenant(tenantId, (c) => repo.findVendorByName(c, 'Half-written'))).toBeNull();
+    expect(await store.tenant(tenantId).read((c) => repo.findVendorByName(c, 'Half-written'))).toBeNull();
+    // A failing statement late in the unit undoes the earlier ones too.
+    await expect(
+      store.tenant(tenantId).write((tx) => {
+        repo.insertVendor(tx, { name: 'First of two' });
+        repo.insertVendor(tx, { name: 'Cloudy Ltd' }); // taken
+      }),
+    ).rejects.toSatisfy((e: unknown) => isUniqueViolation(e));
+    expect(await store.tenant(tenantId).read((c) => repo.findVendorByName(c, 'First of two'))).toBeNull();
+    // So does a guard that fails, and the audit entries queued with it.
+    const before = (await store.tenant(tenantId).read((c) => repo.listAudit(c))).length;
+    await expect(
+      store.tenant(tenantId).write((tx) => {
+        repo.insertVendor(tx, { name: 'Guarded' });
+        tx.audit({ actor: 'system', action: 'vendor.created', target: 'vendor:x' });
+        repo.updateVendor(tx, newId(), { website: 'x' });
+      }),
+    ).rejects.toBeInstanceOf(GuardError);
+    expect(await store.tenant(tenantId).read((c) => repo.findVendorByName(c, 'Guarded'))).toBeNull();
+    expect(await store.tenant(tenantId).read((c) => repo.listAudit(c))).toHaveLength(before);
   });
 });

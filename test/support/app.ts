@@ -1,23 +1,44 @@
-/** Builds the real app over a real store, with a tiny cookie jar for `app.request()`. */
+/** Builds the real app over a real store, with the Node platform's real parts and a tiny cookie jar. */
 import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/db/store.js';
-import { createLogger, MemoryRateLimitStore } from '../../src/http/index.js';
+import { createLogger } from '../../src/http/logger.js';
+import { MemoryRateLimitStore, type RateLimitStore } from '../../src/http/rate-limit.js';
+import { nodePlatform } from '../../src/platform/node/platform.js';
+import type { ClientAddress, Ports } from '../../src/platform/ports.js';
 
 export const BASE_URL = 'https://assay.test';
+/** The address tests come from unless they say otherwise (header `X-Test-Client`). */
+export const TEST_CLIENT = '192.0.2.10';
 
-export function testApp(store: Store, opts: { now?: () => Date } = {}) {
-  const app = createApp({
-    config: { baseUrl: BASE_URL, origin: BASE_URL, env: 'test', trustProxy: 0 },
+/** app.request() has no socket: the client address comes from a test header, as a proxy hop would. */
+export const testClientAddress: ClientAddress = (c) => c.req.header('X-Test-Client') ?? TEST_CLIENT;
+
+export async function testPlatform(
+  store: Store,
+  opts: { now?: () => Date; rateLimits?: RateLimitStore; clientAddress?: ClientAddress } = {},
+): Promise<Ports> {
+  const platform = await nodePlatform({
+    config: { database: { dialect: 'sqlite', file: ':memory:' }, production: false, trustProxy: 0, env: 'test' },
+    logger: createLogger({ level: process.env.TEST_LOG ? 'error' : 'silent' }),
     store,
-    rateLimits: new MemoryRateLimitStore(),
-    ...(process.env.TEST_LOG ? { logger: createLogger({ level: 'error' }) } : {}),
-    ...(opts.now ? { now: opts.now } : {}),
+    rateLimits: opts.rateLimits ?? new MemoryRateLimitStore(),
   });
-  return app;
+  return {
+    ...platform,
+    clientAddress: opts.clientAddress ?? testClientAddress,
+    ...(opts.now ? { clock: { now: opts.now } } : {}),
+  };
+}
+
+export async function testApp(
+  store: Store,
+  opts: { now?: () => Date; rateLimits?: RateLimitStore; clientAddress?: ClientAddress } = {},
+) {
+  return createApp(await testPlatform(store, opts), { config: { baseUrl: BASE_URL, env: 'test' } });
 }
 
 /** A browser-like client: keeps cookies, sends same-origin headers on writes. */
-export function browser(app: ReturnType<typeof testApp>) {
+export function browser(app: Awaited<ReturnType<typeof testApp>>) {
   const jar = new Map<string, string>();
   const send = async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { generate } from '../../scripts/generate.js';
 import { ADMIN_URL, ensureRoles, pgReachable } from './pg.js';
 
 declare module 'vitest' {
@@ -12,6 +13,8 @@ declare module 'vitest' {
  * set: then an unreachable PostgreSQL fails the run (DESIGN.md, "Interfaces").
  */
 export default async function setup(project: TestProject) {
+  // Templates and the asset manifest are build outputs; tests render what a build would.
+  generate();
   const reachable = await pgReachable();
   if (!reachable) {
     const where = ADMIN_URL.replace(/\/\/[^@]*@/, '//');

@@ -1,13 +1,18 @@
 /**
- * `forEachDialect` runs one suite on SQLite and again on PostgreSQL, each with a fresh database.
+ * `forEachDialect` runs one suite on SQLite, on PostgreSQL and on D1, each with a fresh database.
  */
 import { describe, inject } from 'vitest';
-import { migratePg, openPgStore } from '../../src/db/pg-store.js';
-import { openSqliteStore } from '../../src/db/sqlite-store.js';
-import type { Store } from '../../src/db/store.js';
+import type { StatementObserver, Store } from '../../src/db/store.js';
+import { migratePg } from '../../src/platform/node/pg-migrate.js';
+import { openPgStore } from '../../src/platform/node/pg-store.js';
+import { openSqliteStore } from '../../src/platform/node/sqlite-store.js';
+import { asyncLocalTracker } from '../../src/platform/node/unit-tracker.js';
+import { openD1Store } from '../../src/platform/workers/d1-store.js';
+import { openTestD1 } from './d1.js';
 import { createTestDatabase } from './pg.js';
 
-export type Dialect = 'sqlite' | 'pg';
+export type Dialect = 'sqlite' | 'pg' | 'd1';
+export const DIALECTS: readonly Dialect[] = ['sqlite', 'pg', 'd1'];
 
 export interface TestStore {
   store: Store;
@@ -16,14 +21,19 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
-export async function openTestStore(dialect: Dialect): Promise<TestStore> {
+export async function openTestStore(dialect: Dialect, opts: { onStatement?: StatementObserver } = {}): Promise<TestStore> {
   if (dialect === 'sqlite') {
-    const store = openSqliteStore({ file: ':memory:' });
+    const store = openSqliteStore({ file: ':memory:', onStatement: opts.onStatement });
     return { store, close: () => store.close() };
+  }
+  if (dialect === 'd1') {
+    const d1 = await openTestD1();
+    const store = openD1Store(d1.binding, { onStatement: opts.onStatement, tracker: asyncLocalTracker() });
+    return { store, close: () => d1.dispose() };
   }
   const dbase = await createTestDatabase();
   await migratePg(dbase.ownerUrl, dbase.appUrl);
-  const store = openPgStore({ url: dbase.appUrl, max: 4 });
+  const store = openPgStore({ url: dbase.appUrl, max: 4, onStatement: opts.onStatement });
   return {
     store,
     pg: dbase,
@@ -37,11 +47,11 @@ export async function openTestStore(dialect: Dialect): Promise<TestStore> {
 export const pgAvailable = () => inject('pgAvailable');
 
 /**
- * Declares `describe('<name> [sqlite]')` and `describe('<name> [pg]')`. The pg suite is skipped only
- * when no PostgreSQL is reachable outside CI (the global setup printed why).
+ * Declares `describe('<name> [sqlite]')`, `describe('<name> [pg]')` and `describe('<name> [d1]')`. The pg
+ * suite is skipped only when no PostgreSQL is reachable outside CI (the global setup printed why).
  */
-export function forEachDialect(name: string, suite: (dialect: Dialect) => void): void {
-  describe(`${name} [sqlite]`, () => suite('sqlite'));
-  // Skipped only without a reachable server and without CI (the global setup fails CI instead).
-  describe.skipIf(!pgAvailable())(`${name} [pg]`, () => suite('pg'));
+export function forEachDialect(name: string, suite: (dialect: Dialect) => void, only: readonly Dialect[] = DIALECTS): void {
+  if (only.includes('sqlite')) describe(`${name} [sqlite]`, () => suite('sqlite'));
+  if (only.includes('pg')) describe.skipIf(!pgAvailable())(`${name} [pg]`, () => suite('pg'));
+  if (only.includes('d1')) describe(`${name} [d1]`, () => suite('d1'));
 }

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq } from 'drizzle-orm';
-import { isId } from '../ids.js';
-import type { TenantCtx } from '../store.js';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { isId, newId } from '../ids.js';
+import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
 
 export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number];
@@ -32,19 +32,34 @@ export type NewAssessment = {
   createdBy?: string | null;
 };
 
-export async function insertAssessment(
-  { db, t, tenantId }: TenantCtx,
-  a: NewAssessment,
-): Promise<Assessment> {
-  const now = new Date();
-  const [row] = await db
-    .insert(t.assessments)
-    .values({ ...a, tenantId, createdAt: now, updatedAt: now })
-    .returning();
-  return row as Assessment;
+/**
+ * Queues an assessment. Its vendor, contact and questionnaire version must be this tenant's: the
+ * composite foreign keys on (tenant_id, …) refuse anything else, whether the id exists elsewhere or not.
+ */
+export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new Date()): Assessment {
+  const row: Assessment = {
+    id: newId(),
+    tenantId: tx.tenantId,
+    vendorId: a.vendorId,
+    contactId: a.contactId,
+    questionnaireVersionId: a.questionnaireVersionId,
+    status: 'draft',
+    dueDate: a.dueDate ?? null,
+    otpRequired: a.otpRequired ?? false,
+    createdBy: a.createdBy ?? null,
+    scorePermille: null,
+    band: null,
+    answersHash: null,
+    sentAt: null,
+    submittedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  tx.write(tx.db.insert(tx.t.assessments).values(row));
+  return row;
 }
 
-export async function getAssessment({ db, t, tenantId }: TenantCtx, id: string): Promise<Assessment | null> {
+export async function getAssessment({ db, t, tenantId }: TenantReadCtx, id: string): Promise<Assessment | null> {
   if (!isId(id)) return null;
   const [row] = await db
     .select()
@@ -53,10 +68,7 @@ export async function getAssessment({ db, t, tenantId }: TenantCtx, id: string):
   return (row as Assessment | undefined) ?? null;
 }
 
-export async function listAssessments(
-  { db, t, tenantId }: TenantCtx,
-  vendorId?: string,
-): Promise<Assessment[]> {
+export async function listAssessments({ db, t, tenantId }: TenantReadCtx, vendorId?: string): Promise<Assessment[]> {
   const where = vendorId
     ? and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.vendorId, vendorId))
     : eq(t.assessments.tenantId, tenantId);
@@ -67,30 +79,35 @@ export async function listAssessments(
     .orderBy(desc(t.assessments.createdAt), asc(t.assessments.id))) as Assessment[];
 }
 
+/** The guard of a status transition: the unit fails whole if the assessment was not in a `from` status. */
+export const ASSESSMENT_IN_STATUS = 'assessment-in-status';
+
 /**
- * Moves an assessment from one status to the next, only if it is still in `from`: the conditional
- * UPDATE makes transitions such as submission exactly-once under concurrency.
+ * Moves an assessment from one of the `from` statuses to `to` with one conditional UPDATE: under
+ * concurrency exactly one transition wins (submission is exactly-once); the others' units roll back
+ * with `GuardError(ASSESSMENT_IN_STATUS)`.
  */
-export async function transitionAssessment(
-  { db, t, tenantId }: TenantCtx,
+export function transitionAssessment(
+  tx: TenantWriteCtx,
   id: string,
   from: AssessmentStatus[],
   to: AssessmentStatus,
   patch: Partial<Pick<Assessment, 'scorePermille' | 'band' | 'answersHash' | 'sentAt' | 'submittedAt'>> = {},
-): Promise<Assessment | null> {
-  if (!isId(id) || from.length === 0) return null;
-  const rows = await db
-    .select({ status: t.assessments.status })
-    .from(t.assessments)
-    .where(and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.id, id)));
-  const current = rows[0]?.status;
-  if (!current || !from.includes(current)) return null;
-  const [row] = await db
-    .update(t.assessments)
-    .set({ ...patch, status: to, updatedAt: new Date() })
-    .where(
-      and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.id, id), eq(t.assessments.status, current)),
-    )
-    .returning();
-  return (row as Assessment | undefined) ?? null;
+  now = new Date(),
+): Written<Assessment> {
+  const { db, t, tenantId } = tx;
+  return tx.write<Assessment>(
+    db
+      .update(t.assessments)
+      .set({ ...patch, status: to, updatedAt: now })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, isId(id) ? id : ''),
+          inArray(t.assessments.status, from.length ? from : ['__none__' as AssessmentStatus]),
+        ),
+      )
+      .returning(),
+    { guard: ASSESSMENT_IN_STATUS },
+  );
 }

@@ -1,12 +1,15 @@
-/** The repository layer: the only way to tenant data. Tenant functions take a TenantCtx. */
+/** The repository layer: the only way to tenant data. Tenant functions take a tenant context. */
 export * from './answers.js';
 export * from './assessments.js';
 export * from './audit.js';
+export * from './evidence.js';
+export * from './findings.js';
 export * from './keys.js';
 export * from './outbox.js';
 export * from './questionnaires.js';
 export * from './risks.js';
 export * from './sessions.js';
+export * from './setup-tokens.js';
 export * from './tenants.js';
 export * from './users.js';
 export * from './vendors.js';

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { GlobalCtx } from '../store.js';
+import type { ReadCtx, WriteCtx } from '../store.js';
 import type { KEY_PURPOSES, KEY_STATUSES } from '../tables.js';
 
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
@@ -16,18 +16,12 @@ export type SigningKeyRow = {
   retiredAt: Date | null;
 };
 
-export async function insertSigningKey(
-  { db, t }: GlobalCtx,
-  k: Omit<SigningKeyRow, 'createdAt'>,
-): Promise<void> {
-  await db.insert(t.signingKeys).values(k);
+export function insertSigningKey(tx: WriteCtx, k: Omit<SigningKeyRow, 'createdAt'>, now = new Date()): void {
+  tx.write(tx.db.insert(tx.t.signingKeys).values({ ...k, createdAt: now }));
 }
 
 /** Keys that verify: active, next (published ahead of use) and retired (within their overlap). */
-export async function listPublishedKeys(
-  { db, t }: GlobalCtx,
-  purpose?: KeyPurpose,
-): Promise<SigningKeyRow[]> {
+export async function listPublishedKeys({ db, t }: ReadCtx, purpose?: KeyPurpose): Promise<SigningKeyRow[]> {
   const published = inArray(t.signingKeys.status, ['next', 'active', 'retired']);
   return (await db
     .select()
@@ -36,7 +30,7 @@ export async function listPublishedKeys(
     .orderBy(asc(t.signingKeys.createdAt), asc(t.signingKeys.kid))) as SigningKeyRow[];
 }
 
-export async function getActiveKey({ db, t }: GlobalCtx, purpose: KeyPurpose): Promise<SigningKeyRow | null> {
+export async function getActiveKey({ db, t }: ReadCtx, purpose: KeyPurpose): Promise<SigningKeyRow | null> {
   const [row] = await db
     .select()
     .from(t.signingKeys)
@@ -44,15 +38,13 @@ export async function getActiveKey({ db, t }: GlobalCtx, purpose: KeyPurpose): P
   return (row as SigningKeyRow | undefined) ?? null;
 }
 
-export async function setKeyStatus(
-  { db, t }: GlobalCtx,
-  kid: string,
-  status: KeyStatus,
-  at: Date,
-): Promise<void> {
+export function setKeyStatus(tx: WriteCtx, kid: string, status: KeyStatus, at: Date): void {
   const stamp = status === 'active' ? { activatedAt: at } : status === 'retired' ? { retiredAt: at } : {};
-  await db
-    .update(t.signingKeys)
-    .set({ status, ...stamp })
-    .where(eq(t.signingKeys.kid, kid));
+  tx.write(
+    tx.db
+      .update(tx.t.signingKeys)
+      .set({ status, ...stamp })
+      .where(eq(tx.t.signingKeys.kid, kid)),
+    { guard: 'signing-key-exists' },
+  );
 }

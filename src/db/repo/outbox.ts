@@ -1,5 +1,6 @@
-import { and, asc, eq, lte } from 'drizzle-orm';
-import type { GlobalCtx } from '../store.js';
+import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { newId } from '../ids.js';
+import type { ReadCtx, WriteCtx, Written } from '../store.js';
 
 export type OutgoingMail = {
   tenantId: string | null;
@@ -10,59 +11,106 @@ export type OutgoingMail = {
   htmlBody?: string | null;
 };
 
-/** Queues a message once per dedupe key; returns false when it was already queued. */
-export async function enqueueMail({ db, t }: GlobalCtx, m: OutgoingMail, now = new Date()): Promise<boolean> {
-  const rows = await db
-    .insert(t.mailOutbox)
-    .values({ ...m, nextAttemptAt: now, createdAt: now })
-    .onConflictDoNothing({ target: t.mailOutbox.dedupeKey })
-    .returning({ id: t.mailOutbox.id });
-  return rows.length > 0;
+export type MailRow = OutgoingMail & {
+  id: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseUntil: Date | null;
+  claimToken: string | null;
+  lastError: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+};
+
+/** Queues a message once per dedupe key; `rows` is empty after commit when it was already queued. */
+export function enqueueMail(tx: WriteCtx, m: OutgoingMail, now = new Date()): Written<{ id: string }> {
+  return tx.write(
+    tx.db
+      .insert(tx.t.mailOutbox)
+      .values({ ...m, id: newId(), nextAttemptAt: now, createdAt: now })
+      .onConflictDoNothing({ target: tx.t.mailOutbox.dedupeKey })
+      .returning({ id: tx.t.mailOutbox.id }),
+  );
 }
 
-/** Claims due messages for sending: pending → sending, one conditional update per message. */
-export async function claimDueMail({ db, t }: GlobalCtx, now: Date, limit = 20) {
-  const due = await db
+/** How long a claim holds before another sender may take the message over. */
+export const MAIL_LEASE_MS = 5 * 60_000;
+
+/**
+ * Claims due messages with one conditional UPDATE: pending ones whose time has come, and `sending` ones
+ * whose lease ran out (their sender died after claiming). Each claim carries a fresh token; only that
+ * token may mark the message sent or failed. On PostgreSQL the candidates are locked with
+ * `FOR UPDATE SKIP LOCKED`, so two senders never wait on, or take, each other's messages; on SQLite and
+ * D1 the single UPDATE statement is atomic by itself. `rows` (after commit) are the claimed messages.
+ */
+export function claimDueMail(tx: WriteCtx, now: Date, limit = 20): Written<MailRow> {
+  const { db, t } = tx;
+  const due = or(
+    and(eq(t.mailOutbox.status, 'pending'), lte(t.mailOutbox.nextAttemptAt, now)),
+    and(eq(t.mailOutbox.status, 'sending'), lte(t.mailOutbox.leaseUntil, now)),
+  );
+  const candidates = db
     .select({ id: t.mailOutbox.id })
     .from(t.mailOutbox)
-    .where(and(eq(t.mailOutbox.status, 'pending'), lte(t.mailOutbox.nextAttemptAt, now)))
+    .where(due)
     .orderBy(asc(t.mailOutbox.nextAttemptAt))
     .limit(limit);
-  const claimed = [];
-  for (const { id } of due) {
-    const [row] = await db
+  const locked = tx.dialect === 'pg' ? sql`(${candidates} for update skip locked)` : sql`(${candidates})`;
+  const claimToken = newId();
+  return tx.write<MailRow>(
+    db
       .update(t.mailOutbox)
-      .set({ status: 'sending' })
-      .where(and(eq(t.mailOutbox.id, id), eq(t.mailOutbox.status, 'pending')))
-      .returning();
-    if (row) claimed.push(row);
-  }
-  return claimed;
+      .set({
+        status: 'sending',
+        leaseUntil: new Date(now.getTime() + MAIL_LEASE_MS),
+        claimToken,
+      })
+      .where(and(inArray(t.mailOutbox.id, locked), due))
+      .returning(),
+  );
 }
 
-export async function markMailSent({ db, t }: GlobalCtx, id: string, now: Date): Promise<void> {
-  await db.update(t.mailOutbox).set({ status: 'sent', sentAt: now }).where(eq(t.mailOutbox.id, id));
+export const MAIL_CLAIMED = 'mail-claimed';
+
+/** Marks a claimed message sent; the unit fails with `GuardError(MAIL_CLAIMED)` if the claim was lost. */
+export function markMailSent(tx: WriteCtx, id: string, claimToken: string, now: Date): void {
+  const { db, t } = tx;
+  tx.write(
+    db
+      .update(t.mailOutbox)
+      .set({ status: 'sent', sentAt: now, leaseUntil: null, claimToken: null })
+      .where(and(eq(t.mailOutbox.id, id), eq(t.mailOutbox.claimToken, claimToken), eq(t.mailOutbox.status, 'sending'))),
+    { guard: MAIL_CLAIMED },
+  );
 }
 
-/** A failed attempt goes back to pending with backoff, or to failed after `maxAttempts`. */
-export async function markMailFailed(
-  { db, t }: GlobalCtx,
+/** A failed attempt goes back to pending with backoff, or to failed after the last attempt. */
+export function markMailFailed(
+  tx: WriteCtx,
   id: string,
+  claimToken: string,
   attempts: number,
   error: string,
   nextAttemptAt: Date | null,
-): Promise<void> {
-  await db
-    .update(t.mailOutbox)
-    .set({
-      status: nextAttemptAt ? 'pending' : 'failed',
-      attempts,
-      lastError: error.slice(0, 500),
-      ...(nextAttemptAt ? { nextAttemptAt } : {}),
-    })
-    .where(eq(t.mailOutbox.id, id));
+): void {
+  const { db, t } = tx;
+  tx.write(
+    db
+      .update(t.mailOutbox)
+      .set({
+        status: nextAttemptAt ? 'pending' : 'failed',
+        attempts,
+        lastError: error.slice(0, 500),
+        leaseUntil: null,
+        claimToken: null,
+        ...(nextAttemptAt ? { nextAttemptAt } : {}),
+      })
+      .where(and(eq(t.mailOutbox.id, id), eq(t.mailOutbox.claimToken, claimToken), eq(t.mailOutbox.status, 'sending'))),
+    { guard: MAIL_CLAIMED },
+  );
 }
 
-export async function listMail({ db, t }: GlobalCtx, limit = 100) {
-  return db.select().from(t.mailOutbox).orderBy(asc(t.mailOutbox.createdAt)).limit(limit);
+export async function listMail({ db, t }: ReadCtx, limit = 100): Promise<MailRow[]> {
+  return (await db.select().from(t.mailOutbox).orderBy(asc(t.mailOutbox.createdAt)).limit(limit)) as MailRow[];
 }

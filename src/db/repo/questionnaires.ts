@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { isId } from '../ids.js';
-import type { TenantCtx } from '../store.js';
+import { isId, newId } from '../ids.js';
+import type { TenantReadCtx, TenantWriteCtx } from '../store.js';
 
 export type QuestionnaireVersionRow = {
   id: string;
@@ -11,7 +11,7 @@ export type QuestionnaireVersionRow = {
   title: string;
 };
 
-const cols = (t: TenantCtx['t']) => ({
+const cols = (t: TenantReadCtx['t']) => ({
   id: t.questionnaireVersions.id,
   questionnaireId: t.questionnaireVersions.questionnaireId,
   version: t.questionnaireVersions.version,
@@ -30,27 +30,26 @@ export class VersionConflictError extends Error {
 /**
  * Stores the exact source of `id@version` for this tenant (once), so assessments pinned to it are
  * always shown and scored against the same text. Re-storing identical content returns the same row;
- * different content under an existing version is refused.
+ * different content under an existing version is refused. Two units pinning the same version at once:
+ * the unique key on (tenant, id, version) refuses the second.
  */
 export async function pinQuestionnaireVersion(
-  ctx: TenantCtx,
+  tx: TenantWriteCtx,
   v: Omit<QuestionnaireVersionRow, 'id'>,
-): Promise<QuestionnaireVersionRow> {
-  const existing = await getQuestionnaireVersionByRef(ctx, v.questionnaireId, v.version);
+  now = new Date(),
+): Promise<QuestionnaireVersionRow & { created: boolean }> {
+  const existing = await getQuestionnaireVersionByRef(tx, v.questionnaireId, v.version);
   if (existing) {
-    if (existing.sourceHash !== v.sourceHash)
-      throw new VersionConflictError(`${v.questionnaireId}@${v.version}`);
-    return existing;
+    if (existing.sourceHash !== v.sourceHash) throw new VersionConflictError(`${v.questionnaireId}@${v.version}`);
+    return { ...existing, created: false };
   }
-  const [row] = await ctx.db
-    .insert(ctx.t.questionnaireVersions)
-    .values({ ...v, tenantId: ctx.tenantId })
-    .returning(cols(ctx.t));
-  return row!;
+  const row = { id: newId(), ...v };
+  tx.write(tx.db.insert(tx.t.questionnaireVersions).values({ ...row, tenantId: tx.tenantId, createdAt: now }));
+  return { ...row, created: true };
 }
 
 export async function getQuestionnaireVersionByRef(
-  { db, t, tenantId }: TenantCtx,
+  { db, t, tenantId }: TenantReadCtx,
   questionnaireId: string,
   version: string,
 ): Promise<QuestionnaireVersionRow | null> {
@@ -68,11 +67,10 @@ export async function getQuestionnaireVersionByRef(
 }
 
 export async function getQuestionnaireVersion(
-  ctx: TenantCtx,
+  { db, t, tenantId }: TenantReadCtx,
   id: string,
 ): Promise<QuestionnaireVersionRow | null> {
   if (!isId(id)) return null;
-  const { db, t, tenantId } = ctx;
   const [row] = await db
     .select(cols(t))
     .from(t.questionnaireVersions)
@@ -80,8 +78,7 @@ export async function getQuestionnaireVersion(
   return row ?? null;
 }
 
-export async function listQuestionnaireVersions(ctx: TenantCtx, questionnaireId?: string) {
-  const { db, t, tenantId } = ctx;
+export async function listQuestionnaireVersions({ db, t, tenantId }: TenantReadCtx, questionnaireId?: string) {
   const where = questionnaireId
     ? and(
         eq(t.questionnaireVersions.tenantId, tenantId),

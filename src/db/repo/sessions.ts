@@ -1,5 +1,6 @@
-import { and, eq, gt, isNull, lt } from 'drizzle-orm';
-import type { GlobalCtx } from '../store.js';
+import { and, eq, lt } from 'drizzle-orm';
+import type { ReadCtx, WriteCtx, Written } from '../store.js';
+import type { Role } from '../tables.js';
 
 export type SessionRow = {
   id: string;
@@ -13,98 +14,70 @@ export type SessionRow = {
 };
 
 /** `id` is the SHA-256 of the cookie value; the caller hashes. */
-export async function insertSession(
-  { db, t }: GlobalCtx,
+export function insertSession(
+  tx: WriteCtx,
   s: Omit<SessionRow, 'createdAt' | 'lastSeenAt'> & { now: Date },
-): Promise<void> {
+): void {
   const { now, ...rest } = s;
-  await db.insert(t.sessions).values({ ...rest, createdAt: now, lastSeenAt: now });
+  tx.write(tx.db.insert(tx.t.sessions).values({ ...rest, createdAt: now, lastSeenAt: now }));
 }
 
-export async function getSession({ db, t }: GlobalCtx, id: string): Promise<SessionRow | null> {
+export async function getSession({ db, t }: ReadCtx, id: string): Promise<SessionRow | null> {
   const [row] = await db.select().from(t.sessions).where(eq(t.sessions.id, id));
   return (row as SessionRow | undefined) ?? null;
 }
 
-export async function touchSession({ db, t }: GlobalCtx, id: string, now: Date): Promise<void> {
-  await db.update(t.sessions).set({ lastSeenAt: now }).where(eq(t.sessions.id, id));
-}
-
-export async function deleteSession({ db, t }: GlobalCtx, id: string): Promise<void> {
-  await db.delete(t.sessions).where(eq(t.sessions.id, id));
-}
-
-export async function deleteSessionsOfUser({ db, t }: GlobalCtx, userId: string): Promise<number> {
-  const rows = await db
-    .delete(t.sessions)
-    .where(eq(t.sessions.userId, userId))
-    .returning({ id: t.sessions.id });
-  return rows.length;
-}
-
-export async function deleteExpiredSessions({ db, t }: GlobalCtx, now: Date): Promise<number> {
-  const rows = await db
-    .delete(t.sessions)
-    .where(lt(t.sessions.expiresAt, now))
-    .returning({ id: t.sessions.id });
-  return rows.length;
-}
-
-export type SetupToken = {
-  id: string;
-  purpose: 'first_admin' | 'tenant_admin';
-  tenantId: string | null;
+/** A member's session with everything the workspace checks on every request, in one statement. */
+export type MemberSession = SessionRow & {
   email: string | null;
-  expiresAt: Date;
+  disabledAt: Date | null;
+  tenantName: string | null;
+  role: Role | null;
 };
 
-export async function insertSetupToken({ db, t }: GlobalCtx, token: SetupToken): Promise<void> {
-  await db.insert(t.setupTokens).values(token);
-}
-
-/** Reads an unconsumed, unexpired token without consuming it (GET shows the form). */
-export async function peekSetupToken(
-  { db, t }: GlobalCtx,
-  id: string,
-  now: Date,
-): Promise<SetupToken | null> {
+/**
+ * Reads a member session with its user, tenant and membership. Read it with `store.as({ sessionId })`:
+ * on PostgreSQL the memberships policy lets a session see exactly its own membership.
+ */
+export async function readMemberSession({ db, t }: ReadCtx, id: string): Promise<MemberSession | null> {
   const [row] = await db
     .select({
-      id: t.setupTokens.id,
-      purpose: t.setupTokens.purpose,
-      tenantId: t.setupTokens.tenantId,
-      email: t.setupTokens.email,
-      expiresAt: t.setupTokens.expiresAt,
+      id: t.sessions.id,
+      kind: t.sessions.kind,
+      userId: t.sessions.userId,
+      tenantId: t.sessions.tenantId,
+      assessmentId: t.sessions.assessmentId,
+      createdAt: t.sessions.createdAt,
+      lastSeenAt: t.sessions.lastSeenAt,
+      expiresAt: t.sessions.expiresAt,
+      email: t.users.email,
+      disabledAt: t.users.disabledAt,
+      tenantName: t.tenants.name,
+      role: t.memberships.role,
     })
-    .from(t.setupTokens)
-    .where(and(eq(t.setupTokens.id, id), isNull(t.setupTokens.consumedAt), gt(t.setupTokens.expiresAt, now)));
-  return row ?? null;
+    .from(t.sessions)
+    .leftJoin(t.users, eq(t.users.id, t.sessions.userId))
+    .leftJoin(t.tenants, eq(t.tenants.id, t.sessions.tenantId))
+    .leftJoin(
+      t.memberships,
+      and(eq(t.memberships.tenantId, t.sessions.tenantId), eq(t.memberships.userId, t.sessions.userId)),
+    )
+    .where(eq(t.sessions.id, id));
+  return (row as MemberSession | undefined) ?? null;
 }
 
-/** Single use: one conditional UPDATE … RETURNING; a second call returns null. */
-export async function consumeSetupToken(
-  { db, t }: GlobalCtx,
-  id: string,
-  now: Date,
-): Promise<SetupToken | null> {
-  const [row] = await db
-    .update(t.setupTokens)
-    .set({ consumedAt: now })
-    .where(and(eq(t.setupTokens.id, id), isNull(t.setupTokens.consumedAt), gt(t.setupTokens.expiresAt, now)))
-    .returning({
-      id: t.setupTokens.id,
-      purpose: t.setupTokens.purpose,
-      tenantId: t.setupTokens.tenantId,
-      email: t.setupTokens.email,
-      expiresAt: t.setupTokens.expiresAt,
-    });
-  return row ?? null;
+export function touchSession(tx: WriteCtx, id: string, now: Date): void {
+  tx.write(tx.db.update(tx.t.sessions).set({ lastSeenAt: now }).where(eq(tx.t.sessions.id, id)));
 }
 
-/** Invalidates the outstanding first-admin links (a new one replaces them at each start). */
-export async function revokeFirstAdminTokens({ db, t }: GlobalCtx, now: Date): Promise<void> {
-  await db
-    .update(t.setupTokens)
-    .set({ consumedAt: now })
-    .where(and(eq(t.setupTokens.purpose, 'first_admin'), isNull(t.setupTokens.consumedAt)));
+export function deleteSession(tx: WriteCtx, id: string): Written {
+  return tx.write(tx.db.delete(tx.t.sessions).where(eq(tx.t.sessions.id, id)));
+}
+
+export function deleteSessionsOfUser(tx: WriteCtx, userId: string): Written {
+  return tx.write(tx.db.delete(tx.t.sessions).where(eq(tx.t.sessions.userId, userId)));
+}
+
+export function deleteExpiredSessions(tx: WriteCtx, now: Date): Written {
+  return tx.write(tx.db.delete(tx.t.sessions).where(lt(tx.t.sessions.expiresAt, now)));
 }

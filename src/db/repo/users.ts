@@ -1,69 +1,65 @@
 import { and, eq } from 'drizzle-orm';
-import { isId } from '../ids.js';
-import type { GlobalCtx, TenantCtx } from '../store.js';
+import { normaliseEmail } from '../../auth/email.js';
+import { isId, newId } from '../ids.js';
+import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx } from '../store.js';
 import type { Role } from '../tables.js';
 
 export type User = { id: string; email: string; passwordHash: string | null; disabledAt: Date | null };
 
-const userCols = (t: GlobalCtx['t']) => ({
+const userCols = (t: ReadCtx['t']) => ({
   id: t.users.id,
   email: t.users.email,
   passwordHash: t.users.passwordHash,
   disabledAt: t.users.disabledAt,
 });
 
-const normalise = (email: string) => email.trim().toLowerCase();
-
-export async function findUserByEmail({ db, t }: GlobalCtx, email: string): Promise<User | null> {
+export async function findUserByEmail({ db, t }: ReadCtx, email: string): Promise<User | null> {
   const [row] = await db
     .select(userCols(t))
     .from(t.users)
-    .where(eq(t.users.email, normalise(email)));
+    .where(eq(t.users.email, normaliseEmail(email)));
   return row ?? null;
 }
 
-export async function getUser({ db, t }: GlobalCtx, id: string): Promise<User | null> {
+export async function getUser({ db, t }: ReadCtx, id: string): Promise<User | null> {
   if (!isId(id)) return null;
   const [row] = await db.select(userCols(t)).from(t.users).where(eq(t.users.id, id));
   return row ?? null;
 }
 
-/** Returns the existing identity for the email, or creates one (without a password). */
-export async function ensureUser(ctx: GlobalCtx, email: string): Promise<User> {
-  const existing = await findUserByEmail(ctx, email);
-  if (existing) return existing;
-  const [row] = await ctx.db
-    .insert(ctx.t.users)
-    .values({ email: normalise(email) })
-    .returning(userCols(ctx.t));
-  return row!;
+/**
+ * The identity for an email: the existing one, or one queued for creation (without a password).
+ * Two units creating the same email at once: the unique key refuses the second, which fails whole.
+ */
+export async function ensureUser(tx: WriteCtx, email: string): Promise<User & { created: boolean }> {
+  const existing = await findUserByEmail(tx, email);
+  if (existing) return { ...existing, created: false };
+  const user = { id: newId(), email: normaliseEmail(email), passwordHash: null, disabledAt: null };
+  tx.write(tx.db.insert(tx.t.users).values({ id: user.id, email: user.email }));
+  return { ...user, created: true };
 }
 
-export async function setPasswordHash(
-  { db, t }: GlobalCtx,
-  userId: string,
-  passwordHash: string,
-): Promise<void> {
-  await db.update(t.users).set({ passwordHash }).where(eq(t.users.id, userId));
+export function setPasswordHash(tx: WriteCtx, userId: string, passwordHash: string): void {
+  tx.write(tx.db.update(tx.t.users).set({ passwordHash }).where(eq(tx.t.users.id, userId)), {
+    guard: 'user-exists',
+  });
 }
 
 export type Membership = { tenantId: string; userId: string; role: Role };
 
-export async function addMembership(ctx: TenantCtx, userId: string, role: Role): Promise<Membership> {
-  const [row] = await ctx.db
-    .insert(ctx.t.memberships)
-    .values({ tenantId: ctx.tenantId, userId, role })
-    .onConflictDoUpdate({ target: [ctx.t.memberships.tenantId, ctx.t.memberships.userId], set: { role } })
-    .returning({
-      tenantId: ctx.t.memberships.tenantId,
-      userId: ctx.t.memberships.userId,
-      role: ctx.t.memberships.role,
-    });
-  return row!;
+/** Grants `role` in the unit's tenant (changing the role of an existing membership). */
+export function addMembership(tx: TenantWriteCtx, userId: string, role: Role): Membership {
+  tx.write(
+    tx.db
+      .insert(tx.t.memberships)
+      .values({ tenantId: tx.tenantId, userId, role })
+      .onConflictDoUpdate({ target: [tx.t.memberships.tenantId, tx.t.memberships.userId], set: { role } }),
+  );
+  return { tenantId: tx.tenantId, userId, role };
 }
 
 export async function getMembership(
-  { db, t, tenantId }: TenantCtx,
+  { db, t, tenantId }: TenantReadCtx,
   userId: string,
 ): Promise<Membership | null> {
   if (!isId(userId)) return null;
@@ -74,7 +70,7 @@ export async function getMembership(
   return row ?? null;
 }
 
-export async function listMembers({ db, t, tenantId }: TenantCtx) {
+export async function listMembers({ db, t, tenantId }: TenantReadCtx) {
   return db
     .select({ userId: t.users.id, email: t.users.email, role: t.memberships.role })
     .from(t.memberships)
@@ -83,8 +79,8 @@ export async function listMembers({ db, t, tenantId }: TenantCtx) {
     .orderBy(t.users.email);
 }
 
-/** The tenants a user belongs to; call inside `store.withUser(userId, …)` (RLS self-read on PostgreSQL). */
-export async function listMembershipsOfUser({ db, t }: GlobalCtx, userId: string) {
+/** The tenants a user belongs to; read with `store.as({ userId })` (RLS self-read on PostgreSQL). */
+export async function listMembershipsOfUser({ db, t }: ReadCtx, userId: string) {
   return db
     .select({ tenantId: t.memberships.tenantId, role: t.memberships.role, tenantName: t.tenants.name })
     .from(t.memberships)

@@ -1,6 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { isId } from '../ids.js';
-import type { TenantCtx } from '../store.js';
+import { normaliseEmail } from '../../auth/email.js';
+import { isId, newId } from '../ids.js';
+import type { TenantReadCtx, TenantWriteCtx } from '../store.js';
 
 export type VendorTier = 'low' | 'medium' | 'high' | 'critical';
 export type Vendor = {
@@ -15,16 +16,25 @@ export type Vendor = {
 };
 export type VendorInput = { name: string; website?: string | null; tier?: VendorTier };
 
-export async function insertVendor({ db, t, tenantId }: TenantCtx, input: VendorInput): Promise<Vendor> {
-  const now = new Date();
-  const [row] = await db
-    .insert(t.vendors)
-    .values({ ...input, tenantId, createdAt: now, updatedAt: now })
-    .returning();
-  return row as Vendor;
+export const VENDOR_EXISTS = 'vendor-exists';
+
+/** Queues a vendor; returns it as it will be stored. A name taken in the tenant fails the unit (unique key). */
+export function insertVendor(tx: TenantWriteCtx, input: VendorInput, now = new Date()): Vendor {
+  const vendor: Vendor = {
+    id: newId(),
+    tenantId: tx.tenantId,
+    name: input.name,
+    website: input.website ?? null,
+    tier: input.tier ?? 'medium',
+    active: true,
+    createdAt: now,
+    updatedAt: now,
+  };
+  tx.write(tx.db.insert(tx.t.vendors).values(vendor));
+  return vendor;
 }
 
-export async function getVendor({ db, t, tenantId }: TenantCtx, id: string): Promise<Vendor | null> {
+export async function getVendor({ db, t, tenantId }: TenantReadCtx, id: string): Promise<Vendor | null> {
   if (!isId(id)) return null;
   const [row] = await db
     .select()
@@ -33,7 +43,10 @@ export async function getVendor({ db, t, tenantId }: TenantCtx, id: string): Pro
   return (row as Vendor | undefined) ?? null;
 }
 
-export async function findVendorByName({ db, t, tenantId }: TenantCtx, name: string): Promise<Vendor | null> {
+export async function findVendorByName(
+  { db, t, tenantId }: TenantReadCtx,
+  name: string,
+): Promise<Vendor | null> {
   const [row] = await db
     .select()
     .from(t.vendors)
@@ -41,7 +54,7 @@ export async function findVendorByName({ db, t, tenantId }: TenantCtx, name: str
   return (row as Vendor | undefined) ?? null;
 }
 
-export async function listVendors({ db, t, tenantId }: TenantCtx): Promise<Vendor[]> {
+export async function listVendors({ db, t, tenantId }: TenantReadCtx): Promise<Vendor[]> {
   return (await db
     .select()
     .from(t.vendors)
@@ -49,80 +62,83 @@ export async function listVendors({ db, t, tenantId }: TenantCtx): Promise<Vendo
     .orderBy(asc(t.vendors.name))) as Vendor[];
 }
 
-export async function updateVendor(
-  { db, t, tenantId }: TenantCtx,
+/** Updates a vendor of this tenant; the unit fails with `GuardError(VENDOR_EXISTS)` when there is none. */
+export function updateVendor(
+  tx: TenantWriteCtx,
   id: string,
   patch: Partial<VendorInput> & { active?: boolean },
-): Promise<Vendor | null> {
-  if (!isId(id)) return null;
-  const [row] = await db
-    .update(t.vendors)
-    .set({ ...patch, updatedAt: new Date() })
-    .where(and(eq(t.vendors.tenantId, tenantId), eq(t.vendors.id, id)))
-    .returning();
-  return (row as Vendor | undefined) ?? null;
+  now = new Date(),
+) {
+  const { db, t, tenantId } = tx;
+  return tx.write<Vendor>(
+    db
+      .update(t.vendors)
+      .set({ ...patch, updatedAt: now })
+      .where(and(eq(t.vendors.tenantId, tenantId), eq(t.vendors.id, isId(id) ? id : '')))
+      .returning(),
+    { guard: VENDOR_EXISTS },
+  );
 }
 
-/** Deletes a vendor that has no assessments yet (assessments keep it referenced). */
-export async function deleteVendor({ db, t, tenantId }: TenantCtx, id: string): Promise<boolean> {
-  if (!isId(id)) return false;
-  await db
-    .delete(t.vendorContacts)
-    .where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.vendorId, id)));
-  const rows = await db
-    .delete(t.vendors)
-    .where(and(eq(t.vendors.tenantId, tenantId), eq(t.vendors.id, id)))
-    .returning({ id: t.vendors.id });
-  return rows.length > 0;
+/** Deletes a vendor and its contacts; assessments keep it referenced, so a vendor with any fails the unit. */
+export function deleteVendor(tx: TenantWriteCtx, id: string): void {
+  const { db, t, tenantId } = tx;
+  const safe = isId(id) ? id : '';
+  tx.write(db.delete(t.vendorContacts).where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.vendorId, safe))));
+  tx.write(db.delete(t.vendors).where(and(eq(t.vendors.tenantId, tenantId), eq(t.vendors.id, safe))), {
+    guard: VENDOR_EXISTS,
+  });
 }
 
 export type VendorContact = { id: string; vendorId: string; name: string | null; email: string };
 
-/** Adds a contact, or returns the existing one with the same email for this vendor. */
-export async function ensureContact(
-  ctx: TenantCtx,
+const contactCols = (t: TenantReadCtx['t']) => ({
+  id: t.vendorContacts.id,
+  vendorId: t.vendorContacts.vendorId,
+  name: t.vendorContacts.name,
+  email: t.vendorContacts.email,
+});
+
+export async function findContact(
+  { db, t, tenantId }: TenantReadCtx,
   vendorId: string,
   email: string,
-  name: string | null = null,
-): Promise<VendorContact> {
-  const { db, t, tenantId } = ctx;
-  const normalised = email.trim().toLowerCase();
-  const cols = {
-    id: t.vendorContacts.id,
-    vendorId: t.vendorContacts.vendorId,
-    name: t.vendorContacts.name,
-    email: t.vendorContacts.email,
-  };
-  const [existing] = await db
-    .select(cols)
+): Promise<VendorContact | null> {
+  if (!isId(vendorId)) return null;
+  const [row] = await db
+    .select(contactCols(t))
     .from(t.vendorContacts)
     .where(
       and(
         eq(t.vendorContacts.tenantId, tenantId),
         eq(t.vendorContacts.vendorId, vendorId),
-        eq(t.vendorContacts.email, normalised),
+        eq(t.vendorContacts.email, normaliseEmail(email)),
       ),
     );
-  if (existing) return existing;
-  const [row] = await db
-    .insert(t.vendorContacts)
-    .values({ tenantId, vendorId, email: normalised, name })
-    .returning(cols);
-  return row!;
+  return row ?? null;
+}
+
+/** The vendor's contact with this email: the existing one, or one queued for creation. */
+export async function ensureContact(
+  tx: TenantWriteCtx,
+  vendorId: string,
+  email: string,
+  name: string | null = null,
+): Promise<VendorContact & { created: boolean }> {
+  const existing = await findContact(tx, vendorId, email);
+  if (existing) return { ...existing, created: false };
+  const contact = { id: newId(), vendorId, name, email: normaliseEmail(email) };
+  tx.write(tx.db.insert(tx.t.vendorContacts).values({ ...contact, tenantId: tx.tenantId }));
+  return { ...contact, created: true };
 }
 
 export async function listContacts(
-  { db, t, tenantId }: TenantCtx,
+  { db, t, tenantId }: TenantReadCtx,
   vendorId: string,
 ): Promise<VendorContact[]> {
   if (!isId(vendorId)) return [];
   return db
-    .select({
-      id: t.vendorContacts.id,
-      vendorId: t.vendorContacts.vendorId,
-      name: t.vendorContacts.name,
-      email: t.vendorContacts.email,
-    })
+    .select(contactCols(t))
     .from(t.vendorContacts)
     .where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.vendorId, vendorId)))
     .orderBy(asc(t.vendorContacts.email));

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
-import { ConfigError, loadConfig } from './config.js';
-import { openStore } from './db/open.js';
-import { findTenants, listTenants } from './db/repo/tenants.js';
-import type { Store } from './db/store.js';
-import { createTenantWithAdmin } from './workspace/tenants.js';
+import { findTenants, listTenants } from '../db/repo/tenants.js';
+import type { Store } from '../db/store.js';
+import { ConfigError, loadConfig } from '../platform/node/config.js';
+import { openStore } from '../platform/node/open-store.js';
+import { createTenantWithAdmin } from '../workspace/tenants.js';
 
 export class CliError extends Error {}
 
@@ -57,7 +57,7 @@ async function withStore<T>(io: CliIo, fn: (store: Store, baseUrl: string) => Pr
 
 /** `--tenant` takes an id or an exact name. */
 export async function resolveTenant(store: Store, idOrName: string): Promise<string> {
-  const found = await store.global((g) => findTenants(g, idOrName));
+  const found = await store.global.read((g) => findTenants(g, idOrName));
   if (found.length === 0)
     throw new CliError(`no tenant with id or name "${idOrName}" (see: assay tenant list)`);
   if (found.length > 1) throw new CliError(`"${idOrName}" names ${found.length} tenants; use the tenant id`);
@@ -85,7 +85,7 @@ const commands: Record<string, Handler> = {
     const { positionals } = options(args, {});
     if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
     return withStore(io, async (store) => {
-      for (const t of await store.global((g) => listTenants(g))) io.out(`${t.id}\t${t.name}`);
+      for (const t of await store.global.read((g) => listTenants(g))) io.out(`${t.id}\t${t.name}`);
       return 0;
     });
   },
@@ -93,7 +93,7 @@ const commands: Record<string, Handler> = {
     const { positionals } = options(args, {});
     if (positionals.length === 0) throw new CliError('name at least one questionnaire file');
     // Loaded on demand: the other commands do not need the engine.
-    const { lintFiles } = await import('./questionnaire/index.js');
+    const { lintFiles } = await import('../questionnaire/index.js');
     const result = lintFiles(positionals);
     io.out(result.output);
     return result.errors > 0 ? 1 : 0;
@@ -111,12 +111,12 @@ const commands: Record<string, Handler> = {
         `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
       );
     }
-    const { publishQuestionnaire, PublishError } = await import('./workspace/questionnaires.js');
-    const { loadLibrary } = await import('./questionnaire/index.js');
+    const { publishQuestionnaire, PublishError } = await import('../workspace/questionnaires.js');
+    const { loadLibrary } = await import('../questionnaire/index.js');
     return withStore(io, async (store) => {
       const tenantId = await resolveTenant(store, tenant);
       try {
-        const { row, created } = await store.withTenant(tenantId, (c) =>
+        const { row, created } = await store.tenant(tenantId).write((c) =>
           publishQuestionnaire(c, source, { file, actor: 'system:cli', library: loadLibrary() }),
         );
         io.out(

@@ -1,15 +1,15 @@
 /**
- * Node entry: config, open the store (migrations applied), create keys on first run, serve.
+ * Node entry: config, the Node platform (store opened, migrations applied), keys on first run, serve.
  * On an empty database it prints a one-time link that sets up the first tenant and its admin.
  */
 import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
+import { createApp } from '../../app.js';
+import { ensureSigningKeys } from '../../keys/signing-keys.js';
+import { createLogger } from '../../http/logger.js';
+import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openStore } from './db/open.js';
-import { createLogger } from './http/index.js';
-import { loadMasterKey } from './keys/master-key.js';
-import { ensureSigningKeys } from './keys/signing-keys.js';
-import { firstRunSetupToken } from './workspace/tenants.js';
+import { loadMasterKey } from './master-key-file.js';
+import { nodePlatform } from './platform.js';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -22,13 +22,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const dev = process.env.ASSAY_DEV === '1';
   const logger = createLogger({ level: config.logLevel });
-  const store = await openStore(config, (m) => logger.warn(m));
+  const platform = await nodePlatform({ config, logger, dev });
+  const { store } = platform;
   const master = loadMasterKey(config);
   const created = await ensureSigningKeys(store, master);
   if (created.length) logger.info({ kids: created }, 'created signing keys');
 
-  const app = createApp({ config, store, logger });
+  const app = createApp(platform, { config });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const where = config.database.dialect === 'sqlite' ? config.database.file : 'PostgreSQL';
     process.stdout.write(`Assay listening on ${config.baseUrl} (port ${info.port}, database: ${where})\n`);

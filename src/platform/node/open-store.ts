@@ -2,10 +2,11 @@
  * Opens the configured store: migrations applied (PostgreSQL: as the owner, under a lock), and on
  * PostgreSQL the boot self-check of the app role. In production a failed self-check stops the start.
  */
-import type { Config } from '../config.js';
-import { migratePg, openPgStore, pgRoleProblems } from './pg-store.js';
+import type { Config } from './config.js';
+import type { StatementObserver, Store } from '../../db/store.js';
+import { migratePg, pgRoleProblems } from './pg-migrate.js';
+import { openPgStore } from './pg-store.js';
 import { openSqliteStore } from './sqlite-store.js';
-import type { Store } from './store.js';
 
 export class UnsafeDatabaseRoleError extends Error {
   constructor(readonly problems: string[]) {
@@ -19,11 +20,12 @@ export class UnsafeDatabaseRoleError extends Error {
 export async function openStore(
   config: Pick<Config, 'database' | 'production'>,
   warn: (msg: string) => void = () => undefined,
+  onStatement?: StatementObserver,
 ): Promise<Store> {
   const db = config.database;
-  if (db.dialect === 'sqlite') return openSqliteStore({ file: db.file });
+  if (db.dialect === 'sqlite') return openSqliteStore({ file: db.file, onStatement });
   await migratePg(db.migrationUrl, db.url);
-  const store = openPgStore({ url: db.url });
+  const store = openPgStore({ url: db.url, onStatement });
   try {
     const problems = await pgRoleProblems(store);
     if (problems.length && config.production) throw new UnsafeDatabaseRoleError(problems);

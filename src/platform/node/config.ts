@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { APP_ROOT } from './app-root.js';
 
 const port = z.coerce
   .number({ message: 'must be a number' })
@@ -51,7 +52,8 @@ const schema = z.object({
     .max(5, 'must be at most 5'),
 });
 
-export type Dialect = 'sqlite' | 'pg';
+/** The Node drivers (D1 is the Workers target's). */
+export type NodeDialect = 'sqlite' | 'pg';
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -85,7 +87,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     PORT: env.PORT || '8787',
     HOST: env.HOST || '127.0.0.1',
     BASE_URL: env.BASE_URL || undefined,
-    DATA_DIR: env.DATA_DIR || './data',
+    // The default data folder belongs to the app, not to wherever the CLI is run from.
+    DATA_DIR: env.DATA_DIR || path.join(APP_ROOT, 'data'),
     DATABASE_URL: env.DATABASE_URL || undefined,
     MIGRATION_DATABASE_URL: env.MIGRATION_DATABASE_URL || undefined,
     SMTP_URL: env.SMTP_URL || undefined,

@@ -1,61 +1,19 @@
 /**
- * node-postgres store. Migrations run as the owning role under an advisory lock; the app then
- * connects as a role that does not own the tables, so FORCE ROW LEVEL SECURITY binds it. Every unit
- * of work is a transaction that sets `app.tenant_id` (or `app.user_id`) with set_config(…, true):
- * transaction-local, so a pooled connection never carries the previous request's tenant.
+ * PostgreSQL migrations and the boot self-check. Migrations run as the owning role under an advisory
+ * lock (several instances may start at once); the owner then grants the app role what it needs and
+ * nothing more. The self-check refuses, in production, a role for which row-level security is inert.
  */
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { isId } from './ids.js';
-import { pgTables } from './schema.pg.js';
-import { type AppDb, assertTenantId, type GlobalCtx, rawRows, type Store, setLocal } from './store.js';
-import { TENANT_TABLES } from './tables.js';
+import { TENANT_TABLES } from '../../db/schema.sqlite.js';
+import { rawRows, type Store } from '../../db/store.js';
+import { appPath } from './app-root.js';
 
-export const PG_MIGRATIONS = path.resolve(import.meta.dirname, '../../migrations/pg');
+export const PG_MIGRATIONS = appPath('migrations/pg');
 /** Arbitrary but fixed: every Assay instance takes the same lock before migrating. */
 const MIGRATION_LOCK = 0x61737361; // 'assa'
-
-export interface PgStoreOptions {
-  url: string;
-  max?: number;
-}
-
-export function openPgStore({ url, max = 10 }: PgStoreOptions): Store {
-  const pool = new pg.Pool({ connectionString: url, max });
-  // An idle client's error (server restart) must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined);
-  const db = drizzle(pool);
-  const t = pgTables as unknown as GlobalCtx['t'];
-
-  const tx = <T>(setting: ReturnType<typeof setLocal> | null, fn: (d: AppDb) => Promise<T>): Promise<T> =>
-    db.transaction(async (trx) => {
-      if (setting) await trx.execute(setting);
-      return fn(trx as unknown as AppDb);
-    });
-
-  return {
-    dialect: 'pg',
-    t,
-    withTenant(tenantId, fn) {
-      assertTenantId(tenantId);
-      return tx(setLocal('app.tenant_id', tenantId), (d) => fn({ db: d, t, dialect: 'pg', tenantId }));
-    },
-    global: (fn) => tx(null, (d) => fn({ db: d, t, dialect: 'pg' })),
-    withUser(userId, fn) {
-      if (!isId(userId)) throw new Error('withUser needs a valid user id');
-      return tx(setLocal('app.user_id', userId), (d) => fn({ db: d, t, dialect: 'pg' }));
-    },
-    async ping() {
-      await pool.query('select 1');
-    },
-    async close() {
-      await pool.end();
-    },
-  };
-}
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -91,7 +49,7 @@ export async function migratePg(migrationUrl: string, appUrl: string, folder = P
  * superusers, BYPASSRLS roles and (without FORCE) table owners, so each of those is a finding.
  */
 export async function pgRoleProblems(store: Store): Promise<string[]> {
-  return store.global(async (ctx) => {
+  return store.global.read(async (ctx) => {
     const problems: string[] = [];
     const role = await rawRows<{ name: string; super: boolean; bypass: boolean }>(
       ctx,

@@ -1,0 +1,28 @@
+/**
+ * SHA-256 and HMAC-SHA-256, synchronous and on every runtime. The default is @noble/hashes (pure JS);
+ * a platform may install its native implementation at start (`installNativeHashing`), which is several
+ * times faster and gives the same bytes. Synchronous matters: the audit chain is hashed inside
+ * better-sqlite3's synchronous transaction, and WebCrypto's digest is asynchronous only.
+ */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from './encoding.js';
+
+export type Sha256 = (data: string | Uint8Array) => Uint8Array;
+export type HmacSha256 = (key: Uint8Array, data: string | Uint8Array) => Uint8Array;
+
+const encoder = new TextEncoder();
+const bytes = (data: string | Uint8Array) => (typeof data === 'string' ? encoder.encode(data) : data);
+
+let sha256Impl: Sha256 = (data) => nobleSha256(bytes(data));
+let hmacImpl: HmacSha256 = (key, data) => hmac(nobleSha256, key, bytes(data));
+
+/** Replaces the pure-JS implementations with the platform's native ones (same results, faster). */
+export function installNativeHashing(impl: { sha256: Sha256; hmacSha256: HmacSha256 }): void {
+  sha256Impl = impl.sha256;
+  hmacImpl = impl.hmacSha256;
+}
+
+export const sha256 = (data: string | Uint8Array): Uint8Array => sha256Impl(data);
+export const sha256Hex = (data: string | Uint8Array): string => bytesToHex(sha256Impl(data));
+export const hmacSha256 = (key: Uint8Array, data: string | Uint8Array): Uint8Array => hmacImpl(key, data);

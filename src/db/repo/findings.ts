@@ -1,0 +1,43 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { isId } from '../ids.js';
+import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
+
+export type FindingInput = {
+  findingKey: string;
+  questionId: string;
+  title: string;
+  remediation: string;
+  likelihood: number;
+  impact: number;
+  rating: string;
+  dueDate: string | null;
+  controls: string[];
+};
+
+/** Records the findings an assessment raised; idempotent per (assessment, finding id). */
+export function recordFindings(
+  tx: TenantWriteCtx,
+  assessmentId: string,
+  vendorId: string,
+  findings: FindingInput[],
+  now = new Date(),
+): void {
+  const { db, t, tenantId } = tx;
+  for (const f of findings) {
+    tx.write(
+      db
+        .insert(t.findings)
+        .values({ ...f, tenantId, assessmentId, vendorId, createdAt: now })
+        .onConflictDoNothing({ target: [t.findings.tenantId, t.findings.assessmentId, t.findings.findingKey] }),
+    );
+  }
+}
+
+export async function listFindings({ db, t, tenantId }: TenantReadCtx, assessmentId: string) {
+  if (!isId(assessmentId)) return [];
+  return db
+    .select()
+    .from(t.findings)
+    .where(and(eq(t.findings.tenantId, tenantId), eq(t.findings.assessmentId, assessmentId)))
+    .orderBy(asc(t.findings.findingKey));
+}

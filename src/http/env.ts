@@ -1,0 +1,25 @@
+/**
+ * The typed Hono environment every router of the app shares (instead of a global ContextVariableMap):
+ * what the middleware puts on the context, and what the session middleware adds.
+ */
+import type { Logger } from './logger-types.js';
+import type { FlashMessage, Viewer, Views } from './views.js';
+
+export interface AppVariables {
+  /** Id of this request: in the `X-Request-Id` response header, every log line and error pages. */
+  requestId: string;
+  /** Per-request CSP nonce (base64, 128 bits); put it on every `<script>` the page loads. */
+  nonce: string;
+  /** The request's logger: every line carries the request id. */
+  log: Logger;
+  /** The template renderer. */
+  views: Views;
+  /** Set by a session middleware; the layout shows it when present. */
+  viewer: Viewer | undefined;
+  /** Messages for the layout's flash area. */
+  flash: readonly FlashMessage[] | undefined;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}

@@ -1,0 +1,42 @@
+/**
+ * The Node platform: builds every port createApp needs from the configuration. The server entry,
+ * the CLI and the tests all come through here, so they run the same parts.
+ */
+import './native-crypto.js';
+import type { StatementObserver, Store } from '../../db/store.js';
+import type { Logger } from '../../http/logger-types.js';
+import { MemoryRateLimitStore, type RateLimitStore } from '../../http/rate-limit.js';
+import type { Ports } from '../ports.js';
+import { systemClock } from '../ports.js';
+import { nodeClientAddress } from './client-address.js';
+import type { Config } from './config.js';
+import { openStore } from './open-store.js';
+import { nodePasswords } from './passwords.js';
+import { nodeAssets, nodeTemplates } from './views.js';
+
+export interface NodePlatformOptions {
+  config: Pick<Config, 'database' | 'production' | 'trustProxy' | 'env'>;
+  logger: Logger;
+  /** An already open store (tests); otherwise the configured one is opened (migrations applied). */
+  store?: Store;
+  rateLimits?: RateLimitStore;
+  /** Recompile templates and re-hash static files on each use (`npm run dev`). */
+  dev?: boolean;
+  onStatement?: StatementObserver;
+}
+
+export async function nodePlatform(options: NodePlatformOptions): Promise<Ports> {
+  const { config, logger } = options;
+  const dev = options.dev ?? false;
+  const store = options.store ?? (await openStore(config, (m) => logger.warn(m), options.onStatement));
+  return {
+    store,
+    passwords: nodePasswords(),
+    clock: systemClock,
+    clientAddress: nodeClientAddress({ trustProxy: config.trustProxy }),
+    rateLimits: options.rateLimits ?? new MemoryRateLimitStore(),
+    templates: nodeTemplates({ dev }),
+    assets: nodeAssets({ dev }),
+    logger,
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * better-sqlite3 store. better-sqlite3 is synchronous, which makes the contract simple to keep
+ * without any queue: reads run at once in autocommit (WAL gives each statement a consistent
+ * snapshot, and takes no write lock); a unit's queued writes commit inside one synchronous
+ * `BEGIN IMMEDIATE … COMMIT`, during which no other JavaScript runs. Another process writing the same
+ * file (the CLI, a second server) waits on the database lock, never on us. The audit chain is extended
+ * inside that transaction, from the head it reads there, so it cannot fork across processes either.
+ * Isolation between tenants is the repository layer's `WHERE tenant_id = ?` on every query.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import './native-crypto.js';
+import { nextEntry } from '../../audit/chain.js';
+import { sqliteTables } from '../../db/schema.sqlite.js';
+import { type AppDb, GuardError, type StatementObserver, type Store, UnitOfWorkError } from '../../db/store.js';
+import { createStore, statementLogger, type Unit, type UnitTracker } from '../../db/unit.js';
+import { appPath } from './app-root.js';
+import { asyncLocalTracker } from './unit-tracker.js';
+
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for tests. */
+  file: string;
+  migrationsFolder?: string;
+  /** Sees every statement (tests count them). */
+  onStatement?: StatementObserver;
+  /** Nesting detection; defaults to AsyncLocalStorage. */
+  tracker?: UnitTracker | null;
+}
+
+export const SQLITE_MIGRATIONS = appPath('migrations/sqlite');
+
+/** Creates the database file (and its folder) readable by the owner only, like the master key. */
+function prepareFile(file: string): void {
+  if (file === ':memory:') return;
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // SQLite gives the -wal and -shm files the database file's permissions.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  try {
+    fs.chmodSync(file, 0o600);
+  } catch {
+    // Not ours to change (a file provided by the operator): leave it.
+  }
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const { file, migrationsFolder = SQLITE_MIGRATIONS } = options;
+  prepareFile(file);
+  const client = new Database(file);
+  client.pragma('journal_mode = WAL');
+  client.pragma('synchronous = NORMAL');
+  client.pragma('busy_timeout = 5000');
+  // Migrations rebuild tables; foreign keys are checked once they are done (SQLite's documented procedure).
+  client.pragma('foreign_keys = OFF');
+  migrate(drizzle(client), { migrationsFolder });
+  const broken = client.pragma('foreign_key_check') as unknown[];
+  if (broken.length) throw new Error(`migrations left ${broken.length} broken foreign key reference(s)`);
+  client.pragma('foreign_keys = ON');
+
+  // Every statement drizzle runs is prepared through this object: outside a commit, a statement that
+  // writes is refused, so a repository function that awaits a write instead of queueing it fails loudly.
+  let committing = false;
+  const guarded = {
+    prepare(sql: string) {
+      const stmt = client.prepare(sql);
+      if (!committing && !stmt.readonly) {
+        throw new UnitOfWorkError('writes go through tx.write() and run when the unit commits');
+      }
+      return stmt;
+    },
+  };
+  const db = drizzle({ client: guarded as unknown as Database.Database, logger: statementLogger(options.onStatement) });
+  const appDb = db as unknown as AppDb;
+  const observe = options.onStatement;
+
+  const headStmt = client.prepare<[string], { seq: number; this_hash: string }>(
+    'SELECT seq, this_hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1',
+  );
+  const insertAuditStmt = client.prepare(
+    'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+
+  function commit(unit: Unit): void {
+    committing = true;
+    try {
+      client
+        .transaction(() => {
+          for (const w of unit.writes) {
+            const q = w.query as unknown as {
+              all(): unknown[];
+              run(): { changes: number };
+            };
+            let rows: unknown[] | null = null;
+            let changes: number;
+            if (w.isRaw) {
+              changes = (db.run(w.query as never) as unknown as { changes: number }).changes;
+            } else if (w.returns) {
+              rows = q.all();
+              changes = rows.length;
+            } else {
+              changes = q.run().changes;
+            }
+            if (w.guard !== undefined && changes === 0) throw new GuardError(w.guard);
+            w.settle(rows, changes);
+          }
+          if (unit.audits.length) {
+            const tenantId = unit.claims.tenantId!;
+            observe?.('SELECT seq, this_hash FROM audit_log (head)');
+            const last = headStmt.get(tenantId);
+            let head = last ? { seq: last.seq, hash: last.this_hash } : null;
+            for (const a of unit.audits) {
+              const { entry, hash } = nextEntry(tenantId, head, a.input, a.at);
+              observe?.('INSERT INTO audit_log');
+              insertAuditStmt.run(
+                crypto.randomUUID(),
+                tenantId,
+                entry.seq,
+                entry.ts,
+                entry.actor,
+                entry.action,
+                entry.target,
+                JSON.stringify(entry.data),
+                entry.prev_hash,
+                hash,
+              );
+              head = { seq: entry.seq, hash };
+            }
+          }
+        })
+        .immediate();
+    } finally {
+      committing = false;
+    }
+  }
+
+  let closed = false;
+  return createStore(
+    {
+      dialect: 'sqlite',
+      watchesAwaits: true,
+      t: sqliteTables,
+      async run(unit, body) {
+        if (closed) throw new Error('store is closed');
+        unit.bind(appDb);
+        const result = await body();
+        if (unit.kind === 'write' && (unit.writes.length || unit.audits.length)) {
+          if (closed) throw new Error('store is closed');
+          unit.phase = 'commit';
+          commit(unit);
+        }
+        return result;
+      },
+      async ping() {
+        client.prepare('select 1').get();
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        client.close();
+      },
+    },
+    options.tracker === undefined ? asyncLocalTracker() : options.tracker,
+  );
+}

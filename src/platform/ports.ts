@@ -1,0 +1,43 @@
+/**
+ * The ports a platform hands to `createApp` (DESIGN.md, "Ports"). Everything runtime-specific sits
+ * behind one of these; the app itself is web-standard code that runs on Node and on Workers alike.
+ * Tests pass real implementations, never mocks of our own parts.
+ */
+import type { Context } from 'hono';
+import type { Store } from '../db/store.js';
+import type { Assets } from '../http/assets.js';
+import type { Logger } from '../http/logger-types.js';
+import type { RateLimitStore } from '../http/rate-limit.js';
+import type { TemplateEngine } from '../http/templates.js';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** argon2id hashing; the same hashes on every runtime. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** False for a wrong password, an unknown account (`stored` null, timed like a real check) or a malformed hash. */
+  verify(stored: string | null, password: string): Promise<boolean>;
+}
+
+/**
+ * The client's address for rate limits and the security log: the socket peer on Node, `cf-connecting-ip`
+ * on Workers, or a trusted proxy hop. Null when it cannot be known; rate limits then refuse (fail closed).
+ */
+export type ClientAddress = (c: Context) => string | null;
+
+export interface Ports {
+  store: Store;
+  passwords: PasswordHasher;
+  clock: Clock;
+  clientAddress: ClientAddress;
+  /** Counters that hold across processes (the database, or Redis). */
+  rateLimits: RateLimitStore;
+  /** Renders templates by name. */
+  templates: TemplateEngine;
+  assets: Assets;
+  logger: Logger;
+}

@@ -1,0 +1,106 @@
+/**
+ * The tenant workspace under /app: sign-in, sign-out and the pages behind a member session. Handlers
+ * parse input, call one domain function, render.
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
+import { normaliseEmail } from '../auth/email.js';
+import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
+import { signIn } from '../auth/sign-in.js';
+import { overviewCounts } from '../db/repo/tenants.js';
+import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
+import type { Role } from '../db/tables.js';
+import { HttpError } from '../errors.js';
+import type { AppEnv } from '../http/env.js';
+import { rateLimit, readForm, render } from '../http/index.js';
+import { limitByAddress } from '../http/limits.js';
+import type { Ports } from '../platform/ports.js';
+
+export interface WorkspaceSession {
+  userId: string;
+  tenantId: string;
+  role: Role;
+  /** Read-only units of work in the member's tenant: the only way routes reach tenant data. */
+  read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
+  write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+}
+
+export type WorkspaceEnv = AppEnv & { Variables: { workspace: WorkspaceSession } };
+
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/** Requires a live member session (one statement: session, user, tenant and membership). */
+function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
+  const { store, clock } = platform;
+  return async (c, next) => {
+    const session = await resolveMemberSession(store, getCookie(c, MEMBER_COOKIE), clock.now());
+    if (!session) {
+      deleteCookie(c, MEMBER_COOKIE, clearedCookie);
+      if (c.req.method === 'GET' && !c.req.header('HX-Request')) return c.redirect('/app/login', 303);
+      throw new HttpError(401);
+    }
+    const scope = store.tenant(session.tenantId);
+    c.set('workspace', {
+      userId: session.userId,
+      tenantId: session.tenantId,
+      role: session.role,
+      read: (fn) => scope.read(fn),
+      write: (fn) => scope.write(fn),
+    });
+    c.set('viewer', { name: session.email, tenantName: session.tenantName });
+    await next();
+  };
+}
+
+export function appRoutes(platform: Ports) {
+  const { store, passwords, clock } = platform;
+  const app = new Hono<WorkspaceEnv>();
+
+  app.get('/login', (c) => render(c, 'workspace/login', { title: 'Sign in', values: {}, errors: {} }));
+
+  app.post(
+    '/login',
+    limitByAddress(platform, 'login-ip', 30, 15 * 60_000),
+    rateLimit({
+      store: platform.rateLimits,
+      name: 'login-email',
+      limit: 10,
+      windowMs: 15 * 60_000,
+      key: async (c) => normaliseEmail(str((await readForm(c)).email)),
+    }),
+    async (c) => {
+      const form = await readForm(c);
+      const email = str(form.email);
+      try {
+        const s = await signIn(
+          store,
+          passwords,
+          { email, password: str(form.password) },
+          getCookie(c, MEMBER_COOKIE) ?? null,
+          clock.now(),
+        );
+        setCookie(c, MEMBER_COOKIE, s.token, sessionCookie(s.expiresAt, clock.now()));
+        return c.redirect('/app', 303);
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.status !== 401) throw err;
+        return render(c, 'workspace/login', { title: 'Sign in', values: { email }, errors: { email: err.message } }, 401);
+      }
+    },
+  );
+
+  app.post('/logout', async (c) => {
+    await endMemberSession(store, getCookie(c, MEMBER_COOKIE));
+    deleteCookie(c, MEMBER_COOKIE, clearedCookie);
+    return c.redirect('/app/login', 303);
+  });
+
+  const ws = new Hono<WorkspaceEnv>();
+  ws.use('*', requireSession(platform));
+  ws.get('/', async (c) => {
+    const overview = await c.var.workspace.read(overviewCounts);
+    return render(c, 'workspace/dashboard', { title: 'Overview', overview, role: c.var.workspace.role });
+  });
+  app.route('/', ws);
+  return app;
+}
