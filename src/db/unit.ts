@@ -181,6 +181,16 @@ export class RetryableConflict extends Error {
   }
 }
 
+/** A contract violation raised inside a driver call reaches the caller as itself, not wrapped by drizzle. */
+function contractError(err: unknown): Error | null {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e instanceof Error; i++) {
+    if (e instanceof UnitOfWorkError || e instanceof UnitEndedError || e instanceof NestedUnitError) return e;
+    e = e.cause;
+  }
+  return null;
+}
+
 /** How a driver runs units. `run` opens whatever the unit needs, calls `body`, commits or rolls back. */
 export interface UnitDriver {
   readonly dialect: Dialect;
@@ -196,7 +206,9 @@ export interface UnitDriver {
   close(): Promise<void>;
 }
 
-const MAX_ATTEMPTS = 12;
+const MAX_ATTEMPTS = 24;
+/** Full-jitter exponential backoff between attempts (2 ms, doubling, at most 250 ms). */
+const backoff = (attempt: number) => Math.random() * Math.min(250, 2 * 2 ** attempt);
 
 /** The Store every driver exposes, built from its UnitDriver. */
 export function createStore(driver: UnitDriver, tracker: UnitTracker | null): Store {
@@ -211,12 +223,13 @@ export function createStore(driver: UnitDriver, tracker: UnitTracker | null): St
       try {
         const run = () => driver.run(unit, () => unit.runFn(() => fn(ctx as never)));
         return await (tracker ? tracker.run(unit, run) : run());
-      } catch (err) {
+      } catch (caught) {
+        const err = contractError(caught) ?? caught;
         if (!(err instanceof RetryableConflict) || attempt >= MAX_ATTEMPTS) {
           throw err instanceof RetryableConflict ? err.cause : err;
         }
-        // Jittered backoff outside any unit, so racing writers spread out.
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 4 * attempt)));
+        // Backoff outside any unit, so racing writers spread out instead of colliding again.
+        await new Promise((r) => setTimeout(r, backoff(attempt)));
       } finally {
         unit.end();
       }

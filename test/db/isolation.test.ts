@@ -1,34 +1,31 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratePg, openPgStore, pgRoleProblems } from '../../src/db/pg-store.js';
 import * as repo from '../../src/db/repo/index.js';
-import { isPermissionViolation, rawRows, type Store, TenantScopeError } from '../../src/db/store.js';
-import { TENANT_TABLES } from '../../src/db/tables.js';
+import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
+import { isPermissionViolation, rawRows, type ReadCtx, type Store, TenantScopeError } from '../../src/db/store.js';
+import { migratePg, pgRoleProblems } from '../../src/platform/node/pg-migrate.js';
+import { openPgStore } from '../../src/platform/node/pg-store.js';
 import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, pgAvailable, type TestStore } from '../support/stores.js';
 
 /** Seeds one tenant with a row in every tenant table; returns the ids. */
 async function seedTenant(store: Store, name: string) {
-  const tenant = await store.global((g) => repo.insertTenant(g, name));
-  const user = await store.global((g) => repo.ensureUser(g, `${name.toLowerCase()}@example.com`));
-  const ids = await store.withTenant(tenant.id, async (c) => {
-    await repo.addMembership(c, user.id, 'admin');
-    const vendor = await repo.insertVendor(c, { name: `${name} vendor` });
-    const contact = await repo.ensureContact(c, vendor.id, `sec@${name.toLowerCase()}.example`);
-    const qv = await repo.pinQuestionnaireVersion(c, {
+  const tenant = await store.global.write((tx) => repo.insertTenant(tx, name));
+  const user = await store.global.write((tx) => repo.ensureUser(tx, `${name.toLowerCase()}@example.com`));
+  const ids = await store.tenant(tenant.id).write(async (tx) => {
+    repo.addMembership(tx, user.id, 'admin');
+    const vendor = repo.insertVendor(tx, { name: `${name} vendor` });
+    const contact = await repo.ensureContact(tx, vendor.id, `sec@${name.toLowerCase()}.example`);
+    const qv = await repo.pinQuestionnaireVersion(tx, {
       questionnaireId: 'q',
       version: '1.0.0',
       source: 's',
       sourceHash: 'h',
       title: 'Q',
     });
-    const a = await repo.insertAssessment(c, {
-      vendorId: vendor.id,
-      contactId: contact.id,
-      questionnaireVersionId: qv.id,
-    });
-    await repo.saveAnswer(c, a.id, 'gov.isms', 'yes');
-    await repo.insertEvidence(c, {
+    const a = repo.insertAssessment(tx, { vendorId: vendor.id, contactId: contact.id, questionnaireVersionId: qv.id });
+    repo.saveAnswer(tx, a.id, 'gov.isms', 'yes');
+    repo.insertEvidence(tx, {
       assessmentId: a.id,
       questionId: 'gov.isms',
       fileName: 'p.pdf',
@@ -47,12 +44,12 @@ async function seedTenant(store: Store, name: string) {
       dueDate: null,
       controls: [],
     };
-    await repo.recordFindings(c, a.id, vendor.id, [f]);
-    const risk = await repo.upsertRiskFromFinding(c, vendor.id, f);
-    await repo.appendAudit(c, { actor: 'system', action: 'seed', target: `tenant:${tenant.id}` });
-    return { vendor: vendor.id, contact: contact.id, qv: qv.id, assessment: a.id, risk: risk.id };
+    repo.recordFindings(tx, a.id, vendor.id, [f]);
+    const risk = repo.upsertRiskFromFinding(tx, vendor.id, f);
+    repo.appendAudit(tx, { actor: 'system', action: 'seed', target: `tenant:${tenant.id}` });
+    return { vendor: vendor.id, contact: contact.id, qv: qv.id, assessment: a.id, risk };
   });
-  return { tenant: tenant.id, user: user.id, ...ids };
+  return { tenant: tenant.id, user: user.id, ...ids, risk: ids.risk.rows[0]!.id };
 }
 
 forEachDialect('tenant isolation', (dialect) => {
@@ -70,7 +67,7 @@ forEachDialect('tenant isolation', (dialect) => {
   afterAll(() => ts.close());
 
   it('tenant A reads nothing of tenant B through any repository function', async () => {
-    await store.withTenant(A.tenant, async (c) => {
+    await store.tenant(A.tenant).read(async (c) => {
       expect(await repo.getVendor(c, B.vendor)).toBeNull();
       expect(await repo.findVendorByName(c, 'Bravo vendor')).toBeNull();
       expect((await repo.listVendors(c)).map((v) => v.id)).toEqual([A.vendor]);
@@ -91,13 +88,16 @@ forEachDialect('tenant isolation', (dialect) => {
   });
 
   it('tenant A updates and deletes nothing of tenant B', async () => {
-    await store.withTenant(A.tenant, async (c) => {
-      expect(await repo.updateVendor(c, B.vendor, { name: 'pwned' })).toBeNull();
-      expect(await repo.deleteVendor(c, B.vendor)).toBe(false);
-      expect(await repo.transitionAssessment(c, B.assessment, ['draft'], 'cancelled')).toBeNull();
-      await repo.saveAnswer(c, B.assessment, 'gov.isms', null);
+    const A_ = store.tenant(A.tenant);
+    await expect(A_.write((tx) => repo.updateVendor(tx, B.vendor, { name: 'pwned' }))).rejects.toMatchObject({
+      guard: repo.VENDOR_EXISTS,
     });
-    await store.withTenant(B.tenant, async (c) => {
+    await expect(A_.write((tx) => repo.deleteVendor(tx, B.vendor))).rejects.toMatchObject({ guard: repo.VENDOR_EXISTS });
+    await expect(
+      A_.write((tx) => repo.transitionAssessment(tx, B.assessment, ['draft'], 'cancelled')),
+    ).rejects.toMatchObject({ guard: repo.ASSESSMENT_IN_STATUS });
+    await A_.write((tx) => repo.saveAnswer(tx, B.assessment, 'gov.isms', null));
+    await store.tenant(B.tenant).read(async (c) => {
       expect((await repo.getVendor(c, B.vendor))?.name).toBe('Bravo vendor');
       expect((await repo.getAssessment(c, B.assessment))?.status).toBe('draft');
       expect({ ...(await repo.loadAnswers(c, B.assessment)) }).toEqual({ 'gov.isms': 'yes' });
@@ -106,19 +106,20 @@ forEachDialect('tenant isolation', (dialect) => {
   });
 
   it('refuses a unit of work without a well-formed tenant id (fails closed)', async () => {
-    expect(() => store.withTenant('', async () => 1)).toThrow(TenantScopeError);
-    expect(() => store.withTenant("' or 1=1 --", async () => 1)).toThrow(TenantScopeError);
+    expect(() => store.tenant('')).toThrow(TenantScopeError);
+    expect(() => store.tenant("' or 1=1 --")).toThrow(TenantScopeError);
+    expect(() => store.as({ userId: 'x' })).toThrow(TenantScopeError);
   });
 
-  // SQLite has no row-level security: isolation there is the repository layer, tested above.
+  // SQLite and D1 have no row-level security: isolation there is the repository layer, tested above.
   if (dialect !== 'pg') return;
   describe('row-level security (PostgreSQL)', () => {
-    const countAll = (c: Parameters<Parameters<Store['global']>[0]>[0], table: string) =>
+    const countAll = (c: ReadCtx, table: string) =>
       rawRows<{ n: number }>(c, sql.raw(`select count(*)::int as n from "${table}"`)).then((r) => r[0]!.n);
 
     it('a raw query with no tenant filter sees only the current tenant, in every tenant table', async () => {
       for (const table of TENANT_TABLES) {
-        const a = await store.withTenant(A.tenant, (c) =>
+        const a = await store.tenant(A.tenant).read((c) =>
           rawRows<{ tenant_id: string }>(c, sql.raw(`select distinct tenant_id from "${table}"`)),
         );
         expect(a, table).toEqual([{ tenant_id: A.tenant }]);
@@ -127,27 +128,27 @@ forEachDialect('tenant isolation', (dialect) => {
 
     it('no tenant set → no rows in any tenant table', async () => {
       for (const table of TENANT_TABLES) {
-        expect(await store.global((c) => countAll(c, table)), table).toBe(0);
+        expect(await store.global.read((c) => countAll(c, table)), table).toBe(0);
       }
     });
 
     it('a pooled connection does not carry the previous request tenant', async () => {
       const single = openPgStore({ url: ts.pg!.appUrl, max: 1 });
       try {
-        expect(await single.withTenant(A.tenant, (c) => countAll(c, 'vendors'))).toBe(1);
+        expect(await single.tenant(A.tenant).read((c) => countAll(c, 'vendors'))).toBe(1);
         // Same (only) connection, next unit of work without a tenant:
-        expect(await single.global((c) => countAll(c, 'vendors'))).toBe(0);
-        const setting = await single.global((c) =>
+        expect(await single.global.read((c) => countAll(c, 'vendors'))).toBe(0);
+        const setting = await single.global.read((c) =>
           rawRows<{ v: string | null }>(c, sql`select current_setting('app.tenant_id', true) as v`),
         );
         expect(setting[0]?.v ?? '').toBe('');
         // A failed unit of work does not leave its tenant behind either.
         await expect(
-          single.withTenant(A.tenant, async () => {
+          single.tenant(A.tenant).write(async () => {
             throw new Error('boom');
           }),
         ).rejects.toThrow('boom');
-        expect(await single.global((c) => countAll(c, 'vendors'))).toBe(0);
+        expect(await single.global.read((c) => countAll(c, 'vendors'))).toBe(0);
       } finally {
         await single.close();
       }
@@ -155,29 +156,27 @@ forEachDialect('tenant isolation', (dialect) => {
 
     it('refuses a cross-tenant insert and an update that moves a row to another tenant', async () => {
       await expect(
-        store.withTenant(A.tenant, (c) =>
-          c.db.insert(c.t.vendors).values({ tenantId: B.tenant, name: 'smuggled', updatedAt: new Date() }),
-        ),
+        store.tenant(A.tenant).write((tx) => {
+          tx.write(tx.db.insert(tx.t.vendors).values({ tenantId: B.tenant, name: 'smuggled', updatedAt: new Date() }));
+        }),
       ).rejects.toSatisfy(isPermissionViolation);
       await expect(
-        store.withTenant(A.tenant, (c) =>
-          c.db.update(c.t.vendors).set({ tenantId: B.tenant }).where(sql`id = ${A.vendor}`),
-        ),
+        store.tenant(A.tenant).write((tx) => {
+          tx.write(tx.db.update(tx.t.vendors).set({ tenantId: B.tenant }).where(sql`id = ${A.vendor}`));
+        }),
       ).rejects.toSatisfy(isPermissionViolation);
-      // A raw UPDATE/DELETE of B's rows under A touches nothing.
-      const touched = await store.withTenant(A.tenant, (c) =>
-        rawRows<{ id: string }>(c, sql`update vendors set name = 'x' where id = ${B.vendor} returning id`),
+      // A raw UPDATE of B's rows under A touches nothing.
+      const touched = await store.tenant(A.tenant).write((tx) =>
+        tx.write(sql`update vendors set name = 'x' where id = ${B.vendor}`),
       );
-      expect(touched).toEqual([]);
-      expect((await store.withTenant(B.tenant, (c) => repo.getVendor(c, B.vendor)))?.name).toBe(
-        'Bravo vendor',
-      );
+      expect(touched.changes).toBe(0);
+      expect((await store.tenant(B.tenant).read((c) => repo.getVendor(c, B.vendor)))?.name).toBe('Bravo vendor');
     });
 
     it('memberships are readable by their own user without a tenant, and by nobody else', async () => {
-      const mine = await store.withUser(A.user, (g) => repo.listMembershipsOfUser(g, A.user));
+      const mine = await store.as({ userId: A.user }).read((g) => repo.listMembershipsOfUser(g, A.user));
       expect(mine.map((m) => m.tenantId)).toEqual([A.tenant]);
-      const theirs = await store.withUser(A.user, (g) => repo.listMembershipsOfUser(g, B.user));
+      const theirs = await store.as({ userId: A.user }).read((g) => repo.listMembershipsOfUser(g, B.user));
       expect(theirs).toEqual([]);
     });
 
@@ -210,8 +209,8 @@ describe.skipIf(!pgAvailable())('PostgreSQL migrations', () => {
       const store = openPgStore({ url: dbase.appUrl, max: 1 });
       try {
         expect(await pgRoleProblems(store)).toEqual([]);
-        const applied = await store
-          .global((c) =>
+        const applied = await store.global
+          .read((c) =>
             rawRows<{ n: number }>(c, sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
           )
           .catch(() => null);
@@ -222,7 +221,7 @@ describe.skipIf(!pgAvailable())('PostgreSQL migrations', () => {
       }
       const owner = openPgStore({ url: dbase.ownerUrl, max: 1 });
       try {
-        const rows = await owner.global((c) =>
+        const rows = await owner.global.read((c) =>
           rawRows<{ n: number }>(c, sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
         );
         expect(rows[0]?.n).toBe(2);
