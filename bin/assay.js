@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (no build step), so `npx assay …` works from a checkout.
-import { register } from 'tsx/esm/api';
+// The `assay` command: the built CLI (dist/cli.js), rebuilt first when a source is newer, so
+// `npx assay …` works from any directory and always runs the code in src/.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-register();
-const { runCli } = await import('../src/cli.ts');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const built = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--if-stale'], {
+  stdio: 'inherit',
+});
+if (built.status !== 0) process.exit(2);
+const { runCli } = await import(path.join(root, 'dist/cli.js'));
 process.exitCode = await runCli(process.argv.slice(2), {
   out: (l) => process.stdout.write(`${l}\n`),
   err: (l) => process.stderr.write(`${l}\n`),

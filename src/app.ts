@@ -5,11 +5,11 @@
  * them in; tests call `app.request()` on it directly. One router per prefix.
  */
 import { Hono } from 'hono';
-import { staticFiles } from './http/assets.js';
-import type { AppEnv } from './http/env.js';
 import { accessLog } from './http/access-log.js';
+import { staticFiles } from './http/assets.js';
 import { bodyLimit } from './http/body-limit.js';
 import { crossSiteGuard } from './http/cross-site-guard.js';
+import type { AppEnv } from './http/env.js';
 import { errorBoundary } from './http/error-boundary.js';
 import { errorHandlers } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';

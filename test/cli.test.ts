@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../src/cli.js';
+import { type CliIo, runCli } from '../src/cli/main.js';
 import { forEachDialect, openTestStore, type TestStore } from './support/stores.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -19,64 +19,68 @@ function io(env: Record<string, string>) {
   return { value, out, err };
 }
 
-forEachDialect('assay tenant', (dialect) => {
-  let env: Record<string, string>;
-  let ts: TestStore | null = null;
+forEachDialect(
+  'assay tenant',
+  (dialect) => {
+    let env: Record<string, string>;
+    let ts: TestStore | null = null;
 
-  beforeAll(async () => {
-    if (dialect === 'sqlite') {
-      env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'assay-cli-')) };
-    } else {
-      ts = await openTestStore('pg');
-      env = { DATABASE_URL: ts.pg!.appUrl, MIGRATION_DATABASE_URL: ts.pg!.ownerUrl };
-    }
-  });
-  afterAll(() => ts?.close());
+    beforeAll(async () => {
+      if (dialect === 'sqlite') {
+        env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'assay-cli-')) };
+      } else {
+        ts = await openTestStore('pg');
+        env = { DATABASE_URL: ts.pg!.appUrl, MIGRATION_DATABASE_URL: ts.pg!.ownerUrl };
+      }
+    });
+    afterAll(() => ts?.close());
 
-  it('creates a tenant and prints its id and a one-time set-up link', async () => {
-    const r = io(env);
-    expect(
-      await runCli(['tenant', 'create', '--name', 'Acme', '--admin-email', 'Boss@Acme.example'], r.value),
-    ).toBe(0);
-    expect(r.out[0]).toMatch(/^Created tenant [0-9a-f-]{36} \(Acme\)\.$/);
-    expect(r.out.join('\n')).toMatch(/boss@acme\.example/);
-    expect(r.out.at(-1)).toMatch(/^https:\/\/assay\.test\/setup\/[A-Za-z0-9_-]{43}$/);
-    expect(r.err).toEqual([]);
-  });
+    it('creates a tenant and prints its id and a one-time set-up link', async () => {
+      const r = io(env);
+      expect(
+        await runCli(['tenant', 'create', '--name', 'Acme', '--admin-email', 'Boss@Acme.example'], r.value),
+      ).toBe(0);
+      expect(r.out[0]).toMatch(/^Created tenant [0-9a-f-]{36} \(Acme\)\.$/);
+      expect(r.out.join('\n')).toMatch(/boss@acme\.example/);
+      expect(r.out.at(-1)).toMatch(/^https:\/\/assay\.test\/setup\/[A-Za-z0-9_-]{43}$/);
+      expect(r.err).toEqual([]);
+    });
 
-  it('lists tenants, one line each: id, then name', async () => {
-    await runCli(['tenant', 'create', '--name', 'Beta', '--admin-email', 'b@beta.example'], io(env).value);
-    const r = io(env);
-    expect(await runCli(['tenant', 'list'], r.value)).toBe(0);
-    expect(r.out).toHaveLength(2);
-    expect(r.out[0]).toMatch(/^[0-9a-f-]{36}\tAcme$/);
-    expect(r.out[1]).toMatch(/^[0-9a-f-]{36}\tBeta$/);
-  });
+    it('lists tenants, one line each: id, then name', async () => {
+      await runCli(['tenant', 'create', '--name', 'Beta', '--admin-email', 'b@beta.example'], io(env).value);
+      const r = io(env);
+      expect(await runCli(['tenant', 'list'], r.value)).toBe(0);
+      expect(r.out).toHaveLength(2);
+      expect(r.out[0]).toMatch(/^[0-9a-f-]{36}\tAcme$/);
+      expect(r.out[1]).toMatch(/^[0-9a-f-]{36}\tBeta$/);
+    });
 
-  it.each([
-    [['tenant', 'create', '--name', 'X'], /--admin-email is required/],
-    [['tenant', 'create', '--admin-email', 'a@b.example'], /--name is required/],
-    [['tenant', 'create', '--name', 'X', '--admin-email', 'nope'], /valid email/],
-    [['tenant', 'create', '--name', '  ', '--admin-email', 'a@b.example'], /--name is required/],
-    [
-      ['tenant', 'create', '--name', 'X', '--admin-email', 'a@b.example', '--colour', 'red'],
-      /Unknown option '--colour'/,
-    ],
-    [
-      ['tenant', 'create', '--name', 'X', '--admin-email', 'a@b.example', 'extra'],
-      /unexpected argument "extra"/,
-    ],
-    [['tenant', 'explode'], /unknown command "tenant explode"/],
-  ])('refuses %j with a clear message, exit 1, and creates nothing', async (argv, message) => {
-    const r = io(env);
-    expect(await runCli(argv, r.value)).toBe(1);
-    expect(r.err.join('\n')).toMatch(message);
-    expect(r.err.join('\n')).not.toMatch(/\n\s+at /);
-    const list = io(env);
-    await runCli(['tenant', 'list'], list.value);
-    expect(list.out).toHaveLength(2);
-  });
-});
+    it.each([
+      [['tenant', 'create', '--name', 'X'], /--admin-email is required/],
+      [['tenant', 'create', '--admin-email', 'a@b.example'], /--name is required/],
+      [['tenant', 'create', '--name', 'X', '--admin-email', 'nope'], /valid email/],
+      [['tenant', 'create', '--name', '  ', '--admin-email', 'a@b.example'], /--name is required/],
+      [
+        ['tenant', 'create', '--name', 'X', '--admin-email', 'a@b.example', '--colour', 'red'],
+        /Unknown option '--colour'/,
+      ],
+      [
+        ['tenant', 'create', '--name', 'X', '--admin-email', 'a@b.example', 'extra'],
+        /unexpected argument "extra"/,
+      ],
+      [['tenant', 'explode'], /unknown command "tenant explode"/],
+    ])('refuses %j with a clear message, exit 1, and creates nothing', async (argv, message) => {
+      const r = io(env);
+      expect(await runCli(argv, r.value)).toBe(1);
+      expect(r.err.join('\n')).toMatch(message);
+      expect(r.err.join('\n')).not.toMatch(/\n\s+at /);
+      const list = io(env);
+      await runCli(['tenant', 'list'], list.value);
+      expect(list.out).toHaveLength(2);
+    });
+  },
+  ['sqlite', 'pg'],
+);
 
 it('refuses a bad configuration with the variable named and exit 1', async () => {
   const r = io({ DATABASE_URL: 'mysql://nope' });

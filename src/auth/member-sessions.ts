@@ -3,7 +3,13 @@
  * only its SHA-256. Idle and absolute timeouts (ASVS 7.3.1/7.3.2, NIST AAL2: ≤ 1 h idle, ≤ 24 h overall);
  * a new token on every sign-in (no fixation); sign-out deletes the record.
  */
-import { deleteSession, insertSession, type MemberSession, readMemberSession, touchSession } from '../db/repo/sessions.js';
+import {
+  deleteSession,
+  insertSession,
+  type MemberSession,
+  readMemberSession,
+  touchSession,
+} from '../db/repo/sessions.js';
 import type { Store, WriteCtx } from '../db/store.js';
 import { hashToken, isSecretShape, newSecret } from './tokens.js';
 
@@ -23,11 +29,25 @@ export function startMemberSession(
   if (isSecretShape(replacing ?? undefined)) deleteSession(tx, hashToken(replacing!));
   const token = newSecret();
   const expiresAt = new Date(now.getTime() + MEMBER_ABSOLUTE_MS);
-  insertSession(tx, { id: hashToken(token), kind: 'user', userId, tenantId, assessmentId: null, expiresAt, now });
+  insertSession(tx, {
+    id: hashToken(token),
+    kind: 'user',
+    userId,
+    tenantId,
+    assessmentId: null,
+    expiresAt,
+    now,
+  });
   return { token, expiresAt };
 }
 
-export type LiveMemberSession = MemberSession & { userId: string; tenantId: string; email: string; tenantName: string; role: NonNullable<MemberSession['role']> };
+export type LiveMemberSession = MemberSession & {
+  userId: string;
+  tenantId: string;
+  email: string;
+  tenantName: string;
+  role: NonNullable<MemberSession['role']>;
+};
 
 /**
  * The live session behind a cookie value, with its membership, in one statement; null when there is
@@ -42,10 +62,11 @@ export async function resolveMemberSession(
   const id = hashToken(token);
   const scope = store.as({ sessionId: id });
   const s = await scope.read((ctx) => readMemberSession(ctx, id));
-  if (!s || s.kind !== 'user') return null;
+  if (s?.kind !== 'user') return null;
   const t = now.getTime();
   const expired = s.expiresAt.getTime() <= t || s.lastSeenAt.getTime() + MEMBER_IDLE_MS <= t;
-  const revoked = !s.userId || !s.tenantId || !s.role || !s.email || s.tenantName === null || s.disabledAt !== null;
+  const revoked =
+    !s.userId || !s.tenantId || !s.role || !s.email || s.tenantName === null || s.disabledAt !== null;
   if (expired || revoked) {
     await scope.write((tx) => deleteSession(tx, id));
     return null;

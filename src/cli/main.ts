@@ -116,9 +116,11 @@ const commands: Record<string, Handler> = {
     return withStore(io, async (store) => {
       const tenantId = await resolveTenant(store, tenant);
       try {
-        const { row, created } = await store.tenant(tenantId).write((c) =>
-          publishQuestionnaire(c, source, { file, actor: 'system:cli', library: loadLibrary() }),
-        );
+        const { row, created } = await store
+          .tenant(tenantId)
+          .write((c) =>
+            publishQuestionnaire(c, source, { file, actor: 'system:cli', library: loadLibrary() }),
+          );
         io.out(
           `${created ? 'Published' : 'Already published'} ${row.questionnaireId}@${row.version} (${row.id}).`,
         );

@@ -86,8 +86,8 @@ export interface AuditInput {
 
 /** A unit of work that may write. */
 export interface WriteCtx extends ReadCtx {
-  /** Queues a write; it runs, in order, when the unit's function returns. Do not await it. */
-  write<R = unknown>(query: WriteQuery, options?: WriteOptions): Written<R>;
+  /** Queues a write (a drizzle builder, or raw SQL); it runs, in order, when the unit's function returns. Do not await it. */
+  write<R = unknown>(query: WriteQuery | SQL, options?: WriteOptions): Written<R>;
   /** Queues an audit entry for the unit's tenant, chained atomically with the unit's writes. */
   audit(entry: AuditInput, at?: Date): void;
 }

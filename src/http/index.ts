@@ -24,7 +24,18 @@
  * cross-site guard only covers other methods). Handlers read forms with `readForm(c)` and
  * JSON with `readJson(c)`, and throw `HttpError` (or let a `ZodError` escape) for bad input.
  */
+
+export { type FieldErrors, HttpError, type HttpErrorOptions, statusMessage } from '../errors.js';
 export { accessLog } from './access-log.js';
+export {
+  type AssetManifest,
+  type Assets,
+  IMMUTABLE_CACHE,
+  manifestAssets,
+  REVALIDATE_CACHE,
+  STATIC_PREFIX,
+  staticFiles,
+} from './assets.js';
 export { type BodyLimitOptions, bodyLimit, DEFAULT_BODY_LIMIT, formatBytes } from './body-limit.js';
 export { forwardedAddress, ipBucket, ipVersion, normaliseIp } from './client-address.js';
 export { type ClientKind, clientKind, prefersJson } from './client-kind.js';
@@ -34,6 +45,7 @@ export {
   crossSiteGuard,
   isSameSite,
 } from './cross-site-guard.js';
+export type { AppEnv, AppVariables } from './env.js';
 export { errorBoundary, NonErrorThrown } from './error-boundary.js';
 export {
   type ErrorBody,
@@ -43,11 +55,9 @@ export {
   type PublicError,
   toPublicError,
 } from './error-handler.js';
-export { type FieldErrors, HttpError, type HttpErrorOptions, statusMessage } from '../errors.js';
-export type { AppEnv, AppVariables } from './env.js';
 export { fieldErrorsOf, fieldName } from './field-errors.js';
-export type { Logger } from './logger-types.js';
 export { createLogger, type LoggerOptions, REDACT_DEPTH, REDACTED_KEYS, redact } from './logger.js';
+export type { Logger } from './logger-types.js';
 export {
   hashRateKey,
   MemoryRateLimitStore,
@@ -70,15 +80,6 @@ export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId } from './request-
 export { mutableHeaders } from './response-headers.js';
 export { sanitizePath } from './sanitize-path.js';
 export { contentSecurityPolicy, type SecurityHeadersOptions, securityHeaders } from './security-headers.js';
-export {
-  type AssetManifest,
-  type Assets,
-  IMMUTABLE_CACHE,
-  manifestAssets,
-  REVALIDATE_CACHE,
-  STATIC_PREFIX,
-  staticFiles,
-} from './assets.js';
 export { precompiledEngine, type TemplateEngine, type TemplateFn } from './templates.js';
 export {
   BASE_LAYOUT,

@@ -99,7 +99,8 @@ export function commonData<E extends AppEnv>(c: Context<E>, views: Views): Commo
 
 function viewsOf<E extends AppEnv>(c: Context<E>): Views {
   const views = (c as unknown as Context<AppEnv>).get('views');
-  if (views === undefined) throw new Error('No views on the context: mount provideViews(views) before the routes');
+  if (views === undefined)
+    throw new Error('No views on the context: mount provideViews(views) before the routes');
   return views;
 }
 
@@ -107,7 +108,12 @@ function viewsOf<E extends AppEnv>(c: Context<E>): Views {
  * Renders a full page: `template` inside the base layout, with the nonce, request id, viewer and flash
  * messages from the context. Route data overrides nothing of those.
  */
-export function render<E extends AppEnv>(c: Context<E>, template: string, data: PageData = {}, status = 200): Response {
+export function render<E extends AppEnv>(
+  c: Context<E>,
+  template: string,
+  data: PageData = {},
+  status = 200,
+): Response {
   const views = viewsOf(c);
   return c.html(views.page(template, { ...data, ...commonData(c, views) }), status as ContentfulStatusCode);
 }
@@ -120,5 +126,8 @@ export function renderFragment<E extends AppEnv>(
   status = 200,
 ): Response {
   const views = viewsOf(c);
-  return c.html(views.fragment(template, { ...data, ...commonData(c, views) }), status as ContentfulStatusCode);
+  return c.html(
+    views.fragment(template, { ...data, ...commonData(c, views) }),
+    status as ContentfulStatusCode,
+  );
 }

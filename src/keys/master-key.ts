@@ -11,7 +11,10 @@ export class MasterKey {
 
   constructor(raw: Uint8Array) {
     if (raw.length !== 32) throw new Error('the master key must be 32 bytes');
-    this.#key = crypto.subtle.importKey('raw', raw as BufferSource, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+    this.#key = crypto.subtle.importKey('raw', raw as BufferSource, { name: 'AES-GCM' }, false, [
+      'encrypt',
+      'decrypt',
+    ]);
   }
 
   /** `v1.<iv>.<ciphertext>.<tag>` in base64url; `aad` binds the ciphertext to its purpose and record. */
@@ -19,7 +22,12 @@ export class MasterKey {
     const iv = randomBytes(12);
     const sealed = new Uint8Array(
       await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv: iv as BufferSource, additionalData: utf8(aad) as BufferSource, tagLength: 128 },
+        {
+          name: 'AES-GCM',
+          iv: iv as BufferSource,
+          additionalData: utf8(aad) as BufferSource,
+          tagLength: 128,
+        },
         await this.#key,
         plaintext as BufferSource,
       ),
@@ -35,7 +43,12 @@ export class MasterKey {
     const sealed = new Uint8Array([...base64UrlToBytes(ct), ...base64UrlToBytes(tag)]);
     return new Uint8Array(
       await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: base64UrlToBytes(iv) as BufferSource, additionalData: utf8(aad) as BufferSource, tagLength: 128 },
+        {
+          name: 'AES-GCM',
+          iv: base64UrlToBytes(iv) as BufferSource,
+          additionalData: utf8(aad) as BufferSource,
+          tagLength: 128,
+        },
         await this.#key,
         sealed as BufferSource,
       ),

@@ -28,7 +28,11 @@ async function newKeyPair(alg: 'RS256' | 'EdDSA') {
 }
 
 /** Creates and activates a key for each purpose that has none (first start). Returns the kids created. */
-export async function ensureSigningKeys(store: Store, master: MasterKey, now = new Date()): Promise<string[]> {
+export async function ensureSigningKeys(
+  store: Store,
+  master: MasterKey,
+  now = new Date(),
+): Promise<string[]> {
   const created: string[] = [];
   for (const purpose of Object.keys(KEY_ALG) as KeyPurpose[]) {
     if (await store.global.read((g) => getActiveKey(g, purpose))) continue;

@@ -20,7 +20,9 @@ export function systemRoutes(platform: Pick<Ports, 'store' | 'clock'>, opts: { b
   app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(store)));
 
   app.get('/.well-known/security.txt', (c) => {
-    const expires = new Date(clock.now().getTime() + 180 * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const expires = new Date(clock.now().getTime() + 180 * 86_400_000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     return c.text(
       [
         `Contact: mailto:security@${new URL(opts.baseUrl).hostname}`,

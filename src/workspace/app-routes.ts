@@ -84,7 +84,12 @@ export function appRoutes(platform: Ports) {
         return c.redirect('/app', 303);
       } catch (err) {
         if (!(err instanceof HttpError) || err.status !== 401) throw err;
-        return render(c, 'workspace/login', { title: 'Sign in', values: { email }, errors: { email: err.message } }, 401);
+        return render(
+          c,
+          'workspace/login',
+          { title: 'Sign in', values: { email }, errors: { email: err.message } },
+          401,
+        );
       }
     },
   );

@@ -91,7 +91,12 @@ export async function createTenantWithAdmin(
     );
     tx.audit({ actor: 'system:cli', action: 'tenant.created', target: `tenant:${tenantId}` }, now);
     tx.audit(
-      { actor: 'system:cli', action: 'membership.granted', target: `user:${user.id}`, data: { role: 'admin' } },
+      {
+        actor: 'system:cli',
+        action: 'membership.granted',
+        target: `user:${user.id}`,
+        data: { role: 'admin' },
+      },
       now,
     );
   });
@@ -106,7 +111,11 @@ export type SetupView = {
 };
 
 /** What the setup page shows for a token (side-effect free: mail scanners may fetch the link). */
-export async function inspectSetupToken(store: Store, token: string, now = new Date()): Promise<SetupView | null> {
+export async function inspectSetupToken(
+  store: Store,
+  token: string,
+  now = new Date(),
+): Promise<SetupView | null> {
   if (!isSecretShape(token)) return null;
   const tokenId = hashToken(token);
   return store.as({ tokenId }).read(async (ctx) => {
@@ -121,7 +130,10 @@ const firstAdminForm = z.object({ tenantName, email, password: z.string(), passw
 const adminForm = z.object({ password: z.string(), passwordConfirm: z.string() });
 
 const gone = () =>
-  new HttpError(410, 'This set-up link has already been used or has expired. Ask for a new one (assay tenant create).');
+  new HttpError(
+    410,
+    'This set-up link has already been used or has expired. Ask for a new one (assay tenant create).',
+  );
 
 /**
  * Completes set-up: consumes the token and, atomically with it, creates the tenant and admin (first
@@ -152,7 +164,12 @@ export async function completeSetup(
         addMembership(tx, user.id, 'admin');
         tx.audit({ actor: `user:${user.id}`, action: 'tenant.created', target: `tenant:${tenantId}` }, now);
         tx.audit(
-          { actor: `user:${user.id}`, action: 'membership.granted', target: `user:${user.id}`, data: { role: 'admin' } },
+          {
+            actor: `user:${user.id}`,
+            action: 'membership.granted',
+            target: `user:${user.id}`,
+            data: { role: 'admin' },
+          },
           now,
         );
         const session = startMemberSession(tx, user.id, tenantId, now);

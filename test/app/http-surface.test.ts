@@ -19,11 +19,11 @@ function expectSecurityHeaders(res: Response, what: string) {
 
 describe('the HTTP surface of the whole app', () => {
   let ts: TestStore;
-  let app: ReturnType<typeof testApp>;
+  let app: Awaited<ReturnType<typeof testApp>>;
 
   beforeAll(async () => {
     ts = await openTestStore('sqlite');
-    app = testApp(ts.store);
+    app = await testApp(ts.store);
     app.get('/__test/boom', () => {
       throw new Error('secret internal detail');
     });

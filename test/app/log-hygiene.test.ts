@@ -4,10 +4,9 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { createLogger, MemoryRateLimitStore } from '../../src/http/index.js';
+import { createLogger } from '../../src/http/logger.js';
 import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
-import { BASE_URL, browser } from '../support/app.js';
+import { BASE_URL, browser, testApp } from '../support/app.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
 
 describe('log hygiene', () => {
@@ -26,12 +25,7 @@ describe('log hygiene', () => {
         done();
       },
     });
-    const app = createApp({
-      config: { baseUrl: BASE_URL, origin: BASE_URL, env: 'test', trustProxy: 0 },
-      store: ts.store,
-      logger: createLogger({ level: 'debug', destination }),
-      rateLimits: new MemoryRateLimitStore(),
-    });
+    const app = await testApp(ts.store, { logger: createLogger({ level: 'debug', destination }) });
     const password = 'Sekret passphrase 4711';
     const { token } = await createTenantWithAdmin(ts.store, {
       name: 'Logco',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMBER_COOKIE as USER_COOKIE } from '../../src/auth/cookies.js';
 import * as repo from '../../src/db/repo/index.js';
 import type { Store } from '../../src/db/store.js';
-import { USER_COOKIE } from '../../src/workspace/sessions.js';
 import { createTenantWithAdmin, firstRunSetupToken } from '../../src/workspace/tenants.js';
 import { browser, testApp } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
@@ -11,12 +11,12 @@ const PASSWORD = 'correct horse battery staple';
 forEachDialect('first-run set-up and sign-in', (dialect) => {
   let ts: TestStore;
   let store: Store;
-  let app: ReturnType<typeof testApp>;
+  let app: Awaited<ReturnType<typeof testApp>>;
 
   beforeAll(async () => {
     ts = await openTestStore(dialect);
     store = ts.store;
-    app = testApp(store);
+    app = await testApp(store);
   });
   afterAll(() => ts.close());
 
@@ -37,7 +37,7 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
       expect(await res.text()).toContain('Set up your Assay workspace');
     }
     expect((await app.request(`https://assay.test/setup/${token}`, { method: 'HEAD' })).status).toBe(200);
-    expect(await store.global((g) => repo.countTenants(g))).toBe(0);
+    expect(await store.global.read((g) => repo.countTenants(g))).toBe(0);
   });
 
   it('rejects bad input with field errors and changes nothing', async () => {
@@ -88,7 +88,7 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
       expect(html).toMatch(message);
       expect(html).not.toContain(PASSWORD);
     }
-    expect(await store.global((g) => repo.countTenants(g))).toBe(0);
+    expect(await store.global.read((g) => repo.countTenants(g))).toBe(0);
     expect((await b.get(`/setup/${token}`)).status).toBe(200);
   });
 
@@ -124,10 +124,10 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
       passwordConfirm: PASSWORD,
     });
     expect(again.status).toBe(410);
-    const tenants = await store.global((g) => repo.listTenants(g));
+    const tenants = await store.global.read((g) => repo.listTenants(g));
     expect(tenants.map((t) => t.name)).toEqual(['Acme <Procurement>']);
     expect(await firstRunSetupToken(store)).toBeNull();
-    const log = await store.withTenant(tenants[0]!.id, (c) => repo.listAudit(c));
+    const log = await store.tenant(tenants[0]!.id).read((c) => repo.listAudit(c));
     expect(log.map((e) => e.action)).toEqual(['tenant.created', 'membership.granted']);
     expect(JSON.stringify(log)).not.toContain('acme.example');
   });
@@ -169,7 +169,7 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
 
   it('expires sessions after the idle timeout', async () => {
     let clock = new Date('2030-01-01T08:00:00Z');
-    const timed = testApp(store, { now: () => clock });
+    const timed = await testApp(store, { now: () => clock });
     const b = browser(timed);
     expect((await b.post('/app/login', { email: 'admin@acme.example', password: PASSWORD })).status).toBe(
       303,
@@ -198,7 +198,7 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
     expect((await b.post(`/setup/${invite}`, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(
       410,
     );
-    const log = await store.withTenant(tenantId, (c) => repo.listAudit(c));
+    const log = await store.tenant(tenantId).read((c) => repo.listAudit(c));
     expect(log.map((e) => e.action)).toEqual(['tenant.created', 'membership.granted', 'user.password_set']);
   });
 
@@ -233,7 +233,7 @@ describe('sign-in rate limiting', () => {
   it('refuses the 11th attempt for one email within 15 minutes with 429 and Retry-After', async () => {
     const ts = await openTestStore('sqlite');
     try {
-      const app = testApp(ts.store);
+      const app = await testApp(ts.store);
       const b = browser(app);
       for (let i = 0; i < 10; i++) {
         expect(

@@ -8,9 +8,9 @@ import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
-import { MemoryRateLimitStore } from '../../src/http/index.js';
+import { nodeClientAddress } from '../../src/platform/node/client-address.js';
 import { firstRunSetupToken } from '../../src/workspace/tenants.js';
+import { testApp } from '../support/app.js';
 import { chromiumAvailable, launch } from '../support/browser.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
 
@@ -47,10 +47,9 @@ describe.skipIf(!chromiumAvailable)('set-up and sign-in in a real browser', () =
     ts = await openTestStore('sqlite');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const app = createApp({
-      config: { baseUrl: base, origin: base, env: 'test', trustProxy: 0 },
-      store: ts.store,
-      rateLimits: new MemoryRateLimitStore(),
+    const app = await testApp(ts.store, {
+      baseUrl: base,
+      clientAddress: nodeClientAddress({ trustProxy: 0 }),
     });
     const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
     close = () => server.close();

@@ -2,7 +2,13 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as repo from '../../src/db/repo/index.js';
 import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
-import { isPermissionViolation, rawRows, type ReadCtx, type Store, TenantScopeError } from '../../src/db/store.js';
+import {
+  isPermissionViolation,
+  type ReadCtx,
+  rawRows,
+  type Store,
+  TenantScopeError,
+} from '../../src/db/store.js';
 import { migratePg, pgRoleProblems } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
 import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
@@ -23,7 +29,11 @@ async function seedTenant(store: Store, name: string) {
       sourceHash: 'h',
       title: 'Q',
     });
-    const a = repo.insertAssessment(tx, { vendorId: vendor.id, contactId: contact.id, questionnaireVersionId: qv.id });
+    const a = repo.insertAssessment(tx, {
+      vendorId: vendor.id,
+      contactId: contact.id,
+      questionnaireVersionId: qv.id,
+    });
     repo.saveAnswer(tx, a.id, 'gov.isms', 'yes');
     repo.insertEvidence(tx, {
       assessmentId: a.id,
@@ -92,7 +102,9 @@ forEachDialect('tenant isolation', (dialect) => {
     await expect(A_.write((tx) => repo.updateVendor(tx, B.vendor, { name: 'pwned' }))).rejects.toMatchObject({
       guard: repo.VENDOR_EXISTS,
     });
-    await expect(A_.write((tx) => repo.deleteVendor(tx, B.vendor))).rejects.toMatchObject({ guard: repo.VENDOR_EXISTS });
+    await expect(A_.write((tx) => repo.deleteVendor(tx, B.vendor))).rejects.toMatchObject({
+      guard: repo.VENDOR_EXISTS,
+    });
     await expect(
       A_.write((tx) => repo.transitionAssessment(tx, B.assessment, ['draft'], 'cancelled')),
     ).rejects.toMatchObject({ guard: repo.ASSESSMENT_IN_STATUS });
@@ -119,9 +131,11 @@ forEachDialect('tenant isolation', (dialect) => {
 
     it('a raw query with no tenant filter sees only the current tenant, in every tenant table', async () => {
       for (const table of TENANT_TABLES) {
-        const a = await store.tenant(A.tenant).read((c) =>
-          rawRows<{ tenant_id: string }>(c, sql.raw(`select distinct tenant_id from "${table}"`)),
-        );
+        const a = await store
+          .tenant(A.tenant)
+          .read((c) =>
+            rawRows<{ tenant_id: string }>(c, sql.raw(`select distinct tenant_id from "${table}"`)),
+          );
         expect(a, table).toEqual([{ tenant_id: A.tenant }]);
       }
     });
@@ -157,7 +171,11 @@ forEachDialect('tenant isolation', (dialect) => {
     it('refuses a cross-tenant insert and an update that moves a row to another tenant', async () => {
       await expect(
         store.tenant(A.tenant).write((tx) => {
-          tx.write(tx.db.insert(tx.t.vendors).values({ tenantId: B.tenant, name: 'smuggled', updatedAt: new Date() }));
+          tx.write(
+            tx.db
+              .insert(tx.t.vendors)
+              .values({ tenantId: B.tenant, name: 'smuggled', updatedAt: new Date() }),
+          );
         }),
       ).rejects.toSatisfy(isPermissionViolation);
       await expect(
@@ -166,11 +184,13 @@ forEachDialect('tenant isolation', (dialect) => {
         }),
       ).rejects.toSatisfy(isPermissionViolation);
       // A raw UPDATE of B's rows under A touches nothing.
-      const touched = await store.tenant(A.tenant).write((tx) =>
-        tx.write(sql`update vendors set name = 'x' where id = ${B.vendor}`),
-      );
+      const touched = await store
+        .tenant(A.tenant)
+        .write((tx) => tx.write(sql`update vendors set name = 'x' where id = ${B.vendor}`));
       expect(touched.changes).toBe(0);
-      expect((await store.tenant(B.tenant).read((c) => repo.getVendor(c, B.vendor)))?.name).toBe('Bravo vendor');
+      expect((await store.tenant(B.tenant).read((c) => repo.getVendor(c, B.vendor)))?.name).toBe(
+        'Bravo vendor',
+      );
     });
 
     it('memberships are readable by their own user without a tenant, and by nobody else', async () => {

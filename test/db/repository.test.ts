@@ -40,7 +40,9 @@ forEachDialect('repository layer', (dialect) => {
       const all = await store.global.read((g) => repo.listTenants(g));
       expect(all.map((x) => x.name)).toEqual(['Acme Procurement', 'Beta GmbH']);
       expect(await store.global.read((g) => repo.countTenants(g))).toBe(2);
-      expect((await store.global.read((g) => repo.findTenants(g, tenantId)))[0]?.name).toBe('Acme Procurement');
+      expect((await store.global.read((g) => repo.findTenants(g, tenantId)))[0]?.name).toBe(
+        'Acme Procurement',
+      );
       expect(await store.global.read((g) => repo.findTenants(g, 'Beta GmbH'))).toHaveLength(1);
       expect(await store.global.read((g) => repo.findTenants(g, 'nobody'))).toEqual([]);
       expect(await store.global.read((g) => repo.getTenant(g, 'not-an-id'))).toBeNull();
@@ -100,14 +102,26 @@ forEachDialect('repository layer', (dialect) => {
       const later = new Date('2026-01-01T01:00:00Z');
       await store.global.write((tx) => repo.touchSession(tx, id, later));
       expect((await store.global.read((g) => repo.getSession(g, id)))?.lastSeenAt).toEqual(later);
-      const none = await store.global.write((tx) => repo.deleteExpiredSessions(tx, new Date('2026-01-01T11:00:00Z')));
+      const none = await store.global.write((tx) =>
+        repo.deleteExpiredSessions(tx, new Date('2026-01-01T11:00:00Z')),
+      );
       expect(none.changes).toBe(0);
-      const one = await store.global.write((tx) => repo.deleteExpiredSessions(tx, new Date('2026-01-02T00:00:00Z')));
+      const one = await store.global.write((tx) =>
+        repo.deleteExpiredSessions(tx, new Date('2026-01-02T00:00:00Z')),
+      );
       expect(one.changes).toBe(1);
       expect(await store.global.read((g) => repo.getSession(g, id))).toBeNull();
       for (const sid of [h('b1'), h('b2')]) {
         await store.global.write((tx) =>
-          repo.insertSession(tx, { id: sid, kind: 'user', userId, tenantId, assessmentId: null, expiresAt, now }),
+          repo.insertSession(tx, {
+            id: sid,
+            kind: 'user',
+            userId,
+            tenantId,
+            assessmentId: null,
+            expiresAt,
+            now,
+          }),
         );
       }
       await store.global.write((tx) => repo.deleteSession(tx, h('b1')));
@@ -137,13 +151,21 @@ forEachDialect('repository layer', (dialect) => {
 
       const old = h('c2');
       await store.global.write((tx) =>
-        repo.insertSetupToken(tx, { id: old, purpose: 'first_admin', tenantId: null, email: null, expiresAt }),
+        repo.insertSetupToken(tx, {
+          id: old,
+          purpose: 'first_admin',
+          tenantId: null,
+          email: null,
+          expiresAt,
+        }),
       );
       await expect(
         store.global.write((tx) => repo.consumeSetupToken(tx, old, new Date(expiresAt.getTime() + 1))),
       ).rejects.toBeInstanceOf(GuardError);
       await store.global.write((tx) => repo.revokeFirstAdminTokens(tx, now));
-      await expect(store.global.write((tx) => repo.consumeSetupToken(tx, old, now))).rejects.toBeInstanceOf(GuardError);
+      await expect(store.global.write((tx) => repo.consumeSetupToken(tx, old, now))).rejects.toBeInstanceOf(
+        GuardError,
+      );
     });
 
     it('returns the consumed token to the unit once it committed', async () => {
@@ -165,7 +187,9 @@ forEachDialect('repository layer', (dialect) => {
 
   describe('vendors, contacts, questionnaires, assessments', () => {
     it('creates, reads, updates and lists vendors; names are unique per tenant', async () => {
-      const v = await store.tenant(tenantId).write((tx) => repo.insertVendor(tx, { name: 'Cloudy Ltd', tier: 'high' }));
+      const v = await store
+        .tenant(tenantId)
+        .write((tx) => repo.insertVendor(tx, { name: 'Cloudy Ltd', tier: 'high' }));
       vendorId = v.id;
       expect(await store.tenant(tenantId).read((c) => repo.getVendor(c, v.id))).toMatchObject({
         tenantId,
@@ -187,22 +211,28 @@ forEachDialect('repository layer', (dialect) => {
       await expect(
         store.tenant(tenantId).write((tx) => repo.updateVendor(tx, 'garbage', { website: 'x' })),
       ).rejects.toMatchObject({ guard: repo.VENDOR_EXISTS });
-      expect((await store.tenant(tenantId).read((c) => repo.findVendorByName(c, 'Cloudy Ltd')))?.id).toBe(v.id);
+      expect((await store.tenant(tenantId).read((c) => repo.findVendorByName(c, 'Cloudy Ltd')))?.id).toBe(
+        v.id,
+      );
       const tmp = await store.tenant(tenantId).write((tx) => repo.insertVendor(tx, { name: 'Another' }));
       expect((await store.tenant(tenantId).read((c) => repo.listVendors(c))).map((x) => x.name)).toEqual([
         'Another',
         'Cloudy Ltd',
       ]);
       await store.tenant(tenantId).write((tx) => repo.deleteVendor(tx, tmp.id));
-      await expect(store.tenant(tenantId).write((tx) => repo.deleteVendor(tx, tmp.id))).rejects.toBeInstanceOf(
-        GuardError,
-      );
+      await expect(
+        store.tenant(tenantId).write((tx) => repo.deleteVendor(tx, tmp.id)),
+      ).rejects.toBeInstanceOf(GuardError);
       expect(await store.tenant(tenantId).read((c) => repo.getVendor(c, 'garbage'))).toBeNull();
     });
 
     it('adds contacts once per email', async () => {
-      const c1 = await store.tenant(tenantId).write((tx) => repo.ensureContact(tx, vendorId, 'Sec@Cloudy.example', 'Sam'));
-      const c2 = await store.tenant(tenantId).write((tx) => repo.ensureContact(tx, vendorId, 'sec@cloudy.example'));
+      const c1 = await store
+        .tenant(tenantId)
+        .write((tx) => repo.ensureContact(tx, vendorId, 'Sec@Cloudy.example', 'Sam'));
+      const c2 = await store
+        .tenant(tenantId)
+        .write((tx) => repo.ensureContact(tx, vendorId, 'sec@cloudy.example'));
       contactId = c1.id;
       expect(c1.created).toBe(true);
       expect(c2).toMatchObject({ id: c1.id, created: false });
@@ -218,19 +248,29 @@ forEachDialect('repository layer', (dialect) => {
     });
 
     it('pins a questionnaire version once and refuses different content under the same version', async () => {
-      const v = { questionnaireId: 'nis2-supplier', version: '1.0.0', source: 'schema: vrq/1', sourceHash: 'aa', title: 'NIS2' };
+      const v = {
+        questionnaireId: 'nis2-supplier',
+        version: '1.0.0',
+        source: 'schema: vrq/1',
+        sourceHash: 'aa',
+        title: 'NIS2',
+      };
       const row = await store.tenant(tenantId).write((tx) => repo.pinQuestionnaireVersion(tx, v));
       qvId = row.id;
       expect(row.created).toBe(true);
       const same = await store.tenant(tenantId).write((tx) => repo.pinQuestionnaireVersion(tx, v));
       expect(same).toMatchObject({ id: row.id, created: false });
       await expect(
-        store.tenant(tenantId).write((tx) => repo.pinQuestionnaireVersion(tx, { ...v, source: 'changed', sourceHash: 'bb' })),
+        store
+          .tenant(tenantId)
+          .write((tx) => repo.pinQuestionnaireVersion(tx, { ...v, source: 'changed', sourceHash: 'bb' })),
       ).rejects.toBeInstanceOf(repo.VersionConflictError);
-      expect((await store.tenant(tenantId).read((c) => repo.getQuestionnaireVersion(c, row.id)))?.source).toBe(
-        'schema: vrq/1',
-      );
-      expect(await store.tenant(tenantId).read((c) => repo.listQuestionnaireVersions(c, 'nis2-supplier'))).toHaveLength(1);
+      expect(
+        (await store.tenant(tenantId).read((c) => repo.getQuestionnaireVersion(c, row.id)))?.source,
+      ).toBe('schema: vrq/1');
+      expect(
+        await store.tenant(tenantId).read((c) => repo.listQuestionnaireVersions(c, 'nis2-supplier')),
+      ).toHaveLength(1);
       expect(await store.tenant(tenantId).read((c) => repo.listQuestionnaireVersions(c))).toHaveLength(1);
     });
 
@@ -258,11 +298,12 @@ forEachDialect('repository layer', (dialect) => {
       expect(sent.rows[0]?.status).toBe('sent');
       const results = await Promise.allSettled(
         [1, 2, 3].map(() =>
-          store
-            .tenant(tenantId)
-            .write((tx) =>
-              repo.transitionAssessment(tx, a.id, ['sent', 'in_progress'], 'submitted', { scorePermille: 875, band: 'low' }),
-            ),
+          store.tenant(tenantId).write((tx) =>
+            repo.transitionAssessment(tx, a.id, ['sent', 'in_progress'], 'submitted', {
+              scorePermille: 875,
+              band: 'low',
+            }),
+          ),
         ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
@@ -279,12 +320,20 @@ forEachDialect('repository layer', (dialect) => {
     });
 
     it('refuses an assessment that points at another tenant’s vendor, contact or questionnaire', async () => {
-      const otherVendor = await store.tenant(otherTenantId).write((tx) => repo.insertVendor(tx, { name: 'Theirs' }));
+      const otherVendor = await store
+        .tenant(otherTenantId)
+        .write((tx) => repo.insertVendor(tx, { name: 'Theirs' }));
       const otherContact = await store
         .tenant(otherTenantId)
         .write((tx) => repo.ensureContact(tx, otherVendor.id, 'them@theirs.example'));
       const otherQv = await store.tenant(otherTenantId).write((tx) =>
-        repo.pinQuestionnaireVersion(tx, { questionnaireId: 'q', version: '1.0.0', source: 's', sourceHash: 'h', title: 'Q' }),
+        repo.pinQuestionnaireVersion(tx, {
+          questionnaireId: 'q',
+          version: '1.0.0',
+          source: 's',
+          sourceHash: 'h',
+          title: 'Q',
+        }),
       );
       const mixes = [
         { vendorId: otherVendor.id, contactId, questionnaireVersionId: qvId },
@@ -356,7 +405,9 @@ forEachDialect('repository layer', (dialect) => {
       expect(findings).toHaveLength(1);
       expect(findings[0]).toMatchObject({ findingKey: 'GOV-001', controls: ['nis2:21.2.a'], likelihood: 3 });
       const r1 = await store.tenant(tenantId).write((tx) => repo.upsertRiskFromFinding(tx, vendorId, f));
-      const r2 = await store.tenant(tenantId).write((tx) => repo.upsertRiskFromFinding(tx, vendorId, { ...f, impact: 5 }));
+      const r2 = await store
+        .tenant(tenantId)
+        .write((tx) => repo.upsertRiskFromFinding(tx, vendorId, { ...f, impact: 5 }));
       expect(r2.rows[0]!.id).toBe(r1.rows[0]!.id);
       expect(r2.rows[0]!.impact).toBe(5);
       expect(await store.tenant(tenantId).read((c) => repo.listRisks(c))).toHaveLength(1);
@@ -367,12 +418,22 @@ forEachDialect('repository layer', (dialect) => {
   describe('audit chain', () => {
     it('appends linked entries, verifies, and refuses UPDATE and DELETE at the database', async () => {
       await store.tenant(tenantId).write((tx) => {
-        repo.appendAudit(tx, { actor: `user:${userId}`, action: 'vendor.created', target: `vendor:${vendorId}` });
-        repo.appendAudit(tx, { actor: 'system', action: 'assessment.sent', target: `assessment:${assessmentId}` });
+        repo.appendAudit(tx, {
+          actor: `user:${userId}`,
+          action: 'vendor.created',
+          target: `vendor:${vendorId}`,
+        });
+        repo.appendAudit(tx, {
+          actor: 'system',
+          action: 'assessment.sent',
+          target: `assessment:${assessmentId}`,
+        });
       });
       await Promise.all(
         [1, 2, 3, 4].map((i) =>
-          store.tenant(tenantId).write((tx) => repo.appendAudit(tx, { actor: 'system', action: `x.${i}`, target: 't' })),
+          store
+            .tenant(tenantId)
+            .write((tx) => repo.appendAudit(tx, { actor: 'system', action: `x.${i}`, target: 't' })),
         ),
       );
       const log = await store.tenant(tenantId).read((c) => repo.listAudit(c));
@@ -391,7 +452,9 @@ forEachDialect('repository layer', (dialect) => {
           tx.write(tx.db.delete(t.auditLog));
         }),
       ).rejects.toSatisfy(isPermissionViolation);
-      expect(verifyChain(await store.tenant(tenantId).read((c) => repo.listAudit(c)))).toMatchObject({ ok: true });
+      expect(verifyChain(await store.tenant(tenantId).read((c) => repo.listAudit(c)))).toMatchObject({
+        ok: true,
+      });
     });
   });
 
@@ -399,20 +462,47 @@ forEachDialect('repository layer', (dialect) => {
     it('stores keys, keeps one active key per purpose, and lists the published ones', async () => {
       const base = { alg: 'RS256', publicJwk: { kty: 'RSA' }, privateKeyEnc: 'enc' } as const;
       await store.global.write((tx) => {
-        repo.insertSigningKey(tx, { ...base, kid: 'k1', purpose: 'link', status: 'active', activatedAt: new Date(), retiredAt: null });
-        repo.insertSigningKey(tx, { ...base, kid: 'k2', purpose: 'link', status: 'next', activatedAt: null, retiredAt: null });
-        repo.insertSigningKey(tx, { ...base, kid: 'k3', purpose: 'receipt', status: 'revoked', activatedAt: null, retiredAt: null });
+        repo.insertSigningKey(tx, {
+          ...base,
+          kid: 'k1',
+          purpose: 'link',
+          status: 'active',
+          activatedAt: new Date(),
+          retiredAt: null,
+        });
+        repo.insertSigningKey(tx, {
+          ...base,
+          kid: 'k2',
+          purpose: 'link',
+          status: 'next',
+          activatedAt: null,
+          retiredAt: null,
+        });
+        repo.insertSigningKey(tx, {
+          ...base,
+          kid: 'k3',
+          purpose: 'receipt',
+          status: 'revoked',
+          activatedAt: null,
+          retiredAt: null,
+        });
       });
       await expect(
         store.global.write((tx) =>
-          repo.insertSigningKey(tx, { ...base, kid: 'k4', purpose: 'link', status: 'active', activatedAt: new Date(), retiredAt: null }),
+          repo.insertSigningKey(tx, {
+            ...base,
+            kid: 'k4',
+            purpose: 'link',
+            status: 'active',
+            activatedAt: new Date(),
+            retiredAt: null,
+          }),
         ),
       ).rejects.toSatisfy((e: unknown) => isUniqueViolation(e));
       expect((await store.global.read((g) => repo.getActiveKey(g, 'link')))?.kid).toBe('k1');
-      expect((await store.global.read((g) => repo.listPublishedKeys(g, 'link'))).map((k) => k.kid).sort()).toEqual([
-        'k1',
-        'k2',
-      ]);
+      expect(
+        (await store.global.read((g) => repo.listPublishedKeys(g, 'link'))).map((k) => k.kid).sort(),
+      ).toEqual(['k1', 'k2']);
       await store.global.write((tx) => {
         repo.setKeyStatus(tx, 'k1', 'retired', new Date());
         repo.setKeyStatus(tx, 'k2', 'active', new Date());
@@ -423,7 +513,13 @@ forEachDialect('repository layer', (dialect) => {
 
     it('queues mail once per dedupe key, claims it once, retries with backoff, and re-claims an expired lease', async () => {
       const now = new Date();
-      const m = { tenantId, dedupeKey: 'invite:1', toAddress: 'v@x.example', subject: 'Hi', textBody: 'Body' };
+      const m = {
+        tenantId,
+        dedupeKey: 'invite:1',
+        toAddress: 'v@x.example',
+        subject: 'Hi',
+        textBody: 'Body',
+      };
       expect((await store.global.write((tx) => repo.enqueueMail(tx, m, now))).rows).toHaveLength(1);
       expect((await store.global.write((tx) => repo.enqueueMail(tx, m, now))).rows).toHaveLength(0);
       const [a, b] = await Promise.all([
@@ -439,10 +535,18 @@ forEachDialect('repository layer', (dialect) => {
         store.global.write((tx) => repo.markMailSent(tx, claimed.id, newId(), now)),
       ).rejects.toMatchObject({ guard: repo.MAIL_CLAIMED });
       await store.global.write((tx) =>
-        repo.markMailFailed(tx, claimed.id, claimed.claimToken!, 1, 'ECONNREFUSED', new Date(now.getTime() + 1000)),
+        repo.markMailFailed(
+          tx,
+          claimed.id,
+          claimed.claimToken!,
+          1,
+          'ECONNREFUSED',
+          new Date(now.getTime() + 1000),
+        ),
       );
       expect((await store.global.write((tx) => repo.claimDueMail(tx, now))).rows).toHaveLength(0);
-      const retry = (await store.global.write((tx) => repo.claimDueMail(tx, new Date(now.getTime() + 1000)))).rows;
+      const retry = (await store.global.write((tx) => repo.claimDueMail(tx, new Date(now.getTime() + 1000))))
+        .rows;
       expect(retry).toHaveLength(1);
       // The sender dies: nobody marks it. Within the lease nobody else takes it; after it, one does.
       const during = new Date(now.getTime() + 1000 + repo.MAIL_LEASE_MS - 1);
@@ -457,7 +561,12 @@ forEachDialect('repository layer', (dialect) => {
       ).rejects.toBeInstanceOf(GuardError);
       await store.global.write((tx) => repo.markMailSent(tx, claimed.id, reclaimed[0]!.claimToken!, after));
       const all = await store.global.read((g) => repo.listMail(g));
-      expect(all[0]).toMatchObject({ status: 'sent', attempts: 1, lastError: 'ECONNREFUSED', leaseUntil: null });
+      expect(all[0]).toMatchObject({
+        status: 'sent',
+        attempts: 1,
+        lastError: 'ECONNREFUSED',
+        leaseUntil: null,
+      });
     });
   });
 

@@ -68,36 +68,41 @@ forEachDialect('unit-of-work contract', (dialect) => {
   });
 
   it('refuses writes in a read-only unit', async () => {
-    await expect(store.tenant(tenantId).read((c) => repo.insertVendor(c as never, { name: 'ro' }))).rejects.toBeInstanceOf(
-      UnitOfWorkError,
-    );
+    await expect(
+      store.tenant(tenantId).read((c) => repo.insertVendor(c as never, { name: 'ro' })),
+    ).rejects.toBeInstanceOf(UnitOfWorkError);
     expect(await store.tenant(tenantId).read((c) => repo.findVendorByName(c, 'ro'))).toBeNull();
   });
 
   it('hands the results of writes out after the commit, never before', async () => {
     const seen: string[] = [];
-    const written = await store.tenant(tenantId).write((tx) => {
-      const w = repo.updateVendor(tx, newId(), {});
-      try {
-        void w.rows;
-      } catch (err) {
-        seen.push((err as Error).name);
-      }
-      return repo.enqueueMail(tx, {
-        tenantId,
-        dedupeKey: `k:${newId()}`,
-        toAddress: 'a@b.example',
-        subject: 's',
-        textBody: 't',
-      });
-    }).catch((err) => err);
+    const written = await store
+      .tenant(tenantId)
+      .write((tx) => {
+        const w = repo.updateVendor(tx, newId(), {});
+        try {
+          void w.rows;
+        } catch (err) {
+          seen.push((err as Error).name);
+        }
+        return repo.enqueueMail(tx, {
+          tenantId,
+          dedupeKey: `k:${newId()}`,
+          toAddress: 'a@b.example',
+          subject: 's',
+          textBody: 't',
+        });
+      })
+      .catch((err) => err);
     // The update of a vendor that does not exist aborted the unit: the queued mail was not written.
     expect(written).toBeInstanceOf(GuardError);
     expect(seen).toEqual(['UnitOfWorkError']);
   });
 
   it('names the guard that failed, even among several', async () => {
-    const vendor = await store.tenant(tenantId).write((tx) => repo.insertVendor(tx, { name: `G ${newId()}` }));
+    const vendor = await store
+      .tenant(tenantId)
+      .write((tx) => repo.insertVendor(tx, { name: `G ${newId()}` }));
     const err = await store
       .tenant(tenantId)
       .write((tx) => {
@@ -134,7 +139,12 @@ forEachDialect('unit-of-work contract', (dialect) => {
     const now = new Date();
     const keys = Array.from({ length: 12 }, () => `race:${newId()}`);
     await store.global.write((tx) => {
-      for (const k of keys) repo.enqueueMail(tx, { tenantId, dedupeKey: k, toAddress: 'r@x.example', subject: 's', textBody: 't' }, now);
+      for (const k of keys)
+        repo.enqueueMail(
+          tx,
+          { tenantId, dedupeKey: k, toAddress: 'r@x.example', subject: 's', textBody: 't' },
+          now,
+        );
     });
     const claims = await Promise.all(
       Array.from({ length: 6 }, () => store.global.write((tx) => repo.claimDueMail(tx, now, 3))),
@@ -209,7 +219,9 @@ describe('SQLite: several processes on one file', () => {
       const blocked = openSqliteStore({ file });
       try {
         const started = Date.now();
-        await expect(blocked.global.write((tx) => repo.insertTenant(tx, 'blocked'))).rejects.toThrow(/locked|busy/i);
+        await expect(blocked.global.write((tx) => repo.insertTenant(tx, 'blocked'))).rejects.toThrow(
+          /locked|busy/i,
+        );
         expect(Date.now() - started).toBeGreaterThanOrEqual(0);
       } finally {
         await blocked.close();
@@ -225,7 +237,11 @@ describe('SQLite: several processes on one file', () => {
     const keys = Array.from({ length: 40 }, (_, i) => `proc:${i}`);
     await store.global.write((tx) => {
       for (const k of keys)
-        repo.enqueueMail(tx, { tenantId, dedupeKey: k, toAddress: 'p@x.example', subject: 's', textBody: 't' }, new Date(now));
+        repo.enqueueMail(
+          tx,
+          { tenantId, dedupeKey: k, toAddress: 'p@x.example', subject: 's', textBody: 't' },
+          new Date(now),
+        );
     });
     const barrier = new SharedArrayBuffer(4);
     const run = (name: string) =>
@@ -257,46 +273,47 @@ describe('SQLite: several processes on one file', () => {
   }, 60_000);
 });
 
-forEachDialect(
-  'PostgreSQL: several instances on one database',
-  () => {
-    let ts: TestStore;
-    beforeAll(async () => {
-      ts = await openTestStore('pg');
-    });
-    afterAll(() => ts.close());
+forEachDialect('PostgreSQL: several instances on one database', () => {
+  let ts: TestStore;
+  beforeAll(async () => {
+    ts = await openTestStore('pg');
+  });
+  afterAll(() => ts.close());
 
-    it('keeps one audit chain and claims each message once across two pools', async () => {
-      const a = openPgStore({ url: ts.pg!.appUrl, max: 4 });
-      const b = openPgStore({ url: ts.pg!.appUrl, max: 4 });
-      try {
-        const tenantId = await seed(a);
-        const now = new Date();
-        const keys = Array.from({ length: 30 }, (_, i) => `pg:${i}`);
-        await a.global.write((tx) => {
-          for (const k of keys) repo.enqueueMail(tx, { tenantId, dedupeKey: k, toAddress: 'p@x.example', subject: 's', textBody: 't' }, now);
-        });
-        const appends = (s: Store, who: string) =>
-          Promise.all(
-            Array.from({ length: 20 }, (_, i) =>
-              s.tenant(tenantId).write(async (tx) => {
-                await repo.currentTenant(tx);
-                tx.audit({ actor: `system:${who}`, action: `x.${i}`, target: 't' });
-              }),
-            ),
+  it('keeps one audit chain and claims each message once across two pools', async () => {
+    const a = openPgStore({ url: ts.pg!.appUrl, max: 4 });
+    const b = openPgStore({ url: ts.pg!.appUrl, max: 4 });
+    try {
+      const tenantId = await seed(a);
+      const now = new Date();
+      const keys = Array.from({ length: 30 }, (_, i) => `pg:${i}`);
+      await a.global.write((tx) => {
+        for (const k of keys)
+          repo.enqueueMail(
+            tx,
+            { tenantId, dedupeKey: k, toAddress: 'p@x.example', subject: 's', textBody: 't' },
+            now,
           );
-        const claims = (s: Store) =>
-          Promise.all(Array.from({ length: 8 }, () => s.global.write((tx) => repo.claimDueMail(tx, now, 2))));
-        const [, , ca, cb] = await Promise.all([appends(a, 'a'), appends(b, 'b'), claims(a), claims(b)]);
-        const log = await a.tenant(tenantId).read((c) => repo.listAudit(c));
-        expect(verifyChain(log)).toMatchObject({ ok: true, size: 40 });
-        const claimed = [...ca, ...cb].flatMap((w) => w.rows.map((r) => r.dedupeKey));
-        expect(claimed.sort()).toEqual([...keys].sort());
-      } finally {
-        await a.close();
-        await b.close();
-      }
-    }, 60_000);
-  },
-  ['pg'],
-);
+      });
+      const appends = (s: Store, who: string) =>
+        Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            s.tenant(tenantId).write(async (tx) => {
+              await repo.currentTenant(tx);
+              tx.audit({ actor: `system:${who}`, action: `x.${i}`, target: 't' });
+            }),
+          ),
+        );
+      const claims = (s: Store) =>
+        Promise.all(Array.from({ length: 8 }, () => s.global.write((tx) => repo.claimDueMail(tx, now, 2))));
+      const [, , ca, cb] = await Promise.all([appends(a, 'a'), appends(b, 'b'), claims(a), claims(b)]);
+      const log = await a.tenant(tenantId).read((c) => repo.listAudit(c));
+      expect(verifyChain(log)).toMatchObject({ ok: true, size: 40 });
+      const claimed = [...ca, ...cb].flatMap((w) => w.rows.map((r) => r.dedupeKey));
+      expect(claimed.sort()).toEqual([...keys].sort());
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
+}, ['pg']);

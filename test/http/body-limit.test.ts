@@ -3,13 +3,12 @@ import { describe, expect, it } from 'vitest';
 import {
   bodyLimit,
   createLogger,
-  createViews,
   DEFAULT_BODY_LIMIT,
   errorHandlers,
   formatBytes,
   readForm,
 } from '../../src/http/index.js';
-import { buildApp, captureLog, JSON_ACCEPT } from './support.js';
+import { buildApp, captureLog, JSON_ACCEPT, testViews } from './support.js';
 
 /**
  * A body stream of `chunks` chunks of `chunkSize` bytes that records how much was pulled and
@@ -39,7 +38,7 @@ function smallApp(maxBytes?: number) {
   const app = new Hono();
   const { onError, notFound } = errorHandlers({
     logger: createLogger({ destination: log.stream }),
-    views: createViews(),
+    views: testViews(),
   });
   app.onError(onError);
   app.notFound(notFound);

@@ -8,10 +8,11 @@ import {
   errorHandlers,
   HTMX_ALERT_TARGET,
   HttpError,
+  precompiledEngine,
   readJson,
   toPublicError,
 } from '../../src/http/index.js';
-import { buildApp, captureLog, HTMX, JSON_ACCEPT } from './support.js';
+import { buildApp, captureLog, HTMX, JSON_ACCEPT, testViews } from './support.js';
 
 const SECRET = 'connection to postgres://admin:hunter2@db failed';
 
@@ -234,7 +235,7 @@ describe('errorBoundary', () => {
 
   it('is needed: without it a thrown string escapes Hono entirely', async () => {
     const app = new Hono();
-    const { onError } = errorHandlers({ logger: createLogger({ level: 'silent' }), views: createViews() });
+    const { onError } = errorHandlers({ logger: createLogger({ level: 'silent' }), views: testViews() });
     app.onError(onError);
     app.get('/', () => {
       throw 'not an error';
@@ -248,7 +249,8 @@ describe('errorBoundary', () => {
 describe('errorHandlers: robustness', () => {
   it('falls back to plain text when the error template itself fails', async () => {
     const log = captureLog();
-    const views = createViews({ dir: '/nonexistent-views-dir' });
+    // An engine that knows no template: the error page cannot be rendered.
+    const views = createViews({ engine: precompiledEngine({}), assets: testViews().assets });
     const app = new Hono();
     const { onError } = errorHandlers({ logger: createLogger({ destination: log.stream }), views });
     app.onError(onError);

@@ -2,7 +2,8 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientIp, readForm } from '../../src/http/index.js';
+import { readForm } from '../../src/http/index.js';
+import { nodeClientAddress } from '../../src/platform/node/client-address.js';
 import { buildApp } from './support.js';
 
 /**
@@ -21,7 +22,8 @@ describe('behind @hono/node-server', () => {
         return c.json({ bytes: (await c.req.arrayBuffer()).byteLength });
       });
       app.post('/form', async (c) => c.json(await readForm(c)));
-      app.get('/ip', (c) => c.json({ ip: clientIp(c) }));
+      const clientAddress = nodeClientAddress({ trustProxy: 0 });
+      app.get('/ip', (c) => c.json({ ip: clientAddress(c) }));
     });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());

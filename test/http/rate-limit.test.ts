@@ -2,14 +2,13 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import {
   createLogger,
-  createViews,
   errorHandlers,
   hashRateKey,
   MemoryRateLimitStore,
   type RateLimitStore,
   rateLimit,
 } from '../../src/http/index.js';
-import { JSON_ACCEPT } from './support.js';
+import { JSON_ACCEPT, testViews } from './support.js';
 
 /** A clock tests move by hand. */
 function fakeClock(start = 1_700_000_000_000) {
@@ -19,7 +18,7 @@ function fakeClock(start = 1_700_000_000_000) {
 
 function limitedApp(store: RateLimitStore, clock: { now: () => number }, limit = 3, windowMs = 60_000) {
   const app = new Hono();
-  const { onError } = errorHandlers({ logger: createLogger({ level: 'silent' }), views: createViews() });
+  const { onError } = errorHandlers({ logger: createLogger({ level: 'silent' }), views: testViews() });
   app.onError(onError);
   let handled = 0;
   app.post(
@@ -70,14 +69,14 @@ describe('rateLimit', () => {
     expect((await hit('ada@example.com')).status).toBe(200);
   });
 
-  it('counts keys separately and skips requests whose key is null', async () => {
+  it('counts keys separately and refuses requests it cannot attribute (fails closed)', async () => {
     const clock = fakeClock();
     const { hit, handled } = limitedApp(new MemoryRateLimitStore({ now: clock.now }), clock, 1);
     expect((await hit('a@example.com')).status).toBe(200);
     expect((await hit('a@example.com')).status).toBe(429);
     expect((await hit('b@example.com')).status).toBe(200);
-    for (let i = 0; i < 5; i++) expect((await hit()).status).toBe(200);
-    expect(handled()).toBe(7);
+    for (let i = 0; i < 5; i++) expect((await hit()).status).toBe(429);
+    expect(handled()).toBe(2);
   });
 
   it('never gives the store raw personal data', async () => {

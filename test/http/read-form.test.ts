@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../src/http/index.js';
 import { DEFAULT_MAX_FIELDS, readForm } from '../../src/http/index.js';
 import { buildApp, JSON_ACCEPT } from './support.js';
 
@@ -31,7 +32,7 @@ function formApp() {
 }
 
 async function post(
-  app: Hono,
+  app: Hono<AppEnv>,
   path: string,
   body: BodyInit | null,
   headers: Record<string, string> = URLENCODED,

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { Hono } from 'hono';
 import {
+  type AppEnv,
   accessLog,
   bodyLimit,
   createLogger,
@@ -12,7 +13,19 @@ import {
   requestId,
   securityHeaders,
   staticFiles,
+  type Views,
 } from '../../src/http/index.js';
+import { nodeAssets, nodeTemplates } from '../../src/platform/node/views.js';
+
+/** The views a built app renders with: precompiled templates and the static/ manifest. */
+export function testViews(options: { productName?: string; dev?: boolean } = {}): Views {
+  const dev = options.dev ?? false;
+  return createViews({
+    engine: nodeTemplates({ dev }),
+    assets: nodeAssets({ dev }),
+    productName: options.productName,
+  });
+}
 
 export const ORIGIN = 'https://assay.example';
 
@@ -36,11 +49,11 @@ export function captureLog(): {
  * An app wired exactly as src/http/index.ts documents, with a captured log. Tests add routes
  * with `setup(app)` before the 404 applies.
  */
-export function buildApp(setup: (app: Hono) => void = () => {}) {
+export function buildApp(setup: (app: Hono<AppEnv>) => void = () => {}) {
   const log = captureLog();
   const logger = createLogger({ level: 'info', destination: log.stream });
-  const views = createViews({ cache: true });
-  const app = new Hono();
+  const views = testViews();
+  const app = new Hono<AppEnv>();
   const { onError, notFound } = errorHandlers({ logger, views });
   app.onError(onError);
   app.notFound(notFound);

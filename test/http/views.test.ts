@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createViews, provideViews, render, renderFragment } from '../../src/http/index.js';
-import { buildApp } from './support.js';
+import { type AppEnv, provideViews, render, renderFragment } from '../../src/http/index.js';
+import { buildApp, testViews } from './support.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -146,7 +146,7 @@ describe('render and the base layout', () => {
   });
 
   it('throws a clear error when provideViews was not mounted', async () => {
-    const app2 = new Hono();
+    const app2 = new Hono<AppEnv>();
     app2.onError((err, c) => c.text(err.message, 500));
     app2.get('/', (c) => render(c, 'errors/error', {}));
     const res = await app2.request('/');
@@ -154,8 +154,8 @@ describe('render and the base layout', () => {
     expect(await res.text()).toBe('No views on the context: mount provideViews(views) before the routes');
   });
 
-  it('refuses a template outside the views folder', () => {
-    const views = createViews();
+  it('renders only templates built from views/: a path is a name, never a file to read', () => {
+    const views = testViews();
     const common = {
       productName: 'Assay',
       nonce: '',
@@ -164,12 +164,13 @@ describe('render and the base layout', () => {
       flash: [],
       asset: (p: string) => p,
     };
-    expect(() => views.fragment('../package.json', common)).toThrow(/not in the views directory/);
+    expect(() => views.fragment('../package.json', common)).toThrow(/Failed to get template/);
+    expect(() => views.fragment('/etc/passwd', common)).toThrow(/Failed to get template/);
   });
 
   it('works through provideViews in a bare app', async () => {
-    const app3 = new Hono();
-    app3.use(provideViews(createViews({ productName: 'Assay Test' })));
+    const app3 = new Hono<AppEnv>();
+    app3.use(provideViews(testViews({ productName: 'Assay Test' })));
     app3.get('/', (c) => renderFragment(c, 'errors/fragment', { status: 400, message: 'hi', fields: {} }));
     expect(await (await app3.request('/')).text()).toContain('hi');
   });

@@ -2,6 +2,7 @@
 import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/db/store.js';
 import { createLogger } from '../../src/http/logger.js';
+import type { Logger } from '../../src/http/logger-types.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../../src/http/rate-limit.js';
 import { nodePlatform } from '../../src/platform/node/platform.js';
 import type { ClientAddress, Ports } from '../../src/platform/ports.js';
@@ -13,13 +14,23 @@ export const TEST_CLIENT = '192.0.2.10';
 /** app.request() has no socket: the client address comes from a test header, as a proxy hop would. */
 export const testClientAddress: ClientAddress = (c) => c.req.header('X-Test-Client') ?? TEST_CLIENT;
 
-export async function testPlatform(
-  store: Store,
-  opts: { now?: () => Date; rateLimits?: RateLimitStore; clientAddress?: ClientAddress } = {},
-): Promise<Ports> {
+export interface TestAppOptions {
+  now?: () => Date;
+  rateLimits?: RateLimitStore;
+  clientAddress?: ClientAddress;
+  logger?: Logger;
+  baseUrl?: string;
+}
+
+export async function testPlatform(store: Store, opts: TestAppOptions = {}): Promise<Ports> {
   const platform = await nodePlatform({
-    config: { database: { dialect: 'sqlite', file: ':memory:' }, production: false, trustProxy: 0, env: 'test' },
-    logger: createLogger({ level: process.env.TEST_LOG ? 'error' : 'silent' }),
+    config: {
+      database: { dialect: 'sqlite', file: ':memory:' },
+      production: false,
+      trustProxy: 0,
+      env: 'test',
+    },
+    logger: opts.logger ?? createLogger({ level: process.env.TEST_LOG ? 'error' : 'silent' }),
     store,
     rateLimits: opts.rateLimits ?? new MemoryRateLimitStore(),
   });
@@ -30,11 +41,10 @@ export async function testPlatform(
   };
 }
 
-export async function testApp(
-  store: Store,
-  opts: { now?: () => Date; rateLimits?: RateLimitStore; clientAddress?: ClientAddress } = {},
-) {
-  return createApp(await testPlatform(store, opts), { config: { baseUrl: BASE_URL, env: 'test' } });
+export async function testApp(store: Store, opts: TestAppOptions = {}) {
+  return createApp(await testPlatform(store, opts), {
+    config: { baseUrl: opts.baseUrl ?? BASE_URL, env: 'test' },
+  });
 }
 
 /** A browser-like client: keeps cookies, sends same-origin headers on writes. */

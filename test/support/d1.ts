@@ -34,6 +34,7 @@ export async function openTestD1(): Promise<{ binding: D1Binding; dispose(): Pro
   const binding = (await mf.getD1Database('DB')) as unknown as D1Binding & {
     prepare(q: string): { run(): Promise<unknown> };
   };
-  for (const statement of migrationStatements()) await binding.prepare(statement).run();
+  for (const statement of migrationStatements())
+    await (binding.prepare(statement) as { run(): Promise<unknown> }).run();
   return { binding, dispose: () => mf.dispose() };
 }

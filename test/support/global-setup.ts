@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { generate } from '../../scripts/generate.js';
 import { ADMIN_URL, ensureRoles, pgReachable } from './pg.js';
 
 declare module 'vitest' {
@@ -13,8 +14,10 @@ declare module 'vitest' {
  * set: then an unreachable PostgreSQL fails the run (DESIGN.md, "Interfaces").
  */
 export default async function setup(project: TestProject) {
-  // Templates and the asset manifest are build outputs; tests render what a build would.
-  generate();
+  // Templates, the asset manifest and dist/ are build outputs: tests render and run what a build makes.
+  execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../../scripts/build.mjs')], {
+    stdio: 'inherit',
+  });
   const reachable = await pgReachable();
   if (!reachable) {
     const where = ADMIN_URL.replace(/\/\/[^@]*@/, '//');

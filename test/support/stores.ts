@@ -21,7 +21,10 @@ export interface TestStore {
   close(): Promise<void>;
 }
 
-export async function openTestStore(dialect: Dialect, opts: { onStatement?: StatementObserver } = {}): Promise<TestStore> {
+export async function openTestStore(
+  dialect: Dialect,
+  opts: { onStatement?: StatementObserver } = {},
+): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const store = openSqliteStore({ file: ':memory:', onStatement: opts.onStatement });
     return { store, close: () => store.close() };
@@ -50,7 +53,11 @@ export const pgAvailable = () => inject('pgAvailable');
  * Declares `describe('<name> [sqlite]')`, `describe('<name> [pg]')` and `describe('<name> [d1]')`. The pg
  * suite is skipped only when no PostgreSQL is reachable outside CI (the global setup printed why).
  */
-export function forEachDialect(name: string, suite: (dialect: Dialect) => void, only: readonly Dialect[] = DIALECTS): void {
+export function forEachDialect(
+  name: string,
+  suite: (dialect: Dialect) => void,
+  only: readonly Dialect[] = DIALECTS,
+): void {
   if (only.includes('sqlite')) describe(`${name} [sqlite]`, () => suite('sqlite'));
   if (only.includes('pg')) describe.skipIf(!pgAvailable())(`${name} [pg]`, () => suite('pg'));
   if (only.includes('d1')) describe(`${name} [d1]`, () => suite('d1'));

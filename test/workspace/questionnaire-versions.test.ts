@@ -36,21 +36,21 @@ forEachDialect('questionnaire versions', (dialect) => {
   beforeAll(async () => {
     ts = await openTestStore(dialect);
     store = ts.store;
-    tenantId = (await store.global((g) => repo.insertTenant(g, 'Acme'))).id;
+    tenantId = (await store.global.write((g) => repo.insertTenant(g, 'Acme'))).id;
   });
   afterAll(() => ts.close());
 
   it('publishes a version once; identical re-publishing is a no-op', async () => {
-    const first = await store.withTenant(tenantId, (c) => publishQuestionnaire(c, v210, { actor }));
+    const first = await store.tenant(tenantId).write((c) => publishQuestionnaire(c, v210, { actor }));
     expect(first.created).toBe(true);
     expect(first.row).toMatchObject({
       questionnaireId: 'vendor-baseline',
       version: '2.1.0',
       title: 'Vendor security baseline',
     });
-    const again = await store.withTenant(tenantId, (c) => publishQuestionnaire(c, v210, { actor }));
+    const again = await store.tenant(tenantId).write((c) => publishQuestionnaire(c, v210, { actor }));
     expect(again).toEqual({ row: first.row, created: false });
-    const log = await store.withTenant(tenantId, (c) => repo.listAudit(c));
+    const log = await store.tenant(tenantId).read((c) => repo.listAudit(c));
     expect(log.map((e) => [e.action, e.data.ref])).toEqual([
       ['questionnaire.published', 'vendor-baseline@2.1.0'],
     ]);
@@ -59,17 +59,17 @@ forEachDialect('questionnaire versions', (dialect) => {
   it('refuses different content under a published version, a draft, and a file with errors', async () => {
     const changed = v210.replace('Anything else we should know?', 'Anything else?');
     expect(
-      (await problemsOf(store.withTenant(tenantId, (c) => publishQuestionnaire(c, changed, { actor }))))[0]
+      (await problemsOf(store.tenant(tenantId).write((c) => publishQuestionnaire(c, changed, { actor }))))[0]
         ?.code,
     ).toBe('version-exists');
     const draft = bump(v210, '2.1.1').replace(/^status: published\b/m, 'status: draft');
     expect(
-      (await problemsOf(store.withTenant(tenantId, (c) => publishQuestionnaire(c, draft, { actor }))))[0]
+      (await problemsOf(store.tenant(tenantId).write((c) => publishQuestionnaire(c, draft, { actor }))))[0]
         ?.code,
     ).toBe('not-published');
     const broken = bump(v210, '2.1.2').replace(`when: "gov.isms == 'no'"`, `when: "gov.isms =="`);
     const problems = await problemsOf(
-      store.withTenant(tenantId, (c) => publishQuestionnaire(c, broken, { actor, file: 'broken.yaml' })),
+      store.tenant(tenantId).write((c) => publishQuestionnaire(c, broken, { actor, file: 'broken.yaml' })),
     );
     expect(problems[0]).toMatchObject({ file: 'broken.yaml', severity: 'error' });
     expect(problems[0]!.line).toBeGreaterThan(1);
@@ -83,18 +83,18 @@ forEachDialect('questionnaire versions', (dialect) => {
     );
     expect(retyped).not.toBe(bump(v210, '2.2.0'));
     const problems = await problemsOf(
-      store.withTenant(tenantId, (c) => publishQuestionnaire(c, retyped, { actor })),
+      store.tenant(tenantId).write((c) => publishQuestionnaire(c, retyped, { actor })),
     );
     const p = problems.find((x) => x.code === 'incompatible-type')!;
     expect(p.message).toMatch(/sup\.subprocessors/);
     expect(p.line).toBe(retyped.split('\n').findIndex((l) => l.includes('- id: sup.subprocessors')) + 1);
-    expect(await store.withTenant(tenantId, (c) => repo.listQuestionnaireVersions(c))).toHaveLength(1);
+    expect(await store.tenant(tenantId).read((c) => repo.listQuestionnaireVersions(c))).toHaveLength(1);
   });
 
   it('keeps an assessment pinned to its version after a newer one is published', async () => {
-    const { row } = await store.withTenant(tenantId, (c) => publishQuestionnaire(c, v210, { actor }));
-    const a = await store.withTenant(tenantId, async (c) => {
-      const vendor = await repo.insertVendor(c, { name: 'Vendor' });
+    const { row } = await store.tenant(tenantId).write((c) => publishQuestionnaire(c, v210, { actor }));
+    const a = await store.tenant(tenantId).write(async (c) => {
+      const vendor = repo.insertVendor(c, { name: 'Vendor' });
       const contact = await repo.ensureContact(c, vendor.id, 'sec@vendor.example');
       return repo.insertAssessment(c, {
         vendorId: vendor.id,
@@ -106,26 +106,26 @@ forEachDialect('questionnaire versions', (dialect) => {
       'Anything else we should know?',
       'Anything else you want to tell us?',
     );
-    expect((await store.withTenant(tenantId, (c) => publishQuestionnaire(c, v220, { actor }))).created).toBe(
-      true,
-    );
+    expect(
+      (await store.tenant(tenantId).write((c) => publishQuestionnaire(c, v220, { actor }))).created,
+    ).toBe(true);
     // Lower than the newest: refused.
     expect(
       (
         await problemsOf(
-          store.withTenant(tenantId, (c) => publishQuestionnaire(c, bump(v210, '2.1.5'), { actor })),
+          store.tenant(tenantId).write((c) => publishQuestionnaire(c, bump(v210, '2.1.5'), { actor })),
         )
       ).some((p) => p.code === 'version-not-increased'),
     ).toBe(true);
 
-    const q = await store.withTenant(tenantId, async (c) =>
-      pinnedQuestionnaire(c, (await repo.getAssessment(c, a.id))!.questionnaireVersionId),
-    );
+    const q = await store
+      .tenant(tenantId)
+      .read(async (c) => pinnedQuestionnaire(c, (await repo.getAssessment(c, a.id))!.questionnaireVersionId));
     expect(q?.ref).toBe('vendor-baseline@2.1.0');
     expect(q?.questions.get('ops.notes')?.text).toEqual({ en: 'Anything else we should know?' });
     expect(evaluate(q!, { 'ops.mfa': 'password' }, '2026-01-01').findings.map((f) => f.id)).toContain(
       'OPS-001',
     );
-    expect(await store.withTenant(tenantId, (c) => pinnedQuestionnaire(c, 'not-an-id'))).toBeNull();
+    expect(await store.tenant(tenantId).read((c) => pinnedQuestionnaire(c, 'not-an-id'))).toBeNull();
   });
 });

@@ -15,7 +15,13 @@ export function saveAnswer(
     tx.write(
       db
         .delete(t.answers)
-        .where(and(eq(t.answers.tenantId, tenantId), eq(t.answers.assessmentId, assessmentId), eq(t.answers.key, key))),
+        .where(
+          and(
+            eq(t.answers.tenantId, tenantId),
+            eq(t.answers.assessmentId, assessmentId),
+            eq(t.answers.key, key),
+          ),
+        ),
     );
     return;
   }

@@ -59,7 +59,10 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
   return row;
 }
 
-export async function getAssessment({ db, t, tenantId }: TenantReadCtx, id: string): Promise<Assessment | null> {
+export async function getAssessment(
+  { db, t, tenantId }: TenantReadCtx,
+  id: string,
+): Promise<Assessment | null> {
   if (!isId(id)) return null;
   const [row] = await db
     .select()
@@ -68,7 +71,10 @@ export async function getAssessment({ db, t, tenantId }: TenantReadCtx, id: stri
   return (row as Assessment | undefined) ?? null;
 }
 
-export async function listAssessments({ db, t, tenantId }: TenantReadCtx, vendorId?: string): Promise<Assessment[]> {
+export async function listAssessments(
+  { db, t, tenantId }: TenantReadCtx,
+  vendorId?: string,
+): Promise<Assessment[]> {
   const where = vendorId
     ? and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.vendorId, vendorId))
     : eq(t.assessments.tenantId, tenantId);

@@ -34,7 +34,10 @@ export function insertEvidence(
   return row;
 }
 
-export async function listEvidence({ db, t, tenantId }: TenantReadCtx, assessmentId: string): Promise<EvidenceRow[]> {
+export async function listEvidence(
+  { db, t, tenantId }: TenantReadCtx,
+  assessmentId: string,
+): Promise<EvidenceRow[]> {
   if (!isId(assessmentId)) return [];
   return db
     .select(evidenceCols(t))

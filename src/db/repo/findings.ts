@@ -1,6 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { isId } from '../ids.js';
-import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
+import type { TenantReadCtx, TenantWriteCtx } from '../store.js';
 
 export type FindingInput = {
   findingKey: string;
@@ -28,7 +28,9 @@ export function recordFindings(
       db
         .insert(t.findings)
         .values({ ...f, tenantId, assessmentId, vendorId, createdAt: now })
-        .onConflictDoNothing({ target: [t.findings.tenantId, t.findings.assessmentId, t.findings.findingKey] }),
+        .onConflictDoNothing({
+          target: [t.findings.tenantId, t.findings.assessmentId, t.findings.findingKey],
+        }),
     );
   }
 }

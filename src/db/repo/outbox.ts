@@ -80,7 +80,13 @@ export function markMailSent(tx: WriteCtx, id: string, claimToken: string, now: 
     db
       .update(t.mailOutbox)
       .set({ status: 'sent', sentAt: now, leaseUntil: null, claimToken: null })
-      .where(and(eq(t.mailOutbox.id, id), eq(t.mailOutbox.claimToken, claimToken), eq(t.mailOutbox.status, 'sending'))),
+      .where(
+        and(
+          eq(t.mailOutbox.id, id),
+          eq(t.mailOutbox.claimToken, claimToken),
+          eq(t.mailOutbox.status, 'sending'),
+        ),
+      ),
     { guard: MAIL_CLAIMED },
   );
 }
@@ -106,11 +112,21 @@ export function markMailFailed(
         claimToken: null,
         ...(nextAttemptAt ? { nextAttemptAt } : {}),
       })
-      .where(and(eq(t.mailOutbox.id, id), eq(t.mailOutbox.claimToken, claimToken), eq(t.mailOutbox.status, 'sending'))),
+      .where(
+        and(
+          eq(t.mailOutbox.id, id),
+          eq(t.mailOutbox.claimToken, claimToken),
+          eq(t.mailOutbox.status, 'sending'),
+        ),
+      ),
     { guard: MAIL_CLAIMED },
   );
 }
 
 export async function listMail({ db, t }: ReadCtx, limit = 100): Promise<MailRow[]> {
-  return (await db.select().from(t.mailOutbox).orderBy(asc(t.mailOutbox.createdAt)).limit(limit)) as MailRow[];
+  return (await db
+    .select()
+    .from(t.mailOutbox)
+    .orderBy(asc(t.mailOutbox.createdAt))
+    .limit(limit)) as MailRow[];
 }

@@ -40,11 +40,14 @@ export async function pinQuestionnaireVersion(
 ): Promise<QuestionnaireVersionRow & { created: boolean }> {
   const existing = await getQuestionnaireVersionByRef(tx, v.questionnaireId, v.version);
   if (existing) {
-    if (existing.sourceHash !== v.sourceHash) throw new VersionConflictError(`${v.questionnaireId}@${v.version}`);
+    if (existing.sourceHash !== v.sourceHash)
+      throw new VersionConflictError(`${v.questionnaireId}@${v.version}`);
     return { ...existing, created: false };
   }
   const row = { id: newId(), ...v };
-  tx.write(tx.db.insert(tx.t.questionnaireVersions).values({ ...row, tenantId: tx.tenantId, createdAt: now }));
+  tx.write(
+    tx.db.insert(tx.t.questionnaireVersions).values({ ...row, tenantId: tx.tenantId, createdAt: now }),
+  );
   return { ...row, created: true };
 }
 
@@ -78,7 +81,10 @@ export async function getQuestionnaireVersion(
   return row ?? null;
 }
 
-export async function listQuestionnaireVersions({ db, t, tenantId }: TenantReadCtx, questionnaireId?: string) {
+export async function listQuestionnaireVersions(
+  { db, t, tenantId }: TenantReadCtx,
+  questionnaireId?: string,
+) {
   const where = questionnaireId
     ? and(
         eq(t.questionnaireVersions.tenantId, tenantId),

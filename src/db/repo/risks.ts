@@ -51,7 +51,13 @@ export function upsertRiskFromFinding(
       })
       .onConflictDoUpdate({
         target: [t.risks.tenantId, t.risks.vendorId, t.risks.findingKey],
-        set: { title: f.title, likelihood: f.likelihood, impact: f.impact, inherentRating: f.rating, updatedAt: now },
+        set: {
+          title: f.title,
+          likelihood: f.likelihood,
+          impact: f.impact,
+          inherentRating: f.rating,
+          updatedAt: now,
+        },
       })
       .returning(riskCols(t)),
   );

@@ -40,7 +40,9 @@ export function consumeSetupToken(tx: WriteCtx, id: string, now: Date): Written<
     db
       .update(t.setupTokens)
       .set({ consumedAt: now })
-      .where(and(eq(t.setupTokens.id, id), isNull(t.setupTokens.consumedAt), gt(t.setupTokens.expiresAt, now)))
+      .where(
+        and(eq(t.setupTokens.id, id), isNull(t.setupTokens.consumedAt), gt(t.setupTokens.expiresAt, now)),
+      )
       .returning(tokenCols(t)),
     { guard: SETUP_TOKEN_UNUSED },
   );

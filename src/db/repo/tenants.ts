@@ -4,7 +4,11 @@ import type { ReadCtx, TenantReadCtx, WriteCtx } from '../store.js';
 
 export type Tenant = { id: string; name: string; createdAt: Date };
 
-const cols = (t: ReadCtx['t']) => ({ id: t.tenants.id, name: t.tenants.name, createdAt: t.tenants.createdAt });
+const cols = (t: ReadCtx['t']) => ({
+  id: t.tenants.id,
+  name: t.tenants.name,
+  createdAt: t.tenants.createdAt,
+});
 
 /** Queues a new tenant; returns it as it will be stored. Its first rows go in the same unit of work. */
 export function insertTenant(tx: WriteCtx, name: string, id: string = newId(), now = new Date()): Tenant {
@@ -40,9 +44,10 @@ export async function countTenants({ db, t }: ReadCtx): Promise<number> {
 export async function overviewCounts({ db, t, tenantId }: TenantReadCtx) {
   const [row] = await db
     .select({
-      vendors: sql<number>`(select count(*) from ${t.vendors} where ${t.vendors.tenantId} = ${tenantId})`.mapWith(
-        Number,
-      ),
+      vendors:
+        sql<number>`(select count(*) from ${t.vendors} where ${t.vendors.tenantId} = ${tenantId})`.mapWith(
+          Number,
+        ),
       assessments:
         sql<number>`(select count(*) from ${t.assessments} where ${t.assessments.tenantId} = ${tenantId})`.mapWith(
           Number,

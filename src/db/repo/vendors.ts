@@ -84,7 +84,11 @@ export function updateVendor(
 export function deleteVendor(tx: TenantWriteCtx, id: string): void {
   const { db, t, tenantId } = tx;
   const safe = isId(id) ? id : '';
-  tx.write(db.delete(t.vendorContacts).where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.vendorId, safe))));
+  tx.write(
+    db
+      .delete(t.vendorContacts)
+      .where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.vendorId, safe))),
+  );
   tx.write(db.delete(t.vendors).where(and(eq(t.vendors.tenantId, tenantId), eq(t.vendors.id, safe))), {
     guard: VENDOR_EXISTS,
   });

@@ -7,7 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { MasterKey } from '../../keys/master-key.js';
 
-export function loadMasterKey(opts: { masterKey: string | null; dataDir: string; production: boolean }): MasterKey {
+export function loadMasterKey(opts: {
+  masterKey: string | null;
+  dataDir: string;
+  production: boolean;
+}): MasterKey {
   if (opts.masterKey) return new MasterKey(Buffer.from(opts.masterKey, 'base64'));
   if (opts.production) throw new Error('MASTER_KEY is required in production');
   const file = path.join(opts.dataDir, 'master.key');

@@ -2,8 +2,9 @@
  * Opens the configured store: migrations applied (PostgreSQL: as the owner, under a lock), and on
  * PostgreSQL the boot self-check of the app role. In production a failed self-check stops the start.
  */
-import type { Config } from './config.js';
+
 import type { StatementObserver, Store } from '../../db/store.js';
+import type { Config } from './config.js';
 import { migratePg, pgRoleProblems } from './pg-migrate.js';
 import { openPgStore } from './pg-store.js';
 import { openSqliteStore } from './sqlite-store.js';

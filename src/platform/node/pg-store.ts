@@ -22,7 +22,13 @@ import {
   UnitEndedError,
   UnitOfWorkError,
 } from '../../db/store.js';
-import { createStore, RetryableConflict, statementLogger, type Unit, type UnitTracker } from '../../db/unit.js';
+import {
+  createStore,
+  RetryableConflict,
+  statementLogger,
+  type Unit,
+  type UnitTracker,
+} from '../../db/unit.js';
 import { asyncLocalTracker } from './unit-tracker.js';
 
 export interface PgStoreOptions {

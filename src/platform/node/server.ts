@@ -4,8 +4,8 @@
  */
 import { serve } from '@hono/node-server';
 import { createApp } from '../../app.js';
-import { ensureSigningKeys } from '../../keys/signing-keys.js';
 import { createLogger } from '../../http/logger.js';
+import { ensureSigningKeys } from '../../keys/signing-keys.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadMasterKey } from './master-key-file.js';

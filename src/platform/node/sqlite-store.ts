@@ -15,7 +15,13 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import './native-crypto.js';
 import { nextEntry } from '../../audit/chain.js';
 import { sqliteTables } from '../../db/schema.sqlite.js';
-import { type AppDb, GuardError, type StatementObserver, type Store, UnitOfWorkError } from '../../db/store.js';
+import {
+  type AppDb,
+  GuardError,
+  type StatementObserver,
+  type Store,
+  UnitOfWorkError,
+} from '../../db/store.js';
 import { createStore, statementLogger, type Unit, type UnitTracker } from '../../db/unit.js';
 import { appPath } from './app-root.js';
 import { asyncLocalTracker } from './unit-tracker.js';
@@ -72,7 +78,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       return stmt;
     },
   };
-  const db = drizzle({ client: guarded as unknown as Database.Database, logger: statementLogger(options.onStatement) });
+  const db = drizzle({
+    client: guarded as unknown as Database.Database,
+    logger: statementLogger(options.onStatement),
+  });
   const appDb = db as unknown as AppDb;
   const observe = options.onStatement;
 

@@ -58,7 +58,11 @@ const TYPES: Record<string, string> = {
 
 export function nodeAssets(options: { dev: boolean }): Assets {
   if (options.dev) {
-    return manifestAssets(diskManifest, async (p) => new Uint8Array(fs.readFileSync(path.join(STATIC_DIR, p.slice('/static/'.length)))) as BodyInit);
+    return manifestAssets(
+      diskManifest,
+      async (p) =>
+        new Uint8Array(fs.readFileSync(path.join(STATIC_DIR, p.slice('/static/'.length)))) as BodyInit,
+    );
   }
   // static/ is small (htmx, one stylesheet, a script, an icon): held in memory, read once.
   const bytes = new Map<string, Uint8Array>();

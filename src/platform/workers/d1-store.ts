@@ -42,7 +42,9 @@ type BatchDb = AppDb & {
 };
 
 export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): Store {
-  const db = drizzle(binding as never, { logger: statementLogger(options.onStatement) }) as unknown as BatchDb;
+  const db = drizzle(binding as never, {
+    logger: statementLogger(options.onStatement),
+  }) as unknown as BatchDb;
   const t = sqliteTables;
 
   return createStore(
@@ -65,7 +67,9 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
           if (w.guard !== undefined) {
             if (guards.length >= GUARD_COLUMNS)
               throw new UnitOfWorkError(`a unit of work may carry at most ${GUARD_COLUMNS} guards on D1`);
-            items.push(db.run(sql.raw(`INSERT INTO unit_guards (g${guards.length}) SELECT NULL WHERE changes() = 0`)));
+            items.push(
+              db.run(sql.raw(`INSERT INTO unit_guards (g${guards.length}) SELECT NULL WHERE changes() = 0`)),
+            );
             slots.push(null);
             guards.push(w.guard);
           }
@@ -100,7 +104,8 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
         try {
           results = await db.batch(items);
         } catch (err) {
-          const text = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : '';
+          const text =
+            err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : '';
           const guard = GUARD_FAILED.exec(text);
           if (guard) throw new GuardError(guards[Number(guard[1])]!);
           if (unit.audits.length && isUniqueViolation(err, 'audit_log.')) throw new RetryableConflict(err);

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createAssets, DEFAULT_STATIC_DIR, IMMUTABLE_CACHE, REVALIDATE_CACHE } from '../../src/http/index.js';
+import { generateAssets } from '../../scripts/generate.mjs';
+import { manifest } from '../../src/generated/assets.js';
+import { IMMUTABLE_CACHE, REVALIDATE_CACHE } from '../../src/http/index.js';
+import { nodeAssets, STATIC_DIR } from '../../src/platform/node/views.js';
 import { buildApp } from './support.js';
 
 const require = createRequire(import.meta.url);
@@ -108,25 +111,36 @@ describe('staticFiles', () => {
     const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string })
       .version;
     expect(version).toBe('4.0.1');
-    const shipped = readFileSync(join(DEFAULT_STATIC_DIR, 'js/htmx.min.js'));
+    const shipped = readFileSync(join(STATIC_DIR, 'js/htmx.min.js'));
     const installed = readFileSync(join(pkgDir, 'dist/htmx.min.js'));
     expect(shipped.equals(installed)).toBe(true);
   });
 });
 
-describe('createAssets', () => {
+describe('asset manifest', () => {
   it('refuses to build a URL for a file that does not exist, or outside /static/', () => {
-    const assets = createAssets();
-    expect(() => assets.url('/static/css/missing.css')).toThrow(/No static file/);
-    expect(() => assets.url('/static/../package.json')).toThrow(/No static file/);
-    expect(() => assets.url('/package.json')).toThrow(/No static file/);
+    const assets = nodeAssets({ dev: false });
+    expect(() => assets.url('/static/css/missing.css')).toThrow(/No static asset/);
+    expect(() => assets.url('/static/../package.json')).toThrow(/No static asset/);
+    expect(() => assets.url('/package.json')).toThrow(/No static asset/);
+    expect(assets.lookup('/static/__proto__')).toBeNull();
   });
 
-  it('judges versions only against the real content hash', () => {
-    const assets = createAssets();
-    const version = assets.url('/static/favicon.svg').split('?v=')[1]!;
-    expect(assets.isCurrent('/static/favicon.svg', version)).toBe(true);
-    expect(assets.isCurrent('/static/favicon.svg', '')).toBe(false);
-    expect(assets.isCurrent('/static/css/app.css', version)).toBe(false);
+  it('is what the build generates from static/ now (not stale)', async () => {
+    const fresh = generateAssets();
+    const file = readFileSync(join(import.meta.dirname, '../../src/generated/assets.ts'), 'utf8');
+    expect(file).toBe(fresh);
+    expect(Object.keys(manifest).sort()).toEqual([
+      '/static/css/app.css',
+      '/static/favicon.svg',
+      '/static/js/app.js',
+      '/static/js/htmx.min.js',
+    ]);
+  });
+
+  it('gives the same hashes in development (read from disk on each use) as in production', () => {
+    const prod = nodeAssets({ dev: false });
+    const dev = nodeAssets({ dev: true });
+    for (const path of Object.keys(manifest)) expect(dev.url(path)).toBe(prod.url(path));
   });
 });
