@@ -42,9 +42,8 @@ type BatchDb = AppDb & {
 };
 
 export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): Store {
-  const db = drizzle(binding as never, {
-    logger: statementLogger(options.onStatement),
-  }) as unknown as BatchDb;
+  const observe = options.onStatement;
+  const db = drizzle(binding as never, { logger: statementLogger(observe) }) as unknown as BatchDb;
   const t = sqliteTables;
 
   return createStore(
@@ -102,6 +101,8 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
 
         let results: unknown[];
         try {
+          // One round trip, one atomic batch (drizzle does not log batch members one by one).
+          observe?.(`batch of ${items.length} statements`);
           results = await db.batch(items);
         } catch (err) {
           const text =
