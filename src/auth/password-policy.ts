@@ -113,9 +113,12 @@ export function checkPassword(password: string, context: PasswordContext): Passw
   return null;
 }
 
-/** The message alone, for a form that shows one line. */
-export function passwordProblem(password: string, context: PasswordContext): string | null {
-  return checkPassword(password, context)?.message ?? null;
+/**
+ * The message alone, for a form that shows one line; the signature of the function it replaces
+ * (src/workspace/passwords.ts), so callers only change the import.
+ */
+export function passwordProblem(password: string, email: string, tenantName?: string | null): string | null {
+  return checkPassword(password, { email, tenantName })?.message ?? null;
 }
 
 const problem = (code: PasswordProblemCode, message: string): PasswordProblem => ({ code, message });

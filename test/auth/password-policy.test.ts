@@ -185,7 +185,7 @@ describe('accepts good passwords', () => {
   ];
   it.each(good)('%s', (password) => {
     expect(checkPassword(password, CONTEXT)).toBeNull();
-    expect(passwordProblem(password, CONTEXT)).toBeNull();
+    expect(passwordProblem(password, CONTEXT.email, CONTEXT.tenantName)).toBeNull();
   });
 
   it('any four different ordinary words make an acceptable passphrase', () => {
@@ -240,7 +240,7 @@ describe('messages', () => {
       expect(problem, password).not.toBeNull();
       expect(problem!.message).not.toContain(password);
       expect(problem!.message).not.toMatch(/invalid|error|must not/i);
-      expect(passwordProblem(password, CONTEXT)).toBe(problem!.message);
+      expect(passwordProblem(password, CONTEXT.email, CONTEXT.tenantName)).toBe(problem!.message);
       messages.add(problem!.message);
     }
     expect(messages.size).toBe(refused.length);

@@ -9,8 +9,8 @@ import {
   PasswordsBusyError,
   parsePhc,
 } from '../../src/auth/passwords.js';
-import { createNodePasswords, nodeArgon2id, nodeHashingSlots } from '../../src/platform/node/passwords.js';
-import { createWorkersPasswords, workersArgon2id } from '../../src/platform/workers/passwords.js';
+import { nodeArgon2id, nodeHashingSlots, nodePasswords } from '../../src/platform/node/passwords.js';
+import { workersArgon2id, workersPasswords } from '../../src/platform/workers/passwords.js';
 import { instrumented, startWorkerdPasswords, type WorkerdPasswords, wasmModules } from './support.js';
 
 // The argon2id vector of the reference implementation's own tests (phc-winner-argon2, src/test.c).
@@ -23,8 +23,8 @@ let node: Passwords;
 let workers: Passwords;
 
 beforeAll(async () => {
-  node = createNodePasswords();
-  workers = createWorkersPasswords(await wasmModules());
+  node = nodePasswords();
+  workers = workersPasswords(await wasmModules());
 });
 
 describe('the two argon2id implementations', () => {

@@ -33,7 +33,7 @@ export function nodeHashingSlots(): number {
   return Math.max(1, Math.min(availableParallelism() - 1, pool - 1));
 }
 
-export function createNodePasswords(options: PasswordsOptions = {}): Passwords {
+export function nodePasswords(options: PasswordsOptions = {}): Passwords {
   const maxConcurrent = options.maxConcurrent ?? nodeHashingSlots();
   // Enough waiting room for ~0.5 s of work at ~20 ms per hash; beyond that a client is better told to retry.
   const maxQueued = options.maxQueued ?? 24 * maxConcurrent;

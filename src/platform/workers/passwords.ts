@@ -41,9 +41,6 @@ export function workersArgon2id(modules: Argon2WasmModules): Argon2id {
  * concurrent hash only adds 19 MiB of memory (of 128 MiB) and waits anyway. One at a time, a short
  * queue (~0.4 s of work), then 503: another isolate or a retry does better than a long wait.
  */
-export function createWorkersPasswords(
-  modules: Argon2WasmModules,
-  options: PasswordsOptions = {},
-): Passwords {
+export function workersPasswords(modules: Argon2WasmModules, options: PasswordsOptions = {}): Passwords {
   return createPasswords(workersArgon2id(modules), { maxConcurrent: 1, maxQueued: 4, ...options });
 }
