@@ -42,7 +42,7 @@ export interface PasswordContext {
 export function checkPassword(password: string, context: PasswordContext): PasswordProblem | null {
   // Cheap bound first, so a megabyte of input is never normalised (NFKC can only shrink a
   // decomposed string to a third or so, so this cannot refuse anything the real check would accept).
-  if (password.length > MAX_PASSWORD_LENGTH * 8) return tooLong(password.length);
+  if (password.length > MAX_PASSWORD_LENGTH * 8) return tooLong(null);
   const normalised = normalizePassword(password);
   const chars = [...normalised];
   if (chars.length > MAX_PASSWORD_LENGTH) return tooLong(chars.length);
@@ -123,8 +123,12 @@ export function passwordProblem(password: string, email: string, tenantName?: st
 
 const problem = (code: PasswordProblemCode, message: string): PasswordProblem => ({ code, message });
 
-const tooLong = (length: number) =>
-  problem('too-long', `Use at most ${MAX_PASSWORD_LENGTH} characters (this one has ${length}).`);
+// No count when the input was too long to be worth normalising and counting.
+const tooLong = (length: number | null) =>
+  problem(
+    'too-long',
+    `Use at most ${MAX_PASSWORD_LENGTH} characters${length === null ? '' : ` (this one has ${length})`}.`,
+  );
 
 // Control characters and lone surrogates: they cannot be typed again reliably, and a lone surrogate
 // becomes U+FFFD when encoded, so two different passwords would hash the same.
@@ -280,7 +284,7 @@ function commonWithAdditions(chars: string[]): boolean {
   let end = chars.length;
   while (end > start && ADDITION.test(chars[end - 1]!)) end--;
   const added = [...chars.slice(0, start), ...chars.slice(end)];
-  if (added.length === 0 || end - start < 4) return false;
+  if (added.length === 0) return false;
   const base = chars.slice(start, end).join('');
   if (!listed(BASES, base) && !isCommon(base)) return false;
   return added.length <= 6 || isRun(added) || (repeatedUnit(added)?.length ?? MIN_PASSWORD_LENGTH) <= 4;

@@ -142,6 +142,12 @@ describe('hashes made before this port', () => {
     expect(await node.verify(rehashed, NFC)).toEqual({ ok: true, needsRehash: false });
   });
 
+  it('a hash with a salt shorter than 16 bytes verifies, flagged for rehash', async () => {
+    const salted = await nativeHash('an older passphrase', { salt: new TextEncoder().encode('8 bytes!') });
+    expect(parsePhc(salted)?.params).toEqual(OWASP_ARGON2ID);
+    expect(await node.verify(salted, 'an older passphrase')).toEqual({ ok: true, needsRehash: true });
+  });
+
   it('a hash with other parameters verifies, flagged for rehash', async () => {
     const older = await nativeHash('an older passphrase', { memoryCost: 12_288, timeCost: 3 });
     expect(await node.verify(older, 'an older passphrase')).toEqual({ ok: true, needsRehash: true });
