@@ -117,12 +117,16 @@ export function createPasswords(argon2id: Argon2id, options: PasswordsOptions = 
   const encoder = new TextEncoder();
 
   return {
-    hash: (password) =>
-      limit.run(async () => {
+    hash: (password) => {
+      // verify() would refuse it: a hash nobody can ever match is a bug in the caller, not a password.
+      if (password.length > MAX_VERIFY_INPUT)
+        return Promise.reject(new RangeError('password too long to hash'));
+      return limit.run(async () => {
         const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
         const digest = await argon2id(encoder.encode(normalizePassword(password)), salt, params);
         return formatPhc(params, salt, digest);
-      }),
+      });
+    },
 
     async verify(stored, password) {
       if (typeof password !== 'string' || password.length > MAX_VERIFY_INPUT) return REFUSED;

@@ -226,6 +226,8 @@ describe('refusals', () => {
     });
     expect(await passwords.verify(null, 'x'.repeat(1_000_000))).toEqual({ ok: false, needsRehash: false });
     expect(stats.calls).toBe(before);
+    await expect(passwords.hash('x'.repeat(MAX_VERIFY_INPUT + 1))).rejects.toThrow(RangeError);
+    expect(stats.calls).toBe(before);
   });
 
   it('refuses parameters it would not accept from a stored hash', () => {

@@ -5,8 +5,12 @@
  * compiled: the Worker entry imports the two .wasm files (argon2-wasm.ts) and passes them here.
  * Same parameters and PHC strings as Node (src/auth/passwords.ts), so hashes move between runtimes.
  *
- * Measured (bench/passwords.bench.ts): ~90 ms per hash or verify in workerd against ~20 ms native,
- * so a Worker needs the paid plan's CPU limit; the free plan's 10 ms cannot run OWASP argon2id.
+ * Chosen over the alternatives by measurement at the same parameters (m = 19 MiB, t = 2, p = 1) on a
+ * 2-core machine (bench/passwords.bench.ts): ~80–100 ms per hash or verify in workerd, against
+ * ~20–28 ms for @node-rs/argon2 natively; @noble/hashes' pure-JS argon2id gives the same bytes but
+ * took ~360 ms in Node and ~400 ms in workerd; hash-wasm compiles its embedded WASM from bytes at
+ * run time, which workerd refuses. A Worker therefore needs the paid plan's CPU limit: the free
+ * plan's 10 ms per request cannot run OWASP argon2id with any implementation.
  */
 import { argon2id, setWASMModules } from 'argon2-wasm-edge';
 import {
