@@ -5,7 +5,7 @@ import { createPasswords, type Passwords, PasswordsBusyError } from '../src/auth
 import { nodeArgon2id, nodeHashingSlots, nodePasswords } from '../src/platform/node/passwords.js';
 import { workersPasswords } from '../src/platform/workers/passwords.js';
 import { startWorkerdPasswords, wasmModules } from '../test/auth/support.js';
-import { describe, formatMs, type Summary } from './timing.js';
+import { describe, formatMs, measureAsync } from './timing.js';
 
 /*
  * `npm run bench -- passwords`: argon2id at the OWASP parameters (m = 19 MiB, t = 2, p = 1) per
@@ -16,23 +16,10 @@ import { describe, formatMs, type Summary } from './timing.js';
 
 const PASSWORD = 'correct horse battery staple';
 
-async function measureAsync(fn: () => Promise<unknown>, iterations: number): Promise<Summary> {
-  for (let i = 0; i < 2; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
-  return { iterations, medianMs: at(0.5), p10Ms: at(0.1), p90Ms: at(0.9) };
-}
-
 async function perImplementation(name: string, passwords: Pick<Passwords, 'hash' | 'verify'>, n: number) {
   const stored = await passwords.hash(PASSWORD);
-  const hash = await measureAsync(() => passwords.hash(PASSWORD), n);
-  const verify = await measureAsync(() => passwords.verify(stored, PASSWORD), n);
+  const hash = await measureAsync(() => passwords.hash(PASSWORD), { warmup: 2, iterations: n });
+  const verify = await measureAsync(() => passwords.verify(stored, PASSWORD), { warmup: 2, iterations: n });
   console.log(`${name.padEnd(28)} hash ${describe(hash)}`);
   console.log(`${''.padEnd(28)} verify ${describe(verify)}`);
   return stored;
@@ -84,7 +71,7 @@ export async function run(): Promise<void> {
   const fromWasm = await perImplementation('argon2-wasm-edge (Node)', wasm, 10);
   const workerd = await startWorkerdPasswords();
   try {
-    const noop = await measureAsync(() => workerd.noop(), 20);
+    const noop = await measureAsync(() => workerd.noop(), { warmup: 2, iterations: 20 });
     const fromWorkerd = await perImplementation('argon2-wasm-edge (workerd)', workerd, 10);
     console.log(
       `${''.padEnd(28)} (workerd figures include one request's round trip, alone ${describe(noop)})`,
