@@ -5,7 +5,7 @@ import type { ImportResult } from '../src/questionnaire/spreadsheet-import.js';
 import { inspectXlsxZip } from '../src/questionnaire/spreadsheet-zip.js';
 import { exportAnswersXlsx, importAnswersXlsx } from '../src/questionnaire/xlsx.js';
 import { generateConditionalQuestionnaire } from './conditional-questionnaire.js';
-import { describe } from './timing.js';
+import { describe, measureAsync } from './timing.js';
 
 /*
  * `npm run bench -- spreadsheet`: export and import of a 200-question response as XLSX and CSV, and how big
@@ -13,19 +13,6 @@ import { describe } from './timing.js';
  */
 
 const TODAY = '2025-06-20';
-
-async function measureAsync(fn: () => Promise<unknown>, iterations: number) {
-  for (let i = 0; i < 2; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  samples.sort((a, b) => a - b);
-  const at = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]!;
-  return { iterations, medianMs: at(0.5), p10Ms: at(0.1), p90Ms: at(0.9) };
-}
 
 function check(result: ImportResult, expected: number): void {
   if (!result.ok) throw new Error(`import failed: ${result.error.message}`);
@@ -57,15 +44,19 @@ export async function run(): Promise<void> {
   );
   check(await importAnswersXlsx(q, xlsx), expected);
   console.log(
-    `XLSX export: ${describe(await measureAsync(() => exportAnswersXlsx(q, answers, evaluation, opts), 15))}`,
+    `XLSX export: ${describe(await measureAsync(() => exportAnswersXlsx(q, answers, evaluation, opts), { warmup: 2, iterations: 15 }))}`,
   );
-  console.log(`XLSX import: ${describe(await measureAsync(() => importAnswersXlsx(q, xlsx), 15))}`);
+  console.log(
+    `XLSX import: ${describe(await measureAsync(() => importAnswersXlsx(q, xlsx), { warmup: 2, iterations: 15 }))}`,
+  );
 
   const csv = exportAnswersCsv(q, answers, evaluation, opts);
   check(importAnswersCsv(q, csv), expected);
   console.log(`CSV of ${q.questions.size} questions: ${(csv.length / 1024).toFixed(1)} KiB`);
   console.log(
-    `CSV export: ${describe(await measureAsync(async () => exportAnswersCsv(q, answers, evaluation, opts), 50))}`,
+    `CSV export: ${describe(await measureAsync(async () => exportAnswersCsv(q, answers, evaluation, opts), { warmup: 2, iterations: 50 }))}`,
   );
-  console.log(`CSV import: ${describe(await measureAsync(async () => importAnswersCsv(q, csv), 50))}`);
+  console.log(
+    `CSV import: ${describe(await measureAsync(async () => importAnswersCsv(q, csv), { warmup: 2, iterations: 50 }))}`,
+  );
 }

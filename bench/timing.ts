@@ -26,6 +26,27 @@ export function measure(fn: (i: number) => unknown, opts: { warmup: number; iter
   };
 }
 
+/** Like measure, for work that returns a promise: each call awaited and timed on its own. */
+export async function measureAsync(
+  fn: () => Promise<unknown>,
+  opts: { warmup: number; iterations: number },
+): Promise<Summary> {
+  for (let i = 0; i < opts.warmup; i++) await fn();
+  const samples = new Float64Array(opts.iterations);
+  for (let i = 0; i < opts.iterations; i++) {
+    const start = process.hrtime.bigint();
+    await fn();
+    samples[i] = Number(process.hrtime.bigint() - start) / 1e6;
+  }
+  samples.sort();
+  return {
+    iterations: opts.iterations,
+    medianMs: quantile(samples, 0.5),
+    p10Ms: quantile(samples, 0.1),
+    p90Ms: quantile(samples, 0.9),
+  };
+}
+
 function quantile(sorted: Float64Array, q: number): number {
   const at = (sorted.length - 1) * q;
   const lo = Math.floor(at);

@@ -1,12 +1,24 @@
 /** Sign-in for tenant members: email + password, one generic answer for every failure (ASVS 6.3.8). */
+import { and, eq } from 'drizzle-orm';
 import { findUserByEmail, listMembershipsOfUser } from '../db/repo/users.js';
-import type { Store } from '../db/store.js';
+import type { Store, WriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import type { PasswordHasher } from '../platform/ports.js';
 import { normaliseEmail } from './email.js';
 import { startMemberSession } from './member-sessions.js';
+import { isPasswordsBusy } from './passwords.js';
 
 export const SIGN_IN_FAILED = 'That email and password do not match an account.';
+
+/** Replaces an outdated hash with today's, only if nobody changed it meanwhile. */
+function upgradeHash(tx: WriteCtx, userId: string, from: string, to: string): void {
+  tx.write(
+    tx.db
+      .update(tx.t.users)
+      .set({ passwordHash: to })
+      .where(and(eq(tx.t.users.id, userId), eq(tx.t.users.passwordHash, from))),
+  );
+}
 
 export async function signIn(
   store: Store,
@@ -17,13 +29,22 @@ export async function signIn(
 ): Promise<{ token: string; expiresAt: Date; tenantId: string; userId: string }> {
   const email = normaliseEmail(input.email);
   const user = email.length <= 254 ? await store.global.read((g) => findUserByEmail(g, email)) : null;
-  // Hashing happens between units, never inside one.
-  const ok = await passwords.verify(user?.passwordHash ?? null, input.password.slice(0, 1024));
+  // Hashing happens between units, never inside one. Verify refuses over-long input without hashing.
+  const { ok, needsRehash } = await passwords.verify(user?.passwordHash ?? null, input.password);
   if (!user || !ok || user.disabledAt) throw new HttpError(401, SIGN_IN_FAILED);
+  let upgraded: string | null = null;
+  if (needsRehash) {
+    // Best effort: a busy hasher must not turn a correct sign-in into a failure.
+    upgraded = await passwords.hash(input.password).catch((err) => {
+      if (isPasswordsBusy(err)) return null;
+      throw err;
+    });
+  }
   const memberships = await store.as({ userId: user.id }).read((g) => listMembershipsOfUser(g, user.id));
   const chosen = memberships.find((m) => m.tenantId === input.tenantId) ?? memberships[0];
   if (!chosen) throw new HttpError(401, SIGN_IN_FAILED);
-  return store.tenant(chosen.tenantId).write((tx) => {
+  return store.tenant(chosen.tenantId, { userId: user.id }).write((tx) => {
+    if (upgraded && user.passwordHash) upgradeHash(tx, user.id, user.passwordHash, upgraded);
     const session = startMemberSession(tx, user.id, chosen.tenantId, now, replacing);
     tx.audit({ actor: `user:${user.id}`, action: 'user.signed_in', target: `user:${user.id}` }, now);
     return { ...session, tenantId: chosen.tenantId, userId: user.id };

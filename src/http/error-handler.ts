@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
+import { isPasswordsBusy } from '../auth/passwords.js';
 import { type ClientKind, clientKind } from './client-kind.js';
 import { type FieldErrors, HttpError, statusMessage } from './http-error.js';
 import { commonData, type Views } from './views.js';
@@ -39,6 +40,14 @@ function fieldName(path: readonly PropertyKey[]): string {
  * renderers).
  */
 export function toPublicError(err: unknown): PublicError {
+  // Every route that hashes a password (sign-in, set-up, later password changes) answers alike.
+  if (isPasswordsBusy(err)) {
+    return {
+      status: 503,
+      message: 'We are handling many sign-ins right now. Try again in a moment.',
+      headers: { 'Retry-After': String(err.retryAfterSeconds) },
+    };
+  }
   if (err instanceof HttpError) {
     if (err.status >= 500)
       return { status: err.status, message: statusMessage(err.status), headers: err.headers };

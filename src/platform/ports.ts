@@ -4,6 +4,7 @@
  * Tests pass real implementations, never mocks of our own parts.
  */
 import type { Context } from 'hono';
+import type { Passwords } from '../auth/passwords.js';
 import type { Store } from '../db/store.js';
 import type { Assets } from '../http/assets.js';
 import type { Logger } from '../http/logger-types.js';
@@ -16,12 +17,8 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** argon2id hashing; the same hashes on every runtime. */
-export interface PasswordHasher {
-  hash(password: string): Promise<string>;
-  /** False for a wrong password, an unknown account (`stored` null, timed like a real check) or a malformed hash. */
-  verify(stored: string | null, password: string): Promise<boolean>;
-}
+/** argon2id hashing, the same hashes on every runtime (src/auth/passwords.ts). */
+export type PasswordHasher = Passwords;
 
 /**
  * The client's address for rate limits and the security log: the socket peer on Node, `cf-connecting-ip`

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { normaliseEmail } from '../auth/email.js';
 import { startMemberSession } from '../auth/member-sessions.js';
+import { passwordProblem } from '../auth/password-policy.js';
 import { hashToken, isSecretShape, newSecret } from '../auth/tokens.js';
 import { newId } from '../db/ids.js';
 import {
@@ -21,7 +22,6 @@ import { addMembership, ensureUser, findUserByEmail, setPasswordHash } from '../
 import { GuardError, type Store } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import type { PasswordHasher } from '../platform/ports.js';
-import { passwordProblem } from './passwords.js';
 
 export const FIRST_ADMIN_TTL_MS = 24 * 60 * 60_000;
 export const ADMIN_INVITE_TTL_MS = 72 * 60 * 60_000;

@@ -37,9 +37,15 @@ forEachDialect('query budget', (dialect) => {
   it('pins the statements of sign-in and of the signed-in overview', async () => {
     const now = new Date('2030-01-01T08:00:00Z');
     const app = await testApp(ts.store, { now: () => now });
-    const { token } = await createTenantWithAdmin(ts.store, { name: 'Budget', adminEmail: 'b@budget.example' }, now);
+    const { token } = await createTenantWithAdmin(
+      ts.store,
+      { name: 'Budget', adminEmail: 'b@budget.example' },
+      now,
+    );
     const b = browser(app);
-    expect((await b.post(`/setup/${token}`, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(303);
+    expect((await b.post(`/setup/${token}`, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(
+      303,
+    );
     await b.post('/app/logout', {});
 
     counting = true;
@@ -51,8 +57,9 @@ forEachDialect('query budget', (dialect) => {
     const overview = [...seen];
     counting = false;
 
-    expect({ signIn: signIn.length, overview: overview.length }, [...signIn, '--', ...overview].join('\n')).toEqual(
-      BUDGET[dialect],
-    );
+    expect(
+      { signIn: signIn.length, overview: overview.length },
+      [...signIn, '--', ...overview].join('\n'),
+    ).toEqual(BUDGET[dialect]);
   });
 });

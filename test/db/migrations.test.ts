@@ -21,10 +21,14 @@ describe.each(['sqlite', 'pg'] as const)('migrations/%s', (dialect) => {
       // drizzle-kit resolves `out` against the working directory (the app root).
       `export default { dialect: '${dialect === 'pg' ? 'postgresql' : 'sqlite'}', schema: './src/db/schema.${dialect}.ts', out: '${path.relative(root, path.join(dir, 'out'))}' };\n`,
     );
-    const run = spawnSync(path.join(root, 'node_modules/.bin/drizzle-kit'), ['generate', '--config', config], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const run = spawnSync(
+      path.join(root, 'node_modules/.bin/drizzle-kit'),
+      ['generate', '--config', config],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/No schema changes/);
     expect(fs.readdirSync(path.join(dir, 'out')).sort()).toEqual(before);
