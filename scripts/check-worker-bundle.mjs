@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist/worker');
@@ -50,6 +51,7 @@ for (const [input, info] of Object.entries(meta.inputs)) {
 }
 const bundle = Object.entries(meta.outputs).find(([file]) => file.endsWith('.js'));
 const bytes = bundle ? bundle[1].bytes : 0;
+const gzipped = bundle ? gzipSync(fs.readFileSync(path.join(root, bundle[0]))).length : 0;
 if (problems.length) {
   process.stderr.write(
     `The Worker bundle contains Node-only code:\n${[...new Set(problems)].map((p) => `  - ${p}`).join('\n')}\n`,
@@ -57,5 +59,5 @@ if (problems.length) {
   process.exit(1);
 }
 process.stdout.write(
-  `Worker bundle OK: ${(bytes / 1024).toFixed(1)} KiB, ${Object.keys(meta.inputs).length} inputs, no Node-only modules\n`,
+  `Worker bundle OK: ${(bytes / 1024).toFixed(1)} KiB (${(gzipped / 1024).toFixed(1)} KiB gzipped), ${Object.keys(meta.inputs).length} inputs, no Node-only modules\n`,
 );

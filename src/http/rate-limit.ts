@@ -85,10 +85,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
 }
 
 /** Per-process secret for {@link hashRateKey}: keys are unlinkable across restarts and never hold raw data. */
-const KEY_SECRET = randomBytes(32);
+// Created on first use: Workers forbid random values at module scope.
+let KEY_SECRET: Uint8Array | null = null;
 
 /** HMAC-SHA-256 of a rate-limit key part (an email, an IP), so stores never hold personal data. */
 export function hashRateKey(value: string): string {
+  KEY_SECRET ??= randomBytes(32);
   return bytesToBase64Url(hmacSha256(KEY_SECRET, value));
 }
 

@@ -13,8 +13,10 @@ import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
 import { HttpError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
-import { rateLimit, readForm, render } from '../http/index.js';
 import { limitByAddress } from '../http/limits.js';
+import { rateLimit } from '../http/rate-limit.js';
+import { readForm } from '../http/read-form.js';
+import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 
 export interface WorkspaceSession {

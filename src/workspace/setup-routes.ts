@@ -4,8 +4,9 @@ import { setCookie } from 'hono/cookie';
 import { MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
 import type { AppEnv } from '../http/env.js';
 import { fieldErrorsOf } from '../http/field-errors.js';
-import { readForm, render } from '../http/index.js';
 import { limitByAddress } from '../http/limits.js';
+import { readForm } from '../http/read-form.js';
+import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { completeSetup, inspectSetupToken } from './tenants.js';
 
