@@ -1,9 +1,9 @@
-import { exportAnswersCsv, importAnswersCsv } from '../src/questionnaire/csv.js';
 import { compileQuestionnaire, evaluate } from '../src/questionnaire/index.js';
-import { DEFAULT_SPREADSHEET_LIMITS } from '../src/questionnaire/spreadsheet-error.js';
-import type { ImportResult } from '../src/questionnaire/spreadsheet-import.js';
-import { inspectXlsxZip } from '../src/questionnaire/spreadsheet-zip.js';
-import { exportAnswersXlsx, importAnswersXlsx } from '../src/questionnaire/xlsx.js';
+import { exportAnswersCsv, importAnswersCsv } from '../src/questionnaire/spreadsheet/csv.js';
+import { DEFAULT_SPREADSHEET_LIMITS } from '../src/questionnaire/spreadsheet/errors.js';
+import type { ImportResult } from '../src/questionnaire/spreadsheet/import-rows.js';
+import { exportAnswersXlsx, importAnswersXlsx } from '../src/questionnaire/spreadsheet/xlsx.js';
+import { inspectXlsxZip } from '../src/questionnaire/spreadsheet/xlsx-inspect.js';
 import { generateConditionalQuestionnaire } from './conditional-questionnaire.js';
 import { describe } from './timing.js';
 

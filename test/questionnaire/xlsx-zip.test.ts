@@ -5,8 +5,8 @@ import {
   resolveLimits,
   SpreadsheetError,
   type SpreadsheetErrorCode,
-} from '../../src/questionnaire/spreadsheet-error.js';
-import { attributes, inspectXlsxZip, rangeArea } from '../../src/questionnaire/spreadsheet-zip.js';
+} from '../../src/questionnaire/spreadsheet/errors.js';
+import { attributes, inspectXlsxZip, rangeArea } from '../../src/questionnaire/spreadsheet/xlsx-inspect.js';
 import { buildZip, type FixtureEntry, sheetWithRows, skeletonEntries } from './xlsx-fixtures.js';
 
 const limits = resolveLimits({});

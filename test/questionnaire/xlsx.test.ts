@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportAnswersCsv, importAnswersCsv } from '../../src/questionnaire/csv.js';
 import { compileQuestionnaire, evaluate } from '../../src/questionnaire/index.js';
-import type { Answers, Questionnaire } from '../../src/questionnaire/types.js';
+import { exportAnswersCsv, importAnswersCsv } from '../../src/questionnaire/spreadsheet/csv.js';
 import {
   type ExportOptions,
   exportAnswersXlsx,
   type ImportResult,
   importAnswersXlsx,
-} from '../../src/questionnaire/xlsx.js';
+} from '../../src/questionnaire/spreadsheet/xlsx.js';
+import type { Answers, Questionnaire } from '../../src/questionnaire/types.js';
 import {
   buildZip,
   EVIDENCE,

@@ -1,4 +1,4 @@
-import { SpreadsheetError } from './spreadsheet-error.js';
+import { SpreadsheetError } from './errors.js';
 
 /*
  * RFC 4180 by hand: every field is quoted on output (so no delimiter, quote or line break inside a value can

@@ -4,7 +4,7 @@ import {
   SpreadsheetError,
   type SpreadsheetErrorCode,
   type SpreadsheetLimits,
-} from './spreadsheet-error.js';
+} from './errors.js';
 
 /*
  * exceljs hands the whole upload to JSZip, which inflates every entry into memory and only compares the

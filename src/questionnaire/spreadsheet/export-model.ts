@@ -1,6 +1,6 @@
-import { localize } from './localize.js';
-import { type ColumnId, FORMAT, type InfoKey, wordsFor } from './spreadsheet-labels.js';
-import type { Answers, AnswerValue, Evaluation, Question, Questionnaire, Section, Text } from './types.js';
+import { localize } from '../localize.js';
+import type { Answers, AnswerValue, Evaluation, Question, Questionnaire, Section, Text } from '../types.js';
+import { type ColumnId, FORMAT, type InfoKey, wordsFor } from './labels.js';
 
 /*
  * The content of an answers export, independent of the file format: xlsx.ts and csv.ts only lay it out.

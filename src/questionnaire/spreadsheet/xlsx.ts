@@ -1,13 +1,14 @@
 import ExcelJS from 'exceljs';
-import { neutralise, restore } from './spreadsheet-cells.js';
-import { formatBytes, resolveLimits, SpreadsheetError, type SpreadsheetLimits } from './spreadsheet-error.js';
+import type { Answers, Evaluation, Questionnaire } from '../types.js';
+import { formatBytes, resolveLimits, SpreadsheetError, type SpreadsheetLimits } from './errors.js';
 import {
   buildExportModel,
   type ExportCell,
   type ExportModel,
   type ExportOptions,
   effectiveLocale,
-} from './spreadsheet-export.js';
+} from './export-model.js';
+import { neutralise, restore } from './formula-guard.js';
 import {
   asFailure,
   type Cell,
@@ -18,13 +19,12 @@ import {
   type ImportResult,
   importRows,
   type SheetRow,
-} from './spreadsheet-import.js';
-import { COLUMNS, type ColumnId, SPREADSHEET_LANGUAGES, wordsFor } from './spreadsheet-labels.js';
-import { inspectXlsxZip } from './spreadsheet-zip.js';
-import type { Answers, Evaluation, Questionnaire } from './types.js';
+} from './import-rows.js';
+import { COLUMNS, type ColumnId, SPREADSHEET_LANGUAGES, wordsFor } from './labels.js';
+import { inspectXlsxZip } from './xlsx-inspect.js';
 
-export type { ExportOptions } from './spreadsheet-export.js';
-export type { ImportOptions, ImportReport, ImportResult, Rejection } from './spreadsheet-import.js';
+export type { ExportOptions } from './export-model.js';
+export type { ImportOptions, ImportReport, ImportResult, Rejection } from './import-rows.js';
 
 /*
  * XLSX layout (format assay-answers/1):

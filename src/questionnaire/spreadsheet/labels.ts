@@ -1,4 +1,4 @@
-import type { QuestionType } from './types.js';
+import type { QuestionType } from '../types.js';
 
 /*
  * The words a spreadsheet export shows around the questionnaire's own texts: sheet names, column headers,
