@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { Answers, Evaluation, Questionnaire } from '../types.js';
+import type { ZipArchiveReader } from './archive.js';
 import { formatBytes, resolveLimits, SpreadsheetError, type SpreadsheetLimits } from './errors.js';
 import {
   buildExportModel,
@@ -21,7 +22,7 @@ import {
   type SheetRow,
 } from './import-rows.js';
 import { COLUMNS, type ColumnId, SPREADSHEET_LANGUAGES, wordsFor } from './labels.js';
-import { inspectXlsxZip } from './xlsx-inspect.js';
+import { inspectXlsx } from './xlsx-inspect.js';
 
 export type { ExportOptions } from './export-model.js';
 export type { ImportOptions, ImportReport, ImportResult, Rejection } from './import-rows.js';
@@ -259,6 +260,8 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
 // ---- import --------------------------------------------------------------------------------------------
 
 export interface XlsxImportOptions extends ImportOptions {
+  /** Reads the upload's zip container safely; on Node, `nodeZipArchive` from src/platform/node/questionnaire-zip.ts. */
+  archive: ZipArchiveReader;
   limits?: Partial<SpreadsheetLimits>;
 }
 
@@ -269,7 +272,7 @@ export interface XlsxImportOptions extends ImportOptions {
 export async function importAnswersXlsx(
   q: Questionnaire,
   data: Uint8Array,
-  opts: XlsxImportOptions = {},
+  opts: XlsxImportOptions,
 ): Promise<ImportResult> {
   try {
     const limits = resolveLimits(opts.limits);
@@ -282,7 +285,7 @@ export async function importAnswersXlsx(
         `The file is ${formatBytes(data.byteLength)}; at most ${formatBytes(limits.maxBytes)} is accepted.`,
       );
     }
-    inspectXlsxZip(data, limits);
+    await inspectXlsx(data, limits, opts.archive);
     const workbook = new ExcelJS.Workbook();
     try {
       await workbook.xlsx.load(Buffer.from(data.buffer, data.byteOffset, data.byteLength) as never);
