@@ -7,7 +7,6 @@ export { checkCompatibility } from './compat.js';
 export { type CompileResult, compileQuestionnaire } from './compile.js';
 export { evaluate } from './evaluate.js';
 export type { ExprNode, Literal, Value } from './expr/ast.js';
-export { FUNCTIONS } from './expr/functions.js';
 export {
   formatProblem,
   LibraryError,

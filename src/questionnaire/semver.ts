@@ -25,7 +25,7 @@ export function parseSemver(s: string): SemVer | null {
   return { major: v.major, minor: v.minor, patch: v.patch, prerelease: v.prerelease.map(String) };
 }
 
-export const isSemver = (s: string): boolean => parseSemver(s) !== null;
+const isSemver = (s: string): boolean => parseSemver(s) !== null;
 
 const text = (v: SemVer): string =>
   `${v.major}.${v.minor}.${v.patch}${v.prerelease.length > 0 ? `-${v.prerelease.join('.')}` : ''}`;

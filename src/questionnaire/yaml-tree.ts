@@ -49,7 +49,7 @@ export interface YamlIssue {
 
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 /** Anchors are allowed for repeated option lists; more expansions than this is an alias bomb. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 const MAX_NODES = 200_000;
 /** A questionnaire nests about eight levels deep; far deeper input is hostile or broken. */
 const MAX_DEPTH = 64;

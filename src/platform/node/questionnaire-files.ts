@@ -31,7 +31,7 @@ function unreadable(file: string, message: string): LibrarySource {
 }
 
 /** Reads one file, refusing anything that is not a regular file of at most 1 MiB before reading it. */
-export function readSource(file: string): LibrarySource {
+function readSource(file: string): LibrarySource {
   let size: number;
   try {
     const st = statSync(file);

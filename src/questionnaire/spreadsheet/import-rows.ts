@@ -247,7 +247,7 @@ function parseComment(question: Question, cell: Cell): Parsed {
   return ok(text);
 }
 
-export function parseAnswer(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
+function parseAnswer(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
   if (isBlank(cell)) return ok(undefined);
   const refusal = unusable(cell);
   if (refusal) return no(refusal);

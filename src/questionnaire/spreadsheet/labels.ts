@@ -30,7 +30,7 @@ export const COLUMNS = [
 export type ColumnId = (typeof COLUMNS)[number];
 
 /** Machine keys of the overview rows. */
-export const INFO_KEYS = [
+const INFO_KEYS = [
   'format',
   'questionnaire',
   'title',

@@ -77,7 +77,7 @@ function put(cell: ExcelJS.Cell, value: ExportCell): void {
 /** Excel's limit on the text of one cell; longer text makes it report the file as damaged. */
 const CELL_MAX = 32_767;
 /** Ends a text that was cut to fit a cell; import refuses such a cell rather than store the cut text. */
-export const TRUNCATION_MARK = ' [… cut to fit a spreadsheet cell; the full text is in the portal]';
+const TRUNCATION_MARK = ' [… cut to fit a spreadsheet cell; the full text is in the portal]';
 
 function fitCell(text: string): string {
   if (text.length <= CELL_MAX) return text;
@@ -97,7 +97,7 @@ const message = (text: string) => (text.length <= MESSAGE_MAX ? text : `${text.s
  * "=1+1" past the neutralising check. The format's own escape covers all three: such characters are written
  * as `_xHHHH_`, and a literal `_xHHHH_` gets its underscore escaped as `_x005F_`. Excel and exceljs decode it.
  */
-export function escapeXstring(text: string): string {
+function escapeXstring(text: string): string {
   return text.replace(/_x([0-9A-Fa-f]{4})_/g, '_x005F_x$1_').replace(
     // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     /[\x00-\x08\x0B-\x1F\x7F]/g,
@@ -308,7 +308,7 @@ export async function importAnswersXlsx(
   }
 }
 
-export function readCell(cell: ExcelJS.Cell): Cell {
+function readCell(cell: ExcelJS.Cell): Cell {
   if (cell.type === ExcelJS.ValueType.Merge) return { kind: 'merged' };
   const value = cell.value;
   if (cell.type === ExcelJS.ValueType.Formula) {
