@@ -6,17 +6,27 @@ import type { Answers, Problem, Questionnaire } from '../src/questionnaire/types
 import { generateConditionalQuestionnaire } from './conditional-questionnaire.js';
 import { sampleAnswers } from './sample-answers.js';
 import { SurveyPeer } from './surveyjs-peer.js';
-import { describe, formatMs, keep, measure, verdict } from './timing.js';
+import { describe, formatMs, interleave, keep, measure, verdict } from './timing.js';
 
 /*
  * `npm run bench -- engine`: the cost of one answer change on a 200-question questionnaire with conditional
  * logic, our stateless `evaluate()` (visibility, requirements, validation, score and findings from scratch)
  * against SurveyJS holding the same questionnaire in a stateful model (`setValue` + visible questions +
  * `validate()` + score). Also the full evaluate and compile of the shipped security-baseline questionnaire.
+ *
+ * The two sides are timed interleaved (engine, SurveyJS, SurveyJS, engine, …; see timing.ts `interleave`),
+ * never one after the other: timed in sequence, whatever the machine does meanwhile lands on one side only,
+ * and on this shared 2-core machine that moved the printed ratio by 10–15 %. The ratio is the ratio of the
+ * two medians; the pair ratios (each engine sample against the SurveyJS sample next to it) show the spread.
+ *
+ * Recorded runs (2 cores shared with other work, load 2–3.5, 2026-12-02; docs/engine-contract.md "Performance"):
+ *   engine before the profile-driven changes, this interleaved benchmark: 98×, 99×, 98×
+ *   after (option maps per question, null-prototype result record, due dates from one parsed day, side keys
+ *   read only when present): 204×, 184×, 163×, 165×, 170×, 153×
  */
 
 const TODAY = '2025-06-20';
-const TARGET_RATIO = 100;
+const TARGET_RATIO = 150;
 const TARGET_BASELINE_MS = 1;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -73,29 +83,32 @@ export async function run(): Promise<void> {
     );
   }
 
-  // One change = apply the new answer to the stored answers and evaluate everything again.
+  // One change = apply the new answer to the stored answers and evaluate everything again. The answers are
+  // copied with the new value, as a handler that must not mutate what it was given would; copying 200 answers
+  // is part of the engine side's time (about a fifth of it).
   let current: Answers = generated.answers;
-  const ourChange = measure(
+  const change = interleave(
     (i) => {
       current = { ...current, [gate.id]: i % 2 === 0 ? 'no' : 'yes' };
       return evaluate(q, current, TODAY).score;
     },
-    { warmup: 300, iterations: 3000 },
+    (i) => peer.change(gate.name, i % 2 === 0 ? 'no' : 'yes').score,
+    // An engine sample is 100 changes (about as long as one SurveyJS change), so both are timed alike.
+    { warmup: 20, samples: 200, aBatch: 100 },
   );
-  const theirChange = measure((i) => peer.change(gate.name, i % 2 === 0 ? 'no' : 'yes').score, {
-    warmup: 25,
-    iterations: 250,
-  });
   const evaluateOnly = measure(() => evaluate(q, current, TODAY).score, { warmup: 300, iterations: 3000 });
-  const ratio = theirChange.medianMs / ourChange.medianMs;
-  console.log(`one answer change, engine evaluate():  ${describe(ourChange)}`);
+  const { ratio, pairRatio } = change;
+  console.log(`one answer change, engine evaluate():  ${describe(change.a)}`);
   console.log(`  of which evaluate() alone:           ${describe(evaluateOnly)}`);
-  console.log(`one answer change, SurveyJS stateful: ${describe(theirChange)} (reference ≈ 8 ms)`);
-  console.log(`ratio: engine is ${ratio.toFixed(0)}× faster per change`);
+  console.log(`one answer change, SurveyJS stateful: ${describe(change.b)}`);
+  console.log(
+    `ratio of medians (interleaved): engine is ${ratio.toFixed(0)}× faster per change ` +
+      `(pair ratios p10 ${pairRatio.p10.toFixed(0)}×, median ${pairRatio.median.toFixed(0)}×, p90 ${pairRatio.p90.toFixed(0)}×)`,
+  );
   console.log(
     verdict(
       ratio >= TARGET_RATIO,
-      `one change ≥ ${TARGET_RATIO}× faster than SurveyJS`,
+      `one change ≥ ${TARGET_RATIO}× faster than SurveyJS, interleaved`,
       `${ratio.toFixed(0)}×`,
     ),
   );

@@ -1,9 +1,10 @@
-import { exportAnswersCsv, importAnswersCsv } from '../src/questionnaire/csv.js';
+import { nodeZipArchive } from '../src/platform/node/questionnaire-zip.js';
 import { compileQuestionnaire, evaluate } from '../src/questionnaire/index.js';
-import { DEFAULT_SPREADSHEET_LIMITS } from '../src/questionnaire/spreadsheet-error.js';
-import type { ImportResult } from '../src/questionnaire/spreadsheet-import.js';
-import { inspectXlsxZip } from '../src/questionnaire/spreadsheet-zip.js';
-import { exportAnswersXlsx, importAnswersXlsx } from '../src/questionnaire/xlsx.js';
+import { exportAnswersCsv, importAnswersCsv } from '../src/questionnaire/spreadsheet/csv.js';
+import { DEFAULT_SPREADSHEET_LIMITS } from '../src/questionnaire/spreadsheet/errors.js';
+import type { ImportResult } from '../src/questionnaire/spreadsheet/import-rows.js';
+import { exportAnswersXlsx, importAnswersXlsx } from '../src/questionnaire/spreadsheet/xlsx.js';
+import { inspectXlsx } from '../src/questionnaire/spreadsheet/xlsx-inspect.js';
 import { generateConditionalQuestionnaire } from './conditional-questionnaire.js';
 import { describe, measureAsync } from './timing.js';
 
@@ -33,7 +34,7 @@ export async function run(): Promise<void> {
   const expected = Object.keys(answers).length;
 
   const xlsx = await exportAnswersXlsx(q, answers, evaluation, opts);
-  const parts = inspectXlsxZip(xlsx, DEFAULT_SPREADSHEET_LIMITS).entries;
+  const parts = (await inspectXlsx(xlsx, DEFAULT_SPREADSHEET_LIMITS, nodeZipArchive)).entries;
   const largest = parts.reduce((a, b) => (b.uncompressedSize > a.uncompressedSize ? b : a));
   const unpacked = parts.reduce((n, e) => n + e.uncompressedSize, 0);
   console.log(
@@ -42,12 +43,12 @@ export async function run(): Promise<void> {
       `limits: ${DEFAULT_SPREADSHEET_LIMITS.maxBytes / 1024 / 1024} MiB file, ` +
       `${DEFAULT_SPREADSHEET_LIMITS.maxEntryBytes / 1024 / 1024} MiB per part, ${DEFAULT_SPREADSHEET_LIMITS.maxTotalBytes / 1024 / 1024} MiB unpacked`,
   );
-  check(await importAnswersXlsx(q, xlsx), expected);
+  check(await importAnswersXlsx(q, xlsx, { archive: nodeZipArchive }), expected);
   console.log(
     `XLSX export: ${describe(await measureAsync(() => exportAnswersXlsx(q, answers, evaluation, opts), { warmup: 2, iterations: 15 }))}`,
   );
   console.log(
-    `XLSX import: ${describe(await measureAsync(() => importAnswersXlsx(q, xlsx), { warmup: 2, iterations: 15 }))}`,
+    `XLSX import: ${describe(await measureAsync(() => importAnswersXlsx(q, xlsx, { archive: nodeZipArchive }), { warmup: 2, iterations: 15 }))}`,
   );
 
   const csv = exportAnswersCsv(q, answers, evaluation, opts);

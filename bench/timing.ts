@@ -47,6 +47,74 @@ export async function measureAsync(
   };
 }
 
+export interface Interleaved {
+  a: Summary;
+  b: Summary;
+  /** Ratio of the medians, b / a: how many times faster a is. */
+  ratio: number;
+  /** The ratio within each adjacent a/b pair of samples, summarised: how much it drifts during the run. */
+  pairRatio: { p10: number; median: number; p90: number };
+}
+
+/**
+ * Times two implementations in alternation (a, b, a, b, …) so that machine drift — another process, CPU
+ * frequency, a GC of the other side — lands on both instead of on whichever runs second. A sample of `a`
+ * is the mean of `aBatch` calls, so that a sample of a fast side lasts long enough to be timed as well as one
+ * of the slow side; both summaries are per call.
+ */
+export function interleave(
+  a: (i: number) => unknown,
+  b: (i: number) => unknown,
+  opts: { warmup: number; samples: number; aBatch: number; bBatch?: number },
+): Interleaved {
+  const bBatch = opts.bBatch ?? 1;
+  let sink: unknown;
+  let ai = 0;
+  let bi = 0;
+  const time = (fn: (i: number) => unknown, batch: number, next: () => number): number => {
+    const start = process.hrtime.bigint();
+    for (let k = 0; k < batch; k++) sink = fn(next());
+    return Number(process.hrtime.bigint() - start) / 1e6 / batch;
+  };
+  for (let i = 0; i < opts.warmup; i++) {
+    time(a, opts.aBatch, () => ai++);
+    time(b, bBatch, () => bi++);
+  }
+  const as = new Float64Array(opts.samples);
+  const bs = new Float64Array(opts.samples);
+  const pairs = new Float64Array(opts.samples);
+  for (let i = 0; i < opts.samples; i++) {
+    // Alternate which side goes first too, so neither always runs right after the other's garbage.
+    if (i % 2 === 0) {
+      as[i] = time(a, opts.aBatch, () => ai++);
+      bs[i] = time(b, bBatch, () => bi++);
+    } else {
+      bs[i] = time(b, bBatch, () => bi++);
+      as[i] = time(a, opts.aBatch, () => ai++);
+    }
+    pairs[i] = bs[i]! / as[i]!;
+  }
+  keep(sink);
+  const summary = (samples: Float64Array, batch: number): Summary => {
+    samples.sort();
+    return {
+      iterations: samples.length * batch,
+      medianMs: quantile(samples, 0.5),
+      p10Ms: quantile(samples, 0.1),
+      p90Ms: quantile(samples, 0.9),
+    };
+  };
+  const sa = summary(as, opts.aBatch);
+  const sb = summary(bs, bBatch);
+  pairs.sort();
+  return {
+    a: sa,
+    b: sb,
+    ratio: sb.medianMs / sa.medianMs,
+    pairRatio: { p10: quantile(pairs, 0.1), median: quantile(pairs, 0.5), p90: quantile(pairs, 0.9) },
+  };
+}
+
 function quantile(sorted: Float64Array, q: number): number {
   const at = (sorted.length - 1) * q;
   const lo = Math.floor(at);

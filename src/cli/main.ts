@@ -93,7 +93,7 @@ const commands: Record<string, Handler> = {
     const { positionals } = options(args, {});
     if (positionals.length === 0) throw new CliError('name at least one questionnaire file');
     // Loaded on demand: the other commands do not need the engine.
-    const { lintFiles } = await import('../questionnaire/index.js');
+    const { lintFiles } = await import('../platform/node/questionnaire-files.js');
     const result = lintFiles(positionals);
     io.out(result.output);
     return result.errors > 0 ? 1 : 0;
@@ -112,7 +112,7 @@ const commands: Record<string, Handler> = {
       );
     }
     const { publishQuestionnaire, PublishError } = await import('../workspace/questionnaires.js');
-    const { loadLibrary } = await import('../questionnaire/index.js');
+    const { loadLibrary } = await import('../platform/node/questionnaire-files.js');
     return withStore(io, async (store) => {
       const tenantId = await resolveTenant(store, tenant);
       try {

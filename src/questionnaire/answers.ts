@@ -1,7 +1,7 @@
 import { isIsoDate as isDate } from './dates.js';
 import type { Value } from './expr/ast.js';
 import { MESSAGES } from './messages.js';
-import type { Question, Text } from './types.js';
+import type { Option, Question, Text } from './types.js';
 
 /** A stored value the question cannot accept; it counts as not answered and raises an 'invalid' issue. */
 export class Invalid {
@@ -9,7 +9,7 @@ export class Invalid {
 }
 
 /** Evidence ids are opaque references; this bounds them without assuming a format. */
-export const MAX_EVIDENCE_ID_LENGTH = 200;
+const MAX_EVIDENCE_ID_LENGTH = 200;
 
 /** Length in code points, so a limit means characters as people count them, not UTF-16 units. */
 export function textLength(s: string): number {
@@ -26,9 +26,14 @@ function tooLong(s: string, max: number): boolean {
 /**
  * Checks a stored answer against its question and returns the value expressions see: null when
  * empty, the value itself when valid, or Invalid. Never trusts the type of `raw` (it comes from
- * storage or a request), and never throws.
+ * storage or a request), and never throws. `options` is the question's options by value (single and
+ * multi), built once per questionnaire.
  */
-export function normalizeAnswer(q: Question, raw: unknown): Value | Invalid {
+export function normalizeAnswer(
+  q: Question,
+  raw: unknown,
+  options: ReadonlyMap<string, Option> | null,
+): Value | Invalid {
   if (raw === undefined || raw === null) return null;
   switch (q.type) {
     case 'yes_no_na':
@@ -36,10 +41,10 @@ export function normalizeAnswer(q: Question, raw: unknown): Value | Invalid {
       return raw === 'yes' || raw === 'no' || raw === 'na' ? raw : new Invalid(MESSAGES.notYesNoNa);
     case 'single':
       if (raw === '') return null;
-      if (typeof raw === 'string' && q.options!.some((o) => o.value === raw)) return raw;
+      if (typeof raw === 'string' && options!.has(raw)) return raw;
       return new Invalid(MESSAGES.notAnOption);
     case 'multi':
-      return normalizeMulti(q, raw);
+      return normalizeMulti(options!, raw);
     case 'text':
       if (typeof raw !== 'string') return new Invalid(MESSAGES.notText);
       if (raw.trim() === '') return null;
@@ -59,16 +64,15 @@ export function normalizeAnswer(q: Question, raw: unknown): Value | Invalid {
   }
 }
 
-function normalizeMulti(q: Question, raw: unknown): Value | Invalid {
+function normalizeMulti(options: ReadonlyMap<string, Option>, raw: unknown): Value | Invalid {
   if (!Array.isArray(raw)) return new Invalid(MESSAGES.notOptions);
   if (raw.length === 0) return null;
-  const options = q.options!;
-  if (raw.length > options.length) return new Invalid(MESSAGES.notOptions);
+  if (raw.length > options.size) return new Invalid(MESSAGES.notOptions);
   let exclusive = false;
   for (let i = 0; i < raw.length; i++) {
     const v: unknown = raw[i];
     if (typeof v !== 'string') return new Invalid(MESSAGES.notOptions);
-    const opt = options.find((o) => o.value === v);
+    const opt = options.get(v);
     if (opt === undefined) return new Invalid(MESSAGES.notOptions);
     for (let j = 0; j < i; j++) if (raw[j] === v) return new Invalid(MESSAGES.notOptions);
     if (opt.exclusive) exclusive = true;

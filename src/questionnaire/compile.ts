@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { Analyzer } from './load/analyze.js';
 import { LoadContext } from './load/context.js';
 import { readDocument } from './load/document.js';
@@ -75,7 +76,8 @@ export function compileQuestionnaire(source: string, opts: { file?: string } = {
     findings: reader.findings,
     changelog: Object.freeze(draft.changelog),
     migrations: Object.freeze(draft.migrations),
-    sourceHash: createHash('sha256').update(source, 'utf8').digest('hex'),
+    // @noble/hashes rather than node:crypto: the same synchronous SHA-256 on Node and on Workers.
+    sourceHash: bytesToHex(sha256(utf8ToBytes(source))),
     file: opts.file ?? null,
   });
   attachPlan(questionnaire, buildPlan(questionnaire, order, c.locs));

@@ -26,16 +26,11 @@ export function isIsoDate(s: string): boolean {
   return dayNumber(s) !== null;
 }
 
-/** The ISO date `days` after the given day number. */
+/** The ISO date of a day number (days since 1970-01-01), the inverse of dayNumber. */
 export function fromDayNumber(day: number): string {
   const date = new Date(day * MS_PER_DAY);
   const y = date.getUTCFullYear();
   const m = date.getUTCMonth() + 1;
   const d = date.getUTCDate();
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
-export function addDays(iso: string, days: number): string | null {
-  const n = dayNumber(iso);
-  return n === null ? null : fromDayNumber(n + days);
 }

@@ -1,9 +1,19 @@
-/** Public surface of the questionnaire engine; the contract is docs/engine-contract.md. */
+/**
+ * Public surface of the questionnaire engine; the contract is docs/engine-contract.md. Pure and
+ * runtime-agnostic: no node:* module, no file access (files: src/platform/node/questionnaire-files.ts),
+ * no spreadsheets (their own entry: ./spreadsheet/index.ts).
+ */
 export { checkCompatibility } from './compat.js';
 export { type CompileResult, compileQuestionnaire } from './compile.js';
 export { evaluate } from './evaluate.js';
 export type { ExprNode, Literal, Value } from './expr/ast.js';
-export { FUNCTIONS } from './expr/functions.js';
-export { formatProblem, LibraryError, lintFiles, loadLibrary } from './library.js';
+export {
+  formatProblem,
+  LibraryError,
+  type LibrarySource,
+  type LintReport,
+  lintSources,
+  loadLibraryFromSources,
+} from './library.js';
 export { localize } from './localize.js';
 export type * from './types.js';

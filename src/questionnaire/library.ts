@@ -1,12 +1,15 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { checkCompatibility } from './compat.js';
 import { compileQuestionnaire } from './compile.js';
 import { compareSemver, parseSemver } from './semver.js';
 import type { Problem, Questionnaire } from './types.js';
-import { MAX_SOURCE_BYTES } from './yaml-tree.js';
 
-/** Thrown by loadLibrary; `problems` holds every error found across the files. */
+/*
+ * A library is a set of questionnaire sources compiled together, so that versions of one questionnaire are
+ * checked against each other. Everything here works on text; reading files is the platform's
+ * (src/platform/node/questionnaire-files.ts).
+ */
+
+/** Thrown by loadLibraryFromSources; `problems` holds every problem found across the files. */
 export class LibraryError extends Error {
   readonly problems: readonly Problem[];
   constructor(problems: readonly Problem[]) {
@@ -28,53 +31,25 @@ export function formatProblem(p: Problem): string {
   return `${where} ${p.severity} ${p.code}${p.path ? ` ${p.path}` : ''}: ${p.message}`;
 }
 
-function readSource(file: string): { source: string } | { problem: Problem } {
-  const fail = (message: string): { problem: Problem } => ({
-    problem: { file, line: 1, column: 1, path: '', code: 'unreadable-file', severity: 'error', message },
-  });
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) return fail('This is not a regular file.');
-    size = st.size;
-  } catch (e) {
-    return fail(`The file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
-  }
-  if (size > MAX_SOURCE_BYTES) {
-    return {
-      problem: {
-        file,
-        line: 1,
-        column: 1,
-        path: '',
-        code: 'too-large',
-        severity: 'error',
-        message: `The file is ${size} bytes; questionnaire files are limited to ${MAX_SOURCE_BYTES} bytes (1 MiB).`,
-      },
-    };
-  }
-  try {
-    return { source: readFileSync(file, 'utf8') };
-  } catch (e) {
-    return fail(`The file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
-  }
-}
+/** One questionnaire file's text, or the problem that kept it from being read. */
+export type LibrarySource = { file: string; text: string } | { file: string; problem: Problem };
 
-interface Compiled {
+interface CompiledLibrary {
   questionnaires: Questionnaire[];
+  /** Errors and warnings, file by file, then the checks between versions. */
   problems: Problem[];
 }
 
-function compileFiles(files: readonly string[]): Compiled {
+/** Compiles the sources and checks every version of a questionnaire against the one before it. */
+function compileSources(sources: readonly LibrarySource[]): CompiledLibrary {
   const problems: Problem[] = [];
   const questionnaires: Questionnaire[] = [];
-  for (const file of files) {
-    const read = readSource(file);
-    if ('problem' in read) {
-      problems.push(read.problem);
+  for (const source of sources) {
+    if ('problem' in source) {
+      problems.push(source.problem);
       continue;
     }
-    const result = compileQuestionnaire(read.source, { file });
+    const result = compileQuestionnaire(source.text, { file: source.file });
     problems.push(...result.problems);
     if (result.questionnaire) questionnaires.push(result.questionnaire);
   }
@@ -105,30 +80,11 @@ function compileFiles(files: readonly string[]): Compiled {
 }
 
 /**
- * Compiles every `*.yaml` file in `dir` and returns them by `id@version`. Throws a LibraryError
- * listing every problem (errors and warnings) when any file has an error; warnings alone do not
- * prevent loading. Caches nothing.
+ * The questionnaires of the sources by `id@version`. Throws a LibraryError listing every problem (errors
+ * and warnings) when any source has an error; warnings alone do not prevent loading. Caches nothing.
  */
-export function loadLibrary(dir = 'questionnaires'): Map<string, Questionnaire> {
-  let names: string[];
-  try {
-    names = readdirSync(dir)
-      .filter((n) => n.endsWith('.yaml'))
-      .sort();
-  } catch (e) {
-    throw new LibraryError([
-      {
-        file: dir,
-        line: 1,
-        column: 1,
-        path: '',
-        code: 'unreadable-file',
-        severity: 'error',
-        message: `The questionnaire directory cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`,
-      },
-    ]);
-  }
-  const { questionnaires, problems } = compileFiles(names.map((n) => join(dir, n)));
+export function loadLibraryFromSources(sources: readonly LibrarySource[]): Map<string, Questionnaire> {
+  const { questionnaires, problems } = compileSources(sources);
   // Warnings alone never block loading, but once something does, report everything at once.
   if (problems.some((p) => p.severity === 'error')) throw new LibraryError(problems);
   const out = new Map<string, Questionnaire>();
@@ -136,14 +92,21 @@ export function loadLibrary(dir = 'questionnaires'): Map<string, Questionnaire> 
   return out;
 }
 
-/** Lints files for `assay questionnaire lint`: one line per problem and a summary line. */
-export function lintFiles(paths: string[]): { output: string; errors: number; warnings: number } {
-  const { problems } = compileFiles(paths);
+export interface LintReport {
+  /** One line per problem (formatProblem) and a summary line. */
+  output: string;
+  errors: number;
+  warnings: number;
+}
+
+/** Lints sources for `assay questionnaire lint`: one line per problem and a summary line. */
+export function lintSources(sources: readonly LibrarySource[]): LintReport {
+  const { problems } = compileSources(sources);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const lines = problems.map(formatProblem);
   lines.push(
-    `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(paths.length, 'file')}.`,
+    `${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(sources.length, 'file')}.`,
   );
   return { output: lines.join('\n'), errors, warnings };
 }

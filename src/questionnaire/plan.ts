@@ -2,7 +2,7 @@ import { compileExpression } from './expr/compile.js';
 import type { Evaluator } from './expr/functions.js';
 import type { Step } from './load/analyze.js';
 import type { Loc } from './load/context.js';
-import type { FindingDef, Question, Questionnaire, Text } from './types.js';
+import type { FindingDef, Option, Question, Questionnaire, Text } from './types.js';
 
 export interface QuestionPlan {
   readonly q: Question;
@@ -11,6 +11,8 @@ export interface QuestionPlan {
   readonly evidenceKey: string;
   readonly slot: number;
   readonly section: number;
+  /** single and multi: options by value, so checking and scoring an answer never scans the list. */
+  readonly options: ReadonlyMap<string, Option> | null;
   readonly visible: Evaluator | null;
   readonly requiredIf: Evaluator | null;
   readonly commentRequiredIf: Evaluator | null;
@@ -78,6 +80,7 @@ export function buildPlan(q: Questionnaire, order: readonly Step[], locs: Readon
         evidenceKey: `${question.id}#evidence`,
         slot: slotOf.get(question.id)!,
         section: index,
+        options: question.options === null ? null : new Map(question.options.map((o) => [o.value, o])),
         visible: compile(question.visibleIf),
         requiredIf: compile(question.requiredIf),
         commentRequiredIf: compile(question.comment?.requiredIf ?? null),

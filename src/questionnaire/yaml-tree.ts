@@ -49,7 +49,7 @@ export interface YamlIssue {
 
 export const MAX_SOURCE_BYTES = 1024 * 1024;
 /** Anchors are allowed for repeated option lists; more expansions than this is an alias bomb. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 const MAX_NODES = 200_000;
 /** A questionnaire nests about eight levels deep; far deeper input is hostile or broken. */
 const MAX_DEPTH = 64;
@@ -59,7 +59,7 @@ const MAX_DEPTH = 64;
  * documents and duplicate keys. Returns either the tree or the reasons it could not be read.
  */
 export function readYaml(source: string): { tree: YNode | null; issues: YamlIssue[] } {
-  const bytes = Buffer.byteLength(source, 'utf8');
+  const bytes = utf8Length(source);
   if (bytes > MAX_SOURCE_BYTES) {
     return {
       tree: null,
@@ -110,6 +110,24 @@ export function readYaml(source: string): { tree: YNode | null; issues: YamlIssu
     }
     throw e;
   }
+}
+
+/** UTF-8 length without encoding (no Buffer: the engine also runs where there is none). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
 }
 
 function yamlMessage(code: string, message: string): string {

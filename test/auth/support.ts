@@ -3,7 +3,7 @@
  * files (what wrangler would upload), and the Workers port running inside workerd.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,11 +57,15 @@ export async function startWorkerdPasswords(): Promise<WorkerdPasswords> {
   const out = join(dir, 'out');
   let mf: Miniflare | undefined;
   try {
+    // An empty config of its own: otherwise wrangler would find the app's wrangler.toml above the fixture.
+    await writeFile(join(dir, 'wrangler.toml'), 'name = "assay-passwords-test"\n');
     await promisify(execFile)(
       join(root, 'node_modules/.bin/wrangler'),
       [
         'deploy',
         '--dry-run',
+        '--config',
+        join(dir, 'wrangler.toml'),
         '--outdir',
         out,
         '--name',

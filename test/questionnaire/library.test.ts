@@ -2,7 +2,17 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LibraryError, lintFiles, loadLibrary } from '../../src/questionnaire/index.js';
+import {
+  lintFiles,
+  loadLibrary,
+  SHIPPED_QUESTIONNAIRES,
+} from '../../src/platform/node/questionnaire-files.js';
+import {
+  LibraryError,
+  lintSources,
+  loadLibraryFromSources,
+  type Problem,
+} from '../../src/questionnaire/index.js';
 import { withQuestions } from './lint-helpers.js';
 
 const BASELINE = readFileSync(new URL('./fixtures/vendor-baseline.yaml', import.meta.url), 'utf8');
@@ -159,5 +169,60 @@ describe('lintFiles', () => {
     const a = write('v1.yaml', withQuestions());
     const b = write('v2.yaml', withQuestions());
     expect(lintFiles([a, b]).output).toContain('duplicate-version');
+  });
+});
+
+describe('the shipped library, from any working directory', () => {
+  it('is found from the app root, not from process.cwd()', () => {
+    const before = process.cwd();
+    try {
+      process.chdir(dir);
+      const lib = loadLibrary();
+      expect(lib.size).toBeGreaterThan(0);
+      for (const q of lib.values()) expect(q.file).toBe(join(SHIPPED_QUESTIONNAIRES, `${q.id}.yaml`));
+    } finally {
+      process.chdir(before);
+    }
+  });
+});
+
+describe('the library from text (the part that runs on every platform)', () => {
+  it('loads sources by id@version and checks versions against each other', () => {
+    const lib = loadLibraryFromSources([
+      { file: 'a.yaml', text: withQuestions() },
+      { file: 'b.yaml', text: BASELINE },
+    ]);
+    expect([...lib.keys()].sort()).toEqual(['test-q@1.0.0', 'vendor-baseline@2.1.0']);
+    expect(() =>
+      loadLibraryFromSources([
+        { file: 'v1.yaml', text: withQuestions('      - { id: a.n, type: number, text: N }') },
+        {
+          file: 'v2.yaml',
+          text: withQuestions('      - { id: a.n, type: text, text: N }').replace('1.0.0', '1.1.0'),
+        },
+      ]),
+    ).toThrowError(/v2.yaml:19:15 error incompatible-type/);
+  });
+
+  it('lints sources, including a problem the platform met while reading', () => {
+    const unreadable: Problem = {
+      file: 'gone.yaml',
+      line: 1,
+      column: 1,
+      path: '',
+      code: 'unreadable-file',
+      severity: 'error',
+      message: 'The file cannot be read (ENOENT).',
+    };
+    const r = lintSources([
+      { file: 'ok.yaml', text: BASELINE },
+      { file: 'gone.yaml', problem: unreadable },
+    ]);
+    expect(r).toEqual({
+      output:
+        'gone.yaml:1:1 error unreadable-file: The file cannot be read (ENOENT).\n1 error, 0 warnings in 2 files.',
+      errors: 1,
+      warnings: 0,
+    });
   });
 });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { needsNeutralising, neutralise, restore } from '../../src/questionnaire/spreadsheet-cells.js';
-import { SpreadsheetError } from '../../src/questionnaire/spreadsheet-error.js';
-import { decodeCsv, encodeCsv } from '../../src/questionnaire/spreadsheet-rfc4180.js';
+import { decodeCsv, encodeCsv } from '../../src/questionnaire/spreadsheet/csv-records.js';
+import { SpreadsheetError } from '../../src/questionnaire/spreadsheet/errors.js';
+import { needsNeutralising, neutralise, restore } from '../../src/questionnaire/spreadsheet/formula-guard.js';
 
 describe('formula neutralising', () => {
   it.each([

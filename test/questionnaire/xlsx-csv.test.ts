@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportAnswersCsv, importAnswersCsv } from '../../src/questionnaire/csv.js';
 import { compileQuestionnaire, evaluate } from '../../src/questionnaire/index.js';
-import { decodeCsv, encodeCsv } from '../../src/questionnaire/spreadsheet-rfc4180.js';
+import { exportAnswersCsv, importAnswersCsv } from '../../src/questionnaire/spreadsheet/csv.js';
+import { decodeCsv, encodeCsv } from '../../src/questionnaire/spreadsheet/csv-records.js';
+import type { ImportResult } from '../../src/questionnaire/spreadsheet/xlsx.js';
 import type { Answers, Questionnaire } from '../../src/questionnaire/types.js';
-import type { ImportResult } from '../../src/questionnaire/xlsx.js';
 import { EVIDENCE, FULL_ANSWERS, IMPORTABLE_ANSWERS, SPREADSHEET_YAML, TODAY } from './xlsx-fixtures.js';
 
 function compile(source: string): Questionnaire {

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportAnswersCsv, importAnswersCsv } from '../../src/questionnaire/csv.js';
+import { nodeZipArchive } from '../../src/platform/node/questionnaire-zip.js';
 import { compileQuestionnaire, evaluate } from '../../src/questionnaire/index.js';
-import type { Answers, Questionnaire } from '../../src/questionnaire/types.js';
+import { exportAnswersCsv, importAnswersCsv } from '../../src/questionnaire/spreadsheet/csv.js';
 import {
   type ExportOptions,
   exportAnswersXlsx,
   type ImportResult,
-  importAnswersXlsx,
-} from '../../src/questionnaire/xlsx.js';
+  importAnswersXlsx as importXlsx,
+  type XlsxImportOptions,
+} from '../../src/questionnaire/spreadsheet/xlsx.js';
+import type { Answers, Questionnaire } from '../../src/questionnaire/types.js';
 import {
   buildZip,
   EVIDENCE,
@@ -20,6 +22,13 @@ import {
   TODAY,
   tamper,
 } from './xlsx-fixtures.js';
+
+/** Import as the Node server does: with the yauzl-based archive reader. */
+const importAnswersXlsx = (
+  questionnaire: Questionnaire,
+  data: Uint8Array,
+  opts: Omit<XlsxImportOptions, 'archive'> = {},
+): Promise<ImportResult> => importXlsx(questionnaire, data, { archive: nodeZipArchive, ...opts });
 
 function compile(source: string): Questionnaire {
   const { questionnaire, problems } = compileQuestionnaire(source);

@@ -46,15 +46,18 @@ function config(env: Env) {
   let baseUrl = '';
   try {
     const u = new URL(env.BASE_URL ?? '');
-    if (u.protocol !== 'https:' && (production || u.protocol !== 'http:')) problems.push('BASE_URL must use https');
+    if (u.protocol !== 'https:' && (production || u.protocol !== 'http:'))
+      problems.push('BASE_URL must use https');
     baseUrl = u.origin;
   } catch {
     problems.push('BASE_URL must be the public origin, e.g. https://assay.example.com');
   }
   if (env.MASTER_KEY !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(env.MASTER_KEY))
     problems.push('MASTER_KEY must be 32 random bytes in base64 (openssl rand -base64 32)');
-  if (production && !env.MASTER_KEY) problems.push('MASTER_KEY is required in production (wrangler secret put MASTER_KEY)');
-  if (problems.length) throw new WorkerConfigError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (production && !env.MASTER_KEY)
+    problems.push('MASTER_KEY is required in production (wrangler secret put MASTER_KEY)');
+  if (problems.length)
+    throw new WorkerConfigError(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return { baseUrl, production, level: (env.LOG_LEVEL as LevelName | undefined) ?? 'info' };
 }
 
@@ -79,7 +82,9 @@ async function build(env: Env): Promise<App> {
     assets: manifestAssets(
       () => manifest,
       async (path) => {
-        const res = await env.ASSETS.fetch(new Request(new URL(path.slice('/static'.length), 'https://assets.invalid')));
+        const res = await env.ASSETS.fetch(
+          new Request(new URL(path.slice('/static'.length), 'https://assets.invalid')),
+        );
         return res.ok ? res.body : null;
       },
     ),
@@ -93,9 +98,13 @@ async function build(env: Env): Promise<App> {
   }
   const token = await firstRunSetupToken(store);
   if (token) {
-    logger.info(`No tenant yet. Open this one-time link to set up the first tenant and its admin (valid 24 hours): ${cfg.baseUrl}/setup/${token}`);
+    logger.info(
+      `No tenant yet. Open this one-time link to set up the first tenant and its admin (valid 24 hours): ${cfg.baseUrl}/setup/${token}`,
+    );
   }
-  return createApp(platform, { config: { baseUrl: cfg.baseUrl, env: cfg.production ? 'production' : 'development' } });
+  return createApp(platform, {
+    config: { baseUrl: cfg.baseUrl, env: cfg.production ? 'production' : 'development' },
+  });
 }
 
 let app: Promise<App> | null = null;
@@ -111,7 +120,10 @@ export default {
     } catch (err) {
       const message = err instanceof WorkerConfigError ? err.message : 'Assay failed to start.';
       console.error(JSON.stringify({ level: 60, msg: 'start failed', error: message }));
-      return new Response(`${message}\n`, { status: 503, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+      return new Response(`${message}\n`, {
+        status: 503,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      });
     }
   },
 };

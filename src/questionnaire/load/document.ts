@@ -28,7 +28,7 @@ import {
 } from './fields.js';
 import { QUESTION_ID, QuestionReader } from './questions.js';
 
-export const QUESTIONNAIRE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const QUESTIONNAIRE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 const RATING = /^[a-z][a-z0-9_]{0,39}$/;
 const COMPUTED_NAME = /^[a-z_][a-z0-9_]{0,63}$/;

@@ -27,13 +27,13 @@ import {
   requireField,
 } from './fields.js';
 
-export const SECTION_ID = /^[a-z][a-z0-9_]{0,39}$/;
+const SECTION_ID = /^[a-z][a-z0-9_]{0,39}$/;
 export const QUESTION_ID = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
-export const FINDING_ID = /^[A-Za-z][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
-export const OPTION_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const FINDING_ID = /^[A-Za-z][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$/;
+const OPTION_VALUE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const EXTENSION = /^[a-z0-9]{1,10}$/;
 
-export const QUESTION_TYPES: readonly QuestionType[] = [
+const QUESTION_TYPES: readonly QuestionType[] = [
   'yes_no_na',
   'single',
   'multi',
@@ -44,10 +44,10 @@ export const QUESTION_TYPES: readonly QuestionType[] = [
 ];
 
 /** Hard caps that keep a single answer bounded whatever the file says. */
-export const DEFAULT_TEXT_MAX_LENGTH = 10_000;
-export const MAX_TEXT_LENGTH = 100_000;
+const DEFAULT_TEXT_MAX_LENGTH = 10_000;
+const MAX_TEXT_LENGTH = 100_000;
 export const DEFAULT_COMMENT_MAX_LENGTH = 4_000;
-export const DEFAULT_MAX_FILES = 10;
+const DEFAULT_MAX_FILES = 10;
 export const MAX_FILES = 50;
 
 const COMMON_KEYS = [

@@ -2,7 +2,7 @@ import type { Problem } from '../types.js';
 import type { Pos } from '../yaml-tree.js';
 
 /** Past this many problems a file is broken wholesale; listing more only floods the output. */
-export const MAX_PROBLEMS = 500;
+const MAX_PROBLEMS = 500;
 
 /** Collects the problems of one file; every problem carries a position, a path and a stable code. */
 export class Reporter {

@@ -1,11 +1,8 @@
-import { neutralise, restore } from './spreadsheet-cells.js';
-import { formatBytes, resolveLimits, SpreadsheetError, type SpreadsheetLimits } from './spreadsheet-error.js';
-import {
-  buildExportModel,
-  type ExportCell,
-  type ExportOptions,
-  effectiveLocale,
-} from './spreadsheet-export.js';
+import type { Answers, Evaluation, Questionnaire } from '../types.js';
+import { decodeCsv, encodeCsv } from './csv-records.js';
+import { formatBytes, resolveLimits, SpreadsheetError, type SpreadsheetLimits } from './errors.js';
+import { buildExportModel, type ExportCell, type ExportOptions, effectiveLocale } from './export-model.js';
+import { neutralise, restore } from './formula-guard.js';
 import {
   asFailure,
   type Cell,
@@ -15,10 +12,8 @@ import {
   type ImportResult,
   importRows,
   type SheetRow,
-} from './spreadsheet-import.js';
-import { COLUMNS } from './spreadsheet-labels.js';
-import { decodeCsv, encodeCsv } from './spreadsheet-rfc4180.js';
-import type { Answers, Evaluation, Questionnaire } from './types.js';
+} from './import-rows.js';
+import { COLUMNS } from './labels.js';
 
 /*
  * CSV layout (format assay-answers/1, RFC 4180, UTF-8 with a byte-order mark so that Excel reads it as

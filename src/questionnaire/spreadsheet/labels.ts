@@ -1,4 +1,4 @@
-import type { QuestionType } from './types.js';
+import type { QuestionType } from '../types.js';
 
 /*
  * The words a spreadsheet export shows around the questionnaire's own texts: sheet names, column headers,
@@ -30,7 +30,7 @@ export const COLUMNS = [
 export type ColumnId = (typeof COLUMNS)[number];
 
 /** Machine keys of the overview rows. */
-export const INFO_KEYS = [
+const INFO_KEYS = [
   'format',
   'questionnaire',
   'title',

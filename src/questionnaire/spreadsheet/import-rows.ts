@@ -1,10 +1,10 @@
-import { textLength } from './answers.js';
-import { isIsoDate } from './dates.js';
-import { DEFAULT_COMMENT_MAX_LENGTH } from './load/questions.js';
-import { restore } from './spreadsheet-cells.js';
-import { SpreadsheetError } from './spreadsheet-error.js';
-import { FORMAT, yesNoNaSynonyms } from './spreadsheet-labels.js';
-import type { Answers, AnswerValue, Question, Questionnaire } from './types.js';
+import { textLength } from '../answers.js';
+import { isIsoDate } from '../dates.js';
+import { DEFAULT_COMMENT_MAX_LENGTH } from '../load/questions.js';
+import type { Answers, AnswerValue, Question, Questionnaire } from '../types.js';
+import { SpreadsheetError } from './errors.js';
+import { restore } from './formula-guard.js';
+import { FORMAT, yesNoNaSynonyms } from './labels.js';
 
 /*
  * Turning the rows of a filled-in export (XLSX or CSV, already read into cells) into answers. Every cell is
@@ -247,7 +247,7 @@ function parseComment(question: Question, cell: Cell): Parsed {
   return ok(text);
 }
 
-export function parseAnswer(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
+function parseAnswer(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
   if (isBlank(cell)) return ok(undefined);
   const refusal = unusable(cell);
   if (refusal) return no(refusal);

@@ -1,6 +1,6 @@
-import { localize } from './localize.js';
-import { type ColumnId, FORMAT, type InfoKey, wordsFor } from './spreadsheet-labels.js';
-import type { Answers, AnswerValue, Evaluation, Question, Questionnaire, Section, Text } from './types.js';
+import { localize } from '../localize.js';
+import type { Answers, AnswerValue, Evaluation, Question, Questionnaire, Section, Text } from '../types.js';
+import { type ColumnId, FORMAT, type InfoKey, wordsFor } from './labels.js';
 
 /*
  * The content of an answers export, independent of the file format: xlsx.ts and csv.ts only lay it out.
@@ -39,7 +39,7 @@ export interface ExportModel {
   rows: ExportRow[];
 }
 
-export const MULTI_SEPARATOR = '; ';
+const MULTI_SEPARATOR = '; ';
 
 export function effectiveLocale(q: Questionnaire, locale: string): string {
   if (q.locales.includes(locale)) return locale;
@@ -180,7 +180,7 @@ function optionLabel(question: Question, value: string, t: Localize): string {
 }
 
 /** The answer as a person reads it: option labels, not stored values. A stale value is shown as it is. */
-export function displayAnswer(
+function displayAnswer(
   question: Question,
   value: AnswerValue | undefined,
   words: Words,
@@ -206,7 +206,7 @@ export function displayAnswer(
 }
 
 /** The answer as it is stored (option values, evidence ids), for analysts and tools. */
-export function storedAnswer(value: AnswerValue | undefined): ExportCell {
+function storedAnswer(value: AnswerValue | undefined): ExportCell {
   if (value === undefined || value === null) return null;
   if (Array.isArray(value)) return value.length > 0 ? value.join(MULTI_SEPARATOR) : null;
   return String(value);

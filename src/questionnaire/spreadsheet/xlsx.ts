@@ -1,13 +1,15 @@
 import ExcelJS from 'exceljs';
-import { neutralise, restore } from './spreadsheet-cells.js';
-import { formatBytes, resolveLimits, SpreadsheetError, type SpreadsheetLimits } from './spreadsheet-error.js';
+import type { Answers, Evaluation, Questionnaire } from '../types.js';
+import type { ZipArchiveReader } from './archive.js';
+import { formatBytes, resolveLimits, SpreadsheetError, type SpreadsheetLimits } from './errors.js';
 import {
   buildExportModel,
   type ExportCell,
   type ExportModel,
   type ExportOptions,
   effectiveLocale,
-} from './spreadsheet-export.js';
+} from './export-model.js';
+import { neutralise, restore } from './formula-guard.js';
 import {
   asFailure,
   type Cell,
@@ -18,13 +20,12 @@ import {
   type ImportResult,
   importRows,
   type SheetRow,
-} from './spreadsheet-import.js';
-import { COLUMNS, type ColumnId, SPREADSHEET_LANGUAGES, wordsFor } from './spreadsheet-labels.js';
-import { inspectXlsxZip } from './spreadsheet-zip.js';
-import type { Answers, Evaluation, Questionnaire } from './types.js';
+} from './import-rows.js';
+import { COLUMNS, type ColumnId, SPREADSHEET_LANGUAGES, wordsFor } from './labels.js';
+import { inspectXlsx } from './xlsx-inspect.js';
 
-export type { ExportOptions } from './spreadsheet-export.js';
-export type { ImportOptions, ImportReport, ImportResult, Rejection } from './spreadsheet-import.js';
+export type { ExportOptions } from './export-model.js';
+export type { ImportOptions, ImportReport, ImportResult, Rejection } from './import-rows.js';
 
 /*
  * XLSX layout (format assay-answers/1):
@@ -76,7 +77,7 @@ function put(cell: ExcelJS.Cell, value: ExportCell): void {
 /** Excel's limit on the text of one cell; longer text makes it report the file as damaged. */
 const CELL_MAX = 32_767;
 /** Ends a text that was cut to fit a cell; import refuses such a cell rather than store the cut text. */
-export const TRUNCATION_MARK = ' [… cut to fit a spreadsheet cell; the full text is in the portal]';
+const TRUNCATION_MARK = ' [… cut to fit a spreadsheet cell; the full text is in the portal]';
 
 function fitCell(text: string): string {
   if (text.length <= CELL_MAX) return text;
@@ -96,7 +97,7 @@ const message = (text: string) => (text.length <= MESSAGE_MAX ? text : `${text.s
  * "=1+1" past the neutralising check. The format's own escape covers all three: such characters are written
  * as `_xHHHH_`, and a literal `_xHHHH_` gets its underscore escaped as `_x005F_`. Excel and exceljs decode it.
  */
-export function escapeXstring(text: string): string {
+function escapeXstring(text: string): string {
   return text.replace(/_x([0-9A-Fa-f]{4})_/g, '_x005F_x$1_').replace(
     // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
     /[\x00-\x08\x0B-\x1F\x7F]/g,
@@ -259,6 +260,8 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
 // ---- import --------------------------------------------------------------------------------------------
 
 export interface XlsxImportOptions extends ImportOptions {
+  /** Reads the upload's zip container safely; on Node, `nodeZipArchive` from src/platform/node/questionnaire-zip.ts. */
+  archive: ZipArchiveReader;
   limits?: Partial<SpreadsheetLimits>;
 }
 
@@ -269,7 +272,7 @@ export interface XlsxImportOptions extends ImportOptions {
 export async function importAnswersXlsx(
   q: Questionnaire,
   data: Uint8Array,
-  opts: XlsxImportOptions = {},
+  opts: XlsxImportOptions,
 ): Promise<ImportResult> {
   try {
     const limits = resolveLimits(opts.limits);
@@ -282,7 +285,7 @@ export async function importAnswersXlsx(
         `The file is ${formatBytes(data.byteLength)}; at most ${formatBytes(limits.maxBytes)} is accepted.`,
       );
     }
-    inspectXlsxZip(data, limits);
+    await inspectXlsx(data, limits, opts.archive);
     const workbook = new ExcelJS.Workbook();
     try {
       await workbook.xlsx.load(Buffer.from(data.buffer, data.byteOffset, data.byteLength) as never);
@@ -305,7 +308,7 @@ export async function importAnswersXlsx(
   }
 }
 
-export function readCell(cell: ExcelJS.Cell): Cell {
+function readCell(cell: ExcelJS.Cell): Cell {
   if (cell.type === ExcelJS.ValueType.Merge) return { kind: 'merged' };
   const value = cell.value;
   if (cell.type === ExcelJS.ValueType.Formula) {

@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  LibraryError,
+  type LibrarySource,
+  type LintReport,
+  lintSources,
+  loadLibraryFromSources,
+} from '../../questionnaire/library.js';
+import type { Problem, Questionnaire } from '../../questionnaire/types.js';
+import { MAX_SOURCE_BYTES } from '../../questionnaire/yaml-tree.js';
+
+/*
+ * Questionnaire files on disk: the shipped library in the app's questionnaires/ folder and the files
+ * `assay questionnaire lint` is given. Reading is here; compiling and checking is the domain's
+ * (src/questionnaire/library.ts), which works on text and so runs on any platform.
+ */
+
+/**
+ * The shipped questionnaires/ folder, found from this module's own location (src/platform/node/ or its
+ * compiled copy under dist/), so the CLI and the server find it from any working directory.
+ */
+export const SHIPPED_QUESTIONNAIRES = fileURLToPath(new URL('../../../questionnaires/', import.meta.url));
+
+function unreadable(file: string, message: string): LibrarySource {
+  return {
+    file,
+    problem: { file, line: 1, column: 1, path: '', code: 'unreadable-file', severity: 'error', message },
+  };
+}
+
+/** Reads one file, refusing anything that is not a regular file of at most 1 MiB before reading it. */
+function readSource(file: string): LibrarySource {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return unreadable(file, 'This is not a regular file.');
+    size = st.size;
+  } catch (e) {
+    return unreadable(file, `The file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+  if (size > MAX_SOURCE_BYTES) {
+    const problem: Problem = {
+      file,
+      line: 1,
+      column: 1,
+      path: '',
+      code: 'too-large',
+      severity: 'error',
+      message: `The file is ${size} bytes; questionnaire files are limited to ${MAX_SOURCE_BYTES} bytes (1 MiB).`,
+    };
+    return { file, problem };
+  }
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    return unreadable(file, `The file cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+  }
+}
+
+/**
+ * Compiles every `*.yaml` file in `dir` (default: the shipped library) and returns them by `id@version`.
+ * Throws a LibraryError listing every problem (errors and warnings) when any file has an error; warnings
+ * alone do not prevent loading. Caches nothing.
+ */
+export function loadLibrary(dir: string = SHIPPED_QUESTIONNAIRES): Map<string, Questionnaire> {
+  let names: string[];
+  try {
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.yaml'))
+      .sort();
+  } catch (e) {
+    throw new LibraryError([
+      {
+        file: dir,
+        line: 1,
+        column: 1,
+        path: '',
+        code: 'unreadable-file',
+        severity: 'error',
+        message: `The questionnaire directory cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`,
+      },
+    ]);
+  }
+  return loadLibraryFromSources(names.map((n) => readSource(join(dir, n))));
+}
+
+/** Lints files for `assay questionnaire lint`: one line per problem and a summary line. */
+export function lintFiles(paths: readonly string[]): LintReport {
+  return lintSources(paths.map(readSource));
+}
