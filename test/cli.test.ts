@@ -149,3 +149,23 @@ it('publishes a questionnaire for a tenant and refuses an incompatible or unread
   expect(await runCli(['questionnaire', 'publish', '--tenant', 'Nobody', fixture], noTenant.value)).toBe(1);
   expect(noTenant.err.join('\n')).toMatch(/no tenant with id or name "Nobody"/);
 });
+
+it('works from any working directory (paths come from the app root, not the shell)', () => {
+  const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-cwd-'));
+  const dataDir = path.join(elsewhere, 'data');
+  const env = { ...process.env, DATA_DIR: dataDir, BASE_URL: 'https://assay.test' };
+  const bin = path.join(root, 'bin/assay.js');
+  fs.copyFileSync(
+    path.resolve(import.meta.dirname, 'questionnaire/fixtures/vendor-baseline.yaml'),
+    path.join(elsewhere, 'q.yaml'),
+  );
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [bin, ...args], { cwd: elsewhere, env, encoding: 'utf8' });
+  expect(run('tenant', 'create', '--name', 'Far Away', '--admin-email', 'far@away.example').status).toBe(0);
+  const published = run('questionnaire', 'publish', '--tenant', 'Far Away', 'q.yaml');
+  expect(published.stderr).toBe('');
+  expect(published.status).toBe(0);
+  expect(published.stdout).toMatch(/^Published vendor-baseline@2\.1\.0/);
+  const lint = run('questionnaire', 'lint', path.join(root, 'questionnaires/nis2-supplier.yaml'));
+  expect(lint.status).toBe(0);
+}, 60_000);

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   LibraryError,
   type LibrarySource,
@@ -10,6 +9,7 @@ import {
 } from '../../questionnaire/library.js';
 import type { Problem, Questionnaire } from '../../questionnaire/types.js';
 import { MAX_SOURCE_BYTES } from '../../questionnaire/yaml-tree.js';
+import { appPath } from './app-root.js';
 
 /*
  * Questionnaire files on disk: the shipped library in the app's questionnaires/ folder and the files
@@ -17,11 +17,8 @@ import { MAX_SOURCE_BYTES } from '../../questionnaire/yaml-tree.js';
  * (src/questionnaire/library.ts), which works on text and so runs on any platform.
  */
 
-/**
- * The shipped questionnaires/ folder, found from this module's own location (src/platform/node/ or its
- * compiled copy under dist/), so the CLI and the server find it from any working directory.
- */
-export const SHIPPED_QUESTIONNAIRES = fileURLToPath(new URL('../../../questionnaires/', import.meta.url));
+/** The shipped questionnaires/ folder, from the app root, so the CLI finds it from any working directory. */
+export const SHIPPED_QUESTIONNAIRES = appPath('questionnaires');
 
 function unreadable(file: string, message: string): LibrarySource {
   return {
