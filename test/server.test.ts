@@ -66,7 +66,7 @@ describe('npm start', () => {
     const link = new RegExp(`http://127\\.0\\.0\\.1:${port}/setup/([A-Za-z0-9_-]{43})`).exec(s.output());
     expect(link).not.toBeNull();
     expect((await fetch(link![0])).status).toBe(200);
-    expect(fs.existsSync(path.join(dataDir, 'assay.db'))).toBe(true);
+    expect(fs.statSync(path.join(dataDir, 'assay.db')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
     const jwks = await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json();
     expect(jwks.keys).toHaveLength(2);
@@ -75,6 +75,24 @@ describe('npm start', () => {
       expect(k.d).toBeUndefined();
       expect(Buffer.from(k.n, 'base64url').length * 8).toBe(3072);
     }
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+  }, 60_000);
+
+  it('writes the first-run link to a 0600 file instead of stdout when SETUP_LINK_FILE is set', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-start-'));
+    const linkFile = path.join(dataDir, 'setup-link.txt');
+    const port = await freePort();
+    const s = start({ DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn', SETUP_LINK_FILE: linkFile });
+    children.push(s.child);
+    await waitFor(`http://127.0.0.1:${port}/healthz`);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.output()).not.toMatch(/\/setup\//);
+    expect(s.output()).toContain(`written to ${linkFile}`);
+    expect(fs.statSync(linkFile).mode & 0o777).toBe(0o600);
+    const link = fs.readFileSync(linkFile, 'utf8').trim();
+    expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/setup/[A-Za-z0-9_-]{43}$`));
+    expect((await fetch(link)).status).toBe(200);
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
   }, 60_000);

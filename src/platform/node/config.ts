@@ -45,6 +45,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'must be one of fatal, error, warn, info, debug, trace, silent',
   }),
+  SETUP_LINK_FILE: z.string().min(1, 'must not be empty').optional(),
   TRUST_PROXY: z.coerce
     .number({ message: 'must be a number' })
     .int('must be a whole number of proxies (0 when none)')
@@ -71,6 +72,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How many reverse proxies append to X-Forwarded-For (0: the header is ignored). */
   trustProxy: number;
+  /** Where the first-run set-up link goes instead of stdout (mode 0600), for hosts whose stdout is shipped to a log store. */
+  setupLinkFile: string | null;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     MASTER_KEY: env.MASTER_KEY || undefined,
     LOG_LEVEL: env.LOG_LEVEL || (env.NODE_ENV === 'test' ? 'silent' : 'info'),
     TRUST_PROXY: env.TRUST_PROXY || '0',
+    SETUP_LINK_FILE: env.SETUP_LINK_FILE || undefined,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -148,5 +152,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     masterKey: v.MASTER_KEY ?? null,
     logLevel: v.LOG_LEVEL,
     trustProxy: v.TRUST_PROXY,
+    setupLinkFile: v.SETUP_LINK_FILE ? path.resolve(v.SETUP_LINK_FILE) : null,
   };
 }

@@ -2,6 +2,7 @@
  * Node entry: config, the Node platform (store opened, migrations applied), keys on first run, serve.
  * On an empty database it prints a one-time link that sets up the first tenant and its admin.
  */
+import fs from 'node:fs';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../app.js';
 import { createLogger } from '../../http/logger.js';
@@ -38,9 +39,19 @@ async function main(): Promise<void> {
 
   const token = await firstRunSetupToken(store);
   if (token) {
-    process.stdout.write(
-      `\nNo tenant yet. Open this one-time link to set up the first tenant and its admin (valid 24 hours):\n  ${config.baseUrl}/setup/${token}\n\n`,
-    );
+    const link = `${config.baseUrl}/setup/${token}`;
+    if (config.setupLinkFile) {
+      // Where stdout is shipped to a log store, a secret link does not belong in it.
+      fs.rmSync(config.setupLinkFile, { force: true });
+      fs.writeFileSync(config.setupLinkFile, `${link}\n`, { mode: 0o600, flag: 'wx' });
+      process.stdout.write(
+        `\nNo tenant yet. A one-time set-up link (valid 24 hours) was written to ${config.setupLinkFile}.\n\n`,
+      );
+    } else {
+      process.stdout.write(
+        `\nNo tenant yet. Open this one-time link to set up the first tenant and its admin (valid 24 hours):\n  ${link}\n\n`,
+      );
+    }
   }
 
   let stopping = false;
