@@ -1,0 +1,67 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import pino from 'pino';
+import {
+  accessLog,
+  bodyLimit,
+  createLogger,
+  createViews,
+  crossSiteGuard,
+  errorBoundary,
+  errorHandlers,
+  provideViews,
+  requestId,
+  securityHeaders,
+  staticFiles,
+} from '../src/http/index.js';
+
+/*
+ * One HTTP server for bench/http.bench.ts, run in its own process so the load generator does not share
+ * its event loop: `node --import tsx bench/http-target.ts bare|hono|stack`. Prints `{"port":N}` once
+ * listening.
+ *
+ * - bare: node:http answering `ok` (the ceiling);
+ * - hono: a Hono app with no middleware on @hono/node-server (the framework's own cost);
+ * - stack: the full middleware stack in the order src/http/index.ts documents, with the access log
+ *   written to /dev/null through pino's asynchronous destination (what production pays).
+ */
+
+const variant = process.argv[2] ?? 'stack';
+
+function listen(server: import('node:http').Server): void {
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+  });
+}
+
+if (variant === 'bare') {
+  listen(
+    createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' });
+      res.end('ok');
+    }),
+  );
+} else if (variant === 'hono') {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.text('ok'));
+  listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as import('node:http').Server);
+} else {
+  const logger = createLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) });
+  const views = createViews({ cache: true });
+  const app = new Hono();
+  const { onError, notFound } = errorHandlers({ logger, views });
+  app.onError(onError);
+  app.notFound(notFound);
+  app.use(requestId());
+  app.use(accessLog(logger));
+  app.use(securityHeaders());
+  app.use(provideViews(views));
+  app.use('/static/*', staticFiles(views.assets));
+  app.use(bodyLimit());
+  app.use(crossSiteGuard({ origin: 'http://127.0.0.1' }));
+  app.use(errorBoundary());
+  app.get('/healthz', (c) => c.text('ok'));
+  listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as import('node:http').Server);
+}
