@@ -1,4 +1,5 @@
-import pino, { type DestinationStream, type Level, type Logger } from 'pino';
+import pino, { type DestinationStream, type Level, type LogFn, type Logger } from 'pino';
+import { MAX_ERROR_TEXT, safeErrorMessage, scrubEmailsInText, serializeError } from './serialize-error.js';
 
 /**
  * Field names (compared case-insensitively) whose values never reach a log line, at any
@@ -40,11 +41,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * A copy of `value` with every property named in `keys` replaced by `[redacted]`. Walks plain
- * objects and arrays only; class instances (an `Error` under `err`) are left to pino's
- * serializers.
+ * A copy of `value` with every property named in `keys` replaced by `[redacted]`, walking
+ * plain objects and arrays. An `Error` anywhere in it (under `err` or any other key, at any
+ * depth) becomes a plain object through {@link serializeError}: no query parameters, driver
+ * details or emails, and `code` only when it is a driver or system code. Other class
+ * instances are left as they are.
  */
 export function redact(value: unknown, keys: ReadonlySet<string>, depth = REDACT_DEPTH): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) {
+    return serializeError(value, keys, (inner) => scrubEmails(redact(inner, keys, depth - 1)));
+  }
   if (depth < 0) return value;
   if (Array.isArray(value)) return value.map((item) => redact(item, keys, depth - 1));
   if (!isPlainObject(value)) return value;
@@ -55,12 +62,14 @@ export function redact(value: unknown, keys: ReadonlySet<string>, depth = REDACT
   return out;
 }
 
-/** Something shaped like an email address inside free text (an error message, a database detail). */
-const EMAIL_IN_TEXT = /[^\s@"'<>(),;:[\]]+@[^\s@"'<>(),;:[\]]+\.[A-Za-z]{2,}/g;
-
-/** `value` with every email-shaped substring of every string replaced by `[email]`. */
+/**
+ * `value` with every email-shaped substring of every string replaced by `[email]`, and every
+ * string cut at {@link MAX_ERROR_TEXT} first (the scan is linear, the cut bounds it too).
+ */
 export function scrubEmails(value: unknown, depth = REDACT_DEPTH): unknown {
-  if (typeof value === 'string') return value.replace(EMAIL_IN_TEXT, '[email]');
+  if (typeof value === 'string') {
+    return scrubEmailsInText(value.length > MAX_ERROR_TEXT ? `${value.slice(0, MAX_ERROR_TEXT)}…` : value);
+  }
   if (depth < 0) return value;
   if (Array.isArray(value)) return value.map((item) => scrubEmails(item, depth - 1));
   if (!isPlainObject(value)) return value;
@@ -82,8 +91,11 @@ export interface LoggerOptions {
  * {@link REDACTED_KEYS} are replaced by `[redacted]` in logged objects and in child
  * bindings.
  *
- * Errors logged under `err` keep their message, type and stack, with email addresses in any
- * of their text replaced by `[email]`.
+ * Errors, wherever they sit in a logged object (and `logger.error(err)` itself), are logged
+ * with type, message, stack and own properties, but without query parameters, driver details
+ * (`detail`, `where`) or email addresses, at every depth of `cause`: see `serializeError`.
+ * A `code` on an error is logged when it is a driver or system code (`SQLITE_BUSY`, `23505`,
+ * `ECONNRESET`); `code` anywhere else (a one-time code in a form) is redacted.
  *
  * Redaction is a key walk in `formatters`, not pino's `redact` paths: wildcard paths
  * (`*.*.email`) cost about 37 µs per line here, the walk under 2 µs for an access-log line.
@@ -93,17 +105,28 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const config = {
     level: options.level ?? 'info',
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Errors are serialised with their message, stack and own properties; drivers put row
-    // values there (PostgreSQL: `Key (email)=(…) already exists`), so those are scrubbed too.
-    serializers: {
-      // pino's serialised error is not a plain object (nor is its `cause`); a JSON round trip
-      // makes it one so the walks reach every field. Errors are rare, so the cost is fine.
-      err: (err: Error) =>
-        scrubEmails(redact(JSON.parse(JSON.stringify(pino.stdSerializers.err(err))), keys)),
-    },
+    // `formatters.log` runs before serializers and has already turned any Error (including the
+    // one under `err`) into a safe plain object; pino's own err serializer would redo it unsafely.
+    serializers: { err: (value: unknown) => value },
     formatters: {
       level: (label: string) => ({ level: label }),
       log: (object: Record<string, unknown>) => redact(object, keys) as Record<string, unknown>,
+    },
+    hooks: {
+      // Without a message, pino logs the raw `err.message` as `msg` (`logger.error(err)`,
+      // `logger.error({ err })`); give it the safe message instead.
+      logMethod(this: Logger, args: Parameters<LogFn>, method: LogFn) {
+        const [first, second] = args as unknown[];
+        const err =
+          first instanceof Error
+            ? first
+            : isPlainObject(first) && first.err instanceof Error
+              ? first.err
+              : null;
+        if (err === null || typeof second === 'string') return method.apply(this, args);
+        const object = first instanceof Error ? { err } : (first as object);
+        return method.apply(this, [object, safeErrorMessage(err), ...(args.slice(1) as unknown[])]);
+      },
     },
   };
   const logger = options.destination ? pino(config, options.destination) : pino(config);
