@@ -55,8 +55,11 @@ export function contentSecurityPolicy(nonce: string): string {
  * - a fresh CSP nonce per request, exposed as `c.get('nonce')`;
  * - CSP (see {@link contentSecurityPolicy}); a CSP a route set itself (for example a `sandbox`
  *   policy on a download) is kept and ours is added as a second header, so both apply;
- * - HSTS for a year, nosniff, no referrer, COOP/CORP same-origin, frame denial, a deny-all
- *   Permissions-Policy;
+ * - HSTS for a year, nosniff, COOP/CORP same-origin, frame denial, a deny-all Permissions-Policy;
+ * - `Referrer-Policy: same-origin`: no Referer ever leaves for another site (so no vendor-link
+ *   token leaks through one), while our own forms keep a real `Origin` and `Referer`, which
+ *   the cross-site guard needs on browsers without `Sec-Fetch-Site` (`no-referrer` made them
+ *   send `Origin: null`);
  * - `Cache-Control: no-store` on everything except files under `staticPrefix`.
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler {
@@ -69,7 +72,7 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
     headers.append('Content-Security-Policy', contentSecurityPolicy(nonce));
     headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     headers.set('X-Content-Type-Options', 'nosniff');
-    headers.set('Referrer-Policy', 'no-referrer');
+    headers.set('Referrer-Policy', 'same-origin');
     headers.set('Cross-Origin-Opener-Policy', 'same-origin');
     headers.set('Cross-Origin-Resource-Policy', 'same-origin');
     headers.set('X-Frame-Options', 'DENY');
