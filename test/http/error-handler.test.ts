@@ -221,6 +221,40 @@ describe('errorHandlers: bad input', () => {
   });
 });
 
+describe('errorHandlers: a client that went away', () => {
+  it('logs the failure it caused at info as 499 with aborted: true, no stack, no 500', async () => {
+    const controller = new AbortController();
+    const { app, log } = buildApp((app) =>
+      app.post('/upload', () => {
+        // What a body read does when the connection closes under it.
+        controller.abort();
+        throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+      }),
+    );
+    const res = await app.request('/upload', { method: 'POST', signal: controller.signal });
+    expect(res.status).toBe(499);
+    const records = log.records();
+    expect(records.some((r) => r.level === 'error')).toBe(false);
+    const aborted = records.find((r) => r.msg === 'request aborted by the client')!;
+    expect(aborted).toMatchObject({ level: 'info', status: 499, aborted: true });
+    expect(aborted).not.toHaveProperty('err');
+    expect(records.find((r) => r.msg === 'request')).toMatchObject({ status: 499, aborted: true });
+  });
+
+  it('still logs a connection error of our own (a database reset) as a 500 with its stack', async () => {
+    const { app, log } = buildApp((app) =>
+      app.get('/db', () => {
+        throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      }),
+    );
+    const res = await app.request('/db');
+    expect(res.status).toBe(500);
+    const failed = log.records().find((r) => r.msg === 'request failed')!;
+    expect(failed.level).toBe('error');
+    expect((failed.err as { code: string; stack: string }).code).toBe('ECONNRESET');
+  });
+});
+
 describe('errorBoundary', () => {
   it('turns a thrown non-Error into a 500 that still gets the security headers and request id', async () => {
     const { app, log } = build();
