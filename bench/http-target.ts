@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -16,6 +16,7 @@ import {
   securityHeaders,
   staticFiles,
 } from '../src/http/index.js';
+import { hardenNodeServer } from '../src/platform/node/http-server.js';
 
 /*
  * One HTTP server for bench/http.bench.ts, run in its own process so the load generator does not share
@@ -25,28 +26,39 @@ import {
  * - bare: node:http answering `ok` (the ceiling);
  * - hono: a Hono app with no middleware on @hono/node-server (the framework's own cost);
  * - stack: the full middleware stack in the order src/http/index.ts documents, with the access log
- *   written to /dev/null through pino's asynchronous destination (what production pays).
+ *   written to /dev/null through pino's asynchronous destination (what production pays), on a
+ *   server passed through `hardenNodeServer()` as the Node entry does;
+ * - stack-unhardened: the same without `hardenNodeServer()`, so the header middleware edits each
+ *   Response after the handler (the path every other runtime takes).
  */
 
 const variant = process.argv[2] ?? 'stack';
 
-function listen(server: import('node:http').Server): void {
-  server.listen(0, '127.0.0.1', () => {
+function announce(server: Server): void {
+  const print = () =>
     process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
-  });
+  if (server.listening) print();
+  else server.once('listening', print);
+}
+
+/** Listens through @hono/node-server, as src/server.ts does. */
+function serveApp(app: Hono, harden?: (server: Server) => void): void {
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+  harden?.(server);
+  announce(server);
 }
 
 if (variant === 'bare') {
-  listen(
-    createServer((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' });
-      res.end('ok');
-    }),
-  );
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=UTF-8' });
+    res.end('ok');
+  });
+  server.listen(0, '127.0.0.1');
+  announce(server);
 } else if (variant === 'hono') {
   const app = new Hono();
   app.get('/healthz', (c) => c.text('ok'));
-  listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as import('node:http').Server);
+  serveApp(app);
 } else {
   const logger = createLogger({ destination: pino.destination({ dest: '/dev/null', sync: false }) });
   const views = createViews({ cache: true });
@@ -63,5 +75,5 @@ if (variant === 'bare') {
   app.use(crossSiteGuard({ origin: 'http://127.0.0.1' }));
   app.use(errorBoundary());
   app.get('/healthz', (c) => c.text('ok'));
-  listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as import('node:http').Server);
+  serveApp(app, variant === 'stack' ? (server) => hardenNodeServer(server, { logger }) : undefined);
 }

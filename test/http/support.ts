@@ -34,9 +34,10 @@ export function captureLog(): {
 
 /**
  * An app wired exactly as src/http/index.ts documents, with a captured log. Tests add routes
- * with `setup(app)` before the 404 applies.
+ * with `setup(app)` before the 404 applies; `outermost(app)` mounts middleware before all of
+ * ours (to look at the final response).
  */
-export function buildApp(setup: (app: Hono) => void = () => {}) {
+export function buildApp(setup: (app: Hono) => void = () => {}, outermost: (app: Hono) => void = () => {}) {
   const log = captureLog();
   const logger = createLogger({ level: 'info', destination: log.stream });
   const views = createViews({ cache: true });
@@ -44,6 +45,7 @@ export function buildApp(setup: (app: Hono) => void = () => {}) {
   const { onError, notFound } = errorHandlers({ logger, views });
   app.onError(onError);
   app.notFound(notFound);
+  outermost(app);
   app.use(requestId());
   app.use(accessLog(logger));
   app.use(securityHeaders());
