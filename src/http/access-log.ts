@@ -1,18 +1,62 @@
-import type { MiddlewareHandler } from 'hono';
-import type { Logger } from 'pino';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { Logger } from './logger-types.js';
 import { sanitizePath } from './sanitize-path.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
     /** The request's logger: every line carries the request id. Set by `accessLog()`. */
     log: Logger;
+    /** Set by the error handler when a failure was the client going away (see {@link clientAborted}). */
+    aborted: boolean;
   }
+}
+
+/**
+ * The status logged for a request whose client went away before the answer (nginx's
+ * convention): not a server error, and no answer was delivered.
+ */
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** Node's error on a request whose connection closed mid-body (`IncomingMessage` 'aborted'). */
+function isAbortError(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (e.name === 'AbortError') return true;
+    if (code === 'ECONNRESET' && e.message === 'aborted') return true;
+    if (code === 'ERR_STREAM_PREMATURE_CLOSE') return true;
+    if (e.message === 'Client connection prematurely closed.') return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the client went away before its answer. The request's signal is the portable test:
+ * @hono/node-server aborts it when the connection closes before the response is written, and
+ * Workers when the client disconnects. Reading it makes @hono/node-server create an
+ * AbortController, so it is asked only when `err` is given (the error path). Without `err`
+ * (every request, in the access log) only Node's response object is looked at, which costs a
+ * property read. Node's own abort errors count too, in case the signal is not yet aborted.
+ */
+export function clientAborted(c: Context, err?: unknown): boolean {
+  const outgoing = (c.env as { outgoing?: { destroyed?: unknown } } | undefined)?.outgoing;
+  if (outgoing?.destroyed === true) return true;
+  if (err === undefined) return false;
+  return c.req.raw.signal?.aborted === true || isAbortError(err);
+}
+
+/** The raw, still percent-encoded path of an absolute URL, without building a URL object. */
+function rawPath(url: string): string {
+  const scheme = url.indexOf('://');
+  const slash = url.indexOf('/', scheme === -1 ? 0 : scheme + 3);
+  return slash === -1 ? '/' : url.slice(slash);
 }
 
 /**
  * Logs one line per request after it completes: method, sanitised path (see
  * {@link sanitizePath}; no query string, no tokens, no emails), status, duration in ms and
  * request id. Nothing else from the request (headers, body, user agent) is logged.
+ * A request whose client went away is logged as what it is: status 499 and `aborted: true`,
+ * at info like every request line (the error handler logs no stack for it either).
  * Also exposes a child logger bound to the request id as `c.get('log')`.
  * Mount it after `requestId()` and before everything else.
  */
@@ -26,13 +70,15 @@ export function accessLog(logger: Logger): MiddlewareHandler {
       await next();
       failed = false;
     } finally {
+      const aborted = c.get('aborted') === true || clientAborted(c);
       logger.info(
         {
           requestId,
           method: c.req.method,
-          path: sanitizePath(new URL(c.req.url).pathname),
+          path: sanitizePath(rawPath(c.req.url)),
           // Something escaped the error handler; the server answers 500 for it.
-          status: failed ? 500 : c.res.status,
+          status: aborted ? CLIENT_CLOSED_REQUEST : failed ? 500 : c.res.status,
+          ...(aborted ? { aborted: true } : {}),
           ms: Math.round((performance.now() - started) * 10) / 10,
         },
         'request',

@@ -1,20 +1,39 @@
-import type { MiddlewareHandler } from 'hono';
-import { HttpError } from './http-error.js';
+import type { Context, MiddlewareHandler } from 'hono';
+import { HttpError } from '../errors.js';
 
 /** Default request body limit: 1 MiB, ample for any form; uploads mount a larger limit per route. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Chunk budget of a body without `Content-Length`: this many chunks are free, then one more per
+ * {@link BYTES_PER_CHUNK} bytes received. Each chunk costs a stream read (a few µs) whatever its
+ * size, so a body of one-byte chunks under the limit cost seconds of CPU and hundreds of MB before
+ * this budget existed. Real clients (curl, Node's http, proxies) send kilobytes per chunk; the free
+ * chunks cover the small pieces a multipart writer emits for boundaries and part headers.
+ */
+export const FREE_CHUNKS = 256;
+export const BYTES_PER_CHUNK = 1024;
+
+/** First allocation for a chunked body; the buffer doubles from there, never past the limit. */
+const INITIAL_BUFFER = 16 * 1024;
 
 export interface BodyLimitOptions {
   /** Largest accepted body in bytes. Default {@link DEFAULT_BODY_LIMIT}. */
   maxBytes?: number;
 }
 
+// The rest of the body is not read; closing the connection stops the client sending it.
+const CLOSE = { Connection: 'close' } as const;
+
 function tooLarge(maxBytes: number): HttpError {
   return new HttpError(413, `The request is too large. The limit here is ${formatBytes(maxBytes)}.`, {
-    // The rest of the body is not read; closing the connection stops the client sending it.
-    headers: { Connection: 'close' },
+    headers: CLOSE,
   });
 }
+
+const TOO_FRAGMENTED =
+  'The request body arrived in too many small pieces. Send it with a Content-Length header, ' +
+  `or in chunks of at least ${formatBytes(BYTES_PER_CHUNK)}.`;
 
 /** `1 MiB`, `512 KiB`, `900 bytes`: for messages people read. */
 export function formatBytes(bytes: number): string {
@@ -25,15 +44,68 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
+ * Whether the request came over HTTP/1.x through @hono/node-server, which hands the Node
+ * `IncomingMessage` over as `c.env.incoming` (its documented `HttpBindings`). There the parser
+ * has enforced RFC 9112 §6.3: a request with neither `Content-Length` nor `Transfer-Encoding`
+ * has no body. Elsewhere (HTTP/2, Workers, `app.request()`) a body may come without either.
+ */
+function framedByHttp1(c: Context): boolean {
+  const env = c.env as { incoming?: { httpVersionMajor?: unknown } } | undefined;
+  return env?.incoming?.httpVersionMajor === 1;
+}
+
+/** Reads `body` into one buffer, refusing it once it passes `maxBytes` or the chunk budget. */
+async function readLimited(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = body.getReader();
+  // Copying each chunk into one growing buffer lets the chunk (and the socket buffer a Node
+  // chunk is a slice of) go at once; keeping the chunks held every one of them until the end.
+  let buffer = new Uint8Array(Math.min(maxBytes, INITIAL_BUFFER));
+  let size = 0;
+  let chunks = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return buffer.subarray(0, size);
+      chunks += 1;
+      const next = size + value.byteLength;
+      if (next > maxBytes) throw tooLarge(maxBytes);
+      if (chunks > FREE_CHUNKS + next / BYTES_PER_CHUNK) {
+        throw new HttpError(400, TOO_FRAGMENTED, { headers: CLOSE });
+      }
+      if (next > buffer.byteLength) {
+        const grown = new Uint8Array(Math.min(maxBytes, Math.max(next, buffer.byteLength * 2)));
+        grown.set(buffer.subarray(0, size));
+        buffer = grown;
+      }
+      buffer.set(value, size);
+      size = next;
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    throw err;
+  }
+}
+
+/**
  * Refuses request bodies larger than `maxBytes` with 413, before the handler runs.
  *
+ * Decided from the method and headers first, so the common requests cost nothing: on
+ * @hono/node-server, merely reading `c.req.raw.body` makes it build a full web `Request`.
+ *
+ * - GET and HEAD: no body (fetch forbids one; @hono/node-server never exposes one). Not looked at.
  * - With `Content-Length`: decided from the header alone; the body is not touched. The HTTP
  *   parser (Node's llhttp) delivers exactly that many bytes, so the header cannot understate
  *   the body. A malformed `Content-Length` is a 400.
- * - Without it (chunked transfer): the body is read chunk by chunk and the read is cancelled
- *   as soon as the total passes `maxBytes`, so at most `maxBytes` plus one chunk is held in
- *   memory. A body within the limit is handed on as a buffered copy. Browsers send
- *   `Content-Length` for forms and uploads, so this path is for unusual clients.
+ * - Neither `Content-Length` nor `Transfer-Encoding` over HTTP/1.x on Node: no body, not looked at.
+ * - Otherwise (chunked transfer, or a runtime that may omit both headers): the body is read into
+ *   one growing buffer and the read is cancelled as soon as the total passes `maxBytes` (413) or
+ *   the body arrives in absurdly many small chunks (400; see {@link FREE_CHUNKS}), so at most
+ *   `maxBytes` is held and the work per request is bounded by its size. A body within the limit
+ *   is handed on as that buffer. Browsers send `Content-Length` for forms and uploads, so this
+ *   path is for unusual clients.
  *
  * Compose per route for larger uploads. Limits nest, and the first one to see the request
  * wins, so exempt the upload route from the app-wide limit with `except` from `hono/combine`:
@@ -42,9 +114,9 @@ export function formatBytes(bytes: number): string {
  * app.post('/v/evidence/:id', bodyLimit({ maxBytes: 25 * 1024 * 1024 }), handler);
  * ```
  *
- * Hono's own `hono/body-limit` buffers every body without `Content-Length` and trusts the header
- * only when `Transfer-Encoding` is absent; this one also validates the header and cancels the
- * stream it stops reading.
+ * Hono's own `hono/body-limit` buffers every body without `Content-Length` chunk by chunk and
+ * trusts the header only when `Transfer-Encoding` is absent; this one also validates the
+ * header, bounds the chunk count and cancels the stream it stops reading.
  */
 export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
   const maxBytes = options.maxBytes ?? DEFAULT_BODY_LIMIT;
@@ -52,36 +124,26 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
     throw new RangeError(`bodyLimit: maxBytes must be a non-negative integer, got ${maxBytes}`);
   }
   return async function bodyLimitMiddleware(c, next) {
-    const raw = c.req.raw;
-    if (raw.body === null) return next();
-
-    const declared = raw.headers.get('content-length');
-    if (declared !== null && !raw.headers.has('transfer-encoding')) {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    const headers = c.req.raw.headers;
+    const declared = headers.get('content-length');
+    const chunked = headers.has('transfer-encoding');
+    if (declared !== null && !chunked) {
       if (!/^\d{1,16}$/.test(declared.trim())) {
-        await raw.body.cancel().catch(() => {});
+        await c.req.raw.body?.cancel().catch(() => {});
         throw new HttpError(400, 'The Content-Length header is not a valid number.');
       }
       if (Number(declared) > maxBytes) {
-        await raw.body.cancel().catch(() => {});
+        await c.req.raw.body?.cancel().catch(() => {});
         throw tooLarge(maxBytes);
       }
       return next();
     }
-
-    const reader = raw.body.getReader();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge(maxBytes);
-      }
-      chunks.push(value);
-    }
-    c.req.raw = new Request(raw, { body: Buffer.concat(chunks, size) });
+    if (!chunked && framedByHttp1(c)) return next();
+    const raw = c.req.raw;
+    if (raw.body === null) return next();
+    c.req.raw = new Request(raw, { body: await readLimited(raw.body, maxBytes) });
     return next();
   };
 }

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../errors.js';
 
 export interface CrossSiteGuardOptions {
   /** The site's own origin (`BASE_URL`), e.g. `https://assay.example.com`. Extra origins may be listed. */
@@ -28,12 +28,24 @@ function originOf(value: string): string | null {
  * encodings only and lets a cross-site `application/json` POST through; this guard does not
  * look at the body at all.
  *
- * Decision order (the first header present decides):
- * 1. `Sec-Fetch-Site`: `same-origin` or `none` (typed URL, bookmark) pass; anything else is refused.
- * 2. `Origin`: must equal one of the configured origins (`null` is refused).
- * 3. `Referer`: its origin must equal one of the configured origins.
- * 4. None of them: allowed. Browsers always send at least one of these on a cross-site POST,
- *    so such a request comes from a non-browser client (curl, the CLI), which CSRF cannot forge.
+ * Decision order:
+ * 1. `Sec-Fetch-Site` (every current browser): `same-origin` or `none` (typed URL, bookmark)
+ *    pass; anything else is refused. When present it alone decides.
+ * 2. `Origin`, unless it is `null`: must equal one of the configured origins.
+ * 3. `Referer`: its origin must equal one of the configured origins. Our pages send
+ *    `Referrer-Policy: same-origin`, so a browser that sends `Origin: null` for our own form
+ *    (older ones did under `no-referrer`; a redirect through another origin does) still sends
+ *    our page as the Referer, and a foreign or unparseable Referer is refused.
+ * 4. `Origin: null` with no Referer (a sandboxed frame, a `data:` URL, a browser that hides
+ *    both): refused, unless the request carries `HX-Request`. That is not a CORS-safelisted
+ *    header, so a browser sends it cross-origin only after a preflight we never grant: it
+ *    proves the request came from our own htmx. (Mount no CORS middleware that allows it.)
+ * 5. No provenance header at all: allowed. Browsers always send at least one of these on a
+ *    cross-site POST, so such a request comes from a non-browser client (curl, the CLI),
+ *    which CSRF cannot forge.
+ *
+ * So `Origin: null` is never the only signal either way: alone it is refused, and it defers
+ * to the Referer or the htmx header when they are there.
  *
  * Refusal throws `HttpError(403)`, rendered by `errorHandlers()` as a page, fragment or JSON.
  *
@@ -66,14 +78,14 @@ export function isSameSite(headers: Headers, allowed: ReadonlySet<string>): bool
   const fetchSite = headers.get('sec-fetch-site');
   if (fetchSite !== null) return fetchSite === 'same-origin' || fetchSite === 'none';
   const origin = headers.get('origin');
-  if (origin !== null) {
-    const parsed = originOf(origin);
-    return parsed !== null && allowed.has(parsed);
-  }
+  if (origin !== null && origin !== 'null') return isAllowed(origin, allowed);
   const referer = headers.get('referer');
-  if (referer !== null) {
-    const parsed = originOf(referer);
-    return parsed !== null && allowed.has(parsed);
-  }
-  return true;
+  if (referer !== null) return isAllowed(referer, allowed);
+  if (origin === null) return true;
+  return headers.has('hx-request');
+}
+
+function isAllowed(url: string, allowed: ReadonlySet<string>): boolean {
+  const parsed = originOf(url);
+  return parsed !== null && allowed.has(parsed);
 }

@@ -1,11 +1,12 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { isPasswordsBusy } from '../auth/passwords.js';
+import { type FieldErrors, HttpError, statusMessage } from '../errors.js';
+import { CLIENT_CLOSED_REQUEST, clientAborted } from './access-log.js';
 import { type ClientKind, clientKind } from './client-kind.js';
-import { type FieldErrors, HttpError, statusMessage } from './http-error.js';
+import type { Logger } from './logger-types.js';
 import { commonData, type Views } from './views.js';
 
 /** Where htmx puts an error fragment: the layout's alert region, not the element that asked. */
@@ -89,7 +90,8 @@ export function toPublicError(err: unknown): PublicError {
  *
  * 5xx responses never carry the internal message or a stack trace: the client sees a generic
  * sentence and the request id; the error, with its stack, goes to the log. 4xx errors are
- * logged at `info` without a stack.
+ * logged at `info` without a stack. An error caused by the client going away (see
+ * `clientAborted`) is logged at `info` as `status: 499, aborted: true`, without a stack.
  *
  * @example
  * ```ts
@@ -105,8 +107,18 @@ export function errorHandlers(options: ErrorHandlersOptions): {
   const { logger, views } = options;
 
   const onError: ErrorHandler = (err, c) => {
-    const publicError = toPublicError(err);
     const requestId = c.get('requestId') ?? '';
+    if (clientAborted(c, err)) {
+      // The client went away (mid-body, or while we worked): nothing failed on our side and no
+      // one will read an answer. One info line, no stack; the access log says 499 too.
+      c.set('aborted', true);
+      logger.info(
+        { requestId, status: CLIENT_CLOSED_REQUEST, aborted: true },
+        'request aborted by the client',
+      );
+      return new Response(null, { status: CLIENT_CLOSED_REQUEST });
+    }
+    const publicError = toPublicError(err);
     if (publicError.status >= 500) {
       logger.error({ err, requestId, status: publicError.status }, 'request failed');
     } else {

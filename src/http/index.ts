@@ -56,7 +56,7 @@ export {
   toPublicError,
 } from './error-handler.js';
 export { fieldErrorsOf, fieldName } from './field-errors.js';
-export { createLogger, type LoggerOptions, REDACT_DEPTH, REDACTED_KEYS, redact } from './logger.js';
+export { REDACT_DEPTH, REDACTED_KEYS, redact } from './logger.js';
 export type { Logger } from './logger-types.js';
 export {
   hashRateKey,

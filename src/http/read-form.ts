@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../errors.js';
 
 /** Text fields of a submitted form; a key sent more than once maps to an array in order. */
 export type FormFields = Record<string, string | string[]>;
@@ -18,6 +18,17 @@ export interface ReadFormOptions {
   /** Accept file parts in multipart forms. Default false: a file is refused with 400. */
   allowFiles?: boolean;
 }
+
+/**
+ * Characters no text column can hold on every driver: NUL (PostgreSQL refuses it in `text`
+ * with `invalid byte sequence`, a 500 before this check) and unpaired UTF-16 surrogates (which
+ * UTF-8 cannot encode: drivers silently turn them into U+FFFD). With the `u` flag a proper
+ * surrogate pair is one code point outside the class, so emoji pass.
+ */
+export const UNSTORABLE_CHARACTER = /[\0\uD800-\uDFFF]/u;
+
+export const UNSTORABLE_MESSAGE =
+  'contains a character that cannot be stored (a NUL byte or an unpaired surrogate). Remove it and try again.';
 
 const FORM_TYPES_MESSAGE =
   'Send this form as application/x-www-form-urlencoded or multipart/form-data, encoded as UTF-8.';
@@ -55,6 +66,15 @@ function collect<V extends string | File>(
     if (name.length > MAX_NAME_LENGTH) {
       throw new HttpError(400, `A field name is longer than ${MAX_NAME_LENGTH} characters.`);
     }
+    // The name is not echoed when it is the bad part: it would carry the character back out.
+    if (UNSTORABLE_CHARACTER.test(name)) throw new HttpError(400, `A field name ${UNSTORABLE_MESSAGE}`);
+    const text = typeof value === 'string' ? value : value.name;
+    if (UNSTORABLE_CHARACTER.test(text)) {
+      const what = typeof value === 'string' ? 'field' : 'file name in the field';
+      throw new HttpError(400, `The ${what} "${name}" ${UNSTORABLE_MESSAGE}`, {
+        fields: { [name]: 'Remove the NUL byte or unpaired surrogate from this value.' },
+      });
+    }
     if (typeof value === 'string' && value.length > maxValueLength) {
       throw new HttpError(400, `The field "${name}" is longer than ${maxValueLength} characters.`, {
         fields: { [name]: `Use at most ${maxValueLength} characters.` },
@@ -84,7 +104,9 @@ function collect<V extends string | File>(
  * - any other content type, or a charset other than UTF-8: 415.
  *
  * More than `maxFields` fields, a name over 200 characters, a value over `maxValueLength`,
- * or an unreadable multipart body: 400. The body size itself is capped earlier by `bodyLimit()`.
+ * a name, value or file name holding a character no database text can store
+ * ({@link UNSTORABLE_CHARACTER}), or an unreadable multipart body: 400, before any handler
+ * code sees the form. The body size itself is capped earlier by `bodyLimit()`.
  */
 export async function readForm(
   c: Context,

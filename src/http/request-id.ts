@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { mutableHeaders } from './response-headers.js';
+import { mutableHeaders, presetTarget } from './response-headers.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -14,7 +14,7 @@ export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export interface RequestIdOptions {
   /** Header read from the request and written on the response. Default `X-Request-Id`. */
   headerName?: string;
-  /** Makes a new id. Default `crypto.randomUUID()`. */
+  /** Makes a new id. Default `crypto.randomUUID()` (the Web Crypto global, on every runtime). */
   generate?: () => string;
 }
 
@@ -22,7 +22,8 @@ export interface RequestIdOptions {
  * Gives every request an id. An incoming `X-Request-Id` (set by a proxy or a client that wants
  * to correlate) is kept only if it matches {@link REQUEST_ID_PATTERN}; otherwise a fresh UUID
  * is used. The id is exposed as `c.get('requestId')` and echoed on every response, errors
- * included. Mount it first.
+ * included (behind `hardenNodeServer()` preset on Node's response, elsewhere written into the
+ * Response after `next()`; see `PRESET_HEADERS_WIN`). Mount it first.
  */
 export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
   const headerName = options.headerName ?? 'X-Request-Id';
@@ -31,6 +32,11 @@ export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
     const incoming = c.req.header(headerName);
     const id = incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : generate();
     c.set('requestId', id);
+    const target = presetTarget(c);
+    if (target !== null) {
+      target.setHeader(headerName, id);
+      return next();
+    }
     await next();
     mutableHeaders(c).set(headerName, id);
   };

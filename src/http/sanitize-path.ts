@@ -1,5 +1,9 @@
-/** A JWT (`header.payload.signature`, base64url). */
-const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/**
+ * A JWS or JWE in compact form: a base64url JSON header (`{"` encodes as `eyJ`, so every real
+ * one starts so) of realistic length, then two (JWS, `alg: none` with an empty signature) or
+ * four (JWE) more base64url parts. `htmx.min.js` or `v1.2.3` no longer look like one.
+ */
+const JWT = /^eyJ[A-Za-z0-9_-]{5,}(?:\.[A-Za-z0-9_-]*){2,4}$/;
 /** Long opaque strings (random tokens, signatures); UUIDs are excluded below because ids are not secrets. */
 const OPAQUE = /^[A-Za-z0-9_~-]{24,}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -12,12 +16,18 @@ const TOKEN_PREFIXES = new Set(['v', 'setup']);
 
 const MAX_LOGGED_PATH = 256;
 
+/** A long random-looking string; any dot-separated part of a segment that is one makes it a token. */
+function isOpaque(part: string): boolean {
+  return OPAQUE.test(part) && !UUID.test(part) && !SLUG.test(part);
+}
+
 /**
  * The request path as it may be logged: no query string, and no secrets or contact data.
  *
  * - `/v/<jwt>…` → `/v/:token…` and `/setup/<token>` → `/setup/:token` (a route word such as
  *   `/v/exchange` stays);
- * - any other segment that looks like a JWT or a long opaque token → `:token`;
+ * - any other segment that is a JWT (see {@link JWT}), or has a long opaque token as any of
+ *   its dot-separated parts (`v4.local.<random>`), → `:token`; file names stay;
  * - any segment with an `@` (raw or `%40`) → `:email`;
  * - the result is cut at 256 characters.
  *
@@ -33,8 +43,7 @@ export function sanitizePath(rawPath: string): string {
       return ':token';
     }
     if (segment.includes('@') || segment.toLowerCase().includes('%40')) return ':email';
-    if (JWT.test(segment) || (OPAQUE.test(segment) && !UUID.test(segment) && !SLUG.test(segment)))
-      return ':token';
+    if (JWT.test(segment) || segment.split('.').some(isOpaque)) return ':token';
     return segment;
   });
   const path = out.join('/');

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { mutableHeaders } from './response-headers.js';
+import { mutableHeaders, presetTarget } from './response-headers.js';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -31,6 +30,32 @@ const PERMISSIONS_POLICY = [
   'usb=()',
 ].join(', ');
 
+/**
+ * The headers every response carries, whatever produced it (a page, an error, a static file, a
+ * redirect, Node's own answer to a malformed request). The CSP, which carries a nonce, and
+ * `Cache-Control` are added per response: see {@link securityHeaderSet}.
+ *
+ * - HSTS for a year, with subdomains (ASVS 3.4.1);
+ * - `nosniff`; COOP and CORP `same-origin`; frame denial for browsers without CSP level 2;
+ *   a deny-all Permissions-Policy;
+ * - `Referrer-Policy: same-origin`: no Referer ever leaves for another site (so no vendor-link
+ *   token leaks through one), while our own forms keep a real `Origin` and `Referer`, which the
+ *   cross-site guard needs on browsers without `Sec-Fetch-Site` (`no-referrer` made them send
+ *   `Origin: null`).
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+  'Permissions-Policy': PERMISSIONS_POLICY,
+});
+
+/** `Cache-Control` of every response outside the static files. */
+export const NO_STORE = 'no-store';
+
 /** The Content-Security-Policy for one response. Exported for tests and documentation. */
 export function contentSecurityPolicy(nonce: string): string {
   return [
@@ -47,6 +72,41 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join('; ');
 }
 
+/** Everything a non-static response carries: {@link SECURITY_HEADERS}, the CSP and `no-store`. */
+export function securityHeaderSet(nonce: string = newNonce()): Record<string, string> {
+  return {
+    ...SECURITY_HEADERS,
+    'Content-Security-Policy': contentSecurityPolicy(nonce),
+    'Cache-Control': NO_STORE,
+  };
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Random bytes fetched 4 KiB at a time: one CSPRNG call per 256 nonces instead of one each. */
+const pool = new Uint8Array(4096);
+let poolUsed = pool.length;
+
+/**
+ * A fresh 128-bit nonce, base64. The bytes come from `crypto.getRandomValues` (every runtime
+ * has it; no `node:crypto`), drawn from a pool that is refilled when spent and never reused:
+ * per-nonce `randomBytes(16)` cost about 8 µs, a pooled draw well under one.
+ */
+export function newNonce(): string {
+  if (poolUsed + 16 > pool.length) {
+    crypto.getRandomValues(pool);
+    poolUsed = 0;
+  }
+  const at = poolUsed;
+  poolUsed += 16;
+  let out = '';
+  for (let i = at; i < at + 15; i += 3) {
+    const n = (pool[i]! << 16) | (pool[i + 1]! << 8) | pool[i + 2]!;
+    out += BASE64[n >> 18]! + BASE64[(n >> 12) & 63]! + BASE64[(n >> 6) & 63]! + BASE64[n & 63]!;
+  }
+  const last = pool[at + 15]!;
+  return `${out}${BASE64[last >> 2]}${BASE64[(last & 3) << 4]}==`;
+}
+
 /**
  * Sets the security headers on every response that passes through it: pages, htmx fragments,
  * JSON, static files, 404s and errors raised further down (Hono turns those into responses
@@ -54,27 +114,37 @@ export function contentSecurityPolicy(nonce: string): string {
  *
  * - a fresh CSP nonce per request, exposed as `c.get('nonce')`;
  * - CSP (see {@link contentSecurityPolicy}); a CSP a route set itself (for example a `sandbox`
- *   policy on a download) is kept and ours is added as a second header, so both apply;
- * - HSTS for a year, nosniff, no referrer, COOP/CORP same-origin, frame denial, a deny-all
- *   Permissions-Policy;
+ *   policy on a download) is kept and ours is added, so both apply;
+ * - {@link SECURITY_HEADERS}, which win over any a route set;
  * - `Cache-Control: no-store` on everything except files under `staticPrefix`.
+ *
+ * Two ways, one result on the wire. Behind `hardenNodeServer()` the headers are preset on
+ * Node's response before the handler runs and the handler's Response stays untouched (see
+ * `PRESET_HEADERS_WIN`); everywhere else they are written into the Response after `next()`.
  */
 export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler {
   const staticPrefix = options.staticPrefix ?? '/static/';
   return async function securityHeadersMiddleware(c, next) {
-    const nonce = randomBytes(16).toString('base64');
+    const nonce = newNonce();
     c.set('nonce', nonce);
+    const csp = contentSecurityPolicy(nonce);
+    const isStatic = c.req.path.startsWith(staticPrefix);
+    const target = presetTarget(c);
+    if (target !== null) {
+      for (const name in SECURITY_HEADERS) target.setHeader(name, SECURITY_HEADERS[name]!);
+      target.setHeader('Content-Security-Policy', csp);
+      if (!isStatic) target.setHeader('Cache-Control', NO_STORE);
+      await next();
+      // Preset headers win, so a static file's own Cache-Control must not meet one: add ours
+      // only where the response has none (a 404 under the prefix). Such responses carry a
+      // Headers object already, so the look costs nothing extra.
+      if (isStatic && !c.res.headers.has('Cache-Control')) target.setHeader('Cache-Control', NO_STORE);
+      return;
+    }
     await next();
     const headers = mutableHeaders(c);
-    headers.append('Content-Security-Policy', contentSecurityPolicy(nonce));
-    headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
-    headers.set('X-Content-Type-Options', 'nosniff');
-    headers.set('Referrer-Policy', 'no-referrer');
-    headers.set('Cross-Origin-Opener-Policy', 'same-origin');
-    headers.set('Cross-Origin-Resource-Policy', 'same-origin');
-    headers.set('X-Frame-Options', 'DENY');
-    headers.set('Permissions-Policy', PERMISSIONS_POLICY);
-    const isStatic = c.req.path.startsWith(staticPrefix);
-    if (!(isStatic && headers.has('Cache-Control'))) headers.set('Cache-Control', 'no-store');
+    headers.append('Content-Security-Policy', csp);
+    for (const name in SECURITY_HEADERS) headers.set(name, SECURITY_HEADERS[name]!);
+    if (!(isStatic && headers.has('Cache-Control'))) headers.set('Cache-Control', NO_STORE);
   };
 }

@@ -13,7 +13,7 @@ function expectSecurityHeaders(res: Response, what: string) {
   expect(csp, what).not.toContain('unsafe-inline');
   expect(h.get('Strict-Transport-Security'), what).toMatch(/max-age=31536000/);
   expect(h.get('X-Content-Type-Options'), what).toBe('nosniff');
-  expect(h.get('Referrer-Policy'), what).toBe('no-referrer');
+  expect(h.get('Referrer-Policy'), what).toBe('same-origin');
   expect(h.get('X-Request-Id'), what).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
 }
 

@@ -4,7 +4,8 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/http/logger.js';
+import { createLogger } from '../../src/platform/node/logger.js';
+
 import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
 import { BASE_URL, browser, testApp } from '../support/app.js';
 import { openTestStore, type TestStore } from '../support/stores.js';

@@ -1,13 +1,8 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import {
-  bodyLimit,
-  createLogger,
-  DEFAULT_BODY_LIMIT,
-  errorHandlers,
-  formatBytes,
-  readForm,
-} from '../../src/http/index.js';
+import { BYTES_PER_CHUNK, FREE_CHUNKS } from '../../src/http/body-limit.js';
+import { bodyLimit, DEFAULT_BODY_LIMIT, errorHandlers, formatBytes, readForm } from '../../src/http/index.js';
+import { createLogger } from '../../src/platform/node/logger.js';
 import { buildApp, captureLog, JSON_ACCEPT, testViews } from './support.js';
 
 /**
@@ -104,6 +99,52 @@ describe('bodyLimit', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ bytes: 10_000 });
     expect(ran()).toBe(1);
+  });
+
+  it('refuses a chunked body of one-byte chunks under the limit with 400, after the free chunks', async () => {
+    const { app, ran } = smallApp(); // 1 MiB
+    const { stream, state } = countingStream(100_000, 1);
+    const res = await app.request('/upload', {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: JSON_ACCEPT,
+    } as RequestInit);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      'The request body arrived in too many small pieces. Send it with a Content-Length header, or in chunks of at least 1 KiB.',
+    );
+    expect(ran()).toBe(0);
+    expect(state.cancelled).toBe(true);
+    expect(state.pulled).toBeLessThanOrEqual(FREE_CHUNKS + 2);
+  });
+
+  it('counts empty chunks too: a stream of zero-byte chunks is refused', async () => {
+    const { app, ran } = smallApp();
+    const { stream, state } = countingStream(100_000, 0);
+    const res = await app.request('/upload', { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(400);
+    expect(ran()).toBe(0);
+    expect(state.pulled).toBeLessThanOrEqual(FREE_CHUNKS + 2);
+  });
+
+  it('lets real-world chunking through: many 1 KiB chunks, and the free small chunks first', async () => {
+    const { app } = smallApp(); // 1 MiB
+    const ofKiB = countingStream(1000, BYTES_PER_CHUNK);
+    const res = await app.request('/upload', {
+      method: 'POST',
+      body: ofKiB.stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(await res.json()).toEqual({ bytes: 1000 * BYTES_PER_CHUNK });
+    const small = countingStream(FREE_CHUNKS, 10);
+    const smallRes = await app.request('/upload', {
+      method: 'POST',
+      body: small.stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(await smallRes.json()).toEqual({ bytes: FREE_CHUNKS * 10 });
   });
 
   it('lets a chunked form within the limit be read by readForm', async () => {

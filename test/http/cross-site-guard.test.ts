@@ -49,6 +49,9 @@ describe('crossSiteGuard', () => {
     ['Sec-Fetch-Site: same-site (a sibling subdomain)', { 'Sec-Fetch-Site': 'same-site' }],
     ['a foreign Origin', { Origin: EVIL }],
     ['Origin: null (sandboxed frame)', { Origin: 'null' }],
+    ['Origin: null and a foreign Referer', { Origin: 'null', Referer: `${EVIL}/frame.html` }],
+    ['Origin: null and an unparseable Referer', { Origin: 'null', Referer: 'null' }],
+    ['a foreign Origin even with HX-Request', { Origin: EVIL, 'HX-Request': 'true' }],
     ['a foreign Referer', { Referer: `${EVIL}/attack.html` }],
     ['an unparseable Referer', { Referer: 'not a url' }],
     ['our Origin with the wrong scheme', { Origin: ORIGIN.replace('https:', 'http:') }],
@@ -89,6 +92,11 @@ describe('crossSiteGuard', () => {
     ['our Origin (older browser, no Sec-Fetch-Site)', { Origin: ORIGIN }],
     ['our Origin with an explicit default port', { Origin: `${ORIGIN}:443` }],
     ['our Referer only', { Referer: `${ORIGIN}/app/form?x=1` }],
+    // A browser without Sec-Fetch-Site that hides the origin of our own page (as older ones did
+    // under Referrer-Policy: no-referrer, or after a redirect): our Referer still shows it.
+    ['Origin: null with our Referer', { Origin: 'null', Referer: `${ORIGIN}/v/portal/section-2` }],
+    // htmx's header is not CORS-safelisted: cross-origin, the browser would have preflighted.
+    ['Origin: null with HX-Request (our htmx)', { Origin: 'null', 'HX-Request': 'true' }],
     ['no provenance headers at all (curl, the CLI)', {}],
   ];
   for (const [what, headers] of allowed) {
@@ -133,5 +141,10 @@ describe('crossSiteGuard', () => {
     expect(check({ Origin: ORIGIN, Referer: `${EVIL}/x` })).toBe(true);
     expect(check({ Origin: EVIL, Referer: `${ORIGIN}/x` })).toBe(false);
     expect(check({ 'Sec-Fetch-Site': 'unknown-value' })).toBe(false);
+    // Origin: null defers to the Referer, in both directions.
+    expect(check({ Origin: 'null', Referer: `${ORIGIN}/x` })).toBe(true);
+    expect(check({ Origin: 'null', Referer: `${EVIL}/x` })).toBe(false);
+    expect(check({ Origin: 'null' })).toBe(false);
+    expect(check({ Origin: 'null', 'Sec-Fetch-Site': 'cross-site', Referer: `${ORIGIN}/x` })).toBe(false);
   });
 });

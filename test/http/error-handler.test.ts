@@ -3,7 +3,6 @@ import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  createLogger,
   createViews,
   errorHandlers,
   HTMX_ALERT_TARGET,
@@ -12,6 +11,7 @@ import {
   readJson,
   toPublicError,
 } from '../../src/http/index.js';
+import { createLogger } from '../../src/platform/node/logger.js';
 import { buildApp, captureLog, HTMX, JSON_ACCEPT, testViews } from './support.js';
 
 const SECRET = 'connection to postgres://admin:hunter2@db failed';
@@ -219,6 +219,40 @@ describe('errorHandlers: bad input', () => {
     expect(refused.status).toBe(409);
     expect(refused.level).toBe('info');
     expect(refused).not.toHaveProperty('err');
+  });
+});
+
+describe('errorHandlers: a client that went away', () => {
+  it('logs the failure it caused at info as 499 with aborted: true, no stack, no 500', async () => {
+    const controller = new AbortController();
+    const { app, log } = buildApp((app) =>
+      app.post('/upload', () => {
+        // What a body read does when the connection closes under it.
+        controller.abort();
+        throw Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+      }),
+    );
+    const res = await app.request('/upload', { method: 'POST', signal: controller.signal });
+    expect(res.status).toBe(499);
+    const records = log.records();
+    expect(records.some((r) => r.level === 'error')).toBe(false);
+    const aborted = records.find((r) => r.msg === 'request aborted by the client')!;
+    expect(aborted).toMatchObject({ level: 'info', status: 499, aborted: true });
+    expect(aborted).not.toHaveProperty('err');
+    expect(records.find((r) => r.msg === 'request')).toMatchObject({ status: 499, aborted: true });
+  });
+
+  it('still logs a connection error of our own (a database reset) as a 500 with its stack', async () => {
+    const { app, log } = buildApp((app) =>
+      app.get('/db', () => {
+        throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      }),
+    );
+    const res = await app.request('/db');
+    expect(res.status).toBe(500);
+    const failed = log.records().find((r) => r.msg === 'request failed')!;
+    expect(failed.level).toBe('error');
+    expect((failed.err as { code: string; stack: string }).code).toBe('ECONNRESET');
   });
 });
 

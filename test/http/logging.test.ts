@@ -1,10 +1,17 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { accessLog, createLogger, requestId, sanitizePath } from '../../src/http/index.js';
+import { accessLog, requestId, sanitizePath } from '../../src/http/index.js';
+import { createLogger } from '../../src/platform/node/logger.js';
 import { buildApp, captureLog } from './support.js';
 
 const JWT =
   'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIiwidHlwIjoidnJwLWxpbmsrand0In0.eyJzdWIiOiJhZGFAZXhhbXBsZS5jb20ifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmU';
+
+/** An RS256 JWT of real size: 3072-bit signature, as our links carry. */
+const RS256_JWT = `${JWT.split('.').slice(0, 2).join('.')}.${'Ab9_-x'.repeat(85)}Zq`;
+/** A compact JWE: header, encrypted key, IV, ciphertext, tag. */
+const JWE =
+  'eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKoTCVJRgckCL9kiMT03JGe.48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji.XFBoMYUZodetZdvTiFvSkQ';
 
 describe('accessLog', () => {
   it('logs method, sanitised path, status, duration and request id, one JSON line per request', async () => {
@@ -58,6 +65,8 @@ describe('accessLog', () => {
       method: 'POST',
       body: 'email=ada%40example.com&password=hunter2&code=123456',
       headers: {
+        // A fixed id: a random UUID contains "ada" (all hex) in about one run in 150.
+        'X-Request-Id': 'req-1',
         'Content-Type': 'application/x-www-form-urlencoded',
         Cookie: '__Host-session=s3cr3t',
         Authorization: 'Bearer tok3n',
@@ -158,7 +167,7 @@ describe('createLogger', () => {
     expect((record!.err as { stack: string }).stack).toContain('TypeError: bad thing');
   });
 
-  it('scrubs email addresses from logged errors: message, stack and driver details', () => {
+  it('scrubs email addresses from logged errors and drops driver details (row values) entirely', () => {
     const log = captureLog();
     const cause = new Error('upstream: carol@example.org refused');
     const err = Object.assign(new Error('duplicate key for ada@example.com', { cause }), {
@@ -172,7 +181,7 @@ describe('createLogger', () => {
     expect(record!.err).toMatchObject({
       // pino appends the cause's message to the error's.
       message: 'duplicate key for [email]: upstream: [email] refused',
-      detail: 'Key (email)=([email]) already exists.',
+      detail: '[redacted]',
       email: '[redacted]',
     });
   });
@@ -218,6 +227,18 @@ describe('sanitizePath', () => {
       '/app/questionnaires/security-baseline-questionnaire',
     ],
     ['/', '/'],
+    // Static files and versions are not tokens (a.b.c used to match the JWT pattern).
+    ['/static/js/htmx.min.js', '/static/js/htmx.min.js'],
+    ['/static/css/app.css', '/static/css/app.css'],
+    ['/.well-known/jwks.json', '/.well-known/jwks.json'],
+    ['/docs/v1.2.3/notes', '/docs/v1.2.3/notes'],
+    ['/static/js/a.b.c', '/static/js/a.b.c'],
+    // Real tokens anywhere, in every compact shape.
+    [`/app/receipts/${JWT}`, '/app/receipts/:token'],
+    [`/app/receipts/${RS256_JWT}/download`, '/app/receipts/:token/download'],
+    ['/app/x/eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', '/app/x/:token'],
+    [`/app/x/${JWE}`, '/app/x/:token'],
+    ['/app/x/v4.local.Zk3q9X_b2LmN0pQrStUvWxYz12AB', '/app/x/:token'],
   ])('%s → %s', (input, expected) => {
     expect(sanitizePath(input)).toBe(expected);
   });

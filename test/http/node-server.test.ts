@@ -4,7 +4,19 @@ import { type ServerType, serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readForm } from '../../src/http/index.js';
 import { nodeClientAddress } from '../../src/platform/node/client-address.js';
+import { oneByteChunks, rawExchange } from './raw-http.js';
 import { buildApp } from './support.js';
+
+/**
+ * Whether @hono/node-server built its full web Request for `raw` (which it does lazily, the
+ * first time something reads `raw.body`, `raw.signal`…): its lightweight request then holds the
+ * built one under a private symbol. Probed by the symbol's description; the `/probe/touched`
+ * route proves the probe sees a built request.
+ */
+function builtFullRequest(raw: Request): boolean {
+  const key = Object.getOwnPropertySymbols(raw).find((s) => s.description === 'requestCache');
+  return key !== undefined && (raw as unknown as Record<symbol, unknown>)[key] !== undefined;
+}
 
 /**
  * The same middleware behind a real @hono/node-server socket: what app.request() cannot show
@@ -24,6 +36,15 @@ describe('behind @hono/node-server', () => {
       app.post('/form', async (c) => c.json(await readForm(c)));
       const clientAddress = nodeClientAddress({ trustProxy: 0 });
       app.get('/ip', (c) => c.json({ ip: clientAddress(c) }));
+      app.on(['GET', 'HEAD', 'POST'], '/probe', (c) => c.json({ built: builtFullRequest(c.req.raw) }));
+      app.post('/probe/read', async (c) => {
+        const text = await c.req.text();
+        return c.json({ built: builtFullRequest(c.req.raw), length: text.length });
+      });
+      app.get('/probe/touched', (c) => {
+        void c.req.raw.body;
+        return c.json({ built: builtFullRequest(c.req.raw) });
+      });
     });
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
@@ -101,6 +122,46 @@ describe('behind @hono/node-server', () => {
     });
     expect(status).toBe(413);
     expect(handlerRuns).toBe(before);
+  });
+
+  it('refuses a body of one-byte chunks under the limit with 400 before the handler runs, in bounded time', async () => {
+    const before = handlerRuns;
+    const chunks = 200_000; // 200 KB of payload, well under the 1 MiB limit
+    const res = await rawExchange(port, (socket) => {
+      socket.write(
+        'POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+      );
+      socket.end(oneByteChunks(chunks));
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toContain('too many small pieces');
+    expect(handlerRuns).toBe(before);
+    // Before the chunk budget this took seconds of CPU (and ~250 MB per MiB); the budget
+    // refuses after a few hundred chunks. Generous: a loaded CI machine must not flake.
+    expect(res.firstByteMs).toBeLessThan(2000);
+  });
+
+  it('never makes @hono/node-server build a full Request for GET, HEAD, or a POST it can judge from its headers', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    const get = await fetch(`${base}/probe`);
+    expect(await get.json()).toEqual({ built: false });
+    const head = await fetch(`${base}/probe`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    // A POST with a body and Content-Length, read by the handler through the fast path.
+    const withLength = await fetch(`${base}/probe/read`, {
+      method: 'POST',
+      body: 'a=1',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(await withLength.json()).toEqual({ built: false, length: 3 });
+    // A POST with neither Content-Length nor Transfer-Encoding has no body over HTTP/1.1.
+    const bare = await rawExchange(port, (socket) =>
+      socket.write('POST /probe HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'),
+    );
+    expect(bare.status).toBe(200);
+    expect(JSON.parse(bare.body)).toEqual({ built: false });
+    // The probe itself works: reading raw.body does build it.
+    expect(await (await fetch(`${base}/probe/touched`)).json()).toEqual({ built: true });
   });
 
   it('passes a chunked body within the limit on to the handler', async () => {

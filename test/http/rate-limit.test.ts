@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import {
-  createLogger,
   errorHandlers,
   hashRateKey,
   MemoryRateLimitStore,
   type RateLimitStore,
   rateLimit,
 } from '../../src/http/index.js';
+import { createLogger } from '../../src/platform/node/logger.js';
 import { JSON_ACCEPT, testViews } from './support.js';
 
 /** A clock tests move by hand. */

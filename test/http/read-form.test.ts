@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AppEnv } from '../../src/http/index.js';
 import { DEFAULT_MAX_FIELDS, readForm } from '../../src/http/index.js';
 import { buildApp, JSON_ACCEPT } from './support.js';
@@ -173,5 +174,92 @@ describe('readForm', () => {
     });
     const res = await app.request('/', { method: 'POST', body: 'a=1', headers: URLENCODED });
     expect(await res.json()).toEqual([{ a: '1' }, { a: '1' }]);
+  });
+});
+
+describe('readForm: characters no database text can store', () => {
+  const bad: Array<[string, string]> = [
+    ['a NUL byte in a value', 'answer=before%00after'],
+    ['a NUL byte alone', 'answer=%00'],
+    ['a NUL byte in a name', 'ans%00wer=x'],
+  ];
+  for (const [what, body] of bad) {
+    it(`refuses ${what} with 400 and a clear message`, async () => {
+      const { app } = formApp();
+      const res = await post(app, '/form', body);
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as ErrorJson;
+      expect(error.message).toContain('contains a character that cannot be stored (a NUL byte');
+      expect(error.message).not.toContain('\u0000');
+    });
+  }
+
+  it('names the field whose value is refused, and marks it', async () => {
+    const { app } = formApp();
+    const res = await post(app, '/form', 'name=Ada&answer=x%00');
+    const { error } = (await res.json()) as ErrorJson;
+    expect(error.message).toBe(
+      'The field "answer" contains a character that cannot be stored (a NUL byte or an unpaired surrogate). Remove it and try again.',
+    );
+    expect(error.fields).toEqual({ answer: 'Remove the NUL byte or unpaired surrogate from this value.' });
+  });
+
+  it('refuses NUL in multipart text fields and in file names', async () => {
+    const { app } = formApp();
+    const text = new FormData();
+    text.append('answer', 'a\u0000b');
+    expect((await app.request('/form', { method: 'POST', body: text })).status).toBe(400);
+    const file = new FormData();
+    file.append('doc', new File(['%PDF'], 'pol\u0000icy.pdf', { type: 'application/pdf' }));
+    const res = await app.request('/files', { method: 'POST', body: file, headers: JSON_ACCEPT });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as ErrorJson).error.message).toContain('The file name in the field "doc"');
+  });
+
+  it('keeps what UTF-8 can carry: emoji (surrogate pairs), accents, other control characters', async () => {
+    const { app } = formApp();
+    const res = await post(app, '/form', `a=${encodeURIComponent('🔐 café\ttab\u0001')}`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { form: unknown }).form).toEqual({ a: '🔐 café\ttab\u0001' });
+  });
+
+  it('turns invalid UTF-8 (which could decode to a lone surrogate elsewhere) into U+FFFD, not a 500', async () => {
+    const { app } = formApp();
+    const res = await post(app, '/form', 'a=%ED%A0%80');
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { form: { a: string } }).form.a).not.toMatch(/[\uD800-\uDFFF]/);
+  });
+});
+
+describe.skipIf(!inject('pgAvailable'))('readForm in front of PostgreSQL', () => {
+  const client = new pg.Client({
+    connectionString: process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+  });
+  beforeAll(async () => {
+    await client.connect();
+    await client.query('CREATE TEMP TABLE answers (answer text)');
+  });
+  afterAll(async () => {
+    await client.end();
+  });
+
+  it('answers a NUL byte with 400 and writes nothing, where PostgreSQL would have failed with a 500', async () => {
+    // What the reviewer saw: PostgreSQL refuses the value itself.
+    await expect(client.query('INSERT INTO answers VALUES ($1)', ['x\u0000'])).rejects.toMatchObject({
+      code: '22021',
+    });
+    const { app } = buildApp((app) =>
+      app.post('/answer', async (c) => {
+        const form = await readForm(c);
+        await client.query('INSERT INTO answers VALUES ($1)', [form.answer]);
+        return c.text('saved');
+      }),
+    );
+    const res = await post(app, '/answer', 'answer=We%20encrypt%00backups');
+    expect(res.status).toBe(400);
+    expect((await client.query('SELECT count(*)::int AS n FROM answers')).rows[0].n).toBe(0);
+    const ok = await post(app, '/answer', 'answer=We%20encrypt%20backups');
+    expect(ok.status).toBe(200);
+    expect((await client.query('SELECT count(*)::int AS n FROM answers')).rows[0].n).toBe(1);
   });
 });

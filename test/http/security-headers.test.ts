@@ -23,7 +23,7 @@ function expectSecurityHeaders(res: Response, { cache = 'no-store' }: { cache?: 
   expect(csp).not.toContain('unsafe-eval');
   expect(res.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(res.headers.get('referrer-policy')).toBe('same-origin');
   expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
   expect(res.headers.get('x-frame-options')).toBe('DENY');
   expect(res.headers.get('permissions-policy')).toContain('camera=()');

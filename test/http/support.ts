@@ -4,7 +4,6 @@ import {
   type AppEnv,
   accessLog,
   bodyLimit,
-  createLogger,
   createViews,
   crossSiteGuard,
   errorBoundary,
@@ -15,6 +14,7 @@ import {
   staticFiles,
   type Views,
 } from '../../src/http/index.js';
+import { createLogger } from '../../src/platform/node/logger.js';
 import { nodeAssets, nodeTemplates } from '../../src/platform/node/views.js';
 
 /** The views a built app renders with: precompiled templates and the static/ manifest. */
@@ -47,9 +47,13 @@ export function captureLog(): {
 
 /**
  * An app wired exactly as src/http/index.ts documents, with a captured log. Tests add routes
- * with `setup(app)` before the 404 applies.
+ * with `setup(app)` before the 404 applies; `outermost(app)` mounts middleware before all of
+ * ours (to look at the final response).
  */
-export function buildApp(setup: (app: Hono<AppEnv>) => void = () => {}) {
+export function buildApp(
+  setup: (app: Hono<AppEnv>) => void = () => {},
+  outermost: (app: Hono<AppEnv>) => void = () => {},
+) {
   const log = captureLog();
   const logger = createLogger({ level: 'info', destination: log.stream });
   const views = testViews();
@@ -57,6 +61,7 @@ export function buildApp(setup: (app: Hono<AppEnv>) => void = () => {}) {
   const { onError, notFound } = errorHandlers({ logger, views });
   app.onError(onError);
   app.notFound(notFound);
+  outermost(app);
   app.use(requestId());
   app.use(accessLog(logger));
   app.use(securityHeaders());

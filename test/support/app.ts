@@ -1,9 +1,9 @@
 /** Builds the real app over a real store, with the Node platform's real parts and a tiny cookie jar. */
 import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/db/store.js';
-import { createLogger } from '../../src/http/logger.js';
 import type { Logger } from '../../src/http/logger-types.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../../src/http/rate-limit.js';
+import { createLogger } from '../../src/platform/node/logger.js';
 import { nodePlatform } from '../../src/platform/node/platform.js';
 import type { ClientAddress, Ports } from '../../src/platform/ports.js';
 

@@ -3,12 +3,14 @@
  * On an empty database it prints a one-time link that sets up the first tenant and its admin.
  */
 import fs from 'node:fs';
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../app.js';
-import { createLogger } from '../../http/logger.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { ConfigError, loadConfig } from './config.js';
+import { hardenNodeServer } from './http-server.js';
+import { createLogger } from './logger.js';
 import { loadMasterKey } from './master-key-file.js';
 import { nodePlatform } from './platform.js';
 
@@ -35,7 +37,9 @@ async function main(): Promise<void> {
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const where = config.database.dialect === 'sqlite' ? config.database.file : 'PostgreSQL';
     process.stdout.write(`Assay listening on ${config.baseUrl} (port ${info.port}, database: ${where})\n`);
-  });
+  }) as Server;
+  // Timeouts, header limits, Node's own 4xx answers with our headers, the response-header fast path.
+  hardenNodeServer(server, { logger, ...(config.trustProxy > 0 ? { keepAliveTimeoutMs: 65_000 } : {}) });
 
   const token = await firstRunSetupToken(store);
   if (token) {
