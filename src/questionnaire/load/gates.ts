@@ -1,0 +1,115 @@
+import type { ExprNode, Value } from '../expr/ast.js';
+import type { Question, Section } from '../types.js';
+import { references } from './analyze.js';
+import type { LoadContext } from './context.js';
+import { partialTruth } from './partial.js';
+
+/*
+ * Two vrq/1.1 rules about questions that hide others:
+ *
+ * - score-inversion (warning): a gate's failing answer hides a scored follow-up. Hidden questions are left out
+ *   of the score, so a vendor without the control loses less than one with a weak version of it. The fix is
+ *   to keep the follow-up visible with a 0-scored "never/none" option, or to declare hidden_zero_if on it.
+ * - scope-switch-na: a vendor's N/A hides a whole section without a word of explanation. A scope switch needs
+ *   a plain yes/no (na: forbidden) or a justified N/A (na: justify); or the requester sets it (context: true).
+ *
+ * Both use partial evaluation: the condition with one answer fixed and every other one unknown.
+ */
+
+type Computed = ReadonlyMap<string, { readonly expr: { readonly ast: ExprNode } | null }>;
+
+/** Questions an expression reads, directly or through computed values (each once). */
+function questionsRead(
+  ast: ExprNode,
+  questions: ReadonlyMap<string, Question>,
+  computed: Computed,
+): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (node: ExprNode): void => {
+    for (const ref of references(node)) {
+      if (questions.has(ref.name)) out.add(ref.name);
+      else if (!seen.has(ref.name)) {
+        seen.add(ref.name);
+        const c = computed.get(ref.name)?.expr;
+        if (c) visit(c.ast);
+      }
+    }
+  };
+  visit(ast);
+  return out;
+}
+
+/** The answers of a scored choice that score lowest, when they score below its best answer. */
+function failingAnswers(q: Question): string[] {
+  let scored: Array<[string, number]> = [];
+  if (q.type === 'yes_no_na' && q.scores) {
+    scored = [
+      ['yes', q.scores.yes],
+      ['no', q.scores.no],
+    ];
+  } else if (q.type === 'single' && q.options) {
+    scored = q.options.filter((o) => o.score !== null).map((o) => [o.value, o.score!]);
+  }
+  if (scored.length < 2) return [];
+  const min = Math.min(...scored.map(([, s]) => s));
+  const max = Math.max(...scored.map(([, s]) => s));
+  return min < max ? scored.filter(([, s]) => s === min).map(([v]) => v) : [];
+}
+
+export function checkGates(
+  c: LoadContext,
+  sections: readonly Section[],
+  questions: ReadonlyMap<string, Question>,
+  computed: Computed,
+  scopeSeverity: 'error' | 'warning',
+): void {
+  const siteOf = (role: string, owner: string | number) =>
+    c.sites.find(
+      (s) => s.role === role && (role === 'section-visible' ? s.section === owner : s.question === owner),
+    );
+
+  sections.forEach((section, si) => {
+    for (const f of section.questions) {
+      const visibleIf = f.visibleIf;
+      if (questions.get(f.id) !== f || visibleIf === null || f.hiddenZeroIf !== null) continue;
+      if (!f.scored || f.weight * section.weight <= 0) continue;
+      const site = siteOf('visible', f.id);
+      for (const gid of questionsRead(visibleIf.ast, questions, computed)) {
+        const g = questions.get(gid)!;
+        if (gid === f.id || g.context) continue;
+        const hiding = failingAnswers(g).find(
+          (v) =>
+            partialTruth(visibleIf.ast, { fixed: new Map<string, Value>([[gid, v]]), computed }) === false,
+        );
+        if (hiding === undefined) continue;
+        c.r.warn(
+          'score-inversion',
+          site?.node.pos ?? { line: 1, column: 1 },
+          site?.path ?? '',
+          `Answering ${gid} '${hiding}' (its lowest-scoring answer) hides ${f.id}, which is scored, so a vendor without the control loses less than one with a weak version of it; keep ${f.id} visible with a 0-scored "none" option, or add hidden_zero_if: "${gid} == '${hiding}'".`,
+        );
+        break;
+      }
+    }
+    if (section.visibleIf === null) return;
+    const site = siteOf('section-visible', si);
+    for (const gid of questionsRead(section.visibleIf.ast, questions, computed)) {
+      const g = questions.get(gid)!;
+      if (g.context || !g.hasNa || g.na === 'justify' || g.na === 'forbidden') continue;
+      const na: Value = g.type === 'multi' ? ['na'] : 'na';
+      if (
+        partialTruth(section.visibleIf.ast, { fixed: new Map<string, Value>([[gid, na]]), computed }) !==
+        false
+      )
+        continue;
+      const report = scopeSeverity === 'error' ? c.r.error.bind(c.r) : c.r.warn.bind(c.r);
+      report(
+        'scope-switch-na',
+        site?.node.pos ?? { line: 1, column: 1 },
+        site?.path ?? '',
+        `Answering ${gid} N/A hides section ${section.id} without an explanation; make ${gid} a plain yes/no (na: forbidden), ask for a reason (na: justify), or let the requester set it (context: true).`,
+      );
+    }
+  });
+}
