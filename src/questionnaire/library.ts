@@ -41,7 +41,7 @@ interface CompiledLibrary {
 }
 
 /** Compiles the sources and checks every version of a questionnaire against the one before it. */
-function compileSources(sources: readonly LibrarySource[]): CompiledLibrary {
+function compileSources(sources: readonly LibrarySource[], advisory = false): CompiledLibrary {
   const problems: Problem[] = [];
   const questionnaires: Questionnaire[] = [];
   for (const source of sources) {
@@ -49,7 +49,7 @@ function compileSources(sources: readonly LibrarySource[]): CompiledLibrary {
       problems.push(source.problem);
       continue;
     }
-    const result = compileQuestionnaire(source.text, { file: source.file });
+    const result = compileQuestionnaire(source.text, { file: source.file, advisory });
     problems.push(...result.problems);
     if (result.questionnaire) questionnaires.push(result.questionnaire);
   }
@@ -99,9 +99,12 @@ export interface LintReport {
   warnings: number;
 }
 
-/** Lints sources for `assay questionnaire lint`: one line per problem and a summary line. */
+/**
+ * Lints sources for `assay questionnaire lint`: one line per problem and a summary line. Lint also applies
+ * the vrq/1.1 rules to vrq/1 files, as warnings (CompileOptions.advisory), so they show what to fix first.
+ */
 export function lintSources(sources: readonly LibrarySource[]): LintReport {
-  const { problems } = compileSources(sources);
+  const { problems } = compileSources(sources, true);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const lines = problems.map(formatProblem);

@@ -10,8 +10,9 @@ import { partialTruth } from './partial.js';
  * - score-inversion (warning): a gate's failing answer hides a scored follow-up. Hidden questions are left out
  *   of the score, so a vendor without the control loses less than one with a weak version of it. The fix is
  *   to keep the follow-up visible with a 0-scored "never/none" option, or to declare hidden_zero_if on it.
- * - scope-switch-na: a vendor's N/A hides a whole section without a word of explanation. A scope switch needs
- *   a plain yes/no (na: forbidden) or a justified N/A (na: justify); or the requester sets it (context: true).
+ * - scope-switch-na: a vendor's N/A hides a whole section, or scored questions, without a word of explanation.
+ *   A scope switch needs a plain yes/no (na: forbidden) or a justified N/A (na: justify); or the requester
+ *   sets it (context: true).
  *
  * Both use partial evaluation: the condition with one answer fixed and every other one unknown.
  */
@@ -69,13 +70,28 @@ export function checkGates(
       (s) => s.role === role && (role === 'section-visible' ? s.section === owner : s.question === owner),
     );
 
+  const report = scopeSeverity === 'error' ? c.r.error.bind(c.r) : c.r.warn.bind(c.r);
+  const naValue = (g: Question): Value => (g.type === 'multi' ? ['na'] : 'na');
+  const unjustified = (g: Question): boolean =>
+    !g.context && g.hasNa && g.na !== 'justify' && g.na !== 'forbidden';
+  /** Scored questions each unjustified N/A answer hides, by the switch's id. */
+  const hiddenByNa = new Map<string, string[]>();
+
   sections.forEach((section, si) => {
     for (const f of section.questions) {
       const visibleIf = f.visibleIf;
       if (questions.get(f.id) !== f || visibleIf === null || f.hiddenZeroIf !== null) continue;
       if (!f.scored || f.weight * section.weight <= 0) continue;
       const site = siteOf('visible', f.id);
-      for (const gid of questionsRead(visibleIf.ast, questions, computed)) {
+      const read = questionsRead(visibleIf.ast, questions, computed);
+      for (const gid of read) {
+        const g = questions.get(gid)!;
+        if (gid === f.id || !unjustified(g)) continue;
+        const fixed = new Map<string, Value>([[gid, naValue(g)]]);
+        if (partialTruth(visibleIf.ast, { fixed, computed }) === false)
+          hiddenByNa.set(gid, [...(hiddenByNa.get(gid) ?? []), f.id]);
+      }
+      for (const gid of read) {
         const g = questions.get(gid)!;
         if (gid === f.id || g.context) continue;
         const hiding = failingAnswers(g).find(
@@ -112,4 +128,18 @@ export function checkGates(
       );
     }
   });
+
+  for (const [gid, hidden] of hiddenByNa) {
+    const loc = c.locs.get(`q:${gid}`);
+    const listed =
+      hidden.length > 3
+        ? `${hidden.slice(0, 3).join(', ')} and ${hidden.length - 3} more`
+        : hidden.join(', ');
+    report(
+      'scope-switch-na',
+      loc?.pos ?? { line: 1, column: 1 },
+      loc?.path ?? '',
+      `Answering ${gid} N/A hides ${listed}, which ${hidden.length === 1 ? 'is' : 'are'} scored, without an explanation; make ${gid} a plain yes/no (na: forbidden), ask for a reason (na: justify), or let the requester set it (context: true).`,
+    );
+  }
 }
