@@ -161,8 +161,20 @@ describe('lintFiles', () => {
   });
 
   it('reports a clean file with only the summary', () => {
-    const r = lintFiles([write('ok.yaml', BASELINE)]);
+    const r = lintFiles([write('ok.yaml', withQuestions())]);
     expect(r).toEqual({ output: '0 errors, 0 warnings in 1 file.', errors: 0, warnings: 0 });
+  });
+
+  it('applies the vrq/1.1 rules to a vrq/1 file as warnings, which loading does not', () => {
+    const file = write('baseline.yaml', BASELINE);
+    const r = lintFiles([file]);
+    expect([r.errors, r.warnings]).toEqual([0, 1]);
+    expect(r.output.split('\n')[0]).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:132:13 warning scope-switch-na sections\\[2\\]\\.questions\\[0\\]: Answering sup\\.subprocessors N/A hides sup\\.flowdown`,
+      ),
+    );
+    expect(loadLibrary(dir).size).toBe(1);
   });
 
   it('runs the compatibility check across versions given together', () => {
@@ -215,7 +227,7 @@ describe('the library from text (the part that runs on every platform)', () => {
       message: 'The file cannot be read (ENOENT).',
     };
     const r = lintSources([
-      { file: 'ok.yaml', text: BASELINE },
+      { file: 'ok.yaml', text: withQuestions() },
       { file: 'gone.yaml', problem: unreadable },
     ]);
     expect(r).toEqual({

@@ -201,7 +201,7 @@ describe('scope switches and inversions', () => {
         path: 'sections[0].questions[2].visible_if',
         severity: 'warning',
         message:
-          'Answering a.pentest \'no\' (its lowest-scoring answer) hides a.date, which is scored, so a vendor without the control loses less than one with a weak version of it; keep a.date visible with a 0-scored "none" option, or add hidden_zero_if: "a.pentest == \'no\'".',
+          'Answering a.pentest \'no\' (its lowest-scoring answer) hides a.date, which is scored: it then drops out of the score instead of counting as failed, so a vendor without the control can score better than one with a weak version of it; keep a.date visible with a 0-scored "none" option, or add hidden_zero_if: "a.pentest == \'no\'".',
       },
     ]);
     expect(problemsOf(gated(`, hidden_zero_if: "a.pentest == 'no'"`), 'score-inversion')).toEqual([]);

@@ -103,7 +103,7 @@ export function checkGates(
           'score-inversion',
           site?.node.pos ?? { line: 1, column: 1 },
           site?.path ?? '',
-          `Answering ${gid} '${hiding}' (its lowest-scoring answer) hides ${f.id}, which is scored, so a vendor without the control loses less than one with a weak version of it; keep ${f.id} visible with a 0-scored "none" option, or add hidden_zero_if: "${gid} == '${hiding}'".`,
+          `Answering ${gid} '${hiding}' (its lowest-scoring answer) hides ${f.id}, which is scored: it then drops out of the score instead of counting as failed, so a vendor without the control can score better than one with a weak version of it; keep ${f.id} visible with a 0-scored "none" option, or add hidden_zero_if: "${gid} == '${hiding}'".`,
         );
         break;
       }
