@@ -18,6 +18,8 @@ export interface ExportOptions {
   /** Names and hashes of the evidence files the answers refer to, by evidence id. */
   evidence: Readonly<Record<string, EvidenceInfo>>;
   meta?: { vendor?: string; assessmentId?: string; exportedAt?: string | Date };
+  /** The requester's values of the context facts (as given to evaluate); shown, never editable. */
+  context?: Answers;
 }
 
 export type ExportCell = string | number | null;
@@ -73,6 +75,7 @@ export function buildExportModel(
   if (opts.meta?.exportedAt !== undefined) add('exported_at', isoTimestamp(opts.meta.exportedAt));
   add('score', evaluation.score);
   add('band', evaluation.band);
+  add('rating', evaluation.rating);
   add('complete', flag(evaluation.canSubmit));
   add('findings', evaluation.findings.length);
   add('instructions', words.instructions);
@@ -93,7 +96,7 @@ export function buildExportModel(
           `exportAnswers: the evaluation has no result for ${question.id}; evaluate ${q.ref} first`,
         );
       }
-      const value = answers[question.id];
+      const value = question.context ? opts.context?.[question.id] : answers[question.id];
       const evidence = evidenceOf(question, answers).map(
         (id) => opts.evidence[id] ?? { name: `${id} (file record not found)`, sha256: '' },
       );
@@ -101,7 +104,7 @@ export function buildExportModel(
       rows.push({
         question,
         section,
-        answerEditable: question.type !== 'file',
+        answerEditable: question.type !== 'file' && !question.context,
         choices: singleChoices(question, words, t),
         cells: {
           section_id: section.id,

@@ -192,6 +192,24 @@ export function importRows(
     const row = list[0]!;
     const question = q.questions.get(id)!;
 
+    if (question.context) {
+      // Set by the requester: the vendor's spreadsheet cannot change it (evaluate would ignore it anyway).
+      for (const [column, cell] of [
+        ['answer', row.answer],
+        ['comment', row.comment],
+      ] as const) {
+        if (!isBlank(cell)) {
+          reject(
+            row.row,
+            id,
+            column,
+            cell,
+            `${id} is set by the requester and cannot be changed here; the ${column} was skipped.`,
+          );
+        }
+      }
+      continue;
+    }
     if (question.type === 'file') {
       if (!isBlank(row.answer)) {
         reject(
