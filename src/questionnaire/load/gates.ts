@@ -65,10 +65,19 @@ export function checkGates(
   computed: Computed,
   scopeSeverity: 'error' | 'warning',
 ): void {
-  const siteOf = (role: string, owner: string | number) =>
-    c.sites.find(
-      (s) => s.role === role && (role === 'section-visible' ? s.section === owner : s.question === owner),
-    );
+  // The visible_if sites by owner, found once: a file may have thousands of questions.
+  const sites = new Map<string, (typeof c.sites)[number]>();
+  for (const site of c.sites) {
+    const key =
+      site.role === 'section-visible'
+        ? `s:${site.section}`
+        : site.role === 'visible'
+          ? `q:${site.question}`
+          : null;
+    if (key !== null && !sites.has(key)) sites.set(key, site);
+  }
+  const siteOf = (role: 'visible' | 'section-visible', owner: string | number) =>
+    sites.get(role === 'section-visible' ? `s:${owner}` : `q:${owner}`);
 
   const report = scopeSeverity === 'error' ? c.r.error.bind(c.r) : c.r.warn.bind(c.r);
   const naValue = (g: Question): Value => (g.type === 'multi' ? ['na'] : 'na');
