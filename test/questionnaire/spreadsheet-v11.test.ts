@@ -95,3 +95,28 @@ describe('spreadsheets and vrq/1.1', () => {
     expect(back.ok && back.answers).toEqual({ 's.mfa': 'no', 's.backup': 'yes' });
   });
 });
+
+describe('spreadsheet import and the N/A policy', () => {
+  it("refuses N/A for a question whose policy forbids it, with the engine's reason", () => {
+    const strict = compileOk(`schema: vrq/1.1
+id: sheet-na
+version: 1.0.0
+status: published
+default_locale: en
+title: Sheet
+sections:
+  - id: s
+    title: S
+    questions:
+      - { id: s.dpa, type: yes_no_na, text: DPA signed?, na: forbidden, scores: { yes: 1, no: 0 } }
+`);
+    const csv = exportAnswersCsv(strict, { 's.dpa': 'yes' }, evaluate(strict, { 's.dpa': 'yes' }, TODAY), {
+      locale: 'en',
+      evidence: {},
+    }).replace('"Yes","yes"', '"N/A",""');
+    const result = importAnswersCsv(strict, csv);
+    expect(result.ok && result.rejected.map((r) => r.reason)).toEqual([
+      'Not applicable is not accepted for this question; answer yes or no.',
+    ]);
+  });
+});

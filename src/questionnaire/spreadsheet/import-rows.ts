@@ -375,6 +375,10 @@ function parseSingle(q: Questionnaire, question: Question, cell: Cell, locale: s
   const text = restore(cellText(cell)).trim();
   const resolved = resolveChoice(choiceIndex(q, question, locale), text);
   if ('error' in resolved) return no(`${resolved.error} Allowed: ${allowedList(q, question, locale)}.`);
+  // vrq/1.1 na: forbidden — refused here, with the reason, rather than imported as an invalid answer.
+  if (resolved.value === 'na' && question.type === 'yes_no_na' && question.na === 'forbidden') {
+    return no('Not applicable is not accepted for this question; answer yes or no.');
+  }
   return ok(resolved.value);
 }
 
