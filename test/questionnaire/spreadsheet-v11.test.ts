@@ -114,6 +114,7 @@ sections:
       locale: 'en',
       evidence: {},
     }).replace('"Yes","yes"', '"N/A",""');
+    expect(csv).toContain('"Yes\nNo"');
     const result = importAnswersCsv(strict, csv);
     expect(result.ok && result.rejected.map((r) => r.reason)).toEqual([
       'Not applicable is not accepted for this question; answer yes or no.',

@@ -152,7 +152,12 @@ type Words = ReturnType<typeof wordsFor>;
 type Localize = (text: Text | null | undefined) => string;
 
 function singleChoices(question: Question, words: Words, t: Localize): string[] | null {
-  if (question.type === 'yes_no_na') return [words.yesNoNa.yes, words.yesNoNa.no, words.yesNoNa.na];
+  if (question.type === 'yes_no_na') {
+    // na: forbidden (vrq/1.1): the drop-down offers only yes and no.
+    return question.na === 'forbidden'
+      ? [words.yesNoNa.yes, words.yesNoNa.no]
+      : [words.yesNoNa.yes, words.yesNoNa.no, words.yesNoNa.na];
+  }
   if (question.type === 'single') return (question.options ?? []).map((o) => t(o.label));
   return null;
 }
@@ -161,7 +166,11 @@ function singleChoices(question: Question, words: Words, t: Localize): string[] 
 function allowedValues(question: Question, words: Words, t: Localize): string {
   switch (question.type) {
     case 'yes_no_na':
-      return [words.yesNoNa.yes, words.yesNoNa.no, words.yesNoNa.na].join('\n');
+      return (
+        question.na === 'forbidden'
+          ? [words.yesNoNa.yes, words.yesNoNa.no]
+          : [words.yesNoNa.yes, words.yesNoNa.no, words.yesNoNa.na]
+      ).join('\n');
     case 'single':
       return (question.options ?? []).map((o) => t(o.label)).join('\n');
     case 'multi':

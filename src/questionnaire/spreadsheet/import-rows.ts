@@ -361,7 +361,7 @@ function resolveChoice(index: ChoiceIndex, token: string): Resolved {
 }
 
 function allowedList(q: Questionnaire, question: Question, locale: string): string {
-  if (question.type === 'yes_no_na') return 'yes, no, na';
+  if (question.type === 'yes_no_na') return question.na === 'forbidden' ? 'yes, no' : 'yes, no, na';
   return (question.options ?? [])
     .map((o) => `"${o.label[locale] ?? o.label[q.defaultLocale] ?? o.value}" (${o.value})`)
     .join(', ');
