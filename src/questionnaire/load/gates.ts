@@ -121,14 +121,9 @@ export function checkGates(
     const site = siteOf('section-visible', si);
     for (const gid of questionsRead(section.visibleIf.ast, questions, computed)) {
       const g = questions.get(gid)!;
-      if (g.context || !g.hasNa || g.na === 'justify' || g.na === 'forbidden') continue;
-      const na: Value = g.type === 'multi' ? ['na'] : 'na';
-      if (
-        partialTruth(section.visibleIf.ast, { fixed: new Map<string, Value>([[gid, na]]), computed }) !==
-        false
-      )
-        continue;
-      const report = scopeSeverity === 'error' ? c.r.error.bind(c.r) : c.r.warn.bind(c.r);
+      if (!unjustified(g)) continue;
+      const fixed = new Map<string, Value>([[gid, naValue(g)]]);
+      if (partialTruth(section.visibleIf.ast, { fixed, computed }) !== false) continue;
       report(
         'scope-switch-na',
         site?.node.pos ?? { line: 1, column: 1 },
