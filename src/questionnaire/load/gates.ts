@@ -2,7 +2,7 @@ import type { ExprNode, Value } from '../expr/ast.js';
 import type { Question, Section } from '../types.js';
 import { references } from './analyze.js';
 import type { LoadContext } from './context.js';
-import { partialTruth } from './partial.js';
+import { type PartialMemo, partialTruth } from './partial.js';
 
 /*
  * Two vrq/1.1 rules about questions that hide others:
@@ -19,25 +19,28 @@ import { partialTruth } from './partial.js';
 
 type Computed = ReadonlyMap<string, { readonly expr: { readonly ast: ExprNode } | null }>;
 
-/** Questions an expression reads, directly or through computed values (each once). */
+/** Questions an expression reads, directly or through computed values; `cache` holds each computed value's. */
 function questionsRead(
   ast: ExprNode,
   questions: ReadonlyMap<string, Question>,
   computed: Computed,
-): Set<string> {
+  cache: Map<string, ReadonlySet<string>>,
+): ReadonlySet<string> {
   const out = new Set<string>();
-  const seen = new Set<string>();
-  const visit = (node: ExprNode): void => {
-    for (const ref of references(node)) {
-      if (questions.has(ref.name)) out.add(ref.name);
-      else if (!seen.has(ref.name)) {
-        seen.add(ref.name);
-        const c = computed.get(ref.name)?.expr;
-        if (c) visit(c.ast);
-      }
+  for (const ref of references(ast)) {
+    if (questions.has(ref.name)) {
+      out.add(ref.name);
+      continue;
     }
-  };
-  visit(ast);
+    let read = cache.get(ref.name);
+    if (read === undefined) {
+      cache.set(ref.name, new Set()); // a cycle reads nothing more; the analyzer reports cycles
+      const c = computed.get(ref.name)?.expr;
+      read = c ? questionsRead(c.ast, questions, computed, cache) : new Set();
+      cache.set(ref.name, read);
+    }
+    for (const id of read) out.add(id);
+  }
   return out;
 }
 
@@ -80,6 +83,16 @@ export function checkGates(
     sites.get(role === 'section-visible' ? `s:${owner}` : `q:${owner}`);
 
   const report = scopeSeverity === 'error' ? c.r.error.bind(c.r) : c.r.warn.bind(c.r);
+  const readCache = new Map<string, ReadonlySet<string>>();
+  const read = (ast: ExprNode) => questionsRead(ast, questions, computed, readCache);
+  // One memo per fixed answer, shared by every condition checked under it.
+  const memos = new Map<string, PartialMemo>();
+  const decides = (ast: ExprNode, gid: string, value: Value): boolean | null => {
+    const key = `${gid}\u0000${JSON.stringify(value)}`;
+    let memo = memos.get(key);
+    if (memo === undefined) memos.set(key, (memo = new Map()));
+    return partialTruth(ast, { fixed: new Map([[gid, value]]), computed }, memo);
+  };
   const naValue = (g: Question): Value => (g.type === 'multi' ? ['na'] : 'na');
   const unjustified = (g: Question): boolean =>
     !g.context && g.hasNa && g.na !== 'justify' && g.na !== 'forbidden';
@@ -92,21 +105,17 @@ export function checkGates(
       if (questions.get(f.id) !== f || visibleIf === null || f.hiddenZeroIf !== null) continue;
       if (!f.scored || f.weight * section.weight <= 0) continue;
       const site = siteOf('visible', f.id);
-      const read = questionsRead(visibleIf.ast, questions, computed);
-      for (const gid of read) {
+      const gates = read(visibleIf.ast);
+      for (const gid of gates) {
         const g = questions.get(gid)!;
         if (gid === f.id || !unjustified(g)) continue;
-        const fixed = new Map<string, Value>([[gid, naValue(g)]]);
-        if (partialTruth(visibleIf.ast, { fixed, computed }) === false)
+        if (decides(visibleIf.ast, gid, naValue(g)) === false)
           hiddenByNa.set(gid, [...(hiddenByNa.get(gid) ?? []), f.id]);
       }
-      for (const gid of read) {
+      for (const gid of gates) {
         const g = questions.get(gid)!;
         if (gid === f.id || g.context) continue;
-        const hiding = failingAnswers(g).find(
-          (v) =>
-            partialTruth(visibleIf.ast, { fixed: new Map<string, Value>([[gid, v]]), computed }) === false,
-        );
+        const hiding = failingAnswers(g).find((v) => decides(visibleIf.ast, gid, v) === false);
         if (hiding === undefined) continue;
         c.r.warn(
           'score-inversion',
@@ -119,11 +128,10 @@ export function checkGates(
     }
     if (section.visibleIf === null) return;
     const site = siteOf('section-visible', si);
-    for (const gid of questionsRead(section.visibleIf.ast, questions, computed)) {
+    for (const gid of read(section.visibleIf.ast)) {
       const g = questions.get(gid)!;
       if (!unjustified(g)) continue;
-      const fixed = new Map<string, Value>([[gid, naValue(g)]]);
-      if (partialTruth(section.visibleIf.ast, { fixed, computed }) !== false) continue;
+      if (decides(section.visibleIf.ast, gid, naValue(g)) !== false) continue;
       report(
         'scope-switch-na',
         site?.node.pos ?? { line: 1, column: 1 },

@@ -19,10 +19,20 @@ export interface PartialScope {
   readonly computed: ReadonlyMap<string, { readonly expr: { readonly ast: ExprNode } | null }>;
 }
 
-/** true or false when the fixed answers decide the condition, null when it depends on other answers. */
-export function partialTruth(ast: ExprNode, scope: PartialScope): boolean | null {
-  const seen = new Map<string, Partial>();
-  const v = evalPartial(ast, scope, seen, 0);
+/** What computed values gave under one set of fixed answers; reuse it only with the same `fixed`. */
+export type PartialMemo = Map<string, unknown>;
+
+/**
+ * true or false when the fixed answers decide the condition, null when it depends on other answers. Pass
+ * the same `memo` for every condition checked under the same fixed answers, so a long chain of computed
+ * values is walked once, not once per condition.
+ */
+export function partialTruth(
+  ast: ExprNode,
+  scope: PartialScope,
+  memo: PartialMemo = new Map(),
+): boolean | null {
+  const v = evalPartial(ast, scope, memo as Map<string, Partial>, 0);
   return v === UNKNOWN ? null : isTrue(v);
 }
 
