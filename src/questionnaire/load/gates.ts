@@ -90,7 +90,10 @@ export function checkGates(
   const decides = (ast: ExprNode, gid: string, value: Value): boolean | null => {
     const key = `${gid}\u0000${JSON.stringify(value)}`;
     let memo = memos.get(key);
-    if (memo === undefined) memos.set(key, (memo = new Map()));
+    if (memo === undefined) {
+      memo = new Map();
+      memos.set(key, memo);
+    }
     return partialTruth(ast, { fixed: new Map([[gid, value]]), computed }, memo);
   };
   const naValue = (g: Question): Value => (g.type === 'multi' ? ['na'] : 'na');
