@@ -38,6 +38,7 @@ export function normalizeAnswer(
   switch (q.type) {
     case 'yes_no_na':
       if (raw === '') return null;
+      if (raw === 'na' && q.na === 'forbidden') return new Invalid(MESSAGES.naForbidden);
       return raw === 'yes' || raw === 'no' || raw === 'na' ? raw : new Invalid(MESSAGES.notYesNoNa);
     case 'single':
       if (raw === '') return null;

@@ -83,6 +83,23 @@ export function checkCompatibility(previous: Questionnaire, next: Questionnaire)
       );
       continue;
     }
+    // vrq/1.1: answers that a new N/A policy or a context fact makes invalid or ignored.
+    if (old.hasNa && old.na !== 'forbidden' && cur.na === 'forbidden') {
+      add(
+        'warning',
+        'option-removed',
+        `q:${newId}`,
+        `${named} no longer accepts N/A; stored N/A answers become invalid in ${next.ref}.`,
+      );
+    }
+    if (!old.context && cur.context) {
+      add(
+        'warning',
+        'became-context',
+        `q:${newId}`,
+        `${named} is now a context fact set by the requester; vendors' stored answers to it are ignored in ${next.ref}.`,
+      );
+    }
     if ((old.type === 'single' || old.type === 'multi') && old.options && cur.options) {
       const kept = new Set(cur.options.map((o) => o.value));
       for (const o of old.options) {

@@ -1,8 +1,10 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Expression as Expr } from './expr/ast.js';
 import { Analyzer } from './load/analyze.js';
 import { LoadContext } from './load/context.js';
 import { readDocument } from './load/document.js';
+import { checkGates } from './load/gates.js';
 import { Reporter } from './load/reporter.js';
 import { attachPlan, buildPlan } from './plan.js';
 import type { Expression, Problem, Questionnaire } from './types.js';
@@ -19,7 +21,17 @@ export interface CompileResult {
  * Compiles one questionnaire file (format vrq/1). Never throws for bad content: every problem is
  * reported with its position, path, code and a sentence, and any error yields no questionnaire.
  */
-export function compileQuestionnaire(source: string, opts: { file?: string } = {}): CompileResult {
+export interface CompileOptions {
+  file?: string;
+  /**
+   * Also check a vrq/1 file against the rules vrq/1.1 adds (score inversions, scope switches without a
+   * plain yes/no), as warnings. `assay questionnaire lint` asks for this; loading does not, so a vrq/1 file
+   * loads exactly as it always did. A vrq/1.1 file is always checked.
+   */
+  advisory?: boolean;
+}
+
+export function compileQuestionnaire(source: string, opts: CompileOptions = {}): CompileResult {
   if (typeof source !== 'string')
     throw new TypeError('compileQuestionnaire expects the file content as a string.');
   const r = new Reporter(opts.file);
@@ -51,7 +63,13 @@ export function compileQuestionnaire(source: string, opts: { file?: string } = {
     }
   }
 
-  const order = new Analyzer(c, reader.sections, reader.questions, draft.computed).run();
+  // Thresholds are named constants: to the checks and the evaluator they are computed values.
+  const named = new Map<string, { expr: Expr | null }>(draft.computed);
+  for (const [name, value] of draft.thresholds.values) named.set(name, { expr: constant(value) });
+  const order = new Analyzer(c, reader.sections, reader.questions, named).run();
+  if (order !== null && (c.schemaMinor >= 1 || opts.advisory)) {
+    checkGates(c, reader.sections, reader.questions, named, c.schemaMinor >= 1 ? 'error' : 'warning');
+  }
   if (r.errors > 0 || order === null) return { questionnaire: null, problems: r.sorted() };
 
   const computed = new Map<string, Expression>();
@@ -70,16 +88,26 @@ export function compileQuestionnaire(source: string, opts: { file?: string } = {
     frameworks: draft.frameworks,
     scoring: draft.scoring,
     risk: draft.risk,
+    rating: draft.rating,
+    thresholds: draft.thresholds,
     computed,
     sections: Object.freeze([...reader.sections]),
     questions: reader.questions,
     findings: reader.findings,
+    contextFacts: Object.freeze([...reader.questions.values()].filter((x) => x.context)),
     changelog: Object.freeze(draft.changelog),
     migrations: Object.freeze(draft.migrations),
     // @noble/hashes rather than node:crypto: the same synchronous SHA-256 on Node and on Workers.
     sourceHash: bytesToHex(sha256(utf8ToBytes(source))),
     file: opts.file ?? null,
   });
-  attachPlan(questionnaire, buildPlan(questionnaire, order, c.locs));
+  const expressions = new Map<string, Expression>(computed);
+  for (const [name, value] of draft.thresholds.values) expressions.set(name, constant(value));
+  attachPlan(questionnaire, buildPlan(questionnaire, order, c.locs, expressions));
   return { questionnaire, problems: r.sorted() };
+}
+
+function constant(value: number): Expression {
+  const source = String(value);
+  return Object.freeze({ source, ast: { kind: 'literal' as const, value, start: 0, end: source.length } });
 }

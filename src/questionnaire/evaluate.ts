@@ -52,13 +52,33 @@ function ratingFor(bands: readonly Band[], value: number): string | null {
   return null;
 }
 
+export interface EvaluateOptions {
+  /**
+   * The values of the context facts (questions with `context: true`), set by the requester when sending.
+   * They are read from here only: a vendor answer under the same key is ignored, so the vendor cannot
+   * override them.
+   */
+  context?: Answers;
+}
+
+const NO_CONTEXT: Answers = Object.freeze(Object.create(null));
+
 /**
- * Evaluates one response: visibility, requirements, validation, scores, band and findings. A pure
- * function of (questionnaire, answers, today); stored values of the wrong shape never throw and
- * never score — they count as unanswered and produce an 'invalid' issue.
+ * Evaluates one response: visibility, requirements, validation, scores, band, findings and rating. A
+ * pure function of (questionnaire, answers, today, context); stored values of the wrong shape never
+ * throw and never score — they count as unanswered and produce an 'invalid' issue.
  */
-export function evaluate(q: Questionnaire, answers: Answers, today: string): Evaluation {
+export function evaluate(
+  q: Questionnaire,
+  answers: Answers,
+  today: string,
+  opts: EvaluateOptions = {},
+): Evaluation {
   const plan = planOf(q);
+  const context = opts.context ?? NO_CONTEXT;
+  if (context === null || typeof context !== 'object' || Array.isArray(context)) {
+    throw new TypeError('evaluate: context must be an object of question ids to values.');
+  }
   const todayDay = typeof today === 'string' ? dayNumber(today) : null;
   if (todayDay === null) {
     throw new RangeError(`evaluate: today must be a date as YYYY-MM-DD, not ${JSON.stringify(today)}.`);
@@ -85,8 +105,9 @@ export function evaluate(q: Questionnaire, answers: Answers, today: string): Eva
       const vis = sectionVisible[p.section]! && (p.visible === null || isTrue(p.visible(ctx)));
       visible[p.slot] = vis;
       if (vis) {
-        const v = normalizeAnswer(p.q, own(answers, p.q.id), p.options);
-        if (v instanceof Invalid) invalid[p.slot] = v;
+        const raw = p.q.context ? ownRead(context, p.q.id) : own(answers, p.q.id);
+        const v = normalizeAnswer(p.q, raw, p.options);
+        if (v instanceof Invalid) invalid[p.slot] = p.q.context ? new Invalid(MESSAGES.contextInvalid) : v;
         else vals[p.slot] = v;
       }
     } else {
@@ -143,9 +164,13 @@ export function evaluate(q: Questionnaire, answers: Answers, today: string): Eva
   }
 
   const score = percent(num, den);
+  const band = score === null ? null : ratingFor(q.scoring.bands, score);
+  const { rating, drivers } = headlineRating(q, band, findings);
   return {
     score,
-    band: score === null ? null : ratingFor(q.scoring.bands, score),
+    band,
+    rating,
+    ratingDrivers: drivers,
     sections,
     questions,
     issues,
@@ -177,13 +202,23 @@ function evaluateQuestion(
     evidenceRequired: false,
     messages: [],
   };
-  // Hidden questions keep their stored answers but are not checked, required, scored or flagged.
-  if (!vis) return result;
+  // Hidden questions keep their stored answers but are not checked, required, scored or flagged; a hidden
+  // follow-up of a failed gate (hidden_zero_if) counts as a failed control instead of dropping out.
+  if (!vis) {
+    if (p.hiddenZero !== null && p.weight > 0 && isTrue(p.hiddenZero(ctx))) {
+      result.score = 0;
+      result.weight = p.weight;
+    }
+    return result;
+  }
   const id = question.id;
   const value = vals[p.slot] ?? null;
   result.answered = value !== null;
   result.required = question.required || (p.requiredIf !== null && isTrue(p.requiredIf(ctx)));
-  if (bad !== undefined) {
+  if (bad !== undefined && question.context) {
+    // The requester's value, not the vendor's: shown, but it must not block the vendor's submission.
+    result.messages.push({ level: 'error', message: bad.message });
+  } else if (bad !== undefined) {
     result.messages.push({ level: 'error', message: bad.message });
     issues.push({ questionId: id, kind: 'invalid', message: bad.message });
   } else if (result.required && !result.answered) {
@@ -197,10 +232,18 @@ function evaluateQuestion(
     }
   }
 
+  // The vendor never answers a context fact, so nothing is asked of them for it either.
+  if (question.context) {
+    if (p.weight > 0) scoreQuestion(p, value, ctx, scoring, result);
+    return result;
+  }
   const comment = question.comment;
+  // na: justify — an N/A answer needs its reason in the comment.
+  const justify = question.na === 'justify' && value !== null && isNa(question, value);
   result.commentRequired =
-    comment !== null &&
-    (comment.required || (p.commentRequiredIf !== null && isTrue(p.commentRequiredIf(ctx))));
+    justify ||
+    (comment !== null &&
+      (comment.required || (p.commentRequiredIf !== null && isTrue(p.commentRequiredIf(ctx)))));
   const rawComment = own(answers, p.commentKey);
   const commentMax = comment?.maxLength ?? DEFAULT_COMMENT_MAX_LENGTH;
   if (rawComment !== undefined && rawComment !== null && typeof rawComment !== 'string') {
@@ -211,7 +254,11 @@ function evaluateQuestion(
     result.messages.push({ level: 'error', message: m });
     issues.push({ questionId: id, kind: 'invalid', message: m });
   } else if (result.commentRequired && (typeof rawComment !== 'string' || rawComment.trim() === '')) {
-    issues.push({ questionId: id, kind: 'comment-required', message: MESSAGES.commentRequired });
+    issues.push({
+      questionId: id,
+      kind: 'comment-required',
+      message: justify ? MESSAGES.naJustify : MESSAGES.commentRequired,
+    });
   }
 
   const evidence = question.evidence;
@@ -246,6 +293,8 @@ function scoreQuestion(
   let s: number | null;
   if (value === null) {
     s = scoring.unansweredPolicy === 'zero' ? 0 : null;
+  } else if (question.na === 'scores_zero' && isNa(question, value)) {
+    s = 0;
   } else if (question.type === 'yes_no_na' && value === 'na') {
     s = scoring.naPolicy === 'exclude' ? null : scoring.naPolicy === 'zero' ? 0 : 1;
   } else if (p.scoreExpr !== null) {
@@ -281,6 +330,45 @@ function staticScore(p: QuestionPlan, value: Value): number | null {
     default:
       return null;
   }
+}
+
+/** An answer of "not applicable": 'na' for yes_no_na and single, a selection holding 'na' for multi. */
+function isNa(question: QuestionPlan['q'], value: Value): boolean {
+  if (!question.hasNa) return false;
+  return Array.isArray(value) ? value.includes('na') : value === 'na';
+}
+
+/**
+ * The worse of the band and what the raised findings force under the file's `rating:` rule: a finding
+ * rated at a floor's level or worse (by the risk table's order) makes the rating at least that floor's
+ * rating; a knock-out finding makes it at least rating.knockout. Without a rule, the band.
+ */
+function headlineRating(
+  q: Questionnaire,
+  band: string | null,
+  findings: readonly RaisedFinding[],
+): { rating: string | null; drivers: string[] } {
+  const policy = q.rating;
+  if (policy === null) return { rating: band, drivers: [] };
+  const rank = (r: string | null): number => (r === null ? -1 : policy.order.indexOf(r));
+  // risk.rating is listed worst first: a lower index is a worse finding.
+  const riskRank = (r: string): number => q.risk?.rating.findIndex((b) => b.rating === r) ?? -1;
+  let rating = band;
+  let forced: string | null = null;
+  const drivers: Array<{ id: string; rating: string }> = [];
+  for (const f of findings) {
+    let floor: string | null = q.findings.get(f.id)?.knockout ? policy.knockout : null;
+    const fr = riskRank(f.rating);
+    for (const fl of policy.floors) {
+      if (fr >= 0 && fr <= riskRank(fl.finding) && rank(fl.rating) > rank(floor)) floor = fl.rating;
+    }
+    if (floor === null || rank(floor) <= rank(band)) continue;
+    drivers.push({ id: f.id, rating: floor });
+    if (rank(floor) > rank(forced)) forced = floor;
+  }
+  if (forced !== null && rank(forced) > rank(rating)) rating = forced;
+  // The drivers are the findings that force the final rating (others may force a lesser one).
+  return { rating, drivers: drivers.filter((d) => d.rating === rating).map((d) => d.id) };
 }
 
 /** Due dates of one evaluation: the evaluation day is parsed once, each distinct due_days formatted once. */

@@ -4,8 +4,9 @@
  * no spreadsheets (their own entry: ./spreadsheet/index.ts).
  */
 export { checkCompatibility } from './compat.js';
-export { type CompileResult, compileQuestionnaire } from './compile.js';
-export { evaluate } from './evaluate.js';
+export { type CompileOptions, type CompileResult, compileQuestionnaire } from './compile.js';
+export { type ContextProblem, type ContextResult, checkContext, contextFromPairs } from './context.js';
+export { type EvaluateOptions, evaluate } from './evaluate.js';
 export type { ExprNode, Literal, Value } from './expr/ast.js';
 export {
   formatProblem,

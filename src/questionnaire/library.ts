@@ -1,6 +1,7 @@
 import { checkCompatibility } from './compat.js';
 import { compileQuestionnaire } from './compile.js';
 import { compareSemver, parseSemver } from './semver.js';
+import { checkThresholds, compileThresholdTable, type ThresholdTable } from './thresholds.js';
 import type { Problem, Questionnaire } from './types.js';
 
 /*
@@ -41,17 +42,38 @@ interface CompiledLibrary {
 }
 
 /** Compiles the sources and checks every version of a questionnaire against the one before it. */
-function compileSources(sources: readonly LibrarySource[]): CompiledLibrary {
+export interface LibraryOptions {
+  /** Shared threshold tables (vrq-thresholds/1); a questionnaire naming a table is checked against it. */
+  thresholdTables?: readonly LibrarySource[];
+}
+
+function compileSources(
+  sources: readonly LibrarySource[],
+  advisory: boolean,
+  opts: LibraryOptions,
+): CompiledLibrary {
   const problems: Problem[] = [];
   const questionnaires: Questionnaire[] = [];
+  const tables = new Map<string, ThresholdTable>();
+  for (const source of opts.thresholdTables ?? []) {
+    if ('problem' in source) {
+      problems.push(source.problem);
+      continue;
+    }
+    const result = compileThresholdTable(source.text, { file: source.file });
+    problems.push(...result.problems);
+    if (result.table) tables.set(result.table.ref, result.table);
+  }
   for (const source of sources) {
     if ('problem' in source) {
       problems.push(source.problem);
       continue;
     }
-    const result = compileQuestionnaire(source.text, { file: source.file });
+    const result = compileQuestionnaire(source.text, { file: source.file, advisory });
     problems.push(...result.problems);
     if (result.questionnaire) questionnaires.push(result.questionnaire);
+    if (result.questionnaire && opts.thresholdTables !== undefined)
+      problems.push(...checkThresholds(result.questionnaire, tables));
   }
   // Versions of the same questionnaire must be unique and each compatible with the one before.
   const byId = new Map<string, Questionnaire[]>();
@@ -83,8 +105,11 @@ function compileSources(sources: readonly LibrarySource[]): CompiledLibrary {
  * The questionnaires of the sources by `id@version`. Throws a LibraryError listing every problem (errors
  * and warnings) when any source has an error; warnings alone do not prevent loading. Caches nothing.
  */
-export function loadLibraryFromSources(sources: readonly LibrarySource[]): Map<string, Questionnaire> {
-  const { questionnaires, problems } = compileSources(sources);
+export function loadLibraryFromSources(
+  sources: readonly LibrarySource[],
+  opts: LibraryOptions = {},
+): Map<string, Questionnaire> {
+  const { questionnaires, problems } = compileSources(sources, false, opts);
   // Warnings alone never block loading, but once something does, report everything at once.
   if (problems.some((p) => p.severity === 'error')) throw new LibraryError(problems);
   const out = new Map<string, Questionnaire>();
@@ -99,9 +124,12 @@ export interface LintReport {
   warnings: number;
 }
 
-/** Lints sources for `assay questionnaire lint`: one line per problem and a summary line. */
-export function lintSources(sources: readonly LibrarySource[]): LintReport {
-  const { problems } = compileSources(sources);
+/**
+ * Lints sources for `assay questionnaire lint`: one line per problem and a summary line. Lint also applies
+ * the vrq/1.1 rules to vrq/1 files, as warnings (CompileOptions.advisory), so they show what to fix first.
+ */
+export function lintSources(sources: readonly LibrarySource[], opts: LibraryOptions = {}): LintReport {
+  const { problems } = compileSources(sources, true, opts);
   const errors = problems.filter((p) => p.severity === 'error').length;
   const warnings = problems.length - errors;
   const lines = problems.map(formatProblem);

@@ -85,6 +85,31 @@ export const MESSAGES = {
       `Der Kommentar darf höchstens ${max} Zeichen haben.`,
       `Le commentaire peut contenir au plus ${max} caractères.`,
     ),
+  naForbidden: t(
+    'Not applicable is not accepted for this question; answer yes or no.',
+    'Nicht zutreffend ist bei dieser Frage nicht möglich; antworten Sie mit Ja oder Nein.',
+    'Sans objet n’est pas accepté pour cette question ; répondez oui ou non.',
+  ),
+  naJustify: t(
+    'Explain in the comment why this does not apply.',
+    'Erläutern Sie im Kommentar, warum dies nicht zutrifft.',
+    'Expliquez dans le commentaire pourquoi cela ne s’applique pas.',
+  ),
+  naClaimTitle: t(
+    'Not applicable claimed for a must-have control — reviewer to confirm',
+    'Nicht zutreffend bei einer Pflichtmaßnahme angegeben — Prüfung durch die Prüferin oder den Prüfer',
+    'Sans objet déclaré pour une mesure obligatoire — à confirmer par l’évaluateur',
+  ),
+  naClaimRemediation: t(
+    'Confirm that the control does not apply to this service, or ask the vendor to answer the question.',
+    'Bestätigen Sie, dass die Maßnahme für diesen Dienst nicht zutrifft, oder bitten Sie den Lieferanten, die Frage zu beantworten.',
+    'Confirmez que la mesure ne s’applique pas à ce service, ou demandez au fournisseur de répondre à la question.',
+  ),
+  contextInvalid: t(
+    'The value set by the requester is not valid for this question; they need to correct it.',
+    'Der vom Auftraggeber gesetzte Wert ist für diese Frage ungültig; er muss ihn korrigieren.',
+    'La valeur fixée par le demandeur n’est pas valide pour cette question ; il doit la corriger.',
+  ),
   evidenceNotFiles: t(
     'The evidence must be a list of attached files.',
     'Der Nachweis muss eine Liste beigefügter Dateien sein.',

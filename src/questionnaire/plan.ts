@@ -2,7 +2,7 @@ import { compileExpression } from './expr/compile.js';
 import type { Evaluator } from './expr/functions.js';
 import type { Step } from './load/analyze.js';
 import type { Loc } from './load/context.js';
-import type { FindingDef, Option, Question, Questionnaire, Text } from './types.js';
+import type { Expression, FindingDef, Option, Question, Questionnaire, Text } from './types.js';
 
 export interface QuestionPlan {
   readonly q: Question;
@@ -18,6 +18,8 @@ export interface QuestionPlan {
   readonly commentRequiredIf: Evaluator | null;
   readonly evidenceRequiredIf: Evaluator | null;
   readonly scoreExpr: Evaluator | null;
+  /** hidden_zero_if: while hidden and true, the question counts with score 0. */
+  readonly hiddenZero: Evaluator | null;
   readonly validate: ReadonlyArray<{
     readonly rule: Evaluator;
     readonly message: Text;
@@ -63,11 +65,17 @@ export function planOf(q: Questionnaire): Plan {
   return plan;
 }
 
-export function buildPlan(q: Questionnaire, order: readonly Step[], locs: ReadonlyMap<string, Loc>): Plan {
+/** `named` holds the computed values and the thresholds (constant expressions), each with a slot. */
+export function buildPlan(
+  q: Questionnaire,
+  order: readonly Step[],
+  locs: ReadonlyMap<string, Loc>,
+  named: ReadonlyMap<string, Expression>,
+): Plan {
   const slotOf = new Map<string, number>();
   let n = 0;
   for (const id of q.questions.keys()) slotOf.set(id, n++);
-  for (const name of q.computed.keys()) slotOf.set(name, n++);
+  for (const name of named.keys()) slotOf.set(name, n++);
   const compile = (e: { ast: Parameters<typeof compileExpression>[0] } | null): Evaluator | null =>
     e === null ? null : compileExpression(e.ast, (name) => slotOf.get(name));
 
@@ -86,6 +94,7 @@ export function buildPlan(q: Questionnaire, order: readonly Step[], locs: Readon
         commentRequiredIf: compile(question.comment?.requiredIf ?? null),
         evidenceRequiredIf: compile(question.evidence?.requiredIf ?? null),
         scoreExpr: compile(question.scoreExpr),
+        hiddenZero: compile(question.hiddenZeroIf),
         validate: question.validate.map((v) => ({
           rule: compile(v.rule)!,
           message: v.message,
@@ -106,7 +115,7 @@ export function buildPlan(q: Questionnaire, order: readonly Step[], locs: Readon
     if (s.kind === 'section')
       return { kind: 'section', index: s.index, visible: compile(q.sections[s.index]!.visibleIf) };
     if (s.kind === 'question') return { kind: 'question', plan: byId.get(s.id)! };
-    return { kind: 'computed', slot: slotOf.get(s.name)!, fn: compile(q.computed.get(s.name)!)! };
+    return { kind: 'computed', slot: slotOf.get(s.name)!, fn: compile(named.get(s.name)!)! };
   });
   return { slots: n, steps, questions: sectionQuestions.flat(), sectionQuestions, locs };
 }

@@ -65,9 +65,19 @@ export interface ValidationRule {
   readonly level: 'error' | 'warning';
 }
 
+/**
+ * How a question treats "not applicable" (vrq/1.1): `allowed` (scored per scoring.na_policy), `justify`
+ * (allowed with a comment), `forbidden` (an N/A answer is invalid), `scores_zero` (allowed, scores 0).
+ */
+export type NaPolicy = 'allowed' | 'justify' | 'forbidden' | 'scores_zero';
+
 export interface FindingDef {
   readonly id: string;
   readonly questionId: string;
+  /** 'file' for findings written in the file; 'na-claim' for the automatic finding on an N/A must-have. */
+  readonly origin: 'file' | 'na-claim';
+  /** A knock-out control (vrq/1.1): while raised, the headline rating is at least rating.knockout. */
+  readonly knockout: boolean;
   readonly when: Expression;
   readonly title: Text;
   readonly likelihood: number;
@@ -83,6 +93,16 @@ export interface Question extends Requirement {
   readonly id: string;
   readonly sectionId: string;
   readonly type: QuestionType;
+  /** A fact the requester sets when sending (vrq/1.1); the vendor sees it and cannot change it. */
+  readonly context: boolean;
+  /** The question's N/A policy, its own or scoring.na's (vrq/1.1; 'allowed' before). */
+  readonly na: NaPolicy;
+  /** Whether the question can be answered N/A at all: yes_no_na, or a choice with an option 'na'. */
+  readonly hasNa: boolean;
+  /** A control that must be in place (vrq/1.1): an N/A answer raises the automatic 'N/A claimed' finding. */
+  readonly mustHave: boolean;
+  /** While hidden and this is true, the question counts with score 0 at its weight (vrq/1.1). */
+  readonly hiddenZeroIf: Expression | null;
   readonly text: Text;
   readonly help: Text | null;
   readonly visibleIf: Expression | null;
@@ -142,6 +162,8 @@ export interface Band {
 export interface ScoringPolicy {
   readonly method: 'weighted_ratio';
   readonly naPolicy: 'exclude' | 'zero' | 'full';
+  /** The default N/A policy of the questions (scoring.na, vrq/1.1). */
+  readonly na: NaPolicy;
   readonly unansweredPolicy: 'zero' | 'exclude';
   readonly bands: readonly Band[];
 }
@@ -151,6 +173,26 @@ export interface RiskPolicy {
   readonly likelihood: Readonly<Record<string, Text>>;
   readonly impact: Readonly<Record<string, Text>>;
   readonly rating: readonly Band[];
+}
+
+/**
+ * The headline rating (vrq/1.1 `rating:`): the worse of the score band and what open findings force.
+ * Without it the rating is the band.
+ */
+export interface RatingPolicy {
+  /** Every rating, best first; by default the bands' ratings in their order. */
+  readonly order: readonly string[];
+  /** A raised finding rated `finding` or worse (by the risk table) makes the rating at least `rating`. */
+  readonly floors: ReadonlyArray<{ readonly finding: string; readonly rating: string }>;
+  /** The least rating while a knock-out finding is raised: the worst rating unless declared. */
+  readonly knockout: string;
+}
+
+/** Named thresholds the expressions use (vrq/1.1), shipped in the file so its source alone decides scoring. */
+export interface Thresholds {
+  /** The shared table the values come from, `id@version`, when the file names one. */
+  readonly table: string | null;
+  readonly values: ReadonlyMap<string, number>;
 }
 
 export interface ChangelogEntry {
@@ -180,12 +222,17 @@ export interface Questionnaire {
   readonly frameworks: ReadonlyMap<string, Framework>;
   readonly scoring: ScoringPolicy;
   readonly risk: RiskPolicy | null;
+  /** Null when the file declares no `rating:`; then the headline rating is the band. */
+  readonly rating: RatingPolicy | null;
+  readonly thresholds: Thresholds;
   readonly computed: ReadonlyMap<string, Expression>;
   readonly sections: readonly Section[];
   /** All questions by id, in document order. */
   readonly questions: ReadonlyMap<string, Question>;
-  /** All findings by id, in document order. */
+  /** All findings by id, in document order, the automatic 'N/A claimed' ones included. */
   readonly findings: ReadonlyMap<string, FindingDef>;
+  /** The questions the requester sets when sending (context: true), in document order. */
+  readonly contextFacts: readonly Question[];
   readonly changelog: readonly ChangelogEntry[];
   readonly migrations: readonly Migration[];
   /** SHA-256 hex of the source text. */
@@ -247,6 +294,13 @@ export interface Evaluation {
   /** 0..100 rounded to 1 decimal; null when nothing is scorable. */
   score: number | null;
   band: string | null;
+  /**
+   * The headline rating: the worse of the band and what raised findings force under the file's `rating:`
+   * rule (a critical finding, a knock-out control). Equals `band` when the file declares no rule.
+   */
+  rating: string | null;
+  /** Ids of the raised findings that made `rating` worse than the band; empty when the band decides. */
+  ratingDrivers: string[];
   sections: SectionResult[];
   questions: Record<string, QuestionResult>;
   /** Everything that blocks submission. */

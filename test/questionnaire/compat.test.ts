@@ -101,6 +101,43 @@ describe('checkCompatibility', () => {
     ]);
   });
 
+  it('warns when a vrq/1.1 version forbids N/A or makes a question a context fact', () => {
+    const next = compileOk(
+      [
+        'schema: vrq/1.1',
+        'id: compat',
+        'version: 1.1.0',
+        'status: published',
+        'default_locale: en',
+        'title: C',
+        'sections:',
+        '  - id: a',
+        '    title: A',
+        '    weight: 0',
+        '    questions:',
+        '      - { id: a.yn, type: yes_no_na, text: YN, na: forbidden }',
+        '      - { id: a.one, type: single, text: One, context: true, options: [ {value: x, label: X}, {value: y, label: Y} ] }',
+        ...V1.slice(2),
+      ].join('\n'),
+    );
+    expect(
+      checkCompatibility(version('1.0.0', V1), next).map((p) => [p.severity, p.code, p.line, p.message]),
+    ).toEqual([
+      [
+        'warning',
+        'option-removed',
+        12,
+        'a.yn no longer accepts N/A; stored N/A answers become invalid in compat@1.1.0.',
+      ],
+      [
+        'warning',
+        'became-context',
+        13,
+        "a.one is now a context fact set by the requester; vendors' stored answers to it are ignored in compat@1.1.0.",
+      ],
+    ]);
+  });
+
   it('warns about removed questions', () => {
     const p = checkCompatibility(version('1.0.0', V1), version('1.1.0', V1.slice(1)));
     expect(p).toMatchObject([{ code: 'question-removed', severity: 'warning' }]);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -161,8 +161,20 @@ describe('lintFiles', () => {
   });
 
   it('reports a clean file with only the summary', () => {
-    const r = lintFiles([write('ok.yaml', BASELINE)]);
+    const r = lintFiles([write('ok.yaml', withQuestions())]);
     expect(r).toEqual({ output: '0 errors, 0 warnings in 1 file.', errors: 0, warnings: 0 });
+  });
+
+  it('applies the vrq/1.1 rules to a vrq/1 file as warnings, which loading does not', () => {
+    const file = write('baseline.yaml', BASELINE);
+    const r = lintFiles([file]);
+    expect([r.errors, r.warnings]).toEqual([0, 1]);
+    expect(r.output.split('\n')[0]).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:132:13 warning scope-switch-na sections\\[2\\]\\.questions\\[0\\]: Answering sup\\.subprocessors N/A hides sup\\.flowdown`,
+      ),
+    );
+    expect(loadLibrary(dir).size).toBe(1);
   });
 
   it('runs the compatibility check across versions given together', () => {
@@ -215,7 +227,7 @@ describe('the library from text (the part that runs on every platform)', () => {
       message: 'The file cannot be read (ENOENT).',
     };
     const r = lintSources([
-      { file: 'ok.yaml', text: BASELINE },
+      { file: 'ok.yaml', text: withQuestions() },
       { file: 'gone.yaml', problem: unreadable },
     ]);
     expect(r).toEqual({
@@ -224,5 +236,59 @@ describe('the library from text (the part that runs on every platform)', () => {
       errors: 1,
       warnings: 0,
     });
+  });
+});
+
+describe('shared threshold tables', () => {
+  const TABLE = [
+    'schema: vrq-thresholds/1',
+    'id: eu-supplier',
+    'version: 1.0.0',
+    'values:',
+    '  incident_notice_hours: { value: 24, unit: hours }',
+    '  deletion_days: { value: 90, unit: days }',
+    '',
+  ].join('\n');
+  const usingTable = (values: string, table = 'eu-supplier@1.0.0') =>
+    withQuestions()
+      .replace('schema: vrq/1\n', 'schema: vrq/1.1\n')
+      .replace('computed:', `thresholds:\n  table: ${table}\n  values: { ${values} }\ncomputed:`);
+
+  it('ships one in questionnaires/thresholds that loads with the library', () => {
+    const [table] = readdirSync(join(SHIPPED_QUESTIONNAIRES, 'thresholds'));
+    expect(table).toBe('eu-supplier.yaml');
+    expect(() => loadLibrary()).not.toThrow();
+  });
+
+  it('accepts values that match the named table version', () => {
+    write('q.yaml', usingTable('incident_notice_hours: 24'));
+    mkdirSync(join(dir, 'thresholds'));
+    write('thresholds/eu.yaml', TABLE);
+    expect(loadLibrary(dir).get('test-q@1.0.0')!.thresholds.values.get('incident_notice_hours')).toBe(24);
+  });
+
+  it('refuses a value that drifted from the table, a name it lacks and a table that is not there', () => {
+    mkdirSync(join(dir, 'thresholds'));
+    write('thresholds/eu.yaml', TABLE);
+    const drifted = write('q.yaml', usingTable('incident_notice_hours: 48, retention_years: 7'));
+    expect(lintFiles([drifted]).output.split('\n').slice(0, 2)).toEqual([
+      `${drifted}:14:36 error threshold-mismatch thresholds.values.incident_notice_hours: incident_notice_hours is 48 here but 24 in eu-supplier@1.0.0; use the table's value or a table version that has yours.`,
+      `${drifted}:14:57 error threshold-mismatch thresholds.values.retention_years: retention_years is not a threshold of eu-supplier@1.0.0.`,
+    ]);
+    const missing = write('m.yaml', usingTable('deletion_days: 90', 'eu-supplier@2.0.0'));
+    expect(lintFiles([missing]).output.split('\n')[0]).toBe(
+      `${missing}:13:10 error unknown-threshold-table thresholds.table: No threshold table eu-supplier@2.0.0 is in the library (there is eu-supplier@1.0.0).`,
+    );
+  });
+
+  it('reports a broken table file with its position', () => {
+    mkdirSync(join(dir, 'thresholds'));
+    write('q.yaml', withQuestions());
+    const bad = write('thresholds/bad.yaml', TABLE.replace('{ value: 90, unit: days }', '{ value: ninety }'));
+    expect(() => loadLibrary(dir)).toThrowError(
+      new RegExp(
+        `${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:6:27 error bad-type values\\.deletion_days\\.value: Value must be a number`,
+      ),
+    );
   });
 });

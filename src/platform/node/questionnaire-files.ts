@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   LibraryError,
   type LibrarySource,
@@ -61,6 +61,20 @@ function readSource(file: string): LibrarySource {
  * Throws a LibraryError listing every problem (errors and warnings) when any file has an error; warnings
  * alone do not prevent loading. Caches nothing.
  */
+/** The shared threshold tables of a library folder: `<dir>/thresholds/*.yaml` (none when it has no such folder). */
+function thresholdTables(dir: string): LibrarySource[] {
+  const folder = join(dir, 'thresholds');
+  try {
+    if (!statSync(folder).isDirectory()) return [];
+  } catch {
+    return [];
+  }
+  return readdirSync(folder)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()
+    .map((n) => readSource(join(folder, n)));
+}
+
 export function loadLibrary(dir: string = SHIPPED_QUESTIONNAIRES): Map<string, Questionnaire> {
   let names: string[];
   try {
@@ -80,10 +94,19 @@ export function loadLibrary(dir: string = SHIPPED_QUESTIONNAIRES): Map<string, Q
       },
     ]);
   }
-  return loadLibraryFromSources(names.map((n) => readSource(join(dir, n))));
+  return loadLibraryFromSources(
+    names.map((n) => readSource(join(dir, n))),
+    { thresholdTables: thresholdTables(dir) },
+  );
 }
 
-/** Lints files for `assay questionnaire lint`: one line per problem and a summary line. */
+/**
+ * Lints files for `assay questionnaire lint`: one line per problem and a summary line. Threshold tables come
+ * from the shipped library and from a thresholds/ folder beside the linted files.
+ */
 export function lintFiles(paths: readonly string[]): LintReport {
-  return lintSources(paths.map(readSource));
+  const folders = new Set([SHIPPED_QUESTIONNAIRES, ...paths.map((p) => dirname(p))].map((d) => resolve(d)));
+  const tables = [...folders].flatMap(thresholdTables);
+  const unique = [...new Map(tables.map((t) => [t.file, t])).values()];
+  return lintSources(paths.map(readSource), { thresholdTables: unique });
 }

@@ -20,6 +20,7 @@ const CONDITION_ROLES: ReadonlySet<Role> = new Set([
   'validate',
   'when',
   'escalate',
+  'hidden-zero',
 ]);
 /** Roles evaluated while the respondent answers: a reference to a later question is confusing there. */
 const LIVE_ROLES: ReadonlySet<Role> = new Set([
@@ -543,6 +544,7 @@ export class Analyzer {
         validate: 'every answer fails this rule',
         when: `${site.owner} is never raised`,
         escalate: `${site.owner} is never escalated`,
+        'hidden-zero': 'the question never counts as failed while hidden',
       };
       this.c.r.warn(
         'never-true',

@@ -1,7 +1,7 @@
 import type { Expression } from '../expr/ast.js';
 import { ExpressionError } from '../expr/errors.js';
 import { parseExpression } from '../expr/parser.js';
-import type { Text } from '../types.js';
+import type { NaPolicy, Text } from '../types.js';
 import type { Pos, YNode, YScalar } from '../yaml-tree.js';
 import { capitalise, describeNode, join, type readFields } from './fields.js';
 import type { Reporter } from './reporter.js';
@@ -20,6 +20,7 @@ export type Role =
   | 'score'
   | 'when'
   | 'escalate'
+  | 'hidden-zero'
   | 'computed';
 
 export interface ExprSite {
@@ -46,11 +47,33 @@ export interface Loc {
 export class LoadContext {
   defaultLocale = 'en';
   locales: string[] = ['en'];
+  /** The minor revision the file declares: 0 for vrq/1, 1 for vrq/1.1. */
+  schemaMinor = 0;
+  /** scoring.na: the N/A policy of questions that declare none. */
+  naDefault: NaPolicy = 'allowed';
   readonly frameworks = new Set<string>();
   readonly sites: ExprSite[] = [];
   /** Positions of named things for later checks and compatibility reports: 'q:<id>', 'o:<qid>:<value>', … */
   readonly locs = new Map<string, Loc>();
   constructor(readonly r: Reporter) {}
+
+  /**
+   * Fields added in a later revision of the format need the file to say so (`schema: vrq/1.1`): an engine
+   * that reads only vrq/1 would otherwise refuse them as unknown, or worse, a reader might ignore them.
+   */
+  needsMinor(
+    f: { has(key: string): boolean; keyPos(key: string): Pos; path: string },
+    key: string,
+    minor: number,
+  ): void {
+    if (!f.has(key) || this.schemaMinor >= minor) return;
+    this.r.error(
+      'needs-schema',
+      f.keyPos(key),
+      f.path === '' ? key : `${f.path}.${key}`,
+      `"${key}" is part of format vrq/1.${minor}; declare schema: vrq/1.${minor} to use it.`,
+    );
+  }
 
   /** Position of a column inside an expression, exact when the YAML scalar maps 1:1 onto the source. */
   exprPos(node: YScalar, column: number): Pos {

@@ -1,16 +1,20 @@
 import { isIsoDate } from '../dates.js';
 import { isReservedWord } from '../expr/parser.js';
 import { compareSemver, isVersionRange, parseSemver, rangeIncludes } from '../semver.js';
+import { suggest } from '../suggest.js';
 import type {
   Band,
   ChangelogEntry,
   Expression,
   Framework,
   Migration,
+  NaPolicy,
+  RatingPolicy,
   RiskPolicy,
   ScoringPolicy,
   Status,
   Text,
+  Thresholds,
 } from '../types.js';
 import type { YMap, YNode, YScalar } from '../yaml-tree.js';
 import type { LoadContext } from './context.js';
@@ -26,7 +30,7 @@ import {
   readString,
   requireField,
 } from './fields.js';
-import { QUESTION_ID, QuestionReader } from './questions.js';
+import { NA_POLICIES, QUESTION_ID, QuestionReader } from './questions.js';
 
 const QUESTIONNAIRE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
@@ -50,6 +54,9 @@ const TOP_KEYS = [
   'sections',
   'changelog',
   'migrations',
+  // vrq/1.1
+  'rating',
+  'thresholds',
 ];
 
 /** Everything read from one file before references are resolved. */
@@ -62,6 +69,8 @@ export interface DocumentDraft {
   frameworks: Map<string, Framework>;
   scoring: ScoringPolicy;
   risk: RiskPolicy | null;
+  rating: RatingPolicy | null;
+  thresholds: Thresholds;
   computed: Map<string, { expr: Expression | null; node: YScalar | null; path: string }>;
   reader: QuestionReader;
   changelog: ChangelogEntry[];
@@ -90,6 +99,7 @@ export function readDocument(c: LoadContext, root: YNode): DocumentDraft | null 
     );
     return null;
   }
+  c.schemaMinor = m[2] === undefined ? 0 : Number(m[2]);
   if (m[1] !== '1') {
     r.error(
       'unsupported-schema',
@@ -134,6 +144,10 @@ export function readDocument(c: LoadContext, root: YNode): DocumentDraft | null 
   const scoring = readScoring(c, f.get('scoring'));
   const risk = readRisk(c, f.get('risk'));
   const computed = readComputed(c, f.get('computed'));
+  c.needsMinor(f, 'rating', 1);
+  c.needsMinor(f, 'thresholds', 1);
+  const rating = readRating(c, f.get('rating'), scoring, risk);
+  const thresholds = readThresholds(c, f.get('thresholds'), computed);
 
   const reader = new QuestionReader(c);
   reader.readSections(requireField(r, f, 'sections', 'a questionnaire'));
@@ -159,6 +173,8 @@ export function readDocument(c: LoadContext, root: YNode): DocumentDraft | null 
     frameworks,
     scoring,
     risk,
+    rating,
+    thresholds,
     computed,
     reader,
     changelog,
@@ -330,6 +346,7 @@ function readScoring(c: LoadContext, node: YNode | undefined): ScoringPolicy {
   const policy = {
     method: 'weighted_ratio' as const,
     naPolicy: 'exclude' as ScoringPolicy['naPolicy'],
+    na: 'allowed' as NaPolicy,
     unansweredPolicy: 'zero' as ScoringPolicy['unansweredPolicy'],
     bands: [] as Band[],
   };
@@ -340,6 +357,7 @@ function readScoring(c: LoadContext, node: YNode | undefined): ScoringPolicy {
     'unanswered_policy',
     'hidden_policy',
     'bands',
+    'na',
   ]);
   if (!f) return Object.freeze(policy);
   const choice = <T extends string>(key: string, allowed: readonly T[], why: string): T | undefined => {
@@ -360,6 +378,9 @@ function readScoring(c: LoadContext, node: YNode | undefined): ScoringPolicy {
   choice('hidden_policy', ['exclude'], ' (hidden answers are kept but never scored)');
   policy.naPolicy = choice('na_policy', ['exclude', 'zero', 'full'] as const, '') ?? 'exclude';
   policy.unansweredPolicy = choice('unanswered_policy', ['zero', 'exclude'] as const, '') ?? 'zero';
+  c.needsMinor(f, 'na', 1);
+  policy.na = choice('na', NA_POLICIES, ' (the N/A policy of questions that declare none)') ?? 'allowed';
+  c.naDefault = policy.na;
   const range = f.get('answer_score_range');
   if (range !== undefined) {
     const ok =
@@ -432,6 +453,157 @@ function readRisk(c: LoadContext, node: YNode | undefined): RiskPolicy | null {
     impact: Object.freeze(impact),
     rating: Object.freeze(rating),
   });
+}
+
+/** `rating:` (vrq/1.1): the order of ratings, what raised findings force, and the knock-out rating. */
+function readRating(
+  c: LoadContext,
+  node: YNode | undefined,
+  scoring: ScoringPolicy,
+  risk: RiskPolicy | null,
+): RatingPolicy | null {
+  const r = c.r;
+  const f = readFields(r, node, 'rating', 'rating', ['order', 'floors', 'knockout']);
+  if (!f) return null;
+  const bandRatings = scoring.bands.map((b) => b.rating);
+  let order = bandRatings;
+  const orderNode = f.get('order');
+  if (orderNode !== undefined) {
+    const seq = readList(r, orderNode, 'rating.order', 'rating.order');
+    const out: string[] = [];
+    seq?.items.forEach((item, i) => {
+      const s = readString(r, item, at('rating.order', i), 'a rating', {
+        pattern: RATING,
+        patternText: 'lower-case letters, digits and _, like high',
+      });
+      if (s === undefined) return;
+      if (out.includes(s))
+        r.error('duplicate-id', item.pos, at('rating.order', i), `Rating "${s}" is listed twice.`);
+      else out.push(s);
+    });
+    for (const b of bandRatings) {
+      if (!out.includes(b))
+        r.error('bad-value', orderNode.pos, 'rating.order', `rating.order must list the band rating "${b}".`);
+    }
+    order = out;
+  }
+  if (order.length === 0) {
+    r.error(
+      'missing-field',
+      f.pos,
+      'rating',
+      'rating needs scoring.bands or rating.order: the ratings from best to worst.',
+    );
+  }
+  const inOrder = (n: YNode, path: string, what: string): string | undefined => {
+    const s = readString(r, n, path, what);
+    if (s !== undefined && !order.includes(s)) {
+      const guess = suggest(s, order);
+      r.error(
+        'bad-value',
+        n.pos,
+        path,
+        `"${s}" is not a rating of this questionnaire (${order.join(', ')})${guess ? `; did you mean "${guess}"?` : '.'}`,
+      );
+      return undefined;
+    }
+    return s;
+  };
+  const riskRatings = risk?.rating.map((b) => b.rating) ?? [];
+  const floors: Array<{ finding: string; rating: string }> = [];
+  const floorsNode = f.get('floors');
+  if (floorsNode !== undefined) {
+    const seq = readList(r, floorsNode, 'rating.floors', 'rating.floors');
+    seq?.items.forEach((item, i) => {
+      const p = at('rating.floors', i);
+      const ff = readFields(r, item, p, 'an entry of rating.floors', ['finding', 'rating']);
+      if (!ff) return;
+      const fNode = requireField(r, ff, 'finding', 'an entry of rating.floors');
+      const finding = fNode && readString(r, fNode, join(p, 'finding'), 'finding');
+      if (finding !== undefined && !riskRatings.includes(finding)) {
+        r.error(
+          'bad-value',
+          fNode!.pos,
+          join(p, 'finding'),
+          risk === null
+            ? 'rating.floors refer to finding ratings, so the questionnaire needs a risk table.'
+            : `"${finding}" is not a rating of risk.rating (${riskRatings.join(', ')}).`,
+        );
+      }
+      const rNode = requireField(r, ff, 'rating', 'an entry of rating.floors');
+      const rating = rNode && inOrder(rNode, join(p, 'rating'), 'rating');
+      if (finding !== undefined && riskRatings.includes(finding) && rating !== undefined)
+        floors.push(Object.freeze({ finding, rating }));
+    });
+  }
+  const koNode = f.get('knockout');
+  const knockout =
+    (koNode && inOrder(koNode, 'rating.knockout', 'rating.knockout')) ?? order[order.length - 1] ?? '';
+  return Object.freeze({ order: Object.freeze([...order]), floors: Object.freeze(floors), knockout });
+}
+
+const THRESHOLD_TABLE_REF = /^[a-z0-9][a-z0-9_-]{0,63}@.+$/;
+
+/** `thresholds:` (vrq/1.1): named numbers the expressions use, with the shared table they come from. */
+function readThresholds(
+  c: LoadContext,
+  node: YNode | undefined,
+  computed: DocumentDraft['computed'],
+): Thresholds {
+  const r = c.r;
+  const values = new Map<string, number>();
+  const f = readFields(r, node, 'thresholds', 'thresholds', ['table', 'values']);
+  if (!f) return Object.freeze({ table: null, values });
+  let table: string | null = null;
+  const tNode = f.get('table');
+  if (tNode !== undefined) {
+    const s = readString(r, tNode, 'thresholds.table', 'thresholds.table');
+    if (s !== undefined) {
+      const version = s.slice(s.indexOf('@') + 1);
+      if (!THRESHOLD_TABLE_REF.test(s) || parseSemver(version) === null) {
+        r.error(
+          'bad-value',
+          tNode.pos,
+          'thresholds.table',
+          `thresholds.table must name a shared table as id@version, like eu-supplier@1.0.0, not "${s}".`,
+        );
+      } else {
+        table = s;
+        c.locs.set('thresholds.table', { pos: tNode.pos, path: 'thresholds.table' });
+      }
+    }
+  }
+  const vNode = requireField(r, f, 'values', 'thresholds');
+  if (vNode !== undefined && vNode.kind !== 'map') {
+    r.error(
+      'bad-type',
+      vNode.pos,
+      'thresholds.values',
+      `thresholds.values must map names to numbers, not ${describeNode(vNode)}.`,
+    );
+  } else if (vNode !== undefined) {
+    for (const e of vNode.entries) {
+      const p = join('thresholds.values', e.key);
+      if (!COMPUTED_NAME.test(e.key) || isReservedWord(e.key)) {
+        r.error(
+          'bad-value',
+          e.keyPos,
+          p,
+          `Threshold name "${e.key}" must be lower-case letters, digits and _ without dots, and not a word of the expression language.`,
+        );
+        continue;
+      }
+      if (computed.has(e.key)) {
+        r.error('duplicate-id', e.keyPos, p, `"${e.key}" is both a computed value and a threshold.`);
+        continue;
+      }
+      const n = readNumber(r, e.value, p, `threshold ${e.key}`);
+      if (n === undefined) continue;
+      values.set(e.key, n);
+      c.locs.set(`t:${e.key}`, { pos: e.value.pos, path: p });
+    }
+  }
+  return Object.freeze({ table, values });
 }
 
 function readComputed(c: LoadContext, node: YNode | undefined): DocumentDraft['computed'] {

@@ -1,9 +1,12 @@
 import type { Expression } from '../expr/ast.js';
+import { parseExpression } from '../expr/parser.js';
+import { MESSAGES } from '../messages.js';
 import { suggest } from '../suggest.js';
 import type {
   CommentRule,
   EvidenceRule,
   FindingDef,
+  NaPolicy,
   Option,
   Question,
   QuestionType,
@@ -65,7 +68,28 @@ const COMMON_KEYS = [
   'validate',
   'findings',
   'score_expr',
+  // vrq/1.1
+  'context',
+  'na',
+  'must_have',
+  'hidden_zero_if',
 ];
+
+export const NA_POLICIES: readonly NaPolicy[] = ['allowed', 'justify', 'forbidden', 'scores_zero'];
+
+/** What a context fact may not have: the vendor never answers it, so nothing may ask them to. */
+const NOT_FOR_CONTEXT = [
+  'visible_if',
+  'required',
+  'required_if',
+  'comment',
+  'evidence',
+  'validate',
+  'findings',
+];
+
+/** The id of the automatic 'N/A claimed' finding of a must-have question: NA-<id with dots as _>. */
+export const naClaimId = (questionId: string): string => `NA-${questionId.replaceAll('.', '_')}`;
 
 const TYPE_KEYS: Readonly<Record<QuestionType, readonly string[]>> = {
   yes_no_na: ['scores'],
@@ -162,7 +186,7 @@ export class QuestionReader {
         r.error('bad-value', seq.pos, join(path, 'questions'), `${capitalise(describe)} has no questions.`);
       }
       seq.items.forEach((item, i) => {
-        const q = this.readQuestion(item, at(join(path, 'questions'), i), id ?? null, index);
+        const q = this.readQuestion(item, at(join(path, 'questions'), i), id ?? null, index, weight ?? 1);
         if (q) questions.push(q);
       });
     }
@@ -190,6 +214,7 @@ export class QuestionReader {
     path: string,
     sectionId: string | null,
     sectionIndex: number,
+    sectionWeight: number,
   ): Question | null {
     const r = this.r;
     const c = this.c;
@@ -301,11 +326,24 @@ export class QuestionReader {
       );
     }
     const findings = this.findings_(f.get('findings'), join(path, 'findings'), qid, controls, owner);
+    const extra = this.v11Fields(f, path, qid, describe, owner, {
+      type,
+      options: specific?.options ?? null,
+      scored: scored && (weight ?? 1) * sectionWeight > 0,
+      visible: visibleIf !== null,
+      controls,
+    });
+    if (extra.naClaim) findings.push(extra.naClaim);
 
     const q: Question = Object.freeze({
       id: qid,
       sectionId: sectionId ?? '',
       type: type ?? 'text',
+      context: extra.context,
+      na: extra.na,
+      hasNa: extra.hasNa,
+      mustHave: extra.mustHave,
+      hiddenZeroIf: extra.hiddenZeroIf,
       text: text ?? {},
       help: help ?? null,
       required,
@@ -333,6 +371,144 @@ export class QuestionReader {
     });
     if (id !== undefined && !this.questions.has(id)) this.questions.set(id, q);
     return q;
+  }
+
+  /** The vrq/1.1 fields of a question: context facts, the N/A policy, must-have controls, hidden_zero_if. */
+  private v11Fields(
+    f: Fields,
+    path: string,
+    qid: string,
+    describe: string,
+    owner: { question: string; section: number; describe: string },
+    about: {
+      type: QuestionType | null;
+      options: readonly Option[] | null;
+      scored: boolean;
+      visible: boolean;
+      controls: readonly string[];
+    },
+  ): {
+    context: boolean;
+    na: NaPolicy;
+    hasNa: boolean;
+    mustHave: boolean;
+    hiddenZeroIf: Expression | null;
+    naClaim: FindingDef | null;
+  } {
+    const r = this.r;
+    const c = this.c;
+    for (const key of ['context', 'na', 'must_have', 'hidden_zero_if']) c.needsMinor(f, key, 1);
+    const flag = (key: string): boolean => {
+      const n = f.get(key);
+      return n === undefined ? false : (readBoolean(r, n, join(path, key), key) ?? false);
+    };
+    const context = flag('context');
+    const mustHave = flag('must_have');
+    const naOption = about.options?.some((o) => o.value === 'na') ?? false;
+    const hasNa = about.type === 'yes_no_na' || naOption;
+
+    let na: NaPolicy = c.naDefault;
+    const naNode = f.get('na');
+    if (naNode !== undefined) {
+      const s = readString(r, naNode, join(path, 'na'), 'na');
+      if (s !== undefined && (NA_POLICIES as readonly string[]).includes(s)) na = s as NaPolicy;
+      else if (s !== undefined)
+        r.error(
+          'bad-value',
+          naNode.pos,
+          join(path, 'na'),
+          `na must be ${NA_POLICIES.join(', ')}, not "${s}".`,
+        );
+      if (s !== undefined && about.type !== null && !hasNa) {
+        r.error(
+          'bad-value',
+          naNode.pos,
+          join(path, 'na'),
+          `na has no effect: ${qid} cannot be answered "not applicable" (only yes_no_na questions and choices with an option 'na' can).`,
+        );
+      }
+    }
+    if (na === 'forbidden' && naOption) {
+      const loc = c.locs.get(`o:${qid}:na`);
+      r.error(
+        'na-forbidden',
+        loc?.pos ?? f.pos,
+        loc?.path ?? join(path, 'options'),
+        `${capitalise(describe)} offers an option 'na' but its N/A policy is forbidden; remove the option or allow N/A with na: justify.`,
+      );
+    }
+
+    if (context) {
+      for (const key of NOT_FOR_CONTEXT) {
+        if (!f.has(key)) continue;
+        r.error(
+          'context-fact',
+          f.keyPos(key),
+          join(path, key),
+          `${capitalise(describe)} is a context fact, set by the requester and read-only for the vendor, so it cannot have ${key}.`,
+        );
+      }
+      if (about.type === 'file') {
+        r.error(
+          'context-fact',
+          f.keyPos('context'),
+          join(path, 'context'),
+          'A file question cannot be a context fact.',
+        );
+      }
+      if (about.scored) {
+        r.error(
+          'context-fact',
+          f.keyPos('context'),
+          join(path, 'context'),
+          `${capitalise(describe)} is a context fact and scored; the vendor's score must not depend on what the requester sets (give it weight: 0 or put it in a section with weight: 0).`,
+        );
+      }
+    }
+
+    const hzNode = f.get('hidden_zero_if');
+    const hiddenZeroIf = c.expression(hzNode, join(path, 'hidden_zero_if'), 'hidden-zero', owner);
+    if (hzNode !== undefined && about.type !== null && !about.scored) {
+      r.error(
+        'bad-value',
+        f.keyPos('hidden_zero_if'),
+        join(path, 'hidden_zero_if'),
+        `hidden_zero_if has no effect: ${qid} does not count in the score.`,
+      );
+    }
+
+    let naClaim: FindingDef | null = null;
+    if (mustHave && hasNa && na !== 'forbidden' && !context) {
+      const id = naClaimId(qid);
+      if (this.findings.has(id) || c.locs.has(`f:${id}`)) {
+        r.error(
+          'duplicate-id',
+          f.keyPos('must_have'),
+          join(path, 'must_have'),
+          `The automatic finding of must-have ${qid} is called ${id}, which another finding already uses.`,
+        );
+      } else {
+        c.locs.set(`f:${id}`, { pos: f.keyPos('must_have'), path: join(path, 'must_have') });
+        const source = about.type === 'multi' ? `${qid} contains 'na'` : `${qid} == 'na'`;
+        naClaim = Object.freeze({
+          id,
+          questionId: qid,
+          origin: 'na-claim',
+          knockout: false,
+          when: Object.freeze({ source, ast: parseExpression(source) }),
+          title: MESSAGES.naClaimTitle,
+          // The lowest rating of any risk table: its last entry starts at 1.
+          likelihood: 1,
+          impact: 1,
+          escalateIf: null,
+          remediation: MESSAGES.naClaimRemediation,
+          dueDays: null,
+          controls: Object.freeze([...about.controls]),
+        });
+        this.findings.set(id, naClaim);
+      }
+    }
+    return { context, na, hasNa, mustHave, hiddenZeroIf, naClaim };
   }
 
   private typeSpecific(
@@ -780,8 +956,10 @@ export class QuestionReader {
         'remediation',
         'due_days',
         'controls',
+        'knockout',
       ]);
       if (!f) return;
+      c.needsMinor(f, 'knockout', 1);
       const idNode = requireField(r, f, 'id', 'a finding');
       const id =
         idNode &&
@@ -829,6 +1007,9 @@ export class QuestionReader {
           : (readNumber(r, dd, join(p, 'due_days'), 'due_days', { integer: true, min: 0, max: 3650 }) ??
             null);
       const own = this.controls(f.get('controls'), join(p, 'controls'));
+      const koNode = f.get('knockout');
+      const knockout =
+        koNode === undefined ? false : (readBoolean(r, koNode, join(p, 'knockout'), 'knockout') ?? false);
       if (
         id === undefined ||
         when === null ||
@@ -841,6 +1022,8 @@ export class QuestionReader {
       const def: FindingDef = Object.freeze({
         id,
         questionId: qid,
+        origin: 'file',
+        knockout,
         when,
         title,
         likelihood,

@@ -18,6 +18,8 @@ export interface ExportOptions {
   /** Names and hashes of the evidence files the answers refer to, by evidence id. */
   evidence: Readonly<Record<string, EvidenceInfo>>;
   meta?: { vendor?: string; assessmentId?: string; exportedAt?: string | Date };
+  /** The requester's values of the context facts (as given to evaluate); shown, never editable. */
+  context?: Answers;
 }
 
 export type ExportCell = string | number | null;
@@ -73,6 +75,7 @@ export function buildExportModel(
   if (opts.meta?.exportedAt !== undefined) add('exported_at', isoTimestamp(opts.meta.exportedAt));
   add('score', evaluation.score);
   add('band', evaluation.band);
+  add('rating', evaluation.rating);
   add('complete', flag(evaluation.canSubmit));
   add('findings', evaluation.findings.length);
   add('instructions', words.instructions);
@@ -93,7 +96,7 @@ export function buildExportModel(
           `exportAnswers: the evaluation has no result for ${question.id}; evaluate ${q.ref} first`,
         );
       }
-      const value = answers[question.id];
+      const value = question.context ? opts.context?.[question.id] : answers[question.id];
       const evidence = evidenceOf(question, answers).map(
         (id) => opts.evidence[id] ?? { name: `${id} (file record not found)`, sha256: '' },
       );
@@ -101,7 +104,7 @@ export function buildExportModel(
       rows.push({
         question,
         section,
-        answerEditable: question.type !== 'file',
+        answerEditable: question.type !== 'file' && !question.context,
         choices: singleChoices(question, words, t),
         cells: {
           section_id: section.id,
@@ -149,7 +152,12 @@ type Words = ReturnType<typeof wordsFor>;
 type Localize = (text: Text | null | undefined) => string;
 
 function singleChoices(question: Question, words: Words, t: Localize): string[] | null {
-  if (question.type === 'yes_no_na') return [words.yesNoNa.yes, words.yesNoNa.no, words.yesNoNa.na];
+  if (question.type === 'yes_no_na') {
+    // na: forbidden (vrq/1.1): the drop-down offers only yes and no.
+    return question.na === 'forbidden'
+      ? [words.yesNoNa.yes, words.yesNoNa.no]
+      : [words.yesNoNa.yes, words.yesNoNa.no, words.yesNoNa.na];
+  }
   if (question.type === 'single') return (question.options ?? []).map((o) => t(o.label));
   return null;
 }
@@ -158,7 +166,11 @@ function singleChoices(question: Question, words: Words, t: Localize): string[] 
 function allowedValues(question: Question, words: Words, t: Localize): string {
   switch (question.type) {
     case 'yes_no_na':
-      return [words.yesNoNa.yes, words.yesNoNa.no, words.yesNoNa.na].join('\n');
+      return (
+        question.na === 'forbidden'
+          ? [words.yesNoNa.yes, words.yesNoNa.no]
+          : [words.yesNoNa.yes, words.yesNoNa.no, words.yesNoNa.na]
+      ).join('\n');
     case 'single':
       return (question.options ?? []).map((o) => t(o.label)).join('\n');
     case 'multi':

@@ -192,6 +192,24 @@ export function importRows(
     const row = list[0]!;
     const question = q.questions.get(id)!;
 
+    if (question.context) {
+      // Set by the requester: the vendor's spreadsheet cannot change it (evaluate would ignore it anyway).
+      for (const [column, cell] of [
+        ['answer', row.answer],
+        ['comment', row.comment],
+      ] as const) {
+        if (!isBlank(cell)) {
+          reject(
+            row.row,
+            id,
+            column,
+            cell,
+            `${id} is set by the requester and cannot be changed here; the ${column} was skipped.`,
+          );
+        }
+      }
+      continue;
+    }
     if (question.type === 'file') {
       if (!isBlank(row.answer)) {
         reject(
@@ -343,7 +361,7 @@ function resolveChoice(index: ChoiceIndex, token: string): Resolved {
 }
 
 function allowedList(q: Questionnaire, question: Question, locale: string): string {
-  if (question.type === 'yes_no_na') return 'yes, no, na';
+  if (question.type === 'yes_no_na') return question.na === 'forbidden' ? 'yes, no' : 'yes, no, na';
   return (question.options ?? [])
     .map((o) => `"${o.label[locale] ?? o.label[q.defaultLocale] ?? o.value}" (${o.value})`)
     .join(', ');
@@ -357,6 +375,10 @@ function parseSingle(q: Questionnaire, question: Question, cell: Cell, locale: s
   const text = restore(cellText(cell)).trim();
   const resolved = resolveChoice(choiceIndex(q, question, locale), text);
   if ('error' in resolved) return no(`${resolved.error} Allowed: ${allowedList(q, question, locale)}.`);
+  // vrq/1.1 na: forbidden — refused here, with the reason, rather than imported as an invalid answer.
+  if (resolved.value === 'na' && question.type === 'yes_no_na' && question.na === 'forbidden') {
+    return no('Not applicable is not accepted for this question; answer yes or no.');
+  }
   return ok(resolved.value);
 }
 

@@ -40,6 +40,7 @@ const INFO_KEYS = [
   'exported_at',
   'score',
   'band',
+  'rating',
   'complete',
   'findings',
   'instructions',
@@ -60,6 +61,7 @@ interface Words {
     date: string;
     text: (max: number | null) => string;
     file: string;
+    context: string;
   };
 }
 
@@ -93,6 +95,7 @@ const en: Words = {
     exported_at: 'Exported at',
     score: 'Total score (%)',
     band: 'Band',
+    rating: 'Rating',
     complete: 'Ready to submit',
     findings: 'Findings raised',
     instructions: 'How to fill in',
@@ -125,6 +128,7 @@ const en: Words = {
     date: 'A date as YYYY-MM-DD',
     text: (max) => (max === null ? 'Text' : `Text, at most ${max} characters`),
     file: 'Upload files in the portal; they cannot be imported from a spreadsheet',
+    context: 'Set by the requester; it cannot be changed here',
   },
 };
 
@@ -158,6 +162,7 @@ const de: Words = {
     exported_at: 'Exportiert am',
     score: 'Gesamtbewertung (%)',
     band: 'Einstufung',
+    rating: 'Gesamteinstufung',
     complete: 'Bereit zum Absenden',
     findings: 'Feststellungen',
     instructions: 'Ausfüllhinweis',
@@ -191,6 +196,7 @@ const de: Words = {
     date: 'Ein Datum im Format JJJJ-MM-TT',
     text: (max) => (max === null ? 'Text' : `Text, höchstens ${max} Zeichen`),
     file: 'Dateien im Portal hochladen; sie können nicht aus einer Tabelle importiert werden',
+    context: 'Vom Auftraggeber festgelegt; hier nicht änderbar',
   },
 };
 
@@ -224,6 +230,7 @@ const fr: Words = {
     exported_at: 'Exporté le',
     score: 'Note globale (%)',
     band: 'Niveau',
+    rating: 'Appréciation globale',
     complete: 'Prêt à être soumis',
     findings: 'Constats relevés',
     instructions: 'Mode d’emploi',
@@ -257,6 +264,7 @@ const fr: Words = {
     date: 'Une date au format AAAA-MM-JJ',
     text: (max) => (max === null ? 'Texte' : `Texte, au plus ${max} caractères`),
     file: 'Déposez les fichiers dans le portail ; ils ne peuvent pas être importés depuis un tableur',
+    context: 'Fixé par le demandeur ; non modifiable ici',
   },
 };
 

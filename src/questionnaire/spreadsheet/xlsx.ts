@@ -182,14 +182,15 @@ async function writeAnswers(workbook: ExcelJS.Workbook, model: ExportModel): Pro
     const comment = row.getCell(commentColumn);
     comment.protection = { locked: false };
     if (!exportRow.answerEditable) {
+      const hint = exportRow.question.context ? model.words.hints.context : model.words.hints.file;
       answer.dataValidation = {
         type: 'textLength',
         operator: 'equal',
         formulae: [0],
         showInputMessage: true,
         showErrorMessage: true,
-        prompt: message(model.words.hints.file),
-        error: message(model.words.hints.file),
+        prompt: message(hint),
+        error: message(hint),
       };
       return;
     }

@@ -1,0 +1,201 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SHIPPED_QUESTIONNAIRES } from '../../src/platform/node/questionnaire-files.js';
+import {
+  type Answers,
+  type AnswerValue,
+  compileQuestionnaire,
+  evaluate,
+  type Question,
+  type Questionnaire,
+} from '../../src/questionnaire/index.js';
+
+/*
+ * Issue #10, "no inversions": over every questionnaire in questionnaires/, a gate's failing answer never
+ * yields a higher total than any of its passing answers with the follow-ups it reveals at their worst.
+ *
+ * A gate is a scored choice (yes_no_na with scores, or a single with option scores) that the visibility of a
+ * scored question reads. Its failing answers are those that score lowest; its passing answers are the others.
+ * For random responses (biased towards good answers, where an inversion shows), the total with the gate
+ * failing is compared with the total for each passing answer after every question that this reveals is set
+ * to its worst answer (the one that lowers the total most).
+ *
+ * KNOWN_INVERSIONS lists the gates of the shipped files that invert today (content review X3, the two it
+ * measured: no backups scoring above weekly untested ones, never pen-tested above an old test with open
+ * criticals). They are expected to fail: the test checks that they still do, so an entry must be removed once
+ * its file is fixed (the content engineer's work), and every other gate must hold. Empty the list; never add
+ * to it. The other X3 gates (a yes/no gate whose follow-ups weigh no more than the gate) hide scored
+ * questions too, which lint reports (score-inversion), but cannot raise the total this way.
+ */
+const KNOWN_INVERSIONS: Readonly<Record<string, readonly string[]>> = {
+  'security-baseline.yaml': ['bcr.backups', 'tvm.pentest'],
+};
+
+const TODAY = '2026-12-02';
+
+function scoredChoices(q: Question): Array<[string, number]> {
+  if (q.type === 'yes_no_na' && q.scores) {
+    return [
+      ['yes', q.scores.yes],
+      ['no', q.scores.no],
+    ];
+  }
+  if (q.type === 'single' && q.options?.every((o) => o.score !== null))
+    return q.options.map((o) => [o.value, o.score!]);
+  return [];
+}
+
+/** Answers a question can take in these tests: every choice, a spread of numbers and dates, and unanswered. */
+function candidates(q: Question): AnswerValue[] {
+  switch (q.type) {
+    case 'yes_no_na':
+      return ['yes', 'no', 'na'];
+    case 'single':
+      return q.options!.map((o) => o.value);
+    case 'multi':
+      return q.options!.map((o) => [o.value]);
+    case 'number': {
+      const lo = q.min ?? 0;
+      const hi = q.max ?? 100_000;
+      return [
+        lo,
+        hi,
+        Math.min(hi, Math.max(lo, 1)),
+        Math.min(hi, Math.max(lo, 24)),
+        Math.min(hi, Math.max(lo, 720)),
+      ];
+    }
+    case 'date':
+      return [TODAY, '2026-06-01', '2024-01-01', '2000-01-01', '2030-01-01'];
+    case 'text':
+      return ['Described in our policy.'];
+    case 'file':
+      return [['ev_1']];
+  }
+}
+
+/** The best-scoring answer of a choice, else the first candidate: most generated answers are good ones. */
+function best(q: Question): AnswerValue {
+  const scored = scoredChoices(q);
+  if (scored.length > 0) return scored.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  if (q.type === 'multi' && q.options?.some((o) => o.score !== null)) {
+    return [q.options.reduce((a, b) => ((b.score ?? 0) > (a.score ?? 0) ? b : a)).value];
+  }
+  return candidates(q)[0]!;
+}
+
+function responses(q: Questionnaire): fc.Arbitrary<Answers> {
+  const entries = [...q.questions.values()]
+    .filter((question) => !question.context)
+    .map((question) => {
+      const all = candidates(question);
+      const answer = fc.oneof(
+        { weight: 6, arbitrary: fc.constant(best(question)) },
+        { weight: 3, arbitrary: fc.constantFrom(...all) },
+        { weight: 1, arbitrary: fc.constant(null) },
+      );
+      return [question.id, answer] as const;
+    });
+  return fc.record(Object.fromEntries(entries)) as fc.Arbitrary<Answers>;
+}
+
+/** Sets every question that is visible here but was hidden in `before` to the answer that lowers the total most. */
+function worstFollowUps(q: Questionnaire, answers: Answers, hiddenBefore: ReadonlySet<string>): Answers {
+  let current: Record<string, AnswerValue> = { ...answers };
+  const done = new Set<string>();
+  for (let round = 0; round < 5; round++) {
+    const e = evaluate(q, current, TODAY);
+    const revealed = Object.keys(e.questions).filter(
+      (id) => e.questions[id]!.visible && hiddenBefore.has(id) && !done.has(id),
+    );
+    if (revealed.length === 0) break;
+    for (const id of revealed) {
+      done.add(id);
+      let worst: { value: AnswerValue; total: number } | null = null;
+      for (const value of [...candidates(q.questions.get(id)!), null]) {
+        const total = evaluate(q, { ...current, [id]: value }, TODAY).score ?? 100;
+        if (worst === null || total < worst.total) worst = { value, total };
+      }
+      current = { ...current, [id]: worst!.value };
+    }
+  }
+  return current;
+}
+
+/** The gates of a questionnaire: scored choices that the visibility of a scored question depends on. */
+function gatesOf(q: Questionnaire): Question[] {
+  const gates = new Map<string, Question>();
+  for (const section of q.sections) {
+    for (const f of section.questions) {
+      if (f.visibleIf === null || !f.scored || f.weight * section.weight === 0) continue;
+      for (const g of q.questions.values()) {
+        if (g === f || g.context || scoredChoices(g).length < 2) continue;
+        if (
+          new RegExp(`(^|[^a-z0-9_.])${g.id.replaceAll('.', '\\.')}($|[^a-z0-9_.])`).test(f.visibleIf.source)
+        ) {
+          gates.set(g.id, g);
+        }
+      }
+    }
+  }
+  return [...gates.values()];
+}
+
+function gateProperty(q: Questionnaire, gate: Question) {
+  const scored = scoredChoices(gate);
+  const min = Math.min(...scored.map(([, s]) => s));
+  const failing = scored.filter(([, s]) => s === min).map(([v]) => v);
+  const passing = scored.filter(([, s]) => s > min).map(([v]) => v);
+  return fc.property(responses(q), fc.constantFrom(...failing), (base, fail) => {
+    const failed = evaluate(q, { ...base, [gate.id]: fail }, TODAY);
+    if (failed.score === null || !failed.questions[gate.id]!.visible) return true;
+    const hidden = new Set(Object.keys(failed.questions).filter((id) => !failed.questions[id]!.visible));
+    for (const pass of passing) {
+      const answers = worstFollowUps(q, { ...base, [gate.id]: pass }, hidden);
+      const total = evaluate(q, answers, TODAY).score;
+      if (total !== null && failed.score > total) return false;
+    }
+    return true;
+  });
+}
+
+const files = readdirSync(SHIPPED_QUESTIONNAIRES)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
+
+describe('no inversions in the shipped questionnaires', () => {
+  it('finds the shipped files', () => {
+    expect(files.length).toBeGreaterThan(0);
+  });
+
+  for (const file of files) {
+    const { questionnaire: q } = compileQuestionnaire(
+      readFileSync(join(SHIPPED_QUESTIONNAIRES, file), 'utf8'),
+      {
+        file,
+      },
+    );
+    const known = new Set(KNOWN_INVERSIONS[file] ?? []);
+    const gates = q ? gatesOf(q) : [];
+
+    it(`${file}: compiles and lists only gates it has as known inversions`, () => {
+      expect(q).not.toBe(null);
+      expect([...known].filter((id) => !gates.some((g) => g.id === id))).toEqual([]);
+    });
+
+    for (const gate of gates) {
+      if (known.has(gate.id)) {
+        it(`${file}: ${gate.id} still inverts (known failure, content review X3: remove it from KNOWN_INVERSIONS once fixed)`, () => {
+          const result = fc.check(gateProperty(q!, gate), { numRuns: 300, seed: 42 });
+          expect(result.failed, `${gate.id} no longer inverts: remove it from KNOWN_INVERSIONS`).toBe(true);
+        });
+      } else {
+        it(`${file}: failing ${gate.id} never scores above passing it with the follow-ups at their worst`, () => {
+          fc.assert(gateProperty(q!, gate), { numRuns: 40 });
+        });
+      }
+    }
+  }
+});
