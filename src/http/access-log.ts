@@ -1,15 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from './env.js';
 import type { Logger } from './logger-types.js';
 import { sanitizePath } from './sanitize-path.js';
-
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** The request's logger: every line carries the request id. Set by `accessLog()`. */
-    log: Logger;
-    /** Set by the error handler when a failure was the client going away (see {@link clientAborted}). */
-    aborted: boolean;
-  }
-}
 
 /**
  * The status logged for a request whose client went away before the answer (nginx's
@@ -60,7 +52,7 @@ function rawPath(url: string): string {
  * Also exposes a child logger bound to the request id as `c.get('log')`.
  * Mount it after `requestId()` and before everything else.
  */
-export function accessLog(logger: Logger): MiddlewareHandler {
+export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function accessLogMiddleware(c, next) {
     const started = performance.now();
     const requestId = c.get('requestId');

@@ -12,6 +12,8 @@ export interface AppVariables {
   nonce: string;
   /** The request's logger: every line carries the request id. */
   log: Logger;
+  /** Set by the error handler when a failure was the client going away (see clientAborted in access-log.ts). */
+  aborted: boolean;
   /** The template renderer. */
   views: Views;
   /** Set by a session middleware; the layout shows it when present. */

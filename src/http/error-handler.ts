@@ -6,6 +6,7 @@ import { isPasswordsBusy } from '../auth/passwords.js';
 import { type FieldErrors, HttpError, statusMessage } from '../errors.js';
 import { CLIENT_CLOSED_REQUEST, clientAborted } from './access-log.js';
 import { type ClientKind, clientKind } from './client-kind.js';
+import { fieldName } from './field-errors.js';
 import type { Logger } from './logger-types.js';
 import { commonData, type Views } from './views.js';
 
@@ -28,11 +29,6 @@ export interface PublicError {
 /** JSON shape of every error: `{ error: { status, message, requestId, fields? } }`. */
 export interface ErrorBody {
   error: { status: number; message: string; requestId: string; fields?: FieldErrors };
-}
-
-/** `answers.q1` from a zod path; the form field name the message belongs to. */
-function fieldName(path: readonly PropertyKey[]): string {
-  return path.map((part) => String(part)).join('.') || '_form';
 }
 
 /**

@@ -1,12 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './env.js';
 import { mutableHeaders, presetTarget } from './response-headers.js';
-
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** Id of this request: in the `X-Request-Id` response header, every log line and error pages. */
-    requestId: string;
-  }
-}
 
 /** What an incoming id may look like; anything else could smuggle text into logs or pages. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -25,7 +19,7 @@ export interface RequestIdOptions {
  * included (behind `hardenNodeServer()` preset on Node's response, elsewhere written into the
  * Response after `next()`; see `PRESET_HEADERS_WIN`). Mount it first.
  */
-export function requestId(options: RequestIdOptions = {}): MiddlewareHandler {
+export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<AppEnv> {
   const headerName = options.headerName ?? 'X-Request-Id';
   const generate = options.generate ?? (() => crypto.randomUUID());
   return async function requestIdMiddleware(c, next) {

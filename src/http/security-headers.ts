@@ -1,12 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from './env.js';
 import { mutableHeaders, presetTarget } from './response-headers.js';
-
-declare module 'hono' {
-  interface ContextVariableMap {
-    /** Per-request CSP nonce (base64, 128 bits); put it on every `<script>` the page loads. */
-    nonce: string;
-  }
-}
 
 export interface SecurityHeadersOptions {
   /**
@@ -122,7 +116,7 @@ export function newNonce(): string {
  * Node's response before the handler runs and the handler's Response stays untouched (see
  * `PRESET_HEADERS_WIN`); everywhere else they are written into the Response after `next()`.
  */
-export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler {
+export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler<AppEnv> {
   const staticPrefix = options.staticPrefix ?? '/static/';
   return async function securityHeadersMiddleware(c, next) {
     const nonce = newNonce();

@@ -86,19 +86,23 @@ export function provideViews(views: Views): MiddlewareHandler<AppEnv> {
 }
 
 /** The `it.*` values every template gets, read from the request context. */
+/** Reads the app's variables from a context of any env that extends AppEnv. */
+const vars = <E extends AppEnv>(c: Context<E>) => c as unknown as Context<AppEnv>;
+
 export function commonData<E extends AppEnv>(c: Context<E>, views: Views): CommonData {
+  const v = vars(c);
   return {
     productName: views.productName,
-    nonce: (c as unknown as Context<AppEnv>).get('nonce') ?? '',
-    requestId: (c as unknown as Context<AppEnv>).get('requestId') ?? '',
-    viewer: (c as unknown as Context<AppEnv>).get('viewer'),
-    flash: (c as unknown as Context<AppEnv>).get('flash') ?? [],
+    nonce: v.get('nonce') ?? '',
+    requestId: v.get('requestId') ?? '',
+    viewer: v.get('viewer'),
+    flash: v.get('flash') ?? [],
     asset: (path) => views.assets.url(path),
   };
 }
 
 function viewsOf<E extends AppEnv>(c: Context<E>): Views {
-  const views = (c as unknown as Context<AppEnv>).get('views');
+  const views = vars(c).get('views');
   if (views === undefined)
     throw new Error('No views on the context: mount provideViews(views) before the routes');
   return views;

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../src/http/env.js';
 import { accessLog, requestId, sanitizePath } from '../../src/http/index.js';
 import { createLogger } from '../../src/platform/node/logger.js';
 import { buildApp, captureLog } from './support.js';
@@ -78,7 +79,7 @@ describe('accessLog', () => {
 
   it('exposes a child logger bound to the request id', async () => {
     const log = captureLog();
-    const app = new Hono();
+    const app = new Hono<AppEnv>();
     app.use(requestId());
     app.use(accessLog(createLogger({ destination: log.stream })));
     app.get('/', (c) => {

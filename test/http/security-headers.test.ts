@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import type { AppEnv } from '../../src/http/env.js';
 import { HttpError, render, renderFragment, securityHeaders } from '../../src/http/index.js';
 import { buildApp, HTMX, JSON_ACCEPT } from './support.js';
 
@@ -120,7 +121,7 @@ describe('securityHeaders', () => {
 
   it('use a fresh 128-bit nonce per request, exposed as c.get("nonce")', async () => {
     const seen = new Set<string>();
-    const local = new Hono();
+    const local = new Hono<AppEnv>();
     local.use(securityHeaders());
     local.get('/', (c) => c.text(c.get('nonce')));
     for (let i = 0; i < 20; i++) {
