@@ -36,7 +36,7 @@ export function canonicalEntry(e: AuditEntry): string {
   return s;
 }
 
-export function hashEntry(e: AuditEntry): string {
+function hashEntry(e: AuditEntry): string {
   return sha256Hex(`${e.prev_hash}\n${canonicalEntry(e)}`);
 }
 

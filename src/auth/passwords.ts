@@ -227,7 +227,7 @@ export function parsePhc(stored: string): ParsedPhc | null {
   return { params, salt, hash };
 }
 
-export function formatPhc(params: Argon2idParams, salt: Uint8Array, hash: Uint8Array): string {
+function formatPhc(params: Argon2idParams, salt: Uint8Array, hash: Uint8Array): string {
   return (
     `$argon2id$v=19$m=${params.memoryKiB},t=${params.passes},p=${params.parallelism}` +
     `$${encodeBase64(salt)}$${encodeBase64(hash)}`

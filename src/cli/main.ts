@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from '../platform/node/config.js';
 import { openStore } from '../platform/node/open-store.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 
-export class CliError extends Error {}
+class CliError extends Error {}
 
 const USAGE = `Usage: assay <command> [options]
 
@@ -56,7 +56,7 @@ async function withStore<T>(io: CliIo, fn: (store: Store, baseUrl: string) => Pr
 }
 
 /** `--tenant` takes an id or an exact name. */
-export async function resolveTenant(store: Store, idOrName: string): Promise<string> {
+async function resolveTenant(store: Store, idOrName: string): Promise<string> {
   const found = await store.global.read((g) => findTenants(g, idOrName));
   if (found.length === 0)
     throw new CliError(`no tenant with id or name "${idOrName}" (see: assay tenant list)`);

@@ -166,7 +166,7 @@ export class UnitOfWorkError extends Error {
   }
 }
 
-export function assertTenantId(tenantId: string): void {
+function assertTenantId(tenantId: string): void {
   if (!isId(tenantId)) throw new TenantScopeError();
 }
 

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 
 /** Wraps a thrown value that is not an `Error`; the original is kept as `cause` for the log. */
-export class NonErrorThrown extends Error {
+class NonErrorThrown extends Error {
   constructor(thrown: unknown) {
     super(`A non-Error value was thrown (${typeof thrown})`, { cause: thrown });
     this.name = 'NonErrorThrown';

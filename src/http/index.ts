@@ -46,7 +46,7 @@ export {
   isSameSite,
 } from './cross-site-guard.js';
 export type { AppEnv, AppVariables } from './env.js';
-export { errorBoundary, NonErrorThrown } from './error-boundary.js';
+export { errorBoundary } from './error-boundary.js';
 export {
   type ErrorBody,
   type ErrorHandlersOptions,
@@ -79,7 +79,7 @@ export { readJson } from './read-json.js';
 export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId } from './request-id.js';
 export { mutableHeaders } from './response-headers.js';
 export { sanitizePath } from './sanitize-path.js';
-export { contentSecurityPolicy, type SecurityHeadersOptions, securityHeaders } from './security-headers.js';
+export { type SecurityHeadersOptions, securityHeaders } from './security-headers.js';
 export { precompiledEngine, type TemplateEngine, type TemplateFn } from './templates.js';
 export {
   BASE_LAYOUT,

@@ -65,7 +65,7 @@ export function redact(value: unknown, keys: ReadonlySet<string>, depth = REDACT
  * `value` with every email-shaped substring of every string replaced by `[email]`, and every
  * string cut at {@link MAX_ERROR_TEXT} first (the scan is linear, the cut bounds it too).
  */
-export function scrubEmails(value: unknown, depth = REDACT_DEPTH): unknown {
+function scrubEmails(value: unknown, depth = REDACT_DEPTH): unknown {
   if (typeof value === 'string') {
     return scrubEmailsInText(value.length > MAX_ERROR_TEXT ? `${value.slice(0, MAX_ERROR_TEXT)}…` : value);
   }

@@ -51,7 +51,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
 export const NO_STORE = 'no-store';
 
 /** The Content-Security-Policy for one response. Exported for tests and documentation. */
-export function contentSecurityPolicy(nonce: string): string {
+function contentSecurityPolicy(nonce: string): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
@@ -85,7 +85,7 @@ let poolUsed = pool.length;
  * has it; no `node:crypto`), drawn from a pool that is refilled when spent and never reused:
  * per-nonce `randomBytes(16)` cost about 8 µs, a pooled draw well under one.
  */
-export function newNonce(): string {
+function newNonce(): string {
   if (poolUsed + 16 > pool.length) {
     crypto.getRandomValues(pool);
     poolUsed = 0;

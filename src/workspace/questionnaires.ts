@@ -41,7 +41,7 @@ function compileOrThrow(source: string, file?: string): Questionnaire {
 }
 
 /** The compiled questionnaire behind a stored version (compiled once per distinct source). */
-export function compiledVersion(row: Pick<QuestionnaireVersionRow, 'source' | 'sourceHash'>): Questionnaire {
+function compiledVersion(row: Pick<QuestionnaireVersionRow, 'source' | 'sourceHash'>): Questionnaire {
   const hit = compiled.get(row.sourceHash);
   if (hit) return hit;
   const q = compileOrThrow(row.source);

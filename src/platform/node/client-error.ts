@@ -20,7 +20,7 @@ const TEXT: Readonly<Record<number, string>> = {
 };
 
 /** The bytes of a complete `Connection: close` answer carrying every security header. */
-export function clientErrorAnswer(status: number, requestId: string): string {
+function clientErrorAnswer(status: number, requestId: string): string {
   const body = `${TEXT[status] ?? statusMessage(status)}\n`;
   const headers: Record<string, string> = {
     ...securityHeaderSet(),

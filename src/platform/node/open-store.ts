@@ -9,7 +9,7 @@ import { migratePg, pgRoleProblems } from './pg-migrate.js';
 import { openPgStore } from './pg-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
-export class UnsafeDatabaseRoleError extends Error {
+class UnsafeDatabaseRoleError extends Error {
   constructor(readonly problems: string[]) {
     super(
       `Refusing to start: the database role is unsafe for row-level security.\n${problems.map((p) => `  - ${p}`).join('\n')}`,
