@@ -89,3 +89,9 @@ export function signInSucceeded(attempt: SignInAttempt): Settlement {
     mark: [{ key: k.familiar, windowMs: SIGN_IN_LIMITS.familiarMs }],
   };
 }
+
+/** An attempt that got no verdict (the password hasher was busy): its advance counts are taken back. */
+export function signInAbandoned(attempt: SignInAttempt): Settlement {
+  const k = keys(attempt);
+  return { refund: [k.pair, k.address, k.account] };
+}

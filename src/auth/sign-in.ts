@@ -12,7 +12,7 @@ import type { PasswordHasher } from '../platform/ports.js';
 import { normaliseEmail } from './email.js';
 import { startMemberSession } from './member-sessions.js';
 import { isPasswordsBusy } from './passwords.js';
-import { signInGates, signInSucceeded } from './sign-in-limits.js';
+import { signInAbandoned, signInGates, signInSucceeded } from './sign-in-limits.js';
 
 export const SIGN_IN_FAILED = 'That email and password do not match an account.';
 
@@ -61,7 +61,13 @@ export async function signIn(
   }
   const user = email.length <= 254 ? await store.global.read((g) => findUserByEmail(g, email)) : null;
   // Hashing happens between units, never inside one. Verify refuses over-long input without hashing.
-  const { ok, needsRehash } = await passwords.verify(user?.passwordHash ?? null, input.password);
+  const { ok, needsRehash } = await passwords
+    .verify(user?.passwordHash ?? null, input.password)
+    .catch(async (err: unknown) => {
+      // No verdict (the hasher is busy): the attempt was not a failure, so it is taken back.
+      await limits.settle(signInAbandoned(attempt));
+      throw err;
+    });
   if (!user || !ok || user.disabledAt) throw new HttpError(401, SIGN_IN_FAILED);
   let upgraded: string | null = null;
   if (needsRehash) {

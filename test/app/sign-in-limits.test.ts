@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/db/store.js';
 import { DatabaseRateLimitStore } from '../../src/http/db-rate-limits.js';
 import { UNIDENTIFIED } from '../../src/http/rate-limit.js';
+import { nodePasswords } from '../../src/platform/node/passwords.js';
 import type { ClientAddress, PasswordHasher } from '../../src/platform/ports.js';
 import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
 import {
@@ -48,14 +49,18 @@ forEachDialect('sign-in limits', (dialect) => {
   const lite = dialect === 'd1';
 
   /** The real platform, the real argon2 — counted, so a test can tell whether a request was hashed. */
-  async function appOver(store: Store, clientAddress?: ClientAddress): Promise<App> {
+  async function appOver(
+    store: Store,
+    opts: { clientAddress?: ClientAddress; passwords?: PasswordHasher } = {},
+  ): Promise<App> {
+    const { clientAddress } = opts;
     const rateLimits = new DatabaseRateLimitStore({ store, secret: SHARED_SECRET, now: clock.now });
     const platform = await testPlatform(store, {
       now: clock.date,
       rateLimits,
       ...(clientAddress ? { clientAddress } : {}),
     });
-    const real = platform.passwords;
+    const real = opts.passwords ?? platform.passwords;
     const passwords: PasswordHasher = {
       hash: (p) => real.hash(p),
       verify: (stored, p) => {
@@ -293,9 +298,25 @@ forEachDialect('sign-in limits', (dialect) => {
     expect(verified).toBe(5);
   });
 
+  it('takes back the attempts a busy password hasher turned away (503): they were not failures', async () => {
+    const owner = await newOwner();
+    const busy = await appOver(shared.a, { passwords: nodePasswords({ maxConcurrent: 1, maxQueued: 0 }) });
+    const from = '203.0.113.110';
+    const burst = await Promise.all(
+      Array.from({ length: 5 }, () => login(owner, WRONG, from, busy).then((r) => r.status)),
+    );
+    const failed = burst.filter((s) => s === 401).length;
+    expect(burst.filter((s) => s === 503).length).toBe(5 - failed);
+    expect(failed).toBeGreaterThan(0);
+    // Only the real failures count: the rest of the five free ones are still there.
+    const rest = await statuses(5 - failed, owner, WRONG, from);
+    expect(rest.every((s) => s === 401)).toBe(true);
+    expect((await login(owner, WRONG, from)).status).toBe(429);
+  });
+
   it('refuses, before any hashing or counting, a request whose client address is unknown', async () => {
     const owner = await newOwner();
-    const blind = await appOver(shared.a, () => null);
+    const blind = await appOver(shared.a, { clientAddress: () => null });
     verified = 0;
     const rows = (await counterRows(shared.a)).length;
     for (const password of [PASSWORD, WRONG]) {
