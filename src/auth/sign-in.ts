@@ -1,14 +1,37 @@
-/** Sign-in for tenant members: email + password, one generic answer for every failure (ASVS 6.3.8). */
+/**
+ * Sign-in for tenant members: email + password, one generic answer for every failure (ASVS 6.3.8).
+ * Failures are limited per account, per address and per both (sign-in-limits.ts); a refused attempt
+ * is answered before any password is hashed.
+ */
 import { and, eq } from 'drizzle-orm';
 import { findUserByEmail, listMembershipsOfUser } from '../db/repo/users.js';
 import type { Store, WriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import type { RateLimitStore } from '../http/rate-limit-store.js';
 import type { PasswordHasher } from '../platform/ports.js';
 import { normaliseEmail } from './email.js';
 import { startMemberSession } from './member-sessions.js';
 import { isPasswordsBusy } from './passwords.js';
+import { signInAbandoned, signInGates, signInSucceeded } from './sign-in-limits.js';
 
 export const SIGN_IN_FAILED = 'That email and password do not match an account.';
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/** The same sentence whether or not the email names an account: the counters do not know either. */
+export function signInThrottled(retryAfterMs: number): string {
+  const s = seconds(retryAfterMs);
+  const wait = s < 90 ? `${s} seconds` : `${Math.ceil(s / 60)} minutes`;
+  return `Too many failed attempts to sign in. Wait ${wait}, then try again.`;
+}
+
+export interface SignInInput {
+  email: string;
+  password: string;
+  /** The client's address bucket (`ipBucket`); the route refuses a request without one. */
+  address: string;
+  tenantId?: string | null;
+}
 
 /** Replaces an outdated hash with today's, only if nobody changed it meanwhile. */
 function upgradeHash(tx: WriteCtx, userId: string, from: string, to: string): void {
@@ -21,16 +44,30 @@ function upgradeHash(tx: WriteCtx, userId: string, from: string, to: string): vo
 }
 
 export async function signIn(
-  store: Store,
-  passwords: PasswordHasher,
-  input: { email: string; password: string; tenantId?: string | null },
+  deps: { store: Store; passwords: PasswordHasher; limits: RateLimitStore },
+  input: SignInInput,
   replacing: string | null,
   now = new Date(),
 ): Promise<{ token: string; expiresAt: Date; tenantId: string; userId: string }> {
+  const { store, passwords, limits } = deps;
   const email = normaliseEmail(input.email);
+  const attempt = { email, address: input.address };
+  // Counted as a failure until the password proves right, so parallel guesses all count.
+  const claim = await limits.claim(signInGates(attempt));
+  if (!claim.ok) {
+    throw new HttpError(429, signInThrottled(claim.retryAfterMs), {
+      headers: { 'Retry-After': String(seconds(claim.retryAfterMs)) },
+    });
+  }
   const user = email.length <= 254 ? await store.global.read((g) => findUserByEmail(g, email)) : null;
   // Hashing happens between units, never inside one. Verify refuses over-long input without hashing.
-  const { ok, needsRehash } = await passwords.verify(user?.passwordHash ?? null, input.password);
+  const { ok, needsRehash } = await passwords
+    .verify(user?.passwordHash ?? null, input.password)
+    .catch(async (err: unknown) => {
+      // No verdict (the hasher is busy): the attempt was not a failure, so it is taken back.
+      await limits.settle(signInAbandoned(attempt));
+      throw err;
+    });
   if (!user || !ok || user.disabledAt) throw new HttpError(401, SIGN_IN_FAILED);
   let upgraded: string | null = null;
   if (needsRehash) {
@@ -43,10 +80,12 @@ export async function signIn(
   const memberships = await store.as({ userId: user.id }).read((g) => listMembershipsOfUser(g, user.id));
   const chosen = memberships.find((m) => m.tenantId === input.tenantId) ?? memberships[0];
   if (!chosen) throw new HttpError(401, SIGN_IN_FAILED);
-  return store.tenant(chosen.tenantId, { userId: user.id }).write((tx) => {
+  const session = await store.tenant(chosen.tenantId, { userId: user.id }).write((tx) => {
     if (upgraded && user.passwordHash) upgradeHash(tx, user.id, user.passwordHash, upgraded);
     const session = startMemberSession(tx, user.id, chosen.tenantId, now, replacing);
     tx.audit({ actor: `user:${user.id}`, action: 'user.signed_in', target: `user:${user.id}` }, now);
     return { ...session, tenantId: chosen.tenantId, userId: user.id };
   });
+  await limits.settle(signInSucceeded(attempt));
+  return session;
 }

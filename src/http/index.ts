@@ -59,12 +59,22 @@ export { fieldErrorsOf, fieldName } from './field-errors.js';
 export { REDACT_DEPTH, REDACTED_KEYS, redact } from './logger.js';
 export type { Logger } from './logger-types.js';
 export {
-  hashRateKey,
+  type ClaimResult,
+  type Exemption,
+  type Gate,
   MemoryRateLimitStore,
   type MemoryRateLimitStoreOptions,
+  RATE_KEY_PURPOSE,
+  type RateCounter,
+  type RateKey,
+  type RateKeyHasher,
   type RateLimitOptions,
   type RateLimitStore,
+  rateKeyHasher,
   rateLimit,
+  retryAfterSeconds,
+  type Settlement,
+  UNIDENTIFIED,
 } from './rate-limit.js';
 export {
   DEFAULT_MAX_FIELDS,

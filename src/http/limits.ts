@@ -5,16 +5,19 @@ import { ipBucket } from './client-address.js';
 import { rateLimit } from './rate-limit.js';
 
 export function limitByAddress(
-  platform: Pick<Ports, 'rateLimits' | 'clientAddress'>,
+  platform: Pick<Ports, 'rateLimits' | 'clientAddress'> & Partial<Pick<Ports, 'clock'>>,
   name: string,
   limit: number,
   windowMs: number,
 ): MiddlewareHandler {
+  const { clock } = platform;
   return rateLimit({
     store: platform.rateLimits,
     name,
     limit,
     windowMs,
+    // Retry-After from the platform's clock, the one the counters run on.
+    ...(clock ? { now: () => clock.now().getTime() } : {}),
     key: (c) => {
       const ip = platform.clientAddress(c);
       return ip && ipBucket(ip);

@@ -8,6 +8,7 @@ import { randomBytes } from '../crypto/random.js';
 
 export class MasterKey {
   readonly #key: Promise<CryptoKey>;
+  readonly #kdf: Promise<CryptoKey>;
 
   constructor(raw: Uint8Array) {
     if (raw.length !== 32) throw new Error('the master key must be 32 bytes');
@@ -15,6 +16,22 @@ export class MasterKey {
       'encrypt',
       'decrypt',
     ]);
+    this.#kdf = crypto.subtle.importKey('raw', raw as BufferSource, 'HKDF', false, ['deriveBits']);
+  }
+
+  /**
+   * A 256-bit secret for one purpose (HKDF-SHA-256, `info` = the purpose). Every process holding this
+   * master key derives the same bytes — which is the point: instances that must agree on a keyed hash
+   * (rate-limit counter keys) share nothing else — and no derived secret reveals the master key or
+   * another purpose's secret.
+   */
+  async deriveSecret(purpose: string): Promise<Uint8Array> {
+    const bits = await crypto.subtle.deriveBits(
+      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8(purpose) as BufferSource },
+      await this.#kdf,
+      256,
+    );
+    return new Uint8Array(bits);
   }
 
   /** `v1.<iv>.<ciphertext>.<tag>` in base64url; `aad` binds the ciphertext to its purpose and record. */

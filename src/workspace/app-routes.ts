@@ -5,16 +5,17 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
-import { normaliseEmail } from '../auth/email.js';
 import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
 import { signIn } from '../auth/sign-in.js';
+import { SIGN_IN_LIMITS } from '../auth/sign-in-limits.js';
 import { overviewCounts } from '../db/repo/tenants.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
 import { HttpError } from '../errors.js';
+import { ipBucket } from '../http/client-address.js';
 import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
-import { rateLimit } from '../http/rate-limit.js';
+import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
@@ -63,34 +64,36 @@ export function appRoutes(platform: Ports) {
 
   app.post(
     '/login',
-    limitByAddress(platform, 'login-ip', 30, 15 * 60_000),
-    rateLimit({
-      store: platform.rateLimits,
-      name: 'login-email',
-      limit: 10,
-      windowMs: 15 * 60_000,
-      key: async (c) => normaliseEmail(str((await readForm(c)).email)),
-    }),
+    limitByAddress(
+      platform,
+      'login-ip',
+      SIGN_IN_LIMITS.addressAttempts.limit,
+      SIGN_IN_LIMITS.addressAttempts.windowMs,
+    ),
     async (c) => {
+      const ip = platform.clientAddress(c);
+      // limitByAddress has refused an unknown address already; this keeps the handler closed on its own.
+      if (ip === null) throw new HttpError(429, UNIDENTIFIED);
       const form = await readForm(c);
       const email = str(form.email);
       try {
         const s = await signIn(
-          store,
-          passwords,
-          { email, password: str(form.password) },
+          { store, passwords, limits: platform.rateLimits },
+          { email, password: str(form.password), address: ipBucket(ip) },
           getCookie(c, MEMBER_COOKIE) ?? null,
           clock.now(),
         );
         setCookie(c, MEMBER_COOKIE, s.token, sessionCookie(s.expiresAt, clock.now()));
         return c.redirect('/app', 303);
       } catch (err) {
-        if (!(err instanceof HttpError) || err.status !== 401) throw err;
+        if (!(err instanceof HttpError) || (err.status !== 401 && err.status !== 429)) throw err;
+        // The form again, with the one sentence for the failure; a throttled answer says how long to wait.
+        for (const [name, value] of Object.entries(err.headers)) c.header(name, value);
         return render(
           c,
           'workspace/login',
           { title: 'Sign in', values: { email }, errors: { email: err.message } },
-          401,
+          err.status,
         );
       }
     },

@@ -4,8 +4,10 @@
  */
 import './native-crypto.js';
 import type { StatementObserver, Store } from '../../db/store.js';
+import { DatabaseRateLimitStore } from '../../http/db-rate-limits.js';
 import type { Logger } from '../../http/logger-types.js';
-import { MemoryRateLimitStore, type RateLimitStore } from '../../http/rate-limit.js';
+import { RATE_KEY_PURPOSE, type RateLimitStore } from '../../http/rate-limit.js';
+import type { MasterKey } from '../../keys/master-key.js';
 import type { Ports } from '../ports.js';
 import { systemClock } from '../ports.js';
 import { nodeClientAddress } from './client-address.js';
@@ -19,7 +21,13 @@ export interface NodePlatformOptions {
   logger: Logger;
   /** An already open store (tests); otherwise the configured one is opened (migrations applied). */
   store?: Store;
+  /**
+   * Rate-limit counters; by default the store's `rate_counters` table, with keys hashed under a secret
+   * derived from `masterKey`, so every instance over one database counts each client together.
+   */
   rateLimits?: RateLimitStore;
+  /** Needed unless `rateLimits` is given. */
+  masterKey?: MasterKey;
   /** Recompile templates and re-hash static files on each use (`npm run dev`). */
   dev?: boolean;
   onStatement?: StatementObserver;
@@ -28,13 +36,21 @@ export interface NodePlatformOptions {
 export async function nodePlatform(options: NodePlatformOptions): Promise<Ports> {
   const { config, logger } = options;
   const dev = options.dev ?? false;
+  if (!options.rateLimits && !options.masterKey) {
+    throw new Error(
+      'nodePlatform: pass the master key (or a rate-limit store) so rate limits hold across processes',
+    );
+  }
   const store = options.store ?? (await openStore(config, (m) => logger.warn(m), options.onStatement));
+  const rateLimits =
+    options.rateLimits ??
+    new DatabaseRateLimitStore({ store, secret: await options.masterKey!.deriveSecret(RATE_KEY_PURPOSE) });
   return {
     store,
     passwords: nodePasswords(),
     clock: systemClock,
     clientAddress: nodeClientAddress({ trustProxy: config.trustProxy }),
-    rateLimits: options.rateLimits ?? new MemoryRateLimitStore(),
+    rateLimits,
     templates: nodeTemplates({ dev }),
     assets: nodeAssets({ dev }),
     logger,

@@ -27,9 +27,9 @@ async function main(): Promise<void> {
   }
   const dev = process.env.ASSAY_DEV === '1';
   const logger = createLogger({ level: config.logLevel });
-  const platform = await nodePlatform({ config, logger, dev });
-  const { store } = platform;
   const master = loadMasterKey(config);
+  const platform = await nodePlatform({ config, logger, dev, masterKey: master });
+  const { store } = platform;
   const created = await ensureSigningKeys(store, master);
   if (created.length) logger.info({ kids: created }, 'created signing keys');
 
