@@ -13,7 +13,8 @@ import { manifest } from '../../generated/assets.js';
 import { templates } from '../../generated/templates.js';
 import { manifestAssets } from '../../http/assets.js';
 import { ipVersion, normaliseIp } from '../../http/client-address.js';
-import { MemoryRateLimitStore } from '../../http/rate-limit.js';
+import { DatabaseRateLimitStore } from '../../http/db-rate-limits.js';
+import { MemoryRateLimitStore, RATE_KEY_PURPOSE, type RateLimitStore } from '../../http/rate-limit.js';
 import { precompiledEngine } from '../../http/templates.js';
 import { MasterKey } from '../../keys/master-key.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
@@ -71,13 +72,18 @@ async function build(env: Env): Promise<App> {
   const cfg = config(env);
   const logger = consoleLogger(cfg.level);
   const store = openD1Store(env.DB, { tracker: asyncLocalTracker() });
+  const master = env.MASTER_KEY ? new MasterKey(base64ToBytes(env.MASTER_KEY)) : null;
+  // Counters in D1, shared by every isolate, keyed under a secret derived from the master key; without
+  // one (local development only), per isolate.
+  const rateLimits: RateLimitStore = master
+    ? new DatabaseRateLimitStore({ store, secret: await master.deriveSecret(RATE_KEY_PURPOSE) })
+    : new MemoryRateLimitStore();
   const platform: Ports = {
     store,
     passwords: workersPasswords(argon2WasmModules),
     clock: systemClock,
     clientAddress: cfClientAddress,
-    // Per isolate for now; the database-backed counters are the Node default and come to Workers next.
-    rateLimits: new MemoryRateLimitStore(),
+    rateLimits,
     templates: precompiledEngine(templates),
     assets: manifestAssets(
       () => manifest,
@@ -90,8 +96,8 @@ async function build(env: Env): Promise<App> {
     ),
     logger,
   };
-  if (env.MASTER_KEY) {
-    const created = await ensureSigningKeys(store, new MasterKey(base64ToBytes(env.MASTER_KEY)));
+  if (master) {
+    const created = await ensureSigningKeys(store, master);
     if (created.length) logger.info({ kids: created }, 'created signing keys');
   } else {
     logger.warn('no MASTER_KEY: signing keys are not created (set it in .dev.vars or as a secret)');
