@@ -1,11 +1,12 @@
-// Golden tests for the shipped questionnaire questionnaires/dora-ict-provider.yaml: every expected
-// number below is computed by hand from the file, not read back from the engine.
+// Golden tests for dora-ict-provider@1.0.0, the version shipped until 2.0.0 and kept as a fixture
+// (test/questionnaire/fixtures/shipped-1.0.0/): responses pinned to it are scored from it for ever.
+// Every expected number below is computed by hand from the file, not read back from the engine.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type Answers, compileQuestionnaire, evaluate } from '../../../src/questionnaire/index.js';
 import { findingsOf, issuesOf, sectionScores } from './support.js';
 
-const FILE = 'questionnaires/dora-ict-provider.yaml';
+const FILE = 'test/questionnaire/fixtures/shipped-1.0.0/dora-ict-provider.yaml';
 const compiled = compileQuestionnaire(readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8'), {
   file: FILE,
 });
@@ -161,7 +162,7 @@ const WEAK: Answers = {
   'fin.completed_by': 'Chris Example, CTO',
 };
 
-describe('dora-ict-provider: the file', () => {
+describe('dora-ict-provider@1.0.0: the file', () => {
   it('compiles without a single error or warning', () => {
     expect(compiled.problems).toEqual([]);
     expect(q.ref).toBe('dora-ict-provider@1.0.0');
@@ -241,7 +242,7 @@ describe('dora-ict-provider: the file', () => {
   });
 });
 
-describe('dora-ict-provider: provider for a function that is not critical or important', () => {
+describe('dora-ict-provider@1.0.0: provider for a function that is not critical or important', () => {
   const ev = evaluate(q, STANDARD, TODAY);
 
   it('hides the Art. 30(3) and subcontracting questions', () => {
@@ -294,7 +295,7 @@ describe('dora-ict-provider: provider for a function that is not critical or imp
   });
 });
 
-describe('dora-ict-provider: provider supporting a critical or important function', () => {
+describe('dora-ict-provider@1.0.0: provider supporting a critical or important function', () => {
   const ev = evaluate(q, CRITICAL, TODAY);
 
   it('shows and requires every Art. 30(3) question', () => {
@@ -385,7 +386,7 @@ describe('dora-ict-provider: provider supporting a critical or important functio
   });
 });
 
-describe('dora-ict-provider: weak provider for a function that is not critical', () => {
+describe('dora-ict-provider@1.0.0: weak provider for a function that is not critical', () => {
   const ev = evaluate(q, WEAK, TODAY);
 
   it('scores 21.9 (critical)', () => {
