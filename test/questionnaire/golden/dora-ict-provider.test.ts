@@ -752,6 +752,15 @@ describe('dora-ict-provider: a good vendor', () => {
   };
   const ev = evaluate(q, GOOD, TODAY, CRITICAL);
 
+  it('before (1.0.0): 93.4, band low, the same medium finding', () => {
+    const before = evaluate(v1, { ...BEST_V1, ...GOOD, 'scope.function': 'critical' }, TODAY);
+    //   gov 16 of 16; ctr 26 − data return 3·0.5 = 24.5 → 73.5 of 78; sub flowdown 3 + chain 2·0.6 + changes 2
+    //   = 6.2 → 12.4 of 14; conc 3.5 of 5; ops 15 − backup 2·0.3 − admin MFA 3·0.3 = 13.5 → 40.5 of 45;
+    //   cif 24 − RTO(8 h) 2·0.5 = 23 → 69 of 72. Σw·s = 214.9, Σw = 230 → 93.43 % → 93.4.
+    expect([before.score, before.band, before.rating]).toEqual([93.4, 'low', 'low']);
+    expect(findingsOf(before)).toEqual({ 'DORA-CTR-05': [2, 4, false, 8, 'medium', '2027-04-01'] });
+  });
+
   it('scores 93.4, rated low: a medium finding does not move the rating', () => {
     //   gov  ×2: standards 3 + report end(63 d ≤ 365) 1 + risk framework 3 + financials 1 + conflicts 1
     //            = 9 → 18 of 18
@@ -842,6 +851,38 @@ describe('dora-ict-provider: a weak vendor', () => {
     'fin.completed_by': 'Chris Example, CTO',
   };
   const ev = evaluate(q, WEAK, TODAY, OTHER);
+
+  it('before (1.0.0): 21.5, band critical, 13 findings; "no backups" and "never tested" could not be said', () => {
+    const { 'ops.pentest': _, ...rest } = WEAK;
+    // 1.0.0 had no "no backups" option (D2) and required a pen-test date (D5): the nearest answers are
+    // untested backups and an invented date 396 days ago.
+    const before = evaluate(
+      v1,
+      { ...rest, 'scope.function': 'other', 'ops.backup': 'untested', 'ops.pentest_date': '2024-11-01' },
+      TODAY,
+    );
+    //   gov 0 of 16; ctr description 2 + location notice 2 + data security 3 + service levels 2 + incident
+    //   assistance 3·0.3 = 9.9 → 29.7 of 78; conc 0 of 5; ops backup(untested) 2·0.2 = 0.4 → 1.2 of 45.
+    //   Σw·s = 30.9, Σw = 144 → 21.46 % → 21.5.
+    expect([before.score, before.band, before.rating]).toEqual([21.5, 'critical', 'critical']);
+    expect(Object.keys(findingsOf(before)).sort()).toEqual(
+      [
+        'DORA-GOV-01',
+        'DORA-GOV-03',
+        'DORA-GOV-04',
+        'DORA-CTR-01',
+        'DORA-CTR-04',
+        'DORA-CTR-06',
+        'DORA-CTR-07',
+        'DORA-CTR-08',
+        'DORA-CONC-01',
+        'DORA-OPS-01',
+        'DORA-OPS-02',
+        'DORA-OPS-03',
+        'DORA-OPS-04',
+      ].sort(),
+    );
+  });
 
   it('scores 22.6, band and rating critical', () => {
     //   gov  ×2: standards(none) 3·0 + report end hidden by 'none', counted as failed 1·0 + risk framework 3·0
