@@ -281,7 +281,7 @@ describe('dora-ict-provider: the file', () => {
       restore_test_days: 365,
       report_age_days: 365,
       pentest_age_days: 365,
-      continuity_test_days: 365,
+      exercise_age_days: 365,
       availability_min_percent: 99,
       availability_critical_percent: 99.5,
     });
