@@ -127,6 +127,9 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   },
 };
 
+/** Policies for the table owner only (the SECURITY DEFINER lookup runs as it); every other one is for PUBLIC. */
+const OWNER_POLICIES = new Set(['users_owner_read']);
+
 /** Policies a tenant table has besides `<table>_tenant_isolation` (migrations/pg/0001…sql). */
 const EXTRA_TENANT_POLICIES: Readonly<Record<string, Readonly<Record<string, PolicyCommand>>>> = {
   memberships: { memberships_self_read: 'SELECT', memberships_session_read: 'SELECT' },
@@ -224,8 +227,12 @@ async function grantAppRole(client: pg.Client, appRole: string): Promise<void> {
 
 const FIX_ROLE =
   'connect DATABASE_URL as a role without SUPERUSER, BYPASSRLS or CREATEROLE that owns no tables and is a member of no such role (see README, "PostgreSQL")';
+/** Grants are re-applied at every start, after the migrations. */
 const FIX_MIGRATE =
-  'run the migrations as the owner (MIGRATION_DATABASE_URL): they restore the designed policies and grants';
+  'start Assay with MIGRATION_DATABASE_URL set to the owner role: it re-applies the designed grants';
+/** Policies, triggers and functions come from migrations that ran once: a later change removed or altered them. */
+const FIX_SCHEMA =
+  'something changed the schema after the migrations ran: restore it as migrations/pg defines it';
 
 type Role = {
   oid: number;
@@ -309,26 +316,55 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
       );
     }
 
+    const roleUnsound = problems.length > 0;
+
     // Row-level security: ENABLE + FORCE and exactly the designed policies on every table that has any.
-    const policies = await rawRows<{ table: string; name: string; cmd: string }>(
+    const policies = await rawRows<{
+      table: string;
+      name: string;
+      cmd: string;
+      permissive: string;
+      roles: string;
+      qual: string | null;
+      check: string | null;
+    }>(
       ctx,
-      sql`select tablename as table, policyname as name, cmd from pg_policies where schemaname = 'public'`,
+      sql`select tablename as table, policyname as name, cmd, permissive, array_to_string(roles, ',') as roles,
+                 qual, with_check as check
+            from pg_policies where schemaname = 'public'`,
     );
     for (const [name, access] of Object.entries(PG_ACCESS)) {
       const t = tables.find((x) => x.name === name);
       if (!t) {
-        problems.push(`table ${name} is missing: migrations have not run (${FIX_MIGRATE})`);
+        problems.push(
+          `table ${name} is missing: the migrations have not run (set MIGRATION_DATABASE_URL to the owner role)`,
+        );
         continue;
       }
       if (!access.policies) continue;
       if (!t.enabled || !t.forced)
-        problems.push(`table ${name} does not have ENABLE + FORCE ROW LEVEL SECURITY: ${FIX_MIGRATE}`);
+        problems.push(`table ${name} does not have ENABLE + FORCE ROW LEVEL SECURITY: ${FIX_SCHEMA}`);
       const have = policies.filter((p) => p.table === name);
       for (const [policy, cmd] of Object.entries(access.policies)) {
         const p = have.find((x) => x.name === policy);
-        if (!p) problems.push(`table ${name} lacks its row-level security policy ${policy}: ${FIX_MIGRATE}`);
-        else if (p.cmd !== cmd)
-          problems.push(`policy ${policy} on ${name} applies to ${p.cmd}, not ${cmd}: ${FIX_MIGRATE}`);
+        if (!p) {
+          problems.push(`table ${name} lacks its row-level security policy ${policy}: ${FIX_SCHEMA}`);
+          continue;
+        }
+        if (p.cmd !== cmd)
+          problems.push(`policy ${policy} on ${name} applies to ${p.cmd}, not ${cmd}: ${FIX_SCHEMA}`);
+        // Names alone would let `ALTER POLICY … USING (true)` or `… TO public` through. Every policy for
+        // PUBLIC must depend on a claim; the owner's own policy must stay the owner's.
+        const ownerOnly = OWNER_POLICIES.has(policy);
+        const roles = ownerOnly ? t.owner : 'public';
+        if (p.roles !== roles || p.permissive !== 'PERMISSIVE')
+          problems.push(
+            `policy ${policy} on ${name} applies to ${p.permissive.toLowerCase()} ${p.roles}, not permissive ${roles}: ${FIX_SCHEMA}`,
+          );
+        if (!ownerOnly && [p.qual, p.check].some((e) => e !== null && !e.includes("current_setting('app.")))
+          problems.push(
+            `policy ${policy} on ${name} no longer depends on a claim (app.* setting), so it lets every unit of work through: ${FIX_SCHEMA}`,
+          );
       }
       for (const p of have.filter((x) => !(x.name in access.policies!)))
         problems.push(
@@ -336,7 +372,9 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
         );
     }
 
-    problems.push(...(await privilegeProblems(ctx, me, members, owners)));
+    // A role that is (or can become) an owner or superuser holds every privilege: the fix is the role,
+    // and listing each table's privileges on top would bury it. Privileges are judged once it is sound.
+    if (!roleUnsound) problems.push(...(await privilegeProblems(ctx, me, members, owners)));
 
     const triggers = await rawRows<{ name: string }>(
       ctx,
@@ -345,7 +383,7 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
     ).catch(() => []);
     for (const name of AUDIT_TRIGGERS)
       if (!triggers.some((t) => t.name === name))
-        problems.push(`the append-only trigger ${name} on audit_log is missing or disabled: ${FIX_MIGRATE}`);
+        problems.push(`the append-only trigger ${name} on audit_log is missing or disabled: ${FIX_SCHEMA}`);
 
     const fns = await rawRows<{ name: string; exec: boolean; definer: boolean }>(
       ctx,
@@ -355,9 +393,9 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
     );
     for (const fn of PG_FUNCTIONS) {
       const f = fns.find((x) => x.name === fn);
-      if (!f) problems.push(`function ${fn} is missing: ${FIX_MIGRATE}`);
+      if (!f) problems.push(`function ${fn} is missing: ${FIX_SCHEMA}`);
       else if (!f.exec) problems.push(`${app} may not execute ${fn} (sign-in needs it): ${FIX_MIGRATE}`);
-      else if (!f.definer) problems.push(`function ${fn} is not SECURITY DEFINER: ${FIX_MIGRATE}`);
+      else if (!f.definer) problems.push(`function ${fn} is not SECURITY DEFINER: ${FIX_SCHEMA}`);
     }
     return problems;
   });
