@@ -8,6 +8,8 @@ import { resolveMemberSession } from '../../src/auth/member-sessions.js';
 import { signIn } from '../../src/auth/sign-in.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import * as repo from '../../src/db/repo/index.js';
+import { ipBucket } from '../../src/http/client-address.js';
+import { DatabaseRateLimitStore } from '../../src/http/db-rate-limits.js';
 import { nodePasswords } from '../../src/platform/node/passwords.js';
 import {
   completeSetup,
@@ -49,7 +51,14 @@ forEachDialect('flows across the global tables', (dialect) => {
     expect((await resolveMemberSession(store, first, now))?.tenantName).toBe('One');
 
     // Another person signs in on the same browser: the cookie of tenant One's admin is replaced.
-    const next = await signIn(store, passwords, { email: 'two@two.example', password: PASSWORD }, first, now);
+    // The database counters: on PostgreSQL they run as the app role, under its grants on rate_counters.
+    const limits = new DatabaseRateLimitStore({ store, secret: new Uint8Array(32).fill(7) });
+    const next = await signIn(
+      { store, passwords, limits },
+      { email: 'two@two.example', password: PASSWORD, address: ipBucket('192.0.2.10') },
+      first,
+      now,
+    );
     expect(await resolveMemberSession(store, first, now)).toBeNull();
     const id = hashToken(first);
     expect(await store.as({ sessionId: id }).read((c) => repo.getSession(c, id))).toBeNull();
