@@ -15,9 +15,10 @@
  * claim that names a row (a session or link hash, the user or tenant the unit acts for, a system
  * process), and the app role may write only the columns the app changes; sign-in's lookup by email goes
  * through one function that returns one row (migrations/pg/0002_global_tables_rls.sql; the grants and the
- * self-check that verifies both are in src/platform/node/pg-migrate.ts). On SQLite and D1 they are
- * reached only by those same keys. `signing_keys` (public keys, and private keys wrapped by the master
- * key), `rate_counters` (keyed hashes) and `unit_guards` (never a row) hold no tenant data.
+ * self-check that verifies both are in src/platform/node/pg-migrate.ts). SQLite and D1 have no such
+ * layer: there the repository functions, which look these rows up by hash, id or tenant, are the only
+ * narrowing. `signing_keys` (public keys, and private keys wrapped by the master key), `rate_counters`
+ * (keyed hashes) and `unit_guards` (never a row) hold no tenant data.
  */
 import { getTableName, sql } from 'drizzle-orm';
 import { isTenantTable, type Kit } from './kit.sqlite.js';
