@@ -13,6 +13,7 @@ import { normaliseEmail } from './email.js';
 import { startMemberSession } from './member-sessions.js';
 import { isPasswordsBusy } from './passwords.js';
 import { signInAbandoned, signInGates, signInSucceeded } from './sign-in-limits.js';
+import { hashToken, isSecretShape } from './tokens.js';
 
 export const SIGN_IN_FAILED = 'That email and password do not match an account.';
 
@@ -80,7 +81,10 @@ export async function signIn(
   const memberships = await store.as({ userId: user.id }).read((g) => listMembershipsOfUser(g, user.id));
   const chosen = memberships.find((m) => m.tenantId === input.tenantId) ?? memberships[0];
   if (!chosen) throw new HttpError(401, SIGN_IN_FAILED);
-  const session = await store.tenant(chosen.tenantId, { userId: user.id }).write((tx) => {
+  // The session being replaced may belong to another tenant or user: naming its hash lets the unit end
+  // it (on PostgreSQL the unit reaches only the sessions its claims name).
+  const replaced = isSecretShape(replacing ?? undefined) ? { sessionId: hashToken(replacing!) } : {};
+  const session = await store.tenant(chosen.tenantId, { userId: user.id, ...replaced }).write((tx) => {
     if (upgraded && user.passwordHash) upgradeHash(tx, user.id, user.passwordHash, upgraded);
     const session = startMemberSession(tx, user.id, chosen.tenantId, now, replacing);
     tx.audit({ actor: `user:${user.id}`, action: 'user.signed_in', target: `user:${user.id}` }, now);

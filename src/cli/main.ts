@@ -57,7 +57,7 @@ async function withStore<T>(io: CliIo, fn: (store: Store, baseUrl: string) => Pr
 
 /** `--tenant` takes an id or an exact name. */
 async function resolveTenant(store: Store, idOrName: string): Promise<string> {
-  const found = await store.global.read((g) => findTenants(g, idOrName));
+  const found = await store.as({ system: 'cli' }).read((g) => findTenants(g, idOrName));
   if (found.length === 0)
     throw new CliError(`no tenant with id or name "${idOrName}" (see: assay tenant list)`);
   if (found.length > 1) throw new CliError(`"${idOrName}" names ${found.length} tenants; use the tenant id`);
@@ -85,7 +85,8 @@ const commands: Record<string, Handler> = {
     const { positionals } = options(args, {});
     if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
     return withStore(io, async (store) => {
-      for (const t of await store.global.read((g) => listTenants(g))) io.out(`${t.id}\t${t.name}`);
+      for (const t of await store.as({ system: 'cli' }).read((g) => listTenants(g)))
+        io.out(`${t.id}\t${t.name}`);
       return 0;
     });
   },

@@ -9,10 +9,16 @@
  * so no row of one tenant can point at another tenant's row, whatever the application does.
  *
  * The global tables are reached before a tenant is known (sign-in, link redemption, the mail sender).
- * Several of them do hold tenant data: `sessions`, `setup_tokens` and `mail_outbox` name a tenant,
- * `mail_outbox` holds whole messages, `users` the password hashes, `tenants` the names. On PostgreSQL
- * they are therefore narrowed too (row-level security keyed on the token or session hash, the tenant or
- * the system process; see migrations/pg), even though they cannot be scoped to one tenant up front.
+ * Most of them hold tenant data: `sessions`, `setup_tokens` and `mail_outbox` name a tenant (the outbox
+ * holds whole messages), `users` hold the password hashes of identities that may belong to several
+ * tenants, `tenants` the names. On PostgreSQL those five have FORCE ROW LEVEL SECURITY too, keyed on the
+ * claim that names a row (a session or link hash, the user or tenant the unit acts for, a system
+ * process), and the app role may write only the columns the app changes; sign-in's lookup by email goes
+ * through one function that returns one row (migrations/pg/0002_global_tables_rls.sql; the grants and the
+ * self-check that verifies both are in src/platform/node/pg-migrate.ts). SQLite and D1 have no such
+ * layer: there the repository functions, which look these rows up by hash, id or tenant, are the only
+ * narrowing. `signing_keys` (public keys, and private keys wrapped by the master key), `rate_counters`
+ * (keyed hashes) and `unit_guards` (never a row) hold no tenant data.
  */
 import { getTableName, sql } from 'drizzle-orm';
 import { isTenantTable, type Kit } from './kit.sqlite.js';

@@ -41,9 +41,13 @@ export const email = z
   .pipe(z.email('Enter a valid email address, like name@example.com.'))
   .transform(normaliseEmail);
 
-/** On an empty database: a fresh one-time link (older ones stop working). Null once a tenant exists. */
+/**
+ * On an empty database: a fresh one-time link (older ones stop working). Null once a tenant exists.
+ * It acts as the operator (`system: 'cli'`): first-run links belong to no tenant, and on PostgreSQL only
+ * the operator sees every tenant and the tenantless links.
+ */
 export async function firstRunSetupToken(store: Store, now = new Date()): Promise<string | null> {
-  return store.global.write(async (tx) => {
+  return store.as({ system: 'cli' }).write(async (tx) => {
     if ((await countTenants(tx)) > 0) return null;
     revokeFirstAdminTokens(tx, now);
     const token = newSecret();
@@ -72,7 +76,8 @@ export async function createTenantWithAdmin(
   const adminEmail = email.parse(input.adminEmail);
   const tenantId = newId();
   const token = newSecret();
-  await store.tenant(tenantId).write(async (tx) => {
+  // The operator acts for the new tenant, and revokes the tenantless first-run links.
+  await store.tenant(tenantId, { system: 'cli' }).write(async (tx) => {
     const user = await ensureUser(tx, adminEmail);
     insertTenant(tx, name, tenantId, now);
     addMembership(tx, user.id, 'admin');
@@ -160,8 +165,9 @@ export async function completeSetup(
         const user = await ensureUser(tx, input.email);
         consumeSetupToken(tx, tokenId, now);
         insertTenant(tx, input.tenantName, tenantId, now);
-        if (!user.passwordHash) setPasswordHash(tx, user.id, passwordHash);
+        // Membership first: on PostgreSQL a unit may change a user only once the user is its member.
         addMembership(tx, user.id, 'admin');
+        if (!user.passwordHash) setPasswordHash(tx, user.id, passwordHash);
         tx.audit({ actor: `user:${user.id}`, action: 'tenant.created', target: `tenant:${tenantId}` }, now);
         tx.audit(
           {

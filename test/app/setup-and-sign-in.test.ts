@@ -37,7 +37,7 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
       expect(await res.text()).toContain('Set up your Assay workspace');
     }
     expect((await app.request(`https://assay.test/setup/${token}`, { method: 'HEAD' })).status).toBe(200);
-    expect(await store.global.read((g) => repo.countTenants(g))).toBe(0);
+    expect(await store.as({ system: 'cli' }).read((g) => repo.countTenants(g))).toBe(0);
   });
 
   it('rejects bad input with field errors and changes nothing', async () => {
@@ -88,7 +88,7 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
       expect(html).toMatch(message);
       expect(html).not.toContain(PASSWORD);
     }
-    expect(await store.global.read((g) => repo.countTenants(g))).toBe(0);
+    expect(await store.as({ system: 'cli' }).read((g) => repo.countTenants(g))).toBe(0);
     expect((await b.get(`/setup/${token}`)).status).toBe(200);
   });
 
@@ -124,7 +124,7 @@ forEachDialect('first-run set-up and sign-in', (dialect) => {
       passwordConfirm: PASSWORD,
     });
     expect(again.status).toBe(410);
-    const tenants = await store.global.read((g) => repo.listTenants(g));
+    const tenants = await store.as({ system: 'cli' }).read((g) => repo.listTenants(g));
     expect(tenants.map((t) => t.name)).toEqual(['Acme <Procurement>']);
     expect(await firstRunSetupToken(store)).toBeNull();
     const log = await store.tenant(tenants[0]!.id).read((c) => repo.listAudit(c));

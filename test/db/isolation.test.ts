@@ -1,24 +1,44 @@
-import { sql } from 'drizzle-orm';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken, newSecret } from '../../src/auth/tokens.js';
+import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
 import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
 import {
   isPermissionViolation,
   type ReadCtx,
   rawRows,
+  type Scope,
   type Store,
   TenantScopeError,
+  type WriteCtx,
 } from '../../src/db/store.js';
-import { migratePg, pgRoleProblems } from '../../src/platform/node/pg-migrate.js';
+import {
+  GLOBAL_TABLES,
+  migratePg,
+  PG_ACCESS,
+  PG_MIGRATIONS,
+  pgRoleProblems,
+} from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
 import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, pgAvailable, type TestStore } from '../support/stores.js';
 
-/** Seeds one tenant with a row in every tenant table; returns the ids. */
+/**
+ * Seeds one tenant with a row in every tenant table, and its rows in the global tables (the tenant, its
+ * admin, a session, a set-up link, a queued message); returns the ids. The tenant's own first unit of
+ * work creates it all, as the app does.
+ */
 async function seedTenant(store: Store, name: string) {
-  const tenant = await store.global.write((tx) => repo.insertTenant(tx, name));
-  const user = await store.global.write((tx) => repo.ensureUser(tx, `${name.toLowerCase()}@example.com`));
-  const ids = await store.tenant(tenant.id).write(async (tx) => {
+  const tenantId = newId();
+  const session = hashToken(newSecret());
+  const token = hashToken(newSecret());
+  const now = new Date();
+  const ids = await store.tenant(tenantId).write(async (tx) => {
+    repo.insertTenant(tx, name, tenantId, now);
+    const user = await repo.ensureUser(tx, `${name.toLowerCase()}@example.com`);
     repo.addMembership(tx, user.id, 'admin');
     const vendor = repo.insertVendor(tx, { name: `${name} vendor` });
     const contact = await repo.ensureContact(tx, vendor.id, `sec@${name.toLowerCase()}.example`);
@@ -56,10 +76,37 @@ async function seedTenant(store: Store, name: string) {
     };
     repo.recordFindings(tx, a.id, vendor.id, [f]);
     const risk = repo.upsertRiskFromFinding(tx, vendor.id, f);
-    repo.appendAudit(tx, { actor: 'system', action: 'seed', target: `tenant:${tenant.id}` });
-    return { vendor: vendor.id, contact: contact.id, qv: qv.id, assessment: a.id, risk };
+    repo.appendAudit(tx, { actor: 'system', action: 'seed', target: `tenant:${tenantId}` });
+    const expiresAt = new Date(now.getTime() + 3_600_000);
+    repo.insertSession(tx, {
+      id: session,
+      kind: 'user',
+      userId: user.id,
+      tenantId,
+      assessmentId: null,
+      expiresAt,
+      now,
+    });
+    repo.insertSetupToken(
+      tx,
+      { id: token, purpose: 'tenant_admin', tenantId, email: user.email, expiresAt },
+      now,
+    );
+    const mail = repo.enqueueMail(
+      tx,
+      {
+        tenantId,
+        dedupeKey: `seed:${tenantId}`,
+        toAddress: `sec@${name.toLowerCase()}.example`,
+        subject: 'S',
+        textBody: 'B',
+      },
+      now,
+    );
+    return { user: user.id, vendor: vendor.id, contact: contact.id, qv: qv.id, assessment: a.id, risk, mail };
   });
-  return { tenant: tenant.id, user: user.id, ...ids, risk: ids.risk.rows[0]!.id };
+  const { risk, mail, ...rest } = ids;
+  return { tenant: tenantId, session, token, ...rest, risk: risk.rows[0]!.id, mail: mail.rows[0]!.id };
 }
 
 forEachDialect('tenant isolation', (dialect) => {
@@ -200,6 +247,376 @@ forEachDialect('tenant isolation', (dialect) => {
       expect(theirs).toEqual([]);
     });
 
+    // The global tables: reachable only through the claim that names a row (a session or link hash, the
+    // user or tenant the unit acts for, a system process), and changeable only in the designed columns.
+    describe('global tables (PostgreSQL)', () => {
+      const idsIn = (c: ReadCtx, table: string, column = 'id') =>
+        rawRows<{ id: string }>(c, sql.raw(`select "${column}" as id from "${table}" order by 1`)).then((r) =>
+          r.map((x) => x.id),
+        );
+      /** Runs one raw statement through the unit's write queue; resolves to the rows it changed. */
+      const change = (scope: Scope<ReadCtx, WriteCtx>, query: SQL) =>
+        scope.write((tx) => tx.write(query)).then((w) => w.changes);
+      const refused = (scope: Scope<ReadCtx, WriteCtx>, query: SQL) =>
+        expect(change(scope, query)).rejects.toSatisfy(isPermissionViolation);
+      /** Claims that name nothing of A or B: no claim, and a claim of every kind for something else. */
+      const strangers = () => [
+        store.global,
+        store.tenant(newId()),
+        store.as({ userId: newId() }),
+        store.as({ sessionId: hashToken(newSecret()) }),
+        store.as({ tokenId: hashToken(newSecret()) }),
+      ];
+      const RLS_GLOBAL = Object.entries(GLOBAL_TABLES)
+        .filter(([, a]) => a.policies)
+        .map(([name]) => name);
+
+      it('without a claim naming a row, every global table with tenant data reads as empty', async () => {
+        expect(RLS_GLOBAL.sort()).toEqual(['mail_outbox', 'sessions', 'setup_tokens', 'tenants', 'users']);
+        for (const scope of strangers())
+          for (const table of RLS_GLOBAL)
+            expect(
+              await scope.read((c) => countAll(c, table)),
+              `${table} ${JSON.stringify(scope.claims)}`,
+            ).toBe(0);
+      });
+
+      it('a system process sees only what it serves', async () => {
+        const seen = async (system: 'mail' | 'cli' | 'scheduler') => {
+          const out: Record<string, number> = {};
+          for (const table of RLS_GLOBAL)
+            out[table] = await store.as({ system }).read((c) => countAll(c, table));
+          return out;
+        };
+        const zero = { mail_outbox: 0, sessions: 0, setup_tokens: 0, tenants: 0, users: 0 };
+        // Seeded sessions are live: the scheduler may only reach expired ones.
+        expect(await seen('scheduler')).toEqual(zero);
+        expect(await seen('mail')).toEqual({ ...zero, mail_outbox: 2 });
+        // The operator lists the tenants and the tenantless first-run links, nothing else.
+        const first = hashToken(newSecret());
+        await store.as({ system: 'cli' }).write((tx) =>
+          repo.insertSetupToken(tx, {
+            id: first,
+            purpose: 'first_admin',
+            tenantId: null,
+            email: null,
+            expiresAt: new Date(Date.now() + 60_000),
+          }),
+        );
+        expect(await seen('cli')).toEqual({ ...zero, tenants: 2, setup_tokens: 1 });
+        expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'setup_tokens'))).toEqual([A.token]);
+        // A tenant unit cannot issue a tenantless link, nor one for another tenant.
+        for (const tenantId of [null, B.tenant])
+          await expect(
+            store.tenant(A.tenant).write((tx) =>
+              repo.insertSetupToken(tx, {
+                id: hashToken(newSecret()),
+                purpose: 'first_admin',
+                tenantId,
+                email: null,
+                expiresAt: new Date(),
+              }),
+            ),
+          ).rejects.toSatisfy(isPermissionViolation);
+      });
+
+      it('sessions: by hash, by user or by tenant; nobody else reads, touches or ends one', async () => {
+        expect(await store.as({ sessionId: A.session }).read((c) => idsIn(c, 'sessions'))).toEqual([
+          A.session,
+        ]);
+        expect(await store.as({ userId: A.user }).read((c) => idsIn(c, 'sessions'))).toEqual([A.session]);
+        expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'sessions'))).toEqual([A.session]);
+        expect(await store.tenant(B.tenant).read((c) => idsIn(c, 'sessions'))).toEqual([B.session]);
+        const touch = sql`update sessions set last_seen_at = now() where id = ${A.session}`;
+        const end = sql`delete from sessions where id = ${A.session}`;
+        // Statements that read no column (no WHERE, no RETURNING, constants in SET) are held by the
+        // UPDATE and DELETE policies alone, without the SELECT policy, so they test those on their own.
+        for (const scope of strangers()) {
+          expect(await change(scope, touch), JSON.stringify(scope.claims)).toBe(0);
+          expect(await change(scope, sql`update sessions set last_seen_at = now()`)).toBe(0);
+          expect(await change(scope, sql`delete from sessions`), JSON.stringify(scope.claims)).toBe(0);
+        }
+        for (const scope of [
+          store.tenant(B.tenant),
+          store.as({ sessionId: B.session }),
+          store.as({ userId: B.user }),
+        ]) {
+          expect(await change(scope, touch), JSON.stringify(scope.claims)).toBe(0);
+          expect(await change(scope, end), JSON.stringify(scope.claims)).toBe(0);
+        }
+        expect(await change(store.as({ sessionId: A.session }), touch)).toBe(1);
+        // Only last_seen_at may change, even with the right claim: no extending, no moving a session.
+        for (const column of [
+          "expires_at = now() + interval '1 year'",
+          `tenant_id = '${B.tenant}'`,
+          `user_id = '${B.user}'`,
+        ])
+          await refused(
+            store.as({ sessionId: A.session }),
+            sql.raw(`update sessions set ${column} where id = '${A.session}'`),
+          );
+        // A session is started only for the unit's own tenant.
+        await expect(
+          store.tenant(B.tenant).write((tx) =>
+            repo.insertSession(tx, {
+              id: hashToken(newSecret()),
+              kind: 'user',
+              userId: A.user,
+              tenantId: A.tenant,
+              assessmentId: null,
+              expiresAt: new Date(),
+              now: new Date(),
+            }),
+          ),
+        ).rejects.toSatisfy(isPermissionViolation);
+        expect(await store.as({ sessionId: A.session }).read((c) => countAll(c, 'sessions'))).toBe(1);
+      });
+
+      it('sessions: the scheduler sweeps expired sessions only', async () => {
+        const expired = hashToken(newSecret());
+        const past = new Date(Date.now() - 3_600_000);
+        await store.tenant(A.tenant).write((tx) =>
+          repo.insertSession(tx, {
+            id: expired,
+            kind: 'user',
+            userId: A.user,
+            tenantId: A.tenant,
+            assessmentId: null,
+            expiresAt: past,
+            now: new Date(past.getTime() - 60_000),
+          }),
+        );
+        const scheduler = store.as({ system: 'scheduler' });
+        expect(await scheduler.read((c) => idsIn(c, 'sessions'))).toEqual([expired]);
+        // Even a sweep that names every session ends only the expired one.
+        expect(await change(scheduler, sql`delete from sessions`)).toBe(1);
+        expect(await change(scheduler, sql`update sessions set last_seen_at = now()`)).toBe(0);
+        expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'sessions'))).toEqual([A.session]);
+      });
+
+      it('setup tokens: by hash or by tenant; consumed only through them, and only consumed', async () => {
+        expect(await store.as({ tokenId: A.token }).read((c) => idsIn(c, 'setup_tokens'))).toEqual([A.token]);
+        const consume = sql`update setup_tokens set consumed_at = now() where id = ${A.token}`;
+        for (const scope of [
+          ...strangers(),
+          store.tenant(B.tenant),
+          store.as({ tokenId: B.token }),
+          store.as({ system: 'cli' }),
+        ])
+          expect(await change(scope, consume), JSON.stringify(scope.claims)).toBe(0);
+        for (const scope of strangers())
+          expect(await change(scope, sql`update setup_tokens set consumed_at = null`)).toBe(0);
+        await refused(
+          store.as({ tokenId: A.token }),
+          sql`update setup_tokens set expires_at = now() + interval '1 year' where id = ${A.token}`,
+        );
+        await refused(
+          store.as({ tokenId: A.token }),
+          sql`update setup_tokens set email = 'evil@x.example' where id = ${A.token}`,
+        );
+        await refused(store.tenant(A.tenant), sql`delete from setup_tokens where id = ${A.token}`);
+        expect(
+          await store.as({ tokenId: A.token }).read((c) => repo.peekSetupToken(c, A.token, new Date())),
+        ).not.toBeNull();
+        expect(await change(store.as({ tokenId: A.token }), consume)).toBe(1);
+        expect(
+          await store.as({ tokenId: A.token }).read((c) => repo.peekSetupToken(c, A.token, new Date())),
+        ).toBeNull();
+      });
+
+      it('mail: a tenant sees and queues its own; only the sender claims and marks, and never rewrites', async () => {
+        expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'mail_outbox'))).toEqual([A.mail]);
+        expect(await store.tenant(B.tenant).read((c) => idsIn(c, 'mail_outbox'))).toEqual([B.mail]);
+        const mine = { tenantId: A.tenant, toAddress: 'x@a.example', subject: 's', textBody: 't' };
+        await expect(
+          store
+            .tenant(B.tenant)
+            .write((tx) => repo.enqueueMail(tx, { ...mine, dedupeKey: `smuggled:${newId()}` })),
+        ).rejects.toSatisfy(isPermissionViolation);
+        await expect(
+          store.global.write((tx) =>
+            repo.enqueueMail(tx, { ...mine, tenantId: null, dedupeKey: `nobody:${newId()}` }),
+          ),
+        ).rejects.toSatisfy(isPermissionViolation);
+        // Without RETURNING only the INSERT policy stands between a unit and another tenant's queue.
+        const raw = (tenantId: string | null) =>
+          sql`insert into mail_outbox (id, tenant_id, dedupe_key, to_address, subject, text_body, next_attempt_at, created_at)
+              values (${newId()}, ${tenantId}, ${`raw:${newId()}`}, 'x@a.example', 's', 't', now(), now())`;
+        await refused(store.tenant(B.tenant), raw(A.tenant));
+        await refused(store.tenant(B.tenant), raw(null));
+        await refused(store.as({ system: 'mail' }), raw(A.tenant));
+        expect(await change(store.tenant(A.tenant), raw(A.tenant))).toBe(1);
+        // Once queued, a tenant's unit cannot redirect or mark its message; the sender marks it.
+        const mark = sql`update mail_outbox set status = 'sent' where id = ${A.mail}`;
+        for (const scope of [...strangers(), store.tenant(A.tenant), store.as({ system: 'cli' })]) {
+          expect(await change(scope, mark), JSON.stringify(scope.claims)).toBe(0);
+          expect(await change(scope, sql`update mail_outbox set attempts = 0`)).toBe(0);
+        }
+        const sender = store.as({ system: 'mail' });
+        expect(await sender.read((c) => idsIn(c, 'mail_outbox'))).toEqual(
+          expect.arrayContaining([A.mail, B.mail]),
+        );
+        for (const column of [
+          "to_address = 'evil@x.example'",
+          "text_body = 'phish'",
+          "subject = 'x'",
+          `tenant_id = '${B.tenant}'`,
+        ])
+          await refused(sender, sql.raw(`update mail_outbox set ${column} where id = '${A.mail}'`));
+        await refused(sender, sql`delete from mail_outbox where id = ${A.mail}`);
+        expect(
+          await change(sender, sql`update mail_outbox set attempts = attempts where id = ${A.mail}`),
+        ).toBe(1);
+      });
+
+      it('users: read as oneself, as a fellow member or through the session; changed only in the password hash', async () => {
+        expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'users'))).toEqual([A.user]);
+        expect(await store.as({ userId: A.user }).read((c) => idsIn(c, 'users'))).toEqual([A.user]);
+        expect(await store.as({ sessionId: A.session }).read((c) => idsIn(c, 'users'))).toEqual([A.user]);
+        expect(await store.tenant(A.tenant).read((c) => repo.listMembers(c))).toHaveLength(1);
+        // Sign-in knows only the email: one exact address finds one row, and nothing lists them.
+        const found = await store.global.read((c) => repo.findUserByEmail(c, 'alpha@example.com'));
+        expect(found).toMatchObject({ id: A.user, email: 'alpha@example.com' });
+        for (const pattern of ['%', '', "' or true --", 'ALPHA@example.com '])
+          expect(
+            await store.global.read((c) => rawRows(c, sql`select * from assay_user_by_email(${pattern})`)),
+            pattern,
+          ).toEqual([]);
+        const rehash = sql`update users set password_hash = 'pwned' where id = ${A.user}`;
+        for (const scope of [
+          ...strangers(),
+          store.tenant(B.tenant),
+          store.as({ userId: B.user }),
+          store.as({ sessionId: A.session }),
+        ])
+          expect(await change(scope, rehash), JSON.stringify(scope.claims)).toBe(0);
+        for (const scope of strangers())
+          expect(await change(scope, sql`update users set password_hash = 'pwned'`)).toBe(0);
+        for (const scope of [store.tenant(A.tenant), store.as({ userId: A.user })])
+          expect(
+            await change(scope, sql`update users set password_hash = password_hash where id = ${A.user}`),
+          ).toBe(1);
+        for (const column of ["email = 'evil@x.example'", `id = '${newId()}'`, 'disabled_at = now()'])
+          await refused(
+            store.as({ userId: A.user }),
+            sql.raw(`update users set ${column} where id = '${A.user}'`),
+          );
+        await refused(store.as({ userId: A.user }), sql`delete from users where id = ${A.user}`);
+        // A new identity is created only by a unit acting for a tenant.
+        await expect(
+          store.global.write((tx) => repo.ensureUser(tx, `loner-${newId()}@example.com`)),
+        ).rejects.toSatisfy(isPermissionViolation);
+        expect(
+          (await store.as({ userId: A.user }).read((c) => repo.getUser(c, A.user)))?.passwordHash,
+        ).not.toBe('pwned');
+      });
+
+      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, never changed', async () => {
+        expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
+        expect(await store.as({ userId: A.user }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
+        expect(await store.as({ sessionId: A.session }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
+        expect((await store.as({ system: 'cli' }).read((c) => idsIn(c, 'tenants'))).sort()).toEqual(
+          [A.tenant, B.tenant].sort(),
+        );
+        await expect(
+          store.tenant(A.tenant).write((tx) => repo.insertTenant(tx, 'Squatter', newId())),
+        ).rejects.toSatisfy(isPermissionViolation);
+        await refused(store.tenant(A.tenant), sql`update tenants set name = 'pwned' where id = ${A.tenant}`);
+        await refused(store.tenant(A.tenant), sql`delete from tenants where id = ${A.tenant}`);
+        expect((await store.tenant(B.tenant).read((c) => repo.currentTenant(c)))?.name).toBe('Bravo');
+      });
+
+      it('the row policies for UPDATE and DELETE of users and tenants hold even for the owner (FORCE)', async () => {
+        // The app role has no UPDATE on tenants and no DELETE on either table; the policies hold the rows
+        // the day a grant is added. The owner has every privilege, and FORCE binds it to the policies.
+        const owner = openPgStore({ url: ts.pg!.ownerUrl, max: 1 });
+        try {
+          const asA = owner.tenant(A.tenant);
+          // The operator's claim shows every tenant, so only the UPDATE and DELETE policies keep B's row.
+          const operatorOfA = owner.tenant(A.tenant, { system: 'cli' });
+          expect(await operatorOfA.read((c) => countAll(c, 'tenants'))).toBe(2);
+          expect(await change(operatorOfA, sql`update tenants set name = name where id = ${B.tenant}`)).toBe(
+            0,
+          );
+          expect(await change(operatorOfA, sql`delete from tenants where id = ${B.tenant}`)).toBe(0);
+          expect(await change(owner.global, sql`update tenants set name = name`)).toBe(0);
+          expect(await change(asA, sql`update tenants set name = name where id = ${A.tenant}`)).toBe(1);
+          expect(await change(asA, sql`update users set email = email where id = ${B.user}`)).toBe(0);
+          expect(await change(asA, sql`delete from users where id = ${B.user}`)).toBe(0);
+          expect(await change(owner.global, sql`update users set email = email`)).toBe(0);
+          expect(await change(asA, sql`update users set email = email where id = ${A.user}`)).toBe(1);
+          const loner = newId();
+          await owner.tenant(A.tenant).write((tx) => {
+            tx.write(tx.db.insert(tx.t.users).values({ id: loner, email: `${loner}@example.com` }));
+          });
+          expect(await change(asA, sql`delete from users where id = ${loner}`)).toBe(0);
+          expect(await change(owner.as({ userId: loner }), sql`delete from users where id = ${loner}`)).toBe(
+            1,
+          );
+        } finally {
+          await owner.close();
+        }
+      });
+
+      it('signing keys, rate counters, unit guards and the audit log keep to their grants', async () => {
+        const kid = `k-${newId()}`;
+        await store.global.write((tx) =>
+          repo.insertSigningKey(tx, {
+            kid,
+            purpose: 'receipt',
+            alg: 'RS256',
+            publicJwk: { kty: 'RSA' },
+            privateKeyEnc: 'enc',
+            status: 'next',
+            activatedAt: null,
+            retiredAt: null,
+          }),
+        );
+        // Key material is never rewritten (a substituted key would sign receipts) and keys are never deleted.
+        for (const column of [
+          `public_jwk = '{"kty":"RSA","n":"evil"}'`,
+          "private_key_enc = 'x'",
+          "kid = 'other'",
+          "purpose = 'link'",
+        ])
+          await refused(store.global, sql.raw(`update signing_keys set ${column} where kid = '${kid}'`));
+        await refused(store.global, sql`delete from signing_keys where kid = ${kid}`);
+        expect(
+          await change(store.global, sql`update signing_keys set status = 'revoked' where kid = ${kid}`),
+        ).toBe(1);
+        // Rate counters hold no tenant data: anonymous requests count before anything is known.
+        const key = `test:${newId()}`;
+        expect(
+          await change(
+            store.global,
+            sql`insert into rate_counters (key, count, reset_at) values (${key}, 1, now())`,
+          ),
+        ).toBe(1);
+        expect(
+          await change(store.global, sql`update rate_counters set count = count + 1 where key = ${key}`),
+        ).toBe(1);
+        expect(await change(store.global, sql`delete from rate_counters where key = ${key}`)).toBe(1);
+        // unit_guards is D1's alone; TRUNCATE ignores row-level security, so no table grants it.
+        await expect(store.global.read((c) => countAll(c, 'unit_guards'))).rejects.toSatisfy(
+          isPermissionViolation,
+        );
+        for (const table of Object.keys(PG_ACCESS))
+          await refused(store.tenant(A.tenant), sql.raw(`truncate "${table}"`));
+        await refused(store.tenant(A.tenant), sql`update audit_log set action = 'forged'`);
+        await refused(store.tenant(A.tenant), sql`delete from audit_log`);
+        // The triggers refuse both whoever connects; the app role does not even hold the privileges.
+        const [audit] = await store.global.read((c) =>
+          rawRows<Record<string, boolean>>(
+            c,
+            sql`select has_table_privilege('audit_log', 'UPDATE') as u, has_any_column_privilege('audit_log', 'UPDATE') as uc,
+                       has_table_privilege('audit_log', 'DELETE') as d, has_table_privilege('audit_log', 'TRUNCATE') as t,
+                       has_table_privilege('audit_log', 'INSERT') as i, has_table_privilege('audit_log', 'SELECT') as s`,
+          ),
+        );
+        expect(audit).toEqual({ u: false, uc: false, d: false, t: false, i: true, s: true });
+      });
+    });
+
     it('the app role passes the boot self-check; owner and superuser connections fail it', async () => {
       expect(await pgRoleProblems(store)).toEqual([]);
       const owner = openPgStore({ url: ts.pg!.ownerUrl, max: 1 });
@@ -213,7 +630,9 @@ forEachDialect('tenant isolation', (dialect) => {
       superUrl.pathname = `/${ts.pg!.name}`;
       const su = openPgStore({ url: superUrl.toString(), max: 1 });
       try {
-        expect((await pgRoleProblems(su)).join('\n')).toMatch(/SUPERUSER/);
+        expect((await pgRoleProblems(su)).join('\n')).toContain(
+          'a SUPERUSER, which bypasses row-level security',
+        );
       } finally {
         await su.close();
       }
@@ -244,7 +663,8 @@ describe.skipIf(!pgAvailable())('PostgreSQL migrations', () => {
         const rows = await owner.global.read((c) =>
           rawRows<{ n: number }>(c, sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
         );
-        expect(rows[0]?.n).toBe(2);
+        const journal = JSON.parse(readFileSync(path.join(PG_MIGRATIONS, 'meta/_journal.json'), 'utf8'));
+        expect(rows[0]?.n).toBe(journal.entries.length);
       } finally {
         await owner.close();
       }

@@ -32,33 +32,41 @@ forEachDialect('repository layer', (dialect) => {
 
   describe('tenants and users', () => {
     it('creates, finds and lists tenants', async () => {
-      const t = await store.global.write((tx) => repo.insertTenant(tx, 'Acme Procurement'));
+      // A tenant is created by its own first unit of work; the operator lists and finds them all.
+      const t = await store
+        .tenant(newId())
+        .write((tx) => repo.insertTenant(tx, 'Acme Procurement', tx.tenantId));
       tenantId = t.id;
       expect(t.name).toBe('Acme Procurement');
       expect(t.createdAt).toBeInstanceOf(Date);
-      otherTenantId = (await store.global.write((tx) => repo.insertTenant(tx, 'Beta GmbH'))).id;
-      const all = await store.global.read((g) => repo.listTenants(g));
+      otherTenantId = (
+        await store.tenant(newId()).write((tx) => repo.insertTenant(tx, 'Beta GmbH', tx.tenantId))
+      ).id;
+      const operator = store.as({ system: 'cli' });
+      const all = await operator.read((g) => repo.listTenants(g));
       expect(all.map((x) => x.name)).toEqual(['Acme Procurement', 'Beta GmbH']);
-      expect(await store.global.read((g) => repo.countTenants(g))).toBe(2);
-      expect((await store.global.read((g) => repo.findTenants(g, tenantId)))[0]?.name).toBe(
-        'Acme Procurement',
-      );
-      expect(await store.global.read((g) => repo.findTenants(g, 'Beta GmbH'))).toHaveLength(1);
-      expect(await store.global.read((g) => repo.findTenants(g, 'nobody'))).toEqual([]);
-      expect(await store.global.read((g) => repo.getTenant(g, 'not-an-id'))).toBeNull();
+      expect(await operator.read((g) => repo.countTenants(g))).toBe(2);
+      expect((await operator.read((g) => repo.findTenants(g, tenantId)))[0]?.name).toBe('Acme Procurement');
+      expect(await operator.read((g) => repo.findTenants(g, 'Beta GmbH'))).toHaveLength(1);
+      expect(await operator.read((g) => repo.findTenants(g, 'nobody'))).toEqual([]);
+      expect(await operator.read((g) => repo.getTenant(g, 'not-an-id'))).toBeNull();
       expect((await store.tenant(tenantId).read((c) => repo.currentTenant(c)))?.id).toBe(tenantId);
     });
 
     it('creates users once per email, case-insensitively, and manages memberships', async () => {
-      const u = await store.global.write((tx) => repo.ensureUser(tx, ' Alice@Example.COM '));
+      // A new identity is created by a unit of the tenant it joins; it is then changed as itself.
+      const u = await store.tenant(tenantId).write((tx) => repo.ensureUser(tx, ' Alice@Example.COM '));
       userId = u.id;
       expect(u).toMatchObject({ email: 'alice@example.com', passwordHash: null, created: true });
-      const again = await store.global.write((tx) => repo.ensureUser(tx, 'alice@example.com'));
+      const again = await store.tenant(tenantId).write((tx) => repo.ensureUser(tx, 'alice@example.com'));
       expect(again).toMatchObject({ id: u.id, created: false });
-      await store.global.write((tx) => repo.setPasswordHash(tx, u.id, '$argon2id$x'));
-      expect((await store.global.read((g) => repo.getUser(g, u.id)))?.passwordHash).toBe('$argon2id$x');
+      const self = store.as({ userId: u.id });
+      await self.write((tx) => repo.setPasswordHash(tx, u.id, '$argon2id$x'));
+      expect((await self.read((g) => repo.getUser(g, u.id)))?.passwordHash).toBe('$argon2id$x');
+      // Sign-in knows only the email: the lookup needs no claim.
       expect((await store.global.read((g) => repo.findUserByEmail(g, 'ALICE@example.com')))?.id).toBe(u.id);
-      expect(await store.global.read((g) => repo.getUser(g, 'nope'))).toBeNull();
+      expect(await store.global.read((g) => repo.findUserByEmail(g, 'nobody@example.com'))).toBeNull();
+      expect(await self.read((g) => repo.getUser(g, 'nope'))).toBeNull();
       await expect(store.global.write((tx) => repo.setPasswordHash(tx, newId(), 'x'))).rejects.toBeInstanceOf(
         GuardError,
       );
@@ -81,10 +89,13 @@ forEachDialect('repository layer', (dialect) => {
       const now = new Date('2026-01-01T00:00:00Z');
       const expiresAt = new Date('2026-01-01T12:00:00Z');
       const id = h('a1');
-      await store.global.write((tx) =>
-        repo.insertSession(tx, { id, kind: 'user', userId, tenantId, assessmentId: null, expiresAt, now }),
-      );
-      expect(await store.global.read((g) => repo.getSession(g, id))).toMatchObject({
+      const own = store.as({ sessionId: id });
+      await store
+        .tenant(tenantId)
+        .write((tx) =>
+          repo.insertSession(tx, { id, kind: 'user', userId, tenantId, assessmentId: null, expiresAt, now }),
+        );
+      expect(await own.read((g) => repo.getSession(g, id))).toMatchObject({
         kind: 'user',
         userId,
         tenantId,
@@ -100,19 +111,21 @@ forEachDialect('repository layer', (dialect) => {
         disabledAt: null,
       });
       const later = new Date('2026-01-01T01:00:00Z');
-      await store.global.write((tx) => repo.touchSession(tx, id, later));
-      expect((await store.global.read((g) => repo.getSession(g, id)))?.lastSeenAt).toEqual(later);
-      const none = await store.global.write((tx) =>
+      await own.write((tx) => repo.touchSession(tx, id, later));
+      expect((await own.read((g) => repo.getSession(g, id)))?.lastSeenAt).toEqual(later);
+      // Sweeping expired sessions of every tenant is the scheduler's.
+      const scheduler = store.as({ system: 'scheduler' });
+      const none = await scheduler.write((tx) =>
         repo.deleteExpiredSessions(tx, new Date('2026-01-01T11:00:00Z')),
       );
       expect(none.changes).toBe(0);
-      const one = await store.global.write((tx) =>
+      const one = await scheduler.write((tx) =>
         repo.deleteExpiredSessions(tx, new Date('2026-01-02T00:00:00Z')),
       );
       expect(one.changes).toBe(1);
-      expect(await store.global.read((g) => repo.getSession(g, id))).toBeNull();
+      expect(await own.read((g) => repo.getSession(g, id))).toBeNull();
       for (const sid of [h('b1'), h('b2')]) {
-        await store.global.write((tx) =>
+        await store.tenant(tenantId).write((tx) =>
           repo.insertSession(tx, {
             id: sid,
             kind: 'user',
@@ -124,8 +137,8 @@ forEachDialect('repository layer', (dialect) => {
           }),
         );
       }
-      await store.global.write((tx) => repo.deleteSession(tx, h('b1')));
-      const rest = await store.global.write((tx) => repo.deleteSessionsOfUser(tx, userId));
+      await store.as({ sessionId: h('b1') }).write((tx) => repo.deleteSession(tx, h('b1')));
+      const rest = await store.as({ userId }).write((tx) => repo.deleteSessionsOfUser(tx, userId));
       expect(rest.changes).toBe(1);
     });
 
@@ -133,12 +146,19 @@ forEachDialect('repository layer', (dialect) => {
       const now = new Date();
       const expiresAt = new Date(now.getTime() + 60_000);
       const tok = h('c1');
-      await store.global.write((tx) =>
-        repo.insertSetupToken(tx, { id: tok, purpose: 'tenant_admin', tenantId, email: 'a@b.c', expiresAt }),
+      const link = store.as({ tokenId: tok });
+      await store.tenant(tenantId).write((tx) =>
+        repo.insertSetupToken(tx, {
+          id: tok,
+          purpose: 'tenant_admin',
+          tenantId,
+          email: 'a@b.c',
+          expiresAt,
+        }),
       );
-      expect((await store.global.read((g) => repo.peekSetupToken(g, tok, now)))?.email).toBe('a@b.c');
+      expect((await link.read((g) => repo.peekSetupToken(g, tok, now)))?.email).toBe('a@b.c');
       const outcomes = await Promise.allSettled(
-        [1, 2, 3].map(() => store.global.write((tx) => repo.consumeSetupToken(tx, tok, now))),
+        [1, 2, 3].map(() => link.write((tx) => repo.consumeSetupToken(tx, tok, now))),
       );
       const won = outcomes.filter((o) => o.status === 'fulfilled');
       expect(won).toHaveLength(1);
@@ -147,10 +167,13 @@ forEachDialect('repository layer', (dialect) => {
         expect((o as PromiseRejectedResult).reason).toBeInstanceOf(GuardError);
         expect(((o as PromiseRejectedResult).reason as GuardError).guard).toBe(repo.SETUP_TOKEN_UNUSED);
       }
-      expect(await store.global.read((g) => repo.peekSetupToken(g, tok, now))).toBeNull();
+      expect(await link.read((g) => repo.peekSetupToken(g, tok, now))).toBeNull();
 
+      // First-run links belong to no tenant: the operator issues and revokes them.
+      const operator = store.as({ system: 'cli' });
       const old = h('c2');
-      await store.global.write((tx) =>
+      const oldLink = store.as({ tokenId: old });
+      await operator.write((tx) =>
         repo.insertSetupToken(tx, {
           id: old,
           purpose: 'first_admin',
@@ -160,10 +183,10 @@ forEachDialect('repository layer', (dialect) => {
         }),
       );
       await expect(
-        store.global.write((tx) => repo.consumeSetupToken(tx, old, new Date(expiresAt.getTime() + 1))),
+        oldLink.write((tx) => repo.consumeSetupToken(tx, old, new Date(expiresAt.getTime() + 1))),
       ).rejects.toBeInstanceOf(GuardError);
-      await store.global.write((tx) => repo.revokeFirstAdminTokens(tx, now));
-      await expect(store.global.write((tx) => repo.consumeSetupToken(tx, old, now))).rejects.toBeInstanceOf(
+      await operator.write((tx) => repo.revokeFirstAdminTokens(tx, now));
+      await expect(oldLink.write((tx) => repo.consumeSetupToken(tx, old, now))).rejects.toBeInstanceOf(
         GuardError,
       );
     });
@@ -171,7 +194,7 @@ forEachDialect('repository layer', (dialect) => {
     it('returns the consumed token to the unit once it committed', async () => {
       const now = new Date();
       const tok = h('c3');
-      await store.global.write((tx) =>
+      await store.tenant(tenantId).write((tx) =>
         repo.insertSetupToken(tx, {
           id: tok,
           purpose: 'tenant_admin',
@@ -180,7 +203,7 @@ forEachDialect('repository layer', (dialect) => {
           expiresAt: new Date(now.getTime() + 60_000),
         }),
       );
-      const written = await store.global.write((tx) => repo.consumeSetupToken(tx, tok, now));
+      const written = await store.as({ tokenId: tok }).write((tx) => repo.consumeSetupToken(tx, tok, now));
       expect(written.rows).toEqual([expect.objectContaining({ id: tok, email: 'x@y.z', tenantId })]);
     });
   });
@@ -520,11 +543,14 @@ forEachDialect('repository layer', (dialect) => {
         subject: 'Hi',
         textBody: 'Body',
       };
-      expect((await store.global.write((tx) => repo.enqueueMail(tx, m, now))).rows).toHaveLength(1);
-      expect((await store.global.write((tx) => repo.enqueueMail(tx, m, now))).rows).toHaveLength(0);
+      // A tenant's unit queues its tenant's mail; the sender (system: 'mail') claims and marks it.
+      const tenant = store.tenant(tenantId);
+      const sender = store.as({ system: 'mail' });
+      expect((await tenant.write((tx) => repo.enqueueMail(tx, m, now))).rows).toHaveLength(1);
+      expect((await tenant.write((tx) => repo.enqueueMail(tx, m, now))).rows).toHaveLength(0);
       const [a, b] = await Promise.all([
-        store.global.write((tx) => repo.claimDueMail(tx, now)),
-        store.global.write((tx) => repo.claimDueMail(tx, now)),
+        sender.write((tx) => repo.claimDueMail(tx, now)),
+        sender.write((tx) => repo.claimDueMail(tx, now)),
       ]);
       expect(a.rows.length + b.rows.length).toBe(1);
       const claimed = (a.rows[0] ?? b.rows[0])!;
@@ -532,9 +558,9 @@ forEachDialect('repository layer', (dialect) => {
       expect(claimed.leaseUntil!.getTime()).toBe(now.getTime() + repo.MAIL_LEASE_MS);
       // A wrong claim token changes nothing.
       await expect(
-        store.global.write((tx) => repo.markMailSent(tx, claimed.id, newId(), now)),
+        sender.write((tx) => repo.markMailSent(tx, claimed.id, newId(), now)),
       ).rejects.toMatchObject({ guard: repo.MAIL_CLAIMED });
-      await store.global.write((tx) =>
+      await sender.write((tx) =>
         repo.markMailFailed(
           tx,
           claimed.id,
@@ -544,23 +570,22 @@ forEachDialect('repository layer', (dialect) => {
           new Date(now.getTime() + 1000),
         ),
       );
-      expect((await store.global.write((tx) => repo.claimDueMail(tx, now))).rows).toHaveLength(0);
-      const retry = (await store.global.write((tx) => repo.claimDueMail(tx, new Date(now.getTime() + 1000))))
-        .rows;
+      expect((await sender.write((tx) => repo.claimDueMail(tx, now))).rows).toHaveLength(0);
+      const retry = (await sender.write((tx) => repo.claimDueMail(tx, new Date(now.getTime() + 1000)))).rows;
       expect(retry).toHaveLength(1);
       // The sender dies: nobody marks it. Within the lease nobody else takes it; after it, one does.
       const during = new Date(now.getTime() + 1000 + repo.MAIL_LEASE_MS - 1);
-      expect((await store.global.write((tx) => repo.claimDueMail(tx, during))).rows).toHaveLength(0);
+      expect((await sender.write((tx) => repo.claimDueMail(tx, during))).rows).toHaveLength(0);
       const after = new Date(now.getTime() + 1000 + repo.MAIL_LEASE_MS);
-      const reclaimed = (await store.global.write((tx) => repo.claimDueMail(tx, after))).rows;
+      const reclaimed = (await sender.write((tx) => repo.claimDueMail(tx, after))).rows;
       expect(reclaimed).toHaveLength(1);
       expect(reclaimed[0]!.claimToken).not.toBe(retry[0]!.claimToken);
       // The dead sender's late success is refused; the new claim's is taken.
       await expect(
-        store.global.write((tx) => repo.markMailSent(tx, claimed.id, retry[0]!.claimToken!, after)),
+        sender.write((tx) => repo.markMailSent(tx, claimed.id, retry[0]!.claimToken!, after)),
       ).rejects.toBeInstanceOf(GuardError);
-      await store.global.write((tx) => repo.markMailSent(tx, claimed.id, reclaimed[0]!.claimToken!, after));
-      const all = await store.global.read((g) => repo.listMail(g));
+      await sender.write((tx) => repo.markMailSent(tx, claimed.id, reclaimed[0]!.claimToken!, after));
+      const all = await sender.read((g) => repo.listMail(g));
       expect(all[0]).toMatchObject({
         status: 'sent',
         attempts: 1,

@@ -23,8 +23,11 @@ import { openPgStore } from '../../src/platform/node/pg-store.js';
 import { openSqliteStore } from '../../src/platform/node/sqlite-store.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 
+/** A tenant is created by its own first unit of work (on PostgreSQL, RLS on tenants insists). */
 async function seed(store: Store) {
-  const tenant = await store.global.write((tx) => repo.insertTenant(tx, `T ${newId().slice(0, 8)}`));
+  const tenant = await store
+    .tenant(newId())
+    .write((tx) => repo.insertTenant(tx, `T ${newId().slice(0, 8)}`, tx.tenantId));
   return tenant.id;
 }
 
@@ -52,7 +55,7 @@ forEachDialect('unit-of-work contract', (dialect) => {
       }),
     ).rejects.toBeInstanceOf(NestedUnitError);
     // Sequential units after an ended one are fine.
-    expect(await store.global.read((g) => repo.countTenants(g))).toBeGreaterThan(0);
+    expect(await store.as({ system: 'cli' }).read((g) => repo.countTenants(g))).toBeGreaterThan(0);
   });
 
   it('makes a context unusable after its unit ended', async () => {
@@ -139,7 +142,7 @@ forEachDialect('unit-of-work contract', (dialect) => {
   it('claims each queued message exactly once when senders race', async () => {
     const now = new Date();
     const keys = Array.from({ length: 12 }, () => `race:${newId()}`);
-    await store.global.write((tx) => {
+    await store.tenant(tenantId).write((tx) => {
       for (const k of keys)
         repo.enqueueMail(
           tx,
@@ -148,7 +151,9 @@ forEachDialect('unit-of-work contract', (dialect) => {
         );
     });
     const claims = await Promise.all(
-      Array.from({ length: 6 }, () => store.global.write((tx) => repo.claimDueMail(tx, now, 3))),
+      Array.from({ length: 6 }, () =>
+        store.as({ system: 'mail' }).write((tx) => repo.claimDueMail(tx, now, 3)),
+      ),
     );
     const ids = claims.flatMap((c) => c.rows.map((r) => r.dedupeKey)).filter((k) => keys.includes(k));
     expect(ids.sort()).toEqual([...keys].sort());
@@ -236,7 +241,7 @@ describe('SQLite: several processes on one file', () => {
   it('keeps one audit chain and claims each message once across two processes', async () => {
     const now = Date.now();
     const keys = Array.from({ length: 40 }, (_, i) => `proc:${i}`);
-    await store.global.write((tx) => {
+    await store.tenant(tenantId).write((tx) => {
       for (const k of keys)
         repo.enqueueMail(
           tx,
@@ -288,7 +293,7 @@ forEachDialect('PostgreSQL: several instances on one database', () => {
       const tenantId = await seed(a);
       const now = new Date();
       const keys = Array.from({ length: 30 }, (_, i) => `pg:${i}`);
-      await a.global.write((tx) => {
+      await a.tenant(tenantId).write((tx) => {
         for (const k of keys)
           repo.enqueueMail(
             tx,
@@ -306,7 +311,11 @@ forEachDialect('PostgreSQL: several instances on one database', () => {
           ),
         );
       const claims = (s: Store) =>
-        Promise.all(Array.from({ length: 8 }, () => s.global.write((tx) => repo.claimDueMail(tx, now, 2))));
+        Promise.all(
+          Array.from({ length: 8 }, () =>
+            s.as({ system: 'mail' }).write((tx) => repo.claimDueMail(tx, now, 2)),
+          ),
+        );
       const [, , ca, cb] = await Promise.all([appends(a, 'a'), appends(b, 'b'), claims(a), claims(b)]);
       const log = await a.tenant(tenantId).read((c) => repo.listAudit(c));
       expect(verifyChain(log)).toMatchObject({ ok: true, size: 40 });

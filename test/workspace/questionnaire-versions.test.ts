@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
 import type { Store } from '../../src/db/store.js';
 import { evaluate } from '../../src/questionnaire/index.js';
@@ -36,7 +37,7 @@ forEachDialect('questionnaire versions', (dialect) => {
   beforeAll(async () => {
     ts = await openTestStore(dialect);
     store = ts.store;
-    tenantId = (await store.global.write((g) => repo.insertTenant(g, 'Acme'))).id;
+    tenantId = (await store.tenant(newId()).write((tx) => repo.insertTenant(tx, 'Acme', tx.tenantId))).id;
   });
   afterAll(() => ts.close());
 

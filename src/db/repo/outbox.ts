@@ -23,7 +23,10 @@ export type MailRow = OutgoingMail & {
   sentAt: Date | null;
 };
 
-/** Queues a message once per dedupe key; `rows` is empty after commit when it was already queued. */
+/**
+ * Queues a message once per dedupe key; `rows` is empty after commit when it was already queued. Queue
+ * it in a unit of its tenant: on PostgreSQL a unit may queue mail only for its own tenant.
+ */
 export function enqueueMail(tx: WriteCtx, m: OutgoingMail, now = new Date()): Written<{ id: string }> {
   return tx.write(
     tx.db
@@ -43,6 +46,8 @@ export const MAIL_LEASE_MS = 5 * 60_000;
  * token may mark the message sent or failed. On PostgreSQL the candidates are locked with
  * `FOR UPDATE SKIP LOCKED`, so two senders never wait on, or take, each other's messages; on SQLite and
  * D1 the single UPDATE statement is atomic by itself. `rows` (after commit) are the claimed messages.
+ * Claiming, marking and listing every tenant's mail is the sender's: run them in `store.as({ system:
+ * 'mail' })` (on PostgreSQL nobody else sees or changes a queued message).
  */
 export function claimDueMail(tx: WriteCtx, now: Date, limit = 20): Written<MailRow> {
   const { db, t } = tx;

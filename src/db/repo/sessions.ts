@@ -13,7 +13,10 @@ export type SessionRow = {
   expiresAt: Date;
 };
 
-/** `id` is the SHA-256 of the cookie value; the caller hashes. */
+/**
+ * `id` is the SHA-256 of the cookie value; the caller hashes. On PostgreSQL a session row is reached only
+ * by its hash (`store.as({ sessionId })`), by its user or by its tenant, and started by a unit of its tenant.
+ */
 export function insertSession(
   tx: WriteCtx,
   s: Omit<SessionRow, 'createdAt' | 'lastSeenAt'> & { now: Date },
@@ -78,6 +81,7 @@ export function deleteSessionsOfUser(tx: WriteCtx, userId: string): Written {
   return tx.write(tx.db.delete(tx.t.sessions).where(eq(tx.t.sessions.userId, userId)));
 }
 
+/** Sweeps every tenant's expired sessions: the scheduler's (`store.as({ system: 'scheduler' })`). */
 export function deleteExpiredSessions(tx: WriteCtx, now: Date): Written {
   return tx.write(tx.db.delete(tx.t.sessions).where(lt(tx.t.sessions.expiresAt, now)));
 }

@@ -48,7 +48,10 @@ export function consumeSetupToken(tx: WriteCtx, id: string, now: Date): Written<
   );
 }
 
-/** Invalidates the outstanding first-admin links (a new one replaces them at each start). */
+/**
+ * Invalidates the outstanding first-admin links (a new one replaces them at each start). They belong to no
+ * tenant: on PostgreSQL only the operator (`system: 'cli'`) reaches them.
+ */
 export function revokeFirstAdminTokens(tx: WriteCtx, now: Date): void {
   tx.write(
     tx.db

@@ -10,7 +10,10 @@ const cols = (t: ReadCtx['t']) => ({
   createdAt: t.tenants.createdAt,
 });
 
-/** Queues a new tenant; returns it as it will be stored. Its first rows go in the same unit of work. */
+/**
+ * Queues a new tenant; returns it as it will be stored. Its first rows go in the same unit of work, which
+ * is scoped to the new tenant's id (on PostgreSQL a tenant row can only be created by its own unit).
+ */
 export function insertTenant(tx: WriteCtx, name: string, id: string = newId(), now = new Date()): Tenant {
   tx.write(tx.db.insert(tx.t.tenants).values({ id, name, createdAt: now }));
   return { id, name, createdAt: now };
@@ -25,16 +28,18 @@ export async function getTenant({ db, t }: ReadCtx, id: string): Promise<Tenant 
 /** The current tenant of a unit of work. */
 export const currentTenant = (ctx: TenantReadCtx) => getTenant(ctx, ctx.tenantId);
 
+/** Every tenant: the operator's view (`store.as({ system: 'cli' })`; on PostgreSQL nobody else sees them all). */
 export async function listTenants({ db, t }: ReadCtx): Promise<Tenant[]> {
   return db.select(cols(t)).from(t.tenants).orderBy(asc(t.tenants.name), asc(t.tenants.id));
 }
 
-/** `--tenant` takes an id or an exact name; a name shared by two tenants is ambiguous. */
+/** `--tenant` takes an id or an exact name; a name shared by two tenants is ambiguous. Read as the operator. */
 export async function findTenants({ db, t }: ReadCtx, idOrName: string): Promise<Tenant[]> {
   if (isId(idOrName)) return db.select(cols(t)).from(t.tenants).where(eq(t.tenants.id, idOrName));
   return db.select(cols(t)).from(t.tenants).where(eq(t.tenants.name, idOrName));
 }
 
+/** How many tenants exist (the first-run check); read as the operator. */
 export async function countTenants({ db, t }: ReadCtx): Promise<number> {
   const [row] = await db.select({ n: count() }).from(t.tenants);
   return row?.n ?? 0;

@@ -1,7 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { normaliseEmail } from '../../auth/email.js';
 import { isId, newId } from '../ids.js';
-import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx } from '../store.js';
+import { type ReadCtx, rawRows, type TenantReadCtx, type TenantWriteCtx, type WriteCtx } from '../store.js';
 import type { Role } from '../tables.js';
 
 export type User = { id: string; email: string; passwordHash: string | null; disabledAt: Date | null };
@@ -13,7 +13,20 @@ const userCols = (t: ReadCtx['t']) => ({
   disabledAt: t.users.disabledAt,
 });
 
-export async function findUserByEmail({ db, t }: ReadCtx, email: string): Promise<User | null> {
+/**
+ * The identity with this exact email (sign-in, set-up). On PostgreSQL the users table shows a unit only
+ * the identities its claims reach, and sign-in knows nothing but the email: the lookup goes through
+ * `assay_user_by_email` (migrations/pg/0002…), which returns that one row, never a list.
+ */
+export async function findUserByEmail(ctx: ReadCtx, email: string): Promise<User | null> {
+  const { db, t } = ctx;
+  if (ctx.dialect === 'pg') {
+    const [row] = await rawRows<User>(
+      ctx,
+      sql`select id, email, password_hash as "passwordHash", disabled_at as "disabledAt" from assay_user_by_email(${normaliseEmail(email)})`,
+    );
+    return row ?? null;
+  }
   const [row] = await db
     .select(userCols(t))
     .from(t.users)

@@ -1,14 +1,16 @@
 /**
- * PostgreSQL migrations and the boot self-check. Migrations run as the owning role under an advisory
- * lock (several instances may start at once); the owner then grants the app role what it needs and
- * nothing more. The self-check refuses, in production, a role for which row-level security is inert.
+ * PostgreSQL migrations, the app role's grants and the boot self-check. Migrations run as the owning
+ * role under an advisory lock (several instances may start at once); the owner then grants the app role
+ * exactly what {@link PG_ACCESS} designs and nothing more. The self-check refuses, in production, a role
+ * for which row-level security is inert or can be made inert, and a database whose policies or grants
+ * are not the designed ones (a migration that drops a policy or widens a grant fails the boot).
  */
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { TENANT_TABLES } from '../../db/schema.sqlite.js';
-import { rawRows, type Store } from '../../db/store.js';
+import { type ReadCtx, rawRows, type Store } from '../../db/store.js';
 import { appPath } from './app-root.js';
 
 export const PG_MIGRATIONS = appPath('migrations/pg');
@@ -17,9 +19,155 @@ const MIGRATION_LOCK = 0x61737361; // 'assa'
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
+// ---- the access design -----------------------------------------------------------------------------
+
+/** What the app role may do to a table. `update` lists the only columns it may change (`true`: all). */
+export interface Privileges {
+  readonly select?: true;
+  /** Table-wide: drizzle names every column in an INSERT (DEFAULT for the unset ones), so column grants cannot narrow it; the INSERT policies do. */
+  readonly insert?: true;
+  readonly update?: true | readonly string[];
+  readonly delete?: true;
+}
+
+export type PolicyCommand = 'ALL' | 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+
+export interface TableAccess {
+  readonly grants: Privileges;
+  /** ENABLE + FORCE row-level security with exactly these policies (name → command); absent: no RLS. */
+  readonly policies?: Readonly<Record<string, PolicyCommand>>;
+  /** Set on a global table that carries `tenant_id`: why it is not a tenant table. */
+  readonly tenantData?: string;
+  /** Why the table gets this access. */
+  readonly why: string;
+}
+
+const CRUD: Privileges = { select: true, insert: true, update: true, delete: true };
+
 /**
- * Applies pending migrations as the owner (`migrationUrl`) under a session advisory lock, then grants
- * the app role (the user of `appUrl`) what it needs and nothing more: no UPDATE/DELETE on the audit log.
+ * The global tables, each with its grants and policies (migrations/pg/0002_global_tables_rls.sql has
+ * the policy bodies and the reasons for them). Tenant tables are derived from the table definitions.
+ */
+export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
+  tenants: {
+    grants: { select: true, insert: true },
+    policies: {
+      tenants_read: 'SELECT',
+      tenants_create: 'INSERT',
+      tenants_update: 'UPDATE',
+      tenants_delete: 'DELETE',
+    },
+    why: 'the app creates tenants and never changes or deletes one, so it may not (no UPDATE, no DELETE)',
+  },
+  users: {
+    grants: { select: true, insert: true, update: ['password_hash'] },
+    policies: {
+      users_read: 'SELECT',
+      users_owner_read: 'SELECT',
+      users_create: 'INSERT',
+      users_update: 'UPDATE',
+      users_delete: 'DELETE',
+    },
+    why: 'an identity is created once and only its password hash is ever set; its id and email never change',
+  },
+  sessions: {
+    grants: { select: true, insert: true, update: ['last_seen_at'], delete: true },
+    policies: {
+      sessions_read: 'SELECT',
+      sessions_start: 'INSERT',
+      sessions_touch: 'UPDATE',
+      sessions_end: 'DELETE',
+      sessions_sweep: 'DELETE',
+    },
+    tenantData:
+      'a session names the tenant (and user) it signs in to, but is looked up by its cookie hash before any tenant is known',
+    why: 'a session is only ever touched (last seen) or ended: its user, tenant and expiry cannot be rewritten',
+  },
+  setup_tokens: {
+    grants: { select: true, insert: true, update: ['consumed_at'] },
+    policies: {
+      setup_tokens_read: 'SELECT',
+      setup_tokens_issue: 'INSERT',
+      setup_tokens_consume: 'UPDATE',
+    },
+    tenantData:
+      'a set-up link names the tenant it admits to (first-run links name none), and is redeemed by its hash before any tenant is known',
+    why: 'a link is issued, then consumed once; nothing else about it changes and none is deleted',
+  },
+  mail_outbox: {
+    grants: {
+      select: true,
+      insert: true,
+      update: [
+        'status',
+        'attempts',
+        'next_attempt_at',
+        'lease_until',
+        'claim_token',
+        'last_error',
+        'sent_at',
+      ],
+    },
+    policies: { mail_outbox_read: 'SELECT', mail_outbox_queue: 'INSERT', mail_outbox_send: 'UPDATE' },
+    tenantData:
+      'a message names the tenant it is sent for, and one sender serves every tenant from one queue',
+    why: 'the sender changes only the delivery state: recipient, subject and bodies are fixed once queued',
+  },
+  signing_keys: {
+    grants: { select: true, insert: true, update: ['status', 'activated_at', 'retired_at'] },
+    why: 'public keys are public and private keys are wrapped by the master key, so no RLS; but key material is never rewritten (that would substitute a key) and keys are never deleted (old receipts must stay verifiable)',
+  },
+  rate_counters: {
+    grants: CRUD,
+    why: 'counters are keyed hashes of anonymous clients, needed before anything is known: no tenant data, no RLS',
+  },
+  unit_guards: {
+    grants: {},
+    why: 'only D1 uses it (a NOT NULL failure aborts a batch); PostgreSQL units never touch it',
+  },
+};
+
+/** Policies for the table owner only (the SECURITY DEFINER lookup runs as it); every other one is for PUBLIC. */
+const OWNER_POLICIES = new Set(['users_owner_read']);
+
+/** Policies a tenant table has besides `<table>_tenant_isolation` (migrations/pg/0001…sql). */
+const EXTRA_TENANT_POLICIES: Readonly<Record<string, Readonly<Record<string, PolicyCommand>>>> = {
+  memberships: { memberships_self_read: 'SELECT', memberships_session_read: 'SELECT' },
+};
+
+/** Tenant tables the app appends to but never changes. */
+const APPEND_ONLY: Readonly<Record<string, string>> = {
+  audit_log: 'the audit chain is append-only: no UPDATE, no DELETE (and triggers refuse both, and TRUNCATE)',
+};
+
+/** Every table's designed access: the global tables above, and the tenant tables derived from the definitions. */
+export const PG_ACCESS: Readonly<Record<string, TableAccess>> = {
+  ...GLOBAL_TABLES,
+  ...Object.fromEntries(
+    TENANT_TABLES.map((name): [string, TableAccess] => [
+      name,
+      {
+        grants: APPEND_ONLY[name] ? { select: true, insert: true } : CRUD,
+        policies: { [`${name}_tenant_isolation`]: 'ALL', ...EXTRA_TENANT_POLICIES[name] },
+        why: APPEND_ONLY[name] ?? 'tenant data: row-level security on app.tenant_id decides which rows',
+      },
+    ]),
+  ),
+};
+
+/** Functions the app role may execute: sign-in's lookup of one user by exact email. */
+export const PG_FUNCTIONS = ['assay_user_by_email(text)'] as const;
+
+/** The triggers that keep the audit log append-only whoever connects. */
+const AUDIT_TRIGGERS = ['audit_log_no_update', 'audit_log_no_truncate'] as const;
+
+// ---- migrating -------------------------------------------------------------------------------------
+
+/**
+ * Applies pending migrations as the owner (`migrationUrl`) under a session advisory lock, then gives the
+ * app role (the user of `appUrl`) exactly the designed privileges. Everything is revoked first, so a
+ * database migrated by an older version (which granted more) converges; revoke and grants are one
+ * transaction, so instances already running never see the app role without its privileges.
  */
 export async function migratePg(migrationUrl: string, appUrl: string, folder = PG_MIGRATIONS): Promise<void> {
   const client = new pg.Client({ connectionString: migrationUrl });
@@ -30,12 +178,7 @@ export async function migratePg(migrationUrl: string, appUrl: string, folder = P
       await migrate(drizzle(client), { migrationsFolder: folder });
       const appRole = decodeURIComponent(new URL(appUrl).username || '');
       const { rows } = await client.query<{ me: string }>('select current_user as me');
-      if (appRole && appRole !== rows[0]?.me) {
-        const r = quoteIdent(appRole);
-        await client.query(`GRANT USAGE ON SCHEMA public TO ${r}`);
-        await client.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${r}`);
-        await client.query(`REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM ${r}`);
-      }
+      if (appRole && appRole !== rows[0]?.me) await grantAppRole(client, appRole);
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
     }
@@ -44,54 +187,310 @@ export async function migratePg(migrationUrl: string, appUrl: string, folder = P
   }
 }
 
+async function grantAppRole(client: pg.Client, appRole: string): Promise<void> {
+  const r = quoteIdent(appRole);
+  const existing = await client.query<{ name: string }>(
+    `select relname as name from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p')`,
+  );
+  const statements = [
+    `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${r}`,
+    `REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM ${r}`,
+    `GRANT USAGE ON SCHEMA public TO ${r}`,
+  ];
+  for (const { name } of existing.rows) {
+    const g = PG_ACCESS[name]?.grants;
+    if (!g) continue; // not ours, or not designed yet: the app role gets nothing on it
+    const t = quoteIdent(name);
+    const whole = [
+      g.select && 'SELECT',
+      g.insert && 'INSERT',
+      g.update === true && 'UPDATE',
+      g.delete && 'DELETE',
+    ];
+    const privileges = whole.filter(Boolean).join(', ');
+    if (privileges) statements.push(`GRANT ${privileges} ON ${t} TO ${r}`);
+    if (Array.isArray(g.update) && g.update.length)
+      statements.push(`GRANT UPDATE (${g.update.map(quoteIdent).join(', ')}) ON ${t} TO ${r}`);
+  }
+  for (const fn of PG_FUNCTIONS) statements.push(`GRANT EXECUTE ON FUNCTION ${fn} TO ${r}`);
+  await client.query('BEGIN');
+  try {
+    for (const s of statements) await client.query(s);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+// ---- the boot self-check ---------------------------------------------------------------------------
+
+const FIX_ROLE =
+  'connect DATABASE_URL as a role without SUPERUSER, BYPASSRLS or CREATEROLE that owns no tables and is a member of no such role (see README, "PostgreSQL")';
+/** Grants are re-applied at every start, after the migrations. */
+const FIX_MIGRATE =
+  'start Assay with MIGRATION_DATABASE_URL set to the owner role: it re-applies the designed grants';
+/** Policies, triggers and functions come from migrations that ran once: a later change removed or altered them. */
+const FIX_SCHEMA =
+  'something changed the schema after the migrations ran: restore it as migrations/pg defines it';
+
+type Role = {
+  oid: number;
+  name: string;
+  super: boolean;
+  bypass: boolean;
+  createrole: boolean;
+  me: boolean;
+  via: string;
+};
+
 /**
- * What is wrong with the role the app is connected as, if anything. Row-level security is inert for
- * superusers, BYPASSRLS roles and (without FORCE) table owners, so each of those is a finding.
+ * What is wrong with the role the app is connected as, and with the database's row-level security, if
+ * anything. Row-level security is inert for superusers, BYPASSRLS roles and (without FORCE) table owners;
+ * a role that is a *member* of one of those can `SET ROLE` to it (whether or not it inherits), and a
+ * CREATEROLE role can make itself such a member. Then every table must have the designed RLS flags,
+ * policies and grants (PG_ACCESS), and the audit log its append-only triggers.
  */
 export async function pgRoleProblems(store: Store): Promise<string[]> {
   return store.global.read(async (ctx) => {
     const problems: string[] = [];
-    const role = await rawRows<{ name: string; super: boolean; bypass: boolean }>(
+    // The current role and, transitively, every role it is a member of (pg_auth_members, regardless of
+    // INHERIT: SET ROLE reaches them all). `via` is the chain, for the message.
+    const roles = await rawRows<Role>(
       ctx,
-      sql`select current_user as name, rolsuper as super, rolbypassrls as bypass from pg_roles where rolname = current_user`,
+      sql`with recursive member_of(oid, via) as (
+            select m.roleid, r.rolname::text
+              from pg_auth_members m join pg_roles r on r.oid = m.roleid
+             where m.member = (select oid from pg_roles where rolname = current_user)
+            union
+            select m.roleid, g.via || ' → ' || r.rolname
+              from pg_auth_members m join member_of g on m.member = g.oid join pg_roles r on r.oid = m.roleid
+          )
+          select r.oid::int as oid, r.rolname as name, r.rolsuper as super, r.rolbypassrls as bypass,
+                 r.rolcreaterole as createrole, r.rolname = current_user as me,
+                 coalesce((select min(via) from member_of g where g.oid = r.oid), '') as via
+            from pg_roles r
+           where r.rolname = current_user or r.oid in (select oid from member_of)`,
     );
-    const me = role[0];
+    const me = roles.find((r) => r.me);
     if (!me) return ['cannot read the current role from pg_roles'];
-    const fix = `connect DATABASE_URL as a role without SUPERUSER/BYPASSRLS that owns no tables (see README, "PostgreSQL")`;
+    const app = `the app role "${me.name}"`;
     if (me.super)
       problems.push(
-        `the app connects as "${me.name}", a SUPERUSER, which bypasses row-level security: ${fix}`,
+        `the app connects as "${me.name}", a SUPERUSER, which bypasses row-level security: ${FIX_ROLE}`,
       );
-    if (me.bypass) problems.push(`the app role "${me.name}" has BYPASSRLS: ${fix}`);
-    const owned = await rawRows<{ tablename: string }>(
+    if (me.bypass) problems.push(`${app} has BYPASSRLS, which bypasses row-level security: ${FIX_ROLE}`);
+    if (me.createrole)
+      problems.push(
+        `${app} has CREATEROLE, so it could grant itself the owner role or create a BYPASSRLS role: ALTER ROLE ${quoteIdent(me.name)} NOCREATEROLE`,
+      );
+
+    const tables = await rawRows<{ name: string; owner: string; enabled: boolean; forced: boolean }>(
       ctx,
-      sql`select tablename from pg_tables where schemaname = 'public' and tableowner = current_user`,
+      sql`select relname as name, pg_get_userbyid(relowner) as owner, relrowsecurity as enabled,
+                 relforcerowsecurity as forced
+            from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p')`,
     );
+    const owners = new Set(tables.map((t) => t.owner));
+    const owned = tables.filter((t) => t.owner === me.name);
     if (owned.length) {
       problems.push(
-        `the app role "${me.name}" owns ${owned.length} table(s) (${owned
+        `${app} owns ${owned.length} table(s) (${owned
           .slice(0, 3)
-          .map((o) => o.tablename)
+          .map((o) => o.name)
           .join(', ')}…): run migrations as a separate owner role via MIGRATION_DATABASE_URL`,
       );
     }
-    const rls = await rawRows<{ relname: string; enabled: boolean; forced: boolean }>(
-      ctx,
-      sql`select relname, relrowsecurity as enabled, relforcerowsecurity as forced from pg_class
-          where relnamespace = 'public'::regnamespace and relkind = 'r'`,
-    );
-    for (const name of TENANT_TABLES) {
-      const r = rls.find((x) => x.relname === name);
-      if (!r) problems.push(`table ${name} is missing: migrations have not run`);
-      else if (!r.enabled || !r.forced)
-        problems.push(`table ${name} does not have ENABLE + FORCE ROW LEVEL SECURITY`);
+    const members = roles.filter((r) => !r.me);
+    for (const r of members) {
+      const reasons = [
+        owners.has(r.name) && 'owns the tables (it can disable row-level security or drop the policies)',
+        r.super && 'is a SUPERUSER',
+        r.bypass && 'has BYPASSRLS',
+        r.createrole && 'has CREATEROLE',
+      ].filter(Boolean);
+      if (!reasons.length) continue;
+      const chain = r.via === r.name ? '' : ` (through ${r.via})`;
+      problems.push(
+        `${app} is a member of "${r.name}"${chain}, which ${reasons.join(' and ')}: with SET ROLE the app can act as it, so row-level security does not bind it. REVOKE ${quoteIdent(r.via.split(' → ')[0]!)} FROM ${quoteIdent(me.name)}`,
+      );
     }
-    const audit = await rawRows<{ u: boolean; d: boolean }>(
+
+    const roleUnsound = problems.length > 0;
+
+    // Row-level security: ENABLE + FORCE and exactly the designed policies on every table that has any.
+    const policies = await rawRows<{
+      table: string;
+      name: string;
+      cmd: string;
+      permissive: string;
+      roles: string;
+      qual: string | null;
+      check: string | null;
+    }>(
       ctx,
-      sql`select has_table_privilege('audit_log', 'UPDATE') as u, has_table_privilege('audit_log', 'DELETE') as d`,
+      sql`select tablename as table, policyname as name, cmd, permissive, array_to_string(roles, ',') as roles,
+                 qual, with_check as check
+            from pg_policies where schemaname = 'public'`,
     );
-    if (audit[0]?.u || audit[0]?.d)
-      problems.push(`the app role "${me.name}" may UPDATE or DELETE audit_log rows`);
+    for (const [name, access] of Object.entries(PG_ACCESS)) {
+      const t = tables.find((x) => x.name === name);
+      if (!t) {
+        problems.push(
+          `table ${name} is missing: the migrations have not run (set MIGRATION_DATABASE_URL to the owner role)`,
+        );
+        continue;
+      }
+      if (!access.policies) continue;
+      if (!t.enabled || !t.forced)
+        problems.push(`table ${name} does not have ENABLE + FORCE ROW LEVEL SECURITY: ${FIX_SCHEMA}`);
+      const have = policies.filter((p) => p.table === name);
+      for (const [policy, cmd] of Object.entries(access.policies)) {
+        const p = have.find((x) => x.name === policy);
+        if (!p) {
+          problems.push(`table ${name} lacks its row-level security policy ${policy}: ${FIX_SCHEMA}`);
+          continue;
+        }
+        if (p.cmd !== cmd)
+          problems.push(`policy ${policy} on ${name} applies to ${p.cmd}, not ${cmd}: ${FIX_SCHEMA}`);
+        // Names alone would let `ALTER POLICY … USING (true)` or `… TO public` through. Every policy for
+        // PUBLIC must depend on a claim; the owner's own policy must stay the owner's.
+        const ownerOnly = OWNER_POLICIES.has(policy);
+        const roles = ownerOnly ? t.owner : 'public';
+        if (p.roles !== roles || p.permissive !== 'PERMISSIVE')
+          problems.push(
+            `policy ${policy} on ${name} applies to ${p.permissive.toLowerCase()} ${p.roles}, not permissive ${roles}: ${FIX_SCHEMA}`,
+          );
+        if (!ownerOnly && [p.qual, p.check].some((e) => e !== null && !e.includes("current_setting('app.")))
+          problems.push(
+            `policy ${policy} on ${name} no longer depends on a claim (app.* setting), so it lets every unit of work through: ${FIX_SCHEMA}`,
+          );
+      }
+      for (const p of have.filter((x) => !(x.name in access.policies!)))
+        problems.push(
+          `table ${name} has a policy Assay does not define (${p.name}, ${p.cmd}): permissive policies add up, so it may widen access; drop it or add it to PG_ACCESS in src/platform/node/pg-migrate.ts`,
+        );
+    }
+
+    // A role that is (or can become) an owner or superuser holds every privilege: the fix is the role,
+    // and listing each table's privileges on top would bury it. Privileges are judged once it is sound.
+    if (!roleUnsound) problems.push(...(await privilegeProblems(ctx, me, members, owners)));
+
+    const triggers = await rawRows<{ name: string }>(
+      ctx,
+      sql`select tgname as name from pg_trigger
+           where tgrelid = 'public.audit_log'::regclass and tgenabled <> 'D' and not tgisinternal`,
+    ).catch(() => []);
+    for (const name of AUDIT_TRIGGERS)
+      if (!triggers.some((t) => t.name === name))
+        problems.push(`the append-only trigger ${name} on audit_log is missing or disabled: ${FIX_SCHEMA}`);
+
+    const fns = await rawRows<{ name: string; exec: boolean; definer: boolean }>(
+      ctx,
+      sql`select p.oid::regprocedure::text as name, has_function_privilege(p.oid, 'EXECUTE') as exec,
+                 p.prosecdef as definer
+            from pg_proc p where p.pronamespace = 'public'::regnamespace`,
+    );
+    for (const fn of PG_FUNCTIONS) {
+      const f = fns.find((x) => x.name === fn);
+      if (!f) problems.push(`function ${fn} is missing: ${FIX_SCHEMA}`);
+      else if (!f.exec) problems.push(`${app} may not execute ${fn} (sign-in needs it): ${FIX_MIGRATE}`);
+      else if (!f.definer) problems.push(`function ${fn} is not SECURITY DEFINER: ${FIX_SCHEMA}`);
+    }
     return problems;
   });
 }
+
+const TABLE_PRIVILEGES = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+] as const;
+/** The privileges that can also be granted per column. */
+const COLUMN_PRIVILEGES = new Set(['SELECT', 'INSERT', 'UPDATE', 'REFERENCES']);
+
+/**
+ * The app role's privileges against the design: more than designed (through a grant to it, to PUBLIC,
+ * or to a role it can SET ROLE to) is a hole; less is a broken migration. TRUNCATE is never granted:
+ * it ignores row-level security. Roles already reported (owners, superusers) are not listed again.
+ */
+async function privilegeProblems(
+  ctx: ReadCtx,
+  me: Role,
+  members: Role[],
+  owners: Set<string>,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const holders = [me, ...members.filter((r) => !r.super && !owners.has(r.name))];
+  const oids = holders.map((r) => r.oid);
+  const rows = await rawRows<{
+    table: string;
+    role: string;
+    priv: string;
+    whole: boolean;
+    columns: string[];
+  }>(
+    ctx,
+    sql`select c.relname as table, r.rolname as role, p.priv,
+               has_table_privilege(r.oid, c.oid, p.priv) as whole,
+               case when p.priv = any(${sql.param([...COLUMN_PRIVILEGES])}::text[]) then
+                 coalesce((select array_agg(a.attname::text order by a.attnum) from pg_attribute a
+                            where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                              and has_column_privilege(r.oid, c.oid, a.attnum, p.priv)), '{}')
+               else '{}' end as columns
+          from pg_class c
+          cross join pg_roles r
+          cross join unnest(${sql.param([...TABLE_PRIVILEGES])}::text[]) as p(priv)
+         where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+           and r.oid = any(${sql.param(oids)}::oid[])`,
+  );
+  const excess = new Map<string, Set<string>>();
+  const note = (key: string, role: string) => {
+    if (!excess.has(key)) excess.set(key, new Set());
+    excess.get(key)!.add(role === me.name ? `"${role}"` : `"${role}" (a role it is a member of)`);
+  };
+  for (const row of rows) {
+    const g = PG_ACCESS[row.table]?.grants ?? {};
+    const designed =
+      row.priv === 'SELECT'
+        ? g.select
+        : row.priv === 'INSERT'
+          ? g.insert
+          : row.priv === 'DELETE'
+            ? g.delete
+            : undefined;
+    if (row.priv === 'UPDATE') {
+      const allowed = g.update === true ? null : new Set(g.update ?? []);
+      if (allowed === null) {
+        if (!row.whole && row.role === me.name) problems.push(missing(me, 'UPDATE', row.table));
+        continue;
+      }
+      const extra = row.columns.filter((c) => !allowed.has(c));
+      if (row.whole || extra.length)
+        note(`UPDATE on ${row.table}(${(row.whole ? ['every column'] : extra).join(', ')})`, row.role);
+      if (row.role === me.name)
+        for (const c of allowed)
+          if (!row.columns.includes(c)) problems.push(missing(me, `UPDATE (${c})`, row.table));
+      continue;
+    }
+    if (designed) {
+      if (!row.whole && row.role === me.name) problems.push(missing(me, row.priv, row.table));
+      continue;
+    }
+    if (row.whole || row.columns.length) note(`${row.priv} on ${row.table}`, row.role);
+  }
+  for (const [what, roles] of excess)
+    problems.push(
+      `${[...roles].join(' and ')} may ${what}, which Assay never grants${
+        what.startsWith('TRUNCATE') ? ' (TRUNCATE ignores row-level security)' : ''
+      }: revoke it (from the app role, from PUBLIC, or from the role that holds it; see PG_ACCESS in src/platform/node/pg-migrate.ts)`,
+    );
+  return problems;
+}
+
+const missing = (me: Role, priv: string, table: string) =>
+  `the app role "${me.name}" lacks ${priv} on ${table}, which the app needs: ${FIX_MIGRATE}`;

@@ -26,7 +26,7 @@ for (let i = 0; i < appends; i++) {
     await repo.currentTenant(tx);
     tx.audit({ actor: `system:${name}`, action: `append.${i}`, target: 't' });
   });
-  const w = await store.global.write((tx) => repo.claimDueMail(tx, new Date(now), 1));
+  const w = await store.as({ system: 'mail' }).write((tx) => repo.claimDueMail(tx, new Date(now), 1));
   claimed.push(...w.rows.map((r) => r.dedupeKey));
   // Yield to the event loop so the two processes interleave.
   await new Promise((r) => setImmediate(r));
