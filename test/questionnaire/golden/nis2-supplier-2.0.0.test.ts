@@ -444,7 +444,7 @@ const BEST_V1: Answers = {
   'sup.high_risk': 'no',
   'dev.support_until': '2029-01-31',
 };
-const before = (answers: Answers) => evaluate(v1, { ...BEST_V1, ...answers }, TODAY);
+const underV1 = (answers: Answers) => evaluate(v1, { ...BEST_V1, ...answers }, TODAY);
 
 describe('nis2-supplier@2.0.0: a good vendor of a critical cloud service', () => {
   const GOOD: Answers = {
@@ -509,7 +509,7 @@ describe('nis2-supplier@2.0.0: review scenario, critical service without MFA, in
   const ev = run({ ...BEST, ...NO_KEY_CONTROLS });
 
   it('is rated critical, not low: before 86.6 low/low, now 86.7 low/critical', () => {
-    const old = before(NO_KEY_CONTROLS);
+    const old = underV1(NO_KEY_CONTROLS);
     expect([old.score, old.band, old.rating]).toEqual([86.6, 'low', 'low']);
     // Lost weight out of 347: inc.process 3·3 = 9, inc.exercise 1·3 = 3 (hidden behind "no", counts as failed),
     // bcm.backup 3·2 = 6, bcm.rpo_hours 2·2 = 4 (hidden behind "none", counts as failed), auth.admin_mfa 3·3 = 9,
@@ -542,7 +542,7 @@ describe('nis2-supplier@2.0.0: review scenario, supporting service without admin
   const ev = run({ ...BEST, ...answers }, SUPPORTING);
 
   it('before 91.4 low/low, now 90.8 low/critical: knock-outs apply whatever the criticality', () => {
-    const old = before({ ...answers, 'scope.criticality': 'supporting' });
+    const old = underV1({ ...answers, 'scope.criticality': 'supporting' });
     expect([old.score, old.band, old.rating]).toEqual([91.4, 'low', 'low']);
     // A supporting service hides bcm.rto_hours (2·2) and auth.emergency (2·3): Σw = 347 − 10 = 337.
     // Lost: inc.process 9 + inc.exercise 3 + bcm.backup 6 + bcm.rpo_hours 4 + auth.admin_mfa 9 = 31.
@@ -646,7 +646,7 @@ describe('nis2-supplier@2.0.0: review scenario, never pen-tested or audited but 
   };
 
   it('no longer earns full credit for open findings: the question is hidden and counts as failed', () => {
-    const old = before(answers);
+    const old = underV1(answers);
     expect(old.questions['eff.open_findings']).toMatchObject({ visible: true, score: 1, weight: 4 });
     expect([old.score, old.band, old.rating]).toEqual([94.4, 'low', 'low']);
     const ev = run({ ...BEST, ...answers });
