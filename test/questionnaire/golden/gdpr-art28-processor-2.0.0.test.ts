@@ -210,12 +210,14 @@ describe('gdpr-art28-processor@2.0.0: the file', () => {
     expect(Object.fromEntries(q.thresholds.values)).toEqual({
       incident_notice_hours: TABLE.values.incident_notice_hours!.value,
       deletion_days: TABLE.values.deletion_days!.value,
-      test_age_days: TABLE.values.test_age_days!.value,
+      restore_test_days: TABLE.values.restore_test_days!.value,
+      pentest_age_days: TABLE.values.pentest_age_days!.value,
     });
     expect(Object.fromEntries(q.thresholds.values)).toEqual({
       incident_notice_hours: 24,
       deletion_days: 90,
-      test_age_days: 365,
+      restore_test_days: 365,
+      pentest_age_days: 365,
     });
   });
 

@@ -227,13 +227,14 @@ describe('nis2-supplier@2.0.0: the file', () => {
     expect([...q.thresholds.values.keys()].sort()).toEqual([
       'cert_expiry_warning_days',
       'critical_vuln_fix_days',
+      'exercise_age_days',
       'incident_notice_hours',
       'leaver_access_hours',
       'log_retention_days',
+      'pentest_age_days',
       'report_age_days',
       'rpo_critical_hours',
       'rto_critical_hours',
-      'test_age_days',
     ]);
   });
 
