@@ -1,11 +1,13 @@
-// Golden tests for the shipped questionnaire questionnaires/gdpr-art28-processor.yaml: every
+// Golden tests for version 1.0.0 of the shipped questionnaire gdpr-art28-processor (kept as
+// test/questionnaire/fixtures/shipped-1.0.0/gdpr-art28-processor.yaml): every
 // expected number below is computed by hand from the file, not read back from the engine.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type Answers, compileQuestionnaire, evaluate } from '../../../src/questionnaire/index.js';
 import { findingsOf, issuesOf, sectionScores } from './support.js';
 
-const FILE = 'questionnaires/gdpr-art28-processor.yaml';
+// Version 1.0.0 lives on as a fixture: assessments pinned to it keep scoring exactly as below.
+const FILE = 'test/questionnaire/fixtures/shipped-1.0.0/gdpr-art28-processor.yaml';
 const compiled = compileQuestionnaire(readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8'), {
   file: FILE,
 });
@@ -115,7 +117,7 @@ const WEAK: Answers = {
   'xfer.mechanism': ['none'],
 };
 
-describe('gdpr-art28-processor: the file', () => {
+describe('gdpr-art28-processor@1.0.0: the file', () => {
   it('compiles without a single error or warning', () => {
     expect(compiled.problems).toEqual([]);
     expect(q.ref).toBe('gdpr-art28-processor@1.0.0');
@@ -171,7 +173,7 @@ describe('gdpr-art28-processor: the file', () => {
   });
 });
 
-describe('gdpr-art28-processor: strong processor of health data', () => {
+describe('gdpr-art28-processor@1.0.0: strong processor of health data', () => {
   const ev = evaluate(q, STRONG, TODAY);
 
   it('shows the sensitive-data, sub-processor and transfer questions', () => {
@@ -270,7 +272,7 @@ describe('gdpr-art28-processor: strong processor of health data', () => {
   });
 });
 
-describe('gdpr-art28-processor: weak processor of ordinary personal data', () => {
+describe('gdpr-art28-processor@1.0.0: weak processor of ordinary personal data', () => {
   const ev = evaluate(q, WEAK, TODAY);
 
   it('hides the sensitive-data, notice-period and transfer follow-ups', () => {
@@ -379,7 +381,7 @@ describe('gdpr-art28-processor: weak processor of ordinary personal data', () =>
   });
 });
 
-describe('gdpr-art28-processor: a supplier that processes no personal data', () => {
+describe('gdpr-art28-processor@1.0.0: a supplier that processes no personal data', () => {
   const answers: Answers = {
     'scope.personal_data': 'no',
     'scope.personal_data#comment': 'We deliver network hardware; our staff never access your systems.',

@@ -1,4 +1,5 @@
-// Golden tests for the shipped questionnaire questionnaires/nis2-supplier.yaml: every expected
+// Golden tests for version 1.0.0 of the shipped questionnaire nis2-supplier (kept as
+// test/questionnaire/fixtures/shipped-1.0.0/nis2-supplier.yaml): every expected
 // number below is computed by hand from the file (weights, scores, likelihood × impact, due days),
 // not read back from the engine.
 import { readFileSync } from 'node:fs';
@@ -7,7 +8,8 @@ import { parse } from 'yaml';
 import { type Answers, compileQuestionnaire, evaluate, type Text } from '../../../src/questionnaire/index.js';
 import { findingsOf, issuesOf, sectionScores, visibleIds } from './support.js';
 
-const FILE = 'questionnaires/nis2-supplier.yaml';
+// Version 1.0.0 lives on as a fixture: assessments pinned to it keep scoring exactly as below.
+const FILE = 'test/questionnaire/fixtures/shipped-1.0.0/nis2-supplier.yaml';
 const SOURCE = readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8');
 const compiled = compileQuestionnaire(SOURCE, { file: FILE });
 const q = compiled.questionnaire!;
@@ -140,7 +142,7 @@ const WEAK: Answers = {
   // fin.completed_by is missing: required
 };
 
-describe('nis2-supplier: the file', () => {
+describe('nis2-supplier@1.0.0: the file', () => {
   it('compiles without a single error or warning', () => {
     expect(compiled.problems).toEqual([]);
     expect(q.ref).toBe('nis2-supplier@1.0.0');
@@ -257,7 +259,7 @@ describe('nis2-supplier: the file', () => {
   });
 });
 
-describe('nis2-supplier: strong vendor of a critical cloud service', () => {
+describe('nis2-supplier@1.0.0: strong vendor of a critical cloud service', () => {
   const ev = evaluate(q, STRONG, TODAY);
 
   it('shows every question', () => {
@@ -381,7 +383,7 @@ describe('nis2-supplier: strong vendor of a critical cloud service', () => {
   });
 });
 
-describe('nis2-supplier: weak vendor of a supporting managed service', () => {
+describe('nis2-supplier@1.0.0: weak vendor of a supporting managed service', () => {
   const ev = evaluate(q, WEAK, TODAY);
 
   it('hides what does not apply: development, subcontractors, stored data, critical-only questions', () => {
