@@ -98,6 +98,8 @@ export function defineTables(k: Kit) {
       userId: k.text('user_id').references(() => users.id),
       tenantId: k.text('tenant_id').references(() => tenants.id),
       assessmentId: k.text('assessment_id'),
+      /** Vendor sessions: the contact who redeemed the link (the session is scoped to one assessment). */
+      contactId: k.text('contact_id'),
       createdAt: createdAt(),
       lastSeenAt: k.timestamp('last_seen_at').notNull(),
       expiresAt: k.timestamp('expires_at').notNull(),
@@ -190,6 +192,15 @@ export function defineTables(k: Kit) {
       scorePermille: k.int('score_permille'),
       band: k.text('band'),
       answersHash: k.text('answers_hash'),
+      /** The headline rating at submission (vrq/1.1: never better than the band or the findings allow). */
+      rating: k.text('rating'),
+      /** Buyer-set context facts (service criticality, function classification…), fixed when sending. */
+      context: k.json<Record<string, unknown>>('context').notNull().default({}),
+      /** How long a link for this assessment lives, in hours (capped; the tenant's default when sent). */
+      linkTtlHours: k.int('link_ttl_hours').notNull().default(72),
+      /** The signed receipt (compact JWS) handed to the vendor at submission. */
+      receipt: k.text('receipt'),
+      submittedBy: k.text('submitted_by'),
       sentAt: k.timestamp('sent_at'),
       submittedAt: k.timestamp('submitted_at'),
       createdAt: createdAt(),
@@ -225,6 +236,8 @@ export function defineTables(k: Kit) {
       /** Question id, or `<qid>#comment` / `<qid>#evidence` (see docs/questionnaire-format.md). */
       key: k.text('key').notNull(),
       value: k.json<unknown>('value'),
+      /** Bumped by every write; autosave writes only over the revision it last saw (no lost updates). */
+      revision: k.int('revision').notNull().default(1),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
     (t) => [
@@ -247,7 +260,13 @@ export function defineTables(k: Kit) {
       fileName: k.text('file_name').notNull(),
       contentType: k.text('content_type').notNull(),
       size: k.int('size').notNull(),
+      /** SHA-256 of the plaintext, computed by the server while streaming (a client's claim is ignored). */
       sha256: k.text('sha256').notNull(),
+      /** The tenant data key the stored bytes are encrypted under (tenant_keys.id). */
+      keyId: k.text('key_id'),
+      /** `vendor:<contact id>` or `user:<id>`: ids only. */
+      uploadedBy: k.text('uploaded_by'),
+      deletedAt: k.timestamp('deleted_at'),
       createdAt: createdAt(),
     },
     (t) => [
@@ -258,6 +277,85 @@ export function defineTables(k: Kit) {
         foreignColumns: [assessments.tenantId, assessments.id],
       }),
     ],
+  );
+
+  /**
+   * Vendor links: the JWT carries `jti`; this row makes the link single-use and revocable. Spent with one
+   * guarded conditional UPDATE; issuing a new link for an assessment revokes the older ones in the same unit.
+   */
+  const vendorLinks = k.tenantTable(
+    'vendor_links',
+    {
+      /** The JWT's `jti`: 128 random bits, base64url. */
+      jti: k.text('jti').primaryKey(),
+      tenantId: tenantId(),
+      assessmentId: k.text('assessment_id').notNull(),
+      contactId: k.text('contact_id').notNull(),
+      purpose: k.enumText('purpose', ['invite', 'fresh']).notNull(),
+      issuedAt: k.timestamp('issued_at').notNull(),
+      expiresAt: k.timestamp('expires_at').notNull(),
+      consumedAt: k.timestamp('consumed_at'),
+      revokedAt: k.timestamp('revoked_at'),
+    },
+    (t) => [
+      k.index('vendor_links_assessment_idx').on(t.tenantId, t.assessmentId),
+      k.foreignKey({
+        name: 'vendor_links_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+      k.foreignKey({
+        name: 'vendor_links_contact_fk',
+        columns: [t.tenantId, t.contactId],
+        foreignColumns: [vendorContacts.tenantId, vendorContacts.id],
+      }),
+    ],
+  );
+
+  /**
+   * Six-digit codes: `access` opens a vendor session where fresh access was asked for; `submit` confirms
+   * a submission. Stored as an HMAC under a secret derived from the master key (six digits are cheap to
+   * brute-force offline), bound to the asking browser or session, ≤ 10 minutes, ≤ 5 tries each.
+   */
+  const accessCodes = k.tenantTable(
+    'access_codes',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k.text('assessment_id').notNull(),
+      contactId: k.text('contact_id').notNull(),
+      purpose: k.enumText('purpose', ['access', 'submit']).notNull(),
+      codeHash: k.text('code_hash').notNull(),
+      /** SHA-256 of what the code is bound to: the pending token of the asking browser, or the vendor session. */
+      binding: k.text('binding').notNull(),
+      attempts: k.int('attempts').notNull().default(0),
+      expiresAt: k.timestamp('expires_at').notNull(),
+      consumedAt: k.timestamp('consumed_at'),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      k.index('access_codes_assessment_idx').on(t.tenantId, t.assessmentId, t.purpose),
+      k.foreignKey({
+        name: 'access_codes_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
+  );
+
+  /** The tenant's data key (AES-256-GCM for evidence and contact data), wrapped by the master key. */
+  const tenantKeys = k.tenantTable(
+    'tenant_keys',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      purpose: k.enumText('purpose', ['data']).notNull(),
+      wrapped: k.text('wrapped').notNull(),
+      createdAt: createdAt(),
+      /** Crypto-shredding: once destroyed, what it encrypted is unreadable. */
+      destroyedAt: k.timestamp('destroyed_at'),
+    },
+    (t) => [k.index('tenant_keys_tenant_idx').on(t.tenantId, t.purpose)],
   );
 
   const findings = k.tenantTable(
@@ -428,6 +526,9 @@ export function defineTables(k: Kit) {
     assessments,
     answers,
     evidence,
+    vendorLinks,
+    accessCodes,
+    tenantKeys,
     findings,
     risks,
     auditLog,

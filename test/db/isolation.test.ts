@@ -78,6 +78,33 @@ async function seedTenant(store: Store, name: string) {
     const risk = repo.upsertRiskFromFinding(tx, vendor.id, f);
     repo.appendAudit(tx, { actor: 'system', action: 'seed', target: `tenant:${tenantId}` });
     const expiresAt = new Date(now.getTime() + 3_600_000);
+    // The vendor portal's tables, so the row-level security checks below reach every tenant table.
+    tx.write(
+      tx.db.insert(tx.t.vendorLinks).values({
+        jti: `seed-${tenantId}`,
+        tenantId,
+        assessmentId: a.id,
+        contactId: contact.id,
+        purpose: 'invite',
+        issuedAt: now,
+        expiresAt,
+      }),
+    );
+    tx.write(
+      tx.db.insert(tx.t.accessCodes).values({
+        tenantId,
+        assessmentId: a.id,
+        contactId: contact.id,
+        purpose: 'access',
+        codeHash: 'h',
+        binding: 'b',
+        expiresAt,
+        createdAt: now,
+      }),
+    );
+    tx.write(
+      tx.db.insert(tx.t.tenantKeys).values({ tenantId, purpose: 'data', wrapped: 'w', createdAt: now }),
+    );
     repo.insertSession(tx, {
       id: session,
       kind: 'user',

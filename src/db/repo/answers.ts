@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { isId } from '../ids.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../store.js';
 
@@ -31,7 +31,7 @@ export function saveAnswer(
       .values({ tenantId, assessmentId, key, value, updatedAt: now })
       .onConflictDoUpdate({
         target: [t.answers.tenantId, t.answers.assessmentId, t.answers.key],
-        set: { value, updatedAt: now },
+        set: { value, updatedAt: now, revision: sql`${t.answers.revision} + 1` },
       }),
   );
 }
