@@ -9,7 +9,9 @@
  * has passed (`retiredFor`, per purpose) — then never. Receipts are kept for ever, so retired receipt
  * keys keep verifying (a receipt must stay checkable); `revoked` keys never verify.
  */
+
 import { importJWK, type JWK, type JWTHeaderParameters, type KeyObject } from 'jose';
+import { base64UrlToBytes } from '../crypto/encoding.js';
 import { getActiveKey, type KeyPurpose, listPublishedKeys, type SigningKeyRow } from '../db/repo/keys.js';
 import type { Store } from '../db/store.js';
 import type { Clock } from '../platform/ports.js';
@@ -59,6 +61,22 @@ export class UnknownKeyError extends Error {
   constructor() {
     super('the token was not signed by one of our keys');
     this.name = 'UnknownKeyError';
+  }
+}
+
+/** `iat` of the payload jose hands the resolver (base64url text, or bytes), if it is a JWT with one. */
+function issuedAt(payload: unknown): number | undefined {
+  try {
+    const text =
+      typeof payload === 'string'
+        ? new TextDecoder().decode(base64UrlToBytes(payload))
+        : payload instanceof Uint8Array
+          ? new TextDecoder().decode(payload)
+          : null;
+    const iat = text ? (JSON.parse(text) as { iat?: unknown }).iat : undefined;
+    return typeof iat === 'number' ? iat : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -139,7 +157,7 @@ export function createKeyRing(
         if (typeof kid !== 'string' || !KID.test(kid)) throw new UnknownKeyError();
         const { rows } = await keys(kid);
         const row = rows.find((r) => r.kid === kid);
-        const iat = (token.payload as { iat?: unknown } | undefined)?.iat;
+        const iat = issuedAt(token.payload);
         if (
           !row ||
           !verifies(row, purpose, typeof iat === 'number' ? iat : undefined, options.clock.now().getTime())
