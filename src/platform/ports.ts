@@ -10,6 +10,8 @@ import type { Assets } from '../http/assets.js';
 import type { Logger } from '../http/logger-types.js';
 import type { RateLimitStore } from '../http/rate-limit.js';
 import type { TemplateEngine } from '../http/templates.js';
+import type { KeyRing } from '../keys/keyring.js';
+import type { MasterKey } from '../keys/master-key.js';
 
 export interface Clock {
   now(): Date;
@@ -28,6 +30,10 @@ export type ClientAddress = (c: Context) => string | null;
 
 export interface Ports {
   store: Store;
+  /** Wraps tenant data keys and derives the app's secrets (HMAC keys for codes, signed URLs, counters). */
+  master: MasterKey;
+  /** The signing keys of links and receipts, from our own key table. */
+  keys: KeyRing;
   passwords: PasswordHasher;
   clock: Clock;
   clientAddress: ClientAddress;

@@ -3,11 +3,15 @@ import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/db/store.js';
 import type { Logger } from '../../src/http/logger-types.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../../src/http/rate-limit.js';
+import { createKeyRing } from '../../src/keys/keyring.js';
+import { MasterKey } from '../../src/keys/master-key.js';
 import { createLogger } from '../../src/platform/node/logger.js';
 import { nodePlatform } from '../../src/platform/node/platform.js';
 import type { ClientAddress, Ports } from '../../src/platform/ports.js';
 
 export const BASE_URL = 'https://assay.test';
+/** One master key for every test platform (its keys are made with `ensureSigningKeys` where a test needs them). */
+export const TEST_MASTER_KEY = new MasterKey(new Uint8Array(32).fill(42));
 /** The address tests come from unless they say otherwise (header `X-Test-Client`). */
 export const TEST_CLIENT = '192.0.2.10';
 
@@ -33,11 +37,17 @@ export async function testPlatform(store: Store, opts: TestAppOptions = {}): Pro
     logger: opts.logger ?? createLogger({ level: process.env.TEST_LOG ? 'error' : 'silent' }),
     store,
     rateLimits: opts.rateLimits ?? new MemoryRateLimitStore(),
+    masterKey: TEST_MASTER_KEY,
   });
   return {
     ...platform,
     clientAddress: opts.clientAddress ?? testClientAddress,
-    ...(opts.now ? { clock: { now: opts.now } } : {}),
+    ...(opts.now
+      ? {
+          clock: { now: opts.now },
+          keys: createKeyRing(store, TEST_MASTER_KEY, { clock: { now: opts.now } }),
+        }
+      : {}),
   };
 }
 

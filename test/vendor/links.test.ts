@@ -60,14 +60,22 @@ describe('vendor links', () => {
     const c = claims();
     const { token } = await issueLink(keys, c, { issuer: ISSUER, now, hours: 1 });
     const later = new Date(now.getTime() + 3_600_000 + 31_000);
-    expect(await verifyLink(keys, token, { issuer: ISSUER, now: later })).toMatchObject({ ok: false, reason: 'expired', link: c });
+    expect(await verifyLink(keys, token, { issuer: ISSUER, now: later })).toMatchObject({
+      ok: false,
+      reason: 'expired',
+      link: c,
+    });
     // Within the clock tolerance it still verifies.
     const edge = new Date(now.getTime() + 3_600_000 + 10_000);
     expect((await verifyLink(keys, token, { issuer: ISSUER, now: edge })).ok).toBe(true);
   });
 
   it('refuses a link whose nbf is in the future — ML-10', async () => {
-    const { token } = await issueLink(keys, claims(), { issuer: ISSUER, now: new Date(now.getTime() + 3_600_000), hours: 2 });
+    const { token } = await issueLink(keys, claims(), {
+      issuer: ISSUER,
+      now: new Date(now.getTime() + 3_600_000),
+      hours: 2,
+    });
     expect(await verifyLink(keys, token, { issuer: ISSUER, now })).toMatchObject({ ok: false });
   });
 
@@ -96,10 +104,18 @@ describe('vendor links', () => {
     expect(await verifyLink(keys, hs, { issuer: ISSUER, now })).toMatchObject({ ok: false });
 
     const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
-    const unknownKid = await base().setProtectedHeader({ alg: 'RS256', kid: 'not-one-of-ours', typ: LINK_TYP }).sign(foreign);
-    expect(await verifyLink(keys, unknownKid, { issuer: ISSUER, now })).toMatchObject({ ok: false, reason: 'signature' });
+    const unknownKid = await base()
+      .setProtectedHeader({ alg: 'RS256', kid: 'not-one-of-ours', typ: LINK_TYP })
+      .sign(foreign);
+    expect(await verifyLink(keys, unknownKid, { issuer: ISSUER, now })).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
     const stolenKid = await base().setProtectedHeader({ alg: 'RS256', kid, typ: LINK_TYP }).sign(foreign);
-    expect(await verifyLink(keys, stolenKid, { issuer: ISSUER, now })).toMatchObject({ ok: false, reason: 'signature' });
+    expect(await verifyLink(keys, stolenKid, { issuer: ISSUER, now })).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
   });
 
   it('ignores jku, x5u and an embedded jwk: the key comes only from our table — ML-08', async () => {
@@ -107,7 +123,13 @@ describe('vendor links', () => {
     const c = claims();
     const jwk = foreign.publicKey.export({ format: 'jwk' });
     const t = await new SignJWT({ tid: c.tid, aid: c.aid })
-      .setProtectedHeader({ alg: 'RS256', typ: LINK_TYP, jwk: jwk as never, jku: 'https://evil.example/jwks', x5u: 'https://evil.example/x' } as never)
+      .setProtectedHeader({
+        alg: 'RS256',
+        typ: LINK_TYP,
+        jwk: jwk as never,
+        jku: 'https://evil.example/jwks',
+        x5u: 'https://evil.example/x',
+      } as never)
       .setIssuer(ISSUER)
       .setAudience(LINK_AUDIENCE)
       .setSubject(c.sub)
@@ -135,9 +157,15 @@ describe('vendor links', () => {
         .setNotBefore(Math.floor(now.getTime() / 1000))
         .setExpirationTime(Math.floor(now.getTime() / 1000) + 3600)
         .sign(signer.key);
-    expect((await verifyLink(keys, await forge('JWT', LINK_AUDIENCE), { issuer: ISSUER, now })).ok).toBe(false);
-    expect((await verifyLink(keys, await forge('vrp-receipt+jws', LINK_AUDIENCE), { issuer: ISSUER, now })).ok).toBe(false);
-    expect((await verifyLink(keys, await forge(LINK_TYP, 'assay:session'), { issuer: ISSUER, now })).ok).toBe(false);
+    expect((await verifyLink(keys, await forge('JWT', LINK_AUDIENCE), { issuer: ISSUER, now })).ok).toBe(
+      false,
+    );
+    expect(
+      (await verifyLink(keys, await forge('vrp-receipt+jws', LINK_AUDIENCE), { issuer: ISSUER, now })).ok,
+    ).toBe(false);
+    expect((await verifyLink(keys, await forge(LINK_TYP, 'assay:session'), { issuer: ISSUER, now })).ok).toBe(
+      false,
+    );
     // A receipt key does not sign links, even with every claim right.
     const receipt = await keys.signer('receipt');
     const byReceiptKey = await new SignJWT({ tid: c.tid, aid: c.aid })
@@ -150,7 +178,10 @@ describe('vendor links', () => {
       .setNotBefore(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(now.getTime() / 1000) + 3600)
       .sign(receipt.key);
-    expect(await verifyLink(keys, byReceiptKey, { issuer: ISSUER, now })).toMatchObject({ ok: false, reason: 'signature' });
+    expect(await verifyLink(keys, byReceiptKey, { issuer: ISSUER, now })).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
   });
 
   it('refuses an edited payload and malformed tokens without throwing — ML-14', async () => {
@@ -158,8 +189,20 @@ describe('vendor links', () => {
     const edited = tamper(token, 1, (p) => {
       p.tid = newId();
     });
-    expect(await verifyLink(keys, edited, { issuer: ISSUER, now })).toMatchObject({ ok: false, reason: 'signature' });
-    for (const bad of ['', 'x', 'a.b', 'a.b.c', `${token}.x`, 'é.é.é', 'A'.repeat(5000), token.replace(/\./g, '..')]) {
+    expect(await verifyLink(keys, edited, { issuer: ISSUER, now })).toMatchObject({
+      ok: false,
+      reason: 'signature',
+    });
+    for (const bad of [
+      '',
+      'x',
+      'a.b',
+      'a.b.c',
+      `${token}.x`,
+      'é.é.é',
+      'A'.repeat(5000),
+      token.replace(/\./g, '..'),
+    ]) {
       expect((await verifyLink(keys, bad, { issuer: ISSUER, now })).ok).toBe(false);
     }
   });
@@ -178,7 +221,20 @@ describe('vendor links', () => {
     const privateKeyEnc = await master.wrap(pkcs8, `signing-key:${kid}`);
     await store.global.write((tx) => {
       setKeyStatus(tx, old.kid, 'retired', rotatedAt);
-      insertSigningKey(tx, { kid, purpose: 'link', alg: 'RS256', publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' }, privateKeyEnc, status: 'active', activatedAt: rotatedAt, retiredAt: null }, rotatedAt);
+      insertSigningKey(
+        tx,
+        {
+          kid,
+          purpose: 'link',
+          alg: 'RS256',
+          publicJwk: { ...jwk, kid, alg: 'RS256', use: 'sig' },
+          privateKeyEnc,
+          status: 'active',
+          activatedAt: rotatedAt,
+          retiredAt: null,
+        },
+        rotatedAt,
+      );
     });
     keys.invalidate();
     now = new Date(rotatedAt.getTime() + 60_000);

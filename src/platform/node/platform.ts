@@ -7,6 +7,7 @@ import type { StatementObserver, Store } from '../../db/store.js';
 import { DatabaseRateLimitStore } from '../../http/db-rate-limits.js';
 import type { Logger } from '../../http/logger-types.js';
 import { RATE_KEY_PURPOSE, type RateLimitStore } from '../../http/rate-limit.js';
+import { createKeyRing } from '../../keys/keyring.js';
 import type { MasterKey } from '../../keys/master-key.js';
 import type { Ports } from '../ports.js';
 import { systemClock } from '../ports.js';
@@ -26,8 +27,8 @@ export interface NodePlatformOptions {
    * derived from `masterKey`, so every instance over one database counts each client together.
    */
   rateLimits?: RateLimitStore;
-  /** Needed unless `rateLimits` is given. */
-  masterKey?: MasterKey;
+  /** Wraps data keys, derives secrets, unwraps the signing keys. */
+  masterKey: MasterKey;
   /** Recompile templates and re-hash static files on each use (`npm run dev`). */
   dev?: boolean;
   onStatement?: StatementObserver;
@@ -36,17 +37,14 @@ export interface NodePlatformOptions {
 export async function nodePlatform(options: NodePlatformOptions): Promise<Ports> {
   const { config, logger } = options;
   const dev = options.dev ?? false;
-  if (!options.rateLimits && !options.masterKey) {
-    throw new Error(
-      'nodePlatform: pass the master key (or a rate-limit store) so rate limits hold across processes',
-    );
-  }
   const store = options.store ?? (await openStore(config, (m) => logger.warn(m), options.onStatement));
   const rateLimits =
     options.rateLimits ??
-    new DatabaseRateLimitStore({ store, secret: await options.masterKey!.deriveSecret(RATE_KEY_PURPOSE) });
+    new DatabaseRateLimitStore({ store, secret: await options.masterKey.deriveSecret(RATE_KEY_PURPOSE) });
   return {
     store,
+    master: options.masterKey,
+    keys: createKeyRing(store, options.masterKey, { clock: systemClock }),
     passwords: nodePasswords(),
     clock: systemClock,
     clientAddress: nodeClientAddress({ trustProxy: config.trustProxy }),

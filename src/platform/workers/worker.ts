@@ -16,6 +16,7 @@ import { ipVersion, normaliseIp } from '../../http/client-address.js';
 import { DatabaseRateLimitStore } from '../../http/db-rate-limits.js';
 import { MemoryRateLimitStore, RATE_KEY_PURPOSE, type RateLimitStore } from '../../http/rate-limit.js';
 import { precompiledEngine } from '../../http/templates.js';
+import { createKeyRing } from '../../keys/keyring.js';
 import { MasterKey } from '../../keys/master-key.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
@@ -72,7 +73,9 @@ async function build(env: Env): Promise<App> {
   const cfg = config(env);
   const logger = consoleLogger(cfg.level);
   const store = openD1Store(env.DB, { tracker: asyncLocalTracker() });
+  // Without MASTER_KEY (local development only; production refuses above) a key for this isolate's life.
   const master = env.MASTER_KEY ? new MasterKey(base64ToBytes(env.MASTER_KEY)) : null;
+  const masterOrEphemeral = master ?? new MasterKey(crypto.getRandomValues(new Uint8Array(32)));
   // Counters in D1, shared by every isolate, keyed under a secret derived from the master key; without
   // one (local development only), per isolate.
   const rateLimits: RateLimitStore = master
@@ -80,6 +83,8 @@ async function build(env: Env): Promise<App> {
     : new MemoryRateLimitStore();
   const platform: Ports = {
     store,
+    master: masterOrEphemeral,
+    keys: createKeyRing(store, masterOrEphemeral, { clock: systemClock }),
     passwords: workersPasswords(argon2WasmModules),
     clock: systemClock,
     clientAddress: cfClientAddress,
