@@ -238,6 +238,8 @@ export function defineTables(k: Kit) {
       value: k.json<unknown>('value'),
       /** Bumped by every write; autosave writes only over the revision it last saw (no lost updates). */
       revision: k.int('revision').notNull().default(1),
+      /** The contact whose session wrote this revision (shown to a colleague whose write was refused). */
+      updatedBy: k.text('updated_by'),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
     (t) => [

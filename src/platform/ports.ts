@@ -12,6 +12,7 @@ import type { RateLimitStore } from '../http/rate-limit.js';
 import type { TemplateEngine } from '../http/templates.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { MasterKey } from '../keys/master-key.js';
+import type { ZipArchiveReader } from '../questionnaire/spreadsheet/archive.js';
 
 export interface Clock {
   now(): Date;
@@ -43,4 +44,9 @@ export interface Ports {
   templates: TemplateEngine;
   assets: Assets;
   logger: Logger;
+  /**
+   * Unzips an uploaded XLSX safely (an inflater with a hard output cap is runtime-specific). Absent where
+   * none exists yet (Workers): XLSX upload is then refused, CSV upload still works.
+   */
+  zipArchive?: ZipArchiveReader;
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
@@ -116,4 +116,45 @@ export function transitionAssessment(
       .returning(),
     { guard: ASSESSMENT_IN_STATUS },
   );
+}
+
+/** The guard of every vendor write: the unit fails whole unless the assessment still takes answers. */
+export const ASSESSMENT_OPEN = 'assessment-open';
+
+/**
+ * Queued with every vendor answer write: one conditional UPDATE that both proves the assessment is still
+ * open (`sent` or `in_progress`; a submission that commits first makes the unit fail with
+ * `GuardError(ASSESSMENT_OPEN)`) and moves `sent → in_progress` on the first saved answer, once.
+ */
+export function openAssessmentForAnswers(tx: TenantWriteCtx, id: string, now: Date): void {
+  const { db, t, tenantId } = tx;
+  tx.write(
+    db
+      .update(t.assessments)
+      .set({
+        status: sql`CASE WHEN ${t.assessments.status} = 'sent' THEN 'in_progress' ELSE ${t.assessments.status} END`,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, isId(id) ? id : ''),
+          inArray(t.assessments.status, ['sent', 'in_progress']),
+        ),
+      ),
+    { guard: ASSESSMENT_OPEN },
+  );
+}
+
+/** The buyer-set context facts of an assessment (fixed when it was sent). */
+export async function getAssessmentContext(
+  { db, t, tenantId }: TenantReadCtx,
+  id: string,
+): Promise<Record<string, unknown>> {
+  if (!isId(id)) return {};
+  const [row] = await db
+    .select({ context: t.assessments.context })
+    .from(t.assessments)
+    .where(and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.id, id)));
+  return (row?.context as Record<string, unknown> | undefined) ?? {};
 }

@@ -147,3 +147,15 @@ export async function listContacts(
     .where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.vendorId, vendorId)))
     .orderBy(asc(t.vendorContacts.email));
 }
+
+export async function getContact(
+  { db, t, tenantId }: TenantReadCtx,
+  id: string,
+): Promise<VendorContact | null> {
+  if (!isId(id)) return null;
+  const [row] = await db
+    .select(contactCols(t))
+    .from(t.vendorContacts)
+    .where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.id, id)));
+  return row ?? null;
+}

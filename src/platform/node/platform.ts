@@ -14,6 +14,7 @@ import { systemClock } from '../ports.js';
 import { nodeClientAddress } from './client-address.js';
 import type { Config } from './config.js';
 import { openStore } from './open-store.js';
+import { nodeZipArchive } from './questionnaire-zip.js';
 import { nodePasswords } from './passwords.js';
 import { nodeAssets, nodeTemplates } from './views.js';
 
@@ -52,5 +53,6 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
     templates: nodeTemplates({ dev }),
     assets: nodeAssets({ dev }),
     logger,
+    zipArchive: nodeZipArchive,
   };
 }
