@@ -65,12 +65,11 @@ export async function loadPortal(ctx: TenantReadCtx, assessmentId: string, now: 
   const assessment = await getAssessment(ctx, assessmentId);
   // A draft was never sent: no vendor may see it, whatever session they hold.
   if (!assessment || assessment.status === 'draft') return null;
-  const [q, tenant, rows, context] = await Promise.all([
-    pinnedQuestionnaire(ctx, assessment.questionnaireVersionId),
-    currentTenant(ctx),
-    loadAnswerRows(ctx, assessmentId),
-    getAssessmentContext(ctx, assessmentId),
-  ]);
+  // One after the other: a unit's statements share one connection (pg deprecates overlapping queries).
+  const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId);
+  const tenant = await currentTenant(ctx);
+  const rows = await loadAnswerRows(ctx, assessmentId);
+  const context = await getAssessmentContext(ctx, assessmentId);
   if (!q) return null;
   const answers: Record<string, AnswerValue> = Object.create(null);
   for (const [k, r] of Object.entries(rows)) if (r.value !== null) answers[k] = r.value as AnswerValue;

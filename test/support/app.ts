@@ -79,6 +79,7 @@ export function browser(app: Awaited<ReturnType<typeof testApp>>) {
   };
   return {
     jar,
+    send,
     get: (path: string, headers: Record<string, string> = {}) => send(path, { headers }),
     post: (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
       send(path, {
