@@ -61,7 +61,11 @@ const OPEN_STATUSES = new Set(['sent', 'in_progress']);
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /** The assessment as the vendor sees it, or null when this tenant has no such assessment. */
-export async function loadPortal(ctx: TenantReadCtx, assessmentId: string, now: Date): Promise<PortalState | null> {
+export async function loadPortal(
+  ctx: TenantReadCtx,
+  assessmentId: string,
+  now: Date,
+): Promise<PortalState | null> {
   const assessment = await getAssessment(ctx, assessmentId);
   // A draft was never sent: no vendor may see it, whatever session they hold.
   if (!assessment || assessment.status === 'draft') return null;
@@ -100,7 +104,10 @@ export async function portalState(scope: AnswerScope, now: Date): Promise<Portal
 export const COMMENT_SUFFIX = '#comment';
 
 /** The question an answer key belongs to, and which side of it (answer or comment) the key is. */
-export function resolveKey(q: Questionnaire, key: string): { question: Question; side: 'answer' | 'comment' } | null {
+export function resolveKey(
+  q: Questionnaire,
+  key: string,
+): { question: Question; side: 'answer' | 'comment' } | null {
   const comment = key.endsWith(COMMENT_SUFFIX);
   const id = comment ? key.slice(0, -COMMENT_SUFFIX.length) : key;
   const question = q.questions.get(id);
@@ -148,7 +155,10 @@ export function parseField(
   locale: string,
   q: Questionnaire,
 ): Parsed {
-  const msg = (t: Readonly<Record<string, string>>) => ({ ok: false as const, message: localize(t, locale, q) });
+  const msg = (t: Readonly<Record<string, string>>) => ({
+    ok: false as const,
+    message: localize(t, locale, q),
+  });
   if (question.type === 'multi' && side === 'answer') {
     const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     const values = list.filter((v) => v !== '');
@@ -262,7 +272,13 @@ async function commit(
   }
 }
 
-function withValues(state: PortalState, changes: Record<string, AnswerValue>, revisions: Record<string, number>, now: Date, by: string): PortalState {
+function withValues(
+  state: PortalState,
+  changes: Record<string, AnswerValue>,
+  revisions: Record<string, number>,
+  now: Date,
+  by: string,
+): PortalState {
   const answers: Record<string, AnswerValue> = Object.assign(Object.create(null), state.answers);
   const rows: Record<string, AnswerRow> = Object.assign(Object.create(null), state.rows);
   for (const [k, v] of Object.entries(changes)) {
@@ -310,7 +326,12 @@ export async function saveOne(
 
 export type SectionResult =
   | { kind: 'saved'; state: PortalState; saved: number }
-  | { kind: 'invalid'; state: PortalState; errors: Record<string, string>; values: Record<string, AnswerValue | string | string[]> }
+  | {
+      kind: 'invalid';
+      state: PortalState;
+      errors: Record<string, string>;
+      values: Record<string, AnswerValue | string | string[]>;
+    }
   | { kind: 'conflict'; state: PortalState; conflict: Conflict };
 
 /**
@@ -368,7 +389,11 @@ export async function saveSection(
   if (writes.length === 0) return { kind: 'saved', state, saved: 0 };
   const lost = await commit(scope, writes, now);
   if (lost) return { kind: 'conflict', state, conflict: await readConflict(scope, lost) };
-  return { kind: 'saved', state: withValues(state, changes, revisions, now, scope.contactId), saved: writes.length };
+  return {
+    kind: 'saved',
+    state: withValues(state, changes, revisions, now, scope.contactId),
+    saved: writes.length,
+  };
 }
 
 /**
@@ -437,5 +462,11 @@ export function progressOf(state: PortalState, locale: string): Progress {
   const total = shown.reduce((n, s) => n + s.total, 0);
   const answered = shown.reduce((n, s) => n + s.answered, 0);
   const requiredOpen = shown.reduce((n, s) => n + s.requiredOpen, 0);
-  return { sections, total, answered, requiredOpen, percent: total ? Math.floor((answered * 100) / total) : 100 };
+  return {
+    sections,
+    total,
+    answered,
+    requiredOpen,
+    percent: total ? Math.floor((answered * 100) / total) : 100,
+  };
 }

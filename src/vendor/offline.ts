@@ -10,13 +10,21 @@ import { HttpError } from '../errors.js';
 import { type AnswerValue, evaluate, localize } from '../questionnaire/index.js';
 import type { ZipArchiveReader } from '../questionnaire/spreadsheet/archive.js';
 import {
+  type ExportOptions,
   exportAnswersCsv,
   exportAnswersXlsx,
-  type ExportOptions,
   importAnswersCsv,
   importAnswersXlsx,
 } from '../questionnaire/spreadsheet/index.js';
-import { type AnswerScope, checkValue, type Conflict, type PortalState, resolveKey, saveChecked, writableKeys } from './answers.js';
+import {
+  type AnswerScope,
+  type Conflict,
+  checkValue,
+  type PortalState,
+  resolveKey,
+  saveChecked,
+  writableKeys,
+} from './answers.js';
 
 /** What an upload may be: the app-wide body limit (1 MiB) also holds, which is ample for any export. */
 export const OFFLINE_MAX_BYTES = 1024 * 1024;
@@ -60,7 +68,8 @@ export type Preview =
   | { ok: false; message: string }
   | { ok: true; accepted: PreviewRow[]; unchanged: PreviewRow[]; rejected: PreviewRejection[] };
 
-const isZip = (b: Uint8Array) => b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+const isZip = (b: Uint8Array) =>
+  b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 function shown(value: AnswerValue): string {
@@ -75,11 +84,15 @@ export async function previewImport(
   locale: string,
   archive: ZipArchiveReader | undefined,
 ): Promise<Preview> {
-  if (bytes.byteLength === 0) return { ok: false, message: 'The file is empty. Choose the spreadsheet you filled in.' };
+  if (bytes.byteLength === 0)
+    return { ok: false, message: 'The file is empty. Choose the spreadsheet you filled in.' };
   let result: Awaited<ReturnType<typeof importAnswersXlsx>>;
   if (isZip(bytes)) {
     if (!archive)
-      return { ok: false, message: 'XLSX upload is not available on this server; upload the CSV export instead.' };
+      return {
+        ok: false,
+        message: 'XLSX upload is not available on this server; upload the CSV export instead.',
+      };
     result = await importAnswersXlsx(state.q, bytes, { archive, locale });
   } else {
     result = importAnswersCsv(state.q, bytes, { locale });
@@ -91,7 +104,13 @@ export async function previewImport(
   for (const [key, value] of Object.entries(result.answers)) {
     const target = resolveKey(state.q, key);
     if (!target || !writableKeys(target.question).includes(key)) {
-      rejected.push({ row: null, questionId: key, column: 'answer', value: shown(value), reason: 'This answer cannot be set from a spreadsheet.' });
+      rejected.push({
+        row: null,
+        questionId: key,
+        column: 'answer',
+        value: shown(value),
+        reason: 'This answer cannot be set from a spreadsheet.',
+      });
       continue;
     }
     candidates.push({ key, value });
@@ -119,7 +138,8 @@ export async function previewImport(
       continue;
     }
     const message = checkValue(state, question, side, value, locale, after);
-    if (message) rejected.push({ row: null, questionId: question.id, column: side, value: row.shown, reason: message });
+    if (message)
+      rejected.push({ row: null, questionId: question.id, column: side, value: row.shown, reason: message });
     else accepted.push(row);
   }
   return { ok: true, accepted, unchanged, rejected };
@@ -144,7 +164,13 @@ export async function applyImport(
     const key = name.slice(2);
     const target = resolveKey(state.q, key);
     const rev = fields[`_rev.${key}`];
-    if (!target || !writableKeys(target.question).includes(key) || typeof raw !== 'string' || typeof rev !== 'string' || !/^\d{1,9}$/.test(rev))
+    if (
+      !target ||
+      !writableKeys(target.question).includes(key) ||
+      typeof raw !== 'string' ||
+      typeof rev !== 'string' ||
+      !/^\d{1,9}$/.test(rev)
+    )
       throw new HttpError(400, 'The import form was changed or is out of date. Upload the file again.');
     let value: AnswerValue;
     try {
@@ -156,7 +182,8 @@ export async function applyImport(
     if (value === null) delete merged[key];
     else merged[key] = value;
   }
-  if (writes.length === 0) throw new HttpError(400, 'There is nothing to apply. Upload a filled-in spreadsheet first.');
+  if (writes.length === 0)
+    throw new HttpError(400, 'There is nothing to apply. Upload a filled-in spreadsheet first.');
   const after = evaluate(state.q, merged, state.today, { context: state.context });
   for (const w of writes) {
     const { question, side } = resolveKey(state.q, w.key)!;

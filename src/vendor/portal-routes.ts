@@ -7,15 +7,15 @@
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { HttpError } from '../errors.js';
-import type { PortalEnv } from './require-vendor.js';
-import { requireVendor } from './require-vendor.js';
 import { readForm } from '../http/read-form.js';
 import { render, renderFragment } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import type { Questionnaire } from '../questionnaire/index.js';
-import { parseRevision, type PortalState, portalState, progressOf, saveOne, saveSection } from './answers.js';
+import { type PortalState, parseRevision, portalState, progressOf, saveOne, saveSection } from './answers.js';
 import { applyImport, exportCsv, exportXlsx, OFFLINE_MAX_BYTES, previewImport } from './offline.js';
 import { changedQuestions, domId, type Overrides, questionView, sectionPage, words } from './portal-view.js';
+import type { PortalEnv } from './require-vendor.js';
+import { requireVendor } from './require-vendor.js';
 
 export const LANG_COOKIE = '__Host-assay-lang';
 const LANG_MAX_AGE = 180 * 24 * 3600;
@@ -25,7 +25,8 @@ type C = Context<PortalEnv>;
 /** The portal scope, if the URL names the session's own assessment; 404 otherwise. */
 function scopeOf(c: C) {
   const portal = c.get('portal');
-  if (c.req.param('assessmentId') !== portal.assessmentId) throw new HttpError(404, 'We could not find that page.');
+  if (c.req.param('assessmentId') !== portal.assessmentId)
+    throw new HttpError(404, 'We could not find that page.');
   return portal;
 }
 
@@ -37,8 +38,17 @@ function localeOf(c: C, q: Questionnaire): string {
   const asked = c.req.query('lang');
   if (asked !== undefined) {
     if (!q.locales.includes(asked))
-      throw new HttpError(400, `This questionnaire is available in: ${q.locales.join(', ')}. Choose one of these.`);
-    setCookie(c, LANG_COOKIE, asked, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: LANG_MAX_AGE });
+      throw new HttpError(
+        400,
+        `This questionnaire is available in: ${q.locales.join(', ')}. Choose one of these.`,
+      );
+    setCookie(c, LANG_COOKIE, asked, {
+      path: '/',
+      secure: true,
+      httpOnly: true,
+      sameSite: 'Lax',
+      maxAge: LANG_MAX_AGE,
+    });
     return asked;
   }
   const remembered = getCookie(c, LANG_COOKIE);
@@ -58,9 +68,22 @@ function sectionOf(state: PortalState, id: string) {
   return section;
 }
 
-function renderSection(c: C, state: PortalState, sectionId: string, locale: string, status = 200, overrides?: Overrides, notice?: { kind: string; text: string }) {
+function renderSection(
+  c: C,
+  state: PortalState,
+  sectionId: string,
+  locale: string,
+  status = 200,
+  overrides?: Overrides,
+  notice?: { kind: string; text: string },
+) {
   const v = sectionPage(state, sectionId, locale, overrides);
-  return render(c, 'vendor/section', { title: `${v.section.title} · ${v.title}`, lang: locale, v, notice }, status);
+  return render(
+    c,
+    'vendor/section',
+    { title: `${v.section.title} · ${v.title}`, lang: locale, v, notice },
+    status,
+  );
 }
 
 const path = (aid: string, sid: string) => `/v/a/${aid}/s/${encodeURIComponent(sid)}`;
@@ -96,9 +119,25 @@ export function portalRoutes(platform: Ports) {
     const result = await saveSection(scope, sectionId, fields, locale, now);
     const w = words(locale);
     if (result.kind === 'invalid')
-      return renderSection(c, result.state, sectionId, locale, 422, { values: result.values, errors: result.errors }, { kind: 'error', text: w.fixErrors });
+      return renderSection(
+        c,
+        result.state,
+        sectionId,
+        locale,
+        422,
+        { values: result.values, errors: result.errors },
+        { kind: 'error', text: w.fixErrors },
+      );
     if (result.kind === 'conflict')
-      return renderSection(c, result.state, sectionId, locale, 409, { values: {}, errors: {}, conflict: result.conflict }, { kind: 'warning', text: w.conflict });
+      return renderSection(
+        c,
+        result.state,
+        sectionId,
+        locale,
+        409,
+        { values: {}, errors: {}, conflict: result.conflict },
+        { kind: 'warning', text: w.conflict },
+      );
     const state = result.state;
     if (fields.go === 'stay') return c.redirect(path(scope.assessmentId, sectionId), 303);
     const visible = state.evaluation.sections.filter((s) => s.visible);
@@ -126,15 +165,38 @@ export function portalRoutes(platform: Ports) {
     const marksOf = (v: ReturnType<typeof questionView>) => {
       const out = [];
       if (v.answer)
-        out.push({ dom: v.answer.dom, required: v.required, error: v.answer.error || v.invalid, warnings: v.warnings, conflict: v.conflict && v.conflict.key === v.id ? { ...v.conflict, reload } : null });
+        out.push({
+          dom: v.answer.dom,
+          required: v.required,
+          error: v.answer.error || v.invalid,
+          warnings: v.warnings,
+          conflict: v.conflict && v.conflict.key === v.id ? { ...v.conflict, reload } : null,
+        });
       if (v.comment)
-        out.push({ dom: v.comment.dom, required: v.comment.required, error: v.comment.error, warnings: [], conflict: v.conflict && v.conflict.key === v.comment.key ? { ...v.conflict, reload } : null });
+        out.push({
+          dom: v.comment.dom,
+          required: v.comment.required,
+          error: v.comment.error,
+          warnings: [],
+          conflict: v.conflict && v.conflict.key === v.comment.key ? { ...v.conflict, reload } : null,
+        });
       return out;
     };
-    const data = { w, aid: scope.assessmentId, reload, current: question.sectionId, revs: [] as unknown[], marks: [] as unknown[], toggled: [] as unknown[], progress: null as unknown };
+    const data = {
+      w,
+      aid: scope.assessmentId,
+      reload,
+      current: question.sectionId,
+      revs: [] as unknown[],
+      marks: [] as unknown[],
+      toggled: [] as unknown[],
+      progress: null as unknown,
+    };
     if (result.kind === 'invalid') {
       const v = questionView(state, question, locale, { values: {}, errors: { [key]: result.message } });
-      data.marks = marksOf(v).filter((m) => m.dom === domId(key)).map((m) => ({ ...m, error: result.message }));
+      data.marks = marksOf(v)
+        .filter((m) => m.dom === domId(key))
+        .map((m) => ({ ...m, error: result.message }));
       return renderFragment(c, 'vendor/autosave', data, 422);
     }
     if (result.kind === 'conflict') {
@@ -160,7 +222,12 @@ export function portalRoutes(platform: Ports) {
     const scope = scopeOf(c);
     const state = await portalState(scope, clock.now());
     const locale = localeOf(c, state.q);
-    return render(c, 'vendor/offline', { title: 'Answer offline', lang: locale, v: sectionPage(state, firstSection(state), locale), maxBytes: OFFLINE_MAX_BYTES });
+    return render(c, 'vendor/offline', {
+      title: 'Answer offline',
+      lang: locale,
+      v: sectionPage(state, firstSection(state), locale),
+      maxBytes: OFFLINE_MAX_BYTES,
+    });
   });
 
   const download = (kind: 'xlsx' | 'csv') => async (c: C) => {
@@ -186,14 +253,29 @@ export function portalRoutes(platform: Ports) {
     const scope = scopeOf(c);
     const now = clock.now();
     const state = await portalState(scope, now);
-    if (!state.editable) throw new HttpError(409, 'This assessment has been submitted, so its answers can no longer be changed.');
+    if (!state.editable)
+      throw new HttpError(
+        409,
+        'This assessment has been submitted, so its answers can no longer be changed.',
+      );
     const locale = localeOf(c, state.q);
     const bytes = await uploadedBytes(c);
     const preview = await previewImport(state, bytes, locale, platform.zipArchive);
     const v = sectionPage(state, firstSection(state), locale);
     if (!preview.ok)
-      return render(c, 'vendor/offline', { title: 'Answer offline', lang: locale, v, maxBytes: OFFLINE_MAX_BYTES, error: preview.message }, 422);
-    return render(c, 'vendor/offline-report', { title: 'Check the import', lang: locale, v, preview, json: JSON.stringify });
+      return render(
+        c,
+        'vendor/offline',
+        { title: 'Answer offline', lang: locale, v, maxBytes: OFFLINE_MAX_BYTES, error: preview.message },
+        422,
+      );
+    return render(c, 'vendor/offline-report', {
+      title: 'Check the import',
+      lang: locale,
+      v,
+      preview,
+      json: JSON.stringify,
+    });
   });
 
   r.post('/:assessmentId/offline/apply', async (c) => {
@@ -201,7 +283,11 @@ export function portalRoutes(platform: Ports) {
     const fields = await readForm(c);
     const now = clock.now();
     const state = await portalState(scope, now);
-    if (!state.editable) throw new HttpError(409, 'This assessment has been submitted, so its answers can no longer be changed.');
+    if (!state.editable)
+      throw new HttpError(
+        409,
+        'This assessment has been submitted, so its answers can no longer be changed.',
+      );
     const locale = localeOf(c, state.q);
     const result = await applyImport(scope, state, fields, locale, now);
     const after = await portalState(scope, clock.now());
@@ -209,9 +295,20 @@ export function portalRoutes(platform: Ports) {
     const conflicts = result.conflicts.map((cf) => {
       const target = state.q.questions.get(cf.key.replace(/#comment$/, ''))!;
       const qv = questionView(state, target, locale, { values: {}, errors: {}, conflict: cf });
-      return { key: cf.key, question: qv.text, shown: qv.conflict?.shown ?? '', by: cf.by, when: qv.conflict?.when ?? '' };
+      return {
+        key: cf.key,
+        question: qv.text,
+        shown: qv.conflict?.shown ?? '',
+        by: cf.by,
+        when: qv.conflict?.when ?? '',
+      };
     });
-    return render(c, 'vendor/offline-applied', { title: 'Import applied', lang: locale, v, saved: result.saved.length, conflicts }, conflicts.length ? 409 : 200);
+    return render(
+      c,
+      'vendor/offline-applied',
+      { title: 'Import applied', lang: locale, v, saved: result.saved.length, conflicts },
+      conflicts.length ? 409 : 200,
+    );
   });
 
   return r;
@@ -223,14 +320,24 @@ async function uploadedBytes(c: C): Promise<Uint8Array> {
   if (type === 'multipart/form-data') {
     const form = await readForm(c, { allowFiles: true, maxFields: 5 });
     const file = form.file;
-    if (!(file instanceof File)) throw new HttpError(400, 'Choose the spreadsheet file to upload.', { fields: { file: 'Choose a file.' } });
+    if (!(file instanceof File))
+      throw new HttpError(400, 'Choose the spreadsheet file to upload.', {
+        fields: { file: 'Choose a file.' },
+      });
     if (file.size > OFFLINE_MAX_BYTES) throw new HttpError(413, 'The file is too large.');
     return new Uint8Array(await file.arrayBuffer());
   }
-  if (type === 'text/csv' || type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' || type === 'application/octet-stream') {
+  if (
+    type === 'text/csv' ||
+    type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' ||
+    type === 'application/octet-stream'
+  ) {
     const body = new Uint8Array(await c.req.arrayBuffer());
     if (body.byteLength > OFFLINE_MAX_BYTES) throw new HttpError(413, 'The file is too large.');
     return body;
   }
-  throw new HttpError(415, 'Upload the spreadsheet as a file (multipart/form-data), or send it as text/csv or an XLSX body.');
+  throw new HttpError(
+    415,
+    'Upload the spreadsheet as a file (multipart/form-data), or send it as text/csv or an XLSX body.',
+  );
 }

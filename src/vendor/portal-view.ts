@@ -5,7 +5,7 @@
  */
 
 import { type AnswerValue, type Evaluation, localize, type Question } from '../questionnaire/index.js';
-import { type Conflict, COMMENT_SUFFIX, type PortalState, type Progress, progressOf } from './answers.js';
+import { COMMENT_SUFFIX, type Conflict, type PortalState, type Progress, progressOf } from './answers.js';
 
 type Words = Record<keyof typeof EN, string>;
 const EN = {
@@ -58,7 +58,8 @@ const DE: Words = {
   language: 'Sprache',
   contextFacts: 'Vom Anfragenden festgelegt',
   notSet: 'Nicht festgelegt',
-  conflict: 'Jemand hat eine neuere Antwort auf diese Frage gespeichert; Ihre Änderung wurde nicht gespeichert.',
+  conflict:
+    'Jemand hat eine neuere Antwort auf diese Frage gespeichert; Ihre Änderung wurde nicht gespeichert.',
   newer: 'Die neuere Antwort',
   by: 'gespeichert von',
   at: 'am',
@@ -138,7 +139,11 @@ function display(question: Question, value: unknown, locale: string, state: Port
 
 function field(state: PortalState, key: string, overrides: Overrides): FieldView {
   const raw = key in overrides.values ? overrides.values[key] : state.rows[key]?.value;
-  const values = Array.isArray(raw) ? raw.map(String) : raw === null || raw === undefined ? [] : [String(raw)];
+  const values = Array.isArray(raw)
+    ? raw.map(String)
+    : raw === null || raw === undefined
+      ? []
+      : [String(raw)];
   return {
     key,
     dom: domId(key),
@@ -204,14 +209,20 @@ export function questionView(
           maxLength: question.comment.maxLength,
         }
       : null,
-    invalid: messages.find((m) => m.level === 'error') ? localize(messages.find((m) => m.level === 'error')!.message, locale, q) : null,
+    invalid: messages.find((m) => m.level === 'error')
+      ? localize(messages.find((m) => m.level === 'error')!.message, locale, q)
+      : null,
     warnings: messages.filter((m) => m.level === 'warning').map((m) => localize(m.message, locale, q)),
-    context: question.context ? { value: display(question, state.context[question.id], locale, state, w) || w.notSet } : null,
+    context: question.context
+      ? { value: display(question, state.context[question.id], locale, state, w) || w.notSet }
+      : null,
     conflict: conflictKey
       ? {
           ...conflictKey,
           shown: display(question, conflictKey.value, locale, state, w) || w.empty,
-          when: conflictKey.updatedAt ? conflictKey.updatedAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '',
+          when: conflictKey.updatedAt
+            ? conflictKey.updatedAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC'
+            : '',
         }
       : null,
   };
@@ -234,7 +245,12 @@ export interface PageView {
 }
 
 /** The page of one section. */
-export function sectionPage(state: PortalState, sectionId: string, locale: string, overrides: Overrides = NONE): PageView {
+export function sectionPage(
+  state: PortalState,
+  sectionId: string,
+  locale: string,
+  overrides: Overrides = NONE,
+): PageView {
   const { q } = state;
   const section = q.sections.find((s) => s.id === sectionId)!;
   const progress = progressOf(state, locale);

@@ -49,7 +49,10 @@ describe.skipIf(!chromiumAvailable)('vendor portal autosave in a real browser', 
     ts = await openTestStore('sqlite');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const app = await testApp(ts.store, { baseUrl: base, clientAddress: nodeClientAddress({ trustProxy: 0 }) });
+    const app = await testApp(ts.store, {
+      baseUrl: base,
+      clientAddress: nodeClientAddress({ trustProxy: 0 }),
+    });
     const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
     close = () => server.close();
     f = await vendorFixture(ts.store, { context: { 'scope.function': 'critical' } });
@@ -64,7 +67,15 @@ describe.skipIf(!chromiumAvailable)('vendor portal autosave in a real browser', 
   it('autosaves each change and shows or hides the conditional question', async () => {
     const context = await browser.newContext();
     await context.addCookies([
-      { name: VENDOR_COOKIE, value: await vendorSession(ts.store, f), domain: '127.0.0.1', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' },
+      {
+        name: VENDOR_COOKIE,
+        value: await vendorSession(ts.store, f),
+        domain: '127.0.0.1',
+        path: '/',
+        secure: true,
+        httpOnly: true,
+        sameSite: 'Lax',
+      },
     ]);
     const page = await context.newPage();
     page.on('console', (m) => {
@@ -83,9 +94,9 @@ describe.skipIf(!chromiumAvailable)('vendor portal autosave in a real browser', 
 
     // Typing an LEI saves after a pause and hides the EUID question.
     await page.locator('[name="scope.lei"]').fill('5493001KJTIIGC8Y1R12');
-    await expect.poll(async () => (await storedAnswers(ts.store, f))['scope.lei']?.value, { timeout: 10_000 }).toBe(
-      '5493001KJTIIGC8Y1R12',
-    );
+    await expect
+      .poll(async () => (await storedAnswers(ts.store, f))['scope.lei']?.value, { timeout: 10_000 })
+      .toBe('5493001KJTIIGC8Y1R12');
     await expect.poll(() => euid.count(), { timeout: 10_000 }).toBe(0);
     expect(await page.locator('#portal-progress').textContent()).toMatch(/2 \/ \d+/);
 
@@ -98,9 +109,9 @@ describe.skipIf(!chromiumAvailable)('vendor portal autosave in a real browser', 
     // The question that came back is live: it autosaves too.
     await euid.fill('DEB1234.HRB123456');
     await euid.blur();
-    await expect.poll(async () => (await storedAnswers(ts.store, f))['scope.euid']?.value, { timeout: 10_000 }).toBe(
-      'DEB1234.HRB123456',
-    );
+    await expect
+      .poll(async () => (await storedAnswers(ts.store, f))['scope.euid']?.value, { timeout: 10_000 })
+      .toBe('DEB1234.HRB123456');
     expect(await page.locator('.conflict').count()).toBe(0);
     expect(cspErrors).toEqual([]);
     await context.close();

@@ -33,17 +33,30 @@ export interface FixtureOptions {
 
 export async function vendorFixture(store: Store, opts: FixtureOptions = {}): Promise<VendorFixture> {
   const now = opts.now ?? new Date();
-  const source = fs.readFileSync(path.join(SHIPPED_QUESTIONNAIRES, opts.questionnaire ?? 'dora-ict-provider.yaml'), 'utf8');
+  const source = fs.readFileSync(
+    path.join(SHIPPED_QUESTIONNAIRES, opts.questionnaire ?? 'dora-ict-provider.yaml'),
+    'utf8',
+  );
   const tenantId = newId();
   const scope = store.tenant(tenantId);
   await scope.write((tx) => repo.insertTenant(tx, opts.tenantName ?? 'Acme Bank', tx.tenantId, now));
   const { row } = await scope.write((tx) => publishQuestionnaire(tx, source, { actor: 'test' }));
   return scope.write(async (tx) => {
     const vendor = repo.insertVendor(tx, { name: `Vendor ${newId().slice(0, 6)}` }, now);
-    const contact = await repo.ensureContact(tx, vendor.id, opts.contactEmail ?? 'alice@vendor.example', opts.contactName ?? 'Alice');
+    const contact = await repo.ensureContact(
+      tx,
+      vendor.id,
+      opts.contactEmail ?? 'alice@vendor.example',
+      opts.contactName ?? 'Alice',
+    );
     const a = repo.insertAssessment(
       tx,
-      { vendorId: vendor.id, contactId: contact.id, questionnaireVersionId: row.id, dueDate: opts.dueDate ?? '2030-12-31' },
+      {
+        vendorId: vendor.id,
+        contactId: contact.id,
+        questionnaireVersionId: row.id,
+        dueDate: opts.dueDate ?? '2030-12-31',
+      },
       now,
     );
     repo.transitionAssessment(tx, a.id, ['draft'], 'sent', { sentAt: now }, now);
@@ -54,13 +67,26 @@ export async function vendorFixture(store: Store, opts: FixtureOptions = {}): Pr
           .set({ context: opts.context })
           .where(and(eq(tx.t.assessments.tenantId, tx.tenantId), eq(tx.t.assessments.id, a.id))),
       );
-    return { tenantId, vendorId: vendor.id, contactId: contact.id, assessmentId: a.id, questionnaireVersionId: row.id };
+    return {
+      tenantId,
+      vendorId: vendor.id,
+      contactId: contact.id,
+      assessmentId: a.id,
+      questionnaireVersionId: row.id,
+    };
   });
 }
 
 /** Another contact of the fixture's vendor (a colleague answering the same assessment). */
-export async function addContact(store: Store, f: VendorFixture, email: string, name: string): Promise<string> {
-  return store.tenant(f.tenantId).write(async (tx) => (await repo.ensureContact(tx, f.vendorId, email, name)).id);
+export async function addContact(
+  store: Store,
+  f: VendorFixture,
+  email: string,
+  name: string,
+): Promise<string> {
+  return store
+    .tenant(f.tenantId)
+    .write(async (tx) => (await repo.ensureContact(tx, f.vendorId, email, name)).id);
 }
 
 /** Opens a vendor session for the fixture's assessment; returns the cookie value. */
@@ -83,5 +109,7 @@ export function storedAnswers(store: Store, f: Pick<VendorFixture, 'tenantId' | 
 }
 
 export function assessmentStatus(store: Store, f: Pick<VendorFixture, 'tenantId' | 'assessmentId'>) {
-  return store.tenant(f.tenantId).read(async (ctx) => (await repo.getAssessment(ctx, f.assessmentId))?.status);
+  return store
+    .tenant(f.tenantId)
+    .read(async (ctx) => (await repo.getAssessment(ctx, f.assessmentId))?.status);
 }

@@ -14,7 +14,6 @@ import {
   addContact,
   assessmentStatus,
   storedAnswers,
-  type VendorFixture,
   vendorFixture,
   vendorSession,
 } from '../support/vendor.js';
@@ -43,7 +42,14 @@ forEachDialect(
       b.jar.set(VENDOR_COOKIE, await vendorSession(store, f, now));
       return { f, b, base: `/v/a/${f.assessmentId}` };
     }
-    const save = (b: ReturnType<typeof browser>, base: string, key: string, value: string | string[], rev: number, extra: Record<string, string> = {}) => {
+    const save = (
+      b: ReturnType<typeof browser>,
+      base: string,
+      key: string,
+      value: string | string[],
+      rev: number,
+      extra: Record<string, string> = {},
+    ) => {
       const form = new URLSearchParams({ [`_rev.${key}`]: String(rev), ...extra });
       for (const v of Array.isArray(value) ? value : [value]) form.append(key, v);
       return b.send(`${base}/answer/${encodeURIComponent(key)}`, {
@@ -88,7 +94,9 @@ forEachDialect(
       expect(res.status).toBe(200);
       const html = await res.text();
       // Only what changed: the revision, the marks, the EUID question now hidden, progress and the section list.
-      expect(html).toMatch(/<input type="hidden" name="_rev.scope.lei" id="r-scope-2e-lei" value="1" hx-swap-oob="true">/);
+      expect(html).toMatch(
+        /<input type="hidden" name="_rev.scope.lei" id="r-scope-2e-lei" value="1" hx-swap-oob="true">/,
+      );
       expect(html).toMatch(/<div class="question" id="q-scope-2e-euid" hidden hx-swap-oob="true"><\/div>/);
       expect(html).toContain('id="portal-progress" hx-swap-oob="true"');
       expect(html).toContain('id="portal-sections"');
@@ -128,11 +136,18 @@ forEachDialect(
       expect(html).toContain('Bob Colleague');
       expect(html).toContain('2030-03-01 10:00 UTC');
       const rows = await storedAnswers(store, f);
-      expect(rows['scope.establishment']).toMatchObject({ value: 'Bob: Germany, Parent AG', revision: 1, updatedBy: bobId });
+      expect(rows['scope.establishment']).toMatchObject({
+        value: 'Bob: Germany, Parent AG',
+        revision: 1,
+        updatedBy: bobId,
+      });
       // Over a seen revision too.
       expect((await save(bob, base, 'scope.establishment', 'Bob v2', 1)).status).toBe(200);
       expect((await save(b, base, 'scope.establishment', 'Alice v2', 1)).status).toBe(409);
-      expect((await storedAnswers(store, f))['scope.establishment']).toMatchObject({ value: 'Bob v2', revision: 2 });
+      expect((await storedAnswers(store, f))['scope.establishment']).toMatchObject({
+        value: 'Bob v2',
+        revision: 2,
+      });
     });
 
     it('two concurrent saves of the same question: exactly one wins', async () => {
@@ -147,7 +162,10 @@ forEachDialect(
         const statuses = results.map((r) => r.status).sort();
         expect(statuses).toEqual([200, 409]);
         const winner = results[0]!.status === 200 ? `A${rev}` : `B${rev}`;
-        expect((await storedAnswers(store, f))['scope.establishment']).toMatchObject({ value: winner, revision: rev + 1 });
+        expect((await storedAnswers(store, f))['scope.establishment']).toMatchObject({
+          value: winner,
+          revision: rev + 1,
+        });
       }
     });
 
@@ -172,13 +190,25 @@ forEachDialect(
       }
       // 10,000 fields.
       const many = Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`f${i}`, 'x']));
-      const res = await b.post(`${base}/answer/scope.service`, { ...many, '_rev.scope.service': '0', 'scope.service': 'ok' }, HX);
+      const res = await b.post(
+        `${base}/answer/scope.service`,
+        { ...many, '_rev.scope.service': '0', 'scope.service': 'ok' },
+        HX,
+      );
       expect(res.status).toBe(400);
       // Unknown question, context fact, missing revision.
       expect((await save(b, base, 'nope.nope', 'x', 0)).status).toBe(404);
       expect((await save(b, base, 'scope.function', 'other', 0)).status).toBe(404);
       expect((await b.post(`${base}/answer/scope.service`, { 'scope.service': 'x' }, HX)).status).toBe(400);
-      expect((await b.post(`${base}/answer/scope.service`, { 'scope.service': 'x', '_rev.scope.service': '-1' }, HX)).status).toBe(400);
+      expect(
+        (
+          await b.post(
+            `${base}/answer/scope.service`,
+            { 'scope.service': 'x', '_rev.scope.service': '-1' },
+            HX,
+          )
+        ).status,
+      ).toBe(400);
       // JSON is not a form encoding (CSRF-02).
       const json = await b.post(`${base}/answer/scope.service`, {}, { 'Content-Type': 'application/json' });
       expect(json.status).toBe(415);
@@ -192,9 +222,17 @@ forEachDialect(
         { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
         { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'same-site' },
       ]) {
-        const res = await b.post(`${base}/answer/scope.service`, { 'scope.service': 'x', '_rev.scope.service': '0' }, headers);
+        const res = await b.post(
+          `${base}/answer/scope.service`,
+          { 'scope.service': 'x', '_rev.scope.service': '0' },
+          headers,
+        );
         expect(res.status).toBe(403);
-        const page = await b.post(`${base}/s/scope`, { 'scope.service': 'x', '_rev.scope.service': '0' }, headers);
+        const page = await b.post(
+          `${base}/s/scope`,
+          { 'scope.service': 'x', '_rev.scope.service': '0' },
+          headers,
+        );
         expect(page.status).toBe(403);
       }
       expect(Object.keys(await storedAnswers(store, f))).toEqual([]);
@@ -204,7 +242,11 @@ forEachDialect(
       const { f, b, base } = await vendor();
       // Another assessment of the same tenant and vendor.
       const otherAid = await store.tenant(f.tenantId).write((tx) => {
-        const a = repo.insertAssessment(tx, { vendorId: f.vendorId, contactId: f.contactId, questionnaireVersionId: f.questionnaireVersionId }, now);
+        const a = repo.insertAssessment(
+          tx,
+          { vendorId: f.vendorId, contactId: f.contactId, questionnaireVersionId: f.questionnaireVersionId },
+          now,
+        );
         repo.transitionAssessment(tx, a.id, ['draft'], 'sent', { sentAt: now }, now);
         return a.id;
       });
@@ -214,10 +256,15 @@ forEachDialect(
         expect((await b.get(`/v/a/${aid}`)).status).toBe(404);
         expect((await b.get(`/v/a/${aid}/export.csv`)).status).toBe(404);
         expect((await save(b, `/v/a/${aid}`, 'scope.service', 'intruder', 0)).status).toBe(404);
-        expect((await b.post(`/v/a/${aid}/s/scope`, { 'scope.service': 'intruder', '_rev.scope.service': '0' })).status).toBe(404);
+        expect(
+          (await b.post(`/v/a/${aid}/s/scope`, { 'scope.service': 'intruder', '_rev.scope.service': '0' }))
+            .status,
+        ).toBe(404);
       }
       expect(Object.keys(await storedAnswers(store, other.f))).toEqual([]);
-      expect(Object.keys(await storedAnswers(store, { tenantId: f.tenantId, assessmentId: otherAid }))).toEqual([]);
+      expect(
+        Object.keys(await storedAnswers(store, { tenantId: f.tenantId, assessmentId: otherAid })),
+      ).toEqual([]);
       // The session still works on its own assessment.
       expect((await b.get(`${base}/s/scope`)).status).toBe(200);
       // No session, a made-up cookie, and a member route with a vendor session.
@@ -260,7 +307,10 @@ forEachDialect(
     it('works without JavaScript: plain posts save a section and continue; a bad value saves nothing', async () => {
       const { f, b, base } = await vendor();
       const page = await (await b.get(`${base}/s/scope`)).text();
-      const revs = [...page.matchAll(/name="(_rev\.[^"]+)" id="[^"]+" value="(\d+)"/g)].map((m) => [m[1]!, m[2]!]);
+      const revs = [...page.matchAll(/name="(_rev\.[^"]+)" id="[^"]+" value="(\d+)"/g)].map((m) => [
+        m[1]!,
+        m[2]!,
+      ]);
       expect(revs.length).toBeGreaterThan(5);
       const form = {
         ...Object.fromEntries(revs),
@@ -302,14 +352,20 @@ forEachDialect(
       // Multi-select through checkboxes, and the conditional date that appears with it.
       const gov = await (await b.get(`${base}/s/gov`)).text();
       expect(gov).not.toContain('name="gov.cert_expiry"');
-      const govRevs = Object.fromEntries([...gov.matchAll(/name="(_rev\.[^"]+)" id="[^"]+" value="(\d+)"/g)].map((m) => [m[1]!, m[2]!]));
+      const govRevs = Object.fromEntries(
+        [...gov.matchAll(/name="(_rev\.[^"]+)" id="[^"]+" value="(\d+)"/g)].map((m) => [m[1]!, m[2]!]),
+      );
       const body = new URLSearchParams({ ...govRevs, go: 'stay' });
       body.append('gov.standards', 'iso27001');
       body.append('gov.standards', 'soc2t2');
       const res = await app.request(`${BASE_URL}${base}/s/gov`, {
         method: 'POST',
         body: body.toString(),
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: BASE_URL, Cookie: `${VENDOR_COOKIE}=${b.jar.get(VENDOR_COOKIE)}` },
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Origin: BASE_URL,
+          Cookie: `${VENDOR_COOKIE}=${b.jar.get(VENDOR_COOKIE)}`,
+        },
       });
       expect(res.status).toBe(303);
       expect((await storedAnswers(store, f))['gov.standards']!.value).toEqual(['iso27001', 'soc2t2']);
@@ -336,12 +392,28 @@ forEachDialect(
     it('refuses answers once the assessment is submitted (409), showing the answers read-only', async () => {
       const { f, b, base } = await vendor();
       expect((await save(b, base, 'scope.service', 'Before', 0)).status).toBe(200);
-      await store.tenant(f.tenantId).write((tx) => repo.transitionAssessment(tx, f.assessmentId, ['in_progress'], 'submitted', { submittedAt: now }, now));
+      await store
+        .tenant(f.tenantId)
+        .write((tx) =>
+          repo.transitionAssessment(
+            tx,
+            f.assessmentId,
+            ['in_progress'],
+            'submitted',
+            { submittedAt: now },
+            now,
+          ),
+        );
       const res = await save(b, base, 'scope.service', 'After', 1);
       expect(res.status).toBe(409);
       expect(await res.text()).toContain('submitted');
-      expect((await b.post(`${base}/s/scope`, { 'scope.service': 'After', '_rev.scope.service': '1' })).status).toBe(409);
-      expect((await storedAnswers(store, f))['scope.service']).toMatchObject({ value: 'Before', revision: 1 });
+      expect(
+        (await b.post(`${base}/s/scope`, { 'scope.service': 'After', '_rev.scope.service': '1' })).status,
+      ).toBe(409);
+      expect((await storedAnswers(store, f))['scope.service']).toMatchObject({
+        value: 'Before',
+        revision: 1,
+      });
       const page = await (await b.get(`${base}/s/scope`)).text();
       expect(page).toContain('has been submitted');
       expect(page).not.toContain('hx-post=');

@@ -41,16 +41,26 @@ forEachDialect(
     }
     const autosave = (b: ReturnType<typeof browser>, base: string, key: string, value: string, rev: number) =>
       b.post(`${base}/answer/${encodeURIComponent(key)}`, { [key]: value, [`_rev.${key}`]: String(rev) }, HX);
-    const upload = (b: ReturnType<typeof browser>, base: string, bytes: Uint8Array | string, name: string) => {
+    const upload = (
+      b: ReturnType<typeof browser>,
+      base: string,
+      bytes: Uint8Array | string,
+      name: string,
+    ) => {
       const form = new FormData();
-      form.append('file', new File([bytes], name));
+      form.append('file', new File([bytes as BlobPart], name));
       return b.send(`${base}/offline`, { method: 'POST', body: form });
     };
     /** The Apply form of a report page, as the browser would post it. */
     const applyForm = (html: string) => {
       const out: Record<string, string> = {};
       for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
-        out[m[1]!] = m[2]!.replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+        out[m[1]!] = m[2]!
+          .replaceAll('&quot;', '"')
+          .replaceAll('&#39;', "'")
+          .replaceAll('&lt;', '<')
+          .replaceAll('&gt;', '>')
+          .replaceAll('&amp;', '&');
       return out;
     };
 
@@ -144,7 +154,10 @@ forEachDialect(
       const text = await applied.text();
       expect(text).toContain('were not overwritten');
       expect(text).toContain('Set in the portal');
-      expect((await storedAnswers(store, f))['scope.establishment']).toMatchObject({ value: 'Set in the portal', revision: 1 });
+      expect((await storedAnswers(store, f))['scope.establishment']).toMatchObject({
+        value: 'Set in the portal',
+        revision: 1,
+      });
     });
 
     it('refuses bad uploads and tampered Apply forms with 4xx, saving nothing', async () => {
@@ -158,29 +171,58 @@ forEachDialect(
       const noFile = new FormData();
       noFile.append('other', 'x');
       expect((await b.send(`${base}/offline`, { method: 'POST', body: noFile })).status).toBe(400);
-      expect((await b.send(`${base}/offline`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } })).status).toBe(415);
+      expect(
+        (
+          await b.send(`${base}/offline`, {
+            method: 'POST',
+            body: '{}',
+            headers: { 'Content-Type': 'application/json' },
+          })
+        ).status,
+      ).toBe(415);
       const big = new Uint8Array(1024 * 1024 + 10).fill(65);
-      expect((await b.send(`${base}/offline`, { method: 'POST', body: big, headers: { 'Content-Type': 'text/csv' } })).status).toBe(413);
+      expect(
+        (
+          await b.send(`${base}/offline`, {
+            method: 'POST',
+            body: big,
+            headers: { 'Content-Type': 'text/csv' },
+          })
+        ).status,
+      ).toBe(413);
       // Tampered Apply forms.
-      for (const form of [
+      const tampered: Record<string, string>[] = [
         { 'v.scope.model': '"teleportation"', '_rev.scope.model': '0' },
         { 'v.scope.model': '{not json', '_rev.scope.model': '0' },
         { 'v.scope.function': '"other"', '_rev.scope.function': '0' },
         { 'v.scope.model': '"cloud"' },
         {},
-      ]) {
+      ];
+      for (const form of tampered) {
         expect((await b.post(`${base}/offline/apply`, form)).status).toBe(400);
       }
       expect(Object.keys(await storedAnswers(store, f))).toEqual([]);
       // Cross-site upload.
       const cross = new FormData();
       cross.append('file', new File(['x'], 'x.csv'));
-      expect((await b.send(`${base}/offline`, { method: 'POST', body: cross, headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' } })).status).toBe(403);
+      expect(
+        (
+          await b.send(`${base}/offline`, {
+            method: 'POST',
+            body: cross,
+            headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+          })
+        ).status,
+      ).toBe(403);
     });
 
     it('a write that races a submission fails whole with 409 (the assessment-open guard)', async () => {
       const { f } = await vendor();
-      await store.tenant(f.tenantId).write((tx) => repo.transitionAssessment(tx, f.assessmentId, ['sent'], 'submitted', { submittedAt: now }, now));
+      await store
+        .tenant(f.tenantId)
+        .write((tx) =>
+          repo.transitionAssessment(tx, f.assessmentId, ['sent'], 'submitted', { submittedAt: now }, now),
+        );
       const t = store.tenant(f.tenantId);
       const scope: AnswerScope = {
         assessmentId: f.assessmentId,
@@ -189,9 +231,9 @@ forEachDialect(
         write: (fn) => t.write(fn),
       };
       // The route refuses earlier; this is the guard that holds when the submission commits in between.
-      await expect(saveChecked(scope, [{ key: 'scope.service', value: 'late', seen: 0 }], now)).rejects.toSatisfy(
-        (e) => e instanceof HttpError && e.status === 409,
-      );
+      await expect(
+        saveChecked(scope, [{ key: 'scope.service', value: 'late', seen: 0 }], now),
+      ).rejects.toSatisfy((e) => e instanceof HttpError && e.status === 409);
       expect(Object.keys(await storedAnswers(store, f))).toEqual([]);
       expect(await assessmentStatus(store, f)).toBe('submitted');
     });

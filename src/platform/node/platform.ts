@@ -14,8 +14,8 @@ import { systemClock } from '../ports.js';
 import { nodeClientAddress } from './client-address.js';
 import type { Config } from './config.js';
 import { openStore } from './open-store.js';
-import { nodeZipArchive } from './questionnaire-zip.js';
 import { nodePasswords } from './passwords.js';
+import { nodeZipArchive } from './questionnaire-zip.js';
 import { nodeAssets, nodeTemplates } from './views.js';
 
 export interface NodePlatformOptions {
