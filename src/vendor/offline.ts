@@ -9,13 +9,7 @@
 import { HttpError } from '../errors.js';
 import { type AnswerValue, evaluate, localize } from '../questionnaire/index.js';
 import type { ZipArchiveReader } from '../questionnaire/spreadsheet/archive.js';
-import {
-  type ExportOptions,
-  exportAnswersCsv,
-  exportAnswersXlsx,
-  importAnswersCsv,
-  importAnswersXlsx,
-} from '../questionnaire/spreadsheet/index.js';
+import type { ExportOptions } from '../questionnaire/spreadsheet/index.js';
 import {
   type AnswerScope,
   type Conflict,
@@ -25,6 +19,9 @@ import {
   saveChecked,
   writableKeys,
 } from './answers.js';
+
+/** The spreadsheet entry (exceljs, csv-parse) is loaded on the first offline request, not at start-up. */
+const spreadsheets = () => import('../questionnaire/spreadsheet/index.js');
 
 /** What an upload may be: the app-wide body limit (1 MiB) also holds, which is ample for any export. */
 export const OFFLINE_MAX_BYTES = 1024 * 1024;
@@ -38,11 +35,13 @@ function exportOptions(state: PortalState, locale: string, now: Date): ExportOpt
   };
 }
 
-export function exportXlsx(state: PortalState, locale: string, now: Date): Promise<Uint8Array> {
+export async function exportXlsx(state: PortalState, locale: string, now: Date): Promise<Uint8Array> {
+  const { exportAnswersXlsx } = await spreadsheets();
   return exportAnswersXlsx(state.q, state.answers, state.evaluation, exportOptions(state, locale, now));
 }
 
-export function exportCsv(state: PortalState, locale: string, now: Date): string {
+export async function exportCsv(state: PortalState, locale: string, now: Date): Promise<string> {
+  const { exportAnswersCsv } = await spreadsheets();
   return exportAnswersCsv(state.q, state.answers, state.evaluation, exportOptions(state, locale, now));
 }
 
@@ -86,6 +85,7 @@ export async function previewImport(
 ): Promise<Preview> {
   if (bytes.byteLength === 0)
     return { ok: false, message: 'The file is empty. Choose the spreadsheet you filled in.' };
+  const { importAnswersCsv, importAnswersXlsx } = await spreadsheets();
   let result: Awaited<ReturnType<typeof importAnswersXlsx>>;
   if (isZip(bytes)) {
     if (!archive)

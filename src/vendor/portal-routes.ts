@@ -240,7 +240,7 @@ export function portalRoutes(platform: Ports) {
     c.header('X-Content-Type-Options', 'nosniff');
     if (kind === 'csv') {
       c.header('Content-Type', 'text/csv; charset=utf-8');
-      return c.body(exportCsv(state, locale, now));
+      return c.body(await exportCsv(state, locale, now));
     }
     c.header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     return c.body((await exportXlsx(state, locale, now)) as Uint8Array<ArrayBuffer>);
