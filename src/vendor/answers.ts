@@ -10,7 +10,6 @@ import {
   ASSESSMENT_OPEN,
   type Assessment,
   getAssessment,
-  getAssessmentContext,
   openAssessmentForAnswers,
 } from '../db/repo/assessments.js';
 import { currentTenant } from '../db/repo/tenants.js';
@@ -73,7 +72,8 @@ export async function loadPortal(
   const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId);
   const tenant = await currentTenant(ctx);
   const rows = await loadAnswerRows(ctx, assessmentId);
-  const context = await getAssessmentContext(ctx, assessmentId);
+  // getAssessment selects every column; the context facts come with it.
+  const context = (assessment as Assessment & { context?: Record<string, unknown> }).context ?? {};
   if (!q) return null;
   const answers: Record<string, AnswerValue> = Object.create(null);
   for (const [k, r] of Object.entries(rows)) if (r.value !== null) answers[k] = r.value as AnswerValue;
@@ -302,13 +302,13 @@ function targetOf(state: PortalState, key: string) {
 /** Autosave of one answer key (htmx, on change). */
 export async function saveOne(
   scope: AnswerScope,
+  state: PortalState,
   key: string,
   raw: string | string[] | undefined,
   seen: number,
   locale: string,
   now: Date,
 ): Promise<SaveResult> {
-  const state = await portalState(scope, now);
   refuseClosed(state);
   const { question, side } = targetOf(state, key);
   const parsed = parseField(question, side, raw, locale, state.q);
@@ -341,12 +341,12 @@ export type SectionResult =
  */
 export async function saveSection(
   scope: AnswerScope,
+  state: PortalState,
   sectionId: string,
   fields: Record<string, string | string[]>,
   locale: string,
   now: Date,
 ): Promise<SectionResult> {
-  const state = await portalState(scope, now);
   refuseClosed(state);
   const section = state.q.sections.find((s) => s.id === sectionId);
   if (!section) throw new HttpError(404, 'This questionnaire has no such section.');

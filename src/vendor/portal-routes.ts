@@ -116,7 +116,7 @@ export function portalRoutes(platform: Ports) {
     const locale = localeOf(c, first.q);
     const sectionId = c.req.param('sectionId');
     sectionOf(first, sectionId);
-    const result = await saveSection(scope, sectionId, fields, locale, now);
+    const result = await saveSection(scope, first, sectionId, fields, locale, now);
     const w = words(locale);
     if (result.kind === 'invalid')
       return renderSection(
@@ -156,7 +156,7 @@ export function portalRoutes(platform: Ports) {
     const first = await portalState(scope, now);
     const locale = localeOf(c, first.q);
     const w = words(locale);
-    const result = await saveOne(scope, key, fields[key], seen, locale, now);
+    const result = await saveOne(scope, first, key, fields[key], seen, locale, now);
     const { state } = result;
     const isComment = key.endsWith('#comment');
     const questionId = isComment ? key.slice(0, -'#comment'.length) : key;

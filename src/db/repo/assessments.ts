@@ -145,16 +145,3 @@ export function openAssessmentForAnswers(tx: TenantWriteCtx, id: string, now: Da
     { guard: ASSESSMENT_OPEN },
   );
 }
-
-/** The buyer-set context facts of an assessment (fixed when it was sent). */
-export async function getAssessmentContext(
-  { db, t, tenantId }: TenantReadCtx,
-  id: string,
-): Promise<Record<string, unknown>> {
-  if (!isId(id)) return {};
-  const [row] = await db
-    .select({ context: t.assessments.context })
-    .from(t.assessments)
-    .where(and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.id, id)));
-  return (row?.context as Record<string, unknown> | undefined) ?? {};
-}
