@@ -420,5 +420,5 @@ forEachDialect(
       expect(await assessmentStatus(store, f)).toBe('submitted');
     });
   },
-  ['sqlite', 'pg'],
+  ['sqlite', 'pg', 'd1'],
 );
