@@ -121,6 +121,28 @@ forEachDialect(
       expect((await storedAnswers(store, f))['scope.lei']!.revision).toBe(2);
     });
 
+    it('comment fields: a "no" makes the comment required (its marks swapped), the comment saves under <qid>#comment', async () => {
+      const { f, b, base } = await vendor();
+      const page = await (await b.get(`${base}/s/gov`)).text();
+      expect(page).toContain('name="gov.risk_framework#comment"');
+      expect(page).toContain('Explain how you manage the ICT risks of the service.');
+      const res = await save(b, base, 'gov.risk_framework', 'no', 0);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toMatch(
+        /<div class="field__marks" id="m-gov-2e-risk_framework-23-comment" hx-swap-oob="true"[^>]*>\s*<span class="tag tag--required">required<\/span>/,
+      );
+      const tooLong = await save(b, base, 'gov.risk_framework#comment', 'x'.repeat(4001), 0);
+      expect(tooLong.status).toBe(422);
+      expect(await tooLong.text()).toMatch(/4000|4,000/);
+      const ok = await save(b, base, 'gov.risk_framework#comment', 'We follow ISO 27005.', 0);
+      expect(ok.status).toBe(200);
+      const rows = await storedAnswers(store, f);
+      expect(rows['gov.risk_framework#comment']).toMatchObject({ value: 'We follow ISO 27005.', revision: 1 });
+      // A question without a comment rule has no comment key.
+      expect((await save(b, base, 'scope.model#comment', 'x', 0)).status).toBe(404);
+    });
+
     it('refuses a stale write with the newer value and who saved it, never overwriting', async () => {
       const { f, b, base } = await vendor();
       const bobId = await addContact(store, f, 'bob@vendor.example', 'Bob Colleague');
