@@ -11,11 +11,10 @@ import { readForm } from '../http/read-form.js';
 import { render, renderFragment } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import type { Questionnaire } from '../questionnaire/index.js';
-import { type PortalState, parseRevision, portalState, progressOf, saveOne, saveSection } from './answers.js';
+import { type PortalState, parseRevision, portalState, saveOne, saveSection } from './answers.js';
 import { applyImport, exportCsv, exportXlsx, OFFLINE_MAX_BYTES, previewImport } from './offline.js';
-import { changedQuestions, domId, type Overrides, questionView, sectionPage, words } from './portal-view.js';
-import type { PortalEnv } from './require-vendor.js';
-import { requireVendor } from './require-vendor.js';
+import { autosaveView, type Overrides, questionView, sectionPage, words } from './portal-view.js';
+import { type PortalEnv, requireVendor } from './require-vendor.js';
 
 export const LANG_COOKIE = '__Host-assay-lang';
 const LANG_MAX_AGE = 180 * 24 * 3600;
@@ -155,65 +154,9 @@ export function portalRoutes(platform: Ports) {
     const now = clock.now();
     const first = await portalState(scope, now);
     const locale = localeOf(c, first.q);
-    const w = words(locale);
     const result = await saveOne(scope, first, key, fields[key], seen, locale, now);
-    const { state } = result;
-    const isComment = key.endsWith('#comment');
-    const questionId = isComment ? key.slice(0, -'#comment'.length) : key;
-    const question = state.q.questions.get(questionId)!;
-    const reload = path(scope.assessmentId, question.sectionId);
-    const marksOf = (v: ReturnType<typeof questionView>) => {
-      const out = [];
-      if (v.answer)
-        out.push({
-          dom: v.answer.dom,
-          required: v.required,
-          error: v.answer.error || v.invalid,
-          warnings: v.warnings,
-          conflict: v.conflict && v.conflict.key === v.id ? { ...v.conflict, reload } : null,
-        });
-      if (v.comment)
-        out.push({
-          dom: v.comment.dom,
-          required: v.comment.required,
-          error: v.comment.error,
-          warnings: [],
-          conflict: v.conflict && v.conflict.key === v.comment.key ? { ...v.conflict, reload } : null,
-        });
-      return out;
-    };
-    const data = {
-      w,
-      aid: scope.assessmentId,
-      reload,
-      current: question.sectionId,
-      revs: [] as unknown[],
-      marks: [] as unknown[],
-      toggled: [] as unknown[],
-      progress: null as unknown,
-    };
-    if (result.kind === 'invalid') {
-      const v = questionView(state, question, locale, { values: {}, errors: { [key]: result.message } });
-      data.marks = marksOf(v)
-        .filter((m) => m.dom === domId(key))
-        .map((m) => ({ ...m, error: result.message }));
-      return renderFragment(c, 'vendor/autosave', data, 422);
-    }
-    if (result.kind === 'conflict') {
-      const v = questionView(state, question, locale, { values: {}, errors: {}, conflict: result.conflict });
-      data.marks = marksOf(v).filter((m) => m.dom === domId(key));
-      return renderFragment(c, 'vendor/autosave', data, 409);
-    }
-    data.revs = [{ key, dom: domId(key), revision: result.revision }];
-    const v = questionView(state, question, locale);
-    data.marks = marksOf(v);
-    if (result.kind === 'saved') {
-      const { toggled, marked } = changedQuestions(state, result.before, question.sectionId);
-      data.toggled = toggled.map((q) => questionView(state, q, locale));
-      for (const q of marked) if (q !== question) data.marks.push(...marksOf(questionView(state, q, locale)));
-      data.progress = progressOf(state, locale);
-    }
-    return renderFragment(c, 'vendor/autosave', data);
+    const status = result.kind === 'invalid' ? 422 : result.kind === 'conflict' ? 409 : 200;
+    return renderFragment(c, 'vendor/autosave', autosaveView(result, key, locale), status);
   });
 
   // ---- offline answering --------------------------------------------------------------------------

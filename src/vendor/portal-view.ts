@@ -5,7 +5,14 @@
  */
 
 import { type AnswerValue, type Evaluation, localize, type Question } from '../questionnaire/index.js';
-import { COMMENT_SUFFIX, type Conflict, type PortalState, type Progress, progressOf } from './answers.js';
+import {
+  COMMENT_SUFFIX,
+  type Conflict,
+  type PortalState,
+  type Progress,
+  progressOf,
+  type SaveResult,
+} from './answers.js';
 
 type Words = Record<keyof typeof EN, string>;
 const EN = {
@@ -308,4 +315,85 @@ export function changedQuestions(
       marked.push(question);
   }
   return { toggled, marked };
+}
+
+export interface MarksView {
+  dom: string;
+  required: boolean;
+  error: string | null;
+  warnings: string[];
+  conflict: (NonNullable<QuestionView['conflict']> & { reload: string }) | null;
+}
+
+/** The marks of a question's fields (answer, comment), as swapped after an autosave. */
+function marksOf(v: QuestionView, reload: string): MarksView[] {
+  const conflictFor = (key: string) =>
+    v.conflict && v.conflict.key === key ? { ...v.conflict, reload } : null;
+  const out: MarksView[] = [];
+  if (v.answer)
+    out.push({
+      dom: v.answer.dom,
+      required: v.required,
+      error: v.answer.error || v.invalid,
+      warnings: v.warnings,
+      conflict: conflictFor(v.answer.key),
+    });
+  if (v.comment)
+    out.push({
+      dom: v.comment.dom,
+      required: v.comment.required,
+      error: v.comment.error,
+      warnings: [],
+      conflict: conflictFor(v.comment.key),
+    });
+  return out;
+}
+
+/**
+ * What one autosave answers, as out-of-band swaps: a refused value or a stale write gets only the
+ * field's marks; a save gets the field's new revision and marks, the questions of the section whose
+ * visibility changed (whole), the marks of those whose requirements or messages changed, progress
+ * and the section list.
+ */
+export function autosaveView(result: SaveResult, key: string, locale: string) {
+  const { state } = result;
+  const questionId = key.endsWith(COMMENT_SUFFIX) ? key.slice(0, -COMMENT_SUFFIX.length) : key;
+  const question = state.q.questions.get(questionId)!;
+  const aid = state.assessment.id;
+  const reload = `/v/a/${aid}/s/${encodeURIComponent(question.sectionId)}`;
+  const data = {
+    w: words(locale),
+    aid,
+    reload,
+    current: question.sectionId,
+    revs: [] as Array<{ key: string; dom: string; revision: number }>,
+    marks: [] as MarksView[],
+    toggled: [] as QuestionView[],
+    progress: null as Progress | null,
+  };
+  const only = (marks: MarksView[]) => marks.filter((m) => m.dom === domId(key));
+  if (result.kind === 'invalid') {
+    const v = questionView(state, question, locale, { values: {}, errors: { [key]: result.message } });
+    data.marks = only(marksOf(v, reload)).map((m) => ({ ...m, error: result.message }));
+    return data;
+  }
+  if (result.kind === 'conflict') {
+    data.marks = only(
+      marksOf(
+        questionView(state, question, locale, { values: {}, errors: {}, conflict: result.conflict }),
+        reload,
+      ),
+    );
+    return data;
+  }
+  data.revs = [{ key, dom: domId(key), revision: result.revision }];
+  data.marks = marksOf(questionView(state, question, locale), reload);
+  if (result.kind === 'saved') {
+    const { toggled, marked } = changedQuestions(state, result.before, question.sectionId);
+    data.toggled = toggled.map((q) => questionView(state, q, locale));
+    for (const q of marked)
+      if (q !== question) data.marks.push(...marksOf(questionView(state, q, locale), reload));
+    data.progress = progressOf(state, locale);
+  }
+  return data;
 }
