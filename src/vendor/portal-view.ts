@@ -248,7 +248,6 @@ export interface PageView {
   progress: Progress;
   section: { id: string; title: string; description: string; questions: QuestionView[] };
   next: string | null;
-  contextFacts: Array<{ text: string; value: string }>;
 }
 
 /** The page of one section. */
@@ -282,10 +281,6 @@ export function sectionPage(
       questions: section.questions.map((question) => questionView(state, question, locale, overrides)),
     },
     next: at >= 0 && at + 1 < visible.length ? visible[at + 1]!.id : null,
-    contextFacts: q.contextFacts.map((question) => ({
-      text: localize(question.text, locale, q),
-      value: display(question, state.context[question.id], locale, state, w) || w.notSet,
-    })),
   };
 }
 

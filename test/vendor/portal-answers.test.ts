@@ -138,9 +138,26 @@ forEachDialect(
       const ok = await save(b, base, 'gov.risk_framework#comment', 'We follow ISO 27005.', 0);
       expect(ok.status).toBe(200);
       const rows = await storedAnswers(store, f);
-      expect(rows['gov.risk_framework#comment']).toMatchObject({ value: 'We follow ISO 27005.', revision: 1 });
+      expect(rows['gov.risk_framework#comment']).toMatchObject({
+        value: 'We follow ISO 27005.',
+        revision: 1,
+      });
       // A question without a comment rule has no comment key.
       expect((await save(b, base, 'scope.model#comment', 'x', 0)).status).toBe(404);
+    });
+
+    it('a whole section disappears from the list and its page when an answer makes it not apply', async () => {
+      const { b, base } = await vendor();
+      const before = await (await b.get(`${base}/s/scope`)).text();
+      expect(before).toMatch(/<nav class="portal__sections"[\s\S]*>Subcontracting<\/a>/);
+      const res = await save(b, base, 'scope.subcontracting', 'no', 0);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toMatch(/<nav class="portal__sections" id="portal-sections"[^>]*hx-swap-oob="true"/);
+      expect(html).not.toContain('>Subcontracting</a>');
+      expect((await b.get(`${base}/s/sub`)).status).toBe(404);
+      expect((await save(b, base, 'scope.subcontracting', 'yes', 1)).status).toBe(200);
+      expect((await b.get(`${base}/s/sub`)).status).toBe(200);
     });
 
     it('refuses a stale write with the newer value and who saved it, never overwriting', async () => {
