@@ -409,6 +409,16 @@ forEachDialect(
       expect(res.status).toBe(303);
       expect((await storedAnswers(store, f))['gov.standards']!.value).toEqual(['iso27001', 'soc2t2']);
       expect(await (await b.get(`${base}/s/gov`)).text()).toContain('name="gov.cert_expiry"');
+
+      // "Save and continue" on the last section leads to the review page.
+      const last = await (await b.get(`${base}/s/fin`)).text();
+      const lastRevs = Object.fromEntries(
+        [...last.matchAll(/name="(_rev\.[^"]+)" id="[^"]+" value="(\d+)"/g)].map((m) => [m[1]!, m[2]!]),
+      );
+      const end = await b.post(`${base}/s/fin`, { ...lastRevs, 'fin.notes': 'Nothing to add.', go: 'next' });
+      expect(end.status).toBe(303);
+      expect(end.headers.get('Location')).toBe(`${base}/review`);
+      expect((await storedAnswers(store, f))['fin.notes']!.value).toBe('Nothing to add.');
     });
 
     it('switches language with ?lang= (validated) and remembers it', async () => {
