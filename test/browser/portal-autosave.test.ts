@@ -92,12 +92,20 @@ describe.skipIf(!chromiumAvailable)('vendor portal autosave in a real browser', 
     await page.getByLabel('Cloud service (IaaS, PaaS or SaaS)').check();
     await expect.poll(async () => (await storedAnswers(ts.store, f))['scope.model']?.value).toBe('cloud');
 
+    // A bad value is refused and its message appears next to the field; nothing is saved.
+    await page.locator('[name="scope.lei"]').fill('SHORT');
+    await expect
+      .poll(() => page.locator('#e-scope-2e-lei').textContent(), { timeout: 10_000 })
+      .toContain('exactly 20');
+    expect((await storedAnswers(ts.store, f))['scope.lei']).toBeUndefined();
+
     // Typing an LEI saves after a pause and hides the EUID question.
     await page.locator('[name="scope.lei"]').fill('5493001KJTIIGC8Y1R12');
     await expect
       .poll(async () => (await storedAnswers(ts.store, f))['scope.lei']?.value, { timeout: 10_000 })
       .toBe('5493001KJTIIGC8Y1R12');
     await expect.poll(() => euid.count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.locator('#e-scope-2e-lei').count()).toBe(0);
     expect(await page.locator('#portal-progress').textContent()).toMatch(/2 \/ \d+/);
 
     // Typing more goes out over the revision the previous save swapped in: no conflict with oneself.
