@@ -17,6 +17,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { createViews, provideViews } from './http/views.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
+import { vendorRoutes } from './vendor/routes.js';
 import { appRoutes } from './workspace/app-routes.js';
 import { setupRoutes } from './workspace/setup-routes.js';
 
@@ -48,6 +49,7 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));
   app.route('/app', appRoutes(platform));
+  app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));
   app.get('/', (c) => c.redirect('/app', 303));
   return app;
 }

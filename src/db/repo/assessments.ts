@@ -17,6 +17,14 @@ export type Assessment = {
   scorePermille: number | null;
   band: string | null;
   answersHash: string | null;
+  rating: string | null;
+  /** Buyer-set context facts (read-only for the vendor). */
+  context: Record<string, unknown>;
+  linkTtlHours: number;
+  /** The signed receipt (compact JWS), once submitted. */
+  receipt: string | null;
+  /** `vendor:<contact id>` who submitted. */
+  submittedBy: string | null;
   sentAt: Date | null;
   submittedAt: Date | null;
   createdAt: Date;
@@ -30,6 +38,13 @@ export type NewAssessment = {
   dueDate?: string | null;
   otpRequired?: boolean;
   createdBy?: string | null;
+  /** Set when the id must be known before the unit (a link signed for it). */
+  id?: string;
+  context?: Record<string, unknown>;
+  linkTtlHours?: number;
+  /** Sending queues the assessment as `sent` at once. */
+  status?: AssessmentStatus;
+  sentAt?: Date | null;
 };
 
 /**
@@ -38,19 +53,24 @@ export type NewAssessment = {
  */
 export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new Date()): Assessment {
   const row: Assessment = {
-    id: newId(),
+    id: a.id ?? newId(),
     tenantId: tx.tenantId,
     vendorId: a.vendorId,
     contactId: a.contactId,
     questionnaireVersionId: a.questionnaireVersionId,
-    status: 'draft',
+    status: a.status ?? 'draft',
     dueDate: a.dueDate ?? null,
     otpRequired: a.otpRequired ?? false,
     createdBy: a.createdBy ?? null,
     scorePermille: null,
     band: null,
     answersHash: null,
-    sentAt: null,
+    rating: null,
+    context: a.context ?? {},
+    linkTtlHours: a.linkTtlHours ?? 72,
+    receipt: null,
+    submittedBy: null,
+    sentAt: a.sentAt ?? null,
     submittedAt: null,
     createdAt: now,
     updatedAt: now,
@@ -98,7 +118,19 @@ export function transitionAssessment(
   id: string,
   from: AssessmentStatus[],
   to: AssessmentStatus,
-  patch: Partial<Pick<Assessment, 'scorePermille' | 'band' | 'answersHash' | 'sentAt' | 'submittedAt'>> = {},
+  patch: Partial<
+    Pick<
+      Assessment,
+      | 'scorePermille'
+      | 'band'
+      | 'answersHash'
+      | 'rating'
+      | 'receipt'
+      | 'submittedBy'
+      | 'sentAt'
+      | 'submittedAt'
+    >
+  > = {},
   now = new Date(),
 ): Written<Assessment> {
   const { db, t, tenantId } = tx;
