@@ -18,6 +18,7 @@ import { createViews, provideViews } from './http/views.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
 import { vendorRoutes } from './vendor/routes.js';
+import { submitRoutes } from './vendor/submit-routes.js';
 import { appRoutes } from './workspace/app-routes.js';
 import { setupRoutes } from './workspace/setup-routes.js';
 
@@ -50,6 +51,7 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/setup', setupRoutes(platform));
   app.route('/app', appRoutes(platform));
   app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));
+  app.route('/v/a', submitRoutes(platform, { baseUrl: config.baseUrl }));
   app.get('/', (c) => c.redirect('/app', 303));
   return app;
 }
