@@ -18,7 +18,7 @@ import {
 } from '../db/repo/access-codes.js';
 import { type Assessment, getAssessment } from '../db/repo/assessments.js';
 import { enqueueMail } from '../db/repo/outbox.js';
-import { getQuestionnaireVersion } from '../db/repo/questionnaires.js';
+import { getQuestionnaireVersionMeta } from '../db/repo/questionnaires.js';
 import { getTenant } from '../db/repo/tenants.js';
 import { consumeVendorLink, getVendorLink, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
 import { getContact, getVendor } from '../db/repo/vendors.js';
@@ -78,7 +78,7 @@ async function load(
   const [vendor, contact, version] = await Promise.all([
     getVendor(ctx, assessment.vendorId),
     getContact(ctx, claims.sub),
-    getQuestionnaireVersion(ctx, assessment.questionnaireVersionId),
+    getQuestionnaireVersionMeta(ctx, assessment.questionnaireVersionId),
   ]);
   if (!vendor || !contact || !version || assessment.contactId !== contact.id) return null;
   const state: LinkState =
