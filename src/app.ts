@@ -5,6 +5,7 @@
  * them in; tests call `app.request()` on it directly. One router per prefix.
  */
 import { Hono } from 'hono';
+import { evidenceRoutes } from './evidence/routes.js';
 import { accessLog } from './http/access-log.js';
 import { staticFiles } from './http/assets.js';
 import { bodyLimit } from './http/body-limit.js';
@@ -48,6 +49,7 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));
   app.route('/app', appRoutes(platform));
+  app.route('/files', evidenceRoutes(platform));
   app.get('/', (c) => c.redirect('/app', 303));
   return app;
 }

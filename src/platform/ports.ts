@@ -4,9 +4,9 @@
  * Tests pass real implementations, never mocks of our own parts.
  */
 import type { Context } from 'hono';
-import { HttpError } from '../errors.js';
 import type { Passwords } from '../auth/passwords.js';
 import type { Store } from '../db/store.js';
+import { HttpError } from '../errors.js';
 import type { Assets } from '../http/assets.js';
 import type { Logger } from '../http/logger-types.js';
 import type { RateLimitStore } from '../http/rate-limit.js';
