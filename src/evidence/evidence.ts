@@ -193,6 +193,9 @@ function fromTypeCheck(err: TypeCheckError, type: FileType): EvidenceError {
   }
 }
 
+const asEvidenceError = (err: unknown) =>
+  err instanceof UploadError ? new EvidenceError(err.status, err.code, err.message) : err;
+
 const secrets = new WeakMap<object, Promise<Uint8Array>>();
 function addressSecret(master: Ports['master']): Promise<Uint8Array> {
   let s = secrets.get(master);
@@ -247,6 +250,8 @@ export async function storeEvidence(
     maxParts: 10,
     maxHeaderBytes: 8 * 1024,
     maxFieldBytes: 8 * 1024,
+  }).catch((err: unknown) => {
+    throw asEvidenceError(err);
   });
   const refuse = async (err: unknown): Promise<never> => {
     await part.body.cancel().catch(() => {});
@@ -285,15 +290,13 @@ export async function storeEvidence(
   } catch (err) {
     await part.body.cancel().catch(() => {});
     if (err instanceof TypeCheckError) throw fromTypeCheck(err, type);
-    if (err instanceof UploadError) throw new EvidenceError(err.status, err.code, err.message);
-    throw err;
+    throw asEvidenceError(err);
   }
   try {
     await part.rest();
   } catch (err) {
     await staged.discard().catch(() => {});
-    if (err instanceof UploadError) throw new EvidenceError(err.status, err.code, err.message);
-    throw err;
+    throw asEvidenceError(err);
   }
 
   const sha256 = bytesToHex(hasher.digest());

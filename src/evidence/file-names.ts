@@ -69,7 +69,7 @@ const REFUSED_CHARS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u20
 export function cleanFileName(raw: string | null | undefined): CleanName {
   if (raw === null || raw === undefined) return { ok: false, problem: 'missing' };
   // Refused before anything else: a NUL or control character is an attack, not a typo.
-  if (REFUSED_CHARS.test(raw)) return { ok: false, problem: 'control' };
+  if (REFUSED_CHARS.test(raw) || /%00/.test(raw)) return { ok: false, problem: 'control' };
   // The last segment of a Windows or POSIX path (`C:\x\y.pdf`, `../../app.db`).
   let name = raw.normalize('NFC').split(/[\\/]/).pop() ?? '';
   name = name.replace(/^[A-Za-z]:/, '').trim();
