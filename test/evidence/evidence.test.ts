@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bytesToBase64Url, bytesToHex } from '../../src/crypto/encoding.js';
 import * as repo from '../../src/db/repo/index.js';
-import { downloadPath } from '../../src/evidence/download.js';
+import { downloadPath, openDownload } from '../../src/evidence/download.js';
 import {
   blobAddress,
   EvidenceError,
@@ -558,6 +558,28 @@ forEachDialect(
         expect(res.status).toBe(200);
         await res.arrayBuffer();
       });
+
+      it('a submission landing while a file streams in wins: the upload is refused (409) and no row appears', async () => {
+        const assessmentId = await newAssessment(f.store, f.tenantId);
+        const t = { ...target(), assessmentId };
+        // The vendor's colleague submits while the bytes are still arriving.
+        const racing = {
+          ...f.platform,
+          blobs: {
+            ...f.platform.blobs,
+            stage: async (body: ReadableStream<Uint8Array>) => {
+              const staged = await f.platform.blobs.stage(body);
+              await f.store.tenant(f.tenantId).write((tx) => {
+                repo.transitionAssessment(tx, assessmentId, ['sent'], 'submitted');
+              });
+              return staged;
+            },
+          },
+        };
+        const err = await refused(storeEvidence(racing, t, uploadRequest('racing.pdf', pdf('racing'))));
+        expect(err.status).toBe(409);
+        expect(await listEvidence(f.platform, t)).toEqual([]);
+      });
     });
 
     describe("downloads: signed, short-lived, this tenant's file only, verified", () => {
@@ -618,6 +640,8 @@ forEachDialect(
         // A genuine token for tenant A naming tenant B's file finds nothing under A.
         const cross = await path_(f.tenantId, other.id);
         expect((await get(cross)).status).toBe(404);
+        // …because the row is not found under A at all (not merely because A's blob folder lacks it).
+        expect(await openDownload(f.platform, { tenantId: f.tenantId, evidenceId: other.id })).toBeNull();
         await removeEvidence(f.platform, { ...target(), evidenceId: mine.id, removedBy: vendor }).catch(
           () => {},
         );
