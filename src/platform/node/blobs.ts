@@ -56,8 +56,8 @@ export function nodeBlobs(root: string): BlobStore {
       return {
         size,
         async commit(address) {
-          finish();
           const target = fileOf(address);
+          finish();
           await mkdir(path.dirname(target));
           await fsp.rename(tmp, target);
         },
