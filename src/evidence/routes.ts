@@ -32,7 +32,9 @@ export function evidenceRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs
       throw gone();
     }
     if (!file) throw gone();
-    return new Response(c.req.method === 'HEAD' ? null : file.body, {
+    const head = c.req.method === 'HEAD';
+    if (head) await file.body.cancel();
+    return new Response(head ? null : file.body, {
       status: 200,
       headers: {
         'Content-Type': file.type,
