@@ -8,8 +8,10 @@ import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { bytesToBase64Url, bytesToHex } from '../../src/crypto/encoding.js';
 import * as repo from '../../src/db/repo/index.js';
+import { HttpError } from '../../src/errors.js';
 import { downloadPath, openDownload } from '../../src/evidence/download.js';
 import {
   blobAddress,
@@ -19,6 +21,7 @@ import {
   storeEvidence,
 } from '../../src/evidence/evidence.js';
 import { CHUNK, HEADER_LENGTH } from '../../src/evidence/sealed-stream.js';
+import { unconfiguredBlobs } from '../../src/platform/ports.js';
 import { buildZip, type FixtureEntry } from '../questionnaire/xlsx-fixtures.js';
 import { TEST_MASTER_KEY } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
@@ -601,6 +604,25 @@ forEachDialect(
       const path_ = (tenantId: string, evidenceId: string) =>
         downloadPath(f.platform, { tenantId, evidenceId });
 
+      it('HEAD answers the headers without the file', async () => {
+        const res = await get(await path_(f.other.tenantId, other.id), { method: 'HEAD' });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('content-disposition')).toMatch(/^attachment;/);
+        expect(await res.text()).toBe('');
+      });
+
+      it('without configured storage (Workers today) uploads and downloads answer 503, not a stack trace', async () => {
+        const bare = { ...f.platform, blobs: unconfiguredBlobs('test') };
+        const err = await storeEvidence(bare, target(), uploadRequest('a.pdf', pdf())).catch(
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(HttpError);
+        expect((err as HttpError).status).toBe(503);
+        const app = createApp(bare, { config: { baseUrl: 'https://assay.test', env: 'test' } });
+        const res = await app.request(`https://assay.test${await path_(f.other.tenantId, other.id)}`);
+        expect(res.status).toBe(503);
+      });
+
       it('an expired link (past five minutes) is 404 and never the file', async () => {
         const url = await path_(f.other.tenantId, other.id);
         f.advance(301_000);
@@ -715,5 +737,5 @@ forEachDialect(
       });
     });
   },
-  ['sqlite', 'pg'],
+  ['sqlite', 'pg', 'd1'],
 );
