@@ -18,6 +18,8 @@ import { securityHeaders } from './http/security-headers.js';
 import { createViews, provideViews } from './http/views.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
+import { vendorRoutes } from './vendor/routes.js';
+import { submitRoutes } from './vendor/submit-routes.js';
 import { appRoutes } from './workspace/app-routes.js';
 import { setupRoutes } from './workspace/setup-routes.js';
 
@@ -49,6 +51,8 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));
   app.route('/app', appRoutes(platform));
+  app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));
+  app.route('/v/a', submitRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/files', evidenceRoutes(platform));
   app.get('/', (c) => c.redirect('/app', 303));
   return app;

@@ -28,8 +28,8 @@ export const MAX_EVIDENCE_BYTES = 25 * 1024 * 1024;
 const FRAMING_ALLOWANCE = 64 * 1024;
 const DEFAULT_MAX_FILES = 10;
 
-/** Statuses in which files may be added or removed (after submission they are frozen). */
-export const EVIDENCE_OPEN_STATUSES: AssessmentStatus[] = ['draft', 'sent', 'in_progress'];
+/** Statuses in which files may be added or removed (the vendor's answering statuses; then frozen). */
+export const EVIDENCE_OPEN_STATUSES: readonly AssessmentStatus[] = repo.OPEN_STATUSES;
 
 export type EvidenceErrorCode =
   | 'not-found'
@@ -305,7 +305,9 @@ export async function storeEvidence(
   const now = ports.clock.now();
   try {
     const row = await ports.store.tenant(tenantId).write((tx) => {
-      repo.requireAssessmentOpen(tx, assessmentId, EVIDENCE_OPEN_STATUSES, now);
+      // An evidence change is an answer change: it bumps the answer revision under the open-status guard,
+      // so a submission that read the files before this commits is refused and re-reads.
+      repo.touchAnswers(tx, assessmentId, now);
       const r = repo.insertEvidence(
         tx,
         {
@@ -377,7 +379,7 @@ export async function removeEvidence(
     await ports.store.tenant(tenantId).write(async (tx) => {
       const row = await repo.getEvidence(tx, evidenceId);
       if (!row || row.assessmentId !== assessmentId) throw notFound();
-      repo.requireAssessmentOpen(tx, assessmentId, EVIDENCE_OPEN_STATUSES, now);
+      repo.touchAnswers(tx, assessmentId, now);
       repo.softDeleteEvidence(tx, assessmentId, evidenceId, now);
       tx.audit(
         {

@@ -249,8 +249,8 @@ describe('SQLite: several processes on one file', () => {
           new Date(now),
         );
     });
-    const barrier = new SharedArrayBuffer(4);
-    const run = (name: string) =>
+    const barrier = new SharedArrayBuffer(12);
+    const run = (name: string, index: number) =>
       new Promise<{ claimed: string[] }>((resolve, reject) => {
         const w = new Worker(new URL('./support/ts-worker.mjs', import.meta.url), {
           workerData: {
@@ -258,6 +258,7 @@ describe('SQLite: several processes on one file', () => {
             file,
             tenantId,
             name,
+            index,
             appends: 40,
             now,
             barrier,
@@ -267,7 +268,7 @@ describe('SQLite: several processes on one file', () => {
         w.once('error', reject);
         w.once('exit', (code) => code !== 0 && reject(new Error(`worker ${name} exited with ${code}`)));
       });
-    const [a, b] = await Promise.all([run('a'), run('b')]);
+    const [a, b] = await Promise.all([run('a', 0), run('b', 1)]);
     const log = await store.tenant(tenantId).read((c) => repo.listAudit(c));
     expect(log).toHaveLength(80);
     expect(verifyChain(log)).toMatchObject({ ok: true, size: 80 });

@@ -562,6 +562,19 @@ forEachDialect(
         await res.arrayBuffer();
       });
 
+      it('adding and removing a file bump the answer revision (a submission that read older files is refused)', async () => {
+        const assessmentId = await newAssessment(f.store, f.tenantId);
+        const t = { ...target(), assessmentId };
+        const rev = async () =>
+          (await f.store.tenant(f.tenantId).read((tx) => repo.getAssessment(tx, assessmentId)))!
+            .answersRevision;
+        const r0 = await rev();
+        const e = await storeEvidence(f.platform, t, uploadRequest('rev.pdf', pdf('rev')));
+        expect(await rev()).toBe(r0 + 1);
+        await removeEvidence(f.platform, { ...t, evidenceId: e.id, removedBy: vendor });
+        expect(await rev()).toBe(r0 + 2);
+      });
+
       it('a submission landing while a file streams in wins: the upload is refused (409) and no row appears', async () => {
         const assessmentId = await newAssessment(f.store, f.tenantId);
         const t = { ...target(), assessmentId };

@@ -1,7 +1,6 @@
-import { and, asc, count, eq, inArray, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
-import type { AssessmentStatus } from './assessments.js';
 
 export type EvidenceRow = {
   id: string;
@@ -119,35 +118,5 @@ export function softDeleteEvidence(
       )
       .returning({ id: t.evidence.id }),
     { guard: EVIDENCE_PRESENT },
-  );
-}
-
-export const ASSESSMENT_OPEN = 'assessment-open';
-
-/**
- * Touches the assessment only while it is in one of `open` statuses, guarded: a unit that adds or
- * removes evidence fails whole if the assessment was submitted meanwhile (on PostgreSQL the UPDATE
- * waits for the submitting transaction's row lock and then sees its status).
- */
-export function requireAssessmentOpen(
-  tx: TenantWriteCtx,
-  assessmentId: string,
-  open: AssessmentStatus[],
-  now = new Date(),
-): Written<{ id: string }> {
-  const { db, t, tenantId } = tx;
-  return tx.write<{ id: string }>(
-    db
-      .update(t.assessments)
-      .set({ updatedAt: now })
-      .where(
-        and(
-          eq(t.assessments.tenantId, tenantId),
-          eq(t.assessments.id, isId(assessmentId) ? assessmentId : ''),
-          inArray(t.assessments.status, open),
-        ),
-      )
-      .returning({ id: t.assessments.id }),
-    { guard: ASSESSMENT_OPEN },
   );
 }

@@ -6,10 +6,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as repo from '../../../src/db/repo/index.js';
 import { openSqliteStore } from '../../../src/platform/node/sqlite-store.js';
 
-const { file, tenantId, name, appends, now, barrier } = workerData as {
+const { file, tenantId, name, index, appends, now, barrier } = workerData as {
   file: string;
   tenantId: string;
   name: string;
+  /** 0 or 1: this process's step counter in the barrier (slot 1 + index). */
+  index: number;
   appends: number;
   now: number;
   barrier: SharedArrayBuffer;
@@ -28,8 +30,16 @@ for (let i = 0; i < appends; i++) {
   });
   const w = await store.as({ system: 'mail' }).write((tx) => repo.claimDueMail(tx, new Date(now), 1));
   claimed.push(...w.rows.map((r) => r.dedupeKey));
-  // Yield to the event loop so the two processes interleave.
-  await new Promise((r) => setImmediate(r));
+  // Lockstep: step i + 1 starts only when the other process has finished step i too, so on a loaded
+  // machine one process cannot run through every step before the other is scheduled; within a step
+  // the two still race for the same rows.
+  Atomics.add(gate, 1 + index, 1);
+  Atomics.notify(gate, 1 + index);
+  const other = 2 - index;
+  const deadline = Date.now() + 10_000;
+  while (Atomics.load(gate, other) < i + 1 && Date.now() < deadline) {
+    Atomics.wait(gate, other, Atomics.load(gate, other), 50);
+  }
 }
 await store.close();
 parentPort!.postMessage({ claimed });
