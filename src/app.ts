@@ -5,6 +5,7 @@
  * them in; tests call `app.request()` on it directly. One router per prefix.
  */
 import { Hono } from 'hono';
+import { evidenceRoutes } from './evidence/routes.js';
 import { accessLog } from './http/access-log.js';
 import { staticFiles } from './http/assets.js';
 import { bodyLimit } from './http/body-limit.js';
@@ -52,6 +53,7 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/app', appRoutes(platform));
   app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/v/a', submitRoutes(platform, { baseUrl: config.baseUrl }));
+  app.route('/files', evidenceRoutes(platform));
   app.get('/', (c) => c.redirect('/app', 303));
   return app;
 }
