@@ -18,6 +18,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { createViews, provideViews } from './http/views.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
+import { evidencePortalRoutes, UPLOAD_PATH } from './vendor/evidence-routes.js';
 import { vendorRoutes } from './vendor/routes.js';
 import { submitRoutes } from './vendor/submit-routes.js';
 import { appRoutes } from './workspace/app-routes.js';
@@ -44,7 +45,9 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.use(securityHeaders());
   app.use(provideViews(views));
   app.use('/static/*', staticFiles(platform.assets));
-  app.use(bodyLimit());
+  // Evidence uploads are read and limited by src/evidence while streaming; everything else gets 1 MiB.
+  const limit = bodyLimit();
+  app.use((c, next) => (UPLOAD_PATH.test(c.req.path) ? next() : limit(c, next)));
   app.use(crossSiteGuard({ origin: new URL(config.baseUrl).origin }));
   app.use(errorBoundary());
 
@@ -53,6 +56,7 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/app', appRoutes(platform));
   app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/v/a', submitRoutes(platform, { baseUrl: config.baseUrl }));
+  app.route('/v/a', evidencePortalRoutes(platform));
   app.route('/files', evidenceRoutes(platform));
   app.get('/', (c) => c.redirect('/app', 303));
   return app;

@@ -44,6 +44,7 @@ import {
 } from '../questionnaire/index.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
+import { withEvidence } from './evidence-answers.js';
 import { receiptMail, submitCodeMail } from './mails.js';
 import { issueReceipt, type ReceiptPayload } from './receipts.js';
 
@@ -86,11 +87,11 @@ export async function loadReview(scope: SubmissionScope, now: Date): Promise<Rev
     return { assessment, questionnaire, answers, tenant, vendor, evidence };
   });
   if (!r?.questionnaire || !r.tenant || !r.vendor) throw new HttpError(404, 'No such assessment.');
-  const answers = r.answers as Answers;
+  const live = r.evidence.filter((e) => !(e as { deletedAt?: Date | null }).deletedAt);
+  const answers = withEvidence(r.questionnaire, r.answers as Answers, live);
   const evaluation = evaluate(r.questionnaire, answers, today(now), {
     context: r.assessment.context as Answers,
   });
-  const live = r.evidence.filter((e) => !(e as { deletedAt?: Date | null }).deletedAt);
   return {
     assessment: r.assessment,
     questionnaire: r.questionnaire,

@@ -9,14 +9,19 @@ import { createApp } from '../../src/app.js';
 import { saveAnswer } from '../../src/db/repo/answers.js';
 import { ASSESSMENT_OPEN, getAssessment, touchAnswers } from '../../src/db/repo/assessments.js';
 import { listAudit } from '../../src/db/repo/audit.js';
+import { listEvidence } from '../../src/db/repo/evidence.js';
 import { listFindings } from '../../src/db/repo/findings.js';
 import { listRisks } from '../../src/db/repo/risks.js';
 import { GuardError } from '../../src/db/store.js';
+import { storeEvidence } from '../../src/evidence/evidence.js';
 import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
 import type { KeyRing } from '../../src/keys/keyring.js';
 import type { Ports } from '../../src/platform/ports.js';
+import { evaluate } from '../../src/questionnaire/index.js';
+import { withEvidence } from '../../src/vendor/evidence-answers.js';
 import { verifyReceiptWithKeys } from '../../src/vendor/receipts.js';
 import { answersDigest } from '../../src/vendor/submission.js';
+import { pdf, uploadRequest } from '../evidence/support.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
 import { lastCodeTo, lastLinkTo, outbox, seedTenant, send, shippedLibrary } from '../support/assessments.js';
 import { type Dialect, forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
@@ -49,12 +54,31 @@ forEachDialect(
       const b = browser(app);
       expect((await b.post(await lastLinkTo(ts.store, JANE), {})).status).toBe(303);
       const q = shippedLibrary().get(sent.questionnaireRef)!;
-      const answers = sampleAnswers(q, now.toISOString().slice(0, 10));
+      const today = now.toISOString().slice(0, 10);
+      // Files are not answers: the evidence table says which a question has (src/vendor/evidence-answers.ts).
+      const stored = Object.fromEntries(
+        Object.entries(sampleAnswers(q, today)).filter(
+          ([k]) => !k.endsWith('#evidence') && q.questions.get(k)?.type !== 'file',
+        ),
+      );
       await ts.store.tenant(tenantId).write((tx) => {
-        for (const [k, v] of Object.entries(answers)) saveAnswer(tx, sent.assessmentId, k, v, now);
+        for (const [k, v] of Object.entries(stored)) saveAnswer(tx, sent.assessmentId, k, v, now);
         touchAnswers(tx, sent.assessmentId, now);
       });
-      return { ...sent, b, answers, base: `/v/a/${sent.assessmentId}` };
+      // Upload a real file wherever the questionnaire now asks for one.
+      const target = { tenantId, assessmentId: sent.assessmentId, uploadedBy: 'vendor:test' };
+      for (const issue of evaluate(q, stored, today).issues) {
+        if (issue.kind !== 'evidence-required' && q.questions.get(issue.questionId)?.type !== 'file')
+          continue;
+        await storeEvidence(
+          platform,
+          { ...target, questionId: issue.questionId },
+          uploadRequest('policy.pdf', pdf()),
+        );
+      }
+      const files = await ts.store.tenant(tenantId).read((c) => listEvidence(c, sent.assessmentId));
+      const answers = withEvidence(q, stored, files);
+      return { ...sent, b, answers, stored, base: `/v/a/${sent.assessmentId}` };
     }
     const row = (aid: string) => ts.store.tenant(tenantId).read((c) => getAssessment(c, aid));
 
@@ -90,6 +114,11 @@ forEachDialect(
           tenant: { id: tenantId, name: 'Acme' },
         },
       });
+      const files = await ts.store.tenant(tenantId).read((c) => listEvidence(c, assessmentId));
+      expect(files.length).toBeGreaterThan(0);
+      expect(checked.ok && checked.payload.evidence.map((e) => e.sha256).sort()).toEqual(
+        files.map((f) => f.sha256).sort(),
+      );
       const header = JSON.parse(Buffer.from(jws.split('.')[0]!, 'base64url').toString());
       expect(header).toMatchObject({ alg: 'RS256', typ: 'vrp-receipt+jws' });
 
@@ -128,7 +157,7 @@ forEachDialect(
 
     it('freezes the answers it read: an answer saved while the receipt is signed makes it read again', async () => {
       const { assessmentId, b, base, answers } = await opened();
-      const key = Object.keys(answers).find((k) => answers[k] === 'yes')!;
+      const key = Object.keys(answers).find((k) => answers[k] === 'yes' && !(`${k}#comment` in answers))!;
       let raced = false;
       // The race, injected at the one await between reading and writing: signing the receipt.
       const keys: KeyRing = {
