@@ -7,8 +7,12 @@ import { parseArgs } from 'node:util';
 import { ZodError } from 'zod';
 import { findTenants, listTenants } from '../db/repo/tenants.js';
 import type { Store } from '../db/store.js';
+import { createKeyRing, type KeyRing } from '../keys/keyring.js';
+import { ensureSigningKeys } from '../keys/signing-keys.js';
 import { ConfigError, loadConfig } from '../platform/node/config.js';
+import { loadMasterKey } from '../platform/node/master-key-file.js';
 import { openStore } from '../platform/node/open-store.js';
+import { systemClock } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 
 class CliError extends Error {}
@@ -20,6 +24,10 @@ Commands:
   tenant list                                     list tenants (id, then name)
   questionnaire lint FILE...                      check questionnaire files (exit 1 on any error)
   questionnaire publish --tenant T FILE           publish a questionnaire version for a tenant (id or name)
+  assessment send --tenant T --questionnaire ID[@VERSION] --vendor-name N --contact-email E
+      [--contact-name N] [--due YYYY-MM-DD] [--otp] [--link-hours H] [--context KEY=VALUE]...
+                                                  send a questionnaire; prints the assessment id (the link goes only by email)
+  assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, BASE_URL, …; see README).`;
 
@@ -45,14 +53,29 @@ function required(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
-async function withStore<T>(io: CliIo, fn: (store: Store, baseUrl: string) => Promise<T>): Promise<T> {
+async function withStore<T>(
+  io: CliIo,
+  fn: (store: Store, baseUrl: string, config: ReturnType<typeof loadConfig>) => Promise<T>,
+): Promise<T> {
   const config = loadConfig(io.env);
   const store = await openStore(config, (m) => io.err(`warning: ${m}`));
   try {
-    return await fn(store, config.baseUrl);
+    return await fn(store, config.baseUrl, config);
   } finally {
     await store.close();
   }
+}
+
+/** The store with the signing keys (created on first use, as the server does). */
+async function withKeys<T>(
+  io: CliIo,
+  fn: (store: Store, keys: KeyRing, baseUrl: string) => Promise<T>,
+): Promise<T> {
+  return withStore(io, async (store, baseUrl, config) => {
+    const master = loadMasterKey(config);
+    await ensureSigningKeys(store, master);
+    return fn(store, createKeyRing(store, master, { clock: systemClock }), baseUrl);
+  });
 }
 
 /** `--tenant` takes an id or an exact name. */
@@ -131,6 +154,82 @@ const commands: Record<string, Handler> = {
         io.err(err.message);
         return 1;
       }
+    });
+  },
+  'assessment send': async (args, io) => {
+    const { values, positionals } = options(args, {
+      tenant: { type: 'string' },
+      questionnaire: { type: 'string' },
+      'vendor-name': { type: 'string' },
+      'contact-email': { type: 'string' },
+      'contact-name': { type: 'string' },
+      due: { type: 'string' },
+      otp: { type: 'boolean' },
+      'link-hours': { type: 'string' },
+      context: { type: 'string', multiple: true },
+    });
+    if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
+    const tenant = required(values, 'tenant');
+    const hoursText = values['link-hours'];
+    if (hoursText !== undefined && !/^\d{1,4}$/.test(hoursText))
+      throw new CliError(`--link-hours must be a whole number of hours, got "${hoursText}"`);
+    const input = {
+      questionnaire: required(values, 'questionnaire'),
+      vendorName: required(values, 'vendor-name'),
+      contactEmail: required(values, 'contact-email'),
+      contactName: values['contact-name'] ?? null,
+      dueDate: values.due ?? null,
+      otp: values.otp ?? false,
+      linkHours: hoursText === undefined ? null : Number(hoursText),
+      context: (values.context as string[] | undefined) ?? [],
+      actor: 'system:cli',
+    };
+    const { sendAssessment, SendError } = await import('../workspace/assessments.js');
+    const { loadLibrary, shippedSource } = await import('../platform/node/questionnaire-files.js');
+    return withKeys(io, async (store, keys, baseUrl) => {
+      const tenantId = await resolveTenant(store, tenant);
+      try {
+        const library = loadLibrary();
+        const sent = await sendAssessment(
+          {
+            store,
+            keys,
+            clock: { now: () => new Date() },
+            baseUrl,
+            library,
+            shipped: shippedSource(library),
+          },
+          tenantId,
+          input,
+        );
+        io.out(sent.assessmentId);
+        io.err(
+          `Sent ${sent.questionnaireRef} to ${input.contactEmail.trim().toLowerCase()}${sent.vendorCreated ? ' (new vendor)' : ''}; the invitation is queued (link valid until ${sent.linkExpiresAt.toISOString()}).`,
+        );
+        return 0;
+      } catch (err) {
+        if (err instanceof SendError) throw new CliError(err.message);
+        throw err;
+      }
+    });
+  },
+  'assessment list': async (args, io) => {
+    const { values, positionals } = options(args, { tenant: { type: 'string' }, json: { type: 'boolean' } });
+    if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
+    const tenant = required(values, 'tenant');
+    const { assessmentLines } = await import('../workspace/assessments.js');
+    return withStore(io, async (store) => {
+      const tenantId = await resolveTenant(store, tenant);
+      const lines = await store.tenant(tenantId).read((ctx) => assessmentLines(ctx));
+      if (values.json) {
+        io.out(JSON.stringify(lines, null, 2));
+        return 0;
+      }
+      for (const l of lines) {
+        const score = l.score === null ? '-' : `${l.score.toFixed(1)}${l.rating ? ` ${l.rating}` : ''}`;
+        io.out([l.id, l.vendor, l.questionnaire, l.status, l.dueDate ?? '-', score].join('\t'));
+      }
+      return 0;
     });
   },
 };

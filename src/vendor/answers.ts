@@ -6,12 +6,8 @@
  */
 
 import { type AnswerRow, answerRevisionGuard, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
-import {
-  ASSESSMENT_OPEN,
-  type Assessment,
-  getAssessment,
-  openAssessmentForAnswers,
-} from '../db/repo/assessments.js';
+import { ASSESSMENT_OPEN, type Assessment, getAssessment, touchAnswers } from '../db/repo/assessments.js';
+import { listEvidence } from '../db/repo/evidence.js';
 import { currentTenant } from '../db/repo/tenants.js';
 import { getContact } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
@@ -29,6 +25,7 @@ import {
 } from '../questionnaire/index.js';
 import { MESSAGES } from '../questionnaire/messages.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
+import { withEvidence } from './evidence-answers.js';
 
 /** What the answering functions need of a portal scope (require-vendor.ts puts one on the context). */
 export interface AnswerScope {
@@ -45,6 +42,8 @@ export interface PortalState {
   rows: Record<string, AnswerRow>;
   /** The stored values as the engine takes them (side keys included). */
   answers: Record<string, AnswerValue>;
+  /** The question's files (the evidence table is their one record; their answer keys are derived). */
+  evidence: Array<{ id: string; questionId: string; name: string; sha256: string }>;
   context: Answers;
   evaluation: Evaluation;
   today: string;
@@ -74,19 +73,27 @@ export async function loadPortal(
   const rows = await loadAnswerRows(ctx, assessmentId);
   // getAssessment selects every column; the context facts come with it.
   const context = (assessment as Assessment & { context?: Record<string, unknown> }).context ?? {};
+  const files = await listEvidence(ctx, assessmentId);
   if (!q) return null;
   const answers: Record<string, AnswerValue> = Object.create(null);
   for (const [k, r] of Object.entries(rows)) if (r.value !== null) answers[k] = r.value as AnswerValue;
   const today = isoDay(now);
   const ctxAnswers = context as Answers;
+  const evidence = files.map((f) => ({
+    id: f.id,
+    questionId: f.questionId,
+    name: f.fileName,
+    sha256: f.sha256,
+  }));
   return {
     assessment,
     tenantName: tenant?.name ?? '',
     q,
     rows,
     answers,
+    evidence,
     context: ctxAnswers,
-    evaluation: evaluate(q, answers, today, { context: ctxAnswers }),
+    evaluation: evaluate(q, withEvidence(q, answers, evidence), today, { context: ctxAnswers }),
     today,
     editable: OPEN_STATUSES.has(assessment.status),
   };
@@ -257,7 +264,7 @@ async function commit(
 ): Promise<string | null> {
   try {
     await scope.write((tx) => {
-      openAssessmentForAnswers(tx, scope.assessmentId, now);
+      touchAnswers(tx, scope.assessmentId, now);
       for (const w of writes)
         saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
     });
@@ -286,7 +293,9 @@ function withValues(
     else answers[k] = v;
     rows[k] = { key: k, value: v, revision: revisions[k]!, updatedAt: now, updatedBy: by };
   }
-  const evaluation = evaluate(state.q, answers, state.today, { context: state.context });
+  const evaluation = evaluate(state.q, withEvidence(state.q, answers, state.evidence), state.today, {
+    context: state.context,
+  });
   return { ...state, answers, rows, evaluation, assessment: { ...state.assessment, status: 'in_progress' } };
 }
 

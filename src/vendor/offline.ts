@@ -19,6 +19,7 @@ import {
   saveChecked,
   writableKeys,
 } from './answers.js';
+import { withEvidence } from './evidence-answers.js';
 
 /** The spreadsheet entry (exceljs, csv-parse) is loaded on the first offline request, not at start-up. */
 const spreadsheets = () => import('../questionnaire/spreadsheet/index.js');
@@ -29,7 +30,7 @@ export const OFFLINE_MAX_BYTES = 1024 * 1024;
 function exportOptions(state: PortalState, locale: string, now: Date): ExportOptions {
   return {
     locale,
-    evidence: {},
+    evidence: Object.fromEntries(state.evidence.map((e) => [e.id, { name: e.name, sha256: e.sha256 }])),
     context: state.context,
     meta: { vendor: state.tenantName, assessmentId: state.assessment.id, exportedAt: now },
   };
@@ -37,12 +38,22 @@ function exportOptions(state: PortalState, locale: string, now: Date): ExportOpt
 
 export async function exportXlsx(state: PortalState, locale: string, now: Date): Promise<Uint8Array> {
   const { exportAnswersXlsx } = await spreadsheets();
-  return exportAnswersXlsx(state.q, state.answers, state.evaluation, exportOptions(state, locale, now));
+  return exportAnswersXlsx(
+    state.q,
+    withEvidence(state.q, state.answers, state.evidence),
+    state.evaluation,
+    exportOptions(state, locale, now),
+  );
 }
 
 export async function exportCsv(state: PortalState, locale: string, now: Date): Promise<string> {
   const { exportAnswersCsv } = await spreadsheets();
-  return exportAnswersCsv(state.q, state.answers, state.evaluation, exportOptions(state, locale, now));
+  return exportAnswersCsv(
+    state.q,
+    withEvidence(state.q, state.answers, state.evidence),
+    state.evaluation,
+    exportOptions(state, locale, now),
+  );
 }
 
 export interface PreviewRow {
@@ -121,7 +132,9 @@ export async function previewImport(
     if (c.value === null) delete merged[c.key];
     else merged[c.key] = c.value;
   }
-  const after = evaluate(state.q, merged, state.today, { context: state.context });
+  const after = evaluate(state.q, withEvidence(state.q, merged, state.evidence), state.today, {
+    context: state.context,
+  });
   const accepted: PreviewRow[] = [];
   const unchanged: PreviewRow[] = [];
   for (const { key, value } of candidates) {
@@ -184,7 +197,9 @@ export async function applyImport(
   }
   if (writes.length === 0)
     throw new HttpError(400, 'There is nothing to apply. Upload a filled-in spreadsheet first.');
-  const after = evaluate(state.q, merged, state.today, { context: state.context });
+  const after = evaluate(state.q, withEvidence(state.q, merged, state.evidence), state.today, {
+    context: state.context,
+  });
   for (const w of writes) {
     const { question, side } = resolveKey(state.q, w.key)!;
     const message = checkValue(state, question, side, w.value, locale, after);

@@ -13,7 +13,7 @@ import type { Ports } from '../platform/ports.js';
 import type { Questionnaire } from '../questionnaire/index.js';
 import { type PortalState, parseRevision, portalState, saveOne, saveSection } from './answers.js';
 import { applyImport, exportCsv, exportXlsx, OFFLINE_MAX_BYTES, previewImport } from './offline.js';
-import { autosaveView, type Overrides, questionView, sectionPage, words } from './portal-view.js';
+import { autosaveView, domId, type Overrides, questionView, sectionPage, words } from './portal-view.js';
 import { type PortalEnv, requireVendor } from './require-vendor.js';
 
 export const LANG_COOKIE = '__Host-assay-lang';
@@ -90,7 +90,18 @@ const path = (aid: string, sid: string) => `/v/a/${aid}/s/${encodeURIComponent(s
 export function portalRoutes(platform: Ports) {
   const { clock } = platform;
   const r = new Hono<PortalEnv>();
-  r.use('*', requireVendor(platform));
+  const vendorSession = requireVendor(platform);
+  // The other /v/a routers (review, evidence) may have checked the session for this request already.
+  r.use('*', (c, next) => (c.get('portal') ? next() : vendorSession(c, next)));
+
+  // Where other parts link to one question (evidence without JavaScript): its section, at the question.
+  r.get('/:assessmentId/q/:questionId', async (c) => {
+    const scope = scopeOf(c);
+    const state = await portalState(scope, clock.now());
+    const question = state.q.questions.get(c.req.param('questionId'));
+    if (!question) throw new HttpError(404, 'This questionnaire has no such question.');
+    return c.redirect(`${path(scope.assessmentId, question.sectionId)}#q-${domId(question.id)}`, 303);
+  });
 
   r.get('/:assessmentId', async (c) => {
     const scope = scopeOf(c);

@@ -34,9 +34,6 @@ export function requireVendor(platform: Pick<Ports, 'store' | 'clock'>): Middlew
     const scope = store.tenant(session.tenantId, { sessionId: session.id });
     c.set('vendor', session);
     c.set('portal', { ...session, read: (fn) => scope.read(fn), write: (fn) => scope.write(fn) });
-    // Portal pages hold answers: never cached, never sent as a referrer.
-    c.header('Cache-Control', 'no-store');
-    c.header('Referrer-Policy', 'no-referrer');
     await next();
   };
 }

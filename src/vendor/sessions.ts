@@ -66,7 +66,7 @@ export async function resolveVendorSession(
   const id = hashToken(token);
   const scope = store.as({ sessionId: id });
   const s = await scope.read((ctx) => getSession(ctx, id));
-  if (!s || s.kind !== 'vendor' || !s.tenantId || !s.assessmentId || !s.contactId) return null;
+  if (s?.kind !== 'vendor' || !s.tenantId || !s.assessmentId || !s.contactId) return null;
   const t = now.getTime();
   if (s.expiresAt.getTime() <= t || s.lastSeenAt.getTime() + VENDOR_IDLE_MS <= t) {
     await scope.write((tx) => deleteSession(tx, id));

@@ -48,7 +48,8 @@ export async function loadAnswers(
     .where(and(eq(t.answers.tenantId, tenantId), eq(t.answers.assessmentId, assessmentId)))
     .orderBy(asc(t.answers.key));
   const out: Record<string, unknown> = Object.create(null);
-  for (const r of rows) out[r.key] = r.value;
+  // A cleared answer keeps its row (value null) for its revision; it is no answer.
+  for (const r of rows) if (r.value !== null) out[r.key] = r.value;
   return out;
 }
 
