@@ -43,7 +43,7 @@ export interface PortalState {
   /** The stored values as the engine takes them (side keys included). */
   answers: Record<string, AnswerValue>;
   /** The question's files (the evidence table is their one record; their answer keys are derived). */
-  evidence: Array<{ id: string; questionId: string; name: string; sha256: string }>;
+  evidence: Array<{ id: string; questionId: string; name: string; size: number; sha256: string }>;
   context: Answers;
   evaluation: Evaluation;
   today: string;
@@ -83,6 +83,7 @@ export async function loadPortal(
     id: f.id,
     questionId: f.questionId,
     name: f.fileName,
+    size: f.size,
     sha256: f.sha256,
   }));
   return {

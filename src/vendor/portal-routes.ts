@@ -7,13 +7,23 @@
 import { type Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { HttpError } from '../errors.js';
+import { downloadPath } from '../evidence/download.js';
 import { readForm } from '../http/read-form.js';
 import { render, renderFragment } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import type { Questionnaire } from '../questionnaire/index.js';
 import { type PortalState, parseRevision, portalState, saveOne, saveSection } from './answers.js';
 import { applyImport, exportCsv, exportXlsx, OFFLINE_MAX_BYTES, previewImport } from './offline.js';
-import { autosaveView, domId, type Overrides, questionView, sectionPage, words } from './portal-view.js';
+import {
+  autosaveView,
+  domId,
+  type EvidenceFile,
+  type EvidenceFiles,
+  type Overrides,
+  questionView,
+  sectionPage,
+  words,
+} from './portal-view.js';
 import { type PortalEnv, requireVendor } from './require-vendor.js';
 
 export const LANG_COOKIE = '__Host-assay-lang';
@@ -67,16 +77,30 @@ function sectionOf(state: PortalState, id: string) {
   return section;
 }
 
-function renderSection(
+/** The files of a section's questions, each with a short-lived signed download link. */
+async function sectionFiles(platform: Ports, state: PortalState, sectionId: string): Promise<EvidenceFiles> {
+  const inSection = new Set(state.q.sections.find((s) => s.id === sectionId)?.questions.map((q) => q.id));
+  const out: Record<string, EvidenceFile[]> = {};
+  for (const e of state.evidence) {
+    if (!inSection.has(e.questionId)) continue;
+    const href = await downloadPath(platform, { tenantId: state.assessment.tenantId, evidenceId: e.id });
+    (out[e.questionId] ??= []).push({ id: e.id, name: e.name, size: e.size, sha256: e.sha256, href });
+  }
+  return out;
+}
+
+async function renderSection(
   c: C,
+  platform: Ports,
   state: PortalState,
   sectionId: string,
   locale: string,
   status = 200,
-  overrides?: Overrides,
+  overrides: Overrides = { values: {}, errors: {} },
   notice?: { kind: string; text: string },
 ) {
-  const v = sectionPage(state, sectionId, locale, overrides);
+  const files = await sectionFiles(platform, state, sectionId);
+  const v = sectionPage(state, sectionId, locale, { ...overrides, files });
   return render(
     c,
     'vendor/section',
@@ -114,7 +138,7 @@ export function portalRoutes(platform: Ports) {
     const state = await portalState(scope, clock.now());
     const locale = localeOf(c, state.q);
     const section = sectionOf(state, c.req.param('sectionId'));
-    return renderSection(c, state, section.id, locale);
+    return renderSection(c, platform, state, section.id, locale);
   });
 
   // "Save and continue" without JavaScript: the whole section as one form.
@@ -131,6 +155,7 @@ export function portalRoutes(platform: Ports) {
     if (result.kind === 'invalid')
       return renderSection(
         c,
+        platform,
         result.state,
         sectionId,
         locale,
@@ -141,6 +166,7 @@ export function portalRoutes(platform: Ports) {
     if (result.kind === 'conflict')
       return renderSection(
         c,
+        platform,
         result.state,
         sectionId,
         locale,

@@ -44,7 +44,9 @@ const EN = {
   saved: 'Saved.',
   fixErrors: 'Some answers could not be saved. Check the fields marked below.',
   submitted: 'This assessment has been submitted; the answers are shown read-only.',
-  file: 'Files are attached on the evidence page.',
+  evidence: 'Evidence',
+  addFile: 'Add a file',
+  upload: 'Upload',
 };
 const DE: Words = {
   yes: 'Ja',
@@ -76,7 +78,9 @@ const DE: Words = {
   saved: 'Gespeichert.',
   fixErrors: 'Einige Antworten konnten nicht gespeichert werden. Prüfen Sie die markierten Felder.',
   submitted: 'Diese Prüfung wurde abgesendet; die Antworten werden nur angezeigt.',
-  file: 'Dateien werden auf der Seite für Nachweise angehängt.',
+  evidence: 'Nachweise',
+  addFile: 'Datei hinzufügen',
+  upload: 'Hochladen',
 };
 const FR: Words = {
   ...EN,
@@ -131,7 +135,13 @@ export interface QuestionView {
   /** A context fact: the requester's value, shown read-only. */
   context: { value: string } | null;
   conflict: (Conflict & { shown: string; when: string }) | null;
+  /** File questions and questions with an evidence rule: their files, with signed download links. */
+  evidence: { files: EvidenceFile[]; required: boolean; accept: string } | null;
 }
+
+export type EvidenceFile = { id: string; name: string; size: number; sha256: string; href: string };
+/** Each question's files with their download links (minted per rendering). */
+export type EvidenceFiles = Readonly<Record<string, EvidenceFile[]>>;
 
 function display(question: Question, value: unknown, locale: string, state: PortalState, w: Words): string {
   if (value === null || value === undefined || value === '') return '';
@@ -166,6 +176,7 @@ export interface Overrides {
   values: Record<string, AnswerValue | string | string[]>;
   errors: Record<string, string>;
   conflict?: Conflict;
+  files?: EvidenceFiles;
 }
 const NONE: Overrides = { values: {}, errors: {} };
 
@@ -223,6 +234,16 @@ export function questionView(
     context: question.context
       ? { value: display(question, state.context[question.id], locale, state, w) || w.notSet }
       : null,
+    evidence:
+      question.type === 'file' || question.evidence
+        ? {
+            files: overrides.files?.[question.id] ?? [],
+            required: (r?.evidenceRequired ?? false) || (question.type === 'file' && (r?.required ?? false)),
+            accept: (question.type === 'file' ? question.accept : (question.evidence?.accept ?? []))
+              .map((x) => `.${x}`)
+              .join(','),
+          }
+        : null,
     conflict: conflictKey
       ? {
           ...conflictKey,

@@ -121,6 +121,28 @@ describe.skipIf(!chromiumAvailable)('vendor portal autosave in a real browser', 
       .poll(async () => (await storedAnswers(ts.store, f))['scope.euid']?.value, { timeout: 10_000 })
       .toBe('DEB1234.HRB123456');
     expect(await page.locator('.conflict').count()).toBe(0);
+
+    // A later section: a multi-choice answer autosaves, and evidence uploads beside the fields.
+    await page.goto(`${base}/v/a/${f.assessmentId}/s/gov`);
+    await page.getByLabel('ISO/IEC 27001 certificate').check();
+    await expect
+      .poll(async () => (await storedAnswers(ts.store, f))['gov.standards']?.value)
+      .toEqual(['iso27001']);
+    await expect.poll(() => page.locator('[name="gov.cert_expiry"]').count(), { timeout: 10_000 }).toBe(1);
+    await page.locator('#u-gov-2e-standards').setInputFiles({
+      name: 'iso-certificate.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% certificate\n%%EOF\n'),
+    });
+    await page
+      .locator('#u-gov-2e-standards')
+      .locator('xpath=..')
+      .getByRole('button', { name: 'Upload' })
+      .click();
+    await expect
+      .poll(() => page.locator('#evidence-gov_standards').textContent(), { timeout: 10_000 })
+      .toContain('iso-certificate.pdf');
+    expect(await axeViolations(page)).toEqual([]);
     expect(cspErrors).toEqual([]);
     await context.close();
   }, 60_000);

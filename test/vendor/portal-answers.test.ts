@@ -95,7 +95,7 @@ forEachDialect(
       const html = await res.text();
       // Only what changed: the revision, the marks, the EUID question now hidden, progress and the section list.
       expect(html).toMatch(
-        /<input type="hidden" name="_rev.scope.lei" id="r-scope-2e-lei" value="1" hx-swap-oob="true">/,
+        /<input form="portal-form" type="hidden" name="_rev.scope.lei" id="r-scope-2e-lei" value="1" hx-swap-oob="true">/,
       );
       expect(html).toMatch(/<div class="question" id="q-scope-2e-euid" hidden hx-swap-oob="true"><\/div>/);
       expect(html).toContain('id="portal-progress" hx-swap-oob="true"');
