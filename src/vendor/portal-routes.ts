@@ -84,7 +84,9 @@ async function sectionFiles(platform: Ports, state: PortalState, sectionId: stri
   for (const e of state.evidence) {
     if (!inSection.has(e.questionId)) continue;
     const href = await downloadPath(platform, { tenantId: state.assessment.tenantId, evidenceId: e.id });
-    (out[e.questionId] ??= []).push({ id: e.id, name: e.name, size: e.size, sha256: e.sha256, href });
+    const list = out[e.questionId] ?? [];
+    list.push({ id: e.id, name: e.name, size: e.size, sha256: e.sha256, href });
+    out[e.questionId] = list;
   }
   return out;
 }
