@@ -29,6 +29,8 @@ Commands:
       [--contact-name N] [--due YYYY-MM-DD] [--otp] [--link-hours H] [--context KEY=VALUE]...
                                                   send a questionnaire; prints the assessment id (the link goes only by email)
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
+  keys rotate [--purpose link|receipt|audit|all]  activate new signing keys and retire the old ones (default: all)
+  receipt verify FILE [--jwks URL|FILE]           check a submission receipt offline (default keys: this server's)
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, BASE_URL, …; see README).`;
 
@@ -234,6 +236,91 @@ const commands: Record<string, Handler> = {
     });
   },
 };
+
+const KEY_PURPOSES_CLI = ['link', 'receipt', 'audit'] as const;
+
+Object.assign(commands, {
+  'keys rotate': (async (args, io) => {
+    const { values, positionals } = options(args, { purpose: { type: 'string' } });
+    if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
+    const which = values.purpose ?? 'all';
+    if (which !== 'all' && !(KEY_PURPOSES_CLI as readonly string[]).includes(which))
+      throw new CliError(`--purpose must be link, receipt, audit or all, got "${which}"`);
+    const purposes = which === 'all' ? KEY_PURPOSES_CLI : [which as (typeof KEY_PURPOSES_CLI)[number]];
+    const { rotateKeys } = await import('../keys/rotate.js');
+    return withStore(io, async (store, _baseUrl, config) => {
+      const master = loadMasterKey(config);
+      for (const r of await rotateKeys(store, master, purposes)) {
+        io.out(`${r.purpose}: activated ${r.activated}${r.retired ? `, retired ${r.retired}` : ''}`);
+      }
+      io.err(
+        'Running servers sign with the new keys within a minute; retired keys keep verifying what they signed.',
+      );
+      return 0;
+    });
+  }) as Handler,
+  'receipt verify': (async (args, io) => {
+    const { values, positionals } = options(args, { jwks: { type: 'string' } });
+    if (positionals.length !== 1) throw new CliError('name exactly one receipt file');
+    const file = positionals[0]!;
+    let text: string;
+    try {
+      const { statSync } = await import('node:fs');
+      if (statSync(file).size > 1024 * 1024) throw new CliError(`${file} is too large to be a receipt`);
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(
+        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+    const receipts = await import('../vendor/receipts.js');
+    const jws = receipts.extractReceipt(text);
+    if (!jws)
+      throw new CliError(
+        `${file} does not hold a receipt (a compact JWS, or the block from the receipt email)`,
+      );
+    const print = (r: Awaited<ReturnType<typeof receipts.verifyReceiptWithKeys>>) => {
+      if (!r.ok) {
+        io.err(`assay receipt verify: NOT VALID: ${r.reason}`);
+        return 1;
+      }
+      const p = r.payload;
+      io.out('Receipt VALID');
+      io.out(`  issuer         ${p.iss}`);
+      io.out(`  key            ${r.kid}`);
+      io.out(`  tenant         ${p.tenant?.name} (${p.tenant?.id})`);
+      io.out(`  assessment     ${p.assessment}`);
+      io.out(`  vendor         ${p.vendor}`);
+      io.out(`  questionnaire  ${p.questionnaire?.ref} (source SHA-256 ${p.questionnaire?.sourceSha256})`);
+      io.out(`  submitted at   ${p.submittedAt}`);
+      io.out(`  answers        ${p.answers?.count} (SHA-256 of the RFC 8785 form ${p.answers?.digest})`);
+      io.out(
+        `  files          ${p.evidence?.length ?? 0}${(p.evidence ?? []).map((e) => `\n    ${e.sha256}  ${e.size} bytes`).join('')}`,
+      );
+      io.out(
+        `  score          ${p.score ?? '-'} (band ${p.band ?? '-'}, rating ${p.rating ?? '-'}, ${p.findings} findings)`,
+      );
+      return 0;
+    };
+    if (values.jwks) {
+      const src = values.jwks;
+      if (/^https?:\/\//.test(src)) return print(await receipts.verifyReceiptWithJwks(new URL(src), jws));
+      let set: unknown;
+      try {
+        set = JSON.parse(readFileSync(src, 'utf8'));
+      } catch (err) {
+        throw new CliError(
+          `cannot read the JWKS ${src}: ${(err as NodeJS.ErrnoException).code ?? 'not JSON'}`,
+        );
+      }
+      if (!set || typeof set !== 'object' || !Array.isArray((set as { keys?: unknown }).keys))
+        throw new CliError(`${src} is not a JWKS (an object with "keys")`);
+      return print(await receipts.verifyReceiptWithJwks(set as never, jws));
+    }
+    return withKeys(io, async (_store, keys) => print(await receipts.verifyReceiptWithKeys(keys, jws)));
+  }) as Handler,
+});
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
