@@ -1,0 +1,134 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import http from 'node:http';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { verdict } from './timing.js';
+
+/*
+ * `npm run bench -- autosave`: 50 concurrent vendor sessions autosaving one answer after another over
+ * real HTTP to the real app on a SQLite file (each save: session check, revision-checked write, the
+ * engine re-evaluating visibility and progress, the out-of-band fragment), next to node:http +
+ * better-sqlite3 doing one INSERT per request, in the same run. Each server runs in its own process;
+ * this process is the load generator (keep-alive agents, one connection per session). Each session
+ * sends the revision the previous answer returned, as the page does. Targets (issue #7): ≥ 0.6× the bare
+ * server's throughput, p99 < 25 ms. BENCH_AUTOSAVE_SECONDS (default 8), BENCH_AUTOSAVE_SESSIONS (50).
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const seconds = Number(process.env.BENCH_AUTOSAVE_SECONDS ?? 8);
+const sessions = Number(process.env.BENCH_AUTOSAVE_SESSIONS ?? 50);
+
+type Target = {
+  child: ChildProcess;
+  port: number;
+  sessions: { path: string; cookie: string; key: string }[];
+};
+
+async function start(variant: 'app' | 'bare'): Promise<Target> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(here, 'autosave-target.ts'), variant, String(sessions)],
+    {
+      cwd: join(here, '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await once(lines, 'line')) as [string];
+  lines.close();
+  return { child, ...(JSON.parse(line) as Omit<Target, 'child'>) };
+}
+
+function post(
+  agent: http.Agent,
+  port: number,
+  path: string,
+  cookie: string,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: {
+          Cookie: cookie,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'Content-Length': Buffer.byteLength(body),
+          Origin: 'http://127.0.0.1',
+          'Sec-Fetch-Site': 'same-origin',
+          'HX-Request': 'true',
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The revision each session last saw, kept across the warm-up and the measured run. */
+const revs = new Map<string, string>();
+
+async function drive(t: Target): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = performance.now() + seconds * 1000;
+  await Promise.all(
+    t.sessions.map(async (s, i) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      let rev = revs.get(s.path) ?? '0';
+      let n = 0;
+      while (performance.now() < until) {
+        const body = new URLSearchParams({
+          [s.key]: `Answer ${i}.${n++}: described in our policy.`,
+          [`_rev.${s.key}`]: rev,
+        }).toString();
+        const started = performance.now();
+        const res = await post(agent, t.port, s.path, s.cookie, body);
+        latencies.push(performance.now() - started);
+        if (res.status !== 200 && errors++ === 0) console.error(`first non-200: ${res.status} ${res.text.slice(0, 300)}`);
+        const m = /name="_rev\.[^"]*" [^>]*value="(\d+)"/.exec(res.text);
+        if (m) rev = m[1]!;
+      }
+      revs.set(s.path, rev);
+      agent.destroy();
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  return { rps: latencies.length / seconds, p50: q(0.5), p99: q(0.99), errors };
+}
+
+export async function run(): Promise<void> {
+  const results: Record<string, Awaited<ReturnType<typeof drive>>> = {};
+  for (const variant of ['bare', 'app'] as const) {
+    const t = await start(variant);
+    try {
+      await drive({ ...t, sessions: t.sessions.slice(0, 5) }); // warm-up
+      results[variant] = await drive(t);
+    } finally {
+      t.child.kill();
+    }
+  }
+  const { bare, app } = results as {
+    bare: Awaited<ReturnType<typeof drive>>;
+    app: Awaited<ReturnType<typeof drive>>;
+  };
+  const fmt = (r: typeof bare) =>
+    `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} non-200`;
+  console.log(`bare node:http + better-sqlite3 INSERT  ${fmt(bare)}`);
+  console.log(`assay autosave (${sessions} sessions)       ${fmt(app)}`);
+  const ratio = app.rps / bare.rps;
+  console.log(verdict(ratio >= 0.6, 'throughput ≥ 0.6× bare', `${ratio.toFixed(2)}×`));
+  console.log(verdict(app.p99 < 25, 'p99 < 25 ms', `${app.p99.toFixed(1)} ms`));
+  if (app.errors > 0) throw new Error(`${app.errors} autosaves were not answered 200`);
+}
