@@ -269,6 +269,8 @@ const burstFigures = {
   seconds: [] as number[],
   mainPerSignIn: [] as number[],
   othersPerSignIn: [] as number[],
+  /** Share of the burst's wall time the event loop's thread spent on the CPU (the rest it was free). */
+  mainBusy: [] as number[],
 };
 
 async function responsiveness(app: Running): Promise<void> {
@@ -310,6 +312,7 @@ async function responsiveness(app: Running): Promise<void> {
     // The /healthz requests of the window are in the main thread's share; at ~0.1 ms each, 2-3 ms per sign-in.
     burstFigures.mainPerSignIn.push((after.main - before.main) / BURST.amount);
     burstFigures.othersPerSignIn.push((after.others - before.others) / BURST.amount);
+    burstFigures.mainBusy.push((after.main - before.main) / (b.duration * 1000));
   }
 }
 
@@ -380,7 +383,8 @@ export async function run(): Promise<void> {
       `${median(burstFigures.seconds).toFixed(1)} s` +
       (burstFigures.mainPerSignIn.length
         ? `; CPU per sign-in: ${median(burstFigures.mainPerSignIn).toFixed(1)} ms on the event loop's thread, ` +
-          `${median(burstFigures.othersPerSignIn).toFixed(1)} ms on other threads)`
+          `${median(burstFigures.othersPerSignIn).toFixed(1)} ms on other threads; ` +
+          `event loop's thread busy ${(median(burstFigures.mainBusy) * 100).toFixed(0)}% of the burst)`
         : ')'),
   );
   // Responsive: a hash (~20-40 ms of one core) never sits in front of a /healthz answer.
