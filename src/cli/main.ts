@@ -11,6 +11,7 @@ import { createKeyRing, type KeyRing } from '../keys/keyring.js';
 import { ensureSigningKeys } from '../keys/signing-keys.js';
 import { ConfigError, loadConfig } from '../platform/node/config.js';
 import { loadMasterKey } from '../platform/node/master-key-file.js';
+import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
 import { systemClock } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
@@ -249,7 +250,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await handler(argv.slice(2), io);
   } catch (err) {
     if (err instanceof CliError) io.err(`assay ${name}: ${err.message}`);
-    else if (err instanceof ConfigError) io.err(err.message);
+    else if (err instanceof ConfigError || err instanceof MigrationHistoryError) io.err(err.message);
     else if (err instanceof ZodError) io.err(`assay ${name}: ${err.issues.map((i) => i.message).join('; ')}`);
     else {
       io.err(`assay ${name}: unexpected failure: ${(err as Error)?.message ?? String(err)}`);

@@ -18,7 +18,7 @@ import {
 } from '../db/repo/access-codes.js';
 import { type Assessment, getAssessment } from '../db/repo/assessments.js';
 import { enqueueMail } from '../db/repo/outbox.js';
-import { getQuestionnaireVersion } from '../db/repo/questionnaires.js';
+import { getQuestionnaireVersionMeta } from '../db/repo/questionnaires.js';
 import { getTenant } from '../db/repo/tenants.js';
 import { consumeVendorLink, getVendorLink, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
 import { getContact, getVendor } from '../db/repo/vendors.js';
@@ -78,7 +78,7 @@ async function load(
   const [vendor, contact, version] = await Promise.all([
     getVendor(ctx, assessment.vendorId),
     getContact(ctx, claims.sub),
-    getQuestionnaireVersion(ctx, assessment.questionnaireVersionId),
+    getQuestionnaireVersionMeta(ctx, assessment.questionnaireVersionId),
   ]);
   if (!vendor || !contact || !version || assessment.contactId !== contact.id) return null;
   const state: LinkState =
@@ -274,7 +274,6 @@ export async function redeemAccessCode(
     throw new HttpError(409, 'This assessment is closed: it was submitted or withdrawn.');
   const { claims } = loaded;
   const code = normaliseCode(typed.slice(0, 32));
-  if (!CODE_SHAPE.test(code)) throw new HttpError(422, 'Enter the 6-digit code from the email.');
   if (!isSecretShape(pending)) {
     throw new HttpError(
       400,
@@ -282,12 +281,14 @@ export async function redeemAccessCode(
     );
   }
   const hit = await deps.rateLimits.hit({ name: 'code-tries', subject: claims.aid }, 24 * 60 * 60_000);
+  // Counted before the shape check: a malformed code is a failed try too.
   if (hit.count > CODE_TRIES_PER_DAY) {
     throw new HttpError(
       429,
       'Too many codes were tried for this assessment today. Try again tomorrow, or ask the sender.',
     );
   }
+  if (!CODE_SHAPE.test(code)) throw new HttpError(422, 'Enter the 6-digit code from the email.');
   const binding = hashToken(pending);
   const scope = deps.store.tenant(claims.tid);
   const live = await scope.read((ctx) =>

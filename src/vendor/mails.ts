@@ -78,3 +78,46 @@ export function freshAccessMail(m: {
   ].join('\n');
   return { subject: oneLine(`${m.tenantName}: your new access to ${m.questionnaireTitle}`), textBody: text };
 }
+
+export function submitCodeMail(m: {
+  baseUrl: string;
+  tenantName: string;
+  questionnaireTitle: string;
+  code: string;
+  codeMinutes: number;
+}): Mail {
+  const text = [
+    `You asked to submit "${m.questionnaireTitle}" to ${m.tenantName}.`,
+    '',
+    `Your code: ${m.code}`,
+    '',
+    `Type it on the submission page within ${m.codeMinutes} minutes. It works once, in the session where you asked for it.`,
+    'If you did not ask for this, someone may have your link: tell the sender.',
+    '',
+    ...genuine(m.baseUrl),
+  ].join('\n');
+  return { subject: oneLine(`${m.tenantName}: your submission code`), textBody: text };
+}
+
+export function receiptMail(m: {
+  baseUrl: string;
+  tenantName: string;
+  questionnaireTitle: string;
+  receipt: string;
+  answersSha256: string;
+  submittedAt: Date;
+}): Mail {
+  const text = [
+    `Your answers to "${m.questionnaireTitle}" were submitted to ${m.tenantName} at ${when(m.submittedAt)}.`,
+    '',
+    `SHA-256 of your answers (RFC 8785 canonical form): ${m.answersSha256}`,
+    '',
+    'Your signed receipt is below. Keep it: it proves what you submitted and when. Anyone can check it',
+    `offline with the public keys at ${m.baseUrl}/.well-known/jwks.json (or receipt-keys.pem for openssl).`,
+    '',
+    '-----BEGIN ASSAY RECEIPT-----',
+    ...(m.receipt.match(/.{1,76}/g) ?? []),
+    '-----END ASSAY RECEIPT-----',
+  ].join('\n');
+  return { subject: oneLine(`${m.tenantName}: receipt for ${m.questionnaireTitle}`), textBody: text };
+}

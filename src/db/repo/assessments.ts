@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
@@ -21,6 +21,8 @@ export type Assessment = {
   /** Buyer-set context facts (read-only for the vendor). */
   context: Record<string, unknown>;
   linkTtlHours: number;
+  /** Bumped by every answer write; submission freezes the revision it read. */
+  answersRevision: number;
   /** The signed receipt (compact JWS), once submitted. */
   receipt: string | null;
   /** `vendor:<contact id>` who submitted. */
@@ -68,6 +70,7 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
     rating: null,
     context: a.context ?? {},
     linkTtlHours: a.linkTtlHours ?? 72,
+    answersRevision: 0,
     receipt: null,
     submittedBy: null,
     sentAt: a.sentAt ?? null,
@@ -147,5 +150,75 @@ export function transitionAssessment(
       )
       .returning(),
     { guard: ASSESSMENT_IN_STATUS },
+  );
+}
+
+/** The statuses in which a vendor may still change answers. */
+export const OPEN_STATUSES: AssessmentStatus[] = ['sent', 'in_progress'];
+/** The guard of an answer write: the assessment was still open when the write committed. */
+export const ASSESSMENT_OPEN = 'assessment-open';
+
+/**
+ * Queue this with every answer write (autosave, offline import, evidence): bumps the assessment's answer
+ * revision, guarded on an open status, so a write racing a submission either lands before it (and the
+ * submission, which froze an older revision, is refused and re-read) or fails whole after it. On
+ * PostgreSQL the row lock orders the two; SQLite and D1 serialise writers.
+ */
+export function touchAnswers(
+  tx: TenantWriteCtx,
+  assessmentId: string,
+  now = new Date(),
+): Written<{ answersRevision: number }> {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.assessments)
+      .set({
+        answersRevision: sql`${t.assessments.answersRevision} + 1`,
+        // The first answer moves `sent → in_progress`, once; later writes leave the status as it is.
+        status: sql`CASE WHEN ${t.assessments.status} = 'sent' THEN 'in_progress' ELSE ${t.assessments.status} END`,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, isId(assessmentId) ? assessmentId : ''),
+          inArray(t.assessments.status, OPEN_STATUSES),
+        ),
+      )
+      .returning({ answersRevision: t.assessments.answersRevision }),
+    { guard: ASSESSMENT_OPEN },
+  );
+}
+
+/** The guard of a submission: still open, and no answer changed since the answers were read. */
+export const SUBMISSION_FROZE = 'submission-froze';
+
+/**
+ * Submits exactly once: one conditional UPDATE from an open status at the answer revision that was read,
+ * with the score, rating, frozen answers hash and receipt. Every other attempt's unit rolls back.
+ */
+export function submitAssessmentRow(
+  tx: TenantWriteCtx,
+  id: string,
+  seenRevision: number,
+  patch: Pick<Assessment, 'scorePermille' | 'band' | 'rating' | 'answersHash' | 'receipt' | 'submittedBy'>,
+  now: Date,
+): Written<{ id: string }> {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.assessments)
+      .set({ ...patch, status: 'submitted', submittedAt: now, updatedAt: now })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, isId(id) ? id : ''),
+          inArray(t.assessments.status, OPEN_STATUSES),
+          eq(t.assessments.answersRevision, seenRevision),
+        ),
+      )
+      .returning({ id: t.assessments.id }),
+    { guard: SUBMISSION_FROZE },
   );
 }

@@ -12,6 +12,7 @@ export * from './questionnaires.js';
 export * from './risks.js';
 export * from './sessions.js';
 export * from './setup-tokens.js';
+export * from './tenant-keys.js';
 export * from './tenants.js';
 export * from './users.js';
 export * from './vendor-links.js';
