@@ -1,4 +1,5 @@
 import { and, eq, lt } from 'drizzle-orm';
+import { preparedRead } from '../prepared.js';
 import type { ReadCtx, WriteCtx, Written } from '../store.js';
 import type { Role } from '../tables.js';
 
@@ -44,8 +45,8 @@ export type MemberSession = SessionRow & {
  * Reads a member session with its user, tenant and membership. Read it with `store.as({ sessionId })`:
  * on PostgreSQL the memberships policy lets a session see exactly its own membership.
  */
-export async function readMemberSession({ db, t }: ReadCtx, id: string): Promise<MemberSession | null> {
-  const [row] = await db
+const memberSession = preparedRead(['id'], (db, t, p) =>
+  db
     .select({
       id: t.sessions.id,
       kind: t.sessions.kind,
@@ -68,7 +69,16 @@ export async function readMemberSession({ db, t }: ReadCtx, id: string): Promise
       t.memberships,
       and(eq(t.memberships.tenantId, t.sessions.tenantId), eq(t.memberships.userId, t.sessions.userId)),
     )
-    .where(eq(t.sessions.id, id));
+    .where(eq(t.sessions.id, p.id)),
+);
+
+/**
+ * Reads a member session with its user, tenant and membership (every signed-in request: prepared once,
+ * see prepared.ts). Read it with `store.as({ sessionId })`: on PostgreSQL the memberships policy lets a
+ * session see exactly its own membership.
+ */
+export async function readMemberSession(ctx: ReadCtx, id: string): Promise<MemberSession | null> {
+  const [row] = await memberSession(ctx, { id });
   return (row as MemberSession | undefined) ?? null;
 }
 

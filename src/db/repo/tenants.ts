@@ -1,5 +1,6 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
+import { preparedRead } from '../prepared.js';
 import type { ReadCtx, TenantReadCtx, WriteCtx } from '../store.js';
 
 export type Tenant = { id: string; name: string; createdAt: Date };
@@ -45,24 +46,28 @@ export async function countTenants({ db, t }: ReadCtx): Promise<number> {
   return row?.n ?? 0;
 }
 
-/** Counts for the workspace overview, in one statement. */
-export async function overviewCounts({ db, t, tenantId }: TenantReadCtx) {
-  const [row] = await db
+const overview = preparedRead(['tenantId'], (db, t, p) =>
+  db
     .select({
       vendors:
-        sql<number>`(select count(*) from ${t.vendors} where ${t.vendors.tenantId} = ${tenantId})`.mapWith(
+        sql<number>`(select count(*) from ${t.vendors} where ${t.vendors.tenantId} = ${p.tenantId})`.mapWith(
           Number,
         ),
       assessments:
-        sql<number>`(select count(*) from ${t.assessments} where ${t.assessments.tenantId} = ${tenantId})`.mapWith(
+        sql<number>`(select count(*) from ${t.assessments} where ${t.assessments.tenantId} = ${p.tenantId})`.mapWith(
           Number,
         ),
       openRisks:
-        sql<number>`(select count(*) from ${t.risks} where ${t.risks.tenantId} = ${tenantId} and ${t.risks.status} <> 'closed')`.mapWith(
+        sql<number>`(select count(*) from ${t.risks} where ${t.risks.tenantId} = ${p.tenantId} and ${t.risks.status} <> 'closed')`.mapWith(
           Number,
         ),
     })
     .from(t.tenants)
-    .where(eq(t.tenants.id, tenantId));
+    .where(eq(t.tenants.id, p.tenantId)),
+);
+
+/** Counts for the workspace overview, in one statement (every overview page: prepared once, see prepared.ts). */
+export async function overviewCounts(ctx: TenantReadCtx) {
+  const [row] = await overview(ctx, { tenantId: ctx.tenantId });
   return { vendors: row?.vendors ?? 0, assessments: row?.assessments ?? 0, openRisks: row?.openRisks ?? 0 };
 }

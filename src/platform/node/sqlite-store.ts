@@ -38,6 +38,8 @@ export interface SqliteStoreOptions {
 }
 
 export const SQLITE_MIGRATIONS = appPath('migrations/sqlite');
+/** Distinct statement texts kept prepared (the app has a few hundred; the oldest goes first). */
+const STATEMENT_CACHE_SIZE = 500;
 
 /** Creates the database file (and its folder) readable by the owner only, like the master key. */
 function prepareFile(file: string): void {
@@ -76,10 +78,21 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
   // Every statement drizzle runs is prepared through this object: outside a commit, a statement that
   // writes is refused, so a repository function that awaits a write instead of queueing it fails loudly.
+  // Statements are kept by their text and reused: preparing costs more than running most of ours, and
+  // drizzle prepares on every call of a builder. Bounded, since a few texts vary (IN lists).
   let committing = false;
+  const statements = new Map<string, Database.Statement>();
   const guarded = {
     prepare(sql: string) {
-      const stmt = client.prepare(sql);
+      let stmt = statements.get(sql);
+      if (stmt) {
+        // drizzle switches a statement to raw (array) rows when it maps fields itself; reset for the next user.
+        if (stmt.reader) stmt.raw(false);
+      } else {
+        stmt = client.prepare(sql);
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(sql, stmt);
+      }
       if (!committing && !stmt.readonly) {
         throw new UnitOfWorkError('writes go through tx.write() and run when the unit commits');
       }
@@ -99,6 +112,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const insertAuditStmt = client.prepare(
     'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
+
+  const pingStmt = client.prepare('select 1');
 
   function commit(unit: Unit): void {
     committing = true;
@@ -171,7 +186,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         return result;
       },
       async ping() {
-        client.prepare('select 1').get();
+        pingStmt.get();
       },
       async close() {
         if (closed) return;
