@@ -95,7 +95,8 @@ async function drive(t: Target): Promise<{ rps: number; p50: number; p99: number
         const started = performance.now();
         const res = await post(agent, t.port, s.path, s.cookie, body);
         latencies.push(performance.now() - started);
-        if (res.status !== 200 && errors++ === 0) console.error(`first non-200: ${res.status} ${res.text.slice(0, 300)}`);
+        if (res.status !== 200 && errors++ === 0)
+          console.error(`first non-200: ${res.status} ${res.text.slice(0, 300)}`);
         const m = /name="_rev\.[^"]*" [^>]*value="(\d+)"/.exec(res.text);
         if (m) rev = m[1]!;
       }
