@@ -15,6 +15,7 @@ import { errorHandlers } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createViews, provideViews } from './http/views.js';
+import { devOutboxRoutes } from './mail/outbox-routes.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
 import { appRoutes } from './workspace/app-routes.js';
@@ -48,6 +49,8 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));
   app.route('/app', appRoutes(platform));
+  // The development outbox shows live links: never in production, where the path is a plain 404.
+  if (config.env !== 'production') app.route('/dev/outbox', devOutboxRoutes(platform.mail.outbox));
   app.get('/', (c) => c.redirect('/app', 303));
   return app;
 }

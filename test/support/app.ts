@@ -7,7 +7,7 @@ import { createKeyRing } from '../../src/keys/keyring.js';
 import { MasterKey } from '../../src/keys/master-key.js';
 import { createLogger } from '../../src/platform/node/logger.js';
 import { nodePlatform } from '../../src/platform/node/platform.js';
-import type { ClientAddress, Ports } from '../../src/platform/ports.js';
+import type { ClientAddress, MailPort, Ports } from '../../src/platform/ports.js';
 
 export const BASE_URL = 'https://assay.test';
 /** One master key for every test platform (its keys are made with `ensureSigningKeys` where a test needs them). */
@@ -24,6 +24,10 @@ export interface TestAppOptions {
   clientAddress?: ClientAddress;
   logger?: Logger;
   baseUrl?: string;
+  /** A real mail port (SMTP to a test server, or a development outbox); by default one that never sends. */
+  mail?: MailPort;
+  /** `production` hides what exists only outside production (the development outbox). */
+  env?: 'development' | 'production' | 'test';
 }
 
 export async function testPlatform(store: Store, opts: TestAppOptions = {}): Promise<Ports> {
@@ -38,6 +42,7 @@ export async function testPlatform(store: Store, opts: TestAppOptions = {}): Pro
     store,
     rateLimits: opts.rateLimits ?? new MemoryRateLimitStore(),
     masterKey: TEST_MASTER_KEY,
+    ...(opts.mail ? { mail: opts.mail } : {}),
   });
   return {
     ...platform,
@@ -53,7 +58,7 @@ export async function testPlatform(store: Store, opts: TestAppOptions = {}): Pro
 
 export async function testApp(store: Store, opts: TestAppOptions = {}) {
   return createApp(await testPlatform(store, opts), {
-    config: { baseUrl: opts.baseUrl ?? BASE_URL, env: 'test' },
+    config: { baseUrl: opts.baseUrl ?? BASE_URL, env: opts.env ?? 'test' },
   });
 }
 

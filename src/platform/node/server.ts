@@ -7,12 +7,16 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../app.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
+import { createMailSender } from '../../mail/sender.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { ConfigError, loadConfig } from './config.js';
 import { hardenNodeServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { loadMasterKey } from './master-key-file.js';
 import { nodePlatform } from './platform.js';
+
+/** How often the sender loop looks for due mail queued by other processes (the CLI, other instances). */
+const MAIL_INTERVAL_MS = 5_000;
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -32,6 +36,14 @@ async function main(): Promise<void> {
   const { store } = platform;
   const created = await ensureSigningKeys(store, master);
   if (created.length) logger.info({ kids: created }, 'created signing keys');
+
+  // The sender loop: every few seconds, and at once when this process queues mail (mail.queued()).
+  const sender = createMailSender({ store, mail: platform.mail, clock: platform.clock, logger });
+  sender.start(MAIL_INTERVAL_MS);
+  if (!config.smtpUrl) {
+    const where = config.production ? '' : ` (listed at ${config.baseUrl}/dev/outbox)`;
+    process.stdout.write(`No SMTP_URL: mail is written to ${config.dataDir}/outbox/${where}\n`);
+  }
 
   const app = createApp(platform, { config });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -63,7 +75,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // No new sends; the one under way finishes and the rest of its batch is released for the next start.
+    const senderStopped = sender.stop();
     server.close(async () => {
+      await senderStopped;
+      await platform.mail.close();
       await store.close();
       process.exit(0);
     });

@@ -19,6 +19,7 @@ import { precompiledEngine } from '../../http/templates.js';
 import { createKeyRing } from '../../keys/keyring.js';
 import { MasterKey } from '../../keys/master-key.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
+import { unconfiguredMail } from '../../mail/unconfigured.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { type Ports, systemClock } from '../ports.js';
 import { argon2WasmModules } from './argon2-wasm.js';
@@ -89,6 +90,8 @@ async function build(env: Env): Promise<App> {
     clock: systemClock,
     clientAddress: cfClientAddress,
     rateLimits,
+    // Mail on Workers comes later: until then queued mail stays in the outbox (never lost, never sent).
+    mail: unconfiguredMail(),
     templates: precompiledEngine(templates),
     assets: manifestAssets(
       () => manifest,
