@@ -60,7 +60,7 @@ async function seedTenant(store: Store): Promise<string> {
 
 async function queue(store: Store, tenantId: string, to: string[], now: Date, prefix = 'm'): Promise<void> {
   await store.tenant(tenantId).write((tx) => {
-    to.forEach((address, i) =>
+    for (const [i, address] of to.entries()) {
       queueMail(
         tx,
         {
@@ -70,8 +70,8 @@ async function queue(store: Store, tenantId: string, to: string[], now: Date, pr
           email: { subject: `Subject ${i}`, text: `Body ${i}\n`, html: `<p>Body ${i}</p>` },
         },
         now,
-      ),
-    );
+      );
+    }
   });
 }
 
