@@ -17,6 +17,7 @@
 
 export type AddressProblem =
   | 'empty'
+  | 'format'
   | 'too-long'
   | 'not-single'
   | 'display-name'
@@ -27,6 +28,7 @@ export type AddressProblem =
 
 const MESSAGES: Record<AddressProblem, string> = {
   empty: 'Enter an email address, like name@example.com.',
+  format: 'Enter an email address with an @, like name@example.com.',
   'too-long': 'This email address is too long (at most 254 characters, 64 before the @).',
   'not-single': 'Enter exactly one email address, like name@example.com.',
   'display-name': 'Enter the address alone, like name@example.com, without a name, quotes or angle brackets.',
@@ -61,14 +63,16 @@ function refuse(problem: AddressProblem): ParsedAddress {
 /** Validates one address (surrounding spaces are ignored) and returns it in the form Assay sends to. */
 export function parseMailAddress(input: unknown): ParsedAddress {
   if (typeof input !== 'string') return refuse('empty');
-  const s = input.trim();
+  // Spaces around it are a typing slip; a line break anywhere, even at the end, is refused.
+  if (CONTROL.test(input)) return refuse('control-character');
+  const s = input.replace(/^ +| +$/g, '');
   if (s === '') return refuse('empty');
   if (s.length > 320) return refuse('too-long');
-  if (CONTROL.test(s)) return refuse('control-character');
   if (/[,;]/.test(s)) return refuse('not-single');
   if (/[<>"()\\\s[\]:]/.test(s)) return refuse('display-name');
   const at = s.lastIndexOf('@');
-  if (at < 0 || s.indexOf('@') !== at) return refuse(at < 0 ? 'empty' : 'not-single');
+  if (at < 0) return refuse('format');
+  if (s.indexOf('@') !== at) return refuse('not-single');
   const local = s.slice(0, at);
   const rawDomain = s.slice(at + 1);
   if (/[^\u0020-\u007e]/.test(local)) return refuse('non-ascii-local-part');

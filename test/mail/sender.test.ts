@@ -6,7 +6,13 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { claimDueMail, listMail, MAIL_LEASE_MS, type MailRow } from '../../src/db/repo/outbox.js';
+import {
+  claimDueMail,
+  enqueueMail,
+  listMail,
+  MAIL_LEASE_MS,
+  type MailRow,
+} from '../../src/db/repo/outbox.js';
 import type { Store } from '../../src/db/store.js';
 import { templates } from '../../src/generated/templates.js';
 import { precompiledEngine } from '../../src/http/templates.js';
@@ -170,6 +176,25 @@ forEachDialect(
         ),
       ).rejects.toBeInstanceOf(InvalidAddressError);
       expect((await mine()).some((r) => r.dedupeKey === 'bad:1')).toBe(false);
+    });
+
+    it('never hands SMTP a bad address that reached the outbox around queueMail: failed, not sent', async () => {
+      await store.tenant(tenantId).write((tx) =>
+        enqueueMail(
+          tx,
+          {
+            tenantId,
+            dedupeKey: 'raw:1',
+            toAddress: 'a@vendor.example, b@evil.example',
+            subject: 's',
+            textBody: 't',
+          },
+          clock.now(),
+        ),
+      );
+      expect(await sender().runOnce()).toMatchObject({ claimed: 1, failed: 1, sent: 0 });
+      expect((await mine())[0]).toMatchObject({ status: 'failed', lastError: 'EADDRESS not-single' });
+      expect(smtp.received).toHaveLength(0);
     });
 
     it('keeps mail queued while the SMTP server is down and delivers it once after it is back', async () => {
