@@ -16,7 +16,7 @@ import { queueMail } from '../../src/mail/queue.js';
 import { createMailSender } from '../../src/mail/sender.js';
 import { renderEmail } from '../../src/mail/templates.js';
 import { createLogger } from '../../src/platform/node/logger.js';
-import { devOutboxMail, smtpMail } from '../../src/platform/node/mail.js';
+import { devOutboxMail, nodeMail, smtpMail } from '../../src/platform/node/mail.js';
 import { openSqliteStore } from '../../src/platform/node/sqlite-store.js';
 import type { MailPort } from '../../src/platform/ports.js';
 import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
@@ -155,6 +155,41 @@ describe('development outbox', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('there is no development outbox');
     await smtp.close();
+  });
+});
+
+describe('nodeMail', () => {
+  it('picks SMTP with SMTP_URL, the outbox without, and in production without SMTP_URL neither', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-nodemail-'));
+    const msg = { id: '00000000-0000-4000-8000-000000000000', to: 'a@b.example', subject: 's', text: 't' };
+    try {
+      const dev = nodeMail({ smtpUrl: null, mailFrom: 'assay@assay.test', dataDir, production: false });
+      expect(dev.outbox).toBeDefined();
+      await dev.send(msg);
+      expect(fs.readdirSync(path.join(dataDir, 'outbox'))).toHaveLength(2);
+
+      const prod = nodeMail({
+        smtpUrl: null,
+        mailFrom: 'assay@assay.test',
+        dataDir: `${dataDir}/p`,
+        production: true,
+      });
+      expect(prod.outbox).toBeUndefined();
+      await expect(prod.send(msg)).rejects.toMatchObject({ kind: 'transient', code: 'ENOTCONFIGURED' });
+      expect(fs.existsSync(`${dataDir}/p`)).toBe(false);
+
+      const smtp = nodeMail({
+        smtpUrl: 'smtp://127.0.0.1:9',
+        mailFrom: 'assay@assay.test',
+        dataDir,
+        production: true,
+      });
+      expect(smtp.outbox).toBeUndefined();
+      await expect(smtp.send(msg)).rejects.toMatchObject({ kind: 'transient', scope: 'server' });
+      await smtp.close();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -59,7 +59,10 @@ async function startServer(env: Record<string, string>) {
 }
 
 async function queueOne(store: Store, to: string): Promise<void> {
-  const { tenantId } = await createTenantWithAdmin(store, { name: 'Buyer', adminEmail: 'admin@buyer.example' });
+  const { tenantId } = await createTenantWithAdmin(store, {
+    name: 'Buyer',
+    adminEmail: 'admin@buyer.example',
+  });
   await store.tenant(tenantId).write((tx) =>
     queueMail(tx, {
       tenantId,
@@ -85,7 +88,11 @@ describe('the server runs the sender loop', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-mail-srv-'));
     const smtp = await new TestSmtp().start();
     try {
-      const s = await startServer({ DATA_DIR: dataDir, SMTP_URL: smtp.url, MAIL_FROM: 'Assay <assay@buyer.example>' });
+      const s = await startServer({
+        DATA_DIR: dataDir,
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Assay <assay@buyer.example>',
+      });
       const store = openSqliteStore({ file: path.join(dataDir, 'assay.db') });
       try {
         await queueOne(store, 'vendor@vendor.example');

@@ -13,6 +13,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { type DevOutbox, OUTBOX_ID, type OutboxEntry, type OutboxMessage } from '../../mail/dev-outbox.js';
 import { MailSendError, PermanentMailError, TransientMailError } from '../../mail/errors.js';
 import { mailSignal } from '../../mail/signal.js';
+import { unconfiguredMail } from '../../mail/unconfigured.js';
 import type { MailMessage, MailPort } from '../ports.js';
 
 /** Bounds on one SMTP exchange, well inside the sender's lease (src/db/repo/outbox.ts). */
@@ -176,9 +177,18 @@ export function devOutboxMail(options: { dir: string; from: string; now?: () => 
   };
 }
 
-/** The configured mail port: SMTP when SMTP_URL is set, else the development outbox under DATA_DIR. */
-export function nodeMail(config: { smtpUrl: string | null; mailFrom: string; dataDir: string }): MailPort {
-  return config.smtpUrl
-    ? smtpMail({ url: config.smtpUrl, from: config.mailFrom })
-    : devOutboxMail({ dir: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
+/**
+ * The configured mail port: SMTP when SMTP_URL is set, else the development outbox under DATA_DIR. In
+ * production without SMTP_URL nothing is sent and nothing is written: mail stays queued (a file nobody
+ * reads would mark it sent and so lose it) until the server is restarted with SMTP_URL.
+ */
+export function nodeMail(config: {
+  smtpUrl: string | null;
+  mailFrom: string;
+  dataDir: string;
+  production: boolean;
+}): MailPort {
+  if (config.smtpUrl) return smtpMail({ url: config.smtpUrl, from: config.mailFrom });
+  if (config.production) return unconfiguredMail();
+  return devOutboxMail({ dir: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
 }

@@ -53,6 +53,7 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
           smtpUrl: config.smtpUrl ?? null,
           mailFrom: config.mailFrom ?? 'Assay <assay@localhost>',
           dataDir: config.dataDir ?? '',
+          production: config.production,
         })
       : unconfiguredMail());
   return {

@@ -38,11 +38,17 @@ async function main(): Promise<void> {
   if (created.length) logger.info({ kids: created }, 'created signing keys');
 
   // The sender loop: every few seconds, and at once when this process queues mail (mail.queued()).
+  // In production without SMTP_URL it does not run: the mail waits in the outbox, untouched.
   const sender = createMailSender({ store, mail: platform.mail, clock: platform.clock, logger });
-  sender.start(MAIL_INTERVAL_MS);
-  if (!config.smtpUrl) {
-    const where = config.production ? '' : ` (listed at ${config.baseUrl}/dev/outbox)`;
-    process.stdout.write(`No SMTP_URL: mail is written to ${config.dataDir}/outbox/${where}\n`);
+  if (!config.smtpUrl && config.production) {
+    logger.warn('no SMTP_URL: mail stays queued, unsent, until the server runs with SMTP_URL');
+  } else {
+    sender.start(MAIL_INTERVAL_MS);
+  }
+  if (!config.smtpUrl && !config.production) {
+    process.stdout.write(
+      `No SMTP_URL: mail is written to ${config.dataDir}/outbox/ (listed at ${config.baseUrl}/dev/outbox)\n`,
+    );
   }
 
   const app = createApp(platform, { config });
