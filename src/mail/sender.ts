@@ -10,8 +10,9 @@
  * - transient failures are retried with exponential backoff and jitter; failures of the server as a whole
  *   (unreachable, TLS, authentication) never use up a message's attempts, those of the message (a 4xx
  *   for this recipient) do, up to `maxAttempts`; a permanent refusal (5xx) fails the message at once.
- * The Message-ID is derived from the outbox id, so in the one case left (the lease ran out during a
- * send that then succeeded) a receiving server can still tell the copy from a new message.
+ * The Message-ID is derived from the outbox id, so in the cases left (the lease ran out during a send
+ * that then succeeded; the database failed between a send and its mark, so the message is claimed
+ * again after the lease) a receiving server can still tell the copy from a new message.
  * Logs carry the outbox id, attempt counts and error codes only: no address, subject or body.
  */
 
@@ -209,19 +210,21 @@ export function createMailSender(options: MailSenderOptions): MailSender {
     (timer as { unref?: () => void }).unref?.();
   }
 
+  function wake(): void {
+    if (stopping) return;
+    if (running) again = true;
+    else schedule(0);
+  }
+
   return {
     runOnce,
     start(ms = 5_000) {
       stopping = false;
       intervalMs = ms;
-      unsubscribe ??= mail.onQueued(() => this.wake());
+      unsubscribe ??= mail.onQueued(wake);
       schedule(0);
     },
-    wake() {
-      if (stopping) return;
-      if (running) again = true;
-      else schedule(0);
-    },
+    wake,
     async stop() {
       stopping = true;
       clearTimeout(timer);

@@ -110,6 +110,7 @@ async function build(env: Env): Promise<App> {
   } else {
     logger.warn('no MASTER_KEY: signing keys are not created (set it in .dev.vars or as a secret)');
   }
+  logger.warn('mail is not configured on Workers yet: queued mail stays in the outbox, unsent');
   const token = await firstRunSetupToken(store);
   if (token) {
     logger.info(
