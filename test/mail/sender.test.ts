@@ -319,6 +319,31 @@ forEachDialect(
       expect(smtp.received).toHaveLength(2);
     });
 
+    it('a sender whose send outlived its lease cannot mark the message: the new claim holds', async () => {
+      await queue(store, tenantId, ['z@vendor.example'], clock.now());
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      // A zombie: its send hangs past the lease (on the test clock), then goes through.
+      const hanging: MailPort = {
+        ...mail,
+        async send(m) {
+          await gate;
+          return mail.send(m);
+        },
+      };
+      const zombie = createMailSender({ store, mail: hanging, clock, logger: silent });
+      const zombieRun = zombie.runOnce();
+      await new Promise((r) => setTimeout(r, 50));
+      clock.advance(MAIL_LEASE_MS);
+      expect(await sender().runOnce()).toMatchObject({ claimed: 1, sent: 1 });
+      release();
+      expect(await zombieRun).toMatchObject({ claimed: 1, sent: 0, lost: 1 });
+      const [row] = await mine();
+      expect(row).toMatchObject({ status: 'sent', claimToken: null });
+      // Both copies carry the same Message-ID, so the receiving side can tell.
+      expect(new Set(smtp.messageIds())).toEqual(new Set([`<${row!.id}@assay.test>`]));
+    });
+
     it('keeps addresses, subjects, bodies and server replies out of the logs', async () => {
       const { logger, lines } = captureLogs();
       await queue(
