@@ -5,6 +5,7 @@
  * them in; tests call `app.request()` on it directly. One router per prefix.
  */
 import { Hono } from 'hono';
+import { evidenceRoutes } from './evidence/routes.js';
 import { accessLog } from './http/access-log.js';
 import { staticFiles } from './http/assets.js';
 import { bodyLimit } from './http/body-limit.js';
@@ -18,6 +19,10 @@ import { createViews, provideViews } from './http/views.js';
 import { devOutboxRoutes } from './mail/outbox-routes.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
+import { evidencePortalRoutes, UPLOAD_PATH } from './vendor/evidence-routes.js';
+import { portalRoutes } from './vendor/portal-routes.js';
+import { vendorRoutes } from './vendor/routes.js';
+import { submitRoutes } from './vendor/submit-routes.js';
 import { appRoutes } from './workspace/app-routes.js';
 import { setupRoutes } from './workspace/setup-routes.js';
 
@@ -42,7 +47,9 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.use(securityHeaders());
   app.use(provideViews(views));
   app.use('/static/*', staticFiles(platform.assets));
-  app.use(bodyLimit());
+  // Evidence uploads are read and limited by src/evidence while streaming; everything else gets 1 MiB.
+  const limit = bodyLimit();
+  app.use((c, next) => (UPLOAD_PATH.test(c.req.path) ? next() : limit(c, next)));
   app.use(crossSiteGuard({ origin: new URL(config.baseUrl).origin }));
   app.use(errorBoundary());
 
@@ -51,6 +58,11 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/app', appRoutes(platform));
   // The development outbox shows live links: never in production, where the path is a plain 404.
   if (config.env !== 'production') app.route('/dev/outbox', devOutboxRoutes(platform.mail.outbox));
+  app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));
+  app.route('/v/a', submitRoutes(platform, { baseUrl: config.baseUrl }));
+  app.route('/v/a', evidencePortalRoutes(platform));
+  app.route('/v/a', portalRoutes(platform));
+  app.route('/files', evidenceRoutes(platform));
   app.get('/', (c) => c.redirect('/app', 303));
   return app;
 }

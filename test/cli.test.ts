@@ -169,3 +169,18 @@ it('works from any working directory (paths come from the app root, not the shel
   const lint = run('questionnaire', 'lint', path.join(root, 'questionnaires/nis2-supplier.yaml'));
   expect(lint.status).toBe(0);
 }, 60_000);
+
+it('refuses a database made by Assay 0.1 with a clear message, not a failed CREATE TABLE', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-old-'));
+  const { default: Database } = await import('better-sqlite3');
+  const old = new Database(path.join(dir, 'assay.db'));
+  old.exec(
+    'CREATE TABLE __drizzle_migrations (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric)',
+  );
+  old.exec("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('0.1', 1700000000000)");
+  old.exec('CREATE TABLE tenants (id text PRIMARY KEY)');
+  old.close();
+  const r = io({ DATA_DIR: dir });
+  expect(await runCli(['tenant', 'list'], r.value)).toBe(1);
+  expect(r.err.join('\n')).toMatch(/older Assay \(0\.1\).*Upgrading from 0\.1/s);
+});

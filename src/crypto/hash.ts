@@ -10,19 +10,38 @@ import { bytesToHex } from './encoding.js';
 
 export type Sha256 = (data: string | Uint8Array) => Uint8Array;
 export type HmacSha256 = (key: Uint8Array, data: string | Uint8Array) => Uint8Array;
+/** An incremental SHA-256 (hashing a stream chunk by chunk). */
+export interface Sha256Hasher {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
 
 const encoder = new TextEncoder();
 const bytes = (data: string | Uint8Array) => (typeof data === 'string' ? encoder.encode(data) : data);
 
 let sha256Impl: Sha256 = (data) => nobleSha256(bytes(data));
 let hmacImpl: HmacSha256 = (key, data) => hmac(nobleSha256, key, bytes(data));
+let createImpl: () => Sha256Hasher = () => {
+  const h = nobleSha256.create();
+  return {
+    update: (data) => void h.update(data),
+    digest: () => h.digest(),
+  };
+};
 
 /** Replaces the pure-JS implementations with the platform's native ones (same results, faster). */
-export function installNativeHashing(impl: { sha256: Sha256; hmacSha256: HmacSha256 }): void {
+export function installNativeHashing(impl: {
+  sha256: Sha256;
+  hmacSha256: HmacSha256;
+  createSha256?: () => Sha256Hasher;
+}): void {
   sha256Impl = impl.sha256;
   hmacImpl = impl.hmacSha256;
+  if (impl.createSha256) createImpl = impl.createSha256;
 }
 
 export const sha256 = (data: string | Uint8Array): Uint8Array => sha256Impl(data);
 export const sha256Hex = (data: string | Uint8Array): string => bytesToHex(sha256Impl(data));
 export const hmacSha256 = (key: Uint8Array, data: string | Uint8Array): Uint8Array => hmacImpl(key, data);
+/** A fresh incremental SHA-256 (native on Node). */
+export const createSha256 = (): Sha256Hasher => createImpl();

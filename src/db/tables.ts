@@ -198,6 +198,11 @@ export function defineTables(k: Kit) {
       context: k.json<Record<string, unknown>>('context').notNull().default({}),
       /** How long a link for this assessment lives, in hours (capped; the tenant's default when sent). */
       linkTtlHours: k.int('link_ttl_hours').notNull().default(72),
+      /**
+       * Bumped by every answer write, in the same unit (guarded on an open status): submission freezes
+       * exactly the answers it read, and no autosave lands after it (docs/vendor-portal.md).
+       */
+      answersRevision: k.int('answers_revision').notNull().default(0),
       /** The signed receipt (compact JWS) handed to the vendor at submission. */
       receipt: k.text('receipt'),
       submittedBy: k.text('submitted_by'),
@@ -238,6 +243,8 @@ export function defineTables(k: Kit) {
       value: k.json<unknown>('value'),
       /** Bumped by every write; autosave writes only over the revision it last saw (no lost updates). */
       revision: k.int('revision').notNull().default(1),
+      /** The contact whose session wrote this revision (shown to a colleague whose write was refused). */
+      updatedBy: k.text('updated_by'),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
     (t) => [

@@ -2,6 +2,8 @@
  * The typed Hono environment every router of the app shares (instead of a global ContextVariableMap):
  * what the middleware puts on the context, and what the session middleware adds.
  */
+
+import type { VendorSession } from '../vendor/sessions.js';
 import type { Logger } from './logger-types.js';
 import type { FlashMessage, Viewer, Views } from './views.js';
 
@@ -18,6 +20,8 @@ export interface AppVariables {
   views: Views;
   /** Set by a session middleware; the layout shows it when present. */
   viewer: Viewer | undefined;
+  /** Set by the vendor portal's session middleware (src/vendor/routes.ts): the one assessment it may reach. */
+  vendor: VendorSession | undefined;
   /** Messages for the layout's flash area. */
   flash: readonly FlashMessage[] | undefined;
 }

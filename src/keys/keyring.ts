@@ -40,7 +40,7 @@ export interface Signer {
 }
 
 export interface KeyRing {
-  /** The active private key of a purpose (imported once; re-read after `invalidate()`). */
+  /** The active private key of a purpose (imported once, re-read after the cache time or `invalidate()`). */
   signer(purpose: KeyPurpose): Promise<Signer>;
   /**
    * A key resolver for jose's `jwtVerify`/`compactVerify`: the public key of the token's `kid` if it is
@@ -92,7 +92,9 @@ export function createKeyRing(
 ): KeyRing {
   const ttl = options.ttlMs ?? 60_000;
   const floor = options.refreshFloorMs ?? 5_000;
-  const signers = new Map<KeyPurpose, Promise<Signer>>();
+  // Signers are re-read after `ttl` too, so a key rotated by another process (`assay keys rotate`) is
+  // signing here within a minute; a retired key's grace below covers that minute.
+  const signers = new Map<KeyPurpose, { at: number; signer: Promise<Signer> }>();
   const publics = new Map<string, Promise<CryptoKey | KeyObject | Uint8Array>>();
   let published: Published | null = null;
   let loading: Promise<Published> | null = null;
@@ -127,13 +129,16 @@ export function createKeyRing(
     if (row.status !== 'retired' || !row.retiredAt) return false;
     const retired = row.retiredAt.getTime();
     if (nowMs > retired + RETIRED_VERIFIES_FOR_MS[purpose]) return false;
-    // Issued while the key was active: a retired key signs nothing new.
-    return issuedAtSeconds !== undefined && issuedAtSeconds * 1000 <= retired;
+    // Issued while the key was active (or in the minute other processes take to notice a rotation):
+    // a retired key signs nothing new.
+    return issuedAtSeconds !== undefined && issuedAtSeconds * 1000 <= retired + ttl + floor;
   }
 
   return {
     signer(purpose) {
-      let s = signers.get(purpose);
+      const nowMs = options.clock.now().getTime();
+      const cached = signers.get(purpose);
+      let s = cached && nowMs - cached.at < ttl ? cached.signer : undefined;
       if (!s) {
         s = (async () => {
           const row = await store.global.read((g) => getActiveKey(g, purpose));
@@ -147,7 +152,7 @@ export function createKeyRing(
           return { kid: row.kid, alg, key };
         })();
         s.catch(() => signers.delete(purpose));
-        signers.set(purpose, s);
+        signers.set(purpose, { at: nowMs, signer: s });
       }
       return s;
     },

@@ -21,7 +21,7 @@ const IMPORT: Record<'RS256' | 'EdDSA', RsaHashedImportParams | Algorithm> = {
   EdDSA: { name: 'Ed25519' },
 };
 
-async function newKeyPair(alg: 'RS256' | 'EdDSA') {
+export async function newKeyPair(alg: 'RS256' | 'EdDSA') {
   return alg === 'RS256'
     ? generateKeyPair('RS256', { modulusLength: 3072, extractable: true })
     : generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -90,4 +90,30 @@ export async function activeSigningKey(store: Store, master: MasterKey, purpose:
   const alg = row.alg as 'RS256' | 'EdDSA';
   const key = await crypto.subtle.importKey('pkcs8', der as BufferSource, IMPORT[alg], false, ['sign']);
   return { kid: row.kid, alg: row.alg, key };
+}
+
+/**
+ * The receipt keys (active and retired: a receipt must stay checkable) as PEM, for openssl: each
+ * SubjectPublicKeyInfo block preceded by a `# kid:` line.
+ */
+export async function receiptKeysPem(store: Store, kid?: string): Promise<string> {
+  const rows = (await store.global.read((g) => listPublishedKeys(g, 'receipt'))).filter(
+    (r) => r.alg === 'RS256' && KID.test(r.kid) && (kid === undefined || r.kid === kid),
+  );
+  const blocks: string[] = [];
+  for (const r of rows) {
+    const { kty, n, e } = r.publicJwk as { kty: string; n: string; e: string };
+    const key = await crypto.subtle.importKey('jwk', { kty, n, e }, IMPORT.RS256, true, ['verify']);
+    const der = new Uint8Array(await crypto.subtle.exportKey('spki', key));
+    const b64 = btoa(String.fromCharCode(...der));
+    blocks.push(
+      [
+        `# kid: ${r.kid} (${r.status})`,
+        '-----BEGIN PUBLIC KEY-----',
+        ...(b64.match(/.{1,64}/g) ?? []),
+        '-----END PUBLIC KEY-----',
+      ].join('\n'),
+    );
+  }
+  return blocks.length ? `${blocks.join('\n')}\n` : '';
 }

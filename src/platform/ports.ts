@@ -6,6 +6,7 @@
 import type { Context } from 'hono';
 import type { Passwords } from '../auth/passwords.js';
 import type { Store } from '../db/store.js';
+import { HttpError } from '../errors.js';
 import type { Assets } from '../http/assets.js';
 import type { Logger } from '../http/logger-types.js';
 import type { RateLimitStore } from '../http/rate-limit.js';
@@ -13,6 +14,7 @@ import type { TemplateEngine } from '../http/templates.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { MasterKey } from '../keys/master-key.js';
 import type { DevOutbox } from '../mail/dev-outbox.js';
+import type { ZipArchiveReader } from '../questionnaire/spreadsheet/archive.js';
 
 export interface Clock {
   now(): Date;
@@ -56,6 +58,51 @@ export interface MailPort {
   close(): Promise<void>;
 }
 
+/**
+ * Evidence bytes (already encrypted by src/evidence), stored under a content address the domain computes.
+ * The address is known only once the whole upload has been read, so a write is staged first and then
+ * committed under its address (or discarded): nothing half-written is ever visible under an address.
+ */
+export interface BlobStore {
+  /** Streams `body` into a staging area; it is readable under no address until `commit`. */
+  stage(body: ReadableStream<Uint8Array>): Promise<StagedBlob>;
+  /** The bytes stored under `address`, or null. */
+  get(address: string): Promise<StoredBlob | null>;
+  /** Removes `address` (nothing if absent). */
+  delete(address: string): Promise<void>;
+}
+
+export interface StagedBlob {
+  /** Bytes written. */
+  readonly size: number;
+  /** Makes the staged bytes the content of `address` atomically (replacing what was there). */
+  commit(address: string): Promise<void>;
+  /** Throws the staged bytes away. */
+  discard(): Promise<void>;
+}
+
+export interface StoredBlob {
+  readonly size: number;
+  readonly body: ReadableStream<Uint8Array>;
+}
+
+/** Addresses are `<segment>/<segment>`, lower-case letters, digits and `-`: never a path from outside. */
+export const BLOB_ADDRESS = /^[0-9a-f-]{1,64}\/[0-9a-f]{64}$/;
+
+/** `put` = stage + commit, for callers that know the address up front. */
+export async function putBlob(blobs: BlobStore, address: string, body: ReadableStream<Uint8Array>) {
+  const staged = await blobs.stage(body);
+  await staged.commit(address);
+}
+
+/** A blob store that refuses every call: uploads and downloads answer 503 with a plain sentence. */
+export function unconfiguredBlobs(why: string): BlobStore {
+  const refuse = async (): Promise<never> => {
+    throw new HttpError(503, 'File storage is not configured on this server.', { cause: new Error(why) });
+  };
+  return { stage: refuse, get: refuse, delete: refuse };
+}
+
 export interface Ports {
   store: Store;
   /** Wraps tenant data keys and derives the app's secrets (HMAC keys for codes, signed URLs, counters). */
@@ -64,6 +111,8 @@ export interface Ports {
   keys: KeyRing;
   passwords: PasswordHasher;
   clock: Clock;
+  /** Evidence bytes (DATA_DIR/blobs on Node). */
+  blobs: BlobStore;
   clientAddress: ClientAddress;
   /** Counters that hold across processes (the database, or Redis). */
   rateLimits: RateLimitStore;
@@ -73,4 +122,9 @@ export interface Ports {
   templates: TemplateEngine;
   assets: Assets;
   logger: Logger;
+  /**
+   * Unzips an uploaded XLSX safely (an inflater with a hard output cap is runtime-specific). Absent where
+   * none exists yet (Workers): XLSX upload is then refused, CSV upload still works.
+   */
+  zipArchive?: ZipArchiveReader;
 }

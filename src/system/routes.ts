@@ -1,7 +1,7 @@
 /** Health, the public JWKS and security.txt: public, cacheable by nobody, no session. */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/env.js';
-import { publicJwks } from '../keys/signing-keys.js';
+import { publicJwks, receiptKeysPem } from '../keys/signing-keys.js';
 import type { Ports } from '../platform/ports.js';
 
 export function systemRoutes(platform: Pick<Ports, 'store' | 'clock'>, opts: { baseUrl: string }) {
@@ -18,6 +18,16 @@ export function systemRoutes(platform: Pick<Ports, 'store' | 'clock'>, opts: { b
   });
 
   app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(store)));
+
+  // The receipt keys for openssl (README "Verifying a receipt"): all of them, or the one a receipt names.
+  app.get('/.well-known/receipt-keys.pem', async (c) =>
+    c.text(await receiptKeysPem(store), 200, { 'Content-Type': 'application/x-pem-file; charset=us-ascii' }),
+  );
+  app.get('/.well-known/receipt-keys/:file{[A-Za-z0-9_-]{1,64}\\.pem}', async (c) => {
+    const pem = await receiptKeysPem(store, c.req.param('file').slice(0, -4));
+    if (!pem) return c.text('No such receipt key.\n', 404);
+    return c.text(pem, 200, { 'Content-Type': 'application/x-pem-file; charset=us-ascii' });
+  });
 
   app.get('/.well-known/security.txt', (c) => {
     const expires = new Date(clock.now().getTime() + 180 * 86_400_000)

@@ -20,8 +20,18 @@
   }
 
   // A new request makes the previous request's error stale.
-  document.addEventListener('htmx:before:request', () => {
+  // htmx builds a request's body when it is triggered, before it waits its turn behind the element's
+  // previous request; the portal's autosave names the answer revision it saw (`_rev.<key>`), so a
+  // queued save takes the revision the previous save's answer swapped in, not the one from before it.
+  document.addEventListener('htmx:before:request', (event) => {
     region()?.replaceChildren();
+    const body = event.detail?.ctx?.request?.body;
+    if (!(body instanceof URLSearchParams)) return;
+    for (const name of [...body.keys()]) {
+      if (!name.startsWith('_rev.')) continue;
+      const input = document.getElementsByName(name)[0];
+      if (input) body.set(name, input.value);
+    }
   });
 
   document.addEventListener('htmx:response:error', (event) => {

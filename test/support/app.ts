@@ -1,13 +1,17 @@
 /** Builds the real app over a real store, with the Node platform's real parts and a tiny cookie jar. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createApp } from '../../src/app.js';
 import type { Store } from '../../src/db/store.js';
 import type { Logger } from '../../src/http/logger-types.js';
 import { MemoryRateLimitStore, type RateLimitStore } from '../../src/http/rate-limit.js';
 import { createKeyRing } from '../../src/keys/keyring.js';
 import { MasterKey } from '../../src/keys/master-key.js';
+import { nodeBlobs } from '../../src/platform/node/blobs.js';
 import { createLogger } from '../../src/platform/node/logger.js';
 import { nodePlatform } from '../../src/platform/node/platform.js';
-import type { ClientAddress, MailPort, Ports } from '../../src/platform/ports.js';
+import type { BlobStore, ClientAddress, MailPort, Ports } from '../../src/platform/ports.js';
 
 export const BASE_URL = 'https://assay.test';
 /** One master key for every test platform (its keys are made with `ensureSigningKeys` where a test needs them). */
@@ -18,7 +22,11 @@ export const TEST_CLIENT = '192.0.2.10';
 /** app.request() has no socket: the client address comes from a test header, as a proxy hop would. */
 export const testClientAddress: ClientAddress = (c) => c.req.header('X-Test-Client') ?? TEST_CLIENT;
 
+/** One blob folder per test process, under the OS temp dir (removed by the OS, never under DATA_DIR). */
+export const TEST_BLOB_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-blobs-'));
+
 export interface TestAppOptions {
+  blobs?: BlobStore;
   now?: () => Date;
   rateLimits?: RateLimitStore;
   clientAddress?: ClientAddress;
@@ -43,6 +51,7 @@ export async function testPlatform(store: Store, opts: TestAppOptions = {}): Pro
     rateLimits: opts.rateLimits ?? new MemoryRateLimitStore(),
     masterKey: TEST_MASTER_KEY,
     ...(opts.mail ? { mail: opts.mail } : {}),
+    blobs: opts.blobs ?? nodeBlobs(TEST_BLOB_DIR),
   });
   return {
     ...platform,
@@ -84,6 +93,7 @@ export function browser(app: Awaited<ReturnType<typeof testApp>>) {
   };
   return {
     jar,
+    send,
     get: (path: string, headers: Record<string, string> = {}) => send(path, { headers }),
     post: (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
       send(path, {

@@ -48,6 +48,84 @@ export async function loadAnswers(
     .where(and(eq(t.answers.tenantId, tenantId), eq(t.answers.assessmentId, assessmentId)))
     .orderBy(asc(t.answers.key));
   const out: Record<string, unknown> = Object.create(null);
-  for (const r of rows) out[r.key] = r.value;
+  // A cleared answer keeps its row (value null) for its revision; it is no answer.
+  for (const r of rows) if (r.value !== null) out[r.key] = r.value;
   return out;
+}
+
+/** One stored answer with what the revision check and a refused write need to show. */
+export type AnswerRow = {
+  key: string;
+  value: unknown;
+  revision: number;
+  updatedAt: Date;
+  /** The contact whose session wrote it, when a vendor did. */
+  updatedBy: string | null;
+};
+
+/** Every stored answer row of an assessment, by key (null-prototype). */
+export async function loadAnswerRows(
+  { db, t, tenantId }: TenantReadCtx,
+  assessmentId: string,
+): Promise<Record<string, AnswerRow>> {
+  const out: Record<string, AnswerRow> = Object.create(null);
+  if (!isId(assessmentId)) return out;
+  const rows = await db
+    .select({
+      key: t.answers.key,
+      value: t.answers.value,
+      revision: t.answers.revision,
+      updatedAt: t.answers.updatedAt,
+      updatedBy: t.answers.updatedBy,
+    })
+    .from(t.answers)
+    .where(and(eq(t.answers.tenantId, tenantId), eq(t.answers.assessmentId, assessmentId)));
+  for (const r of rows) out[r.key] = r as AnswerRow;
+  return out;
+}
+
+/** The guard name of a revision-checked answer write; the key is part of it so the caller knows which one lost. */
+export const answerRevisionGuard = (key: string) => `answer-revision:${key}`;
+
+/**
+ * Writes one answer only over the revision the writer saw (`seen` = 0: the key had no row then). A
+ * stale write changes nothing and the unit fails with `GuardError(answerRevisionGuard(key))`. A cleared
+ * answer keeps its row (value null) so its revision keeps counting: deleting it would let a tab that saw
+ * revision 1 overwrite a later revision 1 (ABA).
+ */
+export function saveAnswerAt(
+  tx: TenantWriteCtx,
+  assessmentId: string,
+  key: string,
+  value: unknown,
+  seen: number,
+  by: string | null,
+  now: Date,
+): void {
+  const { db, t, tenantId } = tx;
+  const guard = answerRevisionGuard(key);
+  if (seen === 0) {
+    tx.write(
+      db
+        .insert(t.answers)
+        .values({ tenantId, assessmentId, key, value, revision: 1, updatedBy: by, updatedAt: now })
+        .onConflictDoNothing({ target: [t.answers.tenantId, t.answers.assessmentId, t.answers.key] }),
+      { guard },
+    );
+    return;
+  }
+  tx.write(
+    db
+      .update(t.answers)
+      .set({ value, revision: seen + 1, updatedBy: by, updatedAt: now })
+      .where(
+        and(
+          eq(t.answers.tenantId, tenantId),
+          eq(t.answers.assessmentId, assessmentId),
+          eq(t.answers.key, key),
+          eq(t.answers.revision, seen),
+        ),
+      ),
+    { guard },
+  );
 }

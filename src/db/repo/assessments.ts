@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
@@ -17,6 +17,16 @@ export type Assessment = {
   scorePermille: number | null;
   band: string | null;
   answersHash: string | null;
+  rating: string | null;
+  /** Buyer-set context facts (read-only for the vendor). */
+  context: Record<string, unknown>;
+  linkTtlHours: number;
+  /** Bumped by every answer write; submission freezes the revision it read. */
+  answersRevision: number;
+  /** The signed receipt (compact JWS), once submitted. */
+  receipt: string | null;
+  /** `vendor:<contact id>` who submitted. */
+  submittedBy: string | null;
   sentAt: Date | null;
   submittedAt: Date | null;
   createdAt: Date;
@@ -30,6 +40,13 @@ export type NewAssessment = {
   dueDate?: string | null;
   otpRequired?: boolean;
   createdBy?: string | null;
+  /** Set when the id must be known before the unit (a link signed for it). */
+  id?: string;
+  context?: Record<string, unknown>;
+  linkTtlHours?: number;
+  /** Sending queues the assessment as `sent` at once. */
+  status?: AssessmentStatus;
+  sentAt?: Date | null;
 };
 
 /**
@@ -38,19 +55,25 @@ export type NewAssessment = {
  */
 export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new Date()): Assessment {
   const row: Assessment = {
-    id: newId(),
+    id: a.id ?? newId(),
     tenantId: tx.tenantId,
     vendorId: a.vendorId,
     contactId: a.contactId,
     questionnaireVersionId: a.questionnaireVersionId,
-    status: 'draft',
+    status: a.status ?? 'draft',
     dueDate: a.dueDate ?? null,
     otpRequired: a.otpRequired ?? false,
     createdBy: a.createdBy ?? null,
     scorePermille: null,
     band: null,
     answersHash: null,
-    sentAt: null,
+    rating: null,
+    context: a.context ?? {},
+    linkTtlHours: a.linkTtlHours ?? 72,
+    answersRevision: 0,
+    receipt: null,
+    submittedBy: null,
+    sentAt: a.sentAt ?? null,
     submittedAt: null,
     createdAt: now,
     updatedAt: now,
@@ -98,7 +121,19 @@ export function transitionAssessment(
   id: string,
   from: AssessmentStatus[],
   to: AssessmentStatus,
-  patch: Partial<Pick<Assessment, 'scorePermille' | 'band' | 'answersHash' | 'sentAt' | 'submittedAt'>> = {},
+  patch: Partial<
+    Pick<
+      Assessment,
+      | 'scorePermille'
+      | 'band'
+      | 'answersHash'
+      | 'rating'
+      | 'receipt'
+      | 'submittedBy'
+      | 'sentAt'
+      | 'submittedAt'
+    >
+  > = {},
   now = new Date(),
 ): Written<Assessment> {
   const { db, t, tenantId } = tx;
@@ -115,5 +150,75 @@ export function transitionAssessment(
       )
       .returning(),
     { guard: ASSESSMENT_IN_STATUS },
+  );
+}
+
+/** The statuses in which a vendor may still change answers. */
+export const OPEN_STATUSES: AssessmentStatus[] = ['sent', 'in_progress'];
+/** The guard of an answer write: the assessment was still open when the write committed. */
+export const ASSESSMENT_OPEN = 'assessment-open';
+
+/**
+ * Queue this with every answer write (autosave, offline import, evidence): bumps the assessment's answer
+ * revision, guarded on an open status, so a write racing a submission either lands before it (and the
+ * submission, which froze an older revision, is refused and re-read) or fails whole after it. On
+ * PostgreSQL the row lock orders the two; SQLite and D1 serialise writers.
+ */
+export function touchAnswers(
+  tx: TenantWriteCtx,
+  assessmentId: string,
+  now = new Date(),
+): Written<{ answersRevision: number }> {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.assessments)
+      .set({
+        answersRevision: sql`${t.assessments.answersRevision} + 1`,
+        // The first answer moves `sent → in_progress`, once; later writes leave the status as it is.
+        status: sql`CASE WHEN ${t.assessments.status} = 'sent' THEN 'in_progress' ELSE ${t.assessments.status} END`,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, isId(assessmentId) ? assessmentId : ''),
+          inArray(t.assessments.status, OPEN_STATUSES),
+        ),
+      )
+      .returning({ answersRevision: t.assessments.answersRevision }),
+    { guard: ASSESSMENT_OPEN },
+  );
+}
+
+/** The guard of a submission: still open, and no answer changed since the answers were read. */
+export const SUBMISSION_FROZE = 'submission-froze';
+
+/**
+ * Submits exactly once: one conditional UPDATE from an open status at the answer revision that was read,
+ * with the score, rating, frozen answers hash and receipt. Every other attempt's unit rolls back.
+ */
+export function submitAssessmentRow(
+  tx: TenantWriteCtx,
+  id: string,
+  seenRevision: number,
+  patch: Pick<Assessment, 'scorePermille' | 'band' | 'rating' | 'answersHash' | 'receipt' | 'submittedBy'>,
+  now: Date,
+): Written<{ id: string }> {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.assessments)
+      .set({ ...patch, status: 'submitted', submittedAt: now, updatedAt: now })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, isId(id) ? id : ''),
+          inArray(t.assessments.status, OPEN_STATUSES),
+          eq(t.assessments.answersRevision, seenRevision),
+        ),
+      )
+      .returning({ id: t.assessments.id }),
+    { guard: SUBMISSION_FROZE },
   );
 }

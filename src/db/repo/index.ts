@@ -1,4 +1,6 @@
 /** The repository layer: the only way to tenant data. Tenant functions take a tenant context. */
+
+export * from './access-codes.js';
 export * from './answers.js';
 export * from './assessments.js';
 export * from './audit.js';
@@ -10,6 +12,8 @@ export * from './questionnaires.js';
 export * from './risks.js';
 export * from './sessions.js';
 export * from './setup-tokens.js';
+export * from './tenant-keys.js';
 export * from './tenants.js';
 export * from './users.js';
+export * from './vendor-links.js';
 export * from './vendors.js';

@@ -97,3 +97,21 @@ export async function listQuestionnaireVersions(
     .where(where)
     .orderBy(asc(t.questionnaireVersions.questionnaireId), asc(t.questionnaireVersions.createdAt));
 }
+
+/** A version's id, ref and title without its source (pages that only name it need no 100 kB of YAML). */
+export async function getQuestionnaireVersionMeta(
+  { db, t, tenantId }: TenantReadCtx,
+  id: string,
+): Promise<{ id: string; questionnaireId: string; version: string; title: string } | null> {
+  if (!isId(id)) return null;
+  const [row] = await db
+    .select({
+      id: t.questionnaireVersions.id,
+      questionnaireId: t.questionnaireVersions.questionnaireId,
+      version: t.questionnaireVersions.version,
+      title: t.questionnaireVersions.title,
+    })
+    .from(t.questionnaireVersions)
+    .where(and(eq(t.questionnaireVersions.tenantId, tenantId), eq(t.questionnaireVersions.id, id)));
+  return row ?? null;
+}

@@ -8,6 +8,8 @@ export type SessionRow = {
   userId: string | null;
   tenantId: string | null;
   assessmentId: string | null;
+  /** Vendor sessions: the contact who opened it. */
+  contactId: string | null;
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -19,10 +21,10 @@ export type SessionRow = {
  */
 export function insertSession(
   tx: WriteCtx,
-  s: Omit<SessionRow, 'createdAt' | 'lastSeenAt'> & { now: Date },
+  s: Omit<SessionRow, 'createdAt' | 'lastSeenAt' | 'contactId'> & { contactId?: string | null; now: Date },
 ): void {
   const { now, ...rest } = s;
-  tx.write(tx.db.insert(tx.t.sessions).values({ ...rest, createdAt: now, lastSeenAt: now }));
+  tx.write(tx.db.insert(tx.t.sessions).values({ contactId: null, ...rest, createdAt: now, lastSeenAt: now }));
 }
 
 export async function getSession({ db, t }: ReadCtx, id: string): Promise<SessionRow | null> {
@@ -50,6 +52,7 @@ export async function readMemberSession({ db, t }: ReadCtx, id: string): Promise
       userId: t.sessions.userId,
       tenantId: t.sessions.tenantId,
       assessmentId: t.sessions.assessmentId,
+      contactId: t.sessions.contactId,
       createdAt: t.sessions.createdAt,
       lastSeenAt: t.sessions.lastSeenAt,
       expiresAt: t.sessions.expiresAt,

@@ -15,13 +15,14 @@ export type Vendor = {
   updatedAt: Date;
 };
 export type VendorInput = { name: string; website?: string | null; tier?: VendorTier };
+type NewVendor = VendorInput & { id?: string };
 
 export const VENDOR_EXISTS = 'vendor-exists';
 
 /** Queues a vendor; returns it as it will be stored. A name taken in the tenant fails the unit (unique key). */
-export function insertVendor(tx: TenantWriteCtx, input: VendorInput, now = new Date()): Vendor {
+export function insertVendor(tx: TenantWriteCtx, input: NewVendor, now = new Date()): Vendor {
   const vendor: Vendor = {
-    id: newId(),
+    id: input.id ?? newId(),
     tenantId: tx.tenantId,
     name: input.name,
     website: input.website ?? null,
@@ -131,9 +132,17 @@ export async function ensureContact(
 ): Promise<VendorContact & { created: boolean }> {
   const existing = await findContact(tx, vendorId, email);
   if (existing) return { ...existing, created: false };
-  const contact = { id: newId(), vendorId, name, email: normaliseEmail(email) };
+  return { ...insertContact(tx, { vendorId, name, email }), created: true };
+}
+
+/** Queues a contact; one with the same email at the vendor fails the unit (unique key). */
+export function insertContact(
+  tx: TenantWriteCtx,
+  c: { id?: string; vendorId: string; name: string | null; email: string },
+): VendorContact {
+  const contact = { id: c.id ?? newId(), vendorId: c.vendorId, name: c.name, email: normaliseEmail(c.email) };
   tx.write(tx.db.insert(tx.t.vendorContacts).values({ ...contact, tenantId: tx.tenantId }));
-  return { ...contact, created: true };
+  return contact;
 }
 
 export async function listContacts(
@@ -146,4 +155,16 @@ export async function listContacts(
     .from(t.vendorContacts)
     .where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.vendorId, vendorId)))
     .orderBy(asc(t.vendorContacts.email));
+}
+
+export async function getContact(
+  { db, t, tenantId }: TenantReadCtx,
+  id: string,
+): Promise<VendorContact | null> {
+  if (!isId(id)) return null;
+  const [row] = await db
+    .select(contactCols(t))
+    .from(t.vendorContacts)
+    .where(and(eq(t.vendorContacts.tenantId, tenantId), eq(t.vendorContacts.id, id)));
+  return row ?? null;
 }

@@ -12,6 +12,7 @@ import pg from 'pg';
 import { TENANT_TABLES } from '../../db/schema.sqlite.js';
 import { type ReadCtx, rawRows, type Store } from '../../db/store.js';
 import { appPath } from './app-root.js';
+import { checkHistory, journalStamps } from './migration-history.js';
 
 export const PG_MIGRATIONS = appPath('migrations/pg');
 /** Arbitrary but fixed: every Assay instance takes the same lock before migrating. */
@@ -175,6 +176,19 @@ export async function migratePg(migrationUrl: string, appUrl: string, folder = P
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
+      const { rows: recorded } = await client.query<{ t: string | null }>(
+        "select to_regclass('drizzle.__drizzle_migrations')::text as t",
+      );
+      if (recorded[0]?.t) {
+        const { rows: applied } = await client.query<{ created_at: string }>(
+          'select created_at from drizzle.__drizzle_migrations',
+        );
+        checkHistory(
+          applied.map((r) => r.created_at),
+          journalStamps(folder),
+          'The PostgreSQL database',
+        );
+      }
       await migrate(drizzle(client), { migrationsFolder: folder });
       const appRole = decodeURIComponent(new URL(appUrl).username || '');
       const { rows } = await client.query<{ me: string }>('select current_user as me');

@@ -3,6 +3,7 @@
  * the CLI and the tests all come through here, so they run the same parts.
  */
 import './native-crypto.js';
+import path from 'node:path';
 import type { StatementObserver, Store } from '../../db/store.js';
 import { DatabaseRateLimitStore } from '../../http/db-rate-limits.js';
 import type { Logger } from '../../http/logger-types.js';
@@ -10,13 +11,15 @@ import { RATE_KEY_PURPOSE, type RateLimitStore } from '../../http/rate-limit.js'
 import { createKeyRing } from '../../keys/keyring.js';
 import type { MasterKey } from '../../keys/master-key.js';
 import { unconfiguredMail } from '../../mail/unconfigured.js';
-import type { MailPort, Ports } from '../ports.js';
-import { systemClock } from '../ports.js';
+import type { BlobStore, MailPort, Ports } from '../ports.js';
+import { systemClock, unconfiguredBlobs } from '../ports.js';
+import { nodeBlobs } from './blobs.js';
 import { nodeClientAddress } from './client-address.js';
 import type { Config } from './config.js';
 import { nodeMail } from './mail.js';
 import { openStore } from './open-store.js';
 import { nodePasswords } from './passwords.js';
+import { nodeZipArchive } from './questionnaire-zip.js';
 import { nodeAssets, nodeTemplates } from './views.js';
 
 export interface NodePlatformOptions {
@@ -30,6 +33,8 @@ export interface NodePlatformOptions {
    * derived from `masterKey`, so every instance over one database counts each client together.
    */
   rateLimits?: RateLimitStore;
+  /** Evidence bytes; by default files under `config.dataDir`/blobs. */
+  blobs?: BlobStore;
   /** Wraps data keys, derives secrets, unwraps the signing keys. */
   masterKey: MasterKey;
   /** Recompile templates and re-hash static files on each use (`npm run dev`). */
@@ -56,9 +61,15 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
           production: config.production,
         })
       : unconfiguredMail());
+  const blobs =
+    options.blobs ??
+    (config.dataDir
+      ? nodeBlobs(path.join(config.dataDir, 'blobs'))
+      : unconfiguredBlobs('no DATA_DIR was given to the Node platform'));
   return {
     store,
     mail,
+    blobs,
     master: options.masterKey,
     keys: createKeyRing(store, options.masterKey, { clock: systemClock }),
     passwords: nodePasswords(),
@@ -68,5 +79,6 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
     templates: nodeTemplates({ dev }),
     assets: nodeAssets({ dev }),
     logger,
+    zipArchive: nodeZipArchive,
   };
 }

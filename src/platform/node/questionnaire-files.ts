@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import semver from 'semver';
 import {
   LibraryError,
   type LibrarySource,
@@ -10,6 +11,8 @@ import {
 import type { Problem, Questionnaire } from '../../questionnaire/types.js';
 import { MAX_SOURCE_BYTES } from '../../questionnaire/yaml-tree.js';
 import { appPath } from './app-root.js';
+
+const semverGt = (a: string, b: string) => semver.gt(a, b);
 
 /*
  * Questionnaire files on disk: the shipped library in the app's questionnaires/ folder and the files
@@ -109,4 +112,20 @@ export function lintFiles(paths: readonly string[]): LintReport {
   const tables = [...folders].flatMap(thresholdTables);
   const unique = [...new Map(tables.map((t) => [t.file, t])).values()];
   return lintSources(paths.map(readSource), { thresholdTables: unique });
+}
+
+/**
+ * The shipped questionnaire `id` (exactly `id@version`, or its newest version) as its source text, for
+ * sending one the tenant has not published yet.
+ */
+export function shippedSource(library: ReadonlyMap<string, Questionnaire>) {
+  return async (ref: { id: string; version?: string }) => {
+    let best: Questionnaire | null = null;
+    for (const q of library.values()) {
+      if (q.id !== ref.id || q.file === null) continue;
+      if (ref.version ? q.version === ref.version : !best || semverGt(q.version, best.version)) best = q;
+    }
+    if (!best?.file) return null;
+    return { source: readFileSync(best.file, 'utf8'), file: best.file, version: best.version };
+  };
 }

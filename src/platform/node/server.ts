@@ -13,6 +13,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { hardenNodeServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { loadMasterKey } from './master-key-file.js';
+import { MigrationHistoryError } from './migration-history.js';
 import { nodePlatform } from './platform.js';
 
 /** How often the sender loop looks for due mail queued by other processes (the CLI, other instances). */
@@ -32,7 +33,16 @@ async function main(): Promise<void> {
   const dev = process.env.ASSAY_DEV === '1';
   const logger = createLogger({ level: config.logLevel });
   const master = loadMasterKey(config);
-  const platform = await nodePlatform({ config, logger, dev, masterKey: master });
+  let platform: Awaited<ReturnType<typeof nodePlatform>>;
+  try {
+    platform = await nodePlatform({ config, logger, dev, masterKey: master });
+  } catch (err) {
+    if (err instanceof MigrationHistoryError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
   const { store } = platform;
   const created = await ensureSigningKeys(store, master);
   if (created.length) logger.info({ kids: created }, 'created signing keys');

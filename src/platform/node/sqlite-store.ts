@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { checkHistory, journalStamps } from './migration-history.js';
 import './native-crypto.js';
 import { nextEntry } from '../../audit/chain.js';
 import { sqliteTables } from '../../db/schema.sqlite.js';
@@ -61,6 +62,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   client.pragma('busy_timeout = 5000');
   // Migrations rebuild tables; foreign keys are checked once they are done (SQLite's documented procedure).
   client.pragma('foreign_keys = OFF');
+  const recorded = client
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  if (recorded) {
+    const applied = client.prepare('SELECT created_at FROM __drizzle_migrations').pluck().all() as number[];
+    checkHistory(applied, journalStamps(migrationsFolder), file === ':memory:' ? 'The database' : file);
+  }
   migrate(drizzle(client), { migrationsFolder });
   const broken = client.pragma('foreign_key_check') as unknown[];
   if (broken.length) throw new Error(`migrations left ${broken.length} broken foreign key reference(s)`);

@@ -21,7 +21,7 @@ import { MasterKey } from '../../keys/master-key.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
 import { unconfiguredMail } from '../../mail/unconfigured.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
-import { type Ports, systemClock } from '../ports.js';
+import { type Ports, systemClock, unconfiguredBlobs } from '../ports.js';
 import { argon2WasmModules } from './argon2-wasm.js';
 import { type D1Binding, openD1Store } from './d1-store.js';
 import { consoleLogger, type LevelName } from './logger.js';
@@ -88,6 +88,9 @@ async function build(env: Env): Promise<App> {
     keys: createKeyRing(store, masterOrEphemeral, { clock: systemClock }),
     passwords: workersPasswords(argon2WasmModules),
     clock: systemClock,
+    // Evidence on Workers needs an R2 bucket and a staging scheme (R2 has no rename); until that is
+    // wired, uploads and downloads answer 503 with a plain sentence.
+    blobs: unconfiguredBlobs('evidence storage on Workers (R2) is not wired yet'),
     clientAddress: cfClientAddress,
     rateLimits,
     // Mail on Workers comes later: until then queued mail stays in the outbox (never lost, never sent).

@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { listMail } from '../src/db/repo/outbox.js';
+import { MemoryRateLimitStore } from '../src/http/rate-limit.js';
+import { createKeyRing } from '../src/keys/keyring.js';
+import { MasterKey } from '../src/keys/master-key.js';
+import { ensureSigningKeys } from '../src/keys/signing-keys.js';
+import { createLogger } from '../src/platform/node/logger.js';
+import { nodePlatform } from '../src/platform/node/platform.js';
+import { loadLibrary, shippedSource } from '../src/platform/node/questionnaire-files.js';
+import { openSqliteStore } from '../src/platform/node/sqlite-store.js';
+import { systemClock } from '../src/platform/ports.js';
+import { type AccessDeps, redeemLink } from '../src/vendor/access.js';
+import { verifyLink } from '../src/vendor/links.js';
+import { sendAssessment } from '../src/workspace/assessments.js';
+import { createTenantWithAdmin } from '../src/workspace/tenants.js';
+import { verdict } from './timing.js';
+
+/*
+ * `npm run bench -- redeem`: vendor link redemptions per second — verify the RS256 token, load what it
+ * names, spend the link (guarded UPDATE) and start a vendor session in one unit — on a SQLite file as
+ * `npm start` runs it, in-process, 8 at a time; next to the bare limit measured in the same run: the
+ * token verification alone. Target (issue #7): ≥ 1,000 redemptions/s. Reports; does not gate.
+ * BENCH_REDEEM_N (default 2000).
+ */
+const BASE = 'https://assay.bench';
+const N = Number(process.env.BENCH_REDEEM_N ?? 2000);
+
+export async function run(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-redeem-'));
+  const store = openSqliteStore({ file: path.join(dir, 'assay.db') });
+  const master = new MasterKey(new Uint8Array(32).fill(9));
+  await ensureSigningKeys(store, master);
+  const keys = createKeyRing(store, master, { clock: systemClock });
+  const platform = await nodePlatform({
+    config: {
+      database: { dialect: 'sqlite', file: ':memory:' },
+      production: false,
+      trustProxy: 0,
+      env: 'test',
+    },
+    logger: createLogger({ level: 'silent' }),
+    store,
+    rateLimits: new MemoryRateLimitStore(),
+    masterKey: master,
+  });
+  const { tenantId } = await createTenantWithAdmin(store, { name: 'Bench', adminEmail: 'a@bench.example' });
+  const library = loadLibrary();
+  const tokens: string[] = [];
+  // One assessment per link: a new link for an assessment revokes its older ones.
+  for (let i = 0; i < N; i++) {
+    await sendAssessment(
+      { store, keys, clock: systemClock, baseUrl: BASE, library, shipped: shippedSource(library) },
+      tenantId,
+      {
+        questionnaire: 'nis2-supplier',
+        vendorName: `Vendor ${i % 50}`,
+        contactEmail: `c${i}@v.example`,
+        actor: 'system:bench',
+      },
+    );
+  }
+  const mail = await store.as({ system: 'mail' }).read((g) => listMail(g, N + 10));
+  for (const m of mail) {
+    const t = m.textBody.match(/\/v\/([A-Za-z0-9_.-]+)/)?.[1];
+    if (t) tokens.push(t);
+  }
+  const deps: AccessDeps = { ...platform, keys, baseUrl: BASE };
+  const half = Math.floor(tokens.length / 2);
+
+  // Bare limit: verification alone, same tokens, same concurrency.
+  const verifyStart = performance.now();
+  await pool(tokens.slice(0, half), 8, async (t) => {
+    const r = await verifyLink(keys, t, { issuer: BASE, now: new Date() });
+    if (!r.ok) throw new Error('bench token did not verify');
+  });
+  const verifyRate = half / ((performance.now() - verifyStart) / 1000);
+
+  const start = performance.now();
+  await pool(tokens.slice(half), 8, async (t) => {
+    await redeemLink(deps, t, undefined);
+  });
+  const redeemed = tokens.length - half;
+  const rate = redeemed / ((performance.now() - start) / 1000);
+  console.log(`verify only (bare limit)   ${verifyRate.toFixed(0)}/s`);
+  console.log(
+    `redeem (verify+load+spend+session)  ${rate.toFixed(0)}/s  (${(rate / verifyRate).toFixed(2)}× verify alone)`,
+  );
+  console.log(verdict(rate >= 1000, '≥ 1,000 redemptions/s', `${rate.toFixed(0)}/s`));
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}

@@ -1,0 +1,110 @@
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
+
+export type VendorLinkPurpose = 'invite' | 'fresh';
+export type VendorLink = {
+  jti: string;
+  assessmentId: string;
+  contactId: string;
+  purpose: VendorLinkPurpose;
+  issuedAt: Date;
+  expiresAt: Date;
+  consumedAt: Date | null;
+  revokedAt: Date | null;
+};
+
+const cols = (t: TenantReadCtx['t']) => ({
+  jti: t.vendorLinks.jti,
+  assessmentId: t.vendorLinks.assessmentId,
+  contactId: t.vendorLinks.contactId,
+  purpose: t.vendorLinks.purpose,
+  issuedAt: t.vendorLinks.issuedAt,
+  expiresAt: t.vendorLinks.expiresAt,
+  consumedAt: t.vendorLinks.consumedAt,
+  revokedAt: t.vendorLinks.revokedAt,
+});
+
+/**
+ * Queues a new link for an assessment and, before it in the same unit, revokes every link of that
+ * assessment still open: the newest link is the only one that works (ML-18).
+ */
+export function issueVendorLink(
+  tx: TenantWriteCtx,
+  link: Omit<VendorLink, 'consumedAt' | 'revokedAt'>,
+): void {
+  revokeOpenLinks(tx, link.assessmentId, link.issuedAt);
+  tx.write(tx.db.insert(tx.t.vendorLinks).values({ ...link, tenantId: tx.tenantId }));
+}
+
+export function revokeOpenLinks(tx: TenantWriteCtx, assessmentId: string, now: Date): Written {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.vendorLinks)
+      .set({ revokedAt: now })
+      .where(
+        and(
+          eq(t.vendorLinks.tenantId, tenantId),
+          eq(t.vendorLinks.assessmentId, assessmentId),
+          isNull(t.vendorLinks.consumedAt),
+          isNull(t.vendorLinks.revokedAt),
+        ),
+      ),
+  );
+}
+
+export async function getVendorLink(
+  { db, t, tenantId }: TenantReadCtx,
+  jti: string,
+): Promise<VendorLink | null> {
+  const [row] = await db
+    .select(cols(t))
+    .from(t.vendorLinks)
+    .where(and(eq(t.vendorLinks.tenantId, tenantId), eq(t.vendorLinks.jti, jti)));
+  return row ?? null;
+}
+
+/** The most recent links of an assessment, newest first (the workspace shows them; tests read them). */
+export async function listVendorLinks(
+  { db, t, tenantId }: TenantReadCtx,
+  assessmentId: string,
+): Promise<VendorLink[]> {
+  return db
+    .select(cols(t))
+    .from(t.vendorLinks)
+    .where(and(eq(t.vendorLinks.tenantId, tenantId), eq(t.vendorLinks.assessmentId, assessmentId)))
+    .orderBy(desc(t.vendorLinks.issuedAt));
+}
+
+/** The guard of a redemption: the unit fails whole unless this call spent the link. */
+export const LINK_UNSPENT = 'vendor-link-unspent';
+
+/**
+ * Spends a link: one conditional UPDATE (not consumed, not revoked, not expired, of this assessment and
+ * contact). Under any concurrency exactly one redemption's unit commits (ML-02).
+ */
+export function consumeVendorLink(
+  tx: TenantWriteCtx,
+  link: { jti: string; assessmentId: string; contactId: string },
+  now: Date,
+): Written<{ jti: string }> {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.vendorLinks)
+      .set({ consumedAt: now })
+      .where(
+        and(
+          eq(t.vendorLinks.tenantId, tenantId),
+          eq(t.vendorLinks.jti, link.jti),
+          eq(t.vendorLinks.assessmentId, link.assessmentId),
+          eq(t.vendorLinks.contactId, link.contactId),
+          isNull(t.vendorLinks.consumedAt),
+          isNull(t.vendorLinks.revokedAt),
+          gt(t.vendorLinks.expiresAt, now),
+        ),
+      )
+      .returning({ jti: t.vendorLinks.jti }),
+    { guard: LINK_UNSPENT },
+  );
+}

@@ -1,0 +1,159 @@
+/**
+ * Downloads go only through short-lived signed URLs, `/files/<token>`: the token names tenant and
+ * evidence, an expiry of at most five minutes, and an HMAC-SHA-256 under a secret derived from the master
+ * key, so it cannot be forged, widened to another tenant or file, or kept. The route decrypts as it
+ * streams; every chunk is authenticated before it is sent, and the plaintext's SHA-256 and size are
+ * checked against the row at the end (a small file is checked whole before the response starts).
+ */
+import { base64UrlToBytes, bytesToBase64Url, bytesToHex } from '../crypto/encoding.js';
+import { createSha256, hmacSha256 } from '../crypto/hash.js';
+import { isId } from '../db/ids.js';
+import * as repo from '../db/repo/index.js';
+import type { Ports } from '../platform/ports.js';
+import { dataKeysFor } from './data-keys.js';
+import { blobAddress, sealBinding } from './evidence.js';
+import { CHUNK, decryptStream, sealedSize } from './sealed-stream.js';
+
+export const MAX_DOWNLOAD_TTL_SECONDS = 300;
+const PURPOSE = 'evidence-download-url';
+
+const secrets = new WeakMap<object, Promise<Uint8Array>>();
+function secret(master: Ports['master']): Promise<Uint8Array> {
+  let s = secrets.get(master);
+  if (!s) {
+    s = master.deriveSecret(PURPOSE);
+    secrets.set(master, s);
+  }
+  return s;
+}
+
+const macInput = (tenantId: string, evidenceId: string, exp: number) =>
+  `files/v1\n${tenantId}\n${evidenceId}\n${exp}`;
+
+/**
+ * A path (`/files/<token>`) that serves one file for at most `ttlSeconds` (≤ 300). The caller has
+ * already decided that its user may see the file; the URL is a bearer credential for that long.
+ */
+export async function downloadPath(
+  ports: Pick<Ports, 'master' | 'clock'>,
+  target: { tenantId: string; evidenceId: string },
+  options: { ttlSeconds?: number } = {},
+): Promise<string> {
+  const ttl = Math.min(options.ttlSeconds ?? MAX_DOWNLOAD_TTL_SECONDS, MAX_DOWNLOAD_TTL_SECONDS);
+  if (!(ttl > 0)) throw new RangeError('ttlSeconds must be positive');
+  const { tenantId, evidenceId } = target;
+  if (!isId(tenantId) || !isId(evidenceId)) throw new RangeError('not an id');
+  const exp = Math.floor(ports.clock.now().getTime() / 1000) + Math.floor(ttl);
+  const mac = hmacSha256(await secret(ports.master), macInput(tenantId, evidenceId, exp));
+  return `/files/${tenantId}.${evidenceId}.${exp.toString(36)}.${bytesToBase64Url(mac)}`;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  let d = 0;
+  for (let i = 0; i < a.byteLength; i++) d |= a[i]! ^ b[i]!;
+  return d === 0;
+}
+
+/** The tenant and evidence a token grants, or null (malformed, forged, expired: all alike). */
+export async function verifyDownloadToken(
+  ports: Pick<Ports, 'master' | 'clock'>,
+  token: string,
+): Promise<{ tenantId: string; evidenceId: string } | null> {
+  const parts = token.split('.');
+  if (parts.length !== 4) return null;
+  const [tenantId, evidenceId, expText, macText] = parts as [string, string, string, string];
+  if (!isId(tenantId) || !isId(evidenceId) || !/^[0-9a-z]{1,10}$/.test(expText)) return null;
+  if (!/^[A-Za-z0-9_-]{43}$/.test(macText)) return null;
+  const exp = Number.parseInt(expText, 36);
+  const expected = hmacSha256(await secret(ports.master), macInput(tenantId, evidenceId, exp));
+  if (!equal(expected, base64UrlToBytes(macText))) return null;
+  const now = ports.clock.now().getTime() / 1000;
+  // Expired, or minted with a lifetime past the cap (a clock far ahead): refused.
+  if (now >= exp || exp - now > MAX_DOWNLOAD_TTL_SECONDS + 1) return null;
+  return { tenantId, evidenceId };
+}
+
+export interface OpenedDownload {
+  name: string;
+  type: string;
+  size: number;
+  body: ReadableStream<Uint8Array>;
+}
+
+export class IntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IntegrityError';
+  }
+}
+
+/**
+ * Opens a granted file for sending: null when the row is gone (removed, or not this tenant's); throws
+ * IntegrityError when the stored blob is missing, truncated or does not authenticate (found before the
+ * response starts where that is possible: size, first chunk, whole small files).
+ */
+export async function openDownload(
+  ports: Pick<Ports, 'store' | 'master' | 'blobs'>,
+  grant: { tenantId: string; evidenceId: string },
+): Promise<OpenedDownload | null> {
+  const { tenantId, evidenceId } = grant;
+  const row = await ports.store.tenant(tenantId).read((tx) => repo.getEvidence(tx, evidenceId));
+  if (!row) return null;
+  const blob = await ports.blobs.get(await blobAddress(ports, tenantId, row.sha256));
+  if (!blob) throw new IntegrityError('the blob is missing');
+  if (blob.size !== sealedSize(row.size)) {
+    await blob.body.cancel().catch(() => {});
+    throw new IntegrityError('the blob has the wrong size');
+  }
+  const keys = dataKeysFor(ports);
+  const hasher = createSha256();
+  let size = 0;
+  const verify = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      hasher.update(chunk);
+      size += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+    flush() {
+      if (size !== row.size || bytesToHex(hasher.digest()) !== row.sha256) {
+        throw new IntegrityError('the content does not match its SHA-256');
+      }
+    },
+  });
+  const reader = blob.body
+    .pipeThrough(decryptStream((keyId) => keys.byId(tenantId, keyId), sealBinding(tenantId)))
+    .pipeThrough(verify)
+    .getReader();
+  // Read ahead: the first chunk, and a small file whole, so these failures never start a response.
+  const ahead: Uint8Array[] = [];
+  let done = false;
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      ahead.push(r.value);
+      if (row.size > CHUNK) break;
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    throw err instanceof IntegrityError ? err : new IntegrityError('the blob does not authenticate');
+  }
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = ahead.shift();
+      if (next) return controller.enqueue(next);
+      if (done) return controller.close();
+      // A failure past the first chunk aborts the response: the client gets a broken download, never
+      // unauthenticated bytes.
+      const r = await reader.read();
+      if (r.done) controller.close();
+      else controller.enqueue(r.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return { name: row.fileName, type: row.contentType, size: row.size, body };
+}

@@ -1,0 +1,51 @@
+/**
+ * `GET /files/<token>`: a file, only through a short-lived signed URL (src/evidence/download.ts). Served
+ * as an attachment under our own name and type, `nosniff`, and a `sandbox` CSP, so not even a file that
+ * got past the type check could run script in our origin. Every refusal is the same 404.
+ */
+import { Hono } from 'hono';
+import { HttpError } from '../errors.js';
+import type { AppEnv } from '../http/env.js';
+import type { Ports } from '../platform/ports.js';
+import { IntegrityError, openDownload, verifyDownloadToken } from './download.js';
+import { attachmentDisposition } from './file-names.js';
+
+const gone = () =>
+  new HttpError(404, 'This download link is not valid or has expired. Go back and open the file again.');
+
+export function evidenceRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock'>) {
+  const app = new Hono<AppEnv>();
+  app.get('/:token', async (c) => {
+    const grant = await verifyDownloadToken(platform, c.req.param('token'));
+    if (!grant) throw gone();
+    let file: Awaited<ReturnType<typeof openDownload>>;
+    try {
+      file = await openDownload(platform, grant);
+    } catch (err) {
+      if (!(err instanceof IntegrityError)) throw err;
+      // Ids only: no names, no tokens.
+      c.get('log').error({
+        event: 'evidence.integrity_failed',
+        evidence: grant.evidenceId,
+        reason: err.message,
+      });
+      throw gone();
+    }
+    if (!file) throw gone();
+    const head = c.req.method === 'HEAD';
+    if (head) await file.body.cancel();
+    return new Response(head ? null : file.body, {
+      status: 200,
+      headers: {
+        'Content-Type': file.type,
+        'Content-Length': String(file.size),
+        'Content-Disposition': attachmentDisposition(file.name),
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': 'sandbox',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-store',
+      },
+    });
+  });
+  return app;
+}

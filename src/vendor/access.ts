@@ -1,0 +1,344 @@
+/**
+ * Getting a vendor in: the interstitial a link opens (side-effect free: scanners fetch and even click),
+ * redeeming the link (single use, a fresh vendor session), and fresh access when a link is spent,
+ * expired or revoked (a new link plus a six-digit code; the code typed where it was asked for opens a
+ * session directly, so a scanner that clicks the new link cannot lock the vendor out again).
+ * security.md §1, §3; cases ML-01, ML-02, ML-13, ML-17, ML-18, ML-20, OTP-01, OTP-06, OTP-07, SES-01.
+ */
+import { normaliseEmail } from '../auth/email.js';
+import { hashToken, isSecretShape, newSecret } from '../auth/tokens.js';
+import {
+  CODE_MATCHES,
+  CODE_TRY_LEFT,
+  countAccessTry,
+  findLiveAccessCode,
+  insertAccessCode,
+  MAX_CODE_ATTEMPTS,
+  spendAccessCode,
+} from '../db/repo/access-codes.js';
+import { type Assessment, getAssessment } from '../db/repo/assessments.js';
+import { enqueueMail } from '../db/repo/outbox.js';
+import { getQuestionnaireVersionMeta } from '../db/repo/questionnaires.js';
+import { getTenant } from '../db/repo/tenants.js';
+import { consumeVendorLink, getVendorLink, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
+import { getContact, getVendor } from '../db/repo/vendors.js';
+import { GuardError, type TenantReadCtx } from '../db/store.js';
+import { HttpError } from '../errors.js';
+import type { Ports } from '../platform/ports.js';
+import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
+import { issueLink, type LinkClaims, newLinkId, verifyLink } from './links.js';
+import { freshAccessMail } from './mails.js';
+import { startVendorSession } from './sessions.js';
+
+export type AccessDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'rateLimits'> & {
+  baseUrl: string;
+};
+
+/** What the visitor of a link may see: only what the link already names. */
+export type LinkState = 'open' | 'spent' | 'expired' | 'revoked' | 'closed';
+export interface LinkView {
+  state: LinkState;
+  claims: LinkClaims;
+  tenantName: string;
+  vendorName: string;
+  questionnaireTitle: string;
+  questionnaireRef: string;
+  dueDate: string | null;
+  /** The contact's address masked (`ja…@example.com`): enough to recognise, not to harvest. */
+  maskedEmail: string;
+  linkExpiresAt: Date;
+  assessmentStatus: Assessment['status'];
+}
+
+export const maskEmail = (email: string): string => {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '…';
+  return `${email.slice(0, Math.min(2, at))}…${email.slice(at)}`;
+};
+
+/** A link that does not verify at all reads the same whatever the reason (the reason is for the log). */
+export const LINK_INVALID = 'This link is not valid. Check that you copied all of it from the email.';
+
+type Loaded = LinkView & { contactEmail: string; linkTtlHours: number; otpRequired: boolean };
+
+async function load(
+  ctx: TenantReadCtx,
+  claims: LinkClaims,
+  verified: boolean,
+  now: Date,
+): Promise<Loaded | null> {
+  const [link, assessment, tenant] = await Promise.all([
+    getVendorLink(ctx, claims.jti),
+    getAssessment(ctx, claims.aid),
+    getTenant(ctx, claims.tid),
+  ]);
+  // The row must be the one the token names, for this assessment and contact (ML-13: nothing of another).
+  if (!link || !assessment || !tenant || link.assessmentId !== claims.aid || link.contactId !== claims.sub)
+    return null;
+  const [vendor, contact, version] = await Promise.all([
+    getVendor(ctx, assessment.vendorId),
+    getContact(ctx, claims.sub),
+    getQuestionnaireVersionMeta(ctx, assessment.questionnaireVersionId),
+  ]);
+  if (!vendor || !contact || !version || assessment.contactId !== contact.id) return null;
+  const state: LinkState =
+    assessment.status !== 'sent' && assessment.status !== 'in_progress'
+      ? 'closed'
+      : link.consumedAt
+        ? 'spent'
+        : link.revokedAt
+          ? 'revoked'
+          : !verified || link.expiresAt.getTime() <= now.getTime()
+            ? 'expired'
+            : 'open';
+  return {
+    state,
+    claims,
+    tenantName: tenant.name,
+    vendorName: vendor.name,
+    questionnaireTitle: version.title,
+    questionnaireRef: `${version.questionnaireId}@${version.version}`,
+    dueDate: assessment.dueDate,
+    maskedEmail: maskEmail(contact.email),
+    linkExpiresAt: link.expiresAt,
+    assessmentStatus: assessment.status,
+    contactEmail: contact.email,
+    linkTtlHours: assessment.linkTtlHours,
+    otpRequired: assessment.otpRequired,
+  };
+}
+
+/** Verifies a token and loads what it names; an expired link of ours still loads (for fresh access). */
+async function open(deps: AccessDeps, token: string): Promise<Loaded | null> {
+  const now = deps.clock.now();
+  const check = await verifyLink(deps.keys, token, { issuer: deps.baseUrl, now });
+  const claims = check.ok ? check.link : check.reason === 'expired' ? check.link : undefined;
+  if (!claims) return null;
+  return deps.store
+    .tenant(claims.tid)
+    .read((ctx) =>
+      load(ctx, { tid: claims.tid, aid: claims.aid, sub: claims.sub, jti: claims.jti }, check.ok, now),
+    );
+}
+
+/** GET/HEAD: the interstitial's content. Reads only; null when the link is not ours or names nothing. */
+export async function inspectLink(deps: AccessDeps, token: string): Promise<LinkView | null> {
+  const loaded = await open(deps, token);
+  if (!loaded) return null;
+  const { contactEmail: _e, linkTtlHours: _h, otpRequired: _o, ...view } = loaded;
+  return view;
+}
+
+export class LinkNotUsable extends HttpError {
+  constructor(readonly view: LinkView | null) {
+    super(view ? 410 : 404, view ? 'This link has already been used or has expired.' : LINK_INVALID);
+  }
+}
+
+/**
+ * POST: spends the link and opens a vendor session in one unit, ending any vendor session the browser
+ * brought (SES-01). Exactly one of any number of concurrent redemptions commits (ML-02).
+ */
+export async function redeemLink(
+  deps: AccessDeps,
+  token: string,
+  replacing: string | undefined,
+): Promise<{ session: { token: string; expiresAt: Date }; assessmentId: string }> {
+  const now = deps.clock.now();
+  const loaded = await open(deps, token);
+  if (loaded?.state !== 'open') throw new LinkNotUsable(loaded ? strip(loaded) : null);
+  const { claims } = loaded;
+  try {
+    const session = await deps.store.tenant(claims.tid).write((tx) => {
+      consumeVendorLink(tx, { jti: claims.jti, assessmentId: claims.aid, contactId: claims.sub }, now);
+      const s = startVendorSession(tx, { assessmentId: claims.aid, contactId: claims.sub }, now, replacing);
+      tx.audit(
+        { actor: `vendor:${claims.sub}`, action: 'assessment.opened', target: `assessment:${claims.aid}` },
+        now,
+      );
+      return s;
+    });
+    return { session, assessmentId: claims.aid };
+  } catch (err) {
+    if (err instanceof GuardError && err.guard === LINK_UNSPENT) {
+      throw new LinkNotUsable({ ...strip(loaded), state: 'spent' });
+    }
+    throw err;
+  }
+}
+
+const strip = (l: Loaded): LinkView => {
+  const { contactEmail: _e, linkTtlHours: _h, otpRequired: _o, ...view } = l;
+  return view;
+};
+
+/** Fresh-access requests per assessment and hour (on top of the per-address limit of the route). */
+export const FRESH_ACCESS_PER_HOUR = 5;
+
+/**
+ * "Send me a new link": the contact types their address. The answer is the same whether it matches or
+ * not (ML-17); on a match a new link (older ones revoked: ML-18) and a six-digit code are mailed. The
+ * returned pending token goes into a cookie of the asking browser: the code works only there (ML-20).
+ */
+export async function requestFreshAccess(
+  deps: AccessDeps,
+  token: string,
+  typedEmail: string,
+): Promise<{ pending: string; view: LinkView }> {
+  const now = deps.clock.now();
+  const loaded = await open(deps, token);
+  if (!loaded) throw new LinkNotUsable(null);
+  if (loaded.state === 'closed')
+    throw new HttpError(409, 'This assessment is closed: it was submitted or withdrawn.');
+  const { claims } = loaded;
+  const hit = await deps.rateLimits.hit({ name: 'fresh-access', subject: claims.aid }, 60 * 60_000);
+  if (hit.count > FRESH_ACCESS_PER_HOUR) {
+    throw new HttpError(429, 'A new link was asked for too often. Wait an hour, or ask the sender for help.');
+  }
+  const pending = newSecret();
+  const matches = normaliseEmail(typedEmail.slice(0, 320)) === loaded.contactEmail;
+  // Sign either way, so a match and a miss take the same time.
+  const jti = newLinkId();
+  const link = await issueLink(
+    deps.keys,
+    { tid: claims.tid, aid: claims.aid, sub: claims.sub, jti },
+    { issuer: deps.baseUrl, now, hours: loaded.linkTtlHours },
+  );
+  const code = newCode();
+  const hash = await codeHash(
+    deps.master,
+    { tenantId: claims.tid, assessmentId: claims.aid, purpose: 'access' },
+    code,
+  );
+  if (matches) {
+    const mail = freshAccessMail({
+      baseUrl: deps.baseUrl,
+      tenantName: loaded.tenantName,
+      questionnaireTitle: loaded.questionnaireTitle,
+      url: `${deps.baseUrl}/v/${link.token}`,
+      code,
+      linkExpiresAt: link.expiresAt,
+      codeMinutes: CODE_TTL_MS / 60_000,
+    });
+    await deps.store.tenant(claims.tid).write((tx) => {
+      issueVendorLink(tx, {
+        jti,
+        assessmentId: claims.aid,
+        contactId: claims.sub,
+        purpose: 'fresh',
+        issuedAt: now,
+        expiresAt: link.expiresAt,
+      });
+      insertAccessCode(tx, {
+        assessmentId: claims.aid,
+        contactId: claims.sub,
+        purpose: 'access',
+        binding: hashToken(pending),
+        codeHash: hash,
+        expiresAt: new Date(now.getTime() + CODE_TTL_MS),
+        createdAt: now,
+      });
+      enqueueMail(
+        tx,
+        { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, toAddress: loaded.contactEmail, ...mail },
+        now,
+      );
+      tx.audit(
+        {
+          actor: `vendor:${claims.sub}`,
+          action: 'assessment.access_resent',
+          target: `assessment:${claims.aid}`,
+        },
+        now,
+      );
+    });
+  }
+  return { pending, view: strip(loaded) };
+}
+
+/**
+ * The code typed on the page where fresh access was asked for: bound to that browser's pending token,
+ * at most 5 tries per code and 10 per assessment and day, then a session like a redeemed link's.
+ */
+export async function redeemAccessCode(
+  deps: AccessDeps,
+  token: string,
+  pending: string | undefined,
+  typed: string,
+  replacing: string | undefined,
+): Promise<{ session: { token: string; expiresAt: Date }; assessmentId: string }> {
+  const now = deps.clock.now();
+  const loaded = await open(deps, token);
+  if (!loaded) throw new LinkNotUsable(null);
+  if (loaded.state === 'closed')
+    throw new HttpError(409, 'This assessment is closed: it was submitted or withdrawn.');
+  const { claims } = loaded;
+  const code = normaliseCode(typed.slice(0, 32));
+  if (!isSecretShape(pending)) {
+    throw new HttpError(
+      400,
+      'This code works only in the browser where you asked for it. Ask for a new one here.',
+    );
+  }
+  const hit = await deps.rateLimits.hit({ name: 'code-tries', subject: claims.aid }, 24 * 60 * 60_000);
+  // Counted before the shape check: a malformed code is a failed try too.
+  if (hit.count > CODE_TRIES_PER_DAY) {
+    throw new HttpError(
+      429,
+      'Too many codes were tried for this assessment today. Try again tomorrow, or ask the sender.',
+    );
+  }
+  if (!CODE_SHAPE.test(code)) throw new HttpError(422, 'Enter the 6-digit code from the email.');
+  const binding = hashToken(pending);
+  const scope = deps.store.tenant(claims.tid);
+  const live = await scope.read((ctx) =>
+    findLiveAccessCode(ctx, { assessmentId: claims.aid, purpose: 'access', binding }, now),
+  );
+  if (!live || live.contactId !== claims.sub) {
+    throw new HttpError(400, 'This code has expired or was replaced by a newer one. Ask for a new one here.');
+  }
+  const hash = await codeHash(
+    deps.master,
+    { tenantId: claims.tid, assessmentId: claims.aid, purpose: 'access' },
+    code,
+  );
+  // Count the try in a unit of its own: a wrong code must still count when the second unit rolls back.
+  let attempts: number;
+  try {
+    const counted = await scope.write((tx) => countAccessTry(tx, live.id, now));
+    attempts = counted.rows[0]?.attempts ?? MAX_CODE_ATTEMPTS + 1;
+  } catch (err) {
+    if (err instanceof GuardError && err.guard === CODE_TRY_LEFT) {
+      throw new HttpError(429, 'Too many wrong codes. Ask for a new one here.');
+    }
+    throw err;
+  }
+  try {
+    const session = await scope.write((tx) => {
+      spendAccessCode(tx, live.id, hash, now);
+      const s = startVendorSession(tx, { assessmentId: claims.aid, contactId: claims.sub }, now, replacing);
+      tx.audit(
+        {
+          actor: `vendor:${claims.sub}`,
+          action: 'assessment.opened',
+          target: `assessment:${claims.aid}`,
+          data: { via: 'code' },
+        },
+        now,
+      );
+      return s;
+    });
+    return { session, assessmentId: claims.aid };
+  } catch (err) {
+    if (err instanceof GuardError && err.guard === CODE_MATCHES) {
+      const left = Math.max(0, MAX_CODE_ATTEMPTS - attempts);
+      throw new HttpError(
+        422,
+        left > 0
+          ? `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`
+          : 'That code is not right. Ask for a new one here.',
+      );
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,482 @@
+/**
+ * Answering an assessment, as the vendor sees it: the pinned questionnaire, the stored answers with
+ * their revisions, the buyer's context facts, and what the engine makes of them (visibility, required
+ * and invalid marks, progress). Writes are per answer and revision-checked: a write names the revision
+ * it saw and is refused, never merged, when someone saved in between (two tabs, two colleagues).
+ */
+
+import { type AnswerRow, answerRevisionGuard, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
+import { ASSESSMENT_OPEN, type Assessment, getAssessment, touchAnswers } from '../db/repo/assessments.js';
+import { listEvidence } from '../db/repo/evidence.js';
+import { currentTenant } from '../db/repo/tenants.js';
+import { getContact } from '../db/repo/vendors.js';
+import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
+import { HttpError } from '../errors.js';
+import { Invalid, normalizeAnswer, textLength } from '../questionnaire/answers.js';
+import {
+  type Answers,
+  type AnswerValue,
+  type Evaluation,
+  evaluate,
+  localize,
+  type Option,
+  type Question,
+  type Questionnaire,
+} from '../questionnaire/index.js';
+import { MESSAGES } from '../questionnaire/messages.js';
+import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
+import { withEvidence } from './evidence-answers.js';
+
+/** What the answering functions need of a portal scope (require-vendor.ts puts one on the context). */
+export interface AnswerScope {
+  assessmentId: string;
+  contactId: string;
+  read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
+  write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+}
+
+export interface PortalState {
+  assessment: Assessment;
+  tenantName: string;
+  q: Questionnaire;
+  rows: Record<string, AnswerRow>;
+  /** The stored values as the engine takes them (side keys included). */
+  answers: Record<string, AnswerValue>;
+  /** The question's files (the evidence table is their one record; their answer keys are derived). */
+  evidence: Array<{ id: string; questionId: string; name: string; size: number; sha256: string }>;
+  context: Answers;
+  evaluation: Evaluation;
+  today: string;
+  /** Still taking answers (sent or in progress). */
+  editable: boolean;
+}
+
+export const SUBMITTED_MESSAGE =
+  'This assessment has been submitted, so its answers can no longer be changed. Ask the requester if something must be corrected.';
+
+const OPEN_STATUSES = new Set(['sent', 'in_progress']);
+
+export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** The assessment as the vendor sees it, or null when this tenant has no such assessment. */
+export async function loadPortal(
+  ctx: TenantReadCtx,
+  assessmentId: string,
+  now: Date,
+): Promise<PortalState | null> {
+  const assessment = await getAssessment(ctx, assessmentId);
+  // A draft was never sent: no vendor may see it, whatever session they hold.
+  if (!assessment || assessment.status === 'draft') return null;
+  // One after the other: a unit's statements share one connection (pg deprecates overlapping queries).
+  const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId);
+  const tenant = await currentTenant(ctx);
+  const rows = await loadAnswerRows(ctx, assessmentId);
+  // getAssessment selects every column; the context facts come with it.
+  const context = (assessment as Assessment & { context?: Record<string, unknown> }).context ?? {};
+  const files = await listEvidence(ctx, assessmentId);
+  if (!q) return null;
+  const answers: Record<string, AnswerValue> = Object.create(null);
+  for (const [k, r] of Object.entries(rows)) if (r.value !== null) answers[k] = r.value as AnswerValue;
+  const today = isoDay(now);
+  const ctxAnswers = context as Answers;
+  const evidence = files.map((f) => ({
+    id: f.id,
+    questionId: f.questionId,
+    name: f.fileName,
+    size: f.size,
+    sha256: f.sha256,
+  }));
+  return {
+    assessment,
+    tenantName: tenant?.name ?? '',
+    q,
+    rows,
+    answers,
+    evidence,
+    context: ctxAnswers,
+    evaluation: evaluate(q, withEvidence(q, answers, evidence), today, { context: ctxAnswers }),
+    today,
+    editable: OPEN_STATUSES.has(assessment.status),
+  };
+}
+
+/** Loads the portal state through a scope; 404 when the assessment is not there to answer. */
+export async function portalState(scope: AnswerScope, now: Date): Promise<PortalState> {
+  const state = await scope.read((ctx) => loadPortal(ctx, scope.assessmentId, now));
+  if (!state) throw new HttpError(404, 'We could not find that assessment.');
+  return state;
+}
+
+// ---- keys and values -------------------------------------------------------------------------------
+
+export const COMMENT_SUFFIX = '#comment';
+
+/** The question an answer key belongs to, and which side of it (answer or comment) the key is. */
+export function resolveKey(
+  q: Questionnaire,
+  key: string,
+): { question: Question; side: 'answer' | 'comment' } | null {
+  const comment = key.endsWith(COMMENT_SUFFIX);
+  const id = comment ? key.slice(0, -COMMENT_SUFFIX.length) : key;
+  const question = q.questions.get(id);
+  if (!question) return null;
+  if (comment) return question.comment ? { question, side: 'comment' } : null;
+  return { question, side: 'answer' };
+}
+
+/** Keys a vendor may write for a question: its answer (unless a context fact or a file) and its comment. */
+export function writableKeys(question: Question): string[] {
+  const keys: string[] = [];
+  if (!question.context && question.type !== 'file') keys.push(question.id);
+  if (question.comment) keys.push(question.id + COMMENT_SUFFIX);
+  return keys;
+}
+
+const optionMaps = new WeakMap<Question, ReadonlyMap<string, Option>>();
+function optionsOf(question: Question): ReadonlyMap<string, Option> | null {
+  if (!question.options) return null;
+  let m = optionMaps.get(question);
+  if (!m) {
+    m = new Map(question.options.map((o) => [o.value, o]));
+    optionMaps.set(question, m);
+  }
+  return m;
+}
+
+const NUMBER = /^[+-]?(\d+([.,]\d*)?|[.,]\d+)$/;
+const ONE_VALUE = {
+  en: 'Send one value for this field.',
+  de: 'Senden Sie einen einzigen Wert für dieses Feld.',
+  fr: 'Envoyez une seule valeur pour ce champ.',
+};
+
+export type Parsed = { ok: true; value: AnswerValue } | { ok: false; message: string };
+
+/**
+ * A form field's raw value(s) as the stored answer value (what the engine's types say is stored), or a
+ * message. Shape only: whether the value is acceptable is {@link checkValue}'s.
+ */
+export function parseField(
+  question: Question,
+  side: 'answer' | 'comment',
+  raw: string | string[] | undefined,
+  locale: string,
+  q: Questionnaire,
+): Parsed {
+  const msg = (t: Readonly<Record<string, string>>) => ({
+    ok: false as const,
+    message: localize(t, locale, q),
+  });
+  if (question.type === 'multi' && side === 'answer') {
+    const list = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    const values = list.filter((v) => v !== '');
+    return { ok: true, value: values.length ? values : null };
+  }
+  if (Array.isArray(raw)) return msg(ONE_VALUE);
+  const s = raw ?? '';
+  if (side === 'comment' || question.type === 'text')
+    return { ok: true, value: s.trim() === '' ? null : s.replace(/\r\n?/g, '\n') };
+  const v = s.trim();
+  if (v === '') return { ok: true, value: null };
+  if (question.type === 'number') {
+    if (!NUMBER.test(v)) return msg(MESSAGES.notNumber);
+    const n = Number(v.replace(',', '.'));
+    return Number.isFinite(n) ? { ok: true, value: n } : msg(MESSAGES.notNumber);
+  }
+  return { ok: true, value: v };
+}
+
+/**
+ * Whether `value` may be stored under `key`: the engine's type check (options, lengths, ranges, dates),
+ * then the question's own error-level validation rules evaluated on `after` (the answers with it).
+ * Returns the message to show next to the field, or null.
+ */
+export function checkValue(
+  state: Pick<PortalState, 'q' | 'context' | 'today'>,
+  question: Question,
+  side: 'answer' | 'comment',
+  value: AnswerValue,
+  locale: string,
+  after?: Evaluation,
+): string | null {
+  const { q } = state;
+  if (value === null) return null;
+  if (side === 'comment') {
+    const max = question.comment!.maxLength;
+    if (typeof value !== 'string') return localize(MESSAGES.notText, locale, q);
+    return textLength(value) > max ? localize(MESSAGES.tooLong(max), locale, q) : null;
+  }
+  const normal = normalizeAnswer(question, value, optionsOf(question));
+  if (normal instanceof Invalid) return localize(normal.message, locale, q);
+  const result = after?.questions[question.id];
+  const error = result?.messages.find((m) => m.level === 'error');
+  return error ? localize(error.message, locale, q) : null;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+// ---- writes --------------------------------------------------------------------------------------
+
+/** Someone else's newer revision of an answer, shown instead of overwriting it. */
+export interface Conflict {
+  key: string;
+  value: AnswerValue;
+  revision: number;
+  updatedAt: Date | null;
+  /** Name or email of the contact who saved it, when a vendor did. */
+  by: string | null;
+}
+
+export type SaveResult =
+  | { kind: 'saved' | 'unchanged'; key: string; revision: number; before: Evaluation; state: PortalState }
+  | { kind: 'invalid'; key: string; message: string; state: PortalState }
+  | { kind: 'conflict'; conflict: Conflict; state: PortalState };
+
+async function readConflict(scope: AnswerScope, key: string): Promise<Conflict> {
+  return scope.read(async (ctx) => {
+    const row = (await loadAnswerRows(ctx, scope.assessmentId))[key];
+    const contact = row?.updatedBy ? await getContact(ctx, row.updatedBy) : null;
+    return {
+      key,
+      value: (row?.value ?? null) as AnswerValue,
+      revision: row?.revision ?? 0,
+      updatedAt: row?.updatedAt ?? null,
+      by: contact ? contact.name || contact.email : null,
+    };
+  });
+}
+
+/** The revision a form field carried: 0 (no row when it was rendered) or a positive integer. */
+export function parseRevision(raw: string | string[] | undefined): number {
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw))
+    throw new HttpError(400, 'The form is missing its revision numbers. Reload the page and try again.');
+  return Number(raw);
+}
+
+function refuseClosed(state: PortalState): void {
+  if (!state.editable) throw new HttpError(409, SUBMITTED_MESSAGE);
+}
+
+/** Writes a set of changed answers in one unit; returns the key whose revision check failed, if any. */
+async function commit(
+  scope: AnswerScope,
+  writes: Array<{ key: string; value: AnswerValue; seen: number }>,
+  now: Date,
+): Promise<string | null> {
+  try {
+    await scope.write((tx) => {
+      touchAnswers(tx, scope.assessmentId, now);
+      for (const w of writes)
+        saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
+    });
+    return null;
+  } catch (err) {
+    if (err instanceof GuardError) {
+      if (err.guard === ASSESSMENT_OPEN) throw new HttpError(409, SUBMITTED_MESSAGE);
+      const lost = writes.find((w) => answerRevisionGuard(w.key) === err.guard);
+      if (lost) return lost.key;
+    }
+    throw err;
+  }
+}
+
+function withValues(
+  state: PortalState,
+  changes: Record<string, AnswerValue>,
+  revisions: Record<string, number>,
+  now: Date,
+  by: string,
+): PortalState {
+  const answers: Record<string, AnswerValue> = Object.assign(Object.create(null), state.answers);
+  const rows: Record<string, AnswerRow> = Object.assign(Object.create(null), state.rows);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null) delete answers[k];
+    else answers[k] = v;
+    rows[k] = { key: k, value: v, revision: revisions[k]!, updatedAt: now, updatedBy: by };
+  }
+  const evaluation = evaluate(state.q, withEvidence(state.q, answers, state.evidence), state.today, {
+    context: state.context,
+  });
+  return { ...state, answers, rows, evaluation, assessment: { ...state.assessment, status: 'in_progress' } };
+}
+
+function targetOf(state: PortalState, key: string) {
+  const target = resolveKey(state.q, key);
+  if (!target || !writableKeys(target.question).includes(key))
+    throw new HttpError(404, 'This questionnaire has no such question to answer.');
+  if (!state.evaluation.questions[target.question.id]?.visible)
+    throw new HttpError(409, 'This question does not apply with your current answers, so it was not saved.');
+  return target;
+}
+
+/** Autosave of one answer key (htmx, on change). */
+export async function saveOne(
+  scope: AnswerScope,
+  state: PortalState,
+  key: string,
+  raw: string | string[] | undefined,
+  seen: number,
+  locale: string,
+  now: Date,
+): Promise<SaveResult> {
+  refuseClosed(state);
+  const { question, side } = targetOf(state, key);
+  const parsed = parseField(question, side, raw, locale, state.q);
+  if (!parsed.ok) return { kind: 'invalid', key, message: parsed.message, state };
+  const current = state.rows[key];
+  if (same(current?.value, parsed.value))
+    return { kind: 'unchanged', key, revision: current?.revision ?? 0, before: state.evaluation, state };
+  const after = withValues(state, { [key]: parsed.value }, { [key]: seen + 1 }, now, scope.contactId);
+  const message = checkValue(state, question, side, parsed.value, locale, after.evaluation);
+  if (message) return { kind: 'invalid', key, message, state };
+  const lost = await commit(scope, [{ key, value: parsed.value, seen }], now);
+  if (lost) return { kind: 'conflict', conflict: await readConflict(scope, lost), state };
+  return { kind: 'saved', key, revision: seen + 1, before: state.evaluation, state: after };
+}
+
+export type SectionResult =
+  | { kind: 'saved'; state: PortalState; saved: number }
+  | {
+      kind: 'invalid';
+      state: PortalState;
+      errors: Record<string, string>;
+      values: Record<string, AnswerValue | string | string[]>;
+    }
+  | { kind: 'conflict'; state: PortalState; conflict: Conflict };
+
+/**
+ * "Save and continue" without JavaScript: every field the section page rendered (each carries its
+ * revision as `_rev.<key>`). All or nothing: one bad value saves none of them and comes back with
+ * its message; one stale revision saves none and shows the newer value.
+ */
+export async function saveSection(
+  scope: AnswerScope,
+  state: PortalState,
+  sectionId: string,
+  fields: Record<string, string | string[]>,
+  locale: string,
+  now: Date,
+): Promise<SectionResult> {
+  refuseClosed(state);
+  const section = state.q.sections.find((s) => s.id === sectionId);
+  if (!section) throw new HttpError(404, 'This questionnaire has no such section.');
+  const errors: Record<string, string> = {};
+  const values: Record<string, AnswerValue | string | string[]> = {};
+  const changes: Record<string, AnswerValue> = {};
+  const seen: Record<string, number> = {};
+  const targets: Record<string, ReturnType<typeof resolveKey>> = {};
+  for (const question of section.questions) {
+    for (const key of writableKeys(question)) {
+      const rev = fields[`_rev.${key}`];
+      if (rev === undefined) continue; // not on the page that was posted
+      seen[key] = parseRevision(rev);
+      const side = key === question.id ? 'answer' : 'comment';
+      targets[key] = { question, side };
+      const parsed = parseField(question, side, fields[key], locale, state.q);
+      if (!parsed.ok) {
+        errors[key] = parsed.message;
+        values[key] = fields[key] ?? '';
+        continue;
+      }
+      values[key] = parsed.value;
+      if (!same(state.rows[key]?.value, parsed.value)) changes[key] = parsed.value;
+    }
+  }
+  const revisions = Object.fromEntries(Object.keys(changes).map((k) => [k, seen[k]! + 1]));
+  const after = withValues(state, changes, revisions, now, scope.contactId);
+  for (const key of Object.keys(changes)) {
+    const { question, side } = targets[key]!;
+    // A question the same post hid is left as it was: its answer is neither checked nor saved.
+    if (!after.evaluation.questions[question.id]?.visible) {
+      delete changes[key];
+      continue;
+    }
+    const message = checkValue(state, question, side, changes[key]!, locale, after.evaluation);
+    if (message) errors[key] = message;
+  }
+  if (Object.keys(errors).length) return { kind: 'invalid', state, errors, values };
+  const writes = Object.entries(changes).map(([key, value]) => ({ key, value, seen: seen[key]! }));
+  if (writes.length === 0) return { kind: 'saved', state, saved: 0 };
+  const lost = await commit(scope, writes, now);
+  if (lost) return { kind: 'conflict', state, conflict: await readConflict(scope, lost) };
+  return {
+    kind: 'saved',
+    state: withValues(state, changes, revisions, now, scope.contactId),
+    saved: writes.length,
+  };
+}
+
+/**
+ * Saves values that were already checked (an offline import's accepted rows), each over the revision it
+ * was previewed against. A row whose answer changed since the preview is left alone and reported; the
+ * others are saved in one unit.
+ */
+export async function saveChecked(
+  scope: AnswerScope,
+  writes: Array<{ key: string; value: AnswerValue; seen: number }>,
+  now: Date,
+): Promise<{ saved: string[]; conflicts: Conflict[] }> {
+  let pending = writes;
+  const conflicts: Conflict[] = [];
+  while (pending.length) {
+    const lost = await commit(scope, pending, now);
+    if (!lost) break;
+    conflicts.push(await readConflict(scope, lost));
+    pending = pending.filter((w) => w.key !== lost);
+  }
+  return { saved: pending.map((w) => w.key), conflicts };
+}
+
+// ---- progress ------------------------------------------------------------------------------------
+
+export interface SectionProgress {
+  id: string;
+  title: string;
+  visible: boolean;
+  /** Visible questions the vendor answers (context facts excluded). */
+  total: number;
+  answered: number;
+  requiredOpen: number;
+}
+
+export interface Progress {
+  sections: SectionProgress[];
+  total: number;
+  answered: number;
+  requiredOpen: number;
+  percent: number;
+}
+
+export function progressOf(state: PortalState, locale: string): Progress {
+  const { q, evaluation } = state;
+  const sections = q.sections.map((s) => {
+    const r = evaluation.sections.find((x) => x.id === s.id)!;
+    let total = 0;
+    let answered = 0;
+    for (const question of s.questions) {
+      const qr = evaluation.questions[question.id];
+      if (question.context || !qr?.visible) continue;
+      total++;
+      if (qr.answered) answered++;
+    }
+    return {
+      id: s.id,
+      title: localize(s.title, locale, q),
+      visible: r.visible,
+      total,
+      answered,
+      requiredOpen: r.requiredOpen,
+    };
+  });
+  const shown = sections.filter((s) => s.visible);
+  const total = shown.reduce((n, s) => n + s.total, 0);
+  const answered = shown.reduce((n, s) => n + s.answered, 0);
+  const requiredOpen = shown.reduce((n, s) => n + s.requiredOpen, 0);
+  return {
+    sections,
+    total,
+    answered,
+    requiredOpen,
+    percent: total ? Math.floor((answered * 100) / total) : 100,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Evidence files in the portal: `POST /v/a/<assessment>/evidence/<question>` uploads one file (multipart,
+ * streamed through src/evidence with its own limits: the app-wide 1 MiB body limit does not apply
+ * here), `POST …/evidence/<question>/<file>/remove` removes one before submission. With htmx the answer
+ * is the question's file list; without JavaScript a redirect back to the question.
+ */
+import { Hono } from 'hono';
+import { HttpError } from '../errors.js';
+import { downloadPath } from '../evidence/download.js';
+import { listEvidence, removeEvidence, storeEvidence } from '../evidence/evidence.js';
+import { renderFragment } from '../http/views.js';
+import type { Ports } from '../platform/ports.js';
+import { type PortalEnv, requireVendor } from './require-vendor.js';
+
+/** Paths whose bodies src/evidence reads and limits itself (see src/app.ts). */
+export const UPLOAD_PATH = /^\/v\/a\/[^/]+\/evidence\/[^/]+$/;
+
+export function evidencePortalRoutes(platform: Ports) {
+  const app = new Hono<PortalEnv>();
+  app.use('/:aid/evidence/*', requireVendor(platform), async (c, next) => {
+    if (c.req.param('aid') !== c.var.portal.assessmentId) throw new HttpError(404);
+    await next();
+  });
+
+  const answer = async (c: Parameters<typeof renderFragment<PortalEnv>>[0], qid: string, notice: string) => {
+    const { tenantId, assessmentId } = c.var.portal;
+    if (!c.req.header('HX-Request')) {
+      return c.redirect(
+        `/v/a/${assessmentId}/q/${encodeURIComponent(qid)}#q-${encodeURIComponent(qid)}`,
+        303,
+      );
+    }
+    const files = await listEvidence(platform, { tenantId, assessmentId, questionId: qid });
+    const withLinks = await Promise.all(
+      files.map(async (f) => ({ ...f, href: await downloadPath(platform, { tenantId, evidenceId: f.id }) })),
+    );
+    return renderFragment(c, 'vendor/evidence-list', {
+      aid: assessmentId,
+      qid,
+      files: withLinks,
+      notice,
+      open: true,
+    });
+  };
+
+  app.post('/:aid/evidence/:qid', async (c) => {
+    const { tenantId, assessmentId, contactId } = c.var.portal;
+    const qid = c.req.param('qid');
+    const stored = await storeEvidence(
+      platform,
+      { tenantId, assessmentId, questionId: qid, uploadedBy: `vendor:${contactId}` },
+      c.req.raw,
+    );
+    return answer(c, qid, `Uploaded ${stored.name}.`);
+  });
+
+  app.post('/:aid/evidence/:qid/:eid/remove', async (c) => {
+    const { tenantId, assessmentId, contactId } = c.var.portal;
+    const qid = c.req.param('qid');
+    await removeEvidence(platform, {
+      tenantId,
+      assessmentId,
+      evidenceId: c.req.param('eid'),
+      removedBy: `vendor:${contactId}`,
+    });
+    return answer(c, qid, 'File removed.');
+  });
+
+  return app;
+}

@@ -1,0 +1,325 @@
+/**
+ * The answering part of the vendor portal, mounted at `/v/a`: `/v/a/:assessmentId/...`. Every route
+ * runs behind `requireVendor` (no session: 401) and answers 404 for any assessment but the session's
+ * own (SES-05: no oracle for which ids exist). Each handler parses, calls one domain function, renders.
+ * Pages work as plain form posts; with htmx each field autosaves and the answer swaps only what changed.
+ */
+import { type Context, Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { HttpError } from '../errors.js';
+import { downloadPath } from '../evidence/download.js';
+import { readForm } from '../http/read-form.js';
+import { render, renderFragment } from '../http/views.js';
+import type { Ports } from '../platform/ports.js';
+import type { Questionnaire } from '../questionnaire/index.js';
+import { type PortalState, parseRevision, portalState, saveOne, saveSection } from './answers.js';
+import { applyImport, exportCsv, exportXlsx, OFFLINE_MAX_BYTES, previewImport } from './offline.js';
+import {
+  autosaveView,
+  domId,
+  type EvidenceFile,
+  type EvidenceFiles,
+  type Overrides,
+  questionView,
+  sectionPage,
+  words,
+} from './portal-view.js';
+import { type PortalEnv, requireVendor } from './require-vendor.js';
+
+export const LANG_COOKIE = '__Host-assay-lang';
+const LANG_MAX_AGE = 180 * 24 * 3600;
+
+type C = Context<PortalEnv>;
+
+/** The portal scope, if the URL names the session's own assessment; 404 otherwise. */
+function scopeOf(c: C) {
+  const portal = c.get('portal');
+  if (c.req.param('assessmentId') !== portal.assessmentId)
+    throw new HttpError(404, 'We could not find that page.');
+  return portal;
+}
+
+/**
+ * The vendor's language: `?lang=` (one of the questionnaire's locales, then remembered in a cookie), the
+ * remembered one, or the questionnaire's default.
+ */
+function localeOf(c: C, q: Questionnaire): string {
+  const asked = c.req.query('lang');
+  if (asked !== undefined) {
+    if (!q.locales.includes(asked))
+      throw new HttpError(
+        400,
+        `This questionnaire is available in: ${q.locales.join(', ')}. Choose one of these.`,
+      );
+    setCookie(c, LANG_COOKIE, asked, {
+      path: '/',
+      secure: true,
+      httpOnly: true,
+      sameSite: 'Lax',
+      maxAge: LANG_MAX_AGE,
+    });
+    return asked;
+  }
+  const remembered = getCookie(c, LANG_COOKIE);
+  return remembered && q.locales.includes(remembered) ? remembered : q.defaultLocale;
+}
+
+function firstSection(state: PortalState): string {
+  const visible = state.evaluation.sections.filter((s) => s.visible);
+  return (visible[0] ?? state.evaluation.sections[0]!).id;
+}
+
+function sectionOf(state: PortalState, id: string) {
+  const section = state.q.sections.find((s) => s.id === id);
+  if (!section) throw new HttpError(404, 'This questionnaire has no such section.');
+  if (!state.evaluation.sections.find((s) => s.id === id)?.visible)
+    throw new HttpError(404, 'This section does not apply with your current answers.');
+  return section;
+}
+
+/** The files of a section's questions, each with a short-lived signed download link. */
+async function sectionFiles(platform: Ports, state: PortalState, sectionId: string): Promise<EvidenceFiles> {
+  const inSection = new Set(state.q.sections.find((s) => s.id === sectionId)?.questions.map((q) => q.id));
+  const out: Record<string, EvidenceFile[]> = {};
+  for (const e of state.evidence) {
+    if (!inSection.has(e.questionId)) continue;
+    const href = await downloadPath(platform, { tenantId: state.assessment.tenantId, evidenceId: e.id });
+    const list = out[e.questionId] ?? [];
+    list.push({ id: e.id, name: e.name, size: e.size, sha256: e.sha256, href });
+    out[e.questionId] = list;
+  }
+  return out;
+}
+
+async function renderSection(
+  c: C,
+  platform: Ports,
+  state: PortalState,
+  sectionId: string,
+  locale: string,
+  status = 200,
+  overrides: Overrides = { values: {}, errors: {} },
+  notice?: { kind: string; text: string },
+) {
+  const files = await sectionFiles(platform, state, sectionId);
+  const v = sectionPage(state, sectionId, locale, { ...overrides, files });
+  return render(
+    c,
+    'vendor/section',
+    { title: `${v.section.title} · ${v.title}`, lang: locale, v, notice },
+    status,
+  );
+}
+
+const path = (aid: string, sid: string) => `/v/a/${aid}/s/${encodeURIComponent(sid)}`;
+
+export function portalRoutes(platform: Ports) {
+  const { clock } = platform;
+  const r = new Hono<PortalEnv>();
+  const vendorSession = requireVendor(platform);
+  // The other /v/a routers (review, evidence) may have checked the session for this request already.
+  r.use('*', (c, next) => (c.get('portal') ? next() : vendorSession(c, next)));
+
+  // Where other parts link to one question (evidence without JavaScript): its section, at the question.
+  r.get('/:assessmentId/q/:questionId', async (c) => {
+    const scope = scopeOf(c);
+    const state = await portalState(scope, clock.now());
+    const question = state.q.questions.get(c.req.param('questionId'));
+    if (!question) throw new HttpError(404, 'This questionnaire has no such question.');
+    return c.redirect(`${path(scope.assessmentId, question.sectionId)}#q-${domId(question.id)}`, 303);
+  });
+
+  r.get('/:assessmentId', async (c) => {
+    const scope = scopeOf(c);
+    const state = await portalState(scope, clock.now());
+    return c.redirect(path(scope.assessmentId, firstSection(state)), 303);
+  });
+
+  r.get('/:assessmentId/s/:sectionId', async (c) => {
+    const scope = scopeOf(c);
+    const state = await portalState(scope, clock.now());
+    const locale = localeOf(c, state.q);
+    const section = sectionOf(state, c.req.param('sectionId'));
+    return renderSection(c, platform, state, section.id, locale);
+  });
+
+  // "Save and continue" without JavaScript: the whole section as one form.
+  r.post('/:assessmentId/s/:sectionId', async (c) => {
+    const scope = scopeOf(c);
+    const fields = await readForm(c);
+    const now = clock.now();
+    const first = await portalState(scope, now);
+    const locale = localeOf(c, first.q);
+    const sectionId = c.req.param('sectionId');
+    sectionOf(first, sectionId);
+    const result = await saveSection(scope, first, sectionId, fields, locale, now);
+    const w = words(locale);
+    if (result.kind === 'invalid')
+      return renderSection(
+        c,
+        platform,
+        result.state,
+        sectionId,
+        locale,
+        422,
+        { values: result.values, errors: result.errors },
+        { kind: 'error', text: w.fixErrors },
+      );
+    if (result.kind === 'conflict')
+      return renderSection(
+        c,
+        platform,
+        result.state,
+        sectionId,
+        locale,
+        409,
+        { values: {}, errors: {}, conflict: result.conflict },
+        { kind: 'warning', text: w.conflict },
+      );
+    const state = result.state;
+    if (fields.go === 'stay') return c.redirect(path(scope.assessmentId, sectionId), 303);
+    const visible = state.evaluation.sections.filter((s) => s.visible);
+    const at = visible.findIndex((s) => s.id === sectionId);
+    const next = at >= 0 ? visible[at + 1] : visible[0];
+    return c.redirect(next ? path(scope.assessmentId, next.id) : `/v/a/${scope.assessmentId}/review`, 303);
+  });
+
+  // Autosave of one field (htmx, urlencoded). The answer carries only out-of-band swaps.
+  r.post('/:assessmentId/answer/:key', async (c) => {
+    const scope = scopeOf(c);
+    const key = c.req.param('key');
+    const fields = await readForm(c);
+    const seen = parseRevision(fields[`_rev.${key}`]);
+    const now = clock.now();
+    const first = await portalState(scope, now);
+    const locale = localeOf(c, first.q);
+    const result = await saveOne(scope, first, key, fields[key], seen, locale, now);
+    const status = result.kind === 'invalid' ? 422 : result.kind === 'conflict' ? 409 : 200;
+    return renderFragment(c, 'vendor/autosave', autosaveView(result, key, locale), status);
+  });
+
+  // ---- offline answering --------------------------------------------------------------------------
+
+  r.get('/:assessmentId/offline', async (c) => {
+    const scope = scopeOf(c);
+    const state = await portalState(scope, clock.now());
+    const locale = localeOf(c, state.q);
+    return render(c, 'vendor/offline', {
+      title: 'Answer offline',
+      lang: locale,
+      v: sectionPage(state, firstSection(state), locale),
+      maxBytes: OFFLINE_MAX_BYTES,
+    });
+  });
+
+  const download = (kind: 'xlsx' | 'csv') => async (c: C) => {
+    const scope = scopeOf(c);
+    const now = clock.now();
+    const state = await portalState(scope, now);
+    const locale = localeOf(c, state.q);
+    const name = `${state.q.id}-${state.assessment.id.slice(0, 8)}.${kind}`;
+    c.header('Content-Disposition', `attachment; filename="${name}"`);
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (kind === 'csv') {
+      c.header('Content-Type', 'text/csv; charset=utf-8');
+      return c.body(await exportCsv(state, locale, now));
+    }
+    c.header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    return c.body((await exportXlsx(state, locale, now)) as Uint8Array<ArrayBuffer>);
+  };
+  r.get('/:assessmentId/export.xlsx', download('xlsx'));
+  r.get('/:assessmentId/export.csv', download('csv'));
+
+  // The upload is previewed only: the report, and an Apply form carrying the accepted values.
+  r.post('/:assessmentId/offline', async (c) => {
+    const scope = scopeOf(c);
+    const now = clock.now();
+    const state = await portalState(scope, now);
+    if (!state.editable)
+      throw new HttpError(
+        409,
+        'This assessment has been submitted, so its answers can no longer be changed.',
+      );
+    const locale = localeOf(c, state.q);
+    const bytes = await uploadedBytes(c);
+    const preview = await previewImport(state, bytes, locale, platform.zipArchive);
+    const v = sectionPage(state, firstSection(state), locale);
+    if (!preview.ok)
+      return render(
+        c,
+        'vendor/offline',
+        { title: 'Answer offline', lang: locale, v, maxBytes: OFFLINE_MAX_BYTES, error: preview.message },
+        422,
+      );
+    return render(c, 'vendor/offline-report', {
+      title: 'Check the import',
+      lang: locale,
+      v,
+      preview,
+      json: JSON.stringify,
+    });
+  });
+
+  r.post('/:assessmentId/offline/apply', async (c) => {
+    const scope = scopeOf(c);
+    const fields = await readForm(c);
+    const now = clock.now();
+    const state = await portalState(scope, now);
+    if (!state.editable)
+      throw new HttpError(
+        409,
+        'This assessment has been submitted, so its answers can no longer be changed.',
+      );
+    const locale = localeOf(c, state.q);
+    const result = await applyImport(scope, state, fields, locale, now);
+    const after = await portalState(scope, clock.now());
+    const v = sectionPage(after, firstSection(after), locale);
+    const conflicts = result.conflicts.map((cf) => {
+      const target = state.q.questions.get(cf.key.replace(/#comment$/, ''))!;
+      const qv = questionView(state, target, locale, { values: {}, errors: {}, conflict: cf });
+      return {
+        key: cf.key,
+        question: qv.text,
+        shown: qv.conflict?.shown ?? '',
+        by: cf.by,
+        when: qv.conflict?.when ?? '',
+      };
+    });
+    return render(
+      c,
+      'vendor/offline-applied',
+      { title: 'Import applied', lang: locale, v, saved: result.saved.length, conflicts },
+      conflicts.length ? 409 : 200,
+    );
+  });
+
+  return r;
+}
+
+/** The uploaded file: a multipart form's `file` field, or the request body itself (a spreadsheet type). */
+async function uploadedBytes(c: C): Promise<Uint8Array> {
+  const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'multipart/form-data') {
+    const form = await readForm(c, { allowFiles: true, maxFields: 5 });
+    const file = form.file;
+    if (!(file instanceof File))
+      throw new HttpError(400, 'Choose the spreadsheet file to upload.', {
+        fields: { file: 'Choose a file.' },
+      });
+    if (file.size > OFFLINE_MAX_BYTES) throw new HttpError(413, 'The file is too large.');
+    return new Uint8Array(await file.arrayBuffer());
+  }
+  if (
+    type === 'text/csv' ||
+    type === 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' ||
+    type === 'application/octet-stream'
+  ) {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    if (body.byteLength > OFFLINE_MAX_BYTES) throw new HttpError(413, 'The file is too large.');
+    return body;
+  }
+  throw new HttpError(
+    415,
+    'Upload the spreadsheet as a file (multipart/form-data), or send it as text/csv or an XLSX body.',
+  );
+}

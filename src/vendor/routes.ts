@@ -1,0 +1,158 @@
+/**
+ * The vendor links under /v: `GET`/`HEAD /v/<jwt>` show the interstitial and change nothing; `POST`
+ * redeems; `/fresh` asks for new access; `/code` types the code that came with it. The portal itself
+ * (`/v/a/<assessment>/…`, behind a vendor session) is src/vendor/portal-routes.ts.
+ */
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { clearedCookie, sessionCookie } from '../auth/cookies.js';
+import { HttpError } from '../errors.js';
+import type { AppEnv } from '../http/env.js';
+import { limitByAddress } from '../http/limits.js';
+import { readForm } from '../http/read-form.js';
+import { render } from '../http/views.js';
+import type { Ports } from '../platform/ports.js';
+import {
+  type AccessDeps,
+  inspectLink,
+  LinkNotUsable,
+  type LinkView,
+  redeemAccessCode,
+  redeemLink,
+  requestFreshAccess,
+} from './access.js';
+import { CODE_TTL_MS } from './codes.js';
+import { VENDOR_COOKIE } from './sessions.js';
+
+/** The browser that asked for fresh access: the code it was mailed works only with this cookie (ML-20). */
+export const PENDING_COOKIE = '__Host-assay-pending';
+const JWT = '{[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+}';
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
+  const deps: AccessDeps = { ...platform, baseUrl: opts.baseUrl };
+  const app = new Hono<AppEnv>();
+
+  // The token is in the path. Every response is `no-store` and `Referrer-Policy: same-origin` already
+  // (src/http/security-headers.ts): no Referer carrying it ever leaves for another site; `no-referrer`
+  // would make browsers send `Origin: null` on the Continue form, which the cross-site guard refuses.
+
+  const gone = (
+    c: Parameters<typeof render>[0],
+    view: LinkView | null,
+    extra: Record<string, unknown> = {},
+    status?: number,
+  ) => {
+    if (!view) return render(c, 'vendor/link-invalid', { title: 'Link not valid' }, 404);
+    if (view.state === 'closed')
+      return render(c, 'vendor/link-closed', { title: 'Questionnaire closed', view }, 410);
+    return render(
+      c,
+      'vendor/link-gone',
+      {
+        title: 'Link no longer valid',
+        view,
+        freshAction: `${c.req.path.replace(/\/(fresh|code)$/, '')}/fresh`,
+        values: {},
+        errors: {},
+        ...extra,
+      },
+      status ?? 410,
+    );
+  };
+
+  // GET (and HEAD, which Hono answers from the GET route without a body) is side-effect free: ML-01.
+  app.get(`/:token${JWT}`, async (c) => {
+    const token = c.req.param('token');
+    const view = await inspectLink(deps, token);
+    if (view?.state !== 'open') return gone(c, view);
+    return render(c, 'vendor/link-open', { title: 'Security questionnaire', view, action: c.req.path });
+  });
+
+  app.post(`/:token${JWT}`, limitByAddress(platform, 'vendor-redeem-ip', 60, 15 * 60_000), async (c) => {
+    const token = c.req.param('token');
+    try {
+      const done = await redeemLink(deps, token, getCookie(c, VENDOR_COOKIE));
+      setCookie(
+        c,
+        VENDOR_COOKIE,
+        done.session.token,
+        sessionCookie(done.session.expiresAt, platform.clock.now()),
+      );
+      return c.redirect(`/v/a/${done.assessmentId}`, 303);
+    } catch (err) {
+      if (err instanceof LinkNotUsable) return gone(c, err.view);
+      throw err;
+    }
+  });
+
+  app.post(`/:token${JWT}/fresh`, limitByAddress(platform, 'vendor-fresh-ip', 10, 60 * 60_000), async (c) => {
+    const token = c.req.param('token');
+    const form = await readForm(c);
+    const typed = str(form.email).trim();
+    const base = c.req.path.replace(/\/fresh$/, '');
+    if (!typed || typed.length > 320 || !typed.includes('@')) {
+      const view = await inspectLink(deps, token);
+      const errors = { email: 'Enter the email address the request was sent to, like name@example.com.' };
+      return gone(c, view, { values: { email: typed.slice(0, 320) }, errors }, view ? 422 : 404);
+    }
+    try {
+      const { pending, view } = await requestFreshAccess(deps, token, typed);
+      setCookie(c, PENDING_COOKIE, pending, {
+        ...sessionCookie(new Date(platform.clock.now().getTime() + CODE_TTL_MS), platform.clock.now()),
+        sameSite: 'Strict',
+      } as never);
+      return render(c, 'vendor/check-email', {
+        title: 'Check your email',
+        view,
+        codeAction: `${base}/code`,
+        errors: {},
+      });
+    } catch (err) {
+      if (err instanceof LinkNotUsable) return gone(c, err.view);
+      throw err;
+    }
+  });
+
+  app.post(`/:token${JWT}/code`, limitByAddress(platform, 'vendor-code-ip', 30, 15 * 60_000), async (c) => {
+    const token = c.req.param('token');
+    const form = await readForm(c);
+    const base = c.req.path.replace(/\/code$/, '');
+    try {
+      const done = await redeemAccessCode(
+        deps,
+        token,
+        getCookie(c, PENDING_COOKIE),
+        str(form.code),
+        getCookie(c, VENDOR_COOKIE),
+      );
+      deleteCookie(c, PENDING_COOKIE, clearedCookie);
+      setCookie(
+        c,
+        VENDOR_COOKIE,
+        done.session.token,
+        sessionCookie(done.session.expiresAt, platform.clock.now()),
+      );
+      return c.redirect(`/v/a/${done.assessmentId}`, 303);
+    } catch (err) {
+      if (err instanceof LinkNotUsable) return gone(c, err.view);
+      if (err instanceof HttpError && err.status < 500) {
+        const view = await inspectLink(deps, token);
+        if (!view) return gone(c, null);
+        // Locked or stale code: back to asking for a new one; a wrong code: try again here.
+        if (err.status === 422) {
+          return render(
+            c,
+            'vendor/check-email',
+            { title: 'Check your email', view, codeAction: `${base}/code`, errors: { code: err.message } },
+            422,
+          );
+        }
+        return gone(c, view, { errors: { email: err.message } }, err.status);
+      }
+      throw err;
+    }
+  });
+
+  return app;
+}

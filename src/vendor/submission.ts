@@ -1,0 +1,364 @@
+/**
+ * Review and submission. The review lists what still blocks submission; with the tenant's OTP option a
+ * six-digit code is mailed and typed; submission is exactly once: the answers read are frozen (the
+ * assessment's answer revision is part of the guarded transition, and every answer write bumps it
+ * under an open-status guard), canonicalised (RFC 8785) and hashed, scored with the pinned
+ * questionnaire, findings stored and fed to the risk register, and a signed receipt written — all in
+ * one unit. A second click, in any tab, gets the first submission's receipt.
+ * security.md §3, §7 OTP-01…07, BL-01.
+ */
+import canonicalize from 'canonicalize';
+import { sha256Hex } from '../crypto/hash.js';
+import {
+  CODE_MATCHES,
+  CODE_TRY_LEFT,
+  countAccessTry,
+  findLiveAccessCode,
+  insertAccessCode,
+  MAX_CODE_ATTEMPTS,
+  spendAccessCode,
+} from '../db/repo/access-codes.js';
+import { loadAnswers } from '../db/repo/answers.js';
+import {
+  type Assessment,
+  getAssessment,
+  OPEN_STATUSES,
+  SUBMISSION_FROZE,
+  submitAssessmentRow,
+} from '../db/repo/assessments.js';
+import { listEvidence } from '../db/repo/evidence.js';
+import { type FindingInput, recordFindings } from '../db/repo/findings.js';
+import { enqueueMail } from '../db/repo/outbox.js';
+import { upsertRiskFromFinding } from '../db/repo/risks.js';
+import { currentTenant } from '../db/repo/tenants.js';
+import { getContact, getVendor } from '../db/repo/vendors.js';
+import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
+import { HttpError } from '../errors.js';
+import type { Ports } from '../platform/ports.js';
+import {
+  type Answers,
+  type Evaluation,
+  evaluate,
+  localize,
+  type Questionnaire,
+} from '../questionnaire/index.js';
+import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
+import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
+import { withEvidence } from './evidence-answers.js';
+import { receiptMail, submitCodeMail } from './mails.js';
+import { issueReceipt, type ReceiptPayload } from './receipts.js';
+
+export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits'> & { baseUrl: string };
+
+/** What the portal scope gives: units in the session's tenant, its assessment and contact. */
+export interface SubmissionScope {
+  id: string;
+  tenantId: string;
+  assessmentId: string;
+  contactId: string;
+  read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
+  write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+}
+
+export interface Review {
+  assessment: Assessment;
+  questionnaire: Questionnaire;
+  answers: Answers;
+  evaluation: Evaluation;
+  tenantName: string;
+  vendorName: string;
+  evidence: { id: string; questionId: string; fileName: string; size: number; sha256: string }[];
+}
+
+const today = (now: Date) => now.toISOString().slice(0, 10);
+
+/** Everything a review and a submission read, in one read unit. */
+export async function loadReview(scope: SubmissionScope, now: Date): Promise<Review> {
+  const r = await scope.read(async (ctx) => {
+    const assessment = await getAssessment(ctx, scope.assessmentId);
+    if (!assessment) return null;
+    const [questionnaire, answers, tenant, vendor, evidence] = await Promise.all([
+      pinnedQuestionnaire(ctx, assessment.questionnaireVersionId),
+      loadAnswers(ctx, assessment.id),
+      currentTenant(ctx),
+      getVendor(ctx, assessment.vendorId),
+      listEvidence(ctx, assessment.id),
+    ]);
+    return { assessment, questionnaire, answers, tenant, vendor, evidence };
+  });
+  if (!r?.questionnaire || !r.tenant || !r.vendor) throw new HttpError(404, 'No such assessment.');
+  const live = r.evidence.filter((e) => !(e as { deletedAt?: Date | null }).deletedAt);
+  const answers = withEvidence(r.questionnaire, r.answers as Answers, live);
+  const evaluation = evaluate(r.questionnaire, answers, today(now), {
+    context: r.assessment.context as Answers,
+  });
+  return {
+    assessment: r.assessment,
+    questionnaire: r.questionnaire,
+    answers,
+    evaluation,
+    tenantName: r.tenant.name,
+    vendorName: r.vendor.name,
+    evidence: live.map((e) => ({
+      id: e.id,
+      questionId: e.questionId,
+      fileName: e.fileName,
+      size: e.size,
+      sha256: e.sha256,
+    })),
+  };
+}
+
+/** The frozen answers' digest: SHA-256 over the RFC 8785 (JCS) form of the stored answer map. */
+export function answersDigest(answers: Answers): string {
+  const canonical = canonicalize({ ...answers });
+  if (canonical === undefined) throw new Error('answers cannot be canonicalised');
+  return sha256Hex(canonical);
+}
+
+export const ALREADY_SUBMITTED =
+  'This questionnaire has already been submitted; answers can no longer change.';
+
+/** Mails a submission code to the assessment's contact, bound to this vendor session (OTP-07). */
+export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionScope): Promise<void> {
+  const now = deps.clock.now();
+  const review = await loadReview(scope, now);
+  if (!OPEN_STATUSES.includes(review.assessment.status)) throw new HttpError(409, ALREADY_SUBMITTED);
+  if (!review.assessment.otpRequired) throw new HttpError(400, 'This questionnaire needs no code to submit.');
+  const hit = await deps.rateLimits.hit(
+    { name: 'submit-code-send', subject: scope.assessmentId },
+    60 * 60_000,
+  );
+  if (hit.count > 5)
+    throw new HttpError(429, 'A code was sent too often. Wait an hour, or use the last code you received.');
+  const code = newCode();
+  const hash = await codeHash(
+    deps.master,
+    { tenantId: scope.tenantId, assessmentId: scope.assessmentId, purpose: 'submit' },
+    code,
+  );
+  await scope.write(async (tx) => {
+    const contact = await getContact(tx, scope.contactId);
+    if (!contact) throw new HttpError(404, 'No such assessment.');
+    const id = insertAccessCode(tx, {
+      assessmentId: scope.assessmentId,
+      contactId: scope.contactId,
+      purpose: 'submit',
+      binding: scope.id,
+      codeHash: hash,
+      expiresAt: new Date(now.getTime() + CODE_TTL_MS),
+      createdAt: now,
+    });
+    const mail = submitCodeMail({
+      baseUrl: deps.baseUrl,
+      tenantName: review.tenantName,
+      questionnaireTitle: localize(
+        review.questionnaire.title,
+        review.questionnaire.defaultLocale,
+        review.questionnaire,
+      ),
+      code,
+      codeMinutes: CODE_TTL_MS / 60_000,
+    });
+    enqueueMail(
+      tx,
+      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, toAddress: contact.email, ...mail },
+      now,
+    );
+  });
+}
+
+export interface Submitted {
+  receipt: string;
+  payload: ReceiptPayload;
+  /** False when this call found the submission another click (or tab) made. */
+  fresh: boolean;
+}
+
+/**
+ * Submits. `typedCode` is required when the tenant asked for OTP. Refuses with the review's issues while
+ * anything required is missing or invalid (422).
+ */
+export async function submit(
+  deps: SubmissionDeps,
+  scope: SubmissionScope,
+  typedCode?: string,
+): Promise<Submitted> {
+  for (let attempt = 0; ; attempt++) {
+    const now = deps.clock.now();
+    const review = await loadReview(scope, now);
+    const { assessment, evaluation, questionnaire } = review;
+    if (assessment.receipt)
+      return { receipt: assessment.receipt, payload: decode(assessment.receipt), fresh: false };
+    if (!OPEN_STATUSES.includes(assessment.status)) throw new HttpError(409, ALREADY_SUBMITTED);
+    if (!evaluation.canSubmit) {
+      throw new HttpError(
+        422,
+        `${evaluation.issues.length} ${evaluation.issues.length === 1 ? 'question still needs' : 'questions still need'} an answer or a fix before you can submit.`,
+      );
+    }
+    const code = assessment.otpRequired ? await checkCode(deps, scope, typedCode ?? '', now) : null;
+
+    const answersSha256 = answersDigest(review.answers);
+    const payload: ReceiptPayload = {
+      tenant: { id: scope.tenantId, name: review.tenantName },
+      assessment: assessment.id,
+      vendor: review.vendorName,
+      questionnaire: { ref: questionnaire.ref, sourceSha256: questionnaire.sourceHash },
+      answers: { alg: 'sha-256/jcs', digest: answersSha256, count: Object.keys(review.answers).length },
+      evidence: review.evidence.map((e) => ({
+        id: e.id,
+        question: e.questionId,
+        sha256: e.sha256,
+        size: e.size,
+      })),
+      score: evaluation.score,
+      band: evaluation.band,
+      rating: evaluation.rating,
+      findings: evaluation.findings.length,
+      submittedAt: now.toISOString(),
+      submittedBy: `vendor:${scope.contactId}`,
+    };
+    // Signing is not database work: it happens before the unit, and is thrown away if the unit loses.
+    const receipt = await issueReceipt(deps.keys, payload, { issuer: deps.baseUrl, now });
+    const findings: FindingInput[] = evaluation.findings.map((f) => ({
+      findingKey: f.id,
+      questionId: f.questionId,
+      title: localize(f.title, questionnaire.defaultLocale, questionnaire),
+      remediation: localize(f.remediation, questionnaire.defaultLocale, questionnaire),
+      likelihood: f.likelihood,
+      impact: f.impact,
+      rating: f.rating,
+      dueDate: f.dueDate,
+      controls: f.controls,
+    }));
+    try {
+      await scope.write(async (tx) => {
+        if (code) spendAccessCode(tx, code.id, code.hash, now);
+        submitAssessmentRow(
+          tx,
+          assessment.id,
+          assessment.answersRevision,
+          {
+            scorePermille: evaluation.score === null ? null : Math.round(evaluation.score * 10),
+            band: evaluation.band,
+            rating: evaluation.rating,
+            answersHash: answersSha256,
+            receipt,
+            submittedBy: `vendor:${scope.contactId}`,
+          },
+          now,
+        );
+        recordFindings(tx, assessment.id, assessment.vendorId, findings, now);
+        for (const f of findings) upsertRiskFromFinding(tx, assessment.vendorId, f, now);
+        const contact = await getContact(tx, scope.contactId);
+        if (contact) {
+          enqueueMail(
+            tx,
+            {
+              tenantId: scope.tenantId,
+              dedupeKey: `receipt:${assessment.id}`,
+              toAddress: contact.email,
+              ...receiptMail({
+                baseUrl: deps.baseUrl,
+                tenantName: review.tenantName,
+                questionnaireTitle: localize(questionnaire.title, questionnaire.defaultLocale, questionnaire),
+                receipt,
+                answersSha256,
+                submittedAt: now,
+              }),
+            },
+            now,
+          );
+        }
+        tx.audit(
+          {
+            actor: `vendor:${scope.contactId}`,
+            action: 'assessment.submitted',
+            target: `assessment:${assessment.id}`,
+            data: {
+              answers_sha256: answersSha256,
+              evidence_sha256: review.evidence.map((e) => e.sha256),
+              score: evaluation.score,
+              rating: evaluation.rating,
+              findings: findings.length,
+              receipt_sha256: sha256Hex(receipt),
+            },
+          },
+          now,
+        );
+      });
+      return { receipt, payload, fresh: true };
+    } catch (err) {
+      if (err instanceof GuardError && err.guard === CODE_MATCHES) {
+        throw new HttpError(422, 'That code is not right, or it was replaced by a newer one.', {
+          fields: { code: 'That code is not right.' },
+        });
+      }
+      // Another click submitted, or an answer changed after it was read: read again (a second click
+      // then finds the receipt; a changed answer is re-checked and re-hashed).
+      if (err instanceof GuardError && err.guard === SUBMISSION_FROZE && attempt < 3) continue;
+      throw err;
+    }
+  }
+}
+
+/** Counts the try (in its own unit, so a wrong code stays counted) and returns what the submission spends. */
+async function checkCode(
+  deps: SubmissionDeps,
+  scope: SubmissionScope,
+  typed: string,
+  now: Date,
+): Promise<{ id: string; hash: string }> {
+  const code = normaliseCode(typed.slice(0, 32));
+  const hit = await deps.rateLimits.hit(
+    { name: 'code-tries', subject: scope.assessmentId },
+    24 * 60 * 60_000,
+  );
+  if (hit.count > CODE_TRIES_PER_DAY) {
+    throw new HttpError(429, 'Too many codes were tried for this assessment today. Try again tomorrow.');
+  }
+  // Malformed input counts as a failed try too (it is counted above), and never reaches the database.
+  if (!CODE_SHAPE.test(code)) {
+    throw new HttpError(422, 'Enter the 6-digit code from the email.', {
+      fields: { code: 'Enter the 6-digit code from the email.' },
+    });
+  }
+  const live = await scope.read((ctx) =>
+    findLiveAccessCode(ctx, { assessmentId: scope.assessmentId, purpose: 'submit', binding: scope.id }, now),
+  );
+  if (live?.contactId !== scope.contactId) {
+    throw new HttpError(400, 'There is no live code for this session: ask for a new one.', {
+      fields: { code: 'Ask for a new code.' },
+    });
+  }
+  let attempts: number;
+  try {
+    const counted = await scope.write((tx) => countAccessTry(tx, live.id, now));
+    attempts = counted.rows[0]?.attempts ?? MAX_CODE_ATTEMPTS;
+  } catch (err) {
+    if (err instanceof GuardError && err.guard === CODE_TRY_LEFT) {
+      throw new HttpError(429, 'Too many wrong codes. Ask for a new one.');
+    }
+    throw err;
+  }
+  void attempts;
+  return {
+    id: live.id,
+    hash: await codeHash(
+      deps.master,
+      { tenantId: scope.tenantId, assessmentId: scope.assessmentId, purpose: 'submit' },
+      code,
+    ),
+  };
+}
+
+function decode(jws: string): ReceiptPayload {
+  const [, payload] = jws.split('.');
+  return JSON.parse(new TextDecoder().decode(base64url(payload ?? ''))) as ReceiptPayload;
+}
+
+function base64url(s: string): Uint8Array {
+  const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
+  return Uint8Array.from(b, (c) => c.charCodeAt(0));
+}

@@ -1,0 +1,113 @@
+/**
+ * Review, submission and the receipt, under /v/a/<assessment>/: behind a vendor session whose assessment
+ * is the one in the path (anything else is 404: SES-05).
+ */
+import { Hono } from 'hono';
+import { HttpError } from '../errors.js';
+import { readForm } from '../http/read-form.js';
+import { render } from '../http/views.js';
+import type { Ports } from '../platform/ports.js';
+import { localize } from '../questionnaire/index.js';
+import { type PortalEnv, requireVendor } from './require-vendor.js';
+import { loadReview, requestSubmitCode, type SubmissionDeps, submit } from './submission.js';
+
+export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
+  const deps: SubmissionDeps = { ...platform, baseUrl: opts.baseUrl };
+  const app = new Hono<PortalEnv>();
+  app.use('/:aid/*', requireVendor(platform), async (c, next) => {
+    if (c.req.param('aid') !== c.var.portal.assessmentId) throw new HttpError(404);
+    await next();
+  });
+
+  const reviewPage = async (
+    c: Parameters<typeof render<PortalEnv>>[0],
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const review = await loadReview(c.var.portal, platform.clock.now());
+    const q = review.questionnaire;
+    const locale = q.defaultLocale;
+    const sectionOf = new Map<string, string>();
+    for (const s of q.sections) for (const question of s.questions) sectionOf.set(question.id, s.id);
+    const issues = review.evaluation.issues.map((i) => ({
+      questionId: i.questionId,
+      section: sectionOf.get(i.questionId) ?? '',
+      text: localize(q.questions.get(i.questionId)?.text, locale, q),
+      message: localize(i.message, locale, q),
+    }));
+    return render(
+      c,
+      'vendor/review',
+      {
+        title: 'Review and submit',
+        lang: locale,
+        aid: review.assessment.id,
+        questionnaireTitle: localize(q.title, locale, q),
+        tenantName: review.tenantName,
+        status: review.assessment.status,
+        otp: review.assessment.otpRequired,
+        issues,
+        answered: review.evaluation.sections.reduce((n, s) => n + s.answered, 0),
+        evidence: review.evidence,
+        errors: {},
+        notice: null,
+        ...extra,
+      },
+      status,
+    );
+  };
+
+  app.get('/:aid/review', (c) => reviewPage(c));
+
+  app.post('/:aid/submit-code', async (c) => {
+    await requestSubmitCode(deps, c.var.portal);
+    return reviewPage(c, {
+      notice: 'We emailed you a 6-digit code. It works for 10 minutes, in this session.',
+    });
+  });
+
+  app.post('/:aid/submit', async (c) => {
+    const form = await readForm(c);
+    try {
+      await submit(deps, c.var.portal, typeof form.code === 'string' ? form.code : '');
+    } catch (err) {
+      if (err instanceof HttpError && (err.status === 422 || err.status === 400) && err.fields) {
+        return reviewPage(c, { errors: err.fields }, err.status);
+      }
+      throw err;
+    }
+    return c.redirect(`/v/a/${c.var.portal.assessmentId}/receipt`, 303);
+  });
+
+  app.get('/:aid/receipt', async (c) => {
+    const review = await loadReview(c.var.portal, platform.clock.now());
+    const receipt = review.assessment.receipt;
+    if (!receipt) throw new HttpError(404, 'This questionnaire has not been submitted yet.');
+    const q = review.questionnaire;
+    return render(c, 'vendor/receipt', {
+      title: 'Receipt',
+      lang: q.defaultLocale,
+      aid: review.assessment.id,
+      questionnaireTitle: localize(q.title, q.defaultLocale, q),
+      questionnaireRef: q.ref,
+      tenantName: review.tenantName,
+      submittedAt: review.assessment.submittedAt?.toISOString() ?? '',
+      answersHash: review.assessment.answersHash,
+      evidence: review.evidence,
+      receipt,
+      baseUrl: opts.baseUrl,
+    });
+  });
+
+  app.get('/:aid/receipt.jws', async (c) => {
+    const review = await loadReview(c.var.portal, platform.clock.now());
+    if (!review.assessment.receipt)
+      throw new HttpError(404, 'This questionnaire has not been submitted yet.');
+    return c.body(`${review.assessment.receipt}\n`, 200, {
+      'Content-Type': 'application/jose; charset=us-ascii',
+      'Content-Disposition': `attachment; filename="receipt-${review.assessment.id}.jws"`,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,282 @@
+/**
+ * Sending an assessment (CLI `assay assessment send`, later the workspace form and the API): the vendor
+ * and contact created if new, the questionnaire version pinned, the assessment, its first link and the
+ * invitation mail written in one unit. The link goes only into the mail, never to the caller.
+ */
+
+import semver from 'semver';
+import { z } from 'zod';
+import { newId } from '../db/ids.js';
+import { type Assessment, insertAssessment, listAssessments } from '../db/repo/assessments.js';
+import { enqueueMail } from '../db/repo/outbox.js';
+import { listQuestionnaireVersions, type QuestionnaireVersionRow } from '../db/repo/questionnaires.js';
+import { currentTenant } from '../db/repo/tenants.js';
+import { issueVendorLink } from '../db/repo/vendor-links.js';
+import {
+  findContact,
+  findVendorByName,
+  insertContact,
+  insertVendor,
+  listVendors,
+} from '../db/repo/vendors.js';
+import type { TenantReadCtx } from '../db/store.js';
+import { HttpError } from '../errors.js';
+import type { Ports } from '../platform/ports.js';
+import { contextFromPairs, type Questionnaire } from '../questionnaire/index.js';
+import { clampLinkHours, DEFAULT_LINK_HOURS, issueLink, MAX_LINK_HOURS, newLinkId } from '../vendor/links.js';
+import { invitationMail } from '../vendor/mails.js';
+import { pinnedQuestionnaire, publishQuestionnaire } from './questionnaires.js';
+import { email, tenantName } from './tenants.js';
+
+/** A shipped questionnaire the tenant has not published yet: its source, read by the platform. */
+export type ShippedSource = (ref: {
+  id: string;
+  version?: string;
+}) => Promise<{ source: string; file: string; version: string } | null>;
+
+export interface SendInput {
+  questionnaire: string;
+  vendorName: string;
+  contactEmail: string;
+  contactName?: string | null;
+  dueDate?: string | null;
+  otp?: boolean;
+  linkHours?: number | null;
+  /** `KEY=VALUE` pairs for the questionnaire's context facts. */
+  context?: readonly string[];
+  /** `user:<id>` or `system:cli`. */
+  actor: string;
+  /** The member who sends (named in the invitation), if any. */
+  senderEmail?: string | null;
+}
+
+export type SendDeps = Pick<Ports, 'store' | 'keys' | 'clock'> & {
+  baseUrl: string;
+  library?: ReadonlyMap<string, Questionnaire>;
+  shipped?: ShippedSource;
+};
+
+const REF = /^([a-z0-9][a-z0-9._-]{0,63})(?:@(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?))?$/;
+
+export class SendError extends HttpError {
+  constructor(message: string) {
+    super(422, message);
+    this.name = 'SendError';
+  }
+}
+
+const vendorName = tenantName.pipe(z.string().max(200));
+
+function checkDueDate(due: string | null | undefined, today: string): string | null {
+  if (due === null || due === undefined || due === '') return null;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) throw new SendError(`due date "${due}" is not YYYY-MM-DD`);
+  const d = new Date(`${due}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== due)
+    throw new SendError(`due date "${due}" is not a calendar date`);
+  if (due < today) throw new SendError(`due date ${due} is in the past`);
+  return due;
+}
+
+function checkLinkHours(h: number | null | undefined): number {
+  if (h === null || h === undefined) return DEFAULT_LINK_HOURS;
+  if (!Number.isInteger(h) || h < 1 || h > MAX_LINK_HOURS)
+    throw new SendError(`link hours must be a whole number from 1 to ${MAX_LINK_HOURS} (14 days)`);
+  return clampLinkHours(h);
+}
+
+/** The newest published version of `id` (or exactly `id@version`) among the tenant's versions. */
+function pick(rows: QuestionnaireVersionRow[], version?: string): QuestionnaireVersionRow | null {
+  if (version) return rows.find((r) => r.version === version) ?? null;
+  return rows.reduce<QuestionnaireVersionRow | null>(
+    (best, r) => (!best || semver.gt(r.version, best.version) ? r : best),
+    null,
+  );
+}
+
+export interface Sent {
+  assessmentId: string;
+  vendorId: string;
+  vendorCreated: boolean;
+  contactCreated: boolean;
+  questionnaireRef: string;
+  linkExpiresAt: Date;
+}
+
+/**
+ * Sends one assessment. Reads first (tenant, vendor, contact, versions), signs the link outside any unit,
+ * then writes everything in one unit; if a concurrent send created the same vendor or contact in
+ * between, the unit fails on the unique key and is run again with what now exists.
+ */
+export async function sendAssessment(deps: SendDeps, tenantId: string, input: SendInput): Promise<Sent> {
+  const now = deps.clock.now();
+  const m = REF.exec(input.questionnaire.trim());
+  if (!m) throw new SendError(`"${input.questionnaire}" is not a questionnaire id or id@version`);
+  const [, qid, qversion] = m as unknown as [string, string, string | undefined];
+  const vName = vendorName.parse(input.vendorName);
+  const contactEmail = email.parse(input.contactEmail);
+  const dueDate = checkDueDate(input.dueDate, now.toISOString().slice(0, 10));
+  const linkHours = checkLinkHours(input.linkHours);
+  const scope = deps.store.tenant(tenantId);
+
+  for (let attempt = 0; ; attempt++) {
+    const seen = await scope.read(async (ctx) => {
+      const tenant = await currentTenant(ctx);
+      const vendor = await findVendorByName(ctx, vName);
+      const contact = vendor ? await findContact(ctx, vendor.id, contactEmail) : null;
+      const versions = await listQuestionnaireVersions(ctx, qid);
+      return { tenant, vendor, contact, versions };
+    });
+    if (!seen.tenant) throw new SendError('no such tenant');
+    const published = pick(seen.versions, qversion);
+    // Not published by the tenant: a shipped questionnaire of that id (and version) is published with it.
+    const shipped =
+      !published || (!qversion && deps.shipped)
+        ? await deps.shipped?.({ id: qid, ...(qversion ? { version: qversion } : {}) })
+        : null;
+    const useShipped = shipped && (!published || semver.gt(shipped.version, published.version));
+    if (!published && !useShipped) {
+      throw new SendError(
+        `questionnaire ${input.questionnaire} is neither published for this tenant nor shipped (see: assay questionnaire publish)`,
+      );
+    }
+    const q = useShipped ? null : await scope.read((ctx) => pinnedQuestionnaire(ctx, published!.id));
+    const compiled =
+      q ?? [...(deps.library?.values() ?? [])].find((x) => x.id === qid && x.version === shipped?.version);
+    const context = compiled ? contextFromPairs(compiled, input.context ?? []) : null;
+    if (context && !context.ok) throw new SendError(context.problems.map((p) => p.message).join('; '));
+    if (!compiled && (input.context?.length ?? 0) > 0) throw new SendError('context facts cannot be checked');
+
+    const assessmentId = newId();
+    const vendorId = seen.vendor?.id ?? newId();
+    const contactId = seen.contact?.id ?? newId();
+    const jti = newLinkId();
+    const link = await issueLink(
+      deps.keys,
+      { tid: tenantId, aid: assessmentId, sub: contactId, jti },
+      { issuer: deps.baseUrl, now, hours: linkHours },
+    );
+    try {
+      return await scope.write(async (tx) => {
+        const version = useShipped
+          ? (
+              await publishQuestionnaire(tx, shipped!.source, {
+                file: shipped!.file,
+                actor: input.actor,
+                ...(deps.library ? { library: deps.library } : {}),
+              })
+            ).row
+          : published!;
+        if (!seen.vendor) insertVendor(tx, { id: vendorId, name: vName }, now);
+        if (!seen.contact)
+          insertContact(tx, {
+            id: contactId,
+            vendorId,
+            name: input.contactName ?? null,
+            email: contactEmail,
+          });
+        insertAssessment(
+          tx,
+          {
+            id: assessmentId,
+            vendorId,
+            contactId,
+            questionnaireVersionId: version.id,
+            dueDate,
+            otpRequired: input.otp ?? false,
+            createdBy: input.actor.startsWith('user:') ? input.actor.slice(5) : null,
+            // A plain object: the engine builds maps without a prototype, which drizzle cannot take as a value.
+            context: context?.ok ? { ...(context.context as Record<string, unknown>) } : {},
+            linkTtlHours: linkHours,
+            status: 'sent',
+            sentAt: now,
+          },
+          now,
+        );
+        issueVendorLink(tx, {
+          jti,
+          assessmentId,
+          contactId,
+          purpose: 'invite',
+          issuedAt: now,
+          expiresAt: link.expiresAt,
+        });
+        const mail = invitationMail({
+          baseUrl: deps.baseUrl,
+          tenantName: seen.tenant!.name,
+          senderEmail: input.senderEmail ?? null,
+          vendorName: vName,
+          questionnaireTitle: version.title,
+          dueDate,
+          url: `${deps.baseUrl}/v/${link.token}`,
+          linkExpiresAt: link.expiresAt,
+        });
+        enqueueMail(tx, { tenantId, dedupeKey: `invite:${jti}`, toAddress: contactEmail, ...mail }, now);
+        tx.audit(
+          {
+            actor: input.actor,
+            action: 'assessment.sent',
+            target: `assessment:${assessmentId}`,
+            data: {
+              vendor: vendorId,
+              contact: contactId,
+              questionnaire: `${version.questionnaireId}@${version.version}`,
+              otp: input.otp ?? false,
+              link_hours: linkHours,
+            },
+          },
+          now,
+        );
+        return {
+          assessmentId,
+          vendorId,
+          vendorCreated: !seen.vendor,
+          contactCreated: !seen.contact,
+          questionnaireRef: `${version.questionnaireId}@${version.version}`,
+          linkExpiresAt: link.expiresAt,
+        };
+      });
+    } catch (err) {
+      // A concurrent send created the vendor or contact: read again and reuse them.
+      if (attempt < 2 && isUniqueViolation(err)) continue;
+      throw err;
+    }
+  }
+}
+
+const isUniqueViolation = (err: unknown): boolean =>
+  /unique|duplicate key/i.test(String((err as Error)?.message ?? '')) ||
+  (err as { code?: string })?.code === '23505';
+
+export interface AssessmentLine {
+  id: string;
+  vendor: string;
+  questionnaire: string;
+  status: Assessment['status'];
+  dueDate: string | null;
+  score: number | null;
+  rating: string | null;
+  sentAt: Date | null;
+  submittedAt: Date | null;
+}
+
+/** `assay assessment list`: newest first. */
+export async function assessmentLines(ctx: TenantReadCtx): Promise<AssessmentLine[]> {
+  const [rows, vendors, versions] = await Promise.all([
+    listAssessments(ctx),
+    listVendors(ctx),
+    listQuestionnaireVersions(ctx),
+  ]);
+  const vendorName = new Map(vendors.map((v) => [v.id, v.name]));
+  const ref = new Map(versions.map((v) => [v.id, `${v.questionnaireId}@${v.version}`]));
+  return rows.map((a) => ({
+    id: a.id,
+    vendor: vendorName.get(a.vendorId) ?? '?',
+    questionnaire: ref.get(a.questionnaireVersionId) ?? '?',
+    status: a.status,
+    dueDate: a.dueDate,
+    score: a.scorePermille === null ? null : a.scorePermille / 10,
+    rating: a.rating,
+    sentAt: a.sentAt,
+    submittedAt: a.submittedAt,
+  }));
+}

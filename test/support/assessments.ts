@@ -1,0 +1,73 @@
+/** Sending assessments in tests the way the CLI does, and reading what the outbox would mail. */
+import { listMail } from '../../src/db/repo/outbox.js';
+import type { Store } from '../../src/db/store.js';
+import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
+import { loadLibrary, shippedSource } from '../../src/platform/node/questionnaire-files.js';
+import type { Ports } from '../../src/platform/ports.js';
+import { type SendInput, sendAssessment } from '../../src/workspace/assessments.js';
+import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
+import { BASE_URL, TEST_MASTER_KEY } from './app.js';
+
+let library: ReturnType<typeof loadLibrary> | undefined;
+export const shippedLibrary = () => {
+  library ??= loadLibrary();
+  return library;
+};
+
+export async function seedTenant(store: Store, name: string, now: Date): Promise<string> {
+  await ensureSigningKeys(store, TEST_MASTER_KEY, now);
+  const { tenantId } = await createTenantWithAdmin(
+    store,
+    { name, adminEmail: `admin@${name.toLowerCase()}.example` },
+    now,
+  );
+  return tenantId;
+}
+
+export async function send(
+  platform: Ports,
+  tenantId: string,
+  input: Partial<SendInput> = {},
+  baseUrl = BASE_URL,
+) {
+  const lib = shippedLibrary();
+  return sendAssessment(
+    {
+      store: platform.store,
+      keys: platform.keys,
+      clock: platform.clock,
+      baseUrl,
+      library: lib,
+      shipped: shippedSource(lib),
+    },
+    tenantId,
+    {
+      questionnaire: 'nis2-supplier',
+      vendorName: 'Widgets GmbH',
+      contactEmail: 'jane@widgets.example',
+      actor: 'system:cli',
+      ...input,
+    },
+  );
+}
+
+/** Every queued mail (the sender's view), newest last. */
+export async function outbox(store: Store) {
+  const rows = await store.as({ system: 'mail' }).read((g) => listMail(g, 1000));
+  return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** The vendor link path (`/v/<jwt>`) in the last mail to `to`. */
+export async function lastLinkTo(store: Store, to: string): Promise<string> {
+  const mail = (await outbox(store)).filter((m) => m.toAddress === to).at(-1);
+  const m = mail?.textBody.match(/https:\/\/assay\.test(\/v\/[A-Za-z0-9_.-]+)/);
+  if (!m) throw new Error(`no link mailed to ${to}`);
+  return m[1]!;
+}
+
+export async function lastCodeTo(store: Store, to: string): Promise<string> {
+  const mail = (await outbox(store)).filter((m) => m.toAddress === to).at(-1);
+  const m = mail?.textBody.match(/Your code: (\d{6})/);
+  if (!m) throw new Error(`no code mailed to ${to}`);
+  return m[1]!;
+}

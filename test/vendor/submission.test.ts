@@ -1,0 +1,241 @@
+/**
+ * Review and submission (issue #7; security.md OTP-01…07, BL-01, SES-05): exactly once under concurrent
+ * clicks, answers frozen at the revision read, a receipt that verifies, findings and risks stored, the
+ * optional code bound to the session and counted across tries.
+ */
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { sampleAnswers } from '../../bench/sample-answers.js';
+import { createApp } from '../../src/app.js';
+import { saveAnswer } from '../../src/db/repo/answers.js';
+import { ASSESSMENT_OPEN, getAssessment, touchAnswers } from '../../src/db/repo/assessments.js';
+import { listAudit } from '../../src/db/repo/audit.js';
+import { listEvidence } from '../../src/db/repo/evidence.js';
+import { listFindings } from '../../src/db/repo/findings.js';
+import { listRisks } from '../../src/db/repo/risks.js';
+import { GuardError } from '../../src/db/store.js';
+import { storeEvidence } from '../../src/evidence/evidence.js';
+import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
+import type { KeyRing } from '../../src/keys/keyring.js';
+import type { Ports } from '../../src/platform/ports.js';
+import { evaluate } from '../../src/questionnaire/index.js';
+import { withEvidence } from '../../src/vendor/evidence-answers.js';
+import { verifyReceiptWithKeys } from '../../src/vendor/receipts.js';
+import { answersDigest } from '../../src/vendor/submission.js';
+import { pdf, uploadRequest } from '../evidence/support.js';
+import { BASE_URL, browser, testPlatform } from '../support/app.js';
+import { lastCodeTo, lastLinkTo, outbox, seedTenant, send, shippedLibrary } from '../support/assessments.js';
+import { type Dialect, forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+
+const JANE = 'jane@widgets.example';
+
+forEachDialect(
+  'vendor submission',
+  (dialect: Dialect) => {
+    let ts: TestStore;
+    let platform: Ports;
+    let app: ReturnType<typeof createApp>;
+    let tenantId: string;
+    let now = new Date('2030-03-01T10:00:00Z');
+
+    beforeAll(async () => {
+      ts = await openTestStore(dialect);
+      tenantId = await seedTenant(ts.store, 'Acme', now);
+    }, 120_000);
+    afterAll(() => ts.close());
+    beforeEach(async () => {
+      now = new Date(now.getTime() + 24 * 3_600_000);
+      platform = await testPlatform(ts.store, { now: () => now, rateLimits: new MemoryRateLimitStore() });
+      app = createApp(platform, { config: { baseUrl: BASE_URL, env: 'test' } });
+    });
+
+    /** Sends, redeems in a fresh browser and answers everything (through the repository, as autosave does). */
+    async function opened(input: Parameters<typeof send>[2] = {}) {
+      const sent = await send(platform, tenantId, input);
+      const b = browser(app);
+      expect((await b.post(await lastLinkTo(ts.store, JANE), {})).status).toBe(303);
+      const q = shippedLibrary().get(sent.questionnaireRef)!;
+      const today = now.toISOString().slice(0, 10);
+      // Files are not answers: the evidence table says which a question has (src/vendor/evidence-answers.ts).
+      const stored = Object.fromEntries(
+        Object.entries(sampleAnswers(q, today)).filter(
+          ([k]) => !k.endsWith('#evidence') && q.questions.get(k)?.type !== 'file',
+        ),
+      );
+      await ts.store.tenant(tenantId).write((tx) => {
+        for (const [k, v] of Object.entries(stored)) saveAnswer(tx, sent.assessmentId, k, v, now);
+        touchAnswers(tx, sent.assessmentId, now);
+      });
+      // Upload a real file wherever the questionnaire now asks for one.
+      const target = { tenantId, assessmentId: sent.assessmentId, uploadedBy: 'vendor:test' };
+      for (const issue of evaluate(q, stored, today).issues) {
+        if (issue.kind !== 'evidence-required' && q.questions.get(issue.questionId)?.type !== 'file')
+          continue;
+        await storeEvidence(
+          platform,
+          { ...target, questionId: issue.questionId },
+          uploadRequest('policy.pdf', pdf()),
+        );
+      }
+      const files = await ts.store.tenant(tenantId).read((c) => listEvidence(c, sent.assessmentId));
+      const answers = withEvidence(q, stored, files);
+      return { ...sent, b, answers, stored, base: `/v/a/${sent.assessmentId}` };
+    }
+    const row = (aid: string) => ts.store.tenant(tenantId).read((c) => getAssessment(c, aid));
+
+    it('reviews, submits once, and hands out a receipt that verifies', async () => {
+      const { assessmentId, b, base, answers } = await opened();
+      const review = await b.get(`${base}/review`);
+      expect(review.status).toBe(200);
+      expect(await review.text()).toContain('Everything required is answered');
+
+      const res = await b.post(`${base}/submit`, {});
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe(`${base}/receipt`);
+      const stored = (await row(assessmentId))!;
+      expect(stored).toMatchObject({
+        status: 'submitted',
+        answersHash: answersDigest(answers),
+        submittedBy: expect.stringMatching(/^vendor:/),
+      });
+      expect(stored.rating).toBeTruthy();
+
+      const page = await b.get(`${base}/receipt`);
+      expect(await page.text()).toContain(stored.answersHash!);
+      const file = await b.get(`${base}/receipt.jws`);
+      expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="receipt-/);
+      const jws = (await file.text()).trim();
+      expect(jws).toBe(stored.receipt);
+      const checked = await verifyReceiptWithKeys(platform.keys, jws);
+      expect(checked).toMatchObject({
+        ok: true,
+        payload: {
+          assessment: assessmentId,
+          answers: { digest: stored.answersHash },
+          tenant: { id: tenantId, name: 'Acme' },
+        },
+      });
+      const files = await ts.store.tenant(tenantId).read((c) => listEvidence(c, assessmentId));
+      expect(files.length).toBeGreaterThan(0);
+      expect(checked.ok && checked.payload.evidence.map((e) => e.sha256).sort()).toEqual(
+        files.map((f) => f.sha256).sort(),
+      );
+      const header = JSON.parse(Buffer.from(jws.split('.')[0]!, 'base64url').toString());
+      expect(header).toMatchObject({ alg: 'RS256', typ: 'vrp-receipt+jws' });
+
+      const findings = await ts.store.tenant(tenantId).read((c) => listFindings(c, assessmentId));
+      const risks = await ts.store.tenant(tenantId).read((c) => listRisks(c, stored.vendorId));
+      expect(risks.length).toBe(new Set(findings.map((f) => f.findingKey)).size);
+      const receipts = (await outbox(ts.store)).filter((m) => m.dedupeKey === `receipt:${assessmentId}`);
+      expect(receipts).toHaveLength(1);
+      expect(receipts[0]!.textBody).toContain(jws.slice(0, 60));
+    });
+
+    it('submits exactly once under concurrent clicks; every click gets the same receipt — BL-01', async () => {
+      const { assessmentId, b, base } = await opened();
+      const results = await Promise.all(Array.from({ length: 5 }, () => b.post(`${base}/submit`, {})));
+      expect(results.map((r) => r.status)).toEqual([303, 303, 303, 303, 303]);
+      const audit = await ts.store.tenant(tenantId).read((c) => listAudit(c));
+      expect(
+        audit.filter((e) => e.action === 'assessment.submitted' && e.target === `assessment:${assessmentId}`),
+      ).toHaveLength(1);
+      expect((await outbox(ts.store)).filter((m) => m.dedupeKey === `receipt:${assessmentId}`)).toHaveLength(
+        1,
+      );
+    });
+
+    it('refuses answer writes after submission, whole — 409 path', async () => {
+      const { assessmentId, b, base } = await opened();
+      await b.post(`${base}/submit`, {});
+      const before = (await row(assessmentId))!;
+      const write = ts.store.tenant(tenantId).write((tx) => {
+        saveAnswer(tx, assessmentId, 'gov.isms', 'no', now);
+        touchAnswers(tx, assessmentId, now);
+      });
+      await expect(write).rejects.toSatisfy((e) => e instanceof GuardError && e.guard === ASSESSMENT_OPEN);
+      expect((await row(assessmentId))!.answersHash).toBe(before.answersHash);
+    });
+
+    it('freezes the answers it read: an answer saved while the receipt is signed makes it read again', async () => {
+      const { assessmentId, b, base, answers } = await opened();
+      const key = Object.keys(answers).find((k) => answers[k] === 'yes' && !(`${k}#comment` in answers))!;
+      let raced = false;
+      // The race, injected at the one await between reading and writing: signing the receipt.
+      const keys: KeyRing = {
+        ...platform.keys,
+        signer: async (purpose) => {
+          if (!raced && purpose === 'receipt') {
+            raced = true;
+            await ts.store.tenant(tenantId).write((tx) => {
+              saveAnswer(tx, assessmentId, `${key}#comment`, 'added while submitting', now);
+              touchAnswers(tx, assessmentId, now);
+            });
+          }
+          return platform.keys.signer(purpose);
+        },
+      };
+      const racy = createApp({ ...platform, keys }, { config: { baseUrl: BASE_URL, env: 'test' } });
+      const res = await racy.request(`${BASE_URL}${base}/submit`, {
+        method: 'POST',
+        headers: {
+          Cookie: [...b.jar].map(([k, v]) => `${k}=${v}`).join('; '),
+          Origin: BASE_URL,
+          'Sec-Fetch-Site': 'same-origin',
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+        body: '',
+      });
+      expect(res.status).toBe(303);
+      expect(raced).toBe(true);
+      const stored = (await row(assessmentId))!;
+      expect(stored.answersHash).toBe(
+        answersDigest({ ...answers, [`${key}#comment`]: 'added while submitting' }),
+      );
+    });
+
+    it('requires the mailed code when the tenant asked for it, bound to the session — OTP-01, OTP-07', async () => {
+      const { assessmentId, b, base } = await opened({ otp: true });
+      expect(await (await b.get(`${base}/review`)).text()).toContain('Email me a code');
+      expect((await b.post(`${base}/submit`, {})).status).toBe(422); // no code typed
+      expect((await b.post(`${base}/submit-code`, {})).status).toBe(200);
+      const code = await lastCodeTo(ts.store, JANE);
+      expect((await b.post(`${base}/submit`, { code: 'abc' })).status).toBe(422);
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect((await b.post(`${base}/submit`, { code: wrong })).status).toBe(422);
+      expect((await row(assessmentId))!.status).not.toBe('submitted');
+      expect((await b.post(`${base}/submit`, { code })).status).toBe(303);
+      expect((await row(assessmentId))!.status).toBe('submitted');
+    });
+
+    it('locks the submission code after 5 wrong tries; a new code does not reset the day — OTP-01', async () => {
+      const { b, base } = await opened({ otp: true });
+      await b.post(`${base}/submit-code`, {});
+      const code = await lastCodeTo(ts.store, JANE);
+      const wrong = code === '000000' ? '111111' : '000000';
+      for (let i = 0; i < 5; i++) expect((await b.post(`${base}/submit`, { code: wrong })).status).toBe(422);
+      expect((await b.post(`${base}/submit`, { code })).status).toBe(429);
+      await b.post(`${base}/submit-code`, {});
+      const next = await lastCodeTo(ts.store, JANE);
+      const wrong2 = next === '000000' ? '111111' : '000000';
+      for (let i = 0; i < 4; i++) expect((await b.post(`${base}/submit`, { code: wrong2 })).status).toBe(422);
+      expect((await b.post(`${base}/submit`, { code: next })).status).toBe(429);
+    });
+
+    it('refuses what blocks submission and other sessions — SES-05', async () => {
+      const sent = await send(platform, tenantId);
+      const b = browser(app);
+      await b.post(await lastLinkTo(ts.store, JANE), {});
+      const base = `/v/a/${sent.assessmentId}`;
+      const review = await (await b.get(`${base}/review`)).text();
+      expect(review).toMatch(/questions need attention/);
+      expect((await b.post(`${base}/submit`, {})).status).toBe(422);
+      expect((await b.get(`${base}/receipt`)).status).toBe(404);
+      const other = await opened();
+      expect((await b.get(`${other.base}/review`)).status).toBe(404);
+      expect((await b.post(`${other.base}/submit`, {})).status).toBe(404);
+      expect((await browser(app).get(`${base}/review`)).status).toBe(401);
+      expect((await browser(app).post(`${base}/submit`, {})).status).toBe(401);
+      expect((await row(other.assessmentId))!.status).not.toBe('submitted');
+    });
+  },
+  ['sqlite', 'pg'],
+);
