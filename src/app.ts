@@ -16,6 +16,7 @@ import { errorHandlers } from './http/error-handler.js';
 import { requestId } from './http/request-id.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createViews, provideViews } from './http/views.js';
+import { devOutboxRoutes } from './mail/outbox-routes.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
 import { evidencePortalRoutes, UPLOAD_PATH } from './vendor/evidence-routes.js';
@@ -55,6 +56,8 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));
   app.route('/app', appRoutes(platform));
+  // The development outbox shows live links: never in production, where the path is a plain 404.
+  if (config.env !== 'production') app.route('/dev/outbox', devOutboxRoutes(platform.mail.outbox));
   app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/v/a', submitRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/v/a', evidencePortalRoutes(platform));

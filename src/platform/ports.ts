@@ -13,6 +13,7 @@ import type { RateLimitStore } from '../http/rate-limit.js';
 import type { TemplateEngine } from '../http/templates.js';
 import type { KeyRing } from '../keys/keyring.js';
 import type { MasterKey } from '../keys/master-key.js';
+import type { DevOutbox } from '../mail/dev-outbox.js';
 import type { ZipArchiveReader } from '../questionnaire/spreadsheet/archive.js';
 
 export interface Clock {
@@ -29,6 +30,33 @@ export type PasswordHasher = Passwords;
  * on Workers, or a trusted proxy hop. Null when it cannot be known; rate limits then refuse (fail closed).
  */
 export type ClientAddress = (c: Context) => string | null;
+
+/** One message as the sender hands it to the transport; `to` has passed src/mail/address.ts. */
+export interface MailMessage {
+  /** The outbox row's id: it becomes the Message-ID, so a resend after a lost claim is recognisable. */
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  html?: string | null;
+}
+
+/**
+ * Sends one message (SMTP via nodemailer on Node; without SMTP_URL the development outbox). Throws
+ * `TransientMailError` or `PermanentMailError` (src/mail/errors.ts), nothing else. Only the sender loop
+ * (src/mail/sender.ts) calls it; everything else queues mail in the outbox and calls `queued()`.
+ */
+export interface MailPort {
+  send(message: MailMessage): Promise<{ messageId: string }>;
+  /** Wakes this process's sender loop after a unit that queued mail has committed (a no-op without one). */
+  queued(): void;
+  /** Calls `listener` on `queued()`; the sender loop subscribes. Returns the unsubscribe function. */
+  onQueued(listener: () => void): () => void;
+  /** The development outbox, when that is where mail goes (the `/dev/outbox` page reads it). */
+  outbox?: DevOutbox;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
 
 /**
  * Evidence bytes (already encrypted by src/evidence), stored under a content address the domain computes.
@@ -88,6 +116,8 @@ export interface Ports {
   clientAddress: ClientAddress;
   /** Counters that hold across processes (the database, or Redis). */
   rateLimits: RateLimitStore;
+  /** Sends mail; see {@link MailPort}. */
+  mail: MailPort;
   /** Renders templates by name. */
   templates: TemplateEngine;
   assets: Assets;

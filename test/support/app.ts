@@ -11,7 +11,7 @@ import { MasterKey } from '../../src/keys/master-key.js';
 import { nodeBlobs } from '../../src/platform/node/blobs.js';
 import { createLogger } from '../../src/platform/node/logger.js';
 import { nodePlatform } from '../../src/platform/node/platform.js';
-import type { BlobStore, ClientAddress, Ports } from '../../src/platform/ports.js';
+import type { BlobStore, ClientAddress, MailPort, Ports } from '../../src/platform/ports.js';
 
 export const BASE_URL = 'https://assay.test';
 /** One master key for every test platform (its keys are made with `ensureSigningKeys` where a test needs them). */
@@ -32,6 +32,10 @@ export interface TestAppOptions {
   clientAddress?: ClientAddress;
   logger?: Logger;
   baseUrl?: string;
+  /** A real mail port (SMTP to a test server, or a development outbox); by default one that never sends. */
+  mail?: MailPort;
+  /** `production` hides what exists only outside production (the development outbox). */
+  env?: 'development' | 'production' | 'test';
 }
 
 export async function testPlatform(store: Store, opts: TestAppOptions = {}): Promise<Ports> {
@@ -46,6 +50,7 @@ export async function testPlatform(store: Store, opts: TestAppOptions = {}): Pro
     store,
     rateLimits: opts.rateLimits ?? new MemoryRateLimitStore(),
     masterKey: TEST_MASTER_KEY,
+    ...(opts.mail ? { mail: opts.mail } : {}),
     blobs: opts.blobs ?? nodeBlobs(TEST_BLOB_DIR),
   });
   return {
@@ -62,7 +67,7 @@ export async function testPlatform(store: Store, opts: TestAppOptions = {}): Pro
 
 export async function testApp(store: Store, opts: TestAppOptions = {}) {
   return createApp(await testPlatform(store, opts), {
-    config: { baseUrl: opts.baseUrl ?? BASE_URL, env: 'test' },
+    config: { baseUrl: opts.baseUrl ?? BASE_URL, env: opts.env ?? 'test' },
   });
 }
 

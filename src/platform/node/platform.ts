@@ -10,18 +10,21 @@ import type { Logger } from '../../http/logger-types.js';
 import { RATE_KEY_PURPOSE, type RateLimitStore } from '../../http/rate-limit.js';
 import { createKeyRing } from '../../keys/keyring.js';
 import type { MasterKey } from '../../keys/master-key.js';
-import type { BlobStore, Ports } from '../ports.js';
+import { unconfiguredMail } from '../../mail/unconfigured.js';
+import type { BlobStore, MailPort, Ports } from '../ports.js';
 import { systemClock, unconfiguredBlobs } from '../ports.js';
 import { nodeBlobs } from './blobs.js';
 import { nodeClientAddress } from './client-address.js';
 import type { Config } from './config.js';
+import { nodeMail } from './mail.js';
 import { openStore } from './open-store.js';
 import { nodePasswords } from './passwords.js';
 import { nodeZipArchive } from './questionnaire-zip.js';
 import { nodeAssets, nodeTemplates } from './views.js';
 
 export interface NodePlatformOptions {
-  config: Pick<Config, 'database' | 'production' | 'trustProxy' | 'env'> & Partial<Pick<Config, 'dataDir'>>;
+  config: Pick<Config, 'database' | 'production' | 'trustProxy' | 'env'> &
+    Partial<Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>>;
   logger: Logger;
   /** An already open store (tests); otherwise the configured one is opened (migrations applied). */
   store?: Store;
@@ -37,6 +40,8 @@ export interface NodePlatformOptions {
   /** Recompile templates and re-hash static files on each use (`npm run dev`). */
   dev?: boolean;
   onStatement?: StatementObserver;
+  /** The mail port; by default SMTP over `smtpUrl`, else the development outbox under `dataDir`. */
+  mail?: MailPort;
 }
 
 export async function nodePlatform(options: NodePlatformOptions): Promise<Ports> {
@@ -46,6 +51,16 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
   const rateLimits =
     options.rateLimits ??
     new DatabaseRateLimitStore({ store, secret: await options.masterKey.deriveSecret(RATE_KEY_PURPOSE) });
+  const mail =
+    options.mail ??
+    (config.smtpUrl || config.dataDir
+      ? nodeMail({
+          smtpUrl: config.smtpUrl ?? null,
+          mailFrom: config.mailFrom ?? 'Assay <assay@localhost>',
+          dataDir: config.dataDir ?? '',
+          production: config.production,
+        })
+      : unconfiguredMail());
   const blobs =
     options.blobs ??
     (config.dataDir
@@ -53,6 +68,7 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
       : unconfiguredBlobs('no DATA_DIR was given to the Node platform'));
   return {
     store,
+    mail,
     blobs,
     master: options.masterKey,
     keys: createKeyRing(store, options.masterKey, { clock: systemClock }),

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../app.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
+import { createMailSender } from '../../mail/sender.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { ConfigError, loadConfig } from './config.js';
 import { hardenNodeServer } from './http-server.js';
@@ -14,6 +15,9 @@ import { createLogger } from './logger.js';
 import { loadMasterKey } from './master-key-file.js';
 import { MigrationHistoryError } from './migration-history.js';
 import { nodePlatform } from './platform.js';
+
+/** How often the sender loop looks for due mail queued by other processes (the CLI, other instances). */
+const MAIL_INTERVAL_MS = 5_000;
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -42,6 +46,20 @@ async function main(): Promise<void> {
   const { store } = platform;
   const created = await ensureSigningKeys(store, master);
   if (created.length) logger.info({ kids: created }, 'created signing keys');
+
+  // The sender loop: every few seconds, and at once when this process queues mail (mail.queued()).
+  // In production without SMTP_URL it does not run: the mail waits in the outbox, untouched.
+  const sender = createMailSender({ store, mail: platform.mail, clock: platform.clock, logger });
+  if (!config.smtpUrl && config.production) {
+    logger.warn('no SMTP_URL: mail stays queued, unsent, until the server runs with SMTP_URL');
+  } else {
+    sender.start(MAIL_INTERVAL_MS);
+  }
+  if (!config.smtpUrl && !config.production) {
+    process.stdout.write(
+      `No SMTP_URL: mail is written to ${config.dataDir}/outbox/ (listed at ${config.baseUrl}/dev/outbox)\n`,
+    );
+  }
 
   const app = createApp(platform, { config });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
@@ -73,7 +91,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // No new sends; the one under way finishes and the rest of its batch is released for the next start.
+    const senderStopped = sender.stop();
     server.close(async () => {
+      await senderStopped;
+      await platform.mail.close();
       await store.close();
       process.exit(0);
     });

@@ -19,6 +19,7 @@ import { precompiledEngine } from '../../http/templates.js';
 import { createKeyRing } from '../../keys/keyring.js';
 import { MasterKey } from '../../keys/master-key.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
+import { unconfiguredMail } from '../../mail/unconfigured.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { type Ports, systemClock, unconfiguredBlobs } from '../ports.js';
 import { argon2WasmModules } from './argon2-wasm.js';
@@ -92,6 +93,8 @@ async function build(env: Env): Promise<App> {
     blobs: unconfiguredBlobs('evidence storage on Workers (R2) is not wired yet'),
     clientAddress: cfClientAddress,
     rateLimits,
+    // Mail on Workers comes later: until then queued mail stays in the outbox (never lost, never sent).
+    mail: unconfiguredMail(),
     templates: precompiledEngine(templates),
     assets: manifestAssets(
       () => manifest,
@@ -110,6 +113,7 @@ async function build(env: Env): Promise<App> {
   } else {
     logger.warn('no MASTER_KEY: signing keys are not created (set it in .dev.vars or as a secret)');
   }
+  logger.warn('mail is not configured on Workers yet: queued mail stays in the outbox, unsent');
   const token = await firstRunSetupToken(store);
   if (token) {
     logger.info(

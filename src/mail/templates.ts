@@ -1,0 +1,164 @@
+/**
+ * Mail templates: every email is a subject (here), an HTML body and a plain-text body (Eta templates,
+ * views/emails/html/<locale>/<name>.eta and views/emails/text/<locale>/<name>.eta), each wrapped in the
+ * shared layout (views/emails/{html,text}/layout.eta). They go through the same precompiled template
+ * engine as the pages, so they render on Workers too.
+ *
+ * Escaping: the HTML templates use `<%= %>`, which escapes. The text templates use `<%~ %>` because
+ * plain text is never parsed as HTML (escaping would show `&amp;` to the reader); instead every string
+ * handed to them has its line breaks and control characters folded to spaces, so a tenant or vendor name
+ * cannot add lines (a fake link, a fake signature) to the text.
+ *
+ * Adding an email: a data type in {@link EmailData}, an entry in `EMAILS` (subject per locale, and the
+ * values the templates need), and the four template files.
+ */
+import type { TemplateEngine } from '../http/templates.js';
+
+export const EMAIL_LOCALES = ['en', 'de'] as const;
+export type EmailLocale = (typeof EMAIL_LOCALES)[number];
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The invitation to answer an assessment (the first mail a vendor contact gets). */
+export interface InvitationMail {
+  /** The organisation that asks. */
+  tenantName: string;
+  /** The person who sent it, when known. */
+  senderName?: string | null;
+  vendorName: string;
+  questionnaireTitle: string;
+  /** YYYY-MM-DD, or none. */
+  dueDate?: string | null;
+  /** The link; it must start with `origin`. */
+  link: string;
+  /** Our public origin (BASE_URL): the mail tells the reader that a genuine link starts with it. */
+  origin: string;
+  linkExpiresAt: Date;
+  /** How long the link lives from sending, in hours (the assessment's link lifetime). */
+  linkHours: number;
+  /** Whether submitting asks for a code sent by mail. */
+  otp?: boolean;
+}
+
+export interface EmailData {
+  invitation: InvitationMail;
+}
+export type EmailName = keyof EmailData;
+
+interface EmailDefinition<D> {
+  subject(locale: EmailLocale, data: D): string;
+  /** The values the templates get (`it.*`), formatted for the locale. */
+  values(locale: EmailLocale, data: D): Record<string, unknown>;
+}
+
+const DATE_LOCALE: Record<EmailLocale, string> = { en: 'en-GB', de: 'de-DE' };
+
+function formatDay(locale: EmailLocale, ymd: string): string {
+  const d = new Date(`${ymd}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(ymd) || Number.isNaN(d.getTime()))
+    throw new Error('dueDate must be YYYY-MM-DD');
+  return new Intl.DateTimeFormat(DATE_LOCALE[locale], { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+}
+
+function formatTime(locale: EmailLocale, at: Date): string {
+  const s = new Intl.DateTimeFormat(DATE_LOCALE[locale], {
+    dateStyle: 'long',
+    timeStyle: 'short',
+    timeZone: 'UTC',
+  }).format(at);
+  return `${s} UTC`;
+}
+
+function linkOrigin(link: string, origin: string): string {
+  const o = new URL(origin).origin;
+  // A link to anywhere else would make the "how to tell it is genuine" advice a lie.
+  if (new URL(link).origin !== o) throw new Error('the link must start with the origin the mail names');
+  return o;
+}
+
+const EMAILS: { [N in EmailName]: EmailDefinition<EmailData[N]> } = {
+  invitation: {
+    subject: (locale, d) =>
+      locale === 'de'
+        ? `${d.tenantName} bittet um Ihre Antworten: ${d.questionnaireTitle}`
+        : `${d.tenantName} asks you to complete: ${d.questionnaireTitle}`,
+    values: (locale, d) => {
+      const hours = Math.max(1, Math.round(d.linkHours));
+      return {
+        tenantName: d.tenantName,
+        senderName: d.senderName ?? null,
+        vendorName: d.vendorName,
+        questionnaireTitle: d.questionnaireTitle,
+        due: d.dueDate ? formatDay(locale, d.dueDate) : null,
+        link: d.link,
+        origin: linkOrigin(d.link, d.origin),
+        expires: formatTime(locale, d.linkExpiresAt),
+        lifetime: hours >= 48 && hours % 24 === 0 ? { days: hours / 24 } : { hours },
+        otp: d.otp === true,
+      };
+    },
+  },
+};
+
+/** Strings of the shared layout. */
+const LAYOUT: Record<EmailLocale, { footer: (tenant: string | null) => string; password: string }> = {
+  en: {
+    footer: (t) => (t ? `Sent by Assay on behalf of ${t}.` : 'Sent by Assay.'),
+    password: 'Assay never asks for your password, by mail or on any page.',
+  },
+  de: {
+    footer: (t) => (t ? `Gesendet von Assay im Auftrag von ${t}.` : 'Gesendet von Assay.'),
+    password: 'Assay fragt nie nach Ihrem Passwort, weder per E-Mail noch auf einer Seite.',
+  },
+};
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
+const oneLine = (s: string) => s.replace(CONTROLS, ' ');
+
+/** Folds line breaks and control characters in every string (the text templates print raw). */
+function flatten(v: unknown): unknown {
+  if (typeof v === 'string') return oneLine(v);
+  if (Array.isArray(v)) return v.map(flatten);
+  if (v && typeof v === 'object' && !(v instanceof Date))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, flatten(x)]));
+  return v;
+}
+
+export function emailLocale(locale: string | null | undefined): EmailLocale {
+  const base = (locale ?? '').toLowerCase().split(/[-_]/)[0];
+  return (EMAIL_LOCALES as readonly string[]).includes(base ?? '') ? (base as EmailLocale) : 'en';
+}
+
+/** Renders a named email in a locale (anything but `de` falls back to English). */
+export function renderEmail<N extends EmailName>(
+  engine: TemplateEngine,
+  name: N,
+  locale: string,
+  data: EmailData[N],
+): RenderedEmail {
+  const l = emailLocale(locale);
+  const def = EMAILS[name] as EmailDefinition<EmailData[N]>;
+  const values = def.values(l, data);
+  const tenant = typeof values.tenantName === 'string' ? values.tenantName : null;
+  const layout = { lang: l, footer: LAYOUT[l].footer(tenant), password: LAYOUT[l].password };
+  const subject = oneLine(def.subject(l, data)).trim().slice(0, 200);
+  const htmlBody = engine.render(`emails/html/${l}/${name}`, values);
+  const html = engine.render('emails/html/layout', { ...layout, subject, body: htmlBody });
+  const textValues = flatten(values) as Record<string, unknown>;
+  const textBody = engine.render(`emails/text/${l}/${name}`, textValues);
+  const text = engine.render('emails/text/layout', { ...(flatten(layout) as object), body: textBody });
+  return { subject, text: normaliseText(text), html };
+}
+
+/** Trailing spaces off, at most one blank line in a row, one final newline. */
+function normaliseText(s: string): string {
+  return `${s
+    .replace(/[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim()}\n`;
+}
