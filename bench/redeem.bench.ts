@@ -51,7 +51,15 @@ export async function run(): Promise<void> {
   // One assessment per link: a new link for an assessment revokes its older ones.
   for (let i = 0; i < N; i++) {
     await sendAssessment(
-      { store, keys, clock: systemClock, baseUrl: BASE, library, shipped: shippedSource(library) },
+      {
+        store,
+        keys,
+        clock: systemClock,
+        templates: platform.templates,
+        baseUrl: BASE,
+        library,
+        shipped: shippedSource(library),
+      },
       tenantId,
       {
         questionnaire: 'nis2-supplier',

@@ -26,7 +26,7 @@ Commands:
   questionnaire lint FILE...                      check questionnaire files (exit 1 on any error)
   questionnaire publish --tenant T FILE           publish a questionnaire version for a tenant (id or name)
   assessment send --tenant T --questionnaire ID[@VERSION] --vendor-name N --contact-email E
-      [--contact-name N] [--due YYYY-MM-DD] [--otp] [--link-hours H] [--context KEY=VALUE]...
+      [--contact-name N] [--due YYYY-MM-DD] [--otp] [--link-hours H] [--context KEY=VALUE]... [--locale en|de]
                                                   send a questionnaire; prints the assessment id (the link goes only by email)
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
   keys rotate [--purpose link|receipt|audit|all]  activate new signing keys and retire the old ones (default: all)
@@ -170,6 +170,7 @@ const commands: Record<string, Handler> = {
       otp: { type: 'boolean' },
       'link-hours': { type: 'string' },
       context: { type: 'string', multiple: true },
+      locale: { type: 'string' },
     });
     if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
     const tenant = required(values, 'tenant');
@@ -185,10 +186,12 @@ const commands: Record<string, Handler> = {
       otp: values.otp ?? false,
       linkHours: hoursText === undefined ? null : Number(hoursText),
       context: (values.context as string[] | undefined) ?? [],
+      locale: values.locale ?? null,
       actor: 'system:cli',
     };
     const { sendAssessment, SendError } = await import('../workspace/assessments.js');
     const { loadLibrary, shippedSource } = await import('../platform/node/questionnaire-files.js');
+    const { nodeTemplates } = await import('../platform/node/views.js');
     return withKeys(io, async (store, keys, baseUrl) => {
       const tenantId = await resolveTenant(store, tenant);
       try {
@@ -197,7 +200,8 @@ const commands: Record<string, Handler> = {
           {
             store,
             keys,
-            clock: { now: () => new Date() },
+            clock: systemClock,
+            templates: nodeTemplates({ dev: false }),
             baseUrl,
             library,
             shipped: shippedSource(library),

@@ -17,21 +17,23 @@ import {
   spendAccessCode,
 } from '../db/repo/access-codes.js';
 import { type Assessment, getAssessment } from '../db/repo/assessments.js';
-import { enqueueMail } from '../db/repo/outbox.js';
 import { getQuestionnaireVersionMeta } from '../db/repo/questionnaires.js';
 import { getTenant } from '../db/repo/tenants.js';
 import { consumeVendorLink, getVendorLink, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
 import { getContact, getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import { queueMail } from '../mail/queue.js';
 import type { Ports } from '../platform/ports.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { issueLink, type LinkClaims, newLinkId, verifyLink } from './links.js';
-import { freshAccessMail } from './mails.js';
+import { asEmail, freshAccessMail } from './mails.js';
 import { startVendorSession } from './sessions.js';
 
 export type AccessDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'rateLimits'> & {
   baseUrl: string;
+  /** Woken after a unit that queued mail commits. */
+  mail?: Pick<Ports['mail'], 'queued'>;
 };
 
 /** What the visitor of a link may see: only what the link already names. */
@@ -238,9 +240,9 @@ export async function requestFreshAccess(
         expiresAt: new Date(now.getTime() + CODE_TTL_MS),
         createdAt: now,
       });
-      enqueueMail(
+      queueMail(
         tx,
-        { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, toAddress: loaded.contactEmail, ...mail },
+        { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, to: loaded.contactEmail, email: asEmail(mail) },
         now,
       );
       tx.audit(
@@ -252,6 +254,7 @@ export async function requestFreshAccess(
         now,
       );
     });
+    deps.mail?.queued();
   }
   return { pending, view: strip(loaded) };
 }

@@ -9,6 +9,12 @@ export interface Mail {
   htmlBody?: string | null;
 }
 
+/**
+ * These mails are plain text only (a code, a link, a receipt block: nothing HTML would add); the
+ * invitation is the templated one (src/mail/templates.ts). `html: ''` queues no HTML part.
+ */
+export const asEmail = (m: Mail) => ({ subject: m.subject, text: m.textBody, html: m.htmlBody ?? '' });
+
 const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 // Header-safe: names come from tenants and vendors; a line break must never reach a Subject.
@@ -21,38 +27,6 @@ function genuine(baseUrl: string): string[] {
     '- Assay never asks for a password, and nobody from Assay will ask for this link or code.',
     '- If in doubt, do not click: ask the sender through a channel you already know.',
   ];
-}
-
-export function invitationMail(m: {
-  baseUrl: string;
-  tenantName: string;
-  senderEmail: string | null;
-  vendorName: string;
-  questionnaireTitle: string;
-  dueDate: string | null;
-  url: string;
-  linkExpiresAt: Date;
-}): Mail {
-  const text = [
-    `${m.tenantName} asks ${m.vendorName} to complete a security questionnaire: ${m.questionnaireTitle}.`,
-    '',
-    'They assess their suppliers under their security and compliance obligations (for example NIS2, DORA,',
-    'GDPR Art. 28 or ISO 27001); your answers go to their vendor risk team.',
-    '',
-    m.dueDate ? `Please answer by ${m.dueDate}.` : 'There is no due date set.',
-    m.senderEmail
-      ? `Sent by ${m.senderEmail} on behalf of ${m.tenantName}.`
-      : `Sent on behalf of ${m.tenantName}.`,
-    '',
-    'Open the questionnaire:',
-    m.url,
-    '',
-    `The link works once and until ${when(m.linkExpiresAt)}. Your answers are saved as you go; if the`,
-    'link has expired or was used, the page it leads to lets you ask for a new one.',
-    '',
-    ...genuine(m.baseUrl),
-  ].join('\n');
-  return { subject: oneLine(`${m.tenantName}: security questionnaire for ${m.vendorName}`), textBody: text };
 }
 
 export function freshAccessMail(m: {

@@ -28,12 +28,12 @@ import {
 } from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { type FindingInput, recordFindings } from '../db/repo/findings.js';
-import { enqueueMail } from '../db/repo/outbox.js';
 import { upsertRiskFromFinding } from '../db/repo/risks.js';
 import { currentTenant } from '../db/repo/tenants.js';
 import { getContact, getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import { queueMail } from '../mail/queue.js';
 import type { Ports } from '../platform/ports.js';
 import {
   type Answers,
@@ -45,10 +45,14 @@ import {
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
-import { receiptMail, submitCodeMail } from './mails.js';
+import { asEmail, receiptMail, submitCodeMail } from './mails.js';
 import { issueReceipt, type ReceiptPayload } from './receipts.js';
 
-export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits'> & { baseUrl: string };
+export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits'> & {
+  baseUrl: string;
+  /** Woken after a unit that queued mail commits. */
+  mail?: Pick<Ports['mail'], 'queued'>;
+};
 
 /** What the portal scope gives: units in the session's tenant, its assessment and contact. */
 export interface SubmissionScope {
@@ -160,12 +164,13 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
       code,
       codeMinutes: CODE_TTL_MS / 60_000,
     });
-    enqueueMail(
+    queueMail(
       tx,
-      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, toAddress: contact.email, ...mail },
+      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to: contact.email, email: asEmail(mail) },
       now,
     );
   });
+  deps.mail?.queued();
 }
 
 export interface Submitted {
@@ -253,20 +258,26 @@ export async function submit(
         for (const f of findings) upsertRiskFromFinding(tx, assessment.vendorId, f, now);
         const contact = await getContact(tx, scope.contactId);
         if (contact) {
-          enqueueMail(
+          queueMail(
             tx,
             {
               tenantId: scope.tenantId,
               dedupeKey: `receipt:${assessment.id}`,
-              toAddress: contact.email,
-              ...receiptMail({
-                baseUrl: deps.baseUrl,
-                tenantName: review.tenantName,
-                questionnaireTitle: localize(questionnaire.title, questionnaire.defaultLocale, questionnaire),
-                receipt,
-                answersSha256,
-                submittedAt: now,
-              }),
+              to: contact.email,
+              email: asEmail(
+                receiptMail({
+                  baseUrl: deps.baseUrl,
+                  tenantName: review.tenantName,
+                  questionnaireTitle: localize(
+                    questionnaire.title,
+                    questionnaire.defaultLocale,
+                    questionnaire,
+                  ),
+                  receipt,
+                  answersSha256,
+                  submittedAt: now,
+                }),
+              ),
             },
             now,
           );
@@ -288,6 +299,7 @@ export async function submit(
           now,
         );
       });
+      deps.mail?.queued();
       return { receipt, payload, fresh: true };
     } catch (err) {
       if (err instanceof GuardError && err.guard === CODE_MATCHES) {

@@ -8,7 +8,6 @@ import semver from 'semver';
 import { z } from 'zod';
 import { newId } from '../db/ids.js';
 import { type Assessment, insertAssessment, listAssessments } from '../db/repo/assessments.js';
-import { enqueueMail } from '../db/repo/outbox.js';
 import { listQuestionnaireVersions, type QuestionnaireVersionRow } from '../db/repo/questionnaires.js';
 import { currentTenant } from '../db/repo/tenants.js';
 import { issueVendorLink } from '../db/repo/vendor-links.js';
@@ -21,12 +20,14 @@ import {
 } from '../db/repo/vendors.js';
 import type { TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import { parseMailAddress } from '../mail/address.js';
+import { queueMail } from '../mail/queue.js';
+import { renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { contextFromPairs, type Questionnaire } from '../questionnaire/index.js';
 import { clampLinkHours, DEFAULT_LINK_HOURS, issueLink, MAX_LINK_HOURS, newLinkId } from '../vendor/links.js';
-import { invitationMail } from '../vendor/mails.js';
 import { pinnedQuestionnaire, publishQuestionnaire } from './questionnaires.js';
-import { email, tenantName } from './tenants.js';
+import { tenantName } from './tenants.js';
 
 /** A shipped questionnaire the tenant has not published yet: its source, read by the platform. */
 export type ShippedSource = (ref: {
@@ -48,9 +49,13 @@ export interface SendInput {
   actor: string;
   /** The member who sends (named in the invitation), if any. */
   senderEmail?: string | null;
+  /** The invitation's language (en, de); default: the questionnaire's own. */
+  locale?: string | null;
 }
 
-export type SendDeps = Pick<Ports, 'store' | 'keys' | 'clock'> & {
+export type SendDeps = Pick<Ports, 'store' | 'keys' | 'clock' | 'templates'> & {
+  /** Woken after the unit commits, so the invitation leaves at once (absent: the sender's next round). */
+  mail?: Pick<Ports['mail'], 'queued'>;
   baseUrl: string;
   library?: ReadonlyMap<string, Questionnaire>;
   shipped?: ShippedSource;
@@ -113,7 +118,11 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
   if (!m) throw new SendError(`"${input.questionnaire}" is not a questionnaire id or id@version`);
   const [, qid, qversion] = m as unknown as [string, string, string | undefined];
   const vName = vendorName.parse(input.vendorName);
-  const contactEmail = email.parse(input.contactEmail);
+  // The strict check mail is held to (one plain address, no display name, IDN as A-labels): refuse
+  // now, with the reason, rather than when the invitation is queued. The contact is stored as sent to.
+  const parsed = parseMailAddress(input.contactEmail);
+  if (!parsed.ok) throw new SendError(`contact email: ${parsed.message}`);
+  const contactEmail = parsed.address;
   const dueDate = checkDueDate(input.dueDate, now.toISOString().slice(0, 10));
   const linkHours = checkLinkHours(input.linkHours);
   const scope = deps.store.tenant(tenantId);
@@ -156,7 +165,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
       { issuer: deps.baseUrl, now, hours: linkHours },
     );
     try {
-      return await scope.write(async (tx) => {
+      const sent = await scope.write(async (tx) => {
         const version = useShipped
           ? (
               await publishQuestionnaire(tx, shipped!.source, {
@@ -200,17 +209,24 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
           issuedAt: now,
           expiresAt: link.expiresAt,
         });
-        const mail = invitationMail({
-          baseUrl: deps.baseUrl,
-          tenantName: seen.tenant!.name,
-          senderEmail: input.senderEmail ?? null,
-          vendorName: vName,
-          questionnaireTitle: version.title,
-          dueDate,
-          url: `${deps.baseUrl}/v/${link.token}`,
-          linkExpiresAt: link.expiresAt,
-        });
-        enqueueMail(tx, { tenantId, dedupeKey: `invite:${jti}`, toAddress: contactEmail, ...mail }, now);
+        const email = renderEmail(
+          deps.templates,
+          'invitation',
+          input.locale ?? compiled?.defaultLocale ?? 'en',
+          {
+            tenantName: seen.tenant!.name,
+            senderName: input.senderEmail ?? null,
+            vendorName: vName,
+            questionnaireTitle: version.title,
+            dueDate,
+            link: `${deps.baseUrl}/v/${link.token}`,
+            origin: deps.baseUrl,
+            linkExpiresAt: link.expiresAt,
+            linkHours,
+            otp: input.otp ?? false,
+          },
+        );
+        queueMail(tx, { tenantId, dedupeKey: `invite:${jti}`, to: parsed.address, email }, now);
         tx.audit(
           {
             actor: input.actor,
@@ -235,6 +251,8 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
           linkExpiresAt: link.expiresAt,
         };
       });
+      deps.mail?.queued();
+      return sent;
     } catch (err) {
       // A concurrent send created the vendor or contact: read again and reuse them.
       if (attempt < 2 && isUniqueViolation(err)) continue;

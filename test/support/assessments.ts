@@ -36,6 +36,8 @@ export async function send(
       store: platform.store,
       keys: platform.keys,
       clock: platform.clock,
+      templates: platform.templates,
+      mail: platform.mail,
       baseUrl,
       library: lib,
       shipped: shippedSource(lib),

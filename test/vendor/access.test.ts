@@ -67,9 +67,10 @@ forEachDialect(
       expect(mail.length).toBeGreaterThanOrEqual(2);
       const text = mail[0]!.textBody;
       expect(text).toContain('Acme asks Widgets GmbH');
-      expect(text).toContain('Please answer by 2030-04-30');
-      expect(text).toContain(`The link starts with exactly ${BASE_URL}/v/`);
-      expect(text).toContain('never asks for a password');
+      expect(text).toContain('Please answer by 30 April 2030');
+      expect(text).toContain(`a genuine link starts exactly with\n${BASE_URL}/`);
+      expect(text).toContain('never asks for your password');
+      expect(mail[0]!.htmlBody).toContain('Widgets GmbH');
     });
 
     it.each([
@@ -81,8 +82,10 @@ forEachDialect(
       [{ dueDate: 'tomorrow' }, /YYYY-MM-DD/],
       [{ linkHours: 0 }, /1 to 336/],
       [{ linkHours: 10_000 }, /1 to 336/],
-      [{ contactEmail: 'not-an-address' }, /valid email/],
-      [{ contactEmail: 'a@b.example\r\nBcc: x@evil.example' }, /valid email/],
+      [{ contactEmail: 'not-an-address' }, /contact email: /],
+      [{ contactEmail: 'a@b.example\r\nBcc: x@evil.example' }, /contact email: /],
+      [{ contactEmail: '"Jane" <jane@widgets.example>' }, /contact email: /],
+      [{ contactEmail: 'a@b.example, c@d.example' }, /contact email: /],
       [{ vendorName: 'Bad\nName' }, /line breaks/],
       [{ vendorName: '' }, /Enter a name/],
       [{ context: ['scope.criticality=bogus'] }, /not a valid value/],
