@@ -1,4 +1,5 @@
-// Golden tests for the shipped questionnaire questionnaires/security-baseline.yaml. Every expected
+// Golden tests for version 1.0.0 of the shipped questionnaire security-baseline (kept as
+// test/questionnaire/fixtures/shipped-1.0.0/security-baseline.yaml). Every expected
 // number is computed by hand from the file (weights, answer scores, likelihood × impact, due days) and
 // was cross-checked with a separate reference evaluator written from the format description; nothing
 // is read back from the engine.
@@ -12,7 +13,8 @@ import {
 } from '../../../src/questionnaire/index.js';
 import { issuesOf, sectionScores } from './support.js';
 
-const FILE = 'questionnaires/security-baseline.yaml';
+// Version 1.0.0 lives on as a fixture: assessments pinned to it keep scoring exactly as below.
+const FILE = 'test/questionnaire/fixtures/shipped-1.0.0/security-baseline.yaml';
 const SOURCE = readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8');
 const compiled = compileQuestionnaire(SOURCE, { file: FILE });
 const q = compiled.questionnaire!;
@@ -502,7 +504,7 @@ const CRITICAL: Answers = {
 const SCORED_SECTIONS = q.sections.filter((s) => s.weight > 0);
 const SCORED_QUESTIONS = SCORED_SECTIONS.flatMap((s) => s.questions).filter((x) => x.scored && x.weight > 0);
 
-describe('security-baseline: the file', () => {
+describe('security-baseline@1.0.0: the file', () => {
   it('compiles without a single error or warning', () => {
     expect(compiled.problems).toEqual([]);
     expect(q.ref).toBe('security-baseline@1.0.0');
@@ -611,7 +613,7 @@ describe('security-baseline: the file', () => {
   });
 });
 
-describe('security-baseline: strong vendor of a supporting SaaS service', () => {
+describe('security-baseline@1.0.0: strong vendor of a supporting SaaS service', () => {
   const ev = evaluate(q, STRONG, TODAY);
 
   it('hides the data-centre section and the questions for critical services, transfers and special data', () => {
@@ -756,7 +758,7 @@ describe('security-baseline: strong vendor of a supporting SaaS service', () => 
   });
 });
 
-describe('security-baseline: weak vendor of a managed service from its own data centre', () => {
+describe('security-baseline@1.0.0: weak vendor of a managed service from its own data centre', () => {
   const ev = evaluate(q, WEAK, TODAY);
 
   it('hides development, subcontracting and multi-tenant questions, and shows the data-centre section', () => {
@@ -896,7 +898,7 @@ describe('security-baseline: weak vendor of a managed service from its own data 
   });
 });
 
-describe('security-baseline: vendor of a critical service', () => {
+describe('security-baseline@1.0.0: vendor of a critical service', () => {
   const ev = evaluate(q, CRITICAL, TODAY);
 
   it('shows the questions gated on criticality, transfers, special data and own facilities', () => {
@@ -1046,7 +1048,7 @@ describe('security-baseline: vendor of a critical service', () => {
   });
 });
 
-describe('security-baseline: dates and numbers', () => {
+describe('security-baseline@1.0.0: dates and numbers', () => {
   it('refuses a penetration test report dated in the future, and does not score it', () => {
     const ev = evaluate(q, { ...STRONG, 'tvm.pentest_date': '2026-07-15' }, TODAY);
     expect(issuesOf(ev)).toEqual(['tvm.pentest_date invalid']);
