@@ -1,7 +1,7 @@
 /** Health, the public JWKS and security.txt: public, cacheable by nobody, no session. */
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/env.js';
-import { publicJwks } from '../keys/signing-keys.js';
+import { publicJwks, receiptKeysPem } from '../keys/signing-keys.js';
 import type { Ports } from '../platform/ports.js';
 
 export function systemRoutes(platform: Pick<Ports, 'store' | 'clock'>, opts: { baseUrl: string }) {
@@ -17,7 +17,12 @@ export function systemRoutes(platform: Pick<Ports, 'store' | 'clock'>, opts: { b
     }
   });
 
-  app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(store)));
+  app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(store, { now: clock.now() })));
+
+  // The same receipt keys as PEM, so that openssl alone can check a receipt (README "Verifying a receipt").
+  app.get('/.well-known/receipt-keys.pem', async (c) =>
+    c.text(await receiptKeysPem(store, clock.now()), 200, { 'Content-Type': 'text/plain; charset=utf-8' }),
+  );
 
   app.get('/.well-known/security.txt', (c) => {
     const expires = new Date(clock.now().getTime() + 180 * 86_400_000)
