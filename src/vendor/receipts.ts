@@ -113,7 +113,8 @@ export type ReceiptCheck =
   | { ok: true; payload: ReceiptPayload; kid: string }
   | { ok: false; code: ReceiptFailure; reason: string };
 
-const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// The signature may be empty here so that `alg: none` gets its own reason.
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 /** Far longer than any real receipt, short enough that nobody parses megabytes of garbage. */
 const MAX_LENGTH = 256 * 1024;
