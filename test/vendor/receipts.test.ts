@@ -271,6 +271,16 @@ describe('receipts', () => {
       .sign(oldKey);
     now = new Date(row.retiredAt!.getTime() + 15 * 86_400_000);
     expect(await verifyLink(keys, late, { issuer: ISSUER, now })).toMatchObject({ ok: false });
+    // And not because of its age alone: the key ring no longer hands out the retired link key at all,
+    // while the retired receipt key (same age) still resolves.
+    const header = json(parts(late)[0]);
+    await expect(keys.resolver('link')(header, { payload: parts(late)[1] })).rejects.toThrow(
+      /not signed by one of our keys/,
+    );
+    const receiptHeader = json(parts(receipt)[0]);
+    await expect(
+      keys.resolver('receipt')(receiptHeader, { payload: parts(receipt)[1] }),
+    ).resolves.toBeInstanceOf(CryptoKey);
   }, 120_000);
 
   it('serves the receipt keys as PEM with their kids, and the openssl recipe verifies a receipt', async () => {
