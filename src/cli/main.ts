@@ -2,13 +2,21 @@
  * The `assay` command line. Exit 0 on success, 1 on a user error with a clear message (never a stack
  * trace for bad input), 2 on an unexpected failure.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { JSONWebKeySet, JWK } from 'jose';
 import { ZodError } from 'zod';
 import { findTenants, listTenants } from '../db/repo/tenants.js';
 import type { Store } from '../db/store.js';
 import { createKeyRing, type KeyRing } from '../keys/keyring.js';
-import { ensureSigningKeys } from '../keys/signing-keys.js';
+import {
+  ensureSigningKeys,
+  KEY_PURPOSE_LIST,
+  MasterKeyMismatchError,
+  publicJwks,
+  RotationConflictError,
+  rotateSigningKeys,
+} from '../keys/signing-keys.js';
 import { ConfigError, loadConfig } from '../platform/node/config.js';
 import { loadMasterKey } from '../platform/node/master-key-file.js';
 import { MigrationHistoryError } from '../platform/node/migration-history.js';
@@ -29,8 +37,8 @@ Commands:
       [--contact-name N] [--due YYYY-MM-DD] [--otp] [--link-hours H] [--context KEY=VALUE]... [--locale en|de]
                                                   send a questionnaire; prints the assessment id (the link goes only by email)
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
-  keys rotate [--purpose link|receipt|audit|all]  activate new signing keys and retire the old ones (default: all)
-  receipt verify FILE [--jwks URL|FILE]           check a submission receipt offline (default keys: this server's)
+  keys rotate [--purpose link|receipt|audit|all]  activate a new signing key, retire the old one (default: all)
+  receipt verify FILE [--jwks URL|FILE]           check a receipt (default keys: this server's key table)
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, BASE_URL, …; see README).`;
 
@@ -241,90 +249,133 @@ const commands: Record<string, Handler> = {
   },
 };
 
-const KEY_PURPOSES_CLI = ['link', 'receipt', 'audit'] as const;
+const RECEIPT_MAX_BYTES = 256 * 1024;
+const JWKS_MAX_BYTES = 1024 * 1024;
 
-Object.assign(commands, {
-  'keys rotate': (async (args, io) => {
+function readSmallFile(file: string, what: string, max: number): string {
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? (err as Error).message)}`,
+    );
+  }
+  if (!stat.isFile()) throw new CliError(`cannot read ${what} ${file}: not a file`);
+  if (stat.size > max) throw new CliError(`${what} ${file} is too large (${stat.size} bytes) to be one`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(
+      `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+}
+
+function parseJwks(text: string, from: string): JSONWebKeySet {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new CliError(`${from} is not JSON (expected a JWKS: {"keys": [...]})`);
+  }
+  const keys = (json as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new CliError(`${from} is not a JWKS (no "keys" array)`);
+  return { keys: keys.filter((k): k is JWK => typeof k === 'object' && k !== null) };
+}
+
+/** `--jwks`: an http(s) URL (fetched, 10 s, 1 MiB at most) or a file. */
+async function loadJwks(source: string): Promise<{ jwks: JSONWebKeySet; origin: string | null }> {
+  if (!/^https?:\/\//i.test(source)) {
+    return { jwks: parseJwks(readSmallFile(source, 'key set', JWKS_MAX_BYTES), source), origin: null };
+  }
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    throw new CliError(`--jwks ${source} is not a valid URL`);
+  }
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      redirect: 'error',
+      signal: AbortSignal.timeout(10_000),
+      headers: { accept: 'application/json' },
+    });
+  } catch (err) {
+    throw new CliError(
+      `cannot fetch ${url.href}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`,
+    );
+  }
+  if (!res.ok) throw new CliError(`cannot fetch ${url.href}: HTTP ${res.status}`);
+  const text = await res.text();
+  if (text.length > JWKS_MAX_BYTES) throw new CliError(`${url.href} is too large to be a key set`);
+  return { jwks: parseJwks(text, url.href), origin: url.origin };
+}
+
+const moreCommands: Record<string, Handler> = {
+  'keys rotate': async (args, io) => {
     const { values, positionals } = options(args, { purpose: { type: 'string' } });
     if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
-    const which = values.purpose ?? 'all';
-    if (which !== 'all' && !(KEY_PURPOSES_CLI as readonly string[]).includes(which))
-      throw new CliError(`--purpose must be link, receipt, audit or all, got "${which}"`);
-    const purposes = which === 'all' ? KEY_PURPOSES_CLI : [which as (typeof KEY_PURPOSES_CLI)[number]];
-    const { rotateKeys } = await import('../keys/rotate.js');
+    const purpose = values.purpose ?? 'all';
+    const purposes = purpose === 'all' ? KEY_PURPOSE_LIST : KEY_PURPOSE_LIST.filter((p) => p === purpose);
+    if (purposes.length === 0) {
+      throw new CliError(
+        `--purpose must be one of ${[...KEY_PURPOSE_LIST, 'all'].join(', ')}, got "${purpose}"`,
+      );
+    }
     return withStore(io, async (store, _baseUrl, config) => {
       const master = loadMasterKey(config);
-      for (const r of await rotateKeys(store, master, purposes)) {
-        io.out(`${r.purpose}: activated ${r.activated}${r.retired ? `, retired ${r.retired}` : ''}`);
+      try {
+        for (const r of await rotateSigningKeys(store, master, purposes)) {
+          io.out(`${r.purpose}: activated ${r.activated}; retired ${r.retired ?? '(none: first key)'}`);
+        }
+      } catch (err) {
+        if (err instanceof RotationConflictError || err instanceof MasterKeyMismatchError)
+          throw new CliError(err.message);
+        throw err;
       }
       io.err(
-        'Running servers sign with the new keys within a minute; retired keys keep verifying what they signed.',
+        'Running servers sign with the new keys within a minute; retired keys still verify what they signed.',
       );
       return 0;
     });
-  }) as Handler,
-  'receipt verify': (async (args, io) => {
+  },
+  'receipt verify': async (args, io) => {
     const { values, positionals } = options(args, { jwks: { type: 'string' } });
-    if (positionals.length !== 1) throw new CliError('name exactly one receipt file');
-    const file = positionals[0]!;
-    let text: string;
-    try {
-      const { statSync } = await import('node:fs');
-      if (statSync(file).size > 1024 * 1024) throw new CliError(`${file} is too large to be a receipt`);
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      if (err instanceof CliError) throw err;
-      throw new CliError(
-        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      );
+    if (positionals.length !== 1) throw new CliError('name exactly one receipt file (the .jws)');
+    const text = readSmallFile(positionals[0]!, 'receipt', RECEIPT_MAX_BYTES);
+    // The receipt mail carries it as an armoured block of folded lines; a .jws file is the bare JWS.
+    const armoured = /-----BEGIN ASSAY RECEIPT-----([\s\S]*?)-----END ASSAY RECEIPT-----/.exec(text);
+    const jws = armoured ? armoured[1]!.replace(/\s+/g, '') : text;
+    const { verifyReceipt, receiptLines } = await import('../vendor/receipts.js');
+    let source: { jwks: JSONWebKeySet; origin: string | null; what: string };
+    if (values.jwks !== undefined) {
+      if (values.jwks.trim() === '') throw new CliError('--jwks needs a URL or a file');
+      source = { ...(await loadJwks(values.jwks)), what: values.jwks };
+    } else {
+      const jwks = await withStore(io, (store) => publicJwks(store, { purpose: 'receipt' }));
+      source = { jwks, origin: null, what: "this server's key table" };
     }
-    const receipts = await import('../vendor/receipts.js');
-    const jws = receipts.extractReceipt(text);
-    if (!jws)
-      throw new CliError(
-        `${file} does not hold a receipt (a compact JWS, or the block from the receipt email)`,
-      );
-    const print = (r: Awaited<ReturnType<typeof receipts.verifyReceiptWithKeys>>) => {
-      if (!r.ok) {
-        io.err(`assay receipt verify: NOT VALID: ${r.reason}`);
-        return 1;
-      }
-      const p = r.payload;
-      io.out('Receipt VALID');
-      io.out(`  issuer         ${p.iss}`);
-      io.out(`  key            ${r.kid}`);
-      io.out(`  tenant         ${p.tenant?.name} (${p.tenant?.id})`);
-      io.out(`  assessment     ${p.assessment}`);
-      io.out(`  vendor         ${p.vendor}`);
-      io.out(`  questionnaire  ${p.questionnaire?.ref} (source SHA-256 ${p.questionnaire?.sourceSha256})`);
-      io.out(`  submitted at   ${p.submittedAt}`);
-      io.out(`  answers        ${p.answers?.count} (SHA-256 of the RFC 8785 form ${p.answers?.digest})`);
-      io.out(
-        `  files          ${p.evidence?.length ?? 0}${(p.evidence ?? []).map((e) => `\n    ${e.sha256}  ${e.size} bytes`).join('')}`,
-      );
-      io.out(
-        `  score          ${p.score ?? '-'} (band ${p.band ?? '-'}, rating ${p.rating ?? '-'}, ${p.findings} findings)`,
-      );
-      return 0;
-    };
-    if (values.jwks) {
-      const src = values.jwks;
-      if (/^https?:\/\//.test(src)) return print(await receipts.verifyReceiptWithJwks(new URL(src), jws));
-      let set: unknown;
-      try {
-        set = JSON.parse(readFileSync(src, 'utf8'));
-      } catch (err) {
-        throw new CliError(
-          `cannot read the JWKS ${src}: ${(err as NodeJS.ErrnoException).code ?? 'not JSON'}`,
-        );
-      }
-      if (!set || typeof set !== 'object' || !Array.isArray((set as { keys?: unknown }).keys))
-        throw new CliError(`${src} is not a JWKS (an object with "keys")`);
-      return print(await receipts.verifyReceiptWithJwks(set as never, jws));
+    const check = await verifyReceipt(source.jwks, jws);
+    if (!check.ok) {
+      io.err(`Receipt NOT verified: ${check.reason}.`);
+      return 1;
     }
-    return withKeys(io, async (_store, keys) => print(await receipts.verifyReceiptWithKeys(keys, jws)));
-  }) as Handler,
-});
+    // Keys fetched from a server prove only that server's receipts (RFC 8725 §3.8).
+    if (source.origin !== null && new URL(check.payload.iss).origin !== source.origin) {
+      io.err(
+        `Receipt NOT verified: it names issuer ${check.payload.iss}, but the keys came from ${source.origin}.`,
+      );
+      return 1;
+    }
+    for (const line of receiptLines(check)) io.out(line);
+    io.err(`Keys: ${source.what}.`);
+    return 0;
+  },
+};
+Object.assign(commands, moreCommands);
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {

@@ -27,6 +27,14 @@ export const RETIRED_VERIFIES_FOR_MS: Record<KeyPurpose, number> = {
   audit: Number.POSITIVE_INFINITY,
 };
 
+/**
+ * How long a process keeps signing with the key it loaded. Another process (`assay keys rotate`) may
+ * have rotated meanwhile, so a retired key also verifies what it signed up to this long (plus clock
+ * skew) after its retirement: the tokens of a server that had not noticed yet.
+ */
+export const SIGNER_CACHE_MS = 30_000;
+export const RETIRED_SIGNING_GRACE_MS = SIGNER_CACHE_MS + 30_000;
+
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
 const IMPORT: Record<'RS256' | 'EdDSA', RsaHashedImportParams | Algorithm> = {
   RS256: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
@@ -40,7 +48,7 @@ export interface Signer {
 }
 
 export interface KeyRing {
-  /** The active private key of a purpose (imported once, re-read after the cache time or `invalidate()`). */
+  /** The active private key of a purpose (imported once; re-read after `invalidate()`). */
   signer(purpose: KeyPurpose): Promise<Signer>;
   /**
    * A key resolver for jose's `jwtVerify`/`compactVerify`: the public key of the token's `kid` if it is
@@ -92,8 +100,6 @@ export function createKeyRing(
 ): KeyRing {
   const ttl = options.ttlMs ?? 60_000;
   const floor = options.refreshFloorMs ?? 5_000;
-  // Signers are re-read after `ttl` too, so a key rotated by another process (`assay keys rotate`) is
-  // signing here within a minute; a retired key's grace below covers that minute.
   const signers = new Map<KeyPurpose, { at: number; signer: Promise<Signer> }>();
   const publics = new Map<string, Promise<CryptoKey | KeyObject | Uint8Array>>();
   let published: Published | null = null;
@@ -129,31 +135,29 @@ export function createKeyRing(
     if (row.status !== 'retired' || !row.retiredAt) return false;
     const retired = row.retiredAt.getTime();
     if (nowMs > retired + RETIRED_VERIFIES_FOR_MS[purpose]) return false;
-    // Issued while the key was active (or in the minute other processes take to notice a rotation):
-    // a retired key signs nothing new.
-    return issuedAtSeconds !== undefined && issuedAtSeconds * 1000 <= retired + ttl + floor;
+    // Issued while the key was active (or by a process that had not yet seen the rotation).
+    return issuedAtSeconds !== undefined && issuedAtSeconds * 1000 <= retired + RETIRED_SIGNING_GRACE_MS;
   }
 
   return {
     signer(purpose) {
-      const nowMs = options.clock.now().getTime();
+      const now = options.clock.now().getTime();
       const cached = signers.get(purpose);
-      let s = cached && nowMs - cached.at < ttl ? cached.signer : undefined;
-      if (!s) {
-        s = (async () => {
-          const row = await store.global.read((g) => getActiveKey(g, purpose));
-          if (!row)
-            throw new Error(`no active ${purpose} signing key: run the server once or \`assay keys rotate\``);
-          const der = await master.unwrap(row.privateKeyEnc, `signing-key:${row.kid}`);
-          const alg = KEY_ALG[purpose];
-          const key = await crypto.subtle.importKey('pkcs8', der as BufferSource, IMPORT[alg], false, [
-            'sign',
-          ]);
-          return { kid: row.kid, alg, key };
-        })();
-        s.catch(() => signers.delete(purpose));
-        signers.set(purpose, { at: nowMs, signer: s });
-      }
+      if (cached && now - cached.at < SIGNER_CACHE_MS) return cached.signer;
+      const s = (async () => {
+        const row = await store.global.read((g) => getActiveKey(g, purpose));
+        if (!row)
+          throw new Error(`no active ${purpose} signing key: run the server once or \`assay keys rotate\``);
+        const der = await master.unwrap(row.privateKeyEnc, `signing-key:${row.kid}`);
+        const alg = KEY_ALG[purpose];
+        const key = await crypto.subtle.importKey('pkcs8', der as BufferSource, IMPORT[alg], false, ['sign']);
+        return { kid: row.kid, alg, key };
+      })();
+      const entry = { at: now, signer: s };
+      s.catch(() => {
+        if (signers.get(purpose) === entry) signers.delete(purpose);
+      });
+      signers.set(purpose, entry);
       return s;
     },
     resolver(purpose) {

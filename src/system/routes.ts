@@ -17,17 +17,12 @@ export function systemRoutes(platform: Pick<Ports, 'store' | 'clock'>, opts: { b
     }
   });
 
-  app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(store)));
+  app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(store, { now: clock.now() })));
 
-  // The receipt keys for openssl (README "Verifying a receipt"): all of them, or the one a receipt names.
+  // The same receipt keys as PEM, so that openssl alone can check a receipt (README "Verifying a receipt").
   app.get('/.well-known/receipt-keys.pem', async (c) =>
-    c.text(await receiptKeysPem(store), 200, { 'Content-Type': 'application/x-pem-file; charset=us-ascii' }),
+    c.text(await receiptKeysPem(store, clock.now()), 200, { 'Content-Type': 'text/plain; charset=utf-8' }),
   );
-  app.get('/.well-known/receipt-keys/:file{[A-Za-z0-9_-]{1,64}\\.pem}', async (c) => {
-    const pem = await receiptKeysPem(store, c.req.param('file').slice(0, -4));
-    if (!pem) return c.text('No such receipt key.\n', 404);
-    return c.text(pem, 200, { 'Content-Type': 'application/x-pem-file; charset=us-ascii' });
-  });
 
   app.get('/.well-known/security.txt', (c) => {
     const expires = new Date(clock.now().getTime() + 180 * 86_400_000)

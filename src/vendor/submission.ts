@@ -46,7 +46,7 @@ import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
 import { asEmail, receiptMail, submitCodeMail } from './mails.js';
-import { issueReceipt, type ReceiptPayload } from './receipts.js';
+import { ANSWERS_DIGEST_ALG, issueReceipt, type ReceiptInput, type ReceiptPayload } from './receipts.js';
 
 export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits'> & {
   baseUrl: string;
@@ -205,12 +205,13 @@ export async function submit(
     const code = assessment.otpRequired ? await checkCode(deps, scope, typedCode ?? '', now) : null;
 
     const answersSha256 = answersDigest(review.answers);
-    const payload: ReceiptPayload = {
+    const input: ReceiptInput = {
+      iss: deps.baseUrl,
       tenant: { id: scope.tenantId, name: review.tenantName },
       assessment: assessment.id,
       vendor: review.vendorName,
       questionnaire: { ref: questionnaire.ref, sourceSha256: questionnaire.sourceHash },
-      answers: { alg: 'sha-256/jcs', digest: answersSha256, count: Object.keys(review.answers).length },
+      answers: { alg: ANSWERS_DIGEST_ALG, digest: answersSha256, count: Object.keys(review.answers).length },
       evidence: review.evidence.map((e) => ({
         id: e.id,
         question: e.questionId,
@@ -222,10 +223,11 @@ export async function submit(
       rating: evaluation.rating,
       findings: evaluation.findings.length,
       submittedAt: now.toISOString(),
-      submittedBy: `vendor:${scope.contactId}`,
+      contact: scope.contactId,
     };
     // Signing is not database work: it happens before the unit, and is thrown away if the unit loses.
-    const receipt = await issueReceipt(deps.keys, payload, { issuer: deps.baseUrl, now });
+    const receipt = await issueReceipt(deps.keys, input);
+    const payload = decode(receipt);
     const findings: FindingInput[] = evaluation.findings.map((f) => ({
       findingKey: f.id,
       questionId: f.questionId,

@@ -96,6 +96,11 @@ describe('the Worker under wrangler dev --local', () => {
     };
     expect(jwks.keys).toHaveLength(2);
     for (const k of jwks.keys) expect(k).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+    // The receipt key as PEM (SPKI), exported by Web Crypto inside workerd.
+    const pem = await (await fetch(`${base}/.well-known/receipt-keys.pem`)).text();
+    const kids = [...pem.matchAll(/^# kid (\S+)\n-----BEGIN PUBLIC KEY-----\n/gm)].map((m) => m[1]);
+    expect(kids).toHaveLength(1);
+    expect(jwks.keys.map((k) => k.kid)).toContain(kids[0]);
   });
 
   it('serves static files through the Worker with content-hashed caching', async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/db/ids.js';
 import { insertSigningKey, setKeyStatus } from '../../src/db/repo/keys.js';
 import type { Store } from '../../src/db/store.js';
-import { createKeyRing, type KeyRing } from '../../src/keys/keyring.js';
+import { createKeyRing, type KeyRing, RETIRED_SIGNING_GRACE_MS } from '../../src/keys/keyring.js';
 import { MasterKey } from '../../src/keys/master-key.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
 import { openSqliteStore } from '../../src/platform/node/sqlite-store.js';
@@ -240,7 +240,23 @@ describe('vendor links', () => {
     now = new Date(rotatedAt.getTime() + 60_000);
     expect((await verifyLink(keys, token, { issuer: ISSUER, now })).ok).toBe(true);
     expect((await keys.signer('link')).kid).toBe(kid);
-    // A token signed by the retired key *after* its retirement is refused.
+    // Another process that has not seen the rotation yet signs with its cached (now retired) key: verifies.
+    const signedBy = (key: CryptoKey, at: Date) =>
+      new SignJWT({ tid: c.tid, aid: c.aid })
+        .setProtectedHeader({ alg: 'RS256', kid: old.kid, typ: LINK_TYP })
+        .setIssuer(ISSUER)
+        .setAudience(LINK_AUDIENCE)
+        .setSubject(c.sub)
+        .setJti(c.jti)
+        .setIssuedAt(Math.floor(at.getTime() / 1000))
+        .setNotBefore(Math.floor(at.getTime() / 1000))
+        .setExpirationTime(Math.floor(at.getTime() / 1000) + 3600)
+        .sign(key);
+    const cached = await signedBy(old.key, new Date(rotatedAt.getTime() + 20_000));
+    expect((await verifyLink(keys, cached, { issuer: ISSUER, now })).ok).toBe(true);
+    // A token signed by the retired key *after* its retirement is refused, once past the grace that
+    // covers a server still signing with its cached key (RETIRED_SIGNING_GRACE_MS).
+    now = new Date(rotatedAt.getTime() + RETIRED_SIGNING_GRACE_MS + 1_000);
     const late = await new SignJWT({ tid: c.tid, aid: c.aid })
       .setProtectedHeader({ alg: 'RS256', kid: old.kid, typ: LINK_TYP })
       .setIssuer(ISSUER)

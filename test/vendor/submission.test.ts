@@ -16,10 +16,11 @@ import { GuardError } from '../../src/db/store.js';
 import { storeEvidence } from '../../src/evidence/evidence.js';
 import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
 import type { KeyRing } from '../../src/keys/keyring.js';
+import { publicJwks } from '../../src/keys/signing-keys.js';
 import type { Ports } from '../../src/platform/ports.js';
 import { evaluate } from '../../src/questionnaire/index.js';
 import { withEvidence } from '../../src/vendor/evidence-answers.js';
-import { verifyReceiptWithKeys } from '../../src/vendor/receipts.js';
+import { verifyReceipt } from '../../src/vendor/receipts.js';
 import { answersDigest } from '../../src/vendor/submission.js';
 import { pdf, uploadRequest } from '../evidence/support.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
@@ -105,7 +106,7 @@ forEachDialect(
       expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="receipt-/);
       const jws = (await file.text()).trim();
       expect(jws).toBe(stored.receipt);
-      const checked = await verifyReceiptWithKeys(platform.keys, jws);
+      const checked = await verifyReceipt(await publicJwks(ts.store, { purpose: 'receipt', now }), jws);
       expect(checked).toMatchObject({
         ok: true,
         payload: {

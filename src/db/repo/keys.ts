@@ -48,3 +48,14 @@ export function setKeyStatus(tx: WriteCtx, kid: string, status: KeyStatus, at: D
     { guard: 'signing-key-exists' },
   );
 }
+
+/** Retires the key only if it is still the active one: a concurrent rotation makes the unit fail. */
+export function retireActiveKey(tx: WriteCtx, kid: string, at: Date): void {
+  tx.write(
+    tx.db
+      .update(tx.t.signingKeys)
+      .set({ status: 'retired', retiredAt: at })
+      .where(and(eq(tx.t.signingKeys.kid, kid), eq(tx.t.signingKeys.status, 'active'))),
+    { guard: 'signing-key-still-active' },
+  );
+}

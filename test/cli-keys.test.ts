@@ -1,0 +1,313 @@
+/**
+ * `assay keys rotate` and `assay receipt verify`, as an operator runs them: through the CLI runner on
+ * SQLite and PostgreSQL, with a running app (same store) that picks the rotation up.
+ */
+import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type CliIo, runCli } from '../src/cli/main.js';
+import { listPublishedKeys } from '../src/db/repo/keys.js';
+import type { Store } from '../src/db/store.js';
+import { createKeyRing } from '../src/keys/keyring.js';
+import { MasterKey } from '../src/keys/master-key.js';
+import { ensureSigningKeys, publicJwks, rotateSigningKeys } from '../src/keys/signing-keys.js';
+import { loadConfig } from '../src/platform/node/config.js';
+import { openStore } from '../src/platform/node/open-store.js';
+import { issueReceipt, type ReceiptInput } from '../src/vendor/receipts.js';
+import { forEachDialect, openTestStore, type TestStore } from './support/stores.js';
+
+const MASTER = Buffer.alloc(32, 9).toString('base64');
+
+function io(env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const value: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    env: { BASE_URL: 'https://assay.test', MASTER_KEY: MASTER, ...env },
+  };
+  return { value, out, err, text: () => [...out, ...err].join('\n') };
+}
+
+const receiptInput = (submittedAt: string): ReceiptInput => ({
+  iss: 'https://assay.test',
+  tenant: { id: '0190c3c4-7e0e-7000-8000-000000000001', name: 'Acme' },
+  assessment: '0190c3c4-7e0e-7000-8000-000000000002',
+  vendor: 'Widgets \u001b[31mLtd',
+  questionnaire: { ref: 'nis2-supplier@1.0.0', sourceSha256: 'a'.repeat(64) },
+  answers: { alg: 'sha-256/jcs', digest: 'c'.repeat(64), count: 12 },
+  evidence: [{ id: 'e1', question: 'policy', sha256: 'b'.repeat(64), size: 10 }],
+  score: 80,
+  band: 'low',
+  rating: 'A',
+  findings: 1,
+  submittedAt,
+  contact: '0190c3c4-7e0e-7000-8000-000000000003',
+});
+
+forEachDialect(
+  'assay keys rotate / receipt verify',
+  (dialect) => {
+    let env: Record<string, string>;
+    let ts: TestStore | null = null;
+    let dir: string;
+    let store: Store;
+    const master = new MasterKey(Buffer.from(MASTER, 'base64'));
+
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-keys-'));
+      if (dialect === 'sqlite') env = { DATA_DIR: dir };
+      else {
+        ts = await openTestStore('pg');
+        env = { DATA_DIR: dir, DATABASE_URL: ts.pg!.appUrl, MIGRATION_DATABASE_URL: ts.pg!.ownerUrl };
+      }
+      store = await openStore(loadConfig({ ...env, MASTER_KEY: MASTER }), () => {});
+      // The first run creates the keys (as `npm start` does).
+      await ensureSigningKeys(store, master);
+    }, 120_000);
+    afterAll(async () => {
+      await store?.close();
+      await ts?.close();
+    });
+
+    const published = () => store.global.read((g) => listPublishedKeys(g));
+
+    it('rotates: prints the kids retired and activated; a running key ring follows; old receipts still verify', async () => {
+      // A "running server": its key ring, with the production cache settings.
+      const ring = createKeyRing(store, master, { clock: { now: () => new Date() } });
+      const before = await ring.signer('receipt');
+      const receipt = await issueReceipt(ring, receiptInput(new Date().toISOString()));
+      const file = path.join(dir, 'before.jws');
+      fs.writeFileSync(file, `${receipt}\n`);
+
+      const r = io(env);
+      expect(await runCli(['keys', 'rotate', '--purpose', 'receipt'], r.value), r.text()).toBe(0);
+      expect(r.out).toHaveLength(1);
+      const m = r.out[0]!.match(/^receipt: activated ([A-Za-z0-9_-]{43}); retired ([A-Za-z0-9_-]{43})$/);
+      expect(m?.[2]).toBe(before.kid);
+      const activated = m![1]!;
+      const rows = await published();
+      expect(rows.filter((k) => k.purpose === 'receipt').map((k) => [k.kid, k.status])).toEqual([
+        [before.kid, 'retired'],
+        [activated, 'active'],
+      ]);
+      // The link key was not touched.
+      expect(rows.filter((k) => k.purpose === 'link').map((k) => k.status)).toEqual(['active']);
+
+      // The running ring verifies a receipt by the new key at once (unknown kid → re-read) …
+      const ours = createKeyRing(store, master, { clock: { now: () => new Date() } });
+      const fresh = await issueReceipt(ours, receiptInput(new Date().toISOString()));
+      const resolved = await ring.resolver('receipt')(
+        { alg: 'RS256', kid: activated },
+        { payload: fresh.split('.')[1] },
+      );
+      expect(resolved).toBeInstanceOf(CryptoKey);
+      // … and signs with it once its signer cache lapses (invalidate() is what a rotation in-process calls).
+      ring.invalidate();
+      expect((await ring.signer('receipt')).kid).toBe(activated);
+
+      // The receipt signed before the rotation verifies after it, against the key table.
+      const v = io(env);
+      expect(await runCli(['receipt', 'verify', file], v.value), v.text()).toBe(0);
+      expect(v.out[0]).toBe(`Receipt verified (key ${before.kid}).`);
+      expect(v.out.join('\n')).toContain('Assessment:    0190c3c4-7e0e-7000-8000-000000000002');
+      expect(v.out.join('\n')).toContain(`Answers:       12, sha-256/jcs ${'c'.repeat(64)}`);
+      expect(v.out.join('\n')).toContain(`${'b'.repeat(64)}  policy (10 bytes)`);
+      // A vendor name with a terminal escape is shown inert.
+      expect(v.out.join('\n')).toContain('Vendor:        Widgets ?[31mLtd');
+      expect(v.out.join('\n')).not.toContain('\u001b');
+    }, 120_000);
+
+    it('rotates every purpose by default, in one unit', async () => {
+      const before = (await published()).filter((k) => k.status === 'active');
+      const r = io(env);
+      expect(await runCli(['keys', 'rotate'], r.value), r.text()).toBe(0);
+      expect(r.out.map((l) => l.split(':')[0])).toEqual(['link', 'receipt', 'audit']);
+      for (const old of before) expect(r.out.join('\n')).toContain(`retired ${old.kid}`);
+      const after = await published();
+      for (const p of ['link', 'receipt', 'audit'] as const) {
+        expect(after.filter((k) => k.purpose === p && k.status === 'active')).toHaveLength(1);
+      }
+      // Retired receipt keys stay in the JWKS (receipts verify for years).
+      const jwks = await publicJwks(store, { purpose: 'receipt' });
+      expect(jwks.keys).toHaveLength(3);
+    }, 120_000);
+
+    it('refuses bad options, a wrong master key, and changes nothing', async () => {
+      const before = await published();
+      for (const [argv, message] of [
+        [
+          ['keys', 'rotate', '--purpose', 'session'],
+          /--purpose must be one of link, receipt, audit, all, got "session"/,
+        ],
+        [['keys', 'rotate', '--purpose'], /argument missing/],
+        [['keys', 'rotate', 'now'], /unexpected argument "now"/],
+        [['keys', 'rotate', '--force'], /Unknown option '--force'/],
+      ] as const) {
+        const r = io(env);
+        expect(await runCli([...argv], r.value)).toBe(1);
+        expect(r.err.join('\n')).toMatch(message);
+      }
+      const wrong = io({ ...env, MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
+      expect(await runCli(['keys', 'rotate'], wrong.value)).toBe(1);
+      expect(wrong.err.join('\n')).toMatch(/master key .* is not the one the current keys were wrapped with/);
+      expect(wrong.err.join('\n')).not.toMatch(/\n\s+at /);
+      expect(await published()).toEqual(before);
+    });
+
+    it('verify: a clear reason and exit 1 for every bad receipt or key source', async () => {
+      const ring = createKeyRing(store, master, { clock: { now: () => new Date() } });
+      const good = await issueReceipt(ring, receiptInput(new Date().toISOString()));
+      const [h, p, s] = good.split('.') as [string, string, string];
+      const edit = (part: string, change: (j: Record<string, unknown>) => void) => {
+        const j = JSON.parse(Buffer.from(part, 'base64url').toString());
+        change(j);
+        return Buffer.from(JSON.stringify(j)).toString('base64url');
+      };
+      const write = (name: string, text: string) => {
+        const f = path.join(dir, name);
+        fs.writeFileSync(f, text);
+        return f;
+      };
+      const jwksFile = write('jwks.json', JSON.stringify(await publicJwks(store)));
+      const cases: [string[], RegExp][] = [
+        [
+          [
+            'receipt',
+            'verify',
+            write(
+              'tampered.jws',
+              `${h}.${edit(p, (j) => {
+                j.score = 100;
+              })}.${s}`,
+            ),
+          ],
+          /changed after it was signed/,
+        ],
+        [
+          [
+            'receipt',
+            'verify',
+            write(
+              'typ.jws',
+              `${edit(h, (j) => {
+                j.typ = 'JWT';
+              })}.${p}.${s}`,
+            ),
+          ],
+          /typ is "JWT"/,
+        ],
+        [
+          [
+            'receipt',
+            'verify',
+            write(
+              'kid.jws',
+              `${edit(h, (j) => {
+                j.kid = 'someone-else';
+              })}.${p}.${s}`,
+            ),
+          ],
+          /someone-else, which is not in the key set/,
+        ],
+        [['receipt', 'verify', write('text.jws', 'hello, I am a receipt\n')], /not a compact JWS/],
+        [['receipt', 'verify', write('empty.jws', '')], /not a compact JWS/],
+        [
+          ['receipt', 'verify', path.join(dir, 'missing.jws')],
+          /cannot read receipt .*missing\.jws: no such file/,
+        ],
+        [['receipt', 'verify', dir], /not a file/],
+        [['receipt', 'verify'], /name exactly one receipt file/],
+        [['receipt', 'verify', 'a.jws', 'b.jws'], /name exactly one receipt file/],
+        [
+          ['receipt', 'verify', write('ok.jws', good), '--jwks', path.join(dir, 'nope.json')],
+          /cannot read key set .*no such file/,
+        ],
+        [['receipt', 'verify', write('ok.jws', good), '--jwks', write('bad.json', '{nope')], /is not JSON/],
+        [
+          ['receipt', 'verify', write('ok.jws', good), '--jwks', write('arr.json', '[1]')],
+          /not a JWKS \(no "keys" array\)/,
+        ],
+        [
+          ['receipt', 'verify', write('ok.jws', good), '--jwks', write('none.json', '{"keys":[]}')],
+          /not in the key set/,
+        ],
+        [['receipt', 'verify', write('ok.jws', good), '--jwks', ''], /--jwks needs a URL or a file/],
+        [
+          ['receipt', 'verify', write('ok.jws', good), '--jwks', 'http://127.0.0.1:9/jwks.json'],
+          /cannot fetch http:\/\/127\.0\.0\.1:9\/jwks\.json/,
+        ],
+      ];
+      for (const [argv, message] of cases) {
+        const r = io(env);
+        expect(await runCli(argv, r.value), argv.join(' ')).toBe(1);
+        expect(r.err.join('\n'), argv.join(' ')).toMatch(message);
+        expect(r.err.join('\n')).not.toMatch(/\n\s+at /);
+        expect(r.out).toEqual([]);
+      }
+      // The good one verifies with a JWKS file too.
+      const ok = io(env);
+      expect(
+        await runCli(['receipt', 'verify', path.join(dir, 'ok.jws'), '--jwks', jwksFile], ok.value),
+      ).toBe(0);
+      expect(ok.out[0]).toMatch(/^Receipt verified/);
+    }, 60_000);
+
+    it('verify --jwks URL: fetches the key set; keys from another origin than the issuer are refused', async () => {
+      const ring = createKeyRing(store, master, { clock: { now: () => new Date() } });
+      const file = path.join(dir, 'url.jws');
+      fs.writeFileSync(file, await issueReceipt(ring, receiptInput(new Date().toISOString())));
+      const body = JSON.stringify(await publicJwks(store));
+      const server: Server = createServer((req, res) => {
+        if (req.url === '/.well-known/jwks.json')
+          res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        else res.writeHead(404).end('no');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      try {
+        const url = `http://127.0.0.1:${port}/.well-known/jwks.json`;
+        // The issuer is https://assay.test, the keys came from 127.0.0.1: not proof of that issuer.
+        const other = io(env);
+        expect(await runCli(['receipt', 'verify', file, '--jwks', url], other.value)).toBe(1);
+        expect(other.err.join('\n')).toMatch(
+          /names issuer https:\/\/assay\.test, but the keys came from http:\/\/127\.0\.0\.1:/,
+        );
+        const missing = io(env);
+        expect(
+          await runCli(['receipt', 'verify', file, '--jwks', `http://127.0.0.1:${port}/x`], missing.value),
+        ).toBe(1);
+        expect(missing.err.join('\n')).toMatch(/HTTP 404/);
+        // Same origin as the issuer: verified.
+        const same = receiptInput(new Date().toISOString());
+        same.iss = `http://127.0.0.1:${port}`;
+        fs.writeFileSync(file, await issueReceipt(ring, same));
+        const ok = io(env);
+        expect(await runCli(['receipt', 'verify', file, '--jwks', url], ok.value), ok.text()).toBe(0);
+        expect(ok.out[0]).toMatch(/^Receipt verified/);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+
+    it('two rotations at once: one wins, the other changes nothing', async () => {
+      const before = await published();
+      const results = await Promise.allSettled([
+        rotateSigningKeys(store, master, ['link']),
+        rotateSigningKeys(store, master, ['link']),
+      ]);
+      const after = await published();
+      const active = after.filter((k) => k.purpose === 'link' && k.status === 'active');
+      expect(active).toHaveLength(1);
+      // Exactly one new link key, whatever the interleaving.
+      const added = after.filter((k) => !before.some((b) => b.kid === k.kid));
+      expect(added.map((k) => k.kid)).toEqual(active.map((k) => k.kid));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+      expect(String(failed.reason)).toMatch(/another rotation changed the keys at the same time/);
+    }, 60_000);
+  },
+  ['sqlite', 'pg'],
+);
