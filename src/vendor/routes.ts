@@ -98,6 +98,7 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
     }
     try {
       const { pending, view } = await requestFreshAccess(deps, token, typed);
+      platform.mail.queued(); // the fresh link's mail, sent now rather than at the sender's next run
       setCookie(c, PENDING_COOKIE, pending, {
         ...sessionCookie(new Date(platform.clock.now().getTime() + CODE_TTL_MS), platform.clock.now()),
         sameSite: 'Strict',

@@ -61,6 +61,8 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
 
   app.post('/:aid/submit-code', async (c) => {
     await requestSubmitCode(deps, c.var.portal);
+    // The code mail is committed: wake this process's sender now, not at its next interval.
+    platform.mail.queued();
     return reviewPage(c, {
       notice: 'We emailed you a 6-digit code. It works for 10 minutes, in this session.',
     });
@@ -76,6 +78,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
       }
       throw err;
     }
+    platform.mail.queued(); // the receipt mail
     return c.redirect(`/v/a/${c.var.portal.assessmentId}/receipt`, 303);
   });
 
