@@ -25,6 +25,7 @@ import { createLogger } from '../../src/platform/node/logger.js';
 import { smtpMail } from '../../src/platform/node/mail.js';
 import type { MailPort, Ports } from '../../src/platform/ports.js';
 import { evaluate } from '../../src/questionnaire/index.js';
+import type { Answers } from '../../src/questionnaire/types.js';
 import { withEvidence } from '../../src/vendor/evidence-answers.js';
 import { verifyReceiptWithJwks } from '../../src/vendor/receipts.js';
 import { answersDigest } from '../../src/vendor/submission.js';
@@ -249,7 +250,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
     );
     expect(row).toMatchObject({ status: 'submitted', receipt: jws, answersHash: shown });
     const answers = await ts.store.tenant(tenantId).read((c) => loadAnswers(c, aid));
-    expect(shown).toBe(answersDigest(withEvidence(q, answers, files)));
+    expect(shown).toBe(answersDigest(withEvidence(q, answers as Answers, files)));
     // The receipt mail went out at once too (the route woke the sender), and carries the receipt.
     await mailed(JANE, new RegExp(jws.slice(0, 60).replace(/[.]/g, '\\.')), before);
     expect(consoleErrors).toEqual([]);
