@@ -4,7 +4,9 @@
  * answers a conditional question and uploads evidence, asks for the submission code, types the one
  * the SMTP server received, submits, and downloads a receipt that verifies against the published
  * JWKS and signs the answers digest shown on the page. Every page passes axe-core (no serious or
- * critical violation) with the CSP in force and no CSP report in the console.
+ * critical violation) with the CSP in force and no CSP report in the console. Then, on a second device,
+ * the used link leads to fresh access whose mailed code opens a session there. The sender runs at a
+ * one-minute interval, so mail queued by a request arrives in time only because the route wakes it.
  */
 
 import fs from 'node:fs';
@@ -109,6 +111,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
       clock: platform.clock,
       logger: createLogger({ level: 'silent' }),
     });
+    sender.start(60_000);
     browser = await launch();
   }, 60_000);
   afterAll(async () => {
@@ -127,8 +130,8 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
       { questionnaire: 'dora-ict-provider', otp: true, context: ['scope.function=critical'] },
       base,
     );
-    // The CLI is another process: the server's loop finds its mail at the next run (here, at start).
-    sender.start(60_000);
+    // The CLI is another process: the server's loop finds its mail at its next run, which wake() brings forward.
+    sender.wake();
     const q = shippedLibrary().get(sent.questionnaireRef)!;
     const aid = sent.assessmentId;
     const [link] = await mailed(JANE, new RegExp(`${base.replace(/[.]/g, '\\.')}/v/[A-Za-z0-9_.-]+`), 0);
@@ -261,7 +264,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
     const email = 'max@gadgets.example';
     const sent = await send(platform, tenantId, { vendorName: 'Gadgets Ltd', contactEmail: email }, base);
     const before = smtp.received.length;
-    sender.wake(); // the loop's next run, which finds what the CLI queued
+    sender.wake(); // as above: the loop's next run finds what the CLI queued
     const [link] = await mailed(
       email,
       new RegExp(`${base.replace(/[.]/g, '\\.')}/v/[A-Za-z0-9_.-]+`),
