@@ -16,11 +16,8 @@ import {
   MAX_CODE_ATTEMPTS,
   spendAccessCode,
 } from '../db/repo/access-codes.js';
-import { type Assessment, getAssessment } from '../db/repo/assessments.js';
-import { getQuestionnaireVersionMeta } from '../db/repo/questionnaires.js';
-import { getTenant } from '../db/repo/tenants.js';
-import { consumeVendorLink, getVendorLink, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
-import { getContact, getVendor } from '../db/repo/vendors.js';
+import type { Assessment } from '../db/repo/assessments.js';
+import { consumeVendorLink, getLinkContext, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
 import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
@@ -69,44 +66,41 @@ async function load(
   verified: boolean,
   now: Date,
 ): Promise<Loaded | null> {
-  const [link, assessment, tenant] = await Promise.all([
-    getVendorLink(ctx, claims.jti),
-    getAssessment(ctx, claims.aid),
-    getTenant(ctx, claims.tid),
-  ]);
-  // The row must be the one the token names, for this assessment and contact (ML-13: nothing of another).
-  if (!link || !assessment || !tenant || link.assessmentId !== claims.aid || link.contactId !== claims.sub)
+  // One statement (prepared once): the link row must be the one the token names, for this assessment
+  // and contact (ML-13: nothing of another assessment or tenant).
+  const r = await getLinkContext(ctx, claims.jti);
+  if (
+    !r ||
+    r.assessmentId !== claims.aid ||
+    r.contactId !== claims.sub ||
+    r.assessmentContactId !== r.contactId
+  )
     return null;
-  const [vendor, contact, version] = await Promise.all([
-    getVendor(ctx, assessment.vendorId),
-    getContact(ctx, claims.sub),
-    getQuestionnaireVersionMeta(ctx, assessment.questionnaireVersionId),
-  ]);
-  if (!vendor || !contact || !version || assessment.contactId !== contact.id) return null;
+  const status = r.assessmentStatus as Assessment['status'];
   const state: LinkState =
-    assessment.status !== 'sent' && assessment.status !== 'in_progress'
+    status !== 'sent' && status !== 'in_progress'
       ? 'closed'
-      : link.consumedAt
+      : r.consumedAt
         ? 'spent'
-        : link.revokedAt
+        : r.revokedAt
           ? 'revoked'
-          : !verified || link.expiresAt.getTime() <= now.getTime()
+          : !verified || r.expiresAt.getTime() <= now.getTime()
             ? 'expired'
             : 'open';
   return {
     state,
     claims,
-    tenantName: tenant.name,
-    vendorName: vendor.name,
-    questionnaireTitle: version.title,
-    questionnaireRef: `${version.questionnaireId}@${version.version}`,
-    dueDate: assessment.dueDate,
-    maskedEmail: maskEmail(contact.email),
-    linkExpiresAt: link.expiresAt,
-    assessmentStatus: assessment.status,
-    contactEmail: contact.email,
-    linkTtlHours: assessment.linkTtlHours,
-    otpRequired: assessment.otpRequired,
+    tenantName: r.tenantName,
+    vendorName: r.vendorName,
+    questionnaireTitle: r.questionnaireTitle,
+    questionnaireRef: `${r.questionnaireId}@${r.questionnaireVersion}`,
+    dueDate: r.dueDate,
+    maskedEmail: maskEmail(r.contactEmail),
+    linkExpiresAt: r.expiresAt,
+    assessmentStatus: status,
+    contactEmail: r.contactEmail,
+    linkTtlHours: r.linkTtlHours,
+    otpRequired: r.otpRequired,
   };
 }
 

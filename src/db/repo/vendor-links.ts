@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { preparedRead } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 
 export type VendorLinkPurpose = 'invite' | 'fresh';
@@ -107,4 +108,77 @@ export function consumeVendorLink(
       .returning({ jti: t.vendorLinks.jti }),
     { guard: LINK_UNSPENT },
   );
+}
+
+/** Everything a vendor link's pages show, in one statement (the interstitial and redemption path). */
+export type LinkContext = VendorLink & {
+  assessmentStatus: string;
+  assessmentContactId: string;
+  dueDate: string | null;
+  linkTtlHours: number;
+  otpRequired: boolean;
+  tenantName: string;
+  vendorName: string;
+  contactEmail: string;
+  questionnaireId: string;
+  questionnaireVersion: string;
+  questionnaireTitle: string;
+};
+
+const linkContext = preparedRead(['tenantId', 'jti'], (db, t, p) =>
+  db
+    .select({
+      jti: t.vendorLinks.jti,
+      assessmentId: t.vendorLinks.assessmentId,
+      contactId: t.vendorLinks.contactId,
+      purpose: t.vendorLinks.purpose,
+      issuedAt: t.vendorLinks.issuedAt,
+      expiresAt: t.vendorLinks.expiresAt,
+      consumedAt: t.vendorLinks.consumedAt,
+      revokedAt: t.vendorLinks.revokedAt,
+      assessmentStatus: t.assessments.status,
+      assessmentContactId: t.assessments.contactId,
+      dueDate: t.assessments.dueDate,
+      linkTtlHours: t.assessments.linkTtlHours,
+      otpRequired: t.assessments.otpRequired,
+      tenantName: t.tenants.name,
+      vendorName: t.vendors.name,
+      contactEmail: t.vendorContacts.email,
+      questionnaireId: t.questionnaireVersions.questionnaireId,
+      questionnaireVersion: t.questionnaireVersions.version,
+      questionnaireTitle: t.questionnaireVersions.title,
+    })
+    .from(t.vendorLinks)
+    .innerJoin(
+      t.assessments,
+      and(
+        eq(t.assessments.tenantId, t.vendorLinks.tenantId),
+        eq(t.assessments.id, t.vendorLinks.assessmentId),
+      ),
+    )
+    .innerJoin(t.tenants, eq(t.tenants.id, t.vendorLinks.tenantId))
+    .innerJoin(
+      t.vendors,
+      and(eq(t.vendors.tenantId, t.assessments.tenantId), eq(t.vendors.id, t.assessments.vendorId)),
+    )
+    .innerJoin(
+      t.vendorContacts,
+      and(
+        eq(t.vendorContacts.tenantId, t.vendorLinks.tenantId),
+        eq(t.vendorContacts.id, t.vendorLinks.contactId),
+      ),
+    )
+    .innerJoin(
+      t.questionnaireVersions,
+      and(
+        eq(t.questionnaireVersions.tenantId, t.assessments.tenantId),
+        eq(t.questionnaireVersions.id, t.assessments.questionnaireVersionId),
+      ),
+    )
+    .where(and(eq(t.vendorLinks.tenantId, p.tenantId), eq(t.vendorLinks.jti, p.jti))),
+);
+
+export async function getLinkContext(ctx: TenantReadCtx, jti: string): Promise<LinkContext | null> {
+  const [row] = await linkContext(ctx, { tenantId: ctx.tenantId, jti });
+  return (row as LinkContext | undefined) ?? null;
 }
