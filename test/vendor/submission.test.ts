@@ -238,5 +238,5 @@ forEachDialect(
       expect((await row(other.assessmentId))!.status).not.toBe('submitted');
     });
   },
-  ['sqlite', 'pg'],
+  ['sqlite', 'pg', 'd1'],
 );
