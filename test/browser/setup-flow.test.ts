@@ -3,38 +3,14 @@
  * force and axe-core checking each page against WCAG 2.1 AA.
  */
 
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeClientAddress } from '../../src/platform/node/client-address.js';
 import { firstRunSetupToken } from '../../src/workspace/tenants.js';
 import { testApp } from '../support/app.js';
-import { chromiumAvailable, launch } from '../support/browser.js';
+import { axeViolations, chromiumAvailable, freePort, launch } from '../support/browser.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
-
-const axeSource: string = createRequire(import.meta.url)('axe-core').source;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function axeViolations(page: Page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected into the page at run time
-    (window as any).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }),
-  );
-  return (result.violations as { id: string; help: string; nodes: unknown[] }[]).map(
-    (v) => `${v.id}: ${v.help}`,
-  );
-}
 
 describe.skipIf(!chromiumAvailable)('set-up and sign-in in a real browser', () => {
   let ts: TestStore;

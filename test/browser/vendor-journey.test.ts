@@ -10,10 +10,8 @@
  */
 
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleAnswers } from '../../bench/sample-answers.js';
 import { createApp } from '../../src/app.js';
@@ -34,34 +32,13 @@ import { answersDigest } from '../../src/vendor/submission.js';
 import { pdf, uploadRequest } from '../evidence/support.js';
 import { testPlatform } from '../support/app.js';
 import { seedTenant, send, shippedLibrary } from '../support/assessments.js';
-import { chromiumAvailable, launch } from '../support/browser.js';
+import { axeViolations, chromiumAvailable, freePort, launch } from '../support/browser.js';
 import { TestSmtp } from '../support/smtp.js';
 import { openTestStore, type TestStore } from '../support/stores.js';
 
-const axeSource: string = createRequire(import.meta.url)('axe-core').source;
 const JANE = 'jane@widgets.example';
 /** Left for the browser: the conditional (cert_expiry appears on ISO 27001) and its evidence upload. */
 const IN_BROWSER = new Set(['gov.standards', 'gov.standards#evidence', 'gov.cert_expiry', 'gov.report_end']);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function axeViolations(page: Page) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() =>
-    // biome-ignore lint/suspicious/noExplicitAny: axe is injected into the page at run time
-    (window as any).axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }),
-  );
-  return (result.violations as { id: string; impact: string; help: string }[])
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help}`);
-}
 
 describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over real mail', () => {
   let ts: TestStore;
@@ -146,7 +123,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
     page.on('pageerror', (e) => consoleErrors.push(e.message));
     const pageChecks = async (heading: string | RegExp) => {
       await expect.poll(() => page.locator('h1').textContent()).toMatch(heading);
-      expect(await axeViolations(page)).toEqual([]);
+      expect(await axeViolations(page, { seriousOnly: true })).toEqual([]);
     };
 
     // The interstitial: GET changes nothing, Continue opens the session.
@@ -210,7 +187,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
         return [a['gov.standards'], a['gov.cert_expiry']];
       })
       .toEqual([['iso27001'], expect.any(String)]);
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, { seriousOnly: true })).toEqual([]);
 
     // Review: nothing left; ask for the code and type the one the SMTP server received.
     await page.goto(`${base}/v/a/${aid}/review`);
@@ -222,7 +199,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
       page.getByRole('button', { name: 'Email me a code' }).click(),
     ]);
     await page.getByRole('status').waitFor();
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, { seriousOnly: true })).toEqual([]);
     const [, code] = await mailed(JANE, /Your code: (\d{6})/, before);
     await page.getByLabel('6-digit code').fill(code!);
     await Promise.all([
@@ -293,7 +270,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
     const res = await page.goto(link!);
     expect(res?.status()).toBe(410);
     expect(await page.locator('h1').textContent()).toBe('This link has already been used');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, { seriousOnly: true })).toEqual([]);
     const asked = smtp.received.length;
     await page.getByLabel('Email address').fill(email);
     await Promise.all([
@@ -301,7 +278,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
       page.getByRole('button', { name: 'Email me new access' }).click(),
     ]);
     await expect.poll(() => page.locator('h1').textContent()).toBe('Check your email');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, { seriousOnly: true })).toEqual([]);
 
     // The route woke the sender: the code arrives long before the loop's one-minute interval.
     const [, code] = await mailed(email, /Your code: (\d{6})/, asked);
@@ -311,7 +288,7 @@ describe.skipIf(!chromiumAvailable)('the vendor journey in a real browser, over 
       page.getByRole('button', { name: 'Continue' }).click(),
     ]);
     await expect.poll(() => page.locator('h1').textContent()).toContain('Scope of the service');
-    expect(await axeViolations(page)).toEqual([]);
+    expect(await axeViolations(page, { seriousOnly: true })).toEqual([]);
     expect(cspErrors).toEqual([]);
     await second.close();
   }, 60_000);

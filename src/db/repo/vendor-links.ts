@@ -128,14 +128,7 @@ export type LinkContext = VendorLink & {
 const linkContext = preparedRead(['tenantId', 'jti'], (db, t, p) =>
   db
     .select({
-      jti: t.vendorLinks.jti,
-      assessmentId: t.vendorLinks.assessmentId,
-      contactId: t.vendorLinks.contactId,
-      purpose: t.vendorLinks.purpose,
-      issuedAt: t.vendorLinks.issuedAt,
-      expiresAt: t.vendorLinks.expiresAt,
-      consumedAt: t.vendorLinks.consumedAt,
-      revokedAt: t.vendorLinks.revokedAt,
+      ...cols(t),
       assessmentStatus: t.assessments.status,
       assessmentContactId: t.assessments.contactId,
       dueDate: t.assessments.dueDate,
