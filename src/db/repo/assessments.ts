@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
+import { preparedRead } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
 
@@ -221,4 +222,40 @@ export function submitAssessmentRow(
       .returning({ id: t.assessments.id }),
     { guard: SUBMISSION_FROZE },
   );
+}
+
+/** An assessment with what the portal needs beside it on every request (one statement). */
+export type PortalHead = {
+  assessment: Assessment;
+  /** The pinned version's source hash (its compiled form is cached by it), null if it is gone. */
+  sourceHash: string | null;
+  tenantName: string | null;
+};
+
+// Every portal request and autosave reads these together: one statement, prepared once (prepared.ts).
+// The joins stay inside the tenant: the version by (tenant_id, id), the tenant by the assessment's own.
+const portalHead = preparedRead(['tenantId', 'id'], (db, t, p) =>
+  db
+    .select({
+      assessment: t.assessments,
+      sourceHash: t.questionnaireVersions.sourceHash,
+      tenantName: t.tenants.name,
+    })
+    .from(t.assessments)
+    .leftJoin(
+      t.questionnaireVersions,
+      and(
+        eq(t.questionnaireVersions.tenantId, t.assessments.tenantId),
+        eq(t.questionnaireVersions.id, t.assessments.questionnaireVersionId),
+      ),
+    )
+    .leftJoin(t.tenants, eq(t.tenants.id, t.assessments.tenantId))
+    .where(and(eq(t.assessments.tenantId, p.tenantId), eq(t.assessments.id, p.id))),
+);
+
+/** The assessment (every column), its questionnaire's source hash and the tenant's name; null if none. */
+export async function readPortalHead(ctx: TenantReadCtx, id: string): Promise<PortalHead | null> {
+  if (!isId(id)) return null;
+  const [row] = await portalHead(ctx, { tenantId: ctx.tenantId, id });
+  return (row as PortalHead | undefined) ?? null;
 }
