@@ -1,6 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { isId } from '../ids.js';
-import { preparedRead } from '../prepared.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../store.js';
 
 /** Saves one answer key (autosave writes one key at a time); null deletes the answer. */
@@ -120,10 +120,16 @@ export function saveAnswerAt(
     );
     return;
   }
+  if (value !== null && value !== undefined) {
+    answerOver(tx, { value, next: seen + 1, by, now, tenantId, assessmentId, key, seen }, { guard });
+    return;
+  }
+  // Clearing writes SQL NULL, which the builder does for a null value (a bound placeholder would
+  // store the JSON text 'null').
   tx.write(
     db
       .update(t.answers)
-      .set({ value, revision: seen + 1, updatedBy: by, updatedAt: now })
+      .set({ value: null, revision: seen + 1, updatedBy: by, updatedAt: now })
       .where(
         and(
           eq(t.answers.tenantId, tenantId),
@@ -135,3 +141,25 @@ export function saveAnswerAt(
     { guard },
   );
 }
+
+// Every autosave after a key's first runs it: prepared once where the driver allows (prepared.ts).
+const answerOver = preparedWrite(
+  ['value', 'next', 'by', 'now', 'tenantId', 'assessmentId', 'key', 'seen'],
+  (db, t, v) =>
+    db
+      .update(t.answers)
+      .set({
+        value: v.value,
+        revision: v.next as number,
+        updatedBy: v.by as string | null,
+        updatedAt: v.now as Date,
+      })
+      .where(
+        and(
+          eq(t.answers.tenantId, v.tenantId as string),
+          eq(t.answers.assessmentId, v.assessmentId as string),
+          eq(t.answers.key, v.key as string),
+          eq(t.answers.revision, v.seen as number),
+        ),
+      ),
+);

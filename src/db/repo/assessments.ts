@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
-import { preparedRead } from '../prepared.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
 
@@ -165,31 +165,33 @@ export const ASSESSMENT_OPEN = 'assessment-open';
  * submission, which froze an older revision, is refused and re-read) or fails whole after it. On
  * PostgreSQL the row lock orders the two; SQLite and D1 serialise writers.
  */
+// Every answer write runs it (autosave): prepared once where the driver allows (prepared.ts).
+const touch = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
+  db
+    .update(t.assessments)
+    .set({
+      answersRevision: sql`${t.assessments.answersRevision} + 1`,
+      // The first answer moves `sent → in_progress`, once; later writes leave the status as it is.
+      status: sql`CASE WHEN ${t.assessments.status} = 'sent' THEN 'in_progress' ELSE ${t.assessments.status} END`,
+      updatedAt: v.now as Date,
+    })
+    .where(
+      and(
+        eq(t.assessments.tenantId, v.tenantId as string),
+        eq(t.assessments.id, v.id as string),
+        inArray(t.assessments.status, OPEN_STATUSES),
+      ),
+    )
+    .returning({ answersRevision: t.assessments.answersRevision }),
+);
+
 export function touchAnswers(
   tx: TenantWriteCtx,
   assessmentId: string,
   now = new Date(),
 ): Written<{ answersRevision: number }> {
-  const { db, t, tenantId } = tx;
-  return tx.write(
-    db
-      .update(t.assessments)
-      .set({
-        answersRevision: sql`${t.assessments.answersRevision} + 1`,
-        // The first answer moves `sent → in_progress`, once; later writes leave the status as it is.
-        status: sql`CASE WHEN ${t.assessments.status} = 'sent' THEN 'in_progress' ELSE ${t.assessments.status} END`,
-        updatedAt: now,
-      })
-      .where(
-        and(
-          eq(t.assessments.tenantId, tenantId),
-          eq(t.assessments.id, isId(assessmentId) ? assessmentId : ''),
-          inArray(t.assessments.status, OPEN_STATUSES),
-        ),
-      )
-      .returning({ answersRevision: t.assessments.answersRevision }),
-    { guard: ASSESSMENT_OPEN },
-  );
+  const values = { now, tenantId: tx.tenantId, id: isId(assessmentId) ? assessmentId : '' };
+  return touch(tx, values, { guard: ASSESSMENT_OPEN }) as Written<{ answersRevision: number }>;
 }
 
 /** The guard of a submission: still open, and no answer changed since the answers were read. */
