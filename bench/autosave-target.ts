@@ -25,6 +25,8 @@ import { vendorCookie, vendorFixture, vendorSession } from '../test/support/vend
 const variant = process.argv[2] ?? 'app';
 const sessions = Number(process.argv[3] ?? 50);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-autosave-'));
+// The bench ends this process with SIGTERM; exiting normally lets `--cpu-prof` write its profile.
+process.on('SIGTERM', () => process.exit(0));
 
 function announce(server: Server, extra: Record<string, unknown>) {
   const print = () =>

@@ -13,11 +13,13 @@ import { verdict } from './timing.js';
  * better-sqlite3 doing one INSERT per request, in the same run. Each server runs in its own process;
  * this process is the load generator (keep-alive agents, one connection per session). Each session
  * sends the revision the previous answer returned, as the page does. Targets (issue #7): ≥ 0.6× the bare
- * server's throughput, p99 < 25 ms. BENCH_AUTOSAVE_SECONDS (default 8), BENCH_AUTOSAVE_SESSIONS (50).
+ * server's throughput, p99 < 25 ms. BENCH_AUTOSAVE_SECONDS (default 8), BENCH_AUTOSAVE_SESSIONS (50);
+ * BENCH_AUTOSAVE_PROFILE=<dir> writes a V8 CPU profile of the app's process there (`--cpu-prof`).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_AUTOSAVE_SECONDS ?? 8);
 const sessions = Number(process.env.BENCH_AUTOSAVE_SESSIONS ?? 50);
+const profile = process.env.BENCH_AUTOSAVE_PROFILE;
 
 type Target = {
   child: ChildProcess;
@@ -28,7 +30,14 @@ type Target = {
 async function start(variant: 'app' | 'bare'): Promise<Target> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(here, 'autosave-target.ts'), variant, String(sessions)],
+    [
+      ...(profile && variant === 'app' ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      '--import',
+      'tsx',
+      join(here, 'autosave-target.ts'),
+      variant,
+      String(sessions),
+    ],
     {
       cwd: join(here, '..'),
       stdio: ['ignore', 'pipe', 'inherit'],

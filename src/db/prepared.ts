@@ -10,7 +10,7 @@
  * statement runs in the unit like any other read (the statement observer sees it).
  */
 import { type Placeholder, sql } from 'drizzle-orm';
-import type { AppDb, ReadCtx } from './store.js';
+import type { AppDb, ReadCtx, WriteCtx, WriteOptions, WriteQuery, Written } from './store.js';
 import type { Tables } from './tables.js';
 
 interface Prepared<R> {
@@ -42,4 +42,62 @@ export function preparedRead<R, K extends string>(
     }
     return q.execute(values);
   };
+}
+
+interface PreparedWriteQuery {
+  run(values?: Record<string, unknown>): unknown;
+  all(values?: Record<string, unknown>): unknown;
+}
+
+interface PreparableWrite extends WriteQuery {
+  prepare(): PreparedWriteQuery;
+}
+
+/**
+ * A hot write (autosave's two) built once per database handle, like {@link preparedRead}: on
+ * better-sqlite3 the builder is made with placeholders and prepared the first time a commit runs it
+ * (a statement that writes is only prepared while committing), and each call queues that statement
+ * with its values; building and rendering an update through drizzle costs more than running it. On
+ * PostgreSQL and D1 the builder is made with the values and queued as before (their drivers send
+ * builders). Either way it is queued with `tx.write`, in order, with its guard: the unit of work is
+ * unchanged. `build(db, t, v)` must use `v` for every variable part (a placeholder or the value).
+ */
+export function preparedWrite<K extends string>(
+  names: readonly K[],
+  build: (db: AppDb, t: Tables, v: Record<K, unknown>) => PreparableWrite,
+): (tx: WriteCtx, values: Record<K, unknown>, options?: WriteOptions) => Written {
+  const p = Object.fromEntries(names.map((n) => [n, sql.placeholder(n)])) as Record<K, unknown>;
+  const cache = new WeakMap<AppDb, SqliteWrite>();
+  return (tx, values, options) => {
+    const { db } = tx;
+    if (tx.dialect !== 'sqlite') return tx.write(build(db, tx.t, values), options);
+    let w = cache.get(db);
+    if (!w) {
+      w = new SqliteWrite(build(db, tx.t, p));
+      cache.set(db, w);
+    }
+    return tx.write(w.bind(values) as unknown as WriteQuery, options);
+  };
+}
+
+/** One placeholder builder and, from its first commit on, its prepared statement. */
+class SqliteWrite {
+  #prepared: PreparedWriteQuery | null = null;
+  readonly returning: unknown;
+  constructor(readonly builder: PreparableWrite) {
+    this.returning = (builder as { config?: { returning?: unknown } }).config?.returning;
+  }
+  get prepared(): PreparedWriteQuery {
+    this.#prepared ??= this.builder.prepare();
+    return this.#prepared;
+  }
+  /** What the SQLite commit loop calls on a queued builder: run(), or all() when it has `.returning()`. */
+  bind(values: Record<string, unknown>) {
+    return {
+      config: { returning: this.returning },
+      run: () => this.prepared.run(values),
+      all: () => this.prepared.all(values),
+      toSQL: () => this.builder.toSQL(),
+    };
+  }
 }

@@ -6,9 +6,8 @@
  */
 
 import { type AnswerRow, answerRevisionGuard, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
-import { ASSESSMENT_OPEN, type Assessment, getAssessment, touchAnswers } from '../db/repo/assessments.js';
+import { ASSESSMENT_OPEN, type Assessment, readPortalHead, touchAnswers } from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
-import { currentTenant } from '../db/repo/tenants.js';
 import { getContact } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
@@ -64,17 +63,18 @@ export async function loadPortal(
   assessmentId: string,
   now: Date,
 ): Promise<PortalState | null> {
-  const assessment = await getAssessment(ctx, assessmentId);
+  // The assessment (every column: the context facts come with it), the version's hash, the tenant's name.
+  const head = await readPortalHead(ctx, assessmentId);
   // A draft was never sent: no vendor may see it, whatever session they hold.
-  if (!assessment || assessment.status === 'draft') return null;
+  if (!head || head.assessment.status === 'draft') return null;
+  const { assessment } = head;
   // One after the other: a unit's statements share one connection (pg deprecates overlapping queries).
-  const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId);
-  const tenant = await currentTenant(ctx);
+  // With the hash in hand, a cached questionnaire costs no statement.
+  const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId, head.sourceHash);
+  if (!q) return null;
   const rows = await loadAnswerRows(ctx, assessmentId);
-  // getAssessment selects every column; the context facts come with it.
   const context = (assessment as Assessment & { context?: Record<string, unknown> }).context ?? {};
   const files = await listEvidence(ctx, assessmentId);
-  if (!q) return null;
   const answers: Record<string, AnswerValue> = Object.create(null);
   for (const [k, r] of Object.entries(rows)) if (r.value !== null) answers[k] = r.value as AnswerValue;
   const today = isoDay(now);
@@ -88,7 +88,7 @@ export async function loadPortal(
   }));
   return {
     assessment,
-    tenantName: tenant?.name ?? '',
+    tenantName: head.tenantName ?? '',
     q,
     rows,
     answers,

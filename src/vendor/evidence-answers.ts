@@ -6,6 +6,20 @@
  */
 import type { Answers, AnswerValue, Questionnaire } from '../questionnaire/index.js';
 
+/** Each question's derived file key (`<qid>` of a file question, else `<qid>#evidence`), once per questionnaire. */
+const fileKeys = new WeakMap<Questionnaire, ReadonlyArray<readonly [questionId: string, key: string]>>();
+function fileKeysOf(q: Questionnaire) {
+  let keys = fileKeys.get(q);
+  if (!keys) {
+    keys = [...q.questions.values()].map(
+      (question) =>
+        [question.id, question.type === 'file' ? question.id : `${question.id}#evidence`] as const,
+    );
+    fileKeys.set(q, keys);
+  }
+  return keys;
+}
+
 export function withEvidence(
   q: Questionnaire,
   answers: Answers,
@@ -13,12 +27,16 @@ export function withEvidence(
 ): Answers {
   const out: Record<string, AnswerValue> = { ...answers };
   const byQuestion = new Map<string, string[]>();
-  for (const f of files) byQuestion.set(f.questionId, [...(byQuestion.get(f.questionId) ?? []), f.id]);
-  for (const question of q.questions.values()) {
-    const key = question.type === 'file' ? question.id : `${question.id}#evidence`;
-    const ids = byQuestion.get(question.id);
-    if (ids?.length) out[key] = ids;
-    else delete out[key];
+  for (const f of files) {
+    const ids = byQuestion.get(f.questionId);
+    if (ids) ids.push(f.id);
+    else byQuestion.set(f.questionId, [f.id]);
+  }
+  // Evaluated on every autosave: `delete` only what is there (it turns the object into a slow dictionary).
+  for (const [questionId, key] of fileKeysOf(q)) {
+    const ids = byQuestion.get(questionId);
+    if (ids) out[key] = ids;
+    else if (Object.hasOwn(out, key)) delete out[key];
   }
   return out;
 }

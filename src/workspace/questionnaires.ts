@@ -7,6 +7,7 @@
  */
 
 import {
+  getQuestionnaireSourceHash,
   getQuestionnaireVersion,
   getQuestionnaireVersionByRef,
   listQuestionnaireVersions,
@@ -115,11 +116,20 @@ export async function publishQuestionnaire(
   return { row: stored, created: true };
 }
 
-/** The questionnaire an assessment is pinned to, by its stored version id. */
+/**
+ * The questionnaire an assessment is pinned to, by its stored version id. The source (~100 KB of YAML)
+ * is read only when its compiled form is not cached: reading it costs more than the rest of an autosave.
+ * `sourceHash` is the version's hash when the caller read it already (in the same unit, same tenant).
+ */
 export async function pinnedQuestionnaire(
   ctx: TenantReadCtx,
   questionnaireVersionId: string,
+  sourceHash?: string | null,
 ): Promise<Questionnaire | null> {
+  const hash = sourceHash ?? (await getQuestionnaireSourceHash(ctx, questionnaireVersionId));
+  if (!hash) return null;
+  const hit = compiled.get(hash);
+  if (hit) return hit;
   const row = await getQuestionnaireVersion(ctx, questionnaireVersionId);
   return row ? compiledVersion(row) : null;
 }

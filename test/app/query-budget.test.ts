@@ -3,11 +3,17 @@
  * GET /app (a signed-in page) is the session check — one statement with the user, tenant and
  * membership — and the page's own read — one statement for the overview. On PostgreSQL each read
  * unit with claims also sends `BEGIN READ ONLY; SELECT set_config(…)` (one round trip) and `COMMIT`.
+ * A vendor's autosave (POST /v/a/:id/answer/:key) is the session check, one read unit of the portal
+ * state (the assessment with its version's hash and the tenant's name, the answers, the files; the
+ * compiled questionnaire comes from its cache without a statement) and one write unit (the open-status
+ * guard `touchAnswers` and the revision-checked answer write).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { VENDOR_COOKIE } from '../../src/vendor/sessions.js';
 import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
 import { browser, testApp } from '../support/app.js';
 import { type Dialect, forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+import { vendorFixture, vendorSession } from '../support/vendor.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -23,6 +29,14 @@ const BUDGET: Record<Dialect, { overview: number; signIn: number }> = {
   d1: { overview: 2, signIn: 4 },
   pg: { overview: 6, signIn: 10 },
 };
+
+/**
+ * One autosave, the first of a key (an insert) and a later one (an update over the revision it saw):
+ * session 1, portal state 3, writes 2; D1 sends the two writes as one batch, PostgreSQL adds the
+ * `BEGIN; set_config` and `COMMIT` of each of the three units. (Before issue #7 it was 8 on SQLite,
+ * one of them reading the questionnaire's whole YAML source on every save.)
+ */
+const AUTOSAVE: Record<Dialect, number> = { sqlite: 6, d1: 5, pg: 12 };
 
 forEachDialect('query budget', (dialect) => {
   let ts: TestStore;
@@ -61,5 +75,34 @@ forEachDialect('query budget', (dialect) => {
       { signIn: signIn.length, overview: overview.length },
       [...signIn, '--', ...overview].join('\n'),
     ).toEqual(BUDGET[dialect]);
+  });
+
+  it('pins the statements of one autosave', async () => {
+    const now = new Date('2030-01-01T08:00:00Z');
+    const app = await testApp(ts.store, { now: () => now });
+    const f = await vendorFixture(ts.store, { now, context: { 'scope.function': 'critical' } });
+    const b = browser(app);
+    b.jar.set(VENDOR_COOKIE, await vendorSession(ts.store, f, now));
+    const base = `/v/a/${f.assessmentId}`;
+    expect((await b.get(`${base}/s/scope`)).status).toBe(200); // compiles the questionnaire once
+    const save = async (value: string, rev: number) => {
+      seen.length = 0;
+      counting = true;
+      const res = await b.send(`${base}/answer/scope.service`, {
+        method: 'POST',
+        body: new URLSearchParams({ 'scope.service': value, '_rev.scope.service': String(rev) }).toString(),
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'HX-Request': 'true' },
+      });
+      counting = false;
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain(`value="${rev + 1}"`);
+      return [...seen];
+    };
+    const first = await save('Cloud hosting', 0);
+    const later = await save('Cloud hosting and backups', 1);
+    expect({ first: first.length, later: later.length }, [...first, '--', ...later].join('\n')).toEqual({
+      first: AUTOSAVE[dialect],
+      later: AUTOSAVE[dialect],
+    });
   });
 });

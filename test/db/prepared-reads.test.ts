@@ -8,8 +8,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
-import { type Store, UnitEndedError, UnitOfWorkError } from '../../src/db/store.js';
+import { GuardError, type Store, UnitEndedError, UnitOfWorkError } from '../../src/db/store.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+import { type VendorFixture, vendorFixture } from '../support/vendor.js';
 
 /** A tenant with `vendors` vendors and an admin signed in; returns the session id (token hash). */
 async function tenantWithSession(store: Store, name: string, vendors: number, now: Date) {
@@ -68,6 +69,36 @@ forEachDialect('prepared reads', (dialect) => {
     const a = await tenantWithSession(ts.store, 'Gamma', 1, now);
     const ctx = await ts.store.tenant(a.tenantId).read((c) => c);
     await expect(repo.overviewCounts(ctx)).rejects.toBeInstanceOf(UnitEndedError);
+  });
+
+  it("binds each prepared write (autosave's) its own values and keeps its guards and tenant scope", async () => {
+    const a = await vendorFixture(ts.store, { now });
+    const b = await vendorFixture(ts.store, { now });
+    const save = (f: VendorFixture, value: unknown, seen: number, assessmentId = f.assessmentId) =>
+      ts.store.tenant(f.tenantId).write((tx) => {
+        repo.touchAnswers(tx, assessmentId, now);
+        repo.saveAnswerAt(tx, assessmentId, 'k', value, seen, f.contactId, now);
+      });
+    const state = (f: VendorFixture) =>
+      ts.store.tenant(f.tenantId).read(async (ctx) => ({
+        row: (await repo.loadAnswerRows(ctx, f.assessmentId)).k,
+        revision: (await repo.getAssessment(ctx, f.assessmentId))?.answersRevision,
+      }));
+    await save(a, 'a1', 0);
+    await save(b, 'b1', 0);
+    await save(a, { list: ['x', 'y'] }, 1);
+    await save(b, 'b2', 1);
+    expect(await state(a)).toMatchObject({ row: { value: { list: ['x', 'y'] }, revision: 2 }, revision: 2 });
+    expect(await state(b)).toMatchObject({ row: { value: 'b2', revision: 2, updatedBy: b.contactId } });
+    // A stale revision: refused, and the whole unit with it (the assessment's revision too).
+    await expect(save(a, 'stale', 1)).rejects.toEqual(new GuardError(repo.answerRevisionGuard('k')));
+    expect(await state(a)).toMatchObject({ row: { value: { list: ['x', 'y'] }, revision: 2 }, revision: 2 });
+    // Another tenant's assessment is not open to this tenant: the open-status guard refuses it.
+    await expect(save(a, 'x', 2, b.assessmentId)).rejects.toEqual(new GuardError(repo.ASSESSMENT_OPEN));
+    expect(await state(b)).toMatchObject({ row: { value: 'b2', revision: 2 }, revision: 2 });
+    // Clearing keeps the row, its value null, its revision counting.
+    await save(a, null, 2);
+    expect(await state(a)).toMatchObject({ row: { value: null, revision: 3 }, revision: 3 });
   });
 
   if (dialect === 'sqlite') {

@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { isId } from '../ids.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../store.js';
 
 /** Saves one answer key (autosave writes one key at a time); null deletes the answer. */
@@ -63,14 +64,9 @@ export type AnswerRow = {
   updatedBy: string | null;
 };
 
-/** Every stored answer row of an assessment, by key (null-prototype). */
-export async function loadAnswerRows(
-  { db, t, tenantId }: TenantReadCtx,
-  assessmentId: string,
-): Promise<Record<string, AnswerRow>> {
-  const out: Record<string, AnswerRow> = Object.create(null);
-  if (!isId(assessmentId)) return out;
-  const rows = await db
+// Read by every portal request and every autosave: prepared once (see prepared.ts).
+const answerRows = preparedRead(['tenantId', 'assessmentId'], (db, t, p) =>
+  db
     .select({
       key: t.answers.key,
       value: t.answers.value,
@@ -79,7 +75,17 @@ export async function loadAnswerRows(
       updatedBy: t.answers.updatedBy,
     })
     .from(t.answers)
-    .where(and(eq(t.answers.tenantId, tenantId), eq(t.answers.assessmentId, assessmentId)));
+    .where(and(eq(t.answers.tenantId, p.tenantId), eq(t.answers.assessmentId, p.assessmentId))),
+);
+
+/** Every stored answer row of an assessment, by key (null-prototype). */
+export async function loadAnswerRows(
+  ctx: TenantReadCtx,
+  assessmentId: string,
+): Promise<Record<string, AnswerRow>> {
+  const out: Record<string, AnswerRow> = Object.create(null);
+  if (!isId(assessmentId)) return out;
+  const rows = await answerRows(ctx, { tenantId: ctx.tenantId, assessmentId });
   for (const r of rows) out[r.key] = r as AnswerRow;
   return out;
 }
@@ -114,10 +120,16 @@ export function saveAnswerAt(
     );
     return;
   }
+  if (value !== null && value !== undefined) {
+    answerOver(tx, { value, next: seen + 1, by, now, tenantId, assessmentId, key, seen }, { guard });
+    return;
+  }
+  // Clearing writes SQL NULL, which the builder does for a null value (a bound placeholder would
+  // store the JSON text 'null').
   tx.write(
     db
       .update(t.answers)
-      .set({ value, revision: seen + 1, updatedBy: by, updatedAt: now })
+      .set({ value: null, revision: seen + 1, updatedBy: by, updatedAt: now })
       .where(
         and(
           eq(t.answers.tenantId, tenantId),
@@ -129,3 +141,25 @@ export function saveAnswerAt(
     { guard },
   );
 }
+
+// Every autosave after a key's first runs it: prepared once where the driver allows (prepared.ts).
+const answerOver = preparedWrite(
+  ['value', 'next', 'by', 'now', 'tenantId', 'assessmentId', 'key', 'seen'],
+  (db, t, v) =>
+    db
+      .update(t.answers)
+      .set({
+        value: v.value,
+        revision: v.next as number,
+        updatedBy: v.by as string | null,
+        updatedAt: v.now as Date,
+      })
+      .where(
+        and(
+          eq(t.answers.tenantId, v.tenantId as string),
+          eq(t.answers.assessmentId, v.assessmentId as string),
+          eq(t.answers.key, v.key as string),
+          eq(t.answers.revision, v.seen as number),
+        ),
+      ),
+);

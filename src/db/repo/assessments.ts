@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
 
@@ -164,31 +165,33 @@ export const ASSESSMENT_OPEN = 'assessment-open';
  * submission, which froze an older revision, is refused and re-read) or fails whole after it. On
  * PostgreSQL the row lock orders the two; SQLite and D1 serialise writers.
  */
+// Every answer write runs it (autosave): prepared once where the driver allows (prepared.ts).
+const touch = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
+  db
+    .update(t.assessments)
+    .set({
+      answersRevision: sql`${t.assessments.answersRevision} + 1`,
+      // The first answer moves `sent → in_progress`, once; later writes leave the status as it is.
+      status: sql`CASE WHEN ${t.assessments.status} = 'sent' THEN 'in_progress' ELSE ${t.assessments.status} END`,
+      updatedAt: v.now as Date,
+    })
+    .where(
+      and(
+        eq(t.assessments.tenantId, v.tenantId as string),
+        eq(t.assessments.id, v.id as string),
+        inArray(t.assessments.status, OPEN_STATUSES),
+      ),
+    )
+    .returning({ answersRevision: t.assessments.answersRevision }),
+);
+
 export function touchAnswers(
   tx: TenantWriteCtx,
   assessmentId: string,
   now = new Date(),
 ): Written<{ answersRevision: number }> {
-  const { db, t, tenantId } = tx;
-  return tx.write(
-    db
-      .update(t.assessments)
-      .set({
-        answersRevision: sql`${t.assessments.answersRevision} + 1`,
-        // The first answer moves `sent → in_progress`, once; later writes leave the status as it is.
-        status: sql`CASE WHEN ${t.assessments.status} = 'sent' THEN 'in_progress' ELSE ${t.assessments.status} END`,
-        updatedAt: now,
-      })
-      .where(
-        and(
-          eq(t.assessments.tenantId, tenantId),
-          eq(t.assessments.id, isId(assessmentId) ? assessmentId : ''),
-          inArray(t.assessments.status, OPEN_STATUSES),
-        ),
-      )
-      .returning({ answersRevision: t.assessments.answersRevision }),
-    { guard: ASSESSMENT_OPEN },
-  );
+  const values = { now, tenantId: tx.tenantId, id: isId(assessmentId) ? assessmentId : '' };
+  return touch(tx, values, { guard: ASSESSMENT_OPEN }) as Written<{ answersRevision: number }>;
 }
 
 /** The guard of a submission: still open, and no answer changed since the answers were read. */
@@ -221,4 +224,40 @@ export function submitAssessmentRow(
       .returning({ id: t.assessments.id }),
     { guard: SUBMISSION_FROZE },
   );
+}
+
+/** An assessment with what the portal needs beside it on every request (one statement). */
+export type PortalHead = {
+  assessment: Assessment;
+  /** The pinned version's source hash (its compiled form is cached by it), null if it is gone. */
+  sourceHash: string | null;
+  tenantName: string | null;
+};
+
+// Every portal request and autosave reads these together: one statement, prepared once (prepared.ts).
+// The joins stay inside the tenant: the version by (tenant_id, id), the tenant by the assessment's own.
+const portalHead = preparedRead(['tenantId', 'id'], (db, t, p) =>
+  db
+    .select({
+      assessment: t.assessments,
+      sourceHash: t.questionnaireVersions.sourceHash,
+      tenantName: t.tenants.name,
+    })
+    .from(t.assessments)
+    .leftJoin(
+      t.questionnaireVersions,
+      and(
+        eq(t.questionnaireVersions.tenantId, t.assessments.tenantId),
+        eq(t.questionnaireVersions.id, t.assessments.questionnaireVersionId),
+      ),
+    )
+    .leftJoin(t.tenants, eq(t.tenants.id, t.assessments.tenantId))
+    .where(and(eq(t.assessments.tenantId, p.tenantId), eq(t.assessments.id, p.id))),
+);
+
+/** The assessment (every column), its questionnaire's source hash and the tenant's name; null if none. */
+export async function readPortalHead(ctx: TenantReadCtx, id: string): Promise<PortalHead | null> {
+  if (!isId(id)) return null;
+  const [row] = await portalHead(ctx, { tenantId: ctx.tenantId, id });
+  return (row as PortalHead | undefined) ?? null;
 }

@@ -1,5 +1,6 @@
 import { and, asc, count, eq, isNull } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
+import { preparedRead } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 
 export type EvidenceRow = {
@@ -42,12 +43,30 @@ export function insertEvidence(
 }
 
 /** An assessment's evidence that has not been removed, optionally for one question, oldest first. */
+// An assessment's files are read by every portal request and autosave: prepared once (see prepared.ts).
+const assessmentEvidence = preparedRead(['tenantId', 'assessmentId'], (db, t, p) =>
+  db
+    .select(evidenceCols(t))
+    .from(t.evidence)
+    .where(
+      and(
+        eq(t.evidence.tenantId, p.tenantId),
+        eq(t.evidence.assessmentId, p.assessmentId),
+        isNull(t.evidence.deletedAt),
+      ),
+    )
+    .orderBy(asc(t.evidence.createdAt), asc(t.evidence.id)),
+);
+
 export async function listEvidence(
-  { db, t, tenantId }: TenantReadCtx,
+  ctx: TenantReadCtx,
   assessmentId: string,
   questionId?: string,
 ): Promise<EvidenceRow[]> {
   if (!isId(assessmentId)) return [];
+  const { db, t, tenantId } = ctx;
+  if (questionId === undefined)
+    return (await assessmentEvidence(ctx, { tenantId, assessmentId })) as EvidenceRow[];
   return db
     .select(evidenceCols(t))
     .from(t.evidence)
@@ -56,7 +75,7 @@ export async function listEvidence(
         eq(t.evidence.tenantId, tenantId),
         eq(t.evidence.assessmentId, assessmentId),
         isNull(t.evidence.deletedAt),
-        questionId === undefined ? undefined : eq(t.evidence.questionId, questionId),
+        eq(t.evidence.questionId, questionId),
       ),
     )
     .orderBy(asc(t.evidence.createdAt), asc(t.evidence.id));

@@ -115,3 +115,16 @@ export async function getQuestionnaireVersionMeta(
     .where(and(eq(t.questionnaireVersions.tenantId, tenantId), eq(t.questionnaireVersions.id, id)));
   return row ?? null;
 }
+
+/** A version's source hash without its source (the compiled form is cached by the hash). */
+export async function getQuestionnaireSourceHash(
+  { db, t, tenantId }: TenantReadCtx,
+  id: string,
+): Promise<string | null> {
+  if (!isId(id)) return null;
+  const [row] = await db
+    .select({ sourceHash: t.questionnaireVersions.sourceHash })
+    .from(t.questionnaireVersions)
+    .where(and(eq(t.questionnaireVersions.tenantId, tenantId), eq(t.questionnaireVersions.id, id)));
+  return row?.sourceHash ?? null;
+}

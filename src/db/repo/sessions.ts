@@ -28,8 +28,13 @@ export function insertSession(
   tx.write(tx.db.insert(tx.t.sessions).values({ contactId: null, ...rest, createdAt: now, lastSeenAt: now }));
 }
 
-export async function getSession({ db, t }: ReadCtx, id: string): Promise<SessionRow | null> {
-  const [row] = await db.select().from(t.sessions).where(eq(t.sessions.id, id));
+// Every portal request reads its vendor session: prepared once (see prepared.ts).
+const sessionById = preparedRead(['id'], (db, t, p) =>
+  db.select().from(t.sessions).where(eq(t.sessions.id, p.id)),
+);
+
+export async function getSession(ctx: ReadCtx, id: string): Promise<SessionRow | null> {
+  const [row] = await sessionById(ctx, { id });
   return (row as SessionRow | undefined) ?? null;
 }
 

@@ -115,54 +115,55 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
   const pingStmt = client.prepare('select 1');
 
+  // Built once: better-sqlite3 makes a new wrapper (and looks up its BEGIN/COMMIT) per transaction() call.
+  const commitTx = client.transaction((unit: Unit) => {
+    for (const w of unit.writes) {
+      const q = w.query as unknown as {
+        all(): unknown[];
+        run(): { changes: number };
+      };
+      let rows: unknown[] | null = null;
+      let changes: number;
+      if (w.isRaw) {
+        changes = (db.run(w.query as never) as unknown as { changes: number }).changes;
+      } else if (w.returns) {
+        rows = q.all();
+        changes = rows.length;
+      } else {
+        changes = q.run().changes;
+      }
+      if (w.guard !== undefined && changes === 0) throw new GuardError(w.guard);
+      w.settle(rows, changes);
+    }
+    if (unit.audits.length) {
+      const tenantId = unit.claims.tenantId!;
+      observe?.('SELECT seq, this_hash FROM audit_log (head)');
+      const last = headStmt.get(tenantId);
+      let head = last ? { seq: last.seq, hash: last.this_hash } : null;
+      for (const a of unit.audits) {
+        const { entry, hash } = nextEntry(tenantId, head, a.input, a.at);
+        observe?.('INSERT INTO audit_log');
+        insertAuditStmt.run(
+          crypto.randomUUID(),
+          tenantId,
+          entry.seq,
+          entry.ts,
+          entry.actor,
+          entry.action,
+          entry.target,
+          JSON.stringify(entry.data),
+          entry.prev_hash,
+          hash,
+        );
+        head = { seq: entry.seq, hash };
+      }
+    }
+  });
+
   function commit(unit: Unit): void {
     committing = true;
     try {
-      client
-        .transaction(() => {
-          for (const w of unit.writes) {
-            const q = w.query as unknown as {
-              all(): unknown[];
-              run(): { changes: number };
-            };
-            let rows: unknown[] | null = null;
-            let changes: number;
-            if (w.isRaw) {
-              changes = (db.run(w.query as never) as unknown as { changes: number }).changes;
-            } else if (w.returns) {
-              rows = q.all();
-              changes = rows.length;
-            } else {
-              changes = q.run().changes;
-            }
-            if (w.guard !== undefined && changes === 0) throw new GuardError(w.guard);
-            w.settle(rows, changes);
-          }
-          if (unit.audits.length) {
-            const tenantId = unit.claims.tenantId!;
-            observe?.('SELECT seq, this_hash FROM audit_log (head)');
-            const last = headStmt.get(tenantId);
-            let head = last ? { seq: last.seq, hash: last.this_hash } : null;
-            for (const a of unit.audits) {
-              const { entry, hash } = nextEntry(tenantId, head, a.input, a.at);
-              observe?.('INSERT INTO audit_log');
-              insertAuditStmt.run(
-                crypto.randomUUID(),
-                tenantId,
-                entry.seq,
-                entry.ts,
-                entry.actor,
-                entry.action,
-                entry.target,
-                JSON.stringify(entry.data),
-                entry.prev_hash,
-                hash,
-              );
-              head = { seq: entry.seq, hash };
-            }
-          }
-        })
-        .immediate();
+      commitTx.immediate(unit);
     } finally {
       committing = false;
     }
