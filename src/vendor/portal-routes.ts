@@ -43,7 +43,7 @@ function scopeOf(c: C) {
  * The vendor's language: `?lang=` (one of the questionnaire's locales, then remembered in a cookie), the
  * remembered one, or the questionnaire's default.
  */
-function localeOf(c: C, q: Questionnaire): string {
+export function localeOf(c: C, q: Questionnaire): string {
   const asked = c.req.query('lang');
   if (asked !== undefined) {
     if (!q.locales.includes(asked))

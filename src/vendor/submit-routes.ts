@@ -8,6 +8,7 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { localize } from '../questionnaire/index.js';
+import { localeOf } from './portal-routes.js';
 import { type PortalEnv, requireVendor } from './require-vendor.js';
 import { loadReview, requestSubmitCode, type SubmissionDeps, submit } from './submission.js';
 
@@ -26,7 +27,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   ) => {
     const review = await loadReview(c.var.portal, platform.clock.now());
     const q = review.questionnaire;
-    const locale = q.defaultLocale;
+    const locale = localeOf(c, q);
     const sectionOf = new Map<string, string>();
     for (const s of q.sections) for (const question of s.questions) sectionOf.set(question.id, s.id);
     const issues = review.evaluation.issues.map((i) => ({
@@ -86,9 +87,9 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
     const q = review.questionnaire;
     return render(c, 'vendor/receipt', {
       title: 'Receipt',
-      lang: q.defaultLocale,
+      lang: localeOf(c, q),
       aid: review.assessment.id,
-      questionnaireTitle: localize(q.title, q.defaultLocale, q),
+      questionnaireTitle: localize(q.title, localeOf(c, q), q),
       questionnaireRef: q.ref,
       tenantName: review.tenantName,
       submittedAt: review.assessment.submittedAt?.toISOString() ?? '',
