@@ -43,6 +43,46 @@ function rawPath(url: string): string {
   return slash === -1 ? '/' : url.slice(slash);
 }
 
+type AnyLogFn = (...args: unknown[]) => void;
+
+/**
+ * `c.get('log')`: the request's logger, bound to its request id. The child logger is made on the
+ * first line logged through it, not per request: most requests log nothing but the access line, and
+ * a pino child (bindings redacted and serialised) cost more than the rest of that line.
+ */
+class RequestLogger implements Logger {
+  private bound: Logger | undefined;
+  constructor(
+    private readonly parent: Logger,
+    private readonly requestId: string,
+  ) {}
+  private get log(): Logger {
+    if (this.bound === undefined) this.bound = this.parent.child({ requestId: this.requestId });
+    return this.bound;
+  }
+  fatal(...args: unknown[]): void {
+    (this.log.fatal as AnyLogFn)(...args);
+  }
+  error(...args: unknown[]): void {
+    (this.log.error as AnyLogFn)(...args);
+  }
+  warn(...args: unknown[]): void {
+    (this.log.warn as AnyLogFn)(...args);
+  }
+  info(...args: unknown[]): void {
+    (this.log.info as AnyLogFn)(...args);
+  }
+  debug(...args: unknown[]): void {
+    (this.log.debug as AnyLogFn)(...args);
+  }
+  trace(...args: unknown[]): void {
+    (this.log.trace as AnyLogFn)(...args);
+  }
+  child(bindings: Record<string, unknown>): Logger {
+    return this.log.child(bindings);
+  }
+}
+
 /**
  * Logs one line per request after it completes: method, sanitised path (see
  * {@link sanitizePath}; no query string, no tokens, no emails), status, duration in ms and
@@ -56,7 +96,7 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
   return async function accessLogMiddleware(c, next) {
     const started = performance.now();
     const requestId = c.get('requestId');
-    c.set('log', logger.child({ requestId }));
+    c.set('log', new RequestLogger(logger, requestId));
     let failed = true;
     try {
       await next();
