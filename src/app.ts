@@ -6,16 +6,13 @@
  */
 import { Hono } from 'hono';
 import { evidenceRoutes } from './evidence/routes.js';
-import { accessLog } from './http/access-log.js';
 import { staticFiles } from './http/assets.js';
 import { bodyLimit } from './http/body-limit.js';
 import { crossSiteGuard } from './http/cross-site-guard.js';
 import type { AppEnv } from './http/env.js';
-import { errorBoundary } from './http/error-boundary.js';
 import { errorHandlers } from './http/error-handler.js';
-import { requestId } from './http/request-id.js';
-import { securityHeaders } from './http/security-headers.js';
-import { createViews, provideViews } from './http/views.js';
+import { requestBasics, requestChecks } from './http/request-basics.js';
+import { createViews } from './http/views.js';
 import { devOutboxRoutes } from './mail/outbox-routes.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
@@ -42,16 +39,19 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   const { onError, notFound } = errorHandlers({ logger: logger as never, views });
   app.onError(onError);
   app.notFound(notFound);
-  app.use(requestId());
-  app.use(accessLog(logger as never));
-  app.use(securityHeaders());
-  app.use(provideViews(views));
+  // requestId, accessLog, securityHeaders and provideViews, in that order, as one middleware.
+  app.use(requestBasics({ logger: logger as never, views }));
+  // bodyLimit, crossSiteGuard and errorBoundary as one. Evidence uploads are read and limited by
+  // src/evidence while streaming; everything else gets 1 MiB. Both checks pass GET and HEAD, the
+  // only methods the static files answer, so those may come after them.
+  app.use(
+    requestChecks({
+      bodyLimit: bodyLimit(),
+      crossSiteGuard: crossSiteGuard({ origin: new URL(config.baseUrl).origin }),
+      exempt: UPLOAD_PATH,
+    }),
+  );
   app.use('/static/*', staticFiles(platform.assets));
-  // Evidence uploads are read and limited by src/evidence while streaming; everything else gets 1 MiB.
-  const limit = bodyLimit();
-  app.use((c, next) => (UPLOAD_PATH.test(c.req.path) ? next() : limit(c, next)));
-  app.use(crossSiteGuard({ origin: new URL(config.baseUrl).origin }));
-  app.use(errorBoundary());
 
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));

@@ -102,19 +102,38 @@ export function accessLog(logger: Logger): MiddlewareHandler<AppEnv> {
       await next();
       failed = false;
     } finally {
-      const aborted = c.get('aborted') === true || clientAborted(c);
-      logger.info(
-        {
-          requestId,
-          method: c.req.method,
-          path: sanitizePath(rawPath(c.req.url)),
-          // Something escaped the error handler; the server answers 500 for it.
-          status: aborted ? CLIENT_CLOSED_REQUEST : failed ? 500 : c.res.status,
-          ...(aborted ? { aborted: true } : {}),
-          ms: Math.round((performance.now() - started) * 10) / 10,
-        },
-        'request',
-      );
+      logRequest(logger, c, requestId, started, failed);
     }
   };
+}
+
+/**
+ * The request logger for `c.get('log')`, shared with `requestBasics()`, which does what
+ * {@link accessLog} does without a middleware of its own.
+ */
+export function requestLogger(logger: Logger, requestId: string): Logger {
+  return new RequestLogger(logger, requestId);
+}
+
+/** The access line of {@link accessLog}; `failed` when `next()` threw. */
+export function logRequest(
+  logger: Logger,
+  c: Context<AppEnv>,
+  requestId: string,
+  started: number,
+  failed: boolean,
+): void {
+  const aborted = c.get('aborted') === true || clientAborted(c);
+  logger.info(
+    {
+      requestId,
+      method: c.req.method,
+      path: sanitizePath(rawPath(c.req.url)),
+      // Something escaped the error handler; the server answers 500 for it.
+      status: aborted ? CLIENT_CLOSED_REQUEST : failed ? 500 : c.res.status,
+      ...(aborted ? { aborted: true } : {}),
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    },
+    'request',
+  );
 }

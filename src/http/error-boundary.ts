@@ -20,7 +20,12 @@ export function errorBoundary(): MiddlewareHandler {
     try {
       await next();
     } catch (thrown) {
-      throw thrown instanceof Error ? thrown : new NonErrorThrown(thrown);
+      throw toError(thrown);
     }
   };
+}
+
+/** `thrown` if it is an `Error`, otherwise an `Error` that carries it as `cause`. */
+export function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new NonErrorThrown(thrown);
 }

@@ -1,6 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
-import { mutableHeaders, presetTarget } from './response-headers.js';
+import { mutableHeaders, type PresetTarget, presetTarget } from './response-headers.js';
 
 /** What an incoming id may look like; anything else could smuggle text into logs or pages. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -21,17 +21,32 @@ export interface RequestIdOptions {
  */
 export function requestId(options: RequestIdOptions = {}): MiddlewareHandler<AppEnv> {
   const headerName = options.headerName ?? 'X-Request-Id';
-  const generate = options.generate ?? (() => crypto.randomUUID());
+  const generate = options.generate ?? newRequestId;
   return async function requestIdMiddleware(c, next) {
-    const incoming = c.req.header(headerName);
-    const id = incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : generate();
-    c.set('requestId', id);
     const target = presetTarget(c);
-    if (target !== null) {
-      target.setHeader(headerName, id);
-      return next();
-    }
+    const id = assignRequestId(c, headerName, generate, target);
+    if (target !== null) return next();
     await next();
     mutableHeaders(c).set(headerName, id);
   };
+}
+
+const newRequestId = () => crypto.randomUUID();
+
+/**
+ * The first half of {@link requestId}, shared with `requestBasics()`: picks the id, puts it on the
+ * context and, when `target` is given, presets the header. Without a target the caller writes the
+ * header into the Response after `next()`.
+ */
+export function assignRequestId(
+  c: Context<AppEnv>,
+  headerName = 'X-Request-Id',
+  generate: () => string = newRequestId,
+  target: PresetTarget | null = null,
+): string {
+  const incoming = c.req.header(headerName);
+  const id = incoming !== undefined && REQUEST_ID_PATTERN.test(incoming) ? incoming : generate();
+  c.set('requestId', id);
+  target?.setHeader(headerName, id);
+  return id;
 }

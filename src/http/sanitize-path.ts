@@ -16,6 +16,14 @@ const TOKEN_PREFIXES = new Set(['v', 'setup']);
 
 const MAX_LOGGED_PATH = 256;
 
+/**
+ * Paths logged as they are without the walk below (most requests: `/healthz`, `/app/login`): lower-case
+ * words only, no query, and short enough that no segment reaches {@link OPAQUE}'s 24 characters. Such a
+ * segment is a {@link ROUTE_WORD}, so it is no token, no email and no JWT either.
+ */
+const PLAIN_PATH = /^(?:\/[a-z][a-z-]*)*\/?$/;
+const PLAIN_MAX = 24;
+
 /** A long random-looking string; any dot-separated part of a segment that is one makes it a token. */
 function isOpaque(part: string): boolean {
   return OPAQUE.test(part) && !UUID.test(part) && !SLUG.test(part);
@@ -34,6 +42,7 @@ function isOpaque(part: string): boolean {
  * Takes the raw, still percent-encoded path, so it holds no control characters.
  */
 export function sanitizePath(rawPath: string): string {
+  if (rawPath.length <= PLAIN_MAX && PLAIN_PATH.test(rawPath)) return rawPath;
   const withoutQuery = rawPath.split(/[?#]/, 1)[0] ?? '';
   const segments = withoutQuery.split('/');
   const out = segments.map((segment, index) => {

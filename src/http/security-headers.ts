@@ -1,6 +1,6 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
-import { mutableHeaders, presetTarget } from './response-headers.js';
+import { mutableHeaders, type PresetTarget, presetTarget } from './response-headers.js';
 
 export interface SecurityHeadersOptions {
   /**
@@ -130,26 +130,51 @@ function newNonce(): string {
 export function securityHeaders(options: SecurityHeadersOptions = {}): MiddlewareHandler<AppEnv> {
   const staticPrefix = options.staticPrefix ?? '/static/';
   return async function securityHeadersMiddleware(c, next) {
-    const nonce = newNonce();
-    c.set('nonce', nonce);
-    const csp = contentSecurityPolicy(nonce);
     const isStatic = c.req.path.startsWith(staticPrefix);
     const target = presetTarget(c);
-    if (target !== null) {
-      for (const [name, value] of SECURITY_HEADER_ENTRIES) target.setHeader(name, value);
-      target.setHeader('Content-Security-Policy', csp);
-      if (!isStatic) target.setHeader('Cache-Control', NO_STORE);
-      await next();
-      // Preset headers win, so a static file's own Cache-Control must not meet one: add ours
-      // only where the response has none (a 404 under the prefix). Such responses carry a
-      // Headers object already, so the look costs nothing extra.
-      if (isStatic && !c.res.headers.has('Cache-Control')) target.setHeader('Cache-Control', NO_STORE);
-      return;
-    }
+    const csp = startSecurityHeaders(c, isStatic, target);
     await next();
-    const headers = mutableHeaders(c);
-    headers.append('Content-Security-Policy', csp);
-    for (const [name, value] of SECURITY_HEADER_ENTRIES) headers.set(name, value);
-    if (!(isStatic && headers.has('Cache-Control'))) headers.set('Cache-Control', NO_STORE);
+    finishSecurityHeaders(c, csp, isStatic, target);
   };
+}
+
+/**
+ * The part of {@link securityHeaders} before `next()`, shared with `requestBasics()`: a fresh nonce
+ * on the context and, with a preset `target`, every header preset on it. Returns the CSP for
+ * {@link finishSecurityHeaders}.
+ */
+export function startSecurityHeaders(
+  c: Context<AppEnv>,
+  isStatic: boolean,
+  target: PresetTarget | null,
+): string {
+  const nonce = newNonce();
+  c.set('nonce', nonce);
+  const csp = contentSecurityPolicy(nonce);
+  if (target !== null) {
+    for (const [name, value] of SECURITY_HEADER_ENTRIES) target.setHeader(name, value);
+    target.setHeader('Content-Security-Policy', csp);
+    if (!isStatic) target.setHeader('Cache-Control', NO_STORE);
+  }
+  return csp;
+}
+
+/** The part of {@link securityHeaders} after a `next()` that returned. */
+export function finishSecurityHeaders(
+  c: Context<AppEnv>,
+  csp: string,
+  isStatic: boolean,
+  target: PresetTarget | null,
+): void {
+  if (target !== null) {
+    // Preset headers win, so a static file's own Cache-Control must not meet one: add ours
+    // only where the response has none (a 404 under the prefix). Such responses carry a
+    // Headers object already, so the look costs nothing extra.
+    if (isStatic && !c.res.headers.has('Cache-Control')) target.setHeader('Cache-Control', NO_STORE);
+    return;
+  }
+  const headers = mutableHeaders(c);
+  headers.append('Content-Security-Policy', csp);
+  for (const [name, value] of SECURITY_HEADER_ENTRIES) headers.set(name, value);
+  if (!(isStatic && headers.has('Cache-Control'))) headers.set('Cache-Control', NO_STORE);
 }
