@@ -54,11 +54,25 @@ export function redact(value: unknown, keys: ReadonlySet<string>, depth = REDACT
   if (depth < 0) return value;
   if (Array.isArray(value)) return value.map((item) => redact(item, keys, depth - 1));
   if (!isPlainObject(value)) return value;
+  if (isFlatAndClean(value, keys)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
     out[key] = keys.has(key.toLowerCase()) ? CENSOR : redact(inner, keys, depth - 1);
   }
   return out;
+}
+
+/**
+ * Whether `value` holds only primitives under keys that are not redacted: then it is logged as it
+ * is, without a copy (the access-log line, on every request).
+ */
+function isFlatAndClean(value: Record<string, unknown>, keys: ReadonlySet<string>): boolean {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    const inner = value[key];
+    if ((typeof inner === 'object' && inner !== null) || keys.has(key.toLowerCase())) return false;
+  }
+  return true;
 }
 
 /**
