@@ -20,6 +20,9 @@
  * app.route('/app', workspace);                      // 6. routes (rateLimit() per route)
  * ```
  *
+ * src/app.ts mounts the same steps in fewer hops: `requestBasics()` for 1–3 and the views,
+ * `requestChecks()` for 4, 5 and the error boundary, then the static files.
+ *
  * Routing rule: GET and HEAD handlers never change state (mail scanners follow links; the
  * cross-site guard only covers other methods). Handlers read forms with `readForm(c)` and
  * JSON with `readJson(c)`, and throw `HttpError` (or let a `ZodError` escape) for bad input.
@@ -86,6 +89,7 @@ export {
   readForm,
 } from './read-form.js';
 export { readJson } from './read-json.js';
+export { type RequestBasicsOptions, requestBasics, requestChecks } from './request-basics.js';
 export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId } from './request-id.js';
 export { mutableHeaders } from './response-headers.js';
 export { sanitizePath } from './sanitize-path.js';
