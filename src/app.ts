@@ -18,6 +18,7 @@ import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
 import { evidencePortalRoutes, UPLOAD_PATH } from './vendor/evidence-routes.js';
 import { portalRoutes } from './vendor/portal-routes.js';
+import { requireVendor } from './vendor/require-vendor.js';
 import { vendorRoutes } from './vendor/routes.js';
 import { submitRoutes } from './vendor/submit-routes.js';
 import { appRoutes } from './workspace/app-routes.js';
@@ -59,6 +60,8 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   // The development outbox shows live links: never in production, where the path is a plain 404.
   if (config.env !== 'production') app.route('/dev/outbox', devOutboxRoutes(platform.mail.outbox));
   app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));
+  // One session check for every portal route: a vendor session, scoped to the assessment in the path.
+  app.use('/v/a/*', requireVendor(platform));
   app.route('/v/a', submitRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/v/a', evidencePortalRoutes(platform));
   app.route('/v/a', portalRoutes(platform));

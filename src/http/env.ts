@@ -3,7 +3,6 @@
  * what the middleware puts on the context, and what the session middleware adds.
  */
 
-import type { VendorSession } from '../vendor/sessions.js';
 import type { Logger } from './logger-types.js';
 import type { FlashMessage, Viewer, Views } from './views.js';
 
@@ -20,8 +19,6 @@ export interface AppVariables {
   views: Views;
   /** Set by a session middleware; the layout shows it when present. */
   viewer: Viewer | undefined;
-  /** Set by the vendor portal's session middleware (src/vendor/routes.ts): the one assessment it may reach. */
-  vendor: VendorSession | undefined;
   /** Messages for the layout's flash area. */
   flash: readonly FlashMessage[] | undefined;
 }

@@ -5,22 +5,17 @@
  * is the question's file list; without JavaScript a redirect back to the question.
  */
 import { Hono } from 'hono';
-import { HttpError } from '../errors.js';
 import { downloadPath } from '../evidence/download.js';
 import { listEvidence, removeEvidence, storeEvidence } from '../evidence/evidence.js';
 import { renderFragment } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
-import { type PortalEnv, requireVendor } from './require-vendor.js';
+import type { PortalEnv } from './require-vendor.js';
 
 /** Paths whose bodies src/evidence reads and limits itself (see src/app.ts). */
 export const UPLOAD_PATH = /^\/v\/a\/[^/]+\/evidence\/[^/]+$/;
 
 export function evidencePortalRoutes(platform: Ports) {
   const app = new Hono<PortalEnv>();
-  app.use('/:aid/evidence/*', requireVendor(platform), async (c, next) => {
-    if (c.req.param('aid') !== c.var.portal.assessmentId) throw new HttpError(404);
-    await next();
-  });
 
   const answer = async (c: Parameters<typeof renderFragment<PortalEnv>>[0], qid: string, notice: string) => {
     const { tenantId, assessmentId } = c.var.portal;

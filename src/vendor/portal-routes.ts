@@ -24,20 +24,15 @@ import {
   sectionPage,
   words,
 } from './portal-view.js';
-import { type PortalEnv, requireVendor } from './require-vendor.js';
+import type { PortalEnv } from './require-vendor.js';
 
 export const LANG_COOKIE = '__Host-assay-lang';
 const LANG_MAX_AGE = 180 * 24 * 3600;
 
 type C = Context<PortalEnv>;
 
-/** The portal scope, if the URL names the session's own assessment; 404 otherwise. */
-function scopeOf(c: C) {
-  const portal = c.get('portal');
-  if (c.req.param('assessmentId') !== portal.assessmentId)
-    throw new HttpError(404, 'We could not find that page.');
-  return portal;
-}
+/** The portal scope (requireVendor has checked that the path names the session's own assessment). */
+const scopeOf = (c: C) => c.get('portal');
 
 /**
  * The vendor's language: `?lang=` (one of the questionnaire's locales, then remembered in a cookie), the
@@ -116,9 +111,6 @@ const path = (aid: string, sid: string) => `/v/a/${aid}/s/${encodeURIComponent(s
 export function portalRoutes(platform: Ports) {
   const { clock } = platform;
   const r = new Hono<PortalEnv>();
-  const vendorSession = requireVendor(platform);
-  // The other /v/a routers (review, evidence) may have checked the session for this request already.
-  r.use('*', (c, next) => (c.get('portal') ? next() : vendorSession(c, next)));
 
   // Where other parts link to one question (evidence without JavaScript): its section, at the question.
   r.get('/:assessmentId/q/:questionId', async (c) => {

@@ -1,7 +1,9 @@
 /**
- * The portal's session middleware: a live vendor session or nothing. It puts a `portal` scope on the
- * context whose units of work are bound to the session's tenant and whose assessment is the only one
- * the routes may reach (SES-05: a vendor session never opens another assessment or a member route).
+ * The portal's session middleware, mounted once on `/v/a/*` (src/app.ts): a live vendor session whose
+ * assessment is the one in the path (`/v/a/<assessment>/…`), or nothing — 401 without a session, 404
+ * for another assessment's path (SES-05: a vendor session never opens another assessment). It puts a
+ * `portal` scope on the context whose units of work are bound to the session's tenant; routes under it
+ * need no check of their own.
  */
 import type { MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
@@ -23,6 +25,9 @@ export type PortalEnv = AppEnv & { Variables: { portal: PortalScope } };
 export const SESSION_ENDED =
   'Your session has ended. Open the link from your invitation email again, or ask for a new one from the page it leads to.';
 
+/** `<assessment>` of `/v/a/<assessment>/…`. */
+const assessmentInPath = (path: string): string | undefined => /^\/v\/a\/([^/]+)/.exec(path)?.[1];
+
 export function requireVendor(platform: Pick<Ports, 'store' | 'clock'>): MiddlewareHandler<PortalEnv> {
   const { store, clock } = platform;
   return async (c, next) => {
@@ -31,8 +36,8 @@ export function requireVendor(platform: Pick<Ports, 'store' | 'clock'>): Middlew
       deleteCookie(c, VENDOR_COOKIE, clearedCookie);
       throw new HttpError(401, SESSION_ENDED);
     }
+    if (assessmentInPath(c.req.path) !== session.assessmentId) throw new HttpError(404);
     const scope = store.tenant(session.tenantId, { sessionId: session.id });
-    c.set('vendor', session);
     c.set('portal', { ...session, read: (fn) => scope.read(fn), write: (fn) => scope.write(fn) });
     await next();
   };

@@ -9,16 +9,12 @@ import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { localize } from '../questionnaire/index.js';
 import { localeOf } from './portal-routes.js';
-import { type PortalEnv, requireVendor } from './require-vendor.js';
+import type { PortalEnv } from './require-vendor.js';
 import { loadReview, requestSubmitCode, type SubmissionDeps, submit } from './submission.js';
 
 export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   const deps: SubmissionDeps = { ...platform, baseUrl: opts.baseUrl };
   const app = new Hono<PortalEnv>();
-  app.use('/:aid/*', requireVendor(platform), async (c, next) => {
-    if (c.req.param('aid') !== c.var.portal.assessmentId) throw new HttpError(404);
-    await next();
-  });
 
   const reviewPage = async (
     c: Parameters<typeof render<PortalEnv>>[0],
