@@ -28,7 +28,8 @@ export function queueMail(tx: WriteCtx, m: QueuedMail, now?: Date): Written<{ id
       toAddress,
       subject: m.email.subject,
       textBody: m.email.text,
-      htmlBody: m.email.html,
+      // Plain-text-only mails (a code, a receipt block) carry no HTML part at all.
+      htmlBody: m.email.html || null,
     },
     now,
   );

@@ -60,6 +60,12 @@ export const LINK_INVALID = 'This link is not valid. Check that you copied all o
 
 type Loaded = LinkView & { contactEmail: string; linkTtlHours: number; otpRequired: boolean };
 
+/** What the visitor may see of a loaded link (the contact's address and settings stay server-side). */
+const strip = (l: Loaded): LinkView => {
+  const { contactEmail: _e, linkTtlHours: _h, otpRequired: _o, ...view } = l;
+  return view;
+};
+
 async function load(
   ctx: TenantReadCtx,
   claims: LinkClaims,
@@ -120,9 +126,7 @@ async function open(deps: AccessDeps, token: string): Promise<Loaded | null> {
 /** GET/HEAD: the interstitial's content. Reads only; null when the link is not ours or names nothing. */
 export async function inspectLink(deps: AccessDeps, token: string): Promise<LinkView | null> {
   const loaded = await open(deps, token);
-  if (!loaded) return null;
-  const { contactEmail: _e, linkTtlHours: _h, otpRequired: _o, ...view } = loaded;
-  return view;
+  return loaded ? strip(loaded) : null;
 }
 
 export class LinkNotUsable extends HttpError {
@@ -162,11 +166,6 @@ export async function redeemLink(
     throw err;
   }
 }
-
-const strip = (l: Loaded): LinkView => {
-  const { contactEmail: _e, linkTtlHours: _h, otpRequired: _o, ...view } = l;
-  return view;
-};
 
 /** Fresh-access requests per assessment and hour (on top of the per-address limit of the route). */
 export const FRESH_ACCESS_PER_HOUR = 5;

@@ -8,6 +8,7 @@
  * security.md §3, §7 OTP-01…07, BL-01.
  */
 import canonicalize from 'canonicalize';
+import { base64UrlToBytes } from '../crypto/encoding.js';
 import { sha256Hex } from '../crypto/hash.js';
 import {
   CODE_MATCHES,
@@ -15,7 +16,6 @@ import {
   countAccessTry,
   findLiveAccessCode,
   insertAccessCode,
-  MAX_CODE_ATTEMPTS,
   spendAccessCode,
 } from '../db/repo/access-codes.js';
 import { loadAnswers } from '../db/repo/answers.js';
@@ -346,17 +346,14 @@ async function checkCode(
       fields: { code: 'Ask for a new code.' },
     });
   }
-  let attempts: number;
   try {
-    const counted = await scope.write((tx) => countAccessTry(tx, live.id, now));
-    attempts = counted.rows[0]?.attempts ?? MAX_CODE_ATTEMPTS;
+    await scope.write((tx) => countAccessTry(tx, live.id, now));
   } catch (err) {
     if (err instanceof GuardError && err.guard === CODE_TRY_LEFT) {
       throw new HttpError(429, 'Too many wrong codes. Ask for a new one.');
     }
     throw err;
   }
-  void attempts;
   return {
     id: live.id,
     hash: await codeHash(
@@ -367,12 +364,8 @@ async function checkCode(
   };
 }
 
+/** The payload of a receipt we signed ourselves (read back from the assessment row). */
 function decode(jws: string): ReceiptPayload {
   const [, payload] = jws.split('.');
-  return JSON.parse(new TextDecoder().decode(base64url(payload ?? ''))) as ReceiptPayload;
-}
-
-function base64url(s: string): Uint8Array {
-  const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
-  return Uint8Array.from(b, (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(base64UrlToBytes(payload ?? ''))) as ReceiptPayload;
 }

@@ -18,7 +18,7 @@ import {
   insertVendor,
   listVendors,
 } from '../db/repo/vendors.js';
-import type { TenantReadCtx } from '../db/store.js';
+import { isUniqueViolation, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { parseMailAddress } from '../mail/address.js';
 import { queueMail } from '../mail/queue.js';
@@ -260,10 +260,6 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
     }
   }
 }
-
-const isUniqueViolation = (err: unknown): boolean =>
-  /unique|duplicate key/i.test(String((err as Error)?.message ?? '')) ||
-  (err as { code?: string })?.code === '23505';
 
 export interface AssessmentLine {
   id: string;

@@ -73,6 +73,18 @@ forEachDialect(
       expect(mail[0]!.htmlBody).toContain('Widgets GmbH');
     });
 
+    it('sends to the same new vendor concurrently: one vendor, one contact, every send queued', async () => {
+      const sends = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          send(platform, tenantId, { vendorName: 'Racing Ltd', contactEmail: 'ops@racing.example' }),
+        ),
+      );
+      expect(new Set(sends.map((x) => x.vendorId)).size).toBe(1);
+      const vendors = await ts.store.tenant(tenantId).read((c) => listVendors(c));
+      expect(vendors.filter((v) => v.name === 'Racing Ltd')).toHaveLength(1);
+      expect((await outbox(ts.store)).filter((m) => m.toAddress === 'ops@racing.example')).toHaveLength(3);
+    });
+
     it.each([
       [{ questionnaire: 'no-such-thing' }, /neither published/],
       [{ questionnaire: 'NIS2 supplier' }, /not a questionnaire id/],
