@@ -23,7 +23,11 @@
 import { getTableName, sql } from 'drizzle-orm';
 import { isTenantTable, type Kit } from './kit.sqlite.js';
 
-export const ROLES = ['admin', 'analyst', 'viewer'] as const;
+/**
+ * Member roles (src/auth/permissions.ts says what each may do). `analyst` is the security analyst; the
+ * stored value stays `analyst` so rows from 0.2 keep their meaning.
+ */
+export const ROLES = ['admin', 'compliance_manager', 'analyst', 'executive', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ASSESSMENT_STATUSES = [

@@ -10,6 +10,8 @@ export interface Viewer {
   name: string;
   /** The tenant the viewer works in, or the tenant a vendor answers for. */
   tenantName?: string;
+  /** Workspace navigation the viewer may use (src/workspace/nav.ts); absent on the vendor portal. */
+  nav?: readonly { href: string; label: string }[];
 }
 
 /** A one-off message shown at the top of the next page (saved, sent, failed…). */

@@ -19,6 +19,8 @@ import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { authorize } from './authorize.js';
+import { navFor } from './nav.js';
 
 export interface WorkspaceSession {
   userId: string;
@@ -51,7 +53,7 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
       read: (fn) => scope.read(fn),
       write: (fn) => scope.write(fn),
     });
-    c.set('viewer', { name: session.email, tenantName: session.tenantName });
+    c.set('viewer', { name: session.email, tenantName: session.tenantName, nav: navFor(session.role) });
     await next();
   };
 }
@@ -105,12 +107,21 @@ export function appRoutes(platform: Ports) {
     return c.redirect('/app/login', 303);
   });
 
+  // Everything below needs a live member session and the route's permission (route-permissions.ts).
   const ws = new Hono<WorkspaceEnv>();
-  ws.use('*', requireSession(platform));
+  ws.use('*', requireSession(platform), authorize());
   ws.get('/', async (c) => {
     const overview = await c.var.workspace.read(overviewCounts);
     return render(c, 'workspace/dashboard', { title: 'Overview', overview, role: c.var.workspace.role });
   });
+  // One router per domain, each under its own prefix (one line each, so branches do not collide):
+  // team: account, MFA, members, invitations
+  // vendors
+  // assessments
+  // review
+  // risks
+  // audit
+  // privacy
   app.route('/', ws);
   return app;
 }

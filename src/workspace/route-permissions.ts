@@ -1,0 +1,33 @@
+/**
+ * Every workspace route behind a member session, with the permission it needs: deny by default. The
+ * one `authorize` middleware (authorize.ts) looks the request up here; a route missing from this table
+ * answers 404 to everyone, and test/workspace/route-matrix.test.ts fails for any route registered under
+ * /app that is not listed. `member` means any signed-in member (their own account, MFA, sign-out).
+ *
+ * Order matters where patterns overlap: the first match wins, so list `/x/new` before `/x/:id`.
+ * One section per domain, so branches that add routes do not collide.
+ */
+import type { Permission } from '../auth/permissions.js';
+
+export type RoutePermission = Permission | 'member';
+export type RouteRule = readonly [method: 'GET' | 'POST', path: string, permission: RoutePermission];
+
+export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
+  // Overview
+  ['GET', '/app', 'dashboard.view'],
+  ['GET', '/app/', 'dashboard.view'],
+
+  // Account, MFA, team (src/workspace/team-routes.ts, src/auth)
+
+  // Vendors (src/workspace/vendor-routes.ts)
+
+  // Assessments: sending, chasing (src/workspace/assessment-routes.ts)
+
+  // Review of submissions (src/workspace/review-routes.ts)
+
+  // Risk register and dashboard (src/risk/)
+
+  // Audit trail, security log (src/audit/)
+
+  // Retention, legal hold, privacy (src/privacy/)
+];
