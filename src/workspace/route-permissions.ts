@@ -10,7 +10,17 @@
 import type { Permission } from '../auth/permissions.js';
 
 export type RoutePermission = Permission | 'member';
-export type RouteRule = readonly [method: 'GET' | 'POST', path: string, permission: RoutePermission];
+/**
+ * `reauth`: the route also needs a re-authentication (password or TOTP) within the last 5 minutes —
+ * role and MFA changes, key rotation, exports, risk acceptance, API tokens (issue 8). The authorize
+ * middleware enforces it (a GET is sent to the re-authentication page and back; a POST gets 401).
+ */
+export type RouteRule = readonly [
+  method: 'GET' | 'POST',
+  path: string,
+  permission: RoutePermission,
+  flags?: { reauth?: true },
+];
 
 export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   // Overview
