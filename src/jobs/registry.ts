@@ -1,0 +1,25 @@
+/**
+ * Background jobs (reminders, overdue marking, acceptance expiry, evidence validity, retention,
+ * checkpoints…): THE list. The scheduler (src/jobs/scheduler.ts) runs each job once per slot across
+ * every server process — a guard row per (job, slot) decides which process runs it — from a timer on
+ * Node and from the cron trigger on Workers. A job gets the ports and the slot's time; it must be
+ * idempotent (a crashed run is retried in the next slot) and do its writes in units of work.
+ *
+ * Add one line per job, in your domain's section.
+ */
+import type { Ports } from '../platform/ports.js';
+
+export interface Job {
+  /** Stable name: the guard rows and logs use it. */
+  readonly name: string;
+  readonly every: 'hourly' | 'daily';
+  run(platform: Ports, now: Date): Promise<void>;
+}
+
+export const JOBS: readonly Job[] = [
+  // assessments: reminders, overdue
+  // risks: acceptance expiry
+  // review: evidence validity
+  // audit: checkpoints, checkpoint mail
+  // privacy: retention, tenant deletion
+];
