@@ -7,6 +7,7 @@ export * from './audit.js';
 export * from './evidence.js';
 export * from './findings.js';
 export * from './keys.js';
+export * from './mfa.js';
 export * from './outbox.js';
 export * from './questionnaires.js';
 export * from './risks.js';
