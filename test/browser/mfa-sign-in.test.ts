@@ -86,7 +86,7 @@ describe.skipIf(!chromiumAvailable)('TOTP enrolment and sign-in in a real browse
     await accessible(page);
 
     await page.goto(`${base}/app`);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
     await page.waitForURL(`${base}/app/login`);
     clock = new Date(clock.getTime() + 30_000);
     await page.getByLabel('Email').fill('sam@totp.example');
