@@ -238,7 +238,5 @@ forEachDialect(
       expect((await row(other.assessmentId))!.status).not.toBe('submitted');
     });
   },
-  // D1 is left out: in CI miniflare's synchronous proxy failed an internal assertion once mid-suite
-  // (SynchronousFetcher: false == true), not our code; the access suite covers the codes on D1.
-  ['sqlite', 'pg'],
+  ['sqlite', 'pg', 'd1'],
 );
