@@ -6,7 +6,13 @@
  */
 
 import { type AnswerRow, answerRevisionGuard, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
-import { ASSESSMENT_OPEN, type Assessment, readPortalHead, touchAnswers } from '../db/repo/assessments.js';
+import {
+  ASSESSMENT_OPEN,
+  type Assessment,
+  OPEN_STATUSES,
+  readPortalHead,
+  touchAnswers,
+} from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { getContact } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
@@ -46,14 +52,13 @@ export interface PortalState {
   context: Answers;
   evaluation: Evaluation;
   today: string;
-  /** Still taking answers (sent or in progress). */
+  /** Still taking answers (sent, in progress, or changes requested). */
   editable: boolean;
 }
 
 export const SUBMITTED_MESSAGE =
   'This assessment has been submitted, so its answers can no longer be changed. Ask the requester if something must be corrected.';
 
-const OPEN_STATUSES = new Set(['sent', 'in_progress']);
 
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -96,7 +101,7 @@ export async function loadPortal(
     context: ctxAnswers,
     evaluation: evaluate(q, withEvidence(q, answers, evidence), today, { context: ctxAnswers }),
     today,
-    editable: OPEN_STATUSES.has(assessment.status),
+    editable: OPEN_STATUSES.includes(assessment.status),
   };
 }
 
@@ -297,7 +302,9 @@ function withValues(
   const evaluation = evaluate(state.q, withEvidence(state.q, answers, state.evidence), state.today, {
     context: state.context,
   });
-  return { ...state, answers, rows, evaluation, assessment: { ...state.assessment, status: 'in_progress' } };
+  // As touchAnswers does: the first answer moves `sent` on; `changes_requested` stays until resubmission.
+  const status = state.assessment.status === 'sent' ? 'in_progress' : state.assessment.status;
+  return { ...state, answers, rows, evaluation, assessment: { ...state.assessment, status } };
 }
 
 function targetOf(state: PortalState, key: string) {
