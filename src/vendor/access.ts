@@ -83,16 +83,15 @@ async function load(
   )
     return null;
   const status = r.assessmentStatus as Assessment['status'];
-  const state: LinkState =
-    !OPEN_STATUSES.includes(status)
-      ? 'closed'
-      : r.consumedAt
-        ? 'spent'
-        : r.revokedAt
-          ? 'revoked'
-          : !verified || r.expiresAt.getTime() <= now.getTime()
-            ? 'expired'
-            : 'open';
+  const state: LinkState = !OPEN_STATUSES.includes(status)
+    ? 'closed'
+    : r.consumedAt
+      ? 'spent'
+      : r.revokedAt
+        ? 'revoked'
+        : !verified || r.expiresAt.getTime() <= now.getTime()
+          ? 'expired'
+          : 'open';
   return {
     state,
     claims,

@@ -14,6 +14,7 @@ import {
   touchAnswers,
 } from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
+import { openChangeRequests } from '../db/repo/review-notes.js';
 import { getContact } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
@@ -54,11 +55,12 @@ export interface PortalState {
   today: string;
   /** Still taking answers (sent, in progress, or changes requested). */
   editable: boolean;
+  /** The reviewer's open requests for changes, by question id (only while changes are requested). */
+  changeRequests: Readonly<Record<string, readonly string[]>>;
 }
 
 export const SUBMITTED_MESSAGE =
   'This assessment has been submitted, so its answers can no longer be changed. Ask the requester if something must be corrected.';
-
 
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -80,6 +82,11 @@ export async function loadPortal(
   const rows = await loadAnswerRows(ctx, assessmentId);
   const context = (assessment as Assessment & { context?: Record<string, unknown> }).context ?? {};
   const files = await listEvidence(ctx, assessmentId);
+  // Read only while changes are requested: every other portal request keeps its statement budget.
+  const changeRequests: Record<string, string[]> = Object.create(null);
+  if (assessment.status === 'changes_requested')
+    for (const cr of await openChangeRequests(ctx, assessmentId))
+      if (cr.questionId) changeRequests[cr.questionId] = [...(changeRequests[cr.questionId] ?? []), cr.body];
   const answers: Record<string, AnswerValue> = Object.create(null);
   for (const [k, r] of Object.entries(rows)) if (r.value !== null) answers[k] = r.value as AnswerValue;
   const today = isoDay(now);
@@ -102,6 +109,7 @@ export async function loadPortal(
     evaluation: evaluate(q, withEvidence(q, answers, evidence), today, { context: ctxAnswers }),
     today,
     editable: OPEN_STATUSES.includes(assessment.status),
+    changeRequests,
   };
 }
 

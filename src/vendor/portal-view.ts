@@ -47,6 +47,9 @@ const EN = {
   evidence: 'Evidence',
   addFile: 'Add a file',
   upload: 'Upload',
+  changeRequested: 'The requester asks you to look at this again:',
+  changesRequested: 'The requester reviewed your answers and asks for changes to these questions:',
+  resubmit: 'When you have made the changes, submit again from the review page.',
 };
 const DE: Words = {
   yes: 'Ja',
@@ -81,6 +84,9 @@ const DE: Words = {
   evidence: 'Nachweise',
   addFile: 'Datei hinzufügen',
   upload: 'Hochladen',
+  changeRequested: 'Der Anfragende bittet Sie, dies noch einmal zu prüfen:',
+  changesRequested: 'Der Anfragende hat Ihre Antworten geprüft und bittet um Änderungen an diesen Fragen:',
+  resubmit: 'Wenn Sie die Änderungen vorgenommen haben, senden Sie erneut über die Prüfseite ab.',
 };
 const FR: Words = {
   ...EN,
@@ -137,6 +143,8 @@ export interface QuestionView {
   conflict: (Conflict & { shown: string; when: string }) | null;
   /** File questions and questions with an evidence rule: their files, with signed download links. */
   evidence: { files: EvidenceFile[]; required: boolean; accept: string } | null;
+  /** The reviewer's open comments asking for a change to this question. */
+  changeRequests: readonly string[];
 }
 
 export type EvidenceFile = { id: string; name: string; size: number; sha256: string; href: string };
@@ -244,6 +252,7 @@ export function questionView(
               .join(','),
           }
         : null,
+    changeRequests: state.changeRequests[question.id] ?? [],
     conflict: conflictKey
       ? {
           ...conflictKey,
@@ -269,6 +278,8 @@ export interface PageView {
   progress: Progress;
   section: { id: string; title: string; description: string; questions: QuestionView[] };
   next: string | null;
+  /** While changes are requested: the questions sent back, with where they are. */
+  changesRequested: Array<{ id: string; dom: string; sectionId: string; text: string }>;
 }
 
 /** The page of one section. */
@@ -302,6 +313,12 @@ export function sectionPage(
       questions: section.questions.map((question) => questionView(state, question, locale, overrides)),
     },
     next: at >= 0 && at + 1 < visible.length ? visible[at + 1]!.id : null,
+    changesRequested: Object.keys(state.changeRequests).flatMap((id) => {
+      const question = q.questions.get(id);
+      return question
+        ? [{ id, dom: domId(id), sectionId: question.sectionId, text: localize(question.text, locale, q) }]
+        : [];
+    }),
   };
 }
 

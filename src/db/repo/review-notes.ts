@@ -31,7 +31,13 @@ const cols = (t: TenantReadCtx['t']) => ({
 
 export function insertReviewNote(
   tx: TenantWriteCtx,
-  n: { assessmentId: string; questionId: string | null; kind: ReviewNoteKind; body: string; authorUserId: string },
+  n: {
+    assessmentId: string;
+    questionId: string | null;
+    kind: ReviewNoteKind;
+    body: string;
+    authorUserId: string;
+  },
   now: Date,
 ): ReviewNote {
   const row: ReviewNote = { id: newId(), ...n, createdAt: now, resolvedAt: null };
