@@ -15,7 +15,9 @@ import { saveAnswer } from '../../src/db/repo/answers.js';
 import { getAssessment, touchAnswers } from '../../src/db/repo/assessments.js';
 import { listAudit } from '../../src/db/repo/audit.js';
 import { listEvidence } from '../../src/db/repo/evidence.js';
+import { listFindings } from '../../src/db/repo/findings.js';
 import { listReviewNotes } from '../../src/db/repo/review-notes.js';
+import { listRisks } from '../../src/db/repo/risks.js';
 import { addMembership, ensureUser } from '../../src/db/repo/users.js';
 import { listVendorLinks } from '../../src/db/repo/vendor-links.js';
 import type { Role } from '../../src/db/tables.js';
@@ -28,6 +30,7 @@ import { smtpMail } from '../../src/platform/node/mail.js';
 import type { MailPort, Ports } from '../../src/platform/ports.js';
 import { evaluate } from '../../src/questionnaire/index.js';
 import { verifyReceipt } from '../../src/vendor/receipts.js';
+import { runEvidenceValidity } from '../../src/workspace/evidence-validity.js';
 import { pdf, uploadRequest } from '../evidence/support.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
 import { lastLinkTo, outbox, seedTenant, send, shippedLibrary } from '../support/assessments.js';
@@ -109,17 +112,20 @@ forEachDialect(
     }
 
     /** Sends, redeems in a fresh browser, answers everything, uploads what is asked for, and submits. */
-    async function submitted() {
+    async function submitted(overrides: (today: string) => Record<string, string> = () => ({})) {
       const sent = await send(platform, tenantId);
       const vendor = browser(app);
       expect((await vendor.post(await lastLinkTo(ts.store, JANE), {})).status).toBe(303);
       const q = shippedLibrary().get(sent.questionnaireRef)!;
       const today = now.toISOString().slice(0, 10);
-      const stored = Object.fromEntries(
-        Object.entries(sampleAnswers(q, today)).filter(
-          ([k]) => !k.endsWith('#evidence') && q.questions.get(k)?.type !== 'file',
+      const stored = {
+        ...Object.fromEntries(
+          Object.entries(sampleAnswers(q, today)).filter(
+            ([k]) => !k.endsWith('#evidence') && q.questions.get(k)?.type !== 'file',
+          ),
         ),
-      );
+        ...overrides(today),
+      };
       await ts.store.tenant(tenantId).write((tx) => {
         for (const [k, v] of Object.entries(stored)) saveAnswer(tx, sent.assessmentId, k, v, now);
         touchAnswers(tx, sent.assessmentId, now);
@@ -442,6 +448,46 @@ forEachDialect(
       expect(html).toContain(`Changed &lt;img src=x onerror=alert(1)&gt;</ins>`);
       expect(html).not.toContain(MARKUP);
       expect(html).toContain(`href="/app/assessments/${s.assessmentId}/review"`);
+    });
+
+    it('reminds once before a certificate expires, then raises one finding and one risk once it has', async () => {
+      // A tenant of its own: the job walks every tenant, and this test counts only what it caused.
+      tenantId = await seedTenant(ts.store, 'Validity', now);
+      const plus = (today: string, days: number) =>
+        new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+      const s = await submitted((today) => ({ 'gov.cert_expiry': plus(today, 20) }));
+      expect((await row(s.assessmentId))!.status).toBe('submitted');
+      const mails = async () =>
+        (await outbox(ts.store)).filter((m) => m.dedupeKey.startsWith(`evidence-expiry:${s.assessmentId}:`));
+
+      // Twenty days before: a reminder to the admin, once, however often (or concurrently) the job runs.
+      await Promise.all([runEvidenceValidity(platform, now), runEvidenceValidity(platform, now)]);
+      await runEvidenceValidity(platform, now);
+      const reminders = await mails();
+      expect(reminders).toHaveLength(1);
+      expect(reminders[0]!.toAddress).toBe('admin@validity.example');
+      expect(reminders[0]!.textBody).toContain(`/app/assessments/${s.assessmentId}/review`);
+      expect(await audit('evidence.expiry_reminded', s.assessmentId)).toHaveLength(1);
+      expect(await deliver('admin@validity.example')).toHaveLength(1);
+
+      // After expiry: one finding on the vendor, one risk, however often the job runs.
+      now = new Date(now.getTime() + 25 * 86_400_000);
+      await Promise.all([runEvidenceValidity(platform, now), runEvidenceValidity(platform, now)]);
+      await runEvidenceValidity(platform, now);
+      const findings = await ts.store.tenant(tenantId).read((c) => listFindings(c, s.assessmentId));
+      const expired = findings.filter((f) => f.findingKey === 'evidence-expired:gov.cert_expiry');
+      expect(expired).toHaveLength(1);
+      const risks = await ts.store.tenant(tenantId).read((c) => listRisks(c, s.vendorId));
+      expect(risks.filter((r) => r.findingKey === 'evidence-expired:gov.cert_expiry')).toHaveLength(1);
+      expect(await audit('finding.evidence_expired', s.assessmentId)).toHaveLength(1);
+      expect(await mails()).toHaveLength(1);
+
+      // The review page names the rule that raised it.
+      const html = await (
+        await (await member('analyst')).get(`/app/assessments/${s.assessmentId}/review`)
+      ).text();
+      expect(html).toContain('evidence-expired:gov.cert_expiry');
+      expect(html).toContain('has passed (evidence validity, checked daily)');
     });
   },
   ['sqlite', 'pg'],
