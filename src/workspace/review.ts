@@ -12,7 +12,7 @@
 import semver from 'semver';
 import { sha256Hex } from '../crypto/hash.js';
 import { isId, newId } from '../db/ids.js';
-import { loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
+import { CARRIED_OVER, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
 import {
   ASSESSMENT_IN_STATUS,
   type Assessment,
@@ -60,8 +60,7 @@ export type ReviewDeps = Pick<Ports, 'keys' | 'clock' | 'templates'> & {
   mail?: Pick<Ports['mail'], 'queued'>;
 };
 
-/** `answers.updated_by` of an answer copied from the previous assessment (the vendor has not touched it). */
-export const CARRIED_OVER = 'carried-over';
+export { CARRIED_OVER };
 
 export const NOTE_MAX = 4000;
 export const COMMENT_MAX = 2000;

@@ -431,6 +431,9 @@ forEachDialect(
       const carriedA = rows.find((r) => r.assessmentId === next && r.key === a!.id)!;
       expect(carriedA.value).toEqual(s.stored[a!.id]);
       expect(carriedA.updatedBy).toBe('carried-over');
+      const shown = await (await vendor.get(`/v/a/${next}/s/${encodeURIComponent(a!.sectionId)}`)).text();
+      expect(shown).toMatch(/\d+ answers were filled in from your previous submission/);
+      expect(shown).toContain('From your previous submission');
       // One answer changed, the rest confirmed as they are; files are asked for again.
       expect(
         (
