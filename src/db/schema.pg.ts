@@ -21,6 +21,8 @@ export const {
   accessCodes,
   tenantKeys,
   findings,
+  reviewNotes,
+  evidenceValidity,
   risks,
   auditLog,
   signingKeys,

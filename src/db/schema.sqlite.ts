@@ -18,6 +18,8 @@ export const {
   accessCodes,
   tenantKeys,
   findings,
+  reviewNotes,
+  evidenceValidity,
   risks,
   auditLog,
   signingKeys,

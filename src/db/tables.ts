@@ -35,6 +35,8 @@ export const ASSESSMENT_STATUSES = [
   'sent',
   'in_progress',
   'submitted',
+  /** A reviewer asked for changes on some questions: open for answers again until resubmitted. */
+  'changes_requested',
   'reviewed',
   'cancelled',
 ] as const;
@@ -210,6 +212,8 @@ export function defineTables(k: Kit) {
       /** The signed receipt (compact JWS) handed to the vendor at submission. */
       receipt: k.text('receipt'),
       submittedBy: k.text('submitted_by'),
+      /** A re-assessment: the assessment whose answers it was pre-filled from (src/workspace/review.ts). */
+      previousAssessmentId: k.text('previous_assessment_id'),
       sentAt: k.timestamp('sent_at'),
       submittedAt: k.timestamp('submitted_at'),
       createdAt: createdAt(),
@@ -233,6 +237,12 @@ export function defineTables(k: Kit) {
         columns: [t.tenantId, t.questionnaireVersionId],
         foreignColumns: [questionnaireVersions.tenantId, questionnaireVersions.id],
       }),
+      k.foreignKey({
+        name: 'assessments_previous_fk',
+        columns: [t.tenantId, t.previousAssessmentId],
+        foreignColumns: [t.tenantId, t.id],
+      }),
+      k.index('assessments_previous_idx').on(t.tenantId, t.previousAssessmentId),
     ],
   );
 
@@ -403,6 +413,67 @@ export function defineTables(k: Kit) {
     ],
   );
 
+  /**
+   * The review's own records (src/workspace/review.ts): internal reviewer notes (`note`, never shown to
+   * the vendor) and requests for changes on one question (`change_request`, shown to the vendor next to
+   * that question until the next submission resolves them). Bodies are the reviewer's words: they never
+   * reach the audit log (only ids and digests do).
+   */
+  const reviewNotes = k.tenantTable(
+    'review_notes',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k.text('assessment_id').notNull(),
+      /** The question a change request is about; null for a note on the whole assessment. */
+      questionId: k.text('question_id'),
+      kind: k.enumText('kind', ['note', 'change_request']).notNull(),
+      body: k.text('body').notNull(),
+      authorUserId: k.text('author_user_id').references(() => users.id),
+      createdAt: createdAt(),
+      /** Change requests: set by the resubmission that answered them. */
+      resolvedAt: k.timestamp('resolved_at'),
+    },
+    (t) => [
+      k.index('review_notes_assessment_idx').on(t.tenantId, t.assessmentId, t.kind),
+      k.foreignKey({
+        name: 'review_notes_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
+  );
+
+  /**
+   * Evidence validity (src/workspace/evidence-validity.ts): one row per (assessment, question, expiry
+   * date) the daily job has seen, so the reminder before expiry and the finding after it each happen
+   * once, whatever process or retry runs the job (conditional UPDATEs on `reminded_at` / `expired_at`).
+   */
+  const evidenceValidity = k.tenantTable(
+    'evidence_validity',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k.text('assessment_id').notNull(),
+      vendorId: k.text('vendor_id').notNull(),
+      questionId: k.text('question_id').notNull(),
+      kind: k.enumText('kind', ['certificate', 'audit_report']).notNull(),
+      /** YYYY-MM-DD: the last day the certificate or report counts as current. */
+      expiresOn: k.text('expires_on').notNull(),
+      remindedAt: k.timestamp('reminded_at'),
+      expiredAt: k.timestamp('expired_at'),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      k.uniqueIndex('evidence_validity_uq').on(t.tenantId, t.assessmentId, t.questionId, t.expiresOn),
+      k.foreignKey({
+        name: 'evidence_validity_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
+  );
+
   const risks = k.tenantTable(
     'risks',
     {
@@ -541,6 +612,8 @@ export function defineTables(k: Kit) {
     accessCodes,
     tenantKeys,
     findings,
+    reviewNotes,
+    evidenceValidity,
     risks,
     auditLog,
     signingKeys,

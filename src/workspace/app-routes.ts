@@ -21,6 +21,7 @@ import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { authorize } from './authorize.js';
 import { navFor } from './nav.js';
+import { reviewRoutes } from './review-routes.js';
 
 export interface WorkspaceSession {
   userId: string;
@@ -58,7 +59,7 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
   };
 }
 
-export function appRoutes(platform: Ports) {
+export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   const { store, passwords, clock } = platform;
   const app = new Hono<WorkspaceEnv>();
 
@@ -118,7 +119,7 @@ export function appRoutes(platform: Ports) {
   // team: account, MFA, members, invitations
   // vendors
   // assessments
-  // review
+  ws.route('/assessments', reviewRoutes(platform, opts)); // review
   // risks
   // audit
   // privacy

@@ -34,6 +34,11 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   // Assessments: sending, chasing (src/workspace/assessment-routes.ts)
 
   // Review of submissions (src/workspace/review-routes.ts)
+  ['GET', '/app/assessments/:id/review', 'assessment.read'],
+  ['POST', '/app/assessments/:id/review/notes', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/changes', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/reviewed', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/send-again', 'assessment.send'],
 
   // Risk register and dashboard (src/risk/)
 

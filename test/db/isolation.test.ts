@@ -105,6 +105,23 @@ async function seedTenant(store: Store, name: string) {
     tx.write(
       tx.db.insert(tx.t.tenantKeys).values({ tenantId, purpose: 'data', wrapped: 'w', createdAt: now }),
     );
+    // The review's tables (src/workspace/review.ts, evidence-validity.ts).
+    repo.insertReviewNote(
+      tx,
+      { assessmentId: a.id, questionId: null, kind: 'note', body: 'n', authorUserId: user.id },
+      now,
+    );
+    tx.write(
+      tx.db.insert(tx.t.evidenceValidity).values({
+        tenantId,
+        assessmentId: a.id,
+        vendorId: vendor.id,
+        questionId: 'gov.cert_expiry',
+        kind: 'certificate',
+        expiresOn: '2030-01-01',
+        createdAt: now,
+      }),
+    );
     repo.insertSession(tx, {
       id: session,
       kind: 'user',
@@ -316,8 +333,9 @@ forEachDialect('tenant isolation', (dialect) => {
           return out;
         };
         const zero = { mail_outbox: 0, sessions: 0, setup_tokens: 0, tenants: 0, users: 0 };
-        // Seeded sessions are live: the scheduler may only reach expired ones.
-        expect(await seen('scheduler')).toEqual(zero);
+        // Seeded sessions are live: the scheduler may only reach expired ones. It lists the tenants
+        // (ids and names) to run each daily job inside each tenant's own scope.
+        expect(await seen('scheduler')).toEqual({ ...zero, tenants: 2 });
         expect(await seen('mail')).toEqual({ ...zero, mail_outbox: 2 });
         // The operator lists the tenants and the tenantless first-run links, nothing else.
         const first = hashToken(newSecret());

@@ -9,6 +9,7 @@ export * from './findings.js';
 export * from './keys.js';
 export * from './outbox.js';
 export * from './questionnaires.js';
+export * from './review-notes.js';
 export * from './risks.js';
 export * from './sessions.js';
 export * from './setup-tokens.js';

@@ -54,6 +54,8 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     grants: { select: true, insert: true },
     policies: {
       tenants_read: 'SELECT',
+      // The scheduler lists tenants to run a daily job in each (migrations/pg/0008_review_rls.sql).
+      tenants_scheduler_read: 'SELECT',
       tenants_create: 'INSERT',
       tenants_update: 'UPDATE',
       tenants_delete: 'DELETE',
