@@ -23,6 +23,7 @@ export const {
   findings,
   risks,
   auditLog,
+  securityEvents,
   signingKeys,
   mailOutbox,
   rateCounters,

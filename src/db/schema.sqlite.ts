@@ -20,6 +20,7 @@ export const {
   findings,
   risks,
   auditLog,
+  securityEvents,
   signingKeys,
   mailOutbox,
   rateCounters,
