@@ -76,8 +76,11 @@ export const EXPORT_MAX = 100_000;
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2025-01-31.')
-  .refine((s) => !Number.isNaN(new Date(`${s}T00:00:00Z`).getTime()), 'That is not a real date.')
-  .refine((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'That is not a real date.');
+  .refine((s) => {
+    // 2031-02-30 parses as 2 March: a real date reads back the same.
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  }, 'That is not a real date.');
 
 const filters = z.object({
   kind: z.union([z.literal(''), z.enum(SECURITY_EVENT_KINDS, { error: 'Choose a kind from the list.' })]),
