@@ -5,12 +5,12 @@
  * (formula-neutralised), the retention purge, and no email in any row.
  */
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { createApp } from '../../src/app.js';
 import * as repo from '../../src/db/repo/index.js';
-import type { Store } from '../../src/db/store.js';
 import { SECURITY_EVENTS_MIN_DAYS, securityEventsCutoff } from '../../src/db/repo/security-events.js';
+import type { Store } from '../../src/db/store.js';
 import type { Ports } from '../../src/platform/ports.js';
 import { PAGE_SIZE } from '../../src/workspace/security-log.js';
-import { createApp } from '../../src/app.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { PASSWORD, seedMember, seedTenant, signedIn } from './team-support.js';
@@ -58,16 +58,29 @@ forEachDialect(
         expect(JSON.stringify(e)).not.toContain('@');
       }
       // An unknown email is only counted: the same answer, and no tenant stores anything.
-      const unknown = await browser(app).post('/app/login', { email: 'ghost@nowhere.example', password: PASSWORD });
+      const unknown = await browser(app).post('/app/login', {
+        email: 'ghost@nowhere.example',
+        password: PASSWORD,
+      });
       expect(unknown.status).toBe(401);
     });
 
     it('gives an unknown email the same status and body as a known one', async () => {
       const a = await seedTenant(app, store);
-      const known = await browser(app).post('/app/login', { email: a.adminEmail, password: 'wrong password 123' });
-      const unknown = await browser(app).post('/app/login', { email: 'ghost@x.example', password: 'wrong password 123' });
+      const known = await browser(app).post('/app/login', {
+        email: a.adminEmail,
+        password: 'wrong password 123',
+      });
+      const unknown = await browser(app).post('/app/login', {
+        email: 'ghost@x.example',
+        password: 'wrong password 123',
+      });
       expect(known.status).toBe(unknown.status);
-      const strip = (s: string) => s.replace(/nonce="[^"]+"/g, '').replace(/value="[^"]*"/g, '').replace(/[0-9a-f-]{36}/g, '');
+      const strip = (s: string) =>
+        s
+          .replace(/nonce="[^"]+"/g, '')
+          .replace(/value="[^"]*"/g, '')
+          .replace(/[0-9a-f-]{36}/g, '');
       expect(strip(await known.text())).toBe(strip(await unknown.text()));
     });
 
@@ -77,16 +90,20 @@ forEachDialect(
       let last = 0;
       for (let i = 0; i < 8 && last !== 429; i++) {
         last = (
-          await browser(app).post('/app/login', { email: t.adminEmail, password: `wrong ${i} password` }, {
-            'X-Test-Client': address,
-          })
+          await browser(app).post(
+            '/app/login',
+            { email: t.adminEmail, password: `wrong ${i} password` },
+            {
+              'X-Test-Client': address,
+            },
+          )
         ).status;
       }
       expect(last).toBe(429);
       await vi.waitFor(async () => {
-        expect((await eventsOf(t.tenantId)).some((e) => e.kind === 'rate_limited' && e.address === address)).toBe(
-          true,
-        );
+        expect(
+          (await eventsOf(t.tenantId)).some((e) => e.kind === 'rate_limited' && e.address === address),
+        ).toBe(true);
       });
     });
 
@@ -99,7 +116,11 @@ forEachDialect(
       await vi.waitFor(async () => {
         const [e] = (await eventsOf(t.tenantId)).filter((x) => x.kind === 'permission_denied');
         expect(e).toMatchObject({ userId: v.userId, address: '198.51.100.77' });
-        expect(e?.data).toMatchObject({ permission: 'security_log.read', method: 'GET', path: '/app/security-log' });
+        expect(e?.data).toMatchObject({
+          permission: 'security_log.read',
+          method: 'GET',
+          path: '/app/security-log',
+        });
       });
     });
 

@@ -38,7 +38,12 @@ export async function userIdOf(store: Store, tenantId: string, email: string): P
 }
 
 /** A member with a password, straight through the repository (the invitation journey is tested on its own). */
-export async function seedMember(platform: Ports, tenantId: string, role: Role, email = `${role}-${rand()}@buyer.example`) {
+export async function seedMember(
+  platform: Ports,
+  tenantId: string,
+  role: Role,
+  email = `${role}-${rand()}@buyer.example`,
+) {
   const hash = await platform.passwords.hash(PASSWORD);
   const userId = await platform.store.tenant(tenantId).write(async (tx) => {
     const user = await ensureUser(tx, email);

@@ -5,6 +5,7 @@
  * concurrent demotions included.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
 import * as repo from '../../src/db/repo/index.js';
 import { GuardError, type Store } from '../../src/db/store.js';
@@ -14,7 +15,6 @@ import { smtpMail } from '../../src/platform/node/mail.js';
 import type { MailPort, Ports } from '../../src/platform/ports.js';
 import { MEMBER_INVITE_TTL_MS } from '../../src/workspace/team.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
-import { createApp } from '../../src/app.js';
 import { TestSmtp } from '../support/smtp.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { PASSWORD, seedMember, seedTenant, signedIn, userIdOf } from './team-support.js';
@@ -99,14 +99,16 @@ forEachDialect(
       expect((await b.get('/app/team')).status).toBe(200);
       // Used: the link is gone, and a second use changes nothing.
       expect((await browser(app).get(path)).status).toBe(410);
-      expect((await browser(app).post(path, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(410);
+      expect((await browser(app).post(path, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(
+        410,
+      );
 
       // Signing in again gives the role: members.read, not members.manage.
       const again = await signedIn(app, 'new.colleague@acme.example');
       expect((await again.get('/app/team')).status).toBe(200);
-      expect((await again.post('/app/team/invitations', { email: 'x@acme.example', role: 'admin' })).status).toBe(
-        403,
-      );
+      expect(
+        (await again.post('/app/team/invitations', { email: 'x@acme.example', role: 'admin' })).status,
+      ).toBe(403);
       const team = await teamOf(t.tenantId);
       expect(team.find((m) => m.email === 'new.colleague@acme.example')?.role).toBe('compliance_manager');
       const log = await store.tenant(t.tenantId).read((c) => repo.listAudit(c));
@@ -182,18 +184,18 @@ forEachDialect(
 
       expect((await t.admin.post(`/app/team/invitations/${pending!.id}/revoke`, {})).status).toBe(303);
       expect((await browser(app).get(second)).status).toBe(410);
-      expect((await browser(app).post(second, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(
-        410,
-      );
+      expect(
+        (await browser(app).post(second, { password: PASSWORD, passwordConfirm: PASSWORD })).status,
+      ).toBe(410);
       expect((await t.admin.post(`/app/team/invitations/${pending!.id}/revoke`, {})).status).toBe(404);
 
       await t.admin.post('/app/team/invitations', { email: 'late@acme.example', role: 'viewer' });
       const late = await deliveredLink('late@acme.example');
       now = new Date(now.getTime() + MEMBER_INVITE_TTL_MS + 1000);
       try {
-        expect((await browser(app).post(late, { password: PASSWORD, passwordConfirm: PASSWORD })).status).toBe(
-          410,
-        );
+        expect(
+          (await browser(app).post(late, { password: PASSWORD, passwordConfirm: PASSWORD })).status,
+        ).toBe(410);
       } finally {
         now = new Date();
       }
@@ -206,7 +208,9 @@ forEachDialect(
       const other = await seedTenant(app, store);
       const stranger = await seedMember(platform, other.tenantId, 'viewer');
 
-      expect((await t.admin.post(`/app/team/members/${v.userId}/role`, { role: 'analyst' })).status).toBe(303);
+      expect((await t.admin.post(`/app/team/members/${v.userId}/role`, { role: 'analyst' })).status).toBe(
+        303,
+      );
       expect((await teamOf(t.tenantId)).find((m) => m.userId === v.userId)?.role).toBe('analyst');
       expect(await auditOf(t.tenantId)).toContain('member.role_changed');
 
@@ -265,7 +269,9 @@ forEachDialect(
       const v = await seedMember(platform, t.tenantId, 'viewer');
       const scope = store.tenant(t.tenantId);
       // Straight at the repository, past the "not yourself" rule of the routes.
-      await expect(scope.write((tx) => repo.setMemberRole(tx, t.adminId, 'viewer'))).rejects.toThrow(GuardError);
+      await expect(scope.write((tx) => repo.setMemberRole(tx, t.adminId, 'viewer'))).rejects.toThrow(
+        GuardError,
+      );
       await expect(scope.write((tx) => repo.disableMember(tx, t.adminId, new Date()))).rejects.toThrow(
         GuardError,
       );
@@ -273,13 +279,17 @@ forEachDialect(
       // A disabled admin is not an active one.
       const b = await seedMember(platform, t.tenantId, 'admin');
       await scope.write((tx) => repo.disableMember(tx, b.userId, new Date()));
-      await expect(scope.write((tx) => repo.setMemberRole(tx, t.adminId, 'viewer'))).rejects.toThrow(GuardError);
+      await expect(scope.write((tx) => repo.setMemberRole(tx, t.adminId, 'viewer'))).rejects.toThrow(
+        GuardError,
+      );
       await scope.write((tx) => repo.enableMember(tx, b.userId));
       // With a second active admin the change goes through; a viewer's role is never guarded.
       await scope.write((tx) => repo.setMemberRole(tx, v.userId, 'auditor'));
       await scope.write((tx) => repo.setMemberRole(tx, b.userId, 'viewer'));
       const team = await teamOf(t.tenantId);
-      expect(team.filter((m) => m.role === 'admin' && !m.disabledAt).map((m) => m.userId)).toEqual([t.adminId]);
+      expect(team.filter((m) => m.role === 'admin' && !m.disabledAt).map((m) => m.userId)).toEqual([
+        t.adminId,
+      ]);
     });
 
     it('two admins demoting each other at the same moment: one wins, one admin remains', async () => {
