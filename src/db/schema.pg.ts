@@ -25,6 +25,7 @@ export const {
   evidenceValidity,
   risks,
   auditLog,
+  securityEvents,
   signingKeys,
   mailOutbox,
   rateCounters,

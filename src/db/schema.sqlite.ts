@@ -22,6 +22,7 @@ export const {
   evidenceValidity,
   risks,
   auditLog,
+  securityEvents,
   signingKeys,
   mailOutbox,
   rateCounters,

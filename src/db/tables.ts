@@ -43,6 +43,19 @@ export const ASSESSMENT_STATUSES = [
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
 export const KEY_PURPOSES = ['link', 'receipt', 'audit'] as const;
+/** One-time links under /setup: the first tenant's admin, a CLI-created admin, a colleague invited by a member. */
+export const SETUP_PURPOSES = ['first_admin', 'tenant_admin', 'member_invite'] as const;
+/**
+ * What the security event log records (issue 9): failed sign-ins, permission denials, rate-limit hits
+ * and failed vendor codes. Kept at least 90 days (src/workspace/security-log.ts).
+ */
+export const SECURITY_EVENT_KINDS = [
+  'sign_in_failed',
+  'permission_denied',
+  'rate_limited',
+  'code_failed',
+] as const;
+export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 export const KEY_STATUSES = ['next', 'active', 'retired', 'revoked'] as const;
 
 export function defineTables(k: Kit) {
@@ -87,6 +100,8 @@ export function defineTables(k: Kit) {
         .notNull()
         .references(() => users.id),
       role: k.enumText('role', ROLES).notNull(),
+      /** Set while an admin has disabled the member: no sign-in to this tenant, every session ended. */
+      disabledAt: k.timestamp('disabled_at'),
       createdAt: createdAt(),
     },
     (t) => [
@@ -116,11 +131,17 @@ export function defineTables(k: Kit) {
   const setupTokens = k.table('setup_tokens', {
     /** SHA-256 of the token in the one-time link. */
     id: k.text('id').primaryKey(),
-    purpose: k.enumText('purpose', ['first_admin', 'tenant_admin']).notNull(),
+    purpose: k.enumText('purpose', SETUP_PURPOSES).notNull(),
     tenantId: k.text('tenant_id').references(() => tenants.id),
     email: k.text('email'),
+    /** `member_invite`: the role the invited colleague gets on accepting. */
+    role: k.enumText('role', ROLES),
+    /** `member_invite`: the member who invited (an id, for the audit trail and the team page). */
+    invitedBy: k.text('invited_by').references(() => users.id),
     expiresAt: k.timestamp('expires_at').notNull(),
     consumedAt: k.timestamp('consumed_at'),
+    /** An invitation withdrawn before use (it can no longer be consumed). */
+    revokedAt: k.timestamp('revoked_at'),
     createdAt: createdAt(),
   });
 
@@ -527,6 +548,31 @@ export function defineTables(k: Kit) {
     ],
   );
 
+  /**
+   * The security event log: failed sign-ins, permission denials, rate-limit hits, failed vendor codes.
+   * The client address is kept (it is what an investigator needs); `data` holds ids and kinds only,
+   * never an email, a name or a code. Deleted by retention after at least 90 days.
+   */
+  const securityEvents = k.tenantTable(
+    'security_events',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      at: k.timestamp('at').notNull(),
+      kind: k.enumText('kind', SECURITY_EVENT_KINDS).notNull(),
+      /** The member concerned (null for an attempt that names nobody). Ids only. */
+      userId: k.text('user_id'),
+      /** The client's address as the platform saw it (null when unknown). */
+      address: k.text('address'),
+      data: k.json<Record<string, string | number | boolean | null>>('data').notNull().default({}),
+    },
+    (t) => [
+      // Keyset pagination, newest first, with or without a kind filter.
+      k.index('security_events_tenant_at_idx').on(t.tenantId, t.at, t.id),
+      k.index('security_events_tenant_kind_at_idx').on(t.tenantId, t.kind, t.at, t.id),
+    ],
+  );
+
   const signingKeys = k.table(
     'signing_keys',
     {
@@ -616,6 +662,7 @@ export function defineTables(k: Kit) {
     evidenceValidity,
     risks,
     auditLog,
+    securityEvents,
     signingKeys,
     mailOutbox,
     rateCounters,

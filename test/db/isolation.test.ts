@@ -122,6 +122,7 @@ async function seedTenant(store: Store, name: string) {
         createdAt: now,
       }),
     );
+    repo.recordSecurityEvent(tx, { kind: 'sign_in_failed', userId: user.id, address: '192.0.2.1', at: now });
     repo.insertSession(tx, {
       id: session,
       kind: 'user',
@@ -556,7 +557,7 @@ forEachDialect('tenant isolation', (dialect) => {
         ).not.toBe('pwned');
       });
 
-      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, never changed', async () => {
+      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, renamed only by itself, never deleted', async () => {
         expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ userId: A.user }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ sessionId: A.session }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
@@ -566,7 +567,15 @@ forEachDialect('tenant isolation', (dialect) => {
         await expect(
           store.tenant(A.tenant).write((tx) => repo.insertTenant(tx, 'Squatter', newId())),
         ).rejects.toSatisfy(isPermissionViolation);
-        await refused(store.tenant(A.tenant), sql`update tenants set name = 'pwned' where id = ${A.tenant}`);
+        // An admin renames their own tenant (name and settings only); never another, never its id.
+        expect(
+          await change(store.tenant(A.tenant), sql`update tenants set name = name where id = ${A.tenant}`),
+        ).toBe(1);
+        expect(
+          await change(store.tenant(A.tenant), sql`update tenants set name = 'pwned' where id = ${B.tenant}`),
+        ).toBe(0);
+        expect(await change(store.as({ system: 'cli' }), sql`update tenants set name = 'pwned'`)).toBe(0);
+        await refused(store.tenant(A.tenant), sql`update tenants set id = id where id = ${A.tenant}`);
         await refused(store.tenant(A.tenant), sql`delete from tenants where id = ${A.tenant}`);
         expect((await store.tenant(B.tenant).read((c) => repo.currentTenant(c)))?.name).toBe('Bravo');
       });
