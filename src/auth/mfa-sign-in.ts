@@ -81,7 +81,8 @@ export async function readPendingSignIn(
     s.tenantId &&
     s.email &&
     s.role &&
-    s.disabledAt === null;
+    s.disabledAt === null &&
+    s.membershipDisabledAt === null;
   if (!live) {
     await scope.write((tx) => deleteSession(tx, id));
     return null;

@@ -59,6 +59,8 @@ export type MemberSession = SessionRow & {
   /** When the member's TOTP factor was confirmed; null: none. */
   mfaEnabledAt: Date | null;
   tenantSettings: TenantSettings | null;
+  /** Set while an admin has disabled the membership: the session is ended on sight. */
+  membershipDisabledAt: Date | null;
 };
 
 /**
@@ -85,6 +87,7 @@ const memberSession = preparedRead(['id'], (db, t, p) =>
       role: t.memberships.role,
       mfaEnabledAt: t.users.totpEnabledAt,
       tenantSettings: t.tenants.settings,
+      membershipDisabledAt: t.memberships.disabledAt,
     })
     .from(t.sessions)
     .leftJoin(t.users, eq(t.users.id, t.sessions.userId))

@@ -103,6 +103,7 @@ export async function listMembershipsOfUser({ db, t }: ReadCtx, userId: string) 
       role: t.memberships.role,
       tenantName: t.tenants.name,
       mfaEnabledAt: t.users.totpEnabledAt,
+      disabledAt: t.memberships.disabledAt,
     })
     .from(t.memberships)
     .innerJoin(t.tenants, eq(t.tenants.id, t.memberships.tenantId))

@@ -51,14 +51,16 @@ const CRUD: Privileges = { select: true, insert: true, update: true, delete: tru
  */
 export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   tenants: {
-    grants: { select: true, insert: true, update: ['settings'] },
+    grants: { select: true, insert: true, update: ['name', 'settings'] },
     policies: {
       tenants_read: 'SELECT',
+      // The scheduler lists tenants to run a daily job in each (migrations/pg/0008_review_rls.sql).
+      tenants_scheduler_read: 'SELECT',
       tenants_create: 'INSERT',
       tenants_update: 'UPDATE',
       tenants_delete: 'DELETE',
     },
-    why: "the app creates tenants and changes only a tenant's settings (its own units: tenants_update), never its id or name, and never deletes one",
+    why: 'the app creates tenants and an admin may rename one or change its settings (tenants_update: its own units only); its id never changes and the app never deletes one (no DELETE)',
   },
   users: {
     grants: {
@@ -96,10 +98,10 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
       mfa_recovery_codes_use: 'UPDATE',
       mfa_recovery_codes_revoke: 'DELETE',
     },
-    why: "an identity's recovery codes (keyed hashes) serve it in every tenant: issued, used once (only used_at changes) or replaced, and reachable only as that user (migrations/pg/0008_mfa_rls.sql)",
+    why: "an identity's recovery codes (keyed hashes) serve it in every tenant: issued, used once (only used_at changes) or replaced, and reachable only as that user (migrations/pg/0012_mfa_rls.sql)",
   },
   setup_tokens: {
-    grants: { select: true, insert: true, update: ['consumed_at'] },
+    grants: { select: true, insert: true, update: ['consumed_at', 'revoked_at'] },
     policies: {
       setup_tokens_read: 'SELECT',
       setup_tokens_issue: 'INSERT',
@@ -107,7 +109,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     },
     tenantData:
       'a set-up link names the tenant it admits to (first-run links name none), and is redeemed by its hash before any tenant is known',
-    why: 'a link is issued, then consumed once; nothing else about it changes and none is deleted',
+    why: 'a link is issued, then consumed once or (an invitation) revoked; nothing else about it changes and none is deleted',
   },
   mail_outbox: {
     grants: {
