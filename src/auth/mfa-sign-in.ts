@@ -97,8 +97,15 @@ const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
  * the same unit that spends the code and ends the pending state. `replacing`: the cookie of a session
  * the browser still holds, ended too.
  */
+/** Called for a wrong code or a throttled try, with ids only (the security event log records it). */
+export type SecondStepFailure = (f: {
+  kind: 'sign_in_failed' | 'rate_limited';
+  tenantId: string;
+  userId: string;
+}) => void;
+
 export async function completeSignIn(
-  deps: { store: Store; master: MasterKey; limits: RateLimitStore },
+  deps: { store: Store; master: MasterKey; limits: RateLimitStore; onFailure?: SecondStepFailure },
   input: { token: string | undefined; code: unknown; address: string; replacing: string | null },
   now: Date,
 ): Promise<{ token: string; expiresAt: Date; tenantId: string; userId: string }> {
@@ -111,6 +118,7 @@ export async function completeSignIn(
   const attempt = { email: pending.email, address: input.address };
   const claim = await limits.claim(signInGates(attempt));
   if (!claim.ok) {
+    deps.onFailure?.({ kind: 'rate_limited', tenantId: pending.tenantId, userId: pending.userId });
     throw new HttpError(429, signInThrottled(claim.retryAfterMs), {
       headers: { 'Retry-After': String(seconds(claim.retryAfterMs)) },
     });
@@ -171,6 +179,7 @@ export async function completeSignIn(
     );
     return tried;
   });
+  deps.onFailure?.({ kind: 'sign_in_failed', tenantId: pending.tenantId, userId: pending.userId });
   const used = counted.rows[0]?.attempts ?? PENDING_TRIES;
   const left = PENDING_TRIES - used;
   if (left <= 0) throw new HttpError(401, PENDING_GONE);

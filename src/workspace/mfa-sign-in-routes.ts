@@ -9,6 +9,7 @@ import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js'
 import { completeSignIn, PENDING_COOKIE, PENDING_GONE, readPendingSignIn } from '../auth/mfa-sign-in.js';
 import { SIGN_IN_LIMITS } from '../auth/sign-in-limits.js';
 import { HttpError } from '../errors.js';
+import { inBackground } from '../http/background.js';
 import { ipBucket } from '../http/client-address.js';
 import type { AppEnv } from '../http/env.js';
 import { fieldErrorsOf } from '../http/field-errors.js';
@@ -17,6 +18,7 @@ import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { logSecurityEvent } from './security-log.js';
 
 export function mfaSignInRoutes(platform: Ports) {
   const { store, master, clock } = platform;
@@ -56,7 +58,22 @@ export function mfaSignInRoutes(platform: Ports) {
       const form = await readForm(c);
       try {
         const s = await completeSignIn(
-          { store, master, limits: platform.rateLimits },
+          {
+            store,
+            master,
+            limits: platform.rateLimits,
+            // Into the tenant's security event log, after the answer (ids and the address only).
+            onFailure: (f) =>
+              inBackground(c, 'security-log', () =>
+                logSecurityEvent(store, f.tenantId, {
+                  kind: f.kind,
+                  userId: f.userId,
+                  address: ip,
+                  at: clock.now(),
+                  data: { via: 'second_factor' },
+                }),
+              ),
+          },
           {
             token: getCookie(c, PENDING_COOKIE),
             code: form.code,

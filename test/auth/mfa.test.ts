@@ -2,7 +2,7 @@
  * TOTP MFA end to end through app.request(): enrolment, the second sign-in step, replay and
  * single-use guards, recovery codes, the pending state's limits, disabling. Codes come from otplib.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
 import { completeSignIn, PENDING_COOKIE } from '../../src/auth/mfa-sign-in.js';
@@ -149,6 +149,13 @@ forEachDialect(
       });
       expect(bad.status).toBe(401);
       expect(await bad.text()).toMatch(/not right.*4 tries left/s);
+      // The wrong code is in the tenant's security event log (ids and the address, no email).
+      await vi.waitFor(async () => {
+        const events = await store
+          .tenant(tenantId)
+          .read((c) => repo.listSecurityEvents(c, { kind: 'sign_in_failed', limit: 50 }));
+        expect(events.some((e) => e.data.via === 'second_factor')).toBe(true);
+      });
       expect(b.jar.has(MEMBER_COOKIE)).toBe(false);
 
       const ok = await b.post('/app/login/mfa', { code: await totpAt(secret, clock) });
