@@ -111,5 +111,6 @@ describe.skipIf(!chromiumAvailable)('TOTP enrolment and sign-in in a real browse
     await page.waitForURL(`${base}/app/account/mfa/recovery-codes`);
     await accessible(page);
     expect(cspErrors).toEqual([]);
-  });
+    // Eleven pages, each checked by axe: give a loaded machine time.
+  }, 90_000);
 });
