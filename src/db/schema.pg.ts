@@ -13,6 +13,7 @@ export const {
   setupTokens,
   vendors,
   vendorContacts,
+  reviewIntervals,
   questionnaireVersions,
   assessments,
   answers,

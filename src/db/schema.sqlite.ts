@@ -10,6 +10,7 @@ export const {
   setupTokens,
   vendors,
   vendorContacts,
+  reviewIntervals,
   questionnaireVersions,
   assessments,
   answers,
