@@ -21,6 +21,7 @@ import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { authorize } from './authorize.js';
 import { navFor } from './nav.js';
+import { reviewSettingsRoutes, vendorRoutes } from './vendor-routes.js';
 
 export interface WorkspaceSession {
   userId: string;
@@ -116,7 +117,7 @@ export function appRoutes(platform: Ports) {
   });
   // One router per domain, each under its own prefix (one line each, so branches do not collide):
   // team: account, MFA, members, invitations
-  // vendors
+  ws.route('/vendors', vendorRoutes(platform)).route('/settings/reviews', reviewSettingsRoutes(platform)); // vendors
   // assessments
   // review
   // risks
