@@ -8,6 +8,7 @@
  * Add one line per job, in your domain's section.
  */
 import type { Ports } from '../platform/ports.js';
+import { runEvidenceValidity } from '../workspace/evidence-validity.js';
 
 export interface Job {
   /** Stable name: the guard rows and logs use it. */
@@ -19,7 +20,14 @@ export interface Job {
 export const JOBS: readonly Job[] = [
   // assessments: reminders, overdue
   // risks: acceptance expiry
-  // review: evidence validity
+  // review: evidence validity (reminders before a certificate or report expires, a finding after)
+  {
+    name: 'evidence-validity',
+    every: 'daily',
+    run: async (platform, now) => {
+      await runEvidenceValidity(platform, now);
+    },
+  },
   // audit: checkpoints, checkpoint mail
   // privacy: retention, tenant deletion
 ];
