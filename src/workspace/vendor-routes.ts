@@ -169,6 +169,8 @@ export function vendorRoutes(platform: Ports) {
       statuses: VENDOR_STATUSES,
       sorts: VENDOR_SORTS,
       canWrite: canWrite(c),
+      canExport: can(c.var.workspace.role, 'export.register'),
+      canImport: can(c.var.workspace.role, 'vendor.import'),
     });
   });
 
