@@ -14,6 +14,7 @@ export const {
   setupTokens,
   vendors,
   vendorContacts,
+  reviewIntervals,
   questionnaireVersions,
   assessments,
   answers,

@@ -11,6 +11,7 @@ export const {
   setupTokens,
   vendors,
   vendorContacts,
+  reviewIntervals,
   questionnaireVersions,
   assessments,
   answers,

@@ -180,36 +180,84 @@ export function defineTables(k: Kit) {
     createdAt: createdAt(),
   });
 
+  /**
+   * Vendors (docs/vendors.md): the supplier register NIS2 Art. 21(2)(d), DORA's register of information
+   * and ISO 27001 A.5.19–5.22 ask for. Nothing here is personal data; contacts are in vendor_contacts.
+   */
   const vendors = k.tenantTable(
     'vendors',
     {
       id: k.id(),
       tenantId: tenantId(),
       name: k.text('name').notNull(),
+      legalEntity: k.text('legal_entity'),
+      /** ISO 3166-1 alpha-2. */
+      country: k.text('country'),
       website: k.text('website'),
+      services: k.text('services'),
+      /** Where the vendor stores or processes the tenant's data: ISO 3166-1 alpha-2 codes. */
+      locations: k.json<string[]>('locations').notNull().default([]),
+      contractStart: k.text('contract_start'),
+      contractEnd: k.text('contract_end'),
+      renewalDate: k.text('renewal_date'),
+      /** Categories of the tenant's data the vendor can reach (src/workspace/vendor-fields.ts). */
+      dataAccess: k.json<string[]>('data_access').notNull().default([]),
+      /** The tenant's systems the vendor can reach, one entry each. */
+      systemAccess: k.json<string[]>('system_access').notNull().default([]),
+      subProcessors: k
+        .json<{ name: string; country: string; service: string }[]>('sub_processors')
+        .notNull()
+        .default([]),
+      /** The intake answers the tier is computed from (src/workspace/vendor-tier.ts), null before any. */
+      intake: k.json<{
+        dataSensitivity: string;
+        serviceCriticality: string;
+        substitutability: string;
+      } | null>('intake'),
       tier: k.enumText('tier', ['low', 'medium', 'high', 'critical']).notNull().default('medium'),
-      active: k.bool('active').notNull().default(true),
+      /** Why the tier is what it is: the rule's reasoning, or the override's reason. */
+      tierReason: k.text('tier_reason'),
+      /** True when a member set the tier by hand over the intake's result. */
+      tierOverridden: k.bool('tier_overridden').notNull().default(false),
+      nextReviewDate: k.text('next_review_date'),
+      status: k.enumText('status', ['active', 'onboarding', 'offboarded']).notNull().default('active'),
+      offboardedAt: k.timestamp('offboarded_at'),
       createdAt: createdAt(),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
     (t) => [
       k.uniqueIndex('vendors_tenant_name_uq').on(t.tenantId, t.name),
       k.unique('vendors_tenant_id_uq').on(t.tenantId, t.id),
+      // Keyset pages of the vendor list, for each offered filter and sort (src/db/repo/vendors.ts).
+      k.index('vendors_tenant_tier_name_idx').on(t.tenantId, t.tier, t.name),
+      k.index('vendors_tenant_status_name_idx').on(t.tenantId, t.status, t.name),
+      k.index('vendors_tenant_review_idx').on(t.tenantId, t.nextReviewDate, t.id),
     ],
   );
 
+  /**
+   * Vendor contacts: personal data. Name, email, phone and role are one AES-256-GCM ciphertext under the
+   * tenant's data key (`sealed`, src/vendor/contact-data.ts); `email_hash` is an HMAC of the normalised
+   * email under a per-tenant key derived from the master key, so a contact is found by email without
+   * storing it. Erasure overwrites both with NULL and sets `erased_at`: the row stays, because
+   * assessments, links and answers reference it by id.
+   */
   const vendorContacts = k.tenantTable(
     'vendor_contacts',
     {
       id: k.id(),
       tenantId: tenantId(),
       vendorId: k.text('vendor_id').notNull(),
-      name: k.text('name'),
-      email: k.text('email').notNull(),
+      emailHash: k.text('email_hash'),
+      sealed: k.text('sealed'),
+      /** The tenant data key `sealed` is encrypted under (tenant_keys.id). */
+      keyId: k.text('key_id'),
+      erasedAt: k.timestamp('erased_at'),
       createdAt: createdAt(),
+      updatedAt: k.timestamp('updated_at'),
     },
     (t) => [
-      k.uniqueIndex('vendor_contacts_vendor_email_uq').on(t.tenantId, t.vendorId, t.email),
+      k.uniqueIndex('vendor_contacts_vendor_email_hash_uq').on(t.tenantId, t.vendorId, t.emailHash),
       k.unique('vendor_contacts_tenant_id_uq').on(t.tenantId, t.id),
       k.foreignKey({
         name: 'vendor_contacts_vendor_fk',
@@ -218,6 +266,19 @@ export function defineTables(k: Kit) {
       }),
     ],
   );
+
+  /** How many months apart vendor reviews fall, per tier (one row per tenant; absent: the defaults). */
+  const reviewIntervals = k.tenantTable('review_intervals', {
+    tenantId: k
+      .text('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
+    critical: k.int('critical').notNull(),
+    high: k.int('high').notNull(),
+    medium: k.int('medium').notNull(),
+    low: k.int('low').notNull(),
+    updatedAt: k.timestamp('updated_at').notNull(),
+  });
 
   const questionnaireVersions = k.tenantTable(
     'questionnaire_versions',
@@ -686,6 +747,7 @@ export function defineTables(k: Kit) {
     setupTokens,
     vendors,
     vendorContacts,
+    reviewIntervals,
     questionnaireVersions,
     assessments,
     answers,

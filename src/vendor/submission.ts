@@ -31,7 +31,8 @@ import { type FindingInput, replaceFindings } from '../db/repo/findings.js';
 import { resolveChangeRequests } from '../db/repo/review-notes.js';
 import { upsertRiskFromFinding } from '../db/repo/risks.js';
 import { currentTenant } from '../db/repo/tenants.js';
-import { getContact, getVendor } from '../db/repo/vendors.js';
+import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
+import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
@@ -63,6 +64,14 @@ export interface SubmissionScope {
   contactId: string;
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+  /** Opens the contact's sealed fields (src/vendor/contact-data.ts), outside any unit. */
+  openContact(row: ContactRow): Promise<{ email: string | null }>;
+}
+
+/** The session contact's address, read and then opened outside the unit that mails it; null once erased. */
+async function contactAddress(scope: SubmissionScope): Promise<string | null> {
+  const stored = await scope.read((ctx) => getContact(ctx, scope.contactId));
+  return stored ? (await scope.openContact(stored)).email : null;
 }
 
 export interface Review {
@@ -142,9 +151,9 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
     { tenantId: scope.tenantId, assessmentId: scope.assessmentId, purpose: 'submit' },
     code,
   );
+  const to = await contactAddress(scope);
+  if (!to) throw new HttpError(404, 'No such assessment.');
   await scope.write(async (tx) => {
-    const contact = await getContact(tx, scope.contactId);
-    if (!contact) throw new HttpError(404, 'No such assessment.');
     const id = insertAccessCode(tx, {
       assessmentId: scope.assessmentId,
       contactId: scope.contactId,
@@ -167,7 +176,7 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
     });
     queueMail(
       tx,
-      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to: contact.email, email: asEmail(mail) },
+      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to, email: asEmail(mail) },
       now,
     );
   });
@@ -240,6 +249,7 @@ export async function submit(
       dueDate: f.dueDate,
       controls: f.controls,
     }));
+    const to = await contactAddress(scope);
     try {
       await scope.write(async (tx) => {
         if (code) spendAccessCode(tx, code.id, code.hash, now);
@@ -262,15 +272,14 @@ export async function submit(
         replaceFindings(tx, assessment.id, assessment.vendorId, findings, now);
         if (resubmission) resolveChangeRequests(tx, assessment.id, now);
         for (const f of findings) upsertRiskFromFinding(tx, assessment.vendorId, f, now);
-        const contact = await getContact(tx, scope.contactId);
-        if (contact) {
+        if (to) {
           queueMail(
             tx,
             {
               tenantId: scope.tenantId,
               // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
               dedupeKey: `receipt:${assessment.id}:${sha256Hex(receipt).slice(0, 32)}`,
-              to: contact.email,
+              to,
               email: asEmail(
                 receiptMail({
                   baseUrl: deps.baseUrl,

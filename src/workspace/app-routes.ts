@@ -33,6 +33,7 @@ import { logSecurityEvent, logSignInEvent } from './security-log.js';
 import { securityLogRoutes } from './security-log-routes.js';
 import { settingsRoutes } from './settings-routes.js';
 import { teamRoutes } from './team-routes.js';
+import { reviewSettingsRoutes, vendorRoutes } from './vendor-routes.js';
 
 export interface WorkspaceSession {
   userId: string;
@@ -180,7 +181,7 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.route('/team', teamRoutes(platform, { baseUrl }));
   ws.route('/security-log', securityLogRoutes());
   ws.route('/settings', settingsRoutes(platform));
-  // vendors
+  ws.route('/vendors', vendorRoutes(platform)).route('/settings/reviews', reviewSettingsRoutes(platform)); // vendors
   // assessments
   ws.route('/assessments', reviewRoutes(platform, opts)); // review
   // risks

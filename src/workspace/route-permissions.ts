@@ -55,6 +55,29 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['POST', '/app/settings', 'settings.manage'],
 
   // Vendors (src/workspace/vendor-routes.ts)
+  ['GET', '/app/vendors', 'vendor.read'],
+  ['GET', '/app/vendors/', 'vendor.read'],
+  ['GET', '/app/vendors/new', 'vendor.write'],
+  ['POST', '/app/vendors', 'vendor.write'],
+  ['POST', '/app/vendors/', 'vendor.write'],
+  ['GET', '/app/vendors/import', 'vendor.import'],
+  ['GET', '/app/vendors/import/template.csv', 'vendor.import'],
+  ['GET', '/app/vendors/import/template.xlsx', 'vendor.import'],
+  ['POST', '/app/vendors/import', 'vendor.import'],
+  ['POST', '/app/vendors/import/confirm', 'vendor.import'],
+  ['POST', '/app/vendors/register', 'export.register', { reauth: true }],
+  ['GET', '/app/vendors/:id', 'vendor.read'],
+  ['GET', '/app/vendors/:id/edit', 'vendor.write'],
+  ['POST', '/app/vendors/:id', 'vendor.write'],
+  ['POST', '/app/vendors/:id/archive', 'vendor.write'],
+  ['POST', '/app/vendors/:id/review-date', 'vendor.write'],
+  ['GET', '/app/vendors/:id/contacts/new', 'vendor.write'],
+  ['POST', '/app/vendors/:id/contacts', 'vendor.write'],
+  ['GET', '/app/vendors/:id/contacts/:contact/edit', 'vendor.write'],
+  ['POST', '/app/vendors/:id/contacts/:contact', 'vendor.write'],
+  ['POST', '/app/vendors/:id/contacts/:contact/remove', 'vendor.write'],
+  ['GET', '/app/settings/reviews', 'settings.manage'],
+  ['POST', '/app/settings/reviews', 'settings.manage'],
 
   // Assessments: sending, chasing (src/workspace/assessment-routes.ts)
 

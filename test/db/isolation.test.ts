@@ -23,6 +23,7 @@ import {
   pgRoleProblems,
 } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
+import { sealedContact } from '../support/contacts.js';
 import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, pgAvailable, type TestStore } from '../support/stores.js';
 
@@ -36,12 +37,17 @@ async function seedTenant(store: Store, name: string) {
   const session = hashToken(newSecret());
   const token = hashToken(newSecret());
   const now = new Date();
-  const ids = await store.tenant(tenantId).write(async (tx) => {
+  // The tenant first: its data key (sealing the contact) references it.
+  await store.tenant(tenantId).write((tx) => {
     repo.insertTenant(tx, name, tenantId, now);
+  });
+  const sealed = await sealedContact(store, tenantId, `sec@${name.toLowerCase()}.example`);
+  const ids = await store.tenant(tenantId).write(async (tx) => {
     const user = await repo.ensureUser(tx, `${name.toLowerCase()}@example.com`);
     repo.addMembership(tx, user.id, 'admin');
     const vendor = repo.insertVendor(tx, { name: `${name} vendor` });
-    const contact = await repo.ensureContact(tx, vendor.id, `sec@${name.toLowerCase()}.example`);
+    const contact = await repo.ensureContact(tx, vendor.id, sealed);
+    repo.setReviewIntervals(tx, { ...repo.DEFAULT_REVIEW_MONTHS, critical: 6 });
     const qv = await repo.pinQuestionnaireVersion(tx, {
       questionnaireId: 'q',
       version: '1.0.0',
