@@ -15,6 +15,8 @@ export const {
   vendorContacts,
   questionnaireVersions,
   assessments,
+  assessmentEvents,
+  assessmentSettings,
   answers,
   evidence,
   vendorLinks,
@@ -25,6 +27,7 @@ export const {
   auditLog,
   signingKeys,
   mailOutbox,
+  jobRuns,
   rateCounters,
   unitGuards,
 } = pgTables;

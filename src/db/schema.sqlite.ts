@@ -12,6 +12,8 @@ export const {
   vendorContacts,
   questionnaireVersions,
   assessments,
+  assessmentEvents,
+  assessmentSettings,
   answers,
   evidence,
   vendorLinks,
@@ -22,6 +24,7 @@ export const {
   auditLog,
   signingKeys,
   mailOutbox,
+  jobRuns,
   rateCounters,
   unitGuards,
 } = sqliteTables;

@@ -54,6 +54,8 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     grants: { select: true, insert: true },
     policies: {
       tenants_read: 'SELECT',
+      // The scheduler lists tenant ids to run each tenant's jobs (migrations/pg/0008_send_rls.sql).
+      tenants_scheduler_read: 'SELECT',
       tenants_create: 'INSERT',
       tenants_update: 'UPDATE',
       tenants_delete: 'DELETE',
@@ -117,6 +119,10 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   signing_keys: {
     grants: { select: true, insert: true, update: ['status', 'activated_at', 'retired_at'] },
     why: 'public keys are public and private keys are wrapped by the master key, so no RLS; but key material is never rewritten (that would substitute a key) and keys are never deleted (old receipts must stay verifiable)',
+  },
+  job_runs: {
+    grants: { select: true, insert: true },
+    why: 'the scheduler guard: a (job, slot) row is claimed with an insert and never changed or deleted; it names a job and an hour, no tenant data, no RLS',
   },
   rate_counters: {
     grants: CRUD,
