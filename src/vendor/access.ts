@@ -16,12 +16,13 @@ import {
   MAX_CODE_ATTEMPTS,
   spendAccessCode,
 } from '../db/repo/access-codes.js';
-import type { Assessment } from '../db/repo/assessments.js';
+import { type Assessment, OPEN_STATUSES } from '../db/repo/assessments.js';
 import { consumeVendorLink, getLinkContext, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
 import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
 import type { Ports } from '../platform/ports.js';
+import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { issueLink, type LinkClaims, newLinkId, verifyLink } from './links.js';
 import { asEmail, freshAccessMail } from './mails.js';
@@ -83,16 +84,15 @@ async function load(
   )
     return null;
   const status = r.assessmentStatus as Assessment['status'];
-  const state: LinkState =
-    status !== 'sent' && status !== 'in_progress'
-      ? 'closed'
-      : r.consumedAt
-        ? 'spent'
-        : r.revokedAt
-          ? 'revoked'
-          : !verified || r.expiresAt.getTime() <= now.getTime()
-            ? 'expired'
-            : 'open';
+  const state: LinkState = !OPEN_STATUSES.includes(status)
+    ? 'closed'
+    : r.consumedAt
+      ? 'spent'
+      : r.revokedAt
+        ? 'revoked'
+        : !verified || r.expiresAt.getTime() <= now.getTime()
+          ? 'expired'
+          : 'open';
   return {
     state,
     claims,
@@ -152,6 +152,12 @@ export async function redeemLink(
     const session = await deps.store.tenant(claims.tid).write((tx) => {
       consumeVendorLink(tx, { jti: claims.jti, assessmentId: claims.aid, contactId: claims.sub }, now);
       const s = startVendorSession(tx, { assessmentId: claims.aid, contactId: claims.sub }, now, replacing);
+      recordAssessmentEvent(tx, {
+        assessmentId: claims.aid,
+        kind: 'opened',
+        actor: `vendor:${claims.sub}`,
+        at: now,
+      });
       tx.audit(
         { actor: `vendor:${claims.sub}`, action: 'assessment.opened', target: `assessment:${claims.aid}` },
         now,
@@ -313,6 +319,12 @@ export async function redeemAccessCode(
     const session = await scope.write((tx) => {
       spendAccessCode(tx, live.id, hash, now);
       const s = startVendorSession(tx, { assessmentId: claims.aid, contactId: claims.sub }, now, replacing);
+      recordAssessmentEvent(tx, {
+        assessmentId: claims.aid,
+        kind: 'opened',
+        actor: `vendor:${claims.sub}`,
+        at: now,
+      });
       tx.audit(
         {
           actor: `vendor:${claims.sub}`,

@@ -6,7 +6,13 @@
  */
 
 import { type AnswerRow, answerRevisionGuard, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
-import { ASSESSMENT_OPEN, type Assessment, readPortalHead, touchAnswers } from '../db/repo/assessments.js';
+import {
+  ASSESSMENT_OPEN,
+  type Assessment,
+  OPEN_STATUSES as OPEN,
+  readPortalHead,
+  touchAnswers,
+} from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { getContact } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
@@ -53,7 +59,7 @@ export interface PortalState {
 export const SUBMITTED_MESSAGE =
   'This assessment has been submitted, so its answers can no longer be changed. Ask the requester if something must be corrected.';
 
-const OPEN_STATUSES = new Set(['sent', 'in_progress']);
+const OPEN_STATUSES = new Set<string>(OPEN);
 
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -65,8 +71,8 @@ export async function loadPortal(
 ): Promise<PortalState | null> {
   // The assessment (every column: the context facts come with it), the version's hash, the tenant's name.
   const head = await readPortalHead(ctx, assessmentId);
-  // A draft was never sent: no vendor may see it, whatever session they hold.
-  if (!head || head.assessment.status === 'draft') return null;
+  // A draft was never sent, a revoked one was withdrawn: no vendor may see it, whatever session they hold.
+  if (!head || head.assessment.status === 'draft' || head.assessment.status === 'revoked') return null;
   const { assessment } = head;
   // One after the other: a unit's statements share one connection (pg deprecates overlapping queries).
   // With the hash in hand, a cached questionnaire costs no statement.
@@ -265,7 +271,7 @@ async function commit(
 ): Promise<string | null> {
   try {
     await scope.write((tx) => {
-      touchAnswers(tx, scope.assessmentId, now);
+      touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
       for (const w of writes)
         saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
     });

@@ -42,6 +42,7 @@ import {
   localize,
   type Questionnaire,
 } from '../questionnaire/index.js';
+import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
@@ -256,6 +257,12 @@ export async function submit(
           },
           now,
         );
+        recordAssessmentEvent(tx, {
+          assessmentId: assessment.id,
+          kind: 'submitted',
+          actor: `vendor:${scope.contactId}`,
+          at: now,
+        });
         recordFindings(tx, assessment.id, assessment.vendorId, findings, now);
         for (const f of findings) upsertRiskFromFinding(tx, assessment.vendorId, f, now);
         const contact = await getContact(tx, scope.contactId);

@@ -6,7 +6,7 @@
 
 import semver from 'semver';
 import { z } from 'zod';
-import { newId } from '../db/ids.js';
+import { isId, newId } from '../db/ids.js';
 import { type Assessment, insertAssessment, listAssessments } from '../db/repo/assessments.js';
 import { listQuestionnaireVersions, type QuestionnaireVersionRow } from '../db/repo/questionnaires.js';
 import { currentTenant } from '../db/repo/tenants.js';
@@ -14,6 +14,7 @@ import { issueVendorLink } from '../db/repo/vendor-links.js';
 import {
   findContact,
   findVendorByName,
+  getVendor,
   insertContact,
   insertVendor,
   listVendors,
@@ -26,6 +27,7 @@ import { renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { contextFromPairs, type Questionnaire } from '../questionnaire/index.js';
 import { clampLinkHours, DEFAULT_LINK_HOURS, issueLink, MAX_LINK_HOURS, newLinkId } from '../vendor/links.js';
+import { recordAssessmentEvent } from './assessment-events.js';
 import { pinnedQuestionnaire, publishQuestionnaire } from './questionnaires.js';
 import { tenantName } from './tenants.js';
 
@@ -37,7 +39,10 @@ export type ShippedSource = (ref: {
 
 export interface SendInput {
   questionnaire: string;
-  vendorName: string;
+  /** A new vendor (or an existing one, found by name)… */
+  vendorName?: string;
+  /** …or an existing vendor by id (the form's choice, a bulk selection). */
+  vendorId?: string;
   contactEmail: string;
   contactName?: string | null;
   dueDate?: string | null;
@@ -63,9 +68,13 @@ export type SendDeps = Pick<Ports, 'store' | 'keys' | 'clock' | 'templates'> & {
 
 const REF = /^([a-z0-9][a-z0-9._-]{0,63})(?:@(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?))?$/;
 
+/** A refused send; `field` names the form field the message belongs to (the CLI prints the message). */
 export class SendError extends HttpError {
-  constructor(message: string) {
-    super(422, message);
+  constructor(
+    message: string,
+    readonly field: string = '_form',
+  ) {
+    super(422, message, { fields: { [field]: message } });
     this.name = 'SendError';
   }
 }
@@ -74,18 +83,21 @@ const vendorName = tenantName.pipe(z.string().max(200));
 
 function checkDueDate(due: string | null | undefined, today: string): string | null {
   if (due === null || due === undefined || due === '') return null;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) throw new SendError(`due date "${due}" is not YYYY-MM-DD`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) throw new SendError(`due date "${due}" is not YYYY-MM-DD`, 'dueDate');
   const d = new Date(`${due}T00:00:00Z`);
   if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== due)
-    throw new SendError(`due date "${due}" is not a calendar date`);
-  if (due < today) throw new SendError(`due date ${due} is in the past`);
+    throw new SendError(`due date "${due}" is not a calendar date`, 'dueDate');
+  if (due < today) throw new SendError(`due date ${due} is in the past`, 'dueDate');
   return due;
 }
 
 function checkLinkHours(h: number | null | undefined): number {
   if (h === null || h === undefined) return DEFAULT_LINK_HOURS;
   if (!Number.isInteger(h) || h < 1 || h > MAX_LINK_HOURS)
-    throw new SendError(`link hours must be a whole number from 1 to ${MAX_LINK_HOURS} (14 days)`);
+    throw new SendError(
+      `link hours must be a whole number from 1 to ${MAX_LINK_HOURS} (14 days)`,
+      'linkHours',
+    );
   return clampLinkHours(h);
 }
 
@@ -115,13 +127,19 @@ export interface Sent {
 export async function sendAssessment(deps: SendDeps, tenantId: string, input: SendInput): Promise<Sent> {
   const now = deps.clock.now();
   const m = REF.exec(input.questionnaire.trim());
-  if (!m) throw new SendError(`"${input.questionnaire}" is not a questionnaire id or id@version`);
+  if (!m)
+    throw new SendError(`"${input.questionnaire}" is not a questionnaire id or id@version`, 'questionnaire');
   const [, qid, qversion] = m as unknown as [string, string, string | undefined];
-  const vName = vendorName.parse(input.vendorName);
+  if (input.vendorId !== undefined && !isId(input.vendorId))
+    throw new SendError('no such vendor', 'vendorId');
+  const named = input.vendorId ? null : vendorName.safeParse(input.vendorName ?? '');
+  if (named && !named.success)
+    throw new SendError(`vendor name: ${named.error.issues[0]?.message ?? 'not valid'}`, 'vendorName');
   // The strict check mail is held to (one plain address, no display name, IDN as A-labels): refuse
   // now, with the reason, rather than when the invitation is queued. The contact is stored as sent to.
   const parsed = parseMailAddress(input.contactEmail);
-  if (!parsed.ok) throw new SendError(`contact email: ${parsed.message}`);
+  if (!parsed.ok) throw new SendError(`contact email: ${parsed.message}`, 'contactEmail');
+  const contactName = (input.contactName ?? '').trim().slice(0, 200) || null;
   const contactEmail = parsed.address;
   const dueDate = checkDueDate(input.dueDate, now.toISOString().slice(0, 10));
   const linkHours = checkLinkHours(input.linkHours);
@@ -130,12 +148,16 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
   for (let attempt = 0; ; attempt++) {
     const seen = await scope.read(async (ctx) => {
       const tenant = await currentTenant(ctx);
-      const vendor = await findVendorByName(ctx, vName);
+      const vendor = input.vendorId
+        ? await getVendor(ctx, input.vendorId)
+        : await findVendorByName(ctx, named!.data!);
       const contact = vendor ? await findContact(ctx, vendor.id, contactEmail) : null;
       const versions = await listQuestionnaireVersions(ctx, qid);
       return { tenant, vendor, contact, versions };
     });
     if (!seen.tenant) throw new SendError('no such tenant');
+    if (input.vendorId && !seen.vendor) throw new SendError('no such vendor', 'vendorId');
+    const vName = seen.vendor?.name ?? named!.data!;
     const published = pick(seen.versions, qversion);
     // Not published by the tenant: a shipped questionnaire of that id (and version) is published with it.
     const shipped =
@@ -146,14 +168,17 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
     if (!published && !useShipped) {
       throw new SendError(
         `questionnaire ${input.questionnaire} is neither published for this tenant nor shipped (see: assay questionnaire publish)`,
+        'questionnaire',
       );
     }
     const q = useShipped ? null : await scope.read((ctx) => pinnedQuestionnaire(ctx, published!.id));
     const compiled =
       q ?? [...(deps.library?.values() ?? [])].find((x) => x.id === qid && x.version === shipped?.version);
     const context = compiled ? contextFromPairs(compiled, input.context ?? []) : null;
-    if (context && !context.ok) throw new SendError(context.problems.map((p) => p.message).join('; '));
-    if (!compiled && (input.context?.length ?? 0) > 0) throw new SendError('context facts cannot be checked');
+    if (context && !context.ok)
+      throw new SendError(context.problems.map((p) => p.message).join('; '), 'context');
+    if (!compiled && (input.context?.length ?? 0) > 0)
+      throw new SendError('context facts cannot be checked', 'context');
 
     const assessmentId = newId();
     const vendorId = seen.vendor?.id ?? newId();
@@ -180,7 +205,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
           insertContact(tx, {
             id: contactId,
             vendorId,
-            name: input.contactName ?? null,
+            name: contactName,
             email: contactEmail,
           });
         insertAssessment(
@@ -201,6 +226,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
           },
           now,
         );
+        recordAssessmentEvent(tx, { assessmentId, kind: 'sent', actor: input.actor, at: now });
         issueVendorLink(tx, {
           jti,
           assessmentId,
