@@ -19,6 +19,7 @@ import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { assessmentRoutes, reminderSettingsRoutes } from './assessment-routes.js';
 import { authorize } from './authorize.js';
 import { navFor } from './nav.js';
 
@@ -58,7 +59,7 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
   };
 }
 
-export function appRoutes(platform: Ports) {
+export function appRoutes(platform: Ports, opts: { baseUrl: string } = { baseUrl: '' }) {
   const { store, passwords, clock } = platform;
   const app = new Hono<WorkspaceEnv>();
 
@@ -118,6 +119,8 @@ export function appRoutes(platform: Ports) {
   // team: account, MFA, members, invitations
   // vendors
   // assessments
+  ws.route('/assessments', assessmentRoutes(platform, opts));
+  ws.route('/settings/reminders', reminderSettingsRoutes(platform));
   // review
   // risks
   // audit

@@ -25,7 +25,7 @@ import { parseMailAddress } from '../mail/address.js';
 import { queueMail } from '../mail/queue.js';
 import { renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
-import { contextFromPairs, type Questionnaire } from '../questionnaire/index.js';
+import { contextFromPairs, localize, type Questionnaire } from '../questionnaire/index.js';
 import { clampLinkHours, DEFAULT_LINK_HOURS, issueLink, MAX_LINK_HOURS, newLinkId } from '../vendor/links.js';
 import { recordAssessmentEvent } from './assessment-events.js';
 import { pinnedQuestionnaire, publishQuestionnaire } from './questionnaires.js';
@@ -99,6 +99,17 @@ function checkLinkHours(h: number | null | undefined): number {
       'linkHours',
     );
   return clampLinkHours(h);
+}
+
+/** The due date and link lifetime checked as sendAssessment checks them (bulk checks them once, up front). */
+export function checkSendOptions(
+  o: { dueDate?: string | null; linkHours?: number | null },
+  now: Date,
+): { dueDate: string | null; linkHours: number } {
+  return {
+    dueDate: checkDueDate(o.dueDate, now.toISOString().slice(0, 10)),
+    linkHours: checkLinkHours(o.linkHours),
+  };
 }
 
 /** The newest published version of `id` (or exactly `id@version`) among the tenant's versions. */
@@ -319,4 +330,70 @@ export async function assessmentLines(ctx: TenantReadCtx): Promise<AssessmentLin
     sentAt: a.sentAt,
     submittedAt: a.submittedAt,
   }));
+}
+
+// ---- the send form's choices ------------------------------------------------------------------------
+
+/** The deps of sendAssessment from the platform (the shipped library where the platform has one). */
+export function sendDeps(platform: Ports, baseUrl: string): SendDeps {
+  const shipped = platform.shippedQuestionnaires?.();
+  return {
+    store: platform.store,
+    keys: platform.keys,
+    clock: platform.clock,
+    templates: platform.templates,
+    mail: platform.mail,
+    baseUrl,
+    ...(shipped ? { library: shipped.library, shipped: shipped.source } : {}),
+  };
+}
+
+export interface QuestionnaireChoice {
+  ref: string;
+  id: string;
+  version: string;
+  title: string;
+  /** Published by the tenant (else: shipped, published with the first send). */
+  published: boolean;
+}
+
+/** Every questionnaire version the tenant can send: its published ones and the shipped library's. */
+export async function questionnaireChoices(
+  platform: Ports,
+  ctx: TenantReadCtx,
+): Promise<QuestionnaireChoice[]> {
+  const rows = await listQuestionnaireVersions(ctx);
+  const out = new Map<string, QuestionnaireChoice>();
+  for (const r of rows)
+    out.set(`${r.questionnaireId}@${r.version}`, {
+      ref: `${r.questionnaireId}@${r.version}`,
+      id: r.questionnaireId,
+      version: r.version,
+      title: r.title,
+      published: true,
+    });
+  for (const q of platform.shippedQuestionnaires?.().library.values() ?? []) {
+    if (q.status !== 'published' || out.has(q.ref)) continue;
+    out.set(q.ref, {
+      ref: q.ref,
+      id: q.id,
+      version: q.version,
+      title: localize(q.title, q.defaultLocale, q),
+      published: false,
+    });
+  }
+  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id) || semver.rcompare(a.version, b.version));
+}
+
+/** The compiled questionnaire behind a choice (its context facts make the form's context fields). */
+export async function choiceQuestionnaire(
+  platform: Ports,
+  ctx: TenantReadCtx,
+  ref: string,
+): Promise<Questionnaire | null> {
+  const m = REF.exec(ref);
+  if (!m?.[2]) return null;
+  const version = (await listQuestionnaireVersions(ctx, m[1])).find((r) => r.version === m[2]);
+  if (version) return pinnedQuestionnaire(ctx, version.id);
+  return platform.shippedQuestionnaires?.().library.get(ref) ?? null;
 }

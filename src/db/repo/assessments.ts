@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
@@ -307,7 +307,7 @@ export async function listChaseCandidates(
     .where(and(live, lt(a.dueDate, q.today), isNull(a.overdueAt)))) as { id: string; dueDate: string }[];
   const l = t.vendorLinks;
   const openLink = db
-    .select({ one: sql`1` })
+    .select({ jti: l.jti })
     .from(l)
     .where(
       and(
@@ -321,7 +321,7 @@ export async function listChaseCandidates(
   const expired = await db
     .select({ id: a.id })
     .from(a)
-    .where(and(eq(a.tenantId, tenantId), eq(a.status, 'sent'), sql`not exists (${openLink})`));
+    .where(and(eq(a.tenantId, tenantId), eq(a.status, 'sent'), notExists(openLink)));
   return { remind, overdue, expired: expired.map((r) => r.id) };
 }
 
