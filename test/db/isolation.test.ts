@@ -4,6 +4,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
+import { insertAssessmentEvent, saveReminderDays } from '../../src/db/repo/assessment-events.js';
 import * as repo from '../../src/db/repo/index.js';
 import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
 import {
@@ -105,6 +106,9 @@ async function seedTenant(store: Store, name: string) {
     tx.write(
       tx.db.insert(tx.t.tenantKeys).values({ tenantId, purpose: 'data', wrapped: 'w', createdAt: now }),
     );
+    // The assessment tables (issue 8).
+    insertAssessmentEvent(tx, { assessmentId: a.id, kind: 'sent', actor: 'system', at: now });
+    saveReminderDays(tx, [7, 0], null, now);
     repo.insertSession(tx, {
       id: session,
       kind: 'user',
@@ -316,8 +320,9 @@ forEachDialect('tenant isolation', (dialect) => {
           return out;
         };
         const zero = { mail_outbox: 0, sessions: 0, setup_tokens: 0, tenants: 0, users: 0 };
-        // Seeded sessions are live: the scheduler may only reach expired ones.
-        expect(await seen('scheduler')).toEqual(zero);
+        // Seeded sessions are live: the scheduler may only reach expired ones. It lists the tenants
+        // (their ids, to run each tenant's jobs in a unit of that tenant).
+        expect(await seen('scheduler')).toEqual({ ...zero, tenants: 2 });
         expect(await seen('mail')).toEqual({ ...zero, mail_outbox: 2 });
         // The operator lists the tenants and the tenantless first-run links, nothing else.
         const first = hashToken(newSecret());
