@@ -9,6 +9,7 @@
  */
 import type { Ports } from '../platform/ports.js';
 import { chaseAssessments } from '../workspace/assessment-reminders.js';
+import { runEvidenceValidity } from '../workspace/evidence-validity.js';
 
 /** What a job gets: the platform and the public origin (links in mail). */
 export type JobPorts = Ports & { baseUrl: string };
@@ -32,7 +33,14 @@ export const JOBS: readonly Job[] = [
     },
   },
   // risks: acceptance expiry
-  // review: evidence validity
+  // review: evidence validity (reminders before a certificate or report expires, a finding after)
+  {
+    name: 'evidence-validity',
+    every: 'daily',
+    run: async (platform, now) => {
+      await runEvidenceValidity(platform, now);
+    },
+  },
   // audit: checkpoints, checkpoint mail
   // privacy: retention, tenant deletion
 ];

@@ -35,7 +35,7 @@ export const EVENT_RULES: Readonly<Record<AssessmentEventKind, Rule>> = {
   opened: { from: ['sent', 'expired'], to: 'opened', guarded: false, moves: true },
   // touchAnswers moves it, in the same statement that bumps the answer revision.
   in_progress: {
-    from: ['sent', 'opened', 'expired', 'changes_requested'],
+    from: ['sent', 'opened', 'expired'],
     to: 'in_progress',
     guarded: false,
     moves: false,

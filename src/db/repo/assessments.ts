@@ -29,6 +29,8 @@ export type Assessment = {
   receipt: string | null;
   /** `vendor:<contact id>` who submitted. */
   submittedBy: string | null;
+  /** A re-assessment: the assessment its answers were pre-filled from. */
+  previousAssessmentId: string | null;
   sentAt: Date | null;
   submittedAt: Date | null;
   /** Marked by the reminder job once the due date passed with the assessment still open. */
@@ -51,6 +53,8 @@ export type NewAssessment = {
   /** Sending queues the assessment as `sent` at once. */
   status?: AssessmentStatus;
   sentAt?: Date | null;
+  /** A re-assessment names the assessment it follows (same tenant: the composite foreign key). */
+  previousAssessmentId?: string | null;
 };
 
 /**
@@ -77,6 +81,7 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
     answersRevision: 0,
     receipt: null,
     submittedBy: null,
+    previousAssessmentId: a.previousAssessmentId ?? null,
     sentAt: a.sentAt ?? null,
     submittedAt: null,
     overdueAt: null,
@@ -160,7 +165,8 @@ export function transitionAssessment(
 
 /**
  * The statuses in which a vendor may still change answers and submit: sent, opened, being answered,
- * lapsed unopened (a fresh link opens it again), or sent back by a reviewer for changes.
+ * lapsed unopened (a fresh link opens it again), or sent back by a reviewer for changes
+ * (`changes_requested` opens a submitted assessment again until the vendor resubmits: src/workspace/review.ts).
  */
 export const OPEN_STATUSES: AssessmentStatus[] = [
   'sent',
@@ -169,8 +175,11 @@ export const OPEN_STATUSES: AssessmentStatus[] = [
   'expired',
   'changes_requested',
 ];
-/** Open statuses the first answer moves to `in_progress` (recording the `in_progress` event). */
-export const NOT_YET_ANSWERED: AssessmentStatus[] = ['sent', 'opened', 'expired', 'changes_requested'];
+/**
+ * Open statuses the first answer moves to `in_progress` (recording the `in_progress` event). Not
+ * `changes_requested`: that stays shown until the vendor resubmits (src/workspace/review.ts).
+ */
+export const NOT_YET_ANSWERED: AssessmentStatus[] = ['sent', 'opened', 'expired'];
 /** The guard of an answer write: the assessment was still open when the write committed. */
 export const ASSESSMENT_OPEN = 'assessment-open';
 
@@ -187,7 +196,7 @@ const touch = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
     .set({
       answersRevision: sql`${t.assessments.answersRevision} + 1`,
       // The first answer moves an unanswered open status to `in_progress`, once; later writes leave it.
-      status: sql`CASE WHEN ${t.assessments.status} IN ('sent', 'opened', 'expired', 'changes_requested') THEN 'in_progress' ELSE ${t.assessments.status} END`,
+      status: sql`CASE WHEN ${t.assessments.status} IN ('sent', 'opened', 'expired') THEN 'in_progress' ELSE ${t.assessments.status} END`,
       updatedAt: v.now as Date,
     })
     .where(
