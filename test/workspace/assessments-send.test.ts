@@ -22,6 +22,7 @@ import { BASE_URL, browser, TEST_MASTER_KEY, testPlatform } from '../support/app
 import { lastLinkTo, outbox } from '../support/assessments.js';
 import { TestSmtp } from '../support/smtp.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+import { vendorFixture } from '../support/vendor.js';
 
 const PASSWORD = 'correct horse battery staple';
 const DAY = 24 * 60 * 60_000;
@@ -367,6 +368,18 @@ forEachDialect(
       expect(
         log.filter((e) => e.target === `assessment:${id}` && e.action === 'assessment.overdue'),
       ).toHaveLength(1);
+    });
+
+    it("another tenant's assessment is a 404 on its page, revoke and re-send, and changes nothing", async () => {
+      const other = await vendorFixture(store, { now, tenantName: 'Other Co' });
+      expect((await b.get(`/app/assessments/${other.assessmentId}`)).status).toBe(404);
+      expect((await b.post(`/app/assessments/${other.assessmentId}/revoke`, {})).status).toBe(404);
+      expect((await b.post(`/app/assessments/${other.assessmentId}/resend`, {})).status).toBe(404);
+      expect((await b.get('/app/assessments/not-an-id')).status).toBe(404);
+      const theirs = await store.tenant(other.tenantId).read((c) => getAssessment(c, other.assessmentId));
+      expect(theirs!.status).toBe('sent');
+      const list = await text(await b.get(`/app/assessments?vendor=${other.vendorId}`));
+      expect(ids(list)).toEqual([]);
     });
 
     it('reminder days are tenant settings (admin), checked; the list filters and pages by keyset', async () => {
