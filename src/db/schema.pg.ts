@@ -10,6 +10,7 @@ export const {
   users,
   memberships,
   sessions,
+  mfaRecoveryCodes,
   setupTokens,
   vendors,
   vendorContacts,

@@ -7,6 +7,7 @@ export const {
   users,
   memberships,
   sessions,
+  mfaRecoveryCodes,
   setupTokens,
   vendors,
   vendorContacts,

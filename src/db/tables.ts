@@ -65,6 +65,13 @@ export const ASSESSMENT_EVENT_KINDS = [
 ] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
+/** What a tenant admin sets for the whole tenant (the settings pages). */
+export interface TenantSettings {
+  linkTtlHours?: number;
+  /** Every member must sign in with a second factor (src/auth/mfa-policy.ts). */
+  requireMfa?: boolean;
+}
+
 export const KEY_PURPOSES = ['link', 'receipt', 'audit'] as const;
 /** One-time links under /setup: the first tenant's admin, a CLI-created admin, a colleague invited by a member. */
 export const SETUP_PURPOSES = ['first_admin', 'tenant_admin', 'member_invite'] as const;
@@ -96,7 +103,7 @@ export function defineTables(k: Kit) {
   const tenants = k.table('tenants', {
     id: k.id(),
     name: k.text('name').notNull(),
-    settings: k.json<{ linkTtlHours?: number }>('settings').notNull().default({}),
+    settings: k.json<TenantSettings>('settings').notNull().default({}),
     createdAt: createdAt(),
   });
 
@@ -108,6 +115,13 @@ export function defineTables(k: Kit) {
       email: k.text('email').notNull(),
       passwordHash: k.text('password_hash'),
       disabledAt: k.timestamp('disabled_at'),
+      /** TOTP seed, AES-GCM under the master key (src/auth/totp-secrets.ts); null: no second factor. */
+      totpSecret: k.text('totp_secret'),
+      /** A seed being enrolled, not yet confirmed with a first code. */
+      totpPendingSecret: k.text('totp_pending_secret'),
+      totpEnabledAt: k.timestamp('totp_enabled_at'),
+      /** The last accepted TOTP time step: only a strictly later one is accepted (no replay in the window). */
+      totpLastStep: k.int('totp_last_step'),
       createdAt: createdAt(),
     },
     (t) => [k.uniqueIndex('users_email_uq').on(t.email)],
@@ -138,7 +152,8 @@ export function defineTables(k: Kit) {
     {
       /** SHA-256 of the cookie value: a database leak yields no usable session. */
       id: k.text('id').primaryKey(),
-      kind: k.enumText('kind', ['user', 'vendor']).notNull(),
+      /** `mfa_pending`: a correct password awaiting its second factor; it opens nothing (src/auth/mfa-sign-in.ts). */
+      kind: k.enumText('kind', ['user', 'vendor', 'mfa_pending']).notNull(),
       userId: k.text('user_id').references(() => users.id),
       tenantId: k.text('tenant_id').references(() => tenants.id),
       assessmentId: k.text('assessment_id'),
@@ -147,8 +162,28 @@ export function defineTables(k: Kit) {
       createdAt: createdAt(),
       lastSeenAt: k.timestamp('last_seen_at').notNull(),
       expiresAt: k.timestamp('expires_at').notNull(),
+      /** Member sessions: when the member last proved who they are (sign-in, /app/reauth). */
+      reauthAt: k.timestamp('reauth_at'),
+      /** Pending second steps: codes tried so far (a few, then the pending state is spent). */
+      attempts: k.int('attempts').notNull().default(0),
     },
     (t) => [k.index('sessions_user_idx').on(t.userId), k.index('sessions_expires_idx').on(t.expiresAt)],
+  );
+
+  /** Single-use recovery codes of a member's TOTP factor: keyed hashes only (src/auth/recovery-codes.ts). */
+  const mfaRecoveryCodes = k.table(
+    'mfa_recovery_codes',
+    {
+      id: k.id(),
+      userId: k
+        .text('user_id')
+        .notNull()
+        .references(() => users.id),
+      codeHash: k.text('code_hash').notNull(),
+      createdAt: createdAt(),
+      usedAt: k.timestamp('used_at'),
+    },
+    (t) => [k.uniqueIndex('mfa_recovery_codes_user_hash_uq').on(t.userId, t.codeHash)],
   );
 
   const setupTokens = k.table('setup_tokens', {
@@ -731,6 +766,7 @@ export function defineTables(k: Kit) {
     users,
     memberships,
     sessions,
+    mfaRecoveryCodes,
     setupTokens,
     vendors,
     vendorContacts,

@@ -28,6 +28,21 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['GET', '/app/', 'dashboard.view'],
 
   // Account, MFA, team (src/workspace/team-routes.ts, src/auth)
+  // The member's own account, second factor and re-authentication (src/workspace/account-routes.ts)
+  ['GET', '/app/account', 'member'],
+  ['POST', '/app/account/password', 'member'],
+  ['POST', '/app/account/sign-out-everywhere', 'member'],
+  ['GET', '/app/account/mfa', 'member'],
+  ['POST', '/app/account/mfa/setup', 'member'],
+  ['POST', '/app/account/mfa/confirm', 'member'],
+  ['GET', '/app/account/mfa/recovery-codes', 'member', { reauth: true }],
+  ['POST', '/app/account/mfa/recovery-codes', 'member', { reauth: true }],
+  ['GET', '/app/account/mfa/disable', 'member', { reauth: true }],
+  ['POST', '/app/account/mfa/disable', 'member', { reauth: true }],
+  ['GET', '/app/reauth', 'member'],
+  ['POST', '/app/reauth', 'member'],
+  ['GET', '/app/settings/security', 'settings.manage', { reauth: true }],
+  ['POST', '/app/settings/security', 'settings.manage', { reauth: true }],
   ['GET', '/app/team', 'members.read'],
   ['POST', '/app/team/invitations', 'members.manage'],
   ['POST', '/app/team/invitations/:id/revoke', 'members.manage'],

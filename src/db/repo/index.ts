@@ -8,6 +8,7 @@ export * from './evidence.js';
 export * from './findings.js';
 export * from './keys.js';
 export * from './members.js';
+export * from './mfa.js';
 export * from './outbox.js';
 export * from './questionnaires.js';
 export * from './review-notes.js';
