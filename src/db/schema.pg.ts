@@ -17,6 +17,8 @@ export const {
   reviewIntervals,
   questionnaireVersions,
   assessments,
+  assessmentEvents,
+  assessmentSettings,
   answers,
   evidence,
   vendorLinks,
@@ -30,6 +32,7 @@ export const {
   securityEvents,
   signingKeys,
   mailOutbox,
+  jobRuns,
   rateCounters,
   unitGuards,
 } = pgTables;

@@ -14,6 +14,8 @@ export const {
   reviewIntervals,
   questionnaireVersions,
   assessments,
+  assessmentEvents,
+  assessmentSettings,
   answers,
   evidence,
   vendorLinks,
@@ -27,6 +29,7 @@ export const {
   securityEvents,
   signingKeys,
   mailOutbox,
+  jobRuns,
   rateCounters,
   unitGuards,
 } = sqliteTables;

@@ -30,15 +30,38 @@ import { isTenantTable, type Kit } from './kit.sqlite.js';
 export const ROLES = ['admin', 'compliance_manager', 'analyst', 'executive', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * An assessment's status is derived from its recorded events (src/workspace/assessment-events.ts) and
+ * kept here for filtering. `opened`: a link was redeemed; `expired`: every link lapsed before anyone
+ * opened one; `revoked`: the team withdrew it. Overdue is not a status but a mark (`overdue_at`) on an
+ * open assessment, so the vendor can still answer after the due date.
+ */
 export const ASSESSMENT_STATUSES = [
   'draft',
   'sent',
+  'opened',
   'in_progress',
   'submitted',
   /** A reviewer asked for changes on some questions: open for answers again until resubmitted. */
   'changes_requested',
   'reviewed',
+  'revoked',
+  'expired',
   'cancelled',
+] as const;
+/** What can happen to an assessment; each is recorded in `assessment_events` in the unit that does it. */
+export const ASSESSMENT_EVENT_KINDS = [
+  'sent',
+  'opened',
+  'in_progress',
+  'submitted',
+  'changes_requested',
+  'reviewed',
+  'revoked',
+  'expired',
+  'reminded',
+  'link_resent',
+  'overdue',
 ] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
@@ -333,11 +356,17 @@ export function defineTables(k: Kit) {
       previousAssessmentId: k.text('previous_assessment_id'),
       sentAt: k.timestamp('sent_at'),
       submittedAt: k.timestamp('submitted_at'),
+      /** Set once by the overdue job when the due date passed with the assessment still open. */
+      overdueAt: k.timestamp('overdue_at'),
       createdAt: createdAt(),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
     (t) => [
       k.index('assessments_tenant_vendor_idx').on(t.tenantId, t.vendorId),
+      // The list page's keyset order, alone and under the status filter; the reminder job's due dates.
+      k.index('assessments_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+      k.index('assessments_tenant_status_idx').on(t.tenantId, t.status, t.createdAt, t.id),
+      k.index('assessments_tenant_due_idx').on(t.tenantId, t.dueDate),
       k.unique('assessments_tenant_id_uq').on(t.tenantId, t.id),
       k.foreignKey({
         name: 'assessments_vendor_fk',
@@ -362,6 +391,45 @@ export function defineTables(k: Kit) {
       k.index('assessments_previous_idx').on(t.tenantId, t.previousAssessmentId),
     ],
   );
+
+  /**
+   * What happened to an assessment, when, and by whom (ids only): the status is derived from these. A
+   * row is written in the same unit as the change it records. `once_key` makes an event happen at most
+   * once (a reminder per due date and offset, the overdue mark per due date): a second insert conflicts.
+   */
+  const assessmentEvents = k.tenantTable(
+    'assessment_events',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k.text('assessment_id').notNull(),
+      kind: k.enumText('kind', ASSESSMENT_EVENT_KINDS).notNull(),
+      at: k.timestamp('at').notNull(),
+      /** `user:<id>`, `vendor:<contact id>`, `system`. */
+      actor: k.text('actor').notNull(),
+      onceKey: k.text('once_key'),
+    },
+    (t) => [
+      k.index('assessment_events_assessment_idx').on(t.tenantId, t.assessmentId, t.at),
+      k.uniqueIndex('assessment_events_once_uq').on(t.tenantId, t.assessmentId, t.onceKey),
+      k.foreignKey({
+        name: 'assessment_events_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
+  );
+
+  /** Per-tenant settings of chasing: the days before the due date a reminder goes out (0: on the day). */
+  const assessmentSettings = k.tenantTable('assessment_settings', {
+    tenantId: k
+      .text('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
+    reminderDays: k.json<number[]>('reminder_days').notNull(),
+    updatedBy: k.text('updated_by'),
+    updatedAt: k.timestamp('updated_at').notNull(),
+  });
 
   const answers = k.tenantTable(
     'answers',
@@ -715,6 +783,22 @@ export function defineTables(k: Kit) {
     ],
   );
 
+  /**
+   * The scheduler's guard: one row per (job, slot). The process whose insert lands runs the job for
+   * that slot; every other process's insert conflicts and it skips. No tenant data.
+   */
+  const jobRuns = k.table(
+    'job_runs',
+    {
+      id: k.id(),
+      job: k.text('job').notNull(),
+      /** `2030-01-01` (daily) or `2030-01-01T08` (hourly), UTC. */
+      slot: k.text('slot').notNull(),
+      claimedAt: k.timestamp('claimed_at').notNull(),
+    },
+    (t) => [k.uniqueIndex('job_runs_job_slot_uq').on(t.job, t.slot)],
+  );
+
   /** Counters that hold across processes (rate limits). Keys are keyed hashes, never raw addresses or emails. */
   const rateCounters = k.table('rate_counters', {
     key: k.text('key').primaryKey(),
@@ -750,6 +834,8 @@ export function defineTables(k: Kit) {
     reviewIntervals,
     questionnaireVersions,
     assessments,
+    assessmentEvents,
+    assessmentSettings,
     answers,
     evidence,
     vendorLinks,
@@ -763,6 +849,7 @@ export function defineTables(k: Kit) {
     securityEvents,
     signingKeys,
     mailOutbox,
+    jobRuns,
     rateCounters,
     unitGuards,
   };

@@ -22,6 +22,7 @@ import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
 import type { Ports } from '../platform/ports.js';
+import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { contactDataFor } from './contact-data.js';
 import { issueLink, type LinkClaims, newLinkId, verifyLink } from './links.js';
@@ -178,6 +179,12 @@ export async function redeemLink(
     const session = await deps.store.tenant(claims.tid).write((tx) => {
       consumeVendorLink(tx, { jti: claims.jti, assessmentId: claims.aid, contactId: claims.sub }, now);
       const s = startVendorSession(tx, { assessmentId: claims.aid, contactId: claims.sub }, now, replacing);
+      recordAssessmentEvent(tx, {
+        assessmentId: claims.aid,
+        kind: 'opened',
+        actor: `vendor:${claims.sub}`,
+        at: now,
+      });
       tx.audit(
         { actor: `vendor:${claims.sub}`, action: 'assessment.opened', target: `assessment:${claims.aid}` },
         now,
@@ -338,6 +345,12 @@ export async function redeemAccessCode(
     const session = await scope.write((tx) => {
       spendAccessCode(tx, live.id, hash, now);
       const s = startVendorSession(tx, { assessmentId: claims.aid, contactId: claims.sub }, now, replacing);
+      recordAssessmentEvent(tx, {
+        assessmentId: claims.aid,
+        kind: 'opened',
+        actor: `vendor:${claims.sub}`,
+        at: now,
+      });
       tx.audit(
         {
           actor: `vendor:${claims.sub}`,

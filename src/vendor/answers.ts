@@ -74,8 +74,8 @@ export async function loadPortal(
 ): Promise<PortalState | null> {
   // The assessment (every column: the context facts come with it), the version's hash, the tenant's name.
   const head = await readPortalHead(ctx, assessmentId);
-  // A draft was never sent: no vendor may see it, whatever session they hold.
-  if (!head || head.assessment.status === 'draft') return null;
+  // A draft was never sent, a revoked one was withdrawn: no vendor may see it, whatever session they hold.
+  if (!head || head.assessment.status === 'draft' || head.assessment.status === 'revoked') return null;
   const { assessment } = head;
   // One after the other: a unit's statements share one connection (pg deprecates overlapping queries).
   // With the hash in hand, a cached questionnaire costs no statement.
@@ -282,7 +282,7 @@ async function commit(
 ): Promise<string | null> {
   try {
     await scope.write((tx) => {
-      touchAnswers(tx, scope.assessmentId, now);
+      touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
       for (const w of writes)
         saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
     });

@@ -44,6 +44,7 @@ import {
   localize,
   type Questionnaire,
 } from '../questionnaire/index.js';
+import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
@@ -267,6 +268,12 @@ export async function submit(
           },
           now,
         );
+        recordAssessmentEvent(tx, {
+          assessmentId: assessment.id,
+          kind: 'submitted',
+          actor: `vendor:${scope.contactId}`,
+          at: now,
+        });
         // A resubmission (after a request for changes) re-runs findings: its findings replace the earlier ones.
         const resubmission = assessment.status === 'changes_requested';
         replaceFindings(tx, assessment.id, assessment.vendorId, findings, now);

@@ -24,6 +24,7 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { accountRoutes } from './account-routes.js';
+import { assessmentRoutes, reminderSettingsRoutes } from './assessment-routes.js';
 import { authorize, type OnDenied } from './authorize.js';
 import { requireMfaEnrolment } from './mfa-enrolment-gate.js';
 import { mfaSignInRoutes } from './mfa-sign-in-routes.js';
@@ -183,6 +184,8 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.route('/settings', settingsRoutes(platform));
   ws.route('/vendors', vendorRoutes(platform)).route('/settings/reviews', reviewSettingsRoutes(platform)); // vendors
   // assessments
+  ws.route('/assessments', assessmentRoutes(platform, opts));
+  ws.route('/settings/reminders', reminderSettingsRoutes(platform));
   ws.route('/assessments', reviewRoutes(platform, opts)); // review
   // risks
   // audit

@@ -9,10 +9,12 @@
  * Every action reads first, signs links outside the unit, then writes in one unit with one audit entry
  * holding ids and digests only (never a note's text or an answer).
  */
+
 import semver from 'semver';
 import { sha256Hex } from '../crypto/hash.js';
 import { isId, newId } from '../db/ids.js';
 import { CARRIED_OVER, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
+import { insertAssessmentEvent } from '../db/repo/assessment-events.js';
 import {
   ASSESSMENT_IN_STATUS,
   type Assessment,
@@ -417,8 +419,14 @@ export async function requestChanges(
   try {
     await scope.write((tx) => {
       // Guarded: a concurrent request, a resubmission race or a mark-reviewed wins alone.
-      // (An assessment status event `changes_requested` belongs here once the events table lands.)
       transitionAssessment(tx, assessment.id, REVIEWABLE, 'changes_requested', { receipt: null }, now);
+      // The status event (the guarded transition above is its move; see assessment-events.ts).
+      insertAssessmentEvent(tx, {
+        assessmentId: assessment.id,
+        kind: 'changes_requested',
+        actor: `user:${scope.userId}`,
+        at: now,
+      });
       for (const c of checked)
         insertReviewNote(
           tx,
@@ -488,8 +496,13 @@ export async function markReviewed(
   if (!REVIEWABLE.includes(assessment.status)) throw new HttpError(409, NOT_SUBMITTED);
   try {
     await scope.write((tx) => {
-      // (An assessment status event `reviewed` belongs here once the events table lands.)
       transitionAssessment(tx, assessment.id, REVIEWABLE, 'reviewed', {}, now);
+      insertAssessmentEvent(tx, {
+        assessmentId: assessment.id,
+        kind: 'reviewed',
+        actor: `user:${scope.userId}`,
+        at: now,
+      });
       tx.audit(
         {
           actor: `user:${scope.userId}`,
@@ -615,6 +628,7 @@ export async function sendAgain(
       },
       now,
     );
+    insertAssessmentEvent(tx, { assessmentId: id, kind: 'sent', actor: `user:${scope.userId}`, at: now });
     for (const [key, value] of Object.entries(carried))
       saveAnswerAt(tx, id, key, value, 0, CARRIED_OVER, now);
     issueVendorLink(tx, {

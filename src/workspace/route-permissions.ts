@@ -80,6 +80,16 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['POST', '/app/settings/reviews', 'settings.manage'],
 
   // Assessments: sending, chasing (src/workspace/assessment-routes.ts)
+  ['GET', '/app/assessments', 'assessment.read'],
+  ['GET', '/app/assessments/new', 'assessment.send'],
+  ['POST', '/app/assessments/new', 'assessment.send'],
+  ['GET', '/app/assessments/bulk', 'assessment.send_bulk'],
+  ['POST', '/app/assessments/bulk', 'assessment.send_bulk'],
+  ['POST', '/app/assessments/:id/revoke', 'assessment.manage'],
+  ['POST', '/app/assessments/:id/resend', 'assessment.manage'],
+  ['GET', '/app/assessments/:id', 'assessment.read'],
+  ['GET', '/app/settings/reminders', 'settings.manage'],
+  ['POST', '/app/settings/reminders', 'settings.manage'],
 
   // Review of submissions (src/workspace/review-routes.ts)
   ['GET', '/app/assessments/:id/review', 'assessment.read'],

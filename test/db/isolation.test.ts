@@ -4,6 +4,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
+import { insertAssessmentEvent, saveReminderDays } from '../../src/db/repo/assessment-events.js';
 import * as repo from '../../src/db/repo/index.js';
 import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
 import {
@@ -111,6 +112,9 @@ async function seedTenant(store: Store, name: string) {
     tx.write(
       tx.db.insert(tx.t.tenantKeys).values({ tenantId, purpose: 'data', wrapped: 'w', createdAt: now }),
     );
+    // The assessment tables (issue 8).
+    insertAssessmentEvent(tx, { assessmentId: a.id, kind: 'sent', actor: 'system', at: now });
+    saveReminderDays(tx, [7, 0], null, now);
     // The review's tables (src/workspace/review.ts, evidence-validity.ts).
     repo.insertReviewNote(
       tx,
