@@ -279,6 +279,21 @@ export function defineTables(k: Kit) {
       uploadedBy: k.text('uploaded_by'),
       deletedAt: k.timestamp('deleted_at'),
       createdAt: createdAt(),
+      // ---- versions and per-file keys (privacy) ----
+      /**
+       * This file's own AES-256-GCM key, wrapped by the tenant data key `key_id` (src/evidence/file-keys.ts).
+       * NULL once destroyed: with it the bytes are gone, whatever copies of the blob remain.
+       */
+      fileKey: k.text('file_key'),
+      /** 1 for a first upload; a replacement is the next version of the file it replaces. */
+      version: k.int('version').notNull().default(1),
+      /** The earlier version this one replaced (evidence.id, same tenant). */
+      replacesId: k.text('replaces_id'),
+      /** Set when a newer version replaced this one; the row and its blob stay until retention removes them. */
+      supersededAt: k.timestamp('superseded_at'),
+      /** Set when the file key and blob were destroyed (erasure, retention): the row is an empty record. */
+      destroyedAt: k.timestamp('destroyed_at'),
+      // ---- end privacy ----
     },
     (t) => [
       k.index('evidence_assessment_idx').on(t.tenantId, t.assessmentId),
