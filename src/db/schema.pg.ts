@@ -27,4 +27,6 @@ export const {
   mailOutbox,
   rateCounters,
   unitGuards,
+  retentionPolicies,
+  legalHolds,
 } = pgTables;

@@ -24,6 +24,8 @@ export const {
   mailOutbox,
   rateCounters,
   unitGuards,
+  retentionPolicies,
+  legalHolds,
 } = sqliteTables;
 
 /** Every tenant-owned table, derived from the definitions (the PostgreSQL self-check verifies each). */

@@ -540,6 +540,44 @@ export function defineTables(k: Kit) {
     g7: k.text('g7').notNull().default(''),
   });
 
+  // ---- retention and legal hold (privacy: src/privacy/) ----
+  /** A tenant's retention periods; absent: the defaults in src/privacy/retention.ts. */
+  const retentionPolicies = k.tenantTable(
+    'retention_policies',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      /** Assessments, answers, evidence and findings are kept this many years after the vendor relationship ends. */
+      assessmentYears: k.int('assessment_years').notNull(),
+      /** Security events are kept this many days (90 at least). */
+      securityEventDays: k.int('security_event_days').notNull(),
+      /** `user:<id>`. */
+      updatedBy: k.text('updated_by').notNull(),
+      updatedAt: k.timestamp('updated_at').notNull(),
+    },
+    (t) => [k.uniqueIndex('retention_policies_tenant_uq').on(t.tenantId)],
+  );
+
+  /**
+   * Legal holds: while a row exists for a vendor or an assessment, retention deletes nothing of it. One
+   * row per target (the unique key makes a second hold a no-op); releasing deletes the row; both are audited.
+   */
+  const legalHolds = k.tenantTable(
+    'legal_holds',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      targetType: k.enumText('target_type', ['vendor', 'assessment']).notNull(),
+      targetId: k.text('target_id').notNull(),
+      /** The matter's reference (a case number), shown to the tenant; never in the audit trail. */
+      reference: k.text('reference'),
+      placedBy: k.text('placed_by').notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.uniqueIndex('legal_holds_target_uq').on(t.tenantId, t.targetType, t.targetId)],
+  );
+  // ---- end retention and legal hold ----
+
   return {
     tenants,
     users,
@@ -562,6 +600,8 @@ export function defineTables(k: Kit) {
     mailOutbox,
     rateCounters,
     unitGuards,
+    retentionPolicies,
+    legalHolds,
   };
 }
 

@@ -8,6 +8,7 @@
  * Add one line per job, in your domain's section.
  */
 import type { Ports } from '../platform/ports.js';
+import { retentionJob } from '../privacy/retention.js';
 
 export interface Job {
   /** Stable name: the guard rows and logs use it. */
@@ -22,4 +23,5 @@ export const JOBS: readonly Job[] = [
   // review: evidence validity
   // audit: checkpoints, checkpoint mail
   // privacy: retention, tenant deletion
+  { name: 'privacy.retention', every: 'daily', run: (platform, now) => retentionJob(platform, now) },
 ];

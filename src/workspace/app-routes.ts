@@ -19,6 +19,7 @@ import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { privacyRoutes } from '../privacy/routes.js';
 import { authorize } from './authorize.js';
 import { navFor } from './nav.js';
 
@@ -121,7 +122,7 @@ export function appRoutes(platform: Ports) {
   // review
   // risks
   // audit
-  // privacy
+  ws.route('/', privacyRoutes(platform)); // privacy: /settings/retention, /privacy/*
   app.route('/', ws);
   return app;
 }

@@ -40,4 +40,9 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   // Audit trail, security log (src/audit/)
 
   // Retention, legal hold, privacy (src/privacy/)
+  ['GET', '/app/settings/retention', 'settings.manage'],
+  ['POST', '/app/settings/retention', 'settings.manage'],
+  ['GET', '/app/privacy/holds', 'privacy.manage'],
+  ['POST', '/app/privacy/holds', 'privacy.manage'],
+  ['POST', '/app/privacy/holds/:id/release', 'privacy.manage'],
 ];

@@ -181,7 +181,12 @@ forEachDialect(
       // The loser's blob is gone too: no blob without a row.
       const blobs = filesUnder(f.blobDir).filter((p) => p.startsWith(f.tenantId));
       const all = await f.store.tenant(f.tenantId).read((tx) => tx.db.select().from(tx.t.evidence));
-      expect(blobs.length).toBe(all.filter((v) => v.fileKey !== null).length);
+      const named = new Set(
+        await Promise.all(
+          all.filter((v) => v.fileKey !== null && v.tenantId === f.tenantId).map((v) => blobFile(v.id)),
+        ),
+      );
+      expect(blobs.filter((b) => !named.has(b))).toEqual([]);
     });
 
     describe('destruction', () => {
