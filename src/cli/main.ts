@@ -2,7 +2,8 @@
  * The `assay` command line. Exit 0 on success, 1 on a user error with a clear message (never a stack
  * trace for bad input), 2 on an unexpected failure.
  */
-import { readFileSync, statSync } from 'node:fs';
+import fs, { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JSONWebKeySet, JWK } from 'jose';
 import { ZodError } from 'zod';
@@ -40,6 +41,8 @@ Commands:
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
   keys rotate [--purpose link|receipt|audit|all]  activate a new signing key, retire the old one (default: all)
   receipt verify FILE [--jwks URL|FILE]           check a receipt (default keys: this server's key table)
+  backup --out FILE                               write the SQLite database and the files under DATA_DIR to FILE (.tar.gz)
+  restore FILE [--force]                          restore a backup into an empty DATA_DIR (--force: move the current one aside)
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, BASE_URL, …; see README).`;
 
@@ -379,19 +382,77 @@ const moreCommands: Record<string, Handler> = {
 };
 Object.assign(commands, moreCommands);
 
+/** Backup and restore act on the embedded database only; PostgreSQL has its own tools (docs/operations.md). */
+function sqliteOnly(config: ReturnType<typeof loadConfig>, what: string): string {
+  if (config.database.dialect !== 'sqlite') {
+    throw new CliError(
+      `${what} works on the embedded SQLite database; for PostgreSQL use pg_dump or point-in-time recovery (see docs/operations.md)`,
+    );
+  }
+  return config.database.file;
+}
+
+const backupCommands: Record<string, Handler> = {
+  backup: async (args, io) => {
+    const { values, positionals } = options(args, { out: { type: 'string' } });
+    if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
+    const out = required(values, 'out');
+    const config = loadConfig(io.env);
+    const dbFile = sqliteOnly(config, 'assay backup');
+    const { backupDataDir, BackupError } = await import('../platform/node/backup.js');
+    try {
+      const r = await backupDataDir(config.dataDir, out, { dbFile });
+      io.out(`Backed up the database and ${r.files} file(s) to ${out}.`);
+      if (fs.existsSync(path.join(config.dataDir, 'master.key')))
+        io.err('The backup holds master.key: keep it as safe as the key itself.');
+      else
+        io.err(
+          'The master key (MASTER_KEY) is not in the backup: keep it separately; without it nothing restores.',
+        );
+      return 0;
+    } catch (err) {
+      if (err instanceof BackupError) throw new CliError(err.message);
+      throw err;
+    }
+  },
+  restore: async (args, io) => {
+    const { values, positionals } = options(args, { force: { type: 'boolean' } });
+    if (positionals.length !== 1) throw new CliError('name exactly one backup file');
+    const config = loadConfig(io.env);
+    const dbFile = sqliteOnly(config, 'assay restore');
+    if (path.resolve(dbFile) !== path.join(config.dataDir, 'assay.db'))
+      throw new CliError('assay restore writes DATA_DIR/assay.db; unset DATABASE_URL to restore');
+    const { restoreDataDir, BackupError } = await import('../platform/node/backup.js');
+    try {
+      const r = await restoreDataDir(positionals[0]!, config.dataDir, { force: values.force ?? false });
+      if (r.movedAside) io.err(`The previous DATA_DIR was moved to ${r.movedAside}.`);
+      io.out(
+        `Restored the backup of ${r.createdAt} (the database and ${r.files} file(s)) into ${config.dataDir}.`,
+      );
+      return 0;
+    } catch (err) {
+      if (err instanceof BackupError) throw new CliError(err.message);
+      throw err;
+    }
+  },
+};
+Object.assign(commands, backupCommands);
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.out(USAGE);
     return argv.length === 0 ? 1 : 0;
   }
-  const name = `${argv[0]} ${argv[1] ?? ''}`.trim();
+  // One-word commands (backup, restore) take their arguments right after the name.
+  const single = commands[argv[0]!] !== undefined;
+  const name = single ? argv[0]! : `${argv[0]} ${argv[1] ?? ''}`.trim();
   const handler = commands[name];
   if (!handler) {
     io.err(`assay: unknown command "${name}"\n\n${USAGE}`);
     return 1;
   }
   try {
-    return await handler(argv.slice(2), io);
+    return await handler(argv.slice(single ? 1 : 2), io);
   } catch (err) {
     if (err instanceof CliError) io.err(`assay ${name}: ${err.message}`);
     else if (err instanceof ConfigError || err instanceof MigrationHistoryError) io.err(err.message);

@@ -35,4 +35,6 @@ export const {
   jobRuns,
   rateCounters,
   unitGuards,
+  retentionPolicies,
+  legalHolds,
 } = pgTables;

@@ -32,6 +32,8 @@ export const {
   jobRuns,
   rateCounters,
   unitGuards,
+  retentionPolicies,
+  legalHolds,
 } = sqliteTables;
 
 /** Every tenant-owned table, derived from the definitions (the PostgreSQL self-check verifies each). */

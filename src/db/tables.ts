@@ -474,6 +474,21 @@ export function defineTables(k: Kit) {
       uploadedBy: k.text('uploaded_by'),
       deletedAt: k.timestamp('deleted_at'),
       createdAt: createdAt(),
+      // ---- versions and per-file keys (privacy) ----
+      /**
+       * This file's own AES-256-GCM key, wrapped by the tenant data key `key_id` (src/evidence/file-keys.ts).
+       * NULL once destroyed: with it the bytes are gone, whatever copies of the blob remain.
+       */
+      fileKey: k.text('file_key'),
+      /** 1 for a first upload; a replacement is the next version of the file it replaces. */
+      version: k.int('version').notNull().default(1),
+      /** The earlier version this one replaced (evidence.id, same tenant). */
+      replacesId: k.text('replaces_id'),
+      /** Set when a newer version replaced this one; the row and its blob stay until retention removes them. */
+      supersededAt: k.timestamp('superseded_at'),
+      /** Set when the file key and blob were destroyed (erasure, retention): the row is an empty record. */
+      destroyedAt: k.timestamp('destroyed_at'),
+      // ---- end privacy ----
     },
     (t) => [
       k.index('evidence_assessment_idx').on(t.tenantId, t.assessmentId),
@@ -822,6 +837,44 @@ export function defineTables(k: Kit) {
     g7: k.text('g7').notNull().default(''),
   });
 
+  // ---- retention and legal hold (privacy: src/privacy/) ----
+  /** A tenant's retention periods; absent: the defaults in src/privacy/retention.ts. */
+  const retentionPolicies = k.tenantTable(
+    'retention_policies',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      /** Assessments, answers, evidence and findings are kept this many years after the vendor relationship ends. */
+      assessmentYears: k.int('assessment_years').notNull(),
+      /** Security events are kept this many days (90 at least). */
+      securityEventDays: k.int('security_event_days').notNull(),
+      /** `user:<id>`. */
+      updatedBy: k.text('updated_by').notNull(),
+      updatedAt: k.timestamp('updated_at').notNull(),
+    },
+    (t) => [k.uniqueIndex('retention_policies_tenant_uq').on(t.tenantId)],
+  );
+
+  /**
+   * Legal holds: while a row exists for a vendor or an assessment, retention deletes nothing of it. One
+   * row per target (the unique key makes a second hold a no-op); releasing deletes the row; both are audited.
+   */
+  const legalHolds = k.tenantTable(
+    'legal_holds',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      targetType: k.enumText('target_type', ['vendor', 'assessment']).notNull(),
+      targetId: k.text('target_id').notNull(),
+      /** The matter's reference (a case number), shown to the tenant; never in the audit trail. */
+      reference: k.text('reference'),
+      placedBy: k.text('placed_by').notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.uniqueIndex('legal_holds_target_uq').on(t.tenantId, t.targetType, t.targetId)],
+  );
+  // ---- end retention and legal hold ----
+
   return {
     tenants,
     users,
@@ -852,6 +905,8 @@ export function defineTables(k: Kit) {
     jobRuns,
     rateCounters,
     unitGuards,
+    retentionPolicies,
+    legalHolds,
   };
 }
 

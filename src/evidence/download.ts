@@ -11,7 +11,8 @@ import { isId } from '../db/ids.js';
 import * as repo from '../db/repo/index.js';
 import type { Ports } from '../platform/ports.js';
 import { dataKeysFor } from './data-keys.js';
-import { blobAddress, sealBinding } from './evidence.js';
+import { evidenceBlobAddress, sealBinding } from './evidence.js';
+import { openFileKey } from './file-keys.js';
 import { CHUNK, decryptStream, sealedSize } from './sealed-stream.js';
 
 export const MAX_DOWNLOAD_TTL_SECONDS = 300;
@@ -100,13 +101,20 @@ export async function openDownload(
   const { tenantId, evidenceId } = grant;
   const row = await ports.store.tenant(tenantId).read((tx) => repo.getEvidence(tx, evidenceId));
   if (!row) return null;
-  const blob = await ports.blobs.get(await blobAddress(ports, tenantId, row.sha256));
+  const blob = await ports.blobs.get(await evidenceBlobAddress(ports, tenantId, row));
   if (!blob) throw new IntegrityError('the blob is missing');
   if (blob.size !== sealedSize(row.size)) {
     await blob.body.cancel().catch(() => {});
     throw new IntegrityError('the blob has the wrong size');
   }
   const keys = dataKeysFor(ports);
+  // A file with its own key names its own id in the blob header; only that key opens it.
+  const keyFor = async (keyId: string): Promise<CryptoKey | null> => {
+    if (row.fileKey === null) return keys.byId(tenantId, keyId);
+    if (keyId !== row.id || row.keyId === null) return null;
+    const tenantKey = await keys.byId(tenantId, row.keyId);
+    return tenantKey && openFileKey(tenantKey, tenantId, row.id, row.fileKey);
+  };
   const hasher = createSha256();
   let size = 0;
   const verify = new TransformStream<Uint8Array, Uint8Array>({
@@ -122,7 +130,7 @@ export async function openDownload(
     },
   });
   const reader = blob.body
-    .pipeThrough(decryptStream((keyId) => keys.byId(tenantId, keyId), sealBinding(tenantId)))
+    .pipeThrough(decryptStream(keyFor, sealBinding(tenantId)))
     .pipeThrough(verify)
     .getReader();
   // Read ahead: the first chunk, and a small file whole, so these failures never start a response.

@@ -6,7 +6,7 @@
  */
 import { bytesToHex } from '../crypto/encoding.js';
 import { createSha256, hmacSha256 } from '../crypto/hash.js';
-import { isId } from '../db/ids.js';
+import { isId, newId } from '../db/ids.js';
 import type { AssessmentStatus } from '../db/repo/index.js';
 import * as repo from '../db/repo/index.js';
 import { GuardError } from '../db/store.js';
@@ -15,6 +15,7 @@ import type { Ports } from '../platform/ports.js';
 import type { Question, Questionnaire } from '../questionnaire/index.js';
 import { compileQuestionnaire } from '../questionnaire/index.js';
 import { dataKeysFor } from './data-keys.js';
+import { newFileKey } from './file-keys.js';
 import { cleanFileName, type NameProblem } from './file-names.js';
 import { FILE_TYPES, type FileType, Inspector, TypeCheckError } from './file-types.js';
 import { openFilePart, UploadError } from './multipart.js';
@@ -67,6 +68,9 @@ export interface Evidence {
   type: string;
   uploadedBy: string | null;
   createdAt: Date;
+  /** 1, or the next number after the version it replaced. */
+  version: number;
+  replacesId: string | null;
 }
 
 export interface EvidenceTarget {
@@ -75,6 +79,8 @@ export interface EvidenceTarget {
   questionId: string;
   /** `vendor:<contact id>` or `user:<id>`. */
   uploadedBy: string;
+  /** The current file this upload replaces (a new version; the old one stays until retention removes it). */
+  replaces?: string;
 }
 
 export type EvidencePorts = Pick<Ports, 'store' | 'master' | 'blobs' | 'clock' | 'logger'>;
@@ -94,6 +100,8 @@ const toEvidence = (r: repo.EvidenceRow): Evidence => ({
   type: r.contentType,
   uploadedBy: r.uploadedBy,
   createdAt: r.createdAt,
+  version: r.version,
+  replacesId: r.replacesId,
 });
 
 // ---- the question's rule ---------------------------------------------------------------------------
@@ -130,6 +138,18 @@ export function fileRuleOf(q: Question): FileRule | null {
 const plainQuestionId = (id: string) => id.replace(/#evidence$/, '');
 
 const notFound = () => new EvidenceError(404, 'not-found', 'We could not find that assessment or file.');
+const replacedNotFound = () =>
+  new EvidenceError(
+    409,
+    'not-found',
+    'The file you are replacing is no longer current (removed or already replaced); reload and try again.',
+  );
+
+async function currentFile(ports: EvidencePorts, tenantId: string, assessmentId: string, id: string) {
+  if (!isId(id)) return null;
+  const rows = await ports.store.tenant(tenantId).read((tx) => repo.listEvidence(tx, assessmentId));
+  return rows.find((r) => r.id === id) ?? null;
+}
 
 async function openTarget(ports: EvidencePorts, tenantId: string, assessmentId: string, questionId: string) {
   if (!isId(tenantId) || !isId(assessmentId)) throw notFound();
@@ -216,6 +236,20 @@ export async function blobAddress(ports: Pick<Ports, 'master'>, tenantId: string
   return `${tenantId}/${bytesToHex(mac)}`;
 }
 
+/**
+ * Where a row's bytes are: a file with its own key has its own blob (keyed name of its id), so destroying
+ * it removes exactly that blob; a file stored before per-file keys shares the content address above.
+ */
+export async function evidenceBlobAddress(
+  ports: Pick<Ports, 'master'>,
+  tenantId: string,
+  row: { id: string; sha256: string; fileKey: string | null },
+) {
+  if (row.fileKey === null) return blobAddress(ports, tenantId, row.sha256);
+  const mac = hmacSha256(await addressSecret(ports.master), `${tenantId}\nfile\n${row.id}`);
+  return `${tenantId}/${bytesToHex(mac)}`;
+}
+
 /** Binds a sealed blob to its tenant (AAD of every chunk). */
 export const sealBinding = (tenantId: string) => `evidence:${tenantId}`;
 
@@ -232,11 +266,17 @@ export async function storeEvidence(
   const { tenantId, assessmentId, uploadedBy } = target;
   let rule: FileRule;
   let qid: string;
+  let replaced: repo.EvidenceRow | null = null;
   try {
     const t = await openTarget(ports, tenantId, assessmentId, target.questionId);
     rule = t.rule;
     qid = t.qid;
-    if (t.existing >= rule.maxFiles) {
+    if (target.replaces !== undefined) {
+      replaced = await currentFile(ports, tenantId, assessmentId, target.replaces);
+      if (!replaced || replaced.questionId !== qid) throw replacedNotFound();
+    }
+    // A replacement takes the place of the file it replaces: it does not count against the limit.
+    if (!replaced && t.existing >= rule.maxFiles) {
       throw new EvidenceError(409, 'too-many-files', `This question takes at most ${rule.maxFiles} files.`);
     }
   } catch (err) {
@@ -265,7 +305,11 @@ export async function storeEvidence(
   } catch (err) {
     return refuse(err);
   }
-  const key = await dataKeysFor(ports).current(tenantId).catch(refuse);
+  const tenantKey = await dataKeysFor(ports).current(tenantId).catch(refuse);
+  // The row's id is chosen now: the file's key is bound to it and its blob is named by it.
+  const evidenceId = newId();
+  const fileKey = await newFileKey(tenantKey.key, tenantId, evidenceId).catch(refuse);
+  const key = { id: evidenceId, key: fileKey.key };
 
   const inspector = new Inspector(type);
   const hasher = createSha256();
@@ -301,23 +345,34 @@ export async function storeEvidence(
 
   const sha256 = bytesToHex(hasher.digest());
   // Committed before the row is written, so no row ever names a missing blob.
-  await staged.commit(await blobAddress(ports, tenantId, sha256));
+  const address = await evidenceBlobAddress(ports, tenantId, {
+    id: evidenceId,
+    sha256,
+    fileKey: fileKey.wrapped,
+  });
+  await staged.commit(address);
   const now = ports.clock.now();
   try {
     const row = await ports.store.tenant(tenantId).write((tx) => {
       // An evidence change is an answer change: it bumps the answer revision under the open-status guard,
       // so a submission that read the files before this commits is refused and re-reads.
       repo.touchAnswers(tx, assessmentId, now);
+      // Guarded: of two replacements of one version, only the first commits.
+      if (replaced) repo.supersedeEvidence(tx, assessmentId, replaced.id, now);
       const r = repo.insertEvidence(
         tx,
         {
+          id: evidenceId,
           assessmentId,
           questionId: qid,
           fileName: name.name,
           contentType: type.mime,
           size,
           sha256,
-          keyId: key.id,
+          keyId: tenantKey.id,
+          fileKey: fileKey.wrapped,
+          version: replaced ? replaced.version + 1 : 1,
+          replacesId: replaced?.id ?? null,
           uploadedBy,
         },
         now,
@@ -327,7 +382,15 @@ export async function storeEvidence(
           actor: uploadedBy,
           action: 'evidence.uploaded',
           target: `evidence:${r.id}`,
-          data: { assessment: assessmentId, question: qid, data_sha256: sha256, size, type: type.mime },
+          data: {
+            assessment: assessmentId,
+            question: qid,
+            data_sha256: sha256,
+            size,
+            type: type.mime,
+            version: r.version,
+            ...(replaced ? { replaces: replaced.id } : {}),
+          },
         },
         now,
       );
@@ -336,7 +399,9 @@ export async function storeEvidence(
     ports.logger.info({ event: 'evidence.uploaded', evidence: row.id, size }, 'evidence stored');
     return toEvidence(row);
   } catch (err) {
-    // The blob stays: the same content may back another row. Unreferenced blobs are for a later sweep.
+    // No row names this file's own blob: remove it (its key was never stored).
+    await ports.blobs.delete(address).catch(() => {});
+    if (err instanceof GuardError && err.guard === repo.EVIDENCE_PRESENT) throw replacedNotFound();
     if (err instanceof GuardError) {
       throw new EvidenceError(
         409,
@@ -402,4 +467,48 @@ export async function removeEvidence(
     if (err instanceof GuardError) throw notFound();
     throw err;
   }
+}
+
+/**
+ * Destroys one file for good (erasure, retention, tenant deletion): its wrapped key is removed from the
+ * row and the row marked destroyed, with an audit entry carrying the file's SHA-256, in one unit; then
+ * its blob is deleted. The key goes first: if deleting the blob fails, what is left no longer decrypts.
+ * A file stored before per-file keys shares its blob by content address; that blob is deleted only when
+ * no other live row names the same content.
+ */
+export async function destroyEvidence(
+  ports: Pick<Ports, 'store' | 'clock' | 'blobs' | 'master'>,
+  target: { tenantId: string; evidenceId: string; actor: string; reason: string },
+): Promise<{ sha256: string } | null> {
+  const { tenantId, evidenceId, actor, reason } = target;
+  if (!isId(tenantId) || !isId(evidenceId)) return null;
+  const now = ports.clock.now();
+  const destroy = ports.store.tenant(tenantId).write(async (tx) => {
+    const r = await repo.getEvidenceAnyState(tx, evidenceId);
+    if (!r || r.destroyedAt) return null;
+    repo.destroyEvidenceKey(tx, evidenceId, now);
+    tx.audit(
+      {
+        actor,
+        action: 'evidence.destroyed',
+        target: `evidence:${evidenceId}`,
+        data: { assessment: r.assessmentId, data_sha256: r.sha256, reason },
+      },
+      now,
+    );
+    return r;
+  });
+  // A concurrent destruction won the guard: the file is gone either way.
+  const row = await destroy.catch((err: unknown) => {
+    if (err instanceof GuardError && err.guard === repo.EVIDENCE_NOT_DESTROYED) return null;
+    throw err;
+  });
+  if (!row) return null;
+  if (row.fileKey !== null) {
+    await ports.blobs.delete(await evidenceBlobAddress(ports, tenantId, row));
+  } else {
+    const sharing = await ports.store.tenant(tenantId).read((tx) => repo.liveRowsWithContent(tx, row.sha256));
+    if (sharing === 0) await ports.blobs.delete(await blobAddress(ports, tenantId, row.sha256));
+  }
+  return { sha256: row.sha256 };
 }

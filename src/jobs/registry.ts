@@ -8,6 +8,7 @@
  * Add one line per job, in your domain's section.
  */
 import type { Ports } from '../platform/ports.js';
+import { retentionJob } from '../privacy/retention.js';
 import { chaseAssessments } from '../workspace/assessment-reminders.js';
 import { runEvidenceValidity } from '../workspace/evidence-validity.js';
 
@@ -43,4 +44,5 @@ export const JOBS: readonly Job[] = [
   },
   // audit: checkpoints, checkpoint mail
   // privacy: retention, tenant deletion
+  { name: 'privacy.retention', every: 'daily', run: (platform, now) => retentionJob(platform, now) },
 ];

@@ -43,7 +43,14 @@ export function evidencePortalRoutes(platform: Ports) {
     const qid = c.req.param('qid');
     const stored = await storeEvidence(
       platform,
-      { tenantId, assessmentId, questionId: qid, uploadedBy: `vendor:${contactId}` },
+      {
+        tenantId,
+        assessmentId,
+        questionId: qid,
+        uploadedBy: `vendor:${contactId}`,
+        // `?replaces=<file id>`: the upload is the next version of that file.
+        ...(c.req.query('replaces') ? { replaces: c.req.query('replaces') } : {}),
+      },
       c.req.raw,
     );
     return answer(c, qid, `Uploaded ${stored.name}.`);

@@ -23,6 +23,7 @@ import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { privacyRoutes } from '../privacy/routes.js';
 import { accountRoutes } from './account-routes.js';
 import { assessmentRoutes, reminderSettingsRoutes } from './assessment-routes.js';
 import { authorize, type OnDenied } from './authorize.js';
@@ -189,7 +190,7 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.route('/assessments', reviewRoutes(platform, opts)); // review
   // risks
   // audit
-  // privacy
+  ws.route('/', privacyRoutes(platform)); // privacy: /settings/retention, /privacy/*
   app.route('/', ws);
   return app;
 }

@@ -105,4 +105,9 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['GET', '/app/security-log/export', 'security_log.read', { reauth: true }],
 
   // Retention, legal hold, privacy (src/privacy/)
+  ['GET', '/app/settings/retention', 'settings.manage'],
+  ['POST', '/app/settings/retention', 'settings.manage'],
+  ['GET', '/app/privacy/holds', 'privacy.manage'],
+  ['POST', '/app/privacy/holds', 'privacy.manage'],
+  ['POST', '/app/privacy/holds/:id/release', 'privacy.manage'],
 ];

@@ -14,8 +14,8 @@ import * as repo from '../../src/db/repo/index.js';
 import { HttpError } from '../../src/errors.js';
 import { downloadPath, openDownload } from '../../src/evidence/download.js';
 import {
-  blobAddress,
   EvidenceError,
+  evidenceBlobAddress,
   listEvidence,
   removeEvidence,
   storeEvidence,
@@ -80,6 +80,10 @@ forEachDialect(
         assessmentId: f.assessmentId,
         ...(q ? { questionId: q } : {}),
       });
+    const addressOf = async (tenantId: string, id: string) => {
+      const row = await f.store.tenant(tenantId).read((tx) => repo.getEvidenceAnyState(tx, id));
+      return evidenceBlobAddress(f.platform, tenantId, row!);
+    };
     const get = (p: string, init?: RequestInit) => f.app.request(`https://assay.test${p}`, init);
     /** Nothing stored: no new row, no new blob, no staging file left behind. */
     const nothingStored = async (_q: string, before: string[]) => {
@@ -112,8 +116,8 @@ forEachDialect(
         });
         expect(await live('gov.isms')).toEqual([e]);
 
-        // Content-addressed under a keyed name: neither the file name nor its SHA-256 shows on disk.
-        const address = await blobAddress(f.platform, f.tenantId, e.sha256);
+        // Its own blob under a keyed name: neither the file name nor its SHA-256 shows on disk.
+        const address = await addressOf(f.tenantId, e.id);
         const [, name] = address.split('/') as [string, string];
         const file = path.join(f.blobDir, f.tenantId, name.slice(0, 2), name);
         expect(filesUnder(f.blobDir)).toContain(path.relative(f.blobDir, file));
@@ -695,7 +699,7 @@ forEachDialect(
           },
           uploadRequest('t.pdf', bytes),
         );
-        const address = await blobAddress(f.platform, f.other.tenantId, e.sha256);
+        const address = await addressOf(f.other.tenantId, e.id);
         const [, name] = address.split('/') as [string, string];
         const file = path.join(f.blobDir, f.other.tenantId, name.slice(0, 2), name);
         const original = fs.readFileSync(file);
@@ -731,7 +735,7 @@ forEachDialect(
           ).toBe(404);
           // Another tenant's blob put in its place.
           const theirs = await store('a.pdf', pdf('tenant a'));
-          const foreign = await blobAddress(f.platform, f.tenantId, theirs.sha256);
+          const foreign = await addressOf(f.tenantId, theirs.id);
           const [, fname] = foreign.split('/') as [string, string];
           const foreignBytes = fs.readFileSync(path.join(f.blobDir, f.tenantId, fname.slice(0, 2), fname));
           expect(await attempt(() => foreignBytes)).toBe(404);

@@ -68,6 +68,25 @@ forEachDialect(
       expect(await removed.text()).toContain('No files yet');
     });
 
+    it('?replaces= uploads the next version: the list shows the new file; a stale replacement is 409', async () => {
+      const { base, cookie } = await session();
+      const first = await upload(`${base}/evidence/gov.policy`, cookie, 'v1.pdf', pdf('one'));
+      const id = (await first.text()).match(/evidence\/gov\.policy\/([0-9a-f-]{36})\/remove/)![1]!;
+      const second = await upload(`${base}/evidence/gov.policy?replaces=${id}`, cookie, 'v2.pdf', pdf('two'));
+      expect(second.status).toBe(200);
+      const html = await second.text();
+      expect(html).toContain('v2.pdf');
+      expect(html).not.toContain('v1.pdf');
+      const stale = await upload(
+        `${base}/evidence/gov.policy?replaces=${id}`,
+        cookie,
+        'v3.pdf',
+        pdf('three'),
+      );
+      expect(stale.status).toBe(409);
+      expect(await stale.text()).toMatch(/no longer current/);
+    });
+
     it('without JavaScript, answers with a redirect back to the question', async () => {
       const { base, cookie } = await session();
       const res = await upload(`${base}/evidence/gov.policy`, cookie, 'policy.pdf', pdf(), false);

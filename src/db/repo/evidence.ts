@@ -16,6 +16,11 @@ export type EvidenceRow = {
   /** `vendor:<contact id>` or `user:<id>`. */
   uploadedBy: string | null;
   createdAt: Date;
+  /** This file's own key, wrapped by the tenant data key `keyId`; null for files stored before per-file keys. */
+  fileKey: string | null;
+  version: number;
+  replacesId: string | null;
+  supersededAt: Date | null;
 };
 
 const evidenceCols = (t: TenantReadCtx['t']) => ({
@@ -29,20 +34,38 @@ const evidenceCols = (t: TenantReadCtx['t']) => ({
   keyId: t.evidence.keyId,
   uploadedBy: t.evidence.uploadedBy,
   createdAt: t.evidence.createdAt,
+  fileKey: t.evidence.fileKey,
+  version: t.evidence.version,
+  replacesId: t.evidence.replacesId,
+  supersededAt: t.evidence.supersededAt,
 });
+
+type Defaulted = 'id' | 'keyId' | 'uploadedBy' | 'fileKey' | 'version' | 'replacesId';
 
 export function insertEvidence(
   tx: TenantWriteCtx,
-  e: Omit<EvidenceRow, 'id' | 'createdAt' | 'keyId' | 'uploadedBy'> &
-    Partial<Pick<EvidenceRow, 'keyId' | 'uploadedBy'>>,
+  e: Omit<EvidenceRow, Defaulted | 'createdAt' | 'supersededAt'> & Partial<Pick<EvidenceRow, Defaulted>>,
   now = new Date(),
 ): EvidenceRow {
-  const row: EvidenceRow = { id: newId(), keyId: null, uploadedBy: null, ...e, createdAt: now };
+  const row: EvidenceRow = {
+    id: newId(),
+    keyId: null,
+    uploadedBy: null,
+    fileKey: null,
+    version: 1,
+    replacesId: null,
+    ...e,
+    createdAt: now,
+    supersededAt: null,
+  };
   tx.write(tx.db.insert(tx.t.evidence).values({ ...row, tenantId: tx.tenantId }));
   return row;
 }
 
-/** An assessment's evidence that has not been removed, optionally for one question, oldest first. */
+/**
+ * An assessment's current evidence (not removed, not replaced by a newer version), optionally for one
+ * question, oldest first.
+ */
 // An assessment's files are read by every portal request and autosave: prepared once (see prepared.ts).
 const assessmentEvidence = preparedRead(['tenantId', 'assessmentId'], (db, t, p) =>
   db
@@ -53,6 +76,7 @@ const assessmentEvidence = preparedRead(['tenantId', 'assessmentId'], (db, t, p)
         eq(t.evidence.tenantId, p.tenantId),
         eq(t.evidence.assessmentId, p.assessmentId),
         isNull(t.evidence.deletedAt),
+        isNull(t.evidence.supersededAt),
       ),
     )
     .orderBy(asc(t.evidence.createdAt), asc(t.evidence.id)),
@@ -75,6 +99,7 @@ export async function listEvidence(
         eq(t.evidence.tenantId, tenantId),
         eq(t.evidence.assessmentId, assessmentId),
         isNull(t.evidence.deletedAt),
+        isNull(t.evidence.supersededAt),
         eq(t.evidence.questionId, questionId),
       ),
     )
@@ -95,6 +120,7 @@ export async function countEvidence(
         eq(t.evidence.assessmentId, assessmentId),
         eq(t.evidence.questionId, questionId),
         isNull(t.evidence.deletedAt),
+        isNull(t.evidence.supersededAt),
       ),
     );
   return Number(row?.n ?? 0);
@@ -138,4 +164,107 @@ export function softDeleteEvidence(
       .returning({ id: t.evidence.id }),
     { guard: EVIDENCE_PRESENT },
   );
+}
+
+/**
+ * Marks `id` replaced by a newer version; guarded on it being current (not removed, not already
+ * replaced), so of two replacements of one version only the first commits.
+ */
+export function supersedeEvidence(
+  tx: TenantWriteCtx,
+  assessmentId: string,
+  id: string,
+  now = new Date(),
+): Written<{ id: string }> {
+  const { db, t, tenantId } = tx;
+  return tx.write<{ id: string }>(
+    db
+      .update(t.evidence)
+      .set({ supersededAt: now })
+      .where(
+        and(
+          eq(t.evidence.tenantId, tenantId),
+          eq(t.evidence.assessmentId, isId(assessmentId) ? assessmentId : ''),
+          eq(t.evidence.id, isId(id) ? id : ''),
+          isNull(t.evidence.deletedAt),
+          isNull(t.evidence.supersededAt),
+        ),
+      )
+      .returning({ id: t.evidence.id }),
+    { guard: EVIDENCE_PRESENT },
+  );
+}
+
+/** Every version of an assessment's files, destroyed ones included, oldest first (the tenant's view of history). */
+export async function listEvidenceVersions(
+  { db, t, tenantId }: TenantReadCtx,
+  assessmentId: string,
+): Promise<(EvidenceRow & { deletedAt: Date | null; destroyedAt: Date | null })[]> {
+  if (!isId(assessmentId)) return [];
+  return db
+    .select({ ...evidenceCols(t), deletedAt: t.evidence.deletedAt, destroyedAt: t.evidence.destroyedAt })
+    .from(t.evidence)
+    .where(and(eq(t.evidence.tenantId, tenantId), eq(t.evidence.assessmentId, assessmentId)))
+    .orderBy(asc(t.evidence.createdAt), asc(t.evidence.id));
+}
+
+export const EVIDENCE_NOT_DESTROYED = 'evidence-not-destroyed';
+
+/**
+ * Destroys a file's key: `file_key` becomes NULL (the wrapped key is gone from the row), the row is
+ * marked removed and destroyed. Guarded: a second destruction fails the unit. The caller deletes the blob
+ * once this has committed.
+ */
+export function destroyEvidenceKey(
+  tx: TenantWriteCtx,
+  id: string,
+  now = new Date(),
+): Written<{ id: string }> {
+  const { db, t, tenantId } = tx;
+  return tx.write<{ id: string }>(
+    db
+      .update(t.evidence)
+      .set({ fileKey: null, destroyedAt: now, deletedAt: now })
+      .where(
+        and(
+          eq(t.evidence.tenantId, tenantId),
+          eq(t.evidence.id, isId(id) ? id : ''),
+          isNull(t.evidence.destroyedAt),
+        ),
+      )
+      .returning({ id: t.evidence.id }),
+    { guard: EVIDENCE_NOT_DESTROYED },
+  );
+}
+
+/** One file row whatever its state (for destruction and retention), this tenant's only. */
+export async function getEvidenceAnyState(
+  { db, t, tenantId }: TenantReadCtx,
+  id: string,
+): Promise<(EvidenceRow & { deletedAt: Date | null; destroyedAt: Date | null }) | null> {
+  if (!isId(id)) return null;
+  const [row] = await db
+    .select({ ...evidenceCols(t), deletedAt: t.evidence.deletedAt, destroyedAt: t.evidence.destroyedAt })
+    .from(t.evidence)
+    .where(and(eq(t.evidence.tenantId, tenantId), eq(t.evidence.id, id)));
+  return row ?? null;
+}
+
+/** How many undestroyed rows without their own key share one content (and so one blob). */
+export async function liveRowsWithContent(
+  { db, t, tenantId }: TenantReadCtx,
+  sha256: string,
+): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(t.evidence)
+    .where(
+      and(
+        eq(t.evidence.tenantId, tenantId),
+        eq(t.evidence.sha256, sha256),
+        isNull(t.evidence.fileKey),
+        isNull(t.evidence.destroyedAt),
+      ),
+    );
+  return Number(row?.n ?? 0);
 }

@@ -1,0 +1,125 @@
+/**
+ * Retention: a tenant's policy, the assessments whose period has run out, and their deletion. The
+ * legal-hold check is part of the deleting statement itself (NOT EXISTS on legal_holds), so a hold
+ * placed after the job read its list still stops the deletion: the guard fails and the unit rolls back.
+ */
+import { and, asc, eq, lt, notExists, or, sql } from 'drizzle-orm';
+import { isId, newId } from '../ids.js';
+import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
+
+export type RetentionPolicyRow = {
+  assessmentYears: number;
+  securityEventDays: number;
+  updatedBy: string;
+  updatedAt: Date;
+};
+
+export async function getRetentionPolicy({
+  db,
+  t,
+  tenantId,
+}: TenantReadCtx): Promise<RetentionPolicyRow | null> {
+  const [row] = await db
+    .select({
+      assessmentYears: t.retentionPolicies.assessmentYears,
+      securityEventDays: t.retentionPolicies.securityEventDays,
+      updatedBy: t.retentionPolicies.updatedBy,
+      updatedAt: t.retentionPolicies.updatedAt,
+    })
+    .from(t.retentionPolicies)
+    .where(eq(t.retentionPolicies.tenantId, tenantId));
+  return row ?? null;
+}
+
+/** Sets the tenant's policy (one row per tenant: insert, or update the existing one). */
+export function putRetentionPolicy(
+  tx: TenantWriteCtx,
+  p: Omit<RetentionPolicyRow, 'updatedAt'>,
+  now = new Date(),
+): void {
+  tx.write(
+    tx.db
+      .insert(tx.t.retentionPolicies)
+      .values({ id: newId(), tenantId: tx.tenantId, ...p, updatedAt: now })
+      .onConflictDoUpdate({
+        target: tx.t.retentionPolicies.tenantId,
+        set: {
+          assessmentYears: p.assessmentYears,
+          securityEventDays: p.securityEventDays,
+          updatedBy: p.updatedBy,
+          updatedAt: now,
+        },
+      }),
+  );
+}
+
+/** No hold on the assessment `a` or on its vendor: the condition retention deletes under. */
+function notHeld(ctx: TenantReadCtx) {
+  const { db, t, tenantId } = ctx;
+  const a = t.assessments;
+  return notExists(
+    db
+      .select({ one: sql`1` })
+      .from(t.legalHolds)
+      .where(
+        and(
+          eq(t.legalHolds.tenantId, tenantId),
+          or(
+            and(eq(t.legalHolds.targetType, 'assessment'), eq(t.legalHolds.targetId, a.id)),
+            and(eq(t.legalHolds.targetType, 'vendor'), eq(t.legalHolds.targetId, a.vendorId)),
+          ),
+        ),
+      ),
+  );
+}
+
+/**
+ * Assessments whose vendor relationship ended before `endedBefore` (the vendor is inactive and has not
+ * changed since: its `updated_at` is when it was offboarded, or later) and that no legal hold covers.
+ */
+export async function expiredAssessments(
+  ctx: TenantReadCtx,
+  endedBefore: Date,
+  limit = 100,
+): Promise<{ id: string; vendorId: string }[]> {
+  const { db, t, tenantId } = ctx;
+  return db
+    .select({ id: t.assessments.id, vendorId: t.assessments.vendorId })
+    .from(t.assessments)
+    .innerJoin(
+      t.vendors,
+      and(eq(t.vendors.tenantId, t.assessments.tenantId), eq(t.vendors.id, t.assessments.vendorId)),
+    )
+    .where(
+      and(
+        eq(t.assessments.tenantId, tenantId),
+        eq(t.vendors.active, false),
+        lt(t.vendors.updatedAt, endedBefore),
+        notHeld(ctx),
+      ),
+    )
+    .orderBy(asc(t.assessments.id))
+    .limit(limit);
+}
+
+export const NOT_HELD = 'not-under-legal-hold';
+
+/**
+ * Queues the deletion of one assessment and everything that hangs off it (access codes, links, answers,
+ * evidence rows with their wrapped file keys, findings). The last statement deletes the assessment only
+ * if no legal hold covers it, guarded: under a hold the whole unit rolls back.
+ */
+export function deleteAssessmentTree(tx: TenantWriteCtx, assessmentId: string): Written<{ id: string }> {
+  const { db, t, tenantId } = tx;
+  const id = isId(assessmentId) ? assessmentId : '';
+  for (const child of [t.accessCodes, t.vendorLinks, t.answers, t.evidence, t.findings] as const) {
+    tx.write(db.delete(child).where(and(eq(child.tenantId, tenantId), eq(child.assessmentId, id))));
+  }
+  return tx.write<{ id: string }>(
+    db
+      .delete(t.assessments)
+      .where(and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.id, id), notHeld(tx)))
+      .returning({ id: t.assessments.id }),
+    { guard: NOT_HELD },
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * Retention per tenant: how long assessments (with their answers, evidence and findings) are kept after
+ * the vendor relationship ends, and how long security events are kept. A daily job deletes what has
+ * run out, one assessment per unit of work, each with one `retention.deleted` audit entry naming the
+ * ids and SHA-256 of what went; legal holds (src/privacy/legal-holds.ts) stop it, checked inside the
+ * deleting statement. Evidence blobs are deleted after the unit commits: the rows (and with them the
+ * wrapped file keys) go first, so a blob left by a crash in between no longer decrypts.
+ */
+import { z } from 'zod';
+import * as repo from '../db/repo/index.js';
+import { GuardError, type TenantWriteCtx } from '../db/store.js';
+import { evidenceBlobAddress } from '../evidence/evidence.js';
+import type { Ports } from '../platform/ports.js';
+
+export const RETENTION_DEFAULTS = { assessmentYears: 6, securityEventDays: 365 } as const;
+/** Security events are kept at least this long (issue 9; NIS2 incident handling needs the trail). */
+export const MIN_SECURITY_EVENT_DAYS = 90;
+
+export const retentionInput = z.object({
+  assessmentYears: z.coerce
+    .number({ message: 'Enter a whole number of years.' })
+    .int('Enter a whole number of years.')
+    .min(1, 'Keep assessments at least 1 year after the relationship ends.')
+    .max(30, 'At most 30 years.'),
+  securityEventDays: z.coerce
+    .number({ message: 'Enter a whole number of days.' })
+    .int('Enter a whole number of days.')
+    .min(MIN_SECURITY_EVENT_DAYS, `Keep security events at least ${MIN_SECURITY_EVENT_DAYS} days.`)
+    .max(3650, 'At most 3650 days (10 years).'),
+});
+export type RetentionPolicy = z.infer<typeof retentionInput>;
+
+export async function retentionPolicy(ctx: Parameters<typeof repo.getRetentionPolicy>[0]) {
+  return (await repo.getRetentionPolicy(ctx)) ?? { ...RETENTION_DEFAULTS, updatedBy: null, updatedAt: null };
+}
+
+/** Sets the policy (input already parsed), with its audit entry. */
+export function setRetentionPolicy(tx: TenantWriteCtx, p: RetentionPolicy, actor: string, now: Date): void {
+  repo.putRetentionPolicy(tx, { ...p, updatedBy: actor }, now);
+  tx.audit(
+    {
+      actor,
+      action: 'retention.policy_set',
+      target: `tenant:${tx.tenantId}`,
+      data: { assessment_years: p.assessmentYears, security_event_days: p.securityEventDays },
+    },
+    now,
+  );
+}
+
+const yearsBefore = (now: Date, years: number) => {
+  const d = new Date(now);
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return d;
+};
+
+export interface RetentionRun {
+  deleted: string[];
+  /** Held between the list and the deletion: left alone. */
+  held: string[];
+}
+
+type RetentionPorts = Pick<Ports, 'store' | 'blobs' | 'master' | 'logger'>;
+
+/** Deletes one tenant's expired assessments (at most `batch` of them per call). */
+export async function applyRetention(
+  ports: RetentionPorts,
+  tenantId: string,
+  now: Date,
+  batch = 100,
+): Promise<RetentionRun> {
+  const scope = ports.store.tenant(tenantId);
+  const { policy, expired } = await scope.read(async (ctx) => {
+    const p = await retentionPolicy(ctx);
+    return {
+      policy: p,
+      expired: await repo.expiredAssessments(ctx, yearsBefore(now, p.assessmentYears), batch),
+    };
+  });
+  const run: RetentionRun = { deleted: [], held: [] };
+  for (const a of expired) {
+    let files: { id: string; sha256: string; fileKey: string | null }[];
+    try {
+      files = await scope.write(async (tx) => {
+        const versions = await repo.listEvidenceVersions(tx, a.id);
+        repo.deleteAssessmentTree(tx, a.id);
+        tx.audit(
+          {
+            actor: 'system:retention',
+            action: 'retention.deleted',
+            target: `assessment:${a.id}`,
+            data: {
+              vendor: a.vendorId,
+              assessment_years: policy.assessmentYears,
+              evidence: versions.map((v) => ({ id: v.id, data_sha256: v.sha256 })),
+            },
+          },
+          now,
+        );
+        return versions;
+      });
+    } catch (err) {
+      if (err instanceof GuardError && err.guard === repo.NOT_HELD) {
+        run.held.push(a.id);
+        continue;
+      }
+      throw err;
+    }
+    for (const f of files) {
+      // A pre-per-file-key blob may back another row of the same content: only own blobs are deleted here.
+      if (f.fileKey !== null) await ports.blobs.delete(await evidenceBlobAddress(ports, tenantId, f));
+    }
+    run.deleted.push(a.id);
+  }
+  if (run.deleted.length || run.held.length)
+    ports.logger.info(
+      { event: 'retention.applied', tenant: tenantId, deleted: run.deleted.length, held: run.held.length },
+      'retention applied',
+    );
+  return run;
+}
+
+/** The daily job: every tenant in turn. */
+export async function retentionJob(ports: RetentionPorts, now: Date): Promise<void> {
+  // The scheduler's claim lists tenants on PostgreSQL (tenants_scheduler_read, migrations/pg/0008_review_rls.sql).
+  const tenants = await ports.store.as({ system: 'scheduler' }).read((g) => repo.listTenants(g));
+  for (const t of tenants) await applyRetention(ports, t.id, now);
+}
