@@ -218,7 +218,7 @@ forEachDialect(
           tx.write(
             tx.db
               .update(tx.t.vendors)
-              .set({ active: false, updatedAt: ended })
+              .set({ status: 'offboarded', updatedAt: ended })
               .where(and(eq(tx.t.vendors.tenantId, tx.tenantId), eq(tx.t.vendors.id, a.vendorId))),
           );
           tx.write(
@@ -330,7 +330,7 @@ forEachDialect(
         const job = JOBS.find((j) => j.name === 'privacy.retention');
         expect(job?.every).toBe('daily');
         const gone = await offboarded(7);
-        await job!.run(f.platform, now());
+        await job!.run({ ...f.platform, baseUrl: 'http://localhost:8787' }, now());
         expect((await rowsOf(gone.aid)).assessment).toBeNull();
         // Another tenant's data is untouched (its policy, its vendors).
         expect(

@@ -93,7 +93,7 @@ export async function expiredAssessments(
     .where(
       and(
         eq(t.assessments.tenantId, tenantId),
-        eq(t.vendors.active, false),
+        eq(t.vendors.status, 'offboarded'),
         lt(t.vendors.updatedAt, endedBefore),
         notHeld(ctx),
       ),
