@@ -10,6 +10,7 @@
 import canonicalize from 'canonicalize';
 import { sha256Hex } from '../crypto/hash.js';
 import type { AuditInput } from '../db/store.js';
+import type { AuditClientFields } from './client.js';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -22,6 +23,10 @@ export interface AuditEntry {
   target: string;
   data: Record<string, unknown>;
   prev_hash: string;
+  /** Keyed hash of the client address (src/audit/client.ts); absent for system work and older entries. */
+  ip?: string;
+  /** Keyed hash of the user agent; absent likewise. */
+  ua?: string;
 }
 
 export interface ChainHead {
@@ -36,7 +41,7 @@ export function canonicalEntry(e: AuditEntry): string {
   return s;
 }
 
-function hashEntry(e: AuditEntry): string {
+export function hashEntry(e: AuditEntry): string {
   return sha256Hex(`${e.prev_hash}\n${canonicalEntry(e)}`);
 }
 
@@ -46,6 +51,7 @@ export function nextEntry(
   head: ChainHead | null,
   input: AuditInput,
   at: Date,
+  client: AuditClientFields | null = null,
 ): { entry: AuditEntry; hash: string } {
   const entry: AuditEntry = {
     tenant_id: tenantId,
@@ -57,6 +63,8 @@ export function nextEntry(
     data: input.data ?? {},
     prev_hash: head?.hash ?? GENESIS,
   };
+  if (client?.ip) entry.ip = client.ip;
+  if (client?.ua) entry.ua = client.ua;
   return { entry, hash: hashEntry(entry) };
 }
 

@@ -4,6 +4,7 @@
  * Tests pass real implementations, never mocks of our own parts.
  */
 import type { Context } from 'hono';
+import type { AuditClientContext } from '../audit/client.js';
 import type { Passwords } from '../auth/passwords.js';
 import type { Store } from '../db/store.js';
 import { HttpError } from '../errors.js';
@@ -114,6 +115,11 @@ export interface Ports {
   /** Evidence bytes (DATA_DIR/blobs on Node). */
   blobs: BlobStore;
   clientAddress: ClientAddress;
+  /**
+   * Where each request's client (address, user agent) is kept for audit entries, and the key they are
+   * hashed with (src/audit/client.ts). The store reads the same context; absent: entries carry none.
+   */
+  audit?: { clients: AuditClientContext; key: Uint8Array };
   /** Counters that hold across processes (the database, or Redis). */
   rateLimits: RateLimitStore;
   /** Sends mail; see {@link MailPort}. */

@@ -4,6 +4,7 @@
  */
 import './native-crypto.js';
 import path from 'node:path';
+import { AUDIT_CLIENT_KEY_PURPOSE } from '../../audit/client.js';
 import type { StatementObserver, Store } from '../../db/store.js';
 import { DatabaseRateLimitStore } from '../../http/db-rate-limits.js';
 import type { Logger } from '../../http/logger-types.js';
@@ -13,6 +14,7 @@ import type { MasterKey } from '../../keys/master-key.js';
 import { unconfiguredMail } from '../../mail/unconfigured.js';
 import type { BlobStore, MailPort, Ports } from '../ports.js';
 import { systemClock, unconfiguredBlobs } from '../ports.js';
+import { auditClients } from './audit-client.js';
 import { nodeBlobs } from './blobs.js';
 import { nodeClientAddress } from './client-address.js';
 import type { Config } from './config.js';
@@ -75,6 +77,7 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
     passwords: nodePasswords(),
     clock: systemClock,
     clientAddress: nodeClientAddress({ trustProxy: config.trustProxy }),
+    audit: { clients: auditClients, key: await options.masterKey.deriveSecret(AUDIT_CLIENT_KEY_PURPOSE) },
     rateLimits,
     templates: nodeTemplates({ dev }),
     assets: nodeAssets({ dev }),
