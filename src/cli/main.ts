@@ -23,6 +23,7 @@ import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
 import { systemClock } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
+import { auditCommands, type CliKit } from './audit-commands.js';
 
 class CliError extends Error {}
 
@@ -39,6 +40,10 @@ Commands:
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
   keys rotate [--purpose link|receipt|audit|all]  activate a new signing key, retire the old one (default: all)
   receipt verify FILE [--jwks URL|FILE]           check a receipt (default keys: this server's key table)
+  audit verify [--tenant T] [--checkpoint FILE]...
+                                                  recompute every audit chain, Merkle root and checkpoint (exit 1 on any fault)
+  audit export --tenant T --out DIR               write log.jsonl, the checkpoints and the audit key (docs/audit.md)
+  audit checkpoint --tenant T                     sign a checkpoint of the tenant's trail now and print it
 
 Configuration comes from the environment (DATABASE_URL, DATA_DIR, BASE_URL, …; see README).`;
 
@@ -376,6 +381,18 @@ const moreCommands: Record<string, Handler> = {
   },
 };
 Object.assign(commands, moreCommands);
+Object.assign(
+  commands,
+  auditCommands({
+    options: options as CliKit['options'],
+    fail: (message) => {
+      throw new CliError(message);
+    },
+    withStore: (io, fn) => withStore(io as CliIo, (store) => fn(store)),
+    withKeys: (io, fn) => withKeys(io as CliIo, fn),
+    resolveTenant,
+  }),
+);
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
