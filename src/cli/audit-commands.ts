@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeCheckpoint } from '../audit/checkpoints.js';
 import { buildExport } from '../audit/export.js';
+import { checkReceiptAudit, type ReceiptAudit } from '../audit/receipt-proof.js';
 import { describeReport, verifyTenantTrail } from '../audit/verify.js';
 import { listTenants } from '../db/repo/tenants.js';
 import type { Store } from '../db/store.js';
@@ -116,5 +117,44 @@ export function auditCommands(kit: CliKit): Record<string, (args: string[], io: 
         return 0;
       });
     },
+  };
+}
+
+/** The 32 raw bytes of an Ed25519 SPKI PEM (the well-known audit key, or an export's audit-key.pem). */
+export function ed25519FromPem(pem: string): Uint8Array | null {
+  const m = /-----BEGIN PUBLIC KEY-----([\s\S]*?)-----END PUBLIC KEY-----/.exec(pem);
+  if (!m) return null;
+  const der = Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+  const prefix = Buffer.from('302a300506032b6570032100', 'hex');
+  if (der.length !== 44 || !der.subarray(0, 12).equals(prefix)) return null;
+  return new Uint8Array(der.subarray(12));
+}
+
+/**
+ * `assay receipt verify`'s audit part: a receipt that carries a checkpoint and an inclusion proof is
+ * verified only if the checkpoint's signature and the proof hold. Keys: every PEM block in
+ * `auditKeyFile`, else the key table.
+ */
+export async function checkReceiptProof(
+  payload: { tenant: { id: string }; audit?: ReceiptAudit },
+  auditKeyFile: string | undefined,
+  keyTable: () => Promise<{ publicKey: Uint8Array }[]>,
+): Promise<{ ok: true; line: string | null } | { ok: false; reason: string }> {
+  if (!payload.audit?.checkpoint) return { ok: true, line: null };
+  let keys: { publicKey: Uint8Array }[];
+  if (auditKeyFile !== undefined) {
+    const text = fs.readFileSync(auditKeyFile, 'utf8');
+    keys = text
+      .split(/(?=-----BEGIN PUBLIC KEY-----)/)
+      .map(ed25519FromPem)
+      .filter((k): k is Uint8Array => k !== null)
+      .map((publicKey) => ({ publicKey }));
+    if (!keys.length) return { ok: false, reason: `${auditKeyFile} holds no Ed25519 public key` };
+  } else keys = await keyTable();
+  const check = await checkReceiptAudit(payload.audit, payload.tenant.id, keys);
+  if (!check.ok) return { ok: false, reason: check.reason };
+  return {
+    ok: true,
+    line: `Audit trail:   entry ${payload.audit.seq} is in the signed checkpoint of ${check.treeSize} entries of ${check.origin} (inclusion proof verified)`,
   };
 }

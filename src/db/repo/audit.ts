@@ -233,3 +233,28 @@ export function setCheckpointRecipients(tx: TenantWriteCtx, mailTo: string[], no
       .onConflictDoUpdate({ target: [tx.t.auditSettings.tenantId], set: { mailTo, updatedAt: now } }),
   );
 }
+
+/**
+ * Puts the attested receipt (the same receipt plus its checkpoint and inclusion proof) in place of the
+ * plain one, only if the plain one is still there.
+ */
+export function replaceReceipt(
+  tx: TenantWriteCtx,
+  assessmentId: string,
+  plain: string,
+  attested: string,
+): void {
+  tx.write(
+    tx.db
+      .update(tx.t.assessments)
+      .set({ receipt: attested })
+      .where(
+        and(
+          eq(tx.t.assessments.tenantId, tx.tenantId),
+          eq(tx.t.assessments.id, assessmentId),
+          eq(tx.t.assessments.receipt, plain),
+        ),
+      ),
+    { guard: 'receipt-unchanged' },
+  );
+}
