@@ -78,9 +78,11 @@ export function tarOf(root: string, files: ExportFile[], mtime: Date): Uint8Arra
     const body = utf8(f.content);
     const header = new Uint8Array(512);
     const put = (s: string, at: number) => header.set(utf8(s), at);
-    const name = `${root}/${f.path}`;
-    if (utf8(name).length > 100) throw new Error(`archive path too long: ${name}`);
-    put(name, 0);
+    // ustar: the directory goes in the 155-byte prefix field, the file's path in the 100-byte name.
+    if (utf8(f.path).length > 100 || utf8(root).length > 155)
+      throw new Error(`archive path too long: ${f.path}`);
+    put(f.path, 0);
+    put(root, 345);
     put(octal(0o644, 8), 100);
     put(octal(0, 8), 108);
     put(octal(0, 8), 116);

@@ -7,6 +7,7 @@
  *
  * Add one line per job, in your domain's section.
  */
+import { checkpointAllTenants, mailCheckpoints } from '../audit/jobs.js';
 import type { Ports } from '../platform/ports.js';
 
 export interface Job {
@@ -21,5 +22,11 @@ export const JOBS: readonly Job[] = [
   // risks: acceptance expiry
   // review: evidence validity
   // audit: checkpoints, checkpoint mail
+  {
+    name: 'audit-checkpoints',
+    every: 'hourly',
+    run: (p, now) => checkpointAllTenants(p, now).then(() => {}),
+  },
+  { name: 'audit-checkpoint-mail', every: 'daily', run: (p, now) => mailCheckpoints(p, now).then(() => {}) },
   // privacy: retention, tenant deletion
 ];

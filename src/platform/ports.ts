@@ -106,6 +106,8 @@ export function unconfiguredBlobs(why: string): BlobStore {
 
 export interface Ports {
   store: Store;
+  /** The public origin (BASE_URL), for what is made outside a request (checkpoints' log names, mail). */
+  baseUrl?: string;
   /** Wraps tenant data keys and derives the app's secrets (HMAC keys for codes, signed URLs, counters). */
   master: MasterKey;
   /** The signing keys of links and receipts, from our own key table. */

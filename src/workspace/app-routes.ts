@@ -4,6 +4,7 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { auditRoutes } from '../audit/routes.js';
 import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
 import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
 import { signIn } from '../auth/sign-in.js';
@@ -120,7 +121,7 @@ export function appRoutes(platform: Ports) {
   // assessments
   // review
   // risks
-  // audit
+  ws.route('/', auditRoutes(platform));
   // privacy
   app.route('/', ws);
   return app;

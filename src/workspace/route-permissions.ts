@@ -38,6 +38,13 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   // Risk register and dashboard (src/risk/)
 
   // Audit trail, security log (src/audit/)
+  ['GET', '/app/audit', 'audit.read'],
+  ['POST', '/app/audit/verify', 'audit.read'],
+  ['POST', '/app/audit/checkpoint', 'audit.read'],
+  ['GET', '/app/audit/checkpoints.txt', 'audit.read'],
+  ['GET', '/app/audit/export', 'audit.export', { reauth: true }],
+  ['GET', '/app/settings/audit', 'settings.manage'],
+  ['POST', '/app/settings/audit', 'settings.manage'],
 
   // Retention, legal hold, privacy (src/privacy/)
 ];

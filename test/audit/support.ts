@@ -50,7 +50,7 @@ export async function openTrail(dialect: 'sqlite' | 'pg', now = new Date()): Pro
   let close: () => Promise<void>;
   let file: string | undefined;
   let pgUrls: Trail['pg'];
-  const tenantIdRef = { id: '' };
+  const tenantIdRef = { get: () => '' };
   if (dialect === 'sqlite') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-audit-'));
     file = path.join(dir, 'assay.db');
@@ -85,7 +85,7 @@ export async function openTrail(dialect: 'sqlite' | 'pg', now = new Date()): Pro
         await client.connect();
         try {
           await client.query('BEGIN');
-          await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantIdRef.id]);
+          await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantIdRef.get()]);
           await client.query('ALTER TABLE audit_log DISABLE TRIGGER USER');
           await client.query('ALTER TABLE audit_checkpoints DISABLE TRIGGER USER');
           for (const [text, params] of statements) {
@@ -109,9 +109,8 @@ export async function openTrail(dialect: 'sqlite' | 'pg', now = new Date()): Pro
     };
   }
   const tenantId = await seedTenant(store, 'Trail', now);
-  tenantIdRef.id = tenantId;
   const keys = createKeyRing(store, TEST_MASTER_KEY, { clock: { now: () => new Date() } });
-  return {
+  const trail: Trail = {
     store,
     deps: { store, keys, baseUrl: BASE_URL },
     tenantId,
@@ -120,6 +119,9 @@ export async function openTrail(dialect: 'sqlite' | 'pg', now = new Date()): Pro
     pg: pgUrls,
     close,
   };
+  // The attacker acts for whichever tenant the test points the trail at.
+  tenantIdRef.get = () => trail.tenantId;
+  return trail;
 }
 
 /** Appends `n` entries through the store, as the app does. */

@@ -26,7 +26,7 @@ import { nodeAssets, nodeTemplates } from './views.js';
 
 export interface NodePlatformOptions {
   config: Pick<Config, 'database' | 'production' | 'trustProxy' | 'env'> &
-    Partial<Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>>;
+    Partial<Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir' | 'baseUrl'>>;
   logger: Logger;
   /** An already open store (tests); otherwise the configured one is opened (migrations applied). */
   store?: Store;
@@ -70,6 +70,7 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
       : unconfiguredBlobs('no DATA_DIR was given to the Node platform'));
   return {
     store,
+    ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     mail,
     blobs,
     master: options.masterKey,

@@ -86,6 +86,7 @@ async function build(env: Env): Promise<App> {
     : new MemoryRateLimitStore();
   const platform: Ports = {
     store,
+    baseUrl: cfg.baseUrl,
     master: masterOrEphemeral,
     keys: createKeyRing(store, masterOrEphemeral, { clock: systemClock }),
     passwords: workersPasswords(argon2WasmModules),
