@@ -44,8 +44,15 @@ function upgradeHash(tx: WriteCtx, userId: string, from: string, to: string): vo
   );
 }
 
+/**
+ * Told of each failed or throttled attempt, synchronously, so the caller can log it in the security
+ * event log without delaying the answer (which must take as long whether or not the account exists).
+ * `email` is the normalised address tried; it is only for finding the tenants to log in, never stored.
+ */
+export type SignInFailure = (f: { kind: 'sign_in_failed' | 'rate_limited'; email: string }) => void;
+
 export async function signIn(
-  deps: { store: Store; passwords: PasswordHasher; limits: RateLimitStore },
+  deps: { store: Store; passwords: PasswordHasher; limits: RateLimitStore; onFailure?: SignInFailure },
   input: SignInInput,
   replacing: string | null,
   now = new Date(),
@@ -56,6 +63,7 @@ export async function signIn(
   // Counted as a failure until the password proves right, so parallel guesses all count.
   const claim = await limits.claim(signInGates(attempt));
   if (!claim.ok) {
+    deps.onFailure?.({ kind: 'rate_limited', email });
     throw new HttpError(429, signInThrottled(claim.retryAfterMs), {
       headers: { 'Retry-After': String(seconds(claim.retryAfterMs)) },
     });
@@ -69,7 +77,11 @@ export async function signIn(
       await limits.settle(signInAbandoned(attempt));
       throw err;
     });
-  if (!user || !ok || user.disabledAt) throw new HttpError(401, SIGN_IN_FAILED);
+  const fail = () => {
+    deps.onFailure?.({ kind: 'sign_in_failed', email });
+    return new HttpError(401, SIGN_IN_FAILED);
+  };
+  if (!user || !ok || user.disabledAt) throw fail();
   let upgraded: string | null = null;
   if (needsRehash) {
     // Best effort: a busy hasher must not turn a correct sign-in into a failure.
@@ -78,9 +90,12 @@ export async function signIn(
       throw err;
     });
   }
-  const memberships = await store.as({ userId: user.id }).read((g) => listMembershipsOfUser(g, user.id));
+  // A membership an admin disabled does not admit; with none left, the answer is the generic one.
+  const memberships = (
+    await store.as({ userId: user.id }).read((g) => listMembershipsOfUser(g, user.id))
+  ).filter((m) => m.disabledAt === null);
   const chosen = memberships.find((m) => m.tenantId === input.tenantId) ?? memberships[0];
-  if (!chosen) throw new HttpError(401, SIGN_IN_FAILED);
+  if (!chosen) throw fail();
   // The session being replaced may belong to another tenant or user: naming its hash lets the unit end
   // it (on PostgreSQL the unit reaches only the sessions its claims name).
   const replaced = isSecretShape(replacing ?? undefined) ? { sessionId: hashToken(replacing!) } : {};

@@ -9,6 +9,7 @@
  */
 import { checkpointAllTenants, mailCheckpoints } from '../audit/jobs.js';
 import type { Ports } from '../platform/ports.js';
+import { runEvidenceValidity } from '../workspace/evidence-validity.js';
 
 export interface Job {
   /** Stable name: the guard rows and logs use it. */
@@ -20,7 +21,14 @@ export interface Job {
 export const JOBS: readonly Job[] = [
   // assessments: reminders, overdue
   // risks: acceptance expiry
-  // review: evidence validity
+  // review: evidence validity (reminders before a certificate or report expires, a finding after)
+  {
+    name: 'evidence-validity',
+    every: 'daily',
+    run: async (platform, now) => {
+      await runEvidenceValidity(platform, now);
+    },
+  },
   // audit: checkpoints, checkpoint mail
   {
     name: 'audit-checkpoints',

@@ -29,7 +29,8 @@ import {
 } from '../db/repo/assessments.js';
 import { replaceReceipt } from '../db/repo/audit.js';
 import { listEvidence } from '../db/repo/evidence.js';
-import { type FindingInput, recordFindings } from '../db/repo/findings.js';
+import { type FindingInput, replaceFindings } from '../db/repo/findings.js';
+import { resolveChangeRequests } from '../db/repo/review-notes.js';
 import { upsertRiskFromFinding } from '../db/repo/risks.js';
 import { currentTenant } from '../db/repo/tenants.js';
 import { getContact, getVendor } from '../db/repo/vendors.js';
@@ -260,12 +261,15 @@ export async function submit(
           },
           now,
         );
-        recordFindings(tx, assessment.id, assessment.vendorId, findings, now);
+        // A resubmission (after a request for changes) re-runs findings: its findings replace the earlier ones.
+        const resubmission = assessment.status === 'changes_requested';
+        replaceFindings(tx, assessment.id, assessment.vendorId, findings, now);
+        if (resubmission) resolveChangeRequests(tx, assessment.id, now);
         for (const f of findings) upsertRiskFromFinding(tx, assessment.vendorId, f, now);
         tx.audit(
           {
             actor: `vendor:${scope.contactId}`,
-            action: 'assessment.submitted',
+            action: resubmission ? 'assessment.resubmitted' : 'assessment.submitted',
             target: `assessment:${assessment.id}`,
             data: {
               answers_sha256: answersSha256,
@@ -317,7 +321,8 @@ export async function submit(
             tx,
             {
               tenantId: scope.tenantId,
-              dedupeKey: `receipt:${assessment.id}`,
+              // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
+              dedupeKey: `receipt:${assessment.id}:${sha256Hex(final).slice(0, 32)}`,
               to: contact.email,
               email: asEmail(
                 receiptMail({

@@ -7,12 +7,13 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { auditRoutes } from '../audit/routes.js';
 import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
 import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
-import { signIn } from '../auth/sign-in.js';
+import { type SignInFailure, signIn } from '../auth/sign-in.js';
 import { SIGN_IN_LIMITS } from '../auth/sign-in-limits.js';
 import { overviewCounts } from '../db/repo/tenants.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
 import { HttpError } from '../errors.js';
+import { inBackground } from '../http/background.js';
 import { ipBucket } from '../http/client-address.js';
 import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
@@ -20,8 +21,13 @@ import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
-import { authorize } from './authorize.js';
+import { authorize, type OnDenied } from './authorize.js';
 import { navFor } from './nav.js';
+import { reviewRoutes } from './review-routes.js';
+import { logSecurityEvent, logSignInEvent } from './security-log.js';
+import { securityLogRoutes } from './security-log-routes.js';
+import { settingsRoutes } from './settings-routes.js';
+import { teamRoutes } from './team-routes.js';
 
 export interface WorkspaceSession {
   userId: string;
@@ -59,8 +65,9 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
   };
 }
 
-export function appRoutes(platform: Ports) {
+export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   const { store, passwords, clock } = platform;
+  const { baseUrl } = opts;
   const app = new Hono<WorkspaceEnv>();
 
   app.get('/login', (c) => render(c, 'workspace/login', { title: 'Sign in', values: {}, errors: {} }));
@@ -80,8 +87,13 @@ export function appRoutes(platform: Ports) {
       const form = await readForm(c);
       const email = str(form.email);
       try {
+        // Failures go to the security log of the tenants the email belongs to, after the answer.
+        const onFailure: SignInFailure = (f) =>
+          inBackground(c, 'security-log', () =>
+            logSignInEvent(store, { ...f, address: ip, at: clock.now() }),
+          );
         const s = await signIn(
-          { store, passwords, limits: platform.rateLimits },
+          { store, passwords, limits: platform.rateLimits, onFailure },
           { email, password: str(form.password), address: ipBucket(ip) },
           getCookie(c, MEMBER_COOKIE) ?? null,
           clock.now(),
@@ -110,16 +122,30 @@ export function appRoutes(platform: Ports) {
 
   // Everything below needs a live member session and the route's permission (route-permissions.ts).
   const ws = new Hono<WorkspaceEnv>();
-  ws.use('*', requireSession(platform), authorize());
+  // Each refusal goes to the security log without holding up or failing the 403.
+  const onDenied: OnDenied = (info, c) =>
+    inBackground(c, 'security-log', () =>
+      logSecurityEvent(store, info.tenantId, {
+        kind: 'permission_denied',
+        userId: info.userId,
+        address: platform.clientAddress(c),
+        at: clock.now(),
+        data: { permission: info.permission, method: c.req.method, path: c.req.path.slice(0, 200) },
+      }),
+    );
+  ws.use('*', requireSession(platform), authorize(onDenied));
   ws.get('/', async (c) => {
     const overview = await c.var.workspace.read(overviewCounts);
     return render(c, 'workspace/dashboard', { title: 'Overview', overview, role: c.var.workspace.role });
   });
   // One router per domain, each under its own prefix (one line each, so branches do not collide):
   // team: account, MFA, members, invitations
+  ws.route('/team', teamRoutes(platform, { baseUrl }));
+  ws.route('/security-log', securityLogRoutes());
+  ws.route('/settings', settingsRoutes(platform));
   // vendors
   // assessments
-  // review
+  ws.route('/assessments', reviewRoutes(platform, opts)); // review
   // risks
   ws.route('/', auditRoutes(platform));
   // privacy

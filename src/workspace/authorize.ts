@@ -3,7 +3,7 @@
  * in ROUTE_PERMISSIONS (method and path, by the same router Hono uses) and refused unless the member's
  * role holds the permission. Not listed: 404 (deny by default). Listed, not allowed: 403.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { PatternRouter } from 'hono/router/pattern-router';
 import { can } from '../auth/permissions.js';
 import { HttpError } from '../errors.js';
@@ -20,8 +20,14 @@ export function permissionLookup(rules: readonly RouteRule[] = ROUTE_PERMISSIONS
   };
 }
 
-/** Called with each refusal (the security event log records permission denials). */
-export type OnDenied = (info: { userId: string; tenantId: string; permission: RoutePermission }) => void;
+/**
+ * Called with each refusal (the security event log records permission denials). Synchronous: it must
+ * not delay or fail the 403, so anything slow is started in the background by the caller.
+ */
+export type OnDenied = (
+  info: { userId: string; tenantId: string; permission: RoutePermission },
+  c: Context<WorkspaceEnv>,
+) => void;
 
 export function authorize(onDenied?: OnDenied): MiddlewareHandler<WorkspaceEnv> {
   const lookup = permissionLookup();
@@ -30,7 +36,11 @@ export function authorize(onDenied?: OnDenied): MiddlewareHandler<WorkspaceEnv> 
     if (permission === null) throw new HttpError(404);
     const { role, userId, tenantId } = c.var.workspace;
     if (permission !== 'member' && !can(role, permission)) {
-      onDenied?.({ userId, tenantId, permission });
+      try {
+        onDenied?.({ userId, tenantId, permission }, c);
+      } catch {
+        // The refusal stands whatever the hook does.
+      }
       throw new HttpError(403);
     }
     await next();

@@ -28,16 +28,33 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['GET', '/app/', 'dashboard.view'],
 
   // Account, MFA, team (src/workspace/team-routes.ts, src/auth)
+  ['GET', '/app/team', 'members.read'],
+  ['POST', '/app/team/invitations', 'members.manage'],
+  ['POST', '/app/team/invitations/:id/revoke', 'members.manage'],
+  ['POST', '/app/team/members/:id/role', 'members.manage', { reauth: true }],
+  ['POST', '/app/team/members/:id/disable', 'members.manage'],
+  ['POST', '/app/team/members/:id/enable', 'members.manage'],
+  ['POST', '/app/team/members/:id/remove', 'members.manage'],
+  // Settings index and the tenant's own settings (src/workspace/settings-routes.ts)
+  ['GET', '/app/settings', 'settings.manage'],
+  ['POST', '/app/settings', 'settings.manage'],
 
   // Vendors (src/workspace/vendor-routes.ts)
 
   // Assessments: sending, chasing (src/workspace/assessment-routes.ts)
 
   // Review of submissions (src/workspace/review-routes.ts)
+  ['GET', '/app/assessments/:id/review', 'assessment.read'],
+  ['POST', '/app/assessments/:id/review/notes', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/changes', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/reviewed', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/send-again', 'assessment.send'],
 
   // Risk register and dashboard (src/risk/)
 
-  // Audit trail, security log (src/audit/)
+  // Audit trail, security log (src/audit/; the security log: src/workspace/security-log-routes.ts)
+  ['GET', '/app/security-log', 'security_log.read'],
+  ['GET', '/app/security-log/export', 'security_log.read', { reauth: true }],
   ['GET', '/app/audit', 'audit.read'],
   ['POST', '/app/audit/verify', 'audit.read'],
   ['POST', '/app/audit/checkpoint', 'audit.read'],

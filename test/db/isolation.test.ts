@@ -105,6 +105,24 @@ async function seedTenant(store: Store, name: string) {
     tx.write(
       tx.db.insert(tx.t.tenantKeys).values({ tenantId, purpose: 'data', wrapped: 'w', createdAt: now }),
     );
+    // The review's tables (src/workspace/review.ts, evidence-validity.ts).
+    repo.insertReviewNote(
+      tx,
+      { assessmentId: a.id, questionId: null, kind: 'note', body: 'n', authorUserId: user.id },
+      now,
+    );
+    tx.write(
+      tx.db.insert(tx.t.evidenceValidity).values({
+        tenantId,
+        assessmentId: a.id,
+        vendorId: vendor.id,
+        questionId: 'gov.cert_expiry',
+        kind: 'certificate',
+        expiresOn: '2030-01-01',
+        createdAt: now,
+      }),
+    );
+    repo.recordSecurityEvent(tx, { kind: 'sign_in_failed', userId: user.id, address: '192.0.2.1', at: now });
     repo.insertSession(tx, {
       id: session,
       kind: 'user',
@@ -316,8 +334,9 @@ forEachDialect('tenant isolation', (dialect) => {
           return out;
         };
         const zero = { mail_outbox: 0, sessions: 0, setup_tokens: 0, tenants: 0, users: 0 };
-        // Seeded sessions are live: the scheduler may only reach expired ones.
-        expect(await seen('scheduler')).toEqual(zero);
+        // Seeded sessions are live: the scheduler may only reach expired ones. It lists the tenants
+        // (ids and names) to run each daily job inside each tenant's own scope.
+        expect(await seen('scheduler')).toEqual({ ...zero, tenants: 2 });
         expect(await seen('mail')).toEqual({ ...zero, mail_outbox: 2 });
         // The operator lists the tenants and the tenantless first-run links, nothing else.
         const first = hashToken(newSecret());
@@ -538,7 +557,7 @@ forEachDialect('tenant isolation', (dialect) => {
         ).not.toBe('pwned');
       });
 
-      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, never changed', async () => {
+      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, renamed only by itself, never deleted', async () => {
         expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ userId: A.user }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ sessionId: A.session }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
@@ -548,7 +567,15 @@ forEachDialect('tenant isolation', (dialect) => {
         await expect(
           store.tenant(A.tenant).write((tx) => repo.insertTenant(tx, 'Squatter', newId())),
         ).rejects.toSatisfy(isPermissionViolation);
-        await refused(store.tenant(A.tenant), sql`update tenants set name = 'pwned' where id = ${A.tenant}`);
+        // An admin renames their own tenant (name and settings only); never another, never its id.
+        expect(
+          await change(store.tenant(A.tenant), sql`update tenants set name = name where id = ${A.tenant}`),
+        ).toBe(1);
+        expect(
+          await change(store.tenant(A.tenant), sql`update tenants set name = 'pwned' where id = ${B.tenant}`),
+        ).toBe(0);
+        expect(await change(store.as({ system: 'cli' }), sql`update tenants set name = 'pwned'`)).toBe(0);
+        await refused(store.tenant(A.tenant), sql`update tenants set id = id where id = ${A.tenant}`);
         await refused(store.tenant(A.tenant), sql`delete from tenants where id = ${A.tenant}`);
         expect((await store.tenant(B.tenant).read((c) => repo.currentTenant(c)))?.name).toBe('Bravo');
       });

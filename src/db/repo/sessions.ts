@@ -44,6 +44,8 @@ export type MemberSession = SessionRow & {
   disabledAt: Date | null;
   tenantName: string | null;
   role: Role | null;
+  /** Set while an admin has disabled the membership: the session is ended on sight. */
+  membershipDisabledAt: Date | null;
 };
 
 /**
@@ -66,6 +68,7 @@ const memberSession = preparedRead(['id'], (db, t, p) =>
       disabledAt: t.users.disabledAt,
       tenantName: t.tenants.name,
       role: t.memberships.role,
+      membershipDisabledAt: t.memberships.disabledAt,
     })
     .from(t.sessions)
     .leftJoin(t.users, eq(t.users.id, t.sessions.userId))

@@ -95,7 +95,12 @@ export async function listMembers({ db, t, tenantId }: TenantReadCtx) {
 /** The tenants a user belongs to; read with `store.as({ userId })` (RLS self-read on PostgreSQL). */
 export async function listMembershipsOfUser({ db, t }: ReadCtx, userId: string) {
   return db
-    .select({ tenantId: t.memberships.tenantId, role: t.memberships.role, tenantName: t.tenants.name })
+    .select({
+      tenantId: t.memberships.tenantId,
+      role: t.memberships.role,
+      tenantName: t.tenants.name,
+      disabledAt: t.memberships.disabledAt,
+    })
     .from(t.memberships)
     .innerJoin(t.tenants, eq(t.tenants.id, t.memberships.tenantId))
     .where(eq(t.memberships.userId, userId))

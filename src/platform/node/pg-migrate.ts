@@ -51,14 +51,16 @@ const CRUD: Privileges = { select: true, insert: true, update: true, delete: tru
  */
 export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   tenants: {
-    grants: { select: true, insert: true },
+    grants: { select: true, insert: true, update: ['name', 'settings'] },
     policies: {
       tenants_read: 'SELECT',
+      // The scheduler lists tenants to run a daily job in each (migrations/pg/0008_review_rls.sql).
+      tenants_scheduler_read: 'SELECT',
       tenants_create: 'INSERT',
       tenants_update: 'UPDATE',
       tenants_delete: 'DELETE',
     },
-    why: 'the app creates tenants and never changes or deletes one, so it may not (no UPDATE, no DELETE)',
+    why: 'the app creates tenants and an admin may rename one or change its settings (tenants_update: its own units only); its id never changes and the app never deletes one (no DELETE)',
   },
   users: {
     grants: { select: true, insert: true, update: ['password_hash'] },
@@ -85,7 +87,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     why: 'a session is only ever touched (last seen) or ended: its user, tenant and expiry cannot be rewritten',
   },
   setup_tokens: {
-    grants: { select: true, insert: true, update: ['consumed_at'] },
+    grants: { select: true, insert: true, update: ['consumed_at', 'revoked_at'] },
     policies: {
       setup_tokens_read: 'SELECT',
       setup_tokens_issue: 'INSERT',
@@ -93,7 +95,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     },
     tenantData:
       'a set-up link names the tenant it admits to (first-run links name none), and is redeemed by its hash before any tenant is known',
-    why: 'a link is issued, then consumed once; nothing else about it changes and none is deleted',
+    why: 'a link is issued, then consumed once or (an invitation) revoked; nothing else about it changes and none is deleted',
   },
   mail_outbox: {
     grants: {

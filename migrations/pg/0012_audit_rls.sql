@@ -10,13 +10,3 @@ END
 $$;--> statement-breakpoint
 CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE OR DELETE ON "audit_checkpoints" FOR EACH ROW EXECUTE FUNCTION assay_checkpoints_append_only();--> statement-breakpoint
 CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON "audit_checkpoints" FOR EACH STATEMENT EXECUTE FUNCTION assay_checkpoints_append_only();
---> statement-breakpoint
--- The scheduler's audit jobs (hourly checkpoints, daily checkpoint mail) visit every tenant, as the CLI does.
-ALTER POLICY "tenants_read" ON "tenants" USING (
-  id = current_setting('app.tenant_id', true)
-  OR EXISTS (SELECT 1 FROM memberships m
-             WHERE m.tenant_id = tenants.id AND m.user_id = current_setting('app.user_id', true))
-  OR EXISTS (SELECT 1 FROM sessions s
-             WHERE s.id = current_setting('app.session_id', true) AND s.tenant_id = tenants.id)
-  OR current_setting('app.system', true) IN ('cli', 'scheduler')
-);
