@@ -31,6 +31,13 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** RFC 6962 leaf hash of one entry's chain hash (raw bytes). */
+export function leafHashOf(entryHash: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(33);
+  buf.set(entryHash, 1);
+  return sha256(buf);
+}
+
 /** RFC 6962 leaf hash of one entry's chain hash (hex). */
 export function leafHash(entryHashHex: string): Uint8Array {
   const buf = new Uint8Array(33);
@@ -68,15 +75,19 @@ export function rootOf(leaves: readonly Uint8Array[], lo = 0, hi = leaves.length
 export class PrefixRoots {
   #stack: Uint8Array[] = [];
   #size = 0;
+  /** The root of every complete aligned block of BLOCK leaves, as the merges pass it (no extra hashing). */
+  readonly blocks: Uint8Array[] = [];
   get size(): number {
     return this.#size;
   }
   push(leaf: Uint8Array): void {
     let h = leaf;
     let n = this.#size;
+    let level = 0;
     while (n & 1) {
       h = nodeHash(this.#stack.pop()!, h);
       n >>>= 1;
+      if (++level === BLOCK_LEVEL) this.blocks.push(h);
     }
     this.#stack.push(h);
     this.#size++;

@@ -14,11 +14,11 @@
  * - `inconsistent-checkpoints`: signed checkpoints that cannot both be prefixes of this log.
  */
 import { bytesToHex } from '../crypto/encoding.js';
-import { listAudit, listCheckpoints, type StoredEntry } from '../db/repo/audit.js';
+import { listCheckpoints, type StoredEntry, scanAudit } from '../db/repo/audit.js';
 import type { Store } from '../db/store.js';
-import { GENESIS, hashEntry } from './chain.js';
+import { GENESIS, hashEntry, hashEntryBytes } from './chain.js';
 import { auditVerifiers } from './checkpoints.js';
-import { BLOCK, leafHash, PrefixRoots, rootOf, TreeView, verifyConsistency } from './merkle.js';
+import { BLOCK, leafHashOf, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
 import {
   type NoteVerifier,
   type ParsedCheckpoint,
@@ -171,10 +171,11 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
     const rows = await input.page(after, PAGE);
     for (const e of rows) {
       const { this_hash, ...stored } = e;
-      if (e.seq !== k || e.prev_hash !== prev || hashEntry(stored) !== this_hash) {
+      const bytes = e.seq === k && e.prev_hash === prev ? hashEntryBytes(stored) : null;
+      if (!bytes || bytesToHex(bytes) !== this_hash) {
         return report(k - 1, null, await diagnose(input.page, k, prev, e));
       }
-      const leaf = leafHash(this_hash);
+      const leaf = leafHashOf(bytes);
       leaves.push(leaf);
       roots.push(leaf);
       if (wanted.has(k)) rootAt.set(k, roots.root());
@@ -204,8 +205,7 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
     }
   }
   // Consecutive checkpoints, proven consistent as an outside verifier would (RFC 9162 §2.1.4.2).
-  const blocks: Uint8Array[] = [];
-  for (let b = 0; (b + 1) * BLOCK <= size; b++) blocks.push(rootOf(leaves, b * BLOCK, (b + 1) * BLOCK));
+  const blocks = roots.blocks;
   const sorted = [...parsed].sort((a, b) => a.size - b.size);
   for (let i = 0; i < sorted.length; i++) {
     const p = sorted[i]!;
@@ -251,7 +251,7 @@ export async function verifyTenantTrail(
   const verifiers = await auditVerifiers(store, '');
   return verifyTrail({
     tenantId,
-    page: (afterSeq, limit) => scope.read((ctx) => listAudit(ctx, { afterSeq, limit })),
+    page: (afterSeq, limit) => scope.read((ctx) => scanAudit(ctx, afterSeq, limit)),
     checkpoints: [
       ...stored.map((c) => ({ note: c.note, source: `checkpoint ${c.treeSize}` })),
       ...(opts.extraCheckpoints ?? []),

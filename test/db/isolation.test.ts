@@ -4,6 +4,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
+import { insertCheckpoint, insertMerkleBlock, setCheckpointRecipients } from '../../src/db/repo/audit.js';
 import * as repo from '../../src/db/repo/index.js';
 import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
 import {
@@ -123,6 +124,10 @@ async function seedTenant(store: Store, name: string) {
       }),
     );
     repo.recordSecurityEvent(tx, { kind: 'sign_in_failed', userId: user.id, address: '192.0.2.1', at: now });
+    // The audit trail's own tables (checkpoints, the Merkle block cache, checkpoint recipients).
+    insertCheckpoint(tx, { treeSize: 1, rootHash: '00', note: 'n', kid: 'k', reason: 'periodic' }, now);
+    insertMerkleBlock(tx, 0, '00');
+    setCheckpointRecipients(tx, [`auditor@${name.toLowerCase()}.example`], now);
     repo.insertSession(tx, {
       id: session,
       kind: 'user',

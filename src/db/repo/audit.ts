@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, type SQL, sql } from 'drizzle-orm';
 import type { AuditEntry } from '../../audit/chain.js';
-import type { AuditInput, TenantReadCtx, TenantWriteCtx } from '../store.js';
+import { type AuditInput, rawRows, type TenantReadCtx, type TenantWriteCtx } from '../store.js';
 
 export type { AuditInput };
 
@@ -65,17 +65,57 @@ export async function listAudit(
   return rows.map((r) => toEntry(r as Row));
 }
 
+/**
+ * A page of the chain for a verify, as plain rows (no query-builder mapping: a verify reads a million).
+ * Same shape as {@link listAudit}.
+ */
+export async function scanAudit(ctx: TenantReadCtx, afterSeq: number, limit: number): Promise<StoredEntry[]> {
+  const rows = await rawRows<{
+    tenant_id: string;
+    seq: number | string;
+    ts: string;
+    actor: string;
+    action: string;
+    target: string;
+    data: string | Record<string, unknown>;
+    prev_hash: string;
+    this_hash: string;
+    ip: string | null;
+    ua: string | null;
+  }>(
+    ctx,
+    sql`SELECT tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua FROM audit_log
+        WHERE tenant_id = ${ctx.tenantId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`,
+  );
+  return rows.map((r) => {
+    const e: StoredEntry = {
+      tenant_id: r.tenant_id,
+      seq: Number(r.seq),
+      ts: r.ts,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+      prev_hash: r.prev_hash,
+      this_hash: r.this_hash,
+    };
+    if (r.ip !== null) e.ip = r.ip;
+    if (r.ua !== null) e.ua = r.ua;
+    return e;
+  });
+}
+
 /** The chain hashes of entries `fromSeq..toSeq` (inclusive), in order: the Merkle leaves. */
 export async function listEntryHashes(
-  { db, t, tenantId }: TenantReadCtx,
+  ctx: TenantReadCtx,
   fromSeq: number,
   toSeq: number,
 ): Promise<{ seq: number; thisHash: string }[]> {
-  return db
-    .select({ seq: t.auditLog.seq, thisHash: t.auditLog.thisHash })
-    .from(t.auditLog)
-    .where(and(eq(t.auditLog.tenantId, tenantId), gte(t.auditLog.seq, fromSeq), lte(t.auditLog.seq, toSeq)))
-    .orderBy(asc(t.auditLog.seq));
+  const rows = await rawRows<{ seq: number | string; this_hash: string }>(
+    ctx,
+    sql`SELECT seq, this_hash FROM audit_log WHERE tenant_id = ${ctx.tenantId} AND seq >= ${fromSeq} AND seq <= ${toSeq} ORDER BY seq`,
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), thisHash: r.this_hash }));
 }
 
 /** The last entry's seq and hash (null: the chain is empty). */
