@@ -34,9 +34,11 @@ const BUDGET: Record<Dialect, { overview: number; signIn: number }> = {
  * One autosave, the first of a key (an insert) and a later one (an update over the revision it saw):
  * session 1, portal state 3, writes 2; D1 sends the two writes as one batch, PostgreSQL adds the
  * `BEGIN; set_config` and `COMMIT` of each of the three units. (Before issue #7 it was 8 on SQLite,
- * one of them reading the questionnaire's whole YAML source on every save.)
+ * one of them reading the questionnaire's whole YAML source on every save.) Issue 9 adds the save's
+ * audit entry at commit: the chain head and the insert (SQLite), plus the per-tenant advisory lock
+ * (PostgreSQL); on D1 the head read, the insert riding in the batch.
  */
-const AUTOSAVE: Record<Dialect, number> = { sqlite: 6, d1: 5, pg: 12 };
+const AUTOSAVE: Record<Dialect, number> = { sqlite: 8, d1: 6, pg: 15 };
 
 forEachDialect('query budget', (dialect) => {
   let ts: TestStore;
