@@ -114,7 +114,14 @@ export function auditRoutes(platform: Ports) {
   });
 
   app.post('/audit/checkpoint', async (c) => {
-    const made = await makeCheckpoint(deps(), c.var.workspace.tenantId, 'on-demand');
+    let made: Awaited<ReturnType<typeof makeCheckpoint>>;
+    try {
+      made = await makeCheckpoint(deps(), c.var.workspace.tenantId, 'on-demand');
+    } catch (err) {
+      // No audit key yet (a server that never ran its key set-up): say so on the page.
+      if (!(err instanceof Error && /no active audit signing key/.test(err.message))) throw err;
+      return page(c, { notice: 'Checkpoints cannot be signed yet: this server has no audit key.' });
+    }
     return page(c, {
       notice: made ? `Checkpoint of ${made.treeSize} entries signed.` : 'The trail has no entries yet.',
     });
