@@ -36,6 +36,8 @@ export function startMemberSession(
     tenantId,
     assessmentId: null,
     expiresAt,
+    // Signing in is proving who one is: the first minutes need no separate re-authentication.
+    reauthAt: now,
     now,
   });
   return { token, expiresAt };

@@ -11,8 +11,9 @@ import type { RateLimitStore } from '../http/rate-limit-store.js';
 import type { PasswordHasher } from '../platform/ports.js';
 import { normaliseEmail } from './email.js';
 import { startMemberSession } from './member-sessions.js';
+import { startPendingSignIn } from './mfa-sign-in.js';
 import { isPasswordsBusy } from './passwords.js';
-import { signInAbandoned, signInGates, signInSucceeded } from './sign-in-limits.js';
+import { signInAbandoned, signInGates, signInPasswordPassed, signInSucceeded } from './sign-in-limits.js';
 import { hashToken, isSecretShape } from './tokens.js';
 
 export const SIGN_IN_FAILED = 'That email and password do not match an account.';
@@ -56,7 +57,14 @@ export async function signIn(
   input: SignInInput,
   replacing: string | null,
   now = new Date(),
-): Promise<{ token: string; expiresAt: Date; tenantId: string; userId: string }> {
+): Promise<{
+  token: string;
+  expiresAt: Date;
+  tenantId: string;
+  userId: string;
+  /** The password was right and a second factor is due: `token` is the pending state's (mfa-sign-in.ts). */
+  secondStep: boolean;
+}> {
   const { store, passwords, limits } = deps;
   const email = normaliseEmail(input.email);
   const attempt = { email, address: input.address };
@@ -96,6 +104,16 @@ export async function signIn(
   ).filter((m) => m.disabledAt === null);
   const chosen = memberships.find((m) => m.tenantId === input.tenantId) ?? memberships[0];
   if (!chosen) throw fail();
+  if (chosen.mfaEnabledAt) {
+    // No session yet: a pending state for the second step. The account's counters stay as claimed
+    // (a failure) until a right code settles them; only the address's advance count is taken back.
+    const pending = await store.tenant(chosen.tenantId, { userId: user.id }).write((tx) => {
+      if (upgraded && user.passwordHash) upgradeHash(tx, user.id, user.passwordHash, upgraded);
+      return startPendingSignIn(tx, user.id, chosen.tenantId, now);
+    });
+    await limits.settle(signInPasswordPassed(attempt));
+    return { ...pending, tenantId: chosen.tenantId, userId: user.id, secondStep: true };
+  }
   // The session being replaced may belong to another tenant or user: naming its hash lets the unit end
   // it (on PostgreSQL the unit reaches only the sessions its claims name).
   const replaced = isSecretShape(replacing ?? undefined) ? { sessionId: hashToken(replacing!) } : {};
@@ -103,7 +121,7 @@ export async function signIn(
     if (upgraded && user.passwordHash) upgradeHash(tx, user.id, user.passwordHash, upgraded);
     const session = startMemberSession(tx, user.id, chosen.tenantId, now, replacing);
     tx.audit({ actor: `user:${user.id}`, action: 'user.signed_in', target: `user:${user.id}` }, now);
-    return { ...session, tenantId: chosen.tenantId, userId: user.id };
+    return { ...session, tenantId: chosen.tenantId, userId: user.id, secondStep: false };
   });
   await limits.settle(signInSucceeded(attempt));
   return session;

@@ -42,6 +42,13 @@ export const ASSESSMENT_STATUSES = [
 ] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
+/** What a tenant admin sets for the whole tenant (the settings pages). */
+export interface TenantSettings {
+  linkTtlHours?: number;
+  /** Every member must sign in with a second factor (src/auth/mfa-policy.ts). */
+  requireMfa?: boolean;
+}
+
 export const KEY_PURPOSES = ['link', 'receipt', 'audit'] as const;
 /** One-time links under /setup: the first tenant's admin, a CLI-created admin, a colleague invited by a member. */
 export const SETUP_PURPOSES = ['first_admin', 'tenant_admin', 'member_invite'] as const;
@@ -73,7 +80,7 @@ export function defineTables(k: Kit) {
   const tenants = k.table('tenants', {
     id: k.id(),
     name: k.text('name').notNull(),
-    settings: k.json<{ linkTtlHours?: number }>('settings').notNull().default({}),
+    settings: k.json<TenantSettings>('settings').notNull().default({}),
     createdAt: createdAt(),
   });
 
@@ -85,6 +92,13 @@ export function defineTables(k: Kit) {
       email: k.text('email').notNull(),
       passwordHash: k.text('password_hash'),
       disabledAt: k.timestamp('disabled_at'),
+      /** TOTP seed, AES-GCM under the master key (src/auth/totp-secrets.ts); null: no second factor. */
+      totpSecret: k.text('totp_secret'),
+      /** A seed being enrolled, not yet confirmed with a first code. */
+      totpPendingSecret: k.text('totp_pending_secret'),
+      totpEnabledAt: k.timestamp('totp_enabled_at'),
+      /** The last accepted TOTP time step: only a strictly later one is accepted (no replay in the window). */
+      totpLastStep: k.int('totp_last_step'),
       createdAt: createdAt(),
     },
     (t) => [k.uniqueIndex('users_email_uq').on(t.email)],
@@ -115,7 +129,8 @@ export function defineTables(k: Kit) {
     {
       /** SHA-256 of the cookie value: a database leak yields no usable session. */
       id: k.text('id').primaryKey(),
-      kind: k.enumText('kind', ['user', 'vendor']).notNull(),
+      /** `mfa_pending`: a correct password awaiting its second factor; it opens nothing (src/auth/mfa-sign-in.ts). */
+      kind: k.enumText('kind', ['user', 'vendor', 'mfa_pending']).notNull(),
       userId: k.text('user_id').references(() => users.id),
       tenantId: k.text('tenant_id').references(() => tenants.id),
       assessmentId: k.text('assessment_id'),
@@ -124,8 +139,28 @@ export function defineTables(k: Kit) {
       createdAt: createdAt(),
       lastSeenAt: k.timestamp('last_seen_at').notNull(),
       expiresAt: k.timestamp('expires_at').notNull(),
+      /** Member sessions: when the member last proved who they are (sign-in, /app/reauth). */
+      reauthAt: k.timestamp('reauth_at'),
+      /** Pending second steps: codes tried so far (a few, then the pending state is spent). */
+      attempts: k.int('attempts').notNull().default(0),
     },
     (t) => [k.index('sessions_user_idx').on(t.userId), k.index('sessions_expires_idx').on(t.expiresAt)],
+  );
+
+  /** Single-use recovery codes of a member's TOTP factor: keyed hashes only (src/auth/recovery-codes.ts). */
+  const mfaRecoveryCodes = k.table(
+    'mfa_recovery_codes',
+    {
+      id: k.id(),
+      userId: k
+        .text('user_id')
+        .notNull()
+        .references(() => users.id),
+      codeHash: k.text('code_hash').notNull(),
+      createdAt: createdAt(),
+      usedAt: k.timestamp('used_at'),
+    },
+    (t) => [k.uniqueIndex('mfa_recovery_codes_user_hash_uq').on(t.userId, t.codeHash)],
   );
 
   const setupTokens = k.table('setup_tokens', {
@@ -145,36 +180,84 @@ export function defineTables(k: Kit) {
     createdAt: createdAt(),
   });
 
+  /**
+   * Vendors (docs/vendors.md): the supplier register NIS2 Art. 21(2)(d), DORA's register of information
+   * and ISO 27001 A.5.19–5.22 ask for. Nothing here is personal data; contacts are in vendor_contacts.
+   */
   const vendors = k.tenantTable(
     'vendors',
     {
       id: k.id(),
       tenantId: tenantId(),
       name: k.text('name').notNull(),
+      legalEntity: k.text('legal_entity'),
+      /** ISO 3166-1 alpha-2. */
+      country: k.text('country'),
       website: k.text('website'),
+      services: k.text('services'),
+      /** Where the vendor stores or processes the tenant's data: ISO 3166-1 alpha-2 codes. */
+      locations: k.json<string[]>('locations').notNull().default([]),
+      contractStart: k.text('contract_start'),
+      contractEnd: k.text('contract_end'),
+      renewalDate: k.text('renewal_date'),
+      /** Categories of the tenant's data the vendor can reach (src/workspace/vendor-fields.ts). */
+      dataAccess: k.json<string[]>('data_access').notNull().default([]),
+      /** The tenant's systems the vendor can reach, one entry each. */
+      systemAccess: k.json<string[]>('system_access').notNull().default([]),
+      subProcessors: k
+        .json<{ name: string; country: string; service: string }[]>('sub_processors')
+        .notNull()
+        .default([]),
+      /** The intake answers the tier is computed from (src/workspace/vendor-tier.ts), null before any. */
+      intake: k.json<{
+        dataSensitivity: string;
+        serviceCriticality: string;
+        substitutability: string;
+      } | null>('intake'),
       tier: k.enumText('tier', ['low', 'medium', 'high', 'critical']).notNull().default('medium'),
-      active: k.bool('active').notNull().default(true),
+      /** Why the tier is what it is: the rule's reasoning, or the override's reason. */
+      tierReason: k.text('tier_reason'),
+      /** True when a member set the tier by hand over the intake's result. */
+      tierOverridden: k.bool('tier_overridden').notNull().default(false),
+      nextReviewDate: k.text('next_review_date'),
+      status: k.enumText('status', ['active', 'onboarding', 'offboarded']).notNull().default('active'),
+      offboardedAt: k.timestamp('offboarded_at'),
       createdAt: createdAt(),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
     (t) => [
       k.uniqueIndex('vendors_tenant_name_uq').on(t.tenantId, t.name),
       k.unique('vendors_tenant_id_uq').on(t.tenantId, t.id),
+      // Keyset pages of the vendor list, for each offered filter and sort (src/db/repo/vendors.ts).
+      k.index('vendors_tenant_tier_name_idx').on(t.tenantId, t.tier, t.name),
+      k.index('vendors_tenant_status_name_idx').on(t.tenantId, t.status, t.name),
+      k.index('vendors_tenant_review_idx').on(t.tenantId, t.nextReviewDate, t.id),
     ],
   );
 
+  /**
+   * Vendor contacts: personal data. Name, email, phone and role are one AES-256-GCM ciphertext under the
+   * tenant's data key (`sealed`, src/vendor/contact-data.ts); `email_hash` is an HMAC of the normalised
+   * email under a per-tenant key derived from the master key, so a contact is found by email without
+   * storing it. Erasure overwrites both with NULL and sets `erased_at`: the row stays, because
+   * assessments, links and answers reference it by id.
+   */
   const vendorContacts = k.tenantTable(
     'vendor_contacts',
     {
       id: k.id(),
       tenantId: tenantId(),
       vendorId: k.text('vendor_id').notNull(),
-      name: k.text('name'),
-      email: k.text('email').notNull(),
+      emailHash: k.text('email_hash'),
+      sealed: k.text('sealed'),
+      /** The tenant data key `sealed` is encrypted under (tenant_keys.id). */
+      keyId: k.text('key_id'),
+      erasedAt: k.timestamp('erased_at'),
       createdAt: createdAt(),
+      updatedAt: k.timestamp('updated_at'),
     },
     (t) => [
-      k.uniqueIndex('vendor_contacts_vendor_email_uq').on(t.tenantId, t.vendorId, t.email),
+      k.uniqueIndex('vendor_contacts_vendor_email_hash_uq').on(t.tenantId, t.vendorId, t.emailHash),
       k.unique('vendor_contacts_tenant_id_uq').on(t.tenantId, t.id),
       k.foreignKey({
         name: 'vendor_contacts_vendor_fk',
@@ -183,6 +266,19 @@ export function defineTables(k: Kit) {
       }),
     ],
   );
+
+  /** How many months apart vendor reviews fall, per tier (one row per tenant; absent: the defaults). */
+  const reviewIntervals = k.tenantTable('review_intervals', {
+    tenantId: k
+      .text('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
+    critical: k.int('critical').notNull(),
+    high: k.int('high').notNull(),
+    medium: k.int('medium').notNull(),
+    low: k.int('low').notNull(),
+    updatedAt: k.timestamp('updated_at').notNull(),
+  });
 
   const questionnaireVersions = k.tenantTable(
     'questionnaire_versions',
@@ -699,9 +795,11 @@ export function defineTables(k: Kit) {
     users,
     memberships,
     sessions,
+    mfaRecoveryCodes,
     setupTokens,
     vendors,
     vendorContacts,
+    reviewIntervals,
     questionnaireVersions,
     assessments,
     answers,

@@ -17,7 +17,7 @@ import {
 } from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { openChangeRequests } from '../db/repo/review-notes.js';
-import { getContact } from '../db/repo/vendors.js';
+import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { Invalid, normalizeAnswer, textLength } from '../questionnaire/answers.js';
@@ -41,6 +41,8 @@ export interface AnswerScope {
   contactId: string;
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+  /** Opens a contact's sealed name and email (the portal scope has it); without it a conflict names no one. */
+  openContact?(row: ContactRow): Promise<{ name: string | null; email: string | null }>;
 }
 
 export interface PortalState {
@@ -248,17 +250,19 @@ export type SaveResult =
   | { kind: 'conflict'; conflict: Conflict; state: PortalState };
 
 async function readConflict(scope: AnswerScope, key: string): Promise<Conflict> {
-  return scope.read(async (ctx) => {
+  const { row, stored } = await scope.read(async (ctx) => {
     const row = (await loadAnswerRows(ctx, scope.assessmentId))[key];
-    const contact = row?.updatedBy ? await getContact(ctx, row.updatedBy) : null;
-    return {
-      key,
-      value: (row?.value ?? null) as AnswerValue,
-      revision: row?.revision ?? 0,
-      updatedAt: row?.updatedAt ?? null,
-      by: contact ? contact.name || contact.email : null,
-    };
+    return { row, stored: row?.updatedBy ? await getContact(ctx, row.updatedBy) : null };
   });
+  // Opened after the unit: decrypting is not database work.
+  const contact = stored && scope.openContact ? await scope.openContact(stored) : null;
+  return {
+    key,
+    value: (row?.value ?? null) as AnswerValue,
+    revision: row?.revision ?? 0,
+    updatedAt: row?.updatedAt ?? null,
+    by: contact ? contact.name || contact.email : null,
+  };
 }
 
 /** The revision a form field carried: 0 (no row when it was rendered) or a positive integer. */

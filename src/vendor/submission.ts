@@ -33,7 +33,8 @@ import { type FindingInput, replaceFindings } from '../db/repo/findings.js';
 import { resolveChangeRequests } from '../db/repo/review-notes.js';
 import { upsertRiskFromFinding } from '../db/repo/risks.js';
 import { currentTenant } from '../db/repo/tenants.js';
-import { getContact, getVendor } from '../db/repo/vendors.js';
+import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
+import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
@@ -67,6 +68,14 @@ export interface SubmissionScope {
   contactId: string;
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+  /** Opens the contact's sealed fields (src/vendor/contact-data.ts), outside any unit. */
+  openContact(row: ContactRow): Promise<{ email: string | null }>;
+}
+
+/** The session contact's address, read and then opened outside the unit that mails it; null once erased. */
+async function contactAddress(scope: SubmissionScope): Promise<string | null> {
+  const stored = await scope.read((ctx) => getContact(ctx, scope.contactId));
+  return stored ? (await scope.openContact(stored)).email : null;
 }
 
 export interface Review {
@@ -146,9 +155,9 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
     { tenantId: scope.tenantId, assessmentId: scope.assessmentId, purpose: 'submit' },
     code,
   );
+  const to = await contactAddress(scope);
+  if (!to) throw new HttpError(404, 'No such assessment.');
   await scope.write(async (tx) => {
-    const contact = await getContact(tx, scope.contactId);
-    if (!contact) throw new HttpError(404, 'No such assessment.');
     const id = insertAccessCode(tx, {
       assessmentId: scope.assessmentId,
       contactId: scope.contactId,
@@ -171,7 +180,7 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
     });
     queueMail(
       tx,
-      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to: contact.email, email: asEmail(mail) },
+      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to, email: asEmail(mail) },
       now,
     );
   });
@@ -244,6 +253,7 @@ export async function submit(
       dueDate: f.dueDate,
       controls: f.controls,
     }));
+    const to = await contactAddress(scope);
     try {
       await scope.write(async (tx) => {
         if (code) spendAccessCode(tx, code.id, code.hash, now);
@@ -300,7 +310,6 @@ export async function submit(
     // The receipt mail goes with the attested receipt (or the plain one, when attesting failed).
     const finish = (final: string) =>
       scope.write(async (tx) => {
-        const contact = await getContact(tx, scope.contactId);
         if (final !== receipt) {
           replaceReceipt(tx, assessment.id, receipt, final);
           tx.audit(
@@ -316,14 +325,14 @@ export async function submit(
             now,
           );
         }
-        if (contact) {
+        if (to) {
           queueMail(
             tx,
             {
               tenantId: scope.tenantId,
               // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
               dedupeKey: `receipt:${assessment.id}:${sha256Hex(final).slice(0, 32)}`,
-              to: contact.email,
+              to,
               email: asEmail(
                 receiptMail({
                   baseUrl: deps.baseUrl,

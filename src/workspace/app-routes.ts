@@ -7,8 +7,11 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { auditRoutes } from '../audit/routes.js';
 import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
 import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
+import { PENDING_COOKIE } from '../auth/mfa-sign-in.js';
+import { isRecentReauth } from '../auth/reauth.js';
 import { type SignInFailure, signIn } from '../auth/sign-in.js';
 import { SIGN_IN_LIMITS } from '../auth/sign-in-limits.js';
+import { hashToken } from '../auth/tokens.js';
 import { overviewCounts } from '../db/repo/tenants.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
@@ -21,18 +24,31 @@ import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { accountRoutes } from './account-routes.js';
 import { authorize, type OnDenied } from './authorize.js';
+import { requireMfaEnrolment } from './mfa-enrolment-gate.js';
+import { mfaSignInRoutes } from './mfa-sign-in-routes.js';
 import { navFor } from './nav.js';
 import { reviewRoutes } from './review-routes.js';
 import { logSecurityEvent, logSignInEvent } from './security-log.js';
 import { securityLogRoutes } from './security-log-routes.js';
 import { settingsRoutes } from './settings-routes.js';
 import { teamRoutes } from './team-routes.js';
+import { reviewSettingsRoutes, vendorRoutes } from './vendor-routes.js';
 
 export interface WorkspaceSession {
   userId: string;
   tenantId: string;
   role: Role;
+  /** SHA-256 of the session cookie (what account changes keep or end). */
+  sessionId: string;
+  email: string;
+  tenantName: string;
+  /** Re-authenticated within REAUTH_WINDOW_MS (routes marked `reauth` need it: authorize.ts). */
+  reauthRecent: boolean;
+  /** The member has a confirmed second factor; the tenant requires one (mfa-enrolment-gate.ts). */
+  mfaEnabled: boolean;
+  mfaRequired: boolean;
   /** Read-only units of work in the member's tenant: the only way routes reach tenant data. */
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
@@ -46,7 +62,9 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
   const { store, clock } = platform;
   return async (c, next) => {
-    const session = await resolveMemberSession(store, getCookie(c, MEMBER_COOKIE), clock.now());
+    const token = getCookie(c, MEMBER_COOKIE);
+    const now = clock.now();
+    const session = await resolveMemberSession(store, token, now);
     if (!session) {
       deleteCookie(c, MEMBER_COOKIE, clearedCookie);
       if (c.req.method === 'GET' && !c.req.header('HX-Request')) return c.redirect('/app/login', 303);
@@ -57,6 +75,12 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
       userId: session.userId,
       tenantId: session.tenantId,
       role: session.role,
+      sessionId: hashToken(token!),
+      email: session.email,
+      tenantName: session.tenantName,
+      reauthRecent: isRecentReauth(session.reauthAt, now),
+      mfaEnabled: session.mfaEnabledAt !== null,
+      mfaRequired: session.tenantSettings?.requireMfa === true,
       read: (fn) => scope.read(fn),
       write: (fn) => scope.write(fn),
     });
@@ -70,7 +94,14 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   const { baseUrl } = opts;
   const app = new Hono<WorkspaceEnv>();
 
-  app.get('/login', (c) => render(c, 'workspace/login', { title: 'Sign in', values: {}, errors: {} }));
+  app.get('/login', (c) =>
+    render(c, 'workspace/login', {
+      title: 'Sign in',
+      values: {},
+      errors: {},
+      notice: c.req.query('done') === 'everywhere' ? 'You are signed out on every device.' : undefined,
+    }),
+  );
 
   app.post(
     '/login',
@@ -98,6 +129,10 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
           getCookie(c, MEMBER_COOKIE) ?? null,
           clock.now(),
         );
+        if (s.secondStep) {
+          setCookie(c, PENDING_COOKIE, s.token, sessionCookie(s.expiresAt, clock.now()));
+          return c.redirect('/app/login/mfa', 303);
+        }
         setCookie(c, MEMBER_COOKIE, s.token, sessionCookie(s.expiresAt, clock.now()));
         return c.redirect('/app', 303);
       } catch (err) {
@@ -113,6 +148,9 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
       }
     },
   );
+
+  // The second sign-in step (TOTP or a recovery code): no session yet, only the pending state.
+  app.route('/login/mfa', mfaSignInRoutes(platform));
 
   app.post('/logout', async (c) => {
     await endMemberSession(store, getCookie(c, MEMBER_COOKIE));
@@ -133,17 +171,18 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
         data: { permission: info.permission, method: c.req.method, path: c.req.path.slice(0, 200) },
       }),
     );
-  ws.use('*', requireSession(platform), authorize(onDenied));
+  ws.use('*', requireSession(platform), requireMfaEnrolment(), authorize(onDenied));
   ws.get('/', async (c) => {
     const overview = await c.var.workspace.read(overviewCounts);
     return render(c, 'workspace/dashboard', { title: 'Overview', overview, role: c.var.workspace.role });
   });
   // One router per domain, each under its own prefix (one line each, so branches do not collide):
   // team: account, MFA, members, invitations
+  ws.route('/', accountRoutes(platform)); // account, MFA, re-authentication, settings/security
   ws.route('/team', teamRoutes(platform, { baseUrl }));
   ws.route('/security-log', securityLogRoutes());
   ws.route('/settings', settingsRoutes(platform));
-  // vendors
+  ws.route('/vendors', vendorRoutes(platform)).route('/settings/reviews', reviewSettingsRoutes(platform)); // vendors
   // assessments
   ws.route('/assessments', reviewRoutes(platform, opts)); // review
   // risks

@@ -10,14 +10,9 @@ import { newId } from '../db/ids.js';
 import { type Assessment, insertAssessment, listAssessments } from '../db/repo/assessments.js';
 import { listQuestionnaireVersions, type QuestionnaireVersionRow } from '../db/repo/questionnaires.js';
 import { currentTenant } from '../db/repo/tenants.js';
+import { findContactByHash, insertContact } from '../db/repo/vendor-contacts.js';
 import { issueVendorLink } from '../db/repo/vendor-links.js';
-import {
-  findContact,
-  findVendorByName,
-  insertContact,
-  insertVendor,
-  listVendors,
-} from '../db/repo/vendors.js';
+import { findVendorByName, insertVendor, listVendors } from '../db/repo/vendors.js';
 import { isUniqueViolation, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { parseMailAddress } from '../mail/address.js';
@@ -25,6 +20,7 @@ import { queueMail } from '../mail/queue.js';
 import { renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { contextFromPairs, type Questionnaire } from '../questionnaire/index.js';
+import { contactDataFor } from '../vendor/contact-data.js';
 import { clampLinkHours, DEFAULT_LINK_HOURS, issueLink, MAX_LINK_HOURS, newLinkId } from '../vendor/links.js';
 import { pinnedQuestionnaire, publishQuestionnaire } from './questionnaires.js';
 import { tenantName } from './tenants.js';
@@ -53,7 +49,7 @@ export interface SendInput {
   locale?: string | null;
 }
 
-export type SendDeps = Pick<Ports, 'store' | 'keys' | 'clock' | 'templates'> & {
+export type SendDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'templates'> & {
   /** Woken after the unit commits, so the invitation leaves at once (absent: the sender's next round). */
   mail?: Pick<Ports['mail'], 'queued'>;
   baseUrl: string;
@@ -126,12 +122,15 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
   const dueDate = checkDueDate(input.dueDate, now.toISOString().slice(0, 10));
   const linkHours = checkLinkHours(input.linkHours);
   const scope = deps.store.tenant(tenantId);
+  // The contact is found by the keyed hash of its address and stored sealed (src/vendor/contact-data.ts).
+  const contacts = contactDataFor(deps);
+  const emailHash = await contacts.emailHash(tenantId, contactEmail);
 
   for (let attempt = 0; ; attempt++) {
     const seen = await scope.read(async (ctx) => {
       const tenant = await currentTenant(ctx);
       const vendor = await findVendorByName(ctx, vName);
-      const contact = vendor ? await findContact(ctx, vendor.id, contactEmail) : null;
+      const contact = vendor ? await findContactByHash(ctx, vendor.id, emailHash) : null;
       const versions = await listQuestionnaireVersions(ctx, qid);
       return { tenant, vendor, contact, versions };
     });
@@ -158,6 +157,13 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
     const assessmentId = newId();
     const vendorId = seen.vendor?.id ?? newId();
     const contactId = seen.contact?.id ?? newId();
+    const sealed = seen.contact
+      ? null
+      : await contacts.seal(
+          tenantId,
+          { name: input.contactName ?? null, email: contactEmail, phone: null, role: null },
+          contactId,
+        );
     const jti = newLinkId();
     const link = await issueLink(
       deps.keys,
@@ -176,13 +182,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
             ).row
           : published!;
         if (!seen.vendor) insertVendor(tx, { id: vendorId, name: vName }, now);
-        if (!seen.contact)
-          insertContact(tx, {
-            id: contactId,
-            vendorId,
-            name: input.contactName ?? null,
-            email: contactEmail,
-          });
+        if (sealed) insertContact(tx, { ...sealed, vendorId }, now);
         insertAssessment(
           tx,
           {

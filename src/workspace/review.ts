@@ -26,8 +26,9 @@ import { listFindings } from '../db/repo/findings.js';
 import { getQuestionnaireVersionMeta, listQuestionnaireVersions } from '../db/repo/questionnaires.js';
 import { insertReviewNote, listReviewNotes, type ReviewNote } from '../db/repo/review-notes.js';
 import { currentTenant } from '../db/repo/tenants.js';
+import { getContact } from '../db/repo/vendor-contacts.js';
 import { issueVendorLink } from '../db/repo/vendor-links.js';
-import { getContact, getVendor } from '../db/repo/vendors.js';
+import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
@@ -42,6 +43,7 @@ import {
   type Question,
   type Questionnaire,
 } from '../questionnaire/index.js';
+import { contactDataFor } from '../vendor/contact-data.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
 import { asEmail, changesRequestedMail } from '../vendor/mails.js';
@@ -55,7 +57,7 @@ export interface ReviewScope {
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
 }
 
-export type ReviewDeps = Pick<Ports, 'keys' | 'clock' | 'templates'> & {
+export type ReviewDeps = Pick<Ports, 'store' | 'master' | 'keys' | 'clock' | 'templates'> & {
   baseUrl: string;
   mail?: Pick<Ports['mail'], 'queued'>;
 };
@@ -386,7 +388,11 @@ export async function requestChanges(
     return { assessment, q, contact, tenant };
   });
   if (!seen?.q || !seen.contact || !seen.tenant) throw new HttpError(404, NOT_FOUND);
-  const { assessment, q, contact } = seen;
+  const { assessment, q } = seen;
+  // The contact's address is sealed (src/vendor/contact-data.ts): opened here, before the unit that mails it.
+  const contact = await contactDataFor(deps).open(scope.tenantId, seen.contact);
+  if (!contact.email)
+    throw new HttpError(409, 'The assessment’s contact was erased; nothing can be mailed to them.');
   if (!REVIEWABLE.includes(assessment.status)) throw new HttpError(409, NOT_SUBMITTED);
   const checked: Array<{ questionId: string; body: string }> = [];
   const ids = new Set<string>();
@@ -578,6 +584,8 @@ export async function sendAgain(
   if (!seen?.q || !seen.previousQ || !seen.contact || !seen.vendor || !seen.tenant)
     throw new HttpError(404, NOT_FOUND);
   const { previous, target, q } = seen;
+  const to = (await contactDataFor(deps).open(scope.tenantId, seen.contact)).email;
+  if (!to) throw new HttpError(409, 'The assessment’s contact was erased; nothing can be mailed to them.');
   if (!REASSESSABLE.includes(previous.status))
     throw new HttpError(409, 'Only a submitted or reviewed assessment can be sent again.');
   const carried = carriedAnswers(seen.previousQ, q, seen.rows);
@@ -629,11 +637,7 @@ export async function sendAgain(
       linkHours: previous.linkTtlHours,
       otp: previous.otpRequired,
     });
-    queueMail(
-      tx,
-      { tenantId: scope.tenantId, dedupeKey: `invite:${jti}`, to: seen.contact!.email, email },
-      now,
-    );
+    queueMail(tx, { tenantId: scope.tenantId, dedupeKey: `invite:${jti}`, to, email }, now);
     tx.audit(
       {
         actor: `user:${scope.userId}`,

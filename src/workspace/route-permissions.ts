@@ -28,6 +28,21 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['GET', '/app/', 'dashboard.view'],
 
   // Account, MFA, team (src/workspace/team-routes.ts, src/auth)
+  // The member's own account, second factor and re-authentication (src/workspace/account-routes.ts)
+  ['GET', '/app/account', 'member'],
+  ['POST', '/app/account/password', 'member'],
+  ['POST', '/app/account/sign-out-everywhere', 'member'],
+  ['GET', '/app/account/mfa', 'member'],
+  ['POST', '/app/account/mfa/setup', 'member'],
+  ['POST', '/app/account/mfa/confirm', 'member'],
+  ['GET', '/app/account/mfa/recovery-codes', 'member', { reauth: true }],
+  ['POST', '/app/account/mfa/recovery-codes', 'member', { reauth: true }],
+  ['GET', '/app/account/mfa/disable', 'member', { reauth: true }],
+  ['POST', '/app/account/mfa/disable', 'member', { reauth: true }],
+  ['GET', '/app/reauth', 'member'],
+  ['POST', '/app/reauth', 'member'],
+  ['GET', '/app/settings/security', 'settings.manage', { reauth: true }],
+  ['POST', '/app/settings/security', 'settings.manage', { reauth: true }],
   ['GET', '/app/team', 'members.read'],
   ['POST', '/app/team/invitations', 'members.manage'],
   ['POST', '/app/team/invitations/:id/revoke', 'members.manage'],
@@ -40,6 +55,29 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['POST', '/app/settings', 'settings.manage'],
 
   // Vendors (src/workspace/vendor-routes.ts)
+  ['GET', '/app/vendors', 'vendor.read'],
+  ['GET', '/app/vendors/', 'vendor.read'],
+  ['GET', '/app/vendors/new', 'vendor.write'],
+  ['POST', '/app/vendors', 'vendor.write'],
+  ['POST', '/app/vendors/', 'vendor.write'],
+  ['GET', '/app/vendors/import', 'vendor.import'],
+  ['GET', '/app/vendors/import/template.csv', 'vendor.import'],
+  ['GET', '/app/vendors/import/template.xlsx', 'vendor.import'],
+  ['POST', '/app/vendors/import', 'vendor.import'],
+  ['POST', '/app/vendors/import/confirm', 'vendor.import'],
+  ['POST', '/app/vendors/register', 'export.register', { reauth: true }],
+  ['GET', '/app/vendors/:id', 'vendor.read'],
+  ['GET', '/app/vendors/:id/edit', 'vendor.write'],
+  ['POST', '/app/vendors/:id', 'vendor.write'],
+  ['POST', '/app/vendors/:id/archive', 'vendor.write'],
+  ['POST', '/app/vendors/:id/review-date', 'vendor.write'],
+  ['GET', '/app/vendors/:id/contacts/new', 'vendor.write'],
+  ['POST', '/app/vendors/:id/contacts', 'vendor.write'],
+  ['GET', '/app/vendors/:id/contacts/:contact/edit', 'vendor.write'],
+  ['POST', '/app/vendors/:id/contacts/:contact', 'vendor.write'],
+  ['POST', '/app/vendors/:id/contacts/:contact/remove', 'vendor.write'],
+  ['GET', '/app/settings/reviews', 'settings.manage'],
+  ['POST', '/app/settings/reviews', 'settings.manage'],
 
   // Assessments: sending, chasing (src/workspace/assessment-routes.ts)
 

@@ -24,6 +24,7 @@ import {
   pgRoleProblems,
 } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
+import { sealedContact } from '../support/contacts.js';
 import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, pgAvailable, type TestStore } from '../support/stores.js';
 
@@ -37,12 +38,17 @@ async function seedTenant(store: Store, name: string) {
   const session = hashToken(newSecret());
   const token = hashToken(newSecret());
   const now = new Date();
-  const ids = await store.tenant(tenantId).write(async (tx) => {
+  // The tenant first: its data key (sealing the contact) references it.
+  await store.tenant(tenantId).write((tx) => {
     repo.insertTenant(tx, name, tenantId, now);
+  });
+  const sealed = await sealedContact(store, tenantId, `sec@${name.toLowerCase()}.example`);
+  const ids = await store.tenant(tenantId).write(async (tx) => {
     const user = await repo.ensureUser(tx, `${name.toLowerCase()}@example.com`);
     repo.addMembership(tx, user.id, 'admin');
     const vendor = repo.insertVendor(tx, { name: `${name} vendor` });
-    const contact = await repo.ensureContact(tx, vendor.id, `sec@${name.toLowerCase()}.example`);
+    const contact = await repo.ensureContact(tx, vendor.id, sealed);
+    repo.setReviewIntervals(tx, { ...repo.DEFAULT_REVIEW_MONTHS, critical: 6 });
     const qv = await repo.pinQuestionnaireVersion(tx, {
       questionnaireId: 'q',
       version: '1.0.0',
@@ -322,7 +328,14 @@ forEachDialect('tenant isolation', (dialect) => {
         .map(([name]) => name);
 
       it('without a claim naming a row, every global table with tenant data reads as empty', async () => {
-        expect(RLS_GLOBAL.sort()).toEqual(['mail_outbox', 'sessions', 'setup_tokens', 'tenants', 'users']);
+        expect(RLS_GLOBAL.sort()).toEqual([
+          'mail_outbox',
+          'mfa_recovery_codes',
+          'sessions',
+          'setup_tokens',
+          'tenants',
+          'users',
+        ]);
         for (const scope of strangers())
           for (const table of RLS_GLOBAL)
             expect(
@@ -338,7 +351,14 @@ forEachDialect('tenant isolation', (dialect) => {
             out[table] = await store.as({ system }).read((c) => countAll(c, table));
           return out;
         };
-        const zero = { mail_outbox: 0, sessions: 0, setup_tokens: 0, tenants: 0, users: 0 };
+        const zero = {
+          mail_outbox: 0,
+          mfa_recovery_codes: 0,
+          sessions: 0,
+          setup_tokens: 0,
+          tenants: 0,
+          users: 0,
+        };
         // Seeded sessions are live: the scheduler may only reach expired ones. It lists the tenants
         // (ids and names) to run each daily job inside each tenant's own scope.
         expect(await seen('scheduler')).toEqual({ ...zero, tenants: 2 });
@@ -369,6 +389,29 @@ forEachDialect('tenant isolation', (dialect) => {
               }),
             ),
           ).rejects.toSatisfy(isPermissionViolation);
+      });
+
+      it('recovery codes: only as their own user, never through a tenant or another user', async () => {
+        const now = new Date();
+        await store
+          .as({ userId: A.user })
+          .write((tx) => repo.replaceRecoveryCodes(tx, A.user, ['a'.repeat(64)], now));
+        expect(await store.as({ userId: A.user }).read((c) => countAll(c, 'mfa_recovery_codes'))).toBe(1);
+        for (const scope of [...strangers(), store.tenant(A.tenant), store.as({ userId: B.user })])
+          expect(
+            await scope.read((c) => countAll(c, 'mfa_recovery_codes')),
+            JSON.stringify(scope.claims),
+          ).toBe(0);
+        // Nor spent or planted by anyone else.
+        await expect(
+          store.as({ userId: B.user }).write((tx) => repo.useRecoveryCode(tx, A.user, 'a'.repeat(64), now)),
+        ).rejects.toThrow(/recovery-code-unused/);
+        await expect(
+          store
+            .as({ userId: B.user })
+            .write((tx) => repo.replaceRecoveryCodes(tx, A.user, ['b'.repeat(64)], now)),
+        ).rejects.toSatisfy(isPermissionViolation);
+        await store.as({ userId: A.user }).write((tx) => repo.deleteRecoveryCodes(tx, A.user));
       });
 
       it('sessions: by hash, by user or by tenant; nobody else reads, touches or ends one', async () => {

@@ -24,10 +24,19 @@ import { permissionLookup } from '../../src/workspace/authorize.js';
 import { ROUTE_PERMISSIONS } from '../../src/workspace/route-permissions.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
-import { seedMember, seedTenant, signedIn } from './team-support.js';
+import { PASSWORD, seedMember, seedTenant, signedIn } from './team-support.js';
 
 type Browser = ReturnType<typeof browser>;
-const PUBLIC = new Set(['GET /app/login', 'POST /app/login', 'POST /app/logout']);
+const PUBLIC = new Set([
+  'GET /app/login',
+  'POST /app/login',
+  'POST /app/logout',
+  // The second sign-in step: reached with the pending cookie of a correct password, not a session.
+  'GET /app/login/mfa',
+  'POST /app/login/mfa',
+]);
+/** Routes that end the session they are sent with: the walk signs the same browser in again after them. */
+const ENDS_SESSION = new Set(['POST /app/account/sign-out-everywhere']);
 
 /** The workspace routes of the real app: method and pattern, once each. */
 function workspaceRoutes(app: ReturnType<typeof createApp>): { method: 'GET' | 'POST'; path: string }[] {
@@ -101,6 +110,12 @@ describe('the route table', () => {
 /** (role, method, path, expected status) written from issue 8, not derived from the table. */
 const SPOT_ROUTES: [Role, 'GET' | 'POST', string, number][] = [
   ['admin', 'GET', '/app/team', 200],
+  // Everyone has an account page; only an admin sets the tenant's sign-in rule.
+  ['viewer', 'GET', '/app/account', 200],
+  ['auditor', 'GET', '/app/account/mfa', 200],
+  ['compliance_manager', 'GET', '/app/settings/security', 403],
+  ['viewer', 'POST', '/app/settings/security', 403],
+  ['admin', 'GET', '/app/settings/security', 200],
   ['compliance_manager', 'GET', '/app/team', 200],
   ['auditor', 'GET', '/app/team', 200],
   ['analyst', 'GET', '/app/team', 403],
@@ -131,6 +146,8 @@ forEachDialect(
     let platform: Ports;
     let app: ReturnType<typeof createApp>;
     const sessions = new Map<Role, Browser>();
+    /** The email each signed-in browser belongs to, to sign it in again after a route that ends it. */
+    const emails = new Map<Browser, string>();
     let outsider: Browser;
     let tenantId: string;
     /** Strings only this tenant's pages contain. */
@@ -146,9 +163,12 @@ forEachDialect(
       const t = await seedTenant(app, store, 'Matrix Tenant Alpha');
       tenantId = t.tenantId;
       sessions.set('admin', t.admin);
+      emails.set(t.admin, t.adminEmail);
       for (const role of ROLES.filter((r) => r !== 'admin')) {
         const m = await seedMember(platform, tenantId, role);
-        sessions.set(role, await signedIn(app, m.email));
+        const b = await signedIn(app, m.email);
+        sessions.set(role, b);
+        emails.set(b, m.email);
       }
       // Records the routes act on: a member nobody signs in as, and a pending invitation.
       const target = await seedMember(platform, tenantId, 'viewer', 'matrix-target@alpha.example');
@@ -163,6 +183,7 @@ forEachDialect(
       ];
       const other = await seedTenant(app, store, 'Matrix Tenant Beta');
       outsider = other.admin;
+      emails.set(outsider, other.adminEmail);
     });
     afterAll(() => ts.close());
 
@@ -175,9 +196,15 @@ forEachDialect(
       });
     }
 
-    const send = (b: Browser | null, method: 'GET' | 'POST', path: string) => {
+    const send = async (b: Browser | null, method: 'GET' | 'POST', path: string) => {
       const client = b ?? browser(app);
-      return method === 'GET' ? client.get(path) : client.post(path, {});
+      const res = await (method === 'GET' ? client.get(path) : client.post(path, {}));
+      const email = b && emails.get(b);
+      if (email && ENDS_SESSION.has(`${method} ${path}`)) {
+        const again = await client.post('/app/login', { email, password: PASSWORD });
+        expect(again.status).toBe(303);
+      }
+      return res;
     };
 
     it('without a session: pages lead to the sign-in, everything else is 401', async () => {
