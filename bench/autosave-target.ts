@@ -6,6 +6,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { createApp } from '../src/app.js';
+import { Unit } from '../src/db/unit.js';
 import { MemoryRateLimitStore } from '../src/http/rate-limit.js';
 import { MasterKey } from '../src/keys/master-key.js';
 import { ensureSigningKeys } from '../src/keys/signing-keys.js';
@@ -23,6 +24,8 @@ import { vendorCookie, vendorFixture, vendorSession } from '../test/support/vend
  * better-sqlite3 doing one INSERT per request (the bare limit). Prints {"port", "sessions"} when ready.
  */
 const variant = process.argv[2] ?? 'app';
+// bench/audit.bench.ts compares autosave with and without the audit chain: without, no entry is queued.
+if (process.env.BENCH_AUTOSAVE_NO_AUDIT) Unit.prototype.queueAudit = () => {};
 const sessions = Number(process.argv[3] ?? 50);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-autosave-'));
 // The bench ends this process with SIGTERM; exiting normally lets `--cpu-prof` write its profile.

@@ -5,6 +5,7 @@
  * them in; tests call `app.request()` on it directly. One router per prefix.
  */
 import { Hono } from 'hono';
+import { AuditClient } from './audit/client.js';
 import { evidenceRoutes } from './evidence/routes.js';
 import { staticFiles } from './http/assets.js';
 import { bodyLimit } from './http/body-limit.js';
@@ -53,6 +54,16 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
     }),
   );
   app.use('/static/*', staticFiles(platform.assets));
+  // Every request's client, once, for the audit entries its units append (hashed only if one is).
+  const audit = platform.audit;
+  if (audit) {
+    app.use(async (c, next) =>
+      audit.clients.run(
+        new AuditClient(audit.key, platform.clientAddress(c), c.req.header('user-agent') ?? null),
+        next,
+      ),
+    );
+  }
 
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));

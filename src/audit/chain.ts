@@ -8,8 +8,9 @@
  * or optimistically with the unique keys on (tenant_id, seq) and (tenant_id, prev_hash) as the arbiter (D1).
  */
 import canonicalize from 'canonicalize';
-import { sha256Hex } from '../crypto/hash.js';
+import { sha256, sha256Hex } from '../crypto/hash.js';
 import type { AuditInput } from '../db/store.js';
+import type { AuditClientFields } from './client.js';
 
 export const GENESIS = '0'.repeat(64);
 
@@ -22,6 +23,10 @@ export interface AuditEntry {
   target: string;
   data: Record<string, unknown>;
   prev_hash: string;
+  /** Keyed hash of the client address (src/audit/client.ts); absent for system work and older entries. */
+  ip?: string;
+  /** Keyed hash of the user agent; absent likewise. */
+  ua?: string;
 }
 
 export interface ChainHead {
@@ -29,15 +34,55 @@ export interface ChainHead {
   hash: string;
 }
 
-/** The canonical bytes of an entry: exactly what is hashed, and one line of an exported log. */
+/** RFC 8785 canonical JSON of an I-JSON value: keys sorted by code unit, ECMAScript strings and numbers. */
+function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') {
+    if (typeof v === 'number' && !Number.isFinite(v))
+      throw new Error('audit data cannot hold NaN or Infinity');
+    if (v === undefined || typeof v === 'function' || typeof v === 'bigint' || typeof v === 'symbol')
+      throw new Error('audit data holds a value JSON cannot');
+    return JSON.stringify(v);
+  }
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonical(x))).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort();
+  let out = '';
+  for (const k of keys) {
+    if (o[k] === undefined) continue;
+    out += `${out ? ',' : ''}${JSON.stringify(k)}:${canonical(o[k])}`;
+  }
+  return `{${out}}`;
+}
+
+/**
+ * The canonical bytes of an entry: exactly what is hashed, and one line of an exported log. The
+ * entry's own keys are written in their sorted order directly (this runs a million times in a verify);
+ * test/audit/chain.test.ts holds it equal to the `canonicalize` library's RFC 8785 output.
+ */
 export function canonicalEntry(e: AuditEntry): string {
+  const q = JSON.stringify;
+  return (
+    `{"action":${q(e.action)},"actor":${q(e.actor)},"data":${canonical(e.data)}` +
+    `${e.ip !== undefined ? `,"ip":${q(e.ip)}` : ''},"prev_hash":${q(e.prev_hash)},"seq":${canonical(e.seq)}` +
+    `,"target":${q(e.target)},"tenant_id":${q(e.tenant_id)},"ts":${q(e.ts)}` +
+    `${e.ua !== undefined ? `,"ua":${q(e.ua)}` : ''}}`
+  );
+}
+
+/** The library's RFC 8785 form, which {@link canonicalEntry} must equal (tests). */
+export function referenceCanonicalEntry(e: AuditEntry): string {
   const s = canonicalize(e);
   if (s === undefined) throw new Error('audit entry cannot be canonicalised');
   return s;
 }
 
-function hashEntry(e: AuditEntry): string {
+export function hashEntry(e: AuditEntry): string {
   return sha256Hex(`${e.prev_hash}\n${canonicalEntry(e)}`);
+}
+
+/** The chain hash as raw bytes (a verify needs both the hex and the bytes of each). */
+export function hashEntryBytes(e: AuditEntry): Uint8Array {
+  return sha256(`${e.prev_hash}\n${canonicalEntry(e)}`);
 }
 
 /** The entry that follows `head` (null: the chain is empty), and its hash. */
@@ -46,6 +91,7 @@ export function nextEntry(
   head: ChainHead | null,
   input: AuditInput,
   at: Date,
+  client: AuditClientFields | null = null,
 ): { entry: AuditEntry; hash: string } {
   const entry: AuditEntry = {
     tenant_id: tenantId,
@@ -57,6 +103,8 @@ export function nextEntry(
     data: input.data ?? {},
     prev_hash: head?.hash ?? GENESIS,
   };
+  if (client?.ip) entry.ip = client.ip;
+  if (client?.ua) entry.ua = client.ua;
   return { entry, hash: hashEntry(entry) };
 }
 

@@ -25,8 +25,17 @@ import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
 import { systemClock } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
+import { auditCommands, type CliKit, checkReceiptProof } from './audit-commands.js';
 
 class CliError extends Error {}
+
+const existsFile = (f: string) => {
+  try {
+    return statSync(f).isFile();
+  } catch {
+    return false;
+  }
+};
 
 const USAGE = `Usage: assay <command> [options]
 
@@ -40,7 +49,12 @@ Commands:
                                                   send a questionnaire; prints the assessment id (the link goes only by email)
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
   keys rotate [--purpose link|receipt|audit|all]  activate a new signing key, retire the old one (default: all)
-  receipt verify FILE [--jwks URL|FILE]           check a receipt (default keys: this server's key table)
+  receipt verify FILE [--jwks URL|FILE] [--audit-key PEM]
+                                                  check a receipt and its audit inclusion proof (default keys: this server's key table)
+  audit verify [--tenant T] [--checkpoint FILE]...
+                                                  recompute every audit chain, Merkle root and checkpoint (exit 1 on any fault)
+  audit export --tenant T --out DIR               write log.jsonl, the checkpoints and the audit key (docs/audit.md)
+  audit checkpoint --tenant T                     sign a checkpoint of the tenant's trail now and print it
   backup --out FILE                               write the SQLite database and the files under DATA_DIR to FILE (.tar.gz)
   restore FILE [--force]                          restore a backup into an empty DATA_DIR (--force: move the current one aside)
 
@@ -348,7 +362,10 @@ const moreCommands: Record<string, Handler> = {
     });
   },
   'receipt verify': async (args, io) => {
-    const { values, positionals } = options(args, { jwks: { type: 'string' } });
+    const { values, positionals } = options(args, {
+      jwks: { type: 'string' },
+      'audit-key': { type: 'string' },
+    });
     if (positionals.length !== 1) throw new CliError('name exactly one receipt file (the .jws)');
     const text = readSmallFile(positionals[0]!, 'receipt', RECEIPT_MAX_BYTES);
     // The receipt mail carries it as an armoured block of folded lines; a .jws file is the bare JWS.
@@ -375,12 +392,37 @@ const moreCommands: Record<string, Handler> = {
       );
       return 1;
     }
+    // The checkpoint and inclusion proof it carries must hold too (docs/audit.md "Receipts").
+    const { auditVerifiers } = await import('../audit/checkpoints.js');
+    const auditKeyFile = values['audit-key'];
+    if (auditKeyFile !== undefined && !existsFile(auditKeyFile))
+      throw new CliError(`cannot read ${auditKeyFile}`);
+    const proof = await checkReceiptProof(check.payload, auditKeyFile, () =>
+      withStore(io, (store) => auditVerifiers(store, '')),
+    );
+    if (!proof.ok) {
+      io.err(`Receipt NOT verified: ${proof.reason}.`);
+      return 1;
+    }
     for (const line of receiptLines(check)) io.out(line);
+    if (proof.line) io.out(proof.line);
     io.err(`Keys: ${source.what}.`);
     return 0;
   },
 };
 Object.assign(commands, moreCommands);
+Object.assign(
+  commands,
+  auditCommands({
+    options: options as CliKit['options'],
+    fail: (message) => {
+      throw new CliError(message);
+    },
+    withStore: (io, fn) => withStore(io as CliIo, (store) => fn(store)),
+    withKeys: (io, fn) => withKeys(io as CliIo, fn),
+    resolveTenant,
+  }),
+);
 
 /** Backup and restore act on the embedded database only; PostgreSQL has its own tools (docs/operations.md). */
 function sqliteOnly(config: ReturnType<typeof loadConfig>, what: string): string {

@@ -720,11 +720,63 @@ export function defineTables(k: Kit) {
       data: k.json<Record<string, unknown>>('data').notNull(),
       prevHash: k.text('prev_hash').notNull(),
       thisHash: k.text('this_hash').notNull(),
+      /** Keyed hash (HMAC, 16 hex) of the client address of the request that made the entry; null for system work. */
+      ip: k.text('ip'),
+      /** Keyed hash (HMAC, 16 hex) of the request's User-Agent; null for system work. */
+      ua: k.text('ua'),
     },
     (t) => [
       k.uniqueIndex('audit_log_tenant_seq_uq').on(t.tenantId, t.seq),
       k.uniqueIndex('audit_log_tenant_prev_uq').on(t.tenantId, t.prevHash),
     ],
+  );
+
+  /** Signed checkpoints (C2SP tlog-checkpoint notes) of a tenant's audit log: append-only like the log. */
+  const auditCheckpoints = k.tenantTable(
+    'audit_checkpoints',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      treeSize: k.int('tree_size').notNull(),
+      /** Hex of the RFC 6962 root (the note carries it in base64). */
+      rootHash: k.text('root_hash').notNull(),
+      /** The whole signed note, exactly as signed. */
+      note: k.text('note').notNull(),
+      /** Which signing key (RFC 7638 thumbprint in signing_keys) signed it. */
+      kid: k.text('kid').notNull(),
+      /** Why it was made: `periodic`, `submission`, `on-demand`. */
+      reason: k.text('reason').notNull(),
+      createdAt: createdAt(),
+    },
+    (t) => [k.uniqueIndex('audit_checkpoints_tenant_size_uq').on(t.tenantId, t.treeSize)],
+  );
+
+  /**
+   * A cache of RFC 6962 subtree hashes over complete blocks of 1024 entries (src/audit/merkle.ts), so a
+   * checkpoint or a proof over a large log reads a thousand rows instead of every entry. Derived data:
+   * `assay audit verify` never trusts it.
+   */
+  const auditMerkleBlocks = k.tenantTable(
+    'audit_merkle_blocks',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      idx: k.int('idx').notNull(),
+      hash: k.text('hash').notNull(),
+    },
+    (t) => [k.uniqueIndex('audit_merkle_blocks_tenant_idx_uq').on(t.tenantId, t.idx)],
+  );
+
+  /** Where a tenant's latest checkpoint is mailed each day (its auditors' addresses, set by an admin). */
+  const auditSettings = k.tenantTable(
+    'audit_settings',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      mailTo: k.json<string[]>('mail_to').notNull(),
+      updatedAt: k.timestamp('updated_at').notNull(),
+    },
+    (t) => [k.uniqueIndex('audit_settings_tenant_uq').on(t.tenantId)],
   );
 
   /**
@@ -899,6 +951,9 @@ export function defineTables(k: Kit) {
     evidenceValidity,
     risks,
     auditLog,
+    auditCheckpoints,
+    auditMerkleBlocks,
+    auditSettings,
     securityEvents,
     signingKeys,
     mailOutbox,

@@ -5,6 +5,7 @@
  * reads run and how the queue commits.
  */
 import { is, SQL } from 'drizzle-orm';
+import type { AuditClientContext, AuditClientFields } from '../audit/client.js';
 import {
   type AppDb,
   type AuditInput,
@@ -67,6 +68,8 @@ export class QueuedWrite<R = unknown> implements Written<R> {
 export interface QueuedAudit {
   input: AuditInput;
   at: Date;
+  /** Keyed hashes of the request's client address and user agent (null outside a request). */
+  client: AuditClientFields | null;
 }
 
 const schedule: (fn: () => void) => void =
@@ -92,6 +95,7 @@ export class Unit {
     readonly claims: Claims,
     /** Whether the driver reports its statements (opStart/opEnd), so stray awaits can be told apart. */
     readonly watchAwaits = true,
+    readonly clients: AuditClientContext | null = null,
   ) {}
 
   bind(db: AppDb): void {
@@ -118,7 +122,7 @@ export class Unit {
     if (this.kind === 'read') throw new UnitOfWorkError('a read-only unit of work cannot write: use write()');
     if (!this.claims.tenantId)
       throw new UnitOfWorkError('audit entries belong to a tenant-scoped unit of work');
-    this.audits.push({ input, at });
+    this.audits.push({ input, at, client: this.clients?.current()?.fields() ?? null });
   }
 
   /** A statement started / finished (drivers whose statements are asynchronous call these). */
@@ -211,14 +215,19 @@ const MAX_ATTEMPTS = 24;
 const backoff = (attempt: number) => Math.random() * Math.min(250, 2 * 2 ** attempt);
 
 /** The Store every driver exposes, built from its UnitDriver. */
-export function createStore(driver: UnitDriver, tracker: UnitTracker | null): Store {
+export function createStore(
+  driver: UnitDriver,
+  tracker: UnitTracker | null,
+  /** The request's client, for audit entries (src/audit/client.ts); null: entries carry none. */
+  clients: AuditClientContext | null = null,
+): Store {
   const { t, dialect } = driver;
 
   async function runUnit<T>(kind: 'read' | 'write', claims: Claims, fn: (ctx: never) => Promise<T> | T) {
     const outer = tracker?.current();
     if (outer && outer.phase !== 'ended') throw new NestedUnitError();
     for (let attempt = 1; ; attempt++) {
-      const unit = new Unit(kind, claims, driver.watchesAwaits);
+      const unit = new Unit(kind, claims, driver.watchesAwaits, clients);
       const ctx = contextFor(unit, t, dialect);
       try {
         const run = () => driver.run(unit, () => unit.runFn(() => fn(ctx as never)));

@@ -7,6 +7,7 @@
  *
  * Add one line per job, in your domain's section.
  */
+import { checkpointAllTenants, mailCheckpoints } from '../audit/jobs.js';
 import type { Ports } from '../platform/ports.js';
 import { retentionJob } from '../privacy/retention.js';
 import { chaseAssessments } from '../workspace/assessment-reminders.js';
@@ -43,6 +44,12 @@ export const JOBS: readonly Job[] = [
     },
   },
   // audit: checkpoints, checkpoint mail
+  {
+    name: 'audit-checkpoints',
+    every: 'hourly',
+    run: (p, now) => checkpointAllTenants(p, now).then(() => {}),
+  },
+  { name: 'audit-checkpoint-mail', every: 'daily', run: (p, now) => mailCheckpoints(p, now).then(() => {}) },
   // privacy: retention, tenant deletion
   { name: 'privacy.retention', every: 'daily', run: (platform, now) => retentionJob(platform, now) },
 ];

@@ -4,6 +4,7 @@
  * Tests pass real implementations, never mocks of our own parts.
  */
 import type { Context } from 'hono';
+import type { AuditClientContext } from '../audit/client.js';
 import type { Passwords } from '../auth/passwords.js';
 import type { Store } from '../db/store.js';
 import { HttpError } from '../errors.js';
@@ -115,6 +116,8 @@ export function unconfiguredBlobs(why: string): BlobStore {
 
 export interface Ports {
   store: Store;
+  /** The public origin (BASE_URL), for what is made outside a request (checkpoints' log names, mail). */
+  baseUrl?: string;
   /** Wraps tenant data keys and derives the app's secrets (HMAC keys for codes, signed URLs, counters). */
   master: MasterKey;
   /** The signing keys of links and receipts, from our own key table. */
@@ -124,6 +127,11 @@ export interface Ports {
   /** Evidence bytes (DATA_DIR/blobs on Node). */
   blobs: BlobStore;
   clientAddress: ClientAddress;
+  /**
+   * Where each request's client (address, user agent) is kept for audit entries, and the key they are
+   * hashed with (src/audit/client.ts). The store reads the same context; absent: entries carry none.
+   */
+  audit?: { clients: AuditClientContext; key: Uint8Array };
   /** Counters that hold across processes (the database, or Redis). */
   rateLimits: RateLimitStore;
   /** Sends mail; see {@link MailPort}. */

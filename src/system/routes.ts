@@ -1,5 +1,6 @@
 /** Health, the public JWKS and security.txt: public, cacheable by nobody, no session. */
 import { Hono } from 'hono';
+import { auditKeysPem } from '../audit/export.js';
 import type { AppEnv } from '../http/env.js';
 import { publicJwks, receiptKeysPem } from '../keys/signing-keys.js';
 import type { Ports } from '../platform/ports.js';
@@ -22,6 +23,11 @@ export function systemRoutes(platform: Pick<Ports, 'store' | 'clock'>, opts: { b
   // The same receipt keys as PEM, so that openssl alone can check a receipt (README "Verifying a receipt").
   app.get('/.well-known/receipt-keys.pem', async (c) =>
     c.text(await receiptKeysPem(store, clock.now()), 200, { 'Content-Type': 'text/plain; charset=utf-8' }),
+  );
+
+  // The audit keys (Ed25519, SPKI PEM) that sign every tenant's checkpoints (docs/audit.md).
+  app.get('/.well-known/audit-keys.pem', async (c) =>
+    c.text(await auditKeysPem(store), 200, { 'Content-Type': 'text/plain; charset=utf-8' }),
   );
 
   app.get('/.well-known/security.txt', (c) => {

@@ -5,6 +5,8 @@
  * it saw and is refused, never merged, when someone saved in between (two tabs, two colleagues).
  */
 
+import canonicalize from 'canonicalize';
+import { sha256Hex } from '../crypto/hash.js';
 import { type AnswerRow, answerRevisionGuard, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
 import {
   ASSESSMENT_OPEN,
@@ -280,11 +282,23 @@ async function commit(
   writes: Array<{ key: string; value: AnswerValue; seen: number }>,
   now: Date,
 ): Promise<string | null> {
+  // The trail records which answer changed and a digest of its value, never the value (issue 9).
+  const digests = writes.map((w) => sha256Hex(canonicalize(w.value ?? null) ?? 'null'));
   try {
     await scope.write((tx) => {
       touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
-      for (const w of writes)
+      writes.forEach((w, i) => {
         saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
+        tx.audit(
+          {
+            actor: `vendor:${scope.contactId}`,
+            action: 'answer.saved',
+            target: `assessment:${scope.assessmentId}`,
+            data: { question: w.key, value_sha256: digests[i], revision: w.seen + 1 },
+          },
+          now,
+        );
+      });
     });
     return null;
   } catch (err) {

@@ -8,6 +8,7 @@
  * security.md §3, §7 OTP-01…07, BL-01.
  */
 import canonicalize from 'canonicalize';
+import { attestForReceipt, entryOf } from '../audit/receipt-proof.js';
 import { base64UrlToBytes } from '../crypto/encoding.js';
 import { sha256Hex } from '../crypto/hash.js';
 import {
@@ -26,6 +27,7 @@ import {
   SUBMISSION_FROZE,
   submitAssessmentRow,
 } from '../db/repo/assessments.js';
+import { replaceReceipt } from '../db/repo/audit.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { type FindingInput, replaceFindings } from '../db/repo/findings.js';
 import { resolveChangeRequests } from '../db/repo/review-notes.js';
@@ -53,6 +55,8 @@ import { ANSWERS_DIGEST_ALG, issueReceipt, type ReceiptInput, type ReceiptPayloa
 
 export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits'> & {
   baseUrl: string;
+  /** With the store, the receipt carries a checkpoint and the inclusion proof of its entry (issue 9). */
+  store?: Ports['store'];
   /** Woken after a unit that queued mail commits. */
   mail?: Pick<Ports['mail'], 'queued'>;
 };
@@ -238,7 +242,6 @@ export async function submit(
     };
     // Signing is not database work: it happens before the unit, and is thrown away if the unit loses.
     const receipt = await issueReceipt(deps.keys, input);
-    const payload = decode(receipt);
     const findings: FindingInput[] = evaluation.findings.map((f) => ({
       findingKey: f.id,
       questionId: f.questionId,
@@ -279,32 +282,6 @@ export async function submit(
         replaceFindings(tx, assessment.id, assessment.vendorId, findings, now);
         if (resubmission) resolveChangeRequests(tx, assessment.id, now);
         for (const f of findings) upsertRiskFromFinding(tx, assessment.vendorId, f, now);
-        if (to) {
-          queueMail(
-            tx,
-            {
-              tenantId: scope.tenantId,
-              // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
-              dedupeKey: `receipt:${assessment.id}:${sha256Hex(receipt).slice(0, 32)}`,
-              to,
-              email: asEmail(
-                receiptMail({
-                  baseUrl: deps.baseUrl,
-                  tenantName: review.tenantName,
-                  questionnaireTitle: localize(
-                    questionnaire.title,
-                    questionnaire.defaultLocale,
-                    questionnaire,
-                  ),
-                  receipt,
-                  answersSha256,
-                  submittedAt: now,
-                }),
-              ),
-            },
-            now,
-          );
-        }
         tx.audit(
           {
             actor: `vendor:${scope.contactId}`,
@@ -322,8 +299,6 @@ export async function submit(
           now,
         );
       });
-      deps.mail?.queued();
-      return { receipt, payload, fresh: true };
     } catch (err) {
       if (err instanceof GuardError && err.guard === CODE_MATCHES) {
         throw new HttpError(422, 'That code is not right, or it was replaced by a newer one.', {
@@ -335,7 +310,80 @@ export async function submit(
       if (err instanceof GuardError && err.guard === SUBMISSION_FROZE && attempt < 3) continue;
       throw err;
     }
+    // The submission is in the trail: a checkpoint right after it, and the receipt re-signed with the
+    // checkpoint and the proof of its entry. Signing is not database work, so it happens between units.
+    const attested = await attestReceipt(deps, scope, input, receipt).catch(() => null);
+    // The receipt mail goes with the attested receipt (or the plain one, when attesting failed).
+    const finish = (final: string) =>
+      scope.write(async (tx) => {
+        if (final !== receipt) {
+          replaceReceipt(tx, assessment.id, receipt, final);
+          tx.audit(
+            {
+              actor: 'system',
+              action: 'assessment.receipt_attested',
+              target: `assessment:${assessment.id}`,
+              data: {
+                receipt_sha256: sha256Hex(final),
+                checkpoint_size: decode(final).audit?.inclusionProof?.treeSize ?? null,
+              },
+            },
+            now,
+          );
+        }
+        if (to) {
+          queueMail(
+            tx,
+            {
+              tenantId: scope.tenantId,
+              // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
+              dedupeKey: `receipt:${assessment.id}:${sha256Hex(final).slice(0, 32)}`,
+              to,
+              email: asEmail(
+                receiptMail({
+                  baseUrl: deps.baseUrl,
+                  tenantName: review.tenantName,
+                  questionnaireTitle: localize(
+                    questionnaire.title,
+                    questionnaire.defaultLocale,
+                    questionnaire,
+                  ),
+                  receipt: final,
+                  answersSha256,
+                  submittedAt: now,
+                }),
+              ),
+            },
+            now,
+          );
+        }
+        return final;
+      });
+    let final = receipt;
+    if (attested) final = await finish(attested).catch(() => receipt);
+    if (final === receipt) await finish(receipt);
+    deps.mail?.queued();
+    return { receipt: final, payload: decode(final), fresh: true };
   }
+}
+
+/** The receipt again, with the submission entry's checkpoint and inclusion proof (null without a store). */
+async function attestReceipt(
+  deps: SubmissionDeps,
+  scope: SubmissionScope,
+  input: ReceiptInput,
+  plain: string,
+): Promise<string | null> {
+  if (!deps.store) return null;
+  const trail = { store: deps.store, keys: deps.keys, baseUrl: deps.baseUrl, clock: deps.clock };
+  const entry = await entryOf(
+    trail,
+    scope.tenantId,
+    'assessment.submitted',
+    `assessment:${input.assessment}`,
+  );
+  if (!entry || entry.data.receipt_sha256 !== sha256Hex(plain)) return null;
+  return issueReceipt(deps.keys, { ...input, audit: await attestForReceipt(trail, scope.tenantId, entry) });
 }
 
 /** Counts the try (in its own unit, so a wrong code stays counted) and returns what the submission spends. */

@@ -4,6 +4,7 @@
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { auditRoutes } from '../audit/routes.js';
 import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
 import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
 import { PENDING_COOKIE } from '../auth/mfa-sign-in.js';
@@ -189,7 +190,7 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.route('/settings/reminders', reminderSettingsRoutes(platform));
   ws.route('/assessments', reviewRoutes(platform, opts)); // review
   // risks
-  // audit
+  ws.route('/', auditRoutes(platform));
   ws.route('/', privacyRoutes(platform)); // privacy: /settings/retention, /privacy/*
   app.route('/', ws);
   return app;

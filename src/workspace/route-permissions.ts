@@ -103,6 +103,13 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   // Audit trail, security log (src/audit/; the security log: src/workspace/security-log-routes.ts)
   ['GET', '/app/security-log', 'security_log.read'],
   ['GET', '/app/security-log/export', 'security_log.read', { reauth: true }],
+  ['GET', '/app/audit', 'audit.read'],
+  ['POST', '/app/audit/verify', 'audit.read'],
+  ['POST', '/app/audit/checkpoint', 'audit.read'],
+  ['GET', '/app/audit/checkpoints.txt', 'audit.read'],
+  ['GET', '/app/audit/export', 'audit.export', { reauth: true }],
+  ['GET', '/app/settings/audit', 'settings.manage'],
+  ['POST', '/app/settings/audit', 'settings.manage'],
 
   // Retention, legal hold, privacy (src/privacy/)
   ['GET', '/app/settings/retention', 'settings.manage'],

@@ -34,11 +34,13 @@ const BUDGET: Record<Dialect, { overview: number; signIn: number }> = {
  * One autosave, the first of a key (an insert) and a later one (an update over the revision it saw):
  * session 1, portal state 3, writes 3 (the first-answer event, the guard, the answer); D1 sends the writes as one batch, PostgreSQL adds the
  * `BEGIN; set_config` and `COMMIT` of each of the three units. (Before issue #7 it was 8 on SQLite,
- * one of them reading the questionnaire's whole YAML source on every save.)
+ * one of them reading the questionnaire's whole YAML source on every save.) Issue 9 adds the save's
+ * audit entry at commit: the chain head and the insert (SQLite), plus the per-tenant advisory lock
+ * (PostgreSQL); on D1 the head read, the insert riding in the batch.
  */
-// Writes 3 since the assessment events (issue 8): the conditional `in_progress` event (INSERT … SELECT,
+// Plus the answer.saved audit entry (issue 9). Writes 3 since the assessment events (issue 8): the conditional `in_progress` event (INSERT … SELECT,
 // recording only the first answer) goes with the open-status guard and the answer write.
-const AUTOSAVE: Record<Dialect, number> = { sqlite: 7, d1: 5, pg: 13 };
+const AUTOSAVE: Record<Dialect, number> = { sqlite: 9, d1: 6, pg: 16 };
 
 forEachDialect('query budget', (dialect) => {
   let ts: TestStore;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
 import { insertAssessmentEvent, saveReminderDays } from '../../src/db/repo/assessment-events.js';
+import { insertCheckpoint, insertMerkleBlock, setCheckpointRecipients } from '../../src/db/repo/audit.js';
 import * as repo from '../../src/db/repo/index.js';
 import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
 import {
@@ -133,6 +134,29 @@ async function seedTenant(store: Store, name: string) {
       }),
     );
     repo.recordSecurityEvent(tx, { kind: 'sign_in_failed', userId: user.id, address: '192.0.2.1', at: now });
+    // Retention and legal hold (src/privacy).
+    tx.write(
+      tx.db.insert(tx.t.retentionPolicies).values({
+        tenantId,
+        assessmentYears: 6,
+        securityEventDays: 365,
+        updatedBy: `user:${user.id}`,
+        updatedAt: now,
+      }),
+    );
+    tx.write(
+      tx.db.insert(tx.t.legalHolds).values({
+        tenantId,
+        targetType: 'vendor',
+        targetId: vendor.id,
+        placedBy: `user:${user.id}`,
+        createdAt: now,
+      }),
+    );
+    // The audit trail's own tables (checkpoints, the Merkle block cache, checkpoint recipients).
+    insertCheckpoint(tx, { treeSize: 1, rootHash: '00', note: 'n', kid: 'k', reason: 'periodic' }, now);
+    insertMerkleBlock(tx, 0, '00');
+    setCheckpointRecipients(tx, [`auditor@${name.toLowerCase()}.example`], now);
     repo.insertSession(tx, {
       id: session,
       kind: 'user',

@@ -45,6 +45,7 @@ export async function testPlatform(store: Store, opts: TestAppOptions = {}): Pro
       production: false,
       trustProxy: 0,
       env: 'test',
+      baseUrl: opts.baseUrl ?? BASE_URL,
     },
     logger: opts.logger ?? createLogger({ level: process.env.TEST_LOG ? 'error' : 'silent' }),
     store,

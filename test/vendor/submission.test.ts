@@ -6,6 +6,10 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { sampleAnswers } from '../../bench/sample-answers.js';
 import { createApp } from '../../src/app.js';
+import { leafHash, rootFromInclusion } from '../../src/audit/merkle.js';
+import { checkReceiptAudit } from '../../src/audit/receipt-proof.js';
+import { verifyTenantTrail } from '../../src/audit/verify.js';
+import { ed25519FromPem } from '../../src/cli/audit-commands.js';
 import { saveAnswer } from '../../src/db/repo/answers.js';
 import { ASSESSMENT_OPEN, getAssessment, touchAnswers } from '../../src/db/repo/assessments.js';
 import { listAudit } from '../../src/db/repo/audit.js';
@@ -122,6 +126,50 @@ forEachDialect(
       );
       const header = JSON.parse(Buffer.from(jws.split('.')[0]!, 'base64url').toString());
       expect(header).toMatchObject({ alg: 'RS256', typ: 'vrp-receipt+jws' });
+
+      // Issue 9: the receipt carries a signed checkpoint and the inclusion proof of its submission entry;
+      // the proof is checked here from scratch (root recomputed from the proof), then as a vendor would.
+      const proofOf = checked.ok ? checked.payload.audit! : null;
+      const entry = (await ts.store.tenant(tenantId).read((c) => listAudit(c))).find(
+        (e) => e.action === 'assessment.submitted' && e.target === `assessment:${assessmentId}`,
+      )!;
+      expect(proofOf).toMatchObject({ seq: entry.seq, entryHash: entry.this_hash });
+      const cpLines = proofOf!.checkpoint!.split('\n');
+      expect(cpLines[0]).toBe(`assay.test/audit/${tenantId}`);
+      expect(Number(cpLines[1])).toBe(proofOf!.inclusionProof!.treeSize);
+      const recomputed = rootFromInclusion(
+        entry.seq - 1,
+        proofOf!.inclusionProof!.treeSize,
+        leafHash(entry.this_hash),
+        proofOf!.inclusionProof!.hashes.map((h) => Uint8Array.from(Buffer.from(h, 'hex'))),
+      )!;
+      expect(Buffer.from(recomputed).toString('base64')).toBe(cpLines[2]);
+      const pem = await (await b.get('/.well-known/audit-keys.pem')).text();
+      const vendorKeys = pem
+        .split(/(?=-----BEGIN)/)
+        .map(ed25519FromPem)
+        .filter((k) => k !== null);
+      expect(
+        await checkReceiptAudit(
+          proofOf!,
+          tenantId,
+          vendorKeys.map((publicKey) => ({ publicKey })),
+        ),
+      ).toMatchObject({
+        ok: true,
+      });
+      const forgedProof = { ...proofOf!, entryHash: '0'.repeat(64) };
+      expect(
+        await checkReceiptAudit(
+          forgedProof,
+          tenantId,
+          vendorKeys.map((publicKey) => ({ publicKey })),
+        ),
+      ).toMatchObject({
+        ok: false,
+        reason: 'the inclusion proof does not lead to the checkpoint root',
+      });
+      expect((await verifyTenantTrail(ts.store, tenantId)).ok).toBe(true);
 
       const findings = await ts.store.tenant(tenantId).read((c) => listFindings(c, assessmentId));
       const risks = await ts.store.tenant(tenantId).read((c) => listRisks(c, stored.vendorId));

@@ -106,15 +106,32 @@ export const NOT_HELD = 'not-under-legal-hold';
 
 /**
  * Queues the deletion of one assessment and everything that hangs off it (access codes, links, answers,
- * evidence rows with their wrapped file keys, findings). The last statement deletes the assessment only
+ * evidence rows with their wrapped file keys, findings, status events, review notes, validity dates). The last statement deletes the assessment only
  * if no legal hold covers it, guarded: under a hold the whole unit rolls back.
  */
 export function deleteAssessmentTree(tx: TenantWriteCtx, assessmentId: string): Written<{ id: string }> {
   const { db, t, tenantId } = tx;
   const id = isId(assessmentId) ? assessmentId : '';
-  for (const child of [t.accessCodes, t.vendorLinks, t.answers, t.evidence, t.findings] as const) {
+  const children = [
+    t.accessCodes,
+    t.vendorLinks,
+    t.answers,
+    t.evidence,
+    t.findings,
+    t.assessmentEvents,
+    t.reviewNotes,
+    t.evidenceValidity,
+  ] as const;
+  for (const child of children) {
     tx.write(db.delete(child).where(and(eq(child.tenantId, tenantId), eq(child.assessmentId, id))));
   }
+  // A later re-assessment keeps its own answers; only its pointer to the deleted one goes.
+  tx.write(
+    db
+      .update(t.assessments)
+      .set({ previousAssessmentId: null })
+      .where(and(eq(t.assessments.tenantId, tenantId), eq(t.assessments.previousAssessmentId, id))),
+  );
   return tx.write<{ id: string }>(
     db
       .delete(t.assessments)

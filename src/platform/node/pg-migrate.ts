@@ -159,6 +159,10 @@ const EXTRA_TENANT_POLICIES: Readonly<Record<string, Readonly<Record<string, Pol
 /** Tenant tables the app appends to but never changes. */
 const APPEND_ONLY: Readonly<Record<string, string>> = {
   audit_log: 'the audit chain is append-only: no UPDATE, no DELETE (and triggers refuse both, and TRUNCATE)',
+  audit_checkpoints:
+    'signed checkpoints are append-only like the log: no UPDATE, no DELETE (and triggers refuse both, and TRUNCATE)',
+  audit_merkle_blocks:
+    'a cache of subtree hashes derived from the log: written once per block, never changed (verify does not trust it)',
 };
 
 /** Every table's designed access: the global tables above, and the tenant tables derived from the definitions. */
@@ -179,8 +183,11 @@ export const PG_ACCESS: Readonly<Record<string, TableAccess>> = {
 /** Functions the app role may execute: sign-in's lookup of one user by exact email. */
 export const PG_FUNCTIONS = ['assay_user_by_email(text)'] as const;
 
-/** The triggers that keep the audit log append-only whoever connects. */
-const AUDIT_TRIGGERS = ['audit_log_no_update', 'audit_log_no_truncate'] as const;
+/** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
+const AUDIT_TRIGGERS = {
+  audit_log: ['audit_log_no_update', 'audit_log_no_truncate'],
+  audit_checkpoints: ['audit_checkpoints_no_update', 'audit_checkpoints_no_truncate'],
+} as const;
 
 // ---- migrating -------------------------------------------------------------------------------------
 
@@ -410,14 +417,16 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
     // and listing each table's privileges on top would bury it. Privileges are judged once it is sound.
     if (!roleUnsound) problems.push(...(await privilegeProblems(ctx, me, members, owners)));
 
-    const triggers = await rawRows<{ name: string }>(
-      ctx,
-      sql`select tgname as name from pg_trigger
-           where tgrelid = 'public.audit_log'::regclass and tgenabled <> 'D' and not tgisinternal`,
-    ).catch(() => []);
-    for (const name of AUDIT_TRIGGERS)
-      if (!triggers.some((t) => t.name === name))
-        problems.push(`the append-only trigger ${name} on audit_log is missing or disabled: ${FIX_SCHEMA}`);
+    for (const [table, names] of Object.entries(AUDIT_TRIGGERS)) {
+      const triggers = await rawRows<{ name: string }>(
+        ctx,
+        sql`select tgname as name from pg_trigger
+             where tgrelid = to_regclass(${`public.${table}`}) and tgenabled <> 'D' and not tgisinternal`,
+      ).catch(() => []);
+      for (const name of names)
+        if (!triggers.some((t) => t.name === name))
+          problems.push(`the append-only trigger ${name} on ${table} is missing or disabled: ${FIX_SCHEMA}`);
+    }
 
     const fns = await rawRows<{ name: string; exec: boolean; definer: boolean }>(
       ctx,

@@ -11,6 +11,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import './native-crypto.js';
 import { nextEntry } from '../../audit/chain.js';
+import type { AuditClientContext } from '../../audit/client.js';
 import { pgTables } from '../../db/schema.pg.js';
 import {
   type AppDb,
@@ -29,6 +30,7 @@ import {
   type Unit,
   type UnitTracker,
 } from '../../db/unit.js';
+import { auditClients } from './audit-client.js';
 import { asyncLocalTracker } from './unit-tracker.js';
 
 export interface PgStoreOptions {
@@ -36,6 +38,8 @@ export interface PgStoreOptions {
   max?: number;
   onStatement?: StatementObserver;
   tracker?: UnitTracker | null;
+  /** The request's client for audit entries; defaults to the process's (src/platform/node/audit-client.ts). */
+  auditClients?: AuditClientContext | null;
 }
 
 const SETTING: Record<keyof Claims, string> = {
@@ -129,10 +133,10 @@ export function openPgStore(options: PgStoreOptions): Store {
       const row = last.rows[0] as { seq: number; this_hash: string } | undefined;
       let head = row ? { seq: row.seq, hash: row.this_hash } : null;
       for (const a of unit.audits) {
-        const { entry, hash } = nextEntry(tenantId, head, a.input, a.at);
+        const { entry, hash } = nextEntry(tenantId, head, a.input, a.at, a.client);
         await raw(
           client,
-          'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+          'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
           [
             crypto.randomUUID(),
             tenantId,
@@ -144,6 +148,8 @@ export function openPgStore(options: PgStoreOptions): Store {
             JSON.stringify(entry.data),
             entry.prev_hash,
             hash,
+            entry.ip ?? null,
+            entry.ua ?? null,
           ],
         );
         head = { seq: entry.seq, hash };
@@ -196,6 +202,7 @@ export function openPgStore(options: PgStoreOptions): Store {
       },
     },
     options.tracker === undefined ? asyncLocalTracker() : options.tracker,
+    options.auditClients === undefined ? auditClients : options.auditClients,
   );
 }
 

@@ -6,6 +6,7 @@ import { loadLibrary, shippedSource } from './questionnaire-files.js';
  */
 import './native-crypto.js';
 import path from 'node:path';
+import { AUDIT_CLIENT_KEY_PURPOSE } from '../../audit/client.js';
 import type { StatementObserver, Store } from '../../db/store.js';
 import { DatabaseRateLimitStore } from '../../http/db-rate-limits.js';
 import type { Logger } from '../../http/logger-types.js';
@@ -15,6 +16,7 @@ import type { MasterKey } from '../../keys/master-key.js';
 import { unconfiguredMail } from '../../mail/unconfigured.js';
 import type { BlobStore, MailPort, Ports } from '../ports.js';
 import { systemClock, unconfiguredBlobs } from '../ports.js';
+import { auditClients } from './audit-client.js';
 import { nodeBlobs } from './blobs.js';
 import { nodeClientAddress } from './client-address.js';
 import type { Config } from './config.js';
@@ -26,7 +28,7 @@ import { nodeAssets, nodeTemplates } from './views.js';
 
 export interface NodePlatformOptions {
   config: Pick<Config, 'database' | 'production' | 'trustProxy' | 'env'> &
-    Partial<Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>>;
+    Partial<Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir' | 'baseUrl'>>;
   logger: Logger;
   /** An already open store (tests); otherwise the configured one is opened (migrations applied). */
   store?: Store;
@@ -70,6 +72,7 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
       : unconfiguredBlobs('no DATA_DIR was given to the Node platform'));
   return {
     store,
+    ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
     mail,
     blobs,
     master: options.masterKey,
@@ -77,6 +80,7 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
     passwords: nodePasswords(),
     clock: systemClock,
     clientAddress: nodeClientAddress({ trustProxy: config.trustProxy }),
+    audit: { clients: auditClients, key: await options.masterKey.deriveSecret(AUDIT_CLIENT_KEY_PURPOSE) },
     rateLimits,
     templates: nodeTemplates({ dev }),
     assets: nodeAssets({ dev }),

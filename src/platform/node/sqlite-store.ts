@@ -15,6 +15,7 @@ import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { checkHistory, journalStamps } from './migration-history.js';
 import './native-crypto.js';
 import { nextEntry } from '../../audit/chain.js';
+import type { AuditClientContext } from '../../audit/client.js';
 import { sqliteTables } from '../../db/schema.sqlite.js';
 import {
   type AppDb,
@@ -25,6 +26,7 @@ import {
 } from '../../db/store.js';
 import { createStore, statementLogger, type Unit, type UnitTracker } from '../../db/unit.js';
 import { appPath } from './app-root.js';
+import { auditClients } from './audit-client.js';
 import { asyncLocalTracker } from './unit-tracker.js';
 
 export interface SqliteStoreOptions {
@@ -35,6 +37,8 @@ export interface SqliteStoreOptions {
   onStatement?: StatementObserver;
   /** Nesting detection; defaults to AsyncLocalStorage. */
   tracker?: UnitTracker | null;
+  /** The request's client for audit entries; defaults to the process's (src/platform/node/audit-client.ts). */
+  auditClients?: AuditClientContext | null;
 }
 
 export const SQLITE_MIGRATIONS = appPath('migrations/sqlite');
@@ -110,7 +114,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     'SELECT seq, this_hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1',
   );
   const insertAuditStmt = client.prepare(
-    'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
 
   const pingStmt = client.prepare('select 1');
@@ -141,7 +145,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       const last = headStmt.get(tenantId);
       let head = last ? { seq: last.seq, hash: last.this_hash } : null;
       for (const a of unit.audits) {
-        const { entry, hash } = nextEntry(tenantId, head, a.input, a.at);
+        const { entry, hash } = nextEntry(tenantId, head, a.input, a.at, a.client);
         observe?.('INSERT INTO audit_log');
         insertAuditStmt.run(
           crypto.randomUUID(),
@@ -154,6 +158,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           JSON.stringify(entry.data),
           entry.prev_hash,
           hash,
+          entry.ip ?? null,
+          entry.ua ?? null,
         );
         head = { seq: entry.seq, hash };
       }
@@ -196,5 +202,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
     },
     options.tracker === undefined ? asyncLocalTracker() : options.tracker,
+    options.auditClients === undefined ? auditClients : options.auditClients,
   );
 }

@@ -9,6 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { nextEntry } from '../../audit/chain.js';
+import type { AuditClientContext } from '../../audit/client.js';
 import { sqliteTables } from '../../db/schema.sqlite.js';
 import {
   type AppDb,
@@ -30,6 +31,8 @@ export interface D1Binding {
 export interface D1StoreOptions {
   onStatement?: StatementObserver;
   tracker?: UnitTracker | null;
+  /** The request's client for audit entries (src/platform/workers/audit-client.ts). */
+  auditClients?: AuditClientContext | null;
 }
 
 const GUARD_COLUMNS = 8;
@@ -80,7 +83,7 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
           );
           let head = last ? { seq: last.seq, hash: last.this_hash } : null;
           for (const a of unit.audits) {
-            const { entry, hash } = nextEntry(tenantId, head, a.input, a.at);
+            const { entry, hash } = nextEntry(tenantId, head, a.input, a.at, a.client);
             items.push(
               db.insert(t.auditLog).values({
                 tenantId,
@@ -92,6 +95,8 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
                 data: entry.data,
                 prevHash: entry.prev_hash,
                 thisHash: hash,
+                ip: entry.ip ?? null,
+                ua: entry.ua ?? null,
               }),
             );
             slots.push(null);
@@ -129,5 +134,6 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
       },
     },
     options.tracker ?? null,
+    options.auditClients ?? null,
   );
 }

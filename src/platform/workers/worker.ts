@@ -8,6 +8,7 @@
  * MASTER_KEY (secret; `wrangler secret put MASTER_KEY`, or .dev.vars locally), LOG_LEVEL.
  */
 import { type App, createApp } from '../../app.js';
+import { AUDIT_CLIENT_KEY_PURPOSE } from '../../audit/client.js';
 import { base64ToBytes } from '../../crypto/encoding.js';
 import { manifest } from '../../generated/assets.js';
 import { templates } from '../../generated/templates.js';
@@ -24,6 +25,7 @@ import { unconfiguredMail } from '../../mail/unconfigured.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { type Ports, systemClock, unconfiguredBlobs } from '../ports.js';
 import { argon2WasmModules } from './argon2-wasm.js';
+import { auditClients } from './audit-client.js';
 import { type D1Binding, openD1Store } from './d1-store.js';
 import { consoleLogger, type LevelName } from './logger.js';
 import { workersPasswords } from './passwords.js';
@@ -80,7 +82,7 @@ interface Built {
 async function build(env: Env): Promise<Built> {
   const cfg = config(env);
   const logger = consoleLogger(cfg.level);
-  const store = openD1Store(env.DB, { tracker: asyncLocalTracker() });
+  const store = openD1Store(env.DB, { tracker: asyncLocalTracker(), auditClients });
   // Without MASTER_KEY (local development only; production refuses above) a key for this isolate's life.
   const master = env.MASTER_KEY ? new MasterKey(base64ToBytes(env.MASTER_KEY)) : null;
   const masterOrEphemeral = master ?? new MasterKey(crypto.getRandomValues(new Uint8Array(32)));
@@ -91,6 +93,7 @@ async function build(env: Env): Promise<Built> {
     : new MemoryRateLimitStore();
   const platform: Ports = {
     store,
+    baseUrl: cfg.baseUrl,
     master: masterOrEphemeral,
     keys: createKeyRing(store, masterOrEphemeral, { clock: systemClock }),
     passwords: workersPasswords(argon2WasmModules),
@@ -99,6 +102,7 @@ async function build(env: Env): Promise<Built> {
     // wired, uploads and downloads answer 503 with a plain sentence.
     blobs: unconfiguredBlobs('evidence storage on Workers (R2) is not wired yet'),
     clientAddress: cfClientAddress,
+    audit: { clients: auditClients, key: await masterOrEphemeral.deriveSecret(AUDIT_CLIENT_KEY_PURPOSE) },
     rateLimits,
     // Mail on Workers comes later: until then queued mail stays in the outbox (never lost, never sent).
     mail: unconfiguredMail(),

@@ -1,0 +1,170 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path, { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { nextEntry } from '../src/audit/chain.js';
+import { inclusionProof, makeCheckpoint } from '../src/audit/checkpoints.js';
+import { leafHash, verifyInclusion } from '../src/audit/merkle.js';
+import { verifyTenantTrail } from '../src/audit/verify.js';
+import { listAudit } from '../src/db/repo/audit.js';
+import { createKeyRing } from '../src/keys/keyring.js';
+import { MasterKey } from '../src/keys/master-key.js';
+import { ensureSigningKeys } from '../src/keys/signing-keys.js';
+import { openSqliteStore } from '../src/platform/node/sqlite-store.js';
+import { verdict } from './timing.js';
+
+/*
+ * `npm run bench -- audit` (issue 9): one tenant's trail of BENCH_AUDIT_ENTRIES (default 1,000,000)
+ * entries on a SQLite file, written straight into the table with the real chain (nextEntry) so the set-up
+ * stays short. Then: `verifyTenantTrail` over all of it (what `assay audit verify` runs; target < 10 s);
+ * the first checkpoint (which fills the Merkle block cache); a new entry, a checkpoint and its inclusion
+ * proof with the cache warm (target < 50 ms, median of 20); and the autosave benchmark with and without
+ * the chain (BENCH_AUTOSAVE_NO_AUDIT queues no entry), each run for BENCH_AUTOSAVE_SECONDS (default 5).
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const N = Number(process.env.BENCH_AUDIT_ENTRIES ?? 1_000_000);
+const autosaveSeconds = process.env.BENCH_AUTOSAVE_SECONDS ?? '5';
+
+async function trail() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-audit-bench-'));
+  const file = path.join(dir, 'assay.db');
+  const store = openSqliteStore({ file });
+  const master = new MasterKey(new Uint8Array(32).fill(7));
+  await ensureSigningKeys(store, master);
+  const tenantId = crypto.randomUUID();
+  await store.tenant(tenantId).write((tx) => {
+    tx.write(tx.db.insert(tx.t.tenants).values({ id: tenantId, name: 'Bench', createdAt: new Date() }));
+  });
+  const started = performance.now();
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = OFF');
+  const insert = db.prepare(
+    'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  let head: { seq: number; hash: string } | null = null;
+  const at = new Date();
+  const batch = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const { entry, hash } = nextEntry(
+        tenantId,
+        head,
+        {
+          actor: `vendor:${tenantId}`,
+          action: 'answer.saved',
+          target: `assessment:${tenantId}`,
+          data: { question: `q${i % 97}`, value_sha256: '9f'.repeat(32), revision: i },
+        },
+        at,
+        { ip: '0123456789abcdef', ua: 'fedcba9876543210' },
+      );
+      insert.run(
+        crypto.randomUUID(),
+        tenantId,
+        entry.seq,
+        entry.ts,
+        entry.actor,
+        entry.action,
+        entry.target,
+        JSON.stringify(entry.data),
+        entry.prev_hash,
+        hash,
+        entry.ip ?? null,
+        entry.ua ?? null,
+      );
+      head = { seq: entry.seq, hash };
+    }
+  });
+  for (let i = 0; i < N; i += 50_000) batch(i, Math.min(N, i + 50_000));
+  db.close();
+  console.log(
+    `set-up: ${N.toLocaleString('en')} chained entries written in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return { store, tenantId, master, dir };
+}
+
+function autosave(withChain: boolean): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'run.ts'), 'autosave'], {
+    cwd: join(here, '..'),
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      BENCH_AUTOSAVE_SECONDS: autosaveSeconds,
+      ...(withChain ? {} : { BENCH_AUTOSAVE_NO_AUDIT: '1' }),
+    },
+  });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('assay autosave'));
+  return line
+    ? line.replace(/^assay autosave \(\d+ sessions\)\s*/, '')
+    : `(no figure: ${r.stderr.slice(-200)})`;
+}
+
+export async function run(): Promise<void> {
+  const { store, tenantId, master, dir } = await trail();
+  try {
+    const keys = createKeyRing(store, master, { clock: { now: () => new Date() } });
+    const deps = { store, keys, baseUrl: 'https://bench.example' };
+
+    let t = performance.now();
+    const cold = await makeCheckpoint(deps, tenantId, 'periodic');
+    console.log(
+      `first checkpoint (fills the block cache): ${(performance.now() - t).toFixed(0)} ms, size ${cold!.treeSize}`,
+    );
+
+    t = performance.now();
+    const report = await verifyTenantTrail(store, tenantId);
+    const verifyS = (performance.now() - t) / 1000;
+    if (!report.ok) throw new Error(`the bench trail does not verify: ${report.problem?.message}`);
+    console.log(
+      verdict(
+        verifyS < 10,
+        `verify ${report.entries.toLocaleString('en')} entries < 10 s`,
+        `${verifyS.toFixed(2)} s`,
+      ),
+    );
+
+    // Warm: one more entry, its checkpoint and the inclusion proof of an old entry, as a submission does.
+    const samples: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      await store
+        .tenant(tenantId)
+        .write((tx) => tx.audit({ actor: 'system', action: 'bench.step', target: `step:${i}`, data: {} }));
+      t = performance.now();
+      const c = (await makeCheckpoint(deps, tenantId, 'submission'))!;
+      const seq = 1 + ((i * 7919) % c.treeSize);
+      const p = await inclusionProof(store, tenantId, seq, c.treeSize);
+      samples.push(performance.now() - t);
+      if (i === 0) {
+        const [e] = await store
+          .tenant(tenantId)
+          .read((ctx) => listAudit(ctx, { afterSeq: seq - 1, limit: 1 }));
+        const root = Uint8Array.from(Buffer.from(c.rootHash, 'hex'));
+        const ok = verifyInclusion(
+          p.index,
+          p.treeSize,
+          leafHash(e!.this_hash),
+          p.hashes.map((h) => Uint8Array.from(Buffer.from(h, 'hex'))),
+          root,
+        );
+        if (!ok) throw new Error('the inclusion proof does not verify');
+      }
+    }
+    samples.sort((a, b) => a - b);
+    const median = samples[Math.floor(samples.length / 2)]!;
+    console.log(
+      verdict(
+        median < 50,
+        `checkpoint + inclusion proof over ${N.toLocaleString('en')} entries < 50 ms`,
+        `median ${median.toFixed(1)} ms, max ${samples[samples.length - 1]!.toFixed(1)} ms`,
+      ),
+    );
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  if (process.env.BENCH_AUDIT_SKIP_AUTOSAVE) return;
+  console.log(`autosave with the chain     ${autosave(true)}`);
+  console.log(`autosave without the chain  ${autosave(false)}`);
+}

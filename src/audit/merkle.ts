@@ -1,0 +1,273 @@
+/**
+ * RFC 6962 / RFC 9162 §2.1 Merkle tree hashing over a tenant's audit chain.
+ *
+ * A leaf is one entry's chain hash as 32 raw bytes (`this_hash`, which already commits to the entry's
+ * canonical bytes and to every entry before it): `leaf = SHA-256(0x00 ‖ this_hash)`, an inner node
+ * `SHA-256(0x01 ‖ left ‖ right)`, and a tree of n leaves splits at k, the largest power of two below n.
+ *
+ * Building a root or a proof over a large log from scratch costs a pass over every leaf. {@link TreeView}
+ * instead takes the hashes of complete aligned blocks of {@link BLOCK} leaves (kept in the
+ * `audit_merkle_blocks` cache, see ./checkpoints.ts) plus the leaves of the few blocks a question
+ * touches, so a root or a proof over a million entries costs about a thousand hashes. The cache is
+ * only a speed-up: `assay audit verify` recomputes everything from the entries.
+ */
+import { sha256 } from '../crypto/hash.js';
+
+/** Leaves per cached block (a power of two). */
+export const BLOCK = 1024;
+export const BLOCK_LEVEL = 10;
+
+const NODE = new Uint8Array([1]);
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** RFC 6962 leaf hash of one entry's chain hash (raw bytes). */
+export function leafHashOf(entryHash: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(33);
+  buf.set(entryHash, 1);
+  return sha256(buf);
+}
+
+/** RFC 6962 leaf hash of one entry's chain hash (hex). */
+export function leafHash(entryHashHex: string): Uint8Array {
+  const buf = new Uint8Array(33);
+  for (let i = 0; i < 32; i++) buf[i + 1] = Number.parseInt(entryHashHex.slice(i * 2, i * 2 + 2), 16);
+  return sha256(buf);
+}
+
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256(concat(NODE, left, right));
+}
+
+/** SHA-256 of the empty string: the root of the empty tree (RFC 6962 §2.1). */
+export const EMPTY_ROOT = sha256(new Uint8Array(0));
+
+/** The largest power of two strictly smaller than n (n ≥ 2). */
+export function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** The root over leaf hashes already in memory (the plain statement of the RFC, for small trees and tests). */
+export function rootOf(leaves: readonly Uint8Array[], lo = 0, hi = leaves.length): Uint8Array {
+  if (hi - lo === 0) return EMPTY_ROOT;
+  if (hi - lo === 1) return leaves[lo]!;
+  const k = splitPoint(hi - lo);
+  return nodeHash(rootOf(leaves, lo, lo + k), rootOf(leaves, lo + k, hi));
+}
+
+/**
+ * Incremental roots of every prefix: push leaves in order, ask for the root of the tree so far. Keeps
+ * one hash per set bit of the size (a compact range), so a pass over a million entries that checks a
+ * thousand checkpoints costs one hash per leaf plus a few per checkpoint.
+ */
+export class PrefixRoots {
+  #stack: Uint8Array[] = [];
+  #size = 0;
+  /** The root of every complete aligned block of BLOCK leaves, as the merges pass it (no extra hashing). */
+  readonly blocks: Uint8Array[] = [];
+  get size(): number {
+    return this.#size;
+  }
+  push(leaf: Uint8Array): void {
+    let h = leaf;
+    let n = this.#size;
+    let level = 0;
+    while (n & 1) {
+      h = nodeHash(this.#stack.pop()!, h);
+      n >>>= 1;
+      if (++level === BLOCK_LEVEL) this.blocks.push(h);
+    }
+    this.#stack.push(h);
+    this.#size++;
+  }
+  root(): Uint8Array {
+    if (this.#stack.length === 0) return EMPTY_ROOT;
+    let h = this.#stack[this.#stack.length - 1]!;
+    for (let i = this.#stack.length - 2; i >= 0; i--) h = nodeHash(this.#stack[i]!, h);
+    return h;
+  }
+}
+
+/**
+ * A tree of `size` leaves, answering from complete block hashes where it can and from loaded leaves
+ * elsewhere. `blocks[i]` is the root of leaves [i·BLOCK, (i+1)·BLOCK); `leaves(b)` gives the leaf
+ * hashes of block b (only asked for blocks that are partial or that a proof reaches into).
+ */
+export class TreeView {
+  constructor(
+    readonly size: number,
+    readonly blocks: readonly Uint8Array[],
+    readonly leavesOf: (block: number) => readonly Uint8Array[],
+  ) {}
+
+  /** MTH(D[lo:hi]). */
+  hash(lo: number, hi: number): Uint8Array {
+    const n = hi - lo;
+    if (n === 0) return EMPTY_ROOT;
+    if (n >= BLOCK && (n & (n - 1)) === 0 && lo % BLOCK === 0 && hi / BLOCK <= this.blocks.length) {
+      return this.#fromBlocks(lo / BLOCK, hi / BLOCK);
+    }
+    if (n === 1) {
+      const b = Math.floor(lo / BLOCK);
+      return this.leavesOf(b)[lo - b * BLOCK]!;
+    }
+    // Inside one block whose leaves are loaded: hash them directly.
+    const b = Math.floor(lo / BLOCK);
+    if (Math.floor((hi - 1) / BLOCK) === b) {
+      const leaves = this.leavesOf(b);
+      return rootOf(leaves, lo - b * BLOCK, hi - b * BLOCK);
+    }
+    const k = splitPoint(n);
+    return nodeHash(this.hash(lo, lo + k), this.hash(lo + k, hi));
+  }
+
+  #fromBlocks(a: number, b: number): Uint8Array {
+    if (b - a === 1) return this.blocks[a]!;
+    const k = (b - a) / 2;
+    return nodeHash(this.#fromBlocks(a, a + k), this.#fromBlocks(a + k, b));
+  }
+
+  root(): Uint8Array {
+    return this.hash(0, this.size);
+  }
+
+  /** RFC 6962 §2.1.1 PATH(m, D[n]): the audit path of leaf m, leaf's sibling first. */
+  inclusionProof(m: number): Uint8Array[] {
+    if (m < 0 || m >= this.size) throw new RangeError('leaf index outside the tree');
+    const out: Uint8Array[] = [];
+    const walk = (mm: number, lo: number, hi: number) => {
+      const n = hi - lo;
+      if (n <= 1) return;
+      const k = splitPoint(n);
+      if (mm < k) {
+        walk(mm, lo, lo + k);
+        out.push(this.hash(lo + k, hi));
+      } else {
+        walk(mm - k, lo + k, hi);
+        out.push(this.hash(lo, lo + k));
+      }
+    };
+    walk(m, 0, this.size);
+    return out;
+  }
+
+  /** RFC 6962 §2.1.2 PROOF(m, D[n]): the consistency proof from the first m leaves to this tree. */
+  consistencyProof(m: number): Uint8Array[] {
+    if (m < 1 || m > this.size) throw new RangeError('the older tree size must be between 1 and this size');
+    const out: Uint8Array[] = [];
+    const sub = (mm: number, lo: number, hi: number, complete: boolean) => {
+      const n = hi - lo;
+      if (mm === n) {
+        if (!complete) out.push(this.hash(lo, hi));
+        return;
+      }
+      const k = splitPoint(n);
+      if (mm <= k) {
+        sub(mm, lo, lo + k, complete);
+        out.push(this.hash(lo + k, hi));
+      } else {
+        sub(mm - k, lo + k, hi, false);
+        out.push(this.hash(lo, lo + k));
+      }
+    };
+    sub(m, 0, this.size, true);
+    return out;
+  }
+}
+
+const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** RFC 9162 §2.1.3.2: the root an inclusion proof leads to, or null when the proof has the wrong shape. */
+export function rootFromInclusion(
+  index: number,
+  size: number,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+): Uint8Array | null {
+  if (index < 0 || index >= size) return null;
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? r : null;
+}
+
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leaf: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  const r = rootFromInclusion(index, size, leaf, proof);
+  return r !== null && equal(r, root);
+}
+
+/** RFC 9162 §2.1.4.2: whether `proof` shows the tree (size2, root2) extends (size1, root1). */
+export function verifyConsistency(
+  size1: number,
+  size2: number,
+  root1: Uint8Array,
+  root2: Uint8Array,
+  proof: readonly Uint8Array[],
+): boolean {
+  if (size1 < 1 || size1 > size2) return false;
+  if (size1 === size2) return proof.length === 0 && equal(root1, root2);
+  let path = [...proof];
+  // When size1 is a power of two, the proof leaves out the old root itself.
+  if ((size1 & (size1 - 1)) === 0) path = [root1, ...path];
+  if (path.length === 0) return false;
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && equal(fr, root1) && equal(sr, root2);
+}
