@@ -22,6 +22,8 @@ export const {
   tenantKeys,
   findings,
   risks,
+  riskHistory,
+  riskAcceptances,
   auditLog,
   signingKeys,
   mailOutbox,

@@ -19,6 +19,8 @@ export const {
   tenantKeys,
   findings,
   risks,
+  riskHistory,
+  riskAcceptances,
   auditLog,
   signingKeys,
   mailOutbox,
