@@ -40,6 +40,7 @@ ALTER TABLE "risks" ADD COLUMN "due_key" text DEFAULT '9999-12-31' NOT NULL;--> 
 ALTER TABLE "risks" ADD COLUMN "accepted_until" text;--> statement-breakpoint
 ALTER TABLE "risks" ADD COLUMN "closed_note" text;--> statement-breakpoint
 ALTER TABLE "risks" ADD COLUMN "version" integer DEFAULT 1 NOT NULL;--> statement-breakpoint
+ALTER TABLE "risks" ADD CONSTRAINT "risks_tenant_id_uq" UNIQUE("tenant_id","id");--> statement-breakpoint
 ALTER TABLE "risk_acceptances" ADD CONSTRAINT "risk_acceptances_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "risk_acceptances" ADD CONSTRAINT "risk_acceptances_proposed_by_users_id_fk" FOREIGN KEY ("proposed_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "risk_acceptances" ADD CONSTRAINT "risk_acceptances_decided_by_users_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -61,6 +62,5 @@ CREATE INDEX "risks_owner_idx" ON "risks" USING btree ("tenant_id","owner_user_i
 CREATE INDEX "risks_treatment_idx" ON "risks" USING btree ("tenant_id","treatment","due_key","id");--> statement-breakpoint
 CREATE INDEX "risks_cells_idx" ON "risks" USING btree ("tenant_id","status","likelihood","impact");--> statement-breakpoint
 CREATE INDEX "risks_accepted_idx" ON "risks" USING btree ("tenant_id","status","accepted_until");--> statement-breakpoint
-ALTER TABLE "risks" ADD CONSTRAINT "risks_tenant_id_uq" UNIQUE("tenant_id","id");--> statement-breakpoint
 CREATE POLICY "risk_acceptances_tenant_isolation" ON "risk_acceptances" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));--> statement-breakpoint
 CREATE POLICY "risk_history_tenant_isolation" ON "risk_history" AS PERMISSIVE FOR ALL TO public USING (tenant_id = current_setting('app.tenant_id', true)) WITH CHECK (tenant_id = current_setting('app.tenant_id', true));

@@ -28,7 +28,6 @@ import {
 } from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { type FindingInput, recordFindings } from '../db/repo/findings.js';
-import { upsertRiskFromFinding } from '../db/repo/risks.js';
 import { currentTenant } from '../db/repo/tenants.js';
 import { getContact, getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
@@ -42,6 +41,7 @@ import {
   localize,
   type Questionnaire,
 } from '../questionnaire/index.js';
+import { syncRisksFromFindings } from '../risk/sync.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
@@ -256,8 +256,29 @@ export async function submit(
           },
           now,
         );
-        recordFindings(tx, assessment.id, assessment.vendorId, findings, now);
-        for (const f of findings) upsertRiskFromFinding(tx, assessment.vendorId, f, now);
+        const findingIds = recordFindings(tx, assessment.id, assessment.vendorId, findings, now);
+        // The register follows the findings: one risk per (vendor, finding), closed when no longer raised.
+        await syncRisksFromFindings(
+          tx,
+          {
+            vendorId: assessment.vendorId,
+            scope: questionnaire.id,
+            assessmentId: assessment.id,
+            actor: `vendor:${scope.contactId}`,
+            raised: findings.map((f, i) => ({
+              findingId: f.findingKey,
+              findingRowId: findingIds[i] ?? null,
+              questionId: f.questionId,
+              title: f.title,
+              description: f.remediation,
+              likelihood: f.likelihood,
+              impact: f.impact,
+              dueDate: f.dueDate,
+              controls: f.controls,
+            })),
+          },
+          now,
+        );
         const contact = await getContact(tx, scope.contactId);
         if (contact) {
           queueMail(
