@@ -10,7 +10,7 @@ CREATE TABLE "risk_acceptances" (
 	"decided_by" text,
 	"decided_at" timestamp with time zone,
 	"decision_note" text,
-	CONSTRAINT "risk_acceptances_sod_ck" CHECK (decided_by IS NULL OR decided_by <> proposed_by)
+	CONSTRAINT "risk_acceptances_sod_ck" CHECK (status <> 'approved' OR decided_by <> proposed_by)
 );
 --> statement-breakpoint
 ALTER TABLE "risk_acceptances" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint

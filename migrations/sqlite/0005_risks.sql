@@ -71,7 +71,7 @@ CREATE TABLE `risk_acceptances` (
 	FOREIGN KEY (`proposed_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`decided_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`tenant_id`,`risk_id`) REFERENCES `risks`(`tenant_id`,`id`) ON UPDATE no action ON DELETE no action,
-	CONSTRAINT "risk_acceptances_sod_ck" CHECK(decided_by IS NULL OR decided_by <> proposed_by)
+	CONSTRAINT "risk_acceptances_sod_ck" CHECK(status <> 'approved' OR decided_by <> proposed_by)
 );
 --> statement-breakpoint
 CREATE INDEX `risk_acceptances_risk_idx` ON `risk_acceptances` (`tenant_id`,`risk_id`,`proposed_at`);--> statement-breakpoint

@@ -533,8 +533,11 @@ export function defineTables(k: Kit) {
     },
     (t) => [
       k.index('risk_acceptances_risk_idx').on(t.tenantId, t.riskId, t.proposedAt),
-      k.uniqueIndex('risk_acceptances_one_pending_uq').on(t.tenantId, t.riskId).where(sql`status = 'pending'`),
-      k.check('risk_acceptances_sod_ck', sql`decided_by IS NULL OR decided_by <> proposed_by`),
+      k
+        .uniqueIndex('risk_acceptances_one_pending_uq')
+        .on(t.tenantId, t.riskId)
+        .where(sql`status = 'pending'`),
+      k.check('risk_acceptances_sod_ck', sql`status <> 'approved' OR decided_by <> proposed_by`),
       k.foreignKey({
         name: 'risk_acceptances_risk_fk',
         columns: [t.tenantId, t.riskId],

@@ -8,6 +8,7 @@
  * Add one line per job, in your domain's section.
  */
 import type { Ports } from '../platform/ports.js';
+import { acceptanceExpiryJob } from '../risk/jobs.js';
 
 export interface Job {
   /** Stable name: the guard rows and logs use it. */
@@ -19,6 +20,7 @@ export interface Job {
 export const JOBS: readonly Job[] = [
   // assessments: reminders, overdue
   // risks: acceptance expiry
+  acceptanceExpiryJob,
   // review: evidence validity
   // audit: checkpoints, checkpoint mail
   // privacy: retention, tenant deletion

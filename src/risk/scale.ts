@@ -25,7 +25,8 @@ export const RATING_LABELS: Readonly<Record<Rating, string>> = {
 export const LIKELIHOOD_LABELS = ['Rare', 'Unlikely', 'Possible', 'Likely', 'Almost certain'] as const;
 export const IMPACT_LABELS = ['Negligible', 'Minor', 'Moderate', 'Major', 'Severe'] as const;
 
-export const isLevel = (n: unknown): n is number => Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 5;
+export const isLevel = (n: unknown): n is number =>
+  Number.isInteger(n) && (n as number) >= 1 && (n as number) <= 5;
 
 export function ratingOfScore(score: number): Rating {
   if (score >= 20) return 'critical';

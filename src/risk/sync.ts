@@ -10,8 +10,7 @@
  * Reads first (the scope's risks), then queues writes; nothing here awaits anything but the database.
  */
 import { newId } from '../db/ids.js';
-import { dueKeyOf, type RiskRow, risksOfScope, updateRisk } from '../db/repo/risks.js';
-import { insertRisk } from '../db/repo/risks.js';
+import { dueKeyOf, insertRisk, type RiskRow, risksOfScope, updateRisk } from '../db/repo/risks.js';
 import type { TenantWriteCtx } from '../db/store.js';
 import { diff, recordChange } from './history.js';
 import { rate } from './scale.js';
@@ -51,9 +50,21 @@ export interface SyncResult {
 
 export const findingKeyOf = (scope: string, findingId: string) => `${scope}/${findingId}`;
 
-const SOURCE_FIELDS = ['title', 'description', 'likelihood', 'impact', 'inherentRating', 'questionId', 'controls'];
+const SOURCE_FIELDS = [
+  'title',
+  'description',
+  'likelihood',
+  'impact',
+  'inherentRating',
+  'questionId',
+  'controls',
+];
 
-export async function syncRisksFromFindings(tx: TenantWriteCtx, input: SyncInput, now: Date): Promise<SyncResult> {
+export async function syncRisksFromFindings(
+  tx: TenantWriteCtx,
+  input: SyncInput,
+  now: Date,
+): Promise<SyncResult> {
   const existing = new Map<string, RiskRow>();
   for (const r of await risksOfScope(tx, input.vendorId, input.scope))
     if (r.origin === 'finding') existing.set(r.findingKey, r);
@@ -138,7 +149,12 @@ export async function syncRisksFromFindings(tx: TenantWriteCtx, input: SyncInput
         },
         now,
       );
-      entries.unshift({ field: 'status', fromValue: 'closed', toValue: 'open', note: `raised again by ${by}` });
+      entries.unshift({
+        field: 'status',
+        fromValue: 'closed',
+        toValue: 'open',
+        note: `raised again by ${by}`,
+      });
       recordChange(
         tx,
         {
@@ -184,7 +200,13 @@ export async function syncRisksFromFindings(tx: TenantWriteCtx, input: SyncInput
     updateRisk(
       tx,
       before.id,
-      { status: 'closed', closedAt: now, closedNote: note, acceptedUntil: null, assessmentId: input.assessmentId },
+      {
+        status: 'closed',
+        closedAt: now,
+        closedNote: note,
+        acceptedUntil: null,
+        assessmentId: input.assessmentId,
+      },
       now,
     );
     recordChange(

@@ -6,9 +6,9 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
 import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
+import { can } from '../auth/permissions.js';
 import { signIn } from '../auth/sign-in.js';
 import { SIGN_IN_LIMITS } from '../auth/sign-in-limits.js';
-import { overviewCounts } from '../db/repo/tenants.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
 import { HttpError } from '../errors.js';
@@ -19,8 +19,12 @@ import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { reopenExpiredAcceptances } from '../risk/acceptance.js';
+import { readDashboard } from '../risk/dashboard.js';
+import { RATING_LABELS, RATINGS } from '../risk/scale.js';
 import { authorize } from './authorize.js';
 import { navFor } from './nav.js';
+import { riskRoutes } from './risk-routes.js';
 
 export interface WorkspaceSession {
   userId: string;
@@ -111,15 +115,24 @@ export function appRoutes(platform: Ports) {
   const ws = new Hono<WorkspaceEnv>();
   ws.use('*', requireSession(platform), authorize());
   ws.get('/', async (c) => {
-    const overview = await c.var.workspace.read(overviewCounts);
-    return render(c, 'workspace/dashboard', { title: 'Overview', overview, role: c.var.workspace.role });
+    const now = clock.now();
+    // An acceptance that ended yesterday re-opens its risk before the counts are read (src/risk/acceptance.ts).
+    await reopenExpiredAcceptances(c.var.workspace, now);
+    const dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, now.toISOString().slice(0, 10)));
+    return render(c, 'workspace/dashboard', {
+      title: 'Overview',
+      dashboard,
+      ratings: RATINGS,
+      ratingLabels: RATING_LABELS,
+      canRisks: can(c.var.workspace.role, 'risk.read'),
+    });
   });
   // One router per domain, each under its own prefix (one line each, so branches do not collide):
   // team: account, MFA, members, invitations
   // vendors
   // assessments
   // review
-  // risks
+  ws.route('/risks', riskRoutes(platform));
   // audit
   // privacy
   app.route('/', ws);

@@ -6,7 +6,6 @@ import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
 import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
-import { syncRisksFromFindings } from '../../src/risk/sync.js';
 import {
   isPermissionViolation,
   type ReadCtx,
@@ -24,6 +23,7 @@ import {
   pgRoleProblems,
 } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
+import { syncRisksFromFindings } from '../../src/risk/sync.js';
 import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, pgAvailable, type TestStore } from '../support/stores.js';
 

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/audit/chain.js';
 import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
-import { syncRisksFromFindings } from '../../src/risk/sync.js';
 import {
   GuardError,
   isForeignKeyViolation,
@@ -10,6 +9,7 @@ import {
   isUniqueViolation,
   type Store,
 } from '../../src/db/store.js';
+import { syncRisksFromFindings } from '../../src/risk/sync.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 
 const h = (s: string) => s.padEnd(64, '0');
@@ -437,7 +437,9 @@ forEachDialect('repository layer', (dialect) => {
               scope: 'nis2-supplier',
               assessmentId,
               actor: 'system',
-              raised: [{ ...f, impact, findingId: f.findingKey, findingRowId: null, description: f.remediation }],
+              raised: [
+                { ...f, impact, findingId: f.findingKey, findingRowId: null, description: f.remediation },
+              ],
             },
             new Date(),
           ),

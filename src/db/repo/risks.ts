@@ -46,7 +46,9 @@ export type RiskRow = {
 };
 
 /** A risk as it is inserted (the id chosen by the caller, so history rows can name it in the same unit). */
-export type NewRisk = Omit<RiskRow, 'version' | 'createdAt' | 'updatedAt' | 'closedAt'> & { closedAt?: Date | null };
+export type NewRisk = Omit<RiskRow, 'version' | 'createdAt' | 'updatedAt' | 'closedAt'> & {
+  closedAt?: Date | null;
+};
 
 export const RISK_CHANGED = 'risk-changed';
 export const ACCEPTANCE_DECIDABLE = 'acceptance-decidable';
@@ -449,6 +451,8 @@ export async function expiredAccepted(
   return db
     .select({ id: t.risks.id, acceptedUntil: t.risks.acceptedUntil, version: t.risks.version })
     .from(t.risks)
-    .where(and(eq(t.risks.tenantId, tenantId), eq(t.risks.status, 'accepted'), lt(t.risks.acceptedUntil, today)))
+    .where(
+      and(eq(t.risks.tenantId, tenantId), eq(t.risks.status, 'accepted'), lt(t.risks.acceptedUntil, today)),
+    )
     .limit(500);
 }
