@@ -43,7 +43,10 @@ const textFields = (form: Record<string, unknown>): Fields => {
 /** The query string as sent (URLSearchParams keeps a malformed escape as text, so the parser can refuse it). */
 function queryOf(c: Ctx): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const [k, v] of new URL(c.req.url).searchParams) (out[k] ??= []).push(v);
+  for (const [k, v] of new URL(c.req.url).searchParams) {
+    out[k] ??= [];
+    out[k].push(v);
+  }
   return out;
 }
 
