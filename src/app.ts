@@ -56,7 +56,7 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
 
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));
-  app.route('/app', appRoutes(platform));
+  app.route('/app', appRoutes(platform, { baseUrl: config.baseUrl }));
   // The development outbox shows live links: never in production, where the path is a plain 404.
   if (config.env !== 'production') app.route('/dev/outbox', devOutboxRoutes(platform.mail.outbox));
   app.route('/v', vendorRoutes(platform, { baseUrl: config.baseUrl }));

@@ -36,6 +36,8 @@ export function startMemberSession(
     tenantId,
     assessmentId: null,
     expiresAt,
+    // Signing in is proving who one is: the first minutes need no separate re-authentication.
+    reauthAt: now,
     now,
   });
   return { token, expiresAt };
@@ -66,7 +68,13 @@ export async function resolveMemberSession(
   const t = now.getTime();
   const expired = s.expiresAt.getTime() <= t || s.lastSeenAt.getTime() + MEMBER_IDLE_MS <= t;
   const revoked =
-    !s.userId || !s.tenantId || !s.role || !s.email || s.tenantName === null || s.disabledAt !== null;
+    !s.userId ||
+    !s.tenantId ||
+    !s.role ||
+    !s.email ||
+    s.tenantName === null ||
+    s.disabledAt !== null ||
+    s.membershipDisabledAt !== null;
   if (expired || revoked) {
     await scope.write((tx) => deleteSession(tx, id));
     return null;

@@ -95,3 +95,12 @@ export function signInAbandoned(attempt: SignInAttempt): Settlement {
   const k = keys(attempt);
   return { refund: [k.pair, k.address, k.account] };
 }
+
+/**
+ * A correct password with a second factor still to come: only the address's advance count is taken
+ * back. The account's stay counted as failures until a right code settles them (`signInSucceeded`), so
+ * a stolen password buys no fresh supply of code guesses.
+ */
+export function signInPasswordPassed(attempt: SignInAttempt): Settlement {
+  return { refund: [keys(attempt).address] };
+}

@@ -11,8 +11,9 @@ import type { RateLimitStore } from '../http/rate-limit-store.js';
 import type { PasswordHasher } from '../platform/ports.js';
 import { normaliseEmail } from './email.js';
 import { startMemberSession } from './member-sessions.js';
+import { startPendingSignIn } from './mfa-sign-in.js';
 import { isPasswordsBusy } from './passwords.js';
-import { signInAbandoned, signInGates, signInSucceeded } from './sign-in-limits.js';
+import { signInAbandoned, signInGates, signInPasswordPassed, signInSucceeded } from './sign-in-limits.js';
 import { hashToken, isSecretShape } from './tokens.js';
 
 export const SIGN_IN_FAILED = 'That email and password do not match an account.';
@@ -44,18 +45,33 @@ function upgradeHash(tx: WriteCtx, userId: string, from: string, to: string): vo
   );
 }
 
+/**
+ * Told of each failed or throttled attempt, synchronously, so the caller can log it in the security
+ * event log without delaying the answer (which must take as long whether or not the account exists).
+ * `email` is the normalised address tried; it is only for finding the tenants to log in, never stored.
+ */
+export type SignInFailure = (f: { kind: 'sign_in_failed' | 'rate_limited'; email: string }) => void;
+
 export async function signIn(
-  deps: { store: Store; passwords: PasswordHasher; limits: RateLimitStore },
+  deps: { store: Store; passwords: PasswordHasher; limits: RateLimitStore; onFailure?: SignInFailure },
   input: SignInInput,
   replacing: string | null,
   now = new Date(),
-): Promise<{ token: string; expiresAt: Date; tenantId: string; userId: string }> {
+): Promise<{
+  token: string;
+  expiresAt: Date;
+  tenantId: string;
+  userId: string;
+  /** The password was right and a second factor is due: `token` is the pending state's (mfa-sign-in.ts). */
+  secondStep: boolean;
+}> {
   const { store, passwords, limits } = deps;
   const email = normaliseEmail(input.email);
   const attempt = { email, address: input.address };
   // Counted as a failure until the password proves right, so parallel guesses all count.
   const claim = await limits.claim(signInGates(attempt));
   if (!claim.ok) {
+    deps.onFailure?.({ kind: 'rate_limited', email });
     throw new HttpError(429, signInThrottled(claim.retryAfterMs), {
       headers: { 'Retry-After': String(seconds(claim.retryAfterMs)) },
     });
@@ -69,7 +85,11 @@ export async function signIn(
       await limits.settle(signInAbandoned(attempt));
       throw err;
     });
-  if (!user || !ok || user.disabledAt) throw new HttpError(401, SIGN_IN_FAILED);
+  const fail = () => {
+    deps.onFailure?.({ kind: 'sign_in_failed', email });
+    return new HttpError(401, SIGN_IN_FAILED);
+  };
+  if (!user || !ok || user.disabledAt) throw fail();
   let upgraded: string | null = null;
   if (needsRehash) {
     // Best effort: a busy hasher must not turn a correct sign-in into a failure.
@@ -78,9 +98,22 @@ export async function signIn(
       throw err;
     });
   }
-  const memberships = await store.as({ userId: user.id }).read((g) => listMembershipsOfUser(g, user.id));
+  // A membership an admin disabled does not admit; with none left, the answer is the generic one.
+  const memberships = (
+    await store.as({ userId: user.id }).read((g) => listMembershipsOfUser(g, user.id))
+  ).filter((m) => m.disabledAt === null);
   const chosen = memberships.find((m) => m.tenantId === input.tenantId) ?? memberships[0];
-  if (!chosen) throw new HttpError(401, SIGN_IN_FAILED);
+  if (!chosen) throw fail();
+  if (chosen.mfaEnabledAt) {
+    // No session yet: a pending state for the second step. The account's counters stay as claimed
+    // (a failure) until a right code settles them; only the address's advance count is taken back.
+    const pending = await store.tenant(chosen.tenantId, { userId: user.id }).write((tx) => {
+      if (upgraded && user.passwordHash) upgradeHash(tx, user.id, user.passwordHash, upgraded);
+      return startPendingSignIn(tx, user.id, chosen.tenantId, now);
+    });
+    await limits.settle(signInPasswordPassed(attempt));
+    return { ...pending, tenantId: chosen.tenantId, userId: user.id, secondStep: true };
+  }
   // The session being replaced may belong to another tenant or user: naming its hash lets the unit end
   // it (on PostgreSQL the unit reaches only the sessions its claims name).
   const replaced = isSecretShape(replacing ?? undefined) ? { sessionId: hashToken(replacing!) } : {};
@@ -88,7 +121,7 @@ export async function signIn(
     if (upgraded && user.passwordHash) upgradeHash(tx, user.id, user.passwordHash, upgraded);
     const session = startMemberSession(tx, user.id, chosen.tenantId, now, replacing);
     tx.audit({ actor: `user:${user.id}`, action: 'user.signed_in', target: `user:${user.id}` }, now);
-    return { ...session, tenantId: chosen.tenantId, userId: user.id };
+    return { ...session, tenantId: chosen.tenantId, userId: user.id, secondStep: false };
   });
   await limits.settle(signInSucceeded(attempt));
   return session;

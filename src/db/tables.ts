@@ -35,6 +35,8 @@ export const ASSESSMENT_STATUSES = [
   'sent',
   'in_progress',
   'submitted',
+  /** A reviewer asked for changes on some questions: open for answers again until resubmitted. */
+  'changes_requested',
   'reviewed',
   'cancelled',
 ] as const;
@@ -42,7 +44,27 @@ export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as c
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
 export const RISK_ORIGINS = ['finding', 'manual'] as const;
 export const ACCEPTANCE_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
+/** What a tenant admin sets for the whole tenant (the settings pages). */
+export interface TenantSettings {
+  linkTtlHours?: number;
+  /** Every member must sign in with a second factor (src/auth/mfa-policy.ts). */
+  requireMfa?: boolean;
+}
+
 export const KEY_PURPOSES = ['link', 'receipt', 'audit'] as const;
+/** One-time links under /setup: the first tenant's admin, a CLI-created admin, a colleague invited by a member. */
+export const SETUP_PURPOSES = ['first_admin', 'tenant_admin', 'member_invite'] as const;
+/**
+ * What the security event log records (issue 9): failed sign-ins, permission denials, rate-limit hits
+ * and failed vendor codes. Kept at least 90 days (src/workspace/security-log.ts).
+ */
+export const SECURITY_EVENT_KINDS = [
+  'sign_in_failed',
+  'permission_denied',
+  'rate_limited',
+  'code_failed',
+] as const;
+export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];
 export const KEY_STATUSES = ['next', 'active', 'retired', 'revoked'] as const;
 
 export function defineTables(k: Kit) {
@@ -60,7 +82,7 @@ export function defineTables(k: Kit) {
   const tenants = k.table('tenants', {
     id: k.id(),
     name: k.text('name').notNull(),
-    settings: k.json<{ linkTtlHours?: number }>('settings').notNull().default({}),
+    settings: k.json<TenantSettings>('settings').notNull().default({}),
     createdAt: createdAt(),
   });
 
@@ -72,6 +94,13 @@ export function defineTables(k: Kit) {
       email: k.text('email').notNull(),
       passwordHash: k.text('password_hash'),
       disabledAt: k.timestamp('disabled_at'),
+      /** TOTP seed, AES-GCM under the master key (src/auth/totp-secrets.ts); null: no second factor. */
+      totpSecret: k.text('totp_secret'),
+      /** A seed being enrolled, not yet confirmed with a first code. */
+      totpPendingSecret: k.text('totp_pending_secret'),
+      totpEnabledAt: k.timestamp('totp_enabled_at'),
+      /** The last accepted TOTP time step: only a strictly later one is accepted (no replay in the window). */
+      totpLastStep: k.int('totp_last_step'),
       createdAt: createdAt(),
     },
     (t) => [k.uniqueIndex('users_email_uq').on(t.email)],
@@ -87,6 +116,8 @@ export function defineTables(k: Kit) {
         .notNull()
         .references(() => users.id),
       role: k.enumText('role', ROLES).notNull(),
+      /** Set while an admin has disabled the member: no sign-in to this tenant, every session ended. */
+      disabledAt: k.timestamp('disabled_at'),
       createdAt: createdAt(),
     },
     (t) => [
@@ -100,7 +131,8 @@ export function defineTables(k: Kit) {
     {
       /** SHA-256 of the cookie value: a database leak yields no usable session. */
       id: k.text('id').primaryKey(),
-      kind: k.enumText('kind', ['user', 'vendor']).notNull(),
+      /** `mfa_pending`: a correct password awaiting its second factor; it opens nothing (src/auth/mfa-sign-in.ts). */
+      kind: k.enumText('kind', ['user', 'vendor', 'mfa_pending']).notNull(),
       userId: k.text('user_id').references(() => users.id),
       tenantId: k.text('tenant_id').references(() => tenants.id),
       assessmentId: k.text('assessment_id'),
@@ -109,18 +141,44 @@ export function defineTables(k: Kit) {
       createdAt: createdAt(),
       lastSeenAt: k.timestamp('last_seen_at').notNull(),
       expiresAt: k.timestamp('expires_at').notNull(),
+      /** Member sessions: when the member last proved who they are (sign-in, /app/reauth). */
+      reauthAt: k.timestamp('reauth_at'),
+      /** Pending second steps: codes tried so far (a few, then the pending state is spent). */
+      attempts: k.int('attempts').notNull().default(0),
     },
     (t) => [k.index('sessions_user_idx').on(t.userId), k.index('sessions_expires_idx').on(t.expiresAt)],
+  );
+
+  /** Single-use recovery codes of a member's TOTP factor: keyed hashes only (src/auth/recovery-codes.ts). */
+  const mfaRecoveryCodes = k.table(
+    'mfa_recovery_codes',
+    {
+      id: k.id(),
+      userId: k
+        .text('user_id')
+        .notNull()
+        .references(() => users.id),
+      codeHash: k.text('code_hash').notNull(),
+      createdAt: createdAt(),
+      usedAt: k.timestamp('used_at'),
+    },
+    (t) => [k.uniqueIndex('mfa_recovery_codes_user_hash_uq').on(t.userId, t.codeHash)],
   );
 
   const setupTokens = k.table('setup_tokens', {
     /** SHA-256 of the token in the one-time link. */
     id: k.text('id').primaryKey(),
-    purpose: k.enumText('purpose', ['first_admin', 'tenant_admin']).notNull(),
+    purpose: k.enumText('purpose', SETUP_PURPOSES).notNull(),
     tenantId: k.text('tenant_id').references(() => tenants.id),
     email: k.text('email'),
+    /** `member_invite`: the role the invited colleague gets on accepting. */
+    role: k.enumText('role', ROLES),
+    /** `member_invite`: the member who invited (an id, for the audit trail and the team page). */
+    invitedBy: k.text('invited_by').references(() => users.id),
     expiresAt: k.timestamp('expires_at').notNull(),
     consumedAt: k.timestamp('consumed_at'),
+    /** An invitation withdrawn before use (it can no longer be consumed). */
+    revokedAt: k.timestamp('revoked_at'),
     createdAt: createdAt(),
   });
 
@@ -212,6 +270,8 @@ export function defineTables(k: Kit) {
       /** The signed receipt (compact JWS) handed to the vendor at submission. */
       receipt: k.text('receipt'),
       submittedBy: k.text('submitted_by'),
+      /** A re-assessment: the assessment whose answers it was pre-filled from (src/workspace/review.ts). */
+      previousAssessmentId: k.text('previous_assessment_id'),
       sentAt: k.timestamp('sent_at'),
       submittedAt: k.timestamp('submitted_at'),
       createdAt: createdAt(),
@@ -235,6 +295,12 @@ export function defineTables(k: Kit) {
         columns: [t.tenantId, t.questionnaireVersionId],
         foreignColumns: [questionnaireVersions.tenantId, questionnaireVersions.id],
       }),
+      k.foreignKey({
+        name: 'assessments_previous_fk',
+        columns: [t.tenantId, t.previousAssessmentId],
+        foreignColumns: [t.tenantId, t.id],
+      }),
+      k.index('assessments_previous_idx').on(t.tenantId, t.previousAssessmentId),
     ],
   );
 
@@ -406,6 +472,67 @@ export function defineTables(k: Kit) {
   );
 
   /**
+   * The review's own records (src/workspace/review.ts): internal reviewer notes (`note`, never shown to
+   * the vendor) and requests for changes on one question (`change_request`, shown to the vendor next to
+   * that question until the next submission resolves them). Bodies are the reviewer's words: they never
+   * reach the audit log (only ids and digests do).
+   */
+  const reviewNotes = k.tenantTable(
+    'review_notes',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k.text('assessment_id').notNull(),
+      /** The question a change request is about; null for a note on the whole assessment. */
+      questionId: k.text('question_id'),
+      kind: k.enumText('kind', ['note', 'change_request']).notNull(),
+      body: k.text('body').notNull(),
+      authorUserId: k.text('author_user_id').references(() => users.id),
+      createdAt: createdAt(),
+      /** Change requests: set by the resubmission that answered them. */
+      resolvedAt: k.timestamp('resolved_at'),
+    },
+    (t) => [
+      k.index('review_notes_assessment_idx').on(t.tenantId, t.assessmentId, t.kind),
+      k.foreignKey({
+        name: 'review_notes_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
+  );
+
+  /**
+   * Evidence validity (src/workspace/evidence-validity.ts): one row per (assessment, question, expiry
+   * date) the daily job has seen, so the reminder before expiry and the finding after it each happen
+   * once, whatever process or retry runs the job (conditional UPDATEs on `reminded_at` / `expired_at`).
+   */
+  const evidenceValidity = k.tenantTable(
+    'evidence_validity',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k.text('assessment_id').notNull(),
+      vendorId: k.text('vendor_id').notNull(),
+      questionId: k.text('question_id').notNull(),
+      kind: k.enumText('kind', ['certificate', 'audit_report']).notNull(),
+      /** YYYY-MM-DD: the last day the certificate or report counts as current. */
+      expiresOn: k.text('expires_on').notNull(),
+      remindedAt: k.timestamp('reminded_at'),
+      expiredAt: k.timestamp('expired_at'),
+      createdAt: createdAt(),
+    },
+    (t) => [
+      k.uniqueIndex('evidence_validity_uq').on(t.tenantId, t.assessmentId, t.questionId, t.expiresOn),
+      k.foreignKey({
+        name: 'evidence_validity_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
+  );
+
+  /**
    * The risk register (src/risk/). One risk per (vendor, finding key): `finding_key` is
    * `<source scope>/<finding id>` for risks raised by assessments (the scope is the questionnaire id,
    * so two questionnaires' F-001 stay two risks) and `manual/<risk id>` for risks added by hand.
@@ -567,6 +694,31 @@ export function defineTables(k: Kit) {
     ],
   );
 
+  /**
+   * The security event log: failed sign-ins, permission denials, rate-limit hits, failed vendor codes.
+   * The client address is kept (it is what an investigator needs); `data` holds ids and kinds only,
+   * never an email, a name or a code. Deleted by retention after at least 90 days.
+   */
+  const securityEvents = k.tenantTable(
+    'security_events',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      at: k.timestamp('at').notNull(),
+      kind: k.enumText('kind', SECURITY_EVENT_KINDS).notNull(),
+      /** The member concerned (null for an attempt that names nobody). Ids only. */
+      userId: k.text('user_id'),
+      /** The client's address as the platform saw it (null when unknown). */
+      address: k.text('address'),
+      data: k.json<Record<string, string | number | boolean | null>>('data').notNull().default({}),
+    },
+    (t) => [
+      // Keyset pagination, newest first, with or without a kind filter.
+      k.index('security_events_tenant_at_idx').on(t.tenantId, t.at, t.id),
+      k.index('security_events_tenant_kind_at_idx').on(t.tenantId, t.kind, t.at, t.id),
+    ],
+  );
+
   const signingKeys = k.table(
     'signing_keys',
     {
@@ -641,6 +793,7 @@ export function defineTables(k: Kit) {
     users,
     memberships,
     sessions,
+    mfaRecoveryCodes,
     setupTokens,
     vendors,
     vendorContacts,
@@ -652,10 +805,13 @@ export function defineTables(k: Kit) {
     accessCodes,
     tenantKeys,
     findings,
+    reviewNotes,
+    evidenceValidity,
     risks,
     riskHistory,
     riskAcceptances,
     auditLog,
+    securityEvents,
     signingKeys,
     mailOutbox,
     rateCounters,

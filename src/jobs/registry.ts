@@ -9,6 +9,7 @@
  */
 import type { Ports } from '../platform/ports.js';
 import { acceptanceExpiryJob } from '../risk/jobs.js';
+import { runEvidenceValidity } from '../workspace/evidence-validity.js';
 
 export interface Job {
   /** Stable name: the guard rows and logs use it. */
@@ -21,7 +22,14 @@ export const JOBS: readonly Job[] = [
   // assessments: reminders, overdue
   // risks: acceptance expiry
   acceptanceExpiryJob,
-  // review: evidence validity
+  // review: evidence validity (reminders before a certificate or report expires, a finding after)
+  {
+    name: 'evidence-validity',
+    every: 'daily',
+    run: async (platform, now) => {
+      await runEvidenceValidity(platform, now);
+    },
+  },
   // audit: checkpoints, checkpoint mail
   // privacy: retention, tenant deletion
 ];

@@ -44,8 +44,21 @@ export interface InvitationMail {
   otp?: boolean;
 }
 
+/** A colleague invited to a tenant's workspace (src/workspace/team.ts). */
+export interface MemberInvitationMail {
+  tenantName: string;
+  /** The inviting member's email, shown so the reader knows who asks. */
+  inviterEmail?: string | null;
+  /** The role's label, in the reader's language where we have one. */
+  roleLabel: string;
+  link: string;
+  origin: string;
+  expiresAt: Date;
+}
+
 export interface EmailData {
   invitation: InvitationMail;
+  member_invitation: MemberInvitationMail;
 }
 export type EmailName = keyof EmailData;
 
@@ -101,6 +114,20 @@ const EMAILS: { [N in EmailName]: EmailDefinition<EmailData[N]> } = {
         otp: d.otp === true,
       };
     },
+  },
+  member_invitation: {
+    subject: (locale, d) =>
+      locale === 'de'
+        ? `Einladung in den Arbeitsbereich von ${d.tenantName}`
+        : `You are invited to ${d.tenantName} on Assay`,
+    values: (locale, d) => ({
+      tenantName: d.tenantName,
+      inviterEmail: d.inviterEmail ?? null,
+      roleLabel: d.roleLabel,
+      link: d.link,
+      origin: linkOrigin(d.link, d.origin),
+      expires: formatTime(locale, d.expiresAt),
+    }),
   },
 };
 

@@ -16,7 +16,7 @@ import {
   MAX_CODE_ATTEMPTS,
   spendAccessCode,
 } from '../db/repo/access-codes.js';
-import type { Assessment } from '../db/repo/assessments.js';
+import { type Assessment, OPEN_STATUSES } from '../db/repo/assessments.js';
 import { consumeVendorLink, getLinkContext, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
 import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
@@ -83,16 +83,15 @@ async function load(
   )
     return null;
   const status = r.assessmentStatus as Assessment['status'];
-  const state: LinkState =
-    status !== 'sent' && status !== 'in_progress'
-      ? 'closed'
-      : r.consumedAt
-        ? 'spent'
-        : r.revokedAt
-          ? 'revoked'
-          : !verified || r.expiresAt.getTime() <= now.getTime()
-            ? 'expired'
-            : 'open';
+  const state: LinkState = !OPEN_STATUSES.includes(status)
+    ? 'closed'
+    : r.consumedAt
+      ? 'spent'
+      : r.revokedAt
+        ? 'revoked'
+        : !verified || r.expiresAt.getTime() <= now.getTime()
+          ? 'expired'
+          : 'open';
   return {
     state,
     claims,

@@ -6,8 +6,15 @@
  */
 
 import { type AnswerRow, answerRevisionGuard, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
-import { ASSESSMENT_OPEN, type Assessment, readPortalHead, touchAnswers } from '../db/repo/assessments.js';
+import {
+  ASSESSMENT_OPEN,
+  type Assessment,
+  OPEN_STATUSES,
+  readPortalHead,
+  touchAnswers,
+} from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
+import { openChangeRequests } from '../db/repo/review-notes.js';
 import { getContact } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
@@ -46,14 +53,14 @@ export interface PortalState {
   context: Answers;
   evaluation: Evaluation;
   today: string;
-  /** Still taking answers (sent or in progress). */
+  /** Still taking answers (sent, in progress, or changes requested). */
   editable: boolean;
+  /** The reviewer's open requests for changes, by question id (only while changes are requested). */
+  changeRequests: Readonly<Record<string, readonly string[]>>;
 }
 
 export const SUBMITTED_MESSAGE =
   'This assessment has been submitted, so its answers can no longer be changed. Ask the requester if something must be corrected.';
-
-const OPEN_STATUSES = new Set(['sent', 'in_progress']);
 
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -75,6 +82,11 @@ export async function loadPortal(
   const rows = await loadAnswerRows(ctx, assessmentId);
   const context = (assessment as Assessment & { context?: Record<string, unknown> }).context ?? {};
   const files = await listEvidence(ctx, assessmentId);
+  // Read only while changes are requested: every other portal request keeps its statement budget.
+  const changeRequests: Record<string, string[]> = Object.create(null);
+  if (assessment.status === 'changes_requested')
+    for (const cr of await openChangeRequests(ctx, assessmentId))
+      if (cr.questionId) changeRequests[cr.questionId] = [...(changeRequests[cr.questionId] ?? []), cr.body];
   const answers: Record<string, AnswerValue> = Object.create(null);
   for (const [k, r] of Object.entries(rows)) if (r.value !== null) answers[k] = r.value as AnswerValue;
   const today = isoDay(now);
@@ -96,7 +108,8 @@ export async function loadPortal(
     context: ctxAnswers,
     evaluation: evaluate(q, withEvidence(q, answers, evidence), today, { context: ctxAnswers }),
     today,
-    editable: OPEN_STATUSES.has(assessment.status),
+    editable: OPEN_STATUSES.includes(assessment.status),
+    changeRequests,
   };
 }
 
@@ -297,7 +310,9 @@ function withValues(
   const evaluation = evaluate(state.q, withEvidence(state.q, answers, state.evidence), state.today, {
     context: state.context,
   });
-  return { ...state, answers, rows, evaluation, assessment: { ...state.assessment, status: 'in_progress' } };
+  // As touchAnswers does: the first answer moves `sent` on; `changes_requested` stays until resubmission.
+  const status = state.assessment.status === 'sent' ? 'in_progress' : state.assessment.status;
+  return { ...state, answers, rows, evaluation, assessment: { ...state.assessment, status } };
 }
 
 function targetOf(state: PortalState, key: string) {

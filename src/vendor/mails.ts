@@ -95,3 +95,30 @@ export function receiptMail(m: {
   ].join('\n');
   return { subject: oneLine(`${m.tenantName}: receipt for ${m.questionnaireTitle}`), textBody: text };
 }
+
+/** A reviewer sent the submission back: which questions is said in the portal, not in the mail. */
+export function changesRequestedMail(m: {
+  baseUrl: string;
+  tenantName: string;
+  questionnaireTitle: string;
+  url: string;
+  linkExpiresAt: Date;
+  questions: number;
+}): Mail {
+  const n = m.questions === 1 ? '1 question' : `${m.questions} questions`;
+  const text = [
+    `${m.tenantName} reviewed your answers to "${m.questionnaireTitle}" and asks you to look again at ${n}.`,
+    '',
+    'Open this link to see their comments next to those questions, change your answers and submit again:',
+    m.url,
+    '',
+    `The link works once and until ${when(m.linkExpiresAt)}. Older links for this questionnaire no longer work.`,
+    'Submitting again gives you a new signed receipt.',
+    '',
+    ...genuine(m.baseUrl),
+  ].join('\n');
+  return {
+    subject: oneLine(`${m.tenantName}: changes requested on ${m.questionnaireTitle}`),
+    textBody: text,
+  };
+}

@@ -4,6 +4,7 @@
  * revision. Templates escape everything; nothing here builds HTML.
  */
 
+import { CARRIED_OVER } from '../db/repo/answers.js';
 import { type AnswerValue, type Evaluation, localize, type Question } from '../questionnaire/index.js';
 import {
   COMMENT_SUFFIX,
@@ -47,6 +48,11 @@ const EN = {
   evidence: 'Evidence',
   addFile: 'Add a file',
   upload: 'Upload',
+  changeRequested: 'The requester asks you to look at this again:',
+  changesRequested: 'The requester reviewed your answers and asks for changes to these questions:',
+  resubmit: 'When you have made the changes, submit again from the review page.',
+  carried: 'answers were filled in from your previous submission. Check each one: keep it, or change it.',
+  carriedOne: 'From your previous submission',
 };
 const DE: Words = {
   yes: 'Ja',
@@ -81,6 +87,12 @@ const DE: Words = {
   evidence: 'Nachweise',
   addFile: 'Datei hinzufügen',
   upload: 'Hochladen',
+  changeRequested: 'Der Anfragende bittet Sie, dies noch einmal zu prüfen:',
+  changesRequested: 'Der Anfragende hat Ihre Antworten geprüft und bittet um Änderungen an diesen Fragen:',
+  resubmit: 'Wenn Sie die Änderungen vorgenommen haben, senden Sie erneut über die Prüfseite ab.',
+  carried:
+    'Antworten wurden aus Ihrer vorigen Einreichung übernommen. Prüfen Sie jede: behalten oder ändern.',
+  carriedOne: 'Aus Ihrer vorigen Einreichung',
 };
 const FR: Words = {
   ...EN,
@@ -137,6 +149,10 @@ export interface QuestionView {
   conflict: (Conflict & { shown: string; when: string }) | null;
   /** File questions and questions with an evidence rule: their files, with signed download links. */
   evidence: { files: EvidenceFile[]; required: boolean; accept: string } | null;
+  /** The reviewer's open comments asking for a change to this question. */
+  changeRequests: readonly string[];
+  /** The answer was copied from the previous assessment and not touched since. */
+  carried: boolean;
 }
 
 export type EvidenceFile = { id: string; name: string; size: number; sha256: string; href: string };
@@ -244,6 +260,8 @@ export function questionView(
               .join(','),
           }
         : null,
+    changeRequests: state.changeRequests[question.id] ?? [],
+    carried: state.rows[question.id]?.updatedBy === CARRIED_OVER,
     conflict: conflictKey
       ? {
           ...conflictKey,
@@ -269,6 +287,10 @@ export interface PageView {
   progress: Progress;
   section: { id: string; title: string; description: string; questions: QuestionView[] };
   next: string | null;
+  /** A re-assessment: how many answers are still as copied from the previous submission. */
+  carried: number;
+  /** While changes are requested: the questions sent back, with where they are. */
+  changesRequested: Array<{ id: string; dom: string; sectionId: string; text: string }>;
 }
 
 /** The page of one section. */
@@ -302,6 +324,15 @@ export function sectionPage(
       questions: section.questions.map((question) => questionView(state, question, locale, overrides)),
     },
     next: at >= 0 && at + 1 < visible.length ? visible[at + 1]!.id : null,
+    carried: state.editable
+      ? Object.values(state.rows).filter((r) => r.updatedBy === CARRIED_OVER && r.value !== null).length
+      : 0,
+    changesRequested: Object.keys(state.changeRequests).flatMap((id) => {
+      const question = q.questions.get(id);
+      return question
+        ? [{ id, dom: domId(id), sectionId: question.sectionId, text: localize(question.text, locale, q) }]
+        : [];
+    }),
   };
 }
 

@@ -27,7 +27,8 @@ import {
   submitAssessmentRow,
 } from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
-import { type FindingInput, recordFindings } from '../db/repo/findings.js';
+import { type FindingInput, replaceFindings } from '../db/repo/findings.js';
+import { resolveChangeRequests } from '../db/repo/review-notes.js';
 import { currentTenant } from '../db/repo/tenants.js';
 import { getContact, getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
@@ -256,7 +257,10 @@ export async function submit(
           },
           now,
         );
-        const findingIds = recordFindings(tx, assessment.id, assessment.vendorId, findings, now);
+        // A resubmission (after a request for changes) re-runs findings: its findings replace the earlier ones.
+        const resubmission = assessment.status === 'changes_requested';
+        const findingIds = replaceFindings(tx, assessment.id, assessment.vendorId, findings, now);
+        if (resubmission) resolveChangeRequests(tx, assessment.id, now);
         // The register follows the findings: one risk per (vendor, finding), closed when no longer raised.
         await syncRisksFromFindings(
           tx,
@@ -285,7 +289,8 @@ export async function submit(
             tx,
             {
               tenantId: scope.tenantId,
-              dedupeKey: `receipt:${assessment.id}`,
+              // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
+              dedupeKey: `receipt:${assessment.id}:${sha256Hex(receipt).slice(0, 32)}`,
               to: contact.email,
               email: asEmail(
                 receiptMail({
@@ -308,7 +313,7 @@ export async function submit(
         tx.audit(
           {
             actor: `vendor:${scope.contactId}`,
-            action: 'assessment.submitted',
+            action: resubmission ? 'assessment.resubmitted' : 'assessment.submitted',
             target: `assessment:${assessment.id}`,
             data: {
               answers_sha256: answersSha256,

@@ -6,12 +6,16 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
 import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
+import { PENDING_COOKIE } from '../auth/mfa-sign-in.js';
 import { can } from '../auth/permissions.js';
-import { signIn } from '../auth/sign-in.js';
+import { isRecentReauth } from '../auth/reauth.js';
+import { type SignInFailure, signIn } from '../auth/sign-in.js';
 import { SIGN_IN_LIMITS } from '../auth/sign-in-limits.js';
+import { hashToken } from '../auth/tokens.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
 import { HttpError } from '../errors.js';
+import { inBackground } from '../http/background.js';
 import { ipBucket } from '../http/client-address.js';
 import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
@@ -22,14 +26,31 @@ import type { Ports } from '../platform/ports.js';
 import { reopenExpiredAcceptances } from '../risk/acceptance.js';
 import { readDashboard } from '../risk/dashboard.js';
 import { RATING_LABELS, RATINGS } from '../risk/scale.js';
-import { authorize } from './authorize.js';
+import { accountRoutes } from './account-routes.js';
+import { authorize, type OnDenied } from './authorize.js';
+import { requireMfaEnrolment } from './mfa-enrolment-gate.js';
+import { mfaSignInRoutes } from './mfa-sign-in-routes.js';
 import { navFor } from './nav.js';
+import { reviewRoutes } from './review-routes.js';
 import { riskRoutes } from './risk-routes.js';
+import { logSecurityEvent, logSignInEvent } from './security-log.js';
+import { securityLogRoutes } from './security-log-routes.js';
+import { settingsRoutes } from './settings-routes.js';
+import { teamRoutes } from './team-routes.js';
 
 export interface WorkspaceSession {
   userId: string;
   tenantId: string;
   role: Role;
+  /** SHA-256 of the session cookie (what account changes keep or end). */
+  sessionId: string;
+  email: string;
+  tenantName: string;
+  /** Re-authenticated within REAUTH_WINDOW_MS (routes marked `reauth` need it: authorize.ts). */
+  reauthRecent: boolean;
+  /** The member has a confirmed second factor; the tenant requires one (mfa-enrolment-gate.ts). */
+  mfaEnabled: boolean;
+  mfaRequired: boolean;
   /** Read-only units of work in the member's tenant: the only way routes reach tenant data. */
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
@@ -43,7 +64,9 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
   const { store, clock } = platform;
   return async (c, next) => {
-    const session = await resolveMemberSession(store, getCookie(c, MEMBER_COOKIE), clock.now());
+    const token = getCookie(c, MEMBER_COOKIE);
+    const now = clock.now();
+    const session = await resolveMemberSession(store, token, now);
     if (!session) {
       deleteCookie(c, MEMBER_COOKIE, clearedCookie);
       if (c.req.method === 'GET' && !c.req.header('HX-Request')) return c.redirect('/app/login', 303);
@@ -54,6 +77,12 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
       userId: session.userId,
       tenantId: session.tenantId,
       role: session.role,
+      sessionId: hashToken(token!),
+      email: session.email,
+      tenantName: session.tenantName,
+      reauthRecent: isRecentReauth(session.reauthAt, now),
+      mfaEnabled: session.mfaEnabledAt !== null,
+      mfaRequired: session.tenantSettings?.requireMfa === true,
       read: (fn) => scope.read(fn),
       write: (fn) => scope.write(fn),
     });
@@ -62,11 +91,19 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
   };
 }
 
-export function appRoutes(platform: Ports) {
+export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   const { store, passwords, clock } = platform;
+  const { baseUrl } = opts;
   const app = new Hono<WorkspaceEnv>();
 
-  app.get('/login', (c) => render(c, 'workspace/login', { title: 'Sign in', values: {}, errors: {} }));
+  app.get('/login', (c) =>
+    render(c, 'workspace/login', {
+      title: 'Sign in',
+      values: {},
+      errors: {},
+      notice: c.req.query('done') === 'everywhere' ? 'You are signed out on every device.' : undefined,
+    }),
+  );
 
   app.post(
     '/login',
@@ -83,12 +120,21 @@ export function appRoutes(platform: Ports) {
       const form = await readForm(c);
       const email = str(form.email);
       try {
+        // Failures go to the security log of the tenants the email belongs to, after the answer.
+        const onFailure: SignInFailure = (f) =>
+          inBackground(c, 'security-log', () =>
+            logSignInEvent(store, { ...f, address: ip, at: clock.now() }),
+          );
         const s = await signIn(
-          { store, passwords, limits: platform.rateLimits },
+          { store, passwords, limits: platform.rateLimits, onFailure },
           { email, password: str(form.password), address: ipBucket(ip) },
           getCookie(c, MEMBER_COOKIE) ?? null,
           clock.now(),
         );
+        if (s.secondStep) {
+          setCookie(c, PENDING_COOKIE, s.token, sessionCookie(s.expiresAt, clock.now()));
+          return c.redirect('/app/login/mfa', 303);
+        }
         setCookie(c, MEMBER_COOKIE, s.token, sessionCookie(s.expiresAt, clock.now()));
         return c.redirect('/app', 303);
       } catch (err) {
@@ -105,6 +151,9 @@ export function appRoutes(platform: Ports) {
     },
   );
 
+  // The second sign-in step (TOTP or a recovery code): no session yet, only the pending state.
+  app.route('/login/mfa', mfaSignInRoutes(platform));
+
   app.post('/logout', async (c) => {
     await endMemberSession(store, getCookie(c, MEMBER_COOKIE));
     deleteCookie(c, MEMBER_COOKIE, clearedCookie);
@@ -113,7 +162,18 @@ export function appRoutes(platform: Ports) {
 
   // Everything below needs a live member session and the route's permission (route-permissions.ts).
   const ws = new Hono<WorkspaceEnv>();
-  ws.use('*', requireSession(platform), authorize());
+  // Each refusal goes to the security log without holding up or failing the 403.
+  const onDenied: OnDenied = (info, c) =>
+    inBackground(c, 'security-log', () =>
+      logSecurityEvent(store, info.tenantId, {
+        kind: 'permission_denied',
+        userId: info.userId,
+        address: platform.clientAddress(c),
+        at: clock.now(),
+        data: { permission: info.permission, method: c.req.method, path: c.req.path.slice(0, 200) },
+      }),
+    );
+  ws.use('*', requireSession(platform), requireMfaEnrolment(), authorize(onDenied));
   ws.get('/', async (c) => {
     const now = clock.now();
     // An acceptance that ended yesterday re-opens its risk before the counts are read (src/risk/acceptance.ts).
@@ -129,9 +189,13 @@ export function appRoutes(platform: Ports) {
   });
   // One router per domain, each under its own prefix (one line each, so branches do not collide):
   // team: account, MFA, members, invitations
+  ws.route('/', accountRoutes(platform)); // account, MFA, re-authentication, settings/security
+  ws.route('/team', teamRoutes(platform, { baseUrl }));
+  ws.route('/security-log', securityLogRoutes());
+  ws.route('/settings', settingsRoutes(platform));
   // vendors
   // assessments
-  // review
+  ws.route('/assessments', reviewRoutes(platform, opts)); // review
   ws.route('/risks', riskRoutes(platform));
   // audit
   // privacy

@@ -3,35 +3,64 @@
  * in ROUTE_PERMISSIONS (method and path, by the same router Hono uses) and refused unless the member's
  * role holds the permission. Not listed: 404 (deny by default). Listed, not allowed: 403.
  */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { PatternRouter } from 'hono/router/pattern-router';
 import { can } from '../auth/permissions.js';
+import { REAUTH_NEEDED, safeNext } from '../auth/reauth.js';
 import { HttpError } from '../errors.js';
 import type { WorkspaceEnv } from './app-routes.js';
 import { ROUTE_PERMISSIONS, type RoutePermission, type RouteRule } from './route-permissions.js';
 
 export function permissionLookup(rules: readonly RouteRule[] = ROUTE_PERMISSIONS) {
-  const router = new PatternRouter<RoutePermission>();
-  for (const [method, path, permission] of rules) router.add(method, path, permission);
-  return (method: string, path: string): RoutePermission | null => {
+  const find = ruleLookup(rules);
+  return (method: string, path: string): RoutePermission | null => find(method, path)?.permission ?? null;
+}
+
+/** The permission and flags of the first rule matching the request, or null. */
+export function ruleLookup(rules: readonly RouteRule[] = ROUTE_PERMISSIONS) {
+  type Found = { permission: RoutePermission; reauth: boolean };
+  const router = new PatternRouter<Found>();
+  for (const [method, path, permission, flags] of rules)
+    router.add(method, path, { permission, reauth: flags?.reauth === true });
+  return (method: string, path: string): Found | null => {
     const m = method === 'HEAD' ? 'GET' : method;
-    const [matches] = router.match(m, path) as unknown as [[RoutePermission, unknown][]];
+    const [matches] = router.match(m, path) as unknown as [[Found, unknown][]];
     return matches[0]?.[0] ?? null;
   };
 }
 
-/** Called with each refusal (the security event log records permission denials). */
-export type OnDenied = (info: { userId: string; tenantId: string; permission: RoutePermission }) => void;
+/**
+ * Called with each refusal (the security event log records permission denials). Synchronous: it must
+ * not delay or fail the 403, so anything slow is started in the background by the caller.
+ */
+export type OnDenied = (
+  info: { userId: string; tenantId: string; permission: RoutePermission },
+  c: Context<WorkspaceEnv>,
+) => void;
 
 export function authorize(onDenied?: OnDenied): MiddlewareHandler<WorkspaceEnv> {
-  const lookup = permissionLookup();
+  const lookup = ruleLookup();
   return async (c, next) => {
-    const permission = lookup(c.req.method, c.req.path);
-    if (permission === null) throw new HttpError(404);
+    const rule = lookup(c.req.method, c.req.path);
+    if (rule === null) throw new HttpError(404);
+    const { permission } = rule;
     const { role, userId, tenantId } = c.var.workspace;
     if (permission !== 'member' && !can(role, permission)) {
-      onDenied?.({ userId, tenantId, permission });
+      try {
+        onDenied?.({ userId, tenantId, permission }, c);
+      } catch {
+        // The refusal stands whatever the hook does.
+      }
       throw new HttpError(403);
+    }
+    // A recent re-authentication (REAUTH_WINDOW_MS): a page is sent to /app/reauth and back; a form
+    // post or an htmx request cannot be replayed after a detour, so it is refused with a clear 401.
+    if (rule.reauth && !c.var.workspace.reauthRecent) {
+      if (c.req.method === 'GET' && !c.req.header('HX-Request')) {
+        const url = new URL(c.req.url);
+        return c.redirect(`/app/reauth?next=${encodeURIComponent(safeNext(url.pathname + url.search))}`, 303);
+      }
+      throw new HttpError(401, REAUTH_NEEDED);
     }
     await next();
   };

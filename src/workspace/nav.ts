@@ -9,6 +9,7 @@ const NAV: readonly { href: string; label: string; permission: Permission | 'mem
   { href: '/app/risks', label: 'Risks', permission: 'risk.read' },
   { href: '/app/audit', label: 'Audit trail', permission: 'audit.read' },
   { href: '/app/team', label: 'Team', permission: 'members.read' },
+  { href: '/app/security-log', label: 'Security log', permission: 'security_log.read' },
   { href: '/app/settings', label: 'Settings', permission: 'settings.manage' },
   { href: '/app/account', label: 'Account', permission: 'member' },
 ];

@@ -28,12 +28,42 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['GET', '/app/', 'dashboard.view'],
 
   // Account, MFA, team (src/workspace/team-routes.ts, src/auth)
+  // The member's own account, second factor and re-authentication (src/workspace/account-routes.ts)
+  ['GET', '/app/account', 'member'],
+  ['POST', '/app/account/password', 'member'],
+  ['POST', '/app/account/sign-out-everywhere', 'member'],
+  ['GET', '/app/account/mfa', 'member'],
+  ['POST', '/app/account/mfa/setup', 'member'],
+  ['POST', '/app/account/mfa/confirm', 'member'],
+  ['GET', '/app/account/mfa/recovery-codes', 'member', { reauth: true }],
+  ['POST', '/app/account/mfa/recovery-codes', 'member', { reauth: true }],
+  ['GET', '/app/account/mfa/disable', 'member', { reauth: true }],
+  ['POST', '/app/account/mfa/disable', 'member', { reauth: true }],
+  ['GET', '/app/reauth', 'member'],
+  ['POST', '/app/reauth', 'member'],
+  ['GET', '/app/settings/security', 'settings.manage', { reauth: true }],
+  ['POST', '/app/settings/security', 'settings.manage', { reauth: true }],
+  ['GET', '/app/team', 'members.read'],
+  ['POST', '/app/team/invitations', 'members.manage'],
+  ['POST', '/app/team/invitations/:id/revoke', 'members.manage'],
+  ['POST', '/app/team/members/:id/role', 'members.manage', { reauth: true }],
+  ['POST', '/app/team/members/:id/disable', 'members.manage'],
+  ['POST', '/app/team/members/:id/enable', 'members.manage'],
+  ['POST', '/app/team/members/:id/remove', 'members.manage'],
+  // Settings index and the tenant's own settings (src/workspace/settings-routes.ts)
+  ['GET', '/app/settings', 'settings.manage'],
+  ['POST', '/app/settings', 'settings.manage'],
 
   // Vendors (src/workspace/vendor-routes.ts)
 
   // Assessments: sending, chasing (src/workspace/assessment-routes.ts)
 
   // Review of submissions (src/workspace/review-routes.ts)
+  ['GET', '/app/assessments/:id/review', 'assessment.read'],
+  ['POST', '/app/assessments/:id/review/notes', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/changes', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/reviewed', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/send-again', 'assessment.send'],
 
   // Risk register and dashboard (src/risk/, src/workspace/risk-routes.ts)
   ['GET', '/app/risks', 'risk.read'],
@@ -51,7 +81,9 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['POST', '/app/risks/:id/acceptance/:aid/approve', 'risk.accept_approve', { reauth: true }],
   ['POST', '/app/risks/:id/acceptance/:aid/reject', 'risk.accept_approve', { reauth: true }],
 
-  // Audit trail, security log (src/audit/)
+  // Audit trail, security log (src/audit/; the security log: src/workspace/security-log-routes.ts)
+  ['GET', '/app/security-log', 'security_log.read'],
+  ['GET', '/app/security-log/export', 'security_log.read', { reauth: true }],
 
   // Retention, legal hold, privacy (src/privacy/)
 ];

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
+import { ipBucket } from '../http/client-address.js';
 import type { AppEnv } from '../http/env.js';
 import { fieldErrorsOf } from '../http/field-errors.js';
 import { limitByAddress } from '../http/limits.js';
@@ -26,8 +27,11 @@ export function setupRoutes(platform: Ports) {
   app.post('/:token', limitByAddress(platform, 'setup-ip', 20, 15 * 60_000), async (c) => {
     const token = c.req.param('token');
     const form = await readForm(c);
+    const ip = platform.clientAddress(c);
+    // An invited member who already has a password signs in here: counted as sign-ins are.
+    const limiting = ip ? { limits: platform.rateLimits, address: ipBucket(ip) } : undefined;
     try {
-      const done = await completeSetup(store, passwords, token, form, clock.now());
+      const done = await completeSetup(store, passwords, token, form, clock.now(), limiting);
       if (!done.session) {
         return render(c, 'workspace/login', {
           title: 'Sign in',

@@ -8,8 +8,12 @@ import { z } from 'zod';
 import { normaliseEmail } from '../auth/email.js';
 import { startMemberSession } from '../auth/member-sessions.js';
 import { passwordProblem } from '../auth/password-policy.js';
+import { ROLE_LABELS } from '../auth/permissions.js';
+import { signInThrottled } from '../auth/sign-in.js';
+import { signInGates, signInSucceeded } from '../auth/sign-in-limits.js';
 import { hashToken, isSecretShape, newSecret } from '../auth/tokens.js';
 import { newId } from '../db/ids.js';
+import { insertMembership, MEMBER_GUARDS } from '../db/repo/members.js';
 import {
   consumeSetupToken,
   insertSetupToken,
@@ -17,10 +21,12 @@ import {
   revokeFirstAdminTokens,
   type SetupToken,
 } from '../db/repo/setup-tokens.js';
-import { countTenants, insertTenant } from '../db/repo/tenants.js';
+import { countTenants, currentTenant, insertTenant } from '../db/repo/tenants.js';
 import { addMembership, ensureUser, findUserByEmail, setPasswordHash } from '../db/repo/users.js';
 import { GuardError, type Store } from '../db/store.js';
+import type { Role } from '../db/tables.js';
 import { HttpError } from '../errors.js';
+import type { RateLimitStore } from '../http/rate-limit-store.js';
 import type { PasswordHasher } from '../platform/ports.js';
 
 export const FIRST_ADMIN_TTL_MS = 24 * 60 * 60_000;
@@ -113,6 +119,10 @@ export type SetupView = {
   tenantId: string | null;
   email: string | null;
   hasPassword: boolean;
+  /** `member_invite`: the role offered, and the name of the workspace it is in. */
+  role: Role | null;
+  roleLabel: string | null;
+  tenantName: string | null;
 };
 
 /** What the setup page shows for a token (side-effect free: mail scanners may fetch the link). */
@@ -123,16 +133,26 @@ export async function inspectSetupToken(
 ): Promise<SetupView | null> {
   if (!isSecretShape(token)) return null;
   const tokenId = hashToken(token);
-  return store.as({ tokenId }).read(async (ctx) => {
+  const view = await store.as({ tokenId }).read(async (ctx) => {
     const t = await peekSetupToken(ctx, tokenId, now);
     if (!t) return null;
     const hasPassword = t.email ? Boolean((await findUserByEmail(ctx, t.email))?.passwordHash) : false;
-    return { purpose: t.purpose, tenantId: t.tenantId, email: t.email, hasPassword };
+    return { purpose: t.purpose, tenantId: t.tenantId, email: t.email, hasPassword, role: t.role ?? null };
   });
+  if (!view) return null;
+  // The workspace's name, for an invitation to say where it leads (read as that tenant).
+  const tenantName =
+    view.purpose === 'member_invite' && view.tenantId
+      ? ((await store.tenant(view.tenantId, { tokenId }).read(currentTenant))?.name ?? null)
+      : null;
+  return { ...view, tenantName, roleLabel: view.role ? ROLE_LABELS[view.role] : null };
 }
 
 const firstAdminForm = z.object({ tenantName, email, password: z.string(), passwordConfirm: z.string() });
 const adminForm = z.object({ password: z.string(), passwordConfirm: z.string() });
+const signInForm = z.object({
+  password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.'),
+});
 
 const gone = () =>
   new HttpError(
@@ -151,10 +171,13 @@ export async function completeSetup(
   token: string,
   form: Record<string, unknown>,
   now = new Date(),
+  limits?: SignInLimiting,
 ): Promise<{ tenantId: string; userId: string; session: { token: string; expiresAt: Date } | null }> {
   const view = await inspectSetupToken(store, token, now);
   if (!view) throw gone();
   const tokenId = hashToken(token);
+  if (view.purpose === 'member_invite')
+    return acceptInvitation(store, passwords, view, tokenId, form, now, limits);
   try {
     if (view.purpose === 'first_admin') {
       const input = firstAdminForm.parse(form);
@@ -201,6 +224,89 @@ export async function completeSetup(
   } catch (err) {
     // Another use of the same link won the race: this one changed nothing.
     if (err instanceof GuardError) throw gone();
+    throw err;
+  }
+}
+
+/** What accepting an invitation as an existing user needs to count password guesses like sign-in does. */
+export interface SignInLimiting {
+  limits: RateLimitStore;
+  /** The client's address bucket (`ipBucket`). */
+  address: string;
+}
+
+const invitationGone = () =>
+  new HttpError(
+    410,
+    'This invitation has already been used, was withdrawn or has expired. Ask for a new one.',
+  );
+
+/**
+ * Accepts a member invitation. A newcomer chooses a password (the password policy applies, with the
+ * workspace's name refused too); someone who already has a password elsewhere signs in with it, and the
+ * membership is added. Either way the token is consumed in the same unit as the membership, the
+ * membership insert refuses an existing one, and a session in the new workspace starts.
+ */
+async function acceptInvitation(
+  store: Store,
+  passwords: PasswordHasher,
+  view: SetupView,
+  tokenId: string,
+  form: Record<string, unknown>,
+  now: Date,
+  limiting?: SignInLimiting,
+) {
+  const { tenantId, email: invited, role } = view;
+  if (!tenantId || !invited || !role) throw invitationGone();
+  let passwordHash: string | null = null;
+  if (view.hasPassword) {
+    const { password } = signInForm.parse(form);
+    const attempt = { email: invited, address: limiting?.address ?? '' };
+    if (limiting) {
+      const claim = await limiting.limits.claim(signInGates(attempt));
+      if (!claim.ok) throw new HttpError(429, signInThrottled(claim.retryAfterMs));
+    }
+    const user = await store.global.read((g) => findUserByEmail(g, invited));
+    const { ok } = await passwords.verify(user?.passwordHash ?? null, password);
+    if (!user || !ok || user.disabledAt) {
+      throw new HttpError(422, 'That password is not right.', {
+        fields: { password: 'That is not the password of this account. Try again.' },
+      });
+    }
+    if (limiting) await limiting.limits.settle(signInSucceeded(attempt));
+  } else {
+    const input = adminForm.parse(form);
+    checkPassword(input.password, input.passwordConfirm, invited, view.tenantName);
+    passwordHash = await passwords.hash(input.password);
+  }
+  try {
+    return await store.tenant(tenantId, { tokenId }).write(async (tx) => {
+      const user = await ensureUser(tx, invited);
+      consumeSetupToken(tx, tokenId, now);
+      // Membership first: on PostgreSQL a unit may change a user only once the user is its member.
+      insertMembership(tx, user.id, role, now);
+      if (passwordHash && !user.passwordHash) {
+        setPasswordHash(tx, user.id, passwordHash);
+        tx.audit({ actor: `user:${user.id}`, action: 'user.password_set', target: `user:${user.id}` }, now);
+      }
+      tx.audit(
+        {
+          actor: `user:${user.id}`,
+          action: 'member.joined',
+          target: `user:${user.id}`,
+          data: { role, invitation: tokenId },
+        },
+        now,
+      );
+      const session = startMemberSession(tx, user.id, tenantId, now);
+      return { tenantId, userId: user.id, session };
+    });
+  } catch (err) {
+    if (err instanceof GuardError && err.guard === MEMBER_GUARDS.isNew) {
+      throw new HttpError(409, 'You are already a member of this workspace. Sign in to reach it.');
+    }
+    // Another use of the same link won the race: this one changed nothing.
+    if (err instanceof GuardError) throw invitationGone();
     throw err;
   }
 }

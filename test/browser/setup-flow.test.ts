@@ -74,7 +74,7 @@ describe.skipIf(!chromiumAvailable)('set-up and sign-in in a real browser', () =
     });
     expect(await axeViolations(page)).toEqual([]);
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).first().click();
     await page.waitForURL(`${base}/app/login`);
     expect(await axeViolations(page)).toEqual([]);
     await page.getByLabel('Email').fill('lead@acme.example');

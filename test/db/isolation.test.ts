@@ -123,6 +123,24 @@ async function seedTenant(store: Store, name: string) {
     tx.write(
       tx.db.insert(tx.t.tenantKeys).values({ tenantId, purpose: 'data', wrapped: 'w', createdAt: now }),
     );
+    // The review's tables (src/workspace/review.ts, evidence-validity.ts).
+    repo.insertReviewNote(
+      tx,
+      { assessmentId: a.id, questionId: null, kind: 'note', body: 'n', authorUserId: user.id },
+      now,
+    );
+    tx.write(
+      tx.db.insert(tx.t.evidenceValidity).values({
+        tenantId,
+        assessmentId: a.id,
+        vendorId: vendor.id,
+        questionId: 'gov.cert_expiry',
+        kind: 'certificate',
+        expiresOn: '2030-01-01',
+        createdAt: now,
+      }),
+    );
+    repo.recordSecurityEvent(tx, { kind: 'sign_in_failed', userId: user.id, address: '192.0.2.1', at: now });
     repo.insertSession(tx, {
       id: session,
       kind: 'user',
@@ -317,7 +335,14 @@ forEachDialect('tenant isolation', (dialect) => {
         .map(([name]) => name);
 
       it('without a claim naming a row, every global table with tenant data reads as empty', async () => {
-        expect(RLS_GLOBAL.sort()).toEqual(['mail_outbox', 'sessions', 'setup_tokens', 'tenants', 'users']);
+        expect(RLS_GLOBAL.sort()).toEqual([
+          'mail_outbox',
+          'mfa_recovery_codes',
+          'sessions',
+          'setup_tokens',
+          'tenants',
+          'users',
+        ]);
         for (const scope of strangers())
           for (const table of RLS_GLOBAL)
             expect(
@@ -333,9 +358,17 @@ forEachDialect('tenant isolation', (dialect) => {
             out[table] = await store.as({ system }).read((c) => countAll(c, table));
           return out;
         };
-        const zero = { mail_outbox: 0, sessions: 0, setup_tokens: 0, tenants: 0, users: 0 };
-        // Seeded sessions are live: the scheduler may only reach expired ones.
-        expect(await seen('scheduler')).toEqual(zero);
+        const zero = {
+          mail_outbox: 0,
+          mfa_recovery_codes: 0,
+          sessions: 0,
+          setup_tokens: 0,
+          tenants: 0,
+          users: 0,
+        };
+        // Seeded sessions are live: the scheduler may only reach expired ones. It lists the tenants
+        // (ids and names) to run each daily job inside each tenant's own scope.
+        expect(await seen('scheduler')).toEqual({ ...zero, tenants: 2 });
         expect(await seen('mail')).toEqual({ ...zero, mail_outbox: 2 });
         // The operator lists the tenants and the tenantless first-run links, nothing else.
         const first = hashToken(newSecret());
@@ -363,6 +396,29 @@ forEachDialect('tenant isolation', (dialect) => {
               }),
             ),
           ).rejects.toSatisfy(isPermissionViolation);
+      });
+
+      it('recovery codes: only as their own user, never through a tenant or another user', async () => {
+        const now = new Date();
+        await store
+          .as({ userId: A.user })
+          .write((tx) => repo.replaceRecoveryCodes(tx, A.user, ['a'.repeat(64)], now));
+        expect(await store.as({ userId: A.user }).read((c) => countAll(c, 'mfa_recovery_codes'))).toBe(1);
+        for (const scope of [...strangers(), store.tenant(A.tenant), store.as({ userId: B.user })])
+          expect(
+            await scope.read((c) => countAll(c, 'mfa_recovery_codes')),
+            JSON.stringify(scope.claims),
+          ).toBe(0);
+        // Nor spent or planted by anyone else.
+        await expect(
+          store.as({ userId: B.user }).write((tx) => repo.useRecoveryCode(tx, A.user, 'a'.repeat(64), now)),
+        ).rejects.toThrow(/recovery-code-unused/);
+        await expect(
+          store
+            .as({ userId: B.user })
+            .write((tx) => repo.replaceRecoveryCodes(tx, A.user, ['b'.repeat(64)], now)),
+        ).rejects.toSatisfy(isPermissionViolation);
+        await store.as({ userId: A.user }).write((tx) => repo.deleteRecoveryCodes(tx, A.user));
       });
 
       it('sessions: by hash, by user or by tenant; nobody else reads, touches or ends one', async () => {
@@ -556,7 +612,7 @@ forEachDialect('tenant isolation', (dialect) => {
         ).not.toBe('pwned');
       });
 
-      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, never changed', async () => {
+      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, renamed only by itself, never deleted', async () => {
         expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ userId: A.user }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ sessionId: A.session }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
@@ -566,7 +622,15 @@ forEachDialect('tenant isolation', (dialect) => {
         await expect(
           store.tenant(A.tenant).write((tx) => repo.insertTenant(tx, 'Squatter', newId())),
         ).rejects.toSatisfy(isPermissionViolation);
-        await refused(store.tenant(A.tenant), sql`update tenants set name = 'pwned' where id = ${A.tenant}`);
+        // An admin renames their own tenant (name and settings only); never another, never its id.
+        expect(
+          await change(store.tenant(A.tenant), sql`update tenants set name = name where id = ${A.tenant}`),
+        ).toBe(1);
+        expect(
+          await change(store.tenant(A.tenant), sql`update tenants set name = 'pwned' where id = ${B.tenant}`),
+        ).toBe(0);
+        expect(await change(store.as({ system: 'cli' }), sql`update tenants set name = 'pwned'`)).toBe(0);
+        await refused(store.tenant(A.tenant), sql`update tenants set id = id where id = ${A.tenant}`);
         await refused(store.tenant(A.tenant), sql`delete from tenants where id = ${A.tenant}`);
         expect((await store.tenant(B.tenant).read((c) => repo.currentTenant(c)))?.name).toBe('Bravo');
       });

@@ -81,7 +81,9 @@ forEachDialect('repository layer', (dialect) => {
         { userId: u.id, email: 'alice@example.com', role: 'admin' },
       ]);
       const mine = await store.as({ userId: u.id }).read((g) => repo.listMembershipsOfUser(g, u.id));
-      expect(mine).toEqual([{ tenantId, role: 'admin', tenantName: 'Acme Procurement' }]);
+      expect(mine).toEqual([
+        { tenantId, role: 'admin', tenantName: 'Acme Procurement', mfaEnabledAt: null, disabledAt: null },
+      ]);
     });
   });
 

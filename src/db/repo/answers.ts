@@ -54,6 +54,12 @@ export async function loadAnswers(
   return out;
 }
 
+/**
+ * `answers.updated_by` of an answer a re-assessment copied from the previous one (src/workspace/review.ts):
+ * the vendor has not confirmed or changed it yet. Not an id, so it never resolves to a contact.
+ */
+export const CARRIED_OVER = 'carried-over';
+
 /** One stored answer with what the revision check and a refused write need to show. */
 export type AnswerRow = {
   key: string;

@@ -28,6 +28,8 @@ export type Assessment = {
   receipt: string | null;
   /** `vendor:<contact id>` who submitted. */
   submittedBy: string | null;
+  /** A re-assessment: the assessment its answers were pre-filled from. */
+  previousAssessmentId: string | null;
   sentAt: Date | null;
   submittedAt: Date | null;
   createdAt: Date;
@@ -48,6 +50,8 @@ export type NewAssessment = {
   /** Sending queues the assessment as `sent` at once. */
   status?: AssessmentStatus;
   sentAt?: Date | null;
+  /** A re-assessment names the assessment it follows (same tenant: the composite foreign key). */
+  previousAssessmentId?: string | null;
 };
 
 /**
@@ -74,6 +78,7 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
     answersRevision: 0,
     receipt: null,
     submittedBy: null,
+    previousAssessmentId: a.previousAssessmentId ?? null,
     sentAt: a.sentAt ?? null,
     submittedAt: null,
     createdAt: now,
@@ -154,8 +159,11 @@ export function transitionAssessment(
   );
 }
 
-/** The statuses in which a vendor may still change answers. */
-export const OPEN_STATUSES: AssessmentStatus[] = ['sent', 'in_progress'];
+/**
+ * The statuses in which a vendor may still change answers: `changes_requested` opens a submitted
+ * assessment again until the vendor resubmits (src/workspace/review.ts).
+ */
+export const OPEN_STATUSES: AssessmentStatus[] = ['sent', 'in_progress', 'changes_requested'];
 /** The guard of an answer write: the assessment was still open when the write committed. */
 export const ASSESSMENT_OPEN = 'assessment-open';
 

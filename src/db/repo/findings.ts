@@ -39,6 +39,26 @@ export function recordFindings(
   return ids;
 }
 
+/**
+ * A resubmission's findings replace the earlier submission's: the assessment's rows are deleted and the
+ * new ones written in the same unit (one finding row per (assessment, finding id) still holds).
+ */
+export function replaceFindings(
+  tx: TenantWriteCtx,
+  assessmentId: string,
+  vendorId: string,
+  findings: FindingInput[],
+  now = new Date(),
+): string[] {
+  const { db, t, tenantId } = tx;
+  tx.write(
+    db
+      .delete(t.findings)
+      .where(and(eq(t.findings.tenantId, tenantId), eq(t.findings.assessmentId, assessmentId))),
+  );
+  return recordFindings(tx, assessmentId, vendorId, findings, now);
+}
+
 export async function listFindings({ db, t, tenantId }: TenantReadCtx, assessmentId: string) {
   if (!isId(assessmentId)) return [];
   return db

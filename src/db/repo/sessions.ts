@@ -1,11 +1,11 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import { preparedRead } from '../prepared.js';
 import type { ReadCtx, WriteCtx, Written } from '../store.js';
-import type { Role } from '../tables.js';
+import type { Role, TenantSettings } from '../tables.js';
 
 export type SessionRow = {
   id: string;
-  kind: 'user' | 'vendor';
+  kind: 'user' | 'vendor' | 'mfa_pending';
   userId: string | null;
   tenantId: string | null;
   assessmentId: string | null;
@@ -14,6 +14,10 @@ export type SessionRow = {
   createdAt: Date;
   lastSeenAt: Date;
   expiresAt: Date;
+  /** Member sessions: when the member last proved who they are (sign-in, /app/reauth). */
+  reauthAt: Date | null;
+  /** Pending second steps: codes tried so far. */
+  attempts: number;
 };
 
 /**
@@ -22,10 +26,18 @@ export type SessionRow = {
  */
 export function insertSession(
   tx: WriteCtx,
-  s: Omit<SessionRow, 'createdAt' | 'lastSeenAt' | 'contactId'> & { contactId?: string | null; now: Date },
+  s: Omit<SessionRow, 'createdAt' | 'lastSeenAt' | 'contactId' | 'reauthAt' | 'attempts'> & {
+    contactId?: string | null;
+    reauthAt?: Date | null;
+    now: Date;
+  },
 ): void {
   const { now, ...rest } = s;
-  tx.write(tx.db.insert(tx.t.sessions).values({ contactId: null, ...rest, createdAt: now, lastSeenAt: now }));
+  tx.write(
+    tx.db
+      .insert(tx.t.sessions)
+      .values({ contactId: null, reauthAt: null, ...rest, attempts: 0, createdAt: now, lastSeenAt: now }),
+  );
 }
 
 // Every portal request reads its vendor session: prepared once (see prepared.ts).
@@ -44,6 +56,11 @@ export type MemberSession = SessionRow & {
   disabledAt: Date | null;
   tenantName: string | null;
   role: Role | null;
+  /** When the member's TOTP factor was confirmed; null: none. */
+  mfaEnabledAt: Date | null;
+  tenantSettings: TenantSettings | null;
+  /** Set while an admin has disabled the membership: the session is ended on sight. */
+  membershipDisabledAt: Date | null;
 };
 
 /**
@@ -62,10 +79,15 @@ const memberSession = preparedRead(['id'], (db, t, p) =>
       createdAt: t.sessions.createdAt,
       lastSeenAt: t.sessions.lastSeenAt,
       expiresAt: t.sessions.expiresAt,
+      reauthAt: t.sessions.reauthAt,
+      attempts: t.sessions.attempts,
       email: t.users.email,
       disabledAt: t.users.disabledAt,
       tenantName: t.tenants.name,
       role: t.memberships.role,
+      mfaEnabledAt: t.users.totpEnabledAt,
+      tenantSettings: t.tenants.settings,
+      membershipDisabledAt: t.memberships.disabledAt,
     })
     .from(t.sessions)
     .leftJoin(t.users, eq(t.users.id, t.sessions.userId))
@@ -89,6 +111,34 @@ export async function readMemberSession(ctx: ReadCtx, id: string): Promise<Membe
 
 export function touchSession(tx: WriteCtx, id: string, now: Date): void {
   tx.write(tx.db.update(tx.t.sessions).set({ lastSeenAt: now }).where(eq(tx.t.sessions.id, id)));
+}
+
+/** Records a re-authentication on the session (the `reauth` routes accept it for 5 minutes). */
+export function markReauthenticated(tx: WriteCtx, id: string, now: Date): void {
+  tx.write(tx.db.update(tx.t.sessions).set({ reauthAt: now }).where(eq(tx.t.sessions.id, id)), {
+    guard: 'session-exists',
+  });
+}
+
+/**
+ * Counts one wrong code on a pending second step, only while it has tries left and is still pending;
+ * returns the write, whose rows say how many tries were used.
+ */
+export function countSecondStepTry(
+  tx: WriteCtx,
+  id: string,
+  maxTries: number,
+): Written<{ attempts: number }> {
+  const { t } = tx;
+  return tx.write(
+    tx.db
+      .update(t.sessions)
+      .set({ attempts: sql`${t.sessions.attempts} + 1` })
+      .where(
+        and(eq(t.sessions.id, id), eq(t.sessions.kind, 'mfa_pending'), lt(t.sessions.attempts, maxTries)),
+      )
+      .returning({ attempts: t.sessions.attempts }),
+  );
 }
 
 export function deleteSession(tx: WriteCtx, id: string): Written {

@@ -1,11 +1,16 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
-import type { ReadCtx, WriteCtx, Written } from '../store.js';
+import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx, Written } from '../store.js';
+import type { Role, SETUP_PURPOSES } from '../tables.js';
 
 export type SetupToken = {
   id: string;
-  purpose: 'first_admin' | 'tenant_admin';
+  purpose: (typeof SETUP_PURPOSES)[number];
   tenantId: string | null;
   email: string | null;
+  /** `member_invite`: the role granted on acceptance. */
+  role?: Role | null;
+  /** `member_invite`: the inviting member's id. */
+  invitedBy?: string | null;
   expiresAt: Date;
 };
 
@@ -14,11 +19,68 @@ const tokenCols = (t: ReadCtx['t']) => ({
   purpose: t.setupTokens.purpose,
   tenantId: t.setupTokens.tenantId,
   email: t.setupTokens.email,
+  role: t.setupTokens.role,
+  invitedBy: t.setupTokens.invitedBy,
   expiresAt: t.setupTokens.expiresAt,
 });
 
+/** Usable: neither consumed, nor revoked, nor expired. */
+const usable = (t: ReadCtx['t'], now: Date) =>
+  and(isNull(t.setupTokens.consumedAt), isNull(t.setupTokens.revokedAt), gt(t.setupTokens.expiresAt, now));
+
 export function insertSetupToken(tx: WriteCtx, token: SetupToken, now = new Date()): void {
-  tx.write(tx.db.insert(tx.t.setupTokens).values({ ...token, createdAt: now }));
+  tx.write(tx.db.insert(tx.t.setupTokens).values({ role: null, invitedBy: null, ...token, createdAt: now }));
+}
+
+/** The tenant's pending member invitations, oldest first. */
+export async function listPendingInvitations(ctx: TenantReadCtx, now: Date) {
+  const { db, t, tenantId } = ctx;
+  return db
+    .select({ ...tokenCols(t), createdAt: t.setupTokens.createdAt })
+    .from(t.setupTokens)
+    .where(
+      and(eq(t.setupTokens.tenantId, tenantId), eq(t.setupTokens.purpose, 'member_invite'), usable(t, now)),
+    )
+    .orderBy(asc(t.setupTokens.createdAt), asc(t.setupTokens.id));
+}
+
+export const INVITATION_PENDING = 'invitation-pending';
+
+/** Withdraws one pending invitation of the unit's tenant (guard: it was still pending). */
+export function revokeInvitation(tx: TenantWriteCtx, id: string, now: Date): Written {
+  const { db, t } = tx;
+  return tx.write(
+    db
+      .update(t.setupTokens)
+      .set({ revokedAt: now })
+      .where(
+        and(
+          eq(t.setupTokens.id, id),
+          eq(t.setupTokens.tenantId, tx.tenantId),
+          eq(t.setupTokens.purpose, 'member_invite'),
+          usable(t, now),
+        ),
+      ),
+    { guard: INVITATION_PENDING },
+  );
+}
+
+/** A new invitation replaces the pending ones to the same address. */
+export function revokeInvitationsTo(tx: TenantWriteCtx, email: string, now: Date): Written {
+  const { db, t } = tx;
+  return tx.write(
+    db
+      .update(t.setupTokens)
+      .set({ revokedAt: now })
+      .where(
+        and(
+          eq(t.setupTokens.tenantId, tx.tenantId),
+          eq(t.setupTokens.purpose, 'member_invite'),
+          eq(t.setupTokens.email, email),
+          usable(t, now),
+        ),
+      ),
+  );
 }
 
 /** Reads an unconsumed, unexpired token without consuming it (GET shows the form). */
@@ -26,7 +88,7 @@ export async function peekSetupToken({ db, t }: ReadCtx, id: string, now: Date):
   const [row] = await db
     .select(tokenCols(t))
     .from(t.setupTokens)
-    .where(and(eq(t.setupTokens.id, id), isNull(t.setupTokens.consumedAt), gt(t.setupTokens.expiresAt, now)));
+    .where(and(eq(t.setupTokens.id, id), usable(t, now)));
   return row ?? null;
 }
 
@@ -40,9 +102,7 @@ export function consumeSetupToken(tx: WriteCtx, id: string, now: Date): Written<
     db
       .update(t.setupTokens)
       .set({ consumedAt: now })
-      .where(
-        and(eq(t.setupTokens.id, id), isNull(t.setupTokens.consumedAt), gt(t.setupTokens.expiresAt, now)),
-      )
+      .where(and(eq(t.setupTokens.id, id), usable(t, now)))
       .returning(tokenCols(t)),
     { guard: SETUP_TOKEN_UNUSED },
   );

@@ -1,7 +1,7 @@
 import { asc, count, eq, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import { preparedRead } from '../prepared.js';
-import type { ReadCtx, TenantReadCtx, WriteCtx } from '../store.js';
+import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx } from '../store.js';
 
 export type Tenant = { id: string; name: string; createdAt: Date };
 
@@ -70,4 +70,25 @@ const overview = preparedRead(['tenantId'], (db, t, p) =>
 export async function overviewCounts(ctx: TenantReadCtx) {
   const [row] = await overview(ctx, { tenantId: ctx.tenantId });
   return { vendors: row?.vendors ?? 0, assessments: row?.assessments ?? 0, openRisks: row?.openRisks ?? 0 };
+}
+
+export type TenantSettings = { linkTtlHours?: number };
+
+/** The unit's tenant with its settings (the settings page). */
+export async function getTenantWithSettings(
+  ctx: TenantReadCtx,
+): Promise<(Tenant & { settings: TenantSettings }) | null> {
+  const { db, t, tenantId } = ctx;
+  const [row] = await db
+    .select({ ...cols(t), settings: t.tenants.settings })
+    .from(t.tenants)
+    .where(eq(t.tenants.id, tenantId));
+  return row ?? null;
+}
+
+/** Renames the unit's tenant and replaces its settings (the caller merges what it keeps). */
+export function updateTenant(tx: TenantWriteCtx, v: { name: string; settings: TenantSettings }): void {
+  tx.write(tx.db.update(tx.t.tenants).set(v).where(eq(tx.t.tenants.id, tx.tenantId)), {
+    guard: 'tenant-exists',
+  });
 }

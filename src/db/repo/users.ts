@@ -92,12 +92,22 @@ export async function listMembers({ db, t, tenantId }: TenantReadCtx) {
     .orderBy(t.users.email);
 }
 
-/** The tenants a user belongs to; read with `store.as({ userId })` (RLS self-read on PostgreSQL). */
+/**
+ * The tenants a user belongs to, with whether the user has a second factor (sign-in needs both, in one
+ * statement); read with `store.as({ userId })` (RLS self-read on PostgreSQL).
+ */
 export async function listMembershipsOfUser({ db, t }: ReadCtx, userId: string) {
   return db
-    .select({ tenantId: t.memberships.tenantId, role: t.memberships.role, tenantName: t.tenants.name })
+    .select({
+      tenantId: t.memberships.tenantId,
+      role: t.memberships.role,
+      tenantName: t.tenants.name,
+      mfaEnabledAt: t.users.totpEnabledAt,
+      disabledAt: t.memberships.disabledAt,
+    })
     .from(t.memberships)
     .innerJoin(t.tenants, eq(t.tenants.id, t.memberships.tenantId))
+    .innerJoin(t.users, eq(t.users.id, t.memberships.userId))
     .where(eq(t.memberships.userId, userId))
     .orderBy(t.tenants.name);
 }

@@ -51,17 +51,23 @@ const CRUD: Privileges = { select: true, insert: true, update: true, delete: tru
  */
 export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   tenants: {
-    grants: { select: true, insert: true },
+    grants: { select: true, insert: true, update: ['name', 'settings'] },
     policies: {
       tenants_read: 'SELECT',
+      // The scheduler lists tenants to run a daily job in each (migrations/pg/0008_review_rls.sql).
+      tenants_scheduler_read: 'SELECT',
       tenants_create: 'INSERT',
       tenants_update: 'UPDATE',
       tenants_delete: 'DELETE',
     },
-    why: 'the app creates tenants and never changes or deletes one, so it may not (no UPDATE, no DELETE)',
+    why: 'the app creates tenants and an admin may rename one or change its settings (tenants_update: its own units only); its id never changes and the app never deletes one (no DELETE)',
   },
   users: {
-    grants: { select: true, insert: true, update: ['password_hash'] },
+    grants: {
+      select: true,
+      insert: true,
+      update: ['password_hash', 'totp_secret', 'totp_pending_secret', 'totp_enabled_at', 'totp_last_step'],
+    },
     policies: {
       users_read: 'SELECT',
       users_owner_read: 'SELECT',
@@ -69,10 +75,10 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
       users_update: 'UPDATE',
       users_delete: 'DELETE',
     },
-    why: 'an identity is created once and only its password hash is ever set; its id and email never change',
+    why: 'an identity is created once and only its password hash and second factor (TOTP seed, last step) are ever set; its id and email never change',
   },
   sessions: {
-    grants: { select: true, insert: true, update: ['last_seen_at'], delete: true },
+    grants: { select: true, insert: true, update: ['last_seen_at', 'reauth_at', 'attempts'], delete: true },
     policies: {
       sessions_read: 'SELECT',
       sessions_start: 'INSERT',
@@ -82,10 +88,20 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     },
     tenantData:
       'a session names the tenant (and user) it signs in to, but is looked up by its cookie hash before any tenant is known',
-    why: 'a session is only ever touched (last seen) or ended: its user, tenant and expiry cannot be rewritten',
+    why: 'a session is only ever touched (last seen, last re-authentication, second-step tries) or ended: its user, tenant, kind and expiry cannot be rewritten',
+  },
+  mfa_recovery_codes: {
+    grants: { select: true, insert: true, update: ['used_at'], delete: true },
+    policies: {
+      mfa_recovery_codes_read: 'SELECT',
+      mfa_recovery_codes_issue: 'INSERT',
+      mfa_recovery_codes_use: 'UPDATE',
+      mfa_recovery_codes_revoke: 'DELETE',
+    },
+    why: "an identity's recovery codes (keyed hashes) serve it in every tenant: issued, used once (only used_at changes) or replaced, and reachable only as that user (migrations/pg/0012_mfa_rls.sql)",
   },
   setup_tokens: {
-    grants: { select: true, insert: true, update: ['consumed_at'] },
+    grants: { select: true, insert: true, update: ['consumed_at', 'revoked_at'] },
     policies: {
       setup_tokens_read: 'SELECT',
       setup_tokens_issue: 'INSERT',
@@ -93,7 +109,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     },
     tenantData:
       'a set-up link names the tenant it admits to (first-run links name none), and is redeemed by its hash before any tenant is known',
-    why: 'a link is issued, then consumed once; nothing else about it changes and none is deleted',
+    why: 'a link is issued, then consumed once or (an invitation) revoked; nothing else about it changes and none is deleted',
   },
   mail_outbox: {
     grants: {

@@ -1,0 +1,93 @@
+/**
+ * The settings index and the tenant's own settings on SQLite and PostgreSQL: links to every section,
+ * rename and default link lifetime saved with an audit entry, bad inputs 422 with nothing changed,
+ * markup inert, and only admins.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
+import * as repo from '../../src/db/repo/index.js';
+import type { Store } from '../../src/db/store.js';
+import type { Ports } from '../../src/platform/ports.js';
+import { BASE_URL, testPlatform } from '../support/app.js';
+import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+import { seedMember, seedTenant, signedIn } from './team-support.js';
+
+forEachDialect(
+  'settings',
+  (dialect) => {
+    let ts: TestStore;
+    let store: Store;
+    let platform: Ports;
+    let app: ReturnType<typeof createApp>;
+
+    beforeAll(async () => {
+      ts = await openTestStore(dialect);
+      store = ts.store;
+      platform = await testPlatform(store);
+      app = createApp(platform, { config: { baseUrl: BASE_URL, env: 'test' } });
+    });
+    afterAll(() => ts.close());
+
+    const tenantOf = (id: string) => store.tenant(id).read(repo.getTenantWithSettings);
+
+    it('links to every settings section and saves the name and default link lifetime', async () => {
+      const t = await seedTenant(app, store, 'Acme');
+      const page = await t.admin.get('/app/settings');
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      for (const href of ['security', 'reminders', 'reviews', 'retention', 'audit']) {
+        expect(html).toContain(`href="/app/settings/${href}"`);
+      }
+      expect(html).toContain('value="72"');
+
+      const saved = await t.admin.post('/app/settings', {
+        tenantName: 'Acme <img src=x onerror=alert(1)>',
+        linkTtlHours: '48',
+      });
+      expect(saved.status).toBe(303);
+      expect(await tenantOf(t.tenantId)).toMatchObject({
+        name: 'Acme <img src=x onerror=alert(1)>',
+        settings: { linkTtlHours: 48 },
+      });
+      const after = await (await t.admin.get('/app/settings?done=saved')).text();
+      expect(after).toContain('Settings saved.');
+      expect(after).toContain('Acme &lt;img src=x onerror=alert(1)&gt;');
+      expect(after).not.toContain('<img src=x');
+      const log = await store.tenant(t.tenantId).read((c) => repo.listAudit(c));
+      const entry = log.find((e) => e.action === 'tenant.settings_changed');
+      expect(entry?.data).toEqual({ renamed: true, link_ttl_hours: 48 });
+      expect(JSON.stringify(log)).not.toContain('Acme');
+    });
+
+    it('refuses bad settings with 422 and changes nothing', async () => {
+      const t = await seedTenant(app, store, 'Stable');
+      const cases: [Record<string, string>, string][] = [
+        [{ tenantName: '', linkTtlHours: '72' }, 'tenantName'],
+        [{ tenantName: 'A\nB', linkTtlHours: '72' }, 'tenantName'],
+        [{ tenantName: 'x'.repeat(121), linkTtlHours: '72' }, 'tenantName'],
+        [{ tenantName: 'Ok', linkTtlHours: '0' }, 'linkTtlHours'],
+        [{ tenantName: 'Ok', linkTtlHours: '337' }, 'linkTtlHours'],
+        [{ tenantName: 'Ok', linkTtlHours: '1.5' }, 'linkTtlHours'],
+        [{ tenantName: 'Ok', linkTtlHours: '-3' }, 'linkTtlHours'],
+        [{ tenantName: 'Ok', linkTtlHours: '1e3' }, 'linkTtlHours'],
+        [{ tenantName: 'Ok' }, 'linkTtlHours'],
+      ];
+      for (const [form, field] of cases) {
+        const res = await t.admin.post('/app/settings', form);
+        expect(res.status, JSON.stringify(form)).toBe(422);
+        expect(await res.text()).toContain(`href="#field-${field}"`);
+      }
+      expect(await tenantOf(t.tenantId)).toMatchObject({ name: 'Stable', settings: {} });
+    });
+
+    it('is for admins only', async () => {
+      const t = await seedTenant(app, store);
+      const cm = await seedMember(platform, t.tenantId, 'compliance_manager');
+      const b = await signedIn(app, cm.email);
+      expect((await b.get('/app/settings')).status).toBe(403);
+      expect((await b.post('/app/settings', { tenantName: 'Taken', linkTtlHours: '1' })).status).toBe(403);
+      expect((await tenantOf(t.tenantId))?.name).toBe(t.name);
+    });
+  },
+  ['sqlite', 'pg'],
+);
