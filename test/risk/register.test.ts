@@ -39,8 +39,10 @@ forEachDialect(
       viewer = await member(ts.store, app, f.tenantId, 'vic@acme.example', 'viewer', now);
     }, 120_000);
     afterAll(() => ts.close());
-    beforeEach(() => {
+    beforeEach(async () => {
       now = new Date(now.getTime() + 60_000);
+      // Acceptance and exports need a recent re-authentication (route-permissions.ts reauth flag).
+      for (const m of [analyst, manager, viewer]) await m?.reauth(now);
     });
 
     const risks = (tenantId = f.tenantId) => ts.store.tenant(tenantId).read((c) => repo.listRisks(c));

@@ -1,6 +1,8 @@
 /** Members signed in to the workspace (a real session row and cookie), and risks raised the way submission does. */
 import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
 import { startMemberSession } from '../../src/auth/member-sessions.js';
+import { hashToken } from '../../src/auth/tokens.js';
+import { markReauthenticated } from '../../src/db/repo/sessions.js';
 import { addMembership, ensureUser } from '../../src/db/repo/users.js';
 import type { Store } from '../../src/db/store.js';
 import type { Role } from '../../src/db/tables.js';
@@ -18,7 +20,10 @@ export async function member(store: Store, app: App, tenantId: string, email: st
   });
   const b = browser(app);
   b.jar.set(MEMBER_COOKIE, token);
-  return { ...b, userId };
+  const sessionId = hashToken(token);
+  /** Records a re-authentication at `at` (exports and acceptance need one within 5 minutes). */
+  const reauth = (at: Date) => store.as({ sessionId }).write((tx) => markReauthenticated(tx, sessionId, at));
+  return { ...b, userId, reauth };
 }
 
 export const finding = (id: string, over: Partial<RaisedFinding> = {}): RaisedFinding => ({
