@@ -189,8 +189,18 @@ export async function decideProposal(
  */
 export async function reopenExpiredAcceptances(scope: TenantScope, now: Date): Promise<number> {
   const day = today(now);
-  const due = await scope.read((c) => expiredAccepted(c, day));
-  if (due.length === 0) return 0;
+  const all = await scope.read((c) => expiredAccepted(c, day));
+  if (all.length === 0) return 0;
+  // Eight guarded writes per unit at most (D1's unit guards); more are re-opened by the next units.
+  for (let i = 0; i < all.length; i += 8) if (!(await reopenSome(scope, all.slice(i, i + 8), now))) break;
+  return all.length;
+}
+
+async function reopenSome(
+  scope: TenantScope,
+  due: Awaited<ReturnType<typeof expiredAccepted>>,
+  now: Date,
+): Promise<boolean> {
   try {
     await scope.write(async (tx) => {
       for (const r of due) {
@@ -223,10 +233,10 @@ export async function reopenExpiredAcceptances(scope: TenantScope, now: Date): P
     });
   } catch (err) {
     // Another process (or request) re-opened one of them first: the next read or run does the rest.
-    if (err instanceof GuardError && err.guard === RISK_CHANGED) return 0;
+    if (err instanceof GuardError && err.guard === RISK_CHANGED) return false;
     throw err;
   }
-  return due.length;
+  return true;
 }
 
 /** What the risk page shows: an accepted risk past its last day is open, even before the job ran. */
