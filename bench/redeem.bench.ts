@@ -54,6 +54,7 @@ export async function run(): Promise<void> {
       {
         store,
         keys,
+        master,
         clock: systemClock,
         templates: platform.templates,
         baseUrl: BASE,

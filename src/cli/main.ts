@@ -9,6 +9,7 @@ import { ZodError } from 'zod';
 import { findTenants, listTenants } from '../db/repo/tenants.js';
 import type { Store } from '../db/store.js';
 import { createKeyRing, type KeyRing } from '../keys/keyring.js';
+import type { MasterKey } from '../keys/master-key.js';
 import {
   ensureSigningKeys,
   KEY_PURPOSE_LIST,
@@ -82,12 +83,12 @@ async function withStore<T>(
 /** The store with the signing keys (created on first use, as the server does). */
 async function withKeys<T>(
   io: CliIo,
-  fn: (store: Store, keys: KeyRing, baseUrl: string) => Promise<T>,
+  fn: (store: Store, keys: KeyRing, baseUrl: string, master: MasterKey) => Promise<T>,
 ): Promise<T> {
   return withStore(io, async (store, baseUrl, config) => {
     const master = loadMasterKey(config);
     await ensureSigningKeys(store, master);
-    return fn(store, createKeyRing(store, master, { clock: systemClock }), baseUrl);
+    return fn(store, createKeyRing(store, master, { clock: systemClock }), baseUrl, master);
   });
 }
 
@@ -202,7 +203,7 @@ const commands: Record<string, Handler> = {
     const { sendAssessment, SendError } = await import('../workspace/assessments.js');
     const { loadLibrary, shippedSource } = await import('../platform/node/questionnaire-files.js');
     const { nodeTemplates } = await import('../platform/node/views.js');
-    return withKeys(io, async (store, keys, baseUrl) => {
+    return withKeys(io, async (store, keys, baseUrl, master) => {
       const tenantId = await resolveTenant(store, tenant);
       try {
         const library = loadLibrary();
@@ -210,6 +211,7 @@ const commands: Record<string, Handler> = {
           {
             store,
             keys,
+            master,
             clock: systemClock,
             templates: nodeTemplates({ dev: false }),
             baseUrl,

@@ -30,15 +30,38 @@ import { isTenantTable, type Kit } from './kit.sqlite.js';
 export const ROLES = ['admin', 'compliance_manager', 'analyst', 'executive', 'auditor', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * An assessment's status is derived from its recorded events (src/workspace/assessment-events.ts) and
+ * kept here for filtering. `opened`: a link was redeemed; `expired`: every link lapsed before anyone
+ * opened one; `revoked`: the team withdrew it. Overdue is not a status but a mark (`overdue_at`) on an
+ * open assessment, so the vendor can still answer after the due date.
+ */
 export const ASSESSMENT_STATUSES = [
   'draft',
   'sent',
+  'opened',
   'in_progress',
   'submitted',
   /** A reviewer asked for changes on some questions: open for answers again until resubmitted. */
   'changes_requested',
   'reviewed',
+  'revoked',
+  'expired',
   'cancelled',
+] as const;
+/** What can happen to an assessment; each is recorded in `assessment_events` in the unit that does it. */
+export const ASSESSMENT_EVENT_KINDS = [
+  'sent',
+  'opened',
+  'in_progress',
+  'submitted',
+  'changes_requested',
+  'reviewed',
+  'revoked',
+  'expired',
+  'reminded',
+  'link_resent',
+  'overdue',
 ] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
@@ -182,36 +205,84 @@ export function defineTables(k: Kit) {
     createdAt: createdAt(),
   });
 
+  /**
+   * Vendors (docs/vendors.md): the supplier register NIS2 Art. 21(2)(d), DORA's register of information
+   * and ISO 27001 A.5.19–5.22 ask for. Nothing here is personal data; contacts are in vendor_contacts.
+   */
   const vendors = k.tenantTable(
     'vendors',
     {
       id: k.id(),
       tenantId: tenantId(),
       name: k.text('name').notNull(),
+      legalEntity: k.text('legal_entity'),
+      /** ISO 3166-1 alpha-2. */
+      country: k.text('country'),
       website: k.text('website'),
+      services: k.text('services'),
+      /** Where the vendor stores or processes the tenant's data: ISO 3166-1 alpha-2 codes. */
+      locations: k.json<string[]>('locations').notNull().default([]),
+      contractStart: k.text('contract_start'),
+      contractEnd: k.text('contract_end'),
+      renewalDate: k.text('renewal_date'),
+      /** Categories of the tenant's data the vendor can reach (src/workspace/vendor-fields.ts). */
+      dataAccess: k.json<string[]>('data_access').notNull().default([]),
+      /** The tenant's systems the vendor can reach, one entry each. */
+      systemAccess: k.json<string[]>('system_access').notNull().default([]),
+      subProcessors: k
+        .json<{ name: string; country: string; service: string }[]>('sub_processors')
+        .notNull()
+        .default([]),
+      /** The intake answers the tier is computed from (src/workspace/vendor-tier.ts), null before any. */
+      intake: k.json<{
+        dataSensitivity: string;
+        serviceCriticality: string;
+        substitutability: string;
+      } | null>('intake'),
       tier: k.enumText('tier', ['low', 'medium', 'high', 'critical']).notNull().default('medium'),
-      active: k.bool('active').notNull().default(true),
+      /** Why the tier is what it is: the rule's reasoning, or the override's reason. */
+      tierReason: k.text('tier_reason'),
+      /** True when a member set the tier by hand over the intake's result. */
+      tierOverridden: k.bool('tier_overridden').notNull().default(false),
+      nextReviewDate: k.text('next_review_date'),
+      status: k.enumText('status', ['active', 'onboarding', 'offboarded']).notNull().default('active'),
+      offboardedAt: k.timestamp('offboarded_at'),
       createdAt: createdAt(),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
     (t) => [
       k.uniqueIndex('vendors_tenant_name_uq').on(t.tenantId, t.name),
       k.unique('vendors_tenant_id_uq').on(t.tenantId, t.id),
+      // Keyset pages of the vendor list, for each offered filter and sort (src/db/repo/vendors.ts).
+      k.index('vendors_tenant_tier_name_idx').on(t.tenantId, t.tier, t.name),
+      k.index('vendors_tenant_status_name_idx').on(t.tenantId, t.status, t.name),
+      k.index('vendors_tenant_review_idx').on(t.tenantId, t.nextReviewDate, t.id),
     ],
   );
 
+  /**
+   * Vendor contacts: personal data. Name, email, phone and role are one AES-256-GCM ciphertext under the
+   * tenant's data key (`sealed`, src/vendor/contact-data.ts); `email_hash` is an HMAC of the normalised
+   * email under a per-tenant key derived from the master key, so a contact is found by email without
+   * storing it. Erasure overwrites both with NULL and sets `erased_at`: the row stays, because
+   * assessments, links and answers reference it by id.
+   */
   const vendorContacts = k.tenantTable(
     'vendor_contacts',
     {
       id: k.id(),
       tenantId: tenantId(),
       vendorId: k.text('vendor_id').notNull(),
-      name: k.text('name'),
-      email: k.text('email').notNull(),
+      emailHash: k.text('email_hash'),
+      sealed: k.text('sealed'),
+      /** The tenant data key `sealed` is encrypted under (tenant_keys.id). */
+      keyId: k.text('key_id'),
+      erasedAt: k.timestamp('erased_at'),
       createdAt: createdAt(),
+      updatedAt: k.timestamp('updated_at'),
     },
     (t) => [
-      k.uniqueIndex('vendor_contacts_vendor_email_uq').on(t.tenantId, t.vendorId, t.email),
+      k.uniqueIndex('vendor_contacts_vendor_email_hash_uq').on(t.tenantId, t.vendorId, t.emailHash),
       k.unique('vendor_contacts_tenant_id_uq').on(t.tenantId, t.id),
       k.foreignKey({
         name: 'vendor_contacts_vendor_fk',
@@ -220,6 +291,19 @@ export function defineTables(k: Kit) {
       }),
     ],
   );
+
+  /** How many months apart vendor reviews fall, per tier (one row per tenant; absent: the defaults). */
+  const reviewIntervals = k.tenantTable('review_intervals', {
+    tenantId: k
+      .text('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
+    critical: k.int('critical').notNull(),
+    high: k.int('high').notNull(),
+    medium: k.int('medium').notNull(),
+    low: k.int('low').notNull(),
+    updatedAt: k.timestamp('updated_at').notNull(),
+  });
 
   const questionnaireVersions = k.tenantTable(
     'questionnaire_versions',
@@ -274,11 +358,17 @@ export function defineTables(k: Kit) {
       previousAssessmentId: k.text('previous_assessment_id'),
       sentAt: k.timestamp('sent_at'),
       submittedAt: k.timestamp('submitted_at'),
+      /** Set once by the overdue job when the due date passed with the assessment still open. */
+      overdueAt: k.timestamp('overdue_at'),
       createdAt: createdAt(),
       updatedAt: k.timestamp('updated_at').notNull(),
     },
     (t) => [
       k.index('assessments_tenant_vendor_idx').on(t.tenantId, t.vendorId),
+      // The list page's keyset order, alone and under the status filter; the reminder job's due dates.
+      k.index('assessments_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+      k.index('assessments_tenant_status_idx').on(t.tenantId, t.status, t.createdAt, t.id),
+      k.index('assessments_tenant_due_idx').on(t.tenantId, t.dueDate),
       k.unique('assessments_tenant_id_uq').on(t.tenantId, t.id),
       k.foreignKey({
         name: 'assessments_vendor_fk',
@@ -303,6 +393,45 @@ export function defineTables(k: Kit) {
       k.index('assessments_previous_idx').on(t.tenantId, t.previousAssessmentId),
     ],
   );
+
+  /**
+   * What happened to an assessment, when, and by whom (ids only): the status is derived from these. A
+   * row is written in the same unit as the change it records. `once_key` makes an event happen at most
+   * once (a reminder per due date and offset, the overdue mark per due date): a second insert conflicts.
+   */
+  const assessmentEvents = k.tenantTable(
+    'assessment_events',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      assessmentId: k.text('assessment_id').notNull(),
+      kind: k.enumText('kind', ASSESSMENT_EVENT_KINDS).notNull(),
+      at: k.timestamp('at').notNull(),
+      /** `user:<id>`, `vendor:<contact id>`, `system`. */
+      actor: k.text('actor').notNull(),
+      onceKey: k.text('once_key'),
+    },
+    (t) => [
+      k.index('assessment_events_assessment_idx').on(t.tenantId, t.assessmentId, t.at),
+      k.uniqueIndex('assessment_events_once_uq').on(t.tenantId, t.assessmentId, t.onceKey),
+      k.foreignKey({
+        name: 'assessment_events_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
+  );
+
+  /** Per-tenant settings of chasing: the days before the due date a reminder goes out (0: on the day). */
+  const assessmentSettings = k.tenantTable('assessment_settings', {
+    tenantId: k
+      .text('tenant_id')
+      .primaryKey()
+      .references(() => tenants.id),
+    reminderDays: k.json<number[]>('reminder_days').notNull(),
+    updatedBy: k.text('updated_by'),
+    updatedAt: k.timestamp('updated_at').notNull(),
+  });
 
   const answers = k.tenantTable(
     'answers',
@@ -765,6 +894,22 @@ export function defineTables(k: Kit) {
     ],
   );
 
+  /**
+   * The scheduler's guard: one row per (job, slot). The process whose insert lands runs the job for
+   * that slot; every other process's insert conflicts and it skips. No tenant data.
+   */
+  const jobRuns = k.table(
+    'job_runs',
+    {
+      id: k.id(),
+      job: k.text('job').notNull(),
+      /** `2030-01-01` (daily) or `2030-01-01T08` (hourly), UTC. */
+      slot: k.text('slot').notNull(),
+      claimedAt: k.timestamp('claimed_at').notNull(),
+    },
+    (t) => [k.uniqueIndex('job_runs_job_slot_uq').on(t.job, t.slot)],
+  );
+
   /** Counters that hold across processes (rate limits). Keys are keyed hashes, never raw addresses or emails. */
   const rateCounters = k.table('rate_counters', {
     key: k.text('key').primaryKey(),
@@ -797,8 +942,11 @@ export function defineTables(k: Kit) {
     setupTokens,
     vendors,
     vendorContacts,
+    reviewIntervals,
     questionnaireVersions,
     assessments,
+    assessmentEvents,
+    assessmentSettings,
     answers,
     evidence,
     vendorLinks,
@@ -814,6 +962,7 @@ export function defineTables(k: Kit) {
     securityEvents,
     signingKeys,
     mailOutbox,
+    jobRuns,
     rateCounters,
     unitGuards,
   };

@@ -9,17 +9,30 @@
  */
 import type { Ports } from '../platform/ports.js';
 import { acceptanceExpiryJob } from '../risk/jobs.js';
+import { chaseAssessments } from '../workspace/assessment-reminders.js';
 import { runEvidenceValidity } from '../workspace/evidence-validity.js';
+
+/** What a job gets: the platform and the public origin (links in mail). */
+export type JobPorts = Ports & { baseUrl: string };
 
 export interface Job {
   /** Stable name: the guard rows and logs use it. */
   readonly name: string;
   readonly every: 'hourly' | 'daily';
-  run(platform: Ports, now: Date): Promise<void>;
+  run(platform: JobPorts, now: Date): Promise<void>;
 }
 
 export const JOBS: readonly Job[] = [
   // assessments: reminders, overdue
+  {
+    name: 'assessments.chase',
+    // Hourly: a missed hour is caught up by the next; every action in it happens at most once.
+    every: 'hourly',
+    run: async (p, now) => {
+      const r = await chaseAssessments(p, now);
+      if (r.reminded || r.overdue || r.expired) p.logger.info({ job: 'assessments.chase', ...r }, 'chased');
+    },
+  },
   // risks: acceptance expiry
   acceptanceExpiryJob,
   // review: evidence validity (reminders before a certificate or report expires, a finding after)

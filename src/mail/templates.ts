@@ -42,6 +42,8 @@ export interface InvitationMail {
   linkHours: number;
   /** Whether submitting asks for a code sent by mail. */
   otp?: boolean;
+  /** A reminder before (or on) the due date, or a new link the team sent; absent: the first invitation. */
+  notice?: 'reminder' | 'resent' | null;
 }
 
 /** A colleague invited to a tenant's workspace (src/workspace/team.ts). */
@@ -95,10 +97,24 @@ function linkOrigin(link: string, origin: string): string {
 
 const EMAILS: { [N in EmailName]: EmailDefinition<EmailData[N]> } = {
   invitation: {
-    subject: (locale, d) =>
-      locale === 'de'
-        ? `${d.tenantName} bittet um Ihre Antworten: ${d.questionnaireTitle}`
-        : `${d.tenantName} asks you to complete: ${d.questionnaireTitle}`,
+    subject: (locale, d) => {
+      const prefix =
+        d.notice === 'reminder'
+          ? locale === 'de'
+            ? 'Erinnerung: '
+            : 'Reminder: '
+          : d.notice === 'resent'
+            ? locale === 'de'
+              ? 'Neuer Link: '
+              : 'New link: '
+            : '';
+      return (
+        prefix +
+        (locale === 'de'
+          ? `${d.tenantName} bittet um Ihre Antworten: ${d.questionnaireTitle}`
+          : `${d.tenantName} asks you to complete: ${d.questionnaireTitle}`)
+      );
+    },
     values: (locale, d) => {
       const hours = Math.max(1, Math.round(d.linkHours));
       return {
@@ -112,6 +128,7 @@ const EMAILS: { [N in EmailName]: EmailDefinition<EmailData[N]> } = {
         expires: formatTime(locale, d.linkExpiresAt),
         lifetime: hours >= 48 && hours % 24 === 0 ? { days: hours / 24 } : { hours },
         otp: d.otp === true,
+        notice: d.notice ?? null,
       };
     },
   },

@@ -15,6 +15,16 @@ import type { KeyRing } from '../keys/keyring.js';
 import type { MasterKey } from '../keys/master-key.js';
 import type { DevOutbox } from '../mail/dev-outbox.js';
 import type { ZipArchiveReader } from '../questionnaire/spreadsheet/archive.js';
+import type { Questionnaire } from '../questionnaire/types.js';
+
+/** The shipped questionnaire library (questionnaires/*.yaml): compiled, and each file's source by ref. */
+export interface ShippedLibrary {
+  library: ReadonlyMap<string, Questionnaire>;
+  source(ref: {
+    id: string;
+    version?: string;
+  }): Promise<{ source: string; file: string; version: string } | null>;
+}
 
 export interface Clock {
   now(): Date;
@@ -127,4 +137,9 @@ export interface Ports {
    * none exists yet (Workers): XLSX upload is then refused, CSV upload still works.
    */
   zipArchive?: ZipArchiveReader;
+  /**
+   * The shipped questionnaires, loaded on first use (Node reads questionnaires/). Absent where there is
+   * no file system (Workers): only questionnaires the tenant published can be sent there.
+   */
+  shippedQuestionnaires?: () => ShippedLibrary;
 }

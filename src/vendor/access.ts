@@ -5,7 +5,6 @@
  * session directly, so a scanner that clicks the new link cannot lock the vendor out again).
  * security.md §1, §3; cases ML-01, ML-02, ML-13, ML-17, ML-18, ML-20, OTP-01, OTP-06, OTP-07, SES-01.
  */
-import { normaliseEmail } from '../auth/email.js';
 import { hashToken, isSecretShape, newSecret } from '../auth/tokens.js';
 import {
   CODE_MATCHES,
@@ -17,12 +16,15 @@ import {
   spendAccessCode,
 } from '../db/repo/access-codes.js';
 import { type Assessment, OPEN_STATUSES } from '../db/repo/assessments.js';
+import type { ContactRow } from '../db/repo/vendor-contacts.js';
 import { consumeVendorLink, getLinkContext, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
 import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
 import type { Ports } from '../platform/ports.js';
+import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
+import { contactDataFor } from './contact-data.js';
 import { issueLink, type LinkClaims, newLinkId, verifyLink } from './links.js';
 import { asEmail, freshAccessMail } from './mails.js';
 import { startVendorSession } from './sessions.js';
@@ -58,20 +60,28 @@ export const maskEmail = (email: string): string => {
 /** A link that does not verify at all reads the same whatever the reason (the reason is for the log). */
 export const LINK_INVALID = 'This link is not valid. Check that you copied all of it from the email.';
 
-type Loaded = LinkView & { contactEmail: string; linkTtlHours: number; otpRequired: boolean };
+type Loaded = LinkView & {
+  /** The contact's address (opened after the read), null once erased. */
+  contactEmail: string | null;
+  contactEmailHash: string | null;
+  linkTtlHours: number;
+  otpRequired: boolean;
+};
 
 /** What the visitor may see of a loaded link (the contact's address and settings stay server-side). */
 const strip = (l: Loaded): LinkView => {
-  const { contactEmail: _e, linkTtlHours: _h, otpRequired: _o, ...view } = l;
+  const { contactEmail: _e, contactEmailHash: _x, linkTtlHours: _h, otpRequired: _o, ...view } = l;
   return view;
 };
+
+type LoadedRow = Omit<Loaded, 'contactEmail' | 'maskedEmail'> & { contact: ContactRow };
 
 async function load(
   ctx: TenantReadCtx,
   claims: LinkClaims,
   verified: boolean,
   now: Date,
-): Promise<Loaded | null> {
+): Promise<LoadedRow | null> {
   // One statement (prepared once): the link row must be the one the token names, for this assessment
   // and contact (ML-13: nothing of another assessment or tenant).
   const r = await getLinkContext(ctx, claims.jti);
@@ -100,10 +110,19 @@ async function load(
     questionnaireTitle: r.questionnaireTitle,
     questionnaireRef: `${r.questionnaireId}@${r.questionnaireVersion}`,
     dueDate: r.dueDate,
-    maskedEmail: maskEmail(r.contactEmail),
     linkExpiresAt: r.expiresAt,
     assessmentStatus: status,
-    contactEmail: r.contactEmail,
+    contact: {
+      id: r.contactId,
+      vendorId: r.contactVendorId,
+      emailHash: r.contactEmailHash,
+      sealed: r.contactSealed,
+      keyId: null,
+      erasedAt: r.contactErasedAt,
+      createdAt: r.contactCreatedAt,
+      updatedAt: null,
+    },
+    contactEmailHash: r.contactEmailHash,
     linkTtlHours: r.linkTtlHours,
     otpRequired: r.otpRequired,
   };
@@ -115,11 +134,20 @@ async function open(deps: AccessDeps, token: string): Promise<Loaded | null> {
   const check = await verifyLink(deps.keys, token, { issuer: deps.baseUrl, now });
   const claims = check.ok ? check.link : check.reason === 'expired' ? check.link : undefined;
   if (!claims) return null;
-  return deps.store
+  const row = await deps.store
     .tenant(claims.tid)
     .read((ctx) =>
       load(ctx, { tid: claims.tid, aid: claims.aid, sub: claims.sub, jti: claims.jti }, check.ok, now),
     );
+  if (!row) return null;
+  // Decrypted after the read (no crypto inside a unit of work).
+  const { contact: stored, ...rest } = row;
+  const contact = await contactDataFor(deps).open(claims.tid, stored);
+  return {
+    ...rest,
+    contactEmail: contact.email,
+    maskedEmail: contact.email ? maskEmail(contact.email) : '…',
+  };
 }
 
 /** GET/HEAD: the interstitial's content. Reads only; null when the link is not ours or names nothing. */
@@ -151,6 +179,12 @@ export async function redeemLink(
     const session = await deps.store.tenant(claims.tid).write((tx) => {
       consumeVendorLink(tx, { jti: claims.jti, assessmentId: claims.aid, contactId: claims.sub }, now);
       const s = startVendorSession(tx, { assessmentId: claims.aid, contactId: claims.sub }, now, replacing);
+      recordAssessmentEvent(tx, {
+        assessmentId: claims.aid,
+        kind: 'opened',
+        actor: `vendor:${claims.sub}`,
+        at: now,
+      });
       tx.audit(
         { actor: `vendor:${claims.sub}`, action: 'assessment.opened', target: `assessment:${claims.aid}` },
         now,
@@ -190,7 +224,10 @@ export async function requestFreshAccess(
     throw new HttpError(429, 'A new link was asked for too often. Wait an hour, or ask the sender for help.');
   }
   const pending = newSecret();
-  const matches = normaliseEmail(typedEmail.slice(0, 320)) === loaded.contactEmail;
+  // Compared by keyed hash, computed whether or not the contact still has an address.
+  const typedHash = await contactDataFor(deps).emailHash(claims.tid, typedEmail.slice(0, 320));
+  const to = loaded.contactEmail;
+  const matches = to !== null && loaded.contactEmailHash !== null && typedHash === loaded.contactEmailHash;
   // Sign either way, so a match and a miss take the same time.
   const jti = newLinkId();
   const link = await issueLink(
@@ -204,7 +241,7 @@ export async function requestFreshAccess(
     { tenantId: claims.tid, assessmentId: claims.aid, purpose: 'access' },
     code,
   );
-  if (matches) {
+  if (matches && to) {
     const mail = freshAccessMail({
       baseUrl: deps.baseUrl,
       tenantName: loaded.tenantName,
@@ -232,11 +269,7 @@ export async function requestFreshAccess(
         expiresAt: new Date(now.getTime() + CODE_TTL_MS),
         createdAt: now,
       });
-      queueMail(
-        tx,
-        { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, to: loaded.contactEmail, email: asEmail(mail) },
-        now,
-      );
+      queueMail(tx, { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, to, email: asEmail(mail) }, now);
       tx.audit(
         {
           actor: `vendor:${claims.sub}`,
@@ -312,6 +345,12 @@ export async function redeemAccessCode(
     const session = await scope.write((tx) => {
       spendAccessCode(tx, live.id, hash, now);
       const s = startVendorSession(tx, { assessmentId: claims.aid, contactId: claims.sub }, now, replacing);
+      recordAssessmentEvent(tx, {
+        assessmentId: claims.aid,
+        kind: 'opened',
+        actor: `vendor:${claims.sub}`,
+        at: now,
+      });
       tx.audit(
         {
           actor: `vendor:${claims.sub}`,

@@ -15,7 +15,7 @@ import {
 } from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { openChangeRequests } from '../db/repo/review-notes.js';
-import { getContact } from '../db/repo/vendors.js';
+import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { Invalid, normalizeAnswer, textLength } from '../questionnaire/answers.js';
@@ -39,6 +39,8 @@ export interface AnswerScope {
   contactId: string;
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+  /** Opens a contact's sealed name and email (the portal scope has it); without it a conflict names no one. */
+  openContact?(row: ContactRow): Promise<{ name: string | null; email: string | null }>;
 }
 
 export interface PortalState {
@@ -72,8 +74,8 @@ export async function loadPortal(
 ): Promise<PortalState | null> {
   // The assessment (every column: the context facts come with it), the version's hash, the tenant's name.
   const head = await readPortalHead(ctx, assessmentId);
-  // A draft was never sent: no vendor may see it, whatever session they hold.
-  if (!head || head.assessment.status === 'draft') return null;
+  // A draft was never sent, a revoked one was withdrawn: no vendor may see it, whatever session they hold.
+  if (!head || head.assessment.status === 'draft' || head.assessment.status === 'revoked') return null;
   const { assessment } = head;
   // One after the other: a unit's statements share one connection (pg deprecates overlapping queries).
   // With the hash in hand, a cached questionnaire costs no statement.
@@ -246,17 +248,19 @@ export type SaveResult =
   | { kind: 'conflict'; conflict: Conflict; state: PortalState };
 
 async function readConflict(scope: AnswerScope, key: string): Promise<Conflict> {
-  return scope.read(async (ctx) => {
+  const { row, stored } = await scope.read(async (ctx) => {
     const row = (await loadAnswerRows(ctx, scope.assessmentId))[key];
-    const contact = row?.updatedBy ? await getContact(ctx, row.updatedBy) : null;
-    return {
-      key,
-      value: (row?.value ?? null) as AnswerValue,
-      revision: row?.revision ?? 0,
-      updatedAt: row?.updatedAt ?? null,
-      by: contact ? contact.name || contact.email : null,
-    };
+    return { row, stored: row?.updatedBy ? await getContact(ctx, row.updatedBy) : null };
   });
+  // Opened after the unit: decrypting is not database work.
+  const contact = stored && scope.openContact ? await scope.openContact(stored) : null;
+  return {
+    key,
+    value: (row?.value ?? null) as AnswerValue,
+    revision: row?.revision ?? 0,
+    updatedAt: row?.updatedAt ?? null,
+    by: contact ? contact.name || contact.email : null,
+  };
 }
 
 /** The revision a form field carried: 0 (no row when it was rendered) or a positive integer. */
@@ -278,7 +282,7 @@ async function commit(
 ): Promise<string | null> {
   try {
     await scope.write((tx) => {
-      touchAnswers(tx, scope.assessmentId, now);
+      touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
       for (const w of writes)
         saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
     });

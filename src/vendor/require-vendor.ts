@@ -8,16 +8,20 @@
 import type { MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { clearedCookie } from '../auth/cookies.js';
+import type { ContactRow } from '../db/repo/vendor-contacts.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
 import type { Ports } from '../platform/ports.js';
+import { contactDataFor, type VendorContact } from './contact-data.js';
 import { resolveVendorSession, VENDOR_COOKIE, type VendorSession } from './sessions.js';
 
 export interface PortalScope extends VendorSession {
   /** Units of work in the session's tenant, carrying the session claim. */
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+  /** Opens a contact's sealed fields in the session's tenant (after a unit, never inside one). */
+  openContact(row: ContactRow): Promise<VendorContact>;
 }
 
 export type PortalEnv = AppEnv & { Variables: { portal: PortalScope } };
@@ -28,8 +32,11 @@ export const SESSION_ENDED =
 /** `<assessment>` of `/v/a/<assessment>/…`. */
 const assessmentInPath = (path: string): string | undefined => /^\/v\/a\/([^/]+)/.exec(path)?.[1];
 
-export function requireVendor(platform: Pick<Ports, 'store' | 'clock'>): MiddlewareHandler<PortalEnv> {
+export function requireVendor(
+  platform: Pick<Ports, 'store' | 'clock' | 'master'>,
+): MiddlewareHandler<PortalEnv> {
   const { store, clock } = platform;
+  const contacts = contactDataFor(platform);
   return async (c, next) => {
     const session = await resolveVendorSession(store, getCookie(c, VENDOR_COOKIE), clock.now());
     if (!session) {
@@ -38,7 +45,12 @@ export function requireVendor(platform: Pick<Ports, 'store' | 'clock'>): Middlew
     }
     if (assessmentInPath(c.req.path) !== session.assessmentId) throw new HttpError(404);
     const scope = store.tenant(session.tenantId, { sessionId: session.id });
-    c.set('portal', { ...session, read: (fn) => scope.read(fn), write: (fn) => scope.write(fn) });
+    c.set('portal', {
+      ...session,
+      read: (fn) => scope.read(fn),
+      write: (fn) => scope.write(fn),
+      openContact: (row) => contacts.open(session.tenantId, row),
+    });
     await next();
   };
 }

@@ -30,7 +30,8 @@ import { listEvidence } from '../db/repo/evidence.js';
 import { type FindingInput, replaceFindings } from '../db/repo/findings.js';
 import { resolveChangeRequests } from '../db/repo/review-notes.js';
 import { currentTenant } from '../db/repo/tenants.js';
-import { getContact, getVendor } from '../db/repo/vendors.js';
+import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
+import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
@@ -43,6 +44,7 @@ import {
   type Questionnaire,
 } from '../questionnaire/index.js';
 import { syncRisksFromFindings } from '../risk/sync.js';
+import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
@@ -63,6 +65,14 @@ export interface SubmissionScope {
   contactId: string;
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+  /** Opens the contact's sealed fields (src/vendor/contact-data.ts), outside any unit. */
+  openContact(row: ContactRow): Promise<{ email: string | null }>;
+}
+
+/** The session contact's address, read and then opened outside the unit that mails it; null once erased. */
+async function contactAddress(scope: SubmissionScope): Promise<string | null> {
+  const stored = await scope.read((ctx) => getContact(ctx, scope.contactId));
+  return stored ? (await scope.openContact(stored)).email : null;
 }
 
 export interface Review {
@@ -142,9 +152,9 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
     { tenantId: scope.tenantId, assessmentId: scope.assessmentId, purpose: 'submit' },
     code,
   );
+  const to = await contactAddress(scope);
+  if (!to) throw new HttpError(404, 'No such assessment.');
   await scope.write(async (tx) => {
-    const contact = await getContact(tx, scope.contactId);
-    if (!contact) throw new HttpError(404, 'No such assessment.');
     const id = insertAccessCode(tx, {
       assessmentId: scope.assessmentId,
       contactId: scope.contactId,
@@ -167,7 +177,7 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
     });
     queueMail(
       tx,
-      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to: contact.email, email: asEmail(mail) },
+      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to, email: asEmail(mail) },
       now,
     );
   });
@@ -240,6 +250,7 @@ export async function submit(
       dueDate: f.dueDate,
       controls: f.controls,
     }));
+    const to = await contactAddress(scope);
     try {
       await scope.write(async (tx) => {
         if (code) spendAccessCode(tx, code.id, code.hash, now);
@@ -257,6 +268,12 @@ export async function submit(
           },
           now,
         );
+        recordAssessmentEvent(tx, {
+          assessmentId: assessment.id,
+          kind: 'submitted',
+          actor: `vendor:${scope.contactId}`,
+          at: now,
+        });
         // A resubmission (after a request for changes) re-runs findings: its findings replace the earlier ones.
         const resubmission = assessment.status === 'changes_requested';
         const findingIds = replaceFindings(tx, assessment.id, assessment.vendorId, findings, now);
@@ -283,15 +300,14 @@ export async function submit(
           },
           now,
         );
-        const contact = await getContact(tx, scope.contactId);
-        if (contact) {
+        if (to) {
           queueMail(
             tx,
             {
               tenantId: scope.tenantId,
               // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
               dedupeKey: `receipt:${assessment.id}:${sha256Hex(receipt).slice(0, 32)}`,
-              to: contact.email,
+              to,
               email: asEmail(
                 receiptMail({
                   baseUrl: deps.baseUrl,

@@ -27,6 +27,7 @@ import { reopenExpiredAcceptances } from '../risk/acceptance.js';
 import { readDashboard } from '../risk/dashboard.js';
 import { RATING_LABELS, RATINGS } from '../risk/scale.js';
 import { accountRoutes } from './account-routes.js';
+import { assessmentRoutes, reminderSettingsRoutes } from './assessment-routes.js';
 import { authorize, type OnDenied } from './authorize.js';
 import { requireMfaEnrolment } from './mfa-enrolment-gate.js';
 import { mfaSignInRoutes } from './mfa-sign-in-routes.js';
@@ -37,6 +38,7 @@ import { logSecurityEvent, logSignInEvent } from './security-log.js';
 import { securityLogRoutes } from './security-log-routes.js';
 import { settingsRoutes } from './settings-routes.js';
 import { teamRoutes } from './team-routes.js';
+import { reviewSettingsRoutes, vendorRoutes } from './vendor-routes.js';
 
 export interface WorkspaceSession {
   userId: string;
@@ -193,8 +195,10 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.route('/team', teamRoutes(platform, { baseUrl }));
   ws.route('/security-log', securityLogRoutes());
   ws.route('/settings', settingsRoutes(platform));
-  // vendors
+  ws.route('/vendors', vendorRoutes(platform)).route('/settings/reviews', reviewSettingsRoutes(platform)); // vendors
   // assessments
+  ws.route('/assessments', assessmentRoutes(platform, opts));
+  ws.route('/settings/reminders', reminderSettingsRoutes(platform));
   ws.route('/assessments', reviewRoutes(platform, opts)); // review
   ws.route('/risks', riskRoutes(platform));
   // audit

@@ -6,26 +6,23 @@
 
 import semver from 'semver';
 import { z } from 'zod';
-import { newId } from '../db/ids.js';
+import { isId, newId } from '../db/ids.js';
 import { type Assessment, insertAssessment, listAssessments } from '../db/repo/assessments.js';
 import { listQuestionnaireVersions, type QuestionnaireVersionRow } from '../db/repo/questionnaires.js';
 import { currentTenant } from '../db/repo/tenants.js';
+import { findContactByHash, insertContact } from '../db/repo/vendor-contacts.js';
 import { issueVendorLink } from '../db/repo/vendor-links.js';
-import {
-  findContact,
-  findVendorByName,
-  insertContact,
-  insertVendor,
-  listVendors,
-} from '../db/repo/vendors.js';
+import { findVendorByName, getVendor, insertVendor, listVendors } from '../db/repo/vendors.js';
 import { isUniqueViolation, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { parseMailAddress } from '../mail/address.js';
 import { queueMail } from '../mail/queue.js';
 import { renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
-import { contextFromPairs, type Questionnaire } from '../questionnaire/index.js';
+import { contextFromPairs, localize, type Questionnaire } from '../questionnaire/index.js';
+import { contactDataFor } from '../vendor/contact-data.js';
 import { clampLinkHours, DEFAULT_LINK_HOURS, issueLink, MAX_LINK_HOURS, newLinkId } from '../vendor/links.js';
+import { recordAssessmentEvent } from './assessment-events.js';
 import { pinnedQuestionnaire, publishQuestionnaire } from './questionnaires.js';
 import { tenantName } from './tenants.js';
 
@@ -37,7 +34,10 @@ export type ShippedSource = (ref: {
 
 export interface SendInput {
   questionnaire: string;
-  vendorName: string;
+  /** A new vendor (or an existing one, found by name)… */
+  vendorName?: string;
+  /** …or an existing vendor by id (the form's choice, a bulk selection). */
+  vendorId?: string;
   contactEmail: string;
   contactName?: string | null;
   dueDate?: string | null;
@@ -53,7 +53,7 @@ export interface SendInput {
   locale?: string | null;
 }
 
-export type SendDeps = Pick<Ports, 'store' | 'keys' | 'clock' | 'templates'> & {
+export type SendDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'templates'> & {
   /** Woken after the unit commits, so the invitation leaves at once (absent: the sender's next round). */
   mail?: Pick<Ports['mail'], 'queued'>;
   baseUrl: string;
@@ -63,9 +63,13 @@ export type SendDeps = Pick<Ports, 'store' | 'keys' | 'clock' | 'templates'> & {
 
 const REF = /^([a-z0-9][a-z0-9._-]{0,63})(?:@(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?))?$/;
 
+/** A refused send; `field` names the form field the message belongs to (the CLI prints the message). */
 export class SendError extends HttpError {
-  constructor(message: string) {
-    super(422, message);
+  constructor(
+    message: string,
+    readonly field: string = '_form',
+  ) {
+    super(422, message, { fields: { [field]: message } });
     this.name = 'SendError';
   }
 }
@@ -74,19 +78,33 @@ const vendorName = tenantName.pipe(z.string().max(200));
 
 function checkDueDate(due: string | null | undefined, today: string): string | null {
   if (due === null || due === undefined || due === '') return null;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) throw new SendError(`due date "${due}" is not YYYY-MM-DD`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(due)) throw new SendError(`due date "${due}" is not YYYY-MM-DD`, 'dueDate');
   const d = new Date(`${due}T00:00:00Z`);
   if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== due)
-    throw new SendError(`due date "${due}" is not a calendar date`);
-  if (due < today) throw new SendError(`due date ${due} is in the past`);
+    throw new SendError(`due date "${due}" is not a calendar date`, 'dueDate');
+  if (due < today) throw new SendError(`due date ${due} is in the past`, 'dueDate');
   return due;
 }
 
 function checkLinkHours(h: number | null | undefined): number {
   if (h === null || h === undefined) return DEFAULT_LINK_HOURS;
   if (!Number.isInteger(h) || h < 1 || h > MAX_LINK_HOURS)
-    throw new SendError(`link hours must be a whole number from 1 to ${MAX_LINK_HOURS} (14 days)`);
+    throw new SendError(
+      `link hours must be a whole number from 1 to ${MAX_LINK_HOURS} (14 days)`,
+      'linkHours',
+    );
   return clampLinkHours(h);
+}
+
+/** The due date and link lifetime checked as sendAssessment checks them (bulk checks them once, up front). */
+export function checkSendOptions(
+  o: { dueDate?: string | null; linkHours?: number | null },
+  now: Date,
+): { dueDate: string | null; linkHours: number } {
+  return {
+    dueDate: checkDueDate(o.dueDate, now.toISOString().slice(0, 10)),
+    linkHours: checkLinkHours(o.linkHours),
+  };
 }
 
 /** The newest published version of `id` (or exactly `id@version`) among the tenant's versions. */
@@ -115,27 +133,40 @@ export interface Sent {
 export async function sendAssessment(deps: SendDeps, tenantId: string, input: SendInput): Promise<Sent> {
   const now = deps.clock.now();
   const m = REF.exec(input.questionnaire.trim());
-  if (!m) throw new SendError(`"${input.questionnaire}" is not a questionnaire id or id@version`);
+  if (!m)
+    throw new SendError(`"${input.questionnaire}" is not a questionnaire id or id@version`, 'questionnaire');
   const [, qid, qversion] = m as unknown as [string, string, string | undefined];
-  const vName = vendorName.parse(input.vendorName);
+  if (input.vendorId !== undefined && !isId(input.vendorId))
+    throw new SendError('no such vendor', 'vendorId');
+  const named = input.vendorId ? null : vendorName.safeParse(input.vendorName ?? '');
+  if (named && !named.success)
+    throw new SendError(`vendor name: ${named.error.issues[0]?.message ?? 'not valid'}`, 'vendorName');
   // The strict check mail is held to (one plain address, no display name, IDN as A-labels): refuse
   // now, with the reason, rather than when the invitation is queued. The contact is stored as sent to.
   const parsed = parseMailAddress(input.contactEmail);
-  if (!parsed.ok) throw new SendError(`contact email: ${parsed.message}`);
+  if (!parsed.ok) throw new SendError(`contact email: ${parsed.message}`, 'contactEmail');
+  const contactName = (input.contactName ?? '').trim().slice(0, 200) || null;
   const contactEmail = parsed.address;
   const dueDate = checkDueDate(input.dueDate, now.toISOString().slice(0, 10));
   const linkHours = checkLinkHours(input.linkHours);
   const scope = deps.store.tenant(tenantId);
+  // The contact is found by the keyed hash of its address and stored sealed (src/vendor/contact-data.ts).
+  const contacts = contactDataFor(deps);
+  const emailHash = await contacts.emailHash(tenantId, contactEmail);
 
   for (let attempt = 0; ; attempt++) {
     const seen = await scope.read(async (ctx) => {
       const tenant = await currentTenant(ctx);
-      const vendor = await findVendorByName(ctx, vName);
-      const contact = vendor ? await findContact(ctx, vendor.id, contactEmail) : null;
+      const vendor = input.vendorId
+        ? await getVendor(ctx, input.vendorId)
+        : await findVendorByName(ctx, named!.data!);
+      const contact = vendor ? await findContactByHash(ctx, vendor.id, emailHash) : null;
       const versions = await listQuestionnaireVersions(ctx, qid);
       return { tenant, vendor, contact, versions };
     });
     if (!seen.tenant) throw new SendError('no such tenant');
+    if (input.vendorId && !seen.vendor) throw new SendError('no such vendor', 'vendorId');
+    const vName = seen.vendor?.name ?? named!.data!;
     const published = pick(seen.versions, qversion);
     // Not published by the tenant: a shipped questionnaire of that id (and version) is published with it.
     const shipped =
@@ -146,18 +177,28 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
     if (!published && !useShipped) {
       throw new SendError(
         `questionnaire ${input.questionnaire} is neither published for this tenant nor shipped (see: assay questionnaire publish)`,
+        'questionnaire',
       );
     }
     const q = useShipped ? null : await scope.read((ctx) => pinnedQuestionnaire(ctx, published!.id));
     const compiled =
       q ?? [...(deps.library?.values() ?? [])].find((x) => x.id === qid && x.version === shipped?.version);
     const context = compiled ? contextFromPairs(compiled, input.context ?? []) : null;
-    if (context && !context.ok) throw new SendError(context.problems.map((p) => p.message).join('; '));
-    if (!compiled && (input.context?.length ?? 0) > 0) throw new SendError('context facts cannot be checked');
+    if (context && !context.ok)
+      throw new SendError(context.problems.map((p) => p.message).join('; '), 'context');
+    if (!compiled && (input.context?.length ?? 0) > 0)
+      throw new SendError('context facts cannot be checked', 'context');
 
     const assessmentId = newId();
     const vendorId = seen.vendor?.id ?? newId();
     const contactId = seen.contact?.id ?? newId();
+    const sealed = seen.contact
+      ? null
+      : await contacts.seal(
+          tenantId,
+          { name: contactName, email: contactEmail, phone: null, role: null },
+          contactId,
+        );
     const jti = newLinkId();
     const link = await issueLink(
       deps.keys,
@@ -176,13 +217,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
             ).row
           : published!;
         if (!seen.vendor) insertVendor(tx, { id: vendorId, name: vName }, now);
-        if (!seen.contact)
-          insertContact(tx, {
-            id: contactId,
-            vendorId,
-            name: input.contactName ?? null,
-            email: contactEmail,
-          });
+        if (sealed) insertContact(tx, { ...sealed, vendorId }, now);
         insertAssessment(
           tx,
           {
@@ -201,6 +236,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
           },
           now,
         );
+        recordAssessmentEvent(tx, { assessmentId, kind: 'sent', actor: input.actor, at: now });
         issueVendorLink(tx, {
           jti,
           assessmentId,
@@ -293,4 +329,71 @@ export async function assessmentLines(ctx: TenantReadCtx): Promise<AssessmentLin
     sentAt: a.sentAt,
     submittedAt: a.submittedAt,
   }));
+}
+
+// ---- the send form's choices ------------------------------------------------------------------------
+
+/** The deps of sendAssessment from the platform (the shipped library where the platform has one). */
+export function sendDeps(platform: Ports, baseUrl: string): SendDeps {
+  const shipped = platform.shippedQuestionnaires?.();
+  return {
+    store: platform.store,
+    keys: platform.keys,
+    clock: platform.clock,
+    templates: platform.templates,
+    master: platform.master,
+    mail: platform.mail,
+    baseUrl,
+    ...(shipped ? { library: shipped.library, shipped: shipped.source } : {}),
+  };
+}
+
+export interface QuestionnaireChoice {
+  ref: string;
+  id: string;
+  version: string;
+  title: string;
+  /** Published by the tenant (else: shipped, published with the first send). */
+  published: boolean;
+}
+
+/** Every questionnaire version the tenant can send: its published ones and the shipped library's. */
+export async function questionnaireChoices(
+  platform: Ports,
+  ctx: TenantReadCtx,
+): Promise<QuestionnaireChoice[]> {
+  const rows = await listQuestionnaireVersions(ctx);
+  const out = new Map<string, QuestionnaireChoice>();
+  for (const r of rows)
+    out.set(`${r.questionnaireId}@${r.version}`, {
+      ref: `${r.questionnaireId}@${r.version}`,
+      id: r.questionnaireId,
+      version: r.version,
+      title: r.title,
+      published: true,
+    });
+  for (const q of platform.shippedQuestionnaires?.().library.values() ?? []) {
+    if (q.status !== 'published' || out.has(q.ref)) continue;
+    out.set(q.ref, {
+      ref: q.ref,
+      id: q.id,
+      version: q.version,
+      title: localize(q.title, q.defaultLocale, q),
+      published: false,
+    });
+  }
+  return [...out.values()].sort((a, b) => a.id.localeCompare(b.id) || semver.rcompare(a.version, b.version));
+}
+
+/** The compiled questionnaire behind a choice (its context facts make the form's context fields). */
+export async function choiceQuestionnaire(
+  platform: Ports,
+  ctx: TenantReadCtx,
+  ref: string,
+): Promise<Questionnaire | null> {
+  const m = REF.exec(ref);
+  if (!m?.[2]) return null;
+  const version = (await listQuestionnaireVersions(ctx, m[1])).find((r) => r.version === m[2]);
+  if (version) return pinnedQuestionnaire(ctx, version.id);
+  return platform.shippedQuestionnaires?.().library.get(ref) ?? null;
 }

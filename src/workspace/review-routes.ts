@@ -39,6 +39,8 @@ const reviewPath = (id: string) => `/app/assessments/${id}/review`;
 
 export function reviewRoutes(platform: Ports, opts: { baseUrl: string }) {
   const deps: ReviewDeps = {
+    store: platform.store,
+    master: platform.master,
     keys: platform.keys,
     clock: platform.clock,
     templates: platform.templates,

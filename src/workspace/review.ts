@@ -9,10 +9,12 @@
  * Every action reads first, signs links outside the unit, then writes in one unit with one audit entry
  * holding ids and digests only (never a note's text or an answer).
  */
+
 import semver from 'semver';
 import { sha256Hex } from '../crypto/hash.js';
 import { isId, newId } from '../db/ids.js';
 import { CARRIED_OVER, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
+import { insertAssessmentEvent } from '../db/repo/assessment-events.js';
 import {
   ASSESSMENT_IN_STATUS,
   type Assessment,
@@ -26,8 +28,9 @@ import { listFindings } from '../db/repo/findings.js';
 import { getQuestionnaireVersionMeta, listQuestionnaireVersions } from '../db/repo/questionnaires.js';
 import { insertReviewNote, listReviewNotes, type ReviewNote } from '../db/repo/review-notes.js';
 import { currentTenant } from '../db/repo/tenants.js';
+import { getContact } from '../db/repo/vendor-contacts.js';
 import { issueVendorLink } from '../db/repo/vendor-links.js';
-import { getContact, getVendor } from '../db/repo/vendors.js';
+import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
@@ -42,6 +45,7 @@ import {
   type Question,
   type Questionnaire,
 } from '../questionnaire/index.js';
+import { contactDataFor } from '../vendor/contact-data.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
 import { asEmail, changesRequestedMail } from '../vendor/mails.js';
@@ -55,7 +59,7 @@ export interface ReviewScope {
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
 }
 
-export type ReviewDeps = Pick<Ports, 'keys' | 'clock' | 'templates'> & {
+export type ReviewDeps = Pick<Ports, 'store' | 'master' | 'keys' | 'clock' | 'templates'> & {
   baseUrl: string;
   mail?: Pick<Ports['mail'], 'queued'>;
 };
@@ -386,7 +390,11 @@ export async function requestChanges(
     return { assessment, q, contact, tenant };
   });
   if (!seen?.q || !seen.contact || !seen.tenant) throw new HttpError(404, NOT_FOUND);
-  const { assessment, q, contact } = seen;
+  const { assessment, q } = seen;
+  // The contact's address is sealed (src/vendor/contact-data.ts): opened here, before the unit that mails it.
+  const contact = await contactDataFor(deps).open(scope.tenantId, seen.contact);
+  if (!contact.email)
+    throw new HttpError(409, 'The assessment’s contact was erased; nothing can be mailed to them.');
   if (!REVIEWABLE.includes(assessment.status)) throw new HttpError(409, NOT_SUBMITTED);
   const checked: Array<{ questionId: string; body: string }> = [];
   const ids = new Set<string>();
@@ -411,8 +419,14 @@ export async function requestChanges(
   try {
     await scope.write((tx) => {
       // Guarded: a concurrent request, a resubmission race or a mark-reviewed wins alone.
-      // (An assessment status event `changes_requested` belongs here once the events table lands.)
       transitionAssessment(tx, assessment.id, REVIEWABLE, 'changes_requested', { receipt: null }, now);
+      // The status event (the guarded transition above is its move; see assessment-events.ts).
+      insertAssessmentEvent(tx, {
+        assessmentId: assessment.id,
+        kind: 'changes_requested',
+        actor: `user:${scope.userId}`,
+        at: now,
+      });
       for (const c of checked)
         insertReviewNote(
           tx,
@@ -482,8 +496,13 @@ export async function markReviewed(
   if (!REVIEWABLE.includes(assessment.status)) throw new HttpError(409, NOT_SUBMITTED);
   try {
     await scope.write((tx) => {
-      // (An assessment status event `reviewed` belongs here once the events table lands.)
       transitionAssessment(tx, assessment.id, REVIEWABLE, 'reviewed', {}, now);
+      insertAssessmentEvent(tx, {
+        assessmentId: assessment.id,
+        kind: 'reviewed',
+        actor: `user:${scope.userId}`,
+        at: now,
+      });
       tx.audit(
         {
           actor: `user:${scope.userId}`,
@@ -578,6 +597,8 @@ export async function sendAgain(
   if (!seen?.q || !seen.previousQ || !seen.contact || !seen.vendor || !seen.tenant)
     throw new HttpError(404, NOT_FOUND);
   const { previous, target, q } = seen;
+  const to = (await contactDataFor(deps).open(scope.tenantId, seen.contact)).email;
+  if (!to) throw new HttpError(409, 'The assessment’s contact was erased; nothing can be mailed to them.');
   if (!REASSESSABLE.includes(previous.status))
     throw new HttpError(409, 'Only a submitted or reviewed assessment can be sent again.');
   const carried = carriedAnswers(seen.previousQ, q, seen.rows);
@@ -607,6 +628,7 @@ export async function sendAgain(
       },
       now,
     );
+    insertAssessmentEvent(tx, { assessmentId: id, kind: 'sent', actor: `user:${scope.userId}`, at: now });
     for (const [key, value] of Object.entries(carried))
       saveAnswerAt(tx, id, key, value, 0, CARRIED_OVER, now);
     issueVendorLink(tx, {
@@ -629,11 +651,7 @@ export async function sendAgain(
       linkHours: previous.linkTtlHours,
       otp: previous.otpRequired,
     });
-    queueMail(
-      tx,
-      { tenantId: scope.tenantId, dedupeKey: `invite:${jti}`, to: seen.contact!.email, email },
-      now,
-    );
+    queueMail(tx, { tenantId: scope.tenantId, dedupeKey: `invite:${jti}`, to, email }, now);
     tx.audit(
       {
         actor: `user:${scope.userId}`,

@@ -4,6 +4,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
+import { insertAssessmentEvent, saveReminderDays } from '../../src/db/repo/assessment-events.js';
 import * as repo from '../../src/db/repo/index.js';
 import { TENANT_TABLES } from '../../src/db/schema.sqlite.js';
 import {
@@ -24,6 +25,7 @@ import {
 } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
 import { syncRisksFromFindings } from '../../src/risk/sync.js';
+import { sealedContact } from '../support/contacts.js';
 import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, pgAvailable, type TestStore } from '../support/stores.js';
 
@@ -37,12 +39,17 @@ async function seedTenant(store: Store, name: string) {
   const session = hashToken(newSecret());
   const token = hashToken(newSecret());
   const now = new Date();
-  const ids = await store.tenant(tenantId).write(async (tx) => {
+  // The tenant first: its data key (sealing the contact) references it.
+  await store.tenant(tenantId).write((tx) => {
     repo.insertTenant(tx, name, tenantId, now);
+  });
+  const sealed = await sealedContact(store, tenantId, `sec@${name.toLowerCase()}.example`);
+  const ids = await store.tenant(tenantId).write(async (tx) => {
     const user = await repo.ensureUser(tx, `${name.toLowerCase()}@example.com`);
     repo.addMembership(tx, user.id, 'admin');
     const vendor = repo.insertVendor(tx, { name: `${name} vendor` });
-    const contact = await repo.ensureContact(tx, vendor.id, `sec@${name.toLowerCase()}.example`);
+    const contact = await repo.ensureContact(tx, vendor.id, sealed);
+    repo.setReviewIntervals(tx, { ...repo.DEFAULT_REVIEW_MONTHS, critical: 6 });
     const qv = await repo.pinQuestionnaireVersion(tx, {
       questionnaireId: 'q',
       version: '1.0.0',
@@ -123,6 +130,9 @@ async function seedTenant(store: Store, name: string) {
     tx.write(
       tx.db.insert(tx.t.tenantKeys).values({ tenantId, purpose: 'data', wrapped: 'w', createdAt: now }),
     );
+    // The assessment tables (issue 8).
+    insertAssessmentEvent(tx, { assessmentId: a.id, kind: 'sent', actor: 'system', at: now });
+    saveReminderDays(tx, [7, 0], null, now);
     // The review's tables (src/workspace/review.ts, evidence-validity.ts).
     repo.insertReviewNote(
       tx,

@@ -10,6 +10,7 @@ import {
   type Store,
 } from '../../src/db/store.js';
 import { syncRisksFromFindings } from '../../src/risk/sync.js';
+import { sealedContact, testContacts } from '../support/contacts.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 
 const h = (s: string) => s.padEnd(64, '0');
@@ -221,16 +222,20 @@ forEachDialect('repository layer', (dialect) => {
         tenantId,
         name: 'Cloudy Ltd',
         tier: 'high',
-        active: true,
+        status: 'active',
         website: null,
+        locations: [],
+        subProcessors: [],
       });
       await expect(
         store.tenant(tenantId).write((tx) => repo.insertVendor(tx, { name: 'Cloudy Ltd' })),
       ).rejects.toSatisfy((e: unknown) => isUniqueViolation(e));
       const updated = await store
         .tenant(tenantId)
-        .write((tx) => repo.updateVendor(tx, v.id, { website: 'https://cloudy.example', active: false }));
-      expect(updated.rows[0]).toMatchObject({ website: 'https://cloudy.example', active: false });
+        .write((tx) =>
+          repo.updateVendor(tx, v.id, { website: 'https://cloudy.example', status: 'onboarding' }),
+        );
+      expect(updated.rows[0]).toMatchObject({ website: 'https://cloudy.example', status: 'onboarding' });
       await expect(
         store.tenant(tenantId).write((tx) => repo.updateVendor(tx, newId(), { website: 'x' })),
       ).rejects.toMatchObject({ guard: repo.VENDOR_EXISTS });
@@ -252,24 +257,48 @@ forEachDialect('repository layer', (dialect) => {
       expect(await store.tenant(tenantId).read((c) => repo.getVendor(c, 'garbage'))).toBeNull();
     });
 
-    it('adds contacts once per email', async () => {
-      const c1 = await store
-        .tenant(tenantId)
-        .write((tx) => repo.ensureContact(tx, vendorId, 'Sec@Cloudy.example', 'Sam'));
-      const c2 = await store
-        .tenant(tenantId)
-        .write((tx) => repo.ensureContact(tx, vendorId, 'sec@cloudy.example'));
+    it('adds contacts once per email (by keyed hash), sealed; erasure keeps the row and frees the email', async () => {
+      const s1 = await sealedContact(store, tenantId, 'Sec@Cloudy.example', 'Sam');
+      const s2 = await sealedContact(store, tenantId, 'sec@cloudy.example');
+      expect(s2.emailHash).toBe(s1.emailHash);
+      const c1 = await store.tenant(tenantId).write((tx) => repo.ensureContact(tx, vendorId, s1));
+      const c2 = await store.tenant(tenantId).write((tx) => repo.ensureContact(tx, vendorId, s2));
       contactId = c1.id;
       expect(c1.created).toBe(true);
       expect(c2).toMatchObject({ id: c1.id, created: false });
-      expect(await store.tenant(tenantId).read((c) => repo.listContacts(c, vendorId))).toEqual([
-        { id: c1.id, vendorId, name: 'Sam', email: 'sec@cloudy.example' },
-      ]);
+      const rows = await store.tenant(tenantId).read((c) => repo.listContacts(c, vendorId));
+      expect(rows.map((r) => r.id)).toEqual([c1.id]);
+      expect(JSON.stringify(rows)).not.toMatch(/cloudy\.example|Sam/i);
+      expect(await testContacts(store).open(tenantId, rows[0]!)).toMatchObject({
+        erased: false,
+        name: 'Sam',
+        email: 'Sec@Cloudy.example',
+      });
+      // The same address in another tenant hashes differently.
+      expect((await sealedContact(store, otherTenantId, 'sec@cloudy.example')).emailHash).not.toBe(
+        s1.emailHash,
+      );
+      const tmp = await sealedContact(store, tenantId, 'gone@cloudy.example', 'Gone');
+      await store.tenant(tenantId).write((tx) => repo.ensureContact(tx, vendorId, tmp));
+      await store.tenant(tenantId).write((tx) => repo.eraseContact(tx, tmp.id));
+      await expect(store.tenant(tenantId).write((tx) => repo.eraseContact(tx, tmp.id))).rejects.toMatchObject(
+        {
+          guard: repo.CONTACT_LIVE,
+        },
+      );
+      const erased = await store.tenant(tenantId).read((c) => repo.getContact(c, tmp.id));
+      expect(erased).toMatchObject({ sealed: null, emailHash: null, keyId: null });
+      expect(await testContacts(store).open(tenantId, erased!)).toMatchObject({ erased: true, email: null });
+      expect(
+        await store.tenant(tenantId).read((c) => repo.findContactByHash(c, vendorId, tmp.emailHash)),
+      ).toBeNull();
     });
 
     it('refuses a contact under another tenant’s vendor (composite foreign key)', async () => {
       await expect(
-        store.tenant(otherTenantId).write((tx) => repo.ensureContact(tx, vendorId, 'intruder@evil.example')),
+        sealedContact(store, otherTenantId, 'intruder@evil.example').then((sealed) =>
+          store.tenant(otherTenantId).write((tx) => repo.ensureContact(tx, vendorId, sealed)),
+        ),
       ).rejects.toSatisfy(isForeignKeyViolation);
     });
 
@@ -349,9 +378,10 @@ forEachDialect('repository layer', (dialect) => {
       const otherVendor = await store
         .tenant(otherTenantId)
         .write((tx) => repo.insertVendor(tx, { name: 'Theirs' }));
+      const theirs = await sealedContact(store, otherTenantId, 'them@theirs.example');
       const otherContact = await store
         .tenant(otherTenantId)
-        .write((tx) => repo.ensureContact(tx, otherVendor.id, 'them@theirs.example'));
+        .write((tx) => repo.ensureContact(tx, otherVendor.id, theirs));
       const otherQv = await store.tenant(otherTenantId).write((tx) =>
         repo.pinQuestionnaireVersion(tx, {
           questionnaireId: 'q',

@@ -11,6 +11,7 @@ import { nodeBlobs } from '../../src/platform/node/blobs.js';
 import type { Ports } from '../../src/platform/ports.js';
 import { publishQuestionnaire } from '../../src/workspace/questionnaires.js';
 import { BASE_URL, testPlatform } from '../support/app.js';
+import { sealedContact } from '../support/contacts.js';
 
 const reference = fs.readFileSync(
   path.join(import.meta.dirname, '../questionnaire/fixtures/vendor-baseline.yaml'),
@@ -56,11 +57,12 @@ export async function newAssessment(store: Store, tenantId: string): Promise<str
   const { row } = await store
     .tenant(tenantId)
     .write((c) => publishQuestionnaire(c, SOURCE, { actor: 'user:test' }));
+  const sealed = await sealedContact(store, tenantId, 'sec@vendor.example');
   return store
     .tenant(tenantId)
     .write(async (c) => {
       const vendor = repo.insertVendor(c, { name: `Vendor ${newId().slice(0, 8)}` });
-      const contact = await repo.ensureContact(c, vendor.id, 'sec@vendor.example');
+      const contact = await repo.ensureContact(c, vendor.id, sealed);
       const a = repo.insertAssessment(c, {
         vendorId: vendor.id,
         contactId: contact.id,

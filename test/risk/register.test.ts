@@ -329,7 +329,7 @@ forEachDialect(
       });
       const [expired] = await ts.store.tenant(f.tenantId).read((c) => repo.listAcceptances(c, r.id));
       expect(expired!.status).toBe('expired');
-      await acceptanceExpiryJob.run(platform, now);
+      await acceptanceExpiryJob.run({ ...platform, baseUrl: BASE_URL }, now);
       const actions = (await ts.store.tenant(f.tenantId).read((c) => listAudit(c))).map((e) => e.action);
       for (const a of ['risk.acceptance_proposed', 'risk.acceptance_approved', 'risk.acceptance_expired'])
         expect(actions).toContain(a);

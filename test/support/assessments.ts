@@ -35,6 +35,7 @@ export async function send(
     {
       store: platform.store,
       keys: platform.keys,
+      master: platform.master,
       clock: platform.clock,
       templates: platform.templates,
       mail: platform.mail,

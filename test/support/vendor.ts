@@ -11,6 +11,7 @@ import type { Store } from '../../src/db/store.js';
 import { SHIPPED_QUESTIONNAIRES } from '../../src/platform/node/questionnaire-files.js';
 import { startVendorSession, VENDOR_COOKIE } from '../../src/vendor/sessions.js';
 import { publishQuestionnaire } from '../../src/workspace/questionnaires.js';
+import { ensureTestContact, sealedContact } from './contacts.js';
 
 export interface VendorFixture {
   tenantId: string;
@@ -41,14 +42,15 @@ export async function vendorFixture(store: Store, opts: FixtureOptions = {}): Pr
   const scope = store.tenant(tenantId);
   await scope.write((tx) => repo.insertTenant(tx, opts.tenantName ?? 'Acme Bank', tx.tenantId, now));
   const { row } = await scope.write((tx) => publishQuestionnaire(tx, source, { actor: 'test' }));
+  const sealed = await sealedContact(
+    store,
+    tenantId,
+    opts.contactEmail ?? 'alice@vendor.example',
+    opts.contactName ?? 'Alice',
+  );
   return scope.write(async (tx) => {
     const vendor = repo.insertVendor(tx, { name: `Vendor ${newId().slice(0, 6)}` }, now);
-    const contact = await repo.ensureContact(
-      tx,
-      vendor.id,
-      opts.contactEmail ?? 'alice@vendor.example',
-      opts.contactName ?? 'Alice',
-    );
+    const contact = await repo.ensureContact(tx, vendor.id, sealed, now);
     const a = repo.insertAssessment(
       tx,
       {
@@ -84,9 +86,7 @@ export async function addContact(
   email: string,
   name: string,
 ): Promise<string> {
-  return store
-    .tenant(f.tenantId)
-    .write(async (tx) => (await repo.ensureContact(tx, f.vendorId, email, name)).id);
+  return ensureTestContact(store, f.tenantId, f.vendorId, email, name);
 }
 
 /** Opens a vendor session for the fixture's assessment; returns the cookie value. */

@@ -10,6 +10,7 @@ import {
   pinnedQuestionnaire,
   publishQuestionnaire,
 } from '../../src/workspace/questionnaires.js';
+import { sealedContact } from '../support/contacts.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 
 const v210 = fs.readFileSync(
@@ -94,9 +95,10 @@ forEachDialect('questionnaire versions', (dialect) => {
 
   it('keeps an assessment pinned to its version after a newer one is published', async () => {
     const { row } = await store.tenant(tenantId).write((c) => publishQuestionnaire(c, v210, { actor }));
+    const sealed = await sealedContact(store, tenantId, 'sec@vendor.example');
     const a = await store.tenant(tenantId).write(async (c) => {
       const vendor = repo.insertVendor(c, { name: 'Vendor' });
-      const contact = await repo.ensureContact(c, vendor.id, 'sec@vendor.example');
+      const contact = await repo.ensureContact(c, vendor.id, sealed);
       return repo.insertAssessment(c, {
         vendorId: vendor.id,
         contactId: contact.id,

@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
+import { insertAssessmentEventIf } from './assessment-events.js';
 
 export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number];
 export type Assessment = {
@@ -32,6 +33,8 @@ export type Assessment = {
   previousAssessmentId: string | null;
   sentAt: Date | null;
   submittedAt: Date | null;
+  /** Marked by the reminder job once the due date passed with the assessment still open. */
+  overdueAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -81,6 +84,7 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
     previousAssessmentId: a.previousAssessmentId ?? null,
     sentAt: a.sentAt ?? null,
     submittedAt: null,
+    overdueAt: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -160,10 +164,22 @@ export function transitionAssessment(
 }
 
 /**
- * The statuses in which a vendor may still change answers: `changes_requested` opens a submitted
- * assessment again until the vendor resubmits (src/workspace/review.ts).
+ * The statuses in which a vendor may still change answers and submit: sent, opened, being answered,
+ * lapsed unopened (a fresh link opens it again), or sent back by a reviewer for changes
+ * (`changes_requested` opens a submitted assessment again until the vendor resubmits: src/workspace/review.ts).
  */
-export const OPEN_STATUSES: AssessmentStatus[] = ['sent', 'in_progress', 'changes_requested'];
+export const OPEN_STATUSES: AssessmentStatus[] = [
+  'sent',
+  'opened',
+  'in_progress',
+  'expired',
+  'changes_requested',
+];
+/**
+ * Open statuses the first answer moves to `in_progress` (recording the `in_progress` event). Not
+ * `changes_requested`: that stays shown until the vendor resubmits (src/workspace/review.ts).
+ */
+export const NOT_YET_ANSWERED: AssessmentStatus[] = ['sent', 'opened', 'expired'];
 /** The guard of an answer write: the assessment was still open when the write committed. */
 export const ASSESSMENT_OPEN = 'assessment-open';
 
@@ -179,8 +195,8 @@ const touch = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
     .update(t.assessments)
     .set({
       answersRevision: sql`${t.assessments.answersRevision} + 1`,
-      // The first answer moves `sent → in_progress`, once; later writes leave the status as it is.
-      status: sql`CASE WHEN ${t.assessments.status} = 'sent' THEN 'in_progress' ELSE ${t.assessments.status} END`,
+      // The first answer moves an unanswered open status to `in_progress`, once; later writes leave it.
+      status: sql`CASE WHEN ${t.assessments.status} IN ('sent', 'opened', 'expired') THEN 'in_progress' ELSE ${t.assessments.status} END`,
       updatedAt: v.now as Date,
     })
     .where(
@@ -197,7 +213,10 @@ export function touchAnswers(
   tx: TenantWriteCtx,
   assessmentId: string,
   now = new Date(),
+  actor = 'vendor',
 ): Written<{ answersRevision: number }> {
+  // Before the touch, which changes the status: the event is recorded only by the first answer.
+  insertAssessmentEventIf(tx, { assessmentId, kind: 'in_progress', at: now, actor }, NOT_YET_ANSWERED);
   const values = { now, tenantId: tx.tenantId, id: isId(assessmentId) ? assessmentId : '' };
   return touch(tx, values, { guard: ASSESSMENT_OPEN }) as Written<{ answersRevision: number }>;
 }
@@ -268,4 +287,114 @@ export async function readPortalHead(ctx: TenantReadCtx, id: string): Promise<Po
   if (!isId(id)) return null;
   const [row] = await portalHead(ctx, { tenantId: ctx.tenantId, id });
   return (row as PortalHead | undefined) ?? null;
+}
+
+// ---- chasing (the reminder job) -----------------------------------------------------------------------
+
+/** What the reminder job acts on in one tenant: due for a reminder, past due, lapsed unopened. */
+export interface ChaseCandidates {
+  remind: { id: string; dueDate: string }[];
+  overdue: { id: string; dueDate: string }[];
+  expired: string[];
+}
+
+export async function listChaseCandidates(
+  { db, t, tenantId }: TenantReadCtx,
+  q: { live: readonly AssessmentStatus[]; dueDates: readonly string[]; today: string; now: Date },
+): Promise<ChaseCandidates> {
+  const a = t.assessments;
+  const live = and(eq(a.tenantId, tenantId), inArray(a.status, [...q.live]));
+  const remind = q.dueDates.length
+    ? ((await db
+        .select({ id: a.id, dueDate: a.dueDate })
+        .from(a)
+        .where(and(live, inArray(a.dueDate, [...q.dueDates])))) as { id: string; dueDate: string }[])
+    : [];
+  const overdue = (await db
+    .select({ id: a.id, dueDate: a.dueDate })
+    .from(a)
+    .where(and(live, lt(a.dueDate, q.today), isNull(a.overdueAt)))) as { id: string; dueDate: string }[];
+  const l = t.vendorLinks;
+  const openLink = db
+    .select({ jti: l.jti })
+    .from(l)
+    .where(
+      and(
+        eq(l.tenantId, a.tenantId),
+        eq(l.assessmentId, a.id),
+        isNull(l.consumedAt),
+        isNull(l.revokedAt),
+        gt(l.expiresAt, q.now),
+      ),
+    );
+  const expired = await db
+    .select({ id: a.id })
+    .from(a)
+    .where(and(eq(a.tenantId, tenantId), eq(a.status, 'sent'), notExists(openLink)));
+  return { remind, overdue, expired: expired.map((r) => r.id) };
+}
+
+// ---- the list page ------------------------------------------------------------------------------------
+
+export interface AssessmentFilter {
+  status?: AssessmentStatus;
+  vendorId?: string;
+  questionnaireId?: string;
+  overdue?: boolean;
+}
+
+export type AssessmentListRow = {
+  id: string;
+  status: AssessmentStatus;
+  dueDate: string | null;
+  sentAt: Date | null;
+  submittedAt: Date | null;
+  overdueAt: Date | null;
+  createdAt: Date;
+  vendorId: string;
+  vendorName: string;
+  questionnaireRef: string;
+  questionnaireTitle: string;
+};
+
+/** A page of the list, newest first, after the keyset cursor (created_at, id) of the previous page's last row. */
+export async function listAssessmentPage(
+  { db, t, tenantId }: TenantReadCtx,
+  filter: AssessmentFilter,
+  after: { createdAt: Date; id: string } | null,
+  limit: number,
+): Promise<AssessmentListRow[]> {
+  const a = t.assessments;
+  const qv = t.questionnaireVersions;
+  const conds = [eq(a.tenantId, tenantId)];
+  if (filter.status) conds.push(eq(a.status, filter.status));
+  if (filter.vendorId) conds.push(eq(a.vendorId, filter.vendorId));
+  if (filter.questionnaireId) conds.push(eq(qv.questionnaireId, filter.questionnaireId));
+  if (filter.overdue) conds.push(sql`${a.overdueAt} is not null`);
+  if (after)
+    conds.push(
+      or(lt(a.createdAt, after.createdAt), and(eq(a.createdAt, after.createdAt), lt(a.id, after.id)))!,
+    );
+  const rows = await db
+    .select({
+      id: a.id,
+      status: a.status,
+      dueDate: a.dueDate,
+      sentAt: a.sentAt,
+      submittedAt: a.submittedAt,
+      overdueAt: a.overdueAt,
+      createdAt: a.createdAt,
+      vendorId: a.vendorId,
+      vendorName: t.vendors.name,
+      qid: qv.questionnaireId,
+      qversion: qv.version,
+      questionnaireTitle: qv.title,
+    })
+    .from(a)
+    .innerJoin(t.vendors, and(eq(t.vendors.tenantId, a.tenantId), eq(t.vendors.id, a.vendorId)))
+    .innerJoin(qv, and(eq(qv.tenantId, a.tenantId), eq(qv.id, a.questionnaireVersionId)))
+    .where(and(...conds))
+    .orderBy(desc(a.createdAt), desc(a.id))
+    .limit(limit);
+  return rows.map(({ qid, qversion, ...r }) => ({ ...r, questionnaireRef: `${qid}@${qversion}` }));
 }

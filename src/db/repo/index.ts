@@ -20,5 +20,6 @@ export * from './setup-tokens.js';
 export * from './tenant-keys.js';
 export * from './tenants.js';
 export * from './users.js';
+export * from './vendor-contacts.js';
 export * from './vendor-links.js';
 export * from './vendors.js';

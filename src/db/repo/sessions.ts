@@ -1,6 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { preparedRead } from '../prepared.js';
-import type { ReadCtx, WriteCtx, Written } from '../store.js';
+import type { ReadCtx, TenantWriteCtx, WriteCtx, Written } from '../store.js';
 import type { Role, TenantSettings } from '../tables.js';
 
 export type SessionRow = {
@@ -152,4 +152,20 @@ export function deleteSessionsOfUser(tx: WriteCtx, userId: string): Written {
 /** Sweeps every tenant's expired sessions: the scheduler's (`store.as({ system: 'scheduler' })`). */
 export function deleteExpiredSessions(tx: WriteCtx, now: Date): Written {
   return tx.write(tx.db.delete(tx.t.sessions).where(lt(tx.t.sessions.expiresAt, now)));
+}
+
+/** Ends every vendor session of one assessment of the unit's tenant (the assessment was revoked). */
+export function deleteVendorSessionsOf(tx: TenantWriteCtx, assessmentId: string): Written {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .delete(t.sessions)
+      .where(
+        and(
+          eq(t.sessions.tenantId, tenantId),
+          eq(t.sessions.kind, 'vendor'),
+          eq(t.sessions.assessmentId, assessmentId),
+        ),
+      ),
+  );
 }

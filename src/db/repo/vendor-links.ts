@@ -119,7 +119,12 @@ export type LinkContext = VendorLink & {
   otpRequired: boolean;
   tenantName: string;
   vendorName: string;
-  contactEmail: string;
+  /** The contact's sealed fields and email hash (src/vendor/contact-data.ts opens them, outside the unit). */
+  contactSealed: string | null;
+  contactEmailHash: string | null;
+  contactErasedAt: Date | null;
+  contactCreatedAt: Date;
+  contactVendorId: string;
   questionnaireId: string;
   questionnaireVersion: string;
   questionnaireTitle: string;
@@ -136,7 +141,11 @@ const linkContext = preparedRead(['tenantId', 'jti'], (db, t, p) =>
       otpRequired: t.assessments.otpRequired,
       tenantName: t.tenants.name,
       vendorName: t.vendors.name,
-      contactEmail: t.vendorContacts.email,
+      contactSealed: t.vendorContacts.sealed,
+      contactEmailHash: t.vendorContacts.emailHash,
+      contactErasedAt: t.vendorContacts.erasedAt,
+      contactCreatedAt: t.vendorContacts.createdAt,
+      contactVendorId: t.vendorContacts.vendorId,
       questionnaireId: t.questionnaireVersions.questionnaireId,
       questionnaireVersion: t.questionnaireVersions.version,
       questionnaireTitle: t.questionnaireVersions.title,

@@ -54,7 +54,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     grants: { select: true, insert: true, update: ['name', 'settings'] },
     policies: {
       tenants_read: 'SELECT',
-      // The scheduler lists tenants to run a daily job in each (migrations/pg/0008_review_rls.sql).
+      // The scheduler lists tenants to run its jobs in each (migrations/pg/0008_review_rls.sql).
       tenants_scheduler_read: 'SELECT',
       tenants_create: 'INSERT',
       tenants_update: 'UPDATE',
@@ -133,6 +133,10 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   signing_keys: {
     grants: { select: true, insert: true, update: ['status', 'activated_at', 'retired_at'] },
     why: 'public keys are public and private keys are wrapped by the master key, so no RLS; but key material is never rewritten (that would substitute a key) and keys are never deleted (old receipts must stay verifiable)',
+  },
+  job_runs: {
+    grants: { select: true, insert: true },
+    why: 'the scheduler guard: a (job, slot) row is claimed with an insert and never changed or deleted; it names a job and an hour, no tenant data, no RLS',
   },
   rate_counters: {
     grants: CRUD,

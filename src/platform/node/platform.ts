@@ -1,3 +1,5 @@
+import type { ShippedLibrary } from '../ports.js';
+import { loadLibrary, shippedSource } from './questionnaire-files.js';
 /**
  * The Node platform: builds every port createApp needs from the configuration. The server entry,
  * the CLI and the tests all come through here, so they run the same parts.
@@ -80,5 +82,16 @@ export async function nodePlatform(options: NodePlatformOptions): Promise<Ports>
     assets: nodeAssets({ dev }),
     logger,
     zipArchive: nodeZipArchive,
+    shippedQuestionnaires: shippedOnce,
   };
+}
+
+let shipped: ShippedLibrary | null = null;
+/** Compiled once per process: the shipped files do not change while the server runs. */
+function shippedOnce(): ShippedLibrary {
+  if (!shipped) {
+    const library = loadLibrary();
+    shipped = { library, source: shippedSource(library) };
+  }
+  return shipped;
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../app.js';
+import { createScheduler } from '../../jobs/scheduler.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
 import { createMailSender } from '../../mail/sender.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
@@ -18,6 +19,8 @@ import { nodePlatform } from './platform.js';
 
 /** How often the sender loop looks for due mail queued by other processes (the CLI, other instances). */
 const MAIL_INTERVAL_MS = 5_000;
+/** How often the scheduler looks for a job whose slot has come (each runs once per slot across processes). */
+const SCHEDULER_INTERVAL_MS = 60_000;
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -61,6 +64,10 @@ async function main(): Promise<void> {
     );
   }
 
+  // Background jobs (src/jobs/registry.ts): every process ticks; the job_runs guard lets one run each slot.
+  const scheduler = createScheduler({ platform: { ...platform, baseUrl: config.baseUrl } });
+  scheduler.start(SCHEDULER_INTERVAL_MS);
+
   const app = createApp(platform, { config });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const where = config.database.dialect === 'sqlite' ? config.database.file : 'PostgreSQL';
@@ -93,8 +100,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // No new sends; the one under way finishes and the rest of its batch is released for the next start.
     const senderStopped = sender.stop();
+    const schedulerStopped = scheduler.stop();
     server.close(async () => {
       await senderStopped;
+      await schedulerStopped;
       await platform.mail.close();
       await store.close();
       process.exit(0);

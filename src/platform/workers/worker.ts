@@ -16,6 +16,7 @@ import { ipVersion, normaliseIp } from '../../http/client-address.js';
 import { DatabaseRateLimitStore } from '../../http/db-rate-limits.js';
 import { MemoryRateLimitStore, RATE_KEY_PURPOSE, type RateLimitStore } from '../../http/rate-limit.js';
 import { precompiledEngine } from '../../http/templates.js';
+import { createScheduler } from '../../jobs/scheduler.js';
 import { createKeyRing } from '../../keys/keyring.js';
 import { MasterKey } from '../../keys/master-key.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
@@ -70,7 +71,13 @@ const cfClientAddress: Ports['clientAddress'] = (c) => {
   return ip && ipVersion(ip) !== 0 ? normaliseIp(ip) : null;
 };
 
-async function build(env: Env): Promise<App> {
+interface Built {
+  app: App;
+  platform: Ports;
+  baseUrl: string;
+}
+
+async function build(env: Env): Promise<Built> {
   const cfg = config(env);
   const logger = consoleLogger(cfg.level);
   const store = openD1Store(env.DB, { tracker: asyncLocalTracker() });
@@ -120,21 +127,23 @@ async function build(env: Env): Promise<App> {
       `No tenant yet. Open this one-time link to set up the first tenant and its admin (valid 24 hours): ${cfg.baseUrl}/setup/${token}`,
     );
   }
-  return createApp(platform, {
+  const app = createApp(platform, {
     config: { baseUrl: cfg.baseUrl, env: cfg.production ? 'production' : 'development' },
   });
+  return { app, platform, baseUrl: cfg.baseUrl };
 }
 
-let app: Promise<App> | null = null;
+let built: Promise<Built> | null = null;
+const isolate = (env: Env) =>
+  (built ??= build(env).catch((err) => {
+    built = null;
+    throw err;
+  }));
 
 export default {
   async fetch(request: Request, env: Env, ctx: unknown): Promise<Response> {
-    app ??= build(env).catch((err) => {
-      app = null;
-      throw err;
-    });
     try {
-      return (await app).fetch(request, env, ctx as never);
+      return (await isolate(env)).app.fetch(request, env, ctx as never);
     } catch (err) {
       const message = err instanceof WorkerConfigError ? err.message : 'Assay failed to start.';
       console.error(JSON.stringify({ level: 60, msg: 'start failed', error: message }));
@@ -143,5 +152,13 @@ export default {
         headers: { 'content-type': 'text/plain; charset=utf-8' },
       });
     }
+  },
+
+  /** The cron trigger (wrangler.toml [triggers]): one scheduler tick; job_runs lets each job run once per slot. */
+  async scheduled(event: { scheduledTime: number }, env: Env, ctx: { waitUntil(p: Promise<unknown>): void }) {
+    const { platform, baseUrl } = await isolate(env);
+    ctx.waitUntil(
+      createScheduler({ platform: { ...platform, baseUrl } }).tick(new Date(event.scheduledTime)),
+    );
   },
 };

@@ -1,0 +1,187 @@
+/**
+ * The recorded events of assessments (what happened, when, by whom: ids only). Written only in the unit
+ * that makes the change they record; src/workspace/assessment-events.ts decides which status each kind
+ * leads to.
+ */
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { isId, newId } from '../ids.js';
+import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
+import type { ASSESSMENT_EVENT_KINDS } from '../tables.js';
+import type { AssessmentStatus } from './assessments.js';
+
+export type AssessmentEventKind = (typeof ASSESSMENT_EVENT_KINDS)[number];
+export type AssessmentEvent = {
+  id: string;
+  assessmentId: string;
+  kind: AssessmentEventKind;
+  at: Date;
+  actor: string;
+  onceKey: string | null;
+};
+
+export interface NewAssessmentEvent {
+  assessmentId: string;
+  kind: AssessmentEventKind;
+  at: Date;
+  actor: string;
+  /** At most one event per assessment with this key: a second one fails the guard {@link EVENT_ONCE}. */
+  onceKey?: string | null;
+}
+
+/** The guard of an at-most-once event (a reminder, the overdue mark): it had happened already. */
+export const EVENT_ONCE = 'assessment-event-once';
+
+/** Queues an event. With `onceKey`, the unit fails whole with `GuardError(EVENT_ONCE)` if it exists. */
+export function insertAssessmentEvent(tx: TenantWriteCtx, e: NewAssessmentEvent): Written<{ id: string }> {
+  const row = {
+    id: newId(),
+    tenantId: tx.tenantId,
+    assessmentId: e.assessmentId,
+    kind: e.kind,
+    at: e.at,
+    actor: e.actor,
+    onceKey: e.onceKey ?? null,
+  };
+  const insert = tx.db.insert(tx.t.assessmentEvents).values(row);
+  if (!e.onceKey) return tx.write(insert);
+  return tx.write(insert.onConflictDoNothing().returning({ id: tx.t.assessmentEvents.id }), {
+    guard: EVENT_ONCE,
+  });
+}
+
+/**
+ * Queues an event only if the assessment is, at that point of the unit, in one of `statuses` (one
+ * INSERT … SELECT: the first answer records `in_progress` once, later autosaves record nothing). Queue
+ * it before the write that changes the status.
+ */
+export function insertAssessmentEventIf(
+  tx: TenantWriteCtx,
+  e: NewAssessmentEvent,
+  statuses: readonly AssessmentStatus[],
+): Written {
+  const { db, t, tenantId } = tx;
+  const a = t.assessments;
+  // PostgreSQL types a bare parameter in a select list as text; the column is timestamptz.
+  const at = tx.dialect === 'pg' ? sql`cast(${e.at.toISOString()} as timestamptz)` : sql`${e.at.getTime()}`;
+  return tx.write(
+    db.insert(t.assessmentEvents).select(
+      db
+        .select({
+          id: sql<string>`${newId()}`.as('id'),
+          tenantId: a.tenantId,
+          assessmentId: a.id,
+          kind: sql<string>`${e.kind}`.as('kind'),
+          at: at.as('at'),
+          actor: sql<string>`${e.actor}`.as('actor'),
+          onceKey: sql<string | null>`${e.onceKey ?? null}`.as('once_key'),
+        })
+        .from(a)
+        .where(
+          and(
+            eq(a.tenantId, tenantId),
+            eq(a.id, isId(e.assessmentId) ? e.assessmentId : ''),
+            inArray(a.status, [...statuses]),
+          ),
+        ) as never,
+    ),
+  );
+}
+
+/** An assessment's events, oldest first (the timeline; the status is their fold). */
+export async function listAssessmentEvents(
+  { db, t, tenantId }: TenantReadCtx,
+  assessmentId: string,
+): Promise<AssessmentEvent[]> {
+  if (!isId(assessmentId)) return [];
+  return (await db
+    .select({
+      id: t.assessmentEvents.id,
+      assessmentId: t.assessmentEvents.assessmentId,
+      kind: t.assessmentEvents.kind,
+      at: t.assessmentEvents.at,
+      actor: t.assessmentEvents.actor,
+      onceKey: t.assessmentEvents.onceKey,
+    })
+    .from(t.assessmentEvents)
+    .where(and(eq(t.assessmentEvents.tenantId, tenantId), eq(t.assessmentEvents.assessmentId, assessmentId)))
+    .orderBy(asc(t.assessmentEvents.at), asc(t.assessmentEvents.id))) as AssessmentEvent[];
+}
+
+/**
+ * Moves the stored status from one of `from` to `to` (one conditional UPDATE). With `guard`, the unit
+ * fails whole unless it moved; without, a status outside `from` stays as it is.
+ */
+export function moveAssessmentStatus(
+  tx: TenantWriteCtx,
+  id: string,
+  from: readonly AssessmentStatus[],
+  to: AssessmentStatus,
+  now: Date,
+  guard?: string,
+): Written<{ id: string }> {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.assessments)
+      .set({ status: to, updatedAt: now })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, isId(id) ? id : ''),
+          inArray(t.assessments.status, [...from]),
+        ),
+      )
+      .returning({ id: t.assessments.id }),
+    guard ? { guard } : undefined,
+  );
+}
+
+/** The guard of the overdue mark: the assessment was open and not yet marked. */
+export const NOT_YET_OVERDUE = 'assessment-not-yet-overdue';
+
+export function markOverdue(
+  tx: TenantWriteCtx,
+  id: string,
+  open: readonly AssessmentStatus[],
+  now: Date,
+): Written<{ id: string }> {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.assessments)
+      .set({ overdueAt: now, updatedAt: now })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, id),
+          inArray(t.assessments.status, [...open]),
+          isNull(t.assessments.overdueAt),
+        ),
+      )
+      .returning({ id: t.assessments.id }),
+    { guard: NOT_YET_OVERDUE },
+  );
+}
+
+// ---- settings ---------------------------------------------------------------------------------------
+
+export async function getReminderDays({ db, t, tenantId }: TenantReadCtx): Promise<number[] | null> {
+  const [row] = await db
+    .select({ days: t.assessmentSettings.reminderDays })
+    .from(t.assessmentSettings)
+    .where(eq(t.assessmentSettings.tenantId, tenantId));
+  return row?.days ?? null;
+}
+
+export function saveReminderDays(tx: TenantWriteCtx, days: number[], by: string | null, now: Date): void {
+  const { db, t, tenantId } = tx;
+  tx.write(
+    db
+      .insert(t.assessmentSettings)
+      .values({ tenantId, reminderDays: days, updatedBy: by, updatedAt: now })
+      .onConflictDoUpdate({
+        target: t.assessmentSettings.tenantId,
+        set: { reminderDays: days, updatedBy: by, updatedAt: now },
+      }),
+  );
+}
