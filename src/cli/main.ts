@@ -48,6 +48,8 @@ Commands:
       [--contact-name N] [--due YYYY-MM-DD] [--otp] [--link-hours H] [--context KEY=VALUE]... [--locale en|de]
                                                   send a questionnaire; prints the assessment id (the link goes only by email)
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
+  risk list --tenant T [--vendor V] [--status S] [--format table|csv|json]
+                                                  list the risk register (vendor: id or exact name)
   keys rotate [--purpose link|receipt|audit|all]  activate a new signing key, retire the old one (default: all)
   receipt verify FILE [--jwks URL|FILE] [--audit-key PEM]
                                                   check a receipt and its audit inclusion proof (default keys: this server's key table)
@@ -266,6 +268,66 @@ const commands: Record<string, Handler> = {
       return 0;
     });
   },
+};
+
+commands['risk list'] = async (args, io) => {
+  const { values, positionals } = options(args, {
+    tenant: { type: 'string' },
+    vendor: { type: 'string' },
+    status: { type: 'string' },
+    format: { type: 'string' },
+  });
+  if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
+  const tenant = required(values, 'tenant');
+  const format = values.format ?? 'table';
+  if (!['table', 'csv', 'json'].includes(format))
+    throw new CliError(`--format must be one of table, csv, json, got "${format}"`);
+  const { RISK_STATUSES } = await import('../db/tables.js');
+  if (values.status !== undefined && !(RISK_STATUSES as readonly string[]).includes(values.status))
+    throw new CliError(`--status must be one of ${RISK_STATUSES.join(', ')}, got "${values.status}"`);
+  const { registerTable, toCsv } = await import('../risk/export.js');
+  const { reopenExpiredAcceptances } = await import('../risk/acceptance.js');
+  const { findVendorByName, getVendor } = await import('../db/repo/vendors.js');
+  const { isId } = await import('../db/ids.js');
+  return withStore(io, async (store) => {
+    const tenantId = await resolveTenant(store, tenant);
+    const scope = store.tenant(tenantId);
+    const now = systemClock.now();
+    await reopenExpiredAcceptances(scope, now);
+    const table = await scope.read(async (ctx) => {
+      let vendorId: string | undefined;
+      if (values.vendor !== undefined) {
+        const v = isId(values.vendor)
+          ? await getVendor(ctx, values.vendor)
+          : await findVendorByName(ctx, values.vendor);
+        if (!v) throw new CliError(`no vendor with id or name "${values.vendor}" in this tenant`);
+        vendorId = v.id;
+      }
+      return registerTable(
+        ctx,
+        {
+          sort: 'rating',
+          dir: 'desc',
+          vendor: vendorId,
+          status: values.status as (typeof RISK_STATUSES)[number] | undefined,
+        },
+        { withOwner: true, now },
+      );
+    });
+    if (format === 'csv') io.out(toCsv(table).replace(/\r\n$/, ''));
+    else if (format === 'json')
+      io.out(
+        JSON.stringify(
+          table.rows.map((r) => Object.fromEntries(table.header.map((h, i) => [h, r[i] ?? null]))),
+          null,
+          2,
+        ),
+      );
+    else
+      for (const r of [table.header, ...table.rows])
+        io.out(r.map((v) => (v === null ? '-' : String(v))).join('\t'));
+    return 0;
+  });
 };
 
 const RECEIPT_MAX_BYTES = 256 * 1024;

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import {
   boolean,
+  check,
   foreignKey,
   index,
   integer,
@@ -65,4 +66,5 @@ export const pgKit = {
   /** A unique constraint (inline in CREATE TABLE): the target of the composite tenant foreign keys. */
   unique,
   foreignKey,
+  check,
 };

@@ -2,7 +2,16 @@
  * SQLite column kit. Its types are the application's canonical table types: the PostgreSQL kit
  * mirrors every name with pg types, and `defineTables(kit)` describes each table once for both.
  */
-import { foreignKey, index, integer, sqliteTable, text, unique, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  check,
+  foreignKey,
+  index,
+  integer,
+  sqliteTable,
+  text,
+  unique,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 import { newId } from './ids.js';
 
 /** Marks the tables made with `tenantTable`, so the list of tenant tables is derived, never kept by hand. */
@@ -39,6 +48,8 @@ export const sqliteKit = {
   /** A unique constraint (inline in CREATE TABLE): the target of the composite tenant foreign keys. */
   unique,
   foreignKey,
+  /** A CHECK constraint (an invariant the database holds whatever the application does). */
+  check,
 };
 
 export type Kit = typeof sqliteKit;

@@ -28,6 +28,8 @@ export const {
   reviewNotes,
   evidenceValidity,
   risks,
+  riskHistory,
+  riskAcceptances,
   auditLog,
   auditCheckpoints,
   auditMerkleBlocks,

@@ -25,6 +25,8 @@ export const {
   reviewNotes,
   evidenceValidity,
   risks,
+  riskHistory,
+  riskAcceptances,
   auditLog,
   auditCheckpoints,
   auditMerkleBlocks,

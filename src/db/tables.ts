@@ -65,6 +65,8 @@ export const ASSESSMENT_EVENT_KINDS = [
 ] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
+export const RISK_ORIGINS = ['finding', 'manual'] as const;
+export const ACCEPTANCE_STATUSES = ['pending', 'approved', 'rejected', 'expired'] as const;
 /** What a tenant admin sets for the whole tenant (the settings pages). */
 export interface TenantSettings {
   linkTtlHours?: number;
@@ -674,6 +676,15 @@ export function defineTables(k: Kit) {
     ],
   );
 
+  /**
+   * The risk register (src/risk/). One risk per (vendor, finding key): `finding_key` is
+   * `<source scope>/<finding id>` for risks raised by assessments (the scope is the questionnaire id,
+   * so two questionnaires' F-001 stay two risks) and `manual/<risk id>` for risks added by hand.
+   * Ratings follow the register's 5×5 scale (src/risk/scale.ts); `inherent_score` (L×I) and `due_key`
+   * (the due date, or 9999-12-31 when there is none) exist so every offered sort is a non-null indexed
+   * column the keyset pagination can seek on. `version` is bumped by every change: edits are written
+   * only over the version the form was rendered from (no lost updates, exact history "from" values).
+   */
   const risks = k.tenantTable(
     'risks',
     {
@@ -681,27 +692,127 @@ export function defineTables(k: Kit) {
       tenantId: tenantId(),
       vendorId: k.text('vendor_id').notNull(),
       findingKey: k.text('finding_key').notNull(),
+      origin: k.enumText('origin', RISK_ORIGINS).notNull().default('finding'),
       title: k.text('title').notNull(),
+      description: k.text('description').notNull().default(''),
+      /** Source: the questionnaire id (without version) whose re-assessments may close it; null for manual risks. */
+      sourceScope: k.text('source_scope'),
+      /** Source: the assessment that last raised it, its question and finding row, the mapped controls. */
+      assessmentId: k.text('assessment_id'),
+      questionId: k.text('question_id'),
+      findingId: k.text('finding_id'),
+      controls: k.json<string[]>('controls').notNull().default([]),
       likelihood: k.int('likelihood').notNull(),
       impact: k.int('impact').notNull(),
+      inherentScore: k.int('inherent_score').notNull().default(0),
       inherentRating: k.text('inherent_rating').notNull(),
       residualLikelihood: k.int('residual_likelihood'),
       residualImpact: k.int('residual_impact'),
       residualRating: k.text('residual_rating'),
       ownerUserId: k.text('owner_user_id').references(() => users.id),
       treatment: k.enumText('treatment', RISK_TREATMENTS),
+      treatmentPlan: k.text('treatment_plan').notNull().default(''),
       status: k.enumText('status', RISK_STATUSES).notNull().default('open'),
       dueDate: k.text('due_date'),
+      dueKey: k.text('due_key').notNull().default('9999-12-31'),
+      /** While accepted: the last day the acceptance holds (then the risk re-opens). */
+      acceptedUntil: k.text('accepted_until'),
+      /** Why it was closed ("no longer raised by assessment X", or the member's note). */
+      closedNote: k.text('closed_note'),
+      version: k.int('version').notNull().default(1),
       createdAt: createdAt(),
       updatedAt: k.timestamp('updated_at').notNull(),
       closedAt: k.timestamp('closed_at'),
     },
     (t) => [
       k.uniqueIndex('risks_vendor_finding_uq').on(t.tenantId, t.vendorId, t.findingKey),
+      k.unique('risks_tenant_id_uq').on(t.tenantId, t.id),
+      // One index behind every offered sort (alone and after the status filter) and every filter.
+      k.index('risks_score_idx').on(t.tenantId, t.inherentScore, t.id),
+      k.index('risks_due_idx').on(t.tenantId, t.dueKey, t.id),
+      k.index('risks_title_idx').on(t.tenantId, t.title, t.id),
+      k.index('risks_status_score_idx').on(t.tenantId, t.status, t.inherentScore, t.id),
+      k.index('risks_status_due_idx').on(t.tenantId, t.status, t.dueKey, t.id),
+      k.index('risks_status_title_idx').on(t.tenantId, t.status, t.title, t.id),
+      k.index('risks_rating_idx').on(t.tenantId, t.inherentRating, t.inherentScore, t.id),
+      k.index('risks_owner_idx').on(t.tenantId, t.ownerUserId, t.dueKey, t.id),
+      k.index('risks_treatment_idx').on(t.tenantId, t.treatment, t.dueKey, t.id),
+      // The heat map and the counts by rating: a covering index over open risks' cells.
+      k.index('risks_cells_idx').on(t.tenantId, t.status, t.likelihood, t.impact),
+      k.index('risks_accepted_idx').on(t.tenantId, t.status, t.acceptedUntil),
       k.foreignKey({
         name: 'risks_vendor_fk',
         columns: [t.tenantId, t.vendorId],
         foreignColumns: [vendors.tenantId, vendors.id],
+      }),
+      k.foreignKey({
+        name: 'risks_assessment_fk',
+        columns: [t.tenantId, t.assessmentId],
+        foreignColumns: [assessments.tenantId, assessments.id],
+      }),
+    ],
+  );
+
+  /** Every change to a risk, field by field: the content history people read (the audit chain gets a digest). */
+  const riskHistory = k.tenantTable(
+    'risk_history',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      riskId: k.text('risk_id').notNull(),
+      at: k.timestamp('at').notNull(),
+      /** `user:<id>`, `vendor:<contact id>`, `system`: who made the change. */
+      actor: k.text('actor').notNull(),
+      field: k.text('field').notNull(),
+      fromValue: k.text('from_value'),
+      toValue: k.text('to_value'),
+      note: k.text('note'),
+    },
+    (t) => [
+      k.index('risk_history_risk_idx').on(t.tenantId, t.riskId, t.at),
+      k.foreignKey({
+        name: 'risk_history_risk_fk',
+        columns: [t.tenantId, t.riskId],
+        foreignColumns: [risks.tenantId, risks.id],
+      }),
+    ],
+  );
+
+  /**
+   * Proposals to accept a risk, and their decisions. Separation of duties is an invariant of the table:
+   * the approval is a conditional UPDATE that changes nothing when the approver is the proposer, and the
+   * CHECK refuses such a row whatever the application does. At most one pending proposal per risk.
+   */
+  const riskAcceptances = k.tenantTable(
+    'risk_acceptances',
+    {
+      id: k.id(),
+      tenantId: tenantId(),
+      riskId: k.text('risk_id').notNull(),
+      status: k.enumText('status', ACCEPTANCE_STATUSES).notNull().default('pending'),
+      justification: k.text('justification').notNull(),
+      /** The last day the acceptance holds once approved (YYYY-MM-DD). */
+      expiresOn: k.text('expires_on').notNull(),
+      proposedBy: k
+        .text('proposed_by')
+        .notNull()
+        .references(() => users.id),
+      proposedAt: k.timestamp('proposed_at').notNull(),
+      decidedBy: k.text('decided_by').references(() => users.id),
+      decidedAt: k.timestamp('decided_at'),
+      decisionNote: k.text('decision_note'),
+    },
+    (t) => [
+      k.index('risk_acceptances_risk_idx').on(t.tenantId, t.riskId, t.proposedAt),
+      k
+        .uniqueIndex('risk_acceptances_one_pending_uq')
+        .on(t.tenantId, t.riskId)
+        .where(sql`status = 'pending'`),
+      k.check('risk_acceptances_sod_ck', sql`status <> 'approved' OR decided_by <> proposed_by`),
+      k.foreignKey({
+        name: 'risk_acceptances_risk_fk',
+        columns: [t.tenantId, t.riskId],
+        foreignColumns: [risks.tenantId, risks.id],
       }),
     ],
   );
@@ -950,6 +1061,8 @@ export function defineTables(k: Kit) {
     reviewNotes,
     evidenceValidity,
     risks,
+    riskHistory,
+    riskAcceptances,
     auditLog,
     auditCheckpoints,
     auditMerkleBlocks,

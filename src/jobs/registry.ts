@@ -10,6 +10,7 @@
 import { checkpointAllTenants, mailCheckpoints } from '../audit/jobs.js';
 import type { Ports } from '../platform/ports.js';
 import { retentionJob } from '../privacy/retention.js';
+import { acceptanceExpiryJob } from '../risk/jobs.js';
 import { chaseAssessments } from '../workspace/assessment-reminders.js';
 import { runEvidenceValidity } from '../workspace/evidence-validity.js';
 
@@ -35,6 +36,7 @@ export const JOBS: readonly Job[] = [
     },
   },
   // risks: acceptance expiry
+  acceptanceExpiryJob,
   // review: evidence validity (reminders before a certificate or report expires, a finding after)
   {
     name: 'evidence-validity',

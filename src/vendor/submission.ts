@@ -31,7 +31,6 @@ import { replaceReceipt } from '../db/repo/audit.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { type FindingInput, replaceFindings } from '../db/repo/findings.js';
 import { resolveChangeRequests } from '../db/repo/review-notes.js';
-import { upsertRiskFromFinding } from '../db/repo/risks.js';
 import { currentTenant } from '../db/repo/tenants.js';
 import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
 import { getVendor } from '../db/repo/vendors.js';
@@ -46,6 +45,7 @@ import {
   localize,
   type Questionnaire,
 } from '../questionnaire/index.js';
+import { syncRisksFromFindings } from '../risk/sync.js';
 import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
@@ -279,9 +279,30 @@ export async function submit(
         });
         // A resubmission (after a request for changes) re-runs findings: its findings replace the earlier ones.
         const resubmission = assessment.status === 'changes_requested';
-        replaceFindings(tx, assessment.id, assessment.vendorId, findings, now);
+        const findingIds = replaceFindings(tx, assessment.id, assessment.vendorId, findings, now);
         if (resubmission) resolveChangeRequests(tx, assessment.id, now);
-        for (const f of findings) upsertRiskFromFinding(tx, assessment.vendorId, f, now);
+        // The register follows the findings: one risk per (vendor, finding), closed when no longer raised.
+        await syncRisksFromFindings(
+          tx,
+          {
+            vendorId: assessment.vendorId,
+            scope: questionnaire.id,
+            assessmentId: assessment.id,
+            actor: `vendor:${scope.contactId}`,
+            raised: findings.map((f, i) => ({
+              findingId: f.findingKey,
+              findingRowId: findingIds[i] ?? null,
+              questionId: f.questionId,
+              title: f.title,
+              description: f.remediation,
+              likelihood: f.likelihood,
+              impact: f.impact,
+              dueDate: f.dueDate,
+              controls: f.controls,
+            })),
+          },
+          now,
+        );
         tx.audit(
           {
             actor: `vendor:${scope.contactId}`,

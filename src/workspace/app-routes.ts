@@ -8,11 +8,11 @@ import { auditRoutes } from '../audit/routes.js';
 import { clearedCookie, MEMBER_COOKIE, sessionCookie } from '../auth/cookies.js';
 import { endMemberSession, resolveMemberSession } from '../auth/member-sessions.js';
 import { PENDING_COOKIE } from '../auth/mfa-sign-in.js';
+import { can } from '../auth/permissions.js';
 import { isRecentReauth } from '../auth/reauth.js';
 import { type SignInFailure, signIn } from '../auth/sign-in.js';
 import { SIGN_IN_LIMITS } from '../auth/sign-in-limits.js';
 import { hashToken } from '../auth/tokens.js';
-import { overviewCounts } from '../db/repo/tenants.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
 import { HttpError } from '../errors.js';
@@ -25,6 +25,9 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { privacyRoutes } from '../privacy/routes.js';
+import { reopenExpiredAcceptances } from '../risk/acceptance.js';
+import { readDashboard } from '../risk/dashboard.js';
+import { RATING_LABELS, RATINGS } from '../risk/scale.js';
 import { accountRoutes } from './account-routes.js';
 import { assessmentRoutes, reminderSettingsRoutes } from './assessment-routes.js';
 import { authorize, type OnDenied } from './authorize.js';
@@ -32,6 +35,7 @@ import { requireMfaEnrolment } from './mfa-enrolment-gate.js';
 import { mfaSignInRoutes } from './mfa-sign-in-routes.js';
 import { navFor } from './nav.js';
 import { reviewRoutes } from './review-routes.js';
+import { riskRoutes } from './risk-routes.js';
 import { logSecurityEvent, logSignInEvent } from './security-log.js';
 import { securityLogRoutes } from './security-log-routes.js';
 import { settingsRoutes } from './settings-routes.js';
@@ -175,8 +179,17 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
     );
   ws.use('*', requireSession(platform), requireMfaEnrolment(), authorize(onDenied));
   ws.get('/', async (c) => {
-    const overview = await c.var.workspace.read(overviewCounts);
-    return render(c, 'workspace/dashboard', { title: 'Overview', overview, role: c.var.workspace.role });
+    const now = clock.now();
+    // An acceptance that ended yesterday re-opens its risk before the counts are read (src/risk/acceptance.ts).
+    await reopenExpiredAcceptances(c.var.workspace, now);
+    const dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, now.toISOString().slice(0, 10)));
+    return render(c, 'workspace/dashboard', {
+      title: 'Overview',
+      dashboard,
+      ratings: RATINGS,
+      ratingLabels: RATING_LABELS,
+      canRisks: can(c.var.workspace.role, 'risk.read'),
+    });
   });
   // One router per domain, each under its own prefix (one line each, so branches do not collide):
   // team: account, MFA, members, invitations
@@ -189,7 +202,7 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.route('/assessments', assessmentRoutes(platform, opts));
   ws.route('/settings/reminders', reminderSettingsRoutes(platform));
   ws.route('/assessments', reviewRoutes(platform, opts)); // review
-  // risks
+  ws.route('/risks', riskRoutes(platform));
   ws.route('/', auditRoutes(platform));
   ws.route('/', privacyRoutes(platform)); // privacy: /settings/retention, /privacy/*
   app.route('/', ws);

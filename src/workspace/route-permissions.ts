@@ -98,7 +98,21 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['POST', '/app/assessments/:id/review/reviewed', 'assessment.review'],
   ['POST', '/app/assessments/:id/review/send-again', 'assessment.send'],
 
-  // Risk register and dashboard (src/risk/)
+  // Risk register and dashboard (src/risk/, src/workspace/risk-routes.ts)
+  ['GET', '/app/risks', 'risk.read'],
+  ['GET', '/app/risks/charts', 'risk.read'],
+  ['GET', '/app/risks/vendor/:vendorId/summary', 'risk.read'],
+  ['GET', '/app/risks/new', 'risk.write'],
+  ['POST', '/app/risks/new', 'risk.write'],
+  ['GET', '/app/risks/export.csv', 'export.register', { reauth: true }],
+  ['GET', '/app/risks/export.xlsx', 'export.register', { reauth: true }],
+  ['GET', '/app/risks/export/assessments.csv', 'export.register', { reauth: true }],
+  ['GET', '/app/risks/export/assessments.xlsx', 'export.register', { reauth: true }],
+  ['GET', '/app/risks/:id', 'risk.read'],
+  ['POST', '/app/risks/:id', 'risk.write'],
+  ['POST', '/app/risks/:id/acceptance', 'risk.accept_propose', { reauth: true }],
+  ['POST', '/app/risks/:id/acceptance/:aid/approve', 'risk.accept_approve', { reauth: true }],
+  ['POST', '/app/risks/:id/acceptance/:aid/reject', 'risk.accept_approve', { reauth: true }],
 
   // Audit trail, security log (src/audit/; the security log: src/workspace/security-log-routes.ts)
   ['GET', '/app/security-log', 'security_log.read'],

@@ -25,6 +25,7 @@ import {
   pgRoleProblems,
 } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
+import { syncRisksFromFindings } from '../../src/risk/sync.js';
 import { sealedContact } from '../support/contacts.js';
 import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, pgAvailable, type TestStore } from '../support/stores.js';
@@ -82,8 +83,25 @@ async function seedTenant(store: Store, name: string) {
       dueDate: null,
       controls: [],
     };
-    repo.recordFindings(tx, a.id, vendor.id, [f]);
-    const risk = repo.upsertRiskFromFinding(tx, vendor.id, f);
+    const findingIds = repo.recordFindings(tx, a.id, vendor.id, [f]);
+    const { created } = await syncRisksFromFindings(
+      tx,
+      {
+        vendorId: vendor.id,
+        scope: 'q',
+        assessmentId: a.id,
+        actor: 'system',
+        raised: [{ ...f, findingId: f.findingKey, findingRowId: findingIds[0]!, description: f.remediation }],
+      },
+      now,
+    );
+    const risk = created[0]!;
+    // The register's other tenant tables, so the row-level security checks below reach them too.
+    repo.insertAcceptance(
+      tx,
+      { id: newId(), riskId: risk, justification: 'j', expiresOn: '2031-01-01', proposedBy: user.id },
+      now,
+    );
     repo.appendAudit(tx, { actor: 'system', action: 'seed', target: `tenant:${tenantId}` });
     const expiresAt = new Date(now.getTime() + 3_600_000);
     // The vendor portal's tables, so the row-level security checks below reach every tenant table.
@@ -185,7 +203,7 @@ async function seedTenant(store: Store, name: string) {
     return { user: user.id, vendor: vendor.id, contact: contact.id, qv: qv.id, assessment: a.id, risk, mail };
   });
   const { risk, mail, ...rest } = ids;
-  return { tenant: tenantId, session, token, ...rest, risk: risk.rows[0]!.id, mail: mail.rows[0]!.id };
+  return { tenant: tenantId, session, token, ...rest, risk, mail: mail.rows[0]!.id };
 }
 
 forEachDialect('tenant isolation', (dialect) => {

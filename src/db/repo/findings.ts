@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { isId } from '../ids.js';
+import { isId, newId } from '../ids.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../store.js';
 
 export type FindingInput = {
@@ -14,25 +14,29 @@ export type FindingInput = {
   controls: string[];
 };
 
-/** Records the findings an assessment raised; idempotent per (assessment, finding id). */
+/** Records the findings an assessment raised; idempotent per (assessment, finding id). Returns the row ids, in order. */
 export function recordFindings(
   tx: TenantWriteCtx,
   assessmentId: string,
   vendorId: string,
   findings: FindingInput[],
   now = new Date(),
-): void {
+): string[] {
   const { db, t, tenantId } = tx;
+  const ids: string[] = [];
   for (const f of findings) {
+    const id = newId();
+    ids.push(id);
     tx.write(
       db
         .insert(t.findings)
-        .values({ ...f, tenantId, assessmentId, vendorId, createdAt: now })
+        .values({ ...f, id, tenantId, assessmentId, vendorId, createdAt: now })
         .onConflictDoNothing({
           target: [t.findings.tenantId, t.findings.assessmentId, t.findings.findingKey],
         }),
     );
   }
+  return ids;
 }
 
 /**
@@ -45,14 +49,14 @@ export function replaceFindings(
   vendorId: string,
   findings: FindingInput[],
   now = new Date(),
-): void {
+): string[] {
   const { db, t, tenantId } = tx;
   tx.write(
     db
       .delete(t.findings)
       .where(and(eq(t.findings.tenantId, tenantId), eq(t.findings.assessmentId, assessmentId))),
   );
-  recordFindings(tx, assessmentId, vendorId, findings, now);
+  return recordFindings(tx, assessmentId, vendorId, findings, now);
 }
 
 export async function listFindings({ db, t, tenantId }: TenantReadCtx, assessmentId: string) {

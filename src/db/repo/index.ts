@@ -4,6 +4,7 @@ export * from './access-codes.js';
 export * from './answers.js';
 export * from './assessments.js';
 export * from './audit.js';
+export * from './dashboard.js';
 export * from './evidence.js';
 export * from './findings.js';
 export * from './keys.js';
