@@ -112,6 +112,10 @@ export async function applyRetention(
     }
     run.deleted.push(a.id);
   }
+  // Security events past the tenant's period (never under 90 days) go too.
+  await scope.write((tx) => {
+    repo.purgeSecurityEvents(tx, repo.securityEventsCutoff(now, policy.securityEventDays));
+  });
   if (run.deleted.length || run.held.length)
     ports.logger.info(
       { event: 'retention.applied', tenant: tenantId, deleted: run.deleted.length, held: run.held.length },

@@ -337,6 +337,38 @@ forEachDialect(
           await store.tenant(f.other.tenantId).read((tx) => repo.getAssessment(tx, f.other.assessmentId)),
         ).not.toBeNull();
       });
+
+      it('purges security events older than the period, never younger than 90 days', async () => {
+        const day = 24 * 60 * 60_000;
+        const at = (daysAgo: number) => new Date(now().getTime() - daysAgo * day);
+        await store.tenant(f.tenantId).write((tx) => {
+          repo.recordSecurityEvent(tx, {
+            kind: 'sign_in_failed',
+            userId: null,
+            address: '192.0.2.7',
+            at: at(400),
+          });
+          repo.recordSecurityEvent(tx, {
+            kind: 'sign_in_failed',
+            userId: null,
+            address: '192.0.2.8',
+            at: at(100),
+          });
+        });
+        const addresses = async () =>
+          (
+            await store
+              .tenant(f.tenantId)
+              .read((tx) =>
+                tx.db.select().from(tx.t.securityEvents).where(eq(tx.t.securityEvents.tenantId, tx.tenantId)),
+              )
+          )
+            .map((e) => e.address)
+            .filter((a) => a === '192.0.2.7' || a === '192.0.2.8');
+        await applyRetention(f.platform, f.tenantId, now());
+        // The default period (365 days) removes the 400-day-old event and keeps the 100-day-old one.
+        expect(await addresses()).toEqual(['192.0.2.8']);
+      });
     });
   },
   ['sqlite', 'pg'],
