@@ -213,8 +213,11 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
     expect(data).toMatch(/"context_before_sha256":"[0-9a-f]{64}"/);
     expect(data).toMatch(/"note_sha256":"[0-9a-f]{64}"/);
 
-    // The review page now shows the stored rating and computes the drivers under the new facts.
+    // The review page and the assessment list show the stored headline rating.
     expect(shown).toContain(`>${want.rating}<`);
+    const list = await (await reviewer.get(`/app/assessments?vendor=${s.vendorId}`)).text();
+    const line = list.split('<tr').find((l) => l.includes(`/app/assessments/${s.assessmentId}"`))!;
+    expect(line).toContain(`data-rating="${want.rating}">${want.rating}</strong>`);
   });
 
   it('refuses every bad change with a 4xx and writes nothing', async () => {

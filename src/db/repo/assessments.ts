@@ -351,6 +351,8 @@ export type AssessmentListRow = {
   submittedAt: Date | null;
   overdueAt: Date | null;
   createdAt: Date;
+  /** The headline rating of the submission (issue 10), null until submitted. */
+  rating: string | null;
   vendorId: string;
   vendorName: string;
   questionnaireRef: string;
@@ -384,6 +386,7 @@ export async function listAssessmentPage(
       submittedAt: a.submittedAt,
       overdueAt: a.overdueAt,
       createdAt: a.createdAt,
+      rating: a.rating,
       vendorId: a.vendorId,
       vendorName: t.vendors.name,
       qid: qv.questionnaireId,
@@ -403,7 +406,7 @@ export async function listAssessmentPage(
 export const CONTEXT_SEEN = 'assessment-context-seen';
 
 /**
- * A reviewer's change of the buyer-set context facts (src/workspace/review.ts changeContext), with the
+ * A reviewer's change of the buyer-set context facts (src/workspace/review-context.ts), with the
  * re-rating of a submission when there is one. Guarded on the status and `updated_at` the change read,
  * so a concurrent submission, review or second edit wins alone. On an open assessment the answer
  * revision is bumped too: a submission evaluated under the old facts then fails its own guard and
