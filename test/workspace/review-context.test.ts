@@ -218,6 +218,10 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
     const list = await (await reviewer.get(`/app/assessments?vendor=${s.vendorId}`)).text();
     const line = list.split('<tr').find((l) => l.includes(`/app/assessments/${s.assessmentId}"`))!;
     expect(line).toContain(`data-rating="${want.rating}">${want.rating}</strong>`);
+    // So does the vendor list, for the vendor's latest submission.
+    const vendors = await (await reviewer.get('/app/vendors')).text();
+    const vendorLine = vendors.split('<tr').find((l) => l.includes(`/app/vendors/${s.vendorId}"`))!;
+    expect(vendorLine).toContain(`data-rating="${want.rating}">${want.rating}</strong>`);
   });
 
   it('refuses every bad change with a 4xx and writes nothing', async () => {
