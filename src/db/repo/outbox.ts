@@ -135,3 +135,13 @@ export async function listMail({ db, t }: ReadCtx, limit = 100): Promise<MailRow
     .orderBy(asc(t.mailOutbox.createdAt))
     .limit(limit)) as MailRow[];
 }
+
+/** Which of these keys name a message already queued (in the unit's tenant, or of no tenant). */
+export async function queuedMailKeys({ db, t }: ReadCtx, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db
+    .select({ key: t.mailOutbox.dedupeKey })
+    .from(t.mailOutbox)
+    .where(inArray(t.mailOutbox.dedupeKey, keys));
+  return new Set(rows.map((r) => r.key));
+}
