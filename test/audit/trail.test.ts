@@ -4,6 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { canonicalData, entryLine } from '../../src/audit/chain.js';
 import {
   consistencyProof,
   inclusionProof,
@@ -14,9 +15,11 @@ import {
 import { leafHash, rootOf, verifyConsistency, verifyInclusion } from '../../src/audit/merkle.js';
 import { parseCheckpoint } from '../../src/audit/note.js';
 import { verifyTenantTrail } from '../../src/audit/verify.js';
-import { isPermissionViolation } from '../../src/db/store.js';
+import { sha256Hex } from '../../src/crypto/hash.js';
+import { isPermissionViolation, rawRows } from '../../src/db/store.js';
 import { forEachDialect } from '../support/stores.js';
 import {
+  appendEntries,
   entries,
   insiderSignedCheckpoint,
   openTrail,
@@ -78,6 +81,42 @@ forEachDialect('audit trail', (dialect) => {
     // Making one again at the same head returns the same checkpoint.
     expect((await makeCheckpoint(t.deps, t.tenantId, 'on-demand'))!.id).toBe(latest.id);
   });
+
+  it.skipIf(dialect === 'pg')(
+    "keeps each entry's data as the canonical text that was hashed (verify hashes it as stored)",
+    async () => {
+      const rows = await t.store
+        .tenant(t.tenantId)
+        .read((ctx) =>
+          rawRows<{ data: string }>(
+            ctx,
+            sql`SELECT data FROM audit_log WHERE tenant_id = ${t.tenantId} ORDER BY seq`,
+          ),
+        );
+      expect(rows.length).toBeGreaterThan(30);
+      for (const r of rows) expect(r.data).toBe(canonicalData(JSON.parse(r.data)));
+    },
+  );
+
+  it.skipIf(dialect === 'pg')(
+    'catches a data text that is not one JSON object, even where its line hashes right',
+    async () => {
+      // The last entry (no checkpoint signs it yet), re-hashed by someone with database access, with a
+      // data text that is not one object: its line hashes right, but it does not mean the row's fields.
+      await appendEntries(t, 1, 100);
+      const last = (await entries(t)).at(-1)!;
+      const text = '{"digest":"64"},"n":{"x":1}';
+      const forged = sha256Hex(`${last.prev_hash}\n${entryLine(last, text)}`);
+      await t.attacker.run([
+        [
+          'UPDATE audit_log SET data = ?, this_hash = ? WHERE tenant_id = ? AND seq = ?',
+          [text, forged, t.tenantId, last.seq],
+        ],
+      ]);
+      const report = await verifyTenantTrail(t.store, t.tenantId);
+      expect(report).toMatchObject({ ok: false, problem: { kind: 'edited', seq: last.seq } });
+    },
+  );
 
   it('refuses UPDATE and DELETE of entries and checkpoints as the app', async () => {
     for (const text of [
