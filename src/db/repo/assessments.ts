@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
@@ -473,4 +473,28 @@ export async function hasLaterSubmission(
     )
     .limit(1);
   return rows.length > 0;
+}
+
+/** Submissions in [from, to) that hold a receipt: what the receipt recovery job looks at. */
+export async function listSubmittedReceipts(
+  { db, t, tenantId }: TenantReadCtx,
+  from: Date,
+  to: Date,
+): Promise<{ id: string; receipt: string; questionnaireVersionId: string }[]> {
+  const rows = await db
+    .select({
+      id: t.assessments.id,
+      receipt: t.assessments.receipt,
+      questionnaireVersionId: t.assessments.questionnaireVersionId,
+    })
+    .from(t.assessments)
+    .where(
+      and(
+        eq(t.assessments.tenantId, tenantId),
+        sql`${t.assessments.receipt} IS NOT NULL`,
+        gte(t.assessments.submittedAt, from),
+        lt(t.assessments.submittedAt, to),
+      ),
+    );
+  return rows as { id: string; receipt: string; questionnaireVersionId: string }[];
 }
