@@ -48,6 +48,7 @@ import {
 import { syncRisksFromFindings } from '../risk/sync.js';
 import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
+import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
 import { asEmail, receiptMail, submitCodeMail } from './mails.js';
@@ -139,7 +140,11 @@ export const ALREADY_SUBMITTED =
   'This questionnaire has already been submitted; answers can no longer change.';
 
 /** Mails a submission code to the assessment's contact, bound to this vendor session (OTP-07). */
-export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionScope): Promise<void> {
+export async function requestSubmitCode(
+  deps: SubmissionDeps,
+  scope: SubmissionScope,
+  report: ReportSecurityEvent = () => {},
+): Promise<void> {
   const now = deps.clock.now();
   const review = await loadReview(scope, now);
   if (!OPEN_STATUSES.includes(review.assessment.status)) throw new HttpError(409, ALREADY_SUBMITTED);
@@ -148,8 +153,14 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
     { name: 'submit-code-send', subject: scope.assessmentId },
     60 * 60_000,
   );
-  if (hit.count > 5)
+  if (hit.count > 5) {
+    report({
+      tenantId: scope.tenantId,
+      kind: 'rate_limited',
+      data: { via: 'submit_code_send', assessment: scope.assessmentId },
+    });
     throw new HttpError(429, 'A code was sent too often. Wait an hour, or use the last code you received.');
+  }
   const code = newCode();
   const hash = await codeHash(
     deps.master,
@@ -203,6 +214,7 @@ export async function submit(
   deps: SubmissionDeps,
   scope: SubmissionScope,
   typedCode?: string,
+  report: ReportSecurityEvent = () => {},
 ): Promise<Submitted> {
   for (let attempt = 0; ; attempt++) {
     const now = deps.clock.now();
@@ -217,7 +229,7 @@ export async function submit(
         `${evaluation.issues.length} ${evaluation.issues.length === 1 ? 'question still needs' : 'questions still need'} an answer or a fix before you can submit.`,
       );
     }
-    const code = assessment.otpRequired ? await checkCode(deps, scope, typedCode ?? '', now) : null;
+    const code = assessment.otpRequired ? await checkCode(deps, scope, typedCode ?? '', now, report) : null;
 
     const answersSha256 = answersDigest(review.answers);
     const input: ReceiptInput = {
@@ -322,6 +334,11 @@ export async function submit(
       });
     } catch (err) {
       if (err instanceof GuardError && err.guard === CODE_MATCHES) {
+        report({
+          tenantId: scope.tenantId,
+          kind: 'code_failed',
+          data: { via: 'submit_code', assessment: scope.assessmentId, reason: 'wrong' },
+        });
         throw new HttpError(422, 'That code is not right, or it was replaced by a newer one.', {
           fields: { code: 'That code is not right.' },
         });
@@ -413,17 +430,27 @@ async function checkCode(
   scope: SubmissionScope,
   typed: string,
   now: Date,
+  report: ReportSecurityEvent,
 ): Promise<{ id: string; hash: string }> {
   const code = normaliseCode(typed.slice(0, 32));
+  // Ids and a reason only: never the typed code (security-log.ts).
+  const event = (kind: 'code_failed' | 'rate_limited', reason: string) =>
+    report({
+      tenantId: scope.tenantId,
+      kind,
+      data: { via: 'submit_code', assessment: scope.assessmentId, reason },
+    });
   const hit = await deps.rateLimits.hit(
     { name: 'code-tries', subject: scope.assessmentId },
     24 * 60 * 60_000,
   );
   if (hit.count > CODE_TRIES_PER_DAY) {
+    event('rate_limited', 'tries_per_day');
     throw new HttpError(429, 'Too many codes were tried for this assessment today. Try again tomorrow.');
   }
   // Malformed input counts as a failed try too (it is counted above), and never reaches the database.
   if (!CODE_SHAPE.test(code)) {
+    event('code_failed', 'malformed');
     throw new HttpError(422, 'Enter the 6-digit code from the email.', {
       fields: { code: 'Enter the 6-digit code from the email.' },
     });
@@ -432,6 +459,7 @@ async function checkCode(
     findLiveAccessCode(ctx, { assessmentId: scope.assessmentId, purpose: 'submit', binding: scope.id }, now),
   );
   if (live?.contactId !== scope.contactId) {
+    event('code_failed', 'no_live_code');
     throw new HttpError(400, 'There is no live code for this session: ask for a new one.', {
       fields: { code: 'Ask for a new code.' },
     });
@@ -440,6 +468,7 @@ async function checkCode(
     await scope.write((tx) => countAccessTry(tx, live.id, now));
   } catch (err) {
     if (err instanceof GuardError && err.guard === CODE_TRY_LEFT) {
+      event('rate_limited', 'tries_per_code');
       throw new HttpError(429, 'Too many wrong codes. Ask for a new one.');
     }
     throw err;

@@ -3,7 +3,7 @@
  * clicks, answers frozen at the revision read, a receipt that verifies, findings and risks stored, the
  * optional code bound to the session and counted across tries.
  */
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { sampleAnswers } from '../../bench/sample-answers.js';
 import { createApp } from '../../src/app.js';
 import { leafHash, rootFromInclusion } from '../../src/audit/merkle.js';
@@ -16,6 +16,7 @@ import { listAudit } from '../../src/db/repo/audit.js';
 import { listEvidence } from '../../src/db/repo/evidence.js';
 import { listFindings } from '../../src/db/repo/findings.js';
 import { listRisks } from '../../src/db/repo/risks.js';
+import { listSecurityEvents } from '../../src/db/repo/security-events.js';
 import { GuardError } from '../../src/db/store.js';
 import { storeEvidence } from '../../src/evidence/evidence.js';
 import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
@@ -269,6 +270,35 @@ forEachDialect(
       const wrong2 = next === '000000' ? '111111' : '000000';
       for (let i = 0; i < 4; i++) expect((await b.post(`${base}/submit`, { code: wrong2 })).status).toBe(422);
       expect((await b.post(`${base}/submit`, { code: next })).status).toBe(429);
+    });
+
+    it('records wrong and throttled submission codes in the security log, never the code', async () => {
+      const { assessmentId, b, base } = await opened({ otp: true });
+      await b.post(`${base}/submit-code`, {});
+      const code = await lastCodeTo(ts.store, JANE);
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect((await b.post(`${base}/submit`, { code: '12' })).status).toBe(422);
+      for (let i = 0; i < 5; i++) await b.post(`${base}/submit`, { code: wrong });
+      expect((await b.post(`${base}/submit`, { code })).status).toBe(429);
+      await vi.waitFor(async () => {
+        const events = (
+          await ts.store.tenant(tenantId).read((c) => listSecurityEvents(c, { limit: 10_000 }))
+        ).filter((e) => e.data.assessment === assessmentId);
+        expect(
+          events
+            .filter((e) => e.kind === 'code_failed')
+            .map((e) => e.data.reason)
+            .sort(),
+        ).toEqual(['malformed', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong']);
+        expect(events.filter((e) => e.kind === 'rate_limited').map((e) => e.data.reason)).toEqual([
+          'tries_per_code',
+        ]);
+        const all = JSON.stringify(events);
+        for (const secret of [code, wrong, JANE]) expect(all).not.toContain(secret);
+        expect(events.every((e) => e.data.via === 'submit_code' && /^hmac:/.test(e.address ?? ''))).toBe(
+          true,
+        );
+      });
     });
 
     it('refuses what blocks submission and other sessions — SES-05', async () => {
