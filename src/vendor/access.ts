@@ -21,16 +21,16 @@ import { consumeVendorLink, getLinkContext, issueVendorLink, LINK_UNSPENT } from
 import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
+import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { contactDataFor } from './contact-data.js';
 import { issueLink, type LinkClaims, newLinkId, verifyLink } from './links.js';
-import { asEmail, freshAccessMail } from './mails.js';
 import { startVendorSession } from './sessions.js';
 
-export type AccessDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'rateLimits'> & {
+export type AccessDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'rateLimits' | 'templates'> & {
   baseUrl: string;
   /** Woken after a unit that queued mail commits. */
   mail?: Pick<Ports['mail'], 'queued'>;
@@ -66,12 +66,21 @@ type Loaded = LinkView & {
   contactEmail: string | null;
   contactEmailHash: string | null;
   linkTtlHours: number;
+  /** The language of the assessment's mails (null: sent before it was kept; English). */
+  mailLocale: string | null;
   otpRequired: boolean;
 };
 
 /** What the visitor may see of a loaded link (the contact's address and settings stay server-side). */
 const strip = (l: Loaded): LinkView => {
-  const { contactEmail: _e, contactEmailHash: _x, linkTtlHours: _h, otpRequired: _o, ...view } = l;
+  const {
+    contactEmail: _e,
+    contactEmailHash: _x,
+    linkTtlHours: _h,
+    mailLocale: _m,
+    otpRequired: _o,
+    ...view
+  } = l;
   return view;
 };
 
@@ -125,6 +134,7 @@ async function load(
     },
     contactEmailHash: r.contactEmailHash,
     linkTtlHours: r.linkTtlHours,
+    mailLocale: r.assessmentLocale,
     otpRequired: r.otpRequired,
   };
 }
@@ -249,15 +259,20 @@ export async function requestFreshAccess(
     code,
   );
   if (matches && to) {
-    const mail = freshAccessMail({
-      baseUrl: deps.baseUrl,
-      tenantName: loaded.tenantName,
-      questionnaireTitle: loaded.questionnaireTitle,
-      url: `${deps.baseUrl}/v/${link.token}`,
-      code,
-      linkExpiresAt: link.expiresAt,
-      codeMinutes: CODE_TTL_MS / 60_000,
-    });
+    const mail = renderEmail(
+      deps.templates,
+      'fresh_access',
+      assessmentMailLocale({ locale: loaded.mailLocale }),
+      {
+        tenantName: loaded.tenantName,
+        questionnaireTitle: loaded.questionnaireTitle,
+        link: `${deps.baseUrl}/v/${link.token}`,
+        origin: deps.baseUrl,
+        code,
+        linkExpiresAt: link.expiresAt,
+        codeMinutes: CODE_TTL_MS / 60_000,
+      },
+    );
     await deps.store.tenant(claims.tid).write((tx) => {
       issueVendorLink(tx, {
         jti,
@@ -276,7 +291,7 @@ export async function requestFreshAccess(
         expiresAt: new Date(now.getTime() + CODE_TTL_MS),
         createdAt: now,
       });
-      queueMail(tx, { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, to, email: asEmail(mail) }, now);
+      queueMail(tx, { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, to, email: mail }, now);
       tx.audit(
         {
           actor: `vendor:${claims.sub}`,

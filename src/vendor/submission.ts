@@ -37,6 +37,7 @@ import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
+import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import {
   type Answers,
@@ -51,10 +52,9 @@ import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
-import { asEmail, receiptMail, submitCodeMail } from './mails.js';
 import { ANSWERS_DIGEST_ALG, issueReceipt, type ReceiptInput, type ReceiptPayload } from './receipts.js';
 
-export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits'> & {
+export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits' | 'templates'> & {
   baseUrl: string;
   /** With the store, the receipt carries a checkpoint and the inclusion proof of its entry (issue 9). */
   store?: Ports['store'];
@@ -179,22 +179,15 @@ export async function requestSubmitCode(
       expiresAt: new Date(now.getTime() + CODE_TTL_MS),
       createdAt: now,
     });
-    const mail = submitCodeMail({
-      baseUrl: deps.baseUrl,
+    const locale = assessmentMailLocale(review.assessment, review.questionnaire.defaultLocale);
+    const mail = renderEmail(deps.templates, 'submit_code', locale, {
+      origin: deps.baseUrl,
       tenantName: review.tenantName,
-      questionnaireTitle: localize(
-        review.questionnaire.title,
-        review.questionnaire.defaultLocale,
-        review.questionnaire,
-      ),
+      questionnaireTitle: localize(review.questionnaire.title, locale, review.questionnaire),
       code,
       codeMinutes: CODE_TTL_MS / 60_000,
     });
-    queueMail(
-      tx,
-      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to, email: asEmail(mail) },
-      now,
-    );
+    queueMail(tx, { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to, email: mail }, now);
   });
   deps.mail?.queued();
 }
@@ -350,6 +343,7 @@ export async function submit(
     }
     // The submission is in the trail: a checkpoint right after it, and the receipt re-signed with the
     // checkpoint and the proof of its entry. Signing is not database work, so it happens between units.
+    const mailLocale = assessmentMailLocale(assessment, questionnaire.defaultLocale);
     const attested = await attestReceipt(deps, scope, input, receipt).catch(() => null);
     // The receipt mail goes with the attested receipt (or the plain one, when attesting failed).
     const finish = (final: string) =>
@@ -377,20 +371,14 @@ export async function submit(
               // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
               dedupeKey: `receipt:${assessment.id}:${sha256Hex(final).slice(0, 32)}`,
               to,
-              email: asEmail(
-                receiptMail({
-                  baseUrl: deps.baseUrl,
-                  tenantName: review.tenantName,
-                  questionnaireTitle: localize(
-                    questionnaire.title,
-                    questionnaire.defaultLocale,
-                    questionnaire,
-                  ),
-                  receipt: final,
-                  answersSha256,
-                  submittedAt: now,
-                }),
-              ),
+              email: renderEmail(deps.templates, 'receipt', mailLocale, {
+                origin: deps.baseUrl,
+                tenantName: review.tenantName,
+                questionnaireTitle: localize(questionnaire.title, mailLocale, questionnaire),
+                receipt: final,
+                answersSha256,
+                submittedAt: now,
+              }),
             },
             now,
           );

@@ -72,7 +72,7 @@ export async function lastLinkTo(store: Store, to: string): Promise<string> {
 
 export async function lastCodeTo(store: Store, to: string): Promise<string> {
   const mail = (await outbox(store)).filter((m) => m.toAddress === to).at(-1);
-  const m = mail?.textBody.match(/Your code: (\d{6})/);
+  const m = mail?.textBody.match(/(?:Your code|Ihr Code): (\d{6})/);
   if (!m) throw new Error(`no code mailed to ${to}`);
   return m[1]!;
 }

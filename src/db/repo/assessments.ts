@@ -23,6 +23,8 @@ export type Assessment = {
   /** Buyer-set context facts (read-only for the vendor). */
   context: Record<string, unknown>;
   linkTtlHours: number;
+  /** The language of the vendor's mails (en, de); null for assessments sent before it was kept. */
+  locale: string | null;
   /** Bumped by every answer write; submission freezes the revision it read. */
   answersRevision: number;
   /** The signed receipt (compact JWS), once submitted. */
@@ -50,6 +52,8 @@ export type NewAssessment = {
   id?: string;
   context?: Record<string, unknown>;
   linkTtlHours?: number;
+  /** The mails' language (en, de); null: the questionnaire's default. */
+  locale?: string | null;
   /** Sending queues the assessment as `sent` at once. */
   status?: AssessmentStatus;
   sentAt?: Date | null;
@@ -78,6 +82,7 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
     rating: null,
     context: a.context ?? {},
     linkTtlHours: a.linkTtlHours ?? 72,
+    locale: a.locale ?? null,
     answersRevision: 0,
     receipt: null,
     submittedBy: null,
