@@ -3,6 +3,7 @@
  * clicks, answers frozen at the revision read, a receipt that verifies, findings and risks stored, the
  * optional code bound to the session and counted across tries.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { sampleAnswers } from '../../bench/sample-answers.js';
 import { createApp } from '../../src/app.js';
@@ -15,7 +16,7 @@ import { ASSESSMENT_OPEN, getAssessment, touchAnswers } from '../../src/db/repo/
 import { listAudit } from '../../src/db/repo/audit.js';
 import { listEvidence } from '../../src/db/repo/evidence.js';
 import { listFindings } from '../../src/db/repo/findings.js';
-import { listRisks } from '../../src/db/repo/risks.js';
+import { listHistory, listRisks } from '../../src/db/repo/risks.js';
 import { listSecurityEvents } from '../../src/db/repo/security-events.js';
 import { GuardError } from '../../src/db/store.js';
 import { storeEvidence } from '../../src/evidence/evidence.js';
@@ -300,6 +301,59 @@ forEachDialect(
         );
       });
     });
+
+    // Two first submissions of one vendor, each unit on its own connection: both read "no risk yet", then
+    // both insert the risk of each finding. The second insert meets the first's row on the unique key; the
+    // unit runs again, re-reads and updates it instead of failing the vendor's submission with a 500.
+    it.skipIf(dialect !== 'pg')(
+      'two first submissions of one vendor at the same moment, on two connections: one risk per finding',
+      async () => {
+        const vendorName = `Race ${Math.random().toString(36).slice(2, 8)}`;
+        const one = await opened({ vendorName });
+        const two = await opened({ vendorName });
+        const [a, b] = [(await row(one.assessmentId))!, (await row(two.assessmentId))!];
+        expect(a.vendorId).toBe(b.vendorId);
+        const locker = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+        await locker.connect();
+        try {
+          // Hold the vendor row: both units read, then wait at their first insert that references it.
+          await locker.query('BEGIN');
+          await locker.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+          const held = await locker.query('SELECT id FROM vendors WHERE id = $1 FOR UPDATE', [a.vendorId]);
+          expect(held.rowCount).toBe(1);
+          const both = Promise.all([
+            one.b.post(`${one.base}/submit`, {}),
+            two.b.post(`${two.base}/submit`, {}),
+          ]);
+          await vi.waitFor(
+            async () => {
+              const { rows } = await locker.query<{ n: number }>(
+                `SELECT count(*)::int AS n FROM pg_locks
+                 WHERE NOT granted AND locktype = 'transactionid'
+                   AND transactionid::text::bigint = pg_current_xact_id()::text::bigint % 4294967296`,
+              );
+              expect(rows[0]!.n).toBe(2);
+            },
+            { timeout: 30_000, interval: 20 },
+          );
+          await locker.query('COMMIT');
+          expect((await both).map((r) => r.status)).toEqual([303, 303]);
+        } finally {
+          await locker.end();
+        }
+        expect((await row(one.assessmentId))!.status).toBe('submitted');
+        expect((await row(two.assessmentId))!.status).toBe('submitted');
+        const risks = await ts.store.tenant(tenantId).read((c) => listRisks(c, a.vendorId));
+        expect(risks.length).toBeGreaterThan(0);
+        expect(new Set(risks.map((r) => r.findingKey)).size).toBe(risks.length);
+        // Created by one submission, then raised again by the other: both in the history.
+        for (const r of risks) {
+          const h = await ts.store.tenant(tenantId).read((c) => listHistory(c, r.id));
+          expect(h.some((e) => e.note?.startsWith('raised by assessment'))).toBe(true);
+          expect([one.assessmentId, two.assessmentId]).toContain(r.assessmentId);
+        }
+      },
+    );
 
     it('refuses what blocks submission and other sessions — SES-05', async () => {
       const sent = await send(platform, tenantId);
