@@ -348,6 +348,8 @@ export function defineTables(k: Kit) {
       context: k.json<Record<string, unknown>>('context').notNull().default({}),
       /** How long a link for this assessment lives, in hours (capped; the tenant's default when sent). */
       linkTtlHours: k.int('link_ttl_hours').notNull().default(72),
+      /** The language of the mails to the vendor (en, de), chosen when sending; null: the questionnaire's. */
+      locale: k.text('locale'),
       /**
        * Bumped by every answer write, in the same unit (guarded on an open status): submission freezes
        * exactly the answers it read, and no autosave lands after it (docs/vendor-portal.md).

@@ -11,6 +11,7 @@ import { listSubmittedReceipts } from '../db/repo/assessments.js';
 import { queuedMailKeys } from '../db/repo/outbox.js';
 import { listTenants } from '../db/repo/tenants.js';
 import { getContact } from '../db/repo/vendor-contacts.js';
+import { assessmentMailLocale } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { localize } from '../questionnaire/index.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
@@ -29,7 +30,7 @@ const claimOf = (jws: string): { contact?: string; audit?: { checkpoint?: string
 
 /** Finishes every submission whose receipt mail is missing; returns how many it finished. */
 export async function finishPendingReceipts(
-  platform: Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'mail'> & { baseUrl?: string },
+  platform: Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'mail' | 'templates'> & { baseUrl?: string },
   now: Date,
 ): Promise<number> {
   const { store } = platform;
@@ -63,14 +64,20 @@ export async function finishPendingReceipts(
       });
       const to = found.contact ? (await contacts.open(tenantId, found.contact)).email : null;
       const q = found.questionnaire;
+      const locale = assessmentMailLocale(row, q?.defaultLocale);
       await finishReceipt(
-        { keys: platform.keys, baseUrl, store, clock: platform.clock },
+        { keys: platform.keys, baseUrl, store, clock: platform.clock, templates: platform.templates },
         { tenantId, write: (fn) => scope.write(fn) },
         {
           assessmentId: row.id,
           plain: row.receipt,
           to,
-          questionnaireTitle: q ? localize(q.title, q.defaultLocale, q) : 'your questionnaire',
+          locale,
+          questionnaireTitle: q
+            ? localize(q.title, locale, q)
+            : locale === 'de'
+              ? 'Ihr Fragebogen'
+              : 'your questionnaire',
         },
         now,
       );

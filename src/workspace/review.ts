@@ -34,7 +34,7 @@ import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
-import { renderEmail } from '../mail/templates.js';
+import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { Invalid, normalizeAnswer } from '../questionnaire/answers.js';
 import {
@@ -48,7 +48,6 @@ import {
 import { contactDataFor } from '../vendor/contact-data.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
-import { asEmail, changesRequestedMail } from '../vendor/mails.js';
 import { type ContextField, contextFields, contextFieldValue } from './context-fields.js';
 import { pinnedQuestionnaire } from './questionnaires.js';
 
@@ -454,17 +453,18 @@ export async function requestChanges(
         issuedAt: now,
         expiresAt: link.expiresAt,
       });
-      const mail = changesRequestedMail({
-        baseUrl: deps.baseUrl,
+      const locale = assessmentMailLocale(assessment, q.defaultLocale);
+      const mail = renderEmail(deps.templates, 'changes_requested', locale, {
         tenantName: seen.tenant!.name,
-        questionnaireTitle: localize(q.title, q.defaultLocale, q),
-        url: `${deps.baseUrl}/v/${link.token}`,
+        questionnaireTitle: localize(q.title, locale, q),
+        link: `${deps.baseUrl}/v/${link.token}`,
+        origin: deps.baseUrl,
         linkExpiresAt: link.expiresAt,
         questions: checked.length,
       });
       queueMail(
         tx,
-        { tenantId: scope.tenantId, dedupeKey: `changes:${jti}`, to: contact.email, email: asEmail(mail) },
+        { tenantId: scope.tenantId, dedupeKey: `changes:${jti}`, to: contact.email, email: mail },
         now,
       );
       tx.audit(
@@ -629,6 +629,7 @@ export async function sendAgain(
         createdBy: scope.userId,
         context: { ...previous.context },
         linkTtlHours: previous.linkTtlHours,
+        locale: previous.locale,
         status: 'sent',
         sentAt: now,
         previousAssessmentId: previous.id,
@@ -646,7 +647,7 @@ export async function sendAgain(
       issuedAt: now,
       expiresAt: link.expiresAt,
     });
-    const email = renderEmail(deps.templates, 'invitation', q.defaultLocale, {
+    const email = renderEmail(deps.templates, 'invitation', assessmentMailLocale(previous, q.defaultLocale), {
       tenantName: seen.tenant!.name,
       senderName: null,
       vendorName: seen.vendor!.name,

@@ -3,7 +3,8 @@
  * clicks, answers frozen at the revision read, a receipt that verifies, findings and risks stored, the
  * optional code bound to the session and counted across tries.
  */
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { sampleAnswers } from '../../bench/sample-answers.js';
 import { createApp } from '../../src/app.js';
 import { leafHash, rootFromInclusion } from '../../src/audit/merkle.js';
@@ -15,7 +16,8 @@ import { ASSESSMENT_OPEN, getAssessment, touchAnswers } from '../../src/db/repo/
 import { listAudit } from '../../src/db/repo/audit.js';
 import { listEvidence } from '../../src/db/repo/evidence.js';
 import { listFindings } from '../../src/db/repo/findings.js';
-import { listRisks } from '../../src/db/repo/risks.js';
+import { listHistory, listRisks } from '../../src/db/repo/risks.js';
+import { listSecurityEvents } from '../../src/db/repo/security-events.js';
 import { GuardError, type Store } from '../../src/db/store.js';
 import { storeEvidence } from '../../src/evidence/evidence.js';
 import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
@@ -100,7 +102,7 @@ forEachDialect(
     async function opened(input: Parameters<typeof send>[2] = {}) {
       const sent = await send(platform, tenantId, input);
       const b = browser(app);
-      expect((await b.post(await lastLinkTo(ts.store, JANE), {})).status).toBe(303);
+      expect((await b.post(await lastLinkTo(ts.store, JANE, sent.assessmentId), {})).status).toBe(303);
       const q = shippedLibrary().get(sent.questionnaireRef)!;
       const today = now.toISOString().slice(0, 10);
       // Files are not answers: the evidence table says which a question has (src/vendor/evidence-answers.ts).
@@ -314,6 +316,88 @@ forEachDialect(
       expect((await b.post(`${base}/submit`, { code: next })).status).toBe(429);
     });
 
+    it('records wrong and throttled submission codes in the security log, never the code', async () => {
+      const { assessmentId, b, base } = await opened({ otp: true });
+      await b.post(`${base}/submit-code`, {});
+      const code = await lastCodeTo(ts.store, JANE);
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect((await b.post(`${base}/submit`, { code: '12' })).status).toBe(422);
+      for (let i = 0; i < 5; i++) await b.post(`${base}/submit`, { code: wrong });
+      expect((await b.post(`${base}/submit`, { code })).status).toBe(429);
+      await vi.waitFor(async () => {
+        const events = (
+          await ts.store.tenant(tenantId).read((c) => listSecurityEvents(c, { limit: 10_000 }))
+        ).filter((e) => e.data.assessment === assessmentId);
+        expect(
+          events
+            .filter((e) => e.kind === 'code_failed')
+            .map((e) => e.data.reason)
+            .sort(),
+        ).toEqual(['malformed', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong']);
+        expect(events.filter((e) => e.kind === 'rate_limited').map((e) => e.data.reason)).toEqual([
+          'tries_per_code',
+        ]);
+        const all = JSON.stringify(events);
+        for (const secret of [code, wrong, JANE]) expect(all).not.toContain(secret);
+        expect(events.every((e) => e.data.via === 'submit_code' && /^hmac:/.test(e.address ?? ''))).toBe(
+          true,
+        );
+      });
+    });
+
+    // Two first submissions of one vendor, each unit on its own connection: both read "no risk yet", then
+    // both insert the risk of each finding. The second insert meets the first's row on the unique key; the
+    // unit runs again, re-reads and updates it instead of failing the vendor's submission with a 500.
+    it.skipIf(dialect !== 'pg')(
+      'two first submissions of one vendor at the same moment, on two connections: one risk per finding',
+      async () => {
+        const vendorName = `Race ${Math.random().toString(36).slice(2, 8)}`;
+        const one = await opened({ vendorName });
+        const two = await opened({ vendorName });
+        const [a, b] = [(await row(one.assessmentId))!, (await row(two.assessmentId))!];
+        expect(a.vendorId).toBe(b.vendorId);
+        const locker = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+        await locker.connect();
+        try {
+          // Hold the vendor row: both units read, then wait at their first insert that references it.
+          await locker.query('BEGIN');
+          await locker.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+          const held = await locker.query('SELECT id FROM vendors WHERE id = $1 FOR UPDATE', [a.vendorId]);
+          expect(held.rowCount).toBe(1);
+          const both = Promise.all([
+            one.b.post(`${one.base}/submit`, {}),
+            two.b.post(`${two.base}/submit`, {}),
+          ]);
+          await vi.waitFor(
+            async () => {
+              const { rows } = await locker.query<{ n: number }>(
+                `SELECT count(*)::int AS n FROM pg_locks
+                 WHERE NOT granted AND locktype = 'transactionid'
+                   AND transactionid::text::bigint = pg_current_xact_id()::text::bigint % 4294967296`,
+              );
+              expect(rows[0]!.n).toBe(2);
+            },
+            { timeout: 30_000, interval: 20 },
+          );
+          await locker.query('COMMIT');
+          expect((await both).map((r) => r.status)).toEqual([303, 303]);
+        } finally {
+          await locker.end();
+        }
+        expect((await row(one.assessmentId))!.status).toBe('submitted');
+        expect((await row(two.assessmentId))!.status).toBe('submitted');
+        const risks = await ts.store.tenant(tenantId).read((c) => listRisks(c, a.vendorId));
+        expect(risks.length).toBeGreaterThan(0);
+        expect(new Set(risks.map((r) => r.findingKey)).size).toBe(risks.length);
+        // Created by one submission, then raised again by the other: both in the history.
+        for (const r of risks) {
+          const h = await ts.store.tenant(tenantId).read((c) => listHistory(c, r.id));
+          expect(h.some((e) => e.note?.startsWith('raised by assessment'))).toBe(true);
+          expect([one.assessmentId, two.assessmentId]).toContain(r.assessmentId);
+        }
+      },
+    );
+
     it('refuses what blocks submission and other sessions — SES-05', async () => {
       const sent = await send(platform, tenantId);
       const b = browser(app);
@@ -379,8 +463,14 @@ forEachDialect(
       crash.crashed = false;
       const plain = (await row(assessmentId))!.receipt!;
       const scope = ts.store.tenant(tenantId);
-      const deps = { keys: platform.keys, baseUrl: BASE_URL, store: ts.store, clock: platform.clock };
-      const pending = { assessmentId, plain, to: JANE, questionnaireTitle: 'Q' };
+      const deps = {
+        keys: platform.keys,
+        baseUrl: BASE_URL,
+        store: ts.store,
+        clock: platform.clock,
+        templates: platform.templates,
+      };
+      const pending = { assessmentId, plain, to: JANE, locale: 'en' as const, questionnaireTitle: 'Q' };
       const finish = () => finishReceipt(deps, { tenantId, write: (fn) => scope.write(fn) }, pending, now);
       const [a, c] = await Promise.all([finish(), finish()]);
       await finish();

@@ -23,6 +23,8 @@ export type Assessment = {
   /** Buyer-set context facts (read-only for the vendor). */
   context: Record<string, unknown>;
   linkTtlHours: number;
+  /** The language of the vendor's mails (en, de); null for assessments sent before it was kept. */
+  locale: string | null;
   /** Bumped by every answer write; submission freezes the revision it read. */
   answersRevision: number;
   /** The signed receipt (compact JWS), once submitted. */
@@ -50,6 +52,8 @@ export type NewAssessment = {
   id?: string;
   context?: Record<string, unknown>;
   linkTtlHours?: number;
+  /** The mails' language (en, de); null: the questionnaire's default. */
+  locale?: string | null;
   /** Sending queues the assessment as `sent` at once. */
   status?: AssessmentStatus;
   sentAt?: Date | null;
@@ -78,6 +82,7 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
     rating: null,
     context: a.context ?? {},
     linkTtlHours: a.linkTtlHours ?? 72,
+    locale: a.locale ?? null,
     answersRevision: 0,
     receipt: null,
     submittedBy: null,
@@ -480,12 +485,13 @@ export async function listSubmittedReceipts(
   { db, t, tenantId }: TenantReadCtx,
   from: Date,
   to: Date,
-): Promise<{ id: string; receipt: string; questionnaireVersionId: string }[]> {
+): Promise<{ id: string; receipt: string; questionnaireVersionId: string; locale: string | null }[]> {
   const rows = await db
     .select({
       id: t.assessments.id,
       receipt: t.assessments.receipt,
       questionnaireVersionId: t.assessments.questionnaireVersionId,
+      locale: t.assessments.locale,
     })
     .from(t.assessments)
     .where(
@@ -496,5 +502,5 @@ export async function listSubmittedReceipts(
         lt(t.assessments.submittedAt, to),
       ),
     );
-  return rows as { id: string; receipt: string; questionnaireVersionId: string }[];
+  return rows as { id: string; receipt: string; questionnaireVersionId: string; locale: string | null }[];
 }

@@ -17,6 +17,7 @@ import {
   type AppDb,
   type Claims,
   GuardError,
+  isRetryableUnique,
   type ReadCtx,
   type StatementObserver,
   type Store,
@@ -186,7 +187,7 @@ export function openPgStore(options: PgStoreOptions): Store {
               broken = true;
             }
           }
-          if (RETRYABLE.has(pgCode(err) ?? '')) throw new RetryableConflict(err);
+          if (RETRYABLE.has(pgCode(err) ?? '') || isRetryableUnique(err)) throw new RetryableConflict(err);
           throw err;
         } finally {
           unit.end();

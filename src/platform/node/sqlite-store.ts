@@ -20,11 +20,18 @@ import { sqliteTables } from '../../db/schema.sqlite.js';
 import {
   type AppDb,
   GuardError,
+  isRetryableUnique,
   type StatementObserver,
   type Store,
   UnitOfWorkError,
 } from '../../db/store.js';
-import { createStore, statementLogger, type Unit, type UnitTracker } from '../../db/unit.js';
+import {
+  createStore,
+  RetryableConflict,
+  statementLogger,
+  type Unit,
+  type UnitTracker,
+} from '../../db/unit.js';
 import { appPath } from './app-root.js';
 import { auditClients } from './audit-client.js';
 import { asyncLocalTracker } from './unit-tracker.js';
@@ -188,7 +195,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         if (unit.kind === 'write' && (unit.writes.length || unit.audits.length)) {
           if (closed) throw new Error('store is closed');
           unit.phase = 'commit';
-          commit(unit);
+          try {
+            commit(unit);
+          } catch (err) {
+            // Rolled back; a key another unit filled after this one read is re-read by a retry.
+            if (isRetryableUnique(err)) throw new RetryableConflict(err);
+            throw err;
+          }
         }
         return result;
       },

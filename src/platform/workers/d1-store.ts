@@ -14,6 +14,7 @@ import { sqliteTables } from '../../db/schema.sqlite.js';
 import {
   type AppDb,
   GuardError,
+  isRetryableUnique,
   isUniqueViolation,
   type StatementObserver,
   type Store,
@@ -116,6 +117,7 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
           const guard = GUARD_FAILED.exec(text);
           if (guard) throw new GuardError(guards[Number(guard[1])]!);
           if (unit.audits.length && isUniqueViolation(err, 'audit_log.')) throw new RetryableConflict(err);
+          if (isRetryableUnique(err)) throw new RetryableConflict(err);
           throw err;
         }
         results.forEach((r, i) => {
