@@ -136,6 +136,8 @@ forEachDialect(
       const page = await b.get(m[1]!);
       expect(page.status).toBe(200);
       expect((await b.post(m[1]!, { password, passwordConfirm: password })).status).toBe(303);
+      // Single use: the same link again is gone.
+      expect((await browser(app).get(m[1]!)).status).toBe(410);
       keepCookies(b, role);
       const team = await ts.store.tenant(tenantId).read(repo.listTeam);
       expect(team.find((x) => x.email === email)?.role).toBe(role);
@@ -242,6 +244,7 @@ forEachDialect(
       expect(inter.status).toBe(200);
       expect(vendor.jar.size).toBe(0); // GET changes nothing
       expect((await vendor.post(link, {})).status).toBe(303);
+      expect((await browser(app).post(link, {})).status).toBe(410); // single use
       keepCookies(vendor, 'vendor');
       const base = `/v/a/${assessmentId}`;
       const start = await vendor.get(base);
@@ -450,7 +453,9 @@ forEachDialect(
       const events = await ts.store.tenant(tenantId).read((x) => listAssessmentEvents(x, assessmentId));
       const kinds = events.map((e) => e.kind);
       expect(kinds).toEqual(expect.arrayContaining(['sent', 'opened', 'in_progress', 'submitted']));
-      expect((await manager.get(`/app/assessments/${assessmentId}`)).status).toBe(200);
+      const timeline = await manager.get(`/app/assessments/${assessmentId}`);
+      expect(timeline.status).toBe(200);
+      expect(await timeline.text()).toMatch(/[Ss]ubmitted/);
 
       const audit = await ts.store.tenant(tenantId).read((x) => repo.listAudit(x));
       const actions = audit.map((e) => e.action);
