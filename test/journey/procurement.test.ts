@@ -305,6 +305,21 @@ forEachDialect(
         }
       }
 
+      // A second device: the used link leads to fresh access by the contact's email and a mailed code.
+      const device = browser(app);
+      expect((await device.get(link)).status).toBe(410);
+      mark = smtp.received.length;
+      const asked = await device.post(`${link}/fresh`, { email: CONTACT.toUpperCase() });
+      expect(asked.status, await asked.clone().text()).toBe(200);
+      for (const [k, val] of device.jar) keep(`fresh-access cookie ${k}`, val);
+      const [accessMail] = await deliver(CONTACT, mark);
+      const accessCode = /Your code: (\d{6})/.exec(accessMail!.text)![1]!;
+      keep('access code', accessCode);
+      vendorLink(accessMail!.text);
+      expect((await device.post(`${link}/code`, { code: accessCode })).status).toBe(303);
+      keepCookies(device, 'vendor (second device)');
+      expect((await device.get(`${base}/review`)).status).toBe(200);
+
       const review = await (await vendor.get(`${base}/review`)).text();
       expect(review).toContain('Email me a code');
       expect((await vendor.post(`${base}/submit`, {})).status).toBe(422); // the code is required
@@ -337,13 +352,13 @@ forEachDialect(
         (k) => String(answers[k]).startsWith('Vendor typed') && visible.questions[k]?.visible !== false,
       )!;
       mark = smtp.received.length;
-      const asked = await postPairs(manager, `${reviewPath}/changes`, [
+      const changes = await postPairs(manager, `${reviewPath}/changes`, [
         ['pick', 'gov.policy'],
         ['pick', textKey],
         ['comment.gov.policy', 'Please attach the approved policy.'],
         [`comment.${textKey}`, 'Please be more specific.'],
       ]);
-      expect(asked.status, await asked.clone().text()).toBe(303);
+      expect(changes.status, await changes.clone().text()).toBe(303);
       expect((await row())!.status).toBe('changes_requested');
       const fresh = (await deliver(CONTACT, mark)).find((m) => /changes requested/i.test(m.subject));
       expect(fresh).toBeTruthy();
