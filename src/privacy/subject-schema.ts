@@ -317,10 +317,10 @@ export const memberExportSchema = z
 export type ContactExport = z.infer<typeof contactExportSchema>;
 export type MemberExport = z.infer<typeof memberExportSchema>;
 
-export function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
+export function jsonSchemaOf(schema: z.ZodType, kind: string): Record<string, unknown> {
   return {
     ...(z.toJSONSchema(schema, { target: 'draft-2020-12' }) as Record<string, unknown>),
-    $id: `https://assay.invalid/schemas/${EXPORT_FORMAT}`,
+    $id: `https://assay.invalid/schemas/${EXPORT_FORMAT}/${kind}`,
   };
 }
 

@@ -227,7 +227,7 @@ export async function exportSubject(
   const title = type === 'contact' ? 'Your data as a vendor contact' : 'Your data as a member';
   const bytes = await zipBytes([
     { name: 'data.json', data: `${JSON.stringify(data, null, 2)}\n` },
-    { name: 'schema.json', data: `${JSON.stringify(jsonSchemaOf(schema), null, 2)}\n` },
+    { name: 'schema.json', data: `${JSON.stringify(jsonSchemaOf(schema, type), null, 2)}\n` },
     { name: 'README.md', data: readmeOf(title, schema) },
   ]);
   const sha256 = sha256Hex(bytes);
