@@ -6,11 +6,12 @@
  * another tenant's subject, a role without privacy.manage, the last active admin.
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
-import { verifyTenantTrail } from '../../src/audit/verify.js';
 import { createApp } from '../../src/app.js';
+import { verifyTenantTrail } from '../../src/audit/verify.js';
 import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
 import { startMemberSession } from '../../src/auth/member-sessions.js';
 import { newId } from '../../src/db/ids.js';
@@ -26,7 +27,6 @@ import { testContacts } from '../support/contacts.js';
 import { ADMIN_URL, urlFor } from '../support/pg.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { client, newTenant } from './support.js';
-import { sql } from 'drizzle-orm';
 
 function readZip(bytes: Uint8Array): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
