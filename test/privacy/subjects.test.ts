@@ -171,6 +171,16 @@ forEachDialect('data subjects: look-up, export, erasure', (dialect) => {
       expect(frag).toContain('No member of this workspace has this address.');
     });
 
+    it('escapes what it shows (a vendor name is the tenant’s free text)', async () => {
+      await send(platform, tenantId, {
+        vendorName: '<img src=x onerror=alert(1)>',
+        contactEmail: 'esc@escape.example',
+      });
+      const html = await (await admin.get('/app/privacy/subjects?email=esc%40escape.example')).text();
+      expect(html).toContain('Contact at &lt;img src=x onerror=alert(1)&gt;');
+      expect(html).not.toContain('<img src=x');
+    });
+
     it('refuses a malformed address with 422 and a message', async () => {
       for (const bad of ['not-an-email', 'a@b', 'x@example.com,y@example.com', 'Jane <j@x.example>']) {
         const res = await admin.get(`/app/privacy/subjects?email=${encodeURIComponent(bad)}`);
