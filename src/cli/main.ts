@@ -26,6 +26,7 @@ import { openStore } from '../platform/node/open-store.js';
 import { systemClock } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 import { auditCommands, type CliKit, checkReceiptProof } from './audit-commands.js';
+import { privacyCommands } from './privacy-commands.js';
 
 class CliError extends Error {}
 
@@ -58,6 +59,10 @@ Commands:
                                                   recompute every audit chain, Merkle root and checkpoint (exit 1 on any fault)
   audit export --tenant T --out DIR               write log.jsonl, the checkpoints and the audit key (docs/audit.md)
   audit checkpoint --tenant T                     sign a checkpoint of the tenant's trail now and print it
+  privacy export --tenant T (--contact-email E | --contact-id ID | --member-email E) --out FILE
+                                                  everything held about one person, as a zip (GDPR Art. 15/20; docs/privacy.md)
+  privacy erase --tenant T (--contact-email E | --contact-id ID | --member-email E) --confirm E
+                                                  erase one person's personal data (GDPR Art. 17); --confirm is their address again
   backup --out FILE                               write the SQLite database and the files under DATA_DIR to FILE (.tar.gz)
   restore FILE [--force]                          restore a backup into an empty DATA_DIR (--force: move the current one aside)
 
@@ -483,6 +488,19 @@ Object.assign(
     },
     withStore: (io, fn) => withStore(io as CliIo, (store) => fn(store)),
     withKeys: (io, fn) => withKeys(io as CliIo, fn),
+    resolveTenant,
+  }),
+);
+
+Object.assign(
+  commands,
+  privacyCommands({
+    options: options as CliKit['options'],
+    fail: (message) => {
+      throw new CliError(message);
+    },
+    withMaster: (io, fn) =>
+      withStore(io as CliIo, (store, _baseUrl, config) => fn(store, loadMasterKey(config))),
     resolveTenant,
   }),
 );

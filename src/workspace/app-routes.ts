@@ -25,6 +25,7 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { privacyRoutes } from '../privacy/routes.js';
+import { subjectRoutes } from '../privacy/subject-routes.js';
 import { reopenExpiredAcceptances } from '../risk/acceptance.js';
 import { readDashboard } from '../risk/dashboard.js';
 import { RATING_LABELS, RATINGS } from '../risk/scale.js';
@@ -205,6 +206,7 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.route('/risks', riskRoutes(platform));
   ws.route('/', auditRoutes(platform));
   ws.route('/', privacyRoutes(platform)); // privacy: /settings/retention, /privacy/*
+  ws.route('/privacy/subjects', subjectRoutes(platform)); // GDPR Art. 15/17/20
   app.route('/', ws);
   return app;
 }

@@ -549,6 +549,10 @@ forEachDialect('tenant isolation', (dialect) => {
           store.as({ tokenId: A.token }),
           sql`update setup_tokens set email = 'evil@x.example' where id = ${A.token}`,
         );
+        await refused(
+          store.tenant(A.tenant),
+          sql`update setup_tokens set email = 'evil@x.example' where id = ${A.token}`,
+        );
         await refused(store.tenant(A.tenant), sql`delete from setup_tokens where id = ${A.token}`);
         expect(
           await store.as({ tokenId: A.token }).read((c) => repo.peekSetupToken(c, A.token, new Date())),
@@ -583,10 +587,21 @@ forEachDialect('tenant isolation', (dialect) => {
         expect(await change(store.tenant(A.tenant), raw(A.tenant))).toBe(1);
         // Once queued, a tenant's unit cannot redirect or mark its message; the sender marks it.
         const mark = sql`update mail_outbox set status = 'sent' where id = ${A.mail}`;
-        for (const scope of [...strangers(), store.tenant(A.tenant), store.as({ system: 'cli' })]) {
+        for (const scope of [...strangers(), store.tenant(B.tenant), store.as({ system: 'cli' })])
           expect(await change(scope, mark), JSON.stringify(scope.claims)).toBe(0);
+        for (const scope of [...strangers(), store.as({ system: 'cli' })])
           expect(await change(scope, sql`update mail_outbox set attempts = 0`)).toBe(0);
-        }
+        await refused(store.tenant(B.tenant), sql`update mail_outbox set attempts = 0`);
+        // Its own tenant's unit may only blank a message (erasure, mail_outbox_erase): anything else is refused.
+        await refused(store.tenant(A.tenant), mark);
+        await refused(
+          store.tenant(A.tenant),
+          sql`update mail_outbox set to_address = 'evil@x.example' where id = ${A.mail}`,
+        );
+        await refused(
+          store.tenant(A.tenant),
+          sql`update mail_outbox set to_address = 'erased@erased.invalid', subject = '(erased)', text_body = 'phish', html_body = null, status = 'failed' where id = ${A.mail}`,
+        );
         const sender = store.as({ system: 'mail' });
         expect(await sender.read((c) => idsIn(c, 'mail_outbox'))).toEqual(
           expect.arrayContaining([A.mail, B.mail]),
@@ -635,6 +650,12 @@ forEachDialect('tenant isolation', (dialect) => {
           await refused(
             store.as({ userId: A.user }),
             sql.raw(`update users set ${column} where id = '${A.user}'`),
+          );
+        // Erasure may write the tombstone, and only it, even as a unit of the user's tenant.
+        for (const scope of [store.tenant(A.tenant), store.as({ userId: A.user })])
+          await refused(
+            scope,
+            sql`update users set email = 'evil@x.example', password_hash = null, totp_secret = null, totp_pending_secret = null, disabled_at = now() where id = ${A.user}`,
           );
         await refused(store.as({ userId: A.user }), sql`delete from users where id = ${A.user}`);
         // A new identity is created only by a unit acting for a tenant.

@@ -12,6 +12,7 @@ export * from './legal-holds.js';
 export * from './members.js';
 export * from './mfa.js';
 export * from './outbox.js';
+export * from './privacy-subjects.js';
 export * from './questionnaires.js';
 export * from './retention.js';
 export * from './review-notes.js';

@@ -66,7 +66,16 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     grants: {
       select: true,
       insert: true,
-      update: ['password_hash', 'totp_secret', 'totp_pending_secret', 'totp_enabled_at', 'totp_last_step'],
+      update: [
+        'password_hash',
+        'totp_secret',
+        'totp_pending_secret',
+        'totp_enabled_at',
+        'totp_last_step',
+        // Erasure (GDPR Art. 17): the email is replaced by a tombstone, the identity disabled.
+        'email',
+        'disabled_at',
+      ],
     },
     policies: {
       users_read: 'SELECT',
@@ -75,7 +84,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
       users_update: 'UPDATE',
       users_delete: 'DELETE',
     },
-    why: 'an identity is created once and only its password hash and second factor (TOTP seed, last step) are ever set; its id and email never change',
+    why: 'an identity is created once and only its password hash and second factor (TOTP seed, last step) are ever set; its id never changes, its email only to the tombstone of an erasure (which also disables it)',
   },
   sessions: {
     grants: { select: true, insert: true, update: ['last_seen_at', 'reauth_at', 'attempts'], delete: true },
@@ -101,7 +110,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     why: "an identity's recovery codes (keyed hashes) serve it in every tenant: issued, used once (only used_at changes) or replaced, and reachable only as that user (migrations/pg/0012_mfa_rls.sql)",
   },
   setup_tokens: {
-    grants: { select: true, insert: true, update: ['consumed_at', 'revoked_at'] },
+    grants: { select: true, insert: true, update: ['consumed_at', 'revoked_at', 'email'] },
     policies: {
       setup_tokens_read: 'SELECT',
       setup_tokens_issue: 'INSERT',
@@ -109,7 +118,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     },
     tenantData:
       'a set-up link names the tenant it admits to (first-run links name none), and is redeemed by its hash before any tenant is known',
-    why: 'a link is issued, then consumed once or (an invitation) revoked; nothing else about it changes and none is deleted',
+    why: 'a link is issued, then consumed once or (an invitation) revoked; its email is cleared by an erasure; nothing else about it changes and none is deleted',
   },
   mail_outbox: {
     grants: {
@@ -123,12 +132,22 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
         'claim_token',
         'last_error',
         'sent_at',
+        // Erasure only: the mail_outbox_erase policy admits no other values for these.
+        'to_address',
+        'subject',
+        'text_body',
+        'html_body',
       ],
     },
-    policies: { mail_outbox_read: 'SELECT', mail_outbox_queue: 'INSERT', mail_outbox_send: 'UPDATE' },
+    policies: {
+      mail_outbox_read: 'SELECT',
+      mail_outbox_queue: 'INSERT',
+      mail_outbox_send: 'UPDATE',
+      mail_outbox_erase: 'UPDATE',
+    },
     tenantData:
       'a message names the tenant it is sent for, and one sender serves every tenant from one queue',
-    why: 'the sender changes only the delivery state: recipient, subject and bodies are fixed once queued',
+    why: 'the sender changes only the delivery state; recipient, subject and bodies are fixed once queued, except that an erasure of the tenant blanks them (mail_outbox_erase admits only the blank values)',
   },
   signing_keys: {
     grants: { select: true, insert: true, update: ['status', 'activated_at', 'retired_at'] },
