@@ -10,6 +10,7 @@
 import { checkpointAllTenants, mailCheckpoints } from '../audit/jobs.js';
 import type { Ports } from '../platform/ports.js';
 import { retentionJob } from '../privacy/retention.js';
+import { tenantPurgeJob } from '../privacy/tenant-deletion.js';
 import { acceptanceExpiryJob } from '../risk/jobs.js';
 import { chaseAssessments } from '../workspace/assessment-reminders.js';
 import { runEvidenceValidity } from '../workspace/evidence-validity.js';
@@ -54,4 +55,5 @@ export const JOBS: readonly Job[] = [
   { name: 'audit-checkpoint-mail', every: 'daily', run: (p, now) => mailCheckpoints(p, now).then(() => {}) },
   // privacy: retention, tenant deletion
   { name: 'privacy.retention', every: 'daily', run: (platform, now) => retentionJob(platform, now) },
+  { name: 'privacy.tenant-purge', every: 'daily', run: (p, now) => tenantPurgeJob(p, now).then(() => {}) },
 ];

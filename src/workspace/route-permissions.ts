@@ -131,4 +131,9 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['GET', '/app/privacy/holds', 'privacy.manage'],
   ['POST', '/app/privacy/holds', 'privacy.manage'],
   ['POST', '/app/privacy/holds/:id/release', 'privacy.manage'],
+  // Tenant exit: the whole export, deletion and its cancel (src/privacy/tenant-exit-routes.ts)
+  ['GET', '/app/settings/exit', 'tenant.exit'],
+  ['GET', '/app/settings/exit/export', 'tenant.exit', { reauth: true }],
+  ['POST', '/app/settings/exit/delete', 'tenant.exit', { reauth: true }],
+  ['POST', '/app/settings/exit/cancel', 'tenant.exit', { reauth: true }],
 ];
