@@ -9,6 +9,7 @@
 import * as repo from '../db/repo/index.js';
 import { GuardError, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import { dataKeysFor } from '../evidence/data-keys.js';
 import { evidenceBlobAddress } from '../evidence/evidence.js';
 import type { Ports } from '../platform/ports.js';
 
@@ -89,7 +90,13 @@ export async function cancelTenantDeletion(
   }
 }
 
-type PurgePorts = Pick<Ports, 'store' | 'blobs' | 'master' | 'logger'>;
+export type PurgePorts = Pick<Ports, 'store' | 'blobs' | 'master' | 'logger'>;
+
+/** Destroys the tenant's data keys (past its deadline only) and what this process holds of them. */
+export async function shredTenant(ports: PurgePorts, tenantId: string, now: Date): Promise<void> {
+  await ports.store.tenant(tenantId, { system: 'scheduler' }).write((tx) => repo.shredTenantKeys(tx, now));
+  dataKeysFor(ports).forget(tenantId);
+}
 
 export interface PurgeResult {
   tenantId: string;
@@ -114,7 +121,7 @@ export async function purgeTenant(
     ...new Set(await Promise.all(files.map((f) => evidenceBlobAddress(ports, tenantId, f)))),
   ];
   try {
-    await scope.write((tx) => repo.shredTenantKeys(tx, now));
+    await shredTenant(ports, tenantId, now);
     const counts = await scope.write(async (tx) => {
       const rows = await repo.countTenantRows(tx);
       repo.purgeTenantRows(tx, now);

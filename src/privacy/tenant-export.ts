@@ -40,6 +40,17 @@ export const EXPORTED_TABLES: readonly TableKey[] = (Object.keys(sqliteTables) a
   .filter((k) => repo.PURGE_ORDER.includes(k) && !NOT_EXPORTED.has(k))
   .sort();
 
+/** The property of a table's primary-key column (keyset pagination): `id`, `jti`, or `tenantId` for one-row tables. */
+const keyColumnOf = (key: TableKey): string => {
+  const cols = Object.entries(getTableColumns(sqliteTables[key] as never)) as [
+    string,
+    { primary: boolean },
+  ][];
+  const pk = cols.find(([, c]) => c.primary);
+  if (!pk) throw new Error(`table ${key} has no single-column primary key`);
+  return pk[0];
+};
+
 const fileOf = (key: TableKey) => `data/${getTableConfig(sqliteTables[key] as never).name}.json`;
 
 function columnSchema(col: { dataType: string; notNull: boolean; columnType: string }): object {
@@ -118,16 +129,18 @@ const toJson = (row: Record<string, unknown>) =>
 async function* tableJson(ports: ExportPorts, tenantId: string, key: TableKey): AsyncIterable<Uint8Array> {
   const scope = ports.store.tenant(tenantId);
   const contacts = contactDataFor(ports);
+  const pk = keyColumnOf(key);
   yield enc.encode('[');
   let first = true;
   for (let after = ''; ; ) {
     const rows = await scope.read((ctx: TenantReadCtx) => {
       const table = ctx.t[key] as typeof ctx.t.vendors;
+      const keyCol = (table as unknown as Record<string, typeof table.id>)[pk]!;
       return ctx.db
         .select()
         .from(table)
-        .where(and(eq(table.tenantId, ctx.tenantId), gt(table.id, after)))
-        .orderBy(asc(table.id))
+        .where(and(eq(table.tenantId, ctx.tenantId), gt(keyCol, after)))
+        .orderBy(asc(keyCol))
         .limit(PAGE) as Promise<Record<string, unknown>[]>;
     });
     const out: string[] = [];
@@ -143,7 +156,7 @@ async function* tableJson(ports: ExportPorts, tenantId: string, key: TableKey): 
     }
     if (out.length) yield enc.encode(out.join(''));
     if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]!.id as string;
+    after = rows[rows.length - 1]![pk] as string;
   }
   yield enc.encode('\n]\n');
 }

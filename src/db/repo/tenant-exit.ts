@@ -5,7 +5,7 @@
  * and purge only to a tenant whose deadline has passed (and the database's triggers check that again for
  * the audit rows, by its own clock).
  */
-import { and, asc, count, eq, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { newId } from '../ids.js';
 import { isTenantTable } from '../kit.sqlite.js';
@@ -56,7 +56,7 @@ export function clearTenantDeletion(tx: TenantWriteCtx, now: Date): void {
         and(
           eq(t.tenants.id, tenantId),
           isNotNull(t.tenants.deletionRequestedAt),
-          sql`${t.tenants.deletionDueAt} > ${now}`,
+          gt(t.tenants.deletionDueAt, now),
         ),
       ),
     { guard: PENDING },
