@@ -10,14 +10,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { makeCheckpoint } from '../../src/audit/checkpoints.js';
 import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
 import { startMemberSession } from '../../src/auth/member-sessions.js';
 import * as repo from '../../src/db/repo/index.js';
-import { isPermissionViolation, rawRows, type Store } from '../../src/db/store.js';
+import { isPermissionViolation, rawRows, type Store, type TenantWriteCtx } from '../../src/db/store.js';
 import { openDownload } from '../../src/evidence/download.js';
 import { evidenceBlobAddress, storeEvidence } from '../../src/evidence/evidence.js';
 import { JOBS } from '../../src/jobs/registry.js';
@@ -344,7 +344,7 @@ forEachDialect('tenant exit', (dialect) => {
       await expect(
         store.tenant(g.tenantId).write((tx) => {
           if (tx.dialect === 'pg') tx.write(sql`select assay_purge_tenant_audit(${g.tenantId})`);
-          else tx.write(sql`delete from audit_log where tenant_id = ${g.tenantId}`);
+          else tx.write(tx.db.delete(tx.t.auditLog).where(eq(tx.t.auditLog.tenantId, g.tenantId)));
         }),
       ).rejects.toSatisfy(isPermissionViolation);
       expect(await countsOf(g.tenantId)).toEqual(before);
@@ -426,13 +426,15 @@ forEachDialect('tenant exit', (dialect) => {
     it('refuses UPDATE and DELETE at the database', async () => {
       const entries = await systemLog(f.tenantId);
       expect(entries.length).toBeGreaterThan(0);
-      for (const statement of [
-        sql`update system_log set action = 'x' where tenant_id = ${f.tenantId}`,
-        sql`delete from system_log where tenant_id = ${f.tenantId}`,
-      ]) {
+      const log = store.t.systemLog;
+      const writes = [
+        (tx: TenantWriteCtx) => tx.db.update(log).set({ action: 'x' }).where(eq(log.tenantId, f.tenantId)),
+        (tx: TenantWriteCtx) => tx.db.delete(log).where(eq(log.tenantId, f.tenantId)),
+      ];
+      for (const w of writes) {
         await expect(
           store.tenant(f.tenantId, { system: 'cli' }).write((tx) => {
-            tx.write(statement);
+            tx.write(w(tx));
           }),
         ).rejects.toSatisfy(isPermissionViolation);
       }
