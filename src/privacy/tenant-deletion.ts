@@ -23,7 +23,7 @@ export class TenantDeletionError extends HttpError {}
 /** Requests the unit's tenant's deletion. `typedName` must be the tenant's name exactly (after trimming). */
 export async function requestTenantDeletion(
   scope: { write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T> },
-  input: { typedName: string; userId: string; keepSessionId: string | null },
+  input: { typedName: string; actor: string; keepSessionId: string | null },
   now: Date,
 ): Promise<{ dueAt: Date }> {
   const dueAt = deletionDeadline(now);
@@ -32,7 +32,7 @@ export async function requestTenantDeletion(
       const tenant = await repo.currentTenant(tx);
       if (!tenant || input.typedName.trim() !== tenant.name)
         throw new TenantDeletionError(422, 'Type the workspace’s name exactly as shown to confirm.');
-      const actor = `user:${input.userId}`;
+      const { actor } = input;
       repo.markTenantForDeletion(tx, actor, now, dueAt);
       repo.endTenantSessions(tx, input.keepSessionId);
       repo.appendSystemLog(
@@ -66,10 +66,9 @@ export async function requestTenantDeletion(
 /** Cancels a pending deletion before its deadline. */
 export async function cancelTenantDeletion(
   scope: { write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T> },
-  userId: string,
+  actor: string,
   now: Date,
 ): Promise<void> {
-  const actor = `user:${userId}`;
   try {
     await scope.write((tx) => {
       repo.clearTenantDeletion(tx, now);

@@ -102,7 +102,11 @@ export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blo
     try {
       await requestTenantDeletion(
         c.var.workspace,
-        { typedName: typed, userId: c.var.workspace.userId, keepSessionId: c.var.workspace.sessionId },
+        {
+          typedName: typed,
+          actor: `user:${c.var.workspace.userId}`,
+          keepSessionId: c.var.workspace.sessionId,
+        },
         clock.now(),
       );
     } catch (err) {
@@ -114,7 +118,7 @@ export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blo
 
   app.post('/cancel', async (c) => {
     try {
-      await cancelTenantDeletion(c.var.workspace, c.var.workspace.userId, clock.now());
+      await cancelTenantDeletion(c.var.workspace, `user:${c.var.workspace.userId}`, clock.now());
     } catch (err) {
       if (!(err instanceof TenantDeletionError)) throw err;
       return page(c, { error: err.message }, err.status);

@@ -337,7 +337,13 @@ forEachDialect('tenant exit', (dialect) => {
       const { g, blobs } = await doomed(29);
       const before = await countsOf(g.tenantId);
       await job.run({ ...g.platform, baseUrl: BASE_URL }, new Date());
+      // Asked directly, the purge refuses too, and destroys no key.
+      expect(await purgeTenant(g.platform, g.tenantId, new Date())).toBeNull();
+      await expect(shredTenant(g.platform, g.tenantId, new Date())).rejects.toThrow(/past-deletion-deadline/);
       expect(await countsOf(g.tenantId)).toEqual(before);
+      expect(
+        (await store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx))).every((k) => k.wrapped !== ''),
+      ).toBe(true);
       expect(blobs.every((b) => fs.existsSync(b))).toBe(true);
       expect((await systemLog(g.tenantId)).map((e) => e.action)).toEqual(['tenant.deletion_requested']);
       // And the database itself refuses to delete its audit rows.
