@@ -24,6 +24,7 @@ import { JOBS } from '../../src/jobs/registry.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
 import { purgeTenant, shredTenant } from '../../src/privacy/tenant-deletion.js';
 import { contactDataFor } from '../../src/vendor/contact-data.js';
+import { issueLink, newLinkId } from '../../src/vendor/links.js';
 import { type Fixture, fixture, newAssessment, pdf, uploadRequest } from '../evidence/support.js';
 import { BASE_URL, TEST_MASTER_KEY } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
@@ -244,6 +245,28 @@ forEachDialect('tenant exit', (dialect) => {
         ),
       );
       expect((await vendor.get(`/v/a/${f.assessmentId}`)).status).not.toBe(401);
+      // A fresh invitation link, as a send makes it.
+      const contactId = (await store
+        .tenant(f.tenantId)
+        .read((ctx) => repo.getAssessment(ctx, f.assessmentId)))!.contactId;
+      const jti = newLinkId();
+      const link = await issueLink(
+        f.platform.keys,
+        { tid: f.tenantId, aid: f.assessmentId, sub: contactId, jti },
+        { issuer: BASE_URL, now: new Date(), hours: 72 },
+      );
+      await store.tenant(f.tenantId).write((tx) =>
+        repo.issueVendorLink(tx, {
+          jti,
+          assessmentId: f.assessmentId,
+          contactId,
+          purpose: 'invite',
+          issuedAt: new Date(),
+          expiresAt: link.expiresAt,
+        }),
+      );
+      const linkPage = () => f.app.request(`${BASE_URL}/v/${link.token}`);
+      expect((await linkPage()).status).toBe(200);
       expect((await analyst.get('/app/vendors')).status).toBe(200);
 
       const res = await admin.post('/app/settings/exit/delete', { confirmName: ` ${tenantName} ` });
@@ -260,6 +283,9 @@ forEachDialect('tenant exit', (dialect) => {
       expect((await analyst.get('/app/vendors')).headers.get('location')).toBe('/app/login');
       expect((await otherAdmin.get('/app/settings/exit')).headers.get('location')).toBe('/app/login');
       expect((await vendor.get(`/v/a/${f.assessmentId}`)).status).toBe(401);
+      const dead = await linkPage();
+      expect(dead.status).toBe(404);
+      expect(await dead.text()).toContain('This link is not valid');
       // A member signing in again is refused; an admin sees only the exit page.
       const lateAnalyst = client(f.app, (await member(store, f.tenantId, 'analyst')).cookie);
       expect((await lateAnalyst.get('/app')).headers.get('location')).toBe('/app/login');
@@ -279,6 +305,7 @@ forEachDialect('tenant exit', (dialect) => {
       expect(cancel.status).toBe(303);
       expect(await deletion()).toBeNull();
       expect((await admin.get('/app/vendors')).status).toBe(200);
+      expect((await linkPage()).status).toBe(200);
       const back = client(f.app, (await member(store, f.tenantId, 'analyst')).cookie);
       expect((await back.get('/app/vendors')).status).toBe(200);
       expect(
