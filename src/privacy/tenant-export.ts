@@ -8,8 +8,12 @@
  */
 import { and, asc, eq, getTableColumns, gt } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
-import { buildExport } from '../audit/export.js';
+import { canonicalEntry } from '../audit/chain.js';
+import { ed25519Pem } from '../audit/export.js';
+import { rawEd25519 } from '../audit/note.js';
+import { listAudit, listCheckpoints } from '../db/repo/audit.js';
 import * as repo from '../db/repo/index.js';
+import { listPublishedKeys } from '../db/repo/keys.js';
 import { sqliteTables } from '../db/schema.sqlite.js';
 import type { TenantReadCtx } from '../db/store.js';
 import type { Tables } from '../db/tables.js';
@@ -215,6 +219,33 @@ const README = `# Assay tenant export
   \`openssl pkeyutl -verify -pubin -inkey audit/audit-key.pem -rawin\`.
 `;
 
+/**
+ * `audit/`: the same files as `buildExport` (src/audit/export.ts, what `assay audit export` writes), but
+ * with `log.jsonl` streamed a page at a time instead of built in memory. The test compares the two byte
+ * for byte.
+ */
+async function* auditEntries(ports: ExportPorts, tenantId: string): AsyncIterable<ZipEntry> {
+  const scope = ports.store.tenant(tenantId);
+  async function* log(): AsyncIterable<Uint8Array> {
+    for (let after = 0; ; ) {
+      const rows = await scope.read((ctx) => listAudit(ctx, { afterSeq: after, limit: PAGE }));
+      if (rows.length)
+        yield enc.encode(rows.map(({ this_hash: _, ...e }) => `${canonicalEntry(e)}\n`).join(''));
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+  yield { name: 'audit/log.jsonl', data: log() };
+  const checkpoints = await scope.read((ctx) => listCheckpoints(ctx));
+  const keys = await ports.store.global.read((g) => listPublishedKeys(g, 'audit'));
+  for (const c of checkpoints) yield { name: `audit/checkpoints/${c.treeSize}.txt`, data: c.note };
+  const latest = checkpoints[checkpoints.length - 1];
+  if (latest) yield { name: 'audit/checkpoint.txt', data: latest.note };
+  for (const k of keys) yield { name: `audit/keys/${k.kid}.pem`, data: ed25519Pem(rawEd25519(k.publicJwk)) };
+  const signer = keys.find((k) => k.kid === latest?.kid) ?? keys.find((k) => k.status === 'active');
+  if (signer) yield { name: 'audit/audit-key.pem', data: ed25519Pem(rawEd25519(signer.publicJwk)) };
+}
+
 /** The entries of a tenant's export, produced as the ZIP writer pulls them. */
 export async function* tenantExportEntries(
   ports: ExportPorts,
@@ -239,8 +270,7 @@ export async function* tenantExportEntries(
     yield { name: path, data: streamOf(opened.body) };
   }
   yield { name: 'evidence.json', data: `${JSON.stringify(listed, null, 2)}\n` };
-  for (const f of await buildExport(ports.store, tenantId))
-    yield { name: `audit/${f.path}`, data: f.content };
+  yield* auditEntries(ports, tenantId);
 }
 
 /** The export as a stream of ZIP bytes. */

@@ -14,6 +14,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { makeCheckpoint } from '../../src/audit/checkpoints.js';
+import { buildExport } from '../../src/audit/export.js';
 import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
 import { startMemberSession } from '../../src/auth/member-sessions.js';
 import * as repo from '../../src/db/repo/index.js';
@@ -182,6 +183,15 @@ forEachDialect('tenant exit', (dialect) => {
         const to = path.join(dir, name.slice('audit/'.length));
         fs.mkdirSync(path.dirname(to), { recursive: true });
         fs.writeFileSync(to, body);
+      }
+      // Byte for byte what `assay audit export` writes (the entry of this export came after the read).
+      const cli = await buildExport(store, f.tenantId);
+      const auditNames = [...files.keys()].filter((n) => n.startsWith('audit/')).sort();
+      expect(auditNames).toEqual(cli.map((x) => `audit/${x.path}`).sort());
+      for (const x of cli) {
+        const mine = files.get(`audit/${x.path}`)!.toString('utf8');
+        if (x.path === 'log.jsonl') expect(x.content.startsWith(mine)).toBe(true);
+        else expect(mine, x.path).toBe(x.content);
       }
       expect(fs.existsSync(path.join(dir, 'log.jsonl'))).toBe(true);
       expect(fs.existsSync(path.join(dir, 'audit-key.pem'))).toBe(true);
