@@ -393,6 +393,27 @@ forEachDialect('tenant exit', (dialect) => {
       expect(await countsOf(g.tenantId)).toEqual(before);
     });
 
+    it.runIf(dialect === 'pg')(
+      'PostgreSQL: the purge function deletes only the unit’s own tenant’s trail',
+      async () => {
+        const { g } = await doomed(31);
+        const before = await countsOf(g.tenantId);
+        await expect(
+          store.tenant(g.other.tenantId).write((tx) => {
+            tx.write(sql`select assay_purge_tenant_audit(${g.tenantId})`);
+          }),
+        ).rejects.toSatisfy(isPermissionViolation);
+        expect(await countsOf(g.tenantId)).toEqual(before);
+        // And the app role still cannot delete audit rows itself, even of a tenant past its deadline.
+        await expect(
+          store.tenant(g.tenantId).write((tx) => {
+            tx.write(tx.db.delete(tx.t.auditLog).where(eq(tx.t.auditLog.tenantId, g.tenantId)));
+          }),
+        ).rejects.toSatisfy(isPermissionViolation);
+        expect(await countsOf(g.tenantId)).toEqual(before);
+      },
+    );
+
     it('crypto-shreds first: the raw key rows are overwritten, contacts and files no longer open', async () => {
       const { g, evidenceId } = await doomed(31);
       const scope = store.tenant(g.tenantId, { system: 'scheduler' });
