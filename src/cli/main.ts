@@ -19,14 +19,17 @@ import {
   RotationConflictError,
   rotateSigningKeys,
 } from '../keys/signing-keys.js';
+import { nodeBlobs } from '../platform/node/blobs.js';
 import { ConfigError, loadConfig } from '../platform/node/config.js';
+import { createLogger } from '../platform/node/logger.js';
 import { loadMasterKey } from '../platform/node/master-key-file.js';
 import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
-import { systemClock } from '../platform/ports.js';
+import { systemClock, unconfiguredBlobs } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 import { auditCommands, type CliKit, checkReceiptProof } from './audit-commands.js';
 import { privacyCommands } from './privacy-commands.js';
+import { tenantExitCommands } from './tenant-exit-commands.js';
 
 class CliError extends Error {}
 
@@ -43,6 +46,9 @@ const USAGE = `Usage: assay <command> [options]
 Commands:
   tenant create --name NAME --admin-email EMAIL   create a tenant and print its admin's one-time set-up link
   tenant list                                     list tenants (id, then name)
+  tenant export --tenant T --out FILE             write everything the tenant holds to FILE (.zip; docs/tenant-exit.md)
+  tenant delete --tenant T [--cancel]             schedule the tenant's deletion in 30 days (or cancel it)
+  tenant purge                                    purge the tenants past their deletion deadline now
   questionnaire lint [--complete-locales] FILE... check questionnaire files (exit 1 on any error; the flag
                                                   also warns about texts missing a declared locale)
   questionnaire publish --tenant T FILE           publish a questionnaire version for a tenant (id or name)
@@ -502,6 +508,21 @@ Object.assign(
     withMaster: (io, fn) =>
       withStore(io as CliIo, (store, _baseUrl, config) => fn(store, loadMasterKey(config))),
     resolveTenant,
+  }),
+  tenantExitCommands({
+    options: options as CliKit['options'],
+    fail: (message) => {
+      throw new CliError(message);
+    },
+    resolveTenant,
+    withPorts: (io, fn) =>
+      withStore(io as CliIo, async (store, _baseUrl, config) => {
+        const master = loadMasterKey(config);
+        const blobs = config.dataDir
+          ? nodeBlobs(path.join(config.dataDir, 'blobs'))
+          : unconfiguredBlobs('no DATA_DIR is set');
+        return fn({ store, master, blobs, logger: createLogger({ level: 'warn' }) });
+      }),
   }),
 );
 

@@ -374,6 +374,7 @@ forEachDialect('tenant isolation', (dialect) => {
           'mfa_recovery_codes',
           'sessions',
           'setup_tokens',
+          'system_log',
           'tenants',
           'users',
         ]);
@@ -397,6 +398,7 @@ forEachDialect('tenant isolation', (dialect) => {
           mfa_recovery_codes: 0,
           sessions: 0,
           setup_tokens: 0,
+          system_log: 0,
           tenants: 0,
           users: 0,
         };
@@ -553,7 +555,9 @@ forEachDialect('tenant isolation', (dialect) => {
           store.tenant(A.tenant),
           sql`update setup_tokens set email = 'evil@x.example' where id = ${A.token}`,
         );
-        await refused(store.tenant(A.tenant), sql`delete from setup_tokens where id = ${A.token}`);
+        // Deleted only by the purge of its own tenant (docs/tenant-exit.md): never by another, nor by a stranger.
+        for (const scope of [...strangers(), store.tenant(B.tenant), store.as({ tokenId: B.token })])
+          expect(await change(scope, sql`delete from setup_tokens where id = ${A.token}`)).toBe(0);
         expect(
           await store.as({ tokenId: A.token }).read((c) => repo.peekSetupToken(c, A.token, new Date())),
         ).not.toBeNull();
@@ -613,7 +617,11 @@ forEachDialect('tenant isolation', (dialect) => {
           `tenant_id = '${B.tenant}'`,
         ])
           await refused(sender, sql.raw(`update mail_outbox set ${column} where id = '${A.mail}'`));
-        await refused(sender, sql`delete from mail_outbox where id = ${A.mail}`);
+        // Only the purge of its own tenant deletes a message; the sender never does.
+        expect(await change(sender, sql`delete from mail_outbox where id = ${A.mail}`)).toBe(0);
+        expect(await change(store.tenant(B.tenant), sql`delete from mail_outbox where id = ${A.mail}`)).toBe(
+          0,
+        );
         expect(
           await change(sender, sql`update mail_outbox set attempts = attempts where id = ${A.mail}`),
         ).toBe(1);
@@ -667,7 +675,7 @@ forEachDialect('tenant isolation', (dialect) => {
         ).not.toBe('pwned');
       });
 
-      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, renamed only by itself, never deleted', async () => {
+      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, renamed only by itself, deleted only by its own purge', async () => {
         expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ userId: A.user }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ sessionId: A.session }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
@@ -686,7 +694,9 @@ forEachDialect('tenant isolation', (dialect) => {
         ).toBe(0);
         expect(await change(store.as({ system: 'cli' }), sql`update tenants set name = 'pwned'`)).toBe(0);
         await refused(store.tenant(A.tenant), sql`update tenants set id = id where id = ${A.tenant}`);
-        await refused(store.tenant(A.tenant), sql`delete from tenants where id = ${A.tenant}`);
+        // Only a tenant's own unit (its purge, docs/tenant-exit.md) can delete its row; never another's.
+        expect(await change(store.tenant(A.tenant), sql`delete from tenants where id = ${B.tenant}`)).toBe(0);
+        expect(await change(store.as({ system: 'cli' }), sql`delete from tenants`)).toBe(0);
         expect((await store.tenant(B.tenant).read((c) => repo.currentTenant(c)))?.name).toBe('Bravo');
       });
 

@@ -20,6 +20,7 @@ export * from './risks.js';
 export * from './security-events.js';
 export * from './sessions.js';
 export * from './setup-tokens.js';
+export * from './tenant-exit.js';
 export * from './tenant-keys.js';
 export * from './tenants.js';
 export * from './users.js';
