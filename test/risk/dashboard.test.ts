@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import * as repo from '../../src/db/repo/index.js';
-import type { AssessmentStatus } from '../../src/db/tables.js';
+import type { ASSESSMENT_STATUSES } from '../../src/db/tables.js';
 import { BASE_URL, testPlatform } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { type VendorFixture, vendorFixture } from '../support/vendor.js';
@@ -22,7 +22,7 @@ forEachDialect('dashboard', (dialect) => {
   async function seedTenant(tenantId: string, fixture: VendorFixture, tier: 'critical' | 'low') {
     await ts.store.tenant(tenantId).write((tx) => {
       const v = repo.insertVendor(tx, { name: `Vendor ${tier}`, tier }, now);
-      const rows: [AssessmentStatus, string | null][] = [
+      const rows: [(typeof ASSESSMENT_STATUSES)[number], string | null][] = [
         ['sent', '2030-01-15'],
         ['in_progress', '2030-02-01'],
         ['submitted', '2030-01-01'], // past its day, but no longer with the vendor
