@@ -62,6 +62,8 @@ export const ASSESSMENT_EVENT_KINDS = [
   'reminded',
   'link_resent',
   'overdue',
+  /** A reviewer changed the buyer-set context facts (with a note; a submission is re-rated). */
+  'context_changed',
 ] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;

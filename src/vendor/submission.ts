@@ -332,79 +332,126 @@ export async function submit(
       throw err;
     }
     // The submission is in the trail: a checkpoint right after it, and the receipt re-signed with the
-    // checkpoint and the proof of its entry. Signing is not database work, so it happens between units.
-    const attested = await attestReceipt(deps, scope, input, receipt).catch(() => null);
-    // The receipt mail goes with the attested receipt (or the plain one, when attesting failed).
-    const finish = (final: string) =>
-      scope.write(async (tx) => {
-        if (final !== receipt) {
-          replaceReceipt(tx, assessment.id, receipt, final);
-          tx.audit(
-            {
-              actor: 'system',
-              action: 'assessment.receipt_attested',
-              target: `assessment:${assessment.id}`,
-              data: {
-                receipt_sha256: sha256Hex(final),
-                checkpoint_size: decode(final).audit?.inclusionProof?.treeSize ?? null,
-              },
-            },
-            now,
-          );
-        }
-        if (to) {
-          queueMail(
-            tx,
-            {
-              tenantId: scope.tenantId,
-              // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
-              dedupeKey: `receipt:${assessment.id}:${sha256Hex(final).slice(0, 32)}`,
-              to,
-              email: asEmail(
-                receiptMail({
-                  baseUrl: deps.baseUrl,
-                  tenantName: review.tenantName,
-                  questionnaireTitle: localize(
-                    questionnaire.title,
-                    questionnaire.defaultLocale,
-                    questionnaire,
-                  ),
-                  receipt: final,
-                  answersSha256,
-                  submittedAt: now,
-                }),
-              ),
-            },
-            now,
-          );
-        }
-        return final;
-      });
-    let final = receipt;
-    if (attested) final = await finish(attested).catch(() => receipt);
-    if (final === receipt) await finish(receipt);
+    // checkpoint and the proof of its entry, with the receipt mail, in a second unit. A crash between the
+    // two leaves the submission without its mail: the recovery job (finishPendingReceipts) finishes it.
+    const final = await finishReceipt(
+      deps,
+      { tenantId: scope.tenantId, write: (fn) => scope.write(fn) },
+      {
+        assessmentId: assessment.id,
+        plain: receipt,
+        to,
+        questionnaireTitle: localize(questionnaire.title, questionnaire.defaultLocale, questionnaire),
+      },
+      now,
+    );
     deps.mail?.queued();
     return { receipt: final, payload: decode(final), fresh: true };
   }
 }
 
+/** The key of a submission's receipt mail: one per submission (its plain receipt), whichever receipt it carries. */
+export const receiptMailKey = (assessmentId: string, plainReceipt: string) =>
+  `receipt:${assessmentId}:${sha256Hex(plainReceipt).slice(0, 32)}`;
+
+export interface PendingReceipt {
+  assessmentId: string;
+  /** The receipt the submission unit stored (no checkpoint yet). */
+  plain: string;
+  /** The contact's address, opened outside the unit; null once erased (nothing is mailed). */
+  to: string | null;
+  questionnaireTitle: string;
+}
+
+/**
+ * Finishes a committed submission: re-signs its receipt with a checkpoint and the inclusion proof of its
+ * entry, and queues the receipt mail, in one unit: the attested receipt when attesting worked, the plain
+ * one otherwise. Exactly once per submission however often it runs (the submission itself, then the
+ * recovery job after a crash, or both at once): the attested receipt replaces the plain one only while
+ * the plain one is still there (guard `receipt-unchanged`: a second finisher's unit is rolled back), and
+ * the mail's key is the submission's, so a second queueing of it does nothing. Returns the receipt now
+ * on the assessment as far as this call knows.
+ */
+export async function finishReceipt(
+  deps: Pick<SubmissionDeps, 'keys' | 'baseUrl' | 'store' | 'clock'>,
+  scope: { tenantId: string; write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T> },
+  pending: PendingReceipt,
+  now: Date,
+): Promise<string> {
+  const { assessmentId, plain, to } = pending;
+  const payload = decode(plain);
+  const attested = await attestReceipt(deps, scope.tenantId, plain).catch(() => null);
+  const unit = (final: string) =>
+    scope.write(async (tx) => {
+      if (final !== plain) {
+        replaceReceipt(tx, assessmentId, plain, final);
+        tx.audit(
+          {
+            actor: 'system',
+            action: 'assessment.receipt_attested',
+            target: `assessment:${assessmentId}`,
+            data: {
+              receipt_sha256: sha256Hex(final),
+              checkpoint_size: decode(final).audit?.inclusionProof?.treeSize ?? null,
+            },
+          },
+          now,
+        );
+      }
+      if (to) {
+        queueMail(
+          tx,
+          {
+            tenantId: scope.tenantId,
+            // Per submission: a resubmission mails its new receipt too; one submission is mailed once.
+            dedupeKey: receiptMailKey(assessmentId, plain),
+            to,
+            email: asEmail(
+              receiptMail({
+                baseUrl: deps.baseUrl,
+                tenantName: payload.tenant.name,
+                questionnaireTitle: pending.questionnaireTitle,
+                receipt: final,
+                answersSha256: payload.answers.digest,
+                submittedAt: new Date(payload.submittedAt),
+              }),
+            ),
+          },
+          now,
+        );
+      }
+      return final;
+    });
+  if (attested) {
+    try {
+      return await unit(attested);
+    } catch (err) {
+      // Another finisher replaced the plain receipt first: it queued the mail too.
+      if (err instanceof GuardError && err.guard === 'receipt-unchanged') return attested;
+      // Otherwise the plain receipt is mailed (below).
+    }
+  }
+  return unit(plain);
+}
+
 /** The receipt again, with the submission entry's checkpoint and inclusion proof (null without a store). */
 async function attestReceipt(
-  deps: SubmissionDeps,
-  scope: SubmissionScope,
-  input: ReceiptInput,
+  deps: Pick<SubmissionDeps, 'keys' | 'baseUrl' | 'store' | 'clock'>,
+  tenantId: string,
   plain: string,
 ): Promise<string | null> {
   if (!deps.store) return null;
+  const { ver: _v, aud: _a, sub: _s, iat: _i, ...input } = decode(plain);
   const trail = { store: deps.store, keys: deps.keys, baseUrl: deps.baseUrl, clock: deps.clock };
-  const entry = await entryOf(
-    trail,
-    scope.tenantId,
-    'assessment.submitted',
-    `assessment:${input.assessment}`,
-  );
-  if (!entry || entry.data.receipt_sha256 !== sha256Hex(plain)) return null;
-  return issueReceipt(deps.keys, { ...input, audit: await attestForReceipt(trail, scope.tenantId, entry) });
+  const target = `assessment:${input.assessment}`;
+  const digest = sha256Hex(plain);
+  // The entry that recorded this receipt: a first submission's, or a resubmission's.
+  for (const action of ['assessment.submitted', 'assessment.resubmitted']) {
+    const entry = await entryOf(trail, tenantId, action, target);
+    if (entry && entry.data.receipt_sha256 === digest)
+      return issueReceipt(deps.keys, { ...input, audit: await attestForReceipt(trail, tenantId, entry) });
+  }
+  return null;
 }
 
 /** Counts the try (in its own unit, so a wrong code stays counted) and returns what the submission spends. */

@@ -49,6 +49,7 @@ import { contactDataFor } from '../vendor/contact-data.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
 import { asEmail, changesRequestedMail } from '../vendor/mails.js';
+import { type ContextField, contextFields, contextFieldValue } from './context-fields.js';
 import { pinnedQuestionnaire } from './questionnaires.js';
 
 /** What the review functions need of a workspace session (app-routes.ts puts one on the context). */
@@ -155,6 +156,8 @@ export interface AssessmentReview {
   previous: { id: string; submittedAt: Date | null; changed: number } | null;
   /** The newest version of the same questionnaire, when it is newer than the pinned one. */
   latestVersion: string | null;
+  /** The buyer-set context facts, for the form that changes them (review-context.ts), with their values. */
+  contextFacts: Array<ContextField & { value: string }>;
 }
 
 /** What a stored answer reads like to a person (option labels in the questionnaire's default language). */
@@ -317,6 +320,10 @@ export async function loadAssessmentReview(
     requestable,
     previous: r.previous ? { id: r.previous.id, submittedAt: r.previous.submittedAt, changed } : null,
     latestVersion: newest && semver.gt(newest, q.version) ? newest : null,
+    contextFacts: contextFields(q).map((f) => ({
+      ...f,
+      value: contextFieldValue((assessment.context as Record<string, unknown>)[f.key]),
+    })),
   };
 }
 

@@ -16,7 +16,7 @@ import { listAudit } from '../../src/db/repo/audit.js';
 import { listEvidence } from '../../src/db/repo/evidence.js';
 import { listFindings } from '../../src/db/repo/findings.js';
 import { listRisks } from '../../src/db/repo/risks.js';
-import { GuardError } from '../../src/db/store.js';
+import { GuardError, type Store } from '../../src/db/store.js';
 import { storeEvidence } from '../../src/evidence/evidence.js';
 import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
 import type { KeyRing } from '../../src/keys/keyring.js';
@@ -24,14 +24,52 @@ import { publicJwks } from '../../src/keys/signing-keys.js';
 import type { Ports } from '../../src/platform/ports.js';
 import { evaluate } from '../../src/questionnaire/index.js';
 import { withEvidence } from '../../src/vendor/evidence-answers.js';
+import { finishPendingReceipts, RECEIPT_RECOVERY_AFTER_MS } from '../../src/vendor/receipt-recovery.js';
 import { verifyReceipt } from '../../src/vendor/receipts.js';
-import { answersDigest } from '../../src/vendor/submission.js';
+import { answersDigest, finishReceipt } from '../../src/vendor/submission.js';
 import { pdf, uploadRequest } from '../evidence/support.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
 import { lastCodeTo, lastLinkTo, outbox, seedTenant, send, shippedLibrary } from '../support/assessments.js';
 import { type Dialect, forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 
 const JANE = 'jane@widgets.example';
+
+/**
+ * The process dying right after the submission's unit commits: once `armed`, the unit that appends
+ * `assessment.submitted` commits, and every write after it fails (the re-signing unit never runs).
+ */
+const crash = { armed: false, crashed: false };
+function crashable(store: Store): Store {
+  return {
+    dialect: store.dialect,
+    t: store.t,
+    global: store.global,
+    as: (claims) => store.as(claims),
+    ping: () => store.ping(),
+    close: () => store.close(),
+    tenant(tenantId, extra) {
+      const scope = store.tenant(tenantId, extra);
+      return {
+        claims: scope.claims,
+        read: (fn) => scope.read(fn),
+        async write(fn) {
+          if (crash.crashed) throw new Error('simulated crash: the process is gone');
+          let submitted = false;
+          const out = await scope.write((tx) => {
+            const audit = tx.audit;
+            (tx as { audit: typeof audit }).audit = (e, at) => {
+              if (e.action === 'assessment.submitted') submitted = true;
+              audit(e, at);
+            };
+            return fn(tx);
+          });
+          if (crash.armed && submitted) crash.crashed = true;
+          return out;
+        },
+      };
+    },
+  };
+}
 
 forEachDialect(
   'vendor submission',
@@ -49,7 +87,12 @@ forEachDialect(
     afterAll(() => ts.close());
     beforeEach(async () => {
       now = new Date(now.getTime() + 24 * 3_600_000);
-      platform = await testPlatform(ts.store, { now: () => now, rateLimits: new MemoryRateLimitStore() });
+      crash.armed = false;
+      crash.crashed = false;
+      platform = await testPlatform(crashable(ts.store), {
+        now: () => now,
+        rateLimits: new MemoryRateLimitStore(),
+      });
       app = createApp(platform, { config: { baseUrl: BASE_URL, env: 'test' } });
     });
 
@@ -286,6 +329,91 @@ forEachDialect(
       expect((await browser(app).get(`${base}/review`)).status).toBe(401);
       expect((await browser(app).post(`${base}/submit`, {})).status).toBe(401);
       expect((await row(other.assessmentId))!.status).not.toBe('submitted');
+    });
+
+    const receiptMails = async (aid: string) =>
+      (await outbox(ts.store)).filter((m) => m.dedupeKey.startsWith(`receipt:${aid}:`));
+    const attestedEntries = async (aid: string) =>
+      (await ts.store.tenant(tenantId).read((c) => listAudit(c))).filter(
+        (e) => e.action === 'assessment.receipt_attested' && e.target === `assessment:${aid}`,
+      );
+    const carriesCheckpoint = (jws: string) =>
+      Boolean(JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()).audit?.checkpoint);
+
+    it('a crash between the submission and its receipt unit: the recovery job mails the attested receipt, once', async () => {
+      const { assessmentId, b, base } = await opened();
+      crash.armed = true;
+      expect((await b.post(`${base}/submit`, {})).status).toBe(500);
+      expect(crash.crashed).toBe(true);
+      // The submission committed, with its plain receipt, and no receipt mail.
+      const plain = (await row(assessmentId))!;
+      expect(plain.status).toBe('submitted');
+      expect(carriesCheckpoint(plain.receipt!)).toBe(false);
+      expect(await receiptMails(assessmentId)).toHaveLength(0);
+
+      // The process restarts. The job leaves a fresh submission to finish itself…
+      crash.armed = false;
+      crash.crashed = false;
+      expect(await finishPendingReceipts({ ...platform, baseUrl: BASE_URL }, now)).toBe(0);
+      // …and finishes it once it is older than that; a second run (next hour) does nothing.
+      const later = new Date(now.getTime() + RECEIPT_RECOVERY_AFTER_MS + 1000);
+      expect(await finishPendingReceipts({ ...platform, baseUrl: BASE_URL }, later)).toBe(1);
+      expect(await finishPendingReceipts({ ...platform, baseUrl: BASE_URL }, later)).toBe(0);
+
+      const finished = (await row(assessmentId))!;
+      expect(carriesCheckpoint(finished.receipt!)).toBe(true);
+      const mails = await receiptMails(assessmentId);
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.toAddress).toBe(JANE);
+      expect(mails[0]!.textBody.replace(/\n/g, '')).toContain(finished.receipt!);
+      expect(await attestedEntries(assessmentId)).toHaveLength(1);
+      expect((await b.get(`${base}/receipt.jws`)).ok && true).toBe(true);
+      expect((await verifyTenantTrail(ts.store, tenantId)).ok).toBe(true);
+    });
+
+    it('finishing a receipt twice, or the job racing the submission, re-signs and mails it once', async () => {
+      const { assessmentId, b, base } = await opened();
+      crash.armed = true;
+      await b.post(`${base}/submit`, {});
+      crash.armed = false;
+      crash.crashed = false;
+      const plain = (await row(assessmentId))!.receipt!;
+      const scope = ts.store.tenant(tenantId);
+      const deps = { keys: platform.keys, baseUrl: BASE_URL, store: ts.store, clock: platform.clock };
+      const pending = { assessmentId, plain, to: JANE, questionnaireTitle: 'Q' };
+      const finish = () => finishReceipt(deps, { tenantId, write: (fn) => scope.write(fn) }, pending, now);
+      const [a, c] = await Promise.all([finish(), finish()]);
+      await finish();
+      const stored = (await row(assessmentId))!.receipt!;
+      expect(carriesCheckpoint(stored)).toBe(true);
+      expect([a, c]).toContain(stored);
+      expect(await attestedEntries(assessmentId)).toHaveLength(1);
+      const mails = await receiptMails(assessmentId);
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.textBody.replace(/\n/g, '')).toContain(stored);
+    });
+
+    it('mails the plain receipt when it cannot be re-signed, once, and the job leaves it be', async () => {
+      const { assessmentId, b, base } = await opened();
+      crash.armed = true;
+      await b.post(`${base}/submit`, {});
+      crash.armed = false;
+      crash.crashed = false;
+      // The audit key cannot sign: the attestation fails, the plain receipt goes out.
+      const keys: KeyRing = {
+        ...platform.keys,
+        signer: (purpose) =>
+          purpose === 'audit' ? Promise.reject(new Error('no audit key')) : platform.keys.signer(purpose),
+      };
+      const later = new Date(now.getTime() + RECEIPT_RECOVERY_AFTER_MS + 1000);
+      expect(await finishPendingReceipts({ ...platform, keys, baseUrl: BASE_URL }, later)).toBe(1);
+      expect(await finishPendingReceipts({ ...platform, baseUrl: BASE_URL }, later)).toBe(0);
+      const stored = (await row(assessmentId))!.receipt!;
+      expect(carriesCheckpoint(stored)).toBe(false);
+      const mails = await receiptMails(assessmentId);
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.textBody.replace(/\n/g, '')).toContain(stored);
+      expect(await attestedEntries(assessmentId)).toHaveLength(0);
     });
   },
   ['sqlite', 'pg', 'd1'],

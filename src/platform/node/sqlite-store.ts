@@ -145,7 +145,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       const last = headStmt.get(tenantId);
       let head = last ? { seq: last.seq, hash: last.this_hash } : null;
       for (const a of unit.audits) {
-        const { entry, hash } = nextEntry(tenantId, head, a.input, a.at, a.client);
+        const { entry, hash, dataJson } = nextEntry(tenantId, head, a.input, a.at, a.client);
         observe?.('INSERT INTO audit_log');
         insertAuditStmt.run(
           crypto.randomUUID(),
@@ -155,7 +155,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           entry.actor,
           entry.action,
           entry.target,
-          JSON.stringify(entry.data),
+          dataJson,
           entry.prev_hash,
           hash,
           entry.ip ?? null,

@@ -83,7 +83,7 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
           );
           let head = last ? { seq: last.seq, hash: last.this_hash } : null;
           for (const a of unit.audits) {
-            const { entry, hash } = nextEntry(tenantId, head, a.input, a.at, a.client);
+            const { entry, hash, dataJson } = nextEntry(tenantId, head, a.input, a.at, a.client);
             items.push(
               db.insert(t.auditLog).values({
                 tenantId,
@@ -92,7 +92,8 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
                 actor: entry.actor,
                 action: entry.action,
                 target: entry.target,
-                data: entry.data,
+                // The canonical text itself (what was hashed), so a verify can hash it as stored.
+                data: sql`${dataJson}`,
                 prevHash: entry.prev_hash,
                 thisHash: hash,
                 ip: entry.ip ?? null,
