@@ -7,16 +7,12 @@ import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { createApp } from '../src/app.js';
 import { Unit } from '../src/db/unit.js';
-import { MemoryRateLimitStore } from '../src/http/rate-limit.js';
-import { MasterKey } from '../src/keys/master-key.js';
-import { ensureSigningKeys } from '../src/keys/signing-keys.js';
 import { nodeClientAddress } from '../src/platform/node/client-address.js';
 import { hardenNodeServer } from '../src/platform/node/http-server.js';
 import { createLogger } from '../src/platform/node/logger.js';
-import { nodePlatform } from '../src/platform/node/platform.js';
-import { openSqliteStore } from '../src/platform/node/sqlite-store.js';
 import { pinnedQuestionnaire } from '../src/workspace/questionnaires.js';
 import { vendorCookie, vendorFixture, vendorSession } from '../test/support/vendor.js';
+import { openSqliteBench } from './support.js';
 
 /*
  * One server for bench/autosave.bench.ts, in its own process: `app` is the real app on a SQLite file
@@ -27,7 +23,6 @@ const variant = process.argv[2] ?? 'app';
 // bench/audit.bench.ts compares autosave with and without the audit chain: without, no entry is queued.
 if (process.env.BENCH_AUTOSAVE_NO_AUDIT) Unit.prototype.queueAudit = () => {};
 const sessions = Number(process.argv[3] ?? 50);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-autosave-'));
 // The bench ends this process with SIGTERM; exiting normally lets `--cpu-prof` write its profile.
 process.on('SIGTERM', () => process.exit(0));
 
@@ -39,6 +34,7 @@ function announce(server: Server, extra: Record<string, unknown>) {
 }
 
 if (variant === 'bare') {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-autosave-'));
   const db = new Database(path.join(dir, 'bare.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -63,22 +59,7 @@ if (variant === 'bare') {
     })),
   });
 } else {
-  const store = openSqliteStore({ file: path.join(dir, 'assay.db') });
-  const master = new MasterKey(new Uint8Array(32).fill(5));
-  await ensureSigningKeys(store, master);
-  const platform = await nodePlatform({
-    config: {
-      database: { dialect: 'sqlite', file: ':memory:' },
-      production: false,
-      trustProxy: 0,
-      env: 'test',
-    },
-    logger: createLogger({ level: 'silent' }),
-    store,
-    rateLimits: new MemoryRateLimitStore(),
-    masterKey: master,
-    blobs: undefined,
-  } as never);
+  const { store, platform } = await openSqliteBench('autosave', 5);
   const base = 'http://127.0.0.1';
   const app = createApp(
     { ...platform, clientAddress: nodeClientAddress({ trustProxy: 0 }) },

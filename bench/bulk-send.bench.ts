@@ -1,17 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { listMail } from '../src/db/repo/outbox.js';
-import { MemoryRateLimitStore } from '../src/http/rate-limit.js';
-import { MasterKey } from '../src/keys/master-key.js';
-import { ensureSigningKeys } from '../src/keys/signing-keys.js';
-import { createLogger } from '../src/platform/node/logger.js';
-import { nodePlatform } from '../src/platform/node/platform.js';
-import { openSqliteStore } from '../src/platform/node/sqlite-store.js';
 import { issueLink, newLinkId } from '../src/vendor/links.js';
 import { rowsFromCsv, sendBulk } from '../src/workspace/assessment-bulk.js';
 import { sendDeps } from '../src/workspace/assessments.js';
 import { createTenantWithAdmin } from '../src/workspace/tenants.js';
+import { openSqliteBench } from './support.js';
 import { verdict } from './timing.js';
 
 /*
@@ -25,22 +17,8 @@ const BASE = 'https://assay.bench';
 const N = Number(process.env.BENCH_BULK_N ?? 1000);
 
 export async function run(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-bulk-'));
-  const store = openSqliteStore({ file: path.join(dir, 'assay.db') });
-  const master = new MasterKey(new Uint8Array(32).fill(7));
-  await ensureSigningKeys(store, master);
-  const platform = await nodePlatform({
-    config: {
-      database: { dialect: 'sqlite', file: ':memory:' },
-      production: false,
-      trustProxy: 0,
-      env: 'test',
-    },
-    logger: createLogger({ level: 'silent' }),
-    store,
-    rateLimits: new MemoryRateLimitStore(),
-    masterKey: master,
-  });
+  const bench = await openSqliteBench('bulk', 7);
+  const { store, platform } = bench;
   const { tenantId } = await createTenantWithAdmin(store, { name: 'Bench', adminEmail: 'a@bench.example' });
   const deps = sendDeps(platform, BASE);
   // Publish the shipped questionnaire once (the first send of an unpublished one does it), so the
@@ -82,6 +60,5 @@ export async function run(): Promise<void> {
     `bulk send ${N} (sign+rows+mail+audit)  ${(ms / 1000).toFixed(2)} s  (${(ms / signMs).toFixed(2)}× signing alone)`,
   );
   console.log(verdict(ms < 10_000, `${N} assessments in bulk < 10 s`, `${(ms / 1000).toFixed(2)} s`));
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await bench.close();
 }

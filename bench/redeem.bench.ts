@@ -1,20 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { listMail } from '../src/db/repo/outbox.js';
-import { MemoryRateLimitStore } from '../src/http/rate-limit.js';
 import { createKeyRing } from '../src/keys/keyring.js';
-import { MasterKey } from '../src/keys/master-key.js';
-import { ensureSigningKeys } from '../src/keys/signing-keys.js';
-import { createLogger } from '../src/platform/node/logger.js';
-import { nodePlatform } from '../src/platform/node/platform.js';
 import { loadLibrary, shippedSource } from '../src/platform/node/questionnaire-files.js';
-import { openSqliteStore } from '../src/platform/node/sqlite-store.js';
 import { systemClock } from '../src/platform/ports.js';
 import { type AccessDeps, redeemLink } from '../src/vendor/access.js';
 import { verifyLink } from '../src/vendor/links.js';
 import { sendAssessment } from '../src/workspace/assessments.js';
 import { createTenantWithAdmin } from '../src/workspace/tenants.js';
+import { openSqliteBench } from './support.js';
 import { verdict } from './timing.js';
 
 /*
@@ -28,23 +20,9 @@ const BASE = 'https://assay.bench';
 const N = Number(process.env.BENCH_REDEEM_N ?? 2000);
 
 export async function run(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-redeem-'));
-  const store = openSqliteStore({ file: path.join(dir, 'assay.db') });
-  const master = new MasterKey(new Uint8Array(32).fill(9));
-  await ensureSigningKeys(store, master);
+  const bench = await openSqliteBench('redeem', 9);
+  const { store, master, platform } = bench;
   const keys = createKeyRing(store, master, { clock: systemClock });
-  const platform = await nodePlatform({
-    config: {
-      database: { dialect: 'sqlite', file: ':memory:' },
-      production: false,
-      trustProxy: 0,
-      env: 'test',
-    },
-    logger: createLogger({ level: 'silent' }),
-    store,
-    rateLimits: new MemoryRateLimitStore(),
-    masterKey: master,
-  });
   const { tenantId } = await createTenantWithAdmin(store, { name: 'Bench', adminEmail: 'a@bench.example' });
   const library = loadLibrary();
   const tokens: string[] = [];
@@ -97,8 +75,7 @@ export async function run(): Promise<void> {
     `redeem (verify+load+spend+session)  ${rate.toFixed(0)}/s  (${(rate / verifyRate).toFixed(2)}× verify alone)`,
   );
   console.log(verdict(rate >= 1000, '≥ 1,000 redemptions/s', `${rate.toFixed(0)}/s`));
-  await store.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await bench.close();
 }
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {

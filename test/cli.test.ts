@@ -3,37 +3,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../src/cli/main.js';
-import { forEachDialect, openTestStore, type TestStore } from './support/stores.js';
+import { runCli } from '../src/cli/main.js';
+import { cliEnv, cliIo as io } from './support/cli.js';
+import { forEachDialect } from './support/stores.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-
-function io(env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { BASE_URL: 'https://assay.test', ...env },
-  };
-  return { value, out, err };
-}
 
 forEachDialect(
   'assay tenant',
   (dialect) => {
     let env: Record<string, string>;
-    let ts: TestStore | null = null;
+    let close = async () => {};
 
     beforeAll(async () => {
-      if (dialect === 'sqlite') {
-        env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'assay-cli-')) };
-      } else {
-        ts = await openTestStore('pg');
-        env = { DATABASE_URL: ts.pg!.appUrl, MIGRATION_DATABASE_URL: ts.pg!.ownerUrl };
-      }
+      ({ env, close } = await cliEnv(dialect as 'sqlite' | 'pg'));
     });
-    afterAll(() => ts?.close());
+    afterAll(() => close());
 
     it('creates a tenant and prints its id and a one-time set-up link', async () => {
       const r = io(env);

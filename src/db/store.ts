@@ -121,8 +121,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Sees every statement a store sends (tests count them; benchmarks may too). */
-export type StatementObserver = (sql: string) => void;
+/**
+ * Sees every statement a store sends (tests count them), with its parameters where the call has them
+ * (bench/register.bench.ts replays them on a bare driver connection).
+ */
+export type StatementObserver = (sql: string, params?: readonly unknown[]) => void;
 
 // ---- errors --------------------------------------------------------------------------------------
 

@@ -382,6 +382,8 @@ export function defineTables(k: Kit) {
       k.index('assessments_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
       k.index('assessments_tenant_status_idx').on(t.tenantId, t.status, t.createdAt, t.id),
       k.index('assessments_tenant_due_idx').on(t.tenantId, t.dueDate),
+      // The dashboard's counts by status with the overdue ones, and its overdue list: a covering index.
+      k.index('assessments_status_due_idx').on(t.tenantId, t.status, t.dueDate),
       k.unique('assessments_tenant_id_uq').on(t.tenantId, t.id),
       k.foreignKey({
         name: 'assessments_vendor_fk',
@@ -750,8 +752,9 @@ export function defineTables(k: Kit) {
       k.index('risks_rating_idx').on(t.tenantId, t.inherentRating, t.inherentScore, t.id),
       k.index('risks_owner_idx').on(t.tenantId, t.ownerUserId, t.dueKey, t.id),
       k.index('risks_treatment_idx').on(t.tenantId, t.treatment, t.dueKey, t.id),
-      // The heat map and the counts by rating: a covering index over open risks' cells.
-      k.index('risks_cells_idx').on(t.tenantId, t.status, t.likelihood, t.impact),
+      // The dashboard's counts (src/db/repo/dashboard.ts): by status and cell, and the ended acceptances,
+      // all from this covering index.
+      k.index('risks_cells_idx').on(t.tenantId, t.status, t.likelihood, t.impact, t.acceptedUntil),
       k.index('risks_accepted_idx').on(t.tenantId, t.status, t.acceptedUntil),
       k.foreignKey({
         name: 'risks_vendor_fk',

@@ -268,5 +268,5 @@ export function createStore(
 
 /** A drizzle logger that reports each statement to an observer. */
 export function statementLogger(observer: StatementObserver | undefined) {
-  return observer ? { logQuery: (query: string) => observer(query) } : undefined;
+  return observer ? { logQuery: (query: string, params: unknown[]) => observer(query, params) } : undefined;
 }

@@ -185,9 +185,14 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.use('*', requireSession(platform), requireMfaEnrolment(), authorize(onDenied), pendingDeletionGate());
   ws.get('/', async (c) => {
     const now = clock.now();
-    // An acceptance that ended yesterday re-opens its risk before the counts are read (src/risk/acceptance.ts).
-    await reopenExpiredAcceptances(c.var.workspace, now);
-    const dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, now.toISOString().slice(0, 10)));
+    const today = now.toISOString().slice(0, 10);
+    let dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, today));
+    // The counts also tell whether an acceptance has ended: then its risk re-opens (src/risk/acceptance.ts)
+    // and the counts are read again, so the page never shows an ended acceptance as accepted.
+    if (dashboard.expiredAcceptances > 0) {
+      await reopenExpiredAcceptances(c.var.workspace, now);
+      dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, today));
+    }
     return render(c, 'workspace/dashboard', {
       title: 'Overview',
       dashboard,

@@ -1,39 +1,22 @@
 /** `assay risk list` (DESIGN.md "Interfaces"): table, CSV and JSON; bad input exits 1 with a clear message. */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../src/cli/main.js';
+import { runCli } from '../../src/cli/main.js';
 import { insertVendor } from '../../src/db/repo/vendors.js';
 import { loadConfig } from '../../src/platform/node/config.js';
 import { openStore } from '../../src/platform/node/open-store.js';
-import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+import { cliEnv, cliIo as io } from '../support/cli.js';
+import { forEachDialect } from '../support/stores.js';
 import { finding, raise } from './support.js';
-
-function io(env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = {
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-    env: { BASE_URL: 'https://assay.test', ...env },
-  };
-  return { value, out, err };
-}
 
 forEachDialect(
   'assay risk list',
   (dialect) => {
     let env: Record<string, string>;
-    let ts: TestStore | null = null;
+    let close = async () => {};
     let tenantId = '';
 
     beforeAll(async () => {
-      if (dialect === 'sqlite') env = { DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'assay-risk-cli-')) };
-      else {
-        ts = await openTestStore('pg');
-        env = { DATABASE_URL: ts.pg!.appUrl, MIGRATION_DATABASE_URL: ts.pg!.ownerUrl };
-      }
+      ({ env, close } = await cliEnv(dialect as 'sqlite' | 'pg', 'assay-risk-cli-'));
       const r = io(env);
       expect(
         await runCli(['tenant', 'create', '--name', 'Acme', '--admin-email', 'a@acme.example'], r.value),
@@ -57,7 +40,7 @@ forEachDialect(
         await store.close();
       }
     }, 120_000);
-    afterAll(() => ts?.close());
+    afterAll(() => close());
 
     it('prints the register as a table, CSV and JSON', async () => {
       const t = io(env);

@@ -1,37 +1,70 @@
 /**
- * The dashboard's counts, each one grouped statement over an indexed tenant prefix, and the two
- * exports' rows. Read-only; the tables belong to their domains (vendors, assessments).
+ * The dashboard's counts (one statement of grouped scans over covering indexes), its overdue list, and
+ * the two exports' rows. Read-only; the tables belong to their domains (vendors, assessments).
  */
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
-import type { TenantReadCtx } from '../store.js';
+import { rawRows, type TenantReadCtx } from '../store.js';
 
-const n = () => sql<number>`count(*)`.mapWith(Number);
-
-export async function vendorsByTier({ db, t, tenantId }: TenantReadCtx) {
-  return db
-    .select({ tier: t.vendors.tier, n: n() })
-    .from(t.vendors)
-    .where(eq(t.vendors.tenantId, tenantId))
-    .groupBy(t.vendors.tier);
+/**
+ * Every count of the dashboard in one statement: vendors by tier, assessments by status (with how many of
+ * them are overdue: still with the vendor after their due date), risks by (status, likelihood, impact) — the
+ * heat map and the counts by status both follow from those cells — and accepted risks whose acceptance
+ * ended before `today`. Each branch is one grouped scan of a covering index over the tenant's prefix
+ * (vendors_tenant_tier_name_idx, assessments_status_due_idx, risks_cells_idx): no table row is read.
+ */
+export interface DashboardCounts {
+  tiers: { tier: string; n: number }[];
+  assessments: { status: string; n: number; overdue: number }[];
+  cells: { status: string; likelihood: number; impact: number; n: number }[];
+  /** Accepted risks past their last day: the caller re-opens them and reads again. */
+  expiredAcceptances: number;
 }
 
-export async function assessmentsByStatus({ db, t, tenantId }: TenantReadCtx) {
-  return db
-    .select({ status: t.assessments.status, n: n() })
-    .from(t.assessments)
-    .where(eq(t.assessments.tenantId, tenantId))
-    .groupBy(t.assessments.status);
+interface CountRow {
+  kind: 'tier' | 'assessment' | 'risk';
+  k: string;
+  l: number | null;
+  i: number | null;
+  n: number | string;
+  m: number | string;
 }
 
-/** Assessments still with the vendor after their due date: the count, and the most overdue few. */
-export async function overdueAssessments({ db, t, tenantId }: TenantReadCtx, today: string, limit = 10) {
-  const where = and(
-    eq(t.assessments.tenantId, tenantId),
-    inArray(t.assessments.status, ['sent', 'in_progress']),
-    lt(t.assessments.dueDate, today),
+export async function dashboardCounts(ctx: TenantReadCtx, today: string): Promise<DashboardCounts> {
+  const { t, tenantId } = ctx;
+  const v = t.vendors;
+  const a = t.assessments;
+  const r = t.risks;
+  // count() is a bigint on PostgreSQL (a string from the driver): Number() below.
+  const rows = await rawRows<CountRow>(
+    ctx,
+    sql`select 'tier' as kind, ${v.tier} as k, cast(null as integer) as l, cast(null as integer) as i,
+      count(*) as n, 0 as m
+      from ${v} where ${v.tenantId} = ${tenantId} group by ${v.tier}
+    union all
+    select 'assessment', ${a.status}, null, null, count(*),
+      count(*) filter (where ${a.status} in ('sent', 'in_progress') and ${a.dueDate} < ${today})
+      from ${a} where ${a.tenantId} = ${tenantId} group by ${a.status}
+    union all
+    select 'risk', ${r.status}, ${r.likelihood}, ${r.impact}, count(*),
+      count(*) filter (where ${r.status} = 'accepted' and ${r.acceptedUntil} < ${today})
+      from ${r} where ${r.tenantId} = ${tenantId} group by ${r.status}, ${r.likelihood}, ${r.impact}`,
   );
-  const [count] = await db.select({ n: n() }).from(t.assessments).where(where);
-  const rows = await db
+  const out: DashboardCounts = { tiers: [], assessments: [], cells: [], expiredAcceptances: 0 };
+  for (const row of rows) {
+    const n = Number(row.n);
+    if (row.kind === 'tier') out.tiers.push({ tier: row.k, n });
+    else if (row.kind === 'assessment') out.assessments.push({ status: row.k, n, overdue: Number(row.m) });
+    else {
+      out.cells.push({ status: row.k, likelihood: Number(row.l), impact: Number(row.i), n });
+      out.expiredAcceptances += Number(row.m);
+    }
+  }
+  return out;
+}
+
+/** The most overdue assessments (still with the vendor after their due date), with their vendor. */
+export async function overdueAssessments({ db, t, tenantId }: TenantReadCtx, today: string, limit = 10) {
+  return db
     .select({
       id: t.assessments.id,
       dueDate: t.assessments.dueDate,
@@ -43,10 +76,15 @@ export async function overdueAssessments({ db, t, tenantId }: TenantReadCtx, tod
       t.vendors,
       and(eq(t.vendors.tenantId, t.assessments.tenantId), eq(t.vendors.id, t.assessments.vendorId)),
     )
-    .where(where)
+    .where(
+      and(
+        eq(t.assessments.tenantId, tenantId),
+        inArray(t.assessments.status, ['sent', 'in_progress']),
+        lt(t.assessments.dueDate, today),
+      ),
+    )
     .orderBy(asc(t.assessments.dueDate), asc(t.assessments.id))
     .limit(limit);
-  return { count: count?.n ?? 0, rows };
 }
 
 /** Every assessment with its vendor and questionnaire, for the export (oldest first, in pages). */

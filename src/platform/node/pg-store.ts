@@ -102,7 +102,7 @@ export function openPgStore(options: PgStoreOptions): Store {
   }
 
   async function raw(client: pg.PoolClient, text: string, values?: unknown[]) {
-    observe?.(text);
+    observe?.(text, values);
     return client.query(text, values);
   }
 
