@@ -3,10 +3,12 @@
  * risks by rating and the heat map — five grouped reads over indexed prefixes, in one read unit.
  */
 import { assessmentsByStatus, overdueAssessments, vendorsByTier } from '../db/repo/dashboard.js';
-import { countsByStatus } from '../db/repo/risks.js';
+import { countsByStatus, expiredAccepted } from '../db/repo/risks.js';
 import type { TenantReadCtx } from '../db/store.js';
 import { ASSESSMENT_STATUSES, RISK_STATUSES } from '../db/tables.js';
+import { reopenListed, today } from './acceptance.js';
 import { type HeatMap, readHeatMap } from './charts.js';
+import type { TenantScope } from './treatment.js';
 
 export const TIERS = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -42,4 +44,21 @@ export async function readDashboard(ctx: TenantReadCtx, today: string): Promise<
     risksByStatus: RISK_STATUSES.map((status) => ({ status, n: riskMap.get(status) ?? 0 })),
     heat,
   };
+}
+
+/**
+ * The overview as of `now`. An acceptance that ended yesterday re-opens its risk before the counts are
+ * read (src/risk/acceptance.ts): the expired acceptances are looked up in the same read unit as the
+ * counts (one unit per page, not two), and only when there are some are they re-opened and the counts
+ * read again.
+ */
+export async function currentDashboard(scope: TenantScope, now: Date): Promise<Dashboard> {
+  const day = today(now);
+  const first = await scope.read(async (ctx) => {
+    const due = await expiredAccepted(ctx, day);
+    return due.length ? { due } : { dashboard: await readDashboard(ctx, day) };
+  });
+  if (first.dashboard) return first.dashboard;
+  await reopenListed(scope, first.due, now);
+  return scope.read((ctx) => readDashboard(ctx, day));
 }

@@ -25,8 +25,7 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { privacyRoutes } from '../privacy/routes.js';
-import { reopenExpiredAcceptances } from '../risk/acceptance.js';
-import { readDashboard } from '../risk/dashboard.js';
+import { currentDashboard } from '../risk/dashboard.js';
 import { RATING_LABELS, RATINGS } from '../risk/scale.js';
 import { accountRoutes } from './account-routes.js';
 import { assessmentRoutes, reminderSettingsRoutes } from './assessment-routes.js';
@@ -179,10 +178,8 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
     );
   ws.use('*', requireSession(platform), requireMfaEnrolment(), authorize(onDenied));
   ws.get('/', async (c) => {
-    const now = clock.now();
-    // An acceptance that ended yesterday re-opens its risk before the counts are read (src/risk/acceptance.ts).
-    await reopenExpiredAcceptances(c.var.workspace, now);
-    const dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, now.toISOString().slice(0, 10)));
+    // Expired acceptances re-open before the counts are read (src/risk/dashboard.ts).
+    const dashboard = await currentDashboard(c.var.workspace, clock.now());
     return render(c, 'workspace/dashboard', {
       title: 'Overview',
       dashboard,

@@ -2,36 +2,51 @@
  * The dashboard's counts, each one grouped statement over an indexed tenant prefix, and the two
  * exports' rows. Read-only; the tables belong to their domains (vendors, assessments).
  */
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, type Placeholder, sql } from 'drizzle-orm';
+import { preparedRead } from '../prepared.js';
 import type { TenantReadCtx } from '../store.js';
+import type { Tables } from '../tables.js';
 
 const n = () => sql<number>`count(*)`.mapWith(Number);
 
-export async function vendorsByTier({ db, t, tenantId }: TenantReadCtx) {
-  return db
+// The overview's reads run on every GET /app: built once per database handle (src/db/prepared.ts).
+const tiers = preparedRead(['tenantId'], (db, t, p) =>
+  db
     .select({ tier: t.vendors.tier, n: n() })
     .from(t.vendors)
-    .where(eq(t.vendors.tenantId, tenantId))
-    .groupBy(t.vendors.tier);
+    .where(eq(t.vendors.tenantId, p.tenantId))
+    .groupBy(t.vendors.tier),
+);
+
+export async function vendorsByTier(ctx: TenantReadCtx) {
+  return tiers(ctx, { tenantId: ctx.tenantId });
 }
 
-export async function assessmentsByStatus({ db, t, tenantId }: TenantReadCtx) {
-  return db
+const statuses = preparedRead(['tenantId'], (db, t, p) =>
+  db
     .select({ status: t.assessments.status, n: n() })
     .from(t.assessments)
-    .where(eq(t.assessments.tenantId, tenantId))
-    .groupBy(t.assessments.status);
+    .where(eq(t.assessments.tenantId, p.tenantId))
+    .groupBy(t.assessments.status),
+);
+
+export async function assessmentsByStatus(ctx: TenantReadCtx) {
+  return statuses(ctx, { tenantId: ctx.tenantId });
 }
 
-/** Assessments still with the vendor after their due date: the count, and the most overdue few. */
-export async function overdueAssessments({ db, t, tenantId }: TenantReadCtx, today: string, limit = 10) {
-  const where = and(
-    eq(t.assessments.tenantId, tenantId),
+const overdueWhere = (t: Tables, p: { tenantId: Placeholder; today: Placeholder }) =>
+  and(
+    eq(t.assessments.tenantId, p.tenantId),
     inArray(t.assessments.status, ['sent', 'in_progress']),
-    lt(t.assessments.dueDate, today),
+    lt(t.assessments.dueDate, p.today as unknown as string),
   );
-  const [count] = await db.select({ n: n() }).from(t.assessments).where(where);
-  const rows = await db
+
+const overdueCount = preparedRead(['tenantId', 'today'], (db, t, p) =>
+  db.select({ n: n() }).from(t.assessments).where(overdueWhere(t, p)),
+);
+
+const overdueRows = preparedRead(['tenantId', 'today', 'limit'], (db, t, p) =>
+  db
     .select({
       id: t.assessments.id,
       dueDate: t.assessments.dueDate,
@@ -43,9 +58,16 @@ export async function overdueAssessments({ db, t, tenantId }: TenantReadCtx, tod
       t.vendors,
       and(eq(t.vendors.tenantId, t.assessments.tenantId), eq(t.vendors.id, t.assessments.vendorId)),
     )
-    .where(where)
+    .where(overdueWhere(t, p))
     .orderBy(asc(t.assessments.dueDate), asc(t.assessments.id))
-    .limit(limit);
+    .limit(p.limit as unknown as number),
+);
+
+/** Assessments still with the vendor after their due date: the count, and the most overdue few. */
+export async function overdueAssessments(ctx: TenantReadCtx, today: string, limit = 10) {
+  const values = { tenantId: ctx.tenantId, today };
+  const [count] = await overdueCount(ctx, values);
+  const rows = await overdueRows(ctx, { ...values, limit });
   return { count: count?.n ?? 0, rows };
 }
 
