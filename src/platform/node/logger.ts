@@ -13,24 +13,6 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** Bytes of log lines gathered before one write to stdout (about 20 access lines). */
-export const LOG_BUFFER_BYTES = 4096;
-/** The longest a line waits in that buffer when traffic is too light to fill it. */
-export const LOG_FLUSH_MS = 100;
-
-/**
- * Standard output as the server logs to it: lines are gathered into writes of
- * {@link LOG_BUFFER_BYTES} (one `write(2)` per ~20 requests instead of one per request: that syscall
- * and its libuv round trip were ~5 % of a request's CPU), and a line waits at most
- * {@link LOG_FLUSH_MS} when the buffer does not fill. pino writes what is left when the process
- * exits (its `exit` handler, also after `process.exit()` and an uncaught exception); only a
- * SIGKILL or a crash of Node itself can lose the last ~100 ms of lines.
- */
-export function bufferedStdout(): DestinationStream {
-  // sonic-boom's own timer (unref'd): it flushes whatever is buffered every LOG_FLUSH_MS.
-  return pino.destination({ dest: 1, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS, sync: false });
-}
-
 /**
  * A pino logger writing one JSON object per line. JSON string encoding escapes control
  * characters, so CR/LF in a logged value cannot forge a second line; values under the

@@ -12,7 +12,7 @@ import { createMailSender } from '../../mail/sender.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
 import { ConfigError, loadConfig } from './config.js';
 import { hardenNodeServer } from './http-server.js';
-import { bufferedStdout, createLogger } from './logger.js';
+import { createLogger } from './logger.js';
 import { loadMasterKey } from './master-key-file.js';
 import { MigrationHistoryError } from './migration-history.js';
 import { nodePlatform } from './platform.js';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const dev = process.env.ASSAY_DEV === '1';
-  const logger = createLogger({ level: config.logLevel, destination: bufferedStdout() });
+  const logger = createLogger({ level: config.logLevel });
   const master = loadMasterKey(config);
   let platform: Awaited<ReturnType<typeof nodePlatform>>;
   try {
