@@ -60,9 +60,20 @@ function canonical(v: unknown): string {
  * test/audit/chain.test.ts holds it equal to the `canonicalize` library's RFC 8785 output.
  */
 export function canonicalEntry(e: AuditEntry): string {
+  return entryLine(e, canonical(e.data));
+}
+
+/** RFC 8785 canonical JSON of an entry's `data`: what the stores keep in the `data` column. */
+export const canonicalData = (data: Record<string, unknown>): string => canonical(data);
+
+/**
+ * The canonical line of an entry whose `data` is already in canonical form (`dataJson`, as the stores
+ * keep it): a verify hashes the stored text as it is instead of parsing and re-serialising it.
+ */
+export function entryLine(e: Omit<AuditEntry, 'data'>, dataJson: string): string {
   const q = JSON.stringify;
   return (
-    `{"action":${q(e.action)},"actor":${q(e.actor)},"data":${canonical(e.data)}` +
+    `{"action":${q(e.action)},"actor":${q(e.actor)},"data":${dataJson}` +
     `${e.ip !== undefined ? `,"ip":${q(e.ip)}` : ''},"prev_hash":${q(e.prev_hash)},"seq":${canonical(e.seq)}` +
     `,"target":${q(e.target)},"tenant_id":${q(e.tenant_id)},"ts":${q(e.ts)}` +
     `${e.ua !== undefined ? `,"ua":${q(e.ua)}` : ''}}`
@@ -92,7 +103,7 @@ export function nextEntry(
   input: AuditInput,
   at: Date,
   client: AuditClientFields | null = null,
-): { entry: AuditEntry; hash: string } {
+): { entry: AuditEntry; hash: string; dataJson: string } {
   const entry: AuditEntry = {
     tenant_id: tenantId,
     seq: (head?.seq ?? 0) + 1,
@@ -105,7 +116,8 @@ export function nextEntry(
   };
   if (client?.ip) entry.ip = client.ip;
   if (client?.ua) entry.ua = client.ua;
-  return { entry, hash: hashEntry(entry) };
+  const dataJson = canonical(entry.data);
+  return { entry, hash: sha256Hex(`${entry.prev_hash}\n${entryLine(entry, dataJson)}`), dataJson };
 }
 
 export type ChainCheck =

@@ -11,7 +11,7 @@
  * need) plus the entries of at most a few blocks, so they cost about the same at a million entries as
  * at a thousand. Units: reads first (hashing is synchronous, allowed inside), signing between units.
  */
-import { bytesToHex } from '../crypto/encoding.js';
+import { bytesToHex, hexToBytes } from '../crypto/encoding.js';
 import {
   type CheckpointRow,
   chainHead,
@@ -38,12 +38,6 @@ export interface TrailDeps {
 }
 
 export type CheckpointReason = 'periodic' | 'submission' | 'on-demand';
-
-const hexToBytes = (hex: string) => {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-};
 
 /**
  * Reads what a tree of `size` entries needs: the complete blocks (computing and returning the ones the
@@ -93,18 +87,42 @@ export async function makeCheckpoint(
   tenantId: string,
   reason: CheckpointReason,
 ): Promise<CheckpointRow | null> {
+  return (await checkpointAt(deps, tenantId, reason, null))?.checkpoint ?? null;
+}
+
+/**
+ * The checkpoint at the head and, for `proveSeq`, that entry's inclusion proof in it, from one read of
+ * the tree (the block hashes, the tail block's leaves and the proven entry's block).
+ */
+async function checkpointAt(
+  deps: TrailDeps,
+  tenantId: string,
+  reason: CheckpointReason,
+  proveSeq: number | null,
+): Promise<{ checkpoint: CheckpointRow; proof: InclusionProof | null } | null> {
   const scope = deps.store.tenant(tenantId);
   const now = deps.clock?.now() ?? new Date();
+  const prove = (view: TreeView, size: number): InclusionProof | null =>
+    proveSeq === null || proveSeq > size
+      ? null
+      : {
+          index: proveSeq - 1,
+          treeSize: size,
+          hashes: view.inclusionProof(proveSeq - 1).map(bytesToHex),
+        };
   const built = await scope.read(async (ctx) => {
     const head = await chainHead(ctx);
     if (!head) return null;
     const existing = await checkpointOfSize(ctx, head.seq);
-    if (existing) return { existing };
-    const { view, fresh } = await loadTree(ctx, head.seq);
-    return { size: head.seq, root: view.root(), fresh };
+    const withLeaves = proveSeq !== null && proveSeq <= head.seq ? [Math.floor((proveSeq - 1) / BLOCK)] : [];
+    if (existing && proveSeq === null) return { existing, proof: null };
+    const { view, fresh } = await loadTree(ctx, head.seq, withLeaves);
+    const proof = prove(view, head.seq);
+    if (existing) return { existing, proof };
+    return { size: head.seq, root: view.root(), fresh, proof };
   });
   if (!built) return null;
-  if ('existing' in built) return built.existing!;
+  if ('existing' in built) return { checkpoint: built.existing!, proof: built.proof };
   const signer = await deps.keys.signer('audit');
   const origin = auditOrigin(deps.baseUrl, tenantId);
   const [verifier] = (await auditVerifiers(deps.store, origin)).filter((v) => v.kid === signer.kid);
@@ -123,7 +141,9 @@ export async function makeCheckpoint(
       now,
     );
   });
-  return scope.read(async (ctx) => (await checkpointOfSize(ctx, built.size))!);
+  // A concurrent maker of the same size may have won: its note (same size, same root) is the one kept.
+  const checkpoint = await scope.read(async (ctx) => (await checkpointOfSize(ctx, built.size))!);
+  return { checkpoint, proof: built.proof };
 }
 
 export interface InclusionProof {
@@ -165,10 +185,9 @@ export async function consistencyProof(
 
 /** A checkpoint and the inclusion proof of one entry in it: what a receipt carries. */
 export async function attestEntry(deps: TrailDeps, tenantId: string, seq: number, reason: CheckpointReason) {
-  const checkpoint = await makeCheckpoint(deps, tenantId, reason);
-  if (!checkpoint || checkpoint.treeSize < seq) throw new Error('the entry is not in the log yet');
-  const proof = await inclusionProof(deps.store, tenantId, seq, checkpoint.treeSize);
-  return { checkpoint, proof };
+  const made = await checkpointAt(deps, tenantId, reason, seq);
+  if (!made?.proof) throw new Error('the entry is not in the log yet');
+  return { checkpoint: made.checkpoint, proof: made.proof };
 }
 
 export { latestCheckpoint, listCheckpoints };

@@ -73,6 +73,9 @@ export async function checkReceiptAudit(
   if (p.treeSize !== cp.size)
     return { ok: false, reason: 'the proof is for another tree size than the checkpoint' };
   if (p.index !== audit.seq - 1) return { ok: false, reason: 'the proof is for another entry' };
+  const hex64 = (h: unknown) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h);
+  if (!hex64(audit.entryHash) || !Array.isArray(p.hashes) || !p.hashes.every(hex64))
+    return { ok: false, reason: 'the entry hash or a proof hash is not a SHA-256 hex digest' };
   const root = rootFromInclusion(p.index, p.treeSize, leafHash(audit.entryHash), p.hashes.map(fromHex));
   if (!root?.every((b, i) => b === cp.root[i]))
     return { ok: false, reason: 'the inclusion proof does not lead to the checkpoint root' };

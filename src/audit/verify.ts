@@ -14,11 +14,12 @@
  * - `inconsistent-checkpoints`: signed checkpoints that cannot both be prefixes of this log.
  */
 import { bytesToHex } from '../crypto/encoding.js';
-import { listCheckpoints, type StoredEntry, scanAudit } from '../db/repo/audit.js';
+import { sha256Hex } from '../crypto/hash.js';
+import { listCheckpoints, type ScannedEntry, scanAudit } from '../db/repo/audit.js';
 import type { Store } from '../db/store.js';
-import { GENESIS, hashEntry, hashEntryBytes } from './chain.js';
+import { entryLine, GENESIS, hashEntry } from './chain.js';
 import { auditVerifiers } from './checkpoints.js';
-import { BLOCK, leafHashOf, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
+import { BLOCK, leafHash, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
 import {
   type NoteVerifier,
   type ParsedCheckpoint,
@@ -57,14 +58,24 @@ const PAGE = 20_000;
 /** How far around a broken entry the diagnosis looks for where it belongs. */
 const WINDOW = 1000;
 
-type Page = (afterSeq: number, limit: number) => Promise<StoredEntry[]>;
+type Page = (afterSeq: number, limit: number) => Promise<ScannedEntry[]>;
+
+/** Whether an entry's `data` is (or its stored text parses as) one JSON object. */
+function dataIsObject(e: ScannedEntry): boolean {
+  try {
+    const d = e.data;
+    return d !== null && typeof d === 'object' && !Array.isArray(d);
+  } catch {
+    return false;
+  }
+}
 
 /** Why entry `at` (position k, expected previous hash `prev`) breaks the chain. */
 async function diagnose(
   page: Page,
   k: number,
   prev: string,
-  at: StoredEntry | undefined,
+  at: ScannedEntry | undefined,
 ): Promise<TrailProblem> {
   if (!at)
     return { kind: 'missing', seq: k, message: `entry ${k} is missing: the log ends at entry ${k - 1}` };
@@ -75,7 +86,9 @@ async function diagnose(
       message: `entry ${k} is missing: the log jumps from entry ${k - 1} to entry ${at.seq}`,
     };
   }
-  const { this_hash, ...stored } = at;
+  // A plain copy: a scanned row's `data` is a getter on its class, which a spread would not copy.
+  const { this_hash, dataJson: _, ...fields } = at;
+  const stored = { ...fields, data: at.data };
   const around = await page(Math.max(0, k - WINDOW - 1), 2 * WINDOW + 1);
   if (hashEntry(stored) !== this_hash) {
     // Written at another position? Its hash then matches with that position's sequence number.
@@ -163,20 +176,45 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
 
   // 2. The chain, entry by entry, with the root of every prefix a checkpoint names.
   const roots = new PrefixRoots();
-  const leaves: Uint8Array[] = [];
+  // Every leaf, 32 bytes each in one growing buffer (a million small arrays kept alive cost the
+  // garbage collector more than the hashing); consistency proofs read them back by block.
+  let leafBytes = new Uint8Array(32 * BLOCK * 64);
   const rootAt = new Map<number, Uint8Array>();
   let prev = GENESIS;
   let k = 1;
   for (let after = 0; ; ) {
     const rows = await input.page(after, PAGE);
     for (const e of rows) {
-      const { this_hash, ...stored } = e;
-      const bytes = e.seq === k && e.prev_hash === prev ? hashEntryBytes(stored) : null;
-      if (!bytes || bytesToHex(bytes) !== this_hash) {
-        return report(k - 1, null, await diagnose(input.page, k, prev, e));
+      const { this_hash } = e;
+      // The stored canonical text is hashed as it is; where it is not the canonical form (PostgreSQL's
+      // jsonb, rows written before the stores kept the canonical text) the entry is re-serialised. Either
+      // way the entry passes only if SHA-256 of its bytes is the hash the next entry links to.
+      // The stored text must also parse as one JSON object, so the bytes mean exactly the row's fields
+      // (a `data` text cannot carry another column's field into the hashed line).
+      const linked = e.seq === k && e.prev_hash === prev;
+      const ok =
+        linked &&
+        ((e.dataJson !== undefined &&
+          sha256Hex(`${prev}\n${entryLine(e, e.dataJson)}`) === this_hash &&
+          dataIsObject(e)) ||
+          (dataIsObject(e) && hashEntry(e) === this_hash));
+      if (!ok) {
+        const problem = dataIsObject(e)
+          ? await diagnose(input.page, k, prev, e)
+          : ({
+              kind: 'edited',
+              seq: k,
+              message: `entry ${k} was edited: its data is not a JSON object`,
+            } as const);
+        return report(k - 1, null, problem);
       }
-      const leaf = leafHashOf(bytes);
-      leaves.push(leaf);
+      const leaf = leafHash(this_hash);
+      if (k * 32 > leafBytes.length) {
+        const grown = new Uint8Array(leafBytes.length * 2);
+        grown.set(leafBytes);
+        leafBytes = grown;
+      }
+      leafBytes.set(leaf, (k - 1) * 32);
       roots.push(leaf);
       if (wanted.has(k)) rootAt.set(k, roots.root());
       prev = this_hash;
@@ -223,7 +261,9 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
     const view = new TreeView(b.size, blocks.slice(0, Math.floor(b.size / BLOCK)), (blk) =>
-      leaves.slice(blk * BLOCK, (blk + 1) * BLOCK),
+      Array.from({ length: Math.max(0, Math.min(BLOCK, size - blk * BLOCK)) }, (_, i) =>
+        leafBytes.subarray((blk * BLOCK + i) * 32, (blk * BLOCK + i + 1) * 32),
+      ),
     );
     const proof = a.size === b.size ? [] : view.consistencyProof(a.size);
     if (!verifyConsistency(a.size, b.size, a.root, b.root, proof)) {

@@ -42,7 +42,8 @@ const USAGE = `Usage: assay <command> [options]
 Commands:
   tenant create --name NAME --admin-email EMAIL   create a tenant and print its admin's one-time set-up link
   tenant list                                     list tenants (id, then name)
-  questionnaire lint FILE...                      check questionnaire files (exit 1 on any error)
+  questionnaire lint [--complete-locales] FILE... check questionnaire files (exit 1 on any error; the flag
+                                                  also warns about texts missing a declared locale)
   questionnaire publish --tenant T FILE           publish a questionnaire version for a tenant (id or name)
   assessment send --tenant T --questionnaire ID[@VERSION] --vendor-name N --contact-email E
       [--contact-name N] [--due YYYY-MM-DD] [--otp] [--link-hours H] [--context KEY=VALUE]... [--locale en|de]
@@ -145,11 +146,11 @@ const commands: Record<string, Handler> = {
     });
   },
   'questionnaire lint': async (args, io) => {
-    const { positionals } = options(args, {});
+    const { values, positionals } = options(args, { 'complete-locales': { type: 'boolean' } });
     if (positionals.length === 0) throw new CliError('name at least one questionnaire file');
     // Loaded on demand: the other commands do not need the engine.
     const { lintFiles } = await import('../platform/node/questionnaire-files.js');
-    const result = lintFiles(positionals);
+    const result = lintFiles(positionals, values['complete-locales'] ? { completeLocales: true } : {});
     io.out(result.output);
     return result.errors > 0 ? 1 : 0;
   },

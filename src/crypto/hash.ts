@@ -20,6 +20,7 @@ const encoder = new TextEncoder();
 const bytes = (data: string | Uint8Array) => (typeof data === 'string' ? encoder.encode(data) : data);
 
 let sha256Impl: Sha256 = (data) => nobleSha256(bytes(data));
+let sha256HexImpl: (data: string | Uint8Array) => string = (data) => bytesToHex(sha256Impl(data));
 let hmacImpl: HmacSha256 = (key, data) => hmac(nobleSha256, key, bytes(data));
 let createImpl: () => Sha256Hasher = () => {
   const h = nobleSha256.create();
@@ -34,14 +35,18 @@ export function installNativeHashing(impl: {
   sha256: Sha256;
   hmacSha256: HmacSha256;
   createSha256?: () => Sha256Hasher;
+  /** The digest as hex, where the platform encodes it natively (a verify compares a million). */
+  sha256Hex?: (data: string | Uint8Array) => string;
 }): void {
   sha256Impl = impl.sha256;
+  const native = impl.sha256Hex;
+  sha256HexImpl = native ?? ((data) => bytesToHex(sha256Impl(data)));
   hmacImpl = impl.hmacSha256;
   if (impl.createSha256) createImpl = impl.createSha256;
 }
 
 export const sha256 = (data: string | Uint8Array): Uint8Array => sha256Impl(data);
-export const sha256Hex = (data: string | Uint8Array): string => bytesToHex(sha256Impl(data));
+export const sha256Hex = (data: string | Uint8Array): string => sha256HexImpl(data);
 export const hmacSha256 = (key: Uint8Array, data: string | Uint8Array): Uint8Array => hmacImpl(key, data);
 /** A fresh incremental SHA-256 (native on Node). */
 export const createSha256 = (): Sha256Hasher => createImpl();

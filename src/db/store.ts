@@ -217,6 +217,16 @@ export function isUniqueViolation(err: unknown, on?: string): boolean {
   return text.includes(on) || constraint === on;
 }
 
+/**
+ * Unique keys a concurrent unit may fill between this unit's read ("absent") and its insert — two first
+ * submissions of one vendor both creating the risk of a finding. The drivers retry the unit (a
+ * RetryableConflict): its re-read then finds the row and updates it, so the sync is idempotent under the
+ * race. The PostgreSQL constraint name, and the columns SQLite and D1 name in their message.
+ */
+const RETRY_ON_UNIQUE = ['risks_vendor_finding_uq', 'risks.tenant_id, risks.vendor_id, risks.finding_key'];
+export const isRetryableUnique = (err: unknown): boolean =>
+  RETRY_ON_UNIQUE.some((on) => isUniqueViolation(err, on));
+
 /** A row-level-security or privilege refusal on PostgreSQL, or an append-only trigger on SQLite/D1. */
 export function isPermissionViolation(err: unknown): boolean {
   const d = driverError(err);

@@ -62,6 +62,8 @@ export const ASSESSMENT_EVENT_KINDS = [
   'reminded',
   'link_resent',
   'overdue',
+  /** A reviewer changed the buyer-set context facts (with a note; a submission is re-rated). */
+  'context_changed',
 ] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;
@@ -346,6 +348,8 @@ export function defineTables(k: Kit) {
       context: k.json<Record<string, unknown>>('context').notNull().default({}),
       /** How long a link for this assessment lives, in hours (capped; the tenant's default when sent). */
       linkTtlHours: k.int('link_ttl_hours').notNull().default(72),
+      /** The language of the mails to the vendor (en, de), chosen when sending; null: the questionnaire's. */
+      locale: k.text('locale'),
       /**
        * Bumped by every answer write, in the same unit (guarded on an open status): submission freezes
        * exactly the answers it read, and no autosave lands after it (docs/vendor-portal.md).

@@ -1,5 +1,5 @@
 /** Rate limits keyed on the platform's client address, failing closed when the address is unknown. */
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { Ports } from '../platform/ports.js';
 import { ipBucket } from './client-address.js';
 import { rateLimit } from './rate-limit.js';
@@ -9,6 +9,7 @@ export function limitByAddress(
   name: string,
   limit: number,
   windowMs: number,
+  onLimited?: (c: Context) => void,
 ): MiddlewareHandler {
   const { clock } = platform;
   return rateLimit({
@@ -16,6 +17,7 @@ export function limitByAddress(
     name,
     limit,
     windowMs,
+    ...(onLimited ? { onLimited } : {}),
     // Retry-After from the platform's clock, the one the counters run on.
     ...(clock ? { now: () => clock.now().getTime() } : {}),
     key: (c) => {

@@ -42,6 +42,8 @@ export interface RateLimitOptions {
   message?: string;
   /** Clock in ms, for `Retry-After`; use the same one as the store. Default `Date.now`. */
   now?: () => number;
+  /** Told about each refused request (the security log); must not throw or hold up the 429. */
+  onLimited?: (c: Context) => void;
 }
 
 /**
@@ -70,6 +72,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     if (subject === null) throw new HttpError(429, UNIDENTIFIED);
     const { count, resetAt } = await store.hit({ name, subject }, windowMs);
     if (count > limit) {
+      options.onLimited?.(c);
       throw new HttpError(429, message, { headers: { 'Retry-After': retryAfterSeconds(resetAt - now()) } });
     }
     return next();

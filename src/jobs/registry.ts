@@ -11,6 +11,7 @@ import { checkpointAllTenants, mailCheckpoints } from '../audit/jobs.js';
 import type { Ports } from '../platform/ports.js';
 import { retentionJob } from '../privacy/retention.js';
 import { acceptanceExpiryJob } from '../risk/jobs.js';
+import { finishPendingReceipts } from '../vendor/receipt-recovery.js';
 import { chaseAssessments } from '../workspace/assessment-reminders.js';
 import { runEvidenceValidity } from '../workspace/evidence-validity.js';
 
@@ -52,6 +53,12 @@ export const JOBS: readonly Job[] = [
     run: (p, now) => checkpointAllTenants(p, now).then(() => {}),
   },
   { name: 'audit-checkpoint-mail', every: 'daily', run: (p, now) => mailCheckpoints(p, now).then(() => {}) },
+  // vendor portal: receipts whose mail a crash between the submission's two units left unqueued
+  {
+    name: 'vendor.receipt-recovery',
+    every: 'hourly',
+    run: (p, now) => finishPendingReceipts(p, now).then(() => {}),
+  },
   // privacy: retention, tenant deletion
   { name: 'privacy.retention', every: 'daily', run: (platform, now) => retentionJob(platform, now) },
 ];

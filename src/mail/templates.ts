@@ -58,9 +58,54 @@ export interface MemberInvitationMail {
   expiresAt: Date;
 }
 
+/** "Send me a new link": the new link and the six-digit code typed where it was asked (src/vendor/access.ts). */
+export interface FreshAccessMail {
+  tenantName: string;
+  questionnaireTitle: string;
+  link: string;
+  origin: string;
+  code: string;
+  linkExpiresAt: Date;
+  codeMinutes: number;
+}
+
+/** The code that confirms a submission (src/vendor/submission.ts). */
+export interface SubmitCodeMail {
+  tenantName: string;
+  questionnaireTitle: string;
+  origin: string;
+  code: string;
+  codeMinutes: number;
+}
+
+/** The signed receipt of a submission. */
+export interface ReceiptMail {
+  tenantName: string;
+  questionnaireTitle: string;
+  origin: string;
+  /** The compact JWS, printed in 76-character lines between armour lines. */
+  receipt: string;
+  answersSha256: string;
+  submittedAt: Date;
+}
+
+/** A reviewer sent the submission back; which questions is said in the portal, not in the mail. */
+export interface ChangesRequestedMail {
+  tenantName: string;
+  questionnaireTitle: string;
+  link: string;
+  origin: string;
+  linkExpiresAt: Date;
+  questions: number;
+}
+
 export interface EmailData {
   invitation: InvitationMail;
   member_invitation: MemberInvitationMail;
+  fresh_access: FreshAccessMail;
+  submit_code: SubmitCodeMail;
+  receipt: ReceiptMail;
+  changes_requested: ChangesRequestedMail;
 }
 export type EmailName = keyof EmailData;
 
@@ -146,7 +191,70 @@ const EMAILS: { [N in EmailName]: EmailDefinition<EmailData[N]> } = {
       expires: formatTime(locale, d.expiresAt),
     }),
   },
+  fresh_access: {
+    subject: (locale, d) =>
+      locale === 'de'
+        ? `${d.tenantName}: Ihr neuer Zugang zu ${d.questionnaireTitle}`
+        : `${d.tenantName}: your new access to ${d.questionnaireTitle}`,
+    values: (locale, d) => ({
+      tenantName: d.tenantName,
+      questionnaireTitle: d.questionnaireTitle,
+      link: d.link,
+      origin: linkOrigin(d.link, d.origin),
+      code: d.code,
+      expires: formatTime(locale, d.linkExpiresAt),
+      codeMinutes: d.codeMinutes,
+    }),
+  },
+  submit_code: {
+    subject: (locale, d) =>
+      locale === 'de' ? `${d.tenantName}: Ihr Code zum Absenden` : `${d.tenantName}: your submission code`,
+    values: (_locale, d) => ({
+      tenantName: d.tenantName,
+      questionnaireTitle: d.questionnaireTitle,
+      origin: new URL(d.origin).origin,
+      code: d.code,
+      codeMinutes: d.codeMinutes,
+    }),
+  },
+  receipt: {
+    subject: (locale, d) =>
+      locale === 'de'
+        ? `${d.tenantName}: Empfangsbestätigung für ${d.questionnaireTitle}`
+        : `${d.tenantName}: receipt for ${d.questionnaireTitle}`,
+    values: (locale, d) => ({
+      tenantName: d.tenantName,
+      questionnaireTitle: d.questionnaireTitle,
+      origin: new URL(d.origin).origin,
+      answersSha256: d.answersSha256,
+      receiptLines: d.receipt.match(/.{1,76}/g) ?? [],
+      submitted: formatTime(locale, d.submittedAt),
+    }),
+  },
+  changes_requested: {
+    subject: (locale, d) =>
+      locale === 'de'
+        ? `${d.tenantName}: Änderungen erbeten zu ${d.questionnaireTitle}`
+        : `${d.tenantName}: changes requested on ${d.questionnaireTitle}`,
+    values: (locale, d) => ({
+      tenantName: d.tenantName,
+      questionnaireTitle: d.questionnaireTitle,
+      link: d.link,
+      origin: linkOrigin(d.link, d.origin),
+      expires: formatTime(locale, d.linkExpiresAt),
+      questions: d.questions,
+    }),
+  },
 };
+
+/**
+ * The language of an assessment's mails: the one chosen when it was sent, else its questionnaire's
+ * default; anything but `de` is English.
+ */
+export const assessmentMailLocale = (
+  assessment: { locale?: string | null },
+  questionnaireDefault?: string | null,
+): EmailLocale => emailLocale(assessment.locale ?? questionnaireDefault ?? 'en');
 
 /** Strings of the shared layout. */
 const LAYOUT: Record<EmailLocale, { footer: (tenant: string | null) => string; password: string }> = {

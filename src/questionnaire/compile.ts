@@ -29,6 +29,12 @@ export interface CompileOptions {
    * loads exactly as it always did. A vrq/1.1 file is always checked.
    */
   advisory?: boolean;
+  /**
+   * Report every text that lacks one of the declared `locales` (`missing-translation`, a warning: the text
+   * falls back when shown). For files that claim a full translation; `assay questionnaire lint
+   * --complete-locales` asks for it.
+   */
+  completeLocales?: boolean;
 }
 
 export function compileQuestionnaire(source: string, opts: CompileOptions = {}): CompileResult {
@@ -66,6 +72,15 @@ export function compileQuestionnaire(source: string, opts: CompileOptions = {}):
   // Thresholds are named constants: to the checks and the evaluator they are computed values.
   const named = new Map<string, { expr: Expr | null }>(draft.computed);
   for (const [name, value] of draft.thresholds.values) named.set(name, { expr: constant(value) });
+  if (opts.completeLocales) {
+    for (const u of c.untranslated)
+      r.warn(
+        'missing-translation',
+        u.pos,
+        u.path,
+        `${u.what.charAt(0).toUpperCase()}${u.what.slice(1)} has no ${u.missing.join(', ')} text, although the file declares ${u.missing.length === 1 ? 'that locale' : 'those locales'}.`,
+      );
+  }
   const order = new Analyzer(c, reader.sections, reader.questions, named).run();
   if (order !== null && (c.schemaMinor >= 1 || opts.advisory)) {
     checkGates(c, reader.sections, reader.questions, named, c.schemaMinor >= 1 ? 'error' : 'warning');

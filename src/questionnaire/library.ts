@@ -45,6 +45,8 @@ interface CompiledLibrary {
 export interface LibraryOptions {
   /** Shared threshold tables (vrq-thresholds/1); a questionnaire naming a table is checked against it. */
   thresholdTables?: readonly LibrarySource[];
+  /** Warn about texts without every declared locale (CompileOptions.completeLocales). */
+  completeLocales?: boolean;
 }
 
 function compileSources(
@@ -69,7 +71,11 @@ function compileSources(
       problems.push(source.problem);
       continue;
     }
-    const result = compileQuestionnaire(source.text, { file: source.file, advisory });
+    const result = compileQuestionnaire(source.text, {
+      file: source.file,
+      advisory,
+      ...(opts.completeLocales ? { completeLocales: true } : {}),
+    });
     problems.push(...result.problems);
     if (result.questionnaire) questionnaires.push(result.questionnaire);
     if (result.questionnaire && opts.thresholdTables !== undefined)

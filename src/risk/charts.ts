@@ -3,7 +3,8 @@
  * risk-heatmap.eta, risk-trend.eta): no script, no external service; each chart has a title, a
  * description that states what it shows in words, and a table with the same numbers.
  */
-import { heatCells, openByScoreAt } from '../db/repo/risks.js';
+import { countsByStatus, heatCells, openByScoreAt } from '../db/repo/risks.js';
+import { getVendor } from '../db/repo/vendors.js';
 import type { TenantReadCtx } from '../db/store.js';
 import {
   IMPACT_LABELS,
@@ -137,4 +138,24 @@ export function trendOf(days: string[], byRating: Record<Rating, number[]>): Tre
     .map((s) => `${s.counts[last]} ${s.label.toLowerCase()}`)
     .join(', ')}.`;
   return { days, series, max, width, height, plot, ticks, xLabels, summary };
+}
+
+export interface VendorRiskSummary {
+  vendor: { id: string; name: string };
+  heat: HeatMap;
+  statuses: { status: string; n: number }[];
+}
+
+/**
+ * One vendor's risks at a glance (the fragment at /app/risks/vendor/:id/summary and the vendor page):
+ * its heat map and its counts by status, in the caller's read unit. Null for a vendor not in this tenant.
+ */
+export async function readVendorRiskSummary(
+  ctx: TenantReadCtx,
+  vendorId: string,
+): Promise<VendorRiskSummary | null> {
+  const vendor = await getVendor(ctx, vendorId);
+  if (!vendor) return null;
+  const [heat, statuses] = await Promise.all([readHeatMap(ctx, vendor.id), countsByStatus(ctx, vendor.id)]);
+  return { vendor: { id: vendor.id, name: vendor.name }, heat, statuses };
 }

@@ -21,15 +21,16 @@ import { consumeVendorLink, getLinkContext, issueVendorLink, LINK_UNSPENT } from
 import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
+import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { recordAssessmentEvent } from '../workspace/assessment-events.js';
+import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { contactDataFor } from './contact-data.js';
 import { issueLink, type LinkClaims, newLinkId, verifyLink } from './links.js';
-import { asEmail, freshAccessMail } from './mails.js';
 import { startVendorSession } from './sessions.js';
 
-export type AccessDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'rateLimits'> & {
+export type AccessDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'rateLimits' | 'templates'> & {
   baseUrl: string;
   /** Woken after a unit that queued mail commits. */
   mail?: Pick<Ports['mail'], 'queued'>;
@@ -65,12 +66,21 @@ type Loaded = LinkView & {
   contactEmail: string | null;
   contactEmailHash: string | null;
   linkTtlHours: number;
+  /** The language of the assessment's mails (null: sent before it was kept; English). */
+  mailLocale: string | null;
   otpRequired: boolean;
 };
 
 /** What the visitor may see of a loaded link (the contact's address and settings stay server-side). */
 const strip = (l: Loaded): LinkView => {
-  const { contactEmail: _e, contactEmailHash: _x, linkTtlHours: _h, otpRequired: _o, ...view } = l;
+  const {
+    contactEmail: _e,
+    contactEmailHash: _x,
+    linkTtlHours: _h,
+    mailLocale: _m,
+    otpRequired: _o,
+    ...view
+  } = l;
   return view;
 };
 
@@ -124,6 +134,7 @@ async function load(
     },
     contactEmailHash: r.contactEmailHash,
     linkTtlHours: r.linkTtlHours,
+    mailLocale: r.assessmentLocale,
     otpRequired: r.otpRequired,
   };
 }
@@ -212,6 +223,7 @@ export async function requestFreshAccess(
   deps: AccessDeps,
   token: string,
   typedEmail: string,
+  report: ReportSecurityEvent = () => {},
 ): Promise<{ pending: string; view: LinkView }> {
   const now = deps.clock.now();
   const loaded = await open(deps, token);
@@ -221,6 +233,11 @@ export async function requestFreshAccess(
   const { claims } = loaded;
   const hit = await deps.rateLimits.hit({ name: 'fresh-access', subject: claims.aid }, 60 * 60_000);
   if (hit.count > FRESH_ACCESS_PER_HOUR) {
+    report({
+      tenantId: claims.tid,
+      kind: 'rate_limited',
+      data: { via: 'fresh_access', assessment: claims.aid },
+    });
     throw new HttpError(429, 'A new link was asked for too often. Wait an hour, or ask the sender for help.');
   }
   const pending = newSecret();
@@ -242,15 +259,20 @@ export async function requestFreshAccess(
     code,
   );
   if (matches && to) {
-    const mail = freshAccessMail({
-      baseUrl: deps.baseUrl,
-      tenantName: loaded.tenantName,
-      questionnaireTitle: loaded.questionnaireTitle,
-      url: `${deps.baseUrl}/v/${link.token}`,
-      code,
-      linkExpiresAt: link.expiresAt,
-      codeMinutes: CODE_TTL_MS / 60_000,
-    });
+    const mail = renderEmail(
+      deps.templates,
+      'fresh_access',
+      assessmentMailLocale({ locale: loaded.mailLocale }),
+      {
+        tenantName: loaded.tenantName,
+        questionnaireTitle: loaded.questionnaireTitle,
+        link: `${deps.baseUrl}/v/${link.token}`,
+        origin: deps.baseUrl,
+        code,
+        linkExpiresAt: link.expiresAt,
+        codeMinutes: CODE_TTL_MS / 60_000,
+      },
+    );
     await deps.store.tenant(claims.tid).write((tx) => {
       issueVendorLink(tx, {
         jti,
@@ -269,7 +291,7 @@ export async function requestFreshAccess(
         expiresAt: new Date(now.getTime() + CODE_TTL_MS),
         createdAt: now,
       });
-      queueMail(tx, { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, to, email: asEmail(mail) }, now);
+      queueMail(tx, { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, to, email: mail }, now);
       tx.audit(
         {
           actor: `vendor:${claims.sub}`,
@@ -294,6 +316,7 @@ export async function redeemAccessCode(
   pending: string | undefined,
   typed: string,
   replacing: string | undefined,
+  report: ReportSecurityEvent = () => {},
 ): Promise<{ session: { token: string; expiresAt: Date }; assessmentId: string }> {
   const now = deps.clock.now();
   const loaded = await open(deps, token);
@@ -302,6 +325,19 @@ export async function redeemAccessCode(
     throw new HttpError(409, 'This assessment is closed: it was submitted or withdrawn.');
   const { claims } = loaded;
   const code = normaliseCode(typed.slice(0, 32));
+  // Ids and a reason only: never the typed code (security-log.ts).
+  const failed = (reason: string) =>
+    report({
+      tenantId: claims.tid,
+      kind: 'code_failed',
+      data: { via: 'access_code', assessment: claims.aid, reason },
+    });
+  const limited = (reason: string) =>
+    report({
+      tenantId: claims.tid,
+      kind: 'rate_limited',
+      data: { via: 'access_code', assessment: claims.aid, reason },
+    });
   if (!isSecretShape(pending)) {
     throw new HttpError(
       400,
@@ -311,18 +347,23 @@ export async function redeemAccessCode(
   const hit = await deps.rateLimits.hit({ name: 'code-tries', subject: claims.aid }, 24 * 60 * 60_000);
   // Counted before the shape check: a malformed code is a failed try too.
   if (hit.count > CODE_TRIES_PER_DAY) {
+    limited('tries_per_day');
     throw new HttpError(
       429,
       'Too many codes were tried for this assessment today. Try again tomorrow, or ask the sender.',
     );
   }
-  if (!CODE_SHAPE.test(code)) throw new HttpError(422, 'Enter the 6-digit code from the email.');
+  if (!CODE_SHAPE.test(code)) {
+    failed('malformed');
+    throw new HttpError(422, 'Enter the 6-digit code from the email.');
+  }
   const binding = hashToken(pending);
   const scope = deps.store.tenant(claims.tid);
   const live = await scope.read((ctx) =>
     findLiveAccessCode(ctx, { assessmentId: claims.aid, purpose: 'access', binding }, now),
   );
   if (!live || live.contactId !== claims.sub) {
+    failed('no_live_code');
     throw new HttpError(400, 'This code has expired or was replaced by a newer one. Ask for a new one here.');
   }
   const hash = await codeHash(
@@ -337,6 +378,7 @@ export async function redeemAccessCode(
     attempts = counted.rows[0]?.attempts ?? MAX_CODE_ATTEMPTS + 1;
   } catch (err) {
     if (err instanceof GuardError && err.guard === CODE_TRY_LEFT) {
+      limited('tries_per_code');
       throw new HttpError(429, 'Too many wrong codes. Ask for a new one here.');
     }
     throw err;
@@ -365,6 +407,7 @@ export async function redeemAccessCode(
     return { session, assessmentId: claims.aid };
   } catch (err) {
     if (err instanceof GuardError && err.guard === CODE_MATCHES) {
+      failed('wrong');
       const left = Math.max(0, MAX_CODE_ATTEMPTS - attempts);
       throw new HttpError(
         422,

@@ -7,11 +7,14 @@ import { Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { clearedCookie, sessionCookie } from '../auth/cookies.js';
 import { HttpError } from '../errors.js';
+import { inBackground } from '../http/background.js';
+import { ipBucket } from '../http/client-address.js';
 import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { logVendorSecurityEvent, type ReportSecurityEvent } from '../workspace/security-log.js';
 import {
   type AccessDeps,
   inspectLink,
@@ -32,6 +35,31 @@ const str = (v: unknown) => (typeof v === 'string' ? v : '');
 export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
   const deps: AccessDeps = { ...platform, baseUrl: opts.baseUrl };
   const app = new Hono<AppEnv>();
+
+  // Failed and throttled codes go to the tenant's security log after the answer (src/http/background.ts).
+  const reporter =
+    (c: Parameters<typeof render>[0]): ReportSecurityEvent =>
+    (e) =>
+      inBackground(c, 'security-log', () => {
+        const ip = platform.clientAddress(c);
+        return logVendorSecurityEvent(platform, {
+          ...e,
+          address: ip && ipBucket(ip),
+          at: platform.clock.now(),
+        });
+      });
+  // A per-address limit refused a request on a link: the tenant is the one the (verified) token names;
+  // a token that verifies nowhere logs nothing.
+  const onLimited = (via: string) => (c: Parameters<typeof render>[0]) =>
+    inBackground(c, 'security-log', async () => {
+      const view = await inspectLink(deps, c.req.param('token') ?? '');
+      if (!view) return;
+      reporter(c)({
+        tenantId: view.claims.tid,
+        kind: 'rate_limited',
+        data: { via, assessment: view.claims.aid },
+      });
+    });
 
   // The token is in the path. Every response is `no-store` and `Referrer-Policy: same-origin` already
   // (src/http/security-headers.ts): no Referer carrying it ever leaves for another site; `no-referrer`
@@ -69,90 +97,103 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
     return render(c, 'vendor/link-open', { title: 'Security questionnaire', view, action: c.req.path });
   });
 
-  app.post(`/:token${JWT}`, limitByAddress(platform, 'vendor-redeem-ip', 60, 15 * 60_000), async (c) => {
-    const token = c.req.param('token');
-    try {
-      const done = await redeemLink(deps, token, getCookie(c, VENDOR_COOKIE));
-      setCookie(
-        c,
-        VENDOR_COOKIE,
-        done.session.token,
-        sessionCookie(done.session.expiresAt, platform.clock.now()),
-      );
-      return c.redirect(`/v/a/${done.assessmentId}`, 303);
-    } catch (err) {
-      if (err instanceof LinkNotUsable) return gone(c, err.view);
-      throw err;
-    }
-  });
-
-  app.post(`/:token${JWT}/fresh`, limitByAddress(platform, 'vendor-fresh-ip', 10, 60 * 60_000), async (c) => {
-    const token = c.req.param('token');
-    const form = await readForm(c);
-    const typed = str(form.email).trim();
-    const base = c.req.path.replace(/\/fresh$/, '');
-    if (!typed || typed.length > 320 || !typed.includes('@')) {
-      const view = await inspectLink(deps, token);
-      const errors = { email: 'Enter the email address the request was sent to, like name@example.com.' };
-      return gone(c, view, { values: { email: typed.slice(0, 320) }, errors }, view ? 422 : 404);
-    }
-    try {
-      const { pending, view } = await requestFreshAccess(deps, token, typed);
-      setCookie(c, PENDING_COOKIE, pending, {
-        ...sessionCookie(new Date(platform.clock.now().getTime() + CODE_TTL_MS), platform.clock.now()),
-        sameSite: 'Strict',
-      } as never);
-      return render(c, 'vendor/check-email', {
-        title: 'Check your email',
-        view,
-        codeAction: `${base}/code`,
-        errors: {},
-      });
-    } catch (err) {
-      if (err instanceof LinkNotUsable) return gone(c, err.view);
-      throw err;
-    }
-  });
-
-  app.post(`/:token${JWT}/code`, limitByAddress(platform, 'vendor-code-ip', 30, 15 * 60_000), async (c) => {
-    const token = c.req.param('token');
-    const form = await readForm(c);
-    const base = c.req.path.replace(/\/code$/, '');
-    try {
-      const done = await redeemAccessCode(
-        deps,
-        token,
-        getCookie(c, PENDING_COOKIE),
-        str(form.code),
-        getCookie(c, VENDOR_COOKIE),
-      );
-      deleteCookie(c, PENDING_COOKIE, clearedCookie);
-      setCookie(
-        c,
-        VENDOR_COOKIE,
-        done.session.token,
-        sessionCookie(done.session.expiresAt, platform.clock.now()),
-      );
-      return c.redirect(`/v/a/${done.assessmentId}`, 303);
-    } catch (err) {
-      if (err instanceof LinkNotUsable) return gone(c, err.view);
-      if (err instanceof HttpError && err.status < 500) {
-        const view = await inspectLink(deps, token);
-        if (!view) return gone(c, null);
-        // Locked or stale code: back to asking for a new one; a wrong code: try again here.
-        if (err.status === 422) {
-          return render(
-            c,
-            'vendor/check-email',
-            { title: 'Check your email', view, codeAction: `${base}/code`, errors: { code: err.message } },
-            422,
-          );
-        }
-        return gone(c, view, { errors: { email: err.message } }, err.status);
+  app.post(
+    `/:token${JWT}`,
+    limitByAddress(platform, 'vendor-redeem-ip', 60, 15 * 60_000, onLimited('link_redeem')),
+    async (c) => {
+      const token = c.req.param('token');
+      try {
+        const done = await redeemLink(deps, token, getCookie(c, VENDOR_COOKIE));
+        setCookie(
+          c,
+          VENDOR_COOKIE,
+          done.session.token,
+          sessionCookie(done.session.expiresAt, platform.clock.now()),
+        );
+        return c.redirect(`/v/a/${done.assessmentId}`, 303);
+      } catch (err) {
+        if (err instanceof LinkNotUsable) return gone(c, err.view);
+        throw err;
       }
-      throw err;
-    }
-  });
+    },
+  );
+
+  app.post(
+    `/:token${JWT}/fresh`,
+    limitByAddress(platform, 'vendor-fresh-ip', 10, 60 * 60_000, onLimited('fresh_access')),
+    async (c) => {
+      const token = c.req.param('token');
+      const form = await readForm(c);
+      const typed = str(form.email).trim();
+      const base = c.req.path.replace(/\/fresh$/, '');
+      if (!typed || typed.length > 320 || !typed.includes('@')) {
+        const view = await inspectLink(deps, token);
+        const errors = { email: 'Enter the email address the request was sent to, like name@example.com.' };
+        return gone(c, view, { values: { email: typed.slice(0, 320) }, errors }, view ? 422 : 404);
+      }
+      try {
+        const { pending, view } = await requestFreshAccess(deps, token, typed, reporter(c));
+        setCookie(c, PENDING_COOKIE, pending, {
+          ...sessionCookie(new Date(platform.clock.now().getTime() + CODE_TTL_MS), platform.clock.now()),
+          sameSite: 'Strict',
+        } as never);
+        return render(c, 'vendor/check-email', {
+          title: 'Check your email',
+          view,
+          codeAction: `${base}/code`,
+          errors: {},
+        });
+      } catch (err) {
+        if (err instanceof LinkNotUsable) return gone(c, err.view);
+        throw err;
+      }
+    },
+  );
+
+  app.post(
+    `/:token${JWT}/code`,
+    limitByAddress(platform, 'vendor-code-ip', 30, 15 * 60_000, onLimited('access_code')),
+    async (c) => {
+      const token = c.req.param('token');
+      const form = await readForm(c);
+      const base = c.req.path.replace(/\/code$/, '');
+      try {
+        const done = await redeemAccessCode(
+          deps,
+          token,
+          getCookie(c, PENDING_COOKIE),
+          str(form.code),
+          getCookie(c, VENDOR_COOKIE),
+          reporter(c),
+        );
+        deleteCookie(c, PENDING_COOKIE, clearedCookie);
+        setCookie(
+          c,
+          VENDOR_COOKIE,
+          done.session.token,
+          sessionCookie(done.session.expiresAt, platform.clock.now()),
+        );
+        return c.redirect(`/v/a/${done.assessmentId}`, 303);
+      } catch (err) {
+        if (err instanceof LinkNotUsable) return gone(c, err.view);
+        if (err instanceof HttpError && err.status < 500) {
+          const view = await inspectLink(deps, token);
+          if (!view) return gone(c, null);
+          // Locked or stale code: back to asking for a new one; a wrong code: try again here.
+          if (err.status === 422) {
+            return render(
+              c,
+              'vendor/check-email',
+              { title: 'Check your email', view, codeAction: `${base}/code`, errors: { code: err.message } },
+              422,
+            );
+          }
+          return gone(c, view, { errors: { email: err.message } }, err.status);
+        }
+        throw err;
+      }
+    },
+  );
 
   return app;
 }

@@ -37,6 +37,7 @@ import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
+import { assessmentMailLocale, type EmailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import {
   type Answers,
@@ -48,12 +49,12 @@ import {
 import { syncRisksFromFindings } from '../risk/sync.js';
 import { recordAssessmentEvent } from '../workspace/assessment-events.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
+import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
-import { asEmail, receiptMail, submitCodeMail } from './mails.js';
 import { ANSWERS_DIGEST_ALG, issueReceipt, type ReceiptInput, type ReceiptPayload } from './receipts.js';
 
-export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits'> & {
+export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits' | 'templates'> & {
   baseUrl: string;
   /** With the store, the receipt carries a checkpoint and the inclusion proof of its entry (issue 9). */
   store?: Ports['store'];
@@ -139,7 +140,11 @@ export const ALREADY_SUBMITTED =
   'This questionnaire has already been submitted; answers can no longer change.';
 
 /** Mails a submission code to the assessment's contact, bound to this vendor session (OTP-07). */
-export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionScope): Promise<void> {
+export async function requestSubmitCode(
+  deps: SubmissionDeps,
+  scope: SubmissionScope,
+  report: ReportSecurityEvent = () => {},
+): Promise<void> {
   const now = deps.clock.now();
   const review = await loadReview(scope, now);
   if (!OPEN_STATUSES.includes(review.assessment.status)) throw new HttpError(409, ALREADY_SUBMITTED);
@@ -148,8 +153,14 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
     { name: 'submit-code-send', subject: scope.assessmentId },
     60 * 60_000,
   );
-  if (hit.count > 5)
+  if (hit.count > 5) {
+    report({
+      tenantId: scope.tenantId,
+      kind: 'rate_limited',
+      data: { via: 'submit_code_send', assessment: scope.assessmentId },
+    });
     throw new HttpError(429, 'A code was sent too often. Wait an hour, or use the last code you received.');
+  }
   const code = newCode();
   const hash = await codeHash(
     deps.master,
@@ -168,22 +179,15 @@ export async function requestSubmitCode(deps: SubmissionDeps, scope: SubmissionS
       expiresAt: new Date(now.getTime() + CODE_TTL_MS),
       createdAt: now,
     });
-    const mail = submitCodeMail({
-      baseUrl: deps.baseUrl,
+    const locale = assessmentMailLocale(review.assessment, review.questionnaire.defaultLocale);
+    const mail = renderEmail(deps.templates, 'submit_code', locale, {
+      origin: deps.baseUrl,
       tenantName: review.tenantName,
-      questionnaireTitle: localize(
-        review.questionnaire.title,
-        review.questionnaire.defaultLocale,
-        review.questionnaire,
-      ),
+      questionnaireTitle: localize(review.questionnaire.title, locale, review.questionnaire),
       code,
       codeMinutes: CODE_TTL_MS / 60_000,
     });
-    queueMail(
-      tx,
-      { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to, email: asEmail(mail) },
-      now,
-    );
+    queueMail(tx, { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to, email: mail }, now);
   });
   deps.mail?.queued();
 }
@@ -203,6 +207,7 @@ export async function submit(
   deps: SubmissionDeps,
   scope: SubmissionScope,
   typedCode?: string,
+  report: ReportSecurityEvent = () => {},
 ): Promise<Submitted> {
   for (let attempt = 0; ; attempt++) {
     const now = deps.clock.now();
@@ -217,7 +222,7 @@ export async function submit(
         `${evaluation.issues.length} ${evaluation.issues.length === 1 ? 'question still needs' : 'questions still need'} an answer or a fix before you can submit.`,
       );
     }
-    const code = assessment.otpRequired ? await checkCode(deps, scope, typedCode ?? '', now) : null;
+    const code = assessment.otpRequired ? await checkCode(deps, scope, typedCode ?? '', now, report) : null;
 
     const answersSha256 = answersDigest(review.answers);
     const input: ReceiptInput = {
@@ -322,6 +327,11 @@ export async function submit(
       });
     } catch (err) {
       if (err instanceof GuardError && err.guard === CODE_MATCHES) {
+        report({
+          tenantId: scope.tenantId,
+          kind: 'code_failed',
+          data: { via: 'submit_code', assessment: scope.assessmentId, reason: 'wrong' },
+        });
         throw new HttpError(422, 'That code is not right, or it was replaced by a newer one.', {
           fields: { code: 'That code is not right.' },
         });
@@ -332,79 +342,128 @@ export async function submit(
       throw err;
     }
     // The submission is in the trail: a checkpoint right after it, and the receipt re-signed with the
-    // checkpoint and the proof of its entry. Signing is not database work, so it happens between units.
-    const attested = await attestReceipt(deps, scope, input, receipt).catch(() => null);
-    // The receipt mail goes with the attested receipt (or the plain one, when attesting failed).
-    const finish = (final: string) =>
-      scope.write(async (tx) => {
-        if (final !== receipt) {
-          replaceReceipt(tx, assessment.id, receipt, final);
-          tx.audit(
-            {
-              actor: 'system',
-              action: 'assessment.receipt_attested',
-              target: `assessment:${assessment.id}`,
-              data: {
-                receipt_sha256: sha256Hex(final),
-                checkpoint_size: decode(final).audit?.inclusionProof?.treeSize ?? null,
-              },
-            },
-            now,
-          );
-        }
-        if (to) {
-          queueMail(
-            tx,
-            {
-              tenantId: scope.tenantId,
-              // Per receipt: a resubmission mails its new receipt too (an older one is never mailed twice).
-              dedupeKey: `receipt:${assessment.id}:${sha256Hex(final).slice(0, 32)}`,
-              to,
-              email: asEmail(
-                receiptMail({
-                  baseUrl: deps.baseUrl,
-                  tenantName: review.tenantName,
-                  questionnaireTitle: localize(
-                    questionnaire.title,
-                    questionnaire.defaultLocale,
-                    questionnaire,
-                  ),
-                  receipt: final,
-                  answersSha256,
-                  submittedAt: now,
-                }),
-              ),
-            },
-            now,
-          );
-        }
-        return final;
-      });
-    let final = receipt;
-    if (attested) final = await finish(attested).catch(() => receipt);
-    if (final === receipt) await finish(receipt);
+    const mailLocale = assessmentMailLocale(assessment, questionnaire.defaultLocale);
+    // checkpoint and the proof of its entry, with the receipt mail, in a second unit. A crash between the
+    // two leaves the submission without its mail: the recovery job (finishPendingReceipts) finishes it.
+    const final = await finishReceipt(
+      deps,
+      { tenantId: scope.tenantId, write: (fn) => scope.write(fn) },
+      {
+        assessmentId: assessment.id,
+        plain: receipt,
+        to,
+        locale: mailLocale,
+        questionnaireTitle: localize(questionnaire.title, mailLocale, questionnaire),
+      },
+      now,
+    );
     deps.mail?.queued();
     return { receipt: final, payload: decode(final), fresh: true };
   }
 }
 
+/** The key of a submission's receipt mail: one per submission (its plain receipt), whichever receipt it carries. */
+export const receiptMailKey = (assessmentId: string, plainReceipt: string) =>
+  `receipt:${assessmentId}:${sha256Hex(plainReceipt).slice(0, 32)}`;
+
+export interface PendingReceipt {
+  assessmentId: string;
+  /** The receipt the submission unit stored (no checkpoint yet). */
+  plain: string;
+  /** The contact's address, opened outside the unit; null once erased (nothing is mailed). */
+  to: string | null;
+  /** The assessment's mail language (assessmentMailLocale). */
+  locale: EmailLocale;
+  questionnaireTitle: string;
+}
+
+/**
+ * Finishes a committed submission: re-signs its receipt with a checkpoint and the inclusion proof of its
+ * entry, and queues the receipt mail, in one unit: the attested receipt when attesting worked, the plain
+ * one otherwise. Exactly once per submission however often it runs (the submission itself, then the
+ * recovery job after a crash, or both at once): the attested receipt replaces the plain one only while
+ * the plain one is still there (guard `receipt-unchanged`: a second finisher's unit is rolled back), and
+ * the mail's key is the submission's, so a second queueing of it does nothing. Returns the receipt now
+ * on the assessment as far as this call knows.
+ */
+export async function finishReceipt(
+  deps: Pick<SubmissionDeps, 'keys' | 'baseUrl' | 'store' | 'clock' | 'templates'>,
+  scope: { tenantId: string; write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T> },
+  pending: PendingReceipt,
+  now: Date,
+): Promise<string> {
+  const { assessmentId, plain, to } = pending;
+  const payload = decode(plain);
+  const attested = await attestReceipt(deps, scope.tenantId, plain).catch(() => null);
+  const unit = (final: string) =>
+    scope.write(async (tx) => {
+      if (final !== plain) {
+        replaceReceipt(tx, assessmentId, plain, final);
+        tx.audit(
+          {
+            actor: 'system',
+            action: 'assessment.receipt_attested',
+            target: `assessment:${assessmentId}`,
+            data: {
+              receipt_sha256: sha256Hex(final),
+              checkpoint_size: decode(final).audit?.inclusionProof?.treeSize ?? null,
+            },
+          },
+          now,
+        );
+      }
+      if (to) {
+        queueMail(
+          tx,
+          {
+            tenantId: scope.tenantId,
+            // Per submission: a resubmission mails its new receipt too; one submission is mailed once.
+            dedupeKey: receiptMailKey(assessmentId, plain),
+            to,
+            email: renderEmail(deps.templates, 'receipt', pending.locale, {
+              origin: deps.baseUrl,
+              tenantName: payload.tenant.name,
+              questionnaireTitle: pending.questionnaireTitle,
+              receipt: final,
+              answersSha256: payload.answers.digest,
+              submittedAt: new Date(payload.submittedAt),
+            }),
+          },
+          now,
+        );
+      }
+      return final;
+    });
+  if (attested) {
+    try {
+      return await unit(attested);
+    } catch (err) {
+      // Another finisher replaced the plain receipt first: it queued the mail too.
+      if (err instanceof GuardError && err.guard === 'receipt-unchanged') return attested;
+      // Otherwise the plain receipt is mailed (below).
+    }
+  }
+  return unit(plain);
+}
+
 /** The receipt again, with the submission entry's checkpoint and inclusion proof (null without a store). */
 async function attestReceipt(
-  deps: SubmissionDeps,
-  scope: SubmissionScope,
-  input: ReceiptInput,
+  deps: Pick<SubmissionDeps, 'keys' | 'baseUrl' | 'store' | 'clock'>,
+  tenantId: string,
   plain: string,
 ): Promise<string | null> {
   if (!deps.store) return null;
+  const { ver: _v, aud: _a, sub: _s, iat: _i, ...input } = decode(plain);
   const trail = { store: deps.store, keys: deps.keys, baseUrl: deps.baseUrl, clock: deps.clock };
-  const entry = await entryOf(
-    trail,
-    scope.tenantId,
-    'assessment.submitted',
-    `assessment:${input.assessment}`,
-  );
-  if (!entry || entry.data.receipt_sha256 !== sha256Hex(plain)) return null;
-  return issueReceipt(deps.keys, { ...input, audit: await attestForReceipt(trail, scope.tenantId, entry) });
+  const target = `assessment:${input.assessment}`;
+  const digest = sha256Hex(plain);
+  // The entry that recorded this receipt: a first submission's, or a resubmission's.
+  for (const action of ['assessment.submitted', 'assessment.resubmitted']) {
+    const entry = await entryOf(trail, tenantId, action, target);
+    if (entry && entry.data.receipt_sha256 === digest)
+      return issueReceipt(deps.keys, { ...input, audit: await attestForReceipt(trail, tenantId, entry) });
+  }
+  return null;
 }
 
 /** Counts the try (in its own unit, so a wrong code stays counted) and returns what the submission spends. */
@@ -413,17 +472,27 @@ async function checkCode(
   scope: SubmissionScope,
   typed: string,
   now: Date,
+  report: ReportSecurityEvent,
 ): Promise<{ id: string; hash: string }> {
   const code = normaliseCode(typed.slice(0, 32));
+  // Ids and a reason only: never the typed code (security-log.ts).
+  const event = (kind: 'code_failed' | 'rate_limited', reason: string) =>
+    report({
+      tenantId: scope.tenantId,
+      kind,
+      data: { via: 'submit_code', assessment: scope.assessmentId, reason },
+    });
   const hit = await deps.rateLimits.hit(
     { name: 'code-tries', subject: scope.assessmentId },
     24 * 60 * 60_000,
   );
   if (hit.count > CODE_TRIES_PER_DAY) {
+    event('rate_limited', 'tries_per_day');
     throw new HttpError(429, 'Too many codes were tried for this assessment today. Try again tomorrow.');
   }
   // Malformed input counts as a failed try too (it is counted above), and never reaches the database.
   if (!CODE_SHAPE.test(code)) {
+    event('code_failed', 'malformed');
     throw new HttpError(422, 'Enter the 6-digit code from the email.', {
       fields: { code: 'Enter the 6-digit code from the email.' },
     });
@@ -432,6 +501,7 @@ async function checkCode(
     findLiveAccessCode(ctx, { assessmentId: scope.assessmentId, purpose: 'submit', binding: scope.id }, now),
   );
   if (live?.contactId !== scope.contactId) {
+    event('code_failed', 'no_live_code');
     throw new HttpError(400, 'There is no live code for this session: ask for a new one.', {
       fields: { code: 'Ask for a new code.' },
     });
@@ -440,6 +510,7 @@ async function checkCode(
     await scope.write((tx) => countAccessTry(tx, live.id, now));
   } catch (err) {
     if (err instanceof GuardError && err.guard === CODE_TRY_LEFT) {
+      event('rate_limited', 'tries_per_code');
       throw new HttpError(429, 'Too many wrong codes. Ask for a new one.');
     }
     throw err;

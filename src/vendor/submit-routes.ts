@@ -4,10 +4,13 @@
  */
 import { Hono } from 'hono';
 import { HttpError } from '../errors.js';
+import { inBackground } from '../http/background.js';
+import { ipBucket } from '../http/client-address.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { localize } from '../questionnaire/index.js';
+import { logVendorSecurityEvent, type ReportSecurityEvent } from '../workspace/security-log.js';
 import { localeOf } from './portal-routes.js';
 import type { PortalEnv } from './require-vendor.js';
 import { loadReview, requestSubmitCode, type SubmissionDeps, submit } from './submission.js';
@@ -15,6 +18,18 @@ import { loadReview, requestSubmitCode, type SubmissionDeps, submit } from './su
 export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   const deps: SubmissionDeps = { ...platform, baseUrl: opts.baseUrl };
   const app = new Hono<PortalEnv>();
+  // Failed and throttled codes go to the tenant's security log after the answer (src/http/background.ts).
+  const reporter =
+    (c: Parameters<typeof render<PortalEnv>>[0]): ReportSecurityEvent =>
+    (e) =>
+      inBackground(c, 'security-log', () => {
+        const ip = platform.clientAddress(c);
+        return logVendorSecurityEvent(platform, {
+          ...e,
+          address: ip && ipBucket(ip),
+          at: platform.clock.now(),
+        });
+      });
 
   const reviewPage = async (
     c: Parameters<typeof render<PortalEnv>>[0],
@@ -57,7 +72,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   app.get('/:aid/review', (c) => reviewPage(c));
 
   app.post('/:aid/submit-code', async (c) => {
-    await requestSubmitCode(deps, c.var.portal);
+    await requestSubmitCode(deps, c.var.portal, reporter(c));
     return reviewPage(c, {
       notice: 'We emailed you a 6-digit code. It works for 10 minutes, in this session.',
     });
@@ -66,7 +81,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   app.post('/:aid/submit', async (c) => {
     const form = await readForm(c);
     try {
-      await submit(deps, c.var.portal, typeof form.code === 'string' ? form.code : '');
+      await submit(deps, c.var.portal, typeof form.code === 'string' ? form.code : '', reporter(c));
     } catch (err) {
       if (err instanceof HttpError && (err.status === 422 || err.status === 400) && err.fields) {
         return reviewPage(c, { errors: err.fields }, err.status);

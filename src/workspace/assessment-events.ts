@@ -51,6 +51,8 @@ export const EVENT_RULES: Readonly<Record<AssessmentEventKind, Rule>> = {
   reminded: { from: ['expired'], to: 'sent', guarded: false, moves: true },
   // Overdue is a mark beside the status (assessments.overdue_at), not a status.
   overdue: { from: [], to: null, guarded: false, moves: false },
+  // changeAssessmentContext guards the row itself; the status stays.
+  context_changed: { from: [], to: null, guarded: false, moves: false },
 };
 
 export interface EventInput {
@@ -121,4 +123,5 @@ export const EVENT_LABELS: Readonly<Record<AssessmentEventKind, string>> = {
   reminded: 'Reminder sent',
   link_resent: 'New link sent',
   overdue: 'Marked overdue',
+  context_changed: 'Context facts changed',
 };

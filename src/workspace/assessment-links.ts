@@ -16,7 +16,7 @@ import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
-import { renderEmail } from '../mail/templates.js';
+import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
@@ -99,7 +99,8 @@ async function prepareFreshLink(
     { tid: tenantId, aid: assessment.id, sub: assessment.contactId, jti },
     { issuer: deps.baseUrl, now, hours: assessment.linkTtlHours },
   );
-  const mail = renderEmail(deps.templates, 'invitation', 'en', {
+  // Sent before assessments kept their language: English, as then.
+  const mail = renderEmail(deps.templates, 'invitation', assessmentMailLocale(assessment), {
     tenantName: seen.tenant.name,
     vendorName: seen.vendor.name,
     questionnaireTitle: seen.version.title,

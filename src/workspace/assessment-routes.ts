@@ -21,8 +21,6 @@ import { HttpError } from '../errors.js';
 import { type FormFields, readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
-import type { Questionnaire } from '../questionnaire/index.js';
-import { localize } from '../questionnaire/index.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import { MAX_LINK_HOURS } from '../vendor/links.js';
 import type { WorkspaceEnv } from './app-routes.js';
@@ -38,6 +36,7 @@ import {
   sendAssessment,
   sendDeps,
 } from './assessments.js';
+import { contextFields } from './context-fields.js';
 
 const PAGE_SIZE = 50;
 const str = (v: string | string[] | undefined): string => (typeof v === 'string' ? v : (v?.[0] ?? ''));
@@ -63,24 +62,6 @@ function contextPairs(form: FormFields): string[] {
   return Object.entries(form)
     .filter(([k, v]) => k.startsWith('ctx.') && str(v).trim() !== '')
     .map(([k, v]) => `${k.slice(4)}=${str(v).trim()}`);
-}
-
-function contextFields(q: Questionnaire | null) {
-  if (!q) return [];
-  return q.contextFacts.map((f) => ({
-    key: f.id,
-    label: localize(f.text, q.defaultLocale, q),
-    options:
-      f.type === 'yes_no_na'
-        ? [
-            { value: 'yes', label: 'Yes' },
-            { value: 'no', label: 'No' },
-            ...(f.na === 'forbidden' ? [] : [{ value: 'na', label: 'Not applicable' }]),
-          ]
-        : f.options
-          ? f.options.map((o) => ({ value: o.value, label: localize(o.label, q.defaultLocale, q) }))
-          : null,
-  }));
 }
 
 export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {

@@ -17,7 +17,7 @@ import { isUniqueViolation, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { parseMailAddress } from '../mail/address.js';
 import { queueMail } from '../mail/queue.js';
-import { renderEmail } from '../mail/templates.js';
+import { emailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { contextFromPairs, localize, type Questionnaire } from '../questionnaire/index.js';
 import { contactDataFor } from '../vendor/contact-data.js';
@@ -231,6 +231,8 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
             // A plain object: the engine builds maps without a prototype, which drizzle cannot take as a value.
             context: context?.ok ? { ...(context.context as Record<string, unknown>) } : {},
             linkTtlHours: linkHours,
+            // Every later mail of this assessment (reminders, codes, the receipt) speaks the invitation's language.
+            locale: emailLocale(input.locale ?? compiled?.defaultLocale ?? 'en'),
             status: 'sent',
             sentAt: now,
           },

@@ -17,7 +17,6 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { loadAnswers } from '../db/repo/answers.js';
 import { type Assessment, listAssessments } from '../db/repo/assessments.js';
 import { type FindingInput, recordFindings } from '../db/repo/findings.js';
-import { upsertRiskFromFinding } from '../db/repo/risks.js';
 import { listTenants } from '../db/repo/tenants.js';
 import { listMembers } from '../db/repo/users.js';
 import { getVendor } from '../db/repo/vendors.js';
@@ -26,6 +25,7 @@ import { queueMail } from '../mail/queue.js';
 import type { Ports } from '../platform/ports.js';
 import { dayNumber, fromDayNumber } from '../questionnaire/dates.js';
 import { type Answers, evaluate, localize, type Questionnaire } from '../questionnaire/index.js';
+import { syncRisksFromFindings } from '../risk/sync.js';
 import { pinnedQuestionnaire } from './questionnaires.js';
 import { EXPIRED_PREFIX } from './review.js';
 
@@ -164,6 +164,14 @@ export function expiredFinding(q: Questionnaire, d: ValidityDate): FindingInput 
   };
 }
 
+/**
+ * The risk register's source scope of one validity date: one per question, so that raising it never
+ * closes another source's risks (src/risk/sync.ts closes what its scope no longer raises). The risk's
+ * key is `evidence:<question id>/expired`, one per (vendor, question) across assessments.
+ */
+export const validityScope = (questionId: string) => `evidence:${questionId}`;
+export const EXPIRED_FINDING = 'expired';
+
 /** The assessments whose answers are the vendor's current word: submitted or reviewed, not superseded. */
 function current(assessments: Assessment[]): Assessment[] {
   const done = (a: Assessment) => a.status === 'submitted' || a.status === 'reviewed';
@@ -275,11 +283,35 @@ async function remind(scope: TenantScope, q: Questionnaire, a: Assessment, d: Va
 async function expire(scope: TenantScope, q: Questionnaire, a: Assessment, d: ValidityDate, now: Date) {
   const finding = expiredFinding(q, d);
   try {
-    await scope.write((tx) => {
+    await scope.write(async (tx) => {
       ensureRow(tx, a, d, now);
       claim(tx, a, d, 'expired', now);
-      recordFindings(tx, a.id, a.vendorId, [finding], now);
-      upsertRiskFromFinding(tx, a.vendorId, finding, now);
+      const [findingRowId] = recordFindings(tx, a.id, a.vendorId, [finding], now);
+      // The register's one path (history and audit entries), in a scope of this question alone: nothing
+      // else of the vendor's is closed by it, and each validity date is its own source.
+      await syncRisksFromFindings(
+        tx,
+        {
+          vendorId: a.vendorId,
+          scope: validityScope(d.questionId),
+          assessmentId: a.id,
+          actor: 'system:scheduler',
+          raised: [
+            {
+              findingId: EXPIRED_FINDING,
+              findingRowId: findingRowId ?? null,
+              questionId: finding.questionId,
+              title: finding.title,
+              description: finding.remediation,
+              likelihood: finding.likelihood,
+              impact: finding.impact,
+              dueDate: finding.dueDate,
+              controls: finding.controls,
+            },
+          ],
+        },
+        now,
+      );
       tx.audit(
         {
           actor: 'system:scheduler',

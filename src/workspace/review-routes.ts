@@ -23,6 +23,7 @@ import {
   requestChanges,
   sendAgain,
 } from './review.js';
+import { CONTEXT_EDITABLE, changeContext } from './review-context.js';
 
 type C = Context<WorkspaceEnv>;
 
@@ -33,6 +34,9 @@ const DONE: Record<string, string> = {
     'Changes requested. The vendor has been sent a new link and sees your comments next to those questions.',
   reviewed: 'Marked reviewed.',
   sent: 'Sent again. The vendor has been sent a new link; the previous answers are filled in for them to confirm or change.',
+  context: 'Context facts changed. The reason is kept as an internal note.',
+  rerated:
+    'Context facts changed and the submission rated again under them. The reason is kept as an internal note.',
 };
 
 const reviewPath = (id: string) => `/app/assessments/${id}/review`;
@@ -71,6 +75,8 @@ export function reviewRoutes(platform: Ports, opts: { baseUrl: string }) {
         links,
         canReview: can(ws.role, 'assessment.review'),
         canSend: can(ws.role, 'assessment.send'),
+        canChangeContext:
+          can(ws.role, 'assessment.review') && CONTEXT_EDITABLE.includes(review.assessment.status),
         noteMax: NOTE_MAX,
         commentMax: COMMENT_MAX,
         error: extra.error ?? null,
@@ -116,6 +122,21 @@ export function reviewRoutes(platform: Ports, opts: { baseUrl: string }) {
     return act(c, form, async () => {
       await requestChanges(deps, c.var.workspace, id, requests);
       return `${reviewPath(id)}?done=changes`;
+    });
+  });
+
+  // The context facts as `ctx.<fact id>` (empty: not set) and the reason for the change.
+  r.post('/:id/review/context', async (c) => {
+    const form = await readForm(c);
+    const id = c.req.param('id');
+    const pairs = Object.entries(form)
+      .filter(([k, v]) => k.startsWith('ctx.') && typeof v === 'string' && v.trim() !== '')
+      .map(([k, v]) => `${k.slice(4)}=${(v as string).trim()}`);
+    const repeated = Object.entries(form).some(([k, v]) => k.startsWith('ctx.') && Array.isArray(v));
+    return act(c, form, async () => {
+      if (repeated) throw new HttpError(422, 'Give each context fact once.');
+      const done = await changeContext(deps, c.var.workspace, id, pairs, form.reason);
+      return `${reviewPath(id)}?done=${done.rerated ? 'rerated' : 'context'}#context`;
     });
   });
 

@@ -34,7 +34,7 @@ import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { queueMail } from '../mail/queue.js';
-import { renderEmail } from '../mail/templates.js';
+import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
 import { Invalid, normalizeAnswer } from '../questionnaire/answers.js';
 import {
@@ -48,7 +48,7 @@ import {
 import { contactDataFor } from '../vendor/contact-data.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
-import { asEmail, changesRequestedMail } from '../vendor/mails.js';
+import { type ContextField, contextFields, contextFieldValue } from './context-fields.js';
 import { pinnedQuestionnaire } from './questionnaires.js';
 
 /** What the review functions need of a workspace session (app-routes.ts puts one on the context). */
@@ -155,6 +155,8 @@ export interface AssessmentReview {
   previous: { id: string; submittedAt: Date | null; changed: number } | null;
   /** The newest version of the same questionnaire, when it is newer than the pinned one. */
   latestVersion: string | null;
+  /** The buyer-set context facts, for the form that changes them (review-context.ts), with their values. */
+  contextFacts: Array<ContextField & { value: string }>;
 }
 
 /** What a stored answer reads like to a person (option labels in the questionnaire's default language). */
@@ -317,6 +319,10 @@ export async function loadAssessmentReview(
     requestable,
     previous: r.previous ? { id: r.previous.id, submittedAt: r.previous.submittedAt, changed } : null,
     latestVersion: newest && semver.gt(newest, q.version) ? newest : null,
+    contextFacts: contextFields(q).map((f) => ({
+      ...f,
+      value: contextFieldValue((assessment.context as Record<string, unknown>)[f.key]),
+    })),
   };
 }
 
@@ -447,17 +453,18 @@ export async function requestChanges(
         issuedAt: now,
         expiresAt: link.expiresAt,
       });
-      const mail = changesRequestedMail({
-        baseUrl: deps.baseUrl,
+      const locale = assessmentMailLocale(assessment, q.defaultLocale);
+      const mail = renderEmail(deps.templates, 'changes_requested', locale, {
         tenantName: seen.tenant!.name,
-        questionnaireTitle: localize(q.title, q.defaultLocale, q),
-        url: `${deps.baseUrl}/v/${link.token}`,
+        questionnaireTitle: localize(q.title, locale, q),
+        link: `${deps.baseUrl}/v/${link.token}`,
+        origin: deps.baseUrl,
         linkExpiresAt: link.expiresAt,
         questions: checked.length,
       });
       queueMail(
         tx,
-        { tenantId: scope.tenantId, dedupeKey: `changes:${jti}`, to: contact.email, email: asEmail(mail) },
+        { tenantId: scope.tenantId, dedupeKey: `changes:${jti}`, to: contact.email, email: mail },
         now,
       );
       tx.audit(
@@ -622,6 +629,7 @@ export async function sendAgain(
         createdBy: scope.userId,
         context: { ...previous.context },
         linkTtlHours: previous.linkTtlHours,
+        locale: previous.locale,
         status: 'sent',
         sentAt: now,
         previousAssessmentId: previous.id,
@@ -639,7 +647,7 @@ export async function sendAgain(
       issuedAt: now,
       expiresAt: link.expiresAt,
     });
-    const email = renderEmail(deps.templates, 'invitation', q.defaultLocale, {
+    const email = renderEmail(deps.templates, 'invitation', assessmentMailLocale(previous, q.defaultLocale), {
       tenantName: seen.tenant!.name,
       senderName: null,
       vendorName: seen.vendor!.name,

@@ -23,7 +23,7 @@ import {
   reopenExpiredAcceptances,
   today,
 } from '../risk/acceptance.js';
-import { readHeatMap, readTrend } from '../risk/charts.js';
+import { readHeatMap, readTrend, readVendorRiskSummary } from '../risk/charts.js';
 import { assessmentsTable, registerTable, type Table, toCsv, toXlsx } from '../risk/export.js';
 import { SETTABLE_STATUSES } from '../risk/forms.js';
 import { parseRegisterParams, queryString, readRegister, toPageQuery } from '../risk/register.js';
@@ -109,15 +109,7 @@ export function riskRoutes(platform: Ports) {
     const ws = c.var.workspace;
     const vendorId = c.req.param('vendorId');
     await reopenExpiredAcceptances(ws, clock.now());
-    const data = await ws.read(async (ctx) => {
-      const vendor = await getVendor(ctx, vendorId);
-      if (!vendor) return null;
-      const [heat, statuses] = await Promise.all([
-        readHeatMap(ctx, vendor.id),
-        countsByStatus(ctx, vendor.id),
-      ]);
-      return { vendor, heat, statuses };
-    });
+    const data = await ws.read((ctx) => readVendorRiskSummary(ctx, vendorId));
     if (!data) throw new HttpError(404, 'No such vendor.');
     return renderFragment(c, 'workspace/risk-vendor-summary', { summary: data, ...VOCAB });
   });

@@ -96,6 +96,7 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['POST', '/app/assessments/:id/review/notes', 'assessment.review'],
   ['POST', '/app/assessments/:id/review/changes', 'assessment.review'],
   ['POST', '/app/assessments/:id/review/reviewed', 'assessment.review'],
+  ['POST', '/app/assessments/:id/review/context', 'assessment.review'],
   ['POST', '/app/assessments/:id/review/send-again', 'assessment.send'],
 
   // Risk register and dashboard (src/risk/, src/workspace/risk-routes.ts)

@@ -9,6 +9,8 @@
  * existing account takes as long as one on an unknown one, and a refusal never waits on the log.
  */
 import { z } from 'zod';
+import { bytesToBase64Url } from '../crypto/encoding.js';
+import { hmacSha256 } from '../crypto/hash.js';
 import {
   listSecurityEvents,
   recordSecurityEvent,
@@ -19,6 +21,7 @@ import { findUserByEmail, listMembershipsOfUser } from '../db/repo/users.js';
 import type { Store, TenantReadCtx } from '../db/store.js';
 import { SECURITY_EVENT_KINDS, type SecurityEventKind } from '../db/tables.js';
 import { HttpError } from '../errors.js';
+import type { MasterKey } from '../keys/master-key.js';
 import { encodeCsv } from '../questionnaire/spreadsheet/csv-records.js';
 import { neutralise } from '../questionnaire/spreadsheet/formula-guard.js';
 
@@ -65,6 +68,48 @@ export async function logSignInEvent(
       data: { via: 'sign_in' },
     });
   }
+}
+
+/**
+ * A vendor-side event (a wrong or malformed code, a throttled code, fresh-access or link request), as
+ * the domain reports it: the tenant, the kind and ids only. The route adds the time and the client.
+ */
+export type VendorSecurityEvent = {
+  tenantId: string;
+  kind: 'code_failed' | 'rate_limited';
+  data: SecurityEventData;
+};
+export type ReportSecurityEvent = (e: VendorSecurityEvent) => void;
+
+const clientSecrets = new WeakMap<MasterKey, Promise<Uint8Array>>();
+
+/**
+ * A vendor's client address as the log keeps it: a keyed hash (HMAC under a secret derived from the
+ * master key), so the tenant can see that failures come from one client without holding an outsider's
+ * address. The same address hashes the same in every process of a deployment.
+ */
+export async function clientAddressHash(master: MasterKey, ip: string | null): Promise<string | null> {
+  if (ip === null) return null;
+  let secret = clientSecrets.get(master);
+  if (!secret) {
+    secret = master.deriveSecret('assay/security-log-client/v1');
+    clientSecrets.set(master, secret);
+  }
+  return `hmac:${bytesToBase64Url(hmacSha256(await secret, ip)).slice(0, 22)}`;
+}
+
+/** One vendor-side event, with the hashed client address; never a code, an email or a token. */
+export async function logVendorSecurityEvent(
+  deps: { store: Store; master: MasterKey },
+  e: VendorSecurityEvent & { address: string | null; at: Date },
+): Promise<void> {
+  await logSecurityEvent(deps.store, e.tenantId, {
+    kind: e.kind,
+    userId: null,
+    address: await clientAddressHash(deps.master, e.address),
+    at: e.at,
+    data: e.data,
+  });
 }
 
 // ---- the page -------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * vendor links (tenants.settings.linkTtlHours, capped by MAX_LINK_HOURS whatever is stored).
  */
 import { z } from 'zod';
-import { getTenantWithSettings, updateTenant } from '../db/repo/tenants.js';
+import { getTenantWithSettings, updateTenantSettings } from '../db/repo/tenants.js';
 import type { Store, TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { DEFAULT_LINK_HOURS, MAX_LINK_HOURS } from '../vendor/links.js';
@@ -63,10 +63,9 @@ export async function saveSettings(
   await store.tenant(actor.tenantId).write(async (tx) => {
     const tenant = await getTenantWithSettings(tx);
     if (!tenant) throw new HttpError(404);
-    updateTenant(tx, {
-      name: input.tenantName,
-      settings: { ...tenant.settings, linkTtlHours: input.linkTtlHours },
-    });
+    // Per key: the read above is only for the audit entry, never written back (a concurrent change of
+    // another setting would be lost).
+    updateTenantSettings(tx, { name: input.tenantName, linkTtlHours: input.linkTtlHours });
     tx.audit(
       {
         actor: `user:${actor.userId}`,

@@ -16,10 +16,14 @@ import {
   type VendorStatus,
   type VendorTier,
 } from '../db/repo/vendors.js';
+import { RISK_STATUSES } from '../db/tables.js';
 import { HttpError } from '../errors.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { reopenExpiredAcceptances } from '../risk/acceptance.js';
+import { readVendorRiskSummary } from '../risk/charts.js';
+import { RATING_LABELS } from '../risk/scale.js';
 import type { WorkspaceEnv } from './app-routes.js';
 import {
   DATA_CATEGORIES,
@@ -255,9 +259,19 @@ export function vendorRoutes(platform: Ports) {
   // ---- one vendor ---------------------------------------------------------------------------------------
   app.get('/:id', async (c) => {
     const page = await vendorPage(actor(c), c.req.param('id'));
+    // The per-vendor risk summary, inline (no script needed), only for roles that may read risks.
+    const ws = c.var.workspace;
+    let riskSummary = null;
+    if (can(ws.role, 'risk.read')) {
+      await reopenExpiredAcceptances(ws, platform.clock.now());
+      riskSummary = await ws.read((ctx) => readVendorRiskSummary(ctx, page.vendor.id));
+    }
     return render(c, 'workspace/vendor', {
       title: page.vendor.name,
       ...page,
+      riskSummary,
+      riskStatuses: RISK_STATUSES,
+      ratingLabels: RATING_LABELS,
       canWrite: canWrite(c),
       dataCategories: DATA_CATEGORIES,
       intake: INTAKE_OPTIONS,

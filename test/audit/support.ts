@@ -1,6 +1,6 @@
 /**
- * A tenant's trail on SQLite (a file) or PostgreSQL, and an attacker with database access: raw
- * statements that bypass the append-only triggers (dropped and re-created on SQLite, disabled and
+ * A tenant's trail on SQLite (a file), PostgreSQL or D1, and an attacker with database access: raw
+ * statements that bypass the append-only triggers (dropped and re-created on SQLite and D1, disabled and
  * re-enabled by the owner role on PostgreSQL, with the tenant claim set as row-level security needs).
  */
 import fs from 'node:fs';
@@ -18,8 +18,11 @@ import { createKeyRing } from '../../src/keys/keyring.js';
 import { migratePg } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
 import { openSqliteStore } from '../../src/platform/node/sqlite-store.js';
+import { asyncLocalTracker } from '../../src/platform/node/unit-tracker.js';
+import { openD1Store } from '../../src/platform/workers/d1-store.js';
 import { BASE_URL, TEST_MASTER_KEY } from '../support/app.js';
 import { seedTenant } from '../support/assessments.js';
+import { openTestD1 } from '../support/d1.js';
 import { createTestDatabase } from '../support/pg.js';
 
 export interface Attacker {
@@ -44,7 +47,7 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE
 CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
 CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;`;
 
-export async function openTrail(dialect: 'sqlite' | 'pg', now = new Date()): Promise<Trail> {
+export async function openTrail(dialect: 'sqlite' | 'pg' | 'd1', now = new Date()): Promise<Trail> {
   let store: Store;
   let attacker: Attacker;
   let close: () => Promise<void>;
@@ -74,6 +77,31 @@ export async function openTrail(dialect: 'sqlite' | 'pg', now = new Date()): Pro
       await store.close();
       fs.rmSync(dir, { recursive: true, force: true });
     };
+  } else if (dialect === 'd1') {
+    // D1 through its binding: the triggers dropped, the statements run and the triggers re-created in
+    // one batch (D1's atomic unit), as someone with the Cloudflare API token could.
+    const d1 = await openTestD1();
+    store = openD1Store(d1.binding, { tracker: asyncLocalTracker() });
+    const drop = [
+      'audit_log_no_update',
+      'audit_log_no_delete',
+      'audit_checkpoints_no_update',
+      'audit_checkpoints_no_delete',
+    ];
+    attacker = {
+      async run(statements) {
+        await d1.binding.batch([
+          ...drop.map((name) => d1.binding.prepare(`DROP TRIGGER ${name}`)),
+          ...statements.map(([text, params]) =>
+            (d1.binding.prepare(text) as { bind(...p: unknown[]): unknown }).bind(...params),
+          ),
+          ...SQLITE_TRIGGERS.trim()
+            .split('\n')
+            .map((line) => d1.binding.prepare(line)),
+        ]);
+      },
+    };
+    close = () => d1.dispose();
   } else {
     const dbase = await createTestDatabase();
     await migratePg(dbase.ownerUrl, dbase.appUrl);

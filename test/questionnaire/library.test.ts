@@ -177,6 +177,42 @@ describe('lintFiles', () => {
     expect(loadLibrary(dir).size).toBe(1);
   });
 
+  it('with completeLocales, warns about every text that lacks a declared locale; without, says nothing', () => {
+    // HEADER declares [en, de]; its texts are English only, so the German falls back to English.
+    const file = write(
+      'partial.yaml',
+      withQuestions(
+        '      - { id: a.de, type: text, text: { en: "Named?", de: "Benannt?" }, help: { en: Only English } }',
+      ),
+    );
+    expect(lintFiles([file])).toMatchObject({ errors: 0, warnings: 0 });
+    const r = lintFiles([file], { completeLocales: true });
+    expect(r.errors).toBe(0);
+    const lines = r.output.split('\n');
+    // The title, the framework's title, the section title, a.crit's text and a.de's help; a.de's text is whole.
+    expect(lines.filter((l) => l.includes(' warning missing-translation '))).toEqual([
+      `${file}:7:8 warning missing-translation title: The title has no de text, although the file declares that locale.`,
+      expect.stringMatching(/:9:22 warning missing-translation frameworks\.iso27001\.title: /),
+      expect.stringMatching(/:16:12 warning missing-translation sections\[0\]\.title: /),
+      expect.stringMatching(/:18:46 warning missing-translation sections\[0\]\.questions\[0\]\.text: /),
+      expect.stringMatching(/:19:79 warning missing-translation sections\[0\]\.questions\[1\]\.help: /),
+    ]);
+    expect(r.warnings).toBe(5);
+    // A file that declares a single locale is complete by definition.
+    const single = write('single.yaml', withQuestions().replace('locales: [en, de]', 'locales: [en]'));
+    expect(lintFiles([single], { completeLocales: true })).toMatchObject({ errors: 0, warnings: 0 });
+  });
+
+  it('finds every shipped questionnaire translated into every locale it declares', () => {
+    const files = readdirSync(SHIPPED_QUESTIONNAIRES)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(SHIPPED_QUESTIONNAIRES, f));
+    expect(files.length).toBe(4);
+    const r = lintFiles(files, { completeLocales: true });
+    expect(r.output).toBe('0 errors, 0 warnings in 4 files.');
+    for (const q of loadLibrary().values()) expect(q.locales, q.ref).toEqual(['en', 'de']);
+  });
+
   it('runs the compatibility check across versions given together', () => {
     const a = write('v1.yaml', withQuestions());
     const b = write('v2.yaml', withQuestions());

@@ -505,6 +505,43 @@ forEachDialect(
       expect(fragment).toContain('4 open risks');
     });
 
+    it('shows the per-vendor risk summary on the vendor page, the same as the fragment, for every role that reads risks', async () => {
+      const t = await vendorFixture(ts.store, { tenantName: 'Summary', now });
+      await raise(
+        ts.store,
+        t.tenantId,
+        t.vendorId,
+        t.assessmentId,
+        [finding('A', { likelihood: 5, impact: 5 }), finding('C', { likelihood: 1, impact: 2 })],
+        now,
+      );
+      // Another vendor's risks never show on this vendor's page.
+      const second = await ts.store
+        .tenant(t.tenantId)
+        .write((tx) => repo.insertVendor(tx, { name: 'Quiet Ltd' }, now));
+      const roles = ['admin', 'compliance_manager', 'analyst', 'executive', 'auditor', 'viewer'] as const;
+      for (const role of roles) {
+        const m = await member(ts.store, app, t.tenantId, `${role}@summary.example`, role, now);
+        const res = await m.get(`/app/vendors/${t.vendorId}`);
+        expect(res.status, role).toBe(200);
+        const page = await res.text();
+        expect(page, role).toContain(`id="risk-summary-${t.vendorId}"`);
+        expect(page).toContain('2 open risks: 1 critical, 0 high, 0 medium, 1 low.');
+        expect(page).toMatch(/data-cell="5x5">1 /);
+        expect(page).toContain(`href="/app/risks?vendor=${t.vendorId}"`);
+        const fragment = await (await m.get(`/app/risks/vendor/${t.vendorId}/summary`)).text();
+        const section = (html: string) =>
+          html.slice(
+            html.indexOf('<section class="risk-summary"'),
+            html.indexOf('</section>', html.indexOf('<section class="risk-summary"')),
+          );
+        expect(section(page)).toBe(section(fragment));
+        const quiet = await (await m.get(`/app/vendors/${second.id}`)).text();
+        expect(quiet).toContain(`id="risk-summary-${second.id}"`);
+        expect(quiet).not.toMatch(/data-cell="5x5">1 /);
+      }
+    });
+
     it('exports the register and the assessments as CSV and XLSX with formulas neutralised, and audits the export', async () => {
       await manager.post('/app/risks/new', {
         vendor: f.vendorId,

@@ -60,11 +60,24 @@ export async function outbox(store: Store) {
   return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
-/** The vendor link path (`/v/<jwt>`) in the last mail to `to`. */
-export async function lastLinkTo(store: Store, to: string): Promise<string> {
+/** The `aid` claim of a mailed link (read, not verified: the app verifies it). */
+function linkAssessment(path: string): string | undefined {
+  const payload = path.split('/').at(-1)?.split('.')[1];
+  if (!payload) return undefined;
+  return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { aid?: string }).aid;
+}
+
+/**
+ * The vendor link path (`/v/<jwt>`) in the last mail to `to`, of `assessmentId` when given: tests with a
+ * frozen clock queue several mails in the same millisecond, so "last" alone can name another assessment.
+ */
+export async function lastLinkTo(store: Store, to: string, assessmentId?: string): Promise<string> {
   // The last mail that carries a link: a receipt queued in the same millisecond may sort after it.
   const link = /https:\/\/assay\.test(\/v\/[A-Za-z0-9_.-]+)/;
-  const mail = (await outbox(store)).filter((m) => m.toAddress === to && link.test(m.textBody)).at(-1);
+  const mail = (await outbox(store))
+    .filter((m) => m.toAddress === to && link.test(m.textBody))
+    .filter((m) => !assessmentId || linkAssessment(m.textBody.match(link)![1]!) === assessmentId)
+    .at(-1);
   const m = mail?.textBody.match(link);
   if (!m) throw new Error(`no link mailed to ${to}`);
   return m[1]!;
@@ -72,7 +85,7 @@ export async function lastLinkTo(store: Store, to: string): Promise<string> {
 
 export async function lastCodeTo(store: Store, to: string): Promise<string> {
   const mail = (await outbox(store)).filter((m) => m.toAddress === to).at(-1);
-  const m = mail?.textBody.match(/Your code: (\d{6})/);
+  const m = mail?.textBody.match(/(?:Your code|Ihr Code): (\d{6})/);
   if (!m) throw new Error(`no code mailed to ${to}`);
   return m[1]!;
 }

@@ -5,10 +5,11 @@
  * asking browser (ML-20), at most 5 tries per code and 10 per assessment and day (OTP-01), 10 minutes
  * (OTP-06); sessions rotate on every redemption (SES-01) with the right cookie flags (SES-02).
  */
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import { getAssessment, transitionAssessment } from '../../src/db/repo/assessments.js';
+import { listSecurityEvents } from '../../src/db/repo/security-events.js';
 import { getSession } from '../../src/db/repo/sessions.js';
 import { listVendorLinks } from '../../src/db/repo/vendor-links.js';
 import { listVendors } from '../../src/db/repo/vendors.js';
@@ -294,6 +295,64 @@ forEachDialect(
       const wrong2 = second === '000000' ? '111111' : '000000';
       for (let i = 0; i < 4; i++) expect((await b.post(`${path}/code`, { code: wrong2 })).status).toBe(422);
       expect((await b.post(`${path}/code`, { code: second })).status).toBe(429);
+    });
+
+    it('records wrong, malformed and throttled codes in the security log: ids and a client hash only', async () => {
+      const { assessmentId } = await send(platform, tenantId);
+      const path = await lastLinkTo(ts.store, JANE);
+      const b = browser(app);
+      const client = { 'X-Test-Client': '203.0.113.45' };
+      await b.post(`${path}/fresh`, { email: JANE }, client);
+      const code = await lastCodeTo(ts.store, JANE);
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect((await b.post(`${path}/code`, { code: 'abc' }, client)).status).toBe(422);
+      for (let i = 0; i < 5; i++) await b.post(`${path}/code`, { code: wrong }, client);
+      expect((await b.post(`${path}/code`, { code }, client)).status).toBe(429);
+      const mine = async () =>
+        (await ts.store.tenant(tenantId).read((c) => listSecurityEvents(c, { limit: 10_000 }))).filter(
+          (e) => e.data.assessment === assessmentId,
+        );
+      await vi.waitFor(async () => {
+        const events = await mine();
+        expect(
+          events
+            .filter((e) => e.kind === 'code_failed')
+            .map((e) => e.data.reason)
+            .sort(),
+        ).toEqual(['malformed', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong']);
+        expect(events.filter((e) => e.kind === 'rate_limited').map((e) => e.data.reason)).toEqual([
+          'tries_per_code',
+        ]);
+      });
+      const events = await mine();
+      // One client, one keyed hash; never the address itself, the code or the email.
+      expect(new Set(events.map((e) => e.address)).size).toBe(1);
+      expect(events[0]!.address).toMatch(/^hmac:[A-Za-z0-9_-]{22}$/);
+      const all = JSON.stringify(events);
+      for (const secret of [code, wrong, '203.0.113.45', JANE, '@']) expect(all).not.toContain(secret);
+      expect(events.every((e) => e.userId === null && e.data.via === 'access_code')).toBe(true);
+    });
+
+    it('records a per-address limit hit on a link in the tenant the token names', async () => {
+      const { assessmentId } = await send(platform, tenantId);
+      const path = await lastLinkTo(ts.store, JANE);
+      const client = { 'X-Test-Client': '203.0.113.46' };
+      let last = 0;
+      for (let i = 0; i < 31 && last !== 429; i++)
+        last = (await browser(app).post(`${path}/code`, { code: '123456' }, client)).status;
+      expect(last).toBe(429);
+      await vi.waitFor(async () => {
+        const events = await ts.store.tenant(tenantId).read((c) => listSecurityEvents(c, { limit: 10_000 }));
+        expect(
+          events.some(
+            (e) =>
+              e.kind === 'rate_limited' &&
+              e.data.via === 'access_code' &&
+              e.data.assessment === assessmentId &&
+              !e.data.reason,
+          ),
+        ).toBe(true);
+      });
     });
 
     it('refuses a code after 10 minutes and bad code input — OTP-06', async () => {

@@ -3,7 +3,8 @@
  * clicks, answers frozen at the revision read, a receipt that verifies, findings and risks stored, the
  * optional code bound to the session and counted across tries.
  */
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { sampleAnswers } from '../../bench/sample-answers.js';
 import { createApp } from '../../src/app.js';
 import { leafHash, rootFromInclusion } from '../../src/audit/merkle.js';
@@ -15,8 +16,9 @@ import { ASSESSMENT_OPEN, getAssessment, touchAnswers } from '../../src/db/repo/
 import { listAudit } from '../../src/db/repo/audit.js';
 import { listEvidence } from '../../src/db/repo/evidence.js';
 import { listFindings } from '../../src/db/repo/findings.js';
-import { listRisks } from '../../src/db/repo/risks.js';
-import { GuardError } from '../../src/db/store.js';
+import { listHistory, listRisks } from '../../src/db/repo/risks.js';
+import { listSecurityEvents } from '../../src/db/repo/security-events.js';
+import { GuardError, type Store } from '../../src/db/store.js';
 import { storeEvidence } from '../../src/evidence/evidence.js';
 import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
 import type { KeyRing } from '../../src/keys/keyring.js';
@@ -24,14 +26,52 @@ import { publicJwks } from '../../src/keys/signing-keys.js';
 import type { Ports } from '../../src/platform/ports.js';
 import { evaluate } from '../../src/questionnaire/index.js';
 import { withEvidence } from '../../src/vendor/evidence-answers.js';
+import { finishPendingReceipts, RECEIPT_RECOVERY_AFTER_MS } from '../../src/vendor/receipt-recovery.js';
 import { verifyReceipt } from '../../src/vendor/receipts.js';
-import { answersDigest } from '../../src/vendor/submission.js';
+import { answersDigest, finishReceipt } from '../../src/vendor/submission.js';
 import { pdf, uploadRequest } from '../evidence/support.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
 import { lastCodeTo, lastLinkTo, outbox, seedTenant, send, shippedLibrary } from '../support/assessments.js';
 import { type Dialect, forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 
 const JANE = 'jane@widgets.example';
+
+/**
+ * The process dying right after the submission's unit commits: once `armed`, the unit that appends
+ * `assessment.submitted` commits, and every write after it fails (the re-signing unit never runs).
+ */
+const crash = { armed: false, crashed: false };
+function crashable(store: Store): Store {
+  return {
+    dialect: store.dialect,
+    t: store.t,
+    global: store.global,
+    as: (claims) => store.as(claims),
+    ping: () => store.ping(),
+    close: () => store.close(),
+    tenant(tenantId, extra) {
+      const scope = store.tenant(tenantId, extra);
+      return {
+        claims: scope.claims,
+        read: (fn) => scope.read(fn),
+        async write(fn) {
+          if (crash.crashed) throw new Error('simulated crash: the process is gone');
+          let submitted = false;
+          const out = await scope.write((tx) => {
+            const audit = tx.audit;
+            (tx as { audit: typeof audit }).audit = (e, at) => {
+              if (e.action === 'assessment.submitted') submitted = true;
+              audit(e, at);
+            };
+            return fn(tx);
+          });
+          if (crash.armed && submitted) crash.crashed = true;
+          return out;
+        },
+      };
+    },
+  };
+}
 
 forEachDialect(
   'vendor submission',
@@ -49,7 +89,12 @@ forEachDialect(
     afterAll(() => ts.close());
     beforeEach(async () => {
       now = new Date(now.getTime() + 24 * 3_600_000);
-      platform = await testPlatform(ts.store, { now: () => now, rateLimits: new MemoryRateLimitStore() });
+      crash.armed = false;
+      crash.crashed = false;
+      platform = await testPlatform(crashable(ts.store), {
+        now: () => now,
+        rateLimits: new MemoryRateLimitStore(),
+      });
       app = createApp(platform, { config: { baseUrl: BASE_URL, env: 'test' } });
     });
 
@@ -57,7 +102,7 @@ forEachDialect(
     async function opened(input: Parameters<typeof send>[2] = {}) {
       const sent = await send(platform, tenantId, input);
       const b = browser(app);
-      expect((await b.post(await lastLinkTo(ts.store, JANE), {})).status).toBe(303);
+      expect((await b.post(await lastLinkTo(ts.store, JANE, sent.assessmentId), {})).status).toBe(303);
       const q = shippedLibrary().get(sent.questionnaireRef)!;
       const today = now.toISOString().slice(0, 10);
       // Files are not answers: the evidence table says which a question has (src/vendor/evidence-answers.ts).
@@ -271,6 +316,88 @@ forEachDialect(
       expect((await b.post(`${base}/submit`, { code: next })).status).toBe(429);
     });
 
+    it('records wrong and throttled submission codes in the security log, never the code', async () => {
+      const { assessmentId, b, base } = await opened({ otp: true });
+      await b.post(`${base}/submit-code`, {});
+      const code = await lastCodeTo(ts.store, JANE);
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect((await b.post(`${base}/submit`, { code: '12' })).status).toBe(422);
+      for (let i = 0; i < 5; i++) await b.post(`${base}/submit`, { code: wrong });
+      expect((await b.post(`${base}/submit`, { code })).status).toBe(429);
+      await vi.waitFor(async () => {
+        const events = (
+          await ts.store.tenant(tenantId).read((c) => listSecurityEvents(c, { limit: 10_000 }))
+        ).filter((e) => e.data.assessment === assessmentId);
+        expect(
+          events
+            .filter((e) => e.kind === 'code_failed')
+            .map((e) => e.data.reason)
+            .sort(),
+        ).toEqual(['malformed', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong']);
+        expect(events.filter((e) => e.kind === 'rate_limited').map((e) => e.data.reason)).toEqual([
+          'tries_per_code',
+        ]);
+        const all = JSON.stringify(events);
+        for (const secret of [code, wrong, JANE]) expect(all).not.toContain(secret);
+        expect(events.every((e) => e.data.via === 'submit_code' && /^hmac:/.test(e.address ?? ''))).toBe(
+          true,
+        );
+      });
+    });
+
+    // Two first submissions of one vendor, each unit on its own connection: both read "no risk yet", then
+    // both insert the risk of each finding. The second insert meets the first's row on the unique key; the
+    // unit runs again, re-reads and updates it instead of failing the vendor's submission with a 500.
+    it.skipIf(dialect !== 'pg')(
+      'two first submissions of one vendor at the same moment, on two connections: one risk per finding',
+      async () => {
+        const vendorName = `Race ${Math.random().toString(36).slice(2, 8)}`;
+        const one = await opened({ vendorName });
+        const two = await opened({ vendorName });
+        const [a, b] = [(await row(one.assessmentId))!, (await row(two.assessmentId))!];
+        expect(a.vendorId).toBe(b.vendorId);
+        const locker = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+        await locker.connect();
+        try {
+          // Hold the vendor row: both units read, then wait at their first insert that references it.
+          await locker.query('BEGIN');
+          await locker.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+          const held = await locker.query('SELECT id FROM vendors WHERE id = $1 FOR UPDATE', [a.vendorId]);
+          expect(held.rowCount).toBe(1);
+          const both = Promise.all([
+            one.b.post(`${one.base}/submit`, {}),
+            two.b.post(`${two.base}/submit`, {}),
+          ]);
+          await vi.waitFor(
+            async () => {
+              const { rows } = await locker.query<{ n: number }>(
+                `SELECT count(*)::int AS n FROM pg_locks
+                 WHERE NOT granted AND locktype = 'transactionid'
+                   AND transactionid::text::bigint = pg_current_xact_id()::text::bigint % 4294967296`,
+              );
+              expect(rows[0]!.n).toBe(2);
+            },
+            { timeout: 30_000, interval: 20 },
+          );
+          await locker.query('COMMIT');
+          expect((await both).map((r) => r.status)).toEqual([303, 303]);
+        } finally {
+          await locker.end();
+        }
+        expect((await row(one.assessmentId))!.status).toBe('submitted');
+        expect((await row(two.assessmentId))!.status).toBe('submitted');
+        const risks = await ts.store.tenant(tenantId).read((c) => listRisks(c, a.vendorId));
+        expect(risks.length).toBeGreaterThan(0);
+        expect(new Set(risks.map((r) => r.findingKey)).size).toBe(risks.length);
+        // Created by one submission, then raised again by the other: both in the history.
+        for (const r of risks) {
+          const h = await ts.store.tenant(tenantId).read((c) => listHistory(c, r.id));
+          expect(h.some((e) => e.note?.startsWith('raised by assessment'))).toBe(true);
+          expect([one.assessmentId, two.assessmentId]).toContain(r.assessmentId);
+        }
+      },
+    );
+
     it('refuses what blocks submission and other sessions — SES-05', async () => {
       const sent = await send(platform, tenantId);
       const b = browser(app);
@@ -286,6 +413,97 @@ forEachDialect(
       expect((await browser(app).get(`${base}/review`)).status).toBe(401);
       expect((await browser(app).post(`${base}/submit`, {})).status).toBe(401);
       expect((await row(other.assessmentId))!.status).not.toBe('submitted');
+    });
+
+    const receiptMails = async (aid: string) =>
+      (await outbox(ts.store)).filter((m) => m.dedupeKey.startsWith(`receipt:${aid}:`));
+    const attestedEntries = async (aid: string) =>
+      (await ts.store.tenant(tenantId).read((c) => listAudit(c))).filter(
+        (e) => e.action === 'assessment.receipt_attested' && e.target === `assessment:${aid}`,
+      );
+    const carriesCheckpoint = (jws: string) =>
+      Boolean(JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString()).audit?.checkpoint);
+
+    it('a crash between the submission and its receipt unit: the recovery job mails the attested receipt, once', async () => {
+      const { assessmentId, b, base } = await opened();
+      crash.armed = true;
+      expect((await b.post(`${base}/submit`, {})).status).toBe(500);
+      expect(crash.crashed).toBe(true);
+      // The submission committed, with its plain receipt, and no receipt mail.
+      const plain = (await row(assessmentId))!;
+      expect(plain.status).toBe('submitted');
+      expect(carriesCheckpoint(plain.receipt!)).toBe(false);
+      expect(await receiptMails(assessmentId)).toHaveLength(0);
+
+      // The process restarts. The job leaves a fresh submission to finish itself…
+      crash.armed = false;
+      crash.crashed = false;
+      expect(await finishPendingReceipts({ ...platform, baseUrl: BASE_URL }, now)).toBe(0);
+      // …and finishes it once it is older than that; a second run (next hour) does nothing.
+      const later = new Date(now.getTime() + RECEIPT_RECOVERY_AFTER_MS + 1000);
+      expect(await finishPendingReceipts({ ...platform, baseUrl: BASE_URL }, later)).toBe(1);
+      expect(await finishPendingReceipts({ ...platform, baseUrl: BASE_URL }, later)).toBe(0);
+
+      const finished = (await row(assessmentId))!;
+      expect(carriesCheckpoint(finished.receipt!)).toBe(true);
+      const mails = await receiptMails(assessmentId);
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.toAddress).toBe(JANE);
+      expect(mails[0]!.textBody.replace(/\n/g, '')).toContain(finished.receipt!);
+      expect(await attestedEntries(assessmentId)).toHaveLength(1);
+      expect((await b.get(`${base}/receipt.jws`)).ok && true).toBe(true);
+      expect((await verifyTenantTrail(ts.store, tenantId)).ok).toBe(true);
+    });
+
+    it('finishing a receipt twice, or the job racing the submission, re-signs and mails it once', async () => {
+      const { assessmentId, b, base } = await opened();
+      crash.armed = true;
+      await b.post(`${base}/submit`, {});
+      crash.armed = false;
+      crash.crashed = false;
+      const plain = (await row(assessmentId))!.receipt!;
+      const scope = ts.store.tenant(tenantId);
+      const deps = {
+        keys: platform.keys,
+        baseUrl: BASE_URL,
+        store: ts.store,
+        clock: platform.clock,
+        templates: platform.templates,
+      };
+      const pending = { assessmentId, plain, to: JANE, locale: 'en' as const, questionnaireTitle: 'Q' };
+      const finish = () => finishReceipt(deps, { tenantId, write: (fn) => scope.write(fn) }, pending, now);
+      const [a, c] = await Promise.all([finish(), finish()]);
+      await finish();
+      const stored = (await row(assessmentId))!.receipt!;
+      expect(carriesCheckpoint(stored)).toBe(true);
+      expect([a, c]).toContain(stored);
+      expect(await attestedEntries(assessmentId)).toHaveLength(1);
+      const mails = await receiptMails(assessmentId);
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.textBody.replace(/\n/g, '')).toContain(stored);
+    });
+
+    it('mails the plain receipt when it cannot be re-signed, once, and the job leaves it be', async () => {
+      const { assessmentId, b, base } = await opened();
+      crash.armed = true;
+      await b.post(`${base}/submit`, {});
+      crash.armed = false;
+      crash.crashed = false;
+      // The audit key cannot sign: the attestation fails, the plain receipt goes out.
+      const keys: KeyRing = {
+        ...platform.keys,
+        signer: (purpose) =>
+          purpose === 'audit' ? Promise.reject(new Error('no audit key')) : platform.keys.signer(purpose),
+      };
+      const later = new Date(now.getTime() + RECEIPT_RECOVERY_AFTER_MS + 1000);
+      expect(await finishPendingReceipts({ ...platform, keys, baseUrl: BASE_URL }, later)).toBe(1);
+      expect(await finishPendingReceipts({ ...platform, baseUrl: BASE_URL }, later)).toBe(0);
+      const stored = (await row(assessmentId))!.receipt!;
+      expect(carriesCheckpoint(stored)).toBe(false);
+      const mails = await receiptMails(assessmentId);
+      expect(mails).toHaveLength(1);
+      expect(mails[0]!.textBody.replace(/\n/g, '')).toContain(stored);
+      expect(await attestedEntries(assessmentId)).toHaveLength(0);
     });
   },
   ['sqlite', 'pg', 'd1'],

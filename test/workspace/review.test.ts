@@ -17,7 +17,7 @@ import { listAudit } from '../../src/db/repo/audit.js';
 import { listEvidence } from '../../src/db/repo/evidence.js';
 import { listFindings } from '../../src/db/repo/findings.js';
 import { listReviewNotes } from '../../src/db/repo/review-notes.js';
-import { listRisks } from '../../src/db/repo/risks.js';
+import { listHistory, listRisks } from '../../src/db/repo/risks.js';
 import { addMembership, ensureUser } from '../../src/db/repo/users.js';
 import { listVendorLinks } from '../../src/db/repo/vendor-links.js';
 import type { Role } from '../../src/db/tables.js';
@@ -473,6 +473,9 @@ forEachDialect(
       expect(await audit('evidence.expiry_reminded', s.assessmentId)).toHaveLength(1);
       expect(await deliver('admin@validity.example')).toHaveLength(1);
 
+      const submissionRisks = (await ts.store.tenant(tenantId).read((c) => listRisks(c, s.vendorId))).filter(
+        (r) => r.sourceScope === 'nis2-supplier',
+      );
       // After expiry: one finding on the vendor, one risk, however often the job runs.
       now = new Date(now.getTime() + 25 * 86_400_000);
       await Promise.all([runEvidenceValidity(platform, now), runEvidenceValidity(platform, now)]);
@@ -481,8 +484,23 @@ forEachDialect(
       const expired = findings.filter((f) => f.findingKey === 'evidence-expired:gov.cert_expiry');
       expect(expired).toHaveLength(1);
       const risks = await ts.store.tenant(tenantId).read((c) => listRisks(c, s.vendorId));
-      expect(risks.filter((r) => r.findingKey === 'evidence-expired:gov.cert_expiry')).toHaveLength(1);
+      const raised = risks.filter((r) => r.findingKey === 'evidence:gov.cert_expiry/expired');
+      expect(raised).toHaveLength(1);
+      expect(raised[0]).toMatchObject({ status: 'open', sourceScope: 'evidence:gov.cert_expiry' });
       expect(await audit('finding.evidence_expired', s.assessmentId)).toHaveLength(1);
+      // Through the register's one path: a history entry and an audit entry for the new risk.
+      const history = await ts.store.tenant(tenantId).read((c) => listHistory(c, raised[0]!.id));
+      expect(history.map((h) => [h.field, h.toValue])).toEqual([['status', 'open']]);
+      expect(history[0]!.note).toBe(`raised by assessment ${s.assessmentId}`);
+      const riskAudit = (await ts.store.tenant(tenantId).read((c) => listAudit(c))).filter(
+        (e) => e.target === `risk:${raised[0]!.id}`,
+      );
+      expect(riskAudit.map((e) => [e.action, e.actor])).toEqual([['risk.created', 'system:scheduler']]);
+      // Its own scope: the submission's risks are neither closed nor touched by it.
+      const fromSubmission = risks.filter((r) => r.sourceScope === 'nis2-supplier');
+      expect(fromSubmission.length).toBeGreaterThan(0);
+      expect(fromSubmission.map((r) => r.status)).toEqual(submissionRisks.map((r) => r.status));
+      expect(fromSubmission.every((r) => r.status !== 'closed')).toBe(true);
       expect(await mails()).toHaveLength(1);
 
       // The review page names the rule that raised it.

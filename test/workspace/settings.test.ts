@@ -3,7 +3,8 @@
  * rename and default link lifetime saved with an audit entry, bad inputs 422 with nothing changed,
  * markup inert, and only admins.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import * as repo from '../../src/db/repo/index.js';
 import type { Store } from '../../src/db/store.js';
@@ -58,6 +59,47 @@ forEachDialect(
       expect(entry?.data).toEqual({ renamed: true, link_ttl_hours: 48 });
       expect(JSON.stringify(log)).not.toContain('Acme');
     });
+
+    // The lost update: the form's unit reads the settings, requireMfa is committed by another connection,
+    // then the form's UPDATE runs. Written back whole, the old copy dropped requireMfa; per key it stays.
+    it.skipIf(dialect !== 'pg')(
+      'keeps a requireMfa committed between the settings form reading and writing — two connections',
+      async () => {
+        const t = await seedTenant(app, store, 'Interleave');
+        const other = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+        await other.connect();
+        try {
+          // What /app/settings/security runs (setTenantRequireMfa), held open on a second connection.
+          await other.query('BEGIN');
+          // Row-level security applies to the owner too (FORCE): the tenant's claim, transaction-local.
+          await other.query(`SELECT set_config('app.tenant_id', $1, true)`, [t.tenantId]);
+          const held = await other.query(
+            `UPDATE tenants SET settings = jsonb_set(settings, '{requireMfa}', to_jsonb(true)) WHERE id = $1`,
+            [t.tenantId],
+          );
+          expect(held.rowCount).toBe(1);
+          const saving = t.admin.post('/app/settings', { tenantName: 'Interleave', linkTtlHours: '24' });
+          // The form's unit has read the settings and its UPDATE now waits on the held row.
+          await vi.waitFor(
+            async () => {
+              // A backend waiting on this transaction (the row lock it holds); pg_locks is visible to any role.
+              const { rows } = await other.query<{ n: number }>(
+                `SELECT count(*)::int AS n FROM pg_locks
+                 WHERE NOT granted AND locktype = 'transactionid'
+                   AND transactionid::text::bigint = pg_current_xact_id()::text::bigint % 4294967296`,
+              );
+              expect(rows[0]!.n).toBe(1);
+            },
+            { timeout: 15_000, interval: 20 },
+          );
+          await other.query('COMMIT');
+          expect((await saving).status).toBe(303);
+          expect((await tenantOf(t.tenantId))?.settings).toEqual({ requireMfa: true, linkTtlHours: 24 });
+        } finally {
+          await other.end();
+        }
+      },
+    );
 
     it('refuses bad settings with 422 and changes nothing', async () => {
       const t = await seedTenant(app, store, 'Stable');

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
@@ -23,6 +23,8 @@ export type Assessment = {
   /** Buyer-set context facts (read-only for the vendor). */
   context: Record<string, unknown>;
   linkTtlHours: number;
+  /** The language of the vendor's mails (en, de); null for assessments sent before it was kept. */
+  locale: string | null;
   /** Bumped by every answer write; submission freezes the revision it read. */
   answersRevision: number;
   /** The signed receipt (compact JWS), once submitted. */
@@ -50,6 +52,8 @@ export type NewAssessment = {
   id?: string;
   context?: Record<string, unknown>;
   linkTtlHours?: number;
+  /** The mails' language (en, de); null: the questionnaire's default. */
+  locale?: string | null;
   /** Sending queues the assessment as `sent` at once. */
   status?: AssessmentStatus;
   sentAt?: Date | null;
@@ -78,6 +82,7 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
     rating: null,
     context: a.context ?? {},
     linkTtlHours: a.linkTtlHours ?? 72,
+    locale: a.locale ?? null,
     answersRevision: 0,
     receipt: null,
     submittedBy: null,
@@ -351,6 +356,8 @@ export type AssessmentListRow = {
   submittedAt: Date | null;
   overdueAt: Date | null;
   createdAt: Date;
+  /** The headline rating of the submission (issue 10), null until submitted. */
+  rating: string | null;
   vendorId: string;
   vendorName: string;
   questionnaireRef: string;
@@ -384,6 +391,7 @@ export async function listAssessmentPage(
       submittedAt: a.submittedAt,
       overdueAt: a.overdueAt,
       createdAt: a.createdAt,
+      rating: a.rating,
       vendorId: a.vendorId,
       vendorName: t.vendors.name,
       qid: qv.questionnaireId,
@@ -397,4 +405,102 @@ export async function listAssessmentPage(
     .orderBy(desc(a.createdAt), desc(a.id))
     .limit(limit);
   return rows.map(({ qid, qversion, ...r }) => ({ ...r, questionnaireRef: `${qid}@${qversion}` }));
+}
+
+/** The context write raced another change of the assessment (a submission, a review, another edit). */
+export const CONTEXT_SEEN = 'assessment-context-seen';
+
+/**
+ * A reviewer's change of the buyer-set context facts (src/workspace/review-context.ts), with the
+ * re-rating of a submission when there is one. Guarded on the status and `updated_at` the change read,
+ * so a concurrent submission, review or second edit wins alone. On an open assessment the answer
+ * revision is bumped too: a submission evaluated under the old facts then fails its own guard and
+ * re-reads.
+ */
+export function changeAssessmentContext(
+  tx: TenantWriteCtx,
+  seen: Pick<Assessment, 'id' | 'status' | 'updatedAt'>,
+  context: Record<string, unknown>,
+  rerated: Pick<Assessment, 'scorePermille' | 'band' | 'rating'> | null,
+  now: Date,
+): Written<{ id: string }> {
+  const { db, t, tenantId } = tx;
+  return tx.write(
+    db
+      .update(t.assessments)
+      .set({
+        context,
+        ...(rerated ?? { answersRevision: sql`${t.assessments.answersRevision} + 1` }),
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(t.assessments.tenantId, tenantId),
+          eq(t.assessments.id, isId(seen.id) ? seen.id : ''),
+          eq(t.assessments.status, seen.status),
+          eq(t.assessments.updatedAt, seen.updatedAt),
+        ),
+      )
+      .returning({ id: t.assessments.id }),
+    { guard: CONTEXT_SEEN },
+  );
+}
+
+/**
+ * Whether the vendor submitted the same questionnaire (any version) again after `submittedAt`: the risk
+ * register follows the latest submission, so an older one is not re-rated.
+ */
+export async function hasLaterSubmission(
+  ctx: TenantReadCtx,
+  a: Pick<Assessment, 'id' | 'vendorId' | 'submittedAt'>,
+  questionnaireId: string,
+): Promise<boolean> {
+  const { db, t, tenantId } = ctx;
+  if (!a.submittedAt) return false;
+  const rows = await db
+    .select({ id: t.assessments.id })
+    .from(t.assessments)
+    .innerJoin(
+      t.questionnaireVersions,
+      and(
+        eq(t.questionnaireVersions.tenantId, t.assessments.tenantId),
+        eq(t.questionnaireVersions.id, t.assessments.questionnaireVersionId),
+      ),
+    )
+    .where(
+      and(
+        eq(t.assessments.tenantId, tenantId),
+        eq(t.assessments.vendorId, a.vendorId),
+        eq(t.questionnaireVersions.questionnaireId, questionnaireId),
+        gt(t.assessments.submittedAt, a.submittedAt),
+        sql`${t.assessments.id} <> ${a.id}`,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+/** Submissions in [from, to) that hold a receipt: what the receipt recovery job looks at. */
+export async function listSubmittedReceipts(
+  { db, t, tenantId }: TenantReadCtx,
+  from: Date,
+  to: Date,
+): Promise<{ id: string; receipt: string; questionnaireVersionId: string; locale: string | null }[]> {
+  const rows = await db
+    .select({
+      id: t.assessments.id,
+      receipt: t.assessments.receipt,
+      questionnaireVersionId: t.assessments.questionnaireVersionId,
+      locale: t.assessments.locale,
+    })
+    .from(t.assessments)
+    .where(
+      and(
+        eq(t.assessments.tenantId, tenantId),
+        sql`${t.assessments.receipt} IS NOT NULL`,
+        gte(t.assessments.submittedAt, from),
+        lt(t.assessments.submittedAt, to),
+      ),
+    );
+  return rows as { id: string; receipt: string; questionnaireVersionId: string; locale: string | null }[];
 }

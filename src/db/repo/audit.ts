@@ -66,10 +66,79 @@ export async function listAudit(
 }
 
 /**
- * A page of the chain for a verify, as plain rows (no query-builder mapping: a verify reads a million).
- * Same shape as {@link listAudit}.
+ * An entry as a verify reads it. On SQLite and D1 `dataJson` is the stored text of `data` (the stores
+ * write the canonical form that was hashed) and `data` is parsed only if asked for; on PostgreSQL
+ * (jsonb keeps no text) `data` comes parsed and `dataJson` is absent.
  */
-export async function scanAudit(ctx: TenantReadCtx, afterSeq: number, limit: number): Promise<StoredEntry[]> {
+export type ScannedEntry = Omit<StoredEntry, 'data'> & {
+  dataJson?: string;
+  readonly data: Record<string, unknown>;
+};
+
+type ScanRow = [
+  string,
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+];
+
+/** A row of a scan: `data` parsed on first use (a verify hashes the text and only checks it parses). */
+class Scanned {
+  tenant_id: string;
+  seq: number;
+  ts: string;
+  actor: string;
+  action: string;
+  target: string;
+  dataJson: string;
+  prev_hash: string;
+  this_hash: string;
+  ip?: string;
+  ua?: string;
+  #data: Record<string, unknown> | undefined;
+  constructor(r: ScanRow) {
+    this.tenant_id = r[0];
+    this.seq = Number(r[1]);
+    this.ts = r[2];
+    this.actor = r[3];
+    this.action = r[4];
+    this.target = r[5];
+    this.dataJson = r[6];
+    this.prev_hash = r[7];
+    this.this_hash = r[8];
+    if (r[9] !== null) this.ip = r[9];
+    if (r[10] !== null) this.ua = r[10];
+  }
+  get data(): Record<string, unknown> {
+    this.#data ??= JSON.parse(this.dataJson) as Record<string, unknown>;
+    return this.#data!;
+  }
+}
+
+/**
+ * A page of the chain for a verify: rows as arrays straight from the driver (no query-builder mapping,
+ * no JSON parsing: a verify reads a million).
+ */
+export async function scanAudit(
+  ctx: TenantReadCtx,
+  afterSeq: number,
+  limit: number,
+): Promise<ScannedEntry[]> {
+  const query = sql`SELECT tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua FROM audit_log
+        WHERE tenant_id = ${ctx.tenantId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`;
+  if (ctx.dialect !== 'pg') {
+    const rows = (await (ctx.db as unknown as { values(q: SQL): Promise<ScanRow[]> }).values(
+      query,
+    )) as ScanRow[];
+    return rows.map((r) => new Scanned(r) as ScannedEntry);
+  }
   const rows = await rawRows<{
     tenant_id: string;
     seq: number | string;
@@ -82,13 +151,9 @@ export async function scanAudit(ctx: TenantReadCtx, afterSeq: number, limit: num
     this_hash: string;
     ip: string | null;
     ua: string | null;
-  }>(
-    ctx,
-    sql`SELECT tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua FROM audit_log
-        WHERE tenant_id = ${ctx.tenantId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`,
-  );
+  }>(ctx, query);
   return rows.map((r) => {
-    const e: StoredEntry = {
+    const e = {
       tenant_id: r.tenant_id,
       seq: Number(r.seq),
       ts: r.ts,
@@ -98,7 +163,7 @@ export async function scanAudit(ctx: TenantReadCtx, afterSeq: number, limit: num
       data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
       prev_hash: r.prev_hash,
       this_hash: r.this_hash,
-    };
+    } as ScannedEntry;
     if (r.ip !== null) e.ip = r.ip;
     if (r.ua !== null) e.ua = r.ua;
     return e;
@@ -111,10 +176,13 @@ export async function listEntryHashes(
   fromSeq: number,
   toSeq: number,
 ): Promise<{ seq: number; thisHash: string }[]> {
-  const rows = await rawRows<{ seq: number | string; this_hash: string }>(
-    ctx,
-    sql`SELECT seq, this_hash FROM audit_log WHERE tenant_id = ${ctx.tenantId} AND seq >= ${fromSeq} AND seq <= ${toSeq} ORDER BY seq`,
-  );
+  const query = sql`SELECT seq, this_hash FROM audit_log WHERE tenant_id = ${ctx.tenantId} AND seq >= ${fromSeq} AND seq <= ${toSeq} ORDER BY seq`;
+  if (ctx.dialect !== 'pg') {
+    // Arrays straight from the driver: a checkpoint reads up to two blocks of these.
+    const rows = await (ctx.db as unknown as { values(q: SQL): Promise<[number, string][]> }).values(query);
+    return rows.map((r) => ({ seq: r[0], thisHash: r[1] }));
+  }
+  const rows = await rawRows<{ seq: number | string; this_hash: string }>(ctx, query);
   return rows.map((r) => ({ seq: Number(r.seq), thisHash: r.this_hash }));
 }
 
@@ -235,16 +303,18 @@ export async function checkpointOfSize(
 // ---- Merkle block cache --------------------------------------------------------------------------
 
 /** The cached block hashes 0..n-1 (in order; stops at the first gap). */
-export async function listMerkleBlocks({ db, t, tenantId }: TenantReadCtx, below: number): Promise<string[]> {
-  const rows = await db
-    .select({ idx: t.auditMerkleBlocks.idx, hash: t.auditMerkleBlocks.hash })
-    .from(t.auditMerkleBlocks)
-    .where(and(eq(t.auditMerkleBlocks.tenantId, tenantId), lt(t.auditMerkleBlocks.idx, below)))
-    .orderBy(asc(t.auditMerkleBlocks.idx));
+export async function listMerkleBlocks(ctx: TenantReadCtx, below: number): Promise<string[]> {
+  const query = sql`SELECT idx, hash FROM audit_merkle_blocks WHERE tenant_id = ${ctx.tenantId} AND idx < ${below} ORDER BY idx`;
+  const rows =
+    ctx.dialect !== 'pg'
+      ? await (ctx.db as unknown as { values(q: SQL): Promise<[number, string][]> }).values(query)
+      : (await rawRows<{ idx: number | string; hash: string }>(ctx, query)).map(
+          (r) => [Number(r.idx), r.hash] as [number, string],
+        );
   const out: string[] = [];
-  for (const r of rows) {
-    if (r.idx !== out.length) break;
-    out.push(r.hash);
+  for (const [idx, hash] of rows) {
+    if (idx !== out.length) break;
+    out.push(hash);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
 import { newId } from '../ids.js';
-import type { ReadCtx, WriteCtx, Written } from '../store.js';
+import type { ReadCtx, TenantReadCtx, WriteCtx, Written } from '../store.js';
 
 export type OutgoingMail = {
   tenantId: string | null;
@@ -134,4 +134,23 @@ export async function listMail({ db, t }: ReadCtx, limit = 100): Promise<MailRow
     .from(t.mailOutbox)
     .orderBy(asc(t.mailOutbox.createdAt))
     .limit(limit)) as MailRow[];
+}
+
+/** Which of these keys name a message the unit's tenant already queued (sent or not). */
+export async function queuedMailKeys(
+  { db, t, tenantId }: TenantReadCtx,
+  keys: string[],
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  // In slices: D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < keys.length; i += 50) {
+    const rows = await db
+      .select({ key: t.mailOutbox.dedupeKey })
+      .from(t.mailOutbox)
+      .where(
+        and(eq(t.mailOutbox.tenantId, tenantId), inArray(t.mailOutbox.dedupeKey, keys.slice(i, i + 50))),
+      );
+    for (const r of rows) out.add(r.key);
+  }
+  return out;
 }

@@ -94,64 +94,6 @@ export function updateRisk(
   );
 }
 
-/**
- * One risk per (vendor, finding key) for sources without a questionnaire scope (evidence validity):
- * created, or updated in place. Prefer src/risk/sync.ts, which also closes, re-opens and records history.
- */
-export function upsertRiskFromFinding(
-  tx: TenantWriteCtx,
-  vendorId: string,
-  f: {
-    findingKey: string;
-    questionId: string;
-    title: string;
-    remediation: string;
-    likelihood: number;
-    impact: number;
-    rating: string;
-    dueDate: string | null;
-    controls: string[];
-  },
-  now = new Date(),
-): Written {
-  const { db, t, tenantId } = tx;
-  const score = f.likelihood * f.impact;
-  const rating = score >= 20 ? 'critical' : score >= 10 ? 'high' : score >= 5 ? 'medium' : 'low';
-  return tx.write(
-    db
-      .insert(t.risks)
-      .values({
-        tenantId,
-        vendorId,
-        findingKey: f.findingKey,
-        origin: 'finding',
-        title: f.title,
-        description: f.remediation,
-        questionId: f.questionId,
-        controls: f.controls,
-        likelihood: f.likelihood,
-        impact: f.impact,
-        inherentScore: score,
-        inherentRating: rating,
-        dueDate: f.dueDate,
-        dueKey: dueKeyOf(f.dueDate),
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoUpdate({
-        target: [t.risks.tenantId, t.risks.vendorId, t.risks.findingKey],
-        set: {
-          title: f.title,
-          likelihood: f.likelihood,
-          impact: f.impact,
-          inherentScore: score,
-          inherentRating: rating,
-          updatedAt: now,
-        },
-      }),
-  );
-}
-
 export async function getRisk({ db, t, tenantId }: TenantReadCtx, id: string): Promise<RiskRow | null> {
   if (!isId(id)) return null;
   const [row] = await db

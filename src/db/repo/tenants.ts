@@ -86,9 +86,23 @@ export async function getTenantWithSettings(
   return row ?? null;
 }
 
-/** Renames the unit's tenant and replaces its settings (the caller merges what it keeps). */
-export function updateTenant(tx: TenantWriteCtx, v: { name: string; settings: TenantSettings }): void {
-  tx.write(tx.db.update(tx.t.tenants).set(v).where(eq(tx.t.tenants.id, tx.tenantId)), {
-    guard: 'tenant-exists',
-  });
+/**
+ * Renames the unit's tenant and sets its default link lifetime. The lifetime is set as one key in SQL
+ * (json_set / jsonb_set) on the row as it is when the UPDATE runs, never as a copy read earlier: a
+ * setting another page changed in between (requireMfa from /app/settings/security, say) is kept.
+ */
+export function updateTenantSettings(tx: TenantWriteCtx, v: { name: string; linkTtlHours: number }): void {
+  const { t } = tx;
+  if (!Number.isSafeInteger(v.linkTtlHours)) throw new RangeError('linkTtlHours must be an integer');
+  const settings =
+    tx.dialect === 'pg'
+      ? sql`jsonb_set(${t.tenants.settings}, '{linkTtlHours}', to_jsonb(${v.linkTtlHours}::integer))`
+      : sql`json_set(${t.tenants.settings}, '$.linkTtlHours', ${v.linkTtlHours})`;
+  tx.write(
+    tx.db
+      .update(t.tenants)
+      .set({ name: v.name, settings: settings as unknown as TenantSettings })
+      .where(eq(t.tenants.id, tx.tenantId)),
+    { guard: 'tenant-exists' },
+  );
 }

@@ -116,6 +116,7 @@ export type LinkContext = VendorLink & {
   assessmentContactId: string;
   dueDate: string | null;
   linkTtlHours: number;
+  assessmentLocale: string | null;
   otpRequired: boolean;
   tenantName: string;
   vendorName: string;
@@ -138,6 +139,7 @@ const linkContext = preparedRead(['tenantId', 'jti'], (db, t, p) =>
       assessmentContactId: t.assessments.contactId,
       dueDate: t.assessments.dueDate,
       linkTtlHours: t.assessments.linkTtlHours,
+      assessmentLocale: t.assessments.locale,
       otpRequired: t.assessments.otpRequired,
       tenantName: t.tenants.name,
       vendorName: t.vendors.name,

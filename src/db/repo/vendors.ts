@@ -3,7 +3,20 @@
  * keyset-paged list, the per-tenant review intervals, and the read models the vendor page and the
  * supplier register need from assessments and risks.
  */
-import { and, asc, desc, eq, gt, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  getTableName,
+  gt,
+  lt,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 
@@ -146,7 +159,7 @@ export function vendorCursor(v: Vendor, sort: VendorSort): { key: string; id: st
 export async function queryVendors(
   { db, t, tenantId }: TenantReadCtx,
   q: VendorQuery,
-): Promise<{ rows: Vendor[]; more: boolean }> {
+): Promise<{ rows: Array<Vendor & { lastRating: string | null }>; more: boolean }> {
   const where: (SQL | undefined)[] = [eq(t.vendors.tenantId, tenantId)];
   if (q.tier) where.push(eq(t.vendors.tier, q.tier));
   if (q.status) where.push(eq(t.vendors.status, q.status));
@@ -180,12 +193,18 @@ export async function queryVendors(
       );
     }
   }
+  // The headline rating of the vendor's latest submission (issue 10), in the same statement. Written out:
+  // drizzle leaves columns unqualified, which a correlated subquery would bind to its own table.
+  const v = sql.identifier(getTableName(t.vendors));
+  const lastRating = sql<
+    string | null
+  >`(select la.rating from ${sql.identifier(getTableName(t.assessments))} la where la.tenant_id = ${v}.tenant_id and la.vendor_id = ${v}.id and la.submitted_at is not null order by la.submitted_at desc, la.id desc limit 1)`;
   const rows = (await db
-    .select()
+    .select({ ...getTableColumns(t.vendors), lastRating })
     .from(t.vendors)
     .where(and(...where))
     .orderBy(...order)
-    .limit(q.limit + 1)) as Vendor[];
+    .limit(q.limit + 1)) as Array<Vendor & { lastRating: string | null }>;
   return { rows: rows.slice(0, q.limit), more: rows.length > q.limit };
 }
 

@@ -17,6 +17,7 @@ import {
   type AppDb,
   type Claims,
   GuardError,
+  isRetryableUnique,
   type ReadCtx,
   type StatementObserver,
   type Store,
@@ -133,7 +134,7 @@ export function openPgStore(options: PgStoreOptions): Store {
       const row = last.rows[0] as { seq: number; this_hash: string } | undefined;
       let head = row ? { seq: row.seq, hash: row.this_hash } : null;
       for (const a of unit.audits) {
-        const { entry, hash } = nextEntry(tenantId, head, a.input, a.at, a.client);
+        const { entry, hash, dataJson } = nextEntry(tenantId, head, a.input, a.at, a.client);
         await raw(
           client,
           'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
@@ -145,7 +146,7 @@ export function openPgStore(options: PgStoreOptions): Store {
             entry.actor,
             entry.action,
             entry.target,
-            JSON.stringify(entry.data),
+            dataJson,
             entry.prev_hash,
             hash,
             entry.ip ?? null,
@@ -186,7 +187,7 @@ export function openPgStore(options: PgStoreOptions): Store {
               broken = true;
             }
           }
-          if (RETRYABLE.has(pgCode(err) ?? '')) throw new RetryableConflict(err);
+          if (RETRYABLE.has(pgCode(err) ?? '') || isRetryableUnique(err)) throw new RetryableConflict(err);
           throw err;
         } finally {
           unit.end();

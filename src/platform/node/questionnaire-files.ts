@@ -107,11 +107,11 @@ export function loadLibrary(dir: string = SHIPPED_QUESTIONNAIRES): Map<string, Q
  * Lints files for `assay questionnaire lint`: one line per problem and a summary line. Threshold tables come
  * from the shipped library and from a thresholds/ folder beside the linted files.
  */
-export function lintFiles(paths: readonly string[]): LintReport {
+export function lintFiles(paths: readonly string[], opts: { completeLocales?: boolean } = {}): LintReport {
   const folders = new Set([SHIPPED_QUESTIONNAIRES, ...paths.map((p) => dirname(p))].map((d) => resolve(d)));
   const tables = [...folders].flatMap(thresholdTables);
   const unique = [...new Map(tables.map((t) => [t.file, t])).values()];
-  return lintSources(paths.map(readSource), { thresholdTables: unique });
+  return lintSources(paths.map(readSource), { thresholdTables: unique, ...opts });
 }
 
 /**

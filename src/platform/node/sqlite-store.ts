@@ -20,11 +20,18 @@ import { sqliteTables } from '../../db/schema.sqlite.js';
 import {
   type AppDb,
   GuardError,
+  isRetryableUnique,
   type StatementObserver,
   type Store,
   UnitOfWorkError,
 } from '../../db/store.js';
-import { createStore, statementLogger, type Unit, type UnitTracker } from '../../db/unit.js';
+import {
+  createStore,
+  RetryableConflict,
+  statementLogger,
+  type Unit,
+  type UnitTracker,
+} from '../../db/unit.js';
 import { appPath } from './app-root.js';
 import { auditClients } from './audit-client.js';
 import { asyncLocalTracker } from './unit-tracker.js';
@@ -145,7 +152,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       const last = headStmt.get(tenantId);
       let head = last ? { seq: last.seq, hash: last.this_hash } : null;
       for (const a of unit.audits) {
-        const { entry, hash } = nextEntry(tenantId, head, a.input, a.at, a.client);
+        const { entry, hash, dataJson } = nextEntry(tenantId, head, a.input, a.at, a.client);
         observe?.('INSERT INTO audit_log');
         insertAuditStmt.run(
           crypto.randomUUID(),
@@ -155,7 +162,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           entry.actor,
           entry.action,
           entry.target,
-          JSON.stringify(entry.data),
+          dataJson,
           entry.prev_hash,
           hash,
           entry.ip ?? null,
@@ -188,7 +195,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         if (unit.kind === 'write' && (unit.writes.length || unit.audits.length)) {
           if (closed) throw new Error('store is closed');
           unit.phase = 'commit';
-          commit(unit);
+          try {
+            commit(unit);
+          } catch (err) {
+            // Rolled back; a key another unit filled after this one read is re-read by a retry.
+            if (isRetryableUnique(err)) throw new RetryableConflict(err);
+            throw err;
+          }
         }
         return result;
       },

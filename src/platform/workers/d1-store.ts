@@ -14,6 +14,7 @@ import { sqliteTables } from '../../db/schema.sqlite.js';
 import {
   type AppDb,
   GuardError,
+  isRetryableUnique,
   isUniqueViolation,
   type StatementObserver,
   type Store,
@@ -83,7 +84,7 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
           );
           let head = last ? { seq: last.seq, hash: last.this_hash } : null;
           for (const a of unit.audits) {
-            const { entry, hash } = nextEntry(tenantId, head, a.input, a.at, a.client);
+            const { entry, hash, dataJson } = nextEntry(tenantId, head, a.input, a.at, a.client);
             items.push(
               db.insert(t.auditLog).values({
                 tenantId,
@@ -92,7 +93,8 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
                 actor: entry.actor,
                 action: entry.action,
                 target: entry.target,
-                data: entry.data,
+                // The canonical text itself (what was hashed), so a verify can hash it as stored.
+                data: sql`${dataJson}`,
                 prevHash: entry.prev_hash,
                 thisHash: hash,
                 ip: entry.ip ?? null,
@@ -115,6 +117,7 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
           const guard = GUARD_FAILED.exec(text);
           if (guard) throw new GuardError(guards[Number(guard[1])]!);
           if (unit.audits.length && isUniqueViolation(err, 'audit_log.')) throw new RetryableConflict(err);
+          if (isRetryableUnique(err)) throw new RetryableConflict(err);
           throw err;
         }
         results.forEach((r, i) => {

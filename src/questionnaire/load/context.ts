@@ -55,6 +55,9 @@ export class LoadContext {
   readonly sites: ExprSite[] = [];
   /** Positions of named things for later checks and compatibility reports: 'q:<id>', 'o:<qid>:<value>', … */
   readonly locs = new Map<string, Loc>();
+  /** Texts that lack one of the declared locales (they fall back when shown); see CompileOptions.completeLocales. */
+  readonly untranslated: Array<{ pos: Pos; path: string; what: string; missing: string[] }> = [];
+
   constructor(readonly r: Reporter) {}
 
   /**
@@ -91,6 +94,7 @@ export class LoadContext {
         r.error('bad-value', node.pos, path, `${capitalise(what)} must not be empty.`);
         return undefined;
       }
+      this.noteUntranslated(node.pos, path, what, [this.defaultLocale]);
       return Object.freeze({ [this.defaultLocale]: node.value });
     }
     if (node.kind !== 'map') {
@@ -149,7 +153,13 @@ export class LoadContext {
       );
       ok = false;
     }
+    if (ok) this.noteUntranslated(node.pos, path, what, Object.keys(out));
     return ok ? Object.freeze(out) : undefined;
+  }
+
+  private noteUntranslated(pos: Pos, path: string, what: string, present: readonly string[]): void {
+    const missing = this.locales.filter((l) => !present.includes(l));
+    if (missing.length > 0) this.untranslated.push({ pos, path, what, missing });
   }
 
   /** Parses an expression field and records it for the reference and type checks that follow. */

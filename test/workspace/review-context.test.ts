@@ -1,0 +1,367 @@
+/**
+ * A reviewer changes the buyer-set context facts (issue 10, "Scope set by the buyer"), through
+ * app.request() on every dialect: on a submission the answers are rated again under the new facts (stored
+ * score, band, rating, findings and the risk register follow; the signed receipt stays), the reason is an
+ * internal note, one audit entry holds ids and digests only; on an open assessment the vendor sees the new
+ * fact. Every bad input is refused with a 4xx and changes nothing.
+ */
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { sampleAnswers } from '../../bench/sample-answers.js';
+import { createApp } from '../../src/app.js';
+import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
+import { startMemberSession } from '../../src/auth/member-sessions.js';
+import { saveAnswer } from '../../src/db/repo/answers.js';
+import { listAssessmentEvents } from '../../src/db/repo/assessment-events.js';
+import {
+  CONTEXT_SEEN,
+  changeAssessmentContext,
+  getAssessment,
+  touchAnswers,
+} from '../../src/db/repo/assessments.js';
+import { listAudit } from '../../src/db/repo/audit.js';
+import { listEvidence } from '../../src/db/repo/evidence.js';
+import { listFindings } from '../../src/db/repo/findings.js';
+import { listReviewNotes } from '../../src/db/repo/review-notes.js';
+import { listRisks } from '../../src/db/repo/risks.js';
+import { addMembership, ensureUser } from '../../src/db/repo/users.js';
+import { GuardError } from '../../src/db/store.js';
+import type { Role } from '../../src/db/tables.js';
+import { storeEvidence } from '../../src/evidence/evidence.js';
+import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
+import type { Ports } from '../../src/platform/ports.js';
+import { type Answers, evaluate, type Questionnaire } from '../../src/questionnaire/index.js';
+import { withEvidence } from '../../src/vendor/evidence-answers.js';
+import { pdf, uploadRequest } from '../evidence/support.js';
+import { BASE_URL, browser, testPlatform } from '../support/app.js';
+import { lastLinkTo, seedTenant, send, shippedLibrary } from '../support/assessments.js';
+import { type Dialect, forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+
+const JANE = 'jane@widgets.example';
+const MARKUP = '<img src=x onerror=alert(1)>';
+
+forEachDialect('review: changing the context facts', (dialect: Dialect) => {
+  let ts: TestStore;
+  let platform: Ports;
+  let app: ReturnType<typeof createApp>;
+  let tenantId: string;
+  let otherTenant: string;
+  let now = new Date('2030-05-01T10:00:00Z');
+
+  beforeAll(async () => {
+    ts = await openTestStore(dialect);
+    tenantId = await seedTenant(ts.store, 'Acme', now);
+    otherTenant = await seedTenant(ts.store, 'Other', now);
+  }, 120_000);
+  afterAll(async () => {
+    await ts.close();
+  });
+  beforeEach(async () => {
+    now = new Date(now.getTime() + 24 * 3_600_000);
+    platform = await testPlatform(ts.store, { now: () => now, rateLimits: new MemoryRateLimitStore() });
+    app = createApp(platform, { config: { baseUrl: BASE_URL, env: 'test' } });
+  });
+
+  const row = (aid: string) => ts.store.tenant(tenantId).read((c) => getAssessment(c, aid));
+  const audit = async (aid: string) =>
+    (await ts.store.tenant(tenantId).read((c) => listAudit(c))).filter(
+      (e) => e.action === 'assessment.context_changed' && e.target === `assessment:${aid}`,
+    );
+  const notes = (aid: string) => ts.store.tenant(tenantId).read((c) => listReviewNotes(c, aid));
+
+  async function member(role: Role, tenant = tenantId) {
+    const token = await ts.store.tenant(tenant, { system: 'cli' }).write(async (tx) => {
+      const user = await ensureUser(tx, `${role}-${Math.random().toString(36).slice(2, 8)}@acme.example`);
+      addMembership(tx, user.id, role);
+      return startMemberSession(tx, user.id, tenant, now).token;
+    });
+    const b = browser(app);
+    b.jar.set(MEMBER_COOKIE, token);
+    return b;
+  }
+
+  /** nis2-supplier sent as a supporting service with data access only, answered and submitted. */
+  async function submitted(context = ['scope.criticality=supporting', 'scope.access=data']) {
+    const sent = await send(platform, tenantId, { context });
+    const vendor = browser(app);
+    expect((await vendor.post(await lastLinkTo(ts.store, JANE), {})).status).toBe(303);
+    const q = shippedLibrary().get(sent.questionnaireRef)!;
+    const today = now.toISOString().slice(0, 10);
+    const stored = Object.fromEntries(
+      Object.entries(sampleAnswers(q, today)).filter(
+        ([k]) =>
+          !k.endsWith('#evidence') && q.questions.get(k)?.type !== 'file' && !q.questions.get(k)?.context,
+      ),
+    );
+    await ts.store.tenant(tenantId).write((tx) => {
+      for (const [k, v] of Object.entries(stored)) saveAnswer(tx, sent.assessmentId, k, v, now);
+      touchAnswers(tx, sent.assessmentId, now);
+    });
+    // Evidence for whatever the strictest facts ask for, so the submission goes through.
+    const strict = { 'scope.criticality': 'critical', 'scope.access': ['data', 'remote', 'onsite'] };
+    for (const issue of evaluate(q, stored as Answers, today, { context: strict as never }).issues) {
+      if (issue.kind !== 'evidence-required') continue;
+      await storeEvidence(
+        platform,
+        {
+          tenantId,
+          assessmentId: sent.assessmentId,
+          uploadedBy: 'vendor:test',
+          questionId: issue.questionId,
+        },
+        uploadRequest('policy.pdf', pdf()),
+      );
+    }
+    const submit = await vendor.post(`/v/a/${sent.assessmentId}/submit`, {});
+    expect(submit.status).toBe(303);
+    return { ...sent, q, stored, today, vendor };
+  }
+
+  /** What the engine says for the stored answers and files under `context` on the submission day. */
+  async function expected(aid: string, q: Questionnaire, context: Record<string, unknown>) {
+    const { answers, files } = await ts.store.tenant(tenantId).read(async (c) => {
+      const rows = await c.db.select().from(c.t.answers);
+      const answers: Record<string, unknown> = {};
+      for (const r of rows) if (r.assessmentId === aid && r.value !== null) answers[r.key] = r.value;
+      const files = (await listEvidence(c, aid)).map((e) => ({
+        id: e.id,
+        questionId: e.questionId,
+        name: e.fileName,
+        size: e.size,
+        sha256: e.sha256,
+      }));
+      return { answers, files };
+    });
+    const day = (await row(aid))!.submittedAt!.toISOString().slice(0, 10);
+    return evaluate(q, withEvidence(q, answers as Answers, files), day, { context: context as never });
+  }
+
+  it('re-rates a submission under the new facts; the receipt stays, the note and one audit entry record it', async () => {
+    const s = await submitted();
+    const before = (await row(s.assessmentId))!;
+    expect(before.context).toEqual({ 'scope.criticality': 'supporting', 'scope.access': ['data'] });
+    const reviewer = await member('compliance_manager');
+    const path = `/app/assessments/${s.assessmentId}/review`;
+
+    // The page shows the facts in a form for a reviewer, read-only for a viewer.
+    const page = await (await reviewer.get(path)).text();
+    expect(page).toContain(`action="${path}/context"`);
+    expect(page).toMatch(/<option value="supporting" selected/);
+    const viewer = await member('viewer');
+    const readOnly = await (await viewer.get(path)).text();
+    expect(readOnly).not.toContain(`action="${path}/context"`);
+    expect(readOnly).toContain('Context facts');
+
+    const strict = { 'scope.criticality': 'critical', 'scope.access': ['data', 'remote'] };
+    const want = await expected(s.assessmentId, s.q, strict);
+    const was = await expected(s.assessmentId, s.q, before.context);
+    // The change matters: the critical service is rated differently from the supporting one.
+    expect([want.score, want.rating, want.findings.length]).not.toEqual([
+      was.score,
+      was.rating,
+      was.findings.length,
+    ]);
+
+    const res = await reviewer.post(`${path}/context`, {
+      'ctx.scope.criticality': 'critical',
+      'ctx.scope.access': 'data,remote',
+      reason: `Procurement confirmed it runs payroll ${MARKUP}`,
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`${path}?done=rerated#context`);
+    const after = (await row(s.assessmentId))!;
+    expect(after.context).toEqual(strict);
+    expect(after.scorePermille).toBe(want.score === null ? null : Math.round(want.score * 10));
+    expect(after.band).toBe(want.band);
+    expect(after.rating).toBe(want.rating);
+    expect(after.status).toBe('submitted');
+    // The receipt attests what was submitted, under the facts of that day.
+    expect(after.receipt).toBe(before.receipt);
+    expect(after.answersHash).toBe(before.answersHash);
+
+    const findings = await ts.store.tenant(tenantId).read((c) => listFindings(c, s.assessmentId));
+    expect(findings.map((f) => f.findingKey).sort()).toEqual(want.findings.map((f) => f.id).sort());
+    const risks = await ts.store.tenant(tenantId).read((c) => listRisks(c, s.vendorId));
+    const open = risks.filter((r) => r.status !== 'closed' && r.origin === 'finding');
+    expect(open.map((r) => r.findingKey.split('/').at(-1)).sort()).toEqual(
+      [...new Set(want.findings.map((f) => f.id))].sort(),
+    );
+
+    // The reason is an internal note (inert on the page), the change an event on the timeline.
+    const [note] = (await notes(s.assessmentId)).filter((n) => n.body.startsWith('Context changed.'));
+    expect(note!.body).toContain('supporting → critical');
+    expect(note!.body).toContain(`Reason: Procurement confirmed it runs payroll ${MARKUP}`);
+    const shown = await (await reviewer.get(`${path}?done=rerated`)).text();
+    expect(shown).toContain('rated again under them');
+    expect(shown).toContain('payroll &lt;img src=x onerror=alert(1)&gt;');
+    expect(shown).not.toContain(MARKUP);
+    const events = await ts.store.tenant(tenantId).read((c) => listAssessmentEvents(c, s.assessmentId));
+    expect(events.filter((e) => e.kind === 'context_changed')).toHaveLength(1);
+
+    const [entry, ...more] = await audit(s.assessmentId);
+    expect(more).toEqual([]);
+    expect(entry!.data).toMatchObject({
+      facts: ['scope.criticality', 'scope.access'],
+      note: note!.id,
+      rating_before: before.rating,
+      rating: want.rating,
+      findings: want.findings.length,
+    });
+    // Ids and digests only: neither the reason nor the facts' values.
+    const data = JSON.stringify(entry!.data);
+    expect(data).not.toContain('payroll');
+    expect(data).not.toContain('critical"');
+    expect(data).toMatch(/"context_before_sha256":"[0-9a-f]{64}"/);
+    expect(data).toMatch(/"note_sha256":"[0-9a-f]{64}"/);
+
+    // The review page and the assessment list show the stored headline rating.
+    expect(shown).toContain(`>${want.rating}<`);
+    const list = await (await reviewer.get(`/app/assessments?vendor=${s.vendorId}`)).text();
+    const line = list.split('<tr').find((l) => l.includes(`/app/assessments/${s.assessmentId}"`))!;
+    expect(line).toContain(`data-rating="${want.rating}">${want.rating}</strong>`);
+    // So does the vendor list, for the vendor's latest submission.
+    const vendors = await (await reviewer.get('/app/vendors')).text();
+    const vendorLine = vendors.split('<tr').find((l) => l.includes(`/app/vendors/${s.vendorId}"`))!;
+    expect(vendorLine).toContain(`data-rating="${want.rating}">${want.rating}</strong>`);
+  });
+
+  it('refuses every bad change with a 4xx and writes nothing', async () => {
+    const s = await submitted();
+    const reviewer = await member('analyst');
+    const path = `/app/assessments/${s.assessmentId}/review/context`;
+    const before = (await row(s.assessmentId))!;
+    const notesBefore = (await notes(s.assessmentId)).length;
+    const good = { 'ctx.scope.criticality': 'critical', 'ctx.scope.access': 'data', reason: 'Confirmed.' };
+    const cases: Array<[string, Record<string, string> | URLSearchParams, number, string]> = [
+      ['no reason', { ...good, reason: '  ' }, 422, 'Write the reason for the change.'],
+      ['a control character', { ...good, reason: 'a\u0007b' }, 422, 'control characters'],
+      ['too long', { ...good, reason: 'x'.repeat(2001) }, 422, 'too long'],
+      ['an unknown value', { ...good, 'ctx.scope.criticality': 'extreme' }, 422, 'not a valid value'],
+      ['an unknown fact', { ...good, 'ctx.scope.nope': 'x' }, 422, 'is not a context fact'],
+      ['an unknown access kind', { ...good, 'ctx.scope.access': 'data,teleport' }, 422, 'not a valid value'],
+      [
+        'nothing changed',
+        { 'ctx.scope.criticality': 'supporting', 'ctx.scope.access': 'data', reason: 'Same.' },
+        422,
+        'Nothing changed',
+      ],
+      [
+        'a fact twice',
+        new URLSearchParams([
+          ['ctx.scope.criticality', 'critical'],
+          ['ctx.scope.criticality', 'supporting'],
+          ['reason', 'x'],
+        ]),
+        422,
+        'once',
+      ],
+    ];
+    for (const [what, body, status, message] of cases) {
+      const res =
+        body instanceof URLSearchParams
+          ? await reviewer.send(path, {
+              method: 'POST',
+              body: body.toString(),
+              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+            })
+          : await reviewer.post(path, body);
+      expect(res.status, what).toBe(status);
+      expect(await res.text(), what).toContain(message);
+    }
+    // Roles without assessment.review, another tenant's member, an id that is not one.
+    for (const role of ['viewer', 'auditor', 'executive'] as const)
+      expect((await (await member(role)).post(path, good)).status, role).toBe(403);
+    expect((await (await member('admin', otherTenant)).post(path, good)).status).toBe(404);
+    expect((await reviewer.post('/app/assessments/not-an-id/review/context', good)).status).toBe(404);
+
+    const after = (await row(s.assessmentId))!;
+    expect(after).toEqual(before);
+    expect((await notes(s.assessmentId)).length).toBe(notesBefore);
+    expect(await audit(s.assessmentId)).toEqual([]);
+  });
+
+  it('does not re-rate a submission the vendor has since replaced (the register follows the latest)', async () => {
+    const older = await submitted();
+    now = new Date(now.getTime() + 3_600_000);
+    await submitted();
+    const before = (await row(older.assessmentId))!;
+    const reviewer = await member('analyst');
+    const res = await reviewer.post(`/app/assessments/${older.assessmentId}/review/context`, {
+      'ctx.scope.criticality': 'critical',
+      'ctx.scope.access': 'data',
+      reason: 'Confirmed.',
+    });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain('submitted this questionnaire again since');
+    expect(await row(older.assessmentId)).toEqual(before);
+    expect(await audit(older.assessmentId)).toEqual([]);
+  });
+
+  it('on an open assessment, changes what the vendor sees and makes a submission under the old facts re-read', async () => {
+    const sent = await send(platform, tenantId, { context: ['scope.criticality=supporting'] });
+    const vendor = browser(app);
+    expect((await vendor.post(await lastLinkTo(ts.store, JANE), {})).status).toBe(303);
+    const before = (await row(sent.assessmentId))!;
+    const reviewer = await member('admin');
+    const res = await reviewer.post(`/app/assessments/${sent.assessmentId}/review/context`, {
+      'ctx.scope.criticality': 'critical',
+      reason: 'The service runs payroll.',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('done=context');
+    const after = (await row(sent.assessmentId))!;
+    expect(after.context).toEqual({ 'scope.criticality': 'critical' });
+    expect(after.scorePermille).toBeNull();
+    expect(after.status).toBe(before.status);
+    // A submission that read the old facts (and the old revision) fails its guard and reads again.
+    expect(after.answersRevision).toBe(before.answersRevision + 1);
+    const portal = await (await vendor.get(`/v/a/${sent.assessmentId}/s/scope`)).text();
+    expect(portal).toContain(
+      'A failure would disrupt or interrupt one of our essential or important services',
+    );
+    expect(await audit(sent.assessmentId)).toHaveLength(1);
+
+    // Revoked: no change any more.
+    expect((await reviewer.post(`/app/assessments/${sent.assessmentId}/revoke`, {})).status).toBe(303);
+    const revoked = await reviewer.post(`/app/assessments/${sent.assessmentId}/review/context`, {
+      'ctx.scope.criticality': 'supporting',
+      reason: 'Back.',
+    });
+    expect(revoked.status).toBe(409);
+    expect((await row(sent.assessmentId))!.context).toEqual({ 'scope.criticality': 'critical' });
+  });
+
+  it('the write is guarded on what the change read: a stale read changes nothing', async () => {
+    const sent = await send(platform, tenantId, { context: ['scope.criticality=supporting'] });
+    const seen = (await row(sent.assessmentId))!;
+    await ts.store
+      .tenant(tenantId)
+      .write((tx) =>
+        changeAssessmentContext(
+          tx,
+          seen,
+          { 'scope.criticality': 'critical' },
+          null,
+          new Date(now.getTime() + 1),
+        ),
+      );
+    let error: unknown;
+    try {
+      await ts.store
+        .tenant(tenantId)
+        .write((tx) =>
+          changeAssessmentContext(
+            tx,
+            seen,
+            { 'scope.criticality': 'supporting' },
+            null,
+            new Date(now.getTime() + 2),
+          ),
+        );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GuardError);
+    expect((error as GuardError).guard).toBe(CONTEXT_SEEN);
+    expect((await row(sent.assessmentId))!.context).toEqual({ 'scope.criticality': 'critical' });
+  });
+});
