@@ -74,7 +74,9 @@ export async function resolveMemberSession(
     !s.email ||
     s.tenantName === null ||
     s.disabledAt !== null ||
-    s.membershipDisabledAt !== null;
+    s.membershipDisabledAt !== null ||
+    // A tenant pending deletion is closed to everyone but its admins, who may export or cancel.
+    (s.tenantDeletionDueAt !== null && s.role !== 'admin');
   if (expired || revoked) {
     await scope.write((tx) => deleteSession(tx, id));
     return null;

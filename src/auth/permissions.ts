@@ -38,6 +38,8 @@ export const PERMISSIONS = [
   'settings.manage',
   'keys.rotate',
   'privacy.manage',
+  /** Export the whole tenant, ask for (or cancel) its deletion: admins only (docs/tenant-exit.md). */
+  'tenant.exit',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

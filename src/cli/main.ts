@@ -19,13 +19,17 @@ import {
   RotationConflictError,
   rotateSigningKeys,
 } from '../keys/signing-keys.js';
+import { nodeBlobs } from '../platform/node/blobs.js';
 import { ConfigError, loadConfig } from '../platform/node/config.js';
+import { createLogger } from '../platform/node/logger.js';
 import { loadMasterKey } from '../platform/node/master-key-file.js';
 import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
-import { systemClock } from '../platform/ports.js';
+import { systemClock, unconfiguredBlobs } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 import { auditCommands, type CliKit, checkReceiptProof } from './audit-commands.js';
+import { privacyCommands } from './privacy-commands.js';
+import { tenantExitCommands } from './tenant-exit-commands.js';
 
 class CliError extends Error {}
 
@@ -42,6 +46,9 @@ const USAGE = `Usage: assay <command> [options]
 Commands:
   tenant create --name NAME --admin-email EMAIL   create a tenant and print its admin's one-time set-up link
   tenant list                                     list tenants (id, then name)
+  tenant export --tenant T --out FILE             write everything the tenant holds to FILE (.zip; docs/tenant-exit.md)
+  tenant delete --tenant T [--cancel]             schedule the tenant's deletion in 30 days (or cancel it)
+  tenant purge                                    purge the tenants past their deletion deadline now
   questionnaire lint [--complete-locales] FILE... check questionnaire files (exit 1 on any error; the flag
                                                   also warns about texts missing a declared locale)
   questionnaire publish --tenant T FILE           publish a questionnaire version for a tenant (id or name)
@@ -58,6 +65,10 @@ Commands:
                                                   recompute every audit chain, Merkle root and checkpoint (exit 1 on any fault)
   audit export --tenant T --out DIR               write log.jsonl, the checkpoints and the audit key (docs/audit.md)
   audit checkpoint --tenant T                     sign a checkpoint of the tenant's trail now and print it
+  privacy export --tenant T (--contact-email E | --contact-id ID | --member-email E) --out FILE
+                                                  everything held about one person, as a zip (GDPR Art. 15/20; docs/privacy.md)
+  privacy erase --tenant T (--contact-email E | --contact-id ID | --member-email E) --confirm E
+                                                  erase one person's personal data (GDPR Art. 17); --confirm is their address again
   backup --out FILE                               write the SQLite database and the files under DATA_DIR to FILE (.tar.gz)
   restore FILE [--force]                          restore a backup into an empty DATA_DIR (--force: move the current one aside)
 
@@ -484,6 +495,34 @@ Object.assign(
     withStore: (io, fn) => withStore(io as CliIo, (store) => fn(store)),
     withKeys: (io, fn) => withKeys(io as CliIo, fn),
     resolveTenant,
+  }),
+);
+
+Object.assign(
+  commands,
+  privacyCommands({
+    options: options as CliKit['options'],
+    fail: (message) => {
+      throw new CliError(message);
+    },
+    withMaster: (io, fn) =>
+      withStore(io as CliIo, (store, _baseUrl, config) => fn(store, loadMasterKey(config))),
+    resolveTenant,
+  }),
+  tenantExitCommands({
+    options: options as CliKit['options'],
+    fail: (message) => {
+      throw new CliError(message);
+    },
+    resolveTenant,
+    withPorts: (io, fn) =>
+      withStore(io as CliIo, async (store, _baseUrl, config) => {
+        const master = loadMasterKey(config);
+        const blobs = config.dataDir
+          ? nodeBlobs(path.join(config.dataDir, 'blobs'))
+          : unconfiguredBlobs('no DATA_DIR is set');
+        return fn({ store, master, blobs, logger: createLogger({ level: 'warn' }) });
+      }),
   }),
 );
 

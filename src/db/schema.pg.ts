@@ -42,4 +42,5 @@ export const {
   unitGuards,
   retentionPolicies,
   legalHolds,
+  systemLog,
 } = pgTables;

@@ -39,6 +39,7 @@ export const {
   unitGuards,
   retentionPolicies,
   legalHolds,
+  systemLog,
 } = sqliteTables;
 
 /** Every tenant-owned table, derived from the definitions (the PostgreSQL self-check verifies each). */

@@ -109,6 +109,15 @@ export function defineTables(k: Kit) {
     name: k.text('name').notNull(),
     settings: k.json<TenantSettings>('settings').notNull().default({}),
     createdAt: createdAt(),
+    /**
+     * Tenant exit (src/privacy/tenant-deletion.ts): set when an admin asks for the tenant's deletion,
+     * cleared by a cancel. While set the workspace is closed to everyone but admins (who may cancel), and
+     * once `deletion_due_at` has passed the purge job destroys the data key and removes every row.
+     */
+    deletionRequestedAt: k.timestamp('deletion_requested_at'),
+    deletionDueAt: k.timestamp('deletion_due_at'),
+    /** `user:<id>` of the admin who asked. */
+    deletionRequestedBy: k.text('deletion_requested_by'),
   });
 
   const users = k.table(
@@ -1042,6 +1051,27 @@ export function defineTables(k: Kit) {
   );
   // ---- end retention and legal hold ----
 
+  // ---- tenant exit (privacy: src/privacy/tenant-deletion.ts) ----
+  /**
+   * What the operator must be able to prove about tenants that no longer exist: a deletion asked,
+   * cancelled, and the purge with its counts. Global (it outlives the tenant, so no foreign key) and
+   * append-only at the database. Ids, actions, times and counts only: never a name or an email.
+   */
+  const systemLog = k.table(
+    'system_log',
+    {
+      id: k.id(),
+      at: k.timestamp('at').notNull(),
+      tenantId: k.text('tenant_id').notNull(),
+      action: k.text('action').notNull(),
+      /** `user:<id>` or `system:<process>`. */
+      actor: k.text('actor').notNull(),
+      data: k.json<Record<string, number | string | null>>('data').notNull(),
+    },
+    (t) => [k.index('system_log_tenant_at_idx').on(t.tenantId, t.at)],
+  );
+  // ---- end tenant exit ----
+
   return {
     tenants,
     users,
@@ -1079,6 +1109,7 @@ export function defineTables(k: Kit) {
     unitGuards,
     retentionPolicies,
     legalHolds,
+    systemLog,
   };
 }
 

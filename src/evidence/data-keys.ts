@@ -55,6 +55,12 @@ export class DataKeys {
     });
   }
 
+  /** Drops what this process holds of a tenant's keys (after its keys were destroyed: tenant purge). */
+  forget(tenantId: string): void {
+    this.#current.delete(tenantId);
+    for (const k of [...this.#byId.keys()]) if (k.startsWith(`${tenantId}/`)) this.#byId.delete(k);
+  }
+
   #cached<T>(map: Map<string, Promise<T>>, k: string, load: () => Promise<T>): Promise<T> {
     let p = map.get(k);
     if (!p) {

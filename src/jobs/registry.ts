@@ -10,6 +10,7 @@
 import { checkpointAllTenants, mailCheckpoints } from '../audit/jobs.js';
 import type { Ports } from '../platform/ports.js';
 import { retentionJob } from '../privacy/retention.js';
+import { tenantPurgeJob } from '../privacy/tenant-deletion.js';
 import { acceptanceExpiryJob } from '../risk/jobs.js';
 import { finishPendingReceipts } from '../vendor/receipt-recovery.js';
 import { chaseAssessments } from '../workspace/assessment-reminders.js';
@@ -61,4 +62,5 @@ export const JOBS: readonly Job[] = [
   },
   // privacy: retention, tenant deletion
   { name: 'privacy.retention', every: 'daily', run: (platform, now) => retentionJob(platform, now) },
+  { name: 'privacy.tenant-purge', every: 'daily', run: (p, now) => tenantPurgeJob(p, now).then(() => {}) },
 ];

@@ -11,6 +11,7 @@ import * as repo from '../db/repo/index.js';
 import { GuardError, type TenantWriteCtx } from '../db/store.js';
 import { evidenceBlobAddress } from '../evidence/evidence.js';
 import type { Ports } from '../platform/ports.js';
+import { contactDataFor } from '../vendor/contact-data.js';
 
 export const RETENTION_DEFAULTS = { assessmentYears: 6, securityEventDays: 365 } as const;
 /** Security events are kept at least this long (issue 9; NIS2 incident handling needs the trail). */
@@ -56,6 +57,8 @@ const yearsBefore = (now: Date, years: number) => {
 
 export interface RetentionRun {
   deleted: string[];
+  /** Vendors deleted once their assessments were gone (with their risks and contacts). */
+  vendors: string[];
   /** Held between the list and the deletion: left alone. */
   held: string[];
 }
@@ -77,7 +80,7 @@ export async function applyRetention(
       expired: await repo.expiredAssessments(ctx, yearsBefore(now, p.assessmentYears), batch),
     };
   });
-  const run: RetentionRun = { deleted: [], held: [] };
+  const run: RetentionRun = { deleted: [], vendors: [], held: [] };
   for (const a of expired) {
     let files: { id: string; sha256: string; fileKey: string | null }[];
     try {
@@ -112,16 +115,82 @@ export async function applyRetention(
     }
     run.deleted.push(a.id);
   }
+  // Then the vendors with nothing left: their risks, contacts (and the mail still queued to them) go too.
+  await deleteExpiredVendors(ports, tenantId, now, yearsBefore(now, policy.assessmentYears), run, batch);
   // Security events past the tenant's period (never under 90 days) go too.
   await scope.write((tx) => {
     repo.purgeSecurityEvents(tx, repo.securityEventsCutoff(now, policy.securityEventDays));
   });
-  if (run.deleted.length || run.held.length)
+  if (run.deleted.length || run.vendors.length || run.held.length)
     ports.logger.info(
-      { event: 'retention.applied', tenant: tenantId, deleted: run.deleted.length, held: run.held.length },
+      {
+        event: 'retention.applied',
+        tenant: tenantId,
+        deleted: run.deleted.length,
+        vendors: run.vendors.length,
+        held: run.held.length,
+      },
       'retention applied',
     );
   return run;
+}
+
+/**
+ * Deletes the tenant's offboarded vendors whose period ran out and whose assessments are gone, one per
+ * unit of work with one `retention.deleted` entry (ids only). Contacts are opened first, outside the
+ * unit, so the mail still in the outbox to them can be blanked in the same unit as their rows go.
+ */
+async function deleteExpiredVendors(
+  ports: RetentionPorts,
+  tenantId: string,
+  now: Date,
+  endedBefore: Date,
+  run: RetentionRun,
+  batch: number,
+): Promise<void> {
+  const scope = ports.store.tenant(tenantId);
+  const vendors = await scope.read((ctx) => repo.expiredVendors(ctx, endedBefore, batch));
+  for (const v of vendors) {
+    const { before, elsewhere } = await scope.read(async (ctx) => {
+      const ids = await repo.vendorTreeIds(ctx, v.id);
+      // A person who is still a contact of another vendor keeps the mail queued to them.
+      const shared = new Set<string>();
+      for (const c of ids.contacts) {
+        if (!c.emailHash) continue;
+        const same = await repo.contactsByEmailHash(ctx, c.emailHash);
+        if (same.some((o) => o.vendorId !== v.id)) shared.add(c.id);
+      }
+      return { before: ids, elsewhere: shared };
+    });
+    const opened = await contactDataFor(ports).openAll(
+      tenantId,
+      before.contacts.filter((c) => !elsewhere.has(c.id)),
+    );
+    const addresses = opened.flatMap((c) => (c.email ? [c.email] : []));
+    try {
+      await scope.write(async (tx) => {
+        const ids = await repo.vendorTreeIds(tx, v.id);
+        for (const address of addresses) repo.eraseMailTo(tx, address);
+        repo.deleteVendorTree(tx, v.id);
+        tx.audit(
+          {
+            actor: 'system:retention',
+            action: 'retention.deleted',
+            target: `vendor:${v.id}`,
+            data: { risks: ids.risks, contacts: ids.contacts.map((c) => c.id) },
+          },
+          now,
+        );
+      });
+    } catch (err) {
+      if (err instanceof GuardError && err.guard === repo.NOT_HELD) {
+        run.held.push(v.id);
+        continue;
+      }
+      throw err;
+    }
+    run.vendors.push(v.id);
+  }
 }
 
 /** The daily job: every tenant in turn. */

@@ -25,6 +25,8 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { privacyRoutes } from '../privacy/routes.js';
+import { subjectRoutes } from '../privacy/subject-routes.js';
+import { pendingDeletionGate, tenantExitRoutes } from '../privacy/tenant-exit-routes.js';
 import { currentDashboard } from '../risk/dashboard.js';
 import { RATING_LABELS, RATINGS } from '../risk/scale.js';
 import { accountRoutes } from './account-routes.js';
@@ -54,6 +56,8 @@ export interface WorkspaceSession {
   /** The member has a confirmed second factor; the tenant requires one (mfa-enrolment-gate.ts). */
   mfaEnabled: boolean;
   mfaRequired: boolean;
+  /** Set while the tenant is pending deletion (src/privacy/tenant-exit-routes.ts closes the rest). */
+  deletionDueAt: Date | null;
   /** Read-only units of work in the member's tenant: the only way routes reach tenant data. */
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
@@ -86,6 +90,7 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
       reauthRecent: isRecentReauth(session.reauthAt, now),
       mfaEnabled: session.mfaEnabledAt !== null,
       mfaRequired: session.tenantSettings?.requireMfa === true,
+      deletionDueAt: session.tenantDeletionDueAt,
       read: (fn) => scope.read(fn),
       write: (fn) => scope.write(fn),
     });
@@ -176,7 +181,7 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
         data: { permission: info.permission, method: c.req.method, path: c.req.path.slice(0, 200) },
       }),
     );
-  ws.use('*', requireSession(platform), requireMfaEnrolment(), authorize(onDenied));
+  ws.use('*', requireSession(platform), requireMfaEnrolment(), authorize(onDenied), pendingDeletionGate());
   ws.get('/', async (c) => {
     // Expired acceptances re-open before the counts are read (src/risk/dashboard.ts).
     const dashboard = await currentDashboard(c.var.workspace, clock.now());
@@ -202,6 +207,8 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.route('/risks', riskRoutes(platform));
   ws.route('/', auditRoutes(platform));
   ws.route('/', privacyRoutes(platform)); // privacy: /settings/retention, /privacy/*
+  ws.route('/privacy/subjects', subjectRoutes(platform)); // GDPR Art. 15/17/20
+  ws.route('/settings/exit', tenantExitRoutes(platform)); // privacy: tenant exit
   app.route('/', ws);
   return app;
 }

@@ -25,6 +25,11 @@ export const SETTINGS_SECTIONS = [
   },
   { href: '/app/settings/retention', label: 'Retention', hint: 'How long data is kept, and legal holds.' },
   { href: '/app/settings/audit', label: 'Audit trail', hint: 'Checkpoints and where they are mailed.' },
+  {
+    href: '/app/settings/exit',
+    label: 'Export or delete',
+    hint: 'All the workspace’s data, and deleting it.',
+  },
 ] as const;
 
 const settingsForm = z.object({

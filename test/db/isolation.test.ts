@@ -374,6 +374,7 @@ forEachDialect('tenant isolation', (dialect) => {
           'mfa_recovery_codes',
           'sessions',
           'setup_tokens',
+          'system_log',
           'tenants',
           'users',
         ]);
@@ -397,6 +398,7 @@ forEachDialect('tenant isolation', (dialect) => {
           mfa_recovery_codes: 0,
           sessions: 0,
           setup_tokens: 0,
+          system_log: 0,
           tenants: 0,
           users: 0,
         };
@@ -549,7 +551,13 @@ forEachDialect('tenant isolation', (dialect) => {
           store.as({ tokenId: A.token }),
           sql`update setup_tokens set email = 'evil@x.example' where id = ${A.token}`,
         );
-        await refused(store.tenant(A.tenant), sql`delete from setup_tokens where id = ${A.token}`);
+        await refused(
+          store.tenant(A.tenant),
+          sql`update setup_tokens set email = 'evil@x.example' where id = ${A.token}`,
+        );
+        // Deleted only by the purge of its own tenant (docs/tenant-exit.md): never by another, nor by a stranger.
+        for (const scope of [...strangers(), store.tenant(B.tenant), store.as({ tokenId: B.token })])
+          expect(await change(scope, sql`delete from setup_tokens where id = ${A.token}`)).toBe(0);
         expect(
           await store.as({ tokenId: A.token }).read((c) => repo.peekSetupToken(c, A.token, new Date())),
         ).not.toBeNull();
@@ -583,10 +591,21 @@ forEachDialect('tenant isolation', (dialect) => {
         expect(await change(store.tenant(A.tenant), raw(A.tenant))).toBe(1);
         // Once queued, a tenant's unit cannot redirect or mark its message; the sender marks it.
         const mark = sql`update mail_outbox set status = 'sent' where id = ${A.mail}`;
-        for (const scope of [...strangers(), store.tenant(A.tenant), store.as({ system: 'cli' })]) {
+        for (const scope of [...strangers(), store.tenant(B.tenant), store.as({ system: 'cli' })])
           expect(await change(scope, mark), JSON.stringify(scope.claims)).toBe(0);
+        for (const scope of [...strangers(), store.as({ system: 'cli' })])
           expect(await change(scope, sql`update mail_outbox set attempts = 0`)).toBe(0);
-        }
+        await refused(store.tenant(B.tenant), sql`update mail_outbox set attempts = 0`);
+        // Its own tenant's unit may only blank a message (erasure, mail_outbox_erase): anything else is refused.
+        await refused(store.tenant(A.tenant), mark);
+        await refused(
+          store.tenant(A.tenant),
+          sql`update mail_outbox set to_address = 'evil@x.example' where id = ${A.mail}`,
+        );
+        await refused(
+          store.tenant(A.tenant),
+          sql`update mail_outbox set to_address = 'erased@erased.invalid', subject = '(erased)', text_body = 'phish', html_body = null, status = 'failed' where id = ${A.mail}`,
+        );
         const sender = store.as({ system: 'mail' });
         expect(await sender.read((c) => idsIn(c, 'mail_outbox'))).toEqual(
           expect.arrayContaining([A.mail, B.mail]),
@@ -598,7 +617,11 @@ forEachDialect('tenant isolation', (dialect) => {
           `tenant_id = '${B.tenant}'`,
         ])
           await refused(sender, sql.raw(`update mail_outbox set ${column} where id = '${A.mail}'`));
-        await refused(sender, sql`delete from mail_outbox where id = ${A.mail}`);
+        // Only the purge of its own tenant deletes a message; the sender never does.
+        expect(await change(sender, sql`delete from mail_outbox where id = ${A.mail}`)).toBe(0);
+        expect(await change(store.tenant(B.tenant), sql`delete from mail_outbox where id = ${A.mail}`)).toBe(
+          0,
+        );
         expect(
           await change(sender, sql`update mail_outbox set attempts = attempts where id = ${A.mail}`),
         ).toBe(1);
@@ -636,6 +659,12 @@ forEachDialect('tenant isolation', (dialect) => {
             store.as({ userId: A.user }),
             sql.raw(`update users set ${column} where id = '${A.user}'`),
           );
+        // Erasure may write the tombstone, and only it, even as a unit of the user's tenant.
+        for (const scope of [store.tenant(A.tenant), store.as({ userId: A.user })])
+          await refused(
+            scope,
+            sql`update users set email = 'evil@x.example', password_hash = null, totp_secret = null, totp_pending_secret = null, disabled_at = now() where id = ${A.user}`,
+          );
         await refused(store.as({ userId: A.user }), sql`delete from users where id = ${A.user}`);
         // A new identity is created only by a unit acting for a tenant.
         await expect(
@@ -646,7 +675,7 @@ forEachDialect('tenant isolation', (dialect) => {
         ).not.toBe('pwned');
       });
 
-      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, renamed only by itself, never deleted', async () => {
+      it('tenants: read as the tenant, a member, the session or the operator; created only as itself, renamed only by itself, deleted only by its own purge', async () => {
         expect(await store.tenant(A.tenant).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ userId: A.user }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
         expect(await store.as({ sessionId: A.session }).read((c) => idsIn(c, 'tenants'))).toEqual([A.tenant]);
@@ -665,7 +694,9 @@ forEachDialect('tenant isolation', (dialect) => {
         ).toBe(0);
         expect(await change(store.as({ system: 'cli' }), sql`update tenants set name = 'pwned'`)).toBe(0);
         await refused(store.tenant(A.tenant), sql`update tenants set id = id where id = ${A.tenant}`);
-        await refused(store.tenant(A.tenant), sql`delete from tenants where id = ${A.tenant}`);
+        // Only a tenant's own unit (its purge, docs/tenant-exit.md) can delete its row; never another's.
+        expect(await change(store.tenant(A.tenant), sql`delete from tenants where id = ${B.tenant}`)).toBe(0);
+        expect(await change(store.as({ system: 'cli' }), sql`delete from tenants`)).toBe(0);
         expect((await store.tenant(B.tenant).read((c) => repo.currentTenant(c)))?.name).toBe('Bravo');
       });
 

@@ -263,8 +263,8 @@ describe.skipIf(!pgAvailable())('PostgreSQL boot self-check', () => {
     it('a column the app never writes, TRUNCATE, or UPDATE on the audit log, however granted', async () => {
       const cases = [
         {
-          grant: `GRANT UPDATE (email) ON users TO ${db.app}`,
-          says: `"${db.app}" may UPDATE on users(email)`,
+          grant: `GRANT UPDATE (created_at) ON users TO ${db.app}`,
+          says: `"${db.app}" may UPDATE on users(created_at)`,
         },
         {
           grant: 'GRANT TRUNCATE ON tenants TO PUBLIC',
@@ -309,12 +309,12 @@ describe.skipIf(!pgAvailable())('PostgreSQL boot self-check', () => {
       await db.asOwner(`REVOKE UPDATE (password_hash) ON users FROM ${db.app}`);
       await db.asOwner(`REVOKE INSERT ON sessions FROM ${db.app}`);
       await db.asOwner(`REVOKE EXECUTE ON FUNCTION assay_user_by_email(text) FROM ${db.app}`);
-      await db.asOwner(`GRANT UPDATE (email, disabled_at) ON users TO ${db.app}`);
+      await db.asOwner(`GRANT UPDATE (created_at) ON users TO ${db.app}`);
       const problems = await db.problems();
       expect(problems).toContain(`the app role "${db.app}" lacks UPDATE (password_hash) on users`);
       expect(problems).toContain(`the app role "${db.app}" lacks INSERT on sessions, which the app needs`);
       expect(problems).toContain(`may not execute assay_user_by_email(text)`);
-      expect(problems).toContain('may UPDATE on users(email, disabled_at)');
+      expect(problems).toContain('may UPDATE on users(created_at)');
       await migratePg(db.ownerUrl, db.appUrl);
       expect(await pgRoleProblems(db.store)).toEqual([]);
     });

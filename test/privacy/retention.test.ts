@@ -7,15 +7,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/audit/chain.js';
+import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
 import { GuardError, type Store } from '../../src/db/store.js';
 import { evidenceBlobAddress, storeEvidence } from '../../src/evidence/evidence.js';
 import { JOBS } from '../../src/jobs/registry.js';
+import { queueMail } from '../../src/mail/queue.js';
 import { applyRetention } from '../../src/privacy/retention.js';
 import { type Fixture, fixture, newAssessment, pdf, uploadRequest } from '../evidence/support.js';
+import { ensureTestContact } from '../support/contacts.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { client, member } from './support.js';
 
@@ -297,6 +300,124 @@ forEachDialect(
         expect((await rowsOf(heldAssessment.aid)).assessment).not.toBeNull();
         // Nothing else expired: a third run deletes nothing.
         expect((await applyRetention(f.platform, f.tenantId, now())).deleted).toEqual([]);
+      });
+
+      it('then deletes the offboarded vendor itself: risks with history and acceptances, contacts, queued mail; a held vendor stays', async () => {
+        const gone = await offboarded(6);
+        const held = await offboarded(6);
+        const address = `ola.nordmann-${newId().slice(0, 6)}@vendor.example`;
+        for (const v of [gone, held]) {
+          const contactId = await ensureTestContact(store, f.tenantId, v.vendorId, address, 'Ola Nordmann');
+          await store.tenant(f.tenantId).write((tx) => {
+            const riskId = newId();
+            tx.write(
+              tx.db.insert(tx.t.risks).values({
+                id: riskId,
+                tenantId: tx.tenantId,
+                vendorId: v.vendorId,
+                findingKey: `manual/${riskId}`,
+                origin: 'manual',
+                title: 'Weak backups',
+                assessmentId: v.aid,
+                likelihood: 3,
+                impact: 3,
+                inherentRating: 'medium',
+                updatedAt: new Date(),
+              }),
+            );
+            repo.insertHistory(
+              tx,
+              riskId,
+              `user:${adminId}`,
+              [{ field: 'status', fromValue: null, toValue: 'open' }],
+              new Date(),
+            );
+            repo.insertAcceptance(
+              tx,
+              {
+                id: newId(),
+                riskId,
+                justification: 'Compensating control',
+                expiresOn: '2099-01-01',
+                proposedBy: adminId,
+              },
+              new Date(),
+            );
+            queueMail(tx, {
+              tenantId: tx.tenantId,
+              dedupeKey: `test:${contactId}`,
+              to: address,
+              email: { subject: 'Hello Ola', text: 'Dear Ola Nordmann', html: '' },
+            });
+          });
+        }
+        expect(
+          (
+            await admin.post('/app/privacy/holds', {
+              targetType: 'vendor',
+              targetId: held.vendorId,
+              reference: '',
+            })
+          ).status,
+        ).toBe(200);
+        const run = await applyRetention(f.platform, f.tenantId, now());
+        expect(run.deleted).toContain(gone.aid);
+        expect(run.vendors).toContain(gone.vendorId);
+        expect(run.vendors).not.toContain(held.vendorId);
+        const left = (vendorId: string) =>
+          store.tenant(f.tenantId).read(async (tx) => ({
+            vendor: await repo.getVendor(tx, vendorId),
+            risks: (await repo.listRisks(tx, vendorId)).length,
+            contacts: (await repo.listContacts(tx, vendorId, { withErased: true })).length,
+          }));
+        expect(await left(gone.vendorId)).toEqual({ vendor: null, risks: 0, contacts: 0 });
+        expect(await left(held.vendorId)).toMatchObject({ risks: 1, contacts: 2 });
+        // The person is still a contact of the held vendor: the mail to them (one per vendor) stays.
+        const mails = await store.tenant(f.tenantId).read((tx) => repo.mailTo(tx, address));
+        expect(mails).toHaveLength(2);
+        const entry = (await audit()).find(
+          (e) => e.action === 'retention.deleted' && e.target === `vendor:${gone.vendorId}`,
+        );
+        expect(entry?.data).toMatchObject({ risks: [expect.any(String)], contacts: expect.any(Array) });
+        expect(JSON.stringify(entry)).not.toMatch(/ola|nordmann/i);
+        expect(verifyChain(await audit())).toMatchObject({ ok: true });
+        // Released, the held vendor goes on the next run, and with it the last mail to the person.
+        const hold = (await store.tenant(f.tenantId).read((tx) => repo.listLegalHolds(tx))).find(
+          (h) => h.targetId === held.vendorId,
+        )!;
+        expect((await admin.post(`/app/privacy/holds/${hold.id}/release`)).status).toBe(200);
+        expect((await applyRetention(f.platform, f.tenantId, now())).vendors).toContain(held.vendorId);
+        expect(await left(held.vendorId)).toEqual({ vendor: null, risks: 0, contacts: 0 });
+        expect(await store.tenant(f.tenantId).read((tx) => repo.mailTo(tx, address))).toEqual([]);
+      });
+
+      it('a vendor that never had an assessment: deleted when expired, kept under a hold', async () => {
+        const ended = new Date();
+        ended.setUTCFullYear(ended.getUTCFullYear() - 6);
+        const [bare, heldBare] = await store.tenant(f.tenantId).write((tx) => {
+          const ids = [1, 2].map(() => repo.insertVendor(tx, { name: `Bare ${newId().slice(0, 8)}` }).id);
+          tx.write(
+            tx.db
+              .update(tx.t.vendors)
+              .set({ status: 'offboarded', updatedAt: ended })
+              .where(and(eq(tx.t.vendors.tenantId, tx.tenantId), inArray(tx.t.vendors.id, ids))),
+          );
+          return ids as [string, string];
+        });
+        expect(
+          (
+            await admin.post('/app/privacy/holds', {
+              targetType: 'vendor',
+              targetId: heldBare,
+              reference: '',
+            })
+          ).status,
+        ).toBe(200);
+        const run = await applyRetention(f.platform, f.tenantId, now());
+        expect(run.vendors).toContain(bare);
+        expect(run.vendors).not.toContain(heldBare);
+        expect(await store.tenant(f.tenantId).read((tx) => repo.getVendor(tx, bare))).toBeNull();
+        expect(await store.tenant(f.tenantId).read((tx) => repo.getVendor(tx, heldBare))).not.toBeNull();
       });
 
       it('a hold placed after the run read its list still stops the deletion (the guard in the DELETE)', async () => {

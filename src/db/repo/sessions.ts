@@ -61,6 +61,8 @@ export type MemberSession = SessionRow & {
   tenantSettings: TenantSettings | null;
   /** Set while an admin has disabled the membership: the session is ended on sight. */
   membershipDisabledAt: Date | null;
+  /** Set while the tenant is pending deletion (src/privacy/tenant-deletion.ts): only admins stay in. */
+  tenantDeletionDueAt: Date | null;
 };
 
 /**
@@ -88,6 +90,7 @@ const memberSession = preparedRead(['id'], (db, t, p) =>
       mfaEnabledAt: t.users.totpEnabledAt,
       tenantSettings: t.tenants.settings,
       membershipDisabledAt: t.memberships.disabledAt,
+      tenantDeletionDueAt: t.tenants.deletionDueAt,
     })
     .from(t.sessions)
     .leftJoin(t.users, eq(t.users.id, t.sessions.userId))

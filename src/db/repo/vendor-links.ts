@@ -179,7 +179,14 @@ const linkContext = preparedRead(['tenantId', 'jti'], (db, t, p) =>
         eq(t.questionnaireVersions.id, t.assessments.questionnaireVersionId),
       ),
     )
-    .where(and(eq(t.vendorLinks.tenantId, p.tenantId), eq(t.vendorLinks.jti, p.jti))),
+    .where(
+      and(
+        eq(t.vendorLinks.tenantId, p.tenantId),
+        eq(t.vendorLinks.jti, p.jti),
+        // A tenant pending deletion answers no link (docs/tenant-exit.md); a cancel brings them back.
+        isNull(t.tenants.deletionRequestedAt),
+      ),
+    ),
 );
 
 export async function getLinkContext(ctx: TenantReadCtx, jti: string): Promise<LinkContext | null> {

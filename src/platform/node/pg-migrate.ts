@@ -51,7 +51,12 @@ const CRUD: Privileges = { select: true, insert: true, update: true, delete: tru
  */
 export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   tenants: {
-    grants: { select: true, insert: true, update: ['name', 'settings'] },
+    grants: {
+      select: true,
+      insert: true,
+      update: ['name', 'settings', 'deletion_requested_at', 'deletion_due_at', 'deletion_requested_by'],
+      delete: true,
+    },
     policies: {
       tenants_read: 'SELECT',
       // The scheduler lists tenants to run its jobs in each (migrations/pg/0008_review_rls.sql).
@@ -60,13 +65,22 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
       tenants_update: 'UPDATE',
       tenants_delete: 'DELETE',
     },
-    why: 'the app creates tenants and an admin may rename one or change its settings (tenants_update: its own units only); its id never changes and the app never deletes one (no DELETE)',
+    why: 'the app creates tenants, an admin may rename one, change its settings or ask for its deletion (tenants_update: its own units only), and the purge deletes it past its deadline (tenants_delete: its own units only); its id never changes',
   },
   users: {
     grants: {
       select: true,
       insert: true,
-      update: ['password_hash', 'totp_secret', 'totp_pending_secret', 'totp_enabled_at', 'totp_last_step'],
+      update: [
+        'password_hash',
+        'totp_secret',
+        'totp_pending_secret',
+        'totp_enabled_at',
+        'totp_last_step',
+        // Erasure (GDPR Art. 17): the email is replaced by a tombstone, the identity disabled.
+        'email',
+        'disabled_at',
+      ],
     },
     policies: {
       users_read: 'SELECT',
@@ -75,7 +89,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
       users_update: 'UPDATE',
       users_delete: 'DELETE',
     },
-    why: 'an identity is created once and only its password hash and second factor (TOTP seed, last step) are ever set; its id and email never change',
+    why: 'an identity is created once and only its password hash and second factor (TOTP seed, last step) are ever set; its id never changes, its email only to the tombstone of an erasure (which also disables it)',
   },
   sessions: {
     grants: { select: true, insert: true, update: ['last_seen_at', 'reauth_at', 'attempts'], delete: true },
@@ -101,20 +115,23 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     why: "an identity's recovery codes (keyed hashes) serve it in every tenant: issued, used once (only used_at changes) or replaced, and reachable only as that user (migrations/pg/0012_mfa_rls.sql)",
   },
   setup_tokens: {
-    grants: { select: true, insert: true, update: ['consumed_at', 'revoked_at'] },
+    grants: { select: true, insert: true, update: ['consumed_at', 'revoked_at', 'email'], delete: true },
     policies: {
       setup_tokens_read: 'SELECT',
       setup_tokens_issue: 'INSERT',
       setup_tokens_consume: 'UPDATE',
+      // A purged tenant's links go with it (migrations/pg/…_tenant_exit_rls.sql).
+      setup_tokens_purge: 'DELETE',
     },
     tenantData:
       'a set-up link names the tenant it admits to (first-run links name none), and is redeemed by its hash before any tenant is known',
-    why: 'a link is issued, then consumed once or (an invitation) revoked; nothing else about it changes and none is deleted',
+    why: 'a link is issued, then consumed once or (an invitation) revoked; its email is cleared by an erasure; nothing else about it changes, and only the purge of its tenant deletes it',
   },
   mail_outbox: {
     grants: {
       select: true,
       insert: true,
+      delete: true,
       update: [
         'status',
         'attempts',
@@ -123,12 +140,23 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
         'claim_token',
         'last_error',
         'sent_at',
+        // Erasure only: the mail_outbox_erase policy admits no other values for these.
+        'to_address',
+        'subject',
+        'text_body',
+        'html_body',
       ],
     },
-    policies: { mail_outbox_read: 'SELECT', mail_outbox_queue: 'INSERT', mail_outbox_send: 'UPDATE' },
+    policies: {
+      mail_outbox_read: 'SELECT',
+      mail_outbox_queue: 'INSERT',
+      mail_outbox_send: 'UPDATE',
+      mail_outbox_erase: 'UPDATE',
+      mail_outbox_purge: 'DELETE',
+    },
     tenantData:
       'a message names the tenant it is sent for, and one sender serves every tenant from one queue',
-    why: 'the sender changes only the delivery state: recipient, subject and bodies are fixed once queued',
+    why: 'the sender changes only the delivery state; recipient, subject and bodies are fixed once queued, except that an erasure of the tenant blanks them (mail_outbox_erase admits only the blank values); the purge of its tenant deletes it',
   },
   signing_keys: {
     grants: { select: true, insert: true, update: ['status', 'activated_at', 'retired_at'] },
@@ -141,6 +169,13 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   rate_counters: {
     grants: CRUD,
     why: 'counters are keyed hashes of anonymous clients, needed before anything is known: no tenant data, no RLS',
+  },
+  system_log: {
+    grants: { select: true, insert: true },
+    policies: { system_log_read: 'SELECT', system_log_append: 'INSERT' },
+    tenantData:
+      'it records the deletion of tenants that no longer exist (ids, actions, counts: no names or emails), so it cannot hang off one',
+    why: 'append-only like the audit log: no UPDATE, no DELETE (and triggers refuse both, and TRUNCATE); read by the operator and the scheduler',
   },
   unit_guards: {
     grants: {},
@@ -180,13 +215,17 @@ export const PG_ACCESS: Readonly<Record<string, TableAccess>> = {
   ),
 };
 
-/** Functions the app role may execute: sign-in's lookup of one user by exact email. */
-export const PG_FUNCTIONS = ['assay_user_by_email(text)'] as const;
+/**
+ * Functions the app role may execute: sign-in's lookup of one user by exact email, and the purge of a
+ * tenant's audit rows past its deletion deadline (docs/tenant-exit.md).
+ */
+export const PG_FUNCTIONS = ['assay_user_by_email(text)', 'assay_purge_tenant_audit(text)'] as const;
 
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
 const AUDIT_TRIGGERS = {
   audit_log: ['audit_log_no_update', 'audit_log_no_truncate'],
   audit_checkpoints: ['audit_checkpoints_no_update', 'audit_checkpoints_no_truncate'],
+  system_log: ['system_log_no_update', 'system_log_no_truncate'],
 } as const;
 
 // ---- migrating -------------------------------------------------------------------------------------

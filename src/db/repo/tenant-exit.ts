@@ -1,0 +1,217 @@
+/**
+ * Tenant exit (docs/tenant-exit.md): the deletion state on the tenant row, the system log, the crypto-
+ * shredding of the tenant's keys and the purge of every row the tenant owns. Guards are in the statements:
+ * a request only applies to a tenant not already pending, a cancel only to a pending one, and the shred
+ * and purge only to a tenant whose deadline has passed (and the database's triggers check that again for
+ * the audit rows, by its own clock).
+ */
+import { and, asc, count, eq, gt, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
+import { getTableConfig } from 'drizzle-orm/sqlite-core';
+import { newId } from '../ids.js';
+import { isTenantTable } from '../kit.sqlite.js';
+import { sqliteTables } from '../schema.sqlite.js';
+import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx } from '../store.js';
+import type { Tables } from '../tables.js';
+
+export type TenantDeletion = { requestedAt: Date; dueAt: Date; requestedBy: string | null };
+
+export const NOT_PENDING = 'tenant-not-pending-deletion';
+export const PENDING = 'tenant-pending-deletion';
+export const PAST_DUE = 'tenant-past-deletion-deadline';
+
+/** The unit's tenant's pending deletion, or null. */
+export async function getTenantDeletion({ db, t, tenantId }: TenantReadCtx): Promise<TenantDeletion | null> {
+  const [row] = await db
+    .select({
+      requestedAt: t.tenants.deletionRequestedAt,
+      dueAt: t.tenants.deletionDueAt,
+      requestedBy: t.tenants.deletionRequestedBy,
+    })
+    .from(t.tenants)
+    .where(eq(t.tenants.id, tenantId));
+  if (!row?.requestedAt || !row.dueAt) return null;
+  return { requestedAt: row.requestedAt, dueAt: row.dueAt, requestedBy: row.requestedBy };
+}
+
+/** Marks the tenant pending deletion; the unit fails with NOT_PENDING when it already is. */
+export function markTenantForDeletion(tx: TenantWriteCtx, by: string, now: Date, dueAt: Date): void {
+  const { db, t, tenantId } = tx;
+  tx.write(
+    db
+      .update(t.tenants)
+      .set({ deletionRequestedAt: now, deletionDueAt: dueAt, deletionRequestedBy: by })
+      .where(and(eq(t.tenants.id, tenantId), isNull(t.tenants.deletionRequestedAt))),
+    { guard: NOT_PENDING },
+  );
+}
+
+/** Clears a pending deletion before its deadline; the unit fails with PENDING when there is none (or it is past due). */
+export function clearTenantDeletion(tx: TenantWriteCtx, now: Date): void {
+  const { db, t, tenantId } = tx;
+  tx.write(
+    db
+      .update(t.tenants)
+      .set({ deletionRequestedAt: null, deletionDueAt: null, deletionRequestedBy: null })
+      .where(
+        and(
+          eq(t.tenants.id, tenantId),
+          isNotNull(t.tenants.deletionRequestedAt),
+          gt(t.tenants.deletionDueAt, now),
+        ),
+      ),
+    { guard: PENDING },
+  );
+}
+
+/** Ends every session in the tenant (members and vendors) but `keep` (the admin who asked). */
+export function endTenantSessions(tx: TenantWriteCtx, keep: string | null): void {
+  const { db, t, tenantId } = tx;
+  tx.write(
+    db
+      .delete(t.sessions)
+      .where(and(eq(t.sessions.tenantId, tenantId), keep ? ne(t.sessions.id, keep) : undefined)),
+  );
+}
+
+// ---- system log ------------------------------------------------------------------------------------
+
+export type SystemLogEntry = {
+  tenantId: string;
+  action: 'tenant.deletion_requested' | 'tenant.deletion_cancelled' | 'tenant.purged';
+  actor: string;
+  data: Record<string, number | string | null>;
+};
+
+export function appendSystemLog(tx: WriteCtx, e: SystemLogEntry, now: Date): void {
+  tx.write(tx.db.insert(tx.t.systemLog).values({ id: newId(), at: now, ...e }));
+}
+
+/** The system log, oldest first (read as the operator or the scheduler). */
+export async function listSystemLog({ db, t }: ReadCtx, tenantId?: string) {
+  return db
+    .select()
+    .from(t.systemLog)
+    .where(tenantId ? eq(t.systemLog.tenantId, tenantId) : undefined)
+    .orderBy(asc(t.systemLog.at), asc(t.systemLog.id));
+}
+
+// ---- the purge -------------------------------------------------------------------------------------
+
+/** Tenants whose deletion deadline has passed (read with the scheduler's or the operator's claim). */
+export async function tenantsDueForPurge({ db, t }: ReadCtx, now: Date): Promise<{ id: string }[]> {
+  return db
+    .select({ id: t.tenants.id })
+    .from(t.tenants)
+    .where(and(isNotNull(t.tenants.deletionDueAt), lte(t.tenants.deletionDueAt, now)))
+    .orderBy(asc(t.tenants.id));
+}
+
+/** The guard every purge unit carries: the tenant is (still) past its deadline, so a cancel that won the race stops it. */
+function assertPastDue(tx: TenantWriteCtx, now: Date): void {
+  const { db, t, tenantId } = tx;
+  tx.write(
+    db
+      .update(t.tenants)
+      .set({ deletionDueAt: sql`${t.tenants.deletionDueAt}` })
+      .where(
+        and(
+          eq(t.tenants.id, tenantId),
+          isNotNull(t.tenants.deletionDueAt),
+          lte(t.tenants.deletionDueAt, now),
+        ),
+      ),
+    { guard: PAST_DUE },
+  );
+}
+
+/**
+ * Crypto-shredding: the tenant's wrapped data keys are overwritten and marked destroyed. Sealed contacts
+ * and the per-file keys of evidence are wrapped by them, so neither (nor any copy of a blob or of a
+ * backup) decrypts any more, whether or not the rows and files are deleted afterwards.
+ */
+export function shredTenantKeys(tx: TenantWriteCtx, now: Date): void {
+  const { db, t, tenantId } = tx;
+  assertPastDue(tx, now);
+  tx.write(
+    db.update(t.tenantKeys).set({ wrapped: '', destroyedAt: now }).where(eq(t.tenantKeys.tenantId, tenantId)),
+  );
+}
+
+/** Every evidence row, live or not (the purge deletes each one's blob). */
+export async function listAllEvidenceForPurge({ db, t, tenantId }: TenantReadCtx) {
+  return db
+    .select({ id: t.evidence.id, sha256: t.evidence.sha256, fileKey: t.evidence.fileKey })
+    .from(t.evidence)
+    .where(eq(t.evidence.tenantId, tenantId));
+}
+
+type TableKey = keyof Tables;
+const AUDIT_TABLES: readonly TableKey[] = ['auditLog', 'auditCheckpoints', 'auditMerkleBlocks'];
+
+/**
+ * The tenant tables, each after every table that references it (so deletes never break a foreign key),
+ * derived from the definitions: a new tenant table is purged without anyone remembering to list it.
+ */
+export const PURGE_ORDER: readonly TableKey[] = (() => {
+  const keys = (Object.keys(sqliteTables) as TableKey[]).filter((k) => isTenantTable(sqliteTables[k]));
+  const nameOf = new Map(keys.map((k) => [getTableConfig(sqliteTables[k] as never).name, k]));
+  const refs = new Map<TableKey, Set<TableKey>>(
+    keys.map((k) => {
+      const cfg = getTableConfig(sqliteTables[k] as never);
+      const targets = cfg.foreignKeys
+        .map((fk) => nameOf.get(getTableConfig(fk.reference().foreignTable as never).name))
+        .filter((x): x is TableKey => x !== undefined && x !== k);
+      return [k, new Set(targets)];
+    }),
+  );
+  const order: TableKey[] = [];
+  const left = new Set(keys);
+  while (left.size > 0) {
+    const next = [...left].find((k) => ![...left].some((o) => refs.get(o)!.has(k)));
+    if (!next) throw new Error('tenant tables reference each other in a cycle');
+    order.push(next);
+    left.delete(next);
+  }
+  return order;
+})();
+
+/** Rows per tenant table (the system log's counts); read before the purge in the same unit. */
+export async function countTenantRows(ctx: TenantReadCtx): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const key of PURGE_ORDER) {
+    const table = ctx.t[key] as typeof ctx.t.vendors;
+    const [row] = await ctx.db.select({ n: count() }).from(table).where(eq(table.tenantId, ctx.tenantId));
+    out[key] = Number(row?.n ?? 0);
+  }
+  return out;
+}
+
+/**
+ * Queues the deletion of every row the tenant owns, its sessions, links and queued mail, and the tenant
+ * row itself. The audit trail goes through the one narrow door the database leaves: on SQLite the
+ * triggers let a DELETE through for a tenant past its deadline; on PostgreSQL the app role has no DELETE
+ * on those tables and calls assay_purge_tenant_audit, which checks the same.
+ */
+export function purgeTenantRows(tx: TenantWriteCtx, now: Date): void {
+  const { db, t, tenantId } = tx;
+  assertPastDue(tx, now);
+  // The one self-reference: a re-assessment's pointer to its predecessor.
+  tx.write(
+    db.update(t.assessments).set({ previousAssessmentId: null }).where(eq(t.assessments.tenantId, tenantId)),
+  );
+  for (const key of PURGE_ORDER) {
+    if (AUDIT_TABLES.includes(key)) continue;
+    const table = t[key] as typeof t.vendors;
+    tx.write(db.delete(table).where(eq(table.tenantId, tenantId)));
+  }
+  if (tx.dialect === 'pg') tx.write(sql`select assay_purge_tenant_audit(${tenantId})`);
+  else
+    for (const key of AUDIT_TABLES) {
+      const table = t[key] as typeof t.vendors;
+      tx.write(db.delete(table).where(eq(table.tenantId, tenantId)));
+    }
+  tx.write(db.delete(t.sessions).where(eq(t.sessions.tenantId, tenantId)));
+  tx.write(db.delete(t.setupTokens).where(eq(t.setupTokens.tenantId, tenantId)));
+  tx.write(db.delete(t.mailOutbox).where(eq(t.mailOutbox.tenantId, tenantId)));
+  tx.write(db.delete(t.tenants).where(eq(t.tenants.id, tenantId)), { guard: PAST_DUE });
+}

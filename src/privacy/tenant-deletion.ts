@@ -1,0 +1,162 @@
+/**
+ * Tenant exit, part two (docs/tenant-exit.md): an admin asks for the tenant's deletion by typing its
+ * name; the tenant is then pending for 30 days (members other than admins are signed out and kept out,
+ * vendor links and portal sessions stop working, jobs skip it) and an admin may cancel. After the
+ * deadline the purge job crypto-shreds the tenant's data keys in one unit, then deletes every row (the
+ * audit trail through the database's one narrow door) and writes a `system_log` entry in a second, then
+ * deletes the evidence blobs. Each step is idempotent: a crash is finished by the next run.
+ */
+import * as repo from '../db/repo/index.js';
+import { GuardError, type TenantWriteCtx } from '../db/store.js';
+import { HttpError } from '../errors.js';
+import { dataKeysFor } from '../evidence/data-keys.js';
+import { evidenceBlobAddress } from '../evidence/evidence.js';
+import type { Ports } from '../platform/ports.js';
+
+export const DELETION_WINDOW_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+export const deletionDeadline = (now: Date) => new Date(now.getTime() + DELETION_WINDOW_DAYS * DAY_MS);
+
+export class TenantDeletionError extends HttpError {}
+
+/** Requests the unit's tenant's deletion. `typedName` must be the tenant's name exactly (after trimming). */
+export async function requestTenantDeletion(
+  scope: { write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T> },
+  input: { typedName: string; actor: string; keepSessionId: string | null },
+  now: Date,
+): Promise<{ dueAt: Date }> {
+  const dueAt = deletionDeadline(now);
+  try {
+    await scope.write(async (tx) => {
+      const tenant = await repo.currentTenant(tx);
+      if (!tenant || input.typedName.trim() !== tenant.name)
+        throw new TenantDeletionError(422, 'Type the workspace’s name exactly as shown to confirm.');
+      const { actor } = input;
+      repo.markTenantForDeletion(tx, actor, now, dueAt);
+      repo.endTenantSessions(tx, input.keepSessionId);
+      repo.appendSystemLog(
+        tx,
+        {
+          tenantId: tx.tenantId,
+          action: 'tenant.deletion_requested',
+          actor,
+          data: { due_at: dueAt.toISOString() },
+        },
+        now,
+      );
+      tx.audit(
+        {
+          actor,
+          action: 'tenant.deletion_requested',
+          target: `tenant:${tx.tenantId}`,
+          data: { due_at: dueAt.toISOString() },
+        },
+        now,
+      );
+    });
+  } catch (err) {
+    if (err instanceof GuardError && err.guard === repo.NOT_PENDING)
+      throw new TenantDeletionError(409, 'This workspace is already scheduled for deletion.');
+    throw err;
+  }
+  return { dueAt };
+}
+
+/** Cancels a pending deletion before its deadline. */
+export async function cancelTenantDeletion(
+  scope: { write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T> },
+  actor: string,
+  now: Date,
+): Promise<void> {
+  try {
+    await scope.write((tx) => {
+      repo.clearTenantDeletion(tx, now);
+      repo.appendSystemLog(
+        tx,
+        { tenantId: tx.tenantId, action: 'tenant.deletion_cancelled', actor, data: {} },
+        now,
+      );
+      tx.audit({ actor, action: 'tenant.deletion_cancelled', target: `tenant:${tx.tenantId}` }, now);
+    });
+  } catch (err) {
+    if (err instanceof GuardError && err.guard === repo.PENDING)
+      throw new TenantDeletionError(
+        409,
+        'This workspace is not scheduled for deletion (or its deadline has passed).',
+      );
+    throw err;
+  }
+}
+
+export type PurgePorts = Pick<Ports, 'store' | 'blobs' | 'master' | 'logger'>;
+
+/** Destroys the tenant's data keys (past its deadline only) and what this process holds of them. */
+export async function shredTenant(ports: PurgePorts, tenantId: string, now: Date): Promise<void> {
+  await ports.store.tenant(tenantId, { system: 'scheduler' }).write((tx) => repo.shredTenantKeys(tx, now));
+  dataKeysFor(ports).forget(tenantId);
+}
+
+export interface PurgeResult {
+  tenantId: string;
+  rows: number;
+  files: number;
+}
+
+/** Purges one tenant past its deadline; null when it is not (cancelled, or not due yet). */
+export async function purgeTenant(
+  ports: PurgePorts,
+  tenantId: string,
+  now: Date,
+): Promise<PurgeResult | null> {
+  const scope = ports.store.tenant(tenantId, { system: 'scheduler' });
+  const deletion = await scope.read((ctx) => repo.getTenantDeletion(ctx));
+  // The window: nothing is touched before the deadline (the statements check it again, and the database's
+  // triggers once more for the audit trail).
+  if (!deletion || deletion.dueAt.getTime() > now.getTime()) return null;
+  // Blob addresses of files with their own key derive from the row id; older ones from the content hash.
+  const files = await scope.read((ctx) => repo.listAllEvidenceForPurge(ctx));
+  const addresses = [
+    ...new Set(await Promise.all(files.map((f) => evidenceBlobAddress(ports, tenantId, f)))),
+  ];
+  try {
+    await shredTenant(ports, tenantId, now);
+    const counts = await scope.write(async (tx) => {
+      const rows = await repo.countTenantRows(tx);
+      repo.purgeTenantRows(tx, now);
+      const total = Object.values(rows).reduce((a, b) => a + b, 0);
+      repo.appendSystemLog(
+        tx,
+        {
+          tenantId,
+          action: 'tenant.purged',
+          actor: 'system:tenant-purge',
+          data: { rows: total, files: addresses.length, audit_entries: rows.auditLog ?? 0 },
+        },
+        now,
+      );
+      return total;
+    });
+    // After the rows: a blob left by a crash here no longer decrypts (its keys are gone).
+    for (const a of addresses) await ports.blobs.delete(a);
+    ports.logger.info(
+      { event: 'tenant.purged', tenant: tenantId, rows: counts, files: addresses.length },
+      'tenant purged',
+    );
+    return { tenantId, rows: counts, files: addresses.length };
+  } catch (err) {
+    if (err instanceof GuardError && err.guard === repo.PAST_DUE) return null;
+    throw err;
+  }
+}
+
+/** The daily job: every tenant past its deadline. */
+export async function tenantPurgeJob(ports: PurgePorts, now: Date): Promise<PurgeResult[]> {
+  const due = await ports.store.as({ system: 'scheduler' }).read((g) => repo.tenantsDueForPurge(g, now));
+  const done: PurgeResult[] = [];
+  for (const t of due) {
+    const r = await purgeTenant(ports, t.id, now);
+    if (r) done.push(r);
+  }
+  return done;
+}
