@@ -189,7 +189,15 @@ export async function decideProposal(
  */
 export async function reopenExpiredAcceptances(scope: TenantScope, now: Date): Promise<number> {
   const day = today(now);
-  const all = await scope.read((c) => expiredAccepted(c, day));
+  return reopenListed(scope, await scope.read((c) => expiredAccepted(c, day)), now);
+}
+
+/** Re-opens the risks `expiredAccepted` listed (read by the caller, as the overview does in its own unit). */
+export async function reopenListed(
+  scope: TenantScope,
+  all: Awaited<ReturnType<typeof expiredAccepted>>,
+  now: Date,
+): Promise<number> {
   if (all.length === 0) return 0;
   // Eight guarded writes per unit at most (D1's unit guards); more are re-opened by the next units.
   for (let i = 0; i < all.length; i += 8) if (!(await reopenSome(scope, all.slice(i, i + 8), now))) break;

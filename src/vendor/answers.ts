@@ -276,38 +276,57 @@ function refuseClosed(state: PortalState): void {
   if (!state.editable) throw new HttpError(409, SUBMITTED_MESSAGE);
 }
 
+/** Queues a set of changed answers, each with its audit entry, in the caller's write unit. */
+function queueAnswers(
+  tx: TenantWriteCtx,
+  scope: AnswerScope,
+  writes: Array<{ key: string; value: AnswerValue; seen: number }>,
+  now: Date,
+): void {
+  touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
+  for (const w of writes) {
+    saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
+    // The trail records which answer changed and a digest of its value, never the value (issue 9).
+    tx.audit(
+      {
+        actor: `vendor:${scope.contactId}`,
+        action: 'answer.saved',
+        target: `assessment:${scope.assessmentId}`,
+        data: {
+          question: w.key,
+          value_sha256: sha256Hex(canonicalize(w.value ?? null) ?? 'null'),
+          revision: w.seen + 1,
+        },
+      },
+      now,
+    );
+  }
+}
+
+/**
+ * What a refused commit means: 409 when the assessment left the open statuses meanwhile, the key whose
+ * revision check failed (someone saved it in between), or the error itself.
+ */
+function lostKey(err: unknown, writes: ReadonlyArray<{ key: string }>): string {
+  if (err instanceof GuardError) {
+    if (err.guard === ASSESSMENT_OPEN) throw new HttpError(409, SUBMITTED_MESSAGE);
+    const lost = writes.find((w) => answerRevisionGuard(w.key) === err.guard);
+    if (lost) return lost.key;
+  }
+  throw err;
+}
+
 /** Writes a set of changed answers in one unit; returns the key whose revision check failed, if any. */
 async function commit(
   scope: AnswerScope,
   writes: Array<{ key: string; value: AnswerValue; seen: number }>,
   now: Date,
 ): Promise<string | null> {
-  // The trail records which answer changed and a digest of its value, never the value (issue 9).
-  const digests = writes.map((w) => sha256Hex(canonicalize(w.value ?? null) ?? 'null'));
   try {
-    await scope.write((tx) => {
-      touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
-      writes.forEach((w, i) => {
-        saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
-        tx.audit(
-          {
-            actor: `vendor:${scope.contactId}`,
-            action: 'answer.saved',
-            target: `assessment:${scope.assessmentId}`,
-            data: { question: w.key, value_sha256: digests[i], revision: w.seen + 1 },
-          },
-          now,
-        );
-      });
-    });
+    await scope.write((tx) => queueAnswers(tx, scope, writes, now));
     return null;
   } catch (err) {
-    if (err instanceof GuardError) {
-      if (err.guard === ASSESSMENT_OPEN) throw new HttpError(409, SUBMITTED_MESSAGE);
-      const lost = writes.find((w) => answerRevisionGuard(w.key) === err.guard);
-      if (lost) return lost.key;
-    }
-    throw err;
+    return lostKey(err, writes);
   }
 }
 
@@ -342,29 +361,59 @@ function targetOf(state: PortalState, key: string) {
   return target;
 }
 
-/** Autosave of one answer key (htmx, on change). */
+/**
+ * Autosave of one answer key (htmx, on change), in one write unit: the portal state is read, the value
+ * parsed and checked against the engine's evaluation with it, and the write (open-status guard,
+ * revision check, audit entry) queued, all in the same unit. `localeFor` picks the vendor's language
+ * once the questionnaire is known (it may refuse an unknown one). 404 when the assessment is not there
+ * to answer.
+ */
 export async function saveOne(
   scope: AnswerScope,
-  state: PortalState,
   key: string,
   raw: string | string[] | undefined,
   seen: number,
-  locale: string,
+  localeFor: (q: Questionnaire) => string,
   now: Date,
-): Promise<SaveResult> {
-  refuseClosed(state);
-  const { question, side } = targetOf(state, key);
-  const parsed = parseField(question, side, raw, locale, state.q);
-  if (!parsed.ok) return { kind: 'invalid', key, message: parsed.message, state };
-  const current = state.rows[key];
-  if (same(current?.value, parsed.value))
-    return { kind: 'unchanged', key, revision: current?.revision ?? 0, before: state.evaluation, state };
-  const after = withValues(state, { [key]: parsed.value }, { [key]: seen + 1 }, now, scope.contactId);
-  const message = checkValue(state, question, side, parsed.value, locale, after.evaluation);
-  if (message) return { kind: 'invalid', key, message, state };
-  const lost = await commit(scope, [{ key, value: parsed.value, seen }], now);
-  if (lost) return { kind: 'conflict', conflict: await readConflict(scope, lost), state };
-  return { kind: 'saved', key, revision: seen + 1, before: state.evaluation, state: after };
+): Promise<SaveResult & { locale: string }> {
+  let result: (SaveResult & { locale: string }) | undefined;
+  let read: { state: PortalState; locale: string } | undefined;
+  try {
+    await scope.write(async (tx) => {
+      const state = await loadPortal(tx, scope.assessmentId, now);
+      if (!state) throw new HttpError(404, 'We could not find that assessment.');
+      const locale = localeFor(state.q);
+      read = { state, locale };
+      refuseClosed(state);
+      const { question, side } = targetOf(state, key);
+      const parsed = parseField(question, side, raw, locale, state.q);
+      if (!parsed.ok) {
+        result = { kind: 'invalid', key, message: parsed.message, state, locale };
+        return;
+      }
+      const value = parsed.value;
+      const current = state.rows[key];
+      if (same(current?.value, value)) {
+        const revision = current?.revision ?? 0;
+        result = { kind: 'unchanged', key, revision, before: state.evaluation, state, locale };
+        return;
+      }
+      const after = withValues(state, { [key]: value }, { [key]: seen + 1 }, now, scope.contactId);
+      const message = checkValue(state, question, side, value, locale, after.evaluation);
+      if (message) {
+        result = { kind: 'invalid', key, message, state, locale };
+        return;
+      }
+      queueAnswers(tx, scope, [{ key, value, seen }], now);
+      result = { kind: 'saved', key, revision: seen + 1, before: state.evaluation, state: after, locale };
+    });
+  } catch (err) {
+    const lost = lostKey(err, [{ key }]);
+    // A refused commit comes after the read: the state is the one the unit saw, as the page had it.
+    const { state, locale } = read!;
+    return { kind: 'conflict', conflict: await readConflict(scope, lost), state, locale };
+  }
+  return result!;
 }
 
 export type SectionResult =

@@ -182,12 +182,9 @@ export function portalRoutes(platform: Ports) {
     const key = c.req.param('key');
     const fields = await readForm(c);
     const seen = parseRevision(fields[`_rev.${key}`]);
-    const now = clock.now();
-    const first = await portalState(scope, now);
-    const locale = localeOf(c, first.q);
-    const result = await saveOne(scope, first, key, fields[key], seen, locale, now);
+    const result = await saveOne(scope, key, fields[key], seen, (q) => localeOf(c, q), clock.now());
     const status = result.kind === 'invalid' ? 422 : result.kind === 'conflict' ? 409 : 200;
-    return renderFragment(c, 'vendor/autosave', autosaveView(result, key, locale), status);
+    return renderFragment(c, 'vendor/autosave', autosaveView(result, key, result.locale), status);
   });
 
   // ---- offline answering --------------------------------------------------------------------------

@@ -480,6 +480,20 @@ forEachDialect(
       );
       expect(html).toContain('4 open risks: 2 critical, 1 high, 0 medium, 1 low.');
       expect(html).toMatch(/Vendors by tier/);
+
+      // An acceptance that ended before today: GET /app re-opens the risk before it counts (one read
+      // unit finds it together with the counts; the counts are read again after the re-opening).
+      const [accepted] = await risks(t.tenantId);
+      await ts.store.tenant(t.tenantId).write((tx) => {
+        repo.updateRisk(tx, accepted!.id, { status: 'accepted', acceptedUntil: '2020-01-01' }, now);
+      });
+      const reopened = await (await m.get('/app')).text();
+      expect(reopened).toMatch(/data-status="accepted">0</);
+      expect(reopened).toMatch(/data-status="open">4</);
+      expect((await risks(t.tenantId)).find((x) => x.id === accepted!.id)).toMatchObject({
+        status: 'open',
+        acceptedUntil: null,
+      });
       const charts = await (await m.get('/app/risks/charts')).text();
       expect(charts).toContain('<title id="trend-title">Trend: open risks by rating</title>');
       const today = now.toISOString().slice(0, 10);

@@ -254,6 +254,8 @@ forEachDialect(
       });
       const events = await store.tenant(tenantId).read((c) => listAssessmentEvents(c, id));
       expect(events.map((e) => e.kind)).toEqual(['sent', 'opened', 'in_progress']);
+      // The first save's instant and actor (the event's statement is prepared with placeholders on SQLite).
+      expect(events[2]).toMatchObject({ at: now, actor: expect.stringMatching(/^vendor:/) });
       a = await store.tenant(tenantId).read((c) => getAssessment(c, id));
       expect(a!.status).toBe('in_progress');
       expect(deriveStatus(events)).toBe(a!.status);

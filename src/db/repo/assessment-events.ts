@@ -5,6 +5,7 @@
  */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
+import { preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_EVENT_KINDS } from '../tables.js';
 import type { AssessmentStatus } from './assessments.js';
@@ -85,6 +86,51 @@ export function insertAssessmentEventIf(
         ) as never,
     ),
   );
+}
+
+/**
+ * {@link insertAssessmentEventIf} for the first answer's `in_progress` event, which every answer write
+ * queues (autosave): the same INSERT … SELECT, prepared once where the driver allows (prepared.ts).
+ * `at` is epoch milliseconds on SQLite and D1, an ISO string on PostgreSQL (cast there, as above).
+ */
+const firstAnswerEvent = preparedWrite(['id', 'tenantId', 'assessmentId', 'at', 'actor'], (db, t, v) => {
+  const a = t.assessments;
+  // Only PostgreSQL gets a string (SQLite a placeholder, D1 a number): it needs the cast.
+  const at = typeof v.at === 'string' ? sql`cast(${v.at} as timestamptz)` : sql`${v.at}`;
+  return db.insert(t.assessmentEvents).select(
+    db
+      .select({
+        id: sql<string>`${v.id}`.as('id'),
+        tenantId: a.tenantId,
+        assessmentId: a.id,
+        kind: sql<string>`${'in_progress'}`.as('kind'),
+        at: at.as('at'),
+        actor: sql<string>`${v.actor}`.as('actor'),
+        onceKey: sql<string | null>`${null}`.as('once_key'),
+      })
+      .from(a)
+      .where(
+        and(
+          eq(a.tenantId, v.tenantId as string),
+          eq(a.id, v.assessmentId as string),
+          inArray(a.status, ['sent', 'opened', 'expired']), // NOT_YET_ANSWERED (assessments.ts)
+        ),
+      ) as never,
+  ) as never;
+});
+
+/** The `in_progress` event of an assessment still unanswered (sent, opened or expired); nothing otherwise. */
+export function insertFirstAnswerEvent(
+  tx: TenantWriteCtx,
+  e: { assessmentId: string; at: Date; actor: string },
+): Written {
+  return firstAnswerEvent(tx, {
+    id: newId(),
+    tenantId: tx.tenantId,
+    assessmentId: isId(e.assessmentId) ? e.assessmentId : '',
+    at: tx.dialect === 'pg' ? e.at.toISOString() : e.at.getTime(),
+    actor: e.actor,
+  });
 }
 
 /** An assessment's events, oldest first (the timeline; the status is their fold). */

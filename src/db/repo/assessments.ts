@@ -3,7 +3,7 @@ import { isId, newId } from '../ids.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { ASSESSMENT_STATUSES } from '../tables.js';
-import { insertAssessmentEventIf } from './assessment-events.js';
+import { insertFirstAnswerEvent } from './assessment-events.js';
 
 export type AssessmentStatus = (typeof ASSESSMENT_STATUSES)[number];
 export type Assessment = {
@@ -221,7 +221,7 @@ export function touchAnswers(
   actor = 'vendor',
 ): Written<{ answersRevision: number }> {
   // Before the touch, which changes the status: the event is recorded only by the first answer.
-  insertAssessmentEventIf(tx, { assessmentId, kind: 'in_progress', at: now, actor }, NOT_YET_ANSWERED);
+  insertFirstAnswerEvent(tx, { assessmentId, at: now, actor });
   const values = { now, tenantId: tx.tenantId, id: isId(assessmentId) ? assessmentId : '' };
   return touch(tx, values, { guard: ASSESSMENT_OPEN }) as Written<{ answersRevision: number }>;
 }

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gt, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
+import { preparedRead } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { RISK_ORIGINS, RISK_STATUSES, RISK_TREATMENTS } from '../tables.js';
 
@@ -237,10 +238,33 @@ export const exportPage = registerPage;
 // ---- counts: heat map, ratings, trend -------------------------------------------------------------
 
 /** Risks that are not closed, by likelihood and impact (the covering cells index). */
+// The tenant-wide heat map and status counts are on the overview (every GET /app): prepared once.
+const tenantHeat = preparedRead(['tenantId'], (db, t, p) =>
+  db
+    .select({
+      likelihood: t.risks.likelihood,
+      impact: t.risks.impact,
+      n: sql<number>`count(*)`.mapWith(Number),
+    })
+    .from(t.risks)
+    .where(and(eq(t.risks.tenantId, p.tenantId), ne(t.risks.status, 'closed')))
+    .groupBy(t.risks.likelihood, t.risks.impact),
+);
+
+const tenantStatusCounts = preparedRead(['tenantId'], (db, t, p) =>
+  db
+    .select({ status: t.risks.status, n: sql<number>`count(*)`.mapWith(Number) })
+    .from(t.risks)
+    .where(eq(t.risks.tenantId, p.tenantId))
+    .groupBy(t.risks.status),
+);
+
 export async function heatCells(
-  { db, t, tenantId }: TenantReadCtx,
+  ctx: TenantReadCtx,
   vendorId?: string,
 ): Promise<{ likelihood: number; impact: number; n: number }[]> {
+  if (vendorId === undefined) return tenantHeat(ctx, { tenantId: ctx.tenantId });
+  const { db, t, tenantId } = ctx;
   const where = [eq(t.risks.tenantId, tenantId), ne(t.risks.status, 'closed')];
   if (vendorId !== undefined) where.push(eq(t.risks.vendorId, vendorId));
   return db
@@ -256,9 +280,14 @@ export async function heatCells(
 
 /** Risks by status (all of them, closed included). */
 export async function countsByStatus(
-  { db, t, tenantId }: TenantReadCtx,
+  ctx: TenantReadCtx,
   vendorId?: string,
 ): Promise<{ status: RiskStatus; n: number }[]> {
+  if (vendorId === undefined)
+    return tenantStatusCounts(ctx, { tenantId: ctx.tenantId }) as Promise<
+      { status: RiskStatus; n: number }[]
+    >;
+  const { db, t, tenantId } = ctx;
   const where = [eq(t.risks.tenantId, tenantId)];
   if (vendorId !== undefined) where.push(eq(t.risks.vendorId, vendorId));
   return db
@@ -445,15 +474,24 @@ export async function listAcceptances(
 }
 
 /** Accepted risks whose acceptance ended before `today` (the accepted index). */
-export async function expiredAccepted(
-  { db, t, tenantId }: TenantReadCtx,
-  today: string,
-): Promise<Pick<RiskRow, 'id' | 'acceptedUntil' | 'version'>[]> {
-  return db
+const expired = preparedRead(['tenantId', 'today'], (db, t, p) =>
+  db
     .select({ id: t.risks.id, acceptedUntil: t.risks.acceptedUntil, version: t.risks.version })
     .from(t.risks)
     .where(
-      and(eq(t.risks.tenantId, tenantId), eq(t.risks.status, 'accepted'), lt(t.risks.acceptedUntil, today)),
+      and(
+        eq(t.risks.tenantId, p.tenantId),
+        eq(t.risks.status, 'accepted'),
+        lt(t.risks.acceptedUntil, p.today as unknown as string),
+      ),
     )
-    .limit(500);
+    .limit(500),
+);
+
+// Prepared: the overview asks on every GET /app.
+export async function expiredAccepted(
+  ctx: TenantReadCtx,
+  today: string,
+): Promise<Pick<RiskRow, 'id' | 'acceptedUntil' | 'version'>[]> {
+  return expired(ctx, { tenantId: ctx.tenantId, today });
 }
