@@ -11,8 +11,11 @@ import { queueMail } from '../mail/queue.js';
 import type { Ports } from '../platform/ports.js';
 import { makeCheckpoint } from './checkpoints.js';
 
+/** Tenants pending deletion included: their trail is signed and mailed until the purge. */
 async function tenantIds(store: Store): Promise<string[]> {
-  return (await store.as({ system: 'scheduler' }).read((g) => listTenants(g))).map((t) => t.id);
+  return (await store.as({ system: 'scheduler' }).read((g) => listTenants(g, { includePending: true }))).map(
+    (t) => t.id,
+  );
 }
 
 /** Signs a checkpoint for every tenant whose head moved since its latest one. */

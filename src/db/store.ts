@@ -233,7 +233,8 @@ export const isRetryableUnique = (err: unknown): boolean =>
 /** A row-level-security or privilege refusal on PostgreSQL, or an append-only trigger on SQLite/D1. */
 export function isPermissionViolation(err: unknown): boolean {
   const d = driverError(err);
-  return d?.code === '42501' || /append-only/.test(messages(err));
+  // SQLite and D1 have no roles: their guard triggers say "append-only" or "permission denied" instead.
+  return d?.code === '42501' || /append-only|permission denied/.test(messages(err));
 }
 
 /** A foreign-key violation on any driver (a reference to a row of another tenant, or to nothing). */

@@ -7,7 +7,7 @@
  * deletes the evidence blobs. Each step is idempotent: a crash is finished by the next run.
  */
 import * as repo from '../db/repo/index.js';
-import { GuardError, type TenantWriteCtx } from '../db/store.js';
+import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { dataKeysFor } from '../evidence/data-keys.js';
 import { evidenceBlobAddress } from '../evidence/evidence.js';
@@ -22,10 +22,15 @@ export class TenantDeletionError extends HttpError {}
 
 /** Requests the unit's tenant's deletion. `typedName` must be the tenant's name exactly (after trimming). */
 export async function requestTenantDeletion(
-  scope: { write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T> },
+  scope: {
+    write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+    read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
+  },
   input: { typedName: string; actor: string; keepSessionId: string | null },
   now: Date,
 ): Promise<{ dueAt: Date }> {
+  // What the unit writes is the application's clock; the database replaces both times with its own
+  // (migrations/*/…_tenant_exit_guards.sql), so the deadline shown is read back below.
   const dueAt = deletionDeadline(now);
   try {
     await scope.write(async (tx) => {
@@ -60,7 +65,8 @@ export async function requestTenantDeletion(
       throw new TenantDeletionError(409, 'This workspace is already scheduled for deletion.');
     throw err;
   }
-  return { dueAt };
+  const stored = await scope.read((ctx) => repo.getTenantDeletion(ctx));
+  return { dueAt: stored?.dueAt ?? dueAt };
 }
 
 /** Cancels a pending deletion before its deadline. */

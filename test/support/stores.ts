@@ -18,6 +18,8 @@ export interface TestStore {
   store: Store;
   /** PostgreSQL only: connection URLs of the suite's database (owner and app role). */
   pg?: { ownerUrl: string; appUrl: string; name: string };
+  /** D1 only: the binding itself, as someone with the Cloudflare API token reaches the database. */
+  d1?: Awaited<ReturnType<typeof openTestD1>>['binding'];
   close(): Promise<void>;
 }
 
@@ -32,7 +34,7 @@ export async function openTestStore(
   if (dialect === 'd1') {
     const d1 = await openTestD1();
     const store = openD1Store(d1.binding, { onStatement: opts.onStatement, tracker: asyncLocalTracker() });
-    return { store, close: () => d1.dispose() };
+    return { store, d1: d1.binding, close: () => d1.dispose() };
   }
   const dbase = await createTestDatabase();
   await migratePg(dbase.ownerUrl, dbase.appUrl);

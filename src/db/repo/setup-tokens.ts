@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx, Written } from '../store.js';
 import type { Role, SETUP_PURPOSES } from '../tables.js';
 
@@ -102,7 +102,15 @@ export function consumeSetupToken(tx: WriteCtx, id: string, now: Date): Written<
     db
       .update(t.setupTokens)
       .set({ consumedAt: now })
-      .where(and(eq(t.setupTokens.id, id), usable(t, now)))
+      .where(
+        and(
+          eq(t.setupTokens.id, id),
+          usable(t, now),
+          // A workspace pending deletion admits nobody new (docs/tenant-exit.md); fails closed where the
+          // tenant row is not visible to the unit.
+          sql`(${t.setupTokens.tenantId} is null or exists (select 1 from tenants o where o.id = ${t.setupTokens.tenantId} and o.deletion_requested_at is null))`,
+        ),
+      )
       .returning(tokenCols(t)),
     { guard: SETUP_TOKEN_UNUSED },
   );

@@ -106,7 +106,18 @@ export async function tenantsDueForPurge({ db, t }: ReadCtx, now: Date): Promise
     .orderBy(asc(t.tenants.id));
 }
 
-/** The guard every purge unit carries: the tenant is (still) past its deadline, so a cancel that won the race stops it. */
+/** The database's own clock (the window is its: migrations/*\/…_tenant_exit_guards.sql). */
+const dbNow = (tx: WriteCtx) =>
+  tx.dialect === 'pg' ? sql`now()` : sql`CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
+/** When a request must have been made for its window to have passed, by the same clock. */
+const windowStart = (tx: WriteCtx) =>
+  tx.dialect === 'pg' ? sql`now() - interval '720 hours'` : sql`${dbNow(tx)} - ${30 * 86_400_000}`;
+
+/**
+ * The guard every purge unit carries: the tenant is (still) past its deadline, so a cancel that won the
+ * race stops it. By the database's clock, as its triggers judge it: an application clock running ahead
+ * must not shred keys the database would then refuse to let go of.
+ */
 function assertPastDue(tx: TenantWriteCtx, now: Date): void {
   const { db, t, tenantId } = tx;
   tx.write(
@@ -118,6 +129,8 @@ function assertPastDue(tx: TenantWriteCtx, now: Date): void {
           eq(t.tenants.id, tenantId),
           isNotNull(t.tenants.deletionDueAt),
           lte(t.tenants.deletionDueAt, now),
+          sql`${t.tenants.deletionDueAt} <= ${dbNow(tx)}`,
+          sql`${t.tenants.deletionRequestedAt} <= ${windowStart(tx)}`,
         ),
       ),
     { guard: PAST_DUE },
@@ -187,6 +200,41 @@ export async function countTenantRows(ctx: TenantReadCtx): Promise<Record<string
 }
 
 /**
+ * The people who belonged only to this tenant: their identities are tombstoned (no address, no password
+ * or second factor, disabled) and their recovery codes erased, while the memberships that prove it still
+ * exist; identities with another tenant are untouched (the database refuses to tombstone those). On
+ * PostgreSQL a unit cannot see other tenants' memberships, so a SECURITY DEFINER function past the
+ * deadline does it.
+ */
+function tombstoneSoleIdentities(tx: TenantWriteCtx, now: Date): void {
+  const { tenantId } = tx;
+  if (tx.dialect === 'pg') {
+    tx.write(sql`select assay_purge_sole_identities(${tenantId})`);
+    return;
+  }
+  const { db, t } = tx;
+  // Query builders, not raw statements: D1's batch takes only those.
+  const sole = sql`(select m.user_id from memberships m where m.tenant_id = ${tenantId} and not exists (select 1 from memberships o where o.user_id = m.user_id and o.tenant_id <> ${tenantId}))`;
+  tx.write(db.delete(t.mfaRecoveryCodes).where(sql`${t.mfaRecoveryCodes.userId} in ${sole}`));
+  tx.write(
+    db
+      .update(t.users)
+      .set({
+        email: sql`'erased-' || lower(${t.users.id}) || '@erased.invalid'`,
+        passwordHash: null,
+        totpSecret: null,
+        totpPendingSecret: null,
+        totpEnabledAt: null,
+        totpLastStep: null,
+        disabledAt: sql`coalesce(${t.users.disabledAt}, ${now.getTime()})`,
+      })
+      .where(
+        sql`${t.users.email} <> 'erased-' || lower(${t.users.id}) || '@erased.invalid' and ${t.users.id} in ${sole}`,
+      ),
+  );
+}
+
+/**
  * Queues the deletion of every row the tenant owns, its sessions, links and queued mail, and the tenant
  * row itself. The audit trail goes through the one narrow door the database leaves: on SQLite the
  * triggers let a DELETE through for a tenant past its deadline; on PostgreSQL the app role has no DELETE
@@ -195,6 +243,7 @@ export async function countTenantRows(ctx: TenantReadCtx): Promise<Record<string
 export function purgeTenantRows(tx: TenantWriteCtx, now: Date): void {
   const { db, t, tenantId } = tx;
   assertPastDue(tx, now);
+  tombstoneSoleIdentities(tx, now);
   // The one self-reference: a re-assessment's pointer to its predecessor.
   tx.write(
     db.update(t.assessments).set({ previousAssessmentId: null }).where(eq(t.assessments.tenantId, tenantId)),

@@ -32,13 +32,18 @@ export const currentTenant = (ctx: TenantReadCtx) => getTenant(ctx, ctx.tenantId
 /**
  * Every tenant: the operator's view (`store.as({ system: 'cli' })`; on PostgreSQL nobody else sees them
  * all). The scheduler's view leaves out tenants pending deletion, so no job works for them (tenant exit:
- * docs/tenant-exit.md); the purge job finds those with its own query.
+ * docs/tenant-exit.md) unless `includePending` (the audit trail's checkpoints go on until the purge: the
+ * request and a cancel are entries too); the purge job finds those with its own query.
  */
-export async function listTenants({ db, t, claims }: ReadCtx): Promise<Tenant[]> {
+export async function listTenants(
+  { db, t, claims }: ReadCtx,
+  opts: { includePending?: boolean } = {},
+): Promise<Tenant[]> {
+  const skipPending = claims.system === 'scheduler' && !opts.includePending;
   return db
     .select(cols(t))
     .from(t.tenants)
-    .where(claims.system === 'scheduler' ? isNull(t.tenants.deletionRequestedAt) : undefined)
+    .where(skipPending ? isNull(t.tenants.deletionRequestedAt) : undefined)
     .orderBy(asc(t.tenants.name), asc(t.tenants.id));
 }
 

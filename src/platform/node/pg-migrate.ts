@@ -111,6 +111,9 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
       mfa_recovery_codes_issue: 'INSERT',
       mfa_recovery_codes_use: 'UPDATE',
       mfa_recovery_codes_revoke: 'DELETE',
+      // The purge's SECURITY DEFINER function erases the codes of the identities it tombstones.
+      mfa_recovery_codes_owner_read: 'SELECT',
+      mfa_recovery_codes_owner_erase: 'DELETE',
     },
     why: "an identity's recovery codes (keyed hashes) serve it in every tenant: issued, used once (only used_at changes) or replaced, and reachable only as that user (migrations/pg/0012_mfa_rls.sql)",
   },
@@ -184,11 +187,21 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
 };
 
 /** Policies for the table owner only (the SECURITY DEFINER lookup runs as it); every other one is for PUBLIC. */
-const OWNER_POLICIES = new Set(['users_owner_read']);
+const OWNER_POLICIES = new Set([
+  'users_owner_read',
+  'memberships_owner_read',
+  'mfa_recovery_codes_owner_read',
+  'mfa_recovery_codes_owner_erase',
+]);
 
 /** Policies a tenant table has besides `<table>_tenant_isolation` (migrations/pg/0001…sql). */
 const EXTRA_TENANT_POLICIES: Readonly<Record<string, Readonly<Record<string, PolicyCommand>>>> = {
-  memberships: { memberships_self_read: 'SELECT', memberships_session_read: 'SELECT' },
+  memberships: {
+    memberships_self_read: 'SELECT',
+    memberships_session_read: 'SELECT',
+    // The tombstone guard and the purge see every membership of an identity (migrations/pg/0028…sql).
+    memberships_owner_read: 'SELECT',
+  },
 };
 
 /** Tenant tables the app appends to but never changes. */
@@ -216,16 +229,23 @@ export const PG_ACCESS: Readonly<Record<string, TableAccess>> = {
 };
 
 /**
- * Functions the app role may execute: sign-in's lookup of one user by exact email, and the purge of a
- * tenant's audit rows past its deletion deadline (docs/tenant-exit.md).
+ * Functions the app role may execute: sign-in's lookup of one user by exact email, and the purge's two
+ * doors past a tenant's deletion window: its audit rows, and the identities that belonged only to it
+ * (docs/tenant-exit.md).
  */
-export const PG_FUNCTIONS = ['assay_user_by_email(text)', 'assay_purge_tenant_audit(text)'] as const;
+export const PG_FUNCTIONS = [
+  'assay_user_by_email(text)',
+  'assay_purge_tenant_audit(text)',
+  'assay_purge_sole_identities(text)',
+] as const;
 
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
 const AUDIT_TRIGGERS = {
   audit_log: ['audit_log_no_update', 'audit_log_no_truncate'],
   audit_checkpoints: ['audit_checkpoints_no_update', 'audit_checkpoints_no_truncate'],
-  system_log: ['system_log_no_update', 'system_log_no_truncate'],
+  system_log: ['system_log_no_update', 'system_log_no_truncate', 'system_log_stamp'],
+  // The deletion window is the database's (migrations/pg/0028_tenant_exit_guards.sql).
+  tenants: ['tenants_deletion_clock'],
 } as const;
 
 // ---- migrating -------------------------------------------------------------------------------------
@@ -476,7 +496,8 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
     for (const fn of PG_FUNCTIONS) {
       const f = fns.find((x) => x.name === fn);
       if (!f) problems.push(`function ${fn} is missing: ${FIX_SCHEMA}`);
-      else if (!f.exec) problems.push(`${app} may not execute ${fn} (sign-in needs it): ${FIX_MIGRATE}`);
+      else if (!f.exec)
+        problems.push(`${app} may not execute ${fn} (sign-in or the purge needs it): ${FIX_MIGRATE}`);
       else if (!f.definer) problems.push(`function ${fn} is not SECURITY DEFINER: ${FIX_SCHEMA}`);
     }
     return problems;

@@ -1,0 +1,66 @@
+/**
+ * The deletion window is the database's clock (migrations/*\/…_tenant_exit_guards.sql), so a test cannot
+ * ask "31 days ago" through the application. This moves a pending request's times back as only someone
+ * with the database itself could: on SQLite and D1 the guard trigger is dropped and re-created around the
+ * statement, on PostgreSQL the owner disables it inside one transaction.
+ */
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { rawRows } from '../../src/db/store.js';
+import type { TestStore } from '../support/stores.js';
+
+const DAY = 86_400_000;
+
+export async function ageDeletionRequest(ts: TestStore, tenantId: string, days: number): Promise<void> {
+  if (ts.pg) {
+    const client = new pg.Client({ connectionString: ts.pg.ownerUrl });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+      await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
+      const r = await client.query(
+        `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
+           deletion_due_at = deletion_due_at - make_interval(secs => $2)
+         where id = $1 and deletion_requested_at is not null`,
+        [tenantId, (days * DAY) / 1000],
+      );
+      await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
+      if (r.rowCount !== 1) throw new Error(`tenant ${tenantId} has no pending deletion to age`);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK');
+      throw err;
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const { store } = ts;
+  const [guard] = await store
+    .as({ system: 'cli' })
+    .read((ctx) =>
+      rawRows<{ sql: string }>(
+        ctx,
+        sql`select sql from sqlite_master where type = 'trigger' and name = 'tenants_deletion_guard'`,
+      ),
+    );
+  if (!guard) throw new Error('the tenants_deletion_guard trigger is missing');
+  const update = `update tenants set deletion_requested_at = deletion_requested_at - ${days * DAY}, deletion_due_at = deletion_due_at - ${days * DAY} where id = ? and deletion_requested_at is not null`;
+  if (ts.d1) {
+    const b = ts.d1;
+    await b.batch([
+      b.prepare('drop trigger tenants_deletion_guard'),
+      (b.prepare(update) as unknown as { bind(...p: unknown[]): ReturnType<typeof b.prepare> }).bind(
+        tenantId,
+      ),
+      b.prepare(guard.sql),
+    ]);
+    return;
+  }
+  await store.as({ system: 'cli' }).write((tx) => {
+    tx.write(sql`drop trigger tenants_deletion_guard`);
+    tx.write(sql.raw(update.replace('?', `'${tenantId.replace(/'/g, "''")}'`)));
+    tx.write(sql.raw(guard.sql));
+  });
+}

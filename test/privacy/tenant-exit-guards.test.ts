@@ -1,0 +1,304 @@
+/**
+ * What the database itself enforces about tenant exit (docs/tenant-exit.md, "What the database enforces";
+ * migrations/sqlite/0018 and migrations/pg/0028_tenant_exit_guards.sql), tried as a hostile review did:
+ * with statements a tenant's own unit can send, past the application's checks. The deletion window is the
+ * database's clock; it cannot be backdated, moved or cancelled late; the system log records only what
+ * happened; an identity shared with another tenant is never tombstoned, while those that belonged only to
+ * a purged tenant are. Plus the pending state's two gaps: invitations and the audit checkpoints.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkpointAllTenants } from '../../src/audit/jobs.js';
+import { hashToken, newSecret } from '../../src/auth/tokens.js';
+import * as repo from '../../src/db/repo/index.js';
+import { isPermissionViolation, rawRows, type Store } from '../../src/db/store.js';
+import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
+import { purgeTenant, requestTenantDeletion } from '../../src/privacy/tenant-deletion.js';
+import { completeSetup } from '../../src/workspace/tenants.js';
+import { type Fixture, fixture } from '../evidence/support.js';
+import { BASE_URL, TEST_MASTER_KEY } from '../support/app.js';
+import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+import { ageDeletionRequest } from './deletion-clock.js';
+import { member } from './support.js';
+
+const DAY = 86_400_000;
+const MINUTE = 60_000;
+
+forEachDialect('tenant exit: what the database enforces', (dialect) => {
+  let ts: TestStore;
+  let store: Store;
+
+  beforeAll(async () => {
+    ts = await openTestStore(dialect);
+    store = ts.store;
+    await ensureSigningKeys(store, TEST_MASTER_KEY);
+  }, 60_000);
+  afterAll(() => ts.close());
+
+  const deletion = (tenantId: string) => store.tenant(tenantId).read((ctx) => repo.getTenantDeletion(ctx));
+  const auditCount = async (tenantId: string) =>
+    (await store.tenant(tenantId).read((ctx) => repo.listAudit(ctx))).length;
+  const request = async (g: Fixture) => {
+    const name = (await store.tenant(g.tenantId).read((ctx) => repo.currentTenant(ctx)))!.name;
+    await requestTenantDeletion(
+      store.tenant(g.tenantId),
+      { typedName: name, actor: 'user:someone', keepSessionId: null },
+      new Date(),
+    );
+  };
+  /** The audit trail's delete door, tried directly by the tenant's own unit. */
+  const openAuditDoor = (tenantId: string) =>
+    store.tenant(tenantId, { system: 'scheduler' }).write((tx) => {
+      if (tx.dialect === 'pg') tx.write(sql`select assay_purge_tenant_audit(${tenantId})`);
+      else tx.write(tx.db.delete(tx.t.auditLog).where(eq(tx.t.auditLog.tenantId, tenantId)));
+    });
+
+  it('sets the window by its own clock: a request written with a past deadline still waits 30 days', async () => {
+    const g = await fixture(store);
+    await store.tenant(g.tenantId).write((tx) => {
+      tx.audit({ actor: 'user:x', action: 'test.entry', target: 'x' }, new Date());
+    });
+    const past = new Date(Date.now() - 60 * DAY);
+    const before = Date.now();
+    await store
+      .tenant(g.tenantId)
+      .write((tx) =>
+        repo.markTenantForDeletion(tx, 'user:attacker', past, new Date(past.getTime() + MINUTE)),
+      );
+    const d = (await deletion(g.tenantId))!;
+    expect(d.requestedBy).toBe('user:attacker');
+    expect(Math.abs(d.requestedAt.getTime() - before)).toBeLessThan(5 * MINUTE);
+    expect(d.dueAt.getTime() - d.requestedAt.getTime()).toBe(30 * DAY);
+    // So the audit trail's door stays shut, and a purge does nothing.
+    const entries = await auditCount(g.tenantId);
+    await expect(openAuditDoor(g.tenantId)).rejects.toSatisfy(isPermissionViolation);
+    // Asked with an application clock 31 days ahead, the purge still finds the tenant inside its window.
+    expect(await purgeTenant(g.platform, g.tenantId, new Date(Date.now() + 31 * DAY))).toBeNull();
+    expect(await auditCount(g.tenantId)).toBe(entries);
+    const keys = await store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx));
+    expect(keys.every((k) => k.wrapped !== '')).toBe(true);
+  });
+
+  it('never rewrites a pending window: moving the deadline or the request back is refused', async () => {
+    const g = await fixture(store);
+    await request(g);
+    const d = (await deletion(g.tenantId))!;
+    const past = new Date(Date.now() - 40 * DAY);
+    const t = store.t.tenants;
+    const rewrites = [
+      { deletionDueAt: past },
+      { deletionRequestedAt: past, deletionDueAt: new Date(past.getTime() + 30 * DAY) },
+      { deletionRequestedBy: 'user:someone-else' },
+      // A cancel that keeps the request time is no cancel.
+      { deletionDueAt: null },
+    ];
+    for (const set of rewrites) {
+      await expect(
+        store.tenant(g.tenantId).write((tx) => {
+          tx.write(tx.db.update(t).set(set).where(eq(t.id, g.tenantId)));
+        }),
+      ).rejects.toSatisfy(isPermissionViolation);
+    }
+    expect(await deletion(g.tenantId)).toEqual(d);
+    await expect(openAuditDoor(g.tenantId)).rejects.toSatisfy(isPermissionViolation);
+  });
+
+  it('refuses a cancel once the deadline has passed, whatever the statement', async () => {
+    const g = await fixture(store);
+    await request(g);
+    await ageDeletionRequest(ts, g.tenantId, 31);
+    const d = await deletion(g.tenantId);
+    const t = store.t.tenants;
+    await expect(
+      store.tenant(g.tenantId).write((tx) => {
+        tx.write(
+          tx.db
+            .update(t)
+            .set({ deletionRequestedAt: null, deletionDueAt: null, deletionRequestedBy: null })
+            .where(eq(t.id, g.tenantId)),
+        );
+      }),
+    ).rejects.toSatisfy(isPermissionViolation);
+    expect(await deletion(g.tenantId)).toEqual(d);
+  });
+
+  it('lets the system log record only what happens: no purge by a tenant, no request that was not made', async () => {
+    const g = await fixture(store);
+    const log = store.t.systemLog;
+    const forge = (action: 'tenant.purged' | 'tenant.deletion_requested' | 'tenant.deletion_cancelled') =>
+      store.tenant(g.tenantId).write((tx) => {
+        repo.appendSystemLog(tx, { tenantId: g.tenantId, action, actor: 'user:x', data: {} }, new Date());
+      });
+    // Not pending: neither a purge nor a request is on record.
+    await expect(forge('tenant.purged')).rejects.toSatisfy(isPermissionViolation);
+    await expect(forge('tenant.deletion_requested')).rejects.toSatisfy(isPermissionViolation);
+    await request(g);
+    // Pending: no purge, no cancel.
+    await expect(forge('tenant.purged')).rejects.toSatisfy(isPermissionViolation);
+    await expect(forge('tenant.deletion_cancelled')).rejects.toSatisfy(isPermissionViolation);
+    const entries = await store
+      .as({ system: 'cli' })
+      .read((ctx) => ctx.db.select().from(log).where(eq(log.tenantId, g.tenantId)));
+    expect(entries.map((e) => e.action)).toEqual(['tenant.deletion_requested']);
+  });
+
+  it.runIf(dialect === 'pg')(
+    'PostgreSQL: the system log takes the database’s time and the stored deadline, not the unit’s',
+    async () => {
+      const g = await fixture(store);
+      const past = new Date(Date.now() - 90 * DAY);
+      const before = Date.now();
+      await store.tenant(g.tenantId).write((tx) => {
+        repo.markTenantForDeletion(tx, 'user:x', past, past);
+        repo.appendSystemLog(
+          tx,
+          {
+            tenantId: g.tenantId,
+            action: 'tenant.deletion_requested',
+            actor: 'user:x',
+            data: { due_at: 'never' },
+          },
+          past,
+        );
+      });
+      const [entry] = await store.as({ system: 'cli' }).read((ctx) => repo.listSystemLog(ctx, g.tenantId));
+      expect(Math.abs(entry!.at.getTime() - before)).toBeLessThan(5 * MINUTE);
+      expect(entry!.data).toEqual({ due_at: (await deletion(g.tenantId))!.dueAt.toISOString() });
+    },
+  );
+
+  it.runIf(dialect === 'pg')(
+    'PostgreSQL: the tenant row, its set-up links and its mail cannot be deleted inside the window',
+    async () => {
+      const g = await fixture(store);
+      await member(store, g.tenantId, 'admin');
+      await store.tenant(g.tenantId).write((tx) => {
+        repo.insertSetupToken(tx, {
+          id: hashToken(newSecret()),
+          purpose: 'member_invite',
+          tenantId: g.tenantId,
+          email: 'new@example.com',
+          role: 'viewer',
+          invitedBy: null,
+          expiresAt: new Date(Date.now() + DAY),
+        });
+        tx.write(
+          tx.db.insert(tx.t.mailOutbox).values({
+            id: hashToken(newSecret()).slice(0, 26),
+            tenantId: g.tenantId,
+            dedupeKey: `test:${newSecret()}`,
+            toAddress: 'new@example.com',
+            subject: 's',
+            textBody: 't',
+            status: 'pending',
+            createdAt: new Date(),
+            nextAttemptAt: new Date(),
+          } as never),
+        );
+      });
+      await request(g);
+      const counts = () =>
+        store.tenant(g.tenantId).read(async (ctx) => {
+          const [r] = await rawRows<{ tokens: number; mails: number; tenants: number }>(
+            ctx,
+            sql`select (select count(*) from setup_tokens where tenant_id = ${g.tenantId})::int as tokens,
+                       (select count(*) from mail_outbox where tenant_id = ${g.tenantId})::int as mails,
+                       (select count(*) from tenants where id = ${g.tenantId})::int as tenants`,
+          );
+          return r;
+        });
+      const before = await counts();
+      expect(before).toEqual({ tokens: 1, mails: 1, tenants: 1 });
+      await store.tenant(g.tenantId, { system: 'scheduler' }).write((tx) => {
+        tx.write(tx.db.delete(tx.t.setupTokens).where(eq(tx.t.setupTokens.tenantId, g.tenantId)));
+        tx.write(tx.db.delete(tx.t.mailOutbox).where(eq(tx.t.mailOutbox.tenantId, g.tenantId)));
+        // Memberships first, or the foreign key would refuse before the policy is asked.
+        tx.write(tx.db.delete(tx.t.memberships).where(eq(tx.t.memberships.tenantId, g.tenantId)));
+      });
+      await store
+        .tenant(g.tenantId, { system: 'scheduler' })
+        .write((tx) => {
+          tx.write(tx.db.delete(tx.t.tenants).where(eq(tx.t.tenants.id, g.tenantId)));
+        })
+        .catch(() => undefined); // other tenant rows may still reference it: either way it must stay
+      expect(await counts()).toEqual(before);
+    },
+  );
+
+  it('never tombstones an identity that belongs to another tenant', async () => {
+    const g = await fixture(store);
+    const shared = await member(store, g.tenantId, 'analyst');
+    await store.tenant(g.other.tenantId).write((tx) => repo.addMembership(tx, shared.userId, 'viewer'));
+    await expect(
+      store.tenant(g.tenantId, { userId: shared.userId }).write((tx) => {
+        repo.tombstoneUser(tx, shared.userId, new Date());
+      }),
+    ).rejects.toSatisfy(isPermissionViolation);
+    // Without the user's claim the unit cannot even see the other membership: refused all the same.
+    await expect(
+      store.tenant(g.tenantId).write((tx) => {
+        repo.tombstoneUser(tx, shared.userId, new Date());
+      }),
+    ).rejects.toSatisfy(isPermissionViolation);
+    const still = await store.tenant(g.other.tenantId).read((ctx) => repo.getMember(ctx, shared.userId));
+    expect(still!.email).toBe(shared.email);
+  });
+
+  it('purge: tombstones the identities that belonged only to the tenant, keeps the shared ones', async () => {
+    const g = await fixture(store);
+    const sole = await member(store, g.tenantId, 'admin');
+    const shared = await member(store, g.tenantId, 'analyst');
+    await store.tenant(g.other.tenantId).write((tx) => repo.addMembership(tx, shared.userId, 'viewer'));
+    await request(g);
+    await ageDeletionRequest(ts, g.tenantId, 31);
+    expect(await purgeTenant(g.platform, g.tenantId, new Date())).not.toBeNull();
+    const identity = (userId: string) =>
+      store.as({ userId }).read(async (ctx) => {
+        const [row] = await rawRows<{ email: string; password_hash: string | null; disabled_at: unknown }>(
+          ctx,
+          sql`select email, password_hash, disabled_at from users where id = ${userId}`,
+        );
+        return row;
+      });
+    const gone = (await identity(sole.userId))!;
+    expect(gone.email).toBe(`erased-${sole.userId.toLowerCase()}@erased.invalid`);
+    expect(gone.password_hash).toBeNull();
+    expect(gone.disabled_at).not.toBeNull();
+    expect((await identity(shared.userId))!.email).toBe(shared.email);
+    const kept = await store.tenant(g.other.tenantId).read((ctx) => repo.getMember(ctx, shared.userId));
+    expect(kept!.email).toBe(shared.email);
+  });
+
+  it('pending: an invitation can no longer be accepted (410), and nobody joins', async () => {
+    const g = await fixture(store);
+    const token = newSecret();
+    await store.tenant(g.tenantId).write((tx) =>
+      repo.insertSetupToken(tx, {
+        id: hashToken(token),
+        purpose: 'member_invite',
+        tenantId: g.tenantId,
+        email: `late-${newSecret().slice(0, 6).toLowerCase()}@example.com`,
+        role: 'viewer',
+        invitedBy: null,
+        expiresAt: new Date(Date.now() + DAY),
+      }),
+    );
+    await request(g);
+    const members = async () => (await store.tenant(g.tenantId).read((ctx) => repo.listMembers(ctx))).length;
+    const before = await members();
+    const password = 'correct horse battery staple 42';
+    await expect(
+      completeSetup(store, g.platform.passwords, token, { password, passwordConfirm: password }, new Date()),
+    ).rejects.toMatchObject({ status: 410 });
+    expect(await members()).toBe(before);
+  });
+
+  it('pending: the hourly checkpoint still signs the trail, the request included', async () => {
+    const g = await fixture(store);
+    await request(g);
+    const size = await auditCount(g.tenantId);
+    await checkpointAllTenants({ ...g.platform, baseUrl: BASE_URL }, new Date());
+    const latest = await store.tenant(g.tenantId).read((ctx) => repo.latestCheckpoint(ctx));
+    expect(latest?.treeSize).toBe(size);
+  });
+});
