@@ -150,7 +150,9 @@ forEachDialect('repository layer', (dialect) => {
       const now = new Date();
       const expiresAt = new Date(now.getTime() + 60_000);
       const tok = h('c1');
-      const link = store.as({ tokenId: tok });
+      // A tenant's link is consumed in a unit of its tenant (the consume checks the tenant is not
+      // pending deletion, and fails closed where it cannot see the tenant row).
+      const link = store.tenant(tenantId, { tokenId: tok });
       await store.tenant(tenantId).write((tx) =>
         repo.insertSetupToken(tx, {
           id: tok,
@@ -207,7 +209,9 @@ forEachDialect('repository layer', (dialect) => {
           expiresAt: new Date(now.getTime() + 60_000),
         }),
       );
-      const written = await store.as({ tokenId: tok }).write((tx) => repo.consumeSetupToken(tx, tok, now));
+      const written = await store
+        .tenant(tenantId, { tokenId: tok })
+        .write((tx) => repo.consumeSetupToken(tx, tok, now));
       expect(written.rows).toEqual([expect.objectContaining({ id: tok, email: 'x@y.z', tenantId })]);
     });
   });
