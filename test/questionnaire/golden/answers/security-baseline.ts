@@ -89,15 +89,19 @@ export const NO_KEY_CONTROLS: Answers = {
 export const WEAK_BACKUPS: Answers = {
   'bcr.backups': 'weekly',
   'bcr.backup_protection': 'no',
+  'bcr.backup_protection#comment': 'Production administrators can delete backups.',
   'bcr.backup_encryption': 'no',
   'bcr.backup_offsite': 'no',
   'bcr.restore_test': 'no',
+  'bcr.restore_test#comment': 'Never restored.',
 };
 /** The same in 1.0.0, which asked protection (encrypted, separate and immutable) as one question. */
 export const WEAK_BACKUPS_V1: Answers = {
   'bcr.backups': 'weekly',
   'bcr.backup_protection': 'no',
+  'bcr.backup_protection#comment': 'Production administrators can delete backups.',
   'bcr.restore_test': 'no',
+  'bcr.restore_test#comment': 'Never restored.',
 };
 
 export const NEVER_PENTESTED: Answers = {
