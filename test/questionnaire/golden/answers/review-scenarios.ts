@@ -345,7 +345,7 @@ export function ratingsPage(): string {
     '- **No inversions.** Having no control (no backups, never pen-tested) now scores below a weak version of it.',
     '- Per-file detail: [nis2-supplier.md](nis2-supplier.md), [gdpr-art28-processor.md](gdpr-art28-processor.md),',
     '  [dora-ict-provider.md](dora-ict-provider.md), [security-baseline.md](security-baseline.md),',
-    '  [cross-cutting.md](cross-cutting.md).',
+    '  [cross-cutting.md](cross-cutting.md); every review item and where it stands: [items.md](items.md).',
     '',
   ].join('\n');
 }
