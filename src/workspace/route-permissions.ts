@@ -141,7 +141,7 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['POST', '/app/privacy/subjects/members/:id/erase', 'privacy.manage', { reauth: true }],
   // Tenant exit: the whole export, deletion and its cancel (src/privacy/tenant-exit-routes.ts)
   ['GET', '/app/settings/exit', 'tenant.exit'],
-  ['GET', '/app/settings/exit/export', 'tenant.exit', { reauth: true }],
+  ['POST', '/app/settings/exit/export', 'tenant.exit', { reauth: true }],
   ['POST', '/app/settings/exit/delete', 'tenant.exit', { reauth: true }],
   ['POST', '/app/settings/exit/cancel', 'tenant.exit', { reauth: true }],
 ];
