@@ -42,8 +42,10 @@ export function subjectRoutes(platform: Pick<Ports, 'store' | 'master' | 'clock'
       : render(c, 'workspace/privacy-subjects', view, status);
   };
 
-  /** Looks up after a change too, so the page shows what is left. A bad address is a 422 with the form. */
-  /** After a change `email` may be empty (the form is shown again); the look-up form itself needs one. */
+  /**
+   * Looks up after a change too, so the page shows what is left (there `email` may be empty: the form is
+   * shown again); the look-up form itself needs one (`required`). A bad address is a 422 with the form.
+   */
   const lookUp = async (
     c: Context<WorkspaceEnv>,
     email: string,
