@@ -89,6 +89,14 @@ export class IntegrityError extends Error {
   }
 }
 
+/** The row is there but its blob is not in storage (lost, or removed behind the application's back). */
+export class MissingBlobError extends IntegrityError {
+  constructor() {
+    super('the blob is missing');
+    this.name = 'MissingBlobError';
+  }
+}
+
 /**
  * Opens a granted file for sending: null when the row is gone (removed, or not this tenant's); throws
  * IntegrityError when the stored blob is missing, truncated or does not authenticate (found before the
@@ -102,7 +110,7 @@ export async function openDownload(
   const row = await ports.store.tenant(tenantId).read((tx) => repo.getEvidence(tx, evidenceId));
   if (!row) return null;
   const blob = await ports.blobs.get(await evidenceBlobAddress(ports, tenantId, row));
-  if (!blob) throw new IntegrityError('the blob is missing');
+  if (!blob) throw new MissingBlobError();
   if (blob.size !== sealedSize(row.size)) {
     await blob.body.cancel().catch(() => {});
     throw new IntegrityError('the blob has the wrong size');

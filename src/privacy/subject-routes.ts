@@ -1,7 +1,8 @@
 /**
  * Data subjects under /app/privacy/subjects (privacy.manage; export and erasure need a recent
- * re-authentication: src/workspace/route-permissions.ts). Find by email, export (zip), erase.
- * An htmx request gets the results fragment alone; a plain request the whole page.
+ * re-authentication: src/workspace/route-permissions.ts). Find by email (a POST, so the address never
+ * lands in a URL), export (zip), erase. An htmx request gets the results fragment alone; a plain
+ * request the whole page.
  */
 import { type Context, Hono } from 'hono';
 import { HttpError } from '../errors.js';
@@ -41,9 +42,18 @@ export function subjectRoutes(platform: Pick<Ports, 'store' | 'master' | 'clock'
       : render(c, 'workspace/privacy-subjects', view, status);
   };
 
-  /** Looks up after a change too, so the page shows what is left. A bad address is a 422 with the form. */
-  const lookUp = async (c: Context<WorkspaceEnv>, email: string, notice?: string, status = 200) => {
-    if (email === '') return page(c, { email, notice }, status);
+  /**
+   * Looks up after a change too, so the page shows what is left (there `email` may be empty: the form is
+   * shown again); the look-up form itself needs one (`required`). A bad address is a 422 with the form.
+   */
+  const lookUp = async (
+    c: Context<WorkspaceEnv>,
+    email: string,
+    notice?: string,
+    status = 200,
+    required = false,
+  ) => {
+    if (email === '' && !required) return page(c, { email, notice }, status);
     try {
       const found = await findSubjects(platform, c.var.workspace.tenantId, email);
       return page(c, { email, found, notice }, status);
@@ -54,7 +64,10 @@ export function subjectRoutes(platform: Pick<Ports, 'store' | 'master' | 'clock'
     }
   };
 
-  app.get('/', (c) => lookUp(c, (c.req.query('email') ?? '').slice(0, 400)));
+  // The look-up is a POST: the address stays out of the URL (access logs, history, Referer). A GET shows
+  // the empty form and ignores any query string.
+  app.get('/', (c) => page(c, { email: '' }));
+  app.post('/', async (c) => lookUp(c, str((await readForm(c)).email).slice(0, 400), undefined, 200, true));
 
   const exportRoute = (type: SubjectType) => async (c: Context<WorkspaceEnv>) => {
     const ws = c.var.workspace;
@@ -100,7 +113,11 @@ export function subjectRoutes(platform: Pick<Ports, 'store' | 'master' | 'clock'
     } catch (err) {
       if (err instanceof HttpError && err.status < 500) {
         const found = await findSubjects(platform, ws.tenantId, email).catch(() => null);
-        return page(c, { email, found, errors: { ...(err.fields ?? { confirm: err.message }) } }, err.status);
+        // Keyed by the subject: each erase form has its own confirmation field (and the summary links to it).
+        const errors: Record<string, string> = {};
+        for (const [k, v] of Object.entries(err.fields ?? { confirm: err.message }))
+          errors[k === 'confirm' ? `confirm-${c.req.param('id')}` : k] = v;
+        return page(c, { email, found, errors }, err.status);
       }
       throw err;
     }

@@ -70,9 +70,10 @@ async function contactExport(
   const r = await ports.store.tenant(tenantId).read((ctx) => repo.readContactRecords(ctx, id));
   if (!r) throw noSubject();
   const opened = await contactDataFor(ports).open(tenantId, r.contact);
-  const mails = opened.email
-    ? await ports.store.tenant(tenantId).read((ctx) => repo.mailTo(ctx, opened.email as string))
-    : [];
+  // By the keys of its links, codes and assessments (mail to earlier addresses too) and its address.
+  const mails = await ports.store
+    .tenant(tenantId)
+    .read((ctx) => repo.mailToContact(ctx, r.contact.id, opened.email));
   const data: ContactExport = {
     format: EXPORT_FORMAT,
     exportedAt: iso(now),
@@ -294,7 +295,8 @@ async function eraseContactSubject(
   try {
     await scope.write((tx) => {
       repo.eraseContact(tx, id, now);
-      repo.eraseMailTo(tx, address);
+      // Before endContactAccess: the pending codes it deletes are how their mails are found.
+      repo.eraseContactMail(tx, id, address);
       repo.endContactAccess(tx, id, now);
       tx.audit(
         { actor, action: 'privacy.erased', target: `contact:${id}`, data: { subject_type: 'contact' } },
@@ -324,6 +326,9 @@ async function eraseMemberSubject(
   const scope = ports.store.tenant(tenantId, { userId });
   try {
     return await scope.write(async (tx) => {
+      // First: on PostgreSQL a concurrent erasure (or demotion) of another admin waits until this unit
+      // ends, or this one waits for it, so the tenant never ends up without an active admin.
+      await repo.lockActiveAdmins(tx);
       const member = await repo.getMember(tx, userId);
       if (!member) throw noSubject();
       if (normaliseEmail(confirm) !== member.email) throw mismatch();

@@ -77,7 +77,10 @@ export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blo
     });
   });
 
-  app.get('/export', async (c) => {
+  // A POST (behind the cross-site guard): it writes the audit entry, so a GET (a prefetch, a link from
+  // elsewhere) must not start it.
+  app.post('/export', async (c) => {
+    await readForm(c);
     const { workspace } = c.var;
     const now = clock.now();
     await workspace.write((tx) =>

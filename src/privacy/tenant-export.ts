@@ -17,7 +17,7 @@ import { listPublishedKeys } from '../db/repo/keys.js';
 import { sqliteTables } from '../db/schema.sqlite.js';
 import type { TenantReadCtx } from '../db/store.js';
 import type { Tables } from '../db/tables.js';
-import { openDownload } from '../evidence/download.js';
+import { MissingBlobError, openDownload } from '../evidence/download.js';
 import type { Ports } from '../platform/ports.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import { type ZipEntry, zipStream } from './zip.js';
@@ -106,9 +106,10 @@ export function exportSchema(): object {
       type: 'object',
       properties: {
         id: { type: 'string' },
-        path: { type: 'string' },
+        path: { type: ['string', 'null'] },
         sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
         size: { type: 'number' },
+        missing: { type: 'boolean' },
       },
       required: ['id', 'path', 'sha256', 'size'],
       additionalProperties: false,
@@ -212,7 +213,9 @@ const README = `# Assay tenant export
   exported with their fields opened (name, email, phone, role). Times are ISO 8601 in UTC.
 - \`schema.json\`: a JSON Schema (draft 2020-12) of every file above, under \`properties.files\`.
 - \`evidence/<id>/<file name>\`: each evidence file, decrypted; \`evidence.json\` lists them with their
-  SHA-256, which \`sha256sum\` reproduces.
+  SHA-256, which \`sha256sum\` reproduces. A file whose content was missing from storage when the export
+  was made is listed with \`"missing": true\` and \`"path": null\` (its SHA-256 and size are what was
+  uploaded); there is no file for it in \`evidence/\`.
 - \`audit/\`: the audit trail exactly as \`assay audit export\` writes it (\`log.jsonl\`, \`checkpoints/\`,
   \`checkpoint.txt\`, \`audit-key.pem\`, \`keys/\`). Verify it with the recipe in Assay's docs/audit.md:
   line n's hash is SHA-256(hash(n-1) || "\\n" || line n), and the checkpoint's signature verifies with
@@ -246,6 +249,8 @@ async function* auditEntries(ports: ExportPorts, tenantId: string): AsyncIterabl
   if (signer) yield { name: 'audit/audit-key.pem', data: ed25519Pem(rawEd25519(signer.publicJwk)) };
 }
 
+type MissingFile = { id: string; path: null; sha256: string; size: number; missing: true };
+
 /** The entries of a tenant's export, produced as the ZIP writer pulls them. */
 export async function* tenantExportEntries(
   ports: ExportPorts,
@@ -261,9 +266,18 @@ export async function* tenantExportEntries(
   };
   yield { name: 'schema.json', data: `${JSON.stringify(exportSchema(), null, 2)}\n` };
   for (const key of EXPORTED_TABLES) yield { name: fileOf(key), data: tableJson(ports, tenantId, key) };
-  const listed: { id: string; path: string; sha256: string; size: number }[] = [];
+  const listed: ({ id: string; path: string; sha256: string; size: number } | MissingFile)[] = [];
   for await (const row of evidenceRows(ports, tenantId)) {
-    const opened = await openDownload(ports, { tenantId, evidenceId: row.id });
+    let opened: Awaited<ReturnType<typeof openDownload>>;
+    try {
+      opened = await openDownload(ports, { tenantId, evidenceId: row.id });
+    } catch (err) {
+      // A file whose blob is gone from storage is listed as missing, with the digest it had: the export
+      // says so rather than leave it out unnoticed (or break off the archive half way).
+      if (!(err instanceof MissingBlobError)) throw err;
+      listed.push({ id: row.id, path: null, sha256: row.sha256, size: row.size, missing: true });
+      continue;
+    }
     if (!opened) continue;
     const path = evidencePath(row.id, row.fileName);
     listed.push({ id: row.id, path, sha256: row.sha256, size: row.size });

@@ -20,6 +20,7 @@ import type { ContactRow } from '../db/repo/vendor-contacts.js';
 import { consumeVendorLink, getLinkContext, issueVendorLink, LINK_UNSPENT } from '../db/repo/vendor-links.js';
 import { GuardError, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import { mailKeys } from '../mail/keys.js';
 import { queueMail } from '../mail/queue.js';
 import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
@@ -291,7 +292,7 @@ export async function requestFreshAccess(
         expiresAt: new Date(now.getTime() + CODE_TTL_MS),
         createdAt: now,
       });
-      queueMail(tx, { tenantId: claims.tid, dedupeKey: `fresh:${jti}`, to, email: mail }, now);
+      queueMail(tx, { tenantId: claims.tid, dedupeKey: mailKeys.fresh(jti), to, email: mail }, now);
       tx.audit(
         {
           actor: `vendor:${claims.sub}`,

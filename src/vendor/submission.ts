@@ -36,6 +36,7 @@ import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
 import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import { mailKeys } from '../mail/keys.js';
 import { queueMail } from '../mail/queue.js';
 import { assessmentMailLocale, type EmailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
@@ -187,7 +188,7 @@ export async function requestSubmitCode(
       code,
       codeMinutes: CODE_TTL_MS / 60_000,
     });
-    queueMail(tx, { tenantId: scope.tenantId, dedupeKey: `submit-code:${id}`, to, email: mail }, now);
+    queueMail(tx, { tenantId: scope.tenantId, dedupeKey: mailKeys.submitCode(id), to, email: mail }, now);
   });
   deps.mail?.queued();
 }
@@ -363,8 +364,7 @@ export async function submit(
 }
 
 /** The key of a submission's receipt mail: one per submission (its plain receipt), whichever receipt it carries. */
-export const receiptMailKey = (assessmentId: string, plainReceipt: string) =>
-  `receipt:${assessmentId}:${sha256Hex(plainReceipt).slice(0, 32)}`;
+export const receiptMailKey = mailKeys.receipt;
 
 export interface PendingReceipt {
   assessmentId: string;

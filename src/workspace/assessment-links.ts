@@ -15,6 +15,7 @@ import { issueVendorLink, revokeOpenLinks } from '../db/repo/vendor-links.js';
 import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import { mailKeys } from '../mail/keys.js';
 import { queueMail } from '../mail/queue.js';
 import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
@@ -142,7 +143,7 @@ export async function resendLink(
   const now = deps.clock.now();
   try {
     await deps.store.tenant(tenantId).write((tx) => {
-      queueFreshLink(tx, p, `resend:${p.jti}`, now);
+      queueFreshLink(tx, p, mailKeys.resend(p.jti), now);
       recordAssessmentEvent(tx, { assessmentId: p.assessment.id, kind: 'link_resent', actor, at: now });
       tx.audit({ actor, action: 'assessment.link_resent', target: `assessment:${p.assessment.id}` }, now);
     });
@@ -173,11 +174,11 @@ export async function sendReminder(
     if (err instanceof HttpError) return false; // closed or gone since it was listed
     throw err;
   }
-  const key = `reminder:${p.assessment.dueDate}:${daysBefore}`;
+  const key = mailKeys.reminderOnce(p.assessment.dueDate, daysBefore);
   const now = deps.clock.now();
   try {
     await deps.store.tenant(tenantId).write((tx) => {
-      queueFreshLink(tx, p, `${key}:${p.assessment.id}`, now);
+      queueFreshLink(tx, p, mailKeys.reminder(key, p.assessment.id), now);
       recordAssessmentEvent(tx, {
         assessmentId: p.assessment.id,
         kind: 'reminded',

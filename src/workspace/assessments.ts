@@ -16,6 +16,7 @@ import { findVendorByName, getVendor, insertVendor, listVendors } from '../db/re
 import { isUniqueViolation, type TenantReadCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { parseMailAddress } from '../mail/address.js';
+import { mailKeys } from '../mail/keys.js';
 import { queueMail } from '../mail/queue.js';
 import { emailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
@@ -264,7 +265,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
             otp: input.otp ?? false,
           },
         );
-        queueMail(tx, { tenantId, dedupeKey: `invite:${jti}`, to: parsed.address, email }, now);
+        queueMail(tx, { tenantId, dedupeKey: mailKeys.invite(jti), to: parsed.address, email }, now);
         tx.audit(
           {
             actor: input.actor,

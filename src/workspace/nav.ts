@@ -11,6 +11,7 @@ const NAV: readonly { href: string; label: string; permission: Permission | 'mem
   { href: '/app/team', label: 'Team', permission: 'members.read' },
   { href: '/app/security-log', label: 'Security log', permission: 'security_log.read' },
   { href: '/app/settings', label: 'Settings', permission: 'settings.manage' },
+  { href: '/app/privacy/subjects', label: 'Data subjects', permission: 'privacy.manage' },
   { href: '/app/account', label: 'Account', permission: 'member' },
 ];
 

@@ -33,6 +33,7 @@ import { issueVendorLink } from '../db/repo/vendor-links.js';
 import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
+import { mailKeys } from '../mail/keys.js';
 import { queueMail } from '../mail/queue.js';
 import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
@@ -464,7 +465,7 @@ export async function requestChanges(
       });
       queueMail(
         tx,
-        { tenantId: scope.tenantId, dedupeKey: `changes:${jti}`, to: contact.email, email: mail },
+        { tenantId: scope.tenantId, dedupeKey: mailKeys.changes(jti), to: contact.email, email: mail },
         now,
       );
       tx.audit(
@@ -659,7 +660,7 @@ export async function sendAgain(
       linkHours: previous.linkTtlHours,
       otp: previous.otpRequired,
     });
-    queueMail(tx, { tenantId: scope.tenantId, dedupeKey: `invite:${jti}`, to, email }, now);
+    queueMail(tx, { tenantId: scope.tenantId, dedupeKey: mailKeys.invite(jti), to, email }, now);
     tx.audit(
       {
         actor: `user:${scope.userId}`,

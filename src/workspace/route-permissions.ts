@@ -134,13 +134,14 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['POST', '/app/privacy/holds/:id/release', 'privacy.manage'],
   // Data subjects: GDPR Art. 15/20 export, Art. 17 erasure (src/privacy/subject-routes.ts)
   ['GET', '/app/privacy/subjects', 'privacy.manage'],
+  ['POST', '/app/privacy/subjects', 'privacy.manage'],
   ['POST', '/app/privacy/subjects/contacts/:id/export', 'privacy.manage', { reauth: true }],
   ['POST', '/app/privacy/subjects/members/:id/export', 'privacy.manage', { reauth: true }],
   ['POST', '/app/privacy/subjects/contacts/:id/erase', 'privacy.manage', { reauth: true }],
   ['POST', '/app/privacy/subjects/members/:id/erase', 'privacy.manage', { reauth: true }],
   // Tenant exit: the whole export, deletion and its cancel (src/privacy/tenant-exit-routes.ts)
   ['GET', '/app/settings/exit', 'tenant.exit'],
-  ['GET', '/app/settings/exit/export', 'tenant.exit', { reauth: true }],
+  ['POST', '/app/settings/exit/export', 'tenant.exit', { reauth: true }],
   ['POST', '/app/settings/exit/delete', 'tenant.exit', { reauth: true }],
   ['POST', '/app/settings/exit/cancel', 'tenant.exit', { reauth: true }],
 ];

@@ -24,6 +24,11 @@ export const SETTINGS_SECTIONS = [
     hint: 'How often vendors are re-assessed, by tier.',
   },
   { href: '/app/settings/retention', label: 'Retention', hint: 'How long data is kept, and legal holds.' },
+  {
+    href: '/app/privacy/subjects',
+    label: 'Data subjects',
+    hint: 'Find a person by email, export or erase their data (GDPR).',
+  },
   { href: '/app/settings/audit', label: 'Audit trail', hint: 'Checkpoints and where they are mailed.' },
   {
     href: '/app/settings/exit',

@@ -148,7 +148,10 @@ forEachDialect('tenant exit', (dialect) => {
 
     it('streams a ZIP: tables as JSON valid against schema.json, opened contacts, evidence bytes, a verifying audit export; audited', async () => {
       const admin = await member(store, f.tenantId, 'admin');
-      const res = await client(f.app, admin.cookie).get('/app/settings/exit/export');
+      const page = await (await client(f.app, admin.cookie).get('/app/settings/exit')).text();
+      expect(page).toMatch(/<form method="post" action="\/app\/settings\/exit\/export"/);
+      expect(page).not.toContain('href="/app/settings/exit/export"');
+      const res = await client(f.app, admin.cookie).post('/app/settings/exit/export');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/zip');
       expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="assay-tenant-/);
@@ -206,16 +209,77 @@ forEachDialect('tenant exit', (dialect) => {
       });
     }, 60_000);
 
-    it('refuses a non-admin (403) and an admin without a recent re-authentication (to /app/reauth)', async () => {
+    it('refuses a non-admin (403), an admin without a recent re-authentication (401), a GET, a cross-site POST', async () => {
       const before = (await audit()).length;
       const analyst = await member(store, f.tenantId, 'compliance_manager');
-      expect((await client(f.app, analyst.cookie).get('/app/settings/exit/export')).status).toBe(403);
+      expect((await client(f.app, analyst.cookie).post('/app/settings/exit/export')).status).toBe(403);
       const stale = await staleAdmin(f.tenantId, 10 * 60_000);
-      const res = await stale.get('/app/settings/exit/export');
-      expect(res.status).toBe(303);
-      expect(res.headers.get('location')).toMatch(/^\/app\/reauth/);
+      expect((await stale.post('/app/settings/exit/export')).status).toBe(401);
+      // A GET never starts an export (nor writes its audit entry): a prefetch or a foreign link cannot.
+      const admin = await member(store, f.tenantId, 'admin');
+      const get = await client(f.app, admin.cookie).get('/app/settings/exit/export');
+      expect(get.status).toBe(404);
+      expect(get.headers.get('content-type')).not.toBe('application/zip');
+      const cross = await f.app.request(`${BASE_URL}/app/settings/exit/export`, {
+        method: 'POST',
+        body: '',
+        headers: {
+          Cookie: admin.cookie,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Origin: 'https://evil.example',
+          'Sec-Fetch-Site': 'cross-site',
+        },
+      });
+      expect(cross.status).toBe(403);
       expect((await audit()).length).toBe(before);
     });
+
+    it('lists an evidence file whose blob is missing from storage as missing, and finishes the archive', async () => {
+      const g = await fixture(store);
+      const kept = pdf(`kept ${g.tenantId}`);
+      for (const [name, bytes] of [
+        ['kept.pdf', kept],
+        ['lost.pdf', pdf(`lost ${g.tenantId}`)],
+      ] as const)
+        await storeEvidence(
+          g.platform,
+          {
+            tenantId: g.tenantId,
+            assessmentId: g.assessmentId,
+            questionId: 'gov.isms',
+            uploadedBy: 'vendor:x',
+          },
+          uploadRequest(name, bytes),
+        );
+      const rows = await store
+        .tenant(g.tenantId)
+        .read(({ db, t, tenantId }) => db.select().from(t.evidence).where(eq(t.evidence.tenantId, tenantId)));
+      const lost = rows.find((r) => r.fileName === 'lost.pdf')!;
+      await g.platform.blobs.delete(await evidenceBlobAddress(g.platform, g.tenantId, lost));
+      const admin = await member(store, g.tenantId, 'admin');
+      const res = await client(g.app, admin.cookie).post('/app/settings/exit/export');
+      expect(res.status).toBe(200);
+      const files = await unzip(new Uint8Array(await res.arrayBuffer()));
+      const listed = JSON.parse(files.get('evidence.json')!.toString('utf8'));
+      const schema = JSON.parse(files.get('schema.json')!.toString('utf8'));
+      expect(validate(schema.properties.files.properties['evidence.json'], listed, 'evidence.json')).toEqual(
+        [],
+      );
+      expect(listed).toHaveLength(2);
+      expect(listed).toContainEqual({
+        id: lost.id,
+        path: null,
+        sha256: lost.sha256,
+        size: lost.size,
+        missing: true,
+      });
+      const present = listed.find((e: { missing?: boolean }) => !e.missing);
+      expect(Buffer.compare(files.get(present.path)!, Buffer.from(kept))).toBe(0);
+      expect([...files.keys()].filter((n) => n.startsWith(`evidence/${lost.id}`))).toEqual([]);
+      expect(files.get('README.md')!.toString('utf8')).toContain('"missing": true');
+      // The archive is whole: the audit part after the evidence is there.
+      expect(files.has('audit/log.jsonl')).toBe(true);
+    }, 60_000);
   });
 
   describe('deletion request and cancel', () => {

@@ -3,8 +3,9 @@
  * the writes that anonymise it. Every query is scoped to the unit's tenant; nothing here sees a
  * contact's plaintext fields (src/vendor/contact-data.ts opens them outside the unit).
  */
-import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { normaliseEmail } from '../../auth/email.js';
+import { LINK_MAIL, RECEIPT_MAIL, REMINDER_MAIL, SUBMIT_CODE_MAIL } from '../../mail/keys.js';
 import { isId } from '../ids.js';
 import type { ReadCtx, TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 
@@ -42,6 +43,33 @@ export async function memberByEmail({ db, t, tenantId }: TenantReadCtx, email: s
 }
 
 // ---- what an export reads (Art. 15/20) -------------------------------------------------------------
+
+/**
+ * The tenant's outbox rows that went to one contact: every mail about one of its links, codes or
+ * assessments, found by its dedupe key (src/mail/keys.ts), so also the mail to an address the contact
+ * had before its email was changed; and any mail to `address` (its current one), if given.
+ */
+function contactMail(ctx: TenantReadCtx, contactId: string, address: string | null): SQL {
+  const o = ctx.t.mailOutbox;
+  const key = o.dedupeKey;
+  const tid = ctx.tenantId;
+  const linkKeys = Object.values(LINK_MAIL).map((p) => sql`${p} || l.jti`);
+  const byKey = sql`(exists (select 1 from vendor_links l where l.tenant_id = ${tid} and l.contact_id = ${contactId} and ${key} in (${sql.join(linkKeys, sql`, `)}))
+    or exists (select 1 from access_codes c where c.tenant_id = ${tid} and c.contact_id = ${contactId} and ${key} = ${SUBMIT_CODE_MAIL} || c.id)
+    or exists (select 1 from assessments a where a.tenant_id = ${tid} and a.contact_id = ${contactId} and (${key} like ${RECEIPT_MAIL} || a.id || ':%' or ${key} like ${REMINDER_MAIL} || '%:' || a.id)))`;
+  const to = address === null ? undefined : sql`lower(${o.toAddress}) = ${normaliseEmail(address)}`;
+  return and(eq(o.tenantId, tid), to ? or(to, byKey) : byKey) as SQL;
+}
+
+/** Metadata of the tenant's queued or sent mail to one contact (see contactMail), never the bodies. */
+export async function mailToContact(ctx: TenantReadCtx, contactId: string, address: string | null) {
+  const o = ctx.t.mailOutbox;
+  return ctx.db
+    .select({ id: o.id, subject: o.subject, status: o.status, createdAt: o.createdAt, sentAt: o.sentAt })
+    .from(o)
+    .where(contactMail(ctx, contactId, address))
+    .orderBy(asc(o.createdAt), asc(o.id));
+}
 
 /** Metadata of the tenant's queued or sent mail to this address (never the bodies). */
 export async function mailTo({ db, t, tenantId }: TenantReadCtx, address: string) {
@@ -305,11 +333,12 @@ export async function readMemberRecords(ctx: TenantReadCtx, userId: string) {
 // ---- erasure (Art. 17) -----------------------------------------------------------------------------
 
 /**
- * Blanks the tenant's mail to this address: recipient, subject and bodies; a message not yet sent is
- * marked failed so the sender never takes it. On PostgreSQL the policy `mail_outbox_erase` lets a
- * tenant's unit make exactly this change and no other (migrations/pg/…_privacy_erasure_rls.sql).
+ * Blanks outbox rows of an erased subject: recipient, subject, bodies and the last error (an SMTP error
+ * can quote the address); a message not yet sent is marked failed so the sender never takes it. On
+ * PostgreSQL the policy `mail_outbox_erase` lets a tenant's unit make exactly this change and no other
+ * (migrations/pg/…_privacy_erasure_rls.sql).
  */
-export function eraseMailTo(tx: TenantWriteCtx, address: string): Written {
+function eraseMailWhere(tx: TenantWriteCtx, where: SQL): Written {
   const o = tx.t.mailOutbox;
   return tx.write(
     tx.db
@@ -320,10 +349,28 @@ export function eraseMailTo(tx: TenantWriteCtx, address: string): Written {
         textBody: ERASED_MAIL.textBody,
         htmlBody: null,
         status: sql`case when ${o.status} = 'sent' then 'sent' else 'failed' end`,
-        lastError: sql`case when ${o.status} = 'sent' then ${o.lastError} else 'erased' end`,
+        lastError: null,
       })
-      .where(and(eq(o.tenantId, tx.tenantId), sql`lower(${o.toAddress}) = ${normaliseEmail(address)}`)),
+      .where(where),
   );
+}
+
+/** Blanks the tenant's mail to this address (a member's). */
+export function eraseMailTo(tx: TenantWriteCtx, address: string): Written {
+  const o = tx.t.mailOutbox;
+  return eraseMailWhere(
+    tx,
+    and(eq(o.tenantId, tx.tenantId), sql`lower(${o.toAddress}) = ${normaliseEmail(address)}`) as SQL,
+  );
+}
+
+/**
+ * Blanks the tenant's mail to a contact: by the dedupe keys of its links, codes and assessments (mail to
+ * its earlier addresses too) and to its current address. Queue it before endContactAccess, which
+ * deletes the contact's pending codes (and with them the ids their mails are found by).
+ */
+export function eraseContactMail(tx: TenantWriteCtx, contactId: string, address: string): Written {
+  return eraseMailWhere(tx, contactMail(tx, contactId, address));
 }
 
 /** A contact's links that still work are revoked, its vendor sessions end, its pending codes go. */
