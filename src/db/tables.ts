@@ -118,6 +118,12 @@ export function defineTables(k: Kit) {
     deletionDueAt: k.timestamp('deletion_due_at'),
     /** `user:<id>` of the admin who asked. */
     deletionRequestedBy: k.text('deletion_requested_by'),
+    /**
+     * When the 30-day window started by the database's clock: on PostgreSQL stamped by a transaction after
+     * the request's own (so a request held uncommitted cannot start its window early); on SQLite and D1
+     * with the request. Only the database writes it (migrations/*\/…_tenant_exit_guards.sql).
+     */
+    deletionWindowFrom: k.timestamp('deletion_window_from'),
   });
 
   const users = k.table(

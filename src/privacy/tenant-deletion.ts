@@ -20,42 +20,37 @@ export const deletionDeadline = (now: Date) => new Date(now.getTime() + DELETION
 
 export class TenantDeletionError extends HttpError {}
 
-/** Requests the unit's tenant's deletion. `typedName` must be the tenant's name exactly (after trimming). */
+type TenantScope = {
+  write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+  read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
+};
+
+/**
+ * Requests the unit's tenant's deletion. `typedName` must be the tenant's name exactly (after trimming).
+ * Two units: the request (the tenant closes, its sessions end, the audit entry), then the start of its
+ * 30-day window, which on PostgreSQL the database accepts only from a later transaction than the
+ * request's (docs/tenant-exit.md), with the system log entry that names the deadline. Should the second
+ * fail, the purge job starts the window; the deadline shown is the database's, read back.
+ */
 export async function requestTenantDeletion(
-  scope: {
-    write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
-    read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
-  },
+  scope: TenantScope,
   input: { typedName: string; actor: string; keepSessionId: string | null },
   now: Date,
 ): Promise<{ dueAt: Date }> {
-  // What the unit writes is the application's clock; the database replaces both times with its own
-  // (migrations/*/…_tenant_exit_guards.sql), so the deadline shown is read back below.
-  const dueAt = deletionDeadline(now);
   try {
     await scope.write(async (tx) => {
       const tenant = await repo.currentTenant(tx);
       if (!tenant || input.typedName.trim() !== tenant.name)
         throw new TenantDeletionError(422, 'Type the workspace’s name exactly as shown to confirm.');
       const { actor } = input;
-      repo.markTenantForDeletion(tx, actor, now, dueAt);
+      repo.markTenantForDeletion(tx, actor);
       repo.endTenantSessions(tx, input.keepSessionId);
-      repo.appendSystemLog(
-        tx,
-        {
-          tenantId: tx.tenantId,
-          action: 'tenant.deletion_requested',
-          actor,
-          data: { due_at: dueAt.toISOString() },
-        },
-        now,
-      );
       tx.audit(
         {
           actor,
           action: 'tenant.deletion_requested',
           target: `tenant:${tx.tenantId}`,
-          data: { due_at: dueAt.toISOString() },
+          data: { window_days: DELETION_WINDOW_DAYS },
         },
         now,
       );
@@ -65,19 +60,38 @@ export async function requestTenantDeletion(
       throw new TenantDeletionError(409, 'This workspace is already scheduled for deletion.');
     throw err;
   }
+  return startWindow(scope, input.actor, now);
+}
+
+/**
+ * Starts a committed request's window and records it in the system log, in one unit (on PostgreSQL the
+ * log takes the entry only from the unit that started the window, and writes the stored deadline into it).
+ */
+export async function startWindow(scope: TenantScope, actor: string, now: Date): Promise<{ dueAt: Date }> {
+  const pending = await scope.read((ctx) => repo.getTenantDeletion(ctx));
+  if (!pending) throw new TenantDeletionError(409, 'This workspace is not scheduled for deletion.');
+  await scope.write((tx) => {
+    repo.startDeletionWindow(tx);
+    repo.appendSystemLog(
+      tx,
+      {
+        tenantId: tx.tenantId,
+        action: 'tenant.deletion_requested',
+        actor,
+        data: { due_at: pending.dueAt.toISOString() },
+      },
+      now,
+    );
+  });
   const stored = await scope.read((ctx) => repo.getTenantDeletion(ctx));
-  return { dueAt: stored?.dueAt ?? dueAt };
+  return { dueAt: (stored ?? pending).dueAt };
 }
 
 /** Cancels a pending deletion before its deadline. */
-export async function cancelTenantDeletion(
-  scope: { write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T> },
-  actor: string,
-  now: Date,
-): Promise<void> {
+export async function cancelTenantDeletion(scope: TenantScope, actor: string, now: Date): Promise<void> {
   try {
     await scope.write((tx) => {
-      repo.clearTenantDeletion(tx, now);
+      repo.clearTenantDeletion(tx);
       repo.appendSystemLog(
         tx,
         { tenantId: tx.tenantId, action: 'tenant.deletion_cancelled', actor, data: {} },
@@ -156,9 +170,15 @@ export async function purgeTenant(
   }
 }
 
-/** The daily job: every tenant past its deadline. */
+/** The daily job: every tenant past its deadline (and the window of any request left without one started). */
 export async function tenantPurgeJob(ports: PurgePorts, now: Date): Promise<PurgeResult[]> {
-  const due = await ports.store.as({ system: 'scheduler' }).read((g) => repo.tenantsDueForPurge(g, now));
+  const scheduler = ports.store.as({ system: 'scheduler' });
+  for (const t of await scheduler.read((g) => repo.tenantsAwaitingWindow(g))) {
+    const scope = ports.store.tenant(t.id, { system: 'scheduler' });
+    const by = (await scope.read((ctx) => repo.getTenantDeletion(ctx)))?.requestedBy ?? 'system:tenant-purge';
+    await startWindow(scope, by, now);
+  }
+  const due = await scheduler.read((g) => repo.tenantsDueForPurge(g, now));
   const done: PurgeResult[] = [];
   for (const t of due) {
     const r = await purgeTenant(ports, t.id, now);

@@ -21,12 +21,22 @@ export async function ageDeletionRequest(ts: TestStore, tenantId: string, days: 
       await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
       const r = await client.query(
         `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
-           deletion_due_at = deletion_due_at - make_interval(secs => $2)
-         where id = $1 and deletion_requested_at is not null`,
+           deletion_due_at = deletion_due_at - make_interval(secs => $2),
+           deletion_window_from = deletion_window_from - make_interval(secs => $2)
+         where id = $1 and deletion_window_from is not null`,
         [tenantId, (days * DAY) / 1000],
       );
       await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
-      if (r.rowCount !== 1) throw new Error(`tenant ${tenantId} has no pending deletion to age`);
+      // The system log's request entry too (the purge's entry wants it 30 days old).
+      await client.query('ALTER TABLE system_log NO FORCE ROW LEVEL SECURITY');
+      await client.query('ALTER TABLE system_log DISABLE TRIGGER system_log_no_update');
+      await client.query('update system_log set at = at - make_interval(secs => $2) where tenant_id = $1', [
+        tenantId,
+        (days * DAY) / 1000,
+      ]);
+      await client.query('ALTER TABLE system_log ENABLE TRIGGER system_log_no_update');
+      await client.query('ALTER TABLE system_log FORCE ROW LEVEL SECURITY');
+      if (r.rowCount !== 1) throw new Error(`tenant ${tenantId} has no started deletion window to age`);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK');
@@ -46,7 +56,7 @@ export async function ageDeletionRequest(ts: TestStore, tenantId: string, days: 
       ),
     );
   if (!guard) throw new Error('the tenants_deletion_guard trigger is missing');
-  const update = `update tenants set deletion_requested_at = deletion_requested_at - ${days * DAY}, deletion_due_at = deletion_due_at - ${days * DAY} where id = ? and deletion_requested_at is not null`;
+  const update = `update tenants set deletion_requested_at = deletion_requested_at - ${days * DAY}, deletion_due_at = deletion_due_at - ${days * DAY}, deletion_window_from = deletion_window_from - ${days * DAY} where id = ? and deletion_window_from is not null`;
   if (ts.d1) {
     const b = ts.d1;
     await b.batch([

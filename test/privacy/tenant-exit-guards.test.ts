@@ -7,9 +7,11 @@
  * a purged tenant are. Plus the pending state's two gaps: invitations and the audit checkpoints.
  */
 import { eq, sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointAllTenants } from '../../src/audit/jobs.js';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
+import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
 import { isPermissionViolation, rawRows, type Store } from '../../src/db/store.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
@@ -60,15 +62,38 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
     });
     const past = new Date(Date.now() - 60 * DAY);
     const before = Date.now();
-    await store
-      .tenant(g.tenantId)
-      .write((tx) =>
-        repo.markTenantForDeletion(tx, 'user:attacker', past, new Date(past.getTime() + MINUTE)),
+    const t = store.t.tenants;
+    const forged = store.tenant(g.tenantId).write((tx) => {
+      tx.write(
+        tx.db
+          .update(t)
+          .set({
+            deletionRequestedAt: past,
+            deletionDueAt: new Date(past.getTime() + MINUTE),
+            deletionWindowFrom: past,
+            deletionRequestedBy: 'user:attacker',
+          })
+          .where(eq(t.id, g.tenantId)),
       );
-    const d = (await deletion(g.tenantId))!;
-    expect(d.requestedBy).toBe('user:attacker');
-    expect(Math.abs(d.requestedAt.getTime() - before)).toBeLessThan(5 * MINUTE);
-    expect(d.dueAt.getTime() - d.requestedAt.getTime()).toBe(30 * DAY);
+    });
+    if (dialect === 'pg') {
+      // PostgreSQL stamps the request with its wall clock and leaves the window unstarted.
+      await forged;
+      const d = (await deletion(g.tenantId))!;
+      expect(d.requestedBy).toBe('user:attacker');
+      expect(Math.abs(d.requestedAt.getTime() - before)).toBeLessThan(5 * MINUTE);
+      expect(d.windowFrom).toBeNull();
+      expect(d.dueAt.getTime() - d.requestedAt.getTime()).toBe(30 * DAY);
+    } else {
+      // SQLite and D1 take only their own clock's values.
+      await expect(forged).rejects.toSatisfy(isPermissionViolation);
+      expect(await deletion(g.tenantId)).toBeNull();
+      await request(g);
+      const d = (await deletion(g.tenantId))!;
+      expect(Math.abs(d.requestedAt.getTime() - before)).toBeLessThan(5 * MINUTE);
+      expect(d.windowFrom).toEqual(d.requestedAt);
+      expect(d.dueAt.getTime() - d.requestedAt.getTime()).toBe(30 * DAY);
+    }
     // So the audit trail's door stays shut, and a purge does nothing.
     const entries = await auditCount(g.tenantId);
     await expect(openAuditDoor(g.tenantId)).rejects.toSatisfy(isPermissionViolation);
@@ -79,23 +104,99 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
     expect(keys.every((k) => k.wrapped !== '')).toBe(true);
   });
 
+  it.runIf(dialect === 'pg')(
+    'PostgreSQL: a request held in an old transaction is stamped when made, and its window starts only after it commits',
+    async () => {
+      const g = await fixture(store);
+      const client = new pg.Client({ connectionString: ts.pg!.appUrl });
+      await client.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query("select set_config('app.tenant_id', $1, true)", [g.tenantId]);
+        const { rows } = await client.query<{ began: Date }>('select now() as began');
+        await client.query('select pg_sleep(1.2)');
+        await client.query(
+          `update tenants set deletion_requested_at = now(), deletion_due_at = now(),
+             deletion_requested_by = 'user:a' where id = $1`,
+          [g.tenantId],
+        );
+        // Not the transaction's start: the wall clock when the request was made.
+        const stamped = await client.query<{ at: Date; from: Date | null }>(
+          'select deletion_requested_at as at, deletion_window_from as "from" from tenants where id = $1',
+          [g.tenantId],
+        );
+        expect(stamped.rows[0]!.at.getTime() - rows[0]!.began.getTime()).toBeGreaterThan(1000);
+        expect(stamped.rows[0]!.from).toBeNull();
+        // The same transaction cannot start the window.
+        await expect(
+          client.query('update tenants set deletion_window_from = now() where id = $1', [g.tenantId]),
+        ).rejects.toMatchObject({ code: '42501' });
+      } finally {
+        await client.query('ROLLBACK').catch(() => undefined);
+        await client.end();
+      }
+      expect(await deletion(g.tenantId)).toBeNull();
+      // Committed, a later unit starts it, by the wall clock at that moment.
+      await request(g);
+      const d = (await deletion(g.tenantId))!;
+      expect(d.windowFrom!.getTime()).toBeGreaterThanOrEqual(d.requestedAt.getTime());
+      expect(d.dueAt.getTime() - d.windowFrom!.getTime()).toBe(30 * DAY);
+    },
+  );
+
+  it('a new tenant row carries no deletion state', async () => {
+    const past = new Date(Date.now() - 60 * DAY);
+    const id = newId();
+    await expect(
+      store.tenant(id).write((tx) => {
+        tx.write(
+          tx.db.insert(tx.t.tenants).values({
+            id,
+            name: 'Born doomed',
+            settings: {},
+            createdAt: new Date(),
+            deletionRequestedAt: past,
+            deletionDueAt: past,
+            deletionWindowFrom: past,
+            deletionRequestedBy: 'user:a',
+          }),
+        );
+      }),
+    ).rejects.toSatisfy(isPermissionViolation);
+    expect(await store.as({ system: 'cli' }).read((ctx) => repo.findTenants(ctx, id))).toEqual([]);
+  });
+
   it('never rewrites a pending window: moving the deadline or the request back is refused', async () => {
     const g = await fixture(store);
     await request(g);
     const d = (await deletion(g.tenantId))!;
     const past = new Date(Date.now() - 40 * DAY);
     const t = store.t.tenants;
+    const dbNow =
+      dialect === 'pg' ? sql`now()` : sql`CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
     const rewrites = [
       { deletionDueAt: past },
       { deletionRequestedAt: past, deletionDueAt: new Date(past.getTime() + 30 * DAY) },
+      { deletionWindowFrom: past },
       { deletionRequestedBy: 'user:someone-else' },
       // A cancel that keeps the request time is no cancel.
       { deletionDueAt: null },
+      // Nor is a restart by the database's own clock (it would let a late cancel through).
+      {
+        deletionRequestedAt: dbNow,
+        deletionWindowFrom: dbNow,
+        deletionDueAt: dialect === 'pg' ? sql`now() + interval '720 hours'` : sql`${dbNow} + ${30 * DAY}`,
+      },
     ];
     for (const set of rewrites) {
       await expect(
         store.tenant(g.tenantId).write((tx) => {
-          tx.write(tx.db.update(t).set(set).where(eq(t.id, g.tenantId)));
+          tx.write(
+            tx.db
+              .update(t)
+              .set(set as never)
+              .where(eq(t.id, g.tenantId)),
+          );
         }),
       ).rejects.toSatisfy(isPermissionViolation);
     }
@@ -132,10 +233,25 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
     // Not pending: neither a purge nor a request is on record.
     await expect(forge('tenant.purged')).rejects.toSatisfy(isPermissionViolation);
     await expect(forge('tenant.deletion_requested')).rejects.toSatisfy(isPermissionViolation);
+    // Never pending: no cancel either.
+    await expect(forge('tenant.deletion_cancelled')).rejects.toSatisfy(isPermissionViolation);
     await request(g);
-    // Pending: no purge, no cancel.
+    // Pending: no purge, no cancel, no second request.
     await expect(forge('tenant.purged')).rejects.toSatisfy(isPermissionViolation);
     await expect(forge('tenant.deletion_cancelled')).rejects.toSatisfy(isPermissionViolation);
+    await expect(forge('tenant.deletion_requested')).rejects.toSatisfy(isPermissionViolation);
+    // The scheduler cannot record the purge of a tenant that never was, nor of one inside its window.
+    const ghost = newId();
+    for (const tenantId of [ghost, g.tenantId])
+      await expect(
+        store.tenant(tenantId, { system: 'scheduler' }).write((tx) => {
+          repo.appendSystemLog(
+            tx,
+            { tenantId, action: 'tenant.purged', actor: 'system:tenant-purge', data: {} },
+            new Date(),
+          );
+        }),
+      ).rejects.toSatisfy(isPermissionViolation);
     const entries = await store
       .as({ system: 'cli' })
       .read((ctx) => ctx.db.select().from(log).where(eq(log.tenantId, g.tenantId)));
@@ -148,22 +264,27 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       const g = await fixture(store);
       const past = new Date(Date.now() - 90 * DAY);
       const before = Date.now();
+      await request(g);
       await store.tenant(g.tenantId).write((tx) => {
-        repo.markTenantForDeletion(tx, 'user:x', past, past);
+        repo.clearTenantDeletion(tx);
         repo.appendSystemLog(
           tx,
           {
             tenantId: g.tenantId,
-            action: 'tenant.deletion_requested',
+            action: 'tenant.deletion_cancelled',
             actor: 'user:x',
-            data: { due_at: 'never' },
+            data: { x: 'forged' },
           },
           past,
         );
       });
-      const [entry] = await store.as({ system: 'cli' }).read((ctx) => repo.listSystemLog(ctx, g.tenantId));
-      expect(Math.abs(entry!.at.getTime() - before)).toBeLessThan(5 * MINUTE);
-      expect(entry!.data).toEqual({ due_at: (await deletion(g.tenantId))!.dueAt.toISOString() });
+      const [requested, cancelled] = await store
+        .as({ system: 'cli' })
+        .read((ctx) => repo.listSystemLog(ctx, g.tenantId));
+      for (const e of [requested!, cancelled!])
+        expect(Math.abs(e.at.getTime() - before)).toBeLessThan(5 * MINUTE);
+      expect(Object.keys(requested!.data)).toEqual(['due_at']);
+      expect(cancelled!.data).toEqual({});
     },
   );
 

@@ -348,7 +348,7 @@ forEachDialect('tenant exit', (dialect) => {
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe('/app/settings/exit?done=requested');
       const d = await deletion();
-      expect(d!.dueAt.getTime() - d!.requestedAt.getTime()).toBe(30 * DAY);
+      expect(d!.dueAt.getTime() - (d!.windowFrom ?? d!.requestedAt).getTime()).toBe(30 * DAY);
       expect(d!.requestedBy).toBe(`user:${adminM.userId}`);
       // A second request: 409, nothing changes.
       const again = await admin.post('/app/settings/exit/delete', { confirmName: tenantName });

@@ -13,7 +13,13 @@ import { sqliteTables } from '../schema.sqlite.js';
 import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx } from '../store.js';
 import type { Tables } from '../tables.js';
 
-export type TenantDeletion = { requestedAt: Date; dueAt: Date; requestedBy: string | null };
+export type TenantDeletion = {
+  requestedAt: Date;
+  dueAt: Date;
+  requestedBy: string | null;
+  /** When the database started the 30-day window (PostgreSQL: null until a later unit starts it). */
+  windowFrom: Date | null;
+};
 
 export const NOT_PENDING = 'tenant-not-pending-deletion';
 export const PENDING = 'tenant-pending-deletion';
@@ -26,37 +32,94 @@ export async function getTenantDeletion({ db, t, tenantId }: TenantReadCtx): Pro
       requestedAt: t.tenants.deletionRequestedAt,
       dueAt: t.tenants.deletionDueAt,
       requestedBy: t.tenants.deletionRequestedBy,
+      windowFrom: t.tenants.deletionWindowFrom,
     })
     .from(t.tenants)
     .where(eq(t.tenants.id, tenantId));
   if (!row?.requestedAt || !row.dueAt) return null;
-  return { requestedAt: row.requestedAt, dueAt: row.dueAt, requestedBy: row.requestedBy };
+  return {
+    requestedAt: row.requestedAt,
+    dueAt: row.dueAt,
+    requestedBy: row.requestedBy,
+    windowFrom: row.windowFrom,
+  };
 }
 
-/** Marks the tenant pending deletion; the unit fails with NOT_PENDING when it already is. */
-export function markTenantForDeletion(tx: TenantWriteCtx, by: string, now: Date, dueAt: Date): void {
+/**
+ * Marks the tenant pending deletion; the unit fails with NOT_PENDING when it already is. The times are the
+ * database's: SQLite and D1 take exactly its clock here (their guard trigger refuses anything else), and
+ * start the window with the request; PostgreSQL's trigger stamps the request with its wall clock and
+ * leaves the window to `startDeletionWindow`, in a later transaction.
+ */
+export function markTenantForDeletion(tx: TenantWriteCtx, by: string): void {
   const { db, t, tenantId } = tx;
+  const now = dbNow(tx);
   tx.write(
     db
       .update(t.tenants)
-      .set({ deletionRequestedAt: now, deletionDueAt: dueAt, deletionRequestedBy: by })
+      .set(
+        tx.dialect === 'pg'
+          ? { deletionRequestedAt: sql`clock_timestamp()`, deletionRequestedBy: by }
+          : {
+              deletionRequestedAt: now,
+              deletionWindowFrom: now,
+              deletionDueAt: sql`${now} + ${WINDOW_MS}`,
+              deletionRequestedBy: by,
+            },
+      )
       .where(and(eq(t.tenants.id, tenantId), isNull(t.tenants.deletionRequestedAt))),
     { guard: NOT_PENDING },
   );
 }
 
-/** Clears a pending deletion before its deadline; the unit fails with PENDING when there is none (or it is past due). */
-export function clearTenantDeletion(tx: TenantWriteCtx, now: Date): void {
+/**
+ * PostgreSQL: starts the window of a committed request (the database stamps it and the deadline with its
+ * wall clock; a request still uncommitted, or made in this same transaction, is refused). SQLite and D1
+ * started it with the request: nothing to do. Idempotent: a window already started stays.
+ */
+export function startDeletionWindow(tx: TenantWriteCtx): void {
+  if (tx.dialect !== 'pg') return;
   const { db, t, tenantId } = tx;
   tx.write(
     db
       .update(t.tenants)
-      .set({ deletionRequestedAt: null, deletionDueAt: null, deletionRequestedBy: null })
+      .set({ deletionWindowFrom: sql`clock_timestamp()` })
       .where(
         and(
           eq(t.tenants.id, tenantId),
           isNotNull(t.tenants.deletionRequestedAt),
-          gt(t.tenants.deletionDueAt, now),
+          isNull(t.tenants.deletionWindowFrom),
+        ),
+      ),
+  );
+}
+
+/** Requests whose window has not started (PostgreSQL: a crash between the two units); the purge job starts them. */
+export async function tenantsAwaitingWindow({ db, t }: ReadCtx): Promise<{ id: string }[]> {
+  return db
+    .select({ id: t.tenants.id })
+    .from(t.tenants)
+    .where(and(isNotNull(t.tenants.deletionRequestedAt), isNull(t.tenants.deletionWindowFrom)))
+    .orderBy(asc(t.tenants.id));
+}
+
+/** Clears a pending deletion before its deadline (the database's clock); the unit fails with PENDING when there is none (or it is past due). */
+export function clearTenantDeletion(tx: TenantWriteCtx): void {
+  const { db, t, tenantId } = tx;
+  tx.write(
+    db
+      .update(t.tenants)
+      .set({
+        deletionRequestedAt: null,
+        deletionDueAt: null,
+        deletionRequestedBy: null,
+        deletionWindowFrom: null,
+      })
+      .where(
+        and(
+          eq(t.tenants.id, tenantId),
+          isNotNull(t.tenants.deletionRequestedAt),
+          sql`${t.tenants.deletionDueAt} > ${tx.dialect === 'pg' ? sql`clock_timestamp()` : dbNow(tx)}`,
         ),
       ),
     { guard: PENDING },
@@ -106,12 +169,15 @@ export async function tenantsDueForPurge({ db, t }: ReadCtx, now: Date): Promise
     .orderBy(asc(t.tenants.id));
 }
 
+const WINDOW_MS = 30 * 86_400_000;
+
 /** The database's own clock (the window is its: migrations/*\/…_tenant_exit_guards.sql). */
 const dbNow = (tx: WriteCtx) =>
   tx.dialect === 'pg' ? sql`now()` : sql`CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`;
-/** When a request must have been made for its window to have passed, by the same clock. */
+
+/** When a window must have started to have passed, by the same clock. */
 const windowStart = (tx: WriteCtx) =>
-  tx.dialect === 'pg' ? sql`now() - interval '720 hours'` : sql`${dbNow(tx)} - ${30 * 86_400_000}`;
+  tx.dialect === 'pg' ? sql`now() - interval '720 hours'` : sql`${dbNow(tx)} - ${WINDOW_MS}`;
 
 /**
  * The guard every purge unit carries: the tenant is (still) past its deadline, so a cancel that won the
@@ -130,7 +196,7 @@ function assertPastDue(tx: TenantWriteCtx, now: Date): void {
           isNotNull(t.tenants.deletionDueAt),
           lte(t.tenants.deletionDueAt, now),
           sql`${t.tenants.deletionDueAt} <= ${dbNow(tx)}`,
-          sql`${t.tenants.deletionRequestedAt} <= ${windowStart(tx)}`,
+          sql`${t.tenants.deletionWindowFrom} <= ${windowStart(tx)}`,
         ),
       ),
     { guard: PAST_DUE },

@@ -54,7 +54,14 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     grants: {
       select: true,
       insert: true,
-      update: ['name', 'settings', 'deletion_requested_at', 'deletion_due_at', 'deletion_requested_by'],
+      update: [
+        'name',
+        'settings',
+        'deletion_requested_at',
+        'deletion_due_at',
+        'deletion_requested_by',
+        'deletion_window_from',
+      ],
       delete: true,
     },
     policies: {
@@ -175,7 +182,12 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
   },
   system_log: {
     grants: { select: true, insert: true },
-    policies: { system_log_read: 'SELECT', system_log_append: 'INSERT' },
+    policies: {
+      system_log_read: 'SELECT',
+      system_log_append: 'INSERT',
+      // Its SECURITY DEFINER insert trigger judges an entry against the earlier ones.
+      system_log_owner_read: 'SELECT',
+    },
     tenantData:
       'it records the deletion of tenants that no longer exist (ids, actions, counts: no names or emails), so it cannot hang off one',
     why: 'append-only like the audit log: no UPDATE, no DELETE (and triggers refuse both, and TRUNCATE); read by the operator and the scheduler',
@@ -192,6 +204,7 @@ const OWNER_POLICIES = new Set([
   'memberships_owner_read',
   'mfa_recovery_codes_owner_read',
   'mfa_recovery_codes_owner_erase',
+  'system_log_owner_read',
 ]);
 
 /** Policies a tenant table has besides `<table>_tenant_isolation` (migrations/pg/0001…sql). */
@@ -239,13 +252,21 @@ export const PG_FUNCTIONS = [
   'assay_purge_sole_identities(text)',
 ] as const;
 
+/**
+ * Functions the app role's policies and triggers call as itself (not SECURITY DEFINER): granted
+ * explicitly, so a database that revoked EXECUTE from PUBLIC keeps its policies working.
+ */
+const PG_HELPER_FUNCTIONS = ['assay_tenant_past_window(text)'] as const;
+
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
 const AUDIT_TRIGGERS = {
   audit_log: ['audit_log_no_update', 'audit_log_no_truncate'],
   audit_checkpoints: ['audit_checkpoints_no_update', 'audit_checkpoints_no_truncate'],
   system_log: ['system_log_no_update', 'system_log_no_truncate', 'system_log_stamp'],
-  // The deletion window is the database's (migrations/pg/0028_tenant_exit_guards.sql).
+  // The deletion window is the database's (migrations/pg/0029_tenant_exit_guards.sql), and an identity
+  // changes only to an erasure tombstone (0024).
   tenants: ['tenants_deletion_clock'],
+  users: ['users_erasure_only'],
 } as const;
 
 // ---- migrating -------------------------------------------------------------------------------------
@@ -312,7 +333,8 @@ async function grantAppRole(client: pg.Client, appRole: string): Promise<void> {
     if (Array.isArray(g.update) && g.update.length)
       statements.push(`GRANT UPDATE (${g.update.map(quoteIdent).join(', ')}) ON ${t} TO ${r}`);
   }
-  for (const fn of PG_FUNCTIONS) statements.push(`GRANT EXECUTE ON FUNCTION ${fn} TO ${r}`);
+  for (const fn of [...PG_FUNCTIONS, ...PG_HELPER_FUNCTIONS])
+    statements.push(`GRANT EXECUTE ON FUNCTION ${fn} TO ${r}`);
   await client.query('BEGIN');
   try {
     for (const s of statements) await client.query(s);
@@ -480,11 +502,13 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
       const triggers = await rawRows<{ name: string }>(
         ctx,
         sql`select tgname as name from pg_trigger
-             where tgrelid = to_regclass(${`public.${table}`}) and tgenabled <> 'D' and not tgisinternal`,
+             where tgrelid = to_regclass(${`public.${table}`}) and tgenabled in ('O', 'A') and not tgisinternal`,
       ).catch(() => []);
       for (const name of names)
         if (!triggers.some((t) => t.name === name))
-          problems.push(`the append-only trigger ${name} on ${table} is missing or disabled: ${FIX_SCHEMA}`);
+          problems.push(
+            `the ${table === 'tenants' || table === 'users' ? 'guard' : 'append-only'} trigger ${name} on ${table} is missing or disabled: ${FIX_SCHEMA}`,
+          );
     }
 
     const fns = await rawRows<{ name: string; exec: boolean; definer: boolean }>(

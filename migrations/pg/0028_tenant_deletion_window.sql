@@ -1,0 +1,1 @@
+ALTER TABLE "tenants" ADD COLUMN "deletion_window_from" timestamp with time zone;
