@@ -17,9 +17,9 @@ import { bytesToHex } from '../crypto/encoding.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { listCheckpoints, type ScannedEntry, scanAudit } from '../db/repo/audit.js';
 import type { Store } from '../db/store.js';
-import { entryLine, GENESIS, hashEntry } from './chain.js';
+import { GENESIS, hashEntry, verifiedEntryLine } from './chain.js';
 import { auditVerifiers } from './checkpoints.js';
-import { BLOCK, leafHash, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
+import { BLOCK, leafHashInto, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
 import {
   type NoteVerifier,
   type ParsedCheckpoint,
@@ -54,7 +54,12 @@ export interface TrailReport {
   problem?: TrailProblem;
 }
 
-const PAGE = 20_000;
+/**
+ * Rows a verify reads per page. Small enough that a page's rows die young (20,000 rows outlived the
+ * young generation, and promoting them made the garbage collector a quarter of a million-entry verify;
+ * docs/benchmarks.md, "Audit trail"), large enough that the per-statement cost stays out of sight.
+ */
+const PAGE = 2000;
 /** How far around a broken entry the diagnosis looks for where it belongs. */
 const WINDOW = 1000;
 
@@ -182,6 +187,7 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
   const rootAt = new Map<number, Uint8Array>();
   let prev = GENESIS;
   let k = 1;
+  const tenantJson = JSON.stringify(tenantId);
   for (let after = 0; ; ) {
     const rows = await input.page(after, PAGE);
     for (const e of rows) {
@@ -191,11 +197,14 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
       // way the entry passes only if SHA-256 of its bytes is the hash the next entry links to.
       // The stored text must also parse as one JSON object, so the bytes mean exactly the row's fields
       // (a `data` text cannot carry another column's field into the hashed line).
+      // `prev` is GENESIS or a digest checked below, and `k` an integer: the line writes both as they are.
       const linked = e.seq === k && e.prev_hash === prev;
       const ok =
         linked &&
         ((e.dataJson !== undefined &&
-          sha256Hex(`${prev}\n${entryLine(e, e.dataJson)}`) === this_hash &&
+          sha256Hex(
+            `${prev}\n${verifiedEntryLine(e, e.dataJson, e.tenant_id === tenantId ? tenantJson : JSON.stringify(e.tenant_id))}`,
+          ) === this_hash &&
           dataIsObject(e)) ||
           (dataIsObject(e) && hashEntry(e) === this_hash));
       if (!ok) {
@@ -208,14 +217,13 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
             } as const);
         return report(k - 1, null, problem);
       }
-      const leaf = leafHash(this_hash);
       if (k * 32 > leafBytes.length) {
         const grown = new Uint8Array(leafBytes.length * 2);
         grown.set(leafBytes);
         leafBytes = grown;
       }
-      leafBytes.set(leaf, (k - 1) * 32);
-      roots.push(leaf);
+      leafHashInto(this_hash, leafBytes, (k - 1) * 32);
+      roots.push(leafBytes, (k - 1) * 32);
       if (wanted.has(k)) rootAt.set(k, roots.root());
       prev = this_hash;
       k++;

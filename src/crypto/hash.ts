@@ -21,6 +21,15 @@ const bytes = (data: string | Uint8Array) => (typeof data === 'string' ? encoder
 
 let sha256Impl: Sha256 = (data) => nobleSha256(bytes(data));
 let sha256HexImpl: (data: string | Uint8Array) => string = (data) => bytesToHex(sha256Impl(data));
+/** SHA-256 written into `out` at `offset` (no fresh buffer: a verify hashes two million Merkle nodes). */
+let sha256IntoImpl: (data: string | Uint8Array, out: Uint8Array, offset: number) => Uint8Array = (
+  data,
+  out,
+  offset,
+) => {
+  out.set(sha256Impl(data), offset);
+  return out;
+};
 let hmacImpl: HmacSha256 = (key, data) => hmac(nobleSha256, key, bytes(data));
 let createImpl: () => Sha256Hasher = () => {
   const h = nobleSha256.create();
@@ -37,16 +46,28 @@ export function installNativeHashing(impl: {
   createSha256?: () => Sha256Hasher;
   /** The digest as hex, where the platform encodes it natively (a verify compares a million). */
   sha256Hex?: (data: string | Uint8Array) => string;
+  /** The digest written into a caller's array (natively cheaper than allocating a buffer per digest). */
+  sha256Into?: (data: string | Uint8Array, out: Uint8Array, offset: number) => Uint8Array;
 }): void {
   sha256Impl = impl.sha256;
   const native = impl.sha256Hex;
   sha256HexImpl = native ?? ((data) => bytesToHex(sha256Impl(data)));
+  const into = impl.sha256Into;
+  sha256IntoImpl =
+    into ??
+    ((data, out, offset) => {
+      out.set(sha256Impl(data), offset);
+      return out;
+    });
   hmacImpl = impl.hmacSha256;
   if (impl.createSha256) createImpl = impl.createSha256;
 }
 
 export const sha256 = (data: string | Uint8Array): Uint8Array => sha256Impl(data);
 export const sha256Hex = (data: string | Uint8Array): string => sha256HexImpl(data);
+/** SHA-256 of `data` written into `out[offset…offset+32)`; `data` may be `out` itself. Returns `out`. */
+export const sha256Into = (data: string | Uint8Array, out: Uint8Array, offset = 0): Uint8Array =>
+  sha256IntoImpl(data, out, offset);
 export const hmacSha256 = (key: Uint8Array, data: string | Uint8Array): Uint8Array => hmacImpl(key, data);
 /** A fresh incremental SHA-256 (native on Node). */
 export const createSha256 = (): Sha256Hasher => createImpl();

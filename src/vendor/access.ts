@@ -140,26 +140,34 @@ async function load(
   };
 }
 
-/** Verifies a token and loads what it names; an expired link of ours still loads (for fresh access). */
-async function open(deps: AccessDeps, token: string): Promise<Loaded | null> {
+/** Verifies a token and loads what it names (the contact still sealed); an expired link of ours still loads. */
+async function openSealed(deps: AccessDeps, token: string): Promise<LoadedRow | null> {
   const now = deps.clock.now();
   const check = await verifyLink(deps.keys, token, { issuer: deps.baseUrl, now });
   const claims = check.ok ? check.link : check.reason === 'expired' ? check.link : undefined;
   if (!claims) return null;
-  const row = await deps.store
+  return deps.store
     .tenant(claims.tid)
     .read((ctx) =>
       load(ctx, { tid: claims.tid, aid: claims.aid, sub: claims.sub, jti: claims.jti }, check.ok, now),
     );
-  if (!row) return null;
-  // Decrypted after the read (no crypto inside a unit of work).
+}
+
+/** A loaded link with its contact opened (decrypted after the read: no crypto inside a unit of work). */
+async function unseal(deps: AccessDeps, row: LoadedRow): Promise<Loaded> {
   const { contact: stored, ...rest } = row;
-  const contact = await contactDataFor(deps).open(claims.tid, stored);
+  const contact = await contactDataFor(deps).open(row.claims.tid, stored);
   return {
     ...rest,
     contactEmail: contact.email,
     maskedEmail: contact.email ? maskEmail(contact.email) : '…',
   };
+}
+
+/** Verifies a token and loads what it names; an expired link of ours still loads (for fresh access). */
+async function open(deps: AccessDeps, token: string): Promise<Loaded | null> {
+  const row = await openSealed(deps, token);
+  return row ? unseal(deps, row) : null;
 }
 
 /** GET/HEAD: the interstitial's content. Reads only; null when the link is not ours or names nothing. */
@@ -184,8 +192,10 @@ export async function redeemLink(
   replacing: string | undefined,
 ): Promise<{ session: { token: string; expiresAt: Date }; assessmentId: string }> {
   const now = deps.clock.now();
-  const loaded = await open(deps, token);
-  if (loaded?.state !== 'open') throw new LinkNotUsable(loaded ? strip(loaded) : null);
+  // The contact is opened only for the page of a link that cannot be used: spending one needs only the
+  // ids (an AES-GCM decryption per redemption cost about a tenth of it; docs/benchmarks.md, "Redeem").
+  const loaded = await openSealed(deps, token);
+  if (loaded?.state !== 'open') throw new LinkNotUsable(loaded ? strip(await unseal(deps, loaded)) : null);
   const { claims } = loaded;
   try {
     const session = await deps.store.tenant(claims.tid).write((tx) => {
@@ -206,7 +216,7 @@ export async function redeemLink(
     return { session, assessmentId: claims.aid };
   } catch (err) {
     if (err instanceof GuardError && err.guard === LINK_UNSPENT) {
-      throw new LinkNotUsable({ ...strip(loaded), state: 'spent' });
+      throw new LinkNotUsable({ ...strip(await unseal(deps, loaded)), state: 'spent' });
     }
     throw err;
   }

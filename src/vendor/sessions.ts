@@ -7,7 +7,7 @@
  */
 
 import { hashToken, isSecretShape, newSecret } from '../auth/tokens.js';
-import { deleteSession, getSession, insertSession, touchSession } from '../db/repo/sessions.js';
+import { deleteSession, getSession, insertVendorSession, touchSession } from '../db/repo/sessions.js';
 import type { Store, TenantWriteCtx } from '../db/store.js';
 
 export const VENDOR_COOKIE = '__Host-assay-vendor';
@@ -40,11 +40,8 @@ export function startVendorSession(
   if (isSecretShape(replacing ?? undefined)) deleteSession(tx, hashToken(replacing!));
   const token = newSecret();
   const expiresAt = new Date(now.getTime() + VENDOR_ABSOLUTE_MS);
-  insertSession(tx, {
+  insertVendorSession(tx, {
     id: hashToken(token),
-    kind: 'vendor',
-    userId: null,
-    tenantId: tx.tenantId,
     assessmentId: scope.assessmentId,
     contactId: scope.contactId,
     expiresAt,

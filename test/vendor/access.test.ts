@@ -5,7 +5,11 @@
  * asking browser (ML-20), at most 5 tries per code and 10 per assessment and day (OTP-01), 10 minutes
  * (OTP-06); sessions rotate on every redemption (SES-01) with the right cookie flags (SES-02).
  */
-import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { hashToken } from '../../src/auth/tokens.js';
 import { getAssessment, transitionAssessment } from '../../src/db/repo/assessments.js';
@@ -14,6 +18,7 @@ import { getSession } from '../../src/db/repo/sessions.js';
 import { listVendorLinks } from '../../src/db/repo/vendor-links.js';
 import { listVendors } from '../../src/db/repo/vendors.js';
 import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
+import { openSqliteStore } from '../../src/platform/node/sqlite-store.js';
 import type { Ports } from '../../src/platform/ports.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
 import { lastCodeTo, lastLinkTo, outbox, seedTenant, send } from '../support/assessments.js';
@@ -430,3 +435,55 @@ forEachDialect(
   },
   ['sqlite', 'pg', 'd1'],
 );
+
+/*
+ * On SQLite one process runs a redemption's read and its write without another redemption in between
+ * (nothing but the database is awaited between them), so concurrent POSTs in one process no longer
+ * reach the guard there. A second server on the same file can still spend the link in that gap: here a
+ * second connection does, right after the redemption's read, and the guarded UPDATE must refuse it.
+ */
+describe('vendor access [sqlite, two connections]', () => {
+  it('a link spent by another server between the read and the write is not spent again — ML-02', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-ml02-'));
+    const file = path.join(dir, 'assay.db');
+    let spendAfterRead = false;
+    let other: Database.Database | null = null;
+    const store = openSqliteStore({
+      file,
+      onStatement: (sql) => {
+        // The observer runs just before the statement; the microtask runs right after it (same tick).
+        if (spendAfterRead && sql.startsWith('select "vendor_links"."jti"')) {
+          spendAfterRead = false;
+          queueMicrotask(() => {
+            other!
+              .prepare('UPDATE vendor_links SET consumed_at = ? WHERE consumed_at IS NULL')
+              .run(Date.now());
+          });
+        }
+      },
+    });
+    try {
+      const now = new Date('2030-03-01T10:00:00Z');
+      const tenantId = await seedTenant(store, 'Acme', now);
+      const platform = await testPlatform(store, { now: () => now, rateLimits: new MemoryRateLimitStore() });
+      const app = createApp(platform, { config: { baseUrl: BASE_URL, env: 'test' } });
+      const { assessmentId } = await send(platform, tenantId);
+      const link = await lastLinkTo(store, JANE);
+      other = new Database(file);
+      other.pragma('busy_timeout = 5000');
+      spendAfterRead = true;
+      const res = await browser(app).post(link, {});
+      expect(spendAfterRead).toBe(false);
+      expect(res.status).toBe(410);
+      expect(res.headers.getSetCookie().filter((c) => c.startsWith('__Host-assay-vendor='))).toHaveLength(0);
+      const rows = await store.tenant(tenantId).read((c) => listVendorLinks(c, assessmentId));
+      expect(rows.filter((l) => l.consumedAt)).toHaveLength(1);
+      const opened = await store.tenant(tenantId).read((c) => getAssessment(c, assessmentId));
+      expect(opened?.status).toBe('sent');
+    } finally {
+      other?.close();
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

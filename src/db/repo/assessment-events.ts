@@ -32,6 +32,19 @@ export interface NewAssessmentEvent {
 /** The guard of an at-most-once event (a reminder, the overdue mark): it had happened already. */
 export const EVENT_ONCE = 'assessment-event-once';
 
+// Every redemption records one (opened): prepared once where the driver allows (prepared.ts).
+const plainEvent = preparedWrite(['id', 'tenantId', 'assessmentId', 'kind', 'at', 'actor'], (db, t, v) =>
+  db.insert(t.assessmentEvents).values({
+    id: v.id as string,
+    tenantId: v.tenantId as string,
+    assessmentId: v.assessmentId as string,
+    kind: v.kind as AssessmentEventKind,
+    at: v.at as Date,
+    actor: v.actor as string,
+    onceKey: null,
+  }),
+);
+
 /** Queues an event. With `onceKey`, the unit fails whole with `GuardError(EVENT_ONCE)` if it exists. */
 export function insertAssessmentEvent(tx: TenantWriteCtx, e: NewAssessmentEvent): Written<{ id: string }> {
   const row = {
@@ -43,8 +56,8 @@ export function insertAssessmentEvent(tx: TenantWriteCtx, e: NewAssessmentEvent)
     actor: e.actor,
     onceKey: e.onceKey ?? null,
   };
+  if (!e.onceKey) return plainEvent(tx, row) as Written<{ id: string }>;
   const insert = tx.db.insert(tx.t.assessmentEvents).values(row);
-  if (!e.onceKey) return tx.write(insert);
   return tx.write(insert.onConflictDoNothing().returning({ id: tx.t.assessmentEvents.id }), {
     guard: EVENT_ONCE,
   });
@@ -157,6 +170,23 @@ export async function listAssessmentEvents(
  * Moves the stored status from one of `from` to `to` (one conditional UPDATE). With `guard`, the unit
  * fails whole unless it moved; without, a status outside `from` stays as it is.
  */
+/** One prepared move per (from, to) pair the event rules name (a handful): built once, see prepared.ts. */
+const moves = new Map<string, ReturnType<typeof buildMove>>();
+const buildMove = (from: readonly AssessmentStatus[], to: AssessmentStatus) =>
+  preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
+    db
+      .update(t.assessments)
+      .set({ status: to, updatedAt: v.now as Date })
+      .where(
+        and(
+          eq(t.assessments.tenantId, v.tenantId as string),
+          eq(t.assessments.id, v.id as string),
+          inArray(t.assessments.status, [...from]),
+        ),
+      )
+      .returning({ id: t.assessments.id }),
+  );
+
 export function moveAssessmentStatus(
   tx: TenantWriteCtx,
   id: string,
@@ -165,21 +195,17 @@ export function moveAssessmentStatus(
   now: Date,
   guard?: string,
 ): Written<{ id: string }> {
-  const { db, t, tenantId } = tx;
-  return tx.write(
-    db
-      .update(t.assessments)
-      .set({ status: to, updatedAt: now })
-      .where(
-        and(
-          eq(t.assessments.tenantId, tenantId),
-          eq(t.assessments.id, isId(id) ? id : ''),
-          inArray(t.assessments.status, [...from]),
-        ),
-      )
-      .returning({ id: t.assessments.id }),
+  const key = `${from.join(',')}>${to}`;
+  let move = moves.get(key);
+  if (!move) {
+    move = buildMove(from, to);
+    moves.set(key, move);
+  }
+  return move(
+    tx,
+    { now, tenantId: tx.tenantId, id: isId(id) ? id : '' },
     guard ? { guard } : undefined,
-  );
+  ) as Written<{ id: string }>;
 }
 
 /** The guard of the overdue mark: the assessment was open and not yet marked. */

@@ -75,19 +75,7 @@ export type ScannedEntry = Omit<StoredEntry, 'data'> & {
   readonly data: Record<string, unknown>;
 };
 
-type ScanRow = [
-  string,
-  number,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string | null,
-  string | null,
-];
+type ScanRow = [number, string, string, string, string, string, string, string, string | null, string | null];
 
 /** A row of a scan: `data` parsed on first use (a verify hashes the text and only checks it parses). */
 class Scanned {
@@ -103,18 +91,18 @@ class Scanned {
   ip?: string;
   ua?: string;
   #data: Record<string, unknown> | undefined;
-  constructor(r: ScanRow) {
-    this.tenant_id = r[0];
-    this.seq = Number(r[1]);
-    this.ts = r[2];
-    this.actor = r[3];
-    this.action = r[4];
-    this.target = r[5];
-    this.dataJson = r[6];
-    this.prev_hash = r[7];
-    this.this_hash = r[8];
-    if (r[9] !== null) this.ip = r[9];
-    if (r[10] !== null) this.ua = r[10];
+  constructor(tenantId: string, r: ScanRow) {
+    this.tenant_id = tenantId;
+    this.seq = Number(r[0]);
+    this.ts = r[1];
+    this.actor = r[2];
+    this.action = r[3];
+    this.target = r[4];
+    this.dataJson = r[5];
+    this.prev_hash = r[6];
+    this.this_hash = r[7];
+    if (r[8] !== null) this.ip = r[8];
+    if (r[9] !== null) this.ua = r[9];
   }
   get data(): Record<string, unknown> {
     this.#data ??= JSON.parse(this.dataJson) as Record<string, unknown>;
@@ -124,23 +112,24 @@ class Scanned {
 
 /**
  * A page of the chain for a verify: rows as arrays straight from the driver (no query-builder mapping,
- * no JSON parsing: a verify reads a million).
+ * no JSON parsing: a verify reads a million). The tenant column is not read: the WHERE clause makes it
+ * the scope's tenant (exact text equality on both dialects), so every row shares the scope's string.
  */
 export async function scanAudit(
   ctx: TenantReadCtx,
   afterSeq: number,
   limit: number,
 ): Promise<ScannedEntry[]> {
-  const query = sql`SELECT tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua FROM audit_log
-        WHERE tenant_id = ${ctx.tenantId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`;
+  const tenantId = ctx.tenantId;
+  const query = sql`SELECT seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua FROM audit_log
+        WHERE tenant_id = ${tenantId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`;
   if (ctx.dialect !== 'pg') {
     const rows = (await (ctx.db as unknown as { values(q: SQL): Promise<ScanRow[]> }).values(
       query,
     )) as ScanRow[];
-    return rows.map((r) => new Scanned(r) as ScannedEntry);
+    return rows.map((r) => new Scanned(tenantId, r) as ScannedEntry);
   }
   const rows = await rawRows<{
-    tenant_id: string;
     seq: number | string;
     ts: string;
     actor: string;
@@ -154,7 +143,7 @@ export async function scanAudit(
   }>(ctx, query);
   return rows.map((r) => {
     const e = {
-      tenant_id: r.tenant_id,
+      tenant_id: tenantId,
       seq: Number(r.seq),
       ts: r.ts,
       actor: r.actor,

@@ -1,5 +1,5 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
-import { preparedRead } from '../prepared.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { ReadCtx, TenantWriteCtx, WriteCtx, Written } from '../store.js';
 import type { Role, TenantSettings } from '../tables.js';
 
@@ -38,6 +38,42 @@ export function insertSession(
       .insert(tx.t.sessions)
       .values({ contactId: null, reauthAt: null, ...rest, attempts: 0, createdAt: now, lastSeenAt: now }),
   );
+}
+
+// Every link or code redemption starts one: prepared once where the driver allows (prepared.ts). The
+// columns a vendor session never sets are written as literals (a placeholder's value goes through the
+// column's encoder, which takes no null for a timestamp).
+const vendorSession = preparedWrite(
+  ['id', 'tenantId', 'assessmentId', 'contactId', 'expiresAt', 'now'],
+  (db, t, v) =>
+    db.insert(t.sessions).values({
+      id: v.id as string,
+      kind: 'vendor',
+      userId: null,
+      tenantId: v.tenantId as string,
+      assessmentId: v.assessmentId as string,
+      contactId: v.contactId as string,
+      expiresAt: v.expiresAt as Date,
+      reauthAt: null,
+      attempts: 0,
+      createdAt: v.now as Date,
+      lastSeenAt: v.now as Date,
+    }),
+);
+
+/** {@link insertSession} for a vendor session (what a redemption queues). */
+export function insertVendorSession(
+  tx: TenantWriteCtx,
+  s: { id: string; assessmentId: string; contactId: string; expiresAt: Date; now: Date },
+): void {
+  vendorSession(tx, {
+    id: s.id,
+    tenantId: tx.tenantId,
+    assessmentId: s.assessmentId,
+    contactId: s.contactId,
+    expiresAt: s.expiresAt,
+    now: s.now,
+  });
 }
 
 // Every portal request reads its vendor session: prepared once (see prepared.ts).

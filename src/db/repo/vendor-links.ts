@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
-import { preparedRead } from '../prepared.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 
 export type VendorLinkPurpose = 'invite' | 'fresh';
@@ -84,30 +84,46 @@ export const LINK_UNSPENT = 'vendor-link-unspent';
  * Spends a link: one conditional UPDATE (not consumed, not revoked, not expired, of this assessment and
  * contact). Under any concurrency exactly one redemption's unit commits (ML-02).
  */
+// Every redemption runs it: prepared once where the driver allows (prepared.ts).
+// `nowKey` is the clock in the WHERE clause as the driver takes it: a placeholder there gets no column
+// encoder, so SQLite's is epoch milliseconds (timestamp_ms); PostgreSQL and D1 build with the Date.
+const consume = preparedWrite(
+  ['now', 'nowKey', 'tenantId', 'jti', 'assessmentId', 'contactId'],
+  (db, t, v) =>
+    db
+      .update(t.vendorLinks)
+      .set({ consumedAt: v.now as Date })
+      .where(
+        and(
+          eq(t.vendorLinks.tenantId, v.tenantId as string),
+          eq(t.vendorLinks.jti, v.jti as string),
+          eq(t.vendorLinks.assessmentId, v.assessmentId as string),
+          eq(t.vendorLinks.contactId, v.contactId as string),
+          isNull(t.vendorLinks.consumedAt),
+          isNull(t.vendorLinks.revokedAt),
+          gt(t.vendorLinks.expiresAt, v.nowKey as Date),
+        ),
+      )
+      .returning({ jti: t.vendorLinks.jti }),
+);
+
 export function consumeVendorLink(
   tx: TenantWriteCtx,
   link: { jti: string; assessmentId: string; contactId: string },
   now: Date,
 ): Written<{ jti: string }> {
-  const { db, t, tenantId } = tx;
-  return tx.write(
-    db
-      .update(t.vendorLinks)
-      .set({ consumedAt: now })
-      .where(
-        and(
-          eq(t.vendorLinks.tenantId, tenantId),
-          eq(t.vendorLinks.jti, link.jti),
-          eq(t.vendorLinks.assessmentId, link.assessmentId),
-          eq(t.vendorLinks.contactId, link.contactId),
-          isNull(t.vendorLinks.consumedAt),
-          isNull(t.vendorLinks.revokedAt),
-          gt(t.vendorLinks.expiresAt, now),
-        ),
-      )
-      .returning({ jti: t.vendorLinks.jti }),
+  return consume(
+    tx,
+    {
+      now,
+      nowKey: tx.dialect === 'sqlite' ? now.getTime() : now,
+      tenantId: tx.tenantId,
+      jti: link.jti,
+      assessmentId: link.assessmentId,
+      contactId: link.contactId,
+    },
     { guard: LINK_UNSPENT },
-  );
+  ) as Written<{ jti: string }>;
 }
 
 /** Everything a vendor link's pages show, in one statement (the interstitial and redemption path). */
