@@ -5,12 +5,17 @@
 --  * a request's time is clock_timestamp(), whatever the unit wrote; its window starts only when a LATER
 --    transaction than the request's own stamps deletion_window_from (the application does it right after
 --    the request, the purge job for any request left without one), so a request held uncommitted cannot
---    start its window early; the deadline is the window's start plus 720 hours;
+--    start its window early; the deadline is the window's start plus 720 hours. "Later" is "began after
+--    the request was made" (now() > deletion_requested_at): a savepoint or a plpgsql exception block of
+--    the request's own transaction shares its start, and another transaction's UPDATE waits for the
+--    request's row lock, so it stamps after the request commits;
+--  * the tenant's data keys are shredded or deleted only past the window;
 --  * the window is never rewritten otherwise, and cleared (a cancel) only while the deadline lies ahead;
 --    a new tenant row carries no deletion state;
 --  * every door that deletes a tenant's rows for good asks the same: window started 720 hours ago;
---  * the system log takes the database's time, and records a request, a cancel or a purge only as it
---    happens, once each;
+--  * the system log takes the database's time; the database itself writes the request entry (when the
+--    window starts) and the cancel entry, and accepts from the application only a purge, once, after a
+--    request entry 720 hours old, once the tenant row is gone;
 --  * an identity is tombstoned only when it belongs to no other tenant.
 -- 720 hours, not '30 days': an interval in days follows the session's time zone across a DST change.
 
@@ -27,9 +32,18 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
       AND t.deletion_window_from <= now() - interval '720 hours' AND t.deletion_due_at <= now())
 $$;--> statement-breakpoint
 
+-- The entries the database writes itself (called from the SECURITY DEFINER trigger below, as the owner).
+CREATE FUNCTION assay_system_log_write(tid text, act text, who text, detail jsonb) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO public.system_log (id, at, tenant_id, action, actor, data)
+  VALUES (replace(gen_random_uuid()::text, '-', ''), clock_timestamp(), tid, act, who, detail)
+$$;--> statement-breakpoint
+REVOKE ALL ON FUNCTION assay_system_log_write(text, text, text, jsonb) FROM PUBLIC;--> statement-breakpoint
+-- SECURITY DEFINER so that it may write the system log (the app role may not call the function above);
+-- it reads nothing but OLD and NEW.
 CREATE FUNCTION assay_tenants_deletion_clock() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
-DECLARE row_xmin xid;
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE wall timestamptz := clock_timestamp();
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.deletion_requested_at IS NOT NULL OR NEW.deletion_due_at IS NOT NULL
@@ -47,28 +61,35 @@ BEGIN
   -- A request, from no request at all: stamped now by the wall clock; its window is not started yet.
   IF OLD.deletion_requested_at IS NULL AND OLD.deletion_due_at IS NULL AND OLD.deletion_window_from IS NULL
      AND NEW.deletion_requested_at IS NOT NULL AND NEW.deletion_requested_by IS NOT NULL THEN
-    NEW.deletion_requested_at := clock_timestamp();
-    NEW.deletion_due_at := clock_timestamp() + interval '720 hours';
+    NEW.deletion_requested_at := wall;
+    NEW.deletion_due_at := wall + interval '720 hours';
     NEW.deletion_window_from := NULL;
     RETURN NEW;
   END IF;
-  -- The window starts, in a transaction that sees the request committed by another one.
+  -- The window starts, in a transaction that began after the request was made (see the header).
   IF OLD.deletion_requested_at IS NOT NULL AND OLD.deletion_window_from IS NULL
      AND NEW.deletion_window_from IS NOT NULL
      AND NEW.deletion_requested_at IS NOT DISTINCT FROM OLD.deletion_requested_at
      AND NEW.deletion_requested_by IS NOT DISTINCT FROM OLD.deletion_requested_by THEN
-    SELECT t.xmin INTO row_xmin FROM public.tenants t WHERE t.id = OLD.id;
-    IF row_xmin IS NULL OR row_xmin = pg_current_xact_id()::xid THEN
+    IF now() <= OLD.deletion_requested_at THEN
       RAISE EXCEPTION 'tenants: a deletion window starts after its request has been committed'
         USING ERRCODE = '42501';
     END IF;
-    NEW.deletion_window_from := clock_timestamp();
-    NEW.deletion_due_at := clock_timestamp() + interval '720 hours';
+    NEW.deletion_window_from := wall;
+    NEW.deletion_due_at := wall + interval '720 hours';
+    PERFORM public.assay_system_log_write(NEW.id, 'tenant.deletion_requested', NEW.deletion_requested_by,
+      jsonb_build_object('due_at',
+        to_char(NEW.deletion_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')));
     RETURN NEW;
   END IF;
-  -- A cancel: everything cleared, while the deadline is still ahead by the wall clock.
-  IF NEW.deletion_requested_at IS NULL AND NEW.deletion_due_at IS NULL AND NEW.deletion_requested_by IS NULL
-     AND NEW.deletion_window_from IS NULL AND OLD.deletion_due_at > clock_timestamp() THEN
+  -- A cancel: everything cleared (deletion_requested_by may carry who cancels, for the log), while the
+  -- deadline is still ahead by the wall clock.
+  IF OLD.deletion_requested_at IS NOT NULL AND NEW.deletion_requested_at IS NULL
+     AND NEW.deletion_due_at IS NULL AND NEW.deletion_window_from IS NULL
+     AND OLD.deletion_due_at > wall THEN
+    PERFORM public.assay_system_log_write(NEW.id, 'tenant.deletion_cancelled',
+      coalesce(NEW.deletion_requested_by, 'unknown'), '{}'::jsonb);
+    NEW.deletion_requested_by := NULL;
     RETURN NEW;
   END IF;
   RAISE EXCEPTION 'tenants: a deletion is requested or cancelled, its window is not rewritten'
@@ -112,6 +133,19 @@ END
 $$;--> statement-breakpoint
 REVOKE ALL ON FUNCTION assay_purge_tenant_audit(text) FROM PUBLIC;--> statement-breakpoint
 
+-- Crypto-shredding is irreversible (backups stop decrypting too): the data keys change or go only past
+-- the window. Only the purge touches these rows after they are written.
+CREATE FUNCTION assay_tenant_keys_shred_window() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF public.assay_tenant_past_window(OLD.tenant_id) THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  RAISE EXCEPTION 'tenant_keys: a data key is destroyed only past its tenant''s deletion window'
+    USING ERRCODE = '42501';
+END $$;--> statement-breakpoint
+CREATE TRIGGER tenant_keys_shred_window BEFORE UPDATE OR DELETE ON tenant_keys FOR EACH ROW EXECUTE FUNCTION assay_tenant_keys_shred_window();--> statement-breakpoint
+
 -- The global rows that name a tenant go only with the tenant, past its window.
 DROP POLICY "tenants_delete" ON "tenants";--> statement-breakpoint
 CREATE POLICY "tenants_delete" ON "tenants" AS PERMISSIVE FOR DELETE TO public USING (
@@ -126,40 +160,30 @@ CREATE POLICY "mail_outbox_purge" ON "mail_outbox" AS PERMISSIVE FOR DELETE TO p
   tenant_id = current_setting('app.tenant_id', true) AND assay_tenant_past_window(tenant_id)
 );--> statement-breakpoint
 
--- The system log: the database's time, and each entry only as what it records happens. SECURITY DEFINER,
--- with the owner-only read policy below: a tenant's unit cannot read the log, but its entries are judged
--- against the log's earlier ones.
+-- The system log: the database's time. Entries the database writes itself (as the owner, above) pass;
+-- from anyone else only a purge, by the scheduler or the operator, once the tenant row is gone, after a
+-- request entry 720 hours old, and once (an advisory lock per tenant orders two purges' checks).
 CREATE POLICY "system_log_owner_read" ON "system_log" AS PERMISSIVE FOR SELECT TO CURRENT_USER USING (true);--> statement-breakpoint
+CREATE POLICY "tenants_owner_read" ON "tenants" AS PERMISSIVE FOR SELECT TO CURRENT_USER USING (true);--> statement-breakpoint
+CREATE FUNCTION assay_system_log_state(tid text, OUT tenant_exists boolean, OUT last_action text, OUT last_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM public.tenants t WHERE t.id = tid),
+    (SELECT l.action FROM public.system_log l WHERE l.tenant_id = tid ORDER BY l.at DESC, l.id DESC LIMIT 1),
+    (SELECT l.at FROM public.system_log l WHERE l.tenant_id = tid ORDER BY l.at DESC, l.id DESC LIMIT 1)
+$$;--> statement-breakpoint
 CREATE FUNCTION assay_system_log_stamp() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE t public.tenants%ROWTYPE; exists_now boolean; mine boolean; last_action text; requested_at timestamptz;
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE st record;
 BEGIN
   NEW.at := clock_timestamp();
-  SELECT * INTO t FROM public.tenants x WHERE x.id = NEW.tenant_id;
-  exists_now := FOUND;
-  mine := exists_now AND (SELECT x.xmin FROM public.tenants x WHERE x.id = NEW.tenant_id) = pg_current_xact_id()::xid;
-  SELECT l.action INTO last_action FROM public.system_log l
-    WHERE l.tenant_id = NEW.tenant_id ORDER BY l.at DESC, l.id DESC LIMIT 1;
-  -- A request, in the transaction that started its window.
-  IF NEW.action = 'tenant.deletion_requested' AND mine AND t.deletion_window_from IS NOT NULL
-     AND last_action IS DISTINCT FROM 'tenant.deletion_requested' THEN
-    NEW.data := jsonb_build_object('due_at',
-      to_char(t.deletion_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+  IF current_user = (SELECT pg_get_userbyid(c.relowner) FROM pg_class c WHERE c.oid = 'public.system_log'::regclass) THEN
     RETURN NEW;
   END IF;
-  -- A cancel, in the transaction that made it, of a request on record.
-  IF NEW.action = 'tenant.deletion_cancelled' AND mine AND t.deletion_requested_at IS NULL
-     AND last_action = 'tenant.deletion_requested' THEN
-    NEW.data := '{}'::jsonb;
-    RETURN NEW;
-  END IF;
-  -- A purge, by the scheduler or the operator, once the tenant row is gone, of a request on record
-  -- whose window has passed.
-  IF NEW.action = 'tenant.purged' AND NOT exists_now AND last_action = 'tenant.deletion_requested'
-     AND current_setting('app.system', true) IN ('cli', 'scheduler') THEN
-    SELECT l.at INTO requested_at FROM public.system_log l
-      WHERE l.tenant_id = NEW.tenant_id ORDER BY l.at DESC, l.id DESC LIMIT 1;
-    IF requested_at <= clock_timestamp() - interval '720 hours' THEN
+  IF NEW.action = 'tenant.purged' AND current_setting('app.system', true) IN ('cli', 'scheduler') THEN
+    PERFORM pg_advisory_xact_lock(hashtext('assay.system_log:' || NEW.tenant_id));
+    SELECT * INTO st FROM public.assay_system_log_state(NEW.tenant_id);
+    IF NOT st.tenant_exists AND st.last_action = 'tenant.deletion_requested'
+       AND st.last_at <= clock_timestamp() - interval '720 hours' THEN
       RETURN NEW;
     END IF;
   END IF;

@@ -51,4 +51,21 @@ WHEN NOT (
 CREATE TRIGGER users_tombstone_sole_tenant BEFORE UPDATE OF email ON `users`
 WHEN NEW.email IS NOT OLD.email AND NEW.email = 'erased-' || lower(NEW.id) || '@erased.invalid'
   AND (SELECT count(*) FROM `memberships` WHERE `user_id` = NEW.id) > 1
-BEGIN SELECT RAISE(ABORT, 'permission denied: users: an identity that belongs to another tenant is not tombstoned'); END;
+BEGIN SELECT RAISE(ABORT, 'permission denied: users: an identity that belongs to another tenant is not tombstoned'); END;--> statement-breakpoint
+-- Crypto-shredding is irreversible: a tenant's data keys change or go only past its window.
+CREATE TRIGGER tenant_keys_no_early_update BEFORE UPDATE ON `tenant_keys` WHEN NOT EXISTS (SELECT 1 FROM `tenants` WHERE `id` = OLD.`tenant_id` AND `deletion_window_from` IS NOT NULL AND `deletion_window_from` <= CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 2592000000 AND `deletion_due_at` <= CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))
+BEGIN SELECT RAISE(ABORT, 'permission denied: tenant_keys: a data key is destroyed only past its tenant''s deletion window'); END;--> statement-breakpoint
+CREATE TRIGGER tenant_keys_no_early_delete BEFORE DELETE ON `tenant_keys` WHEN NOT EXISTS (SELECT 1 FROM `tenants` WHERE `id` = OLD.`tenant_id` AND `deletion_window_from` IS NOT NULL AND `deletion_window_from` <= CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 2592000000 AND `deletion_due_at` <= CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))
+BEGIN SELECT RAISE(ABORT, 'permission denied: tenant_keys: a data key is destroyed only past its tenant''s deletion window'); END;--> statement-breakpoint
+-- INSERT OR REPLACE deletes the row it replaces without firing a DELETE trigger (recursive_triggers is
+-- off): an insert over an existing id is refused instead. (A replace over the audit log's (tenant_id,
+-- seq) with a new id is not caught here: a check on it would pre-empt the unique violation concurrent
+-- appends retry on. Assay never issues INSERT OR REPLACE.)
+CREATE TRIGGER tenants_no_replace BEFORE INSERT ON `tenants` WHEN EXISTS (SELECT 1 FROM `tenants` WHERE `id` = NEW.`id`)
+BEGIN SELECT RAISE(ABORT, 'permission denied: tenants: a tenant row is not replaced'); END;--> statement-breakpoint
+CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON `audit_log` WHEN EXISTS (SELECT 1 FROM `audit_log` WHERE `id` = NEW.`id`)
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;--> statement-breakpoint
+CREATE TRIGGER audit_checkpoints_no_replace BEFORE INSERT ON `audit_checkpoints` WHEN EXISTS (SELECT 1 FROM `audit_checkpoints` WHERE `id` = NEW.`id`)
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;--> statement-breakpoint
+CREATE TRIGGER system_log_no_replace BEFORE INSERT ON `system_log` WHEN EXISTS (SELECT 1 FROM `system_log` WHERE `id` = NEW.`id`)
+BEGIN SELECT RAISE(ABORT, 'system_log is append-only'); END;

@@ -45,6 +45,19 @@ export async function requestTenantDeletion(
       const { actor } = input;
       repo.markTenantForDeletion(tx, actor);
       repo.endTenantSessions(tx, input.keepSessionId);
+      // SQLite and D1 start the window with the request; PostgreSQL writes this entry itself, when its
+      // window starts (migrations/pg/…_tenant_exit_guards.sql).
+      if (tx.dialect !== 'pg')
+        repo.appendSystemLog(
+          tx,
+          {
+            tenantId: tx.tenantId,
+            action: 'tenant.deletion_requested',
+            actor,
+            data: { due_at: deletionDeadline(now).toISOString() },
+          },
+          now,
+        );
       tx.audit(
         {
           actor,
@@ -60,43 +73,32 @@ export async function requestTenantDeletion(
       throw new TenantDeletionError(409, 'This workspace is already scheduled for deletion.');
     throw err;
   }
-  return startWindow(scope, input.actor, now);
+  return startWindow(scope);
 }
 
 /**
- * Starts a committed request's window and records it in the system log, in one unit (on PostgreSQL the
- * log takes the entry only from the unit that started the window, and writes the stored deadline into it).
+ * Starts a committed request's window (PostgreSQL; a no-op elsewhere and on a window already started) and
+ * returns the deadline the database set.
  */
-export async function startWindow(scope: TenantScope, actor: string, now: Date): Promise<{ dueAt: Date }> {
-  const pending = await scope.read((ctx) => repo.getTenantDeletion(ctx));
-  if (!pending) throw new TenantDeletionError(409, 'This workspace is not scheduled for deletion.');
-  await scope.write((tx) => {
-    repo.startDeletionWindow(tx);
-    repo.appendSystemLog(
-      tx,
-      {
-        tenantId: tx.tenantId,
-        action: 'tenant.deletion_requested',
-        actor,
-        data: { due_at: pending.dueAt.toISOString() },
-      },
-      now,
-    );
-  });
+export async function startWindow(scope: TenantScope): Promise<{ dueAt: Date }> {
+  await scope.write((tx) => repo.startDeletionWindow(tx));
   const stored = await scope.read((ctx) => repo.getTenantDeletion(ctx));
-  return { dueAt: (stored ?? pending).dueAt };
+  if (!stored) throw new TenantDeletionError(409, 'This workspace is not scheduled for deletion.');
+  return { dueAt: stored.dueAt };
 }
 
 /** Cancels a pending deletion before its deadline. */
 export async function cancelTenantDeletion(scope: TenantScope, actor: string, now: Date): Promise<void> {
   try {
     await scope.write((tx) => {
-      repo.clearTenantDeletion(tx);
-      repo.appendSystemLog(
-        tx,
-        { tenantId: tx.tenantId, action: 'tenant.deletion_cancelled', actor, data: {} },
-        now,
-      );
+      repo.clearTenantDeletion(tx, actor);
+      // PostgreSQL logs the cancel itself (the actor travels in the cleared row).
+      if (tx.dialect !== 'pg')
+        repo.appendSystemLog(
+          tx,
+          { tenantId: tx.tenantId, action: 'tenant.deletion_cancelled', actor, data: {} },
+          now,
+        );
       tx.audit({ actor, action: 'tenant.deletion_cancelled', target: `tenant:${tx.tenantId}` }, now);
     });
   } catch (err) {
@@ -173,16 +175,25 @@ export async function purgeTenant(
 /** The daily job: every tenant past its deadline (and the window of any request left without one started). */
 export async function tenantPurgeJob(ports: PurgePorts, now: Date): Promise<PurgeResult[]> {
   const scheduler = ports.store.as({ system: 'scheduler' });
-  for (const t of await scheduler.read((g) => repo.tenantsAwaitingWindow(g))) {
-    const scope = ports.store.tenant(t.id, { system: 'scheduler' });
-    const by = (await scope.read((ctx) => repo.getTenantDeletion(ctx)))?.requestedBy ?? 'system:tenant-purge';
-    await startWindow(scope, by, now);
-  }
+  // One tenant that fails (a refused statement, a crash half way) never stops the others: it is logged
+  // and tried again at the next run.
+  const each = async (tenantId: string, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (err) {
+      ports.logger.error({ event: 'tenant.purge_failed', tenant: tenantId, err }, 'tenant purge step failed');
+    }
+  };
+  for (const t of await scheduler.read((g) => repo.tenantsAwaitingWindow(g)))
+    await each(t.id, async () => {
+      await startWindow(ports.store.tenant(t.id, { system: 'scheduler' }));
+    });
   const due = await scheduler.read((g) => repo.tenantsDueForPurge(g, now));
   const done: PurgeResult[] = [];
-  for (const t of due) {
-    const r = await purgeTenant(ports, t.id, now);
-    if (r) done.push(r);
-  }
+  for (const t of due)
+    await each(t.id, async () => {
+      const r = await purgeTenant(ports, t.id, now);
+      if (r) done.push(r);
+    });
   return done;
 }

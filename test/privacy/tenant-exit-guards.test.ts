@@ -13,9 +13,13 @@ import { checkpointAllTenants } from '../../src/audit/jobs.js';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
-import { isPermissionViolation, rawRows, type Store } from '../../src/db/store.js';
+import { isPermissionViolation, rawRows, type Store, type TenantWriteCtx } from '../../src/db/store.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
-import { purgeTenant, requestTenantDeletion } from '../../src/privacy/tenant-deletion.js';
+import {
+  cancelTenantDeletion,
+  purgeTenant,
+  requestTenantDeletion,
+} from '../../src/privacy/tenant-deletion.js';
 import { completeSetup } from '../../src/workspace/tenants.js';
 import { type Fixture, fixture } from '../evidence/support.js';
 import { BASE_URL, TEST_MASTER_KEY } from '../support/app.js';
@@ -136,6 +140,25 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         await client.end();
       }
       expect(await deletion(g.tenantId)).toBeNull();
+      // Nor can a savepoint of it (its rows carry a subtransaction's id, but it shares the start).
+      const sp = new pg.Client({ connectionString: ts.pg!.appUrl });
+      await sp.connect();
+      try {
+        await sp.query('BEGIN');
+        await sp.query("select set_config('app.tenant_id', $1, true)", [g.tenantId]);
+        await sp.query('SAVEPOINT s');
+        await sp.query(
+          "update tenants set deletion_requested_at = now(), deletion_requested_by = 'user:a' where id = $1",
+          [g.tenantId],
+        );
+        await sp.query('RELEASE SAVEPOINT s');
+        await expect(
+          sp.query('update tenants set deletion_window_from = now() where id = $1', [g.tenantId]),
+        ).rejects.toMatchObject({ code: '42501' });
+      } finally {
+        await sp.query('ROLLBACK').catch(() => undefined);
+        await sp.end();
+      }
       // Committed, a later unit starts it, by the wall clock at that moment.
       await request(g);
       const d = (await deletion(g.tenantId))!;
@@ -259,32 +282,85 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
   });
 
   it.runIf(dialect === 'pg')(
-    'PostgreSQL: the system log takes the database’s time and the stored deadline, not the unit’s',
+    'PostgreSQL: the database writes the request and cancel entries itself, by its wall clock',
     async () => {
       const g = await fixture(store);
-      const past = new Date(Date.now() - 90 * DAY);
       const before = Date.now();
       await request(g);
-      await store.tenant(g.tenantId).write((tx) => {
-        repo.clearTenantDeletion(tx);
-        repo.appendSystemLog(
-          tx,
-          {
-            tenantId: g.tenantId,
-            action: 'tenant.deletion_cancelled',
-            actor: 'user:x',
-            data: { x: 'forged' },
-          },
-          past,
-        );
-      });
-      const [requested, cancelled] = await store
+      const due = (await deletion(g.tenantId))!.dueAt;
+      await cancelTenantDeletion(store.tenant(g.tenantId), 'user:canceller', new Date(Date.now() - 90 * DAY));
+      const [requested, cancelled, ...rest] = await store
         .as({ system: 'cli' })
         .read((ctx) => repo.listSystemLog(ctx, g.tenantId));
+      expect(rest).toEqual([]);
       for (const e of [requested!, cancelled!])
         expect(Math.abs(e.at.getTime() - before)).toBeLessThan(5 * MINUTE);
-      expect(Object.keys(requested!.data)).toEqual(['due_at']);
-      expect(cancelled!.data).toEqual({});
+      expect(requested).toMatchObject({
+        action: 'tenant.deletion_requested',
+        actor: 'user:someone',
+        data: { due_at: due.toISOString() },
+      });
+      expect(cancelled).toMatchObject({
+        action: 'tenant.deletion_cancelled',
+        actor: 'user:canceller',
+        data: {},
+      });
+      // The cancelled row keeps no actor.
+      expect(await deletion(g.tenantId)).toBeNull();
+    },
+  );
+
+  it('shreds no data key inside the window, whatever the statement', async () => {
+    const g = await fixture(store);
+    await request(g);
+    const keys = () => store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx));
+    const before = await keys();
+    expect(before.length).toBeGreaterThan(0);
+    const tk = store.t.tenantKeys;
+    for (const w of [
+      (tx: TenantWriteCtx) =>
+        tx.db.update(tk).set({ wrapped: '', destroyedAt: new Date() }).where(eq(tk.tenantId, g.tenantId)),
+      (tx: TenantWriteCtx) => tx.db.delete(tk).where(eq(tk.tenantId, g.tenantId)),
+    ])
+      await expect(
+        store.tenant(g.tenantId, { system: 'scheduler' }).write((tx) => {
+          tx.write(w(tx));
+        }),
+      ).rejects.toSatisfy(isPermissionViolation);
+    expect(await keys()).toEqual(before);
+  });
+
+  it.runIf(dialect !== 'pg')(
+    'SQLite and D1: INSERT OR REPLACE cannot replace a tenant row (a late cancel) or an audit entry',
+    async () => {
+      const g = await fixture(store);
+      await store.tenant(g.tenantId).write((tx) => {
+        tx.audit({ actor: 'user:x', action: 'test.entry', target: 'x' }, new Date());
+      });
+      await request(g);
+      await ageDeletionRequest(ts, g.tenantId, 31);
+      const [entry] = await store.tenant(g.tenantId).read((ctx) => repo.listAudit(ctx));
+      const run = async (text: string) => {
+        if (ts.d1) await (ts.d1.prepare(text) as unknown as { run(): Promise<unknown> }).run();
+        else
+          await store.as({ system: 'cli' }).write((tx) => {
+            tx.write(sql.raw(text));
+          });
+      };
+      const q = (v: string) => `'${v.replace(/'/g, "''")}'`;
+      await expect(
+        run(
+          `insert or replace into tenants (id, name, settings, created_at) values (${q(g.tenantId)}, 'x', '{}', 0)`,
+        ),
+      ).rejects.toSatisfy(isPermissionViolation);
+      expect((await deletion(g.tenantId))?.requestedAt).toBeInstanceOf(Date);
+      const cols = 'id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash';
+      await expect(
+        run(
+          `insert or replace into audit_log (${cols}) select id, tenant_id, seq, ts, 'FORGED', action, target, data, prev_hash, this_hash from audit_log where tenant_id = ${q(g.tenantId)} and seq = ${Number(entry!.seq)}`,
+        ),
+      ).rejects.toSatisfy(isPermissionViolation);
+      expect((await store.tenant(g.tenantId).read((ctx) => repo.listAudit(ctx)))[0]).toEqual(entry);
     },
   );
 

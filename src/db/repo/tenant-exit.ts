@@ -104,7 +104,7 @@ export async function tenantsAwaitingWindow({ db, t }: ReadCtx): Promise<{ id: s
 }
 
 /** Clears a pending deletion before its deadline (the database's clock); the unit fails with PENDING when there is none (or it is past due). */
-export function clearTenantDeletion(tx: TenantWriteCtx): void {
+export function clearTenantDeletion(tx: TenantWriteCtx, by: string): void {
   const { db, t, tenantId } = tx;
   tx.write(
     db
@@ -112,7 +112,8 @@ export function clearTenantDeletion(tx: TenantWriteCtx): void {
       .set({
         deletionRequestedAt: null,
         deletionDueAt: null,
-        deletionRequestedBy: null,
+        // PostgreSQL's trigger logs the cancel with this actor and clears it; SQLite wants it cleared.
+        deletionRequestedBy: tx.dialect === 'pg' ? by : null,
         deletionWindowFrom: null,
       })
       .where(

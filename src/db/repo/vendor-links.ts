@@ -87,24 +87,22 @@ export const LINK_UNSPENT = 'vendor-link-unspent';
 // Every redemption runs it: prepared once where the driver allows (prepared.ts).
 // `nowKey` is the clock in the WHERE clause as the driver takes it: a placeholder there gets no column
 // encoder, so SQLite's is epoch milliseconds (timestamp_ms); PostgreSQL and D1 build with the Date.
-const consume = preparedWrite(
-  ['now', 'nowKey', 'tenantId', 'jti', 'assessmentId', 'contactId'],
-  (db, t, v) =>
-    db
-      .update(t.vendorLinks)
-      .set({ consumedAt: v.now as Date })
-      .where(
-        and(
-          eq(t.vendorLinks.tenantId, v.tenantId as string),
-          eq(t.vendorLinks.jti, v.jti as string),
-          eq(t.vendorLinks.assessmentId, v.assessmentId as string),
-          eq(t.vendorLinks.contactId, v.contactId as string),
-          isNull(t.vendorLinks.consumedAt),
-          isNull(t.vendorLinks.revokedAt),
-          gt(t.vendorLinks.expiresAt, v.nowKey as Date),
-        ),
-      )
-      .returning({ jti: t.vendorLinks.jti }),
+const consume = preparedWrite(['now', 'nowKey', 'tenantId', 'jti', 'assessmentId', 'contactId'], (db, t, v) =>
+  db
+    .update(t.vendorLinks)
+    .set({ consumedAt: v.now as Date })
+    .where(
+      and(
+        eq(t.vendorLinks.tenantId, v.tenantId as string),
+        eq(t.vendorLinks.jti, v.jti as string),
+        eq(t.vendorLinks.assessmentId, v.assessmentId as string),
+        eq(t.vendorLinks.contactId, v.contactId as string),
+        isNull(t.vendorLinks.consumedAt),
+        isNull(t.vendorLinks.revokedAt),
+        gt(t.vendorLinks.expiresAt, v.nowKey as Date),
+      ),
+    )
+    .returning({ jti: t.vendorLinks.jti }),
 );
 
 export function consumeVendorLink(

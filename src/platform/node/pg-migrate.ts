@@ -71,6 +71,8 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
       tenants_create: 'INSERT',
       tenants_update: 'UPDATE',
       tenants_delete: 'DELETE',
+      // The system log's SECURITY DEFINER state check sees every tenant (migrations/pg/0029…sql).
+      tenants_owner_read: 'SELECT',
     },
     why: 'the app creates tenants, an admin may rename one, change its settings or ask for its deletion (tenants_update: its own units only), and the purge deletes it past its deadline (tenants_delete: its own units only); its id never changes',
   },
@@ -205,6 +207,7 @@ const OWNER_POLICIES = new Set([
   'mfa_recovery_codes_owner_read',
   'mfa_recovery_codes_owner_erase',
   'system_log_owner_read',
+  'tenants_owner_read',
 ]);
 
 /** Policies a tenant table has besides `<table>_tenant_isolation` (migrations/pg/0001…sql). */
@@ -256,7 +259,11 @@ export const PG_FUNCTIONS = [
  * Functions the app role's policies and triggers call as itself (not SECURITY DEFINER): granted
  * explicitly, so a database that revoked EXECUTE from PUBLIC keeps its policies working.
  */
-const PG_HELPER_FUNCTIONS = ['assay_tenant_past_window(text)'] as const;
+const PG_HELPER_FUNCTIONS = [
+  'assay_tenant_past_window(text)',
+  // SECURITY DEFINER, read-only: what the system log's insert trigger judges a purge entry by.
+  'assay_system_log_state(text)',
+] as const;
 
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
 const AUDIT_TRIGGERS = {
@@ -267,6 +274,7 @@ const AUDIT_TRIGGERS = {
   // changes only to an erasure tombstone (0024).
   tenants: ['tenants_deletion_clock'],
   users: ['users_erasure_only'],
+  tenant_keys: ['tenant_keys_shred_window'],
 } as const;
 
 // ---- migrating -------------------------------------------------------------------------------------
@@ -507,7 +515,7 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
       for (const name of names)
         if (!triggers.some((t) => t.name === name))
           problems.push(
-            `the ${table === 'tenants' || table === 'users' ? 'guard' : 'append-only'} trigger ${name} on ${table} is missing or disabled: ${FIX_SCHEMA}`,
+            `the ${['tenants', 'users', 'tenant_keys'].includes(table) ? 'guard' : 'append-only'} trigger ${name} on ${table} is missing or disabled: ${FIX_SCHEMA}`,
           );
     }
 
