@@ -79,7 +79,9 @@ export async function run(): Promise<void> {
   console.log(
     `redeem (verify+load+spend+session)  ${rate.toFixed(0)}/s  (${(rate / verifyRate).toFixed(2)}× verify alone)`,
   );
-  console.log(`CPU per redemption         ${cpuUs.toFixed(0)} µs (${(1e6 / cpuUs).toFixed(0)}/s of CPU time)`);
+  console.log(
+    `CPU per redemption         ${cpuUs.toFixed(0)} µs (${(1e6 / cpuUs).toFixed(0)}/s of CPU time)`,
+  );
   console.log(verdict(rate >= 1000, '≥ 1,000 redemptions/s', `${rate.toFixed(0)}/s`));
   await bench.close();
 }
