@@ -19,11 +19,31 @@
 --  * an identity is tombstoned only when it belongs to no other tenant.
 -- 720 hours, not '30 days': an interval in days follows the session's time zone across a DST change.
 
--- Requests already pending when this runs were stamped by the application's clock: they start again.
-UPDATE tenants SET deletion_requested_at = clock_timestamp(), deletion_window_from = clock_timestamp(),
-  deletion_due_at = clock_timestamp() + interval '720 hours',
-  deletion_requested_by = coalesce(deletion_requested_by, 'system:migration')
-  WHERE deletion_requested_at IS NOT NULL OR deletion_due_at IS NOT NULL;--> statement-breakpoint
+-- Requests already pending when this runs were stamped by the application's clock: they start again,
+-- each with the request entry the purge will want (the owner runs this under FORCE RLS, so with the
+-- claims the policies ask for, one tenant at a time; the triggers below do not exist yet).
+DO $$
+DECLARE r record; wall timestamptz := clock_timestamp();
+BEGIN
+  PERFORM set_config('app.system', 'cli', true);
+  FOR r IN SELECT t.id, t.deletion_requested_by FROM tenants t
+           WHERE t.deletion_requested_at IS NOT NULL OR t.deletion_due_at IS NOT NULL LOOP
+    PERFORM set_config('app.tenant_id', r.id, true);
+    UPDATE tenants SET deletion_requested_at = wall, deletion_window_from = wall,
+      deletion_due_at = wall + interval '720 hours',
+      deletion_requested_by = coalesce(r.deletion_requested_by, 'system:migration')
+      WHERE id = r.id;
+    INSERT INTO system_log (id, at, tenant_id, action, actor, data)
+      VALUES (replace(gen_random_uuid()::text, '-', ''), wall, r.id, 'tenant.deletion_requested',
+              coalesce(r.deletion_requested_by, 'system:migration'),
+              jsonb_build_object('due_at', to_char((wall + interval '720 hours') AT TIME ZONE 'UTC',
+                                                   'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')));
+  END LOOP;
+  PERFORM set_config('app.tenant_id', '', true);
+  PERFORM set_config('app.system', '', true);
+END $$;--> statement-breakpoint
+-- One purge entry per tenant, whatever the isolation level of the units that write it.
+CREATE UNIQUE INDEX system_log_one_purge_uq ON system_log (tenant_id) WHERE action = 'tenant.purged';--> statement-breakpoint
 
 CREATE FUNCTION assay_tenant_past_window(tid text) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -87,8 +107,13 @@ BEGIN
   IF OLD.deletion_requested_at IS NOT NULL AND NEW.deletion_requested_at IS NULL
      AND NEW.deletion_due_at IS NULL AND NEW.deletion_window_from IS NULL
      AND OLD.deletion_due_at > wall THEN
-    PERFORM public.assay_system_log_write(NEW.id, 'tenant.deletion_cancelled',
-      coalesce(NEW.deletion_requested_by, 'unknown'), '{}'::jsonb);
+    -- Logged only as the cancel of a logged request (a request whose window never started has none).
+    IF (SELECT l.action FROM public.system_log l WHERE l.tenant_id = NEW.id
+          ORDER BY l.at DESC, l.id DESC LIMIT 1) = 'tenant.deletion_requested' THEN
+      PERFORM public.assay_system_log_write(NEW.id, 'tenant.deletion_cancelled',
+        CASE WHEN NEW.deletion_requested_by IS DISTINCT FROM OLD.deletion_requested_by
+             THEN coalesce(NEW.deletion_requested_by, 'unknown') ELSE 'unknown' END, '{}'::jsonb);
+    END IF;
     NEW.deletion_requested_by := NULL;
     RETURN NEW;
   END IF;

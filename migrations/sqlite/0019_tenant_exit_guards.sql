@@ -68,4 +68,11 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;--> statement-breakpo
 CREATE TRIGGER audit_checkpoints_no_replace BEFORE INSERT ON `audit_checkpoints` WHEN EXISTS (SELECT 1 FROM `audit_checkpoints` WHERE `id` = NEW.`id`)
 BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;--> statement-breakpoint
 CREATE TRIGGER system_log_no_replace BEFORE INSERT ON `system_log` WHEN EXISTS (SELECT 1 FROM `system_log` WHERE `id` = NEW.`id`)
-BEGIN SELECT RAISE(ABORT, 'system_log is append-only'); END;
+BEGIN SELECT RAISE(ABORT, 'system_log is append-only'); END;--> statement-breakpoint
+-- A replace that would shred a data key (an empty wrap, or marked destroyed) is refused like an UPDATE; a
+-- plain insert over an existing id stays a no-op for ON CONFLICT DO NOTHING (two processes creating the
+-- key at once).
+CREATE TRIGGER tenant_keys_no_replace_shred BEFORE INSERT ON `tenant_keys`
+WHEN (NEW.wrapped = '' OR NEW.destroyed_at IS NOT NULL) AND EXISTS (SELECT 1 FROM `tenant_keys` WHERE `id` = NEW.`id`)
+BEGIN SELECT RAISE(ABORT, 'permission denied: tenant_keys: a data key is destroyed only past its tenant''s deletion window'); END;--> statement-breakpoint
+CREATE UNIQUE INDEX `system_log_one_purge_uq` ON `system_log` (`tenant_id`) WHERE `action` = 'tenant.purged';

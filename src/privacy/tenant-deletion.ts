@@ -141,6 +141,16 @@ export async function purgeTenant(
   const addresses = [
     ...new Set(await Promise.all(files.map((f) => evidenceBlobAddress(ports, tenantId, f)))),
   ];
+  // The shred cannot be undone: first make sure the purge's own record will be accepted (the system log
+  // takes a purge only after a logged request, docs/tenant-exit.md), or an operator must look first.
+  const log = await ports.store.as({ system: 'scheduler' }).read((ctx) => repo.listSystemLog(ctx, tenantId));
+  if (log.at(-1)?.action !== 'tenant.deletion_requested') {
+    ports.logger.error(
+      { event: 'tenant.purge_refused', tenant: tenantId, reason: 'no logged deletion request' },
+      'tenant purge refused',
+    );
+    return null;
+  }
   try {
     await shredTenant(ports, tenantId, now);
     const counts = await scope.write(async (tx) => {
