@@ -186,3 +186,69 @@ export function renderKept<E extends AppEnv>(
   if (parts === null) return render(c, template, data, status);
   return c.html(parts.join(v.get('nonce') ?? ''), status as ContentfulStatusCode);
 }
+
+/** Pages kept by {@link renderMemo}, per Views (oldest out). */
+const MEMO_PAGES = 64;
+const memoPages = new WeakMap<Views, Map<string, readonly string[] | null>>();
+
+/** The JSON text of `value` if it holds only plain data (objects, arrays, strings, numbers, booleans, null). */
+function plainKey(value: unknown): string | undefined {
+  let plain = true;
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    const original = key === '' ? value : this[key];
+    if (original === undefined || original === null) return v;
+    const type = typeof original;
+    if (type === 'string' || type === 'number' || type === 'boolean') return v;
+    if (type === 'object') {
+      const proto = Object.getPrototypeOf(original);
+      if (Array.isArray(original) || proto === Object.prototype || proto === null) return v;
+    }
+    plain = false; // a Date, Map, Set, function, bigint…: not keyed, rendered as usual
+    return undefined;
+  });
+  return plain ? text : undefined;
+}
+
+/**
+ * {@link render} that keeps the last pages it made, keyed on the page's whole input: the template, the
+ * route's data, the viewer and the flash messages, as JSON. A page whose input equals an earlier one
+ * (the dashboard between two changes) is joined around the request's nonce instead of rendered again;
+ * any other input renders. Only plain data is keyed (anything else, a Date or a Map, renders as usual),
+ * so equal keys mean equal input and the same bytes; a template that prints the request id, or
+ * templates that reload (`npm run dev`), always render.
+ */
+export function renderMemo<E extends AppEnv>(
+  c: Context<E>,
+  template: string,
+  data: PageData = {},
+  status = 200,
+): Response {
+  const views = viewsOf(c);
+  const v = vars(c);
+  if (views.reloads) return render(c, template, data, status);
+  const key = plainKey([template, data, v.get('viewer') ?? null, v.get('flash') ?? []]);
+  if (key === undefined) return render(c, template, data, status);
+  let memo = memoPages.get(views);
+  if (!memo) {
+    memo = new Map();
+    memoPages.set(views, memo);
+  }
+  let parts = memo.get(key);
+  if (parts === undefined) {
+    const html = views.page(template, {
+      ...data,
+      ...commonData(c, views),
+      nonce: NONCE_MARK,
+      requestId: REQUEST_ID_MARK,
+    });
+    parts = html.includes(REQUEST_ID_MARK) ? null : html.split(NONCE_MARK);
+    if (memo.size >= MEMO_PAGES) memo.delete(memo.keys().next().value!);
+    memo.set(key, parts);
+  } else {
+    // Most recently used last, so the oldest goes first.
+    memo.delete(key);
+    memo.set(key, parts);
+  }
+  if (parts === null) return render(c, template, data, status);
+  return c.html(parts.join(v.get('nonce') ?? ''), status as ContentfulStatusCode);
+}

@@ -22,7 +22,7 @@ import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
 import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
-import { render, renderKept } from '../http/views.js';
+import { render, renderKept, renderMemo } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { privacyRoutes } from '../privacy/routes.js';
 import { subjectRoutes } from '../privacy/subject-routes.js';
@@ -195,7 +195,8 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
       await reopenExpiredAcceptances(c.var.workspace, now);
       dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, today));
     }
-    return render(c, 'workspace/dashboard', {
+    // Between two changes of the tenant's data the page is the same: kept, keyed on its whole input.
+    return renderMemo(c, 'workspace/dashboard', {
       title: 'Overview',
       dashboard,
       ratings: RATINGS,

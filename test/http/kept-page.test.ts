@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../../src/http/index.js';
-import { renderKept } from '../../src/http/views.js';
+import { renderKept, renderMemo } from '../../src/http/views.js';
 import { buildApp } from './support.js';
 
 const nonceOf = (res: Response) =>
@@ -55,6 +55,55 @@ describe('renderKept: a page rendered once and joined around each request nonce'
   it('never keeps a page that prints the request id', async () => {
     const a = await app.request('/kept-id', { headers: { 'X-Request-Id': 'req-one' } });
     const b = await app.request('/kept-id', { headers: { 'X-Request-Id': 'req-two' } });
+    expect(await a.text()).toContain('req-one');
+    expect(await b.text()).toContain('req-two');
+  });
+});
+
+describe('renderMemo: pages kept on their whole input', () => {
+  let message = 'first';
+  let when: unknown = null;
+  const page = () => ({ title: 'Sign in', values: { email: when }, errors: {}, notice: message });
+  const { app } = buildApp((app) => {
+    app.get('/memo', (c) => {
+      const name = c.req.query('viewer');
+      if (name) c.set('viewer', { name });
+      return renderMemo(c, 'workspace/login', page());
+    });
+    app.get('/memo-error', (c) =>
+      renderMemo(c, 'errors/error', { title: 'x', status: 400, message, fields: {} }),
+    );
+    app.get('/fresh', (c) => render(c, 'workspace/login', page()));
+  });
+
+  it('sends what render() sends, and a new page as soon as any input differs', async () => {
+    for (const m of ['first', 'second <b>', 'first']) {
+      message = m;
+      for (let i = 0; i < 2; i++) {
+        const kept = await app.request('/memo');
+        const fresh = await app.request('/fresh');
+        const keptHtml = (await kept.text()).replaceAll(nonceOf(kept)!, 'N');
+        expect(keptHtml).toBe((await fresh.text()).replaceAll(nonceOf(fresh)!, 'N'));
+        expect(keptHtml).toContain(m.replace('<', '&lt;').replace('>', '&gt;'));
+      }
+    }
+    expect(await (await app.request('/memo?viewer=Ann')).text()).toContain('Ann');
+    expect(await (await app.request('/memo?viewer=Bob')).text()).toContain('Bob');
+  });
+
+  it('does not key what JSON cannot tell apart (a Date renders each time)', async () => {
+    when = new Date(0);
+    const a = await (await app.request('/memo')).text();
+    when = '1970-01-01T00:00:00.000Z';
+    const b = await (await app.request('/memo')).text();
+    when = null;
+    expect(a).toContain(String(new Date(0)).slice(0, 15));
+    expect(b).toContain('1970-01-01T00:00:00.000Z');
+  });
+
+  it('never keeps a page that prints the request id', async () => {
+    const a = await app.request('/memo-error', { headers: { 'X-Request-Id': 'req-one' } });
+    const b = await app.request('/memo-error', { headers: { 'X-Request-Id': 'req-two' } });
     expect(await a.text()).toContain('req-one');
     expect(await b.text()).toContain('req-two');
   });
