@@ -27,12 +27,39 @@ export class AuditClient {
   ) {}
   fields(): AuditClientFields {
     if (!this.#fields) {
-      const h = (v: string | null, what: string) =>
-        v ? bytesToHex(hmacSha256(this.key, utf8(`${what}\n${v}`))).slice(0, 16) : null;
-      this.#fields = { ip: h(this.ip, 'ip'), ua: h(this.ua?.slice(0, 512) ?? null, 'ua') };
+      this.#fields = {
+        ip: clientHash(this.key, 'ip', this.ip),
+        ua: clientHash(this.key, 'ua', this.ua?.slice(0, 512) ?? null),
+      };
     }
     return this.#fields;
   }
+}
+
+/** Hashes kept per key: a client's next requests (an autosave each) mostly repeat its address and agent. */
+const HASHES_KEPT = 512;
+const hashes = new WeakMap<Uint8Array, Map<string, string>>();
+
+/**
+ * The first 16 hex digits of HMAC-SHA-256(key, `<what>\n<value>`), from a small per-key memo (oldest
+ * out): the result depends only on the key and the input, so a remembered one is the same bytes. Held
+ * in memory only, like the request that brought the value.
+ */
+function clientHash(key: Uint8Array, what: string, value: string | null): string | null {
+  if (!value) return null;
+  let memo = hashes.get(key);
+  if (!memo) {
+    memo = new Map();
+    hashes.set(key, memo);
+  }
+  const input = `${what}\n${value}`;
+  let hash = memo.get(input);
+  if (hash === undefined) {
+    hash = bytesToHex(hmacSha256(key, utf8(input))).slice(0, 16);
+    if (memo.size >= HASHES_KEPT) memo.delete(memo.keys().next().value!);
+    memo.set(input, hash);
+  }
+  return hash;
 }
 
 /** Where the current request's client is kept (AsyncLocalStorage on Node and Workers). */

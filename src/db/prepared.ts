@@ -9,8 +9,16 @@
  * The handle is reached through `ctx.db`, so a context used after its unit ended still throws, and the
  * statement runs in the unit like any other read (the statement observer sees it).
  */
-import { type Placeholder, sql } from 'drizzle-orm';
-import type { AppDb, ReadCtx, WriteCtx, WriteOptions, WriteQuery, Written } from './store.js';
+import { type Placeholder, type SQL, sql } from 'drizzle-orm';
+import {
+  type AppDb,
+  type ReadCtx,
+  rawRows,
+  type WriteCtx,
+  type WriteOptions,
+  type WriteQuery,
+  type Written,
+} from './store.js';
 import type { Tables } from './tables.js';
 
 interface Prepared<R> {
@@ -100,4 +108,42 @@ class SqliteWrite {
       toSQL: () => this.builder.toSQL(),
     };
   }
+}
+
+interface SqliteSessionDb {
+  session: {
+    prepareQuery(
+      query: { sql: string; params: unknown[] },
+      fields: undefined,
+      executeMethod: 'all',
+      isResponseInArrayMode: boolean,
+    ): { all(values?: Record<string, unknown>): unknown };
+  };
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+}
+
+/**
+ * A raw read (a `sql` template: for the few statements drizzle's builders cannot express, as
+ * `rawRows`) built once per database handle, like {@link preparedRead}: on better-sqlite3 and D1 the
+ * template is rendered with placeholders and prepared once, and each call binds `values`; on
+ * PostgreSQL it is rendered with the values and run as `rawRows` runs it. `build(t, v)` must use `v`
+ * for every variable part.
+ */
+export function preparedRawRead<R, K extends string>(
+  names: readonly K[],
+  build: (t: Tables, v: Record<K, unknown>) => SQL,
+): (ctx: ReadCtx, values: Record<K, unknown>) => Promise<R[]> {
+  const p = Object.fromEntries(names.map((n) => [n, sql.placeholder(n)])) as Record<K, unknown>;
+  const cache = new WeakMap<AppDb, { all(values?: Record<string, unknown>): unknown }>();
+  return async (ctx, values) => {
+    if (ctx.dialect === 'pg') return rawRows<R>(ctx, build(ctx.t, values));
+    const { db } = ctx;
+    let q = cache.get(db);
+    if (!q) {
+      const d = db as unknown as SqliteSessionDb;
+      q = d.session.prepareQuery(d.dialect.sqlToQuery(build(ctx.t, p)), undefined, 'all', false);
+      cache.set(db, q);
+    }
+    return (await q.all(values)) as R[];
+  };
 }

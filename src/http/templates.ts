@@ -9,6 +9,8 @@ export type TemplateFn = (this: unknown, it: Record<string, unknown>, options: u
 /** What Views needs of a template engine: render a template by name. */
 export interface TemplateEngine {
   render(name: string, data: Record<string, unknown>): string;
+  /** Templates and asset URLs may change while running (`npm run dev`): nothing rendered is kept. */
+  readonly reloads?: boolean;
 }
 
 /** Eta core with every precompiled template registered under `name` and `/name` (how includes spell it). */

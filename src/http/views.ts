@@ -53,6 +53,8 @@ export interface PageData {
 export interface Views {
   readonly productName: string;
   readonly assets: Assets;
+  /** The engine's {@link TemplateEngine.reloads}: no rendered page may be kept. */
+  readonly reloads: boolean;
   /** Renders `template` and wraps it in {@link BASE_LAYOUT}. */
   page(template: string, data: PageData & CommonData): string;
   /** Renders `template` alone (an htmx fragment or a partial). */
@@ -69,6 +71,7 @@ export function createViews(options: ViewsOptions): Views {
   return {
     productName,
     assets,
+    reloads: engine.reloads === true,
     page(template, data) {
       const body = engine.render(template, data);
       return engine.render(BASE_LAYOUT, { ...data, body });
@@ -136,4 +139,116 @@ export function renderFragment<E extends AppEnv>(
     views.fragment(template, { ...data, ...commonData(c, views) }),
     status as ContentfulStatusCode,
   );
+}
+
+/** Stand-ins rendered in place of the nonce and the request id when a page is kept (random per process). */
+const NONCE_MARK = `nonce${crypto.randomUUID().replaceAll('-', '')}`;
+const REQUEST_ID_MARK = `request${crypto.randomUUID().replaceAll('-', '')}`;
+const keptPages = new WeakMap<Views, Map<string, readonly string[] | null>>();
+
+/**
+ * {@link render} for a page whose output depends on nothing but `data`, which must be the same for
+ * every request with the same `key` (the sign-in page: no user input, no viewer), and the nonce. The
+ * page is rendered once with a stand-in for the nonce and kept split around it; each request joins
+ * the parts with its own nonce: the same bytes as {@link render}, without the render. Rendered as
+ * usual when anything else of the request would show: a viewer, a flash message, the request id
+ * printed by the template (then it is never kept), or templates that reload (`npm run dev`).
+ */
+export function renderKept<E extends AppEnv>(
+  c: Context<E>,
+  key: string,
+  template: string,
+  data: PageData = {},
+  status = 200,
+): Response {
+  const views = viewsOf(c);
+  const v = vars(c);
+  if (views.reloads || v.get('viewer') !== undefined || (v.get('flash')?.length ?? 0) > 0) {
+    return render(c, template, data, status);
+  }
+  let kept = keptPages.get(views);
+  if (!kept) {
+    kept = new Map();
+    keptPages.set(views, kept);
+  }
+  const name = `${template}\n${key}`;
+  let parts = kept.get(name);
+  if (parts === undefined) {
+    const html = views.page(template, {
+      ...data,
+      ...commonData(c, views),
+      nonce: NONCE_MARK,
+      requestId: REQUEST_ID_MARK,
+    });
+    parts = html.includes(REQUEST_ID_MARK) ? null : html.split(NONCE_MARK);
+    kept.set(name, parts);
+  }
+  if (parts === null) return render(c, template, data, status);
+  return c.html(parts.join(v.get('nonce') ?? ''), status as ContentfulStatusCode);
+}
+
+/** Pages kept by {@link renderMemo}, per Views (oldest out). */
+const MEMO_PAGES = 64;
+const memoPages = new WeakMap<Views, Map<string, readonly string[] | null>>();
+
+/** The JSON text of `value` if it holds only plain data (objects, arrays, strings, numbers, booleans, null). */
+function plainKey(value: unknown): string | undefined {
+  let plain = true;
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+    const original = key === '' ? value : this[key];
+    if (original === undefined || original === null) return v;
+    const type = typeof original;
+    if (type === 'string' || type === 'number' || type === 'boolean') return v;
+    if (type === 'object') {
+      const proto = Object.getPrototypeOf(original);
+      if (Array.isArray(original) || proto === Object.prototype || proto === null) return v;
+    }
+    plain = false; // a Date, Map, Set, function, bigint…: not keyed, rendered as usual
+    return undefined;
+  });
+  return plain ? text : undefined;
+}
+
+/**
+ * {@link render} that keeps the last pages it made, keyed on the page's whole input: the template, the
+ * route's data, the viewer and the flash messages, as JSON. A page whose input equals an earlier one
+ * (the dashboard between two changes) is joined around the request's nonce instead of rendered again;
+ * any other input renders. Only plain data is keyed (anything else, a Date or a Map, renders as usual),
+ * so equal keys mean equal input and the same bytes; a template that prints the request id, or
+ * templates that reload (`npm run dev`), always render.
+ */
+export function renderMemo<E extends AppEnv>(
+  c: Context<E>,
+  template: string,
+  data: PageData = {},
+  status = 200,
+): Response {
+  const views = viewsOf(c);
+  const v = vars(c);
+  if (views.reloads) return render(c, template, data, status);
+  const key = plainKey([template, data, v.get('viewer') ?? null, v.get('flash') ?? []]);
+  if (key === undefined) return render(c, template, data, status);
+  let memo = memoPages.get(views);
+  if (!memo) {
+    memo = new Map();
+    memoPages.set(views, memo);
+  }
+  let parts = memo.get(key);
+  if (parts === undefined) {
+    const html = views.page(template, {
+      ...data,
+      ...commonData(c, views),
+      nonce: NONCE_MARK,
+      requestId: REQUEST_ID_MARK,
+    });
+    parts = html.includes(REQUEST_ID_MARK) ? null : html.split(NONCE_MARK);
+    if (memo.size >= MEMO_PAGES) memo.delete(memo.keys().next().value!);
+    memo.set(key, parts);
+  } else {
+    // Most recently used last, so the oldest goes first.
+    memo.delete(key);
+    memo.set(key, parts);
+  }
+  if (parts === null) return render(c, template, data, status);
+  return c.html(parts.join(v.get('nonce') ?? ''), status as ContentfulStatusCode);
 }

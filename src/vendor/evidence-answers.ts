@@ -6,15 +6,23 @@
  */
 import type { Answers, AnswerValue, Questionnaire } from '../questionnaire/index.js';
 
-/** Each question's derived file key (`<qid>` of a file question, else `<qid>#evidence`), once per questionnaire. */
-const fileKeys = new WeakMap<Questionnaire, ReadonlyArray<readonly [questionId: string, key: string]>>();
-function fileKeysOf(q: Questionnaire) {
+/**
+ * Each question's derived file key (`<qid>` of a file question, else `<qid>#evidence`), by question id,
+ * and the set of those keys: once per questionnaire.
+ */
+interface FileKeys {
+  byQuestion: ReadonlyMap<string, string>;
+  keys: ReadonlySet<string>;
+}
+const fileKeys = new WeakMap<Questionnaire, FileKeys>();
+function fileKeysOf(q: Questionnaire): FileKeys {
   let keys = fileKeys.get(q);
   if (!keys) {
-    keys = [...q.questions.values()].map(
-      (question) =>
-        [question.id, question.type === 'file' ? question.id : `${question.id}#evidence`] as const,
-    );
+    const byQuestion = new Map<string, string>();
+    for (const question of q.questions.values()) {
+      byQuestion.set(question.id, question.type === 'file' ? question.id : `${question.id}#evidence`);
+    }
+    keys = { byQuestion, keys: new Set(byQuestion.values()) };
     fileKeys.set(q, keys);
   }
   return keys;
@@ -26,17 +34,17 @@ export function withEvidence(
   files: readonly { id: string; questionId: string }[],
 ): Answers {
   const out: Record<string, AnswerValue> = { ...answers };
-  const byQuestion = new Map<string, string[]>();
+  const { byQuestion: keyOf, keys } = fileKeysOf(q);
+  // Evaluated twice on every autosave: walk the answers and the files, not every question of the
+  // questionnaire. A stored value under a file key never counts (the evidence table is the record);
+  // `delete` only what is there (it turns the object into a slow dictionary).
+  for (const key in out) if (keys.has(key)) delete out[key];
   for (const f of files) {
-    const ids = byQuestion.get(f.questionId);
-    if (ids) ids.push(f.id);
-    else byQuestion.set(f.questionId, [f.id]);
-  }
-  // Evaluated on every autosave: `delete` only what is there (it turns the object into a slow dictionary).
-  for (const [questionId, key] of fileKeysOf(q)) {
-    const ids = byQuestion.get(questionId);
-    if (ids) out[key] = ids;
-    else if (Object.hasOwn(out, key)) delete out[key];
+    const key = keyOf.get(f.questionId);
+    if (key === undefined) continue;
+    const ids = out[key];
+    if (Array.isArray(ids)) (ids as string[]).push(f.id);
+    else out[key] = [f.id];
   }
   return out;
 }

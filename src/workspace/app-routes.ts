@@ -22,7 +22,7 @@ import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
 import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
-import { render } from '../http/views.js';
+import { render, renderKept, renderMemo } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { privacyRoutes } from '../privacy/routes.js';
 import { subjectRoutes } from '../privacy/subject-routes.js';
@@ -105,14 +105,16 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   const { baseUrl } = opts;
   const app = new Hono<WorkspaceEnv>();
 
-  app.get('/login', (c) =>
-    render(c, 'workspace/login', {
+  // The empty sign-in page is the same for every request but its nonce: rendered once per variant.
+  app.get('/login', (c) => {
+    const everywhere = c.req.query('done') === 'everywhere';
+    return renderKept(c, everywhere ? 'everywhere' : 'plain', 'workspace/login', {
       title: 'Sign in',
       values: {},
       errors: {},
-      notice: c.req.query('done') === 'everywhere' ? 'You are signed out on every device.' : undefined,
-    }),
-  );
+      notice: everywhere ? 'You are signed out on every device.' : undefined,
+    });
+  });
 
   app.post(
     '/login',
@@ -193,7 +195,8 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
       await reopenExpiredAcceptances(c.var.workspace, now);
       dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, today));
     }
-    return render(c, 'workspace/dashboard', {
+    // Between two changes of the tenant's data the page is the same: kept, keyed on its whole input.
+    return renderMemo(c, 'workspace/dashboard', {
       title: 'Overview',
       dashboard,
       ratings: RATINGS,

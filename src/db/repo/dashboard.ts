@@ -3,7 +3,8 @@
  * the two exports' rows. Read-only; the tables belong to their domains (vendors, assessments).
  */
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
-import { rawRows, type TenantReadCtx } from '../store.js';
+import { preparedRawRead, preparedRead } from '../prepared.js';
+import type { TenantReadCtx } from '../store.js';
 
 /**
  * Every count of the dashboard in one statement: vendors by tier, assessments by status (with how many of
@@ -29,26 +30,27 @@ interface CountRow {
   m: number | string;
 }
 
-export async function dashboardCounts(ctx: TenantReadCtx, today: string): Promise<DashboardCounts> {
-  const { t, tenantId } = ctx;
+/** The statement of {@link dashboardCounts}, prepared once per database handle. */
+const countRows = preparedRawRead<CountRow, 'tenantId' | 'today'>(['tenantId', 'today'], (t, p) => {
   const v = t.vendors;
   const a = t.assessments;
   const r = t.risks;
-  // count() is a bigint on PostgreSQL (a string from the driver): Number() below.
-  const rows = await rawRows<CountRow>(
-    ctx,
-    sql`select 'tier' as kind, ${v.tier} as k, cast(null as integer) as l, cast(null as integer) as i,
+  return sql`select 'tier' as kind, ${v.tier} as k, cast(null as integer) as l, cast(null as integer) as i,
       count(*) as n, 0 as m
-      from ${v} where ${v.tenantId} = ${tenantId} group by ${v.tier}
+      from ${v} where ${v.tenantId} = ${p.tenantId} group by ${v.tier}
     union all
     select 'assessment', ${a.status}, null, null, count(*),
-      count(*) filter (where ${a.status} in ('sent', 'in_progress') and ${a.dueDate} < ${today})
-      from ${a} where ${a.tenantId} = ${tenantId} group by ${a.status}
+      count(*) filter (where ${a.status} in ('sent', 'in_progress') and ${a.dueDate} < ${p.today})
+      from ${a} where ${a.tenantId} = ${p.tenantId} group by ${a.status}
     union all
     select 'risk', ${r.status}, ${r.likelihood}, ${r.impact}, count(*),
-      count(*) filter (where ${r.status} = 'accepted' and ${r.acceptedUntil} < ${today})
-      from ${r} where ${r.tenantId} = ${tenantId} group by ${r.status}, ${r.likelihood}, ${r.impact}`,
-  );
+      count(*) filter (where ${r.status} = 'accepted' and ${r.acceptedUntil} < ${p.today})
+      from ${r} where ${r.tenantId} = ${p.tenantId} group by ${r.status}, ${r.likelihood}, ${r.impact}`;
+});
+
+export async function dashboardCounts(ctx: TenantReadCtx, today: string): Promise<DashboardCounts> {
+  // count() is a bigint on PostgreSQL (a string from the driver): Number() below.
+  const rows = await countRows(ctx, { tenantId: ctx.tenantId, today });
   const out: DashboardCounts = { tiers: [], assessments: [], cells: [], expiredAcceptances: 0 };
   for (const row of rows) {
     const n = Number(row.n);
@@ -62,9 +64,9 @@ export async function dashboardCounts(ctx: TenantReadCtx, today: string): Promis
   return out;
 }
 
-/** The most overdue assessments (still with the vendor after their due date), with their vendor. */
-export async function overdueAssessments({ db, t, tenantId }: TenantReadCtx, today: string, limit = 10) {
-  return db
+/** The statement of {@link overdueAssessments}, prepared once per database handle. */
+const overdueRows = preparedRead(['tenantId', 'today', 'limit'], (db, t, p) =>
+  db
     .select({
       id: t.assessments.id,
       dueDate: t.assessments.dueDate,
@@ -78,13 +80,18 @@ export async function overdueAssessments({ db, t, tenantId }: TenantReadCtx, tod
     )
     .where(
       and(
-        eq(t.assessments.tenantId, tenantId),
+        eq(t.assessments.tenantId, p.tenantId),
         inArray(t.assessments.status, ['sent', 'in_progress']),
-        lt(t.assessments.dueDate, today),
+        lt(t.assessments.dueDate, p.today),
       ),
     )
     .orderBy(asc(t.assessments.dueDate), asc(t.assessments.id))
-    .limit(limit);
+    .limit(p.limit),
+);
+
+/** The most overdue assessments (still with the vendor after their due date), with their vendor. */
+export async function overdueAssessments(ctx: TenantReadCtx, today: string, limit = 10) {
+  return overdueRows(ctx, { tenantId: ctx.tenantId, today, limit });
 }
 
 /** Every assessment with its vendor and questionnaire, for the export (oldest first, in pages). */

@@ -19,7 +19,7 @@ export const STATIC_DIR = appPath('static');
 export function nodeTemplates(options: { dev: boolean }): TemplateEngine {
   if (options.dev) {
     const eta = new Eta({ views: VIEWS_DIR, cache: false, autoEscape: true, debug: true });
-    return { render: (name, data) => eta.render(name, data) };
+    return { render: (name, data) => eta.render(name, data), reloads: true };
   }
   return precompiledEngine(templates);
 }

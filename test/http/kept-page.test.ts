@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { render } from '../../src/http/index.js';
+import { renderKept, renderMemo } from '../../src/http/views.js';
+import { buildApp } from './support.js';
+
+const nonceOf = (res: Response) =>
+  /nonce-([A-Za-z0-9+/=]+)/.exec(res.headers.get('Content-Security-Policy') ?? '')?.[1];
+
+describe('renderKept: a page rendered once and joined around each request nonce', () => {
+  const data = { title: 'Sign in', values: {}, errors: {}, notice: undefined };
+  const { app } = buildApp((app) => {
+    app.get('/kept', (c) => renderKept(c, 'plain', 'workspace/login', data));
+    app.get('/fresh', (c) => render(c, 'workspace/login', data));
+    app.get('/kept-viewer', (c) => {
+      c.set('viewer', { name: 'Eve <b>', tenantName: 'Acme' });
+      return renderKept(c, 'plain', 'workspace/login', data);
+    });
+    app.get('/kept-flash', (c) => {
+      c.set('flash', [{ kind: 'success', text: 'Signed out' }]);
+      return renderKept(c, 'plain', 'workspace/login', data);
+    });
+    // errors/error prints the request id: such a page is never kept.
+    app.get('/kept-id', (c) =>
+      renderKept(c, 'id', 'errors/error', { title: 'x', status: 400, message: 'm', fields: {} }),
+    );
+  });
+
+  it('sends the bytes render() sends, with the nonce of its own CSP, a fresh one each time', async () => {
+    const pages: { nonce: string; html: string }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await app.request('/kept');
+      expect(res.status).toBe(200);
+      const nonce = nonceOf(res)!;
+      const html = await res.text();
+      expect(html).toContain(`<script nonce="${nonce}"`);
+      pages.push({ nonce, html });
+    }
+    expect(new Set(pages.map((p) => p.nonce)).size).toBe(3);
+    const fresh = await app.request('/fresh');
+    const freshNonce = nonceOf(fresh)!;
+    const freshHtml = await fresh.text();
+    for (const p of pages) expect(p.html.replaceAll(p.nonce, freshNonce)).toBe(freshHtml);
+  });
+
+  it('renders as usual when a viewer or a flash message would show', async () => {
+    const viewer = await (await app.request('/kept-viewer')).text();
+    expect(viewer).toContain('Eve &lt;b&gt;');
+    const flash = await (await app.request('/kept-flash')).text();
+    expect(flash).toContain('Signed out');
+    const plain = await (await app.request('/kept')).text();
+    expect(plain).not.toContain('Eve');
+    expect(plain).not.toContain('Signed out');
+  });
+
+  it('never keeps a page that prints the request id', async () => {
+    const a = await app.request('/kept-id', { headers: { 'X-Request-Id': 'req-one' } });
+    const b = await app.request('/kept-id', { headers: { 'X-Request-Id': 'req-two' } });
+    expect(await a.text()).toContain('req-one');
+    expect(await b.text()).toContain('req-two');
+  });
+});
+
+describe('renderMemo: pages kept on their whole input', () => {
+  let message = 'first';
+  let when: unknown = null;
+  const page = () => ({ title: 'Sign in', values: { email: when }, errors: {}, notice: message });
+  const { app } = buildApp((app) => {
+    app.get('/memo', (c) => {
+      const name = c.req.query('viewer');
+      if (name) c.set('viewer', { name });
+      return renderMemo(c, 'workspace/login', page());
+    });
+    app.get('/memo-error', (c) =>
+      renderMemo(c, 'errors/error', { title: 'x', status: 400, message, fields: {} }),
+    );
+    app.get('/fresh', (c) => render(c, 'workspace/login', page()));
+  });
+
+  it('sends what render() sends, and a new page as soon as any input differs', async () => {
+    for (const m of ['first', 'second <b>', 'first']) {
+      message = m;
+      for (let i = 0; i < 2; i++) {
+        const kept = await app.request('/memo');
+        const fresh = await app.request('/fresh');
+        const keptHtml = (await kept.text()).replaceAll(nonceOf(kept)!, 'N');
+        expect(keptHtml).toBe((await fresh.text()).replaceAll(nonceOf(fresh)!, 'N'));
+        expect(keptHtml).toContain(m.replace('<', '&lt;').replace('>', '&gt;'));
+      }
+    }
+    expect(await (await app.request('/memo?viewer=Ann')).text()).toContain('Ann');
+    expect(await (await app.request('/memo?viewer=Bob')).text()).toContain('Bob');
+  });
+
+  it('does not key what JSON cannot tell apart (a Date renders each time)', async () => {
+    when = new Date(0);
+    const a = await (await app.request('/memo')).text();
+    when = '1970-01-01T00:00:00.000Z';
+    const b = await (await app.request('/memo')).text();
+    when = null;
+    expect(a).toContain(String(new Date(0)).slice(0, 15));
+    expect(b).toContain('1970-01-01T00:00:00.000Z');
+  });
+
+  it('never keeps a page that prints the request id', async () => {
+    const a = await app.request('/memo-error', { headers: { 'X-Request-Id': 'req-one' } });
+    const b = await app.request('/memo-error', { headers: { 'X-Request-Id': 'req-two' } });
+    expect(await a.text()).toContain('req-one');
+    expect(await b.text()).toContain('req-two');
+  });
+});
