@@ -141,9 +141,18 @@ export function renderFragment<E extends AppEnv>(
   );
 }
 
-/** Stand-ins rendered in place of the nonce and the request id when a page is kept (random per process). */
-const NONCE_MARK = `nonce${crypto.randomUUID().replaceAll('-', '')}`;
-const REQUEST_ID_MARK = `request${crypto.randomUUID().replaceAll('-', '')}`;
+/**
+ * Stand-ins rendered in place of the nonce and the request id when a page is kept (random per process).
+ * Made at first use: workerd refuses random values in global scope.
+ */
+let markValues: { nonce: string; requestId: string } | undefined;
+const marks = () => {
+  markValues ??= {
+    nonce: `nonce${crypto.randomUUID().replaceAll('-', '')}`,
+    requestId: `request${crypto.randomUUID().replaceAll('-', '')}`,
+  };
+  return markValues;
+};
 const keptPages = new WeakMap<Views, Map<string, readonly string[] | null>>();
 
 /**
@@ -177,10 +186,10 @@ export function renderKept<E extends AppEnv>(
     const html = views.page(template, {
       ...data,
       ...commonData(c, views),
-      nonce: NONCE_MARK,
-      requestId: REQUEST_ID_MARK,
+      nonce: marks().nonce,
+      requestId: marks().requestId,
     });
-    parts = html.includes(REQUEST_ID_MARK) ? null : html.split(NONCE_MARK);
+    parts = html.includes(marks().requestId) ? null : html.split(marks().nonce);
     kept.set(name, parts);
   }
   if (parts === null) return render(c, template, data, status);
@@ -238,10 +247,10 @@ export function renderMemo<E extends AppEnv>(
     const html = views.page(template, {
       ...data,
       ...commonData(c, views),
-      nonce: NONCE_MARK,
-      requestId: REQUEST_ID_MARK,
+      nonce: marks().nonce,
+      requestId: marks().requestId,
     });
-    parts = html.includes(REQUEST_ID_MARK) ? null : html.split(NONCE_MARK);
+    parts = html.includes(marks().requestId) ? null : html.split(marks().nonce);
     if (memo.size >= MEMO_PAGES) memo.delete(memo.keys().next().value!);
     memo.set(key, parts);
   } else {
