@@ -183,17 +183,37 @@ export function renderKept<E extends AppEnv>(
   const name = `${template}\n${key}`;
   let parts = kept.get(name);
   if (parts === undefined) {
-    const html = views.page(template, {
-      ...data,
-      ...commonData(c, views),
-      nonce: marks().nonce,
-      requestId: marks().requestId,
-    });
-    parts = html.includes(marks().requestId) ? null : html.split(marks().nonce);
+    parts = splitPage(c, views, template, data);
     kept.set(name, parts);
   }
+  return joinPage(c, parts, template, data, status);
+}
+
+/**
+ * The page rendered with the stand-ins and split around the nonce, or null when the template prints the
+ * request id (such a page is never kept).
+ */
+function splitPage<E extends AppEnv>(
+  c: Context<E>,
+  views: Views,
+  template: string,
+  data: PageData,
+): readonly string[] | null {
+  const { nonce, requestId } = marks();
+  const html = views.page(template, { ...data, ...commonData(c, views), nonce, requestId });
+  return html.includes(requestId) ? null : html.split(nonce);
+}
+
+/** A kept page joined around this request's nonce (rendered as usual when it could not be kept). */
+function joinPage<E extends AppEnv>(
+  c: Context<E>,
+  parts: readonly string[] | null,
+  template: string,
+  data: PageData,
+  status: number,
+): Response {
   if (parts === null) return render(c, template, data, status);
-  return c.html(parts.join(v.get('nonce') ?? ''), status as ContentfulStatusCode);
+  return c.html(parts.join(vars(c).get('nonce') ?? ''), status as ContentfulStatusCode);
 }
 
 /** Pages kept by {@link renderMemo}, per Views (oldest out). */
@@ -244,20 +264,12 @@ export function renderMemo<E extends AppEnv>(
   }
   let parts = memo.get(key);
   if (parts === undefined) {
-    const html = views.page(template, {
-      ...data,
-      ...commonData(c, views),
-      nonce: marks().nonce,
-      requestId: marks().requestId,
-    });
-    parts = html.includes(marks().requestId) ? null : html.split(marks().nonce);
+    parts = splitPage(c, views, template, data);
     if (memo.size >= MEMO_PAGES) memo.delete(memo.keys().next().value!);
-    memo.set(key, parts);
   } else {
     // Most recently used last, so the oldest goes first.
     memo.delete(key);
-    memo.set(key, parts);
   }
-  if (parts === null) return render(c, template, data, status);
-  return c.html(parts.join(v.get('nonce') ?? ''), status as ContentfulStatusCode);
+  memo.set(key, parts);
+  return joinPage(c, parts, template, data, status);
 }

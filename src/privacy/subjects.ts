@@ -326,9 +326,6 @@ async function eraseMemberSubject(
   const scope = ports.store.tenant(tenantId, { userId });
   try {
     return await scope.write(async (tx) => {
-      // First: on PostgreSQL a concurrent erasure (or demotion) of another admin waits until this unit
-      // ends, or this one waits for it, so the tenant never ends up without an active admin.
-      await repo.lockActiveAdmins(tx);
       const member = await repo.getMember(tx, userId);
       if (!member) throw noSubject();
       if (normaliseEmail(confirm) !== member.email) throw mismatch();

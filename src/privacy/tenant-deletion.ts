@@ -136,11 +136,6 @@ export async function purgeTenant(
   // The window: nothing is touched before the deadline (the statements check it again, and the database's
   // triggers once more for the audit trail).
   if (!deletion || deletion.dueAt.getTime() > now.getTime()) return null;
-  // Blob addresses of files with their own key derive from the row id; older ones from the content hash.
-  const files = await scope.read((ctx) => repo.listAllEvidenceForPurge(ctx));
-  const addresses = [
-    ...new Set(await Promise.all(files.map((f) => evidenceBlobAddress(ports, tenantId, f)))),
-  ];
   // The shred cannot be undone: first make sure the purge's own record will be accepted (the system log
   // takes a purge only after a logged request, docs/tenant-exit.md), or an operator must look first.
   const log = await ports.store.as({ system: 'scheduler' }).read((ctx) => repo.listSystemLog(ctx, tenantId));
@@ -151,6 +146,11 @@ export async function purgeTenant(
     );
     return null;
   }
+  // Blob addresses of files with their own key derive from the row id; older ones from the content hash.
+  const files = await scope.read((ctx) => repo.listAllEvidenceForPurge(ctx));
+  const addresses = [
+    ...new Set(await Promise.all(files.map((f) => evidenceBlobAddress(ports, tenantId, f)))),
+  ];
   try {
     await shredTenant(ports, tenantId, now);
     const counts = await scope.write(async (tx) => {

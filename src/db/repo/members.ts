@@ -5,7 +5,7 @@
  */
 import { and, eq, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import { isId } from '../ids.js';
-import { rawRows, type TenantReadCtx, type TenantWriteCtx, type Written } from '../store.js';
+import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
 import type { Role } from '../tables.js';
 
 export type Member = {
@@ -67,22 +67,6 @@ export async function getMember({ db, t, tenantId }: TenantReadCtx, userId: stri
 function keepsAnActiveAdmin(tx: TenantWriteCtx, userId: string): SQL {
   const lock = tx.dialect === 'pg' ? sql` order by o.user_id for update` : sql``;
   return sql`(select count(*) from (select o.user_id from memberships o where o.tenant_id = ${tx.tenantId} and o.role = 'admin' and o.disabled_at is null${lock}) a where a.user_id <> ${userId}) > 0`;
-}
-
-/**
- * PostgreSQL: locks the tenant's active admin memberships (in id order, like keepsAnActiveAdmin) for
- * the rest of the unit, as its first read. A unit that may remove or demote an admin takes it before it
- * reads anything, so two such units (two admins erasing each other) run one after the other: the second
- * waits here, then reads, and its last-admin rule counts, the rows as the first committed them. SQLite
- * and D1 need nothing: their write units commit one at a time and the rule is inside the statement
- * (better-sqlite3's `BEGIN IMMEDIATE`, a D1 batch).
- */
-export async function lockActiveAdmins(tx: TenantWriteCtx): Promise<void> {
-  if (tx.dialect !== 'pg') return;
-  await rawRows(
-    tx,
-    sql`select user_id from memberships where tenant_id = ${tx.tenantId} and role = 'admin' and disabled_at is null order by user_id for update`,
-  );
 }
 
 const one = (tx: TenantWriteCtx, userId: string) =>

@@ -416,6 +416,15 @@ export async function countMemberships({ db, t }: ReadCtx, userId: string): Prom
 
 export const USER_MEMBER = 'privacy-user-member';
 
+/** What a tombstone clears of an identity besides its address (the purge's set-based tombstone too). */
+export const USER_SECRETS_CLEARED = {
+  passwordHash: null,
+  totpSecret: null,
+  totpPendingSecret: null,
+  totpEnabledAt: null,
+  totpLastStep: null,
+} as const;
+
 /**
  * Tombstones an identity: the email becomes `erased-<id>@erased.invalid`, the password hash, TOTP seeds
  * and last step are destroyed, the identity is disabled. Guarded on its membership in the unit's
@@ -429,11 +438,7 @@ export function tombstoneUser(tx: TenantWriteCtx, userId: string, now: Date): Wr
       .update(t.users)
       .set({
         email: erasedUserEmail(userId),
-        passwordHash: null,
-        totpSecret: null,
-        totpPendingSecret: null,
-        totpEnabledAt: null,
-        totpLastStep: null,
+        ...USER_SECRETS_CLEARED,
         disabledAt: now,
       })
       .where(

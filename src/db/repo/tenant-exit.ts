@@ -12,6 +12,7 @@ import { isTenantTable } from '../kit.sqlite.js';
 import { sqliteTables } from '../schema.sqlite.js';
 import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx } from '../store.js';
 import type { Tables } from '../tables.js';
+import { USER_SECRETS_CLEARED } from './privacy-subjects.js';
 
 export type TenantDeletion = {
   requestedAt: Date;
@@ -288,11 +289,7 @@ function tombstoneSoleIdentities(tx: TenantWriteCtx, now: Date): void {
       .update(t.users)
       .set({
         email: sql`'erased-' || lower(${t.users.id}) || '@erased.invalid'`,
-        passwordHash: null,
-        totpSecret: null,
-        totpPendingSecret: null,
-        totpEnabledAt: null,
-        totpLastStep: null,
+        ...USER_SECRETS_CLEARED,
         disabledAt: sql`coalesce(${t.users.disabledAt}, ${now.getTime()})`,
       })
       .where(
