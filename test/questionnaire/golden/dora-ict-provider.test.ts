@@ -14,6 +14,7 @@ import {
   type Text,
 } from '../../../src/questionnaire/index.js';
 import { compileThresholdTable } from '../../../src/questionnaire/thresholds.js';
+import { BEST } from './answers/dora-ict-provider.js';
 import { findingsOf, issuesOf, sectionScores, visibleIds } from './support.js';
 
 const read = (file: string) => readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
@@ -66,71 +67,6 @@ const CIF_QUESTIONS = [
  *            + on-site cooperation 2 + audit scope 1 + exit plan 3 + transition 2 + exit test 1 = 32 → 96
  *   Σw = 274, every answer scores 1: 100.
  */
-const BEST: Answers = {
-  'scope.service': 'Operation of our core banking platform infrastructure.',
-  'scope.model': 'managed',
-  'scope.subcontracting': 'yes',
-  'scope.establishment': 'Ireland; ultimate parent Example Group plc',
-  'scope.lei': '529900T8BM49AURSDO55',
-  'scope.ctpp': 'not_designated',
-  'gov.standards': ['iso27001'],
-  'gov.standards#evidence': ['ev-iso'],
-  'gov.cert_expiry': '2027-09-30',
-  'gov.risk_framework': 'yes',
-  'gov.financials': 'yes',
-  'gov.financials#evidence': ['ev-fin-2025', 'ev-fin-2024'],
-  'gov.conflicts': 'none',
-  'ctr.written': 'yes',
-  'ctr.description': 'yes',
-  'ctr.subcontracting_terms': 'yes',
-  'ctr.regions': ['eu_eea'],
-  'ctr.locations': 'Dublin and Frankfurt data centres',
-  'ctr.location_notice': 'yes',
-  'ctr.data_security': 'yes',
-  'ctr.data_return': 'committed',
-  'ctr.service_levels': 'yes',
-  'ctr.incident_assistance': 'included',
-  'ctr.authorities': 'yes',
-  'ctr.termination': 'yes',
-  'ctr.provider_notice_days': 365,
-  'ctr.training': 'yes',
-  'sub.list': ['ev-subcontractors'],
-  'sub.due_diligence': 'yes',
-  'sub.flowdown': 'yes',
-  'sub.chain': 'direct',
-  'sub.changes': 'yes',
-  'sub.objection': 'yes',
-  'sub.third_country': 'no',
-  'conc.platform': 'Own data centres, colocation by ExampleColo',
-  'conc.portability': 'documented',
-  'conc.insolvency': 'yes',
-  'ops.incident_hours': 2,
-  'ops.availability': 99.95,
-  'ops.continuity': 'yes',
-  'ops.backup': 'immutable_tested',
-  'ops.restore_test': '2026-10-15',
-  'ops.admin_mfa': 'phishing_resistant',
-  'ops.pentest': 'yes',
-  'ops.pentest_date': '2026-06-01',
-  'cif.sla_targets': 'yes',
-  'cif.reporting': 'yes',
-  'cif.contingency': 'yes',
-  'cif.security_measures': 'yes',
-  'cif.contingency_tested': 'yes',
-  'cif.contingency_test': '2026-09-01',
-  'cif.contingency_test#evidence': ['ev-bcp-test'],
-  'cif.rto_hours': 4,
-  'cif.rpo_hours': 1,
-  'cif.tlpt': 'yes',
-  'cif.audit_access': 'yes',
-  'cif.audit_alternative': 'yes',
-  'cif.audit_onsite': 'yes',
-  'cif.audit_scope': 'yes',
-  'cif.exit_plan': 'yes',
-  'cif.transition_months': 12,
-  'cif.exit_test': 'yes',
-  'fin.completed_by': 'Morgan Example, chief risk officer',
-};
 
 /*
  * The same vendor in 1.0.0 terms: the vendor chose the function itself, audit rights were one choice, and

@@ -14,6 +14,7 @@ import {
   evaluate,
   type Text,
 } from '../../../src/questionnaire/index.js';
+import { BEST } from './answers/gdpr-art28-processor.js';
 import { findingsOf, issuesOf, sectionScores } from './support.js';
 
 const FILE = 'questionnaires/gdpr-art28-processor.yaml';
@@ -34,71 +35,7 @@ const ORDINARY: Answers = { 'scope.personal_data': 'yes', 'scope.data_categories
 const run = (answers: Answers, context: Answers = HEALTH) => evaluate(q, answers, TODAY, { context });
 
 // The best answer to every question: a processor of health data with sub-processors and transfers under SCCs.
-const BEST: Answers = {
-  'scope.data_subjects': ['patients'],
-  'scope.volume': 'large',
-  'scope.purpose': 'Hosting and support of our patient portal.',
-  'scope.duration': 'For the term of the service contract.',
-  'scope.dpo_contact': 'Dr. Jo Example, dpo@processor.example',
-  'scope.establishment': 'union',
-  'ctr.dpa': 'yes',
-  'ctr.dpa#evidence': ['ev-dpa'],
-  'ctr.instructions': 'yes',
-  'ctr.legal_duty': 'yes',
-  'ctr.unlawful_instruction': 'yes',
-  'ctr.own_purposes': 'no',
-  'conf.commitment': 'yes',
-  'conf.need_to_know': 'yes',
-  'conf.access_review': 'yes',
-  'conf.training': 'regular',
-  'sec.toms': ['ev-toms'],
-  'sec.certification': ['iso27001'],
-  'sec.certification#evidence': ['ev-iso'],
-  'sec.encryption_scope': ['transit', 'at_rest', 'backups'],
-  'sec.mfa': 'yes',
-  'sec.access_logging': 'all',
-  'sec.pseudonymisation': 'yes',
-  'sec.test_data': 'yes',
-  'sec.backup': 'daily_separate',
-  'sec.restore_tested': 'yes',
-  'sec.restore_test': '2026-06-15',
-  'sec.effectiveness_tested': 'yes',
-  'sec.effectiveness_test': '2026-05-20',
-  'sec.sensitive_measures': ['restricted', 'separated', 'logged'],
-  'dsr.assist': 'yes',
-  'dsr.forward_days': 1,
-  'dsr.export': 'self_service',
-  'brc.process': 'yes',
-  'brc.notify_hours': 12,
-  'brc.content': 'yes',
-  'brc.log': 'yes',
-  'brc.log_share': 'yes',
-  'brc.dpia': 'yes',
-  'brc.data_subjects': 'yes',
-  'brc.records': 'yes',
-  'sub.uses': 'yes',
-  'sub.list': ['ev-subprocessors'],
-  'sub.authorisation': 'general_notice',
-  'sub.notice_days': 30,
-  'sub.flowdown': 'yes',
-  'sub.liability': 'yes',
-  'sub.monitoring': 'periodic',
-  'xfer.outside_eea': 'yes',
-  'xfer.countries': 'United States: ExampleCloud Inc., follow-the-sun support with remote access.',
-  'xfer.mechanism': ['scc'],
-  'xfer.scc_version': 'm3',
-  'xfer.tia': 'yes',
-  'xfer.tia#evidence': ['ev-tia'],
-  'xfer.authority_requests': 'yes',
-  'xfer.authority_challenge': 'yes',
-  'xfer.authority_inform': 'yes',
-  'end.return_delete': 'yes',
-  'end.deletion_days': 30,
-  'end.confirmation': 'yes',
-  'aud.information': 'yes',
-  'aud.audits': 'full',
-  'fin.completed_by': 'Dr. Jo Example, data protection officer',
-};
+// (BEST: ./answers/, shared with the before/after table in docs/content-review/ratings.md.)
 
 // Σw of BEST, w = question weight × section weight:
 //   ctr  ×3: dpa 3 + instructions 3 + legal duty 1 + unlawful instruction 2 + own purposes 3 = 12 → 36

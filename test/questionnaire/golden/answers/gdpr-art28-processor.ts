@@ -1,5 +1,5 @@
 /**
- * The best-answer response of gdpr-art28-processor 2.0.0, copied from its golden test (gdpr-art28-processor-2.0.0.test.ts, where the
+ * The best-answer response of gdpr-art28-processor 2.0.0, used by its golden test (gdpr-art28-processor-2.0.0.test.ts, where the
  * effective weights are worked out), for the review's before/after table (review-scenarios.ts).
  */
 import type { Answers } from '../../../../src/questionnaire/index.js';

@@ -1,5 +1,5 @@
 /**
- * The best-answer response of nis2-supplier 2.0.0, copied from its golden test (nis2-supplier-2.0.0.test.ts, where the
+ * The best-answer response of nis2-supplier 2.0.0, used by its golden test (nis2-supplier-2.0.0.test.ts, where the
  * effective weights are worked out), for the review's before/after table (review-scenarios.ts).
  */
 import type { Answers } from '../../../../src/questionnaire/index.js';
