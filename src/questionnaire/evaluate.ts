@@ -97,21 +97,36 @@ export function evaluate(
   const sectionVisible: boolean[] = new Array(q.sections.length).fill(true);
   const visible: boolean[] = new Array(plan.questions.length).fill(false);
   const invalid: Array<Invalid | undefined> = new Array(plan.questions.length);
+  // Undetermined: a visible vendor question without a valid answer, and whatever is computed from or hidden
+  // by one. Until the gate is answered, its follow-ups are not "not applicable", they are not known yet.
+  // The requester's context facts are never undetermined: an unset fact is a decision, not a gap.
+  const open = new Uint8Array(plan.slots);
+  const sectionOpen = new Uint8Array(q.sections.length);
+  const anyOpen = (refs: readonly number[]): number => {
+    for (let i = 0; i < refs.length; i++) if (open[refs[i]!] === 1) return 1;
+    return 0;
+  };
   for (const step of plan.steps) {
     if (step.kind === 'section') {
       sectionVisible[step.index] = step.visible === null || isTrue(step.visible(ctx));
+      if (!sectionVisible[step.index]) sectionOpen[step.index] = anyOpen(step.refs);
     } else if (step.kind === 'question') {
       const p = step.plan;
-      const vis = sectionVisible[p.section]! && (p.visible === null || isTrue(p.visible(ctx)));
+      const shown = sectionVisible[p.section]!;
+      const vis = shown && (p.visible === null || isTrue(p.visible(ctx)));
       visible[p.slot] = vis;
       if (vis) {
         const raw = p.q.context ? ownRead(context, p.q.id) : own(answers, p.q.id);
         const v = normalizeAnswer(p.q, raw, p.options);
         if (v instanceof Invalid) invalid[p.slot] = p.q.context ? new Invalid(MESSAGES.contextInvalid) : v;
         else vals[p.slot] = v;
+        if (!p.q.context && (v instanceof Invalid || v === null)) open[p.slot] = 1;
+      } else {
+        open[p.slot] = shown ? anyOpen(p.visibleRefs) : sectionOpen[p.section]!;
       }
     } else {
       vals[step.slot] = step.fn(ctx);
+      open[step.slot] = anyOpen(step.refs);
     }
   }
 
@@ -135,6 +150,7 @@ export function evaluate(
       const result = evaluateQuestion(
         p,
         visible[p.slot]!,
+        open[p.slot] === 1,
         vals,
         invalid[p.slot],
         ctx,
@@ -182,6 +198,8 @@ export function evaluate(
 function evaluateQuestion(
   p: QuestionPlan,
   vis: boolean,
+  /** Hidden only because something its visibility reads is still unanswered (see pass 1). */
+  undetermined: boolean,
   vals: readonly Value[],
   bad: Invalid | undefined,
   ctx: EvalContext,
@@ -203,11 +221,18 @@ function evaluateQuestion(
     messages: [],
   };
   // Hidden questions keep their stored answers but are not checked, required, scored or flagged; a hidden
-  // follow-up of a failed gate (hidden_zero_if) counts as a failed control instead of dropping out.
+  // follow-up of a failed gate (hidden_zero_if) counts as a failed control instead of dropping out. One
+  // hidden while its gate is unanswered (or refused) counts as unanswered, so a response never scores
+  // better by leaving the gate open than by answering it with weak follow-ups.
   if (!vis) {
-    if (p.hiddenZero !== null && p.weight > 0 && isTrue(p.hiddenZero(ctx))) {
-      result.score = 0;
-      result.weight = p.weight;
+    if (p.weight > 0) {
+      if (p.hiddenZero !== null && isTrue(p.hiddenZero(ctx))) {
+        result.score = 0;
+        result.weight = p.weight;
+      } else if (undetermined && scoring.unansweredPolicy === 'zero') {
+        result.score = 0;
+        result.weight = p.weight;
+      }
     }
     return result;
   }

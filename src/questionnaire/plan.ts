@@ -1,3 +1,4 @@
+import type { ExprNode } from './expr/ast.js';
 import { compileExpression } from './expr/compile.js';
 import type { Evaluator } from './expr/functions.js';
 import type { Step } from './load/analyze.js';
@@ -14,6 +15,8 @@ export interface QuestionPlan {
   /** single and multi: options by value, so checking and scoring an answer never scans the list. */
   readonly options: ReadonlyMap<string, Option> | null;
   readonly visible: Evaluator | null;
+  /** Slots `visible_if` reads (questions and computed values): while one is undetermined, so is this question. */
+  readonly visibleRefs: readonly number[];
   readonly requiredIf: Evaluator | null;
   readonly commentRequiredIf: Evaluator | null;
   readonly evidenceRequiredIf: Evaluator | null;
@@ -35,9 +38,19 @@ export interface QuestionPlan {
 }
 
 export type PlanStep =
-  | { readonly kind: 'section'; readonly index: number; readonly visible: Evaluator | null }
+  | {
+      readonly kind: 'section';
+      readonly index: number;
+      readonly visible: Evaluator | null;
+      readonly refs: readonly number[];
+    }
   | { readonly kind: 'question'; readonly plan: QuestionPlan }
-  | { readonly kind: 'computed'; readonly slot: number; readonly fn: Evaluator };
+  | {
+      readonly kind: 'computed';
+      readonly slot: number;
+      readonly fn: Evaluator;
+      readonly refs: readonly number[];
+    };
 
 /** Everything `evaluate` needs, precomputed once per questionnaire. */
 export interface Plan {
@@ -78,6 +91,22 @@ export function buildPlan(
   for (const name of named.keys()) slotOf.set(name, n++);
   const compile = (e: { ast: Parameters<typeof compileExpression>[0] } | null): Evaluator | null =>
     e === null ? null : compileExpression(e.ast, (name) => slotOf.get(name));
+  const refs = (e: { ast: ExprNode } | null): number[] => {
+    const out = new Set<number>();
+    const walk = (n: ExprNode): void => {
+      if (n.kind === 'ref') {
+        const slot = slotOf.get(n.name);
+        if (slot !== undefined) out.add(slot);
+      } else if (n.kind === 'call') n.args.forEach(walk);
+      else if (n.kind === 'not') walk(n.operand);
+      else if (n.kind === 'and' || n.kind === 'or' || n.kind === 'compare') {
+        walk(n.left);
+        walk(n.right);
+      }
+    };
+    if (e !== null) walk(e.ast);
+    return [...out];
+  };
 
   const byId = new Map<string, QuestionPlan>();
   const sectionQuestions = q.sections.map((section, index) =>
@@ -90,6 +119,7 @@ export function buildPlan(
         section: index,
         options: question.options === null ? null : new Map(question.options.map((o) => [o.value, o])),
         visible: compile(question.visibleIf),
+        visibleRefs: refs(question.visibleIf),
         requiredIf: compile(question.requiredIf),
         commentRequiredIf: compile(question.comment?.requiredIf ?? null),
         evidenceRequiredIf: compile(question.evidence?.requiredIf ?? null),
@@ -112,10 +142,13 @@ export function buildPlan(
     }),
   );
   const steps: PlanStep[] = order.map((s): PlanStep => {
-    if (s.kind === 'section')
-      return { kind: 'section', index: s.index, visible: compile(q.sections[s.index]!.visibleIf) };
+    if (s.kind === 'section') {
+      const visibleIf = q.sections[s.index]!.visibleIf;
+      return { kind: 'section', index: s.index, visible: compile(visibleIf), refs: refs(visibleIf) };
+    }
     if (s.kind === 'question') return { kind: 'question', plan: byId.get(s.id)! };
-    return { kind: 'computed', slot: slotOf.get(s.name)!, fn: compile(named.get(s.name)!)! };
+    const expr = named.get(s.name)!;
+    return { kind: 'computed', slot: slotOf.get(s.name)!, fn: compile(expr)!, refs: refs(expr) };
   });
   return { slots: n, steps, questions: sectionQuestions.flat(), sectionQuestions, locs };
 }

@@ -181,8 +181,13 @@ describe('properties: evaluate', () => {
         for (const [id, r] of Object.entries(e.questions)) {
           expect(ids).toContain(id);
           if (r.score !== null) expect(r.score >= 0 && r.score <= 1).toBe(true);
-          if (!r.visible)
-            expect([r.score, r.weight, r.required, r.answered]).toEqual([null, 0, false, false]);
+          // A hidden question is never required or answered; it drops out of the score, or counts as failed
+          // (hidden_zero_if, or hidden while its gate is unanswered) at its full weight.
+          if (!r.visible) {
+            expect([r.required, r.answered]).toEqual([false, false]);
+            if (r.score === null) expect(r.weight).toBe(0);
+            else expect([r.score, r.weight > 0]).toEqual([0, true]);
+          }
         }
         for (const f of e.findings) {
           expect(e.questions[f.questionId]!.visible).toBe(true);

@@ -216,8 +216,42 @@ describe('hidden_zero_if: no inversions', () => {
       weight: 2,
     });
     expect(e.score).toBe(0);
-    // Hidden for another reason (the gate unanswered): left out as before.
-    expect(evaluate(q, {}, TODAY).questions['s.restore_test']!.weight).toBe(0);
+    // Hidden while the gate is unanswered: not known yet, so it counts as unanswered (0 at its weight).
+    expect(evaluate(q, {}, TODAY).questions['s.restore_test']).toMatchObject({ score: 0, weight: 2 });
+  });
+
+  it('a follow-up hidden while its gate is unanswered or refused counts as unanswered, not as left out', () => {
+    // Without hidden_zero_if: answering the gate "weekly" with an untested restore scores 15; leaving the
+    // gate open, or storing a value the gate does not offer, must not score better than that.
+    const q = gate('');
+    const weak = evaluate(q, { 's.backups': 'weekly', 's.restore_test': 'no' }, TODAY).score!;
+    for (const answers of [{}, { 's.backups': 'hourly-ish' }, { 's.backups': null }]) {
+      const e = evaluate(q, answers as never, TODAY);
+      expect(e.questions['s.restore_test']).toMatchObject({ visible: false, score: 0, weight: 2 });
+      expect(e.score!).toBeLessThanOrEqual(weak);
+    }
+    // A gate answered with its failing value still hides it as before (the lint's score-inversion case).
+    expect(evaluate(q, { 's.backups': 'none' }, TODAY).questions['s.restore_test']!.weight).toBe(0);
+    // Under unanswered_policy: exclude an unanswered gate leaves its follow-ups out, like itself.
+    const excl = v11(
+      [
+        '      - id: s.backups',
+        '        type: single',
+        '        text: Backups?',
+        '        weight: 3',
+        '        options: [ { value: daily, label: D, score: 1 }, { value: none, label: N, score: 0 } ]',
+        '      - id: s.restore_test',
+        '        type: yes_no_na',
+        '        text: Restore tested?',
+        '        weight: 2',
+        `        visible_if: "s.backups != 'none'"`,
+        '        scores: { yes: 1, no: 0 }',
+      ].join('\n'),
+      '',
+      '\n  unanswered_policy: exclude',
+    );
+    expect(evaluate(excl, {}, TODAY).questions['s.restore_test']!.weight).toBe(0);
+    expect(evaluate(excl, {}, TODAY).score).toBeNull();
   });
 });
 
