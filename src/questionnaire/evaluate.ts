@@ -5,7 +5,7 @@ import type { EvalContext } from './expr/functions.js';
 import { isTrue } from './expr/values.js';
 import { DEFAULT_COMMENT_MAX_LENGTH, MAX_FILES } from './load/questions.js';
 import { MESSAGES } from './messages.js';
-import { planOf, type QuestionPlan } from './plan.js';
+import { type Plan, planOf, type QuestionPlan } from './plan.js';
 import type {
   Answers,
   Band,
@@ -97,36 +97,21 @@ export function evaluate(
   const sectionVisible: boolean[] = new Array(q.sections.length).fill(true);
   const visible: boolean[] = new Array(plan.questions.length).fill(false);
   const invalid: Array<Invalid | undefined> = new Array(plan.questions.length);
-  // Undetermined: a visible vendor question without a valid answer, and whatever is computed from or hidden
-  // by one. Until the gate is answered, its follow-ups are not "not applicable", they are not known yet.
-  // The requester's context facts are never undetermined: an unset fact is a decision, not a gap.
-  const open = new Uint8Array(plan.slots);
-  const sectionOpen = new Uint8Array(q.sections.length);
-  const anyOpen = (refs: readonly number[]): number => {
-    for (let i = 0; i < refs.length; i++) if (open[refs[i]!] === 1) return 1;
-    return 0;
-  };
   for (const step of plan.steps) {
     if (step.kind === 'section') {
       sectionVisible[step.index] = step.visible === null || isTrue(step.visible(ctx));
-      if (!sectionVisible[step.index]) sectionOpen[step.index] = anyOpen(step.refs);
     } else if (step.kind === 'question') {
       const p = step.plan;
-      const shown = sectionVisible[p.section]!;
-      const vis = shown && (p.visible === null || isTrue(p.visible(ctx)));
+      const vis = sectionVisible[p.section]! && (p.visible === null || isTrue(p.visible(ctx)));
       visible[p.slot] = vis;
       if (vis) {
         const raw = p.q.context ? ownRead(context, p.q.id) : own(answers, p.q.id);
         const v = normalizeAnswer(p.q, raw, p.options);
         if (v instanceof Invalid) invalid[p.slot] = p.q.context ? new Invalid(MESSAGES.contextInvalid) : v;
         else vals[p.slot] = v;
-        if (!p.q.context && (v instanceof Invalid || v === null)) open[p.slot] = 1;
-      } else {
-        open[p.slot] = shown ? anyOpen(p.visibleRefs) : sectionOpen[p.section]!;
       }
     } else {
       vals[step.slot] = step.fn(ctx);
-      open[step.slot] = anyOpen(step.refs);
     }
   }
 
@@ -138,6 +123,8 @@ export function evaluate(
   const findings: RaisedFinding[] = [];
   const sections: SectionResult[] = [];
   const due = new DueDates(todayDay);
+  const unknown =
+    q.scoring.unansweredPolicy === 'zero' ? new UnknownGates(plan, visible, sectionVisible, vals) : null;
   let num = 0;
   let den = 0;
   for (let si = 0; si < plan.sectionQuestions.length; si++) {
@@ -150,7 +137,7 @@ export function evaluate(
       const result = evaluateQuestion(
         p,
         visible[p.slot]!,
-        open[p.slot] === 1,
+        unknown,
         vals,
         invalid[p.slot],
         ctx,
@@ -198,8 +185,8 @@ export function evaluate(
 function evaluateQuestion(
   p: QuestionPlan,
   vis: boolean,
-  /** Hidden only because something its visibility reads is still unanswered (see pass 1). */
-  undetermined: boolean,
+  /** Set under unanswered_policy: zero, to count a follow-up hidden by a gate still unanswered. */
+  unknown: UnknownGates | null,
   vals: readonly Value[],
   bad: Invalid | undefined,
   ctx: EvalContext,
@@ -221,18 +208,15 @@ function evaluateQuestion(
     messages: [],
   };
   // Hidden questions keep their stored answers but are not checked, required, scored or flagged; a hidden
-  // follow-up of a failed gate (hidden_zero_if) counts as a failed control instead of dropping out. One
-  // hidden while its gate is unanswered (or refused) counts as unanswered, so a response never scores
-  // better by leaving the gate open than by answering it with weak follow-ups.
+  // follow-up of a failed gate (hidden_zero_if) counts as a failed control instead of dropping out, and so
+  // does one hidden only while its gate is unanswered or refused (UnknownGates).
   if (!vis) {
-    if (p.weight > 0) {
-      if (p.hiddenZero !== null && isTrue(p.hiddenZero(ctx))) {
-        result.score = 0;
-        result.weight = p.weight;
-      } else if (undetermined && scoring.unansweredPolicy === 'zero') {
-        result.score = 0;
-        result.weight = p.weight;
-      }
+    if (
+      p.weight > 0 &&
+      ((p.hiddenZero !== null && isTrue(p.hiddenZero(ctx))) || (unknown !== null && unknown.hides(p)))
+    ) {
+      result.score = 0;
+      result.weight = p.weight;
     }
     return result;
   }
@@ -437,5 +421,51 @@ function raiseFindings(
       dueDate: def.dueDays === null ? null : due.after(def.dueDays),
       controls: [...def.controls],
     });
+  }
+}
+
+/**
+ * Tells a question hidden because something its visibility reads is still unknown from one hidden by an
+ * answer. Unknown: a visible vendor question without a valid answer (unanswered, or a value it refuses, which
+ * evaluate stores as null), and anything computed from or hidden by an unknown. Until the gate is answered its
+ * follow-ups are not "not applicable", they are not answered yet, so under unanswered_policy: zero they count
+ * as unanswered and leaving a gate open never scores above answering it. The requester's context facts are
+ * never unknown: an unset fact is the requester's decision. Worked out on demand for hidden scored questions
+ * only (memoised per slot), so a response without such questions pays nothing.
+ */
+class UnknownGates {
+  /** 0 not yet worked out, 1 unknown, 2 known. */
+  private readonly memo: Uint8Array;
+  constructor(
+    private readonly plan: Plan,
+    private readonly visible: readonly boolean[],
+    private readonly sectionVisible: readonly boolean[],
+    private readonly vals: readonly Value[],
+  ) {
+    this.memo = new Uint8Array(plan.slots);
+  }
+
+  /** Whether hidden question `p` is hidden only for want of an answer. */
+  hides(p: QuestionPlan): boolean {
+    return this.anyUnknown(
+      this.sectionVisible[p.section] ? this.plan.refs[p.slot]! : this.plan.sectionRefs[p.section]!,
+    );
+  }
+
+  private anyUnknown(refs: readonly number[]): boolean {
+    for (let i = 0; i < refs.length; i++) if (this.isUnknown(refs[i]!)) return true;
+    return false;
+  }
+
+  private isUnknown(slot: number): boolean {
+    const m = this.memo[slot]!;
+    if (m !== 0) return m === 1;
+    let unknown: boolean;
+    const p = this.plan.bySlot[slot];
+    if (p === undefined) unknown = this.anyUnknown(this.plan.refs[slot]!);
+    else if (this.visible[slot]) unknown = !p.q.context && this.vals[slot] === null;
+    else unknown = this.hides(p);
+    this.memo[slot] = unknown ? 1 : 2;
+    return unknown;
   }
 }

@@ -15,8 +15,6 @@ export interface QuestionPlan {
   /** single and multi: options by value, so checking and scoring an answer never scans the list. */
   readonly options: ReadonlyMap<string, Option> | null;
   readonly visible: Evaluator | null;
-  /** Slots `visible_if` reads (questions and computed values): while one is undetermined, so is this question. */
-  readonly visibleRefs: readonly number[];
   readonly requiredIf: Evaluator | null;
   readonly commentRequiredIf: Evaluator | null;
   readonly evidenceRequiredIf: Evaluator | null;
@@ -38,19 +36,9 @@ export interface QuestionPlan {
 }
 
 export type PlanStep =
-  | {
-      readonly kind: 'section';
-      readonly index: number;
-      readonly visible: Evaluator | null;
-      readonly refs: readonly number[];
-    }
+  | { readonly kind: 'section'; readonly index: number; readonly visible: Evaluator | null }
   | { readonly kind: 'question'; readonly plan: QuestionPlan }
-  | {
-      readonly kind: 'computed';
-      readonly slot: number;
-      readonly fn: Evaluator;
-      readonly refs: readonly number[];
-    };
+  | { readonly kind: 'computed'; readonly slot: number; readonly fn: Evaluator };
 
 /** Everything `evaluate` needs, precomputed once per questionnaire. */
 export interface Plan {
@@ -60,6 +48,15 @@ export interface Plan {
   readonly sectionQuestions: ReadonlyArray<readonly QuestionPlan[]>;
   /** Source positions of ids, options and fields, for compatibility reports. */
   readonly locs: ReadonlyMap<string, Loc>;
+  /**
+   * The slots each slot's value depends on: a question's `visible_if`, a computed value's expression (none for
+   * thresholds). With `sectionRefs` (each section's `visible_if`), what tells a hidden question whose gate is
+   * still unanswered from one its gate has hidden (evaluate's `unknownGate`).
+   */
+  readonly refs: ReadonlyArray<readonly number[]>;
+  /** The question of each question slot (the slots after them hold computed values and thresholds). */
+  readonly bySlot: ReadonlyArray<QuestionPlan>;
+  readonly sectionRefs: ReadonlyArray<readonly number[]>;
 }
 
 const PLANS = new WeakMap<Questionnaire, Plan>();
@@ -91,22 +88,25 @@ export function buildPlan(
   for (const name of named.keys()) slotOf.set(name, n++);
   const compile = (e: { ast: Parameters<typeof compileExpression>[0] } | null): Evaluator | null =>
     e === null ? null : compileExpression(e.ast, (name) => slotOf.get(name));
-  const refs = (e: { ast: ExprNode } | null): number[] => {
+  const refsOf = (e: { ast: ExprNode } | null): number[] => {
     const out = new Set<number>();
-    const walk = (n: ExprNode): void => {
-      if (n.kind === 'ref') {
-        const slot = slotOf.get(n.name);
+    const walk = (node: ExprNode): void => {
+      if (node.kind === 'ref') {
+        const slot = slotOf.get(node.name);
         if (slot !== undefined) out.add(slot);
-      } else if (n.kind === 'call') n.args.forEach(walk);
-      else if (n.kind === 'not') walk(n.operand);
-      else if (n.kind === 'and' || n.kind === 'or' || n.kind === 'compare') {
-        walk(n.left);
-        walk(n.right);
+      } else if (node.kind === 'call') node.args.forEach(walk);
+      else if (node.kind === 'not') walk(node.operand);
+      else if (node.kind === 'and' || node.kind === 'or' || node.kind === 'compare') {
+        walk(node.left);
+        walk(node.right);
       }
     };
     if (e !== null) walk(e.ast);
     return [...out];
   };
+  const refs: number[][] = new Array(n);
+  for (const question of q.questions.values()) refs[slotOf.get(question.id)!] = refsOf(question.visibleIf);
+  for (const [name, expr] of named) refs[slotOf.get(name)!] = refsOf(expr);
 
   const byId = new Map<string, QuestionPlan>();
   const sectionQuestions = q.sections.map((section, index) =>
@@ -119,7 +119,6 @@ export function buildPlan(
         section: index,
         options: question.options === null ? null : new Map(question.options.map((o) => [o.value, o])),
         visible: compile(question.visibleIf),
-        visibleRefs: refs(question.visibleIf),
         requiredIf: compile(question.requiredIf),
         commentRequiredIf: compile(question.comment?.requiredIf ?? null),
         evidenceRequiredIf: compile(question.evidence?.requiredIf ?? null),
@@ -142,13 +141,19 @@ export function buildPlan(
     }),
   );
   const steps: PlanStep[] = order.map((s): PlanStep => {
-    if (s.kind === 'section') {
-      const visibleIf = q.sections[s.index]!.visibleIf;
-      return { kind: 'section', index: s.index, visible: compile(visibleIf), refs: refs(visibleIf) };
-    }
+    if (s.kind === 'section')
+      return { kind: 'section', index: s.index, visible: compile(q.sections[s.index]!.visibleIf) };
     if (s.kind === 'question') return { kind: 'question', plan: byId.get(s.id)! };
-    const expr = named.get(s.name)!;
-    return { kind: 'computed', slot: slotOf.get(s.name)!, fn: compile(expr)!, refs: refs(expr) };
+    return { kind: 'computed', slot: slotOf.get(s.name)!, fn: compile(named.get(s.name)!)! };
   });
-  return { slots: n, steps, questions: sectionQuestions.flat(), sectionQuestions, locs };
+  return {
+    slots: n,
+    steps,
+    questions: sectionQuestions.flat(),
+    sectionQuestions,
+    locs,
+    refs,
+    bySlot: [...byId.values()].sort((a, b) => a.slot - b.slot),
+    sectionRefs: q.sections.map((section) => refsOf(section.visibleIf)),
+  };
 }
