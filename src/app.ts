@@ -41,8 +41,22 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
   const { onError, notFound } = errorHandlers({ logger: logger as never, views });
   app.onError(onError);
   app.notFound(notFound);
-  // requestId, accessLog, securityHeaders and provideViews, in that order, as one middleware.
-  app.use(requestBasics({ logger: logger as never, views }));
+  // requestId, accessLog, securityHeaders and provideViews, in that order, as one middleware; inside it
+  // every request's client, once, for the audit entries its units append (hashed only if one is).
+  const audit = platform.audit;
+  app.use(
+    requestBasics({
+      logger: logger as never,
+      views,
+      around: audit
+        ? (c, next) =>
+            audit.clients.run(
+              new AuditClient(audit.key, platform.clientAddress(c), c.req.header('user-agent') ?? null),
+              next,
+            )
+        : undefined,
+    }),
+  );
   // bodyLimit, crossSiteGuard and errorBoundary as one. Evidence uploads are read and limited by
   // src/evidence while streaming; everything else gets 1 MiB. Both checks pass GET and HEAD, the
   // only methods the static files answer, so those may come after them.
@@ -54,16 +68,6 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
     }),
   );
   app.use('/static/*', staticFiles(platform.assets));
-  // Every request's client, once, for the audit entries its units append (hashed only if one is).
-  const audit = platform.audit;
-  if (audit) {
-    app.use(async (c, next) =>
-      audit.clients.run(
-        new AuditClient(audit.key, platform.clientAddress(c), c.req.header('user-agent') ?? null),
-        next,
-      ),
-    );
-  }
 
   app.route('/', systemRoutes(platform, { baseUrl: config.baseUrl }));
   app.route('/setup', setupRoutes(platform));

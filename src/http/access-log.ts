@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
-import type { Logger } from './logger-types.js';
+import type { AccessLine, Logger } from './logger-types.js';
 import { sanitizePath } from './sanitize-path.js';
 
 /**
@@ -124,16 +124,15 @@ export function logRequest(
   failed: boolean,
 ): void {
   const aborted = c.get('aborted') === true || clientAborted(c);
-  logger.info(
-    {
-      requestId,
-      method: c.req.method,
-      path: sanitizePath(rawPath(c.req.url)),
-      // Something escaped the error handler; the server answers 500 for it.
-      status: aborted ? CLIENT_CLOSED_REQUEST : failed ? 500 : c.res.status,
-      ...(aborted ? { aborted: true } : {}),
-      ms: Math.round((performance.now() - started) * 10) / 10,
-    },
-    'request',
-  );
+  const line: AccessLine = {
+    requestId,
+    method: c.req.method,
+    path: sanitizePath(rawPath(c.req.url)),
+    // Something escaped the error handler; the server answers 500 for it.
+    status: aborted ? CLIENT_CLOSED_REQUEST : failed ? 500 : c.res.status,
+    ...(aborted ? { aborted: true as const } : {}),
+    ms: Math.round((performance.now() - started) * 10) / 10,
+  };
+  if (logger.access) logger.access(line);
+  else logger.info(line, 'request');
 }

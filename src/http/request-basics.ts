@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { logRequest, requestLogger } from './access-log.js';
 import type { AppEnv } from './env.js';
 import { toError } from './error-boundary.js';
@@ -13,6 +13,11 @@ export interface RequestBasicsOptions {
   views: Views;
   /** As in `securityHeaders()`. Default `/static/`. */
   staticPrefix?: string;
+  /**
+   * Runs the rest of the request inside a context of the caller's (the app's audit client), as a
+   * middleware of its own would, without another async hop.
+   */
+  around?: (c: Context<AppEnv>, next: () => Promise<void>) => Promise<void>;
 }
 
 /**
@@ -22,7 +27,7 @@ export interface RequestBasicsOptions {
  * installs). The separate middlewares stay for apps and tests that want only some of them.
  */
 export function requestBasics(options: RequestBasicsOptions): MiddlewareHandler<AppEnv> {
-  const { logger, views } = options;
+  const { logger, views, around } = options;
   const staticPrefix = options.staticPrefix ?? '/static/';
   return async function requestBasicsMiddleware(c, next) {
     const target = presetTarget(c);
@@ -34,7 +39,7 @@ export function requestBasics(options: RequestBasicsOptions): MiddlewareHandler<
     c.set('views', views);
     let failed = true;
     try {
-      await next();
+      await (around === undefined ? next() : around(c, next));
       finishSecurityHeaders(c, csp, isStatic, target);
       failed = false;
     } finally {

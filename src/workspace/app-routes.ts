@@ -12,7 +12,6 @@ import { can } from '../auth/permissions.js';
 import { isRecentReauth } from '../auth/reauth.js';
 import { type SignInFailure, signIn } from '../auth/sign-in.js';
 import { SIGN_IN_LIMITS } from '../auth/sign-in-limits.js';
-import { hashToken } from '../auth/tokens.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
 import type { Role } from '../db/tables.js';
 import { HttpError } from '../errors.js';
@@ -85,7 +84,8 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
       userId: session.userId,
       tenantId: session.tenantId,
       role: session.role,
-      sessionId: hashToken(token!),
+      // The row's id is the token's SHA-256 (it was read by it): no second hash.
+      sessionId: session.id,
       email: session.email,
       tenantName: session.tenantName,
       reauthRecent: isRecentReauth(session.reauthAt, now),

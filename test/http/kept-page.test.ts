@@ -77,11 +77,14 @@ describe('renderMemo: pages kept on their whole input', () => {
   });
 
   it('sends what render() sends, and a new page as soon as any input differs', async () => {
-    for (const m of ['first', 'second <b>', 'first']) {
+    // Non-ASCII text too: the kept page is UTF-8 bytes, and must be the bytes render() sends.
+    for (const m of ['first', 'second <b>', 'Grüße — ✓ 😀', 'first']) {
       message = m;
       for (let i = 0; i < 2; i++) {
         const kept = await app.request('/memo');
         const fresh = await app.request('/fresh');
+        expect(kept.headers.get('Content-Type')).toBe(fresh.headers.get('Content-Type'));
+        expect(kept.headers.get('Content-Length')).toBe(fresh.headers.get('Content-Length'));
         const keptHtml = (await kept.text()).replaceAll(nonceOf(kept)!, 'N');
         expect(keptHtml).toBe((await fresh.text()).replaceAll(nonceOf(fresh)!, 'N'));
         expect(keptHtml).toContain(m.replace('<', '&lt;').replace('>', '&gt;'));

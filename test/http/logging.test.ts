@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../src/http/env.js';
 import { accessLog, requestId, sanitizePath } from '../../src/http/index.js';
-import { createLogger } from '../../src/platform/node/logger.js';
+import { createLogger, type NodeLogger } from '../../src/platform/node/logger.js';
 import { buildApp, captureLog } from './support.js';
 
 const JWT =
@@ -92,6 +92,38 @@ describe('accessLog', () => {
 });
 
 describe('createLogger', () => {
+  it("writes the access line as pino's generic path would, byte for byte (but the time)", () => {
+    const lines = [
+      { requestId: 'r1', method: 'GET', path: '/app', status: 200, ms: 1.2 },
+      { requestId: 'r2', method: 'POST', path: '/v/a/:id', status: 499, aborted: true as const, ms: 0 },
+      // Values that need escaping come out escaped, so nothing can forge a second line.
+      { requestId: 'x"\n{', method: 'G\rET', path: '/a"b\n\u2028\ud800', status: 500, ms: Number.NaN },
+    ];
+    for (const line of lines) {
+      const direct = captureLog();
+      const generic = captureLog();
+      const logger = createLogger({ destination: direct.stream });
+      expect(logger.access).toBeTypeOf('function');
+      logger.access!(line);
+      createLogger({ destination: generic.stream }).info(line, 'request');
+      const untimed = (l: string[]) => l.map((x) => x.replace(/"time":"[^"]+"/, '"time":"T"'));
+      expect(direct.lines).toHaveLength(1);
+      expect(untimed(direct.lines)).toEqual(untimed(generic.lines));
+    }
+    // A child's bindings come first, as pino writes them; below the level, nothing.
+    const direct = captureLog();
+    const generic = captureLog();
+    const line = lines[0]!;
+    (createLogger({ destination: direct.stream }).child({ worker: 2 }) as NodeLogger).access!(line);
+    createLogger({ destination: generic.stream }).child({ worker: 2 }).info(line, 'request');
+    expect(direct.lines[0]!.replace(/"time":"[^"]+"/, '')).toBe(
+      generic.lines[0]!.replace(/"time":"[^"]+"/, ''),
+    );
+    const quiet = captureLog();
+    createLogger({ level: 'warn', destination: quiet.stream }).access!(line);
+    expect(quiet.lines).toEqual([]);
+  });
+
   it('redacts secrets and personal data by key, at the top level and nested', () => {
     const log = captureLog();
     const logger = createLogger({ destination: log.stream });

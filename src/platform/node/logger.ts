@@ -4,6 +4,7 @@
  */
 import pino, { type DestinationStream, type Level, type LogFn, type Logger } from 'pino';
 import { isPlainObject, REDACTED_KEYS, redact } from '../../http/logger.js';
+import type { AccessLine } from '../../http/logger-types.js';
 import { safeErrorMessage } from '../../http/serialize-error.js';
 
 export interface LoggerOptions {
@@ -45,7 +46,10 @@ export function isoTimeByMillisecond(now: () => number = () => Date.now()): () =
   };
 }
 
-export function createLogger(options: LoggerOptions = {}): Logger {
+/** pino's logger, with the access line's direct write where pino's output allows it. */
+export type NodeLogger = Logger & { access?: (line: AccessLine) => void };
+
+export function createLogger(options: LoggerOptions = {}): NodeLogger {
   const keys = new Set(REDACTED_KEYS.map((key) => key.toLowerCase()));
   const config = {
     level: options.level ?? 'info',
@@ -81,5 +85,66 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   logger.child = function redactingChild(this: Logger, bindings, childOptions) {
     return child.call(this, redact(bindings, keys) as typeof bindings, childOptions);
   } as Logger['child'];
-  return logger;
+  const out: NodeLogger = logger;
+  if (plainWrites(logger)) out.access = accessLine;
+  return out;
+}
+
+const { chindingsSym, endSym, hooksSym, lsCacheSym, mixinSym, needsMetadataGsym, streamSym, timeSym } =
+  pino.symbols;
+// In pino.symbols, though not in its types.
+const msgPrefixSym = (pino.symbols as unknown as Record<string, symbol>).msgPrefixSym!;
+type Internals = Record<symbol, unknown>;
+
+/**
+ * Whether pino writes a line as its level, time, bindings, fields, message and end, one `write()` on its
+ * stream: no mixin, no write hook, no stream that wants the line's parts (pino's multistream).
+ */
+function plainWrites(logger: Logger): boolean {
+  const self = logger as unknown as Internals;
+  const stream = self[streamSym] as Internals;
+  return (
+    !self[mixinSym] &&
+    !(self[hooksSym] as { streamWrite?: unknown }).streamWrite &&
+    !stream[needsMetadataGsym]
+  );
+}
+
+/** A finite number as pino writes it (`null` otherwise). */
+const num = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
+
+/**
+ * `logger.info(line, 'request')`, the access line, written directly: the same bytes to the same stream
+ * (test/http/logging.test.ts compares them), without pino's generic pipeline. That pipeline would change
+ * nothing here: the fields are primitives under keys that are not redacted (`redact` returns such an
+ * object as it is), the hook only rewrites error lines, and `err` is the only serializer. Strings go
+ * through JSON.stringify, as pino's own escaping does, so CR/LF in a value still cannot forge a line.
+ * `this` is the logger (or a child, whose bindings it writes).
+ */
+function accessLine(this: Logger, line: AccessLine): void {
+  const self = this as unknown as Internals;
+  if (self[msgPrefixSym]) {
+    this.info(line, 'request');
+    return;
+  }
+  if (!this.isLevelEnabled('info')) return;
+  const levelStart = (self[lsCacheSym] as Record<number, string>)[30];
+  (self[streamSym] as { write(s: string): unknown }).write(
+    levelStart +
+      (self[timeSym] as () => string)() +
+      (self[chindingsSym] as string) +
+      ',"requestId":' +
+      JSON.stringify(line.requestId) +
+      ',"method":' +
+      JSON.stringify(line.method) +
+      ',"path":' +
+      JSON.stringify(line.path) +
+      ',"status":' +
+      num(line.status) +
+      (line.aborted === true ? ',"aborted":true' : '') +
+      ',"ms":' +
+      num(line.ms) +
+      ',"msg":"request"' +
+      (self[endSym] as string),
+  );
 }

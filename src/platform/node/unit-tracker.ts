@@ -1,11 +1,8 @@
 /** Nesting detection for units of work: AsyncLocalStorage knows which unit the running code belongs to. */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Unit, UnitTracker } from '../../db/unit.js';
+import type { UnitTracker } from '../../db/unit.js';
+import { asyncContext } from './async-context.js';
 
+/** A tracker for one store, on the process's one AsyncLocalStorage (shared with the audit client). */
 export function asyncLocalTracker(): UnitTracker {
-  const als = new AsyncLocalStorage<Unit>();
-  return {
-    run: (unit, fn) => als.run(unit, fn),
-    current: () => als.getStore(),
-  };
+  return asyncContext.tracker();
 }

@@ -1,11 +1,6 @@
-/** The request's audit client (src/audit/client.ts), one AsyncLocalStorage per process. */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AuditClient, AuditClientContext } from '../../audit/client.js';
-
-const als = new AsyncLocalStorage<AuditClient>();
+/** The request's audit client (src/audit/client.ts), on the one AsyncLocalStorage it shares with the unit trackers. */
+import type { AuditClientContext } from '../../audit/client.js';
+import { asyncContext } from './async-context.js';
 
 /** The process's context: the stores read it at `tx.audit()`, the app's middleware fills it. */
-export const auditClients: AuditClientContext = {
-  run: (client, fn) => als.run(client, fn),
-  current: () => als.getStore(),
-};
+export const auditClients: AuditClientContext = asyncContext.auditClients;

@@ -1,8 +1,8 @@
 /** Nesting detection on Workers: AsyncLocalStorage, which workerd provides with nodejs_compat. */
-import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Unit, UnitTracker } from '../../db/unit.js';
+import type { UnitTracker } from '../../db/unit.js';
+import { asyncContext } from './async-context.js';
 
+/** A tracker for one store, on the isolate's one AsyncLocalStorage (shared with the audit client). */
 export function asyncLocalTracker(): UnitTracker {
-  const als = new AsyncLocalStorage<Unit>();
-  return { run: (unit, fn) => als.run(unit, fn), current: () => als.getStore() };
+  return asyncContext.tracker();
 }
