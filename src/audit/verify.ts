@@ -15,7 +15,7 @@
  */
 import { bytesToHex } from '../crypto/encoding.js';
 import { sha256Hex } from '../crypto/hash.js';
-import { listCheckpoints, type ScannedEntry, scanAudit } from '../db/repo/audit.js';
+import { chainHead, listCheckpoints, type ScannedEntry, scanAudit } from '../db/repo/audit.js';
 import type { Store } from '../db/store.js';
 import { GENESIS, hashEntry, verifiedEntryLine } from './chain.js';
 import { auditVerifiers } from './checkpoints.js';
@@ -63,7 +63,7 @@ const PAGE = 2000;
 /** How far around a broken entry the diagnosis looks for where it belongs. */
 const WINDOW = 1000;
 
-type Page = (afterSeq: number, limit: number) => Promise<ScannedEntry[]>;
+export type Page = (afterSeq: number, limit: number) => Promise<ScannedEntry[]>;
 
 /** Whether an entry's `data` is (or its stored text parses as) one JSON object. */
 function dataIsObject(e: ScannedEntry): boolean {
@@ -132,12 +132,166 @@ async function diagnose(
   };
 }
 
+/** One range of a trail to verify: entries `from..to` (to may be Infinity: to the end of the log). */
+export interface RangeTask {
+  tenantId: string;
+  from: number;
+  to: number;
+  /**
+   * The chain hash entry `from` must link to (GENESIS for the first range); null: take the first entry's
+   * own `prev_hash` and report it, for the coordinator to check against the previous range.
+   */
+  prev: string | null;
+  /** Checkpoint sizes; the range reports the partial block's root at each one it holds. */
+  wanted: number[];
+}
+
+/** What a range's check hands back: enough to join ranges and to check every checkpoint root. */
+export interface RangeResult {
+  from: number;
+  /** The first entry that fails (this range's own check; the seam is the coordinator's), or null. */
+  failedAt: number | null;
+  /** The `prev_hash` entry `from` carries (null when that entry failed or is missing). */
+  firstPrev: string | null;
+  /** The chain hash of the last entry that passed (null: none did). */
+  lastHash: string | null;
+  /** Entries that passed: `from .. from + count − 1`. */
+  count: number;
+  /** Their RFC 6962 leaf hashes, 32 bytes each. */
+  leaves: Uint8Array;
+  /** The roots of the complete aligned blocks among them (the range starts at a block boundary). */
+  blocks: Uint8Array[];
+  /** For each wanted size in the range: the root of that prefix's partial block (null: none). */
+  tails: [number, Uint8Array | null][];
+}
+
+/**
+ * Runs {@link verifyRangeOf} somewhere else (worker threads reading their own connection). Provided by
+ * the Node CLI for a SQLite file; everything else verifies in one thread.
+ */
+export interface ParallelVerify {
+  /** Ranges a trail splits into (one runs in this thread, the others through `verifyRange`). */
+  readonly ranges: number;
+  /** Trails with fewer entries verify in one thread: starting a thread costs more than it saves. */
+  readonly minEntries: number;
+  /** The range checked elsewhere, reading the tenant's entries `task.from..task.to` itself. */
+  verifyRange(task: RangeTask): Promise<RangeResult>;
+}
+
+/**
+ * Checks entries `from..to` as they come from `page`: each entry's hash recomputed from its canonical
+ * form, its `seq` and its link to the one before; and the Merkle leaves, block roots and checkpoint tail
+ * roots of the range. `from` must be 1 or follow a multiple of BLOCK. Stops at the first failure.
+ */
+export async function verifyRangeOf(page: Page, task: RangeTask): Promise<RangeResult> {
+  const { tenantId, from, to } = task;
+  if ((from - 1) % BLOCK !== 0) throw new RangeError('a range starts at a block boundary');
+  const wanted = new Set(task.wanted.filter((w) => w >= from && w <= to));
+  const roots = new PrefixRoots();
+  // Every leaf, 32 bytes each in one growing buffer (a million small arrays kept alive cost the
+  // garbage collector more than the hashing); consistency proofs read them back by block.
+  const span = Number.isFinite(to) ? Math.min(to - from + 1, BLOCK * 64) : BLOCK * 64;
+  let leafBytes = new Uint8Array(32 * Math.max(1, span));
+  const tails: [number, Uint8Array | null][] = [];
+  let prev = task.prev;
+  let firstPrev: string | null = null;
+  let failedAt: number | null = null;
+  let k = from;
+  const tenantJson = JSON.stringify(tenantId);
+  scan: for (let after = from - 1; ; ) {
+    const rows = await page(after, PAGE);
+    for (const e of rows) {
+      if (k > to) break scan;
+      const { this_hash } = e;
+      // The stored canonical text is hashed as it is; where it is not the canonical form (PostgreSQL's
+      // jsonb, rows written before the stores kept the canonical text) the entry is re-serialised. Either
+      // way the entry passes only if SHA-256 of its bytes is the hash the next entry links to.
+      // The stored text must also parse as one JSON object, so the bytes mean exactly the row's fields
+      // (a `data` text cannot carry another column's field into the hashed line).
+      // `prev` is GENESIS or a digest checked below, and `k` an integer: the line writes both as they
+      // are. (A range's first `prev` is the entry's own until the coordinator checks the seam; if the
+      // seam fails, the entry fails there whatever this computed.)
+      if (prev === null && e.seq === k) prev = e.prev_hash;
+      const linked = e.seq === k && e.prev_hash === prev;
+      const ok =
+        linked &&
+        ((e.dataJson !== undefined &&
+          sha256Hex(
+            `${prev}\n${verifiedEntryLine(e, e.dataJson, e.tenant_id === tenantId ? tenantJson : JSON.stringify(e.tenant_id))}`,
+          ) === this_hash &&
+          dataIsObject(e)) ||
+          (dataIsObject(e) && hashEntry(e) === this_hash));
+      if (!ok) {
+        failedAt = k;
+        break scan;
+      }
+      if (k === from) firstPrev = e.prev_hash;
+      const i = k - from;
+      if ((i + 1) * 32 > leafBytes.length) {
+        const grown = new Uint8Array(leafBytes.length * 2);
+        grown.set(leafBytes);
+        leafBytes = grown;
+      }
+      leafHashInto(this_hash, leafBytes, i * 32);
+      roots.push(leafBytes, i * 32);
+      if (wanted.has(k)) tails.push([k, roots.tailRoot()]);
+      prev = this_hash;
+      k++;
+    }
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1]!.seq;
+  }
+  // A bounded range whose rows ran out early: its next entry is missing.
+  if (failedAt === null && k <= to && Number.isFinite(to)) failedAt = k;
+  const count = k - from;
+  return {
+    from,
+    failedAt,
+    firstPrev,
+    lastHash: count > 0 ? prev : null,
+    count,
+    leaves: leafBytes.subarray(0, count * 32),
+    blocks: roots.blocks,
+    tails,
+  };
+}
+
+/** Why the entry at position `k` fails, as the single pass names it: `at` is the row found there. */
+async function problemAt(
+  page: Page,
+  k: number,
+  prev: string,
+  at: ScannedEntry | undefined,
+): Promise<TrailProblem> {
+  if (!at || dataIsObject(at)) return diagnose(page, k, prev, at);
+  return { kind: 'edited', seq: k, message: `entry ${k} was edited: its data is not a JSON object` };
+}
+
+/** Splits entries 1..head into `n` ranges, each starting at a block boundary. */
+export function splitRanges(head: number, n: number): { from: number; to: number }[] {
+  const blocks = Math.ceil(head / BLOCK);
+  const parts = Math.max(1, Math.min(n, blocks));
+  const out: { from: number; to: number }[] = [];
+  for (let p = 0, b = 0; p < parts; p++) {
+    const nb = Math.floor((blocks - b) / (parts - p));
+    const from = b * BLOCK + 1;
+    b += nb;
+    out.push({ from, to: Math.min(head, b * BLOCK) });
+  }
+  return out;
+}
+
 export interface VerifyInput {
   tenantId: string;
   page: Page;
   /** Signed notes: the stored checkpoints, then any held outside (mail, receipts). */
   checkpoints: { note: string; source: string }[];
   verifiers: NoteVerifier[];
+  /**
+   * Verify in parallel up to this head (the log's last seq, read after the checkpoints): entries
+   * appended during the verify are left for the next one. Without it, one pass to the end of the log.
+   */
+  parallel?: { head: number; runner: ParallelVerify };
 }
 
 /** The verification itself, over any source of entries (the database, or an export). */
@@ -176,62 +330,46 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
     }
     parsed.push({ ...p, source: c.source });
   }
-  const wanted = new Map<number, (ParsedCheckpoint & { source: string })[]>();
-  for (const p of parsed) wanted.set(p.size, [...(wanted.get(p.size) ?? []), p]);
+  const wantedSizes = [...new Set(parsed.map((p) => p.size))];
 
-  // 2. The chain, entry by entry, with the root of every prefix a checkpoint names.
-  const roots = new PrefixRoots();
-  // Every leaf, 32 bytes each in one growing buffer (a million small arrays kept alive cost the
-  // garbage collector more than the hashing); consistency proofs read them back by block.
-  let leafBytes = new Uint8Array(32 * BLOCK * 64);
-  const rootAt = new Map<number, Uint8Array>();
+  // 2. The chain, entry by entry, in ranges (one, or one per thread), joined at the seams.
+  const par = input.parallel;
+  const ranges = par ? splitRanges(par.head, par.runner.ranges) : [{ from: 1, to: Number.POSITIVE_INFINITY }];
+  const results = await Promise.all(
+    ranges.map((r, i) => {
+      const task: RangeTask = { tenantId, ...r, prev: i === 0 ? GENESIS : null, wanted: wantedSizes };
+      // The first range runs here, on the caller's connection; the others through the runner.
+      return i === 0 || !par ? verifyRangeOf(input.page, task) : par.runner.verifyRange(task);
+    }),
+  );
   let prev = GENESIS;
-  let k = 1;
-  const tenantJson = JSON.stringify(tenantId);
-  for (let after = 0; ; ) {
-    const rows = await input.page(after, PAGE);
-    for (const e of rows) {
-      const { this_hash } = e;
-      // The stored canonical text is hashed as it is; where it is not the canonical form (PostgreSQL's
-      // jsonb, rows written before the stores kept the canonical text) the entry is re-serialised. Either
-      // way the entry passes only if SHA-256 of its bytes is the hash the next entry links to.
-      // The stored text must also parse as one JSON object, so the bytes mean exactly the row's fields
-      // (a `data` text cannot carry another column's field into the hashed line).
-      // `prev` is GENESIS or a digest checked below, and `k` an integer: the line writes both as they are.
-      const linked = e.seq === k && e.prev_hash === prev;
-      const ok =
-        linked &&
-        ((e.dataJson !== undefined &&
-          sha256Hex(
-            `${prev}\n${verifiedEntryLine(e, e.dataJson, e.tenant_id === tenantId ? tenantJson : JSON.stringify(e.tenant_id))}`,
-          ) === this_hash &&
-          dataIsObject(e)) ||
-          (dataIsObject(e) && hashEntry(e) === this_hash));
-      if (!ok) {
-        const problem = dataIsObject(e)
-          ? await diagnose(input.page, k, prev, e)
-          : ({
-              kind: 'edited',
-              seq: k,
-              message: `entry ${k} was edited: its data is not a JSON object`,
-            } as const);
-        return report(k - 1, null, problem);
-      }
-      if (k * 32 > leafBytes.length) {
-        const grown = new Uint8Array(leafBytes.length * 2);
-        grown.set(leafBytes);
-        leafBytes = grown;
-      }
-      leafHashInto(this_hash, leafBytes, (k - 1) * 32);
-      roots.push(leafBytes, (k - 1) * 32);
-      if (wanted.has(k)) rootAt.set(k, roots.root());
-      prev = this_hash;
-      k++;
+  for (const r of results) {
+    const seamBroken = r.from > 1 && r.firstPrev !== prev;
+    const k = seamBroken ? r.from : r.failedAt;
+    if (k !== null) {
+      const before = k === r.from ? prev : r.lastHash!;
+      const [at] = await input.page(k - 1, 1);
+      return report(k - 1, null, await problemAt(input.page, k, before, at));
     }
-    if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]!.seq;
+    prev = r.lastHash ?? prev;
   }
-  const size = k - 1;
+  const size = results.reduce((n, r) => n + r.count, 0);
+  // Every leaf in one buffer, and the root of every prefix a checkpoint names: the complete blocks'
+  // roots joined with that prefix's partial block (a few hashes a checkpoint).
+  let leafBytes: Uint8Array;
+  if (results.length === 1) leafBytes = results[0]!.leaves;
+  else {
+    leafBytes = new Uint8Array(size * 32);
+    for (const r of results) leafBytes.set(r.leaves, (r.from - 1) * 32);
+  }
+  const blocks = results.flatMap((r) => r.blocks);
+  const tails = new Map(results.flatMap((r) => r.tails));
+  const rootAt = new Map<number, Uint8Array>();
+  const blockPrefix = new PrefixRoots();
+  for (const s of [...tails.keys()].sort((a, b) => a - b)) {
+    while (blockPrefix.size < Math.floor(s / BLOCK)) blockPrefix.push(blocks[blockPrefix.size]!);
+    rootAt.set(s, blockPrefix.root(tails.get(s) ?? undefined));
+  }
 
   // 3. Every checkpoint against the log it claims to sign.
   const equal = (a: Uint8Array, b: Uint8Array) => a.every((x, i) => x === b[i]);
@@ -251,7 +389,6 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
     }
   }
   // Consecutive checkpoints, proven consistent as an outside verifier would (RFC 9162 §2.1.4.2).
-  const blocks = roots.blocks;
   const sorted = [...parsed].sort((a, b) => a.size - b.size);
   for (let i = 0; i < sorted.length; i++) {
     const p = sorted[i]!;
@@ -288,16 +425,22 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
 /**
  * `assay audit verify` for one tenant, and what a restore test calls: the stored entries and
  * checkpoints, plus any checkpoint notes held elsewhere (`extra`). Never throws for a bad trail.
+ * With `parallel` (the Node CLI on SQLite), a trail of at least `minEntries` is verified in ranges
+ * up to the head read at the start; the report is the one a single pass over that head gives.
  */
 export async function verifyTenantTrail(
   store: Store,
   tenantId: string,
-  opts: { extraCheckpoints?: { note: string; source: string }[] } = {},
+  opts: { extraCheckpoints?: { note: string; source: string }[]; parallel?: ParallelVerify } = {},
 ): Promise<TrailReport> {
   const scope = store.tenant(tenantId);
   const stored = await scope.read((ctx) => listCheckpoints(ctx));
   const verifiers = await auditVerifiers(store, '');
+  // The head after the checkpoints: every stored checkpoint is then within it, and the ranges stop there.
+  const runner = opts.parallel;
+  const head = runner && runner.ranges > 1 ? ((await scope.read((ctx) => chainHead(ctx)))?.seq ?? 0) : 0;
   return verifyTrail({
+    ...(runner && head >= Math.max(runner.minEntries, 1) ? { parallel: { head, runner } } : {}),
     tenantId,
     page: (afterSeq, limit) => scope.read((ctx) => scanAudit(ctx, afterSeq, limit)),
     checkpoints: [
