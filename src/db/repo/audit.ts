@@ -75,7 +75,20 @@ export type ScannedEntry = Omit<StoredEntry, 'data'> & {
   readonly data: Record<string, unknown>;
 };
 
-type ScanRow = [number, string, string, string, string, string, string, string, string | null, string | null];
+export type ScanRow = [
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+];
+/** The columns of a scan, in {@link ScanRow}'s order (a verify worker's own statement reads the same). */
+export const SCAN_COLUMNS = 'seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua';
 
 /** A row of a scan: `data` parsed on first use (a verify hashes the text and only checks it parses). */
 class Scanned {
@@ -110,6 +123,10 @@ class Scanned {
   }
 }
 
+/** A SQLite scan row as a {@link ScannedEntry} (`data` parsed only when asked for). */
+export const scannedFromRow = (tenantId: string, r: ScanRow): ScannedEntry =>
+  new Scanned(tenantId, r) as ScannedEntry;
+
 /**
  * A page of the chain for a verify: rows as arrays straight from the driver (no query-builder mapping,
  * no JSON parsing: a verify reads a million). The tenant column is not read: the WHERE clause makes it
@@ -121,7 +138,7 @@ export async function scanAudit(
   limit: number,
 ): Promise<ScannedEntry[]> {
   const tenantId = ctx.tenantId;
-  const query = sql`SELECT seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua FROM audit_log
+  const query = sql`SELECT ${sql.raw(SCAN_COLUMNS)} FROM audit_log
         WHERE tenant_id = ${tenantId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`;
   if (ctx.dialect !== 'pg') {
     const rows = (await (ctx.db as unknown as { values(q: SQL): Promise<ScanRow[]> }).values(
