@@ -14,18 +14,20 @@
  * - `inconsistent-checkpoints`: signed checkpoints that cannot both be prefixes of this log.
  */
 import { bytesToHex } from '../crypto/encoding.js';
-import { sha256Hex } from '../crypto/hash.js';
 import { chainHead, listCheckpoints, type ScannedEntry, scanAudit } from '../db/repo/audit.js';
 import type { Store } from '../db/store.js';
-import { GENESIS, hashEntry, verifiedEntryLine } from './chain.js';
+import { GENESIS, hashEntry } from './chain.js';
 import { auditVerifiers } from './checkpoints.js';
-import { BLOCK, leafHashInto, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
+import { BLOCK, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
 import {
   type NoteVerifier,
   type ParsedCheckpoint,
   parseCheckpoint,
   verifyCheckpointSignature,
 } from './note.js';
+import { dataIsObject, type Page, type RangeResult, type RangeTask, verifyRangeOf } from './verify-range.js';
+
+export { type Page, type RangeResult, type RangeTask, verifyRangeOf } from './verify-range.js';
 
 export type TrailProblemKind =
   | 'edited'
@@ -54,26 +56,8 @@ export interface TrailReport {
   problem?: TrailProblem;
 }
 
-/**
- * Rows a verify reads per page. Small enough that a page's rows die young (20,000 rows outlived the
- * young generation, and promoting them made the garbage collector a quarter of a million-entry verify;
- * docs/benchmarks.md, "Audit trail"), large enough that the per-statement cost stays out of sight.
- */
-const PAGE = 2000;
 /** How far around a broken entry the diagnosis looks for where it belongs. */
 const WINDOW = 1000;
-
-export type Page = (afterSeq: number, limit: number) => Promise<ScannedEntry[]>;
-
-/** Whether an entry's `data` is (or its stored text parses as) one JSON object. */
-function dataIsObject(e: ScannedEntry): boolean {
-  try {
-    const d = e.data;
-    return d !== null && typeof d === 'object' && !Array.isArray(d);
-  } catch {
-    return false;
-  }
-}
 
 /** Why entry `at` (position k, expected previous hash `prev`) breaks the chain. */
 async function diagnose(
@@ -132,128 +116,22 @@ async function diagnose(
   };
 }
 
-/** One range of a trail to verify: entries `from..to` (to may be Infinity: to the end of the log). */
-export interface RangeTask {
-  tenantId: string;
-  from: number;
-  to: number;
-  /**
-   * The chain hash entry `from` must link to (GENESIS for the first range); null: take the first entry's
-   * own `prev_hash` and report it, for the coordinator to check against the previous range.
-   */
-  prev: string | null;
-  /** Checkpoint sizes; the range reports the partial block's root at each one it holds. */
-  wanted: number[];
-}
-
-/** What a range's check hands back: enough to join ranges and to check every checkpoint root. */
-export interface RangeResult {
-  from: number;
-  /** The first entry that fails (this range's own check; the seam is the coordinator's), or null. */
-  failedAt: number | null;
-  /** The `prev_hash` entry `from` carries (null when that entry failed or is missing). */
-  firstPrev: string | null;
-  /** The chain hash of the last entry that passed (null: none did). */
-  lastHash: string | null;
-  /** Entries that passed: `from .. from + count − 1`. */
-  count: number;
-  /** Their RFC 6962 leaf hashes, 32 bytes each. */
-  leaves: Uint8Array;
-  /** The roots of the complete aligned blocks among them (the range starts at a block boundary). */
-  blocks: Uint8Array[];
-  /** For each wanted size in the range: the root of that prefix's partial block (null: none). */
-  tails: [number, Uint8Array | null][];
-}
-
 /**
- * Runs {@link verifyRangeOf} somewhere else (worker threads reading their own connection). Provided by
- * the Node CLI for a SQLite file; everything else verifies in one thread.
+ * Runs {@link verifyRangeOf} in other threads, each reading its own connection. Provided by the Node
+ * CLI for a SQLite file; everything else verifies in one thread.
  */
 export interface ParallelVerify {
-  /** Ranges a trail splits into (one runs in this thread, the others through `verifyRange`). */
-  readonly ranges: number;
+  /** Threads to use, this one included (this one runs ranges too, the others through `verifyRange`). */
+  readonly threads: number;
   /** Trails with fewer entries verify in one thread: starting a thread costs more than it saves. */
   readonly minEntries: number;
-  /** The range checked elsewhere, reading the tenant's entries `task.from..task.to` itself. */
+  /** Entries a range (a multiple of BLOCK); by default about eight ranges a thread, 16 blocks or more. */
+  readonly rangeEntries?: number;
+  /**
+   * Checks one range elsewhere, reading the tenant's entries `task.from..task.to` itself. Calls may
+   * overlap (a thread is given its next range before it finishes this one).
+   */
   verifyRange(task: RangeTask): Promise<RangeResult>;
-}
-
-/**
- * Checks entries `from..to` as they come from `page`: each entry's hash recomputed from its canonical
- * form, its `seq` and its link to the one before; and the Merkle leaves, block roots and checkpoint tail
- * roots of the range. `from` must be 1 or follow a multiple of BLOCK. Stops at the first failure.
- */
-export async function verifyRangeOf(page: Page, task: RangeTask): Promise<RangeResult> {
-  const { tenantId, from, to } = task;
-  if ((from - 1) % BLOCK !== 0) throw new RangeError('a range starts at a block boundary');
-  const wanted = new Set(task.wanted.filter((w) => w >= from && w <= to));
-  const roots = new PrefixRoots();
-  // Every leaf, 32 bytes each in one growing buffer (a million small arrays kept alive cost the
-  // garbage collector more than the hashing); consistency proofs read them back by block.
-  const span = Number.isFinite(to) ? Math.min(to - from + 1, BLOCK * 64) : BLOCK * 64;
-  let leafBytes = new Uint8Array(32 * Math.max(1, span));
-  const tails: [number, Uint8Array | null][] = [];
-  let prev = task.prev;
-  let firstPrev: string | null = null;
-  let failedAt: number | null = null;
-  let k = from;
-  const tenantJson = JSON.stringify(tenantId);
-  scan: for (let after = from - 1; ; ) {
-    const rows = await page(after, PAGE);
-    for (const e of rows) {
-      if (k > to) break scan;
-      const { this_hash } = e;
-      // The stored canonical text is hashed as it is; where it is not the canonical form (PostgreSQL's
-      // jsonb, rows written before the stores kept the canonical text) the entry is re-serialised. Either
-      // way the entry passes only if SHA-256 of its bytes is the hash the next entry links to.
-      // The stored text must also parse as one JSON object, so the bytes mean exactly the row's fields
-      // (a `data` text cannot carry another column's field into the hashed line).
-      // `prev` is GENESIS or a digest checked below, and `k` an integer: the line writes both as they
-      // are. (A range's first `prev` is the entry's own until the coordinator checks the seam; if the
-      // seam fails, the entry fails there whatever this computed.)
-      if (prev === null && e.seq === k) prev = e.prev_hash;
-      const linked = e.seq === k && e.prev_hash === prev;
-      const ok =
-        linked &&
-        ((e.dataJson !== undefined &&
-          sha256Hex(
-            `${prev}\n${verifiedEntryLine(e, e.dataJson, e.tenant_id === tenantId ? tenantJson : JSON.stringify(e.tenant_id))}`,
-          ) === this_hash &&
-          dataIsObject(e)) ||
-          (dataIsObject(e) && hashEntry(e) === this_hash));
-      if (!ok) {
-        failedAt = k;
-        break scan;
-      }
-      if (k === from) firstPrev = e.prev_hash;
-      const i = k - from;
-      if ((i + 1) * 32 > leafBytes.length) {
-        const grown = new Uint8Array(leafBytes.length * 2);
-        grown.set(leafBytes);
-        leafBytes = grown;
-      }
-      leafHashInto(this_hash, leafBytes, i * 32);
-      roots.push(leafBytes, i * 32);
-      if (wanted.has(k)) tails.push([k, roots.tailRoot()]);
-      prev = this_hash;
-      k++;
-    }
-    if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]!.seq;
-  }
-  // A bounded range whose rows ran out early: its next entry is missing.
-  if (failedAt === null && k <= to && Number.isFinite(to)) failedAt = k;
-  const count = k - from;
-  return {
-    from,
-    failedAt,
-    firstPrev,
-    lastHash: count > 0 ? prev : null,
-    count,
-    leaves: leafBytes.subarray(0, count * 32),
-    blocks: roots.blocks,
-    tails,
-  };
 }
 
 /** Why the entry at position `k` fails, as the single pass names it: `at` is the row found there. */
@@ -267,18 +145,63 @@ async function problemAt(
   return { kind: 'edited', seq: k, message: `entry ${k} was edited: its data is not a JSON object` };
 }
 
-/** Splits entries 1..head into `n` ranges, each starting at a block boundary. */
-export function splitRanges(head: number, n: number): { from: number; to: number }[] {
+/**
+ * The ranges a parallel verify splits entries 1..head into: each starts at a block boundary; many
+ * more ranges than threads, so a thread that starts late or runs slow (another process on its core)
+ * takes fewer of them.
+ */
+export function planRanges(head: number, runner: Pick<ParallelVerify, 'threads' | 'rangeEntries'>) {
   const blocks = Math.ceil(head / BLOCK);
-  const parts = Math.max(1, Math.min(n, blocks));
+  const per = runner.rangeEntries
+    ? Math.max(1, Math.round(runner.rangeEntries / BLOCK))
+    : Math.max(16, Math.ceil(blocks / (runner.threads * 8)));
   const out: { from: number; to: number }[] = [];
-  for (let p = 0, b = 0; p < parts; p++) {
-    const nb = Math.floor((blocks - b) / (parts - p));
-    const from = b * BLOCK + 1;
-    b += nb;
-    out.push({ from, to: Math.min(head, b * BLOCK) });
-  }
+  for (let b = 0; b < blocks; b += per)
+    out.push({ from: b * BLOCK + 1, to: Math.min(head, (b + per) * BLOCK) });
   return out;
+}
+
+/** A turn of the event loop (the worker threads' replies are events; a range here runs in microtasks). */
+const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Every range of the plan, checked by this thread and the runner's together, each taking the next
+ * range when it has one to spare; none is started past a range known to fail.
+ */
+async function runRanges(
+  page: Page,
+  tenantId: string,
+  wanted: number[],
+  head: number,
+  runner: ParallelVerify,
+): Promise<(RangeResult | undefined)[]> {
+  const plan = planRanges(head, runner);
+  const results: (RangeResult | undefined)[] = new Array(plan.length);
+  let next = 0;
+  let stopAfter = plan.length;
+  const take = () => (next < plan.length && next <= stopAfter ? next++ : -1);
+  const task = (i: number): RangeTask => ({
+    tenantId,
+    ...plan[i]!,
+    prev: i === 0 ? GENESIS : null,
+    wanted,
+  });
+  const record = (i: number, r: RangeResult) => {
+    results[i] = r;
+    if (r.failedAt !== null) stopAfter = Math.min(stopAfter, i);
+  };
+  const here = async () => {
+    for (let i = take(); i >= 0; i = take()) {
+      record(i, await verifyRangeOf(page, task(i)));
+      await yieldToEvents();
+    }
+  };
+  const there = async () => {
+    for (let i = take(); i >= 0; i = take()) record(i, await runner.verifyRange(task(i)));
+  };
+  // Two requests in flight per other thread: it starts its next range while this one is busy.
+  await Promise.all([here(), ...Array.from({ length: 2 * (runner.threads - 1) }, there)]);
+  return results;
 }
 
 export interface VerifyInput {
@@ -334,16 +257,21 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
 
   // 2. The chain, entry by entry, in ranges (one, or one per thread), joined at the seams.
   const par = input.parallel;
-  const ranges = par ? splitRanges(par.head, par.runner.ranges) : [{ from: 1, to: Number.POSITIVE_INFINITY }];
-  const results = await Promise.all(
-    ranges.map((r, i) => {
-      const task: RangeTask = { tenantId, ...r, prev: i === 0 ? GENESIS : null, wanted: wantedSizes };
-      // The first range runs here, on the caller's connection; the others through the runner.
-      return i === 0 || !par ? verifyRangeOf(input.page, task) : par.runner.verifyRange(task);
-    }),
-  );
+  const results = par
+    ? await runRanges(input.page, tenantId, wantedSizes, par.head, par.runner)
+    : [
+        await verifyRangeOf(input.page, {
+          tenantId,
+          from: 1,
+          to: Number.POSITIVE_INFINITY,
+          prev: GENESIS,
+          wanted: wantedSizes,
+        }),
+      ];
   let prev = GENESIS;
   for (const r of results) {
+    // Ranges past the first failing one may be left unchecked; the loop returns before reaching them.
+    if (!r) break;
     const seamBroken = r.from > 1 && r.firstPrev !== prev;
     const k = seamBroken ? r.from : r.failedAt;
     if (k !== null) {
@@ -353,17 +281,18 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
     }
     prev = r.lastHash ?? prev;
   }
-  const size = results.reduce((n, r) => n + r.count, 0);
+  const done = results as RangeResult[];
+  const size = done.reduce((n, r) => n + r.count, 0);
   // Every leaf in one buffer, and the root of every prefix a checkpoint names: the complete blocks'
   // roots joined with that prefix's partial block (a few hashes a checkpoint).
   let leafBytes: Uint8Array;
-  if (results.length === 1) leafBytes = results[0]!.leaves;
+  if (done.length === 1) leafBytes = done[0]!.leaves;
   else {
     leafBytes = new Uint8Array(size * 32);
-    for (const r of results) leafBytes.set(r.leaves, (r.from - 1) * 32);
+    for (const r of done) leafBytes.set(r.leaves, (r.from - 1) * 32);
   }
-  const blocks = results.flatMap((r) => r.blocks);
-  const tails = new Map(results.flatMap((r) => r.tails));
+  const blocks = done.flatMap((r) => r.blocks);
+  const tails = new Map(done.flatMap((r) => r.tails));
   const rootAt = new Map<number, Uint8Array>();
   const blockPrefix = new PrefixRoots();
   for (const s of [...tails.keys()].sort((a, b) => a - b)) {
@@ -438,7 +367,7 @@ export async function verifyTenantTrail(
   const verifiers = await auditVerifiers(store, '');
   // The head after the checkpoints: every stored checkpoint is then within it, and the ranges stop there.
   const runner = opts.parallel;
-  const head = runner && runner.ranges > 1 ? ((await scope.read((ctx) => chainHead(ctx)))?.seq ?? 0) : 0;
+  const head = runner && runner.threads > 1 ? ((await scope.read((ctx) => chainHead(ctx)))?.seq ?? 0) : 0;
   return verifyTrail({
     ...(runner && head >= Math.max(runner.minEntries, 1) ? { parallel: { head, runner } } : {}),
     tenantId,

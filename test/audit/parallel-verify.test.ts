@@ -6,16 +6,20 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { hashEntry } from '../../src/audit/chain.js';
 import { latestCheckpoint, listCheckpoints, makeCheckpoint } from '../../src/audit/checkpoints.js';
-import { leafHash, rootOf } from '../../src/audit/merkle.js';
+import { BLOCK, leafHash, rootOf } from '../../src/audit/merkle.js';
 import { parseCheckpoint } from '../../src/audit/note.js';
 import {
   type ParallelVerify,
-  splitRanges,
+  planRanges,
   type TrailReport,
   verifyTenantTrail,
 } from '../../src/audit/verify.js';
 import { listAudit } from '../../src/db/repo/audit.js';
-import { MIN_PARALLEL_ENTRIES, sqliteParallelVerify } from '../../src/platform/node/audit-verify-pool.js';
+import {
+  MIN_PARALLEL_ENTRIES,
+  type SqliteParallelVerify,
+  sqliteParallelVerify,
+} from '../../src/platform/node/audit-verify-pool.js';
 import { appendDirect } from './parallel.js';
 import {
   appendEntries,
@@ -29,9 +33,10 @@ import {
 let t: Trail;
 let head: number;
 let sizes: number[];
-/** Three ranges: 1–1024, 1025–3072, 3073–head. */
+/** Ranges of one block: 1–1024, 1025–2048, 2049–3072, … */
 let seams: { from: number; to: number }[];
-const RANGES = 3;
+let pool: SqliteParallelVerify;
+const THREADS = 3;
 
 beforeEach(async () => {
   t = await openTrail('sqlite');
@@ -43,13 +48,16 @@ beforeEach(async () => {
     sizes.push((await makeCheckpoint(t.deps, t.tenantId, 'periodic'))!.treeSize);
   }
   head = sizes.at(-1)!;
-  seams = splitRanges(head, RANGES);
+  // Two worker threads and this one; ranges of one block, so the seams fall where the tests tamper.
+  pool = sqliteParallelVerify(t.file!, { threads: THREADS, minEntries: 0, rangeEntries: BLOCK });
+  seams = planRanges(head, pool);
 }, 60_000);
 afterEach(async () => {
+  await pool.close();
   await t.close();
 });
 
-const runner = (): ParallelVerify => sqliteParallelVerify(t.file!, { ranges: RANGES, minEntries: 0 });
+const runner = (): ParallelVerify => pool;
 
 /** Both paths; their reports must be equal, field for field. */
 async function both(
@@ -81,10 +89,19 @@ const swap = (a: number, b: number) => {
 it('splits the trail into ranges at block boundaries', () => {
   expect(seams).toEqual([
     { from: 1, to: 1024 },
-    { from: 1025, to: 3072 },
-    { from: 3073, to: head },
+    { from: 1025, to: 2048 },
+    { from: 2049, to: 3072 },
+    { from: 3073, to: 4096 },
+    { from: 4097, to: head },
   ]);
-  expect(splitRanges(500, 2)).toEqual([{ from: 1, to: 500 }]);
+  expect(planRanges(500, { threads: 2 })).toEqual([{ from: 1, to: 500 }]);
+  // By default about eight ranges a thread, none shorter than 16 blocks.
+  expect(planRanges(1_000_000, { threads: 2 })).toHaveLength(16);
+  expect(planRanges(40_000, { threads: 2 })).toEqual([
+    { from: 1, to: 16 * BLOCK },
+    { from: 16 * BLOCK + 1, to: 32 * BLOCK },
+    { from: 32 * BLOCK + 1, to: 40_000 },
+  ]);
 });
 
 it('an intact trail: the same report, every checkpoint root recomputed', async () => {
@@ -136,8 +153,8 @@ it('removed last entries: truncated against the checkpoint at the head', async (
 it('a reordered pair: inside a range and across a seam', async () => {
   await swap(seams[1]!.to, seams[1]!.to + 1);
   expect((await both()).problem).toMatchObject({ kind: 'reordered', seq: seams[1]!.to });
-  await swap(3000, 3001);
-  expect((await both()).problem).toMatchObject({ kind: 'reordered', seq: 3000 });
+  await swap(1500, 1501);
+  expect((await both()).problem).toMatchObject({ kind: 'reordered', seq: 1500 });
 });
 
 it('a data text that is not one JSON object at a seam', async () => {
@@ -193,7 +210,8 @@ it('verify while appending: ranges stop at the head read at the start, no false 
   };
   const during = await verifyTenantTrail(t.store, t.tenantId, { parallel: busy });
   expect(during).toMatchObject({ ok: true, entries: head, checkpoints: 4, latest: { size: head } });
-  expect(appended).toBe(2 * 1505);
+  // Every range the other threads took came after the head was read (four: two threads, two each in flight).
+  expect(appended).toBe((seams.length - 1) * 1505);
   // And real concurrency: appends through the store while the workers read.
   let stop = false;
   const writer = (async () => {
@@ -216,9 +234,11 @@ it('verify while appending: ranges stop at the head read at the start, no false 
 
 it('a trail below the threshold verifies in this thread', async () => {
   expect(head).toBeLessThan(MIN_PARALLEL_ENTRIES);
+  const defaults = sqliteParallelVerify(t.file!, { threads: 2 });
   const never: ParallelVerify = {
-    ...sqliteParallelVerify(t.file!),
+    ...defaults,
     verifyRange: () => Promise.reject(new Error('no thread for a short trail')),
   };
   expect((await verifyTenantTrail(t.store, t.tenantId, { parallel: never })).ok).toBe(true);
+  await defaults.close();
 });

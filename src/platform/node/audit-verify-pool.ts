@@ -4,9 +4,13 @@
  * the caller's being one of them; trails below {@link MIN_PARALLEL_ENTRIES} stay in one thread
  * (docs/benchmarks.md, "Audit verify in parallel").
  *
+ * The workers start when the pool is made (the CLI makes it before it opens the store), so their
+ * start overlaps the store, the key table and the checkpoint signatures; an idle worker does not keep
+ * the process alive (unref'd), a busy one does.
+ *
  * The worker needs a JavaScript entry: from the built CLI it is dist/audit-verify-worker.js, next to
  * dist/cli.js (scripts/build.mjs bundles both); from source (tsx, vitest) the .ts file beside this
- * one, loaded through tsx's loader.
+ * one, loaded through tsx's API (a worker's execArgv cannot load tsx's hooks on Node 20).
  */
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -15,14 +19,13 @@ import { Worker } from 'node:worker_threads';
 import type { ParallelVerify, RangeResult, RangeTask } from '../../audit/verify.js';
 
 /**
- * Below this many entries a parallel verify is not worth its thread. Measured on this 2-core machine
- * with the built CLI: a worker's start (Node, better-sqlite3, the bundle) costs about 50 ms of wall time
- * and a single pass about 7 µs an entry, so two halves gain from about 20,000 entries.
+ * Below this many entries a parallel verify is not worth its threads (measured on this 2-core machine:
+ * docs/benchmarks.md, "Audit verify in parallel").
  */
-export const MIN_PARALLEL_ENTRIES = 20_000;
+export const MIN_PARALLEL_ENTRIES = 50_000;
 
-/** The worker's entry, and how to start it (from source: through tsx's API, which a worker's execArgv cannot load on Node 20). */
-function workerEntry(): { entry: URL | string; eval: boolean } {
+function workerEntry(workerFile?: string): { entry: URL | string; eval: boolean } {
+  if (workerFile) return { entry: pathToFileURL(workerFile), eval: false };
   const fromSource = import.meta.url.endsWith('.ts');
   const url = new URL(`./audit-verify-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   if (!fromSource) return { entry: url, eval: false };
@@ -32,28 +35,71 @@ function workerEntry(): { entry: URL | string; eval: boolean } {
   return { entry: code, eval: true };
 }
 
+type Reply = { result: RangeResult } | { error: string };
+
+export interface SqliteParallelVerify extends ParallelVerify {
+  /** Ends the workers (the CLI need not: idle workers let the process exit). */
+  close(): Promise<void>;
+}
+
 export function sqliteParallelVerify(
   file: string,
-  opts: { ranges?: number; minEntries?: number } = {},
-): ParallelVerify {
+  opts: {
+    threads?: number;
+    minEntries?: number;
+    rangeEntries?: number;
+    /** A built worker entry (the bench runs from source but measures dist/audit-verify-worker.js). */
+    workerFile?: string;
+  } = {},
+): SqliteParallelVerify {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const threads = Math.max(1, Math.min(opts.threads ?? cores, 16));
+  const { entry, eval: isEval } = workerEntry(opts.workerFile);
+  // Each worker answers its tasks in the order it was sent them: one queue of waiting callers each.
+  type Waiting = { resolve(r: RangeResult): void; reject(e: Error): void; task: RangeTask };
+  const workers: { w: Worker; waiting: Waiting[] }[] = [];
+  const spawn = () => {
+    const slot = {
+      w: new Worker(entry, { eval: isEval, workerData: { file }, execArgv: [] }),
+      waiting: [] as Waiting[],
+    };
+    slot.w.unref();
+    const fail = (err: Error) => {
+      const i = workers.indexOf(slot);
+      if (i >= 0) workers.splice(i, 1);
+      for (const t of slot.waiting.splice(0)) t.reject(err);
+    };
+    slot.w.on('message', (reply: Reply) => {
+      const t = slot.waiting.shift();
+      if (!slot.waiting.length) slot.w.unref();
+      if (!t) return;
+      if ('result' in reply) t.resolve(reply.result);
+      else t.reject(new Error(`audit verify of entries ${t.task.from}–${t.task.to}: ${reply.error}`));
+    });
+    slot.w.on('error', fail);
+    slot.w.on('exit', (code) => fail(new Error(`an audit verify worker exited (${code})`)));
+    workers.push(slot);
+    return slot;
+  };
+  for (let i = 1; i < threads; i++) spawn();
   return {
-    ranges: Math.max(1, Math.min(opts.ranges ?? cores, 16)),
+    threads,
     minEntries: opts.minEntries ?? MIN_PARALLEL_ENTRIES,
+    ...(opts.rangeEntries ? { rangeEntries: opts.rangeEntries } : {}),
     verifyRange: (task: RangeTask) =>
       new Promise<RangeResult>((resolve, reject) => {
-        const w = workerEntry();
-        const worker = new Worker(w.entry, { eval: w.eval, workerData: { file, task }, execArgv: [] });
-        let result: RangeResult | null = null;
-        worker.once('message', (r: RangeResult) => {
-          result = r;
-        });
-        worker.once('error', reject);
-        worker.once('exit', (code) => {
-          if (result) resolve(result);
-          else
-            reject(new Error(`the audit verify worker for entries ${task.from}–${task.to} exited (${code})`));
-        });
+        const slot =
+          workers.reduce<(typeof workers)[number] | undefined>(
+            (a, b) => (!a || b.waiting.length < a.waiting.length ? b : a),
+            undefined,
+          ) ?? spawn();
+        // A busy worker keeps the process alive; an idle one does not.
+        slot.w.ref();
+        slot.waiting.push({ resolve, reject, task });
+        slot.w.postMessage(task);
       }),
+    close: async () => {
+      await Promise.all(workers.splice(0).map((s) => s.w.terminate()));
+    },
   };
 }
