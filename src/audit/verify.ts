@@ -125,7 +125,7 @@ export interface ParallelVerify {
   readonly threads: number;
   /** Trails with fewer entries verify in one thread: starting a thread costs more than it saves. */
   readonly minEntries: number;
-  /** Entries a range (a multiple of BLOCK); by default about eight ranges a thread, 16 blocks or more. */
+  /** Entries a range (a multiple of BLOCK); by default about 32 ranges a thread, 4 blocks or more. */
   readonly rangeEntries?: number;
   /**
    * Checks one range elsewhere, reading the tenant's entries `task.from..task.to` itself. Calls may
@@ -154,7 +154,7 @@ export function planRanges(head: number, runner: Pick<ParallelVerify, 'threads' 
   const blocks = Math.ceil(head / BLOCK);
   const per = runner.rangeEntries
     ? Math.max(1, Math.round(runner.rangeEntries / BLOCK))
-    : Math.max(16, Math.ceil(blocks / (runner.threads * 8)));
+    : Math.max(4, Math.ceil(blocks / (runner.threads * 32)));
   const out: { from: number; to: number }[] = [];
   for (let b = 0; b < blocks; b += per)
     out.push({ from: b * BLOCK + 1, to: Math.min(head, (b + per) * BLOCK) });

@@ -95,13 +95,11 @@ it('splits the trail into ranges at block boundaries', () => {
     { from: 4097, to: head },
   ]);
   expect(planRanges(500, { threads: 2 })).toEqual([{ from: 1, to: 500 }]);
-  // By default about eight ranges a thread, none shorter than 16 blocks.
-  expect(planRanges(1_000_000, { threads: 2 })).toHaveLength(16);
-  expect(planRanges(40_000, { threads: 2 })).toEqual([
-    { from: 1, to: 16 * BLOCK },
-    { from: 16 * BLOCK + 1, to: 32 * BLOCK },
-    { from: 32 * BLOCK + 1, to: 40_000 },
-  ]);
+  // By default about 32 ranges a thread, none shorter than 4 blocks.
+  expect(planRanges(1_000_000, { threads: 2 })).toHaveLength(62);
+  const small = planRanges(10_000, { threads: 2 });
+  expect(small.map((r) => r.from)).toEqual([1, 4 * BLOCK + 1, 8 * BLOCK + 1]);
+  expect(small.at(-1)!.to).toBe(10_000);
 });
 
 it('an intact trail: the same report, every checkpoint root recomputed', async () => {
