@@ -1,6 +1,6 @@
 /**
- * `npm run build`: generated modules (templates, asset manifest), then the Node server and CLI bundled
- * to dist/ by esbuild (dependencies stay external, read from node_modules at run time).
+ * `npm run build`: generated modules (templates, asset manifest), then the Node server, the CLI and its
+ * audit verify worker bundled to dist/ by esbuild (dependencies stay external, read from node_modules at run time).
  * `node scripts/build.mjs --if-stale` builds only when a source is newer than dist/ (what `npm start`
  * and `bin/assay.js` call).
  */
@@ -11,7 +11,8 @@ import { generate } from './generate.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
-const OUTPUTS = ['server.js', 'cli.js'];
+// The audit verify's worker thread is its own entry: the CLI starts it by file (src/platform/node/audit-verify-pool.ts).
+const OUTPUTS = ['server.js', 'cli.js', 'audit-verify-worker.js'];
 
 function newest(dir) {
   let t = 0;
@@ -52,6 +53,7 @@ export async function build() {
     entryPoints: {
       server: path.join(root, 'src/platform/node/server.ts'),
       cli: path.join(root, 'src/cli/main.ts'),
+      'audit-verify-worker': path.join(root, 'src/platform/node/audit-verify-worker.ts'),
     },
     outdir: dist,
     bundle: true,
@@ -72,7 +74,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (onlyIfStale && !isStale()) process.exit(0);
   try {
     const ms = await build();
-    if (!onlyIfStale) process.stdout.write(`built dist/server.js and dist/cli.js in ${ms} ms\n`);
+    if (!onlyIfStale)
+      process.stdout.write(`built dist/server.js, dist/cli.js and dist/audit-verify-worker.js in ${ms} ms\n`);
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -107,12 +107,34 @@ export class PrefixRoots {
     this.#depth++;
     this.#size++;
   }
-  root(): Uint8Array {
-    if (this.#depth === 0) return EMPTY_ROOT;
-    const at = (i: number) => this.#stack.slice(i * 32, i * 32 + 32);
-    let h: Uint8Array = at(this.#depth - 1);
-    for (let i = this.#depth - 2; i >= 0; i--) h = nodeHash(at(i), h);
+  /**
+   * The root of the leaves pushed so far; with `tail`, of those leaves followed by a subtree whose root is
+   * `tail` (the MTH of a tree whose size is this size plus the tail's, when this size is a multiple of
+   * the tail's power-of-two span: how a parallel verify joins block roots and a partial block's root).
+   */
+  root(tail?: Uint8Array): Uint8Array {
+    if (this.#depth === 0) return tail ?? EMPTY_ROOT;
+    let h: Uint8Array = tail ?? this.#at(this.#depth - 1);
+    for (let i = this.#depth - (tail ? 1 : 2); i >= 0; i--) h = nodeHash(this.#at(i), h);
     return h;
+  }
+
+  /**
+   * The root of the leaves after the last complete block (MTH of the partial block), or null when the
+   * size is a multiple of BLOCK. Valid when the first leaf pushed sat at a multiple of BLOCK.
+   */
+  tailRoot(): Uint8Array | null {
+    let n = this.#size & (BLOCK - 1);
+    let levels = 0;
+    for (; n; n &= n - 1) levels++;
+    if (levels === 0) return null;
+    let h: Uint8Array = this.#at(this.#depth - 1);
+    for (let i = this.#depth - 2; i >= this.#depth - levels; i--) h = nodeHash(this.#at(i), h);
+    return h;
+  }
+
+  #at(i: number): Uint8Array {
+    return this.#stack.slice(i * 32, i * 32 + 32);
   }
 }
 

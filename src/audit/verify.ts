@@ -14,18 +14,20 @@
  * - `inconsistent-checkpoints`: signed checkpoints that cannot both be prefixes of this log.
  */
 import { bytesToHex } from '../crypto/encoding.js';
-import { sha256Hex } from '../crypto/hash.js';
-import { listCheckpoints, type ScannedEntry, scanAudit } from '../db/repo/audit.js';
+import { chainHead, listCheckpoints, type ScannedEntry, scanAudit } from '../db/repo/audit.js';
 import type { Store } from '../db/store.js';
-import { GENESIS, hashEntry, verifiedEntryLine } from './chain.js';
+import { GENESIS, hashEntry } from './chain.js';
 import { auditVerifiers } from './checkpoints.js';
-import { BLOCK, leafHashInto, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
+import { BLOCK, PrefixRoots, TreeView, verifyConsistency } from './merkle.js';
 import {
   type NoteVerifier,
   type ParsedCheckpoint,
   parseCheckpoint,
   verifyCheckpointSignature,
 } from './note.js';
+import { dataIsObject, type Page, type RangeResult, type RangeTask, verifyRangeOf } from './verify-range.js';
+
+export { type Page, type RangeResult, type RangeTask, verifyRangeOf } from './verify-range.js';
 
 export type TrailProblemKind =
   | 'edited'
@@ -54,26 +56,8 @@ export interface TrailReport {
   problem?: TrailProblem;
 }
 
-/**
- * Rows a verify reads per page. Small enough that a page's rows die young (20,000 rows outlived the
- * young generation, and promoting them made the garbage collector a quarter of a million-entry verify;
- * docs/benchmarks.md, "Audit trail"), large enough that the per-statement cost stays out of sight.
- */
-const PAGE = 2000;
 /** How far around a broken entry the diagnosis looks for where it belongs. */
 const WINDOW = 1000;
-
-type Page = (afterSeq: number, limit: number) => Promise<ScannedEntry[]>;
-
-/** Whether an entry's `data` is (or its stored text parses as) one JSON object. */
-function dataIsObject(e: ScannedEntry): boolean {
-  try {
-    const d = e.data;
-    return d !== null && typeof d === 'object' && !Array.isArray(d);
-  } catch {
-    return false;
-  }
-}
 
 /** Why entry `at` (position k, expected previous hash `prev`) breaks the chain. */
 async function diagnose(
@@ -132,12 +116,105 @@ async function diagnose(
   };
 }
 
+/**
+ * Runs {@link verifyRangeOf} in other threads, each reading its own connection. Provided by the Node
+ * CLI for a SQLite file; everything else verifies in one thread.
+ */
+export interface ParallelVerify {
+  /** Threads to use, this one included (this one runs ranges too, the others through `verifyRange`). */
+  readonly threads: number;
+  /** Trails with fewer entries verify in one thread: starting a thread costs more than it saves. */
+  readonly minEntries: number;
+  /** Entries a range (a multiple of BLOCK); by default about 32 ranges a thread, 4 blocks or more. */
+  readonly rangeEntries?: number;
+  /**
+   * Checks one range elsewhere, reading the tenant's entries `task.from..task.to` itself. Calls may
+   * overlap (a thread is given its next range before it finishes this one).
+   */
+  verifyRange(task: RangeTask): Promise<RangeResult>;
+}
+
+/** Why the entry at position `k` fails, as the single pass names it: `at` is the row found there. */
+async function problemAt(
+  page: Page,
+  k: number,
+  prev: string,
+  at: ScannedEntry | undefined,
+): Promise<TrailProblem> {
+  if (!at || dataIsObject(at)) return diagnose(page, k, prev, at);
+  return { kind: 'edited', seq: k, message: `entry ${k} was edited: its data is not a JSON object` };
+}
+
+/**
+ * The ranges a parallel verify splits entries 1..head into: each starts at a block boundary; many
+ * more ranges than threads, so a thread that starts late or runs slow (another process on its core)
+ * takes fewer of them.
+ */
+export function planRanges(head: number, runner: Pick<ParallelVerify, 'threads' | 'rangeEntries'>) {
+  const blocks = Math.ceil(head / BLOCK);
+  const per = runner.rangeEntries
+    ? Math.max(1, Math.round(runner.rangeEntries / BLOCK))
+    : Math.max(4, Math.ceil(blocks / (runner.threads * 32)));
+  const out: { from: number; to: number }[] = [];
+  for (let b = 0; b < blocks; b += per)
+    out.push({ from: b * BLOCK + 1, to: Math.min(head, (b + per) * BLOCK) });
+  return out;
+}
+
+/** A turn of the event loop (the worker threads' replies are events; a range here runs in microtasks). */
+const yieldToEvents = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Every range of the plan, checked by this thread and the runner's together, each taking the next
+ * range when it has one to spare; none is started past a range known to fail.
+ */
+async function runRanges(
+  page: Page,
+  tenantId: string,
+  wanted: number[],
+  head: number,
+  runner: ParallelVerify,
+): Promise<(RangeResult | undefined)[]> {
+  const plan = planRanges(head, runner);
+  const results: (RangeResult | undefined)[] = new Array(plan.length);
+  let next = 0;
+  let stopAfter = plan.length;
+  const take = () => (next < plan.length && next <= stopAfter ? next++ : -1);
+  const task = (i: number): RangeTask => ({
+    tenantId,
+    ...plan[i]!,
+    prev: i === 0 ? GENESIS : null,
+    wanted,
+  });
+  const record = (i: number, r: RangeResult) => {
+    results[i] = r;
+    if (r.failedAt !== null) stopAfter = Math.min(stopAfter, i);
+  };
+  const here = async () => {
+    for (let i = take(); i >= 0; i = take()) {
+      record(i, await verifyRangeOf(page, task(i)));
+      await yieldToEvents();
+    }
+  };
+  const there = async () => {
+    for (let i = take(); i >= 0; i = take()) record(i, await runner.verifyRange(task(i)));
+  };
+  // Two requests in flight per other thread: it starts its next range while this one is busy.
+  await Promise.all([here(), ...Array.from({ length: 2 * (runner.threads - 1) }, there)]);
+  return results;
+}
+
 export interface VerifyInput {
   tenantId: string;
   page: Page;
   /** Signed notes: the stored checkpoints, then any held outside (mail, receipts). */
   checkpoints: { note: string; source: string }[];
   verifiers: NoteVerifier[];
+  /**
+   * Verify in parallel up to this head (the log's last seq, read after the checkpoints): entries
+   * appended during the verify are left for the next one. Without it, one pass to the end of the log.
+   */
+  parallel?: { head: number; runner: ParallelVerify };
 }
 
 /** The verification itself, over any source of entries (the database, or an export). */
@@ -176,62 +253,52 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
     }
     parsed.push({ ...p, source: c.source });
   }
-  const wanted = new Map<number, (ParsedCheckpoint & { source: string })[]>();
-  for (const p of parsed) wanted.set(p.size, [...(wanted.get(p.size) ?? []), p]);
+  const wantedSizes = [...new Set(parsed.map((p) => p.size))];
 
-  // 2. The chain, entry by entry, with the root of every prefix a checkpoint names.
-  const roots = new PrefixRoots();
-  // Every leaf, 32 bytes each in one growing buffer (a million small arrays kept alive cost the
-  // garbage collector more than the hashing); consistency proofs read them back by block.
-  let leafBytes = new Uint8Array(32 * BLOCK * 64);
-  const rootAt = new Map<number, Uint8Array>();
+  // 2. The chain, entry by entry, in ranges (one, or one per thread), joined at the seams.
+  const par = input.parallel;
+  const results = par
+    ? await runRanges(input.page, tenantId, wantedSizes, par.head, par.runner)
+    : [
+        await verifyRangeOf(input.page, {
+          tenantId,
+          from: 1,
+          to: Number.POSITIVE_INFINITY,
+          prev: GENESIS,
+          wanted: wantedSizes,
+        }),
+      ];
   let prev = GENESIS;
-  let k = 1;
-  const tenantJson = JSON.stringify(tenantId);
-  for (let after = 0; ; ) {
-    const rows = await input.page(after, PAGE);
-    for (const e of rows) {
-      const { this_hash } = e;
-      // The stored canonical text is hashed as it is; where it is not the canonical form (PostgreSQL's
-      // jsonb, rows written before the stores kept the canonical text) the entry is re-serialised. Either
-      // way the entry passes only if SHA-256 of its bytes is the hash the next entry links to.
-      // The stored text must also parse as one JSON object, so the bytes mean exactly the row's fields
-      // (a `data` text cannot carry another column's field into the hashed line).
-      // `prev` is GENESIS or a digest checked below, and `k` an integer: the line writes both as they are.
-      const linked = e.seq === k && e.prev_hash === prev;
-      const ok =
-        linked &&
-        ((e.dataJson !== undefined &&
-          sha256Hex(
-            `${prev}\n${verifiedEntryLine(e, e.dataJson, e.tenant_id === tenantId ? tenantJson : JSON.stringify(e.tenant_id))}`,
-          ) === this_hash &&
-          dataIsObject(e)) ||
-          (dataIsObject(e) && hashEntry(e) === this_hash));
-      if (!ok) {
-        const problem = dataIsObject(e)
-          ? await diagnose(input.page, k, prev, e)
-          : ({
-              kind: 'edited',
-              seq: k,
-              message: `entry ${k} was edited: its data is not a JSON object`,
-            } as const);
-        return report(k - 1, null, problem);
-      }
-      if (k * 32 > leafBytes.length) {
-        const grown = new Uint8Array(leafBytes.length * 2);
-        grown.set(leafBytes);
-        leafBytes = grown;
-      }
-      leafHashInto(this_hash, leafBytes, (k - 1) * 32);
-      roots.push(leafBytes, (k - 1) * 32);
-      if (wanted.has(k)) rootAt.set(k, roots.root());
-      prev = this_hash;
-      k++;
+  for (const r of results) {
+    // Ranges past the first failing one may be left unchecked; the loop returns before reaching them.
+    if (!r) break;
+    const seamBroken = r.from > 1 && r.firstPrev !== prev;
+    const k = seamBroken ? r.from : r.failedAt;
+    if (k !== null) {
+      const before = k === r.from ? prev : r.lastHash!;
+      const [at] = await input.page(k - 1, 1);
+      return report(k - 1, null, await problemAt(input.page, k, before, at));
     }
-    if (rows.length < PAGE) break;
-    after = rows[rows.length - 1]!.seq;
+    prev = r.lastHash ?? prev;
   }
-  const size = k - 1;
+  const done = results as RangeResult[];
+  const size = done.reduce((n, r) => n + r.count, 0);
+  // Every leaf in one buffer, and the root of every prefix a checkpoint names: the complete blocks'
+  // roots joined with that prefix's partial block (a few hashes a checkpoint).
+  let leafBytes: Uint8Array;
+  if (done.length === 1) leafBytes = done[0]!.leaves;
+  else {
+    leafBytes = new Uint8Array(size * 32);
+    for (const r of done) leafBytes.set(r.leaves, (r.from - 1) * 32);
+  }
+  const blocks = done.flatMap((r) => r.blocks);
+  const tails = new Map(done.flatMap((r) => r.tails));
+  const rootAt = new Map<number, Uint8Array>();
+  const blockPrefix = new PrefixRoots();
+  for (const s of [...tails.keys()].sort((a, b) => a - b)) {
+    while (blockPrefix.size < Math.floor(s / BLOCK)) blockPrefix.push(blocks[blockPrefix.size]!);
+    rootAt.set(s, blockPrefix.root(tails.get(s) ?? undefined));
+  }
 
   // 3. Every checkpoint against the log it claims to sign.
   const equal = (a: Uint8Array, b: Uint8Array) => a.every((x, i) => x === b[i]);
@@ -251,7 +318,6 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
     }
   }
   // Consecutive checkpoints, proven consistent as an outside verifier would (RFC 9162 §2.1.4.2).
-  const blocks = roots.blocks;
   const sorted = [...parsed].sort((a, b) => a.size - b.size);
   for (let i = 0; i < sorted.length; i++) {
     const p = sorted[i]!;
@@ -288,16 +354,22 @@ export async function verifyTrail(input: VerifyInput): Promise<TrailReport> {
 /**
  * `assay audit verify` for one tenant, and what a restore test calls: the stored entries and
  * checkpoints, plus any checkpoint notes held elsewhere (`extra`). Never throws for a bad trail.
+ * With `parallel` (the Node CLI on SQLite), a trail of at least `minEntries` is verified in ranges
+ * up to the head read at the start; the report is the one a single pass over that head gives.
  */
 export async function verifyTenantTrail(
   store: Store,
   tenantId: string,
-  opts: { extraCheckpoints?: { note: string; source: string }[] } = {},
+  opts: { extraCheckpoints?: { note: string; source: string }[]; parallel?: ParallelVerify } = {},
 ): Promise<TrailReport> {
   const scope = store.tenant(tenantId);
   const stored = await scope.read((ctx) => listCheckpoints(ctx));
   const verifiers = await auditVerifiers(store, '');
+  // The head after the checkpoints: every stored checkpoint is then within it, and the ranges stop there.
+  const runner = opts.parallel;
+  const head = runner && runner.threads > 1 ? ((await scope.read((ctx) => chainHead(ctx)))?.seq ?? 0) : 0;
   return verifyTrail({
+    ...(runner && head >= Math.max(runner.minEntries, 1) ? { parallel: { head, runner } } : {}),
     tenantId,
     page: (afterSeq, limit) => scope.read((ctx) => scanAudit(ctx, afterSeq, limit)),
     checkpoints: [

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { makeCheckpoint } from '../audit/checkpoints.js';
 import { buildExport } from '../audit/export.js';
 import { checkReceiptAudit, type ReceiptAudit } from '../audit/receipt-proof.js';
-import { describeReport, verifyTenantTrail } from '../audit/verify.js';
+import { describeReport, type ParallelVerify, verifyTenantTrail } from '../audit/verify.js';
 import { listTenants } from '../db/repo/tenants.js';
 import type { Store } from '../db/store.js';
 import type { KeyRing } from '../keys/keyring.js';
@@ -27,6 +27,8 @@ export interface CliKit {
   withStore<T>(io: Io, fn: (store: Store) => Promise<T>): Promise<T>;
   withKeys<T>(io: Io, fn: (store: Store, keys: KeyRing, baseUrl: string) => Promise<T>): Promise<T>;
   resolveTenant(store: Store, idOrName: string): Promise<string>;
+  /** Worker threads for a long trail's verify, where the database allows (a SQLite file); else none. */
+  parallelVerify(io: Io): ParallelVerify | undefined;
 }
 
 const CHECKPOINT_MAX_BYTES = 4096;
@@ -57,6 +59,7 @@ export function auditCommands(kit: CliKit): Record<string, (args: string[], io: 
         if (!stat.isFile() || stat.size > CHECKPOINT_MAX_BYTES) kit.fail(`${file} is not a checkpoint file`);
         return { note: fs.readFileSync(file, 'utf8'), source: `checkpoint file ${file}` };
       });
+      const parallel = kit.parallelVerify(io);
       return kit.withStore(io, async (store) => {
         const tenants =
           values.tenant !== undefined
@@ -65,7 +68,10 @@ export function auditCommands(kit: CliKit): Record<string, (args: string[], io: 
         if (extra.length && tenants.length !== 1) kit.fail('--checkpoint needs --tenant');
         let failed = 0;
         for (const id of tenants) {
-          const report = await verifyTenantTrail(store, id, { extraCheckpoints: extra });
+          const report = await verifyTenantTrail(store, id, {
+            extraCheckpoints: extra,
+            ...(parallel ? { parallel } : {}),
+          });
           if (report.ok) io.out(describeReport(report));
           else {
             io.err(describeReport(report));

@@ -19,6 +19,7 @@ import {
   RotationConflictError,
   rotateSigningKeys,
 } from '../keys/signing-keys.js';
+import { sqliteParallelVerify } from '../platform/node/audit-verify-pool.js';
 import { nodeBlobs } from '../platform/node/blobs.js';
 import { ConfigError, loadConfig } from '../platform/node/config.js';
 import { createLogger } from '../platform/node/logger.js';
@@ -495,6 +496,11 @@ Object.assign(
     withStore: (io, fn) => withStore(io as CliIo, (store) => fn(store)),
     withKeys: (io, fn) => withKeys(io as CliIo, fn),
     resolveTenant,
+    // SQLite files only: workers open the file read-only. PostgreSQL verifies in one pass (docs/audit.md).
+    parallelVerify: (io) => {
+      const db = loadConfig((io as CliIo).env).database;
+      return db.dialect === 'sqlite' && db.file !== ':memory:' ? sqliteParallelVerify(db.file) : undefined;
+    },
   }),
 );
 

@@ -44,6 +44,31 @@ describe('RFC 6962 Merkle tree', () => {
     }
   });
 
+  it('block roots joined with a range-local tail root equal the root (how a parallel verify builds it)', () => {
+    const all = leaves(4 * BLOCK + 300);
+    // A range that starts at a block boundary, as each worker's does.
+    const start = 2 * BLOCK;
+    const local = new PrefixRoots();
+    const blocks: Uint8Array[] = [];
+    for (let b = 0; b < start / BLOCK; b++) blocks.push(rootOf(all, b * BLOCK, (b + 1) * BLOCK));
+    for (let i = start; i < all.length; i++) {
+      local.push(all[i]!);
+      const n = i + 1;
+      if (n % 131 === 0 || n % BLOCK === 0 || n % BLOCK === 1 || n === all.length) {
+        const joined = new PrefixRoots();
+        for (const b of [...blocks, ...local.blocks].slice(0, Math.floor(n / BLOCK))) joined.push(b);
+        const tail = local.tailRoot();
+        expect(tail === null).toBe(n % BLOCK === 0);
+        if (tail) expect(hex(tail)).toBe(hex(rootOf(all, n - (n % BLOCK), n)));
+        expect(hex(joined.root(tail ?? undefined))).toBe(hex(rootOf(all, 0, n)));
+      }
+    }
+    // Below one block there are no block roots: the tail is the root.
+    const small = new PrefixRoots();
+    for (const l of all.slice(0, 5)) small.push(l);
+    expect(hex(new PrefixRoots().root(small.tailRoot()!))).toBe(hex(rootOf(all, 0, 5)));
+  });
+
   it('inclusion proofs verify, and fail for another leaf, index or root', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 * BLOCK + 300 }), fc.nat(), (n, m0) => {

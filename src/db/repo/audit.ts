@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, gte, lt, type SQL, sql } from 'drizzle-orm';
 import type { AuditEntry } from '../../audit/chain.js';
 import { type AuditInput, rawRows, type TenantReadCtx, type TenantWriteCtx } from '../store.js';
+import { SCAN_COLUMNS, type ScannedEntry, type ScanRow, scannedFromRow } from './audit-scan.js';
 
 export type { AuditInput };
 
@@ -65,50 +66,7 @@ export async function listAudit(
   return rows.map((r) => toEntry(r as Row));
 }
 
-/**
- * An entry as a verify reads it. On SQLite and D1 `dataJson` is the stored text of `data` (the stores
- * write the canonical form that was hashed) and `data` is parsed only if asked for; on PostgreSQL
- * (jsonb keeps no text) `data` comes parsed and `dataJson` is absent.
- */
-export type ScannedEntry = Omit<StoredEntry, 'data'> & {
-  dataJson?: string;
-  readonly data: Record<string, unknown>;
-};
-
-type ScanRow = [number, string, string, string, string, string, string, string, string | null, string | null];
-
-/** A row of a scan: `data` parsed on first use (a verify hashes the text and only checks it parses). */
-class Scanned {
-  tenant_id: string;
-  seq: number;
-  ts: string;
-  actor: string;
-  action: string;
-  target: string;
-  dataJson: string;
-  prev_hash: string;
-  this_hash: string;
-  ip?: string;
-  ua?: string;
-  #data: Record<string, unknown> | undefined;
-  constructor(tenantId: string, r: ScanRow) {
-    this.tenant_id = tenantId;
-    this.seq = Number(r[0]);
-    this.ts = r[1];
-    this.actor = r[2];
-    this.action = r[3];
-    this.target = r[4];
-    this.dataJson = r[5];
-    this.prev_hash = r[6];
-    this.this_hash = r[7];
-    if (r[8] !== null) this.ip = r[8];
-    if (r[9] !== null) this.ua = r[9];
-  }
-  get data(): Record<string, unknown> {
-    this.#data ??= JSON.parse(this.dataJson) as Record<string, unknown>;
-    return this.#data!;
-  }
-}
+export { SCAN_COLUMNS, type ScannedEntry, type ScanRow, scannedFromRow } from './audit-scan.js';
 
 /**
  * A page of the chain for a verify: rows as arrays straight from the driver (no query-builder mapping,
@@ -121,13 +79,13 @@ export async function scanAudit(
   limit: number,
 ): Promise<ScannedEntry[]> {
   const tenantId = ctx.tenantId;
-  const query = sql`SELECT seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua FROM audit_log
+  const query = sql`SELECT ${sql.raw(SCAN_COLUMNS)} FROM audit_log
         WHERE tenant_id = ${tenantId} AND seq > ${afterSeq} ORDER BY seq LIMIT ${limit}`;
   if (ctx.dialect !== 'pg') {
     const rows = (await (ctx.db as unknown as { values(q: SQL): Promise<ScanRow[]> }).values(
       query,
     )) as ScanRow[];
-    return rows.map((r) => new Scanned(tenantId, r) as ScannedEntry);
+    return rows.map((r) => scannedFromRow(tenantId, r));
   }
   const rows = await rawRows<{
     seq: number | string;
