@@ -4,6 +4,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type WalPages, walPages, walPagesLine } from './support.js';
 import { verdict } from './timing.js';
 
 /*
@@ -24,6 +25,8 @@ const profile = process.env.BENCH_AUTOSAVE_PROFILE;
 type Target = {
   child: ChildProcess;
   port: number;
+  /** The app's SQLite file (the bare peer has none to report). */
+  file?: string;
   sessions: { path: string; cookie: string; key: string }[];
 };
 
@@ -118,12 +121,34 @@ async function drive(t: Target): Promise<{ rps: number; p50: number; p99: number
   return { rps: latencies.length / seconds, p50: q(0.5), p99: q(0.99), errors };
 }
 
+/** `n` saves on the first session, one after another (what each save's commit writes, for walPages). */
+async function saveInTurn(t: Target, n: number): Promise<void> {
+  const s = t.sessions[0]!;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let rev = revs.get(s.path) ?? '0';
+  for (let i = 0; i < n; i++) {
+    const body = new URLSearchParams({
+      [s.key]: `In turn ${i}: described in our policy.`,
+      [`_rev.${s.key}`]: rev,
+    });
+    const res = await post(agent, t.port, s.path, s.cookie, body.toString());
+    if (res.status !== 200) throw new Error(`save in turn: ${res.status}`);
+    rev = /name="_rev\.[^"]*" [^>]*value="(\d+)"/.exec(res.text)?.[1] ?? rev;
+  }
+  revs.set(s.path, rev);
+  agent.destroy();
+}
+
+const WAL_SAMPLE = 30;
+
 export async function run(): Promise<void> {
+  let wal: WalPages | undefined;
   const results: Record<string, Awaited<ReturnType<typeof drive>>> = {};
   for (const variant of ['bare', 'app'] as const) {
     const t = await start(variant);
     try {
       await drive({ ...t, sessions: t.sessions.slice(0, 5) }); // warm-up
+      if (t.file) wal = await walPages(t.file, () => saveInTurn(t, WAL_SAMPLE));
       results[variant] = await drive(t);
     } finally {
       t.child.kill();
@@ -138,6 +163,7 @@ export async function run(): Promise<void> {
   console.log(`bare node:http + better-sqlite3 INSERT  ${fmt(bare)}`);
   console.log(`assay autosave (${sessions} sessions)       ${fmt(app)}`);
   const ratio = app.rps / bare.rps;
+  if (wal) console.log(`WAL per autosave  ${walPagesLine(wal, WAL_SAMPLE)}`);
   console.log(verdict(ratio >= 0.6, 'throughput ≥ 0.6× bare', `${ratio.toFixed(2)}×`));
   console.log(verdict(app.p99 < 25, 'p99 < 25 ms', `${app.p99.toFixed(1)} ms`));
   if (app.errors > 0) throw new Error(`${app.errors} autosaves were not answered 200`);
