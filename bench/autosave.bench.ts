@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { type WalPages, walPages, walPagesLine } from './support.js';
 import { verdict } from './timing.js';
 
 /*
@@ -24,6 +26,8 @@ const profile = process.env.BENCH_AUTOSAVE_PROFILE;
 type Target = {
   child: ChildProcess;
   port: number;
+  /** The app's SQLite file (the bare peer has none to report). */
+  file?: string;
   sessions: { path: string; cookie: string; key: string }[];
 };
 
@@ -87,7 +91,9 @@ function post(
 /** The revision each session last saw, kept across the warm-up and the measured run. */
 const revs = new Map<string, string>();
 
-async function drive(t: Target): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
+async function drive(
+  t: Target,
+): Promise<{ rps: number; p50: number; p99: number; errors: number; requests: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const until = performance.now() + seconds * 1000;
@@ -115,29 +121,69 @@ async function drive(t: Target): Promise<{ rps: number; p50: number; p99: number
   );
   latencies.sort((a, b) => a - b);
   const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  return { rps: latencies.length / seconds, p50: q(0.5), p99: q(0.99), errors };
+  return { rps: latencies.length / seconds, p50: q(0.5), p99: q(0.99), errors, requests: latencies.length };
+}
+
+/** `n` saves on the first session, one after another (what each save's commit writes, for walPages). */
+async function saveInTurn(t: Target, n: number): Promise<void> {
+  const s = t.sessions[0]!;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let rev = revs.get(s.path) ?? '0';
+  for (let i = 0; i < n; i++) {
+    const body = new URLSearchParams({
+      [s.key]: `In turn ${i}: described in our policy.`,
+      [`_rev.${s.key}`]: rev,
+    });
+    const res = await post(agent, t.port, s.path, s.cookie, body.toString());
+    if (res.status !== 200) throw new Error(`save in turn: ${res.status}`);
+    rev = /name="_rev\.[^"]*" [^>]*value="(\d+)"/.exec(res.text)?.[1] ?? rev;
+  }
+  revs.set(s.path, rev);
+  agent.destroy();
+}
+
+const WAL_SAMPLE = 30;
+
+/**
+ * The server process's CPU time so far in ms (user + system, from /proc on Linux; NaN elsewhere): per
+ * request it is the figure a shared machine distorts least.
+ */
+function serverCpuMs(t: Target): number {
+  try {
+    const stat = readFileSync(`/proc/${t.child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export async function run(): Promise<void> {
-  const results: Record<string, Awaited<ReturnType<typeof drive>>> = {};
+  let wal: WalPages | undefined;
+  type Result = Awaited<ReturnType<typeof drive>> & { cpuUs: number | undefined };
+  const results: Record<string, Result> = {};
   for (const variant of ['bare', 'app'] as const) {
     const t = await start(variant);
     try {
       await drive({ ...t, sessions: t.sessions.slice(0, 5) }); // warm-up
-      results[variant] = await drive(t);
+      if (t.file) wal = await walPages(t.file, () => saveInTurn(t, WAL_SAMPLE));
+      const cpu = serverCpuMs(t);
+      const r = await drive(t);
+      const used = serverCpuMs(t) - cpu;
+      results[variant] = { ...r, cpuUs: Number.isNaN(used) ? undefined : (used * 1000) / r.requests };
     } finally {
       t.child.kill();
     }
   }
-  const { bare, app } = results as {
-    bare: Awaited<ReturnType<typeof drive>>;
-    app: Awaited<ReturnType<typeof drive>>;
-  };
+  const { bare, app } = results as { bare: Result; app: Result };
   const fmt = (r: typeof bare) =>
-    `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} non-200`;
+    `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} non-200${
+      r.cpuUs === undefined ? '' : `, server CPU ${r.cpuUs.toFixed(0)} µs a request`
+    }`;
   console.log(`bare node:http + better-sqlite3 INSERT  ${fmt(bare)}`);
   console.log(`assay autosave (${sessions} sessions)       ${fmt(app)}`);
   const ratio = app.rps / bare.rps;
+  if (wal) console.log(`WAL per autosave  ${walPagesLine(wal, WAL_SAMPLE)}`);
   console.log(verdict(ratio >= 0.6, 'throughput ≥ 0.6× bare', `${ratio.toFixed(2)}×`));
   console.log(verdict(app.p99 < 25, 'p99 < 25 ms', `${app.p99.toFixed(1)} ms`));
   if (app.errors > 0) throw new Error(`${app.errors} autosaves were not answered 200`);

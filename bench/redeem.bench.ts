@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { listMail } from '../src/db/repo/outbox.js';
 import { createKeyRing } from '../src/keys/keyring.js';
 import { loadLibrary, shippedSource } from '../src/platform/node/questionnaire-files.js';
@@ -6,7 +7,7 @@ import { type AccessDeps, redeemLink } from '../src/vendor/access.js';
 import { verifyLink } from '../src/vendor/links.js';
 import { sendAssessment } from '../src/workspace/assessments.js';
 import { createTenantWithAdmin } from '../src/workspace/tenants.js';
-import { openSqliteBench } from './support.js';
+import { openSqliteBench, walPages, walPagesLine } from './support.js';
 import { verdict } from './timing.js';
 
 /*
@@ -18,6 +19,7 @@ import { verdict } from './timing.js';
  */
 const BASE = 'https://assay.bench';
 const N = Number(process.env.BENCH_REDEEM_N ?? 2000);
+const WAL_SAMPLE = 40;
 
 export async function run(): Promise<void> {
   const bench = await openSqliteBench('redeem', 9);
@@ -64,6 +66,12 @@ export async function run(): Promise<void> {
   });
   const verifyRate = half / ((performance.now() - verifyStart) / 1000);
 
+  // What each redemption's commit writes: a few redemptions one at a time (links the timed run does not use).
+  const sample = tokens.slice(Math.max(0, half - WAL_SAMPLE), half);
+  const wal = await walPages(path.join(bench.dir, 'assay.db'), async () => {
+    for (const t of sample) await redeemLink(deps, t, undefined);
+  });
+
   const start = performance.now();
   const cpu = process.cpuUsage();
   await pool(tokens.slice(half), 8, async (t) => {
@@ -82,6 +90,7 @@ export async function run(): Promise<void> {
   console.log(
     `CPU per redemption         ${cpuUs.toFixed(0)} µs (${(1e6 / cpuUs).toFixed(0)}/s of CPU time)`,
   );
+  console.log(`WAL per redemption         ${walPagesLine(wal, sample.length)}`);
   console.log(verdict(rate >= 1000, '≥ 1,000 redemptions/s', `${rate.toFixed(0)}/s`));
   await bench.close();
 }

@@ -61,3 +61,54 @@ export async function openSqliteBench(name: string, fill: number): Promise<Sqlit
     },
   };
 }
+
+export interface WalPages {
+  /** Commits (WAL commit frames) and pages (frames) the work wrote. */
+  commits: number;
+  frames: number;
+  /** Frames per b-tree (table or index name, from `dbstat`), most first. */
+  byTree: [string, number][];
+}
+
+/**
+ * The pages `work` makes SQLite write to `file`'s WAL, counted from the frame headers and named by b-tree
+ * (`dbstat`). The WAL is emptied first (TRUNCATE checkpoint from a side connection); keep `work` under the
+ * 1,000-page auto-checkpoint so no frame is lost to a rewind.
+ */
+export async function walPages(file: string, work: () => Promise<void>): Promise<WalPages> {
+  const Database = (await import('better-sqlite3')).default;
+  const side = new Database(file);
+  try {
+    side.pragma('wal_checkpoint(TRUNCATE)');
+    await work();
+    const wal = fs.readFileSync(`${file}-wal`);
+    const pageSize = wal.readUInt32BE(8);
+    const salt = [wal.readUInt32BE(16), wal.readUInt32BE(20)];
+    const names = new Map<number, string>(
+      (side.prepare('SELECT pageno, name FROM dbstat').all() as { pageno: number; name: string }[]).map(
+        (r) => [r.pageno, r.name],
+      ),
+    );
+    let commits = 0;
+    let frames = 0;
+    const byTree = new Map<string, number>();
+    for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+      if (wal.readUInt32BE(at + 8) !== salt[0] || wal.readUInt32BE(at + 12) !== salt[1]) break;
+      frames++;
+      if (wal.readUInt32BE(at + 4) !== 0) commits++;
+      const name = names.get(wal.readUInt32BE(at)) ?? '(free)';
+      byTree.set(name, (byTree.get(name) ?? 0) + 1);
+    }
+    return { commits, frames, byTree: [...byTree].sort((a, b) => b[1] - a[1]) };
+  } finally {
+    side.close();
+  }
+}
+
+/** One line: pages per unit, and per b-tree. */
+export function walPagesLine(w: WalPages, units: number): string {
+  const each = (n: number) => (n / units).toFixed(2);
+  return `${each(w.frames)} pages per commit (${w.commits} commits for ${units}): ${w.byTree
+    .map(([name, n]) => `${name} ${each(n)}`)
+    .join(', ')}`;
+}

@@ -11,6 +11,7 @@ import {
   index,
   integer,
   jsonb,
+  type PgColumn,
   type PgColumnBuilderBase,
   type PgTableExtraConfigValue,
   pgPolicy,
@@ -67,4 +68,13 @@ export const pgKit = {
   unique,
   foreignKey,
   check,
+  /** The audit chain's keys on PostgreSQL: `id` the primary key, unique `(tenant_id, seq)` and `(tenant_id, prev_hash)`. */
+  chainId: () =>
+    text('id')
+      .primaryKey()
+      .$defaultFn(() => newId()),
+  chainKeys: (table: string, c: { tenantId: PgColumn; seq: PgColumn; prevHash: PgColumn }) => [
+    uniqueIndex(`${table}_tenant_seq_uq`).on(c.tenantId, c.seq),
+    uniqueIndex(`${table}_tenant_prev_uq`).on(c.tenantId, c.prevHash),
+  ],
 };

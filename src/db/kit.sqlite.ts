@@ -7,6 +7,8 @@ import {
   foreignKey,
   index,
   integer,
+  primaryKey,
+  type SQLiteColumn,
   sqliteTable,
   text,
   unique,
@@ -50,6 +52,18 @@ export const sqliteKit = {
   foreignKey,
   /** A CHECK constraint (an invariant the database holds whatever the application does). */
   check,
+  /**
+   * The audit chain's keys. SQLite and D1: `(tenant_id, seq)` is the primary key and the table is
+   * `WITHOUT ROWID` (in the migration: drizzle cannot say it), so an append writes one b-tree; `id` is a
+   * plain column nothing looks up. The fork guard is a trigger (migrations/sqlite/0020_audit_without_rowid.sql).
+   */
+  chainId: () =>
+    text('id')
+      .notNull()
+      .$defaultFn(() => newId()),
+  chainKeys: (_table: string, c: { tenantId: SQLiteColumn; seq: SQLiteColumn; prevHash: SQLiteColumn }) => [
+    primaryKey({ columns: [c.tenantId, c.seq] }),
+  ],
 };
 
 export type Kit = typeof sqliteKit;

@@ -221,6 +221,14 @@ export function isUniqueViolation(err: unknown, on?: string): boolean {
 }
 
 /**
+ * An audit append that lost a race (D1 appends optimistically): its `(tenant_id, seq)` was taken since its
+ * head was read. The no-replace trigger refuses it before the primary key would, so its message counts too.
+ */
+const AUDIT_SEQ_TAKEN = 'audit_log is append-only: seq is taken';
+export const isAuditSeqTaken = (err: unknown): boolean =>
+  isUniqueViolation(err, 'audit_log.') || messages(err).includes(AUDIT_SEQ_TAKEN);
+
+/**
  * Unique keys a concurrent unit may fill between this unit's read ("absent") and its insert — two first
  * submissions of one vendor both creating the risk of a finding. The drivers retry the unit (a
  * RetryableConflict): its re-read then finds the row and updates it, so the sync is idempotent under the

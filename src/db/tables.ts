@@ -842,7 +842,8 @@ export function defineTables(k: Kit) {
   const auditLog = k.tenantTable(
     'audit_log',
     {
-      id: k.id(),
+      /** Not looked up by anything (entries are named by `(tenant_id, seq)`); the key on PostgreSQL only. */
+      id: k.chainId(),
       tenantId: tenantId(),
       seq: k.int('seq').notNull(),
       ts: k.text('ts').notNull(),
@@ -858,10 +859,7 @@ export function defineTables(k: Kit) {
       /** Keyed hash (HMAC, 16 hex) of the request's User-Agent; null for system work. */
       ua: k.text('ua'),
     },
-    (t) => [
-      k.uniqueIndex('audit_log_tenant_seq_uq').on(t.tenantId, t.seq),
-      k.uniqueIndex('audit_log_tenant_prev_uq').on(t.tenantId, t.prevHash),
-    ],
+    (t) => k.chainKeys('audit_log', t),
   );
 
   /** Signed checkpoints (C2SP tlog-checkpoint notes) of a tenant's audit log: append-only like the log. */

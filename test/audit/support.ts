@@ -63,11 +63,14 @@ export async function openTrail(dialect: 'sqlite' | 'pg' | 'd1', now = new Date(
       async run(statements) {
         const db = new Database(f);
         try {
-          db.exec(
-            'DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;',
-          );
-          for (const [text, params] of statements) db.prepare(text).run(...(params as never[]));
-          db.exec(SQLITE_TRIGGERS);
+          // One transaction, like D1's batch: a refused statement leaves the triggers in place.
+          db.transaction(() => {
+            db.exec(
+              'DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;',
+            );
+            for (const [text, params] of statements) db.prepare(text).run(...(params as never[]));
+            db.exec(SQLITE_TRIGGERS);
+          })();
         } finally {
           db.close();
         }

@@ -14,8 +14,8 @@ import { sqliteTables } from '../../db/schema.sqlite.js';
 import {
   type AppDb,
   GuardError,
+  isAuditSeqTaken,
   isRetryableUnique,
-  isUniqueViolation,
   type StatementObserver,
   type Store,
   UnitOfWorkError,
@@ -116,7 +116,7 @@ export function openD1Store(binding: D1Binding, options: D1StoreOptions = {}): S
             err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : '';
           const guard = GUARD_FAILED.exec(text);
           if (guard) throw new GuardError(guards[Number(guard[1])]!);
-          if (unit.audits.length && isUniqueViolation(err, 'audit_log.')) throw new RetryableConflict(err);
+          if (unit.audits.length && isAuditSeqTaken(err)) throw new RetryableConflict(err);
           if (isRetryableUnique(err)) throw new RetryableConflict(err);
           throw err;
         }
