@@ -224,11 +224,16 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       store.tenant(tenantId).write((tx) => repo.markTenantForDeletion(tx, 'user:someone'));
     const pastWindow = (tenantId: string) =>
       store.tenant(tenantId).read(async (ctx) => {
-        const [r] = await rawRows<{ past: boolean }>(ctx, sql`select assay_tenant_past_window(${tenantId}) as past`);
+        const [r] = await rawRows<{ past: boolean }>(
+          ctx,
+          sql`select assay_tenant_past_window(${tenantId}) as past`,
+        );
         return r!.past;
       });
     const actions = async (tenantId: string) =>
-      (await store.as({ system: 'cli' }).read((ctx) => repo.listSystemLog(ctx, tenantId))).map((e) => e.action);
+      (await store.as({ system: 'cli' }).read((ctx) => repo.listSystemLog(ctx, tenantId))).map(
+        (e) => e.action,
+      );
     /** Thirty-one days on, for a cancelled request: every door stays shut. */
     const doorsShutAfterAging = async (g: Fixture) => {
       await ageSystemLog(ts, g.tenantId, 31);

@@ -5,7 +5,7 @@
  * and purge only to a tenant whose deadline has passed (and the database's triggers check that again for
  * the audit rows, by its own clock).
  */
-import { and, asc, count, eq, gt, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { newId } from '../ids.js';
 import { isTenantTable } from '../kit.sqlite.js';
@@ -38,14 +38,21 @@ const pgWindowFrom = (t: Tables) =>
   sql<Date | null>`assay_deletion_window_from(${t.tenants.id}, ${t.tenants.deletionRequestedAt})`;
 
 /** The unit's tenant's pending deletion, or null. */
-export async function getTenantDeletion({ db, t, tenantId, dialect }: TenantReadCtx): Promise<TenantDeletion | null> {
+export async function getTenantDeletion({
+  db,
+  t,
+  tenantId,
+  dialect,
+}: TenantReadCtx): Promise<TenantDeletion | null> {
   const [row] = await db
     .select({
       requestedAt: t.tenants.deletionRequestedAt,
       dueAt: t.tenants.deletionDueAt,
       requestedBy: t.tenants.deletionRequestedBy,
       windowFrom:
-        dialect === 'pg' ? pgWindowFrom(t).mapWith(t.tenants.deletionWindowFrom) : t.tenants.deletionWindowFrom,
+        dialect === 'pg'
+          ? pgWindowFrom(t).mapWith(t.tenants.deletionWindowFrom)
+          : t.tenants.deletionWindowFrom,
     })
     .from(t.tenants)
     .where(eq(t.tenants.id, tenantId));
@@ -122,7 +129,12 @@ export function clearTenantDeletion(tx: TenantWriteCtx, by: string): void {
         tx.dialect === 'pg'
           ? // The trigger logs the cancel with this actor and clears it; the window column is never used there.
             { deletionRequestedAt: null, deletionDueAt: null, deletionRequestedBy: by }
-          : { deletionRequestedAt: null, deletionDueAt: null, deletionRequestedBy: null, deletionWindowFrom: null },
+          : {
+              deletionRequestedAt: null,
+              deletionDueAt: null,
+              deletionRequestedBy: null,
+              deletionWindowFrom: null,
+            },
       )
       .where(
         and(

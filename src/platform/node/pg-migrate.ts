@@ -553,7 +553,8 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
     for (const fn of PG_HELPER_FUNCTIONS) {
       const f = fns.find((x) => x.name === fn);
       if (!f) problems.push(`function ${fn} is missing: ${FIX_SCHEMA}`);
-      else if (!f.exec) problems.push(`${app} may not execute ${fn} (the tenant-exit guards need it): ${FIX_MIGRATE}`);
+      else if (!f.exec)
+        problems.push(`${app} may not execute ${fn} (the tenant-exit guards need it): ${FIX_MIGRATE}`);
       else if (PG_DEFINER_HELPERS.has(fn) && !f.definer)
         problems.push(`function ${fn} is not SECURITY DEFINER: ${FIX_SCHEMA}`);
     }
