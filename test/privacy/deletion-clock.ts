@@ -105,3 +105,30 @@ async function ageLog(client: pg.Client, tenantId: string, secs: number): Promis
   await client.query('ALTER TABLE system_log ENABLE TRIGGER system_log_no_update');
   await client.query('ALTER TABLE system_log FORCE ROW LEVEL SECURITY');
 }
+
+/**
+ * PostgreSQL: moves only the tenant row's request `days` back, as if the request had been held
+ * uncommitted that long before its window started (its entry is written afterwards, by the wall clock).
+ */
+export async function ageRequestRow(ts: TestStore, tenantId: string, days: number): Promise<void> {
+  const client = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+    await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
+    await client.query(
+      `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
+         deletion_due_at = deletion_due_at - make_interval(secs => $2)
+       where id = $1 and deletion_requested_at is not null`,
+      [tenantId, (days * DAY) / 1000],
+    );
+    await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    await client.end();
+  }
+}

@@ -28,7 +28,7 @@ import { completeSetup } from '../../src/workspace/tenants.js';
 import { type Fixture, fixture } from '../evidence/support.js';
 import { BASE_URL, TEST_MASTER_KEY } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
-import { ageDeletionRequest, ageSystemLog } from './deletion-clock.js';
+import { ageDeletionRequest, ageRequestRow, ageSystemLog } from './deletion-clock.js';
 import { member } from './support.js';
 
 const DAY = 86_400_000;
@@ -306,6 +306,23 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       }
       expect(await deletion(g.tenantId)).toBeNull();
       await doorsShutAfterAging(g);
+    });
+
+    it('a request held 31 days before its window starts still waits 30 days, and can be cancelled', async () => {
+      const g = await fixture(store);
+      await bareRequest(g.tenantId);
+      await ageRequestRow(ts, g.tenantId, 31);
+      const { dueAt } = await startWindow(impatient.tenant(g.tenantId));
+      expect(dueAt.getTime()).toBeGreaterThan(Date.now() + 29 * DAY);
+      expect(await pastWindow(g.tenantId)).toBe(false);
+      await expect(openAuditDoor(g.tenantId)).rejects.toSatisfy(isPermissionViolation);
+      // The row's own deadline column (the earliest) has passed; the purge's guard goes by the window.
+      await expect(shredTenant(g.platform, g.tenantId, new Date(Date.now() + 31 * DAY))).rejects.toThrow(
+        /past-deletion-deadline/,
+      );
+      await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
+      expect(await deletion(g.tenantId)).toBeNull();
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
     });
 
     it('a second window start neither waits for one held open nor writes a second entry', async () => {
