@@ -6,6 +6,9 @@
  * happened; an identity shared with another tenant is never tombstoned, while those that belonged only to
  * a purged tenant are. Plus the pending state's two gaps: invitations and the audit checkpoints.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { eq, is, SQL, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -16,6 +19,7 @@ import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
 import { isPermissionViolation, rawRows, type Store, type TenantWriteCtx } from '../../src/db/store.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
+import { migratePg, PG_MIGRATIONS } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
 import {
   cancelTenantDeletion,
@@ -27,6 +31,7 @@ import {
 import { completeSetup } from '../../src/workspace/tenants.js';
 import { type Fixture, fixture } from '../evidence/support.js';
 import { BASE_URL, TEST_MASTER_KEY } from '../support/app.js';
+import { createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { ageDeletionRequest, ageRequestRow, ageSystemLog } from './deletion-clock.js';
 import { member } from './support.js';
@@ -323,6 +328,64 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
       expect(await deletion(g.tenantId)).toBeNull();
       expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+    });
+
+    it('requests pending when migration 0030 runs start again, each with an entry that counts', async () => {
+      // The migrations up to 0029, a request whose window started and one whose did not, then 0030.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-pg-0029-'));
+      fs.mkdirSync(path.join(dir, 'meta'));
+      const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS, 'meta/_journal.json'), 'utf8'));
+      journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 29);
+      fs.writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
+      for (const e of journal.entries as { tag: string }[])
+        fs.copyFileSync(path.join(PG_MIGRATIONS, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
+      const db = await createTestDatabase();
+      const owner = new pg.Client({ connectionString: db.ownerUrl });
+      try {
+        await migratePg(db.ownerUrl, db.ownerUrl, dir);
+        await owner.connect();
+        const as = async (tid: string, text: string) => {
+          await owner.query('BEGIN');
+          await owner.query(
+            "select set_config('app.tenant_id', $1, true), set_config('app.system', 'cli', true)",
+            [tid],
+          );
+          await owner.query(text, [tid]);
+          await owner.query('COMMIT');
+        };
+        for (const tid of ['started', 'unstarted', 'idle'])
+          await as(tid, "insert into tenants (id, name, settings, created_at) values ($1, 'x', '{}', now())");
+        for (const tid of ['started', 'unstarted'])
+          await as(
+            tid,
+            "update tenants set deletion_requested_at = now(), deletion_requested_by = 'user:a' where id = $1",
+          );
+        await as('started', 'update tenants set deletion_window_from = now() where id = $1');
+        await migratePg(db.ownerUrl, db.appUrl);
+        await owner.query('BEGIN');
+        await owner.query("select set_config('app.system', 'cli', true)");
+        const { rows } = await owner.query<{
+          id: string;
+          at: Date | null;
+          from: Date | null;
+          col: Date | null;
+        }>(
+          `select id, deletion_requested_at as at, assay_deletion_window_from(id, deletion_requested_at) as from,
+                  deletion_window_from as col from tenants order by id`,
+        );
+        await owner.query('COMMIT');
+        expect(rows.map((r) => [r.id, r.from !== null, r.col])).toEqual([
+          ['idle', false, null],
+          ['started', true, null],
+          ['unstarted', true, null],
+        ]);
+        for (const r of rows.filter((x) => x.at))
+          expect(r.from!.getTime()).toBeGreaterThanOrEqual(r.at!.getTime());
+      } finally {
+        await owner.end().catch(() => undefined);
+        await db.drop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('a second window start neither waits for one held open nor writes a second entry', async () => {
