@@ -115,13 +115,16 @@ export function defineTables(k: Kit) {
      * once `deletion_due_at` has passed the purge job destroys the data key and removes every row.
      */
     deletionRequestedAt: k.timestamp('deletion_requested_at'),
+    /** PostgreSQL: the request plus 720 hours, the earliest the deadline can be (the window's start decides it). */
     deletionDueAt: k.timestamp('deletion_due_at'),
     /** `user:<id>` of the admin who asked. */
     deletionRequestedBy: k.text('deletion_requested_by'),
     /**
-     * When the 30-day window started by the database's clock: on PostgreSQL stamped by a transaction after
-     * the request's own (so a request held uncommitted cannot start its window early); on SQLite and D1
-     * with the request. Only the database writes it (migrations/*\/…_tenant_exit_guards.sql).
+     * SQLite and D1: when the 30-day window started by the database's clock (with the request; only the
+     * database's own clock is accepted, migrations/sqlite/0019_tenant_exit_guards.sql). PostgreSQL never
+     * uses it (always NULL: a CHECK constraint, and no grant): the window starts with the request's
+     * system log entry, written by a later transaction without locking this row, so a window start held
+     * open never blocks a cancel (migrations/pg/0030_window_start_log.sql; docs/tenant-exit.md).
      */
     deletionWindowFrom: k.timestamp('deletion_window_from'),
   });

@@ -135,7 +135,8 @@ export async function purgeTenant(
   const deletion = await scope.read((ctx) => repo.getTenantDeletion(ctx));
   // The window: nothing is touched before the deadline (the statements check it again, and the database's
   // triggers once more for the audit trail).
-  if (!deletion || deletion.dueAt.getTime() > now.getTime()) return null;
+  // PostgreSQL: a request whose window has not started (its entry not committed) is not due, whatever the clock.
+  if (!deletion?.windowFrom || deletion.dueAt.getTime() > now.getTime()) return null;
   // The shred cannot be undone: first make sure the purge's own record will be accepted (the system log
   // takes a purge only after a logged request, docs/tenant-exit.md), or an operator must look first.
   const log = await ports.store.as({ system: 'scheduler' }).read((ctx) => repo.listSystemLog(ctx, tenantId));

@@ -257,6 +257,32 @@ describe.skipIf(!pgAvailable())('PostgreSQL boot self-check', () => {
         await db.asOwner('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
       }
     });
+
+    it('a missing tenant-exit guard: the window-start helper, its grant, the unused-column check', async () => {
+      const has = async (text: string) => (await db.problems()).includes(text);
+      await db.asOwner('ALTER TABLE tenants DROP CONSTRAINT tenants_window_from_unused');
+      try {
+        expect(await has('the check constraint tenants_window_from_unused on tenants is missing')).toBe(true);
+      } finally {
+        await db.asOwner(
+          'ALTER TABLE tenants ADD CONSTRAINT tenants_window_from_unused CHECK (deletion_window_from IS NULL)',
+        );
+      }
+      const helper = 'assay_deletion_window_from(text,timestamp with time zone)';
+      await db.asOwner(`REVOKE EXECUTE ON FUNCTION ${helper} FROM ${db.app}`);
+      try {
+        expect(await has(`may not execute ${helper}`)).toBe(true);
+      } finally {
+        await db.asOwner(`GRANT EXECUTE ON FUNCTION ${helper} TO ${db.app}`);
+      }
+      await db.asOwner(`ALTER FUNCTION ${helper} SECURITY INVOKER`);
+      try {
+        expect(await has(`function ${helper} is not SECURITY DEFINER`)).toBe(true);
+      } finally {
+        await db.asOwner(`ALTER FUNCTION ${helper} SECURITY DEFINER`);
+      }
+      expect(await db.problems()).toBe('');
+    });
   });
 
   describe('refuses privileges beyond the design, and names missing ones', () => {

@@ -15,28 +15,25 @@ export async function ageDeletionRequest(ts: TestStore, tenantId: string, days: 
   if (ts.pg) {
     const client = new pg.Client({ connectionString: ts.pg.ownerUrl });
     await client.connect();
+    const secs = (days * DAY) / 1000;
     try {
       await client.query('BEGIN');
       await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+      // On PostgreSQL the window starts with the request's system log entry (migrations/pg/0030…sql).
+      const started = await client.query(
+        'select 1 from tenants where id = $1 and assay_deletion_window_from(id, deletion_requested_at) is not null',
+        [tenantId],
+      );
+      if (started.rowCount !== 1) throw new Error(`tenant ${tenantId} has no started deletion window to age`);
       await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
-      const r = await client.query(
+      await client.query(
         `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
-           deletion_due_at = deletion_due_at - make_interval(secs => $2),
-           deletion_window_from = deletion_window_from - make_interval(secs => $2)
-         where id = $1 and deletion_window_from is not null`,
-        [tenantId, (days * DAY) / 1000],
+           deletion_due_at = deletion_due_at - make_interval(secs => $2)
+         where id = $1`,
+        [tenantId, secs],
       );
       await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
-      // The system log's request entry too (the purge's entry wants it 30 days old).
-      await client.query('ALTER TABLE system_log NO FORCE ROW LEVEL SECURITY');
-      await client.query('ALTER TABLE system_log DISABLE TRIGGER system_log_no_update');
-      await client.query('update system_log set at = at - make_interval(secs => $2) where tenant_id = $1', [
-        tenantId,
-        (days * DAY) / 1000,
-      ]);
-      await client.query('ALTER TABLE system_log ENABLE TRIGGER system_log_no_update');
-      await client.query('ALTER TABLE system_log FORCE ROW LEVEL SECURITY');
-      if (r.rowCount !== 1) throw new Error(`tenant ${tenantId} has no started deletion window to age`);
+      await ageLog(client, tenantId, secs);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK');
@@ -73,4 +70,65 @@ export async function ageDeletionRequest(ts: TestStore, tenantId: string, days: 
     tx.write(sql.raw(update.replace('?', `'${tenantId.replace(/'/g, "''")}'`)));
     tx.write(sql.raw(guard.sql));
   });
+}
+
+/**
+ * PostgreSQL: moves every system log entry of the tenant `days` back, the request time each names with
+ * it (so an entry still belongs to the request it started), as only the owner can. For a tenant with no
+ * pending request too: time passing after a cancel.
+ */
+export async function ageSystemLog(ts: TestStore, tenantId: string, days: number): Promise<void> {
+  const client = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await ageLog(client, tenantId, (days * DAY) / 1000);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    await client.end();
+  }
+}
+
+async function ageLog(client: pg.Client, tenantId: string, secs: number): Promise<void> {
+  await client.query('ALTER TABLE system_log NO FORCE ROW LEVEL SECURITY');
+  await client.query('ALTER TABLE system_log DISABLE TRIGGER system_log_no_update');
+  await client.query(
+    `update system_log set at = at - make_interval(secs => $2),
+       data = case when data ? 'requested_at' then jsonb_set(data, '{requested_at}', to_jsonb(
+         assay_utc_text((data->>'requested_at')::timestamptz - make_interval(secs => $2)))) else data end
+     where tenant_id = $1`,
+    [tenantId, secs],
+  );
+  await client.query('ALTER TABLE system_log ENABLE TRIGGER system_log_no_update');
+  await client.query('ALTER TABLE system_log FORCE ROW LEVEL SECURITY');
+}
+
+/**
+ * PostgreSQL: moves only the tenant row's request `days` back, as if the request had been held
+ * uncommitted that long before its window started (its entry is written afterwards, by the wall clock).
+ */
+export async function ageRequestRow(ts: TestStore, tenantId: string, days: number): Promise<void> {
+  const client = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+    await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
+    await client.query(
+      `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
+         deletion_due_at = deletion_due_at - make_interval(secs => $2)
+       where id = $1 and deletion_requested_at is not null`,
+      [tenantId, (days * DAY) / 1000],
+    );
+    await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    await client.end();
+  }
 }

@@ -6,7 +6,11 @@
  * happened; an identity shared with another tenant is never tombstoned, while those that belonged only to
  * a purged tenant are. Plus the pending state's two gaps: invitations and the audit checkpoints.
  */
-import { eq, sql } from 'drizzle-orm';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { eq, is, SQL, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkpointAllTenants } from '../../src/audit/jobs.js';
@@ -15,16 +19,21 @@ import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
 import { isPermissionViolation, rawRows, type Store, type TenantWriteCtx } from '../../src/db/store.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
+import { migratePg, PG_MIGRATIONS } from '../../src/platform/node/pg-migrate.js';
+import { openPgStore } from '../../src/platform/node/pg-store.js';
 import {
   cancelTenantDeletion,
   purgeTenant,
   requestTenantDeletion,
+  shredTenant,
+  startWindow,
 } from '../../src/privacy/tenant-deletion.js';
 import { completeSetup } from '../../src/workspace/tenants.js';
 import { type Fixture, fixture } from '../evidence/support.js';
 import { BASE_URL, TEST_MASTER_KEY } from '../support/app.js';
+import { createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
-import { ageDeletionRequest } from './deletion-clock.js';
+import { ageDeletionRequest, ageRequestRow, ageSystemLog } from './deletion-clock.js';
 import { member } from './support.js';
 
 const DAY = 86_400_000;
@@ -74,13 +83,19 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
           .set({
             deletionRequestedAt: past,
             deletionDueAt: new Date(past.getTime() + MINUTE),
-            deletionWindowFrom: past,
+            // PostgreSQL never uses the column (the window starts in the system log): not even writable.
+            ...(dialect === 'pg' ? {} : { deletionWindowFrom: past }),
             deletionRequestedBy: 'user:attacker',
           })
           .where(eq(t.id, g.tenantId)),
       );
     });
     if (dialect === 'pg') {
+      await expect(
+        store.tenant(g.tenantId).write((tx) => {
+          tx.write(tx.db.update(t).set({ deletionWindowFrom: past }).where(eq(t.id, g.tenantId)));
+        }),
+      ).rejects.toSatisfy(isPermissionViolation);
       // PostgreSQL stamps the request with its wall clock and leaves the window unstarted.
       await forged;
       const d = (await deletion(g.tenantId))!;
@@ -133,8 +148,8 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         expect(stamped.rows[0]!.from).toBeNull();
         // The same transaction cannot start the window.
         await expect(
-          client.query('update tenants set deletion_window_from = now() where id = $1', [g.tenantId]),
-        ).rejects.toMatchObject({ code: '42501' });
+          client.query('select assay_start_deletion_window($1)', [g.tenantId]),
+        ).rejects.toMatchObject({ code: '42501', message: expect.stringContaining('after its request') });
       } finally {
         await client.query('ROLLBACK').catch(() => undefined);
         await client.end();
@@ -152,9 +167,10 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
           [g.tenantId],
         );
         await sp.query('RELEASE SAVEPOINT s');
-        await expect(
-          sp.query('update tenants set deletion_window_from = now() where id = $1', [g.tenantId]),
-        ).rejects.toMatchObject({ code: '42501' });
+        await expect(sp.query('select assay_start_deletion_window($1)', [g.tenantId])).rejects.toMatchObject({
+          code: '42501',
+          message: expect.stringContaining('after its request'),
+        });
       } finally {
         await sp.query('ROLLBACK').catch(() => undefined);
         await sp.end();
@@ -166,6 +182,238 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(d.dueAt.getTime() - d.windowFrom!.getTime()).toBe(30 * DAY);
     },
   );
+
+  describe.runIf(dialect === 'pg')('PostgreSQL: a window start held open (third review, HIGH)', () => {
+    /** The app role's units, but a statement that waits 2 s for a lock fails instead of hanging. */
+    let impatient: Store;
+    beforeAll(() => {
+      const url = new URL(ts.pg!.appUrl);
+      url.searchParams.set('options', '-c lock_timeout=2000 -c statement_timeout=10000');
+      impatient = openPgStore({ url: url.toString(), max: 2 });
+    });
+    afterAll(() => impatient.close());
+
+    /** Runs what a repository write queues on a connection of the test's own, in its open transaction. */
+    const runOn = async (client: pg.Client, tenantId: string, fn: (tx: TenantWriteCtx) => void) => {
+      const db = drizzle(client);
+      const queued: { q: unknown; guard?: string }[] = [];
+      fn({
+        db,
+        t: store.t,
+        tenantId,
+        dialect: 'pg',
+        claims: { tenantId },
+        write: (q: unknown, o?: { guard?: string }) => {
+          queued.push({ q, guard: o?.guard });
+          return {} as never;
+        },
+        audit: () => undefined,
+      } as unknown as TenantWriteCtx);
+      for (const { q, guard } of queued) {
+        const res = (is(q, SQL) ? await db.execute(q) : await (q as Promise<unknown>)) as {
+          rowCount?: number | null;
+        };
+        if (guard && !res.rowCount) throw new Error(guard);
+      }
+    };
+    /** A transaction as the app role under the tenant's claims, begun now and left open. */
+    const openUnit = async (tenantId: string) => {
+      const client = new pg.Client({ connectionString: ts.pg!.appUrl });
+      await client.connect();
+      await client.query('BEGIN');
+      await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+      return client;
+    };
+    /** The request's own unit only: committed, its window not started. */
+    const bareRequest = (tenantId: string) =>
+      store.tenant(tenantId).write((tx) => repo.markTenantForDeletion(tx, 'user:someone'));
+    const pastWindow = (tenantId: string) =>
+      store.tenant(tenantId).read(async (ctx) => {
+        const [r] = await rawRows<{ past: boolean }>(
+          ctx,
+          sql`select assay_tenant_past_window(${tenantId}) as past`,
+        );
+        return r!.past;
+      });
+    const actions = async (tenantId: string) =>
+      (await store.as({ system: 'cli' }).read((ctx) => repo.listSystemLog(ctx, tenantId))).map(
+        (e) => e.action,
+      );
+    /** Thirty-one days on, for a cancelled request: every door stays shut. */
+    const doorsShutAfterAging = async (g: Fixture) => {
+      await ageSystemLog(ts, g.tenantId, 31);
+      expect(await deletion(g.tenantId)).toBeNull();
+      expect(await pastWindow(g.tenantId)).toBe(false);
+      const entries = await auditCount(g.tenantId);
+      await expect(openAuditDoor(g.tenantId)).rejects.toSatisfy(isPermissionViolation);
+      expect(await purgeTenant(g.platform, g.tenantId, new Date(Date.now() + 31 * DAY))).toBeNull();
+      await expect(shredTenant(g.platform, g.tenantId, new Date(Date.now() + 31 * DAY))).rejects.toThrow(
+        /past-deletion-deadline/,
+      );
+      await expect(
+        store.tenant(g.tenantId, { system: 'scheduler' }).write((tx) => {
+          tx.write(tx.db.delete(tx.t.tenantKeys).where(eq(tx.t.tenantKeys.tenantId, g.tenantId)));
+        }),
+      ).rejects.toSatisfy(isPermissionViolation);
+      expect(await auditCount(g.tenantId)).toBe(entries);
+      const keys = await store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx));
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.every((k) => k.wrapped !== '')).toBe(true);
+      const awaiting = await store.as({ system: 'scheduler' }).read((ctx) => repo.tenantsAwaitingWindow(ctx));
+      expect(awaiting.map((t) => t.id)).not.toContain(g.tenantId);
+    };
+
+    it('a cancel does not wait for it, and the window it started never counts', async () => {
+      const g = await fixture(store);
+      await store.tenant(g.tenantId).write((tx) => {
+        tx.audit({ actor: 'user:x', action: 'test.entry', target: 'x' }, new Date());
+      });
+      await bareRequest(g.tenantId);
+      const held = await openUnit(g.tenantId);
+      try {
+        // What the application's second unit does, then held open.
+        await runOn(held, g.tenantId, (tx) => repo.startDeletionWindow(tx));
+        // The admin cancels, through the application, as the app role under the tenant's claims.
+        await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
+        expect(await deletion(g.tenantId)).toBeNull();
+        await held.query('COMMIT');
+      } finally {
+        await held.query('ROLLBACK').catch(() => undefined);
+        await held.end();
+      }
+      // The held window start committed after the cancel: on record, and it counts for nothing.
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+      await doorsShutAfterAging(g);
+      // A new request starts its own window now: the old entry (31 days old by now) is not its.
+      await request(g);
+      const d = (await deletion(g.tenantId))!;
+      expect(Math.abs(d.windowFrom!.getTime() - Date.now())).toBeLessThan(5 * MINUTE);
+      expect(d.dueAt.getTime() - d.windowFrom!.getTime()).toBe(30 * DAY);
+      expect(await pastWindow(g.tenantId)).toBe(false);
+      await expect(openAuditDoor(g.tenantId)).rejects.toSatisfy(isPermissionViolation);
+      await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
+      expect(await deletion(g.tenantId)).toBeNull();
+    });
+
+    it('a window start does not wait for a cancel held open, and counts for nothing once it commits', async () => {
+      const g = await fixture(store);
+      await bareRequest(g.tenantId);
+      const cancelling = await openUnit(g.tenantId);
+      try {
+        await runOn(cancelling, g.tenantId, (tx) => repo.clearTenantDeletion(tx, 'user:admin'));
+        // The window start reads the committed request (still pending) and writes its entry.
+        const { dueAt } = await startWindow(impatient.tenant(g.tenantId));
+        expect(dueAt.getTime()).toBeGreaterThan(Date.now() + 29 * DAY);
+        await cancelling.query('COMMIT');
+      } finally {
+        await cancelling.query('ROLLBACK').catch(() => undefined);
+        await cancelling.end();
+      }
+      expect(await deletion(g.tenantId)).toBeNull();
+      await doorsShutAfterAging(g);
+    });
+
+    it('a request held 31 days before its window starts still waits 30 days, and can be cancelled', async () => {
+      const g = await fixture(store);
+      await bareRequest(g.tenantId);
+      await ageRequestRow(ts, g.tenantId, 31);
+      const { dueAt } = await startWindow(impatient.tenant(g.tenantId));
+      expect(dueAt.getTime()).toBeGreaterThan(Date.now() + 29 * DAY);
+      expect(await pastWindow(g.tenantId)).toBe(false);
+      await expect(openAuditDoor(g.tenantId)).rejects.toSatisfy(isPermissionViolation);
+      // The row's own deadline column (the earliest) has passed; the purge's guard goes by the window.
+      await expect(shredTenant(g.platform, g.tenantId, new Date(Date.now() + 31 * DAY))).rejects.toThrow(
+        /past-deletion-deadline/,
+      );
+      await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
+      expect(await deletion(g.tenantId)).toBeNull();
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+    });
+
+    it('requests pending when migration 0030 runs start again, each with an entry that counts', async () => {
+      // The migrations up to 0029, a request whose window started and one whose did not, then 0030.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-pg-0029-'));
+      fs.mkdirSync(path.join(dir, 'meta'));
+      const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS, 'meta/_journal.json'), 'utf8'));
+      journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 29);
+      fs.writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
+      for (const e of journal.entries as { tag: string }[])
+        fs.copyFileSync(path.join(PG_MIGRATIONS, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
+      const db = await createTestDatabase();
+      const owner = new pg.Client({ connectionString: db.ownerUrl });
+      try {
+        await migratePg(db.ownerUrl, db.ownerUrl, dir);
+        await owner.connect();
+        const as = async (tid: string, text: string) => {
+          await owner.query('BEGIN');
+          await owner.query(
+            "select set_config('app.tenant_id', $1, true), set_config('app.system', 'cli', true)",
+            [tid],
+          );
+          await owner.query(text, [tid]);
+          await owner.query('COMMIT');
+        };
+        for (const tid of ['started', 'unstarted', 'idle'])
+          await as(tid, "insert into tenants (id, name, settings, created_at) values ($1, 'x', '{}', now())");
+        for (const tid of ['started', 'unstarted'])
+          await as(
+            tid,
+            "update tenants set deletion_requested_at = now(), deletion_requested_by = 'user:a' where id = $1",
+          );
+        await as('started', 'update tenants set deletion_window_from = now() where id = $1');
+        await migratePg(db.ownerUrl, db.appUrl);
+        await owner.query('BEGIN');
+        await owner.query("select set_config('app.system', 'cli', true)");
+        const { rows } = await owner.query<{
+          id: string;
+          at: Date | null;
+          from: Date | null;
+          col: Date | null;
+        }>(
+          `select id, deletion_requested_at as at, assay_deletion_window_from(id, deletion_requested_at) as from,
+                  deletion_window_from as col from tenants order by id`,
+        );
+        await owner.query('COMMIT');
+        expect(rows.map((r) => [r.id, r.from !== null, r.col])).toEqual([
+          ['idle', false, null],
+          ['started', true, null],
+          ['unstarted', true, null],
+        ]);
+        for (const r of rows.filter((x) => x.at))
+          expect(r.from!.getTime()).toBeGreaterThanOrEqual(r.at!.getTime());
+      } finally {
+        await owner.end().catch(() => undefined);
+        await db.drop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('a second window start neither waits for one held open nor writes a second entry', async () => {
+      const g = await fixture(store);
+      await bareRequest(g.tenantId);
+      const held = await openUnit(g.tenantId);
+      let heldAt: Date;
+      try {
+        await runOn(held, g.tenantId, (tx) => repo.startDeletionWindow(tx));
+        const { rows } = await held.query<{ at: Date }>('select clock_timestamp() as at');
+        heldAt = rows[0]!.at;
+        // The purge job's retry, say: it leaves the window to the held one.
+        await startWindow(impatient.tenant(g.tenantId));
+        expect((await deletion(g.tenantId))!.windowFrom).toBeNull();
+        await held.query('COMMIT');
+      } finally {
+        await held.query('ROLLBACK').catch(() => undefined);
+        await held.end();
+      }
+      await startWindow(impatient.tenant(g.tenantId));
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested']);
+      const d = (await deletion(g.tenantId))!;
+      expect(d.windowFrom!.getTime()).toBeLessThanOrEqual(heldAt.getTime());
+      // Admins can still cancel until its deadline.
+      await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
+      expect(await deletion(g.tenantId)).toBeNull();
+    });
+  });
 
   it('a new tenant row carries no deletion state', async () => {
     const past = new Date(Date.now() - 60 * DAY);

@@ -5,7 +5,7 @@
  * and purge only to a tenant whose deadline has passed (and the database's triggers check that again for
  * the audit rows, by its own clock).
  */
-import { and, asc, count, eq, gt, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { newId } from '../ids.js';
 import { isTenantTable } from '../kit.sqlite.js';
@@ -18,7 +18,10 @@ export type TenantDeletion = {
   requestedAt: Date;
   dueAt: Date;
   requestedBy: string | null;
-  /** When the database started the 30-day window (PostgreSQL: null until a later unit starts it). */
+  /**
+   * When the database started the 30-day window (PostgreSQL: the time of the request's system log entry,
+   * null until a later unit writes it; until then `dueAt` is the earliest the deadline can be).
+   */
   windowFrom: Date | null;
 };
 
@@ -26,23 +29,41 @@ export const NOT_PENDING = 'tenant-not-pending-deletion';
 export const PENDING = 'tenant-pending-deletion';
 export const PAST_DUE = 'tenant-past-deletion-deadline';
 
+/**
+ * PostgreSQL: when the window of the tenant's pending request started, from its system log entry (null
+ * until one is committed; migrations/pg/0030_window_start_log.sql). Columns, not a lookup by id, so a
+ * statement that waited for the row's lock judges the row as it is now.
+ */
+const pgWindowFrom = (t: Tables) =>
+  sql<Date | null>`assay_deletion_window_from(${t.tenants.id}, ${t.tenants.deletionRequestedAt})`;
+
 /** The unit's tenant's pending deletion, or null. */
-export async function getTenantDeletion({ db, t, tenantId }: TenantReadCtx): Promise<TenantDeletion | null> {
+export async function getTenantDeletion({
+  db,
+  t,
+  tenantId,
+  dialect,
+}: TenantReadCtx): Promise<TenantDeletion | null> {
   const [row] = await db
     .select({
       requestedAt: t.tenants.deletionRequestedAt,
       dueAt: t.tenants.deletionDueAt,
       requestedBy: t.tenants.deletionRequestedBy,
-      windowFrom: t.tenants.deletionWindowFrom,
+      windowFrom:
+        dialect === 'pg'
+          ? pgWindowFrom(t).mapWith(t.tenants.deletionWindowFrom)
+          : t.tenants.deletionWindowFrom,
     })
     .from(t.tenants)
     .where(eq(t.tenants.id, tenantId));
   if (!row?.requestedAt || !row.dueAt) return null;
+  const windowFrom = row.windowFrom;
   return {
     requestedAt: row.requestedAt,
-    dueAt: row.dueAt,
+    // PostgreSQL's column holds the earliest the deadline can be; once the window started, it is that plus 30 days.
+    dueAt: dialect === 'pg' && windowFrom ? new Date(windowFrom.getTime() + WINDOW_MS) : row.dueAt,
     requestedBy: row.requestedBy,
-    windowFrom: row.windowFrom,
+    windowFrom,
   };
 }
 
@@ -74,33 +95,27 @@ export function markTenantForDeletion(tx: TenantWriteCtx, by: string): void {
 }
 
 /**
- * PostgreSQL: starts the window of a committed request (the database stamps it and the deadline with its
- * wall clock; a request still uncommitted, or made in this same transaction, is refused). SQLite and D1
- * started it with the request: nothing to do. Idempotent: a window already started stays.
+ * PostgreSQL: starts the window of a committed request: the database writes the request's system log
+ * entry by its wall clock, reading the request without locking the tenant row (a request still
+ * uncommitted, or made in this same transaction, is refused; one whose entry another transaction is
+ * writing is left to it). SQLite and D1 started it with the request: nothing to do. Idempotent.
  */
 export function startDeletionWindow(tx: TenantWriteCtx): void {
   if (tx.dialect !== 'pg') return;
-  const { db, t, tenantId } = tx;
-  tx.write(
-    db
-      .update(t.tenants)
-      .set({ deletionWindowFrom: sql`clock_timestamp()` })
-      .where(
-        and(
-          eq(t.tenants.id, tenantId),
-          isNotNull(t.tenants.deletionRequestedAt),
-          isNull(t.tenants.deletionWindowFrom),
-        ),
-      ),
-  );
+  tx.write(sql`select assay_start_deletion_window(${tx.tenantId})`);
 }
 
 /** Requests whose window has not started (PostgreSQL: a crash between the two units); the purge job starts them. */
-export async function tenantsAwaitingWindow({ db, t }: ReadCtx): Promise<{ id: string }[]> {
+export async function tenantsAwaitingWindow({ db, t, dialect }: ReadCtx): Promise<{ id: string }[]> {
   return db
     .select({ id: t.tenants.id })
     .from(t.tenants)
-    .where(and(isNotNull(t.tenants.deletionRequestedAt), isNull(t.tenants.deletionWindowFrom)))
+    .where(
+      and(
+        isNotNull(t.tenants.deletionRequestedAt),
+        dialect === 'pg' ? sql`${pgWindowFrom(t)} is null` : isNull(t.tenants.deletionWindowFrom),
+      ),
+    )
     .orderBy(asc(t.tenants.id));
 }
 
@@ -110,18 +125,25 @@ export function clearTenantDeletion(tx: TenantWriteCtx, by: string): void {
   tx.write(
     db
       .update(t.tenants)
-      .set({
-        deletionRequestedAt: null,
-        deletionDueAt: null,
-        // PostgreSQL's trigger logs the cancel with this actor and clears it; SQLite wants it cleared.
-        deletionRequestedBy: tx.dialect === 'pg' ? by : null,
-        deletionWindowFrom: null,
-      })
+      .set(
+        tx.dialect === 'pg'
+          ? // The trigger logs the cancel with this actor and clears it; the window column is never used there.
+            { deletionRequestedAt: null, deletionDueAt: null, deletionRequestedBy: by }
+          : {
+              deletionRequestedAt: null,
+              deletionDueAt: null,
+              deletionRequestedBy: null,
+              deletionWindowFrom: null,
+            },
+      )
       .where(
         and(
           eq(t.tenants.id, tenantId),
           isNotNull(t.tenants.deletionRequestedAt),
-          sql`${t.tenants.deletionDueAt} > ${tx.dialect === 'pg' ? sql`clock_timestamp()` : dbNow(tx)}`,
+          tx.dialect === 'pg'
+            ? // Only the window's committed start counts: a cancel never waits for one being written.
+              sql`coalesce(${pgWindowFrom(t)} + interval '720 hours', 'infinity') > clock_timestamp()`
+            : sql`${t.tenants.deletionDueAt} > ${dbNow(tx)}`,
         ),
       ),
     { guard: PENDING },
@@ -188,6 +210,8 @@ const windowStart = (tx: WriteCtx) =>
  */
 function assertPastDue(tx: TenantWriteCtx, now: Date): void {
   const { db, t, tenantId } = tx;
+  const pg = tx.dialect === 'pg';
+  const from = pg ? pgWindowFrom(t) : sql`${t.tenants.deletionWindowFrom}`;
   tx.write(
     db
       .update(t.tenants)
@@ -198,7 +222,9 @@ function assertPastDue(tx: TenantWriteCtx, now: Date): void {
           isNotNull(t.tenants.deletionDueAt),
           lte(t.tenants.deletionDueAt, now),
           sql`${t.tenants.deletionDueAt} <= ${dbNow(tx)}`,
-          sql`${t.tenants.deletionWindowFrom} <= ${windowStart(tx)}`,
+          sql`${from} <= ${windowStart(tx)}`,
+          // PostgreSQL's deadline column is only the earliest: the application's clock against the real one.
+          pg ? sql`${from} + interval '720 hours' <= ${now.toISOString()}::timestamptz` : undefined,
         ),
       ),
     { guard: PAST_DUE },

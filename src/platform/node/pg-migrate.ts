@@ -60,7 +60,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
         'deletion_requested_at',
         'deletion_due_at',
         'deletion_requested_by',
-        'deletion_window_from',
+        // Not deletion_window_from: on PostgreSQL the window starts in the system log (always NULL, 0030).
       ],
       delete: true,
     },
@@ -253,6 +253,8 @@ export const PG_FUNCTIONS = [
   'assay_user_by_email(text)',
   'assay_purge_tenant_audit(text)',
   'assay_purge_sole_identities(text)',
+  // The window start: the request's system log entry, written without locking the tenant row (0030).
+  'assay_start_deletion_window(text)',
 ] as const;
 
 /**
@@ -263,7 +265,22 @@ const PG_HELPER_FUNCTIONS = [
   'assay_tenant_past_window(text)',
   // SECURITY DEFINER, read-only: what the system log's insert trigger judges a purge entry by.
   'assay_system_log_state(text)',
+  // SECURITY DEFINER, read-only: when a request's window started, from its system log entry (every
+  // door asks it through assay_tenant_past_window; migrations/pg/0030_window_start_log.sql).
+  'assay_deletion_window_from(text,timestamp with time zone)',
 ] as const;
+
+/** Helpers that must run as the owner (they read the system log, which a tenant's unit cannot). */
+const PG_DEFINER_HELPERS = new Set<string>([
+  'assay_system_log_state(text)',
+  'assay_deletion_window_from(text,timestamp with time zone)',
+]);
+
+/** CHECK constraints a guard relies on (table → names). */
+const PG_CHECKS: Readonly<Record<string, readonly string[]>> = {
+  // On PostgreSQL the window starts in the system log; the column stays NULL (0030).
+  tenants: ['tenants_window_from_unused'],
+};
 
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
 const AUDIT_TRIGGERS = {
@@ -532,6 +549,24 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
         problems.push(`${app} may not execute ${fn} (sign-in or the purge needs it): ${FIX_MIGRATE}`);
       else if (!f.definer) problems.push(`function ${fn} is not SECURITY DEFINER: ${FIX_SCHEMA}`);
     }
+    // The doors' helpers: a missing one fails every door closed, but the boot says so first.
+    for (const fn of PG_HELPER_FUNCTIONS) {
+      const f = fns.find((x) => x.name === fn);
+      if (!f) problems.push(`function ${fn} is missing: ${FIX_SCHEMA}`);
+      else if (!f.exec)
+        problems.push(`${app} may not execute ${fn} (the tenant-exit guards need it): ${FIX_MIGRATE}`);
+      else if (PG_DEFINER_HELPERS.has(fn) && !f.definer)
+        problems.push(`function ${fn} is not SECURITY DEFINER: ${FIX_SCHEMA}`);
+    }
+    const checks = await rawRows<{ table: string; name: string }>(
+      ctx,
+      sql`select c.conrelid::regclass::text as table, c.conname as name from pg_constraint c
+           where c.contype = 'c' and c.convalidated and c.connamespace = 'public'::regnamespace`,
+    );
+    for (const [table, names] of Object.entries(PG_CHECKS))
+      for (const name of names)
+        if (!checks.some((c) => c.table === table && c.name === name))
+          problems.push(`the check constraint ${name} on ${table} is missing: ${FIX_SCHEMA}`);
     return problems;
   });
 }
