@@ -213,7 +213,7 @@ function evaluateQuestion(
   if (!vis) {
     if (
       p.weight > 0 &&
-      ((p.hiddenZero !== null && isTrue(p.hiddenZero(ctx))) || (unknown !== null && unknown.hides(p)))
+      ((p.hiddenZero !== null && isTrue(p.hiddenZero(ctx))) || unknown?.hides(p) === true)
     ) {
       result.score = 0;
       result.weight = p.weight;
