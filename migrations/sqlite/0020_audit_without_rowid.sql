@@ -36,5 +36,5 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: seq is taken'); END;--> sta
 -- The fork guard: an entry's prev_hash is the stored this_hash of the entry before it (64 zeros for the
 -- first). With (tenant_id, seq) the key, two entries with one predecessor would share a seq: no fork, no gap.
 CREATE TRIGGER audit_log_links BEFORE INSERT ON `audit_log`
-WHEN NEW.`prev_hash` IS NOT coalesce((SELECT p.`this_hash` FROM `audit_log` p WHERE p.`tenant_id` = NEW.`tenant_id` AND p.`seq` = NEW.`seq` - 1), CASE WHEN NEW.`seq` = 1 THEN '0000000000000000000000000000000000000000000000000000000000000000' END)
+WHEN typeof(NEW.`seq`) <> 'integer' OR NEW.`seq` < 1 OR NEW.`prev_hash` IS NOT coalesce((SELECT p.`this_hash` FROM `audit_log` p WHERE p.`tenant_id` = NEW.`tenant_id` AND p.`seq` = NEW.`seq` - 1), CASE WHEN NEW.`seq` = 1 THEN '0000000000000000000000000000000000000000000000000000000000000000' END)
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: an entry links to the one before it'); END;

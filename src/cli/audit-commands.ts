@@ -27,8 +27,11 @@ export interface CliKit {
   withStore<T>(io: Io, fn: (store: Store) => Promise<T>): Promise<T>;
   withKeys<T>(io: Io, fn: (store: Store, keys: KeyRing, baseUrl: string) => Promise<T>): Promise<T>;
   resolveTenant(store: Store, idOrName: string): Promise<string>;
-  /** Worker threads for a long trail's verify, where the database allows (a SQLite file); else none. */
-  parallelVerify(io: Io): ParallelVerify | undefined;
+  /** Worker threads for a long trail's verify, where the database allows (a SQLite file); else none. The
+   * command ends them when it is done. */
+  parallelVerify(io: Io): (ParallelVerify & { close(): Promise<void> }) | undefined;
+  /** The configured SQLite file when it does not exist (opening it would create an empty database). */
+  missingDatabase(io: Io): string | null;
 }
 
 const CHECKPOINT_MAX_BYTES = 4096;
@@ -59,29 +62,37 @@ export function auditCommands(kit: CliKit): Record<string, (args: string[], io: 
         if (!stat.isFile() || stat.size > CHECKPOINT_MAX_BYTES) kit.fail(`${file} is not a checkpoint file`);
         return { note: fs.readFileSync(file, 'utf8'), source: `checkpoint file ${file}` };
       });
+      // Verifying a mistyped path must not create an empty database and report nothing wrong.
+      const missing = kit.missingDatabase(io);
+      if (missing !== null) kit.fail(`no database at ${missing} (check DATA_DIR or DATABASE_URL)`);
       const parallel = kit.parallelVerify(io);
-      return kit.withStore(io, async (store) => {
-        const tenants =
-          values.tenant !== undefined
-            ? [await kit.resolveTenant(store, tenantOf(values))]
-            : (await store.as({ system: 'cli' }).read((g) => listTenants(g))).map((t) => t.id);
-        if (extra.length && tenants.length !== 1) kit.fail('--checkpoint needs --tenant');
-        let failed = 0;
-        for (const id of tenants) {
-          const report = await verifyTenantTrail(store, id, {
-            extraCheckpoints: extra,
-            ...(parallel ? { parallel } : {}),
-          });
-          if (report.ok) io.out(describeReport(report));
-          else {
-            io.err(describeReport(report));
-            failed++;
+      try {
+        return await kit.withStore(io, async (store) => {
+          const tenants =
+            values.tenant !== undefined
+              ? [await kit.resolveTenant(store, tenantOf(values))]
+              : (await store.as({ system: 'cli' }).read((g) => listTenants(g))).map((t) => t.id);
+          if (extra.length && tenants.length !== 1) kit.fail('--checkpoint needs --tenant');
+          if (tenants.length === 0) io.err('No tenants in this database: nothing to verify.');
+          let failed = 0;
+          for (const id of tenants) {
+            const report = await verifyTenantTrail(store, id, {
+              extraCheckpoints: extra,
+              ...(parallel ? { parallel } : {}),
+            });
+            if (report.ok) io.out(describeReport(report));
+            else {
+              io.err(describeReport(report));
+              failed++;
+            }
           }
-        }
-        if (failed)
-          io.err(`${failed} of ${tenants.length} tenant trail${tenants.length === 1 ? '' : 's'} FAILED.`);
-        return failed ? 1 : 0;
-      });
+          if (failed)
+            io.err(`${failed} of ${tenants.length} tenant trail${tenants.length === 1 ? '' : 's'} FAILED.`);
+          return failed ? 1 : 0;
+        });
+      } finally {
+        await parallel?.close();
+      }
     },
     'audit export': async (args, io) => {
       const { values, positionals } = kit.options(args, {

@@ -501,6 +501,10 @@ Object.assign(
       const db = loadConfig((io as CliIo).env).database;
       return db.dialect === 'sqlite' && db.file !== ':memory:' ? sqliteParallelVerify(db.file) : undefined;
     },
+    missingDatabase: (io) => {
+      const db = loadConfig((io as CliIo).env).database;
+      return db.dialect === 'sqlite' && db.file !== ':memory:' && !fs.existsSync(db.file) ? db.file : null;
+    },
   }),
 );
 

@@ -73,6 +73,31 @@ forEachDialect(
       });
     });
 
+    it('refuses a seq that is not a whole number from 1 up, whatever its link (a blob, a text, a fraction)', async () => {
+      const before = await entries(t);
+      const head = before.at(-1)!;
+      // The column is INTEGER but SQLite keeps what does not convert: '6x' as text, X'36' as a blob, 5.5 as
+      // a real. Each would sort where the head read or a range cut by seq does not expect it.
+      for (const seq of [
+        `CAST('${head.seq + 1}' AS BLOB)`,
+        `'${head.seq + 1}x'`,
+        `${head.seq}.5`,
+        '0',
+        '-1',
+      ]) {
+        await expect(
+          t.attacker.run([
+            [
+              `INSERT INTO audit_log (${COLUMNS}) VALUES (?, ?, ${seq}, ?, 'system', 'forged.step', 'step:x', '{}', ?, ?)`,
+              [crypto.randomUUID(), t.tenantId, new Date().toISOString(), head.this_hash, 'f'.repeat(64)],
+            ],
+          ]),
+          seq,
+        ).rejects.toThrow(/links to the one before it/);
+      }
+      expect(await entries(t)).toEqual(before);
+    });
+
     it('refuses INSERT OR REPLACE over an entry (it would delete it without a DELETE trigger)', async () => {
       const before = await entries(t);
       await expect(

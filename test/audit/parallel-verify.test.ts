@@ -3,6 +3,7 @@
  * read-only connection) against the single pass, on real SQLite files: an intact trail and each
  * tampering, in the middle of a range and at the seams between ranges, must give the same report.
  */
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { hashEntry } from '../../src/audit/chain.js';
 import { latestCheckpoint, listCheckpoints, makeCheckpoint } from '../../src/audit/checkpoints.js';
@@ -239,4 +240,36 @@ it('a trail below the threshold verifies in this thread', async () => {
   };
   expect((await verifyTenantTrail(t.store, t.tenantId, { parallel: never })).ok).toBe(true);
   await defaults.close();
+});
+
+it('a row whose seq is not a whole number after the head (triggers dropped): the single pass names it, both ways', async () => {
+  // The ranges are cut by seq up to the head read first; a blob or text seq sorts after every number and a
+  // fraction after the head, so that head cannot bound them: the parallel path leaves such a trail to the
+  // single pass, which reads every row in order.
+  const copyHead = (seqSql: string) => {
+    // Someone holding the file: the link trigger (which refuses such a seq) dropped for the insert.
+    const db = new Database(t.file!);
+    try {
+      db.transaction(() => {
+        const links = db
+          .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'audit_log_links'")
+          .pluck()
+          .get() as string;
+        db.exec('DROP TRIGGER audit_log_links');
+        db.prepare(
+          `INSERT INTO audit_log SELECT id || 'x', tenant_id, ${seqSql}, ts, actor, action, target, data, prev_hash, this_hash, ip, ua FROM audit_log WHERE tenant_id = ? AND seq = ?`,
+        ).run(t.tenantId, head);
+        db.exec(links);
+      })();
+    } finally {
+      db.close();
+    }
+  };
+  copyHead(`${head}.5`);
+  const fraction = await both();
+  expect(fraction.ok).toBe(false);
+  await t.attacker.run([['DELETE FROM audit_log WHERE tenant_id = ? AND seq > ?', [t.tenantId, head]]]);
+  expect((await both()).ok).toBe(true);
+  copyHead(`CAST('${head + 1}' AS BLOB)`);
+  expect((await both()).ok).toBe(false);
 });

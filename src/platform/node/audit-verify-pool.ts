@@ -38,7 +38,7 @@ function workerEntry(workerFile?: string): { entry: URL | string; eval: boolean 
 type Reply = { result: RangeResult } | { error: string };
 
 export interface SqliteParallelVerify extends ParallelVerify {
-  /** Ends the workers (the CLI need not: idle workers let the process exit). */
+  /** Ends the workers; the CLI does when its command is done. */
   close(): Promise<void>;
 }
 
@@ -63,7 +63,6 @@ export function sqliteParallelVerify(
       w: new Worker(entry, { eval: isEval, workerData: { file }, execArgv: [] }),
       waiting: [] as Waiting[],
     };
-    slot.w.unref();
     const fail = (err: Error) => {
       const i = workers.indexOf(slot);
       if (i >= 0) workers.splice(i, 1);
@@ -78,6 +77,9 @@ export function sqliteParallelVerify(
     });
     slot.w.on('error', fail);
     slot.w.on('exit', (code) => fail(new Error(`an audit verify worker exited (${code})`)));
+    // After the listeners: on Node 20 adding a 'message' listener refs the worker again, and a CLI run that
+    // never sent it work then never exited.
+    slot.w.unref();
     workers.push(slot);
     return slot;
   };
