@@ -10,6 +10,12 @@ const built = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs'),
   stdio: 'inherit',
 });
 if (built.status !== 0) process.exit(2);
+// A reader that stops early (`assay … | head`) closes the pipe: stop quietly, as other commands do,
+// instead of an EPIPE stack trace.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { runCli } = await import(path.join(root, 'dist/cli.js'));
 process.exitCode = await runCli(process.argv.slice(2), {
   out: (l) => process.stdout.write(`${l}\n`),

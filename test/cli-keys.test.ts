@@ -115,6 +115,23 @@ forEachDialect(
       expect(v.out.join('\n')).toContain('Assessment:    0190c3c4-7e0e-7000-8000-000000000002');
       expect(v.out.join('\n')).toContain(`Answers:       12, sha-256/jcs ${'c'.repeat(64)}`);
       expect(v.out.join('\n')).toContain(`${'b'.repeat(64)}  policy (10 bytes)`);
+      // The saved receipt mail (an .eml, quoted-printable: its long lines end in soft breaks) verifies too.
+      const { default: MailComposer } = await import('nodemailer/lib/mail-composer/index.js');
+      const eml = await new MailComposer({
+        from: 'assay@assay.test',
+        to: 'vendor@widgets.example',
+        subject: 'Your receipt',
+        textEncoding: 'quoted-printable',
+        text: `Keep this receipt.\n\n-----BEGIN ASSAY RECEIPT-----\n${receipt}\n-----END ASSAY RECEIPT-----\n`,
+      })
+        .compile()
+        .build();
+      expect(eml.toString()).toMatch(/=\r?\n/);
+      const mailFile = path.join(dir, 'receipt.eml');
+      fs.writeFileSync(mailFile, eml);
+      const m2 = io(env);
+      expect(await runCli(['receipt', 'verify', mailFile], m2.value), m2.text()).toBe(0);
+      expect(m2.out[0]).toBe(`Receipt verified (key ${before.kid}).`);
       // A vendor name with a terminal escape is shown inert.
       expect(v.out.join('\n')).toContain('Vendor:        Widgets ?[31mLtd');
       expect(v.out.join('\n')).not.toContain('\u001b');

@@ -443,9 +443,11 @@ const moreCommands: Record<string, Handler> = {
     });
     if (positionals.length !== 1) throw new CliError('name exactly one receipt file (the .jws)');
     const text = readSmallFile(positionals[0]!, 'receipt', RECEIPT_MAX_BYTES);
-    // The receipt mail carries it as an armoured block of folded lines; a .jws file is the bare JWS.
+    // The receipt mail carries it as an armoured block of folded lines; a .jws file is the bare JWS. A saved
+    // mail (.eml) is quoted-printable, whose long lines end in a soft break ("=" at the end): a JWS holds no
+    // "=" (base64url without padding), so inside the block those are only ever soft breaks.
     const armoured = /-----BEGIN ASSAY RECEIPT-----([\s\S]*?)-----END ASSAY RECEIPT-----/.exec(text);
-    const jws = armoured ? armoured[1]!.replace(/\s+/g, '') : text;
+    const jws = armoured ? armoured[1]!.replace(/=\r?\n/g, '').replace(/\s+/g, '') : text;
     const { verifyReceipt, receiptLines } = await import('../vendor/receipts.js');
     let source: { jwks: JSONWebKeySet; origin: string | null; what: string };
     if (values.jwks !== undefined) {
