@@ -17,6 +17,23 @@
 -- deletion_window_from is no longer used on PostgreSQL: always NULL (a CHECK constraint, the trigger, no
 -- grant). deletion_due_at keeps the request's time plus 720 hours: the earliest the deadline can be.
 
+-- What a purge entry is judged by: whether the tenant row still exists, and when the window of the
+-- tenant's latest logged request started (its counting entry: the earliest request entry naming that
+-- requested_at), null when that request was cancelled. Paired by requested_at, not the last entry by
+-- `at`: a stale entry written after the counting one (a REPEATABLE READ unit before this migration could)
+-- must neither refuse the purge after its keys are shredded nor move its window.
+DROP FUNCTION assay_system_log_state(text);--> statement-breakpoint
+CREATE FUNCTION assay_system_log_state(tid text, OUT tenant_exists boolean, OUT window_from timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM public.tenants t WHERE t.id = tid),
+    (SELECT min(l.at) FROM public.system_log l
+      WHERE l.tenant_id = tid AND l.action = 'tenant.deletion_requested'
+        AND l.data->>'requested_at' = (SELECT max(r.data->>'requested_at') FROM public.system_log r
+              WHERE r.tenant_id = tid AND r.action = 'tenant.deletion_requested' AND r.data ? 'requested_at')
+        AND NOT EXISTS (SELECT 1 FROM public.system_log c
+              WHERE c.tenant_id = tid AND c.action = 'tenant.deletion_cancelled'
+                AND c.data->>'requested_at' = l.data->>'requested_at'))
+$$;--> statement-breakpoint
 -- The database's own entries keep the time their SECURITY DEFINER writer gives (its clock_timestamp()),
 -- so an entry's data can name the deadline it sets; everyone else's still get the wall clock.
 CREATE OR REPLACE FUNCTION assay_system_log_stamp() RETURNS trigger
@@ -31,8 +48,7 @@ BEGIN
   IF NEW.action = 'tenant.purged' AND current_setting('app.system', true) IN ('cli', 'scheduler') THEN
     PERFORM pg_advisory_xact_lock(hashtext('assay.system_log:' || NEW.tenant_id));
     SELECT * INTO st FROM public.assay_system_log_state(NEW.tenant_id);
-    IF NOT st.tenant_exists AND st.last_action = 'tenant.deletion_requested'
-       AND st.last_at <= clock_timestamp() - interval '720 hours' THEN
+    IF NOT st.tenant_exists AND st.window_from <= clock_timestamp() - interval '720 hours' THEN
       RETURN NEW;
     END IF;
   END IF;
@@ -81,6 +97,11 @@ DECLARE req timestamptz; who text; started timestamptz; wall timestamptz;
 BEGIN
   IF tid IS DISTINCT FROM current_setting('app.tenant_id', true) THEN
     RAISE EXCEPTION 'a deletion window starts in its tenant''s own unit' USING ERRCODE = '42501';
+  END IF;
+  -- Its reads must see what is committed now (a REPEATABLE READ snapshot taken before another start's
+  -- entry would write a second one): READ COMMITTED only.
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'a deletion window starts in a READ COMMITTED transaction' USING ERRCODE = '42501';
   END IF;
   SELECT t.deletion_requested_at INTO req FROM public.tenants t WHERE t.id = tid;
   IF req IS NULL THEN
@@ -143,6 +164,10 @@ BEGIN
   -- window has not passed by the wall clock (a window whose entry is not committed has not started).
   IF OLD.deletion_requested_at IS NOT NULL AND NEW.deletion_requested_at IS NULL
      AND NEW.deletion_due_at IS NULL AND NEW.deletion_window_from IS NULL THEN
+    -- Judged by what is committed now, not by an older snapshot: READ COMMITTED only.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+      RAISE EXCEPTION 'tenants: a deletion is cancelled in a READ COMMITTED transaction' USING ERRCODE = '42501';
+    END IF;
     started := public.assay_deletion_window_from(OLD.id, OLD.deletion_requested_at);
     IF started IS NULL OR started + interval '720 hours' > wall THEN
       PERFORM public.assay_system_log_write(NEW.id, 'tenant.deletion_cancelled',
@@ -181,4 +206,7 @@ BEGIN
   PERFORM set_config('app.system', '', true);
 END $$;--> statement-breakpoint
 ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock;--> statement-breakpoint
-ALTER TABLE tenants ADD CONSTRAINT tenants_window_from_unused CHECK (deletion_window_from IS NULL);
+ALTER TABLE tenants ADD CONSTRAINT tenants_window_from_unused CHECK (deletion_window_from IS NULL);--> statement-breakpoint
+-- One request entry per request, whatever the isolation level of the unit that writes it.
+CREATE UNIQUE INDEX system_log_one_request_uq ON system_log (tenant_id, (data->>'requested_at'))
+  WHERE action = 'tenant.deletion_requested' AND data ? 'requested_at';

@@ -139,8 +139,15 @@ export async function purgeTenant(
   if (!deletion?.windowFrom || deletion.dueAt.getTime() > now.getTime()) return null;
   // The shred cannot be undone: first make sure the purge's own record will be accepted (the system log
   // takes a purge only after a logged request, docs/tenant-exit.md), or an operator must look first.
-  const log = await ports.store.as({ system: 'scheduler' }).read((ctx) => repo.listSystemLog(ctx, tenantId));
-  if (log.at(-1)?.action !== 'tenant.deletion_requested') {
+  // PostgreSQL judges by the request's counting entry, paired by its request time (not the last entry).
+  const logged = await ports.store
+    .as({ system: 'scheduler' })
+    .read(async (ctx) =>
+      ctx.dialect === 'pg'
+        ? (await repo.loggedWindowFrom(ctx, tenantId))?.getTime() === deletion.windowFrom?.getTime()
+        : (await repo.listSystemLog(ctx, tenantId)).at(-1)?.action === 'tenant.deletion_requested',
+    );
+  if (!logged) {
     ports.logger.error(
       { event: 'tenant.purge_refused', tenant: tenantId, reason: 'no logged deletion request' },
       'tenant purge refused',

@@ -415,6 +415,101 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
     });
   });
 
+  describe.runIf(dialect === 'pg')(
+    'PostgreSQL: REPEATABLE READ units and the counting entry (fourth review, MEDIUM-2)',
+    () => {
+      /** A REPEATABLE READ transaction as the app role, its snapshot taken now and left open. */
+      const openRepeatable = async (tenantId: string) => {
+        const client = new pg.Client({ connectionString: ts.pg!.appUrl });
+        await client.connect();
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+        await client.query('select count(*) from tenants');
+        return client;
+      };
+      /** As the owner: a statement under the operator's claims (what only the database itself may write). */
+      const asOwner = async (tenantId: string, text: string) => {
+        const client = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+        await client.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(
+            "select set_config('app.tenant_id', $1, true), set_config('app.system', 'cli', true)",
+            [tenantId],
+          );
+          await client.query(text, [tenantId]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        } finally {
+          await client.end();
+        }
+      };
+      const actions = async (tenantId: string) =>
+        (await store.as({ system: 'cli' }).read((ctx) => repo.listSystemLog(ctx, tenantId))).map(
+          (e) => e.action,
+        );
+      const code = (err: unknown) => (err as { code?: string }).code;
+
+      it('a window start or a cancel from a REPEATABLE READ unit is refused; one request has one request entry', async () => {
+        const g = await fixture(store);
+        await store.tenant(g.tenantId).write((tx) => repo.markTenantForDeletion(tx, 'user:someone'));
+        const starting = await openRepeatable(g.tenantId);
+        const cancelling = await openRepeatable(g.tenantId);
+        try {
+          // Another unit starts the window after both snapshots were taken.
+          await startWindow(store.tenant(g.tenantId));
+          await expect(
+            starting.query('select assay_start_deletion_window($1)', [g.tenantId]),
+          ).rejects.toSatisfy((e) => code(e) === '42501');
+          await expect(
+            cancelling.query(
+              "update tenants set deletion_requested_at = null, deletion_due_at = null, deletion_requested_by = 'user:admin' where id = $1",
+              [g.tenantId],
+            ),
+          ).rejects.toSatisfy((e) => code(e) === '42501');
+        } finally {
+          for (const c of [starting, cancelling]) {
+            await c.query('ROLLBACK').catch(() => undefined);
+            await c.end();
+          }
+        }
+        expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested']);
+        expect(await deletion(g.tenantId)).not.toBeNull();
+        // Even the database's own writer cannot log the same request twice.
+        await expect(
+          asOwner(
+            g.tenantId,
+            `select assay_system_log_write(id, 'tenant.deletion_requested', 'user:x',
+             jsonb_build_object('requested_at', assay_utc_text(deletion_requested_at)), clock_timestamp())
+           from tenants where id = $1`,
+          ),
+        ).rejects.toSatisfy((e) => code(e) === '23505');
+      });
+
+      it('the purge is judged by the counting entry, not by a stale entry logged after it', async () => {
+        for (const stale of ['tenant.deletion_requested', 'tenant.deletion_cancelled']) {
+          const g = await fixture(store);
+          await request(g);
+          await ageDeletionRequest(ts, g.tenantId, 31);
+          // An entry for an older request (the kind a REPEATABLE READ unit could write late), logged last.
+          await asOwner(
+            g.tenantId,
+            `select assay_system_log_write(id, '${stale}', 'user:x',
+             jsonb_build_object('requested_at', assay_utc_text(deletion_requested_at - interval '40 days')),
+             clock_timestamp())
+           from tenants where id = $1`,
+          );
+          expect((await actions(g.tenantId)).at(-1)).toBe(stale);
+          const r = await purgeTenant(g.platform, g.tenantId, new Date());
+          expect(r?.tenantId).toBe(g.tenantId);
+          expect((await actions(g.tenantId)).at(-1)).toBe('tenant.purged');
+        }
+      });
+    },
+  );
+
   it('a new tenant row carries no deletion state', async () => {
     const past = new Date(Date.now() - 60 * DAY);
     const id = newId();

@@ -10,7 +10,7 @@ import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { newId } from '../ids.js';
 import { isTenantTable } from '../kit.sqlite.js';
 import { sqliteTables } from '../schema.sqlite.js';
-import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx } from '../store.js';
+import { type ReadCtx, rawRows, type TenantReadCtx, type TenantWriteCtx, type WriteCtx } from '../store.js';
 import type { Tables } from '../tables.js';
 import { USER_SECRETS_CLEARED } from './privacy-subjects.js';
 
@@ -180,6 +180,19 @@ export async function listSystemLog({ db, t }: ReadCtx, tenantId?: string) {
     .from(t.systemLog)
     .where(tenantId ? eq(t.systemLog.tenantId, tenantId) : undefined)
     .orderBy(asc(t.systemLog.at), asc(t.systemLog.id));
+}
+
+/**
+ * PostgreSQL: when the window of the tenant's latest logged request started, by its counting entry (the
+ * earliest request entry naming that request), null when there is none or it was cancelled: what the
+ * system log's trigger judges a purge entry by, whatever entry came last.
+ */
+export async function loggedWindowFrom(ctx: ReadCtx, tenantId: string): Promise<Date | null> {
+  const [row] = await rawRows<{ w: Date | string | null }>(
+    ctx,
+    sql`select window_from as w from assay_system_log_state(${tenantId})`,
+  );
+  return row?.w ? new Date(row.w) : null;
 }
 
 // ---- the purge -------------------------------------------------------------------------------------

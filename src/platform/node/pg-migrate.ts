@@ -282,6 +282,11 @@ const PG_CHECKS: Readonly<Record<string, readonly string[]>> = {
   tenants: ['tenants_window_from_unused'],
 };
 
+/** Unique indexes a guard relies on (table → names): one purge entry per tenant, one request entry per request. */
+const PG_UNIQUE_INDEXES: Readonly<Record<string, readonly string[]>> = {
+  system_log: ['system_log_one_purge_uq', 'system_log_one_request_uq'],
+};
+
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
 const AUDIT_TRIGGERS = {
   audit_log: ['audit_log_no_update', 'audit_log_no_truncate'],
@@ -567,6 +572,16 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
       for (const name of names)
         if (!checks.some((c) => c.table === table && c.name === name))
           problems.push(`the check constraint ${name} on ${table} is missing: ${FIX_SCHEMA}`);
+    const uniques = await rawRows<{ table: string; name: string }>(
+      ctx,
+      sql`select i.indrelid::regclass::text as table, c.relname as name from pg_index i
+            join pg_class c on c.oid = i.indexrelid
+           where i.indisunique and i.indisvalid and c.relnamespace = 'public'::regnamespace`,
+    );
+    for (const [table, names] of Object.entries(PG_UNIQUE_INDEXES))
+      for (const name of names)
+        if (!uniques.some((c) => c.table === table && c.name === name))
+          problems.push(`the unique index ${name} on ${table} is missing: ${FIX_SCHEMA}`);
     return problems;
   });
 }
