@@ -182,25 +182,36 @@ BEGIN
     USING ERRCODE = '42501';
 END $$;--> statement-breakpoint
 
--- Requests already pending start again, each with its request entry (the purge will want it). The owner
--- runs this under FORCE RLS, so with the claims the policies ask for, one tenant at a time.
+-- Requests already pending carry over, each with its request entry (the purge will want it). A window
+-- 0029 started keeps its start and its request time: the entry is dated deletion_window_from (the owner's
+-- entries keep the time given) and names deletion_requested_at, so a window that had passed stays passed
+-- (a tenant whose keys a crashed purge already shredded must not become cancellable). Only a request
+-- whose window had not started (or a row in no state 0029 writes) starts now. The owner runs this under
+-- FORCE RLS, so with the claims the policies ask for, one tenant at a time.
 ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock;--> statement-breakpoint
 DO $$
-DECLARE r record; wall timestamptz := clock_timestamp(); who text;
+DECLARE r record; wall timestamptz := clock_timestamp(); who text; req timestamptz; win timestamptz;
 BEGIN
   PERFORM set_config('app.system', 'cli', true);
-  FOR r IN SELECT t.id, t.deletion_requested_by FROM tenants t
+  FOR r IN SELECT t.id, t.deletion_requested_at, t.deletion_window_from, t.deletion_requested_by FROM tenants t
            WHERE t.deletion_requested_at IS NOT NULL OR t.deletion_due_at IS NOT NULL
               OR t.deletion_window_from IS NOT NULL LOOP
     PERFORM set_config('app.tenant_id', r.id, true);
     who := coalesce(r.deletion_requested_by, 'system:migration');
-    UPDATE tenants SET deletion_requested_at = wall, deletion_window_from = NULL,
-      deletion_due_at = wall + interval '720 hours', deletion_requested_by = who
+    IF r.deletion_requested_at IS NOT NULL AND r.deletion_window_from IS NOT NULL THEN
+      req := r.deletion_requested_at;
+      win := r.deletion_window_from;
+    ELSE
+      req := wall;
+      win := wall;
+    END IF;
+    UPDATE tenants SET deletion_requested_at = req, deletion_window_from = NULL,
+      deletion_due_at = req + interval '720 hours', deletion_requested_by = who
       WHERE id = r.id;
     PERFORM assay_system_log_write(r.id, 'tenant.deletion_requested', who,
-      jsonb_build_object('requested_at', assay_utc_text(wall),
-        'due_at', to_char((wall + interval '720 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
-      wall);
+      jsonb_build_object('requested_at', assay_utc_text(req),
+        'due_at', to_char((win + interval '720 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+      win);
   END LOOP;
   PERFORM set_config('app.tenant_id', '', true);
   PERFORM set_config('app.system', '', true);

@@ -330,8 +330,9 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
     });
 
-    it('requests pending when migration 0030 runs start again, each with an entry that counts', async () => {
-      // The migrations up to 0029, a request whose window started and one whose did not, then 0030.
+    it('migration 0030 carries started windows over (a passed one stays passed) and starts only the unstarted', async () => {
+      // The migrations up to 0029, a request whose window started, one whose window passed (its keys
+      // shredded by a purge that crashed before its second unit) and one whose did not, then 0030.
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-pg-0029-'));
       fs.mkdirSync(path.join(dir, 'meta'));
       const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS, 'meta/_journal.json'), 'utf8'));
@@ -353,14 +354,38 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
           await owner.query(text, [tid]);
           await owner.query('COMMIT');
         };
-        for (const tid of ['started', 'unstarted', 'idle'])
+        for (const tid of ['started', 'unstarted', 'idle', 'passed'])
           await as(tid, "insert into tenants (id, name, settings, created_at) values ($1, 'x', '{}', now())");
-        for (const tid of ['started', 'unstarted'])
+        await as(
+          'passed',
+          "insert into tenant_keys (id, tenant_id, purpose, wrapped, created_at) values ('k-' || $1, $1, 'data', 'W', now())",
+        );
+        for (const tid of ['started', 'unstarted', 'passed'])
           await as(
             tid,
             "update tenants set deletion_requested_at = now(), deletion_requested_by = 'user:a' where id = $1",
           );
-        await as('started', 'update tenants set deletion_window_from = now() where id = $1');
+        for (const tid of ['started', 'passed'])
+          await as(tid, 'update tenants set deletion_window_from = now() where id = $1');
+        // 'passed': 31 days on (as only the owner can move 0029's columns), then its keys shredded.
+        await owner.query('BEGIN');
+        await owner.query("select set_config('app.tenant_id', 'passed', true)");
+        await owner.query('alter table tenants disable trigger tenants_deletion_clock');
+        await owner.query(
+          `update tenants set deletion_requested_at = deletion_requested_at - interval '744 hours',
+             deletion_window_from = deletion_window_from - interval '744 hours',
+             deletion_due_at = deletion_due_at - interval '744 hours' where id = 'passed'`,
+        );
+        await owner.query('alter table tenants enable trigger tenants_deletion_clock');
+        await owner.query('COMMIT');
+        await as('passed', "update tenant_keys set wrapped = '', destroyed_at = now() where tenant_id = $1");
+        const before = new Map(
+          (
+            await owner.query<{ id: string; at: Date; from: Date }>(
+              "select id, deletion_requested_at as at, deletion_window_from as from from tenants where id in ('started', 'passed')",
+            )
+          ).rows.map((r) => [r.id, r]),
+        );
         await migratePg(db.ownerUrl, db.appUrl);
         await owner.query('BEGIN');
         await owner.query("select set_config('app.system', 'cli', true)");
@@ -376,11 +401,34 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         await owner.query('COMMIT');
         expect(rows.map((r) => [r.id, r.from !== null, r.col])).toEqual([
           ['idle', false, null],
+          ['passed', true, null],
           ['started', true, null],
           ['unstarted', true, null],
         ]);
         for (const r of rows.filter((x) => x.at))
           expect(r.from!.getTime()).toBeGreaterThanOrEqual(r.at!.getTime());
+        // Carried over: the same request time and window start, not restarted.
+        for (const r of rows.filter((x) => before.has(x.id))) {
+          expect(r.at!.getTime()).toBe(before.get(r.id)!.at.getTime());
+          expect(r.from!.getTime()).toBe(before.get(r.id)!.from.getTime());
+        }
+        // The passed window stays passed: the app role's cancel is refused, the doors stay open to the purge.
+        const app = new pg.Client({ connectionString: db.appUrl });
+        await app.connect();
+        try {
+          await app.query('BEGIN');
+          await app.query("select set_config('app.tenant_id', 'passed', true)");
+          const past = await app.query<{ p: boolean }>("select assay_tenant_past_window('passed') as p");
+          expect(past.rows[0]!.p).toBe(true);
+          await expect(
+            app.query(
+              "update tenants set deletion_requested_at = null, deletion_due_at = null, deletion_requested_by = 'user:a' where id = 'passed'",
+            ),
+          ).rejects.toSatisfy((e) => (e as { code?: string }).code === '42501');
+        } finally {
+          await app.query('ROLLBACK').catch(() => undefined);
+          await app.end();
+        }
       } finally {
         await owner.end().catch(() => undefined);
         await db.drop();
