@@ -66,9 +66,22 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
   SELECT to_char(x AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;--> statement-breakpoint
 
+-- Whether the request made at `requested` was cancelled: a committed cancel entry names it. A cancel is
+-- that entry alone (assay_cancel_deletion); the tenant row is cleared afterwards, whenever its lock allows.
+CREATE FUNCTION assay_deletion_cancelled(tid text, requested timestamptz) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM public.system_log c
+   WHERE requested IS NOT NULL AND c.tenant_id = tid AND c.action = 'tenant.deletion_cancelled'
+     AND c.data->>'requested_at' = public.assay_utc_text(requested)
+     AND (tid = current_setting('app.tenant_id', true)
+          OR current_setting('app.system', true) IN ('cli', 'scheduler')))
+$$;--> statement-breakpoint
+REVOKE ALL ON FUNCTION assay_deletion_cancelled(text, timestamptz) FROM PUBLIC;--> statement-breakpoint
+
 -- When the window of the request made at `requested` started: its earliest committed request entry, or
--- null (not started). Answers only the tenant's own unit, the scheduler and the operator. SECURITY DEFINER:
--- a tenant's unit cannot read the system log.
+-- null (not started, or cancelled: every door is shut for a request with a cancel entry). Answers only the
+-- tenant's own unit, the scheduler and the operator. SECURITY DEFINER: a tenant's unit cannot read the
+-- system log.
 CREATE FUNCTION assay_deletion_window_from(tid text, requested timestamptz) RETURNS timestamptz
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   SELECT min(l.at) FROM public.system_log l
@@ -76,6 +89,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
      AND l.data->>'requested_at' = public.assay_utc_text(requested)
      AND (tid = current_setting('app.tenant_id', true)
           OR current_setting('app.system', true) IN ('cli', 'scheduler'))
+     AND NOT public.assay_deletion_cancelled(tid, requested)
 $$;--> statement-breakpoint
 REVOKE ALL ON FUNCTION assay_deletion_window_from(text, timestamptz) FROM PUBLIC;--> statement-breakpoint
 
@@ -116,7 +130,7 @@ BEGIN
   END IF;
   -- Read again under the lock (each statement sees what is committed by now): the same request, not started.
   SELECT t.deletion_requested_by INTO who FROM public.tenants t WHERE t.id = tid AND t.deletion_requested_at = req;
-  IF NOT FOUND THEN
+  IF NOT FOUND OR public.assay_deletion_cancelled(tid, req) THEN
     RETURN NULL;
   END IF;
   started := public.assay_deletion_window_from(tid, req);
@@ -168,6 +182,12 @@ BEGIN
     IF current_setting('transaction_isolation') <> 'read committed' THEN
       RAISE EXCEPTION 'tenants: a deletion is cancelled in a READ COMMITTED transaction' USING ERRCODE = '42501';
     END IF;
+    -- Cancelled already (assay_cancel_deletion): the row is cleared, even late, and not logged again.
+    IF public.assay_deletion_cancelled(OLD.id, OLD.deletion_requested_at) THEN
+      NEW.deletion_requested_by := NULL;
+      RETURN NEW;
+    END IF;
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended('assay.deletion_cancel:' || OLD.id, 0));
     started := public.assay_deletion_window_from(OLD.id, OLD.deletion_requested_at);
     IF started IS NULL OR started + interval '720 hours' > wall THEN
       PERFORM public.assay_system_log_write(NEW.id, 'tenant.deletion_cancelled',
@@ -181,6 +201,78 @@ BEGIN
   RAISE EXCEPTION 'tenants: a deletion is requested or cancelled, its window is not rewritten'
     USING ERRCODE = '42501';
 END $$;--> statement-breakpoint
+
+-- The cancel, insert-only like the window start: the cancel entry naming the pending request, written
+-- without locking or updating the tenant row (a unit holding the row, for a settings change say, cannot
+-- make an in-time cancel late). In the tenant's own unit (who may cancel is the application's permission
+-- check), READ COMMITTED, while the window has not passed by the wall clock at the insert. Returns the
+-- cancelled request's time (also when it was cancelled already), or null: no request, or too late. Cancels
+-- in flight hold a shared lock that the doors' exclusive one waits for (assay_await_cancels), so a purge
+-- never overtakes a cancel begun in time.
+CREATE FUNCTION assay_cancel_deletion(tid text, who text) RETURNS timestamptz
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE req timestamptz; started timestamptz; wall timestamptz;
+BEGIN
+  IF tid IS DISTINCT FROM current_setting('app.tenant_id', true) THEN
+    RAISE EXCEPTION 'a deletion is cancelled in its tenant''s own unit' USING ERRCODE = '42501';
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'a deletion is cancelled in a READ COMMITTED transaction' USING ERRCODE = '42501';
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(hashtextextended('assay.deletion_cancel:' || tid, 0));
+  SELECT t.deletion_requested_at INTO req FROM public.tenants t WHERE t.id = tid;
+  IF req IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF public.assay_deletion_cancelled(tid, req) THEN
+    RETURN req;
+  END IF;
+  started := public.assay_deletion_window_from(tid, req);
+  wall := clock_timestamp();
+  IF started IS NOT NULL AND started + interval '720 hours' <= wall THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO public.system_log (id, at, tenant_id, action, actor, data)
+    VALUES (replace(gen_random_uuid()::text, '-', ''), wall, tid, 'tenant.deletion_cancelled',
+            coalesce(who, 'unknown'), jsonb_build_object('requested_at', public.assay_utc_text(req)))
+    ON CONFLICT (tenant_id, (data->>'requested_at'))
+      WHERE action = 'tenant.deletion_cancelled' AND data ? 'requested_at' DO NOTHING;
+  RETURN req;
+END $$;--> statement-breakpoint
+REVOKE ALL ON FUNCTION assay_cancel_deletion(text, text) FROM PUBLIC;--> statement-breakpoint
+
+-- The irreversible doors first wait for the tenant's cancels in flight (then read, in their next statement,
+-- what those committed): a cancel whose entry was written in time is never overtaken by a shred.
+CREATE FUNCTION assay_await_cancels(tid text) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT pg_advisory_xact_lock(hashtextextended('assay.deletion_cancel:' || tid, 0))
+$$;--> statement-breakpoint
+CREATE OR REPLACE FUNCTION assay_tenant_keys_shred_window() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM public.assay_await_cancels(OLD.tenant_id);
+  IF public.assay_tenant_past_window(OLD.tenant_id) THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  RAISE EXCEPTION 'tenant_keys: a data key is destroyed only past its tenant''s deletion window'
+    USING ERRCODE = '42501';
+END $$;--> statement-breakpoint
+CREATE OR REPLACE FUNCTION assay_purge_tenant_audit(tid text) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE n integer;
+BEGIN
+  PERFORM public.assay_await_cancels(tid);
+  IF tid IS DISTINCT FROM current_setting('app.tenant_id', true) OR NOT public.assay_tenant_past_window(tid) THEN
+    RAISE EXCEPTION 'tenant % is not past its deletion deadline', tid USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  DELETE FROM public.audit_merkle_blocks WHERE tenant_id = tid;
+  DELETE FROM public.audit_checkpoints WHERE tenant_id = tid;
+  DELETE FROM public.audit_log WHERE tenant_id = tid;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;--> statement-breakpoint
 
 -- Requests already pending carry over, each with its request entry (the purge will want it). A window
 -- 0029 started keeps its start and its request time: the entry is dated deletion_window_from (the owner's
@@ -220,4 +312,7 @@ ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock;--> statement-breakpoi
 ALTER TABLE tenants ADD CONSTRAINT tenants_window_from_unused CHECK (deletion_window_from IS NULL);--> statement-breakpoint
 -- One request entry per request, whatever the isolation level of the unit that writes it.
 CREATE UNIQUE INDEX system_log_one_request_uq ON system_log (tenant_id, (data->>'requested_at'))
-  WHERE action = 'tenant.deletion_requested' AND data ? 'requested_at';
+  WHERE action = 'tenant.deletion_requested' AND data ? 'requested_at';--> statement-breakpoint
+-- One cancel entry per request (two cancels in flight: the second one's insert does nothing).
+CREATE UNIQUE INDEX system_log_one_cancel_uq ON system_log (tenant_id, (data->>'requested_at'))
+  WHERE action = 'tenant.deletion_cancelled' AND data ? 'requested_at';

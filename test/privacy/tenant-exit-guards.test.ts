@@ -27,6 +27,7 @@ import {
   requestTenantDeletion,
   shredTenant,
   startWindow,
+  tenantPurgeJob,
 } from '../../src/privacy/tenant-deletion.js';
 import { completeSetup } from '../../src/workspace/tenants.js';
 import { type Fixture, fixture } from '../evidence/support.js';
@@ -434,6 +435,53 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         await db.drop();
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it('a unit holding the tenant row cannot make an in-time cancel late (fourth review, MEDIUM-1)', async () => {
+      const g = await fixture(store);
+      await store.tenant(g.tenantId).write((tx) => {
+        tx.audit({ actor: 'user:x', action: 'test.entry', target: 'x' }, new Date());
+      });
+      await request(g);
+      const name = (await store.tenant(g.tenantId).read((ctx) => repo.currentTenant(ctx)))!.name;
+      const rowPending = async () =>
+        (
+          await store
+            .tenant(g.tenantId)
+            .read((ctx) =>
+              rawRows<{ p: boolean }>(
+                ctx,
+                sql`select deletion_requested_at is not null as p from tenants where id = ${g.tenantId}`,
+              ),
+            )
+        )[0]!.p;
+      const holder = await openUnit(g.tenantId);
+      try {
+        // A settings change holding the row, uncommitted.
+        await runOn(holder, g.tenantId, (tx) => repo.updateTenantSettings(tx, { name, linkTtlHours: 48 }));
+        // The admin cancels through the application: the cancel is its entry; the row clear gives up
+        // waiting (lock_timeout) and the admin is still told it is cancelled.
+        await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
+        expect(await deletion(g.tenantId)).toBeNull();
+        await holder.query('COMMIT');
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      expect(await rowPending()).toBe(true);
+      // Thirty-one days on, the row still not cleared: the cancel holds and every door stays shut.
+      await doorsShutAfterAging(g);
+      // The purge job clears the row, late as it is, and logs nothing more.
+      await tenantPurgeJob(g.platform, new Date());
+      expect(await rowPending()).toBe(false);
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+      // A late cancel of a request nobody cancelled is still refused, through the function as well.
+      await request(g);
+      await ageDeletionRequest(ts, g.tenantId, 31);
+      await expect(
+        cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date()),
+      ).rejects.toThrow(/not scheduled for deletion/);
+      expect(await pastWindow(g.tenantId)).toBe(true);
     });
 
     it('a second window start neither waits for one held open nor writes a second entry', async () => {
