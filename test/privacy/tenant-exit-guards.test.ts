@@ -17,7 +17,13 @@ import { checkpointAllTenants } from '../../src/audit/jobs.js';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
-import { isPermissionViolation, rawRows, type Store, type TenantWriteCtx } from '../../src/db/store.js';
+import {
+  isLockTimeout,
+  isPermissionViolation,
+  rawRows,
+  type Store,
+  type TenantWriteCtx,
+} from '../../src/db/store.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
 import { migratePg, PG_MIGRATIONS } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
@@ -482,6 +488,32 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date()),
       ).rejects.toThrow(/not scheduled for deletion/);
       expect(await pastWindow(g.tenantId)).toBe(true);
+    });
+
+    it('a cancel begun in time is never overtaken by the shred, though the window passes while it is in flight', async () => {
+      const g = await fixture(store);
+      await request(g);
+      // Three seconds before the deadline.
+      await ageDeletionRequest(ts, g.tenantId, 30 - 3 / 86_400);
+      const cancelling = await openUnit(g.tenantId);
+      try {
+        await runOn(cancelling, g.tenantId, (tx) => repo.clearTenantDeletion(tx, 'user:admin'));
+        await new Promise((r) => setTimeout(r, 3_500));
+        // Past the deadline now: the shred's door waits for the cancel in flight (and gives up here).
+        await expect(
+          impatient
+            .tenant(g.tenantId, { system: 'scheduler' })
+            .write((tx) => repo.shredTenantKeys(tx, new Date())),
+        ).rejects.toSatisfy(isLockTimeout);
+        await cancelling.query('COMMIT');
+      } finally {
+        await cancelling.query('ROLLBACK').catch(() => undefined);
+        await cancelling.end();
+      }
+      await expect(shredTenant(g.platform, g.tenantId, new Date())).rejects.toThrow(/past-deletion-deadline/);
+      const keys = await store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx));
+      expect(keys.every((k) => k.wrapped !== '')).toBe(true);
+      expect(await deletion(g.tenantId)).toBeNull();
     });
 
     it('a second window start neither waits for one held open nor writes a second entry', async () => {
