@@ -140,7 +140,7 @@ BEGIN
   wall := clock_timestamp();
   PERFORM public.assay_system_log_write(tid, 'tenant.deletion_requested', coalesce(who, 'unknown'),
     jsonb_build_object('requested_at', public.assay_utc_text(req),
-      'due_at', to_char((wall + interval '720 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+      'due_at', public.assay_utc_text(wall + interval '720 hours')),
     wall);
   RETURN wall;
 END $$;--> statement-breakpoint
@@ -251,6 +251,8 @@ CREATE OR REPLACE FUNCTION assay_tenant_keys_shred_window() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
   PERFORM public.assay_await_cancels(OLD.tenant_id);
+  -- The tenant row as it is now, held until the shred commits (no request or clear changes under it).
+  PERFORM 1 FROM public.tenants t WHERE t.id = OLD.tenant_id FOR SHARE;
   IF public.assay_tenant_past_window(OLD.tenant_id) THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
@@ -302,7 +304,7 @@ BEGIN
       WHERE id = r.id;
     PERFORM assay_system_log_write(r.id, 'tenant.deletion_requested', who,
       jsonb_build_object('requested_at', assay_utc_text(req),
-        'due_at', to_char((win + interval '720 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+        'due_at', assay_utc_text(win + interval '720 hours')),
       win);
   END LOOP;
   PERFORM set_config('app.tenant_id', '', true);

@@ -516,6 +516,47 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(await deletion(g.tenantId)).toBeNull();
     });
 
+    it("a request entry's deadline is its time plus 720 hours to the microsecond (L3)", async () => {
+      const g = await fixture(store);
+      await request(g);
+      const rows = await store.as({ system: 'cli' }).read((ctx) =>
+        rawRows<{ ok: boolean; due: string }>(
+          ctx,
+          sql`select data->>'due_at' = assay_utc_text(at + interval '720 hours') as ok, data->>'due_at' as due
+                from system_log where tenant_id = ${g.tenantId} and action = 'tenant.deletion_requested'`,
+        ),
+      );
+      expect(rows.length).toBe(1);
+      expect(rows[0]!.due).toMatch(/\.\d{6}Z$/);
+      expect(rows[0]!.ok).toBe(true);
+    });
+
+    it('the key shred holds the tenant row: it waits for a unit changing it (L4)', async () => {
+      const g = await fixture(store);
+      await request(g);
+      await ageDeletionRequest(ts, g.tenantId, 31);
+      const name = (await store.tenant(g.tenantId).read((ctx) => repo.currentTenant(ctx)))!.name;
+      const holder = await openUnit(g.tenantId);
+      try {
+        await runOn(holder, g.tenantId, (tx) => repo.updateTenantSettings(tx, { name, linkTtlHours: 48 }));
+        await expect(
+          impatient.tenant(g.tenantId, { system: 'scheduler' }).write((tx) => {
+            tx.write(
+              tx.db
+                .update(tx.t.tenantKeys)
+                .set({ wrapped: '' })
+                .where(eq(tx.t.tenantKeys.tenantId, g.tenantId)),
+            );
+          }),
+        ).rejects.toSatisfy(isLockTimeout);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      const keys = await store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx));
+      expect(keys.every((k) => k.wrapped !== '')).toBe(true);
+    });
+
     it('a second window start neither waits for one held open nor writes a second entry', async () => {
       const g = await fixture(store);
       await bareRequest(g.tenantId);
@@ -766,11 +807,11 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(rest).toEqual([]);
       for (const e of [requested!, cancelled!])
         expect(Math.abs(e.at.getTime() - before)).toBeLessThan(5 * MINUTE);
-      expect(requested).toMatchObject({
-        action: 'tenant.deletion_requested',
-        actor: 'user:someone',
-        data: { due_at: due.toISOString() },
-      });
+      expect(requested).toMatchObject({ action: 'tenant.deletion_requested', actor: 'user:someone' });
+      // To the microsecond (the application's Date holds milliseconds).
+      const dueAt = String(requested!.data.due_at);
+      expect(dueAt).toMatch(/\.\d{6}Z$/);
+      expect(Math.abs(Date.parse(dueAt) - due.getTime())).toBeLessThanOrEqual(1);
       expect(cancelled).toMatchObject({
         action: 'tenant.deletion_cancelled',
         actor: 'user:canceller',
