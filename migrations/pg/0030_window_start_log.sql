@@ -2,10 +2,13 @@
 -- was an UPDATE of the tenant row, so a window start held uncommitted held the row's lock, and every cancel
 -- waited behind it and was refused as late once it ran. Now the window start is the system log's request
 -- entry alone, written by assay_start_deletion_window without locking or updating the tenant row, and
--- every door reads the window from that entry. A cancel updates the tenant row only: nothing it waits for.
+-- every door reads the window from that entry. Fourth review: the cancel is insert-only as well (its
+-- cancel entry, assay_cancel_deletion; the row is cleared afterwards), both refuse REPEATABLE READ units,
+-- one entry of each kind per request (unique indexes), the purge entry is judged by the counting entry,
+-- and windows 0029 started carry over instead of restarting.
 --
 -- Which entry counts (assay_deletion_window_from): a request entry (only the database writes those) whose
--- data.requested_at is the tenant row's deletion_requested_at *now*. That time is the wall clock at the
+-- data.requested_at is the tenant row's deletion_requested_at *now*, and no cancel entry names it. That time is the wall clock at the
 -- request and is never rewritten; a cancel clears it and a new request stamps a later one. So an entry
 -- written for a request since cancelled never counts, whether it committed before, during or after the
 -- cancel, and an old request's entry never counts for a new request. The entry is written only from a
