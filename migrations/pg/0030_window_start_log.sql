@@ -118,7 +118,7 @@ BEGIN
   -- Its reads must see what is committed now (a REPEATABLE READ snapshot taken before another start's
   -- entry would write a second one): READ COMMITTED only.
   IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RAISE EXCEPTION 'a deletion window starts in a READ COMMITTED transaction' USING ERRCODE = '42501';
+    RAISE EXCEPTION 'a deletion window starts only in a READ COMMITTED transaction' USING ERRCODE = '42501';
   END IF;
   SELECT t.deletion_requested_at INTO req FROM public.tenants t WHERE t.id = tid;
   IF req IS NULL THEN
@@ -183,7 +183,7 @@ BEGIN
      AND NEW.deletion_due_at IS NULL AND NEW.deletion_window_from IS NULL THEN
     -- Judged by what is committed now, not by an older snapshot: READ COMMITTED only.
     IF current_setting('transaction_isolation') <> 'read committed' THEN
-      RAISE EXCEPTION 'tenants: a deletion is cancelled in a READ COMMITTED transaction' USING ERRCODE = '42501';
+      RAISE EXCEPTION 'tenants: a deletion is cancelled only in a READ COMMITTED transaction' USING ERRCODE = '42501';
     END IF;
     -- Cancelled already (assay_cancel_deletion): the row is cleared, even late, and not logged again.
     IF public.assay_deletion_cancelled(OLD.id, OLD.deletion_requested_at) THEN
@@ -220,7 +220,7 @@ BEGIN
     RAISE EXCEPTION 'a deletion is cancelled in its tenant''s own unit' USING ERRCODE = '42501';
   END IF;
   IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RAISE EXCEPTION 'a deletion is cancelled in a READ COMMITTED transaction' USING ERRCODE = '42501';
+    RAISE EXCEPTION 'a deletion is cancelled only in a READ COMMITTED transaction' USING ERRCODE = '42501';
   END IF;
   PERFORM pg_advisory_xact_lock_shared(hashtextextended('assay.deletion_cancel:' || tid, 0));
   SELECT t.deletion_requested_at INTO req FROM public.tenants t WHERE t.id = tid;

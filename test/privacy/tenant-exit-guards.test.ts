@@ -626,6 +626,7 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         await store.tenant(g.tenantId).write((tx) => repo.markTenantForDeletion(tx, 'user:someone'));
         const starting = await openRepeatable(g.tenantId);
         const cancelling = await openRepeatable(g.tenantId);
+        const cancellingByFunction = await openRepeatable(g.tenantId);
         try {
           // Another unit starts the window after both snapshots were taken.
           await startWindow(store.tenant(g.tenantId));
@@ -638,13 +639,24 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
               [g.tenantId],
             ),
           ).rejects.toSatisfy((e) => code(e) === '42501');
+          await expect(
+            cancellingByFunction.query("select assay_cancel_deletion($1, 'user:admin')", [g.tenantId]),
+          ).rejects.toSatisfy((e) => code(e) === '42501');
         } finally {
-          for (const c of [starting, cancelling]) {
+          for (const c of [starting, cancelling, cancellingByFunction]) {
             await c.query('ROLLBACK').catch(() => undefined);
             await c.end();
           }
         }
         expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested']);
+        expect(await deletion(g.tenantId)).not.toBeNull();
+        // Nor does another tenant's unit cancel it.
+        const other = await fixture(store);
+        await expect(
+          store.tenant(other.tenantId).write((tx) => {
+            tx.write(sql`select assay_cancel_deletion(${g.tenantId}, 'user:admin')`);
+          }),
+        ).rejects.toSatisfy(isPermissionViolation);
         expect(await deletion(g.tenantId)).not.toBeNull();
         // Even the database's own writer cannot log the same request twice.
         await expect(
