@@ -245,6 +245,11 @@ export function isPermissionViolation(err: unknown): boolean {
   return d?.code === '42501' || /append-only|permission denied/.test(messages(err));
 }
 
+/** PostgreSQL: a statement gave up waiting for a lock (lock_timeout). */
+export function isLockTimeout(err: unknown): boolean {
+  return driverError(err)?.code === '55P03';
+}
+
 /** A foreign-key violation on any driver (a reference to a row of another tenant, or to nothing). */
 export function isForeignKeyViolation(err: unknown): boolean {
   const d = driverError(err);

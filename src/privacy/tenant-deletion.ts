@@ -7,7 +7,7 @@
  * deletes the evidence blobs. Each step is idempotent: a crash is finished by the next run.
  */
 import * as repo from '../db/repo/index.js';
-import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
+import { GuardError, isLockTimeout, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { dataKeysFor } from '../evidence/data-keys.js';
 import { evidenceBlobAddress } from '../evidence/evidence.js';
@@ -92,7 +92,7 @@ export async function cancelTenantDeletion(scope: TenantScope, actor: string, no
   try {
     await scope.write((tx) => {
       repo.clearTenantDeletion(tx, actor);
-      // PostgreSQL logs the cancel itself (the actor travels in the cleared row).
+      // PostgreSQL logs the cancel itself: its cancel entry is the cancel.
       if (tx.dialect !== 'pg')
         repo.appendSystemLog(
           tx,
@@ -108,6 +108,22 @@ export async function cancelTenantDeletion(scope: TenantScope, actor: string, no
         'This workspace is not scheduled for deletion (or its deadline has passed).',
       );
     throw err;
+  }
+  await clearCancelledRow(scope, CANCEL_ROW_WAIT_MS);
+}
+
+/**
+ * PostgreSQL: how long a cancel waits for the tenant row's lock to clear the row. The cancel has already
+ * taken effect (its entry is committed, every door is shut); a clear that would wait longer is left to
+ * the purge job or the next request, and the admin is still told the deletion is cancelled.
+ */
+const CANCEL_ROW_WAIT_MS = 2000;
+
+async function clearCancelledRow(scope: TenantScope, waitMs?: number): Promise<void> {
+  try {
+    await scope.write((tx) => repo.clearCancelledDeletion(tx, waitMs));
+  } catch (err) {
+    if (!isLockTimeout(err)) throw err;
   }
 }
 
@@ -139,8 +155,15 @@ export async function purgeTenant(
   if (!deletion?.windowFrom || deletion.dueAt.getTime() > now.getTime()) return null;
   // The shred cannot be undone: first make sure the purge's own record will be accepted (the system log
   // takes a purge only after a logged request, docs/tenant-exit.md), or an operator must look first.
-  const log = await ports.store.as({ system: 'scheduler' }).read((ctx) => repo.listSystemLog(ctx, tenantId));
-  if (log.at(-1)?.action !== 'tenant.deletion_requested') {
+  // PostgreSQL judges by the request's counting entry, paired by its request time (not the last entry).
+  const logged = await ports.store
+    .as({ system: 'scheduler' })
+    .read(async (ctx) =>
+      ctx.dialect === 'pg'
+        ? (await repo.loggedWindowFrom(ctx, tenantId))?.getTime() === deletion.windowFrom?.getTime()
+        : (await repo.listSystemLog(ctx, tenantId)).at(-1)?.action === 'tenant.deletion_requested',
+    );
+  if (!logged) {
     ports.logger.error(
       { event: 'tenant.purge_refused', tenant: tenantId, reason: 'no logged deletion request' },
       'tenant purge refused',
@@ -195,6 +218,9 @@ export async function tenantPurgeJob(ports: PurgePorts, now: Date): Promise<Purg
       ports.logger.error({ event: 'tenant.purge_failed', tenant: tenantId, err }, 'tenant purge step failed');
     }
   };
+  // Cancelled requests whose row clear had to wait (PostgreSQL).
+  for (const t of await scheduler.read((g) => repo.tenantsCancelledUncleared(g)))
+    await each(t.id, () => clearCancelledRow(ports.store.tenant(t.id, { system: 'scheduler' })));
   for (const t of await scheduler.read((g) => repo.tenantsAwaitingWindow(g)))
     await each(t.id, async () => {
       await startWindow(ports.store.tenant(t.id, { system: 'scheduler' }));

@@ -258,7 +258,7 @@ describe.skipIf(!pgAvailable())('PostgreSQL boot self-check', () => {
       }
     });
 
-    it('a missing tenant-exit guard: the window-start helper, its grant, the unused-column check', async () => {
+    it('a missing tenant-exit guard: the window-start helper, its grant, the unused-column check, the unique index', async () => {
       const has = async (text: string) => (await db.problems()).includes(text);
       await db.asOwner('ALTER TABLE tenants DROP CONSTRAINT tenants_window_from_unused');
       try {
@@ -274,6 +274,12 @@ describe.skipIf(!pgAvailable())('PostgreSQL boot self-check', () => {
         expect(await has(`may not execute ${helper}`)).toBe(true);
       } finally {
         await db.asOwner(`GRANT EXECUTE ON FUNCTION ${helper} TO ${db.app}`);
+      }
+      await db.asOwner('ALTER INDEX system_log_one_request_uq RENAME TO system_log_one_request_x');
+      try {
+        expect(await has('the unique index system_log_one_request_uq on system_log is missing')).toBe(true);
+      } finally {
+        await db.asOwner('ALTER INDEX system_log_one_request_x RENAME TO system_log_one_request_uq');
       }
       await db.asOwner(`ALTER FUNCTION ${helper} SECURITY INVOKER`);
       try {

@@ -74,14 +74,24 @@ export async function ageDeletionRequest(ts: TestStore, tenantId: string, days: 
 
 /**
  * PostgreSQL: moves every system log entry of the tenant `days` back, the request time each names with
- * it (so an entry still belongs to the request it started), as only the owner can. For a tenant with no
- * pending request too: time passing after a cancel.
+ * it (so an entry still belongs to the request it started), and the tenant row's request with them when
+ * one is still there (a cancelled request whose row is not cleared yet), as only the owner can. For a
+ * tenant with no pending request too: time passing after a cancel.
  */
 export async function ageSystemLog(ts: TestStore, tenantId: string, days: number): Promise<void> {
   const client = new pg.Client({ connectionString: ts.pg!.ownerUrl });
   await client.connect();
   try {
     await client.query('BEGIN');
+    await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+    await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
+    await client.query(
+      `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
+         deletion_due_at = deletion_due_at - make_interval(secs => $2)
+       where id = $1 and deletion_requested_at is not null`,
+      [tenantId, (days * DAY) / 1000],
+    );
+    await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
     await ageLog(client, tenantId, (days * DAY) / 1000);
     await client.query('COMMIT');
   } catch (err) {

@@ -17,7 +17,13 @@ import { checkpointAllTenants } from '../../src/audit/jobs.js';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
-import { isPermissionViolation, rawRows, type Store, type TenantWriteCtx } from '../../src/db/store.js';
+import {
+  isLockTimeout,
+  isPermissionViolation,
+  rawRows,
+  type Store,
+  type TenantWriteCtx,
+} from '../../src/db/store.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
 import { migratePg, PG_MIGRATIONS } from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
@@ -27,6 +33,7 @@ import {
   requestTenantDeletion,
   shredTenant,
   startWindow,
+  tenantPurgeJob,
 } from '../../src/privacy/tenant-deletion.js';
 import { completeSetup } from '../../src/workspace/tenants.js';
 import { type Fixture, fixture } from '../evidence/support.js';
@@ -330,8 +337,9 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
     });
 
-    it('requests pending when migration 0030 runs start again, each with an entry that counts', async () => {
-      // The migrations up to 0029, a request whose window started and one whose did not, then 0030.
+    it('migration 0030 carries started windows over (a passed one stays passed) and starts only the unstarted', async () => {
+      // The migrations up to 0029, a request whose window started, one whose window passed (its keys
+      // shredded by a purge that crashed before its second unit) and one whose did not, then 0030.
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-pg-0029-'));
       fs.mkdirSync(path.join(dir, 'meta'));
       const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS, 'meta/_journal.json'), 'utf8'));
@@ -353,14 +361,38 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
           await owner.query(text, [tid]);
           await owner.query('COMMIT');
         };
-        for (const tid of ['started', 'unstarted', 'idle'])
+        for (const tid of ['started', 'unstarted', 'idle', 'passed'])
           await as(tid, "insert into tenants (id, name, settings, created_at) values ($1, 'x', '{}', now())");
-        for (const tid of ['started', 'unstarted'])
+        await as(
+          'passed',
+          "insert into tenant_keys (id, tenant_id, purpose, wrapped, created_at) values ('k-' || $1, $1, 'data', 'W', now())",
+        );
+        for (const tid of ['started', 'unstarted', 'passed'])
           await as(
             tid,
             "update tenants set deletion_requested_at = now(), deletion_requested_by = 'user:a' where id = $1",
           );
-        await as('started', 'update tenants set deletion_window_from = now() where id = $1');
+        for (const tid of ['started', 'passed'])
+          await as(tid, 'update tenants set deletion_window_from = now() where id = $1');
+        // 'passed': 31 days on (as only the owner can move 0029's columns), then its keys shredded.
+        await owner.query('BEGIN');
+        await owner.query("select set_config('app.tenant_id', 'passed', true)");
+        await owner.query('alter table tenants disable trigger tenants_deletion_clock');
+        await owner.query(
+          `update tenants set deletion_requested_at = deletion_requested_at - interval '744 hours',
+             deletion_window_from = deletion_window_from - interval '744 hours',
+             deletion_due_at = deletion_due_at - interval '744 hours' where id = 'passed'`,
+        );
+        await owner.query('alter table tenants enable trigger tenants_deletion_clock');
+        await owner.query('COMMIT');
+        await as('passed', "update tenant_keys set wrapped = '', destroyed_at = now() where tenant_id = $1");
+        const before = new Map(
+          (
+            await owner.query<{ id: string; at: Date; from: Date }>(
+              "select id, deletion_requested_at as at, deletion_window_from as from from tenants where id in ('started', 'passed')",
+            )
+          ).rows.map((r) => [r.id, r]),
+        );
         await migratePg(db.ownerUrl, db.appUrl);
         await owner.query('BEGIN');
         await owner.query("select set_config('app.system', 'cli', true)");
@@ -376,16 +408,153 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         await owner.query('COMMIT');
         expect(rows.map((r) => [r.id, r.from !== null, r.col])).toEqual([
           ['idle', false, null],
+          ['passed', true, null],
           ['started', true, null],
           ['unstarted', true, null],
         ]);
         for (const r of rows.filter((x) => x.at))
           expect(r.from!.getTime()).toBeGreaterThanOrEqual(r.at!.getTime());
+        // Carried over: the same request time and window start, not restarted.
+        for (const r of rows.filter((x) => before.has(x.id))) {
+          expect(r.at!.getTime()).toBe(before.get(r.id)!.at.getTime());
+          expect(r.from!.getTime()).toBe(before.get(r.id)!.from.getTime());
+        }
+        // The passed window stays passed: the app role's cancel is refused, the doors stay open to the purge.
+        const app = new pg.Client({ connectionString: db.appUrl });
+        await app.connect();
+        try {
+          await app.query('BEGIN');
+          await app.query("select set_config('app.tenant_id', 'passed', true)");
+          const past = await app.query<{ p: boolean }>("select assay_tenant_past_window('passed') as p");
+          expect(past.rows[0]!.p).toBe(true);
+          await expect(
+            app.query(
+              "update tenants set deletion_requested_at = null, deletion_due_at = null, deletion_requested_by = 'user:a' where id = 'passed'",
+            ),
+          ).rejects.toSatisfy((e) => (e as { code?: string }).code === '42501');
+        } finally {
+          await app.query('ROLLBACK').catch(() => undefined);
+          await app.end();
+        }
       } finally {
         await owner.end().catch(() => undefined);
         await db.drop();
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it('a unit holding the tenant row cannot make an in-time cancel late (fourth review, MEDIUM-1)', async () => {
+      const g = await fixture(store);
+      await store.tenant(g.tenantId).write((tx) => {
+        tx.audit({ actor: 'user:x', action: 'test.entry', target: 'x' }, new Date());
+      });
+      await request(g);
+      const name = (await store.tenant(g.tenantId).read((ctx) => repo.currentTenant(ctx)))!.name;
+      const rowPending = async () =>
+        (
+          await store
+            .tenant(g.tenantId)
+            .read((ctx) =>
+              rawRows<{ p: boolean }>(
+                ctx,
+                sql`select deletion_requested_at is not null as p from tenants where id = ${g.tenantId}`,
+              ),
+            )
+        )[0]!.p;
+      const holder = await openUnit(g.tenantId);
+      try {
+        // A settings change holding the row, uncommitted.
+        await runOn(holder, g.tenantId, (tx) => repo.updateTenantSettings(tx, { name, linkTtlHours: 48 }));
+        // The admin cancels through the application: the cancel is its entry; the row clear gives up
+        // waiting (lock_timeout) and the admin is still told it is cancelled.
+        await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
+        expect(await deletion(g.tenantId)).toBeNull();
+        await holder.query('COMMIT');
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      expect(await rowPending()).toBe(true);
+      // Thirty-one days on, the row still not cleared: the cancel holds and every door stays shut.
+      await doorsShutAfterAging(g);
+      // The purge job clears the row, late as it is, and logs nothing more.
+      await tenantPurgeJob(g.platform, new Date());
+      expect(await rowPending()).toBe(false);
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+      // A late cancel of a request nobody cancelled is still refused, through the function as well.
+      await request(g);
+      await ageDeletionRequest(ts, g.tenantId, 31);
+      await expect(
+        cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date()),
+      ).rejects.toThrow(/not scheduled for deletion/);
+      expect(await pastWindow(g.tenantId)).toBe(true);
+    });
+
+    it('a cancel begun in time is never overtaken by the shred, though the window passes while it is in flight', async () => {
+      const g = await fixture(store);
+      await request(g);
+      // Three seconds before the deadline.
+      await ageDeletionRequest(ts, g.tenantId, 30 - 3 / 86_400);
+      const cancelling = await openUnit(g.tenantId);
+      try {
+        await runOn(cancelling, g.tenantId, (tx) => repo.clearTenantDeletion(tx, 'user:admin'));
+        await new Promise((r) => setTimeout(r, 3_500));
+        // Past the deadline now: the shred's door waits for the cancel in flight (and gives up here).
+        await expect(
+          impatient
+            .tenant(g.tenantId, { system: 'scheduler' })
+            .write((tx) => repo.shredTenantKeys(tx, new Date())),
+        ).rejects.toSatisfy(isLockTimeout);
+        await cancelling.query('COMMIT');
+      } finally {
+        await cancelling.query('ROLLBACK').catch(() => undefined);
+        await cancelling.end();
+      }
+      await expect(shredTenant(g.platform, g.tenantId, new Date())).rejects.toThrow(/past-deletion-deadline/);
+      const keys = await store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx));
+      expect(keys.every((k) => k.wrapped !== '')).toBe(true);
+      expect(await deletion(g.tenantId)).toBeNull();
+    });
+
+    it("a request entry's deadline is its time plus 720 hours to the microsecond (L3)", async () => {
+      const g = await fixture(store);
+      await request(g);
+      const rows = await store.as({ system: 'cli' }).read((ctx) =>
+        rawRows<{ ok: boolean; due: string }>(
+          ctx,
+          sql`select data->>'due_at' = assay_utc_text(at + interval '720 hours') as ok, data->>'due_at' as due
+                from system_log where tenant_id = ${g.tenantId} and action = 'tenant.deletion_requested'`,
+        ),
+      );
+      expect(rows.length).toBe(1);
+      expect(rows[0]!.due).toMatch(/\.\d{6}Z$/);
+      expect(rows[0]!.ok).toBe(true);
+    });
+
+    it('the key shred holds the tenant row: it waits for a unit changing it (L4)', async () => {
+      const g = await fixture(store);
+      await request(g);
+      await ageDeletionRequest(ts, g.tenantId, 31);
+      const name = (await store.tenant(g.tenantId).read((ctx) => repo.currentTenant(ctx)))!.name;
+      const holder = await openUnit(g.tenantId);
+      try {
+        await runOn(holder, g.tenantId, (tx) => repo.updateTenantSettings(tx, { name, linkTtlHours: 48 }));
+        await expect(
+          impatient.tenant(g.tenantId, { system: 'scheduler' }).write((tx) => {
+            tx.write(
+              tx.db
+                .update(tx.t.tenantKeys)
+                .set({ wrapped: '' })
+                .where(eq(tx.t.tenantKeys.tenantId, g.tenantId)),
+            );
+          }),
+        ).rejects.toSatisfy(isLockTimeout);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      const keys = await store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx));
+      expect(keys.every((k) => k.wrapped !== '')).toBe(true);
     });
 
     it('a second window start neither waits for one held open nor writes a second entry', async () => {
@@ -414,6 +583,113 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(await deletion(g.tenantId)).toBeNull();
     });
   });
+
+  describe.runIf(dialect === 'pg')(
+    'PostgreSQL: REPEATABLE READ units and the counting entry (fourth review, MEDIUM-2)',
+    () => {
+      /** A REPEATABLE READ transaction as the app role, its snapshot taken now and left open. */
+      const openRepeatable = async (tenantId: string) => {
+        const client = new pg.Client({ connectionString: ts.pg!.appUrl });
+        await client.connect();
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+        await client.query('select count(*) from tenants');
+        return client;
+      };
+      /** As the owner: a statement under the operator's claims (what only the database itself may write). */
+      const asOwner = async (tenantId: string, text: string) => {
+        const client = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+        await client.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(
+            "select set_config('app.tenant_id', $1, true), set_config('app.system', 'cli', true)",
+            [tenantId],
+          );
+          await client.query(text, [tenantId]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        } finally {
+          await client.end();
+        }
+      };
+      const actions = async (tenantId: string) =>
+        (await store.as({ system: 'cli' }).read((ctx) => repo.listSystemLog(ctx, tenantId))).map(
+          (e) => e.action,
+        );
+      const code = (err: unknown) => (err as { code?: string }).code;
+
+      it('a window start or a cancel from a REPEATABLE READ unit is refused; one request has one request entry', async () => {
+        const g = await fixture(store);
+        await store.tenant(g.tenantId).write((tx) => repo.markTenantForDeletion(tx, 'user:someone'));
+        const starting = await openRepeatable(g.tenantId);
+        const cancelling = await openRepeatable(g.tenantId);
+        const cancellingByFunction = await openRepeatable(g.tenantId);
+        try {
+          // Another unit starts the window after both snapshots were taken.
+          await startWindow(store.tenant(g.tenantId));
+          await expect(
+            starting.query('select assay_start_deletion_window($1)', [g.tenantId]),
+          ).rejects.toSatisfy((e) => code(e) === '42501');
+          await expect(
+            cancelling.query(
+              "update tenants set deletion_requested_at = null, deletion_due_at = null, deletion_requested_by = 'user:admin' where id = $1",
+              [g.tenantId],
+            ),
+          ).rejects.toSatisfy((e) => code(e) === '42501');
+          await expect(
+            cancellingByFunction.query("select assay_cancel_deletion($1, 'user:admin')", [g.tenantId]),
+          ).rejects.toSatisfy((e) => code(e) === '42501');
+        } finally {
+          for (const c of [starting, cancelling, cancellingByFunction]) {
+            await c.query('ROLLBACK').catch(() => undefined);
+            await c.end();
+          }
+        }
+        expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested']);
+        expect(await deletion(g.tenantId)).not.toBeNull();
+        // Nor does another tenant's unit cancel it (even one that, as the scheduler's, may append to the log).
+        const other = await fixture(store);
+        await expect(
+          store.tenant(other.tenantId, { system: 'scheduler' }).write((tx) => {
+            tx.write(sql`select assay_cancel_deletion(${g.tenantId}, 'user:admin')`);
+          }),
+        ).rejects.toSatisfy(isPermissionViolation);
+        expect(await deletion(g.tenantId)).not.toBeNull();
+        // Even the database's own writer cannot log the same request twice.
+        await expect(
+          asOwner(
+            g.tenantId,
+            `select assay_system_log_write(id, 'tenant.deletion_requested', 'user:x',
+             jsonb_build_object('requested_at', assay_utc_text(deletion_requested_at)), clock_timestamp())
+           from tenants where id = $1`,
+          ),
+        ).rejects.toSatisfy((e) => code(e) === '23505');
+      });
+
+      it('the purge is judged by the counting entry, not by a stale entry logged after it', async () => {
+        for (const stale of ['tenant.deletion_requested', 'tenant.deletion_cancelled']) {
+          const g = await fixture(store);
+          await request(g);
+          await ageDeletionRequest(ts, g.tenantId, 31);
+          // An entry for an older request (the kind a REPEATABLE READ unit could write late), logged last.
+          await asOwner(
+            g.tenantId,
+            `select assay_system_log_write(id, '${stale}', 'user:x',
+             jsonb_build_object('requested_at', assay_utc_text(deletion_requested_at - interval '40 days')),
+             clock_timestamp())
+           from tenants where id = $1`,
+          );
+          expect((await actions(g.tenantId)).at(-1)).toBe(stale);
+          const r = await purgeTenant(g.platform, g.tenantId, new Date());
+          expect(r?.tenantId).toBe(g.tenantId);
+          expect((await actions(g.tenantId)).at(-1)).toBe('tenant.purged');
+        }
+      });
+    },
+  );
 
   it('a new tenant row carries no deletion state', async () => {
     const past = new Date(Date.now() - 60 * DAY);
@@ -543,11 +819,11 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(rest).toEqual([]);
       for (const e of [requested!, cancelled!])
         expect(Math.abs(e.at.getTime() - before)).toBeLessThan(5 * MINUTE);
-      expect(requested).toMatchObject({
-        action: 'tenant.deletion_requested',
-        actor: 'user:someone',
-        data: { due_at: due.toISOString() },
-      });
+      expect(requested).toMatchObject({ action: 'tenant.deletion_requested', actor: 'user:someone' });
+      // To the microsecond (the application's Date holds milliseconds).
+      const dueAt = String(requested!.data.due_at);
+      expect(dueAt).toMatch(/\.\d{6}Z$/);
+      expect(Math.abs(Date.parse(dueAt) - due.getTime())).toBeLessThanOrEqual(1);
       expect(cancelled).toMatchObject({
         action: 'tenant.deletion_cancelled',
         actor: 'user:canceller',

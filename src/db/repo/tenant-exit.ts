@@ -10,7 +10,7 @@ import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { newId } from '../ids.js';
 import { isTenantTable } from '../kit.sqlite.js';
 import { sqliteTables } from '../schema.sqlite.js';
-import type { ReadCtx, TenantReadCtx, TenantWriteCtx, WriteCtx } from '../store.js';
+import { type ReadCtx, rawRows, type TenantReadCtx, type TenantWriteCtx, type WriteCtx } from '../store.js';
 import type { Tables } from '../tables.js';
 import { USER_SECRETS_CLEARED } from './privacy-subjects.js';
 
@@ -37,6 +37,10 @@ export const PAST_DUE = 'tenant-past-deletion-deadline';
 const pgWindowFrom = (t: Tables) =>
   sql<Date | null>`assay_deletion_window_from(${t.tenants.id}, ${t.tenants.deletionRequestedAt})`;
 
+/** PostgreSQL: the pending request has a cancel entry (cancelled; the row not cleared yet). */
+const pgCancelled = (t: Tables) =>
+  sql<boolean>`assay_deletion_cancelled(${t.tenants.id}, ${t.tenants.deletionRequestedAt})`;
+
 /** The unit's tenant's pending deletion, or null. */
 export async function getTenantDeletion({
   db,
@@ -53,10 +57,12 @@ export async function getTenantDeletion({
         dialect === 'pg'
           ? pgWindowFrom(t).mapWith(t.tenants.deletionWindowFrom)
           : t.tenants.deletionWindowFrom,
+      cancelled: dialect === 'pg' ? pgCancelled(t) : sql<boolean>`0`,
     })
     .from(t.tenants)
     .where(eq(t.tenants.id, tenantId));
-  if (!row?.requestedAt || !row.dueAt) return null;
+  // PostgreSQL: a request with a cancel entry is cancelled, whether or not its row is cleared yet.
+  if (!row?.requestedAt || !row.dueAt || (dialect === 'pg' && row.cancelled)) return null;
   const windowFrom = row.windowFrom;
   return {
     requestedAt: row.requestedAt,
@@ -76,6 +82,8 @@ export async function getTenantDeletion({
 export function markTenantForDeletion(tx: TenantWriteCtx, by: string): void {
   const { db, t, tenantId } = tx;
   const now = dbNow(tx);
+  // A cancelled request whose row clear had to wait: cleared first, so the new request applies.
+  if (tx.dialect === 'pg') clearCancelledDeletion(tx);
   tx.write(
     db
       .update(t.tenants)
@@ -113,40 +121,73 @@ export async function tenantsAwaitingWindow({ db, t, dialect }: ReadCtx): Promis
     .where(
       and(
         isNotNull(t.tenants.deletionRequestedAt),
-        dialect === 'pg' ? sql`${pgWindowFrom(t)} is null` : isNull(t.tenants.deletionWindowFrom),
+        dialect === 'pg'
+          ? sql`${pgWindowFrom(t)} is null and not ${pgCancelled(t)}`
+          : isNull(t.tenants.deletionWindowFrom),
       ),
     )
     .orderBy(asc(t.tenants.id));
 }
 
-/** Clears a pending deletion before its deadline (the database's clock); the unit fails with PENDING when there is none (or it is past due). */
+/** PostgreSQL: cancelled requests whose tenant row is not cleared yet (its clear waited); the purge job clears them. */
+export async function tenantsCancelledUncleared({ db, t, dialect }: ReadCtx): Promise<{ id: string }[]> {
+  if (dialect !== 'pg') return [];
+  return db
+    .select({ id: t.tenants.id })
+    .from(t.tenants)
+    .where(and(isNotNull(t.tenants.deletionRequestedAt), pgCancelled(t)))
+    .orderBy(asc(t.tenants.id));
+}
+
+/**
+ * Cancels a pending deletion before its deadline (the database's clock); the unit fails with PENDING when
+ * there is none (or it is past due). PostgreSQL: the cancel is the database's cancel entry alone, written
+ * without locking the tenant row (assay_cancel_deletion, migrations/pg/0030…sql); `clearCancelledDeletion`
+ * clears the row afterwards. SQLite and D1 clear the row in this statement.
+ */
 export function clearTenantDeletion(tx: TenantWriteCtx, by: string): void {
   const { db, t, tenantId } = tx;
+  if (tx.dialect === 'pg') {
+    tx.write(sql`select c from assay_cancel_deletion(${tenantId}, ${by}) c where c is not null`, {
+      guard: PENDING,
+    });
+    return;
+  }
   tx.write(
     db
       .update(t.tenants)
-      .set(
-        tx.dialect === 'pg'
-          ? // The trigger logs the cancel with this actor and clears it; the window column is never used there.
-            { deletionRequestedAt: null, deletionDueAt: null, deletionRequestedBy: by }
-          : {
-              deletionRequestedAt: null,
-              deletionDueAt: null,
-              deletionRequestedBy: null,
-              deletionWindowFrom: null,
-            },
-      )
+      .set({
+        deletionRequestedAt: null,
+        deletionDueAt: null,
+        deletionRequestedBy: null,
+        deletionWindowFrom: null,
+      })
       .where(
         and(
           eq(t.tenants.id, tenantId),
           isNotNull(t.tenants.deletionRequestedAt),
-          tx.dialect === 'pg'
-            ? // Only the window's committed start counts: a cancel never waits for one being written.
-              sql`coalesce(${pgWindowFrom(t)} + interval '720 hours', 'infinity') > clock_timestamp()`
-            : sql`${t.tenants.deletionDueAt} > ${dbNow(tx)}`,
+          sql`${t.tenants.deletionDueAt} > ${dbNow(tx)}`,
         ),
       ),
     { guard: PENDING },
+  );
+}
+
+/**
+ * PostgreSQL: clears the tenant row of a request that has a cancel entry (the trigger lets that through
+ * even past the window, and logs nothing more). `lockTimeoutMs`: give up waiting for the row's lock after
+ * that long (the cancel has taken effect; the purge job or the next request clears the row).
+ */
+export function clearCancelledDeletion(tx: TenantWriteCtx, lockTimeoutMs?: number): void {
+  const { db, t, tenantId } = tx;
+  if (tx.dialect !== 'pg') return;
+  if (lockTimeoutMs !== undefined)
+    tx.write(sql`select set_config('lock_timeout', ${`${Math.trunc(lockTimeoutMs)}ms`}, true)`);
+  tx.write(
+    db
+      .update(t.tenants)
+      .set({ deletionRequestedAt: null, deletionDueAt: null, deletionRequestedBy: null })
+      .where(and(eq(t.tenants.id, tenantId), isNotNull(t.tenants.deletionRequestedAt), pgCancelled(t))),
   );
 }
 
@@ -180,6 +221,19 @@ export async function listSystemLog({ db, t }: ReadCtx, tenantId?: string) {
     .from(t.systemLog)
     .where(tenantId ? eq(t.systemLog.tenantId, tenantId) : undefined)
     .orderBy(asc(t.systemLog.at), asc(t.systemLog.id));
+}
+
+/**
+ * PostgreSQL: when the window of the tenant's latest logged request started, by its counting entry (the
+ * earliest request entry naming that request), null when there is none or it was cancelled: what the
+ * system log's trigger judges a purge entry by, whatever entry came last.
+ */
+export async function loggedWindowFrom(ctx: ReadCtx, tenantId: string): Promise<Date | null> {
+  const [row] = await rawRows<{ w: Date | string | null }>(
+    ctx,
+    sql`select window_from as w from assay_system_log_state(${tenantId})`,
+  );
+  return row?.w ? new Date(row.w) : null;
 }
 
 // ---- the purge -------------------------------------------------------------------------------------

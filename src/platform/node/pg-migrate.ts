@@ -255,6 +255,8 @@ export const PG_FUNCTIONS = [
   'assay_purge_sole_identities(text)',
   // The window start: the request's system log entry, written without locking the tenant row (0030).
   'assay_start_deletion_window(text)',
+  // The cancel: the request's cancel entry, written without locking the tenant row (0030).
+  'assay_cancel_deletion(text,text)',
 ] as const;
 
 /**
@@ -268,18 +270,28 @@ const PG_HELPER_FUNCTIONS = [
   // SECURITY DEFINER, read-only: when a request's window started, from its system log entry (every
   // door asks it through assay_tenant_past_window; migrations/pg/0030_window_start_log.sql).
   'assay_deletion_window_from(text,timestamp with time zone)',
+  // SECURITY DEFINER, read-only: whether a request has a cancel entry (0030).
+  'assay_deletion_cancelled(text,timestamp with time zone)',
+  // The irreversible doors wait for cancels in flight (0030).
+  'assay_await_cancels(text)',
 ] as const;
 
 /** Helpers that must run as the owner (they read the system log, which a tenant's unit cannot). */
 const PG_DEFINER_HELPERS = new Set<string>([
   'assay_system_log_state(text)',
   'assay_deletion_window_from(text,timestamp with time zone)',
+  'assay_deletion_cancelled(text,timestamp with time zone)',
 ]);
 
 /** CHECK constraints a guard relies on (table → names). */
 const PG_CHECKS: Readonly<Record<string, readonly string[]>> = {
   // On PostgreSQL the window starts in the system log; the column stays NULL (0030).
   tenants: ['tenants_window_from_unused'],
+};
+
+/** Unique indexes a guard relies on (table → names): one purge entry per tenant, one request and one cancel entry per request. */
+const PG_UNIQUE_INDEXES: Readonly<Record<string, readonly string[]>> = {
+  system_log: ['system_log_one_purge_uq', 'system_log_one_request_uq', 'system_log_one_cancel_uq'],
 };
 
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
@@ -567,6 +579,16 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
       for (const name of names)
         if (!checks.some((c) => c.table === table && c.name === name))
           problems.push(`the check constraint ${name} on ${table} is missing: ${FIX_SCHEMA}`);
+    const uniques = await rawRows<{ table: string; name: string }>(
+      ctx,
+      sql`select i.indrelid::regclass::text as table, c.relname as name from pg_index i
+            join pg_class c on c.oid = i.indexrelid
+           where i.indisunique and i.indisvalid and c.relnamespace = 'public'::regnamespace`,
+    );
+    for (const [table, names] of Object.entries(PG_UNIQUE_INDEXES))
+      for (const name of names)
+        if (!uniques.some((c) => c.table === table && c.name === name))
+          problems.push(`the unique index ${name} on ${table} is missing: ${FIX_SCHEMA}`);
     return problems;
   });
 }
