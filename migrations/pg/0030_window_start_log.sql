@@ -98,9 +98,11 @@ REVOKE ALL ON FUNCTION assay_deletion_window_from(text, timestamptz) FROM PUBLIC
 
 -- Every door (the audit triggers and assay_purge_tenant_audit, the DELETE policies, the tenant_keys
 -- trigger, assay_purge_sole_identities) asks this: the pending request's window started 720 hours ago.
+-- READ COMMITTED only: a REPEATABLE READ or SERIALIZABLE snapshot taken before a cancel committed would not
+-- see its entry and would judge the window passed after the cancel had won (fifth review, HIGH-1).
 CREATE OR REPLACE FUNCTION assay_tenant_past_window(tid text) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT EXISTS (SELECT 1 FROM public.tenants t
+  SELECT current_setting('transaction_isolation') = 'read committed' AND EXISTS (SELECT 1 FROM public.tenants t
     WHERE t.id = tid AND t.deletion_requested_at IS NOT NULL
       AND public.assay_deletion_window_from(t.id, t.deletion_requested_at) <= now() - interval '720 hours')
 $$;--> statement-breakpoint
@@ -222,6 +224,11 @@ BEGIN
   IF current_setting('transaction_isolation') <> 'read committed' THEN
     RAISE EXCEPTION 'a deletion is cancelled only in a READ COMMITTED transaction' USING ERRCODE = '42501';
   END IF;
+  -- The cancel is judged at its arrival, before it waits for the lock: whoever holds that lock (it is an
+  -- advisory key the app role can compute) cannot make an in-time cancel late by holding it (fifth review,
+  -- MEDIUM-1). What it can still do is shred while it holds it, past the window: so once the lock is ours,
+  -- a tenant whose data key is already destroyed is refused, never left "cancelled" without its keys.
+  wall := clock_timestamp();
   PERFORM pg_advisory_xact_lock_shared(hashtextextended('assay.deletion_cancel:' || tid, 0));
   SELECT t.deletion_requested_at INTO req FROM public.tenants t WHERE t.id = tid;
   IF req IS NULL THEN
@@ -231,8 +238,10 @@ BEGIN
     RETURN req;
   END IF;
   started := public.assay_deletion_window_from(tid, req);
-  wall := clock_timestamp();
   IF started IS NOT NULL AND started + interval '720 hours' <= wall THEN
+    RETURN NULL;
+  END IF;
+  IF EXISTS (SELECT 1 FROM public.tenant_keys k WHERE k.tenant_id = tid AND k.destroyed_at IS NOT NULL) THEN
     RETURN NULL;
   END IF;
   INSERT INTO public.system_log (id, at, tenant_id, action, actor, data)

@@ -669,6 +669,31 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         ).rejects.toSatisfy((e) => code(e) === '23505');
       });
 
+      it('past the window, a REPEATABLE READ unit still cannot shred: its snapshot could miss a cancel (fifth review, HIGH-1)', async () => {
+        const g = await fixture(store);
+        await request(g);
+        await ageDeletionRequest(ts, g.tenantId, 31);
+        const shred = "update tenant_keys set wrapped = '', destroyed_at = now() where tenant_id = $1";
+        const repeatable = await openRepeatable(g.tenantId);
+        try {
+          await expect(repeatable.query(shred, [g.tenantId])).rejects.toSatisfy((e) => code(e) === '42501');
+        } finally {
+          await repeatable.query('ROLLBACK').catch(() => undefined);
+          await repeatable.end();
+        }
+        // The same statement at READ COMMITTED, where it sees every committed cancel, is the door.
+        const committed = new pg.Client({ connectionString: ts.pg!.appUrl });
+        await committed.connect();
+        try {
+          await committed.query('BEGIN');
+          await committed.query("select set_config('app.tenant_id', $1, true)", [g.tenantId]);
+          expect((await committed.query(shred, [g.tenantId])).rowCount).toBeGreaterThan(0);
+          await committed.query('ROLLBACK');
+        } finally {
+          await committed.end();
+        }
+      });
+
       it('the purge is judged by the counting entry, not by a stale entry logged after it', async () => {
         for (const stale of ['tenant.deletion_requested', 'tenant.deletion_cancelled']) {
           const g = await fixture(store);
