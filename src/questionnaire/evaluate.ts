@@ -124,7 +124,9 @@ export function evaluate(
   const sections: SectionResult[] = [];
   const due = new DueDates(todayDay);
   const unknown =
-    q.scoring.unansweredPolicy === 'zero' ? new UnknownGates(plan, visible, sectionVisible, vals) : null;
+    q.scoring.unansweredPolicy === 'zero'
+      ? new UnknownGates(plan, visible, sectionVisible, vals, invalid, ctx)
+      : null;
   let num = 0;
   let den = 0;
   for (let si = 0; si < plan.sectionQuestions.length; si++) {
@@ -426,10 +428,13 @@ function raiseFindings(
 
 /**
  * Tells a question hidden because something its visibility reads is still unknown from one hidden by an
- * answer. Unknown: a visible vendor question without a valid answer (unanswered, or a value it refuses, which
- * evaluate stores as null), and anything computed from or hidden by an unknown. Until the gate is answered its
- * follow-ups are not "not applicable", they are not answered yet, so under unanswered_policy: zero they count
- * as unanswered and leaving a gate open never scores above answering it. The requester's context facts are
+ * answer. Unknown: a visible vendor question that blocks submission (required and unanswered, or a value it
+ * refuses, which evaluate stores as null), and anything computed from or hidden by an unknown. Until the
+ * gate is answered its follow-ups are not "not applicable", they are not answered yet, so under
+ * unanswered_policy: zero they count as unanswered and leaving a gate open never scores above answering it.
+ * A submittable response has no unknown, so its score is untouched. The check is "reads an unknown", not
+ * three-valued logic: a follow-up that the known inputs already hide (`a == 'yes' and b == 'yes'` with a
+ * 'no' and b open) counts too, so a draft errs low. The requester's context facts are
  * never unknown: an unset fact is the requester's decision. Worked out on demand for hidden scored questions
  * only (memoised per slot), so a response without such questions pays nothing.
  */
@@ -441,6 +446,8 @@ class UnknownGates {
     private readonly visible: readonly boolean[],
     private readonly sectionVisible: readonly boolean[],
     private readonly vals: readonly Value[],
+    private readonly invalid: ReadonlyArray<Invalid | undefined>,
+    private readonly ctx: EvalContext,
   ) {
     this.memo = new Uint8Array(plan.slots);
   }
@@ -449,6 +456,19 @@ class UnknownGates {
   hides(p: QuestionPlan): boolean {
     return this.anyUnknown(
       this.sectionVisible[p.section] ? this.plan.refs[p.slot]! : this.plan.sectionRefs[p.section]!,
+    );
+  }
+
+  /**
+   * Only a gate that blocks submission is an open question: required (or required_if) and unanswered, or
+   * holding a value it refuses. An optional gate left blank is an answer the response may be submitted
+   * with, so what it hides stays out of the score, as before.
+   */
+  private mustAnswer(p: QuestionPlan): boolean {
+    return (
+      this.invalid[p.slot] !== undefined ||
+      p.q.required ||
+      (p.requiredIf !== null && isTrue(p.requiredIf(this.ctx)))
     );
   }
 
@@ -463,7 +483,7 @@ class UnknownGates {
     let unknown: boolean;
     const p = this.plan.bySlot[slot];
     if (p === undefined) unknown = this.anyUnknown(this.plan.refs[slot]!);
-    else if (this.visible[slot]) unknown = !p.q.context && this.vals[slot] === null;
+    else if (this.visible[slot]) unknown = !p.q.context && this.vals[slot] === null && this.mustAnswer(p);
     else unknown = this.hides(p);
     this.memo[slot] = unknown ? 1 : 2;
     return unknown;

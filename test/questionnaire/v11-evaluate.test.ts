@@ -216,20 +216,63 @@ describe('hidden_zero_if: no inversions', () => {
       weight: 2,
     });
     expect(e.score).toBe(0);
-    // Hidden while the gate is unanswered: not known yet, so it counts as unanswered (0 at its weight).
-    expect(evaluate(q, {}, TODAY).questions['s.restore_test']).toMatchObject({ score: 0, weight: 2 });
+    // Hidden while an optional gate is blank: a response may be submitted so, and it stays out.
+    expect(evaluate(q, {}, TODAY).questions['s.restore_test']!.weight).toBe(0);
   });
 
   it('a follow-up hidden while its gate is unanswered or refused counts as unanswered, not as left out', () => {
     // Without hidden_zero_if: answering the gate "weekly" with an untested restore scores 15; leaving the
     // gate open, or storing a value the gate does not offer, must not score better than that.
-    const q = gate('');
+    const q = v11(
+      [
+        '      - id: s.backups',
+        '        type: single',
+        '        text: Backups?',
+        '        weight: 3',
+        '        required: true',
+        '        options: [ { value: daily, label: D, score: 1 }, { value: weekly, label: W, score: 0.25 }, { value: none, label: N, score: 0 } ]',
+        '      - id: s.restore_test',
+        '        type: yes_no_na',
+        '        text: Restore tested?',
+        '        weight: 2',
+        `        visible_if: "s.backups != 'none'"`,
+        '        scores: { yes: 1, no: 0 }',
+      ].join('\n'),
+    );
     const weak = evaluate(q, { 's.backups': 'weekly', 's.restore_test': 'no' }, TODAY).score!;
     for (const answers of [{}, { 's.backups': 'hourly-ish' }, { 's.backups': null }]) {
       const e = evaluate(q, answers as never, TODAY);
       expect(e.questions['s.restore_test']).toMatchObject({ visible: false, score: 0, weight: 2 });
       expect(e.score!).toBeLessThanOrEqual(weak);
     }
+    // An optional gate left blank is an answer a response may be submitted with: what it hides stays out.
+    const optional = v11(
+      [
+        '      - id: s.g',
+        '        type: yes_no_na',
+        '        text: Optional gate?',
+        '        na: forbidden',
+        '        weight: 0',
+        '      - id: s.f',
+        '        type: yes_no_na',
+        '        text: Follow-up?',
+        '        weight: 1',
+        `        visible_if: "s.g == 'yes'"`,
+        '        scores: { yes: 1, no: 0 }',
+        '      - id: s.o',
+        '        type: yes_no_na',
+        '        text: Other?',
+        '        weight: 1',
+        '        required: true',
+        '        scores: { yes: 1, no: 0 }',
+      ].join('\n'),
+    );
+    const submittable = evaluate(optional, { 's.o': 'yes' }, TODAY);
+    expect([submittable.canSubmit, submittable.score, submittable.questions['s.f']!.weight]).toEqual([
+      true,
+      100,
+      0,
+    ]);
     // A gate answered with its failing value still hides it as before (the lint's score-inversion case).
     expect(evaluate(q, { 's.backups': 'none' }, TODAY).questions['s.restore_test']!.weight).toBe(0);
     // Under unanswered_policy: exclude an unanswered gate leaves its follow-ups out, like itself.

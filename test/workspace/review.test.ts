@@ -386,6 +386,9 @@ forEachDialect(
       expect((await reviewer.post(`${openPath}/send-again`, { version: 'same' })).status).toBe(409);
       expect((await row(open.assessmentId))!.status).toBe('sent');
       expect(await count()).toEqual(start);
+      // Its page shows the draft's live score as provisional.
+      const openPage = await (await reviewer.get(openPath)).text();
+      expect(openPage).toContain('provisional: not submitted yet');
     });
 
     it('sends a request for changes once under concurrent clicks', async () => {
