@@ -5,7 +5,7 @@ import os from 'node:os';
 import path, { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { nextEntry } from '../src/audit/chain.js';
+import { AUDIT_INSERT_COLUMNS, auditRowValues, nextEntry } from '../src/audit/chain.js';
 import { attestEntry, makeCheckpoint } from '../src/audit/checkpoints.js';
 import { leafHash, verifyInclusion } from '../src/audit/merkle.js';
 import { type TrailReport, verifyTenantTrail } from '../src/audit/verify.js';
@@ -71,13 +71,13 @@ async function trail() {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
   const insert = db.prepare(
-    'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   let head: { seq: number; hash: string } | null = null;
   const at = new Date();
   const batch = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) {
-      const { entry, hash, dataJson } = nextEntry(
+      const next = nextEntry(
         tenantId,
         head,
         {
@@ -89,21 +89,8 @@ async function trail() {
         at,
         { ip: '0123456789abcdef', ua: 'fedcba9876543210' },
       );
-      insert.run(
-        crypto.randomUUID(),
-        tenantId,
-        entry.seq,
-        entry.ts,
-        entry.actor,
-        entry.action,
-        entry.target,
-        dataJson,
-        entry.prev_hash,
-        hash,
-        entry.ip ?? null,
-        entry.ua ?? null,
-      );
-      head = { seq: entry.seq, hash };
+      insert.run(...auditRowValues(crypto.randomUUID(), next));
+      head = { seq: next.entry.seq, hash: next.hash };
     }
   });
   for (let i = 0; i < N; i += 50_000) batch(i, Math.min(N, i + 50_000));

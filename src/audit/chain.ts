@@ -135,6 +135,44 @@ export function nextEntry(
   return { entry, hash: sha256Hex(`${entry.prev_hash}\n${entryLine(entry, dataJson)}`), dataJson };
 }
 
+/** The audit_log columns a raw INSERT names, in the order `auditRowValues` gives their values. */
+export const AUDIT_INSERT_COLUMNS =
+  'id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua';
+
+/** One entry's values for a raw INSERT over AUDIT_INSERT_COLUMNS: `data` as the canonical text that was hashed. */
+export function auditRowValues(
+  id: string,
+  { entry, hash, dataJson }: ReturnType<typeof nextEntry>,
+): [
+  string,
+  string,
+  number,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+] {
+  return [
+    id,
+    entry.tenant_id,
+    entry.seq,
+    entry.ts,
+    entry.actor,
+    entry.action,
+    entry.target,
+    dataJson,
+    entry.prev_hash,
+    hash,
+    entry.ip ?? null,
+    entry.ua ?? null,
+  ];
+}
+
 export type ChainCheck =
   | { ok: true; size: number; head: string }
   | { ok: false; seq: number; reason: string };

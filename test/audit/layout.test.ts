@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GENESIS, nextEntry } from '../../src/audit/chain.js';
+import { AUDIT_INSERT_COLUMNS, auditRowValues, GENESIS, nextEntry } from '../../src/audit/chain.js';
 import { verifyTenantTrail } from '../../src/audit/verify.js';
 import { isAuditSeqTaken, isPermissionViolation } from '../../src/db/store.js';
 import { migrationStatements } from '../support/d1.js';
@@ -135,7 +135,7 @@ describe('audit table: the upgrade to WITHOUT ROWID (0020) [sqlite]', () => {
       const db = new Database(path.join(dir, 'assay.db'));
       for (const s of before) db.exec(s);
       const insert = db.prepare(
-        `INSERT INTO audit_log (${COLUMNS}, ip, ua) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const tenant of ['t-b', 't-a']) {
         db.prepare("INSERT INTO tenants (id, name, settings, created_at) VALUES (?, ?, '{}', 0)").run(
@@ -146,28 +146,15 @@ describe('audit table: the upgrade to WITHOUT ROWID (0020) [sqlite]', () => {
         for (let i = 0; i < 30; i++) {
           const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
           const client = i % 2 ? { ip: 'ab'.repeat(8), ua: 'cd'.repeat(8) } : undefined;
-          const { entry, hash, dataJson } = nextEntry(
+          const next = nextEntry(
             tenant,
             head,
             { actor: 'system', action: 'x', target: `n:${i}`, data: { i } },
             at,
             client,
           );
-          insert.run(
-            `id-${tenant}-${i}`,
-            tenant,
-            entry.seq,
-            entry.ts,
-            entry.actor,
-            entry.action,
-            entry.target,
-            dataJson,
-            entry.prev_hash,
-            hash,
-            entry.ip ?? null,
-            entry.ua ?? null,
-          );
-          head = { seq: entry.seq, hash };
+          insert.run(...auditRowValues(`id-${tenant}-${i}`, next));
+          head = { seq: next.entry.seq, hash: next.hash };
         }
       }
       const rows = () => db.prepare('SELECT * FROM audit_log ORDER BY tenant_id, seq').all();

@@ -3,7 +3,7 @@
  * real chain (nextEntry, as the bench does), thousands in a fraction of a second, continuing the head.
  */
 import Database from 'better-sqlite3';
-import { nextEntry } from '../../src/audit/chain.js';
+import { AUDIT_INSERT_COLUMNS, auditRowValues, nextEntry } from '../../src/audit/chain.js';
 
 export function appendDirect(file: string, tenantId: string, n: number): void {
   const db = new Database(file);
@@ -14,12 +14,12 @@ export function appendDirect(file: string, tenantId: string, n: number): void {
       .get(tenantId) as { seq: number; this_hash: string } | undefined;
     let head = last ? { seq: last.seq, hash: last.this_hash } : null;
     const insert = db.prepare(
-      'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const at = new Date();
     db.transaction(() => {
       for (let i = 0; i < n; i++) {
-        const { entry, hash, dataJson } = nextEntry(
+        const next = nextEntry(
           tenantId,
           head,
           {
@@ -31,21 +31,8 @@ export function appendDirect(file: string, tenantId: string, n: number): void {
           at,
           i % 2 ? { ip: '0123456789abcdef', ua: 'fedcba9876543210' } : null,
         );
-        insert.run(
-          crypto.randomUUID(),
-          tenantId,
-          entry.seq,
-          entry.ts,
-          entry.actor,
-          entry.action,
-          entry.target,
-          dataJson,
-          entry.prev_hash,
-          hash,
-          entry.ip ?? null,
-          entry.ua ?? null,
-        );
-        head = { seq: entry.seq, hash };
+        insert.run(...auditRowValues(crypto.randomUUID(), next));
+        head = { seq: next.entry.seq, hash: next.hash };
       }
     })();
   } finally {

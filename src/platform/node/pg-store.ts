@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import './native-crypto.js';
-import { nextEntry } from '../../audit/chain.js';
+import { AUDIT_INSERT_COLUMNS, auditRowValues, nextEntry } from '../../audit/chain.js';
 import type { AuditClientContext } from '../../audit/client.js';
 import { pgTables } from '../../db/schema.pg.js';
 import {
@@ -134,26 +134,13 @@ export function openPgStore(options: PgStoreOptions): Store {
       const row = last.rows[0] as { seq: number; this_hash: string } | undefined;
       let head = row ? { seq: row.seq, hash: row.this_hash } : null;
       for (const a of unit.audits) {
-        const { entry, hash, dataJson } = nextEntry(tenantId, head, a.input, a.at, a.client);
+        const next = nextEntry(tenantId, head, a.input, a.at, a.client);
         await raw(
           client,
-          'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
-          [
-            crypto.randomUUID(),
-            tenantId,
-            entry.seq,
-            entry.ts,
-            entry.actor,
-            entry.action,
-            entry.target,
-            dataJson,
-            entry.prev_hash,
-            hash,
-            entry.ip ?? null,
-            entry.ua ?? null,
-          ],
+          `INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          auditRowValues(crypto.randomUUID(), next),
         );
-        head = { seq: entry.seq, hash };
+        head = { seq: next.entry.seq, hash: next.hash };
       }
     }
   }

@@ -14,7 +14,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { checkHistory, journalStamps } from './migration-history.js';
 import './native-crypto.js';
-import { nextEntry } from '../../audit/chain.js';
+import { AUDIT_INSERT_COLUMNS, auditRowValues, nextEntry } from '../../audit/chain.js';
 import type { AuditClientContext } from '../../audit/client.js';
 import { sqliteTables } from '../../db/schema.sqlite.js';
 import {
@@ -129,7 +129,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     'SELECT seq, this_hash FROM audit_log WHERE tenant_id = ? ORDER BY seq DESC LIMIT 1',
   );
   const insertAuditStmt = client.prepare(
-    'INSERT INTO audit_log (id, tenant_id, seq, ts, actor, action, target, data, prev_hash, this_hash, ip, ua) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    `INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
 
   const pingStmt = client.prepare('select 1');
@@ -160,23 +160,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       const last = headStmt.get(tenantId);
       let head = last ? { seq: last.seq, hash: last.this_hash } : null;
       for (const a of unit.audits) {
-        const { entry, hash, dataJson } = nextEntry(tenantId, head, a.input, a.at, a.client);
+        const next = nextEntry(tenantId, head, a.input, a.at, a.client);
         observe?.('INSERT INTO audit_log');
-        insertAuditStmt.run(
-          crypto.randomUUID(),
-          tenantId,
-          entry.seq,
-          entry.ts,
-          entry.actor,
-          entry.action,
-          entry.target,
-          dataJson,
-          entry.prev_hash,
-          hash,
-          entry.ip ?? null,
-          entry.ua ?? null,
-        );
-        head = { seq: entry.seq, hash };
+        insertAuditStmt.run(...auditRowValues(crypto.randomUUID(), next));
+        head = { seq: next.entry.seq, hash: next.hash };
       }
     }
   });
