@@ -13,34 +13,17 @@ const DAY = 86_400_000;
 
 export async function ageDeletionRequest(ts: TestStore, tenantId: string, days: number): Promise<void> {
   if (ts.pg) {
-    const client = new pg.Client({ connectionString: ts.pg.ownerUrl });
-    await client.connect();
     const secs = (days * DAY) / 1000;
-    try {
-      await client.query('BEGIN');
-      await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+    await asOwner(ts, tenantId, async (client) => {
       // On PostgreSQL the window starts with the request's system log entry (migrations/pg/0030…sql).
       const started = await client.query(
         'select 1 from tenants where id = $1 and assay_deletion_window_from(id, deletion_requested_at) is not null',
         [tenantId],
       );
       if (started.rowCount !== 1) throw new Error(`tenant ${tenantId} has no started deletion window to age`);
-      await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
-      await client.query(
-        `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
-           deletion_due_at = deletion_due_at - make_interval(secs => $2)
-         where id = $1`,
-        [tenantId, secs],
-      );
-      await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
+      await ageRequestColumns(client, tenantId, secs);
       await ageLog(client, tenantId, secs);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK');
-      throw err;
-    } finally {
-      await client.end();
-    }
+    });
     return;
   }
   const { store } = ts;
@@ -79,20 +62,20 @@ export async function ageDeletionRequest(ts: TestStore, tenantId: string, days: 
  * tenant with no pending request too: time passing after a cancel.
  */
 export async function ageSystemLog(ts: TestStore, tenantId: string, days: number): Promise<void> {
+  await asOwner(ts, tenantId, async (client) => {
+    await ageRequestColumns(client, tenantId, (days * DAY) / 1000);
+    await ageLog(client, tenantId, (days * DAY) / 1000);
+  });
+}
+
+/** One transaction as the database owner under the tenant's claims; rolled back if `fn` throws. */
+async function asOwner(ts: TestStore, tenantId: string, fn: (client: pg.Client) => Promise<void>) {
   const client = new pg.Client({ connectionString: ts.pg!.ownerUrl });
   await client.connect();
   try {
     await client.query('BEGIN');
     await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
-    await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
-    await client.query(
-      `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
-         deletion_due_at = deletion_due_at - make_interval(secs => $2)
-       where id = $1 and deletion_requested_at is not null`,
-      [tenantId, (days * DAY) / 1000],
-    );
-    await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
-    await ageLog(client, tenantId, (days * DAY) / 1000);
+    await fn(client);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');
@@ -100,6 +83,18 @@ export async function ageSystemLog(ts: TestStore, tenantId: string, days: number
   } finally {
     await client.end();
   }
+}
+
+/** The tenant row's pending request and provisional deadline, `secs` earlier (past the clock trigger). */
+async function ageRequestColumns(client: pg.Client, tenantId: string, secs: number): Promise<void> {
+  await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
+  await client.query(
+    `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
+       deletion_due_at = deletion_due_at - make_interval(secs => $2)
+     where id = $1 and deletion_requested_at is not null`,
+    [tenantId, secs],
+  );
+  await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
 }
 
 async function ageLog(client: pg.Client, tenantId: string, secs: number): Promise<void> {
@@ -121,24 +116,5 @@ async function ageLog(client: pg.Client, tenantId: string, secs: number): Promis
  * uncommitted that long before its window started (its entry is written afterwards, by the wall clock).
  */
 export async function ageRequestRow(ts: TestStore, tenantId: string, days: number): Promise<void> {
-  const client = new pg.Client({ connectionString: ts.pg!.ownerUrl });
-  await client.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
-    await client.query('ALTER TABLE tenants DISABLE TRIGGER tenants_deletion_clock');
-    await client.query(
-      `update tenants set deletion_requested_at = deletion_requested_at - make_interval(secs => $2),
-         deletion_due_at = deletion_due_at - make_interval(secs => $2)
-       where id = $1 and deletion_requested_at is not null`,
-      [tenantId, (days * DAY) / 1000],
-    );
-    await client.query('ALTER TABLE tenants ENABLE TRIGGER tenants_deletion_clock');
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
-  } finally {
-    await client.end();
-  }
+  await asOwner(ts, tenantId, (client) => ageRequestColumns(client, tenantId, (days * DAY) / 1000));
 }
