@@ -694,6 +694,36 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         }
       });
 
+      it('a cancel is refused once a data key is destroyed, never leaving a "cancelled" tenant without its keys (fifth review)', async () => {
+        const g = await fixture(store);
+        await request(g);
+        expect((await store.tenant(g.tenantId).read((ctx) => repo.listDataKeys(ctx))).length).toBeGreaterThan(
+          0,
+        );
+        // The keys gone while the window is still open: what a holder of the cancel lock could leave behind
+        // once the deadline passed (here the owner, past the shred trigger).
+        const owner = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+        await owner.connect();
+        try {
+          await owner.query('BEGIN');
+          await owner.query("select set_config('app.tenant_id', $1, true)", [g.tenantId]);
+          await owner.query('ALTER TABLE tenant_keys DISABLE TRIGGER tenant_keys_shred_window');
+          await owner.query(
+            "update tenant_keys set wrapped = '', destroyed_at = now() where tenant_id = $1",
+            [g.tenantId],
+          );
+          await owner.query('ALTER TABLE tenant_keys ENABLE TRIGGER tenant_keys_shred_window');
+          await owner.query('COMMIT');
+        } finally {
+          await owner.end();
+        }
+        await store.tenant(g.tenantId).write((tx) => {
+          tx.write(sql`select assay_cancel_deletion(${g.tenantId}, 'user:admin')`);
+        });
+        expect(await deletion(g.tenantId)).not.toBeNull();
+        expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested']);
+      });
+
       it('the purge is judged by the counting entry, not by a stale entry logged after it', async () => {
         for (const stale of ['tenant.deletion_requested', 'tenant.deletion_cancelled']) {
           const g = await fixture(store);
