@@ -149,7 +149,13 @@ export type BulkCommon = Pick<
 
 export interface BulkResult extends BulkRow {
   assessmentId: string | null;
+  /** An unexpected failure of this row's send (its unit rolled back): for the caller to log. */
+  error?: unknown;
 }
+
+/** The row's message when its send failed for a reason of ours, not of the row. */
+export const ROW_FAILED =
+  'Not sent: something went wrong on our side and nothing was saved for this row. Send it again.';
 
 /**
  * How many rows are in flight at once: signing a link (RS256) runs off the main thread, so a few sends
@@ -157,7 +163,12 @@ export interface BulkResult extends BulkRow {
  */
 const IN_FLIGHT = 4;
 
-/** Sends every row without a problem, one sendAssessment each; returns each row's outcome, in row order. */
+/**
+ * Sends every row without a problem, one sendAssessment each; returns each row's outcome, in row order.
+ * It never rejects while a send is still running: every row ends sent or with its reason, so the page
+ * that reports the outcome tells the whole truth (a rejection would answer 500 while the other
+ * workers went on sending).
+ */
 export async function sendBulk(
   deps: SendDeps,
   tenantId: string,
@@ -179,8 +190,10 @@ export async function sendBulk(
         });
         out[i] = { ...row, assessmentId: sent.assessmentId };
       } catch (err) {
-        if (!(err instanceof SendError)) throw err;
-        out[i] = { ...row, assessmentId: null, problem: err.message };
+        out[i] =
+          err instanceof SendError
+            ? { ...row, assessmentId: null, problem: err.message }
+            : { ...row, assessmentId: null, problem: ROW_FAILED, error: err };
       }
     }
   };

@@ -269,7 +269,14 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
       actor: `user:${ws.userId}`,
       senderEmail: c.var.viewer?.name ?? null,
     });
-    return render(c, 'workspace/assessment-bulk', await bulkPage(ws, { values, selected, results }));
+    // A row that failed on our side is reported on the page like any other; its cause goes to the log.
+    for (const r of results)
+      if (r.error !== undefined) c.var.log.error({ err: r.error, line: r.line }, 'bulk send: a row failed');
+    return render(
+      c,
+      'workspace/assessment-bulk',
+      await bulkPage(ws, { values, selected, results: results.map(({ error: _error, ...r }) => r) }),
+    );
   });
 
   // ---- one assessment ----------------------------------------------------------------------------

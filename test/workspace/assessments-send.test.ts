@@ -4,6 +4,8 @@
  * before anything is sent), revoke (links and open vendor sessions refused), re-send (old links dead),
  * reminders exactly once, overdue, expired, and the status derived from the recorded events.
  */
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { listAssessmentEvents } from '../../src/db/repo/assessment-events.js';
@@ -42,6 +44,32 @@ forEachDialect(
     const ids = (html: string) =>
       [...html.matchAll(/\/app\/assessments\/([0-9a-f-]{36})/g)].map((m) => m[1]!);
     const text = async (res: Response) => res.text();
+    /** Makes the database refuse to insert a vendor of this name (null: stop refusing). */
+    const refuseVendorNamed = async (name: string | null) => {
+      if (dialect === 'sqlite') {
+        const ddl =
+          name === null
+            ? 'DROP TRIGGER test_refuse_vendor'
+            : `CREATE TRIGGER test_refuse_vendor BEFORE INSERT ON vendors WHEN NEW.name = '${name}' BEGIN SELECT RAISE(ABORT, 'refused by test'); END`;
+        await store.global.write(async (tx) => {
+          tx.write(sql.raw(ddl));
+        });
+        return;
+      }
+      const owner = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+      await owner.connect();
+      try {
+        await owner.query(
+          name === null
+            ? 'DROP TRIGGER test_refuse_vendor ON vendors'
+            : `CREATE OR REPLACE FUNCTION test_refuse_vendor() RETURNS trigger LANGUAGE plpgsql AS $$
+               BEGIN IF NEW.name = '${name}' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$;
+               CREATE TRIGGER test_refuse_vendor BEFORE INSERT ON vendors FOR EACH ROW EXECUTE FUNCTION test_refuse_vendor()`,
+        );
+      } finally {
+        await owner.end();
+      }
+    };
     const deliver = () =>
       createMailSender({
         store,
@@ -221,6 +249,39 @@ forEachDialect(
         expect(await text(res)).toMatch(message);
       }
       expect((await outbox(store)).length).toBe(before);
+    });
+
+    it('bulk: a row that fails on our side is reported on the page; the others are sent, nothing after the answer', async () => {
+      // The database refuses one vendor (a trigger, standing in for any failure of ours in that row's unit).
+      await refuseVendorNamed('Boom Ltd');
+      try {
+        const before = (await outbox(store)).length;
+        const csv = ['Kilo Ltd,k@kilo.example,', 'Boom Ltd,b@boom.example,', 'Lima Ltd,l@lima.example,'].join(
+          '\n',
+        );
+        const res = await b.post('/app/assessments/bulk', {
+          questionnaire: 'nis2-supplier@2.0.0',
+          dueDate: '2030-04-01',
+          csv,
+          confirm: '1',
+        });
+        expect(res.status).toBe(200);
+        const page = await text(res);
+        expect(page).toContain('2 sent, 1 not sent.');
+        expect(page).toContain('something went wrong on our side and nothing was saved for this row');
+        expect(page).not.toMatch(/refused by test|\.ts:\d+/);
+        // Every send had ended when the page was answered: nothing arrives later.
+        await new Promise((r) => setTimeout(r, 200));
+        const mails = (await outbox(store))
+          .slice(before)
+          .map((m) => m.toAddress)
+          .sort();
+        expect(mails).toEqual(['k@kilo.example', 'l@lima.example']);
+        const list = await text(await b.get('/app/assessments'));
+        expect(list).not.toContain('Boom Ltd');
+      } finally {
+        await refuseVendorNamed(null);
+      }
     });
 
     it('the vendor flows record opened, in_progress and submitted-ready events; the status follows them', async () => {
