@@ -20,6 +20,7 @@ import type { Ports } from '../../src/platform/ports.js';
 import { deriveStatus } from '../../src/workspace/assessment-events.js';
 import { chaseAssessments } from '../../src/workspace/assessment-reminders.js';
 import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
+import { captureLog } from '../http/support.js';
 import { BASE_URL, browser, TEST_MASTER_KEY, testPlatform } from '../support/app.js';
 import { lastLinkTo, outbox } from '../support/assessments.js';
 import { TestSmtp } from '../support/smtp.js';
@@ -40,6 +41,7 @@ forEachDialect(
     let app: ReturnType<typeof createApp>;
     let tenantId: string;
     let b: ReturnType<typeof browser>;
+    const errors = captureLog();
 
     const ids = (html: string) =>
       [...html.matchAll(/\/app\/assessments\/([0-9a-f-]{36})/g)].map((m) => m[1]!);
@@ -85,6 +87,8 @@ forEachDialect(
       platform = await testPlatform(store, {
         now: () => now,
         mail: smtpMail({ url: smtp.url, from: 'Assay <assay@buyer.example>' }),
+        // Errors are kept, so a test that meets one can say what it was (CI shows no log).
+        logger: createLogger({ level: 'error', destination: errors.stream }),
       });
       await ensureSigningKeys(store, TEST_MASTER_KEY, now);
       app = createApp(platform, { config: { baseUrl: BASE_URL, env: 'test' } });
@@ -223,7 +227,7 @@ forEachDialect(
       });
       expect(sent.status).toBe(200);
       const result = await text(sent);
-      expect(result).toContain('3 sent, 2 not sent.');
+      expect(result, errors.lines.join('\n')).toContain('3 sent, 2 not sent.');
       const mails = (await outbox(store))
         .slice(before)
         .map((m) => m.toAddress)

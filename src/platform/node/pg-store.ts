@@ -86,6 +86,9 @@ export function openPgStore(options: PgStoreOptions): Store {
 
   /** The connection as the unit's drizzle instance sees it: refuses use after the unit, and writes in the read phase. */
   function guard(unit: Unit, client: pg.PoolClient) {
+    // A unit's statements may be issued together (Promise.all over reads); one connection runs one at a
+    // time anyway, so they are chained here rather than left to pg's own queue, which pg 8.x deprecates.
+    let tail: Promise<unknown> = Promise.resolve();
     return {
       query(config: string | { text: string }, values?: unknown) {
         if (unit.phase === 'ended') throw new UnitEndedError();
@@ -94,9 +97,11 @@ export function openPgStore(options: PgStoreOptions): Store {
           throw new UnitOfWorkError('writes go through tx.write() and run when the unit commits');
         }
         unit.opStart();
-        return (client.query(config as never, values as never) as unknown as Promise<unknown>).finally(() =>
-          unit.opEnd(),
+        const run = tail.then(
+          () => client.query(config as never, values as never) as unknown as Promise<unknown>,
         );
+        tail = run.catch(() => undefined);
+        return run.finally(() => unit.opEnd());
       },
     };
   }
