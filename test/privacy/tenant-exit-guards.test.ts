@@ -759,6 +759,27 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(await store.as({ system: 'cli' }).read((ctx) => repo.findTenants(ctx, a))).toHaveLength(1);
     });
 
+    it("a session holding the old window-start key no longer stops the window from starting (fourth review's L1)", async () => {
+      const g = await fixture(store);
+      await bareRequest(g.tenantId);
+      const holder = await openUnit(g.tenantId);
+      try {
+        await holder.query(
+          `select pg_advisory_xact_lock(hashtextextended('assay.deletion_window:' || id || ':' ||
+             to_char(deletion_requested_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 0))
+             from tenants where id = $1`,
+          [g.tenantId],
+        );
+        const { dueAt } = await startWindow(impatient.tenant(g.tenantId));
+        expect(dueAt.getTime()).toBeGreaterThan(Date.now() + 29 * DAY);
+        expect((await deletion(g.tenantId))!.windowFrom).not.toBeNull();
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested']);
+    });
+
     it('migration 0031 gives every existing tenant its lock rows', async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-pg-0030-'));
       fs.mkdirSync(path.join(dir, 'meta'));
