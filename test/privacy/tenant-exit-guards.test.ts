@@ -742,10 +742,13 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         await cancelling.query('COMMIT');
         expect(await Promise.all(outcomes)).toEqual(['42501', '42501', '42501']);
       } finally {
-        for (const c of [cancelling, ...deleters]) {
-          await c.query('ROLLBACK').catch(() => undefined);
-          await c.end();
-        }
+        // All at once: a delete that went through (the guard removed) holds what another one waits for.
+        await Promise.all(
+          [cancelling, ...deleters].map(async (c) => {
+            await c.query('ROLLBACK').catch(() => undefined);
+            await c.end();
+          }),
+        );
       }
       for (const id of [a, b]) expect(await deletion(id)).toBeNull();
       const [left] = await store.tenant(b).read((ctx) =>
