@@ -289,6 +289,40 @@ describe.skipIf(!pgAvailable())('PostgreSQL boot self-check', () => {
       }
       expect(await db.problems()).toBe('');
     });
+
+    it('the cancel lock within the app role reach, a door that does not wait, or a lock table gone (0031)', async () => {
+      const has = async (text: string) => (await db.problems()).includes(text);
+      await db.asOwner(`GRANT USAGE ON SCHEMA assay_private TO ${db.app}`);
+      await db.asOwner(`GRANT SELECT, UPDATE ON assay_private.tenant_locks TO ${db.app}`);
+      try {
+        expect(await has('may use the schema assay_private')).toBe(true);
+        expect(await has('may SELECT, UPDATE on assay_private.tenant_locks')).toBe(true);
+      } finally {
+        await db.asOwner(`REVOKE ALL ON assay_private.tenant_locks FROM ${db.app}`);
+        await db.asOwner(`REVOKE ALL ON SCHEMA assay_private FROM ${db.app}`);
+      }
+      await db.asOwner('ALTER TABLE mail_outbox DISABLE TRIGGER mail_outbox_delete_window');
+      try {
+        expect(
+          await has('the guard trigger mail_outbox_delete_window on mail_outbox is missing or disabled'),
+        ).toBe(true);
+      } finally {
+        await db.asOwner('ALTER TABLE mail_outbox ENABLE TRIGGER mail_outbox_delete_window');
+      }
+      await db.asOwner('ALTER FUNCTION assay_await_cancels(text) SECURITY INVOKER');
+      try {
+        expect(await has('function assay_await_cancels(text) is not SECURITY DEFINER')).toBe(true);
+      } finally {
+        await db.asOwner('ALTER FUNCTION assay_await_cancels(text) SECURITY DEFINER');
+      }
+      await db.asOwner('ALTER TABLE assay_private.tenant_locks RENAME TO tenant_locks_x');
+      try {
+        expect(await has('the lock table assay_private.tenant_locks is missing')).toBe(true);
+      } finally {
+        await db.asOwner('ALTER TABLE assay_private.tenant_locks_x RENAME TO tenant_locks');
+      }
+      expect(await db.problems()).toBe('');
+    });
   });
 
   describe('refuses privileges beyond the design, and names missing ones', () => {

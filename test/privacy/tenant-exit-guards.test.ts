@@ -582,6 +582,245 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
       expect(await deletion(g.tenantId)).toBeNull();
     });
+
+    /** A tenant row of its own and nothing else (no data key, no audit entry, no member). */
+    const bareTenant = async () => {
+      const id = newId();
+      await store.tenant(id).write((tx) => {
+        tx.write(
+          tx.db.insert(tx.t.tenants).values({ id, name: 'Bare', settings: {}, createdAt: new Date() }),
+        );
+      });
+      return id;
+    };
+    const code = (err: unknown) => (err as { code?: string }).code;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('the app role cannot lock, read or change the cancel lock rows (fifth review, MEDIUM-1)', async () => {
+      const g = await fixture(store);
+      for (const text of [
+        'select * from assay_private.tenant_locks',
+        'select 1 from assay_private.tenant_locks where tenant_id = $1 for share',
+        "update assay_private.tenant_locks set purpose = 'window' where tenant_id = $1",
+        'delete from assay_private.tenant_locks where tenant_id = $1',
+        "insert into assay_private.tenant_locks values ($1, 'cancel')",
+        "select assay_private.lock_tenant($1, 'cancel', 'update')",
+      ]) {
+        const unit = await openUnit(g.tenantId);
+        try {
+          await expect(unit.query(text, text.includes('$1') ? [g.tenantId] : [])).rejects.toSatisfy(
+            (e) => code(e) === '42501',
+          );
+        } finally {
+          await unit.query('ROLLBACK').catch(() => undefined);
+          await unit.end();
+        }
+      }
+      // A new tenant gets its rows with it (the owner sees them).
+      const owner = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+      await owner.connect();
+      try {
+        const { rows } = await owner.query<{ purpose: string }>(
+          'select purpose from assay_private.tenant_locks where tenant_id = $1 order by purpose',
+          [await bareTenant()],
+        );
+        expect(rows.map((r) => r.purpose)).toEqual(['cancel', 'window']);
+      } finally {
+        await owner.end();
+      }
+    });
+
+    it('an in-time cancel is neither delayed nor pre-empted by the old advisory keys, the held tenant row or a refused door (fifth review, MEDIUM-1)', async () => {
+      const g = await fixture(store);
+      await request(g);
+      const holder = await openUnit(g.tenantId);
+      const aborted = await openUnit(g.tenantId);
+      try {
+        // The advisory keys 0030 used, held exclusively.
+        await holder.query(
+          `select pg_advisory_xact_lock(hashtextextended('assay.deletion_cancel:' || $1, 0)),
+                  pg_advisory_xact_lock(hashtextextended('assay.deletion_window:' || $1, 0))`,
+          [g.tenantId],
+        );
+        // The tenant row, held as a settings change holds it.
+        await holder.query('select 1 from tenants where id = $1 for no key update', [g.tenantId]);
+        // The doors' own wait, and the shred, inside the window: refused, and the refusal (its savepoint
+        // rolled back, or the whole transaction left aborted) releases what they locked.
+        for (const door of [
+          'select assay_await_cancels($1)',
+          "update tenant_keys set wrapped = '', destroyed_at = now() where tenant_id = $1",
+        ]) {
+          await holder.query('SAVEPOINT door');
+          await expect(holder.query(door, [g.tenantId])).rejects.toSatisfy((e) => code(e) === '42501');
+          await holder.query('ROLLBACK TO SAVEPOINT door');
+        }
+        await expect(aborted.query('select assay_await_cancels($1)', [g.tenantId])).rejects.toSatisfy(
+          (e) => code(e) === '42501',
+        );
+        // The admin's cancel, with a 2 s lock_timeout, goes through at once.
+        await cancelTenantDeletion(impatient.tenant(g.tenantId), 'user:admin', new Date());
+        expect(await deletion(g.tenantId)).toBeNull();
+        await holder.query('COMMIT');
+      } finally {
+        for (const c of [holder, aborted]) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          await c.end();
+        }
+      }
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+      await doorsShutAfterAging(g);
+    });
+
+    it('a purge DELETE racing an in-time cancel waits for it and is then refused, with no data key to stop it (fifth review, MEDIUM-2)', async () => {
+      // A: only its tenant row; B: its row, a set-up link and a queued mail. Neither has a data key.
+      const a = await bareTenant();
+      const b = await bareTenant();
+      await store.tenant(b).write((tx) => {
+        repo.insertSetupToken(tx, {
+          id: hashToken(newSecret()),
+          purpose: 'member_invite',
+          tenantId: b,
+          email: 'new@example.com',
+          role: 'viewer',
+          invitedBy: null,
+          expiresAt: new Date(Date.now() + DAY),
+        });
+        tx.write(
+          tx.db.insert(tx.t.mailOutbox).values({
+            id: hashToken(newSecret()).slice(0, 26),
+            tenantId: b,
+            dedupeKey: `test:${newSecret()}`,
+            toAddress: 'new@example.com',
+            subject: 's',
+            textBody: 't',
+            status: 'pending',
+            createdAt: new Date(),
+            nextAttemptAt: new Date(),
+          } as never),
+        );
+      });
+      for (const id of [a, b]) {
+        await bareRequest(id);
+        await startWindow(impatient.tenant(id));
+        // Three seconds before the deadline.
+        await ageDeletionRequest(ts, id, 30 - 3 / 86_400);
+      }
+      const cancelling = new pg.Client({ connectionString: ts.pg!.appUrl });
+      await cancelling.connect();
+      const deleters: pg.Client[] = [];
+      try {
+        await cancelling.query('BEGIN');
+        for (const id of [a, b]) {
+          await cancelling.query("select set_config('app.tenant_id', $1, true)", [id]);
+          const { rows } = await cancelling.query('select assay_cancel_deletion($1, $2) as c', [
+            id,
+            'user:admin',
+          ]);
+          expect(rows[0].c).not.toBeNull();
+        }
+        await sleep(3_500);
+        // Past the deadline now, the cancels still in flight: the purge's deletes, each in a unit begun now.
+        const outcomes: Promise<string | undefined>[] = [];
+        for (const [id, text] of [
+          [a, 'delete from tenants where id = $1'],
+          [b, 'delete from setup_tokens where tenant_id = $1'],
+          [b, 'delete from mail_outbox where tenant_id = $1'],
+        ] as const) {
+          const unit = await openUnit(id);
+          deleters.push(unit);
+          outcomes.push(
+            unit.query(text, [id]).then(
+              (r) => `deleted ${r.rowCount}`,
+              (e) => code(e),
+            ),
+          );
+        }
+        let settled = 0;
+        for (const o of outcomes) void o.then(() => settled++);
+        await sleep(1_000);
+        expect(settled).toBe(0);
+        await cancelling.query('COMMIT');
+        expect(await Promise.all(outcomes)).toEqual(['42501', '42501', '42501']);
+      } finally {
+        // All at once: a delete that went through (the guard removed) holds what another one waits for.
+        await Promise.all(
+          [cancelling, ...deleters].map(async (c) => {
+            await c.query('ROLLBACK').catch(() => undefined);
+            await c.end();
+          }),
+        );
+      }
+      for (const id of [a, b]) expect(await deletion(id)).toBeNull();
+      const [left] = await store.tenant(b).read((ctx) =>
+        rawRows<{ tokens: number; mails: number }>(
+          ctx,
+          sql`select (select count(*) from setup_tokens where tenant_id = ${b})::int as tokens,
+                     (select count(*) from mail_outbox where tenant_id = ${b})::int as mails`,
+        ),
+      );
+      expect(left).toEqual({ tokens: 1, mails: 1 });
+      expect(await store.as({ system: 'cli' }).read((ctx) => repo.findTenants(ctx, a))).toHaveLength(1);
+    });
+
+    it("a session holding the old window-start key no longer stops the window from starting (fourth review's L1)", async () => {
+      const g = await fixture(store);
+      await bareRequest(g.tenantId);
+      const holder = await openUnit(g.tenantId);
+      try {
+        await holder.query(
+          `select pg_advisory_xact_lock(hashtextextended('assay.deletion_window:' || id || ':' ||
+             to_char(deletion_requested_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), 0))
+             from tenants where id = $1`,
+          [g.tenantId],
+        );
+        const { dueAt } = await startWindow(impatient.tenant(g.tenantId));
+        expect(dueAt.getTime()).toBeGreaterThan(Date.now() + 29 * DAY);
+        expect((await deletion(g.tenantId))!.windowFrom).not.toBeNull();
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+      }
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested']);
+    });
+
+    it('migration 0031 gives every existing tenant its lock rows', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-pg-0030-'));
+      fs.mkdirSync(path.join(dir, 'meta'));
+      const journal = JSON.parse(fs.readFileSync(path.join(PG_MIGRATIONS, 'meta/_journal.json'), 'utf8'));
+      journal.entries = journal.entries.filter((e: { idx: number }) => e.idx <= 30);
+      fs.writeFileSync(path.join(dir, 'meta/_journal.json'), JSON.stringify(journal));
+      for (const e of journal.entries as { tag: string }[])
+        fs.copyFileSync(path.join(PG_MIGRATIONS, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
+      const db = await createTestDatabase();
+      const owner = new pg.Client({ connectionString: db.ownerUrl });
+      try {
+        await migratePg(db.ownerUrl, db.ownerUrl, dir);
+        await owner.connect();
+        for (const tid of ['t1', 't2']) {
+          await owner.query('BEGIN');
+          await owner.query("select set_config('app.tenant_id', $1, true)", [tid]);
+          await owner.query(
+            "insert into tenants (id, name, settings, created_at) values ($1, 'x', '{}', now())",
+            [tid],
+          );
+          await owner.query('COMMIT');
+        }
+        await migratePg(db.ownerUrl, db.appUrl);
+        const { rows } = await owner.query<{ id: string; purpose: string }>(
+          'select tenant_id as id, purpose from assay_private.tenant_locks order by 1, 2',
+        );
+        expect(rows.map((r) => `${r.id}:${r.purpose}`)).toEqual([
+          't1:cancel',
+          't1:window',
+          't2:cancel',
+          't2:window',
+        ]);
+      } finally {
+        await owner.end().catch(() => undefined);
+        await db.drop();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe.runIf(dialect === 'pg')(

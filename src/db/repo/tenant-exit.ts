@@ -142,8 +142,9 @@ export async function tenantsCancelledUncleared({ db, t, dialect }: ReadCtx): Pr
 /**
  * Cancels a pending deletion before its deadline (the database's clock); the unit fails with PENDING when
  * there is none (or it is past due). PostgreSQL: the cancel is the database's cancel entry alone, written
- * without locking the tenant row (assay_cancel_deletion, migrations/pg/0030…sql); `clearCancelledDeletion`
- * clears the row afterwards. SQLite and D1 clear the row in this statement.
+ * without locking the tenant row (assay_cancel_deletion, migrations/pg/0030…sql; its lock is a row the app
+ * role cannot reach, 0031); `clearCancelledDeletion` clears the row afterwards. SQLite and D1 clear the row
+ * in this statement.
  */
 export function clearTenantDeletion(tx: TenantWriteCtx, by: string): void {
   const { db, t, tenantId } = tx;

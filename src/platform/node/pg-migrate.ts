@@ -272,7 +272,8 @@ const PG_HELPER_FUNCTIONS = [
   'assay_deletion_window_from(text,timestamp with time zone)',
   // SECURITY DEFINER, read-only: whether a request has a cancel entry (0030).
   'assay_deletion_cancelled(text,timestamp with time zone)',
-  // The irreversible doors wait for cancels in flight (0030).
+  // SECURITY DEFINER: the irreversible doors wait for cancels in flight on a row the app role cannot
+  // reach, and it raises unless the tenant is past its window (0031).
   'assay_await_cancels(text)',
 ] as const;
 
@@ -281,7 +282,15 @@ const PG_DEFINER_HELPERS = new Set<string>([
   'assay_system_log_state(text)',
   'assay_deletion_window_from(text,timestamp with time zone)',
   'assay_deletion_cancelled(text,timestamp with time zone)',
+  'assay_await_cancels(text)',
 ]);
+
+/**
+ * The cancel and window-start locks: rows of an owner-only table (migrations/pg/0031_cancel_lock_row.sql).
+ * The app role must not reach it at all (no USAGE on the schema, no privilege on the table), or it could
+ * hold a lock against an in-time cancel.
+ */
+const PG_PRIVATE_LOCKS = { schema: 'assay_private', table: 'tenant_locks' } as const;
 
 /** CHECK constraints a guard relies on (table → names). */
 const PG_CHECKS: Readonly<Record<string, readonly string[]>> = {
@@ -301,10 +310,14 @@ const AUDIT_TRIGGERS = {
   system_log: ['system_log_no_update', 'system_log_no_truncate', 'system_log_stamp'],
   // The deletion window is the database's (migrations/pg/0029_tenant_exit_guards.sql), and an identity
   // changes only to an erasure tombstone (0024).
-  tenants: ['tenants_deletion_clock'],
+  tenants: ['tenants_deletion_clock', 'tenants_lock_rows', 'tenants_delete_window'],
   users: ['users_erasure_only'],
   tenant_keys: ['tenant_keys_shred_window'],
+  // A purge's DELETE waits for cancels in flight (0031).
+  setup_tokens: ['setup_tokens_delete_window'],
+  mail_outbox: ['mail_outbox_delete_window'],
 } as const;
+const GUARD_TRIGGER_TABLES = new Set(['tenants', 'users', 'tenant_keys', 'setup_tokens', 'mail_outbox']);
 
 // ---- migrating -------------------------------------------------------------------------------------
 
@@ -544,7 +557,7 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
       for (const name of names)
         if (!triggers.some((t) => t.name === name))
           problems.push(
-            `the ${['tenants', 'users', 'tenant_keys'].includes(table) ? 'guard' : 'append-only'} trigger ${name} on ${table} is missing or disabled: ${FIX_SCHEMA}`,
+            `the ${GUARD_TRIGGER_TABLES.has(table) ? 'guard' : 'append-only'} trigger ${name} on ${table} is missing or disabled: ${FIX_SCHEMA}`,
           );
     }
 
@@ -589,8 +602,34 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
       for (const name of names)
         if (!uniques.some((c) => c.table === table && c.name === name))
           problems.push(`the unique index ${name} on ${table} is missing: ${FIX_SCHEMA}`);
+    problems.push(...(await privateLockProblems(ctx, app)));
     return problems;
   });
+}
+
+/** The lock table exists, and the app role can neither reach its schema nor hold any privilege on it. */
+async function privateLockProblems(ctx: ReadCtx, app: string): Promise<string[]> {
+  const { schema, table } = PG_PRIVATE_LOCKS;
+  const name = `${schema}.${table}`;
+  const [row] = await rawRows<{ usage: boolean; t: number | null; privs: string[] }>(
+    ctx,
+    sql`select has_schema_privilege(n.oid, 'USAGE') as usage, c.oid::int as t,
+               coalesce((select array_agg(p) from unnest(${sql.param([...TABLE_PRIVILEGES])}::text[]) p
+                          where c.oid is not null and has_table_privilege(c.oid, p)), '{}') as privs
+          from pg_namespace n left join pg_class c on c.relnamespace = n.oid and c.relname = ${table}
+         where n.nspname = ${schema}`,
+  );
+  if (!row?.t) return [`the lock table ${name} is missing: ${FIX_SCHEMA}`];
+  const problems: string[] = [];
+  if (row.usage)
+    problems.push(
+      `${app} may use the schema ${schema}, which Assay never grants (its lock rows are the database's): REVOKE ALL ON SCHEMA ${schema} FROM PUBLIC and from the app role`,
+    );
+  if (row.privs.length)
+    problems.push(
+      `${app} may ${row.privs.join(', ')} on ${name}, which Assay never grants (it could hold a lock against a cancel): REVOKE ALL ON ${name} FROM PUBLIC and from the app role`,
+    );
+  return problems;
 }
 
 const TABLE_PRIVILEGES = [
