@@ -17,6 +17,14 @@ export interface HttpErrorOptions {
   headers?: Readonly<Record<string, string>>;
   /** The underlying error, for the server log only; never shown to the client. */
   cause?: unknown;
+  /** What the person can do next: a same-site link shown with the message (page and fragment). */
+  action?: ErrorAction;
+}
+
+/** A link on an error page, e.g. to re-authenticate and come back. `href` must be a path on this site. */
+export interface ErrorAction {
+  href: string;
+  label: string;
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -57,6 +65,7 @@ export class HttpError extends Error {
   readonly status: number;
   readonly fields: FieldErrors | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly action: ErrorAction | undefined;
 
   constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
     if (!Number.isInteger(status) || status < 400 || status > 599) {
@@ -70,6 +79,7 @@ export class HttpError extends Error {
     this.status = status;
     this.fields = options.fields;
     this.headers = options.headers ?? {};
+    this.action = options.action;
   }
 
   /**

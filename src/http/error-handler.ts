@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { isPasswordsBusy } from '../auth/passwords.js';
-import { type FieldErrors, HttpError, statusMessage } from '../errors.js';
+import { type ErrorAction, type FieldErrors, HttpError, statusMessage } from '../errors.js';
 import { CLIENT_CLOSED_REQUEST, clientAborted } from './access-log.js';
 import { type ClientKind, clientKind } from './client-kind.js';
 import { fieldName } from './field-errors.js';
@@ -24,6 +24,8 @@ export interface PublicError {
   message: string;
   fields?: FieldErrors;
   headers: Readonly<Record<string, string>>;
+  /** A link to what the person can do next (4xx only). */
+  action?: ErrorAction;
 }
 
 /** JSON shape of every error: `{ error: { status, message, requestId, fields? } }`. */
@@ -48,7 +50,13 @@ export function toPublicError(err: unknown): PublicError {
   if (err instanceof HttpError) {
     if (err.status >= 500)
       return { status: err.status, message: statusMessage(err.status), headers: err.headers };
-    return { status: err.status, message: err.message, fields: err.fields, headers: err.headers };
+    return {
+      status: err.status,
+      message: err.message,
+      fields: err.fields,
+      headers: err.headers,
+      ...(err.action ? { action: err.action } : {}),
+    };
   }
   if (err instanceof ZodError) {
     const fields: Record<string, string> = {};
@@ -154,6 +162,7 @@ export function errorHandlers(options: ErrorHandlersOptions): {
       status: error.status,
       message: error.message,
       fields: error.fields ?? {},
+      action: error.action ?? null,
       ...commonData(c, views),
     };
     if (kind === 'htmx') {

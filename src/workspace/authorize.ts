@@ -38,6 +38,17 @@ export type OnDenied = (
   c: Context<WorkspaceEnv>,
 ) => void;
 
+/** The path and query of `raw` when it is a URL of this site (`origin`), else null (safeNext then says /app). */
+function samePath(raw: string | undefined, origin: string): string | null {
+  if (!raw) return null;
+  try {
+    const u = new URL(raw);
+    return u.origin === origin ? u.pathname + u.search : null;
+  } catch {
+    return null;
+  }
+}
+
 export function authorize(onDenied?: OnDenied): MiddlewareHandler<WorkspaceEnv> {
   const lookup = ruleLookup();
   return async (c, next) => {
@@ -54,13 +65,20 @@ export function authorize(onDenied?: OnDenied): MiddlewareHandler<WorkspaceEnv> 
       throw new HttpError(403);
     }
     // A recent re-authentication (REAUTH_WINDOW_MS): a page is sent to /app/reauth and back; a form
-    // post or an htmx request cannot be replayed after a detour, so it is refused with a clear 401.
+    // post or an htmx request cannot be replayed after a detour, so it is refused with a 401 that links
+    // to /app/reauth and back to the page the form was on, to send it again from there.
     if (rule.reauth && !c.var.workspace.reauthRecent) {
+      const url = new URL(c.req.url);
       if (c.req.method === 'GET' && !c.req.header('HX-Request')) {
-        const url = new URL(c.req.url);
         return c.redirect(`/app/reauth?next=${encodeURIComponent(safeNext(url.pathname + url.search))}`, 303);
       }
-      throw new HttpError(401, REAUTH_NEEDED);
+      const back = samePath(c.req.header('HX-Current-URL') ?? c.req.header('Referer'), url.origin);
+      throw new HttpError(401, REAUTH_NEEDED, {
+        action: {
+          href: `/app/reauth?next=${encodeURIComponent(safeNext(back))}`,
+          label: 'Confirm it is you',
+        },
+      });
     }
     await next();
   };

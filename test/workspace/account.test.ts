@@ -19,7 +19,7 @@ import {
   tenantWithAdmin,
   totpAt,
 } from '../auth/support-mfa.js';
-import { browser, testPlatform } from '../support/app.js';
+import { BASE_URL, browser, testPlatform } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 
 forEachDialect('account and tenant security', (dialect) => {
@@ -198,7 +198,30 @@ forEachDialect('account and tenant security', (dialect) => {
     // Stale re-authentication: the page sends the admin to /app/reauth, the post is refused.
     const page = await admin.get('/app/settings/security');
     expect(page.headers.get('Location')).toBe('/app/reauth?next=%2Fapp%2Fsettings%2Fsecurity');
-    expect((await admin.post('/app/settings/security', { sent: '1', requireMfa: 'on' })).status).toBe(401);
+    const refused = await admin.post(
+      '/app/settings/security',
+      { sent: '1', requireMfa: 'on' },
+      { Referer: `${BASE_URL}/app/settings/security?tab=mfa` },
+    );
+    expect(refused.status).toBe(401);
+    // The refusal links to re-authentication and back to the form's page (a post cannot be replayed).
+    expect(await refused.text()).toContain(
+      'href="/app/reauth?next=%2Fapp%2Fsettings%2Fsecurity%3Ftab%3Dmfa"',
+    );
+    // From htmx, the page it came from; a foreign Referer falls back to /app.
+    const hx = await admin.post(
+      '/app/settings/security',
+      { sent: '1', requireMfa: 'on' },
+      { 'HX-Request': 'true', 'HX-Current-URL': `${BASE_URL}/app/settings/security` },
+    );
+    expect(hx.status).toBe(401);
+    expect(await hx.text()).toContain('href="/app/reauth?next=%2Fapp%2Fsettings%2Fsecurity"');
+    const foreign = await admin.post(
+      '/app/settings/security',
+      { sent: '1', requireMfa: 'on' },
+      { Referer: 'https://evil.example/app/settings/security' },
+    );
+    expect(await foreign.text()).toContain('href="/app/reauth?next=%2Fapp"');
     expect(await store.tenant(tenantId).read(repo.tenantRequiresMfa)).toBe(false);
     const re = await admin.post('/app/reauth', {
       code: await totpAt(secret, clock),
