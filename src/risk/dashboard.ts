@@ -1,9 +1,14 @@
 /**
- * The workspace overview at /app: vendors by tier, assessments by status, overdue assessments, risks by
- * status and the heat map. One statement of grouped counts over covering indexes (dashboardCounts), and
- * only when some assessment is overdue a second one for the most overdue few.
+ * The workspace overview at /app: vendors by tier, assessments by status, overdue assessments, vendor
+ * reviews coming up, risks by status and the heat map. One statement of grouped counts (dashboardCounts),
+ * and only when some assessment is overdue, or some review due, one more for the first few of them.
  */
-import { dashboardCounts, overdueAssessments } from '../db/repo/dashboard.js';
+import {
+  dashboardCounts,
+  dueReviews,
+  overdueAssessments,
+  REVIEW_HORIZON_DAYS,
+} from '../db/repo/dashboard.js';
 import type { TenantReadCtx } from '../db/store.js';
 import { ASSESSMENT_STATUSES, RISK_STATUSES } from '../db/tables.js';
 import { type HeatMap, heatMapOf } from './charts.js';
@@ -20,12 +25,22 @@ export interface Dashboard {
   heat: HeatMap;
   /** Accepted risks past their last day, not yet re-opened: the route re-opens them and reads again. */
   expiredAcceptances: number;
+  /** Vendor reviews: overdue, due within `horizonDays`, not planned; the earliest few that are due. */
+  reviews: {
+    overdue: number;
+    soon: number;
+    none: number;
+    horizonDays: number;
+    rows: Awaited<ReturnType<typeof dueReviews>>;
+  };
 }
 
 export async function readDashboard(ctx: TenantReadCtx, today: string): Promise<Dashboard> {
   const counts = await dashboardCounts(ctx, today);
   const overdueCount = counts.assessments.reduce((a, r) => a + r.overdue, 0);
   const overdueRows = overdueCount > 0 ? await overdueAssessments(ctx, today) : [];
+  const { reviews } = counts;
+  const reviewRows = reviews.overdue + reviews.soon > 0 ? await dueReviews(ctx, today) : [];
   const tierMap = new Map(counts.tiers.map((r) => [r.tier, r.n]));
   const statusMap = new Map(counts.assessments.map((r) => [r.status, r.n]));
   const riskMap = new Map<string, number>();
@@ -50,5 +65,6 @@ export async function readDashboard(ctx: TenantReadCtx, today: string): Promise<
     risksByStatus: RISK_STATUSES.map((status) => ({ status, n: riskMap.get(status) ?? 0 })),
     heat: heatMapOf([...open.values()]),
     expiredAcceptances: counts.expiredAcceptances,
+    reviews: { ...reviews, horizonDays: REVIEW_HORIZON_DAYS, rows: reviewRows },
   };
 }

@@ -198,6 +198,7 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
     // Between two changes of the tenant's data the page is the same: kept, keyed on its whole input.
     return renderMemo(c, 'workspace/dashboard', {
       title: 'Overview',
+      today,
       dashboard,
       ratings: RATINGS,
       ratingLabels: RATING_LABELS,

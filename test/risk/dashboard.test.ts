@@ -128,6 +128,39 @@ forEachDialect('dashboard', (dialect) => {
     ]);
   });
 
+  it('shows vendor reviews: overdue, due within 30 days, not planned; the earliest first, tenant only', async () => {
+    const t = await vendorFixture(ts.store, { tenantName: 'Reviews', now });
+    const theirs = await vendorFixture(ts.store, { tenantName: 'Reviews other', now });
+    const add = (tenantId: string, name: string, nextReviewDate: string | null, status?: 'offboarded') =>
+      ts.store.tenant(tenantId).write((tx) => {
+        repo.insertVendor(tx, { name, nextReviewDate, ...(status ? { status } : {}) }, now);
+      });
+    await add(t.tenantId, 'Late <b>Ltd</b>', '2030-02-10');
+    await add(t.tenantId, 'Soon Ltd', '2030-03-20');
+    await add(t.tenantId, 'Today Ltd', '2030-03-01');
+    await add(t.tenantId, 'Later Ltd', '2030-06-01');
+    await add(t.tenantId, 'Gone Ltd', '2030-01-01', 'offboarded');
+    await add(theirs.tenantId, 'Their Ltd', '2030-02-01');
+    const m = await member(ts.store, app, t.tenantId, 'exec@reviews.example', 'executive', now);
+    const html = await (await m.get('/app')).text();
+    expect(html).toContain('1 vendor is past the next review date.');
+    expect(html).toContain('2 due in the next 30 days.');
+    // The fixture's vendor has no date.
+    expect(html).toContain('1 vendor has no review date yet');
+    const rows = [
+      ...html.matchAll(
+        /<tr><td><a href="\/app\/vendors\/[0-9a-f-]{36}">([^<]*(?:&lt;[^<]*)*)<\/a><\/td><td>([^<]+)<\/td><\/tr>/g,
+      ),
+    ].map((x) => [x[1], x[2]]);
+    expect(rows).toEqual([
+      ['Late &lt;b&gt;Ltd&lt;/b&gt;', '2030-02-10 (overdue)'],
+      ['Today Ltd', '2030-03-01'],
+      ['Soon Ltd', '2030-03-20'],
+    ]);
+    expect(html).not.toContain('Their Ltd');
+    expect(html).not.toContain('Gone Ltd');
+  });
+
   it('says so when nothing is overdue and there are no risks', async () => {
     const empty = await vendorFixture(ts.store, { tenantName: 'Empty', now });
     const m = await member(ts.store, app, empty.tenantId, 'exec@empty.example', 'executive', now);
@@ -135,5 +168,7 @@ forEachDialect('dashboard', (dialect) => {
     expect(html).toContain('No assessment is past its due date.');
     expect(html).toContain('No open risks.');
     expect(html).toMatch(/<th scope="row">All vendors<\/th><td class="numeric">1</);
+    expect(html).toContain('No review is overdue.');
+    expect(html).toContain('0 due in the next 30 days.');
   });
 });

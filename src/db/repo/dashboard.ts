@@ -2,7 +2,7 @@
  * The dashboard's counts (one statement of grouped scans over covering indexes), its overdue list, and
  * the two exports' rows. Read-only; the tables belong to their domains (vendors, assessments).
  */
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import { preparedRawRead, preparedRead } from '../prepared.js';
 import type { TenantReadCtx } from '../store.js';
 
@@ -19,10 +19,12 @@ export interface DashboardCounts {
   cells: { status: string; likelihood: number; impact: number; n: number }[];
   /** Accepted risks past their last day: the caller re-opens them and reads again. */
   expiredAcceptances: number;
+  /** Vendors not offboarded, by when they are next reviewed. */
+  reviews: { overdue: number; soon: number; none: number };
 }
 
 interface CountRow {
-  kind: 'tier' | 'assessment' | 'risk';
+  kind: 'tier' | 'assessment' | 'risk' | 'review';
   k: string;
   l: number | null;
   i: number | null;
@@ -31,11 +33,13 @@ interface CountRow {
 }
 
 /** The statement of {@link dashboardCounts}, prepared once per database handle. */
-const countRows = preparedRawRead<CountRow, 'tenantId' | 'today'>(['tenantId', 'today'], (t, p) => {
-  const v = t.vendors;
-  const a = t.assessments;
-  const r = t.risks;
-  return sql`select 'tier' as kind, ${v.tier} as k, cast(null as integer) as l, cast(null as integer) as i,
+const countRows = preparedRawRead<CountRow, 'tenantId' | 'today' | 'horizon'>(
+  ['tenantId', 'today', 'horizon'],
+  (t, p) => {
+    const v = t.vendors;
+    const a = t.assessments;
+    const r = t.risks;
+    return sql`select 'tier' as kind, ${v.tier} as k, cast(null as integer) as l, cast(null as integer) as i,
       count(*) as n, 0 as m
       from ${v} where ${v.tenantId} = ${p.tenantId} group by ${v.tier}
     union all
@@ -45,17 +49,38 @@ const countRows = preparedRawRead<CountRow, 'tenantId' | 'today'>(['tenantId', '
     union all
     select 'risk', ${r.status}, ${r.likelihood}, ${r.impact}, count(*),
       count(*) filter (where ${r.status} = 'accepted' and ${r.acceptedUntil} < ${p.today})
-      from ${r} where ${r.tenantId} = ${p.tenantId} group by ${r.status}, ${r.likelihood}, ${r.impact}`;
-});
+      from ${r} where ${r.tenantId} = ${p.tenantId} group by ${r.status}, ${r.likelihood}, ${r.impact}
+    union all
+    select 'review', w.k, null, null, count(*), 0 from (
+      select case when ${v.nextReviewDate} is null then 'none' when ${v.nextReviewDate} < ${p.today} then 'overdue'
+        when ${v.nextReviewDate} <= ${p.horizon} then 'soon' else 'later' end as k
+      from ${v} where ${v.tenantId} = ${p.tenantId} and ${v.status} <> 'offboarded') w group by w.k`;
+  },
+);
+
+/** How far ahead a vendor review counts as coming up on the dashboard. */
+export const REVIEW_HORIZON_DAYS = 30;
+
+const daysAfter = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 export async function dashboardCounts(ctx: TenantReadCtx, today: string): Promise<DashboardCounts> {
   // count() is a bigint on PostgreSQL (a string from the driver): Number() below.
-  const rows = await countRows(ctx, { tenantId: ctx.tenantId, today });
-  const out: DashboardCounts = { tiers: [], assessments: [], cells: [], expiredAcceptances: 0 };
+  const horizon = daysAfter(today, REVIEW_HORIZON_DAYS);
+  const rows = await countRows(ctx, { tenantId: ctx.tenantId, today, horizon });
+  const out: DashboardCounts = {
+    tiers: [],
+    assessments: [],
+    cells: [],
+    expiredAcceptances: 0,
+    reviews: { overdue: 0, soon: 0, none: 0 },
+  };
   for (const row of rows) {
     const n = Number(row.n);
     if (row.kind === 'tier') out.tiers.push({ tier: row.k, n });
-    else if (row.kind === 'assessment') out.assessments.push({ status: row.k, n, overdue: Number(row.m) });
+    else if (row.kind === 'review') {
+      if (row.k === 'overdue' || row.k === 'soon' || row.k === 'none') out.reviews[row.k] = n;
+    } else if (row.kind === 'assessment') out.assessments.push({ status: row.k, n, overdue: Number(row.m) });
     else {
       out.cells.push({ status: row.k, likelihood: Number(row.l), impact: Number(row.i), n });
       out.expiredAcceptances += Number(row.m);
@@ -92,6 +117,31 @@ const overdueRows = preparedRead(['tenantId', 'today', 'limit'], (db, t, p) =>
 /** The most overdue assessments (still with the vendor after their due date), with their vendor. */
 export async function overdueAssessments(ctx: TenantReadCtx, today: string, limit = 10) {
   return overdueRows(ctx, { tenantId: ctx.tenantId, today, limit });
+}
+
+/** The statement of {@link dueReviews}, prepared once per database handle (vendors_tenant_review_idx). */
+const dueReviewRows = preparedRead(['tenantId', 'horizon', 'limit'], (db, t, p) =>
+  db
+    .select({ id: t.vendors.id, name: t.vendors.name, nextReviewDate: t.vendors.nextReviewDate })
+    .from(t.vendors)
+    .where(
+      and(
+        eq(t.vendors.tenantId, p.tenantId),
+        lte(t.vendors.nextReviewDate, p.horizon),
+        ne(t.vendors.status, 'offboarded'),
+      ),
+    )
+    .orderBy(asc(t.vendors.nextReviewDate), asc(t.vendors.id))
+    .limit(p.limit),
+);
+
+/** The vendors whose review is overdue or comes up within {@link REVIEW_HORIZON_DAYS}, the earliest first. */
+export async function dueReviews(ctx: TenantReadCtx, today: string, limit = 5) {
+  return dueReviewRows(ctx, {
+    tenantId: ctx.tenantId,
+    horizon: daysAfter(today, REVIEW_HORIZON_DAYS),
+    limit,
+  });
 }
 
 /** Every assessment with its vendor and questionnaire, for the export (oldest first, in pages). */
