@@ -54,6 +54,11 @@ forEachDialect(
         /unexpected argument "extra"/,
       ],
       [['tenant', 'explode'], /unknown command "tenant explode"/],
+      // Commands find tenants by name too: a second "Acme" (any case) would make --tenant Acme ambiguous.
+      [
+        ['tenant', 'create', '--name', ' acme ', '--admin-email', 'a@b.example'],
+        /a tenant named "Acme" exists already/,
+      ],
     ])('refuses %j with a clear message, exit 1, and creates nothing', async (argv, message) => {
       const r = io(env);
       expect(await runCli(argv, r.value)).toBe(1);

@@ -141,6 +141,13 @@ const commands: Record<string, Handler> = {
     const name = required(values, 'name');
     const adminEmail = required(values, 'admin-email');
     return withStore(io, async (store, baseUrl) => {
+      // Commands find a tenant by id or name: a second tenant of the same name would make the name useless.
+      const wanted = name.trim().toLowerCase();
+      const same = (await store.as({ system: 'cli' }).read((g) => listTenants(g))).find(
+        (t) => t.name.trim().toLowerCase() === wanted,
+      );
+      if (same)
+        throw new CliError(`a tenant named "${same.name}" exists already (${same.id}); choose another name`);
       const { tenantId, token } = await createTenantWithAdmin(store, { name, adminEmail });
       io.out(`Created tenant ${tenantId} (${name.trim()}).`);
       io.out(`One-time set-up link for ${adminEmail.trim().toLowerCase()} (valid 72 hours):`);
