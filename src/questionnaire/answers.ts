@@ -39,7 +39,9 @@ export function normalizeAnswer(
     case 'yes_no_na':
       if (raw === '') return null;
       if (raw === 'na' && q.na === 'forbidden') return new Invalid(MESSAGES.naForbidden);
-      return raw === 'yes' || raw === 'no' || raw === 'na' ? raw : new Invalid(MESSAGES.notYesNoNa);
+      if (raw === 'yes' || raw === 'no' || raw === 'na') return raw;
+      // Name only the answers the question takes.
+      return new Invalid(q.na === 'forbidden' ? MESSAGES.notYesNo : MESSAGES.notYesNoNa);
     case 'single':
       if (raw === '') return null;
       if (typeof raw === 'string' && options!.has(raw)) return raw;

@@ -23,6 +23,7 @@ export const MESSAGES = {
     'Antworten Sie mit Ja, Nein oder Nicht zutreffend.',
     'Répondez oui, non ou sans objet.',
   ),
+  notYesNo: t('Answer yes or no.', 'Antworten Sie mit Ja oder Nein.', 'Répondez oui ou non.'),
   notAnOption: t(
     'Choose one of the listed options.',
     'Wählen Sie eine der aufgeführten Optionen.',

@@ -112,6 +112,14 @@ describe('N/A policy', () => {
     ]);
   });
 
+  it('forbidden: any other invalid value names only yes and no', () => {
+    const e = evaluate(q, { 's.forbidden': 'maybe', 's.allowed': 'maybe' }, TODAY);
+    expect(e.issues.map((i) => `${i.questionId} ${i.message.en} / ${i.message.de}`)).toEqual([
+      's.allowed Answer yes, no or not applicable. / Antworten Sie mit Ja, Nein oder Nicht zutreffend.',
+      's.forbidden Answer yes or no. / Antworten Sie mit Ja oder Nein.',
+    ]);
+  });
+
   it('justify: a reason in the comment satisfies it; a blank one does not', () => {
     expect(
       evaluate(q, { ...all, 's.justify#comment': 'No such system.' }, TODAY).issues.map((i) => i.questionId),
