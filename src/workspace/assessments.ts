@@ -217,8 +217,31 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
               })
             ).row
           : published!;
-        if (!seen.vendor) insertVendor(tx, { id: vendorId, name: vName }, now);
-        if (sealed) insertContact(tx, { ...sealed, vendorId }, now);
+        // A send may create the vendor and its contact: their entries are the ones the vendor pages write.
+        if (!seen.vendor) {
+          const v = insertVendor(tx, { id: vendorId, name: vName }, now);
+          tx.audit(
+            {
+              actor: input.actor,
+              action: 'vendor.created',
+              target: `vendor:${vendorId}`,
+              data: { tier: v.tier, tier_overridden: v.tierOverridden, status: v.status },
+            },
+            now,
+          );
+        }
+        if (sealed) {
+          insertContact(tx, { ...sealed, vendorId }, now);
+          tx.audit(
+            {
+              actor: input.actor,
+              action: 'vendor.contact_added',
+              target: `vendor:${vendorId}`,
+              data: { contact: contactId },
+            },
+            now,
+          );
+        }
         insertAssessment(
           tx,
           {

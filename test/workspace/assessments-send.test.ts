@@ -144,6 +144,13 @@ forEachDialect(
       const log = await store.tenant(tenantId).read((c) => listAudit(c));
       const entry = log.find((e) => e.action === 'assessment.sent' && e.target === `assessment:${id}`)!;
       expect(JSON.stringify(entry)).not.toContain('jane@');
+      // The send created the vendor and its contact: each has its own entry, as from the vendor pages.
+      const vendorTarget = `vendor:${a!.vendorId}`;
+      expect(log.filter((e) => e.target === vendorTarget).map((e) => e.action)).toEqual([
+        'vendor.created',
+        'vendor.contact_added',
+      ]);
+      expect(JSON.stringify(log.filter((e) => e.target === vendorTarget))).not.toContain('jane@');
       const list = await text(await b.get('/app/assessments'));
       expect(ids(list)).toContain(id);
     });
