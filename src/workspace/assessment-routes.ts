@@ -18,7 +18,7 @@ import { listVendorLinks } from '../db/repo/vendor-links.js';
 import { getVendor, listVendors } from '../db/repo/vendors.js';
 import { ASSESSMENT_STATUSES } from '../db/tables.js';
 import { HttpError } from '../errors.js';
-import { type FormFields, readForm } from '../http/read-form.js';
+import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { contextFromPairs } from '../questionnaire/index.js';
