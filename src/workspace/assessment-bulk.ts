@@ -142,9 +142,10 @@ export function rowsFromCsv(text: string): BulkRow[] {
   return rows;
 }
 
+/** What every row is sent with; `context`: the buyer-set facts as KEY=VALUE pairs, checked once up front. */
 export type BulkCommon = Pick<
   SendInput,
-  'questionnaire' | 'dueDate' | 'otp' | 'linkHours' | 'actor' | 'senderEmail'
+  'questionnaire' | 'dueDate' | 'otp' | 'linkHours' | 'context' | 'actor' | 'senderEmail'
 >;
 
 export interface BulkResult extends BulkRow {

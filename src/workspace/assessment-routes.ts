@@ -18,9 +18,10 @@ import { listVendorLinks } from '../db/repo/vendor-links.js';
 import { getVendor, listVendors } from '../db/repo/vendors.js';
 import { ASSESSMENT_STATUSES } from '../db/tables.js';
 import { HttpError } from '../errors.js';
-import { type FormFields, readForm } from '../http/read-form.js';
+import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { contextFromPairs } from '../questionnaire/index.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import { MAX_LINK_HOURS } from '../vendor/links.js';
 import type { WorkspaceEnv } from './app-routes.js';
@@ -36,7 +37,7 @@ import {
   sendAssessment,
   sendDeps,
 } from './assessments.js';
-import { contextFields } from './context-fields.js';
+import { contextFields, postedContext } from './context-fields.js';
 
 const PAGE_SIZE = 50;
 const str = (v: string | string[] | undefined): string => (typeof v === 'string' ? v : (v?.[0] ?? ''));
@@ -56,13 +57,6 @@ const DONE: Readonly<Record<string, string>> = {
   revoked: 'The assessment was revoked. Its links and any open vendor session no longer work.',
   resent: 'A new link was sent. Every earlier link of this assessment no longer works.',
 };
-
-/** `ctx.<key>` fields of the form as the KEY=VALUE pairs sendAssessment takes (empty ones left out). */
-function contextPairs(form: FormFields): string[] {
-  return Object.entries(form)
-    .filter(([k, v]) => k.startsWith('ctx.') && str(v).trim() !== '')
-    .map(([k, v]) => `${k.slice(4)}=${str(v).trim()}`);
-}
 
 export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
   const app = new Hono<WorkspaceEnv>();
@@ -121,7 +115,11 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
 
   // ---- send one -----------------------------------------------------------------------------------
 
-  async function sendForm(values: Record<string, string>, errors: Record<string, string>) {
+  async function sendForm(
+    values: Record<string, string>,
+    errors: Record<string, string>,
+    contextValues: Record<string, string[]> = {},
+  ) {
     return async (ctx: Parameters<Parameters<WorkspaceEnv['Variables']['workspace']['read']>[0]>[0]) => {
       const choices = await questionnaireChoices(platform, ctx);
       const ref = values.questionnaire || choices[0]?.ref || '';
@@ -131,6 +129,7 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
         choices,
         vendors: await listVendors(ctx),
         context: contextFields(q),
+        contextValues,
         values: { ...values, questionnaire: ref },
         errors,
         maxLinkHours: MAX_LINK_HOURS,
@@ -153,7 +152,13 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
     for (const [k, v] of Object.entries(form)) values[k] = str(v);
     const linkHoursText = str(form.linkHours).trim();
     const vendorId = str(form.vendorId);
+    // The facts are read against the questionnaire the form showed (a multi fact's ticked boxes repeat
+    // its field); sendAssessment checks their values.
+    const q = await ws.read((ctx) => choiceQuestionnaire(platform, ctx, str(form.questionnaire)));
+    const posted = postedContext(q, form);
     try {
+      if (posted.problems.length > 0)
+        throw new SendError(posted.problems.map((p) => p.message).join('; '), 'context');
       if (linkHoursText !== '' && !/^\d{1,6}$/.test(linkHoursText))
         throw new SendError(
           `link hours must be a whole number from 1 to ${MAX_LINK_HOURS} (14 days)`,
@@ -167,50 +172,79 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
         dueDate: str(form.dueDate) || null,
         otp: str(form.otp) === '1',
         linkHours: linkHoursText === '' ? null : Number(linkHoursText),
-        context: contextPairs(form),
+        context: posted.pairs,
         actor: `user:${ws.userId}`,
         senderEmail: c.var.viewer?.name ?? null,
       });
       return c.redirect(`/app/assessments/${sent.assessmentId}?done=sent`, 303);
     } catch (err) {
       if (!(err instanceof SendError)) throw err;
-      const data = await ws.read(await sendForm(values, { [err.field]: err.message }));
+      const data = await ws.read(await sendForm(values, { [err.field]: err.message }, posted.values));
       return render(c, 'workspace/assessment-new', data, 422);
     }
   });
 
   // ---- bulk ---------------------------------------------------------------------------------------
 
-  async function bulkPage(ws: WorkspaceEnv['Variables']['workspace'], extra: Record<string, unknown>) {
-    return ws.read(async (ctx) => ({
-      title: 'Send to many vendors',
-      choices: await questionnaireChoices(platform, ctx),
-      vendors: await listVendors(ctx),
-      maxRows: MAX_BULK_ROWS,
-      maxLinkHours: MAX_LINK_HOURS,
-      values: {},
-      selected: [],
-      errors: {},
-      report: null,
-      results: null,
-      ...extra,
-    }));
+  /** The bulk page; its context fields are those of the chosen questionnaire (default: the first). */
+  async function bulkPage(
+    ws: WorkspaceEnv['Variables']['workspace'],
+    extra: Record<string, unknown> & { values?: Record<string, string> },
+  ) {
+    return ws.read(async (ctx) => {
+      const choices = await questionnaireChoices(platform, ctx);
+      const ref = extra.values?.questionnaire || choices[0]?.ref || '';
+      const q = ref ? await choiceQuestionnaire(platform, ctx, ref) : null;
+      return {
+        title: 'Send to many vendors',
+        choices,
+        vendors: await listVendors(ctx),
+        maxRows: MAX_BULK_ROWS,
+        maxLinkHours: MAX_LINK_HOURS,
+        selected: [],
+        errors: {},
+        report: null,
+        results: null,
+        contextValues: {},
+        ...extra,
+        values: { ...extra.values, questionnaire: ref },
+        context: contextFields(q),
+      };
+    });
   }
 
-  app.get('/bulk', async (c) => render(c, 'workspace/assessment-bulk', await bulkPage(c.var.workspace, {})));
+  app.get('/bulk', async (c) =>
+    render(
+      c,
+      'workspace/assessment-bulk',
+      await bulkPage(c.var.workspace, { values: { questionnaire: c.req.query('questionnaire') ?? '' } }),
+    ),
+  );
 
   app.post('/bulk', async (c) => {
     const ws = c.var.workspace;
     const form = await readForm(c);
     const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(form)) if (k !== 'vendorId') values[k] = str(v);
+    for (const [k, v] of Object.entries(form))
+      if (k !== 'vendorId' && !k.startsWith('ctx.')) values[k] = str(v);
     const selected = list(form.vendorId);
     const csv = str(form.csv);
     const confirm = str(form.confirm) === '1';
     const errors: Record<string, string> = {};
-    const choices = await ws.read((ctx) => questionnaireChoices(platform, ctx));
-    if (!choices.some((ch) => ch.ref === values.questionnaire))
+    const { choices, q } = await ws.read(async (ctx) => ({
+      choices: await questionnaireChoices(platform, ctx),
+      q: await choiceQuestionnaire(platform, ctx, values.questionnaire ?? ''),
+    }));
+    if (!q || !choices.some((ch) => ch.ref === values.questionnaire))
       errors.questionnaire = 'Choose a questionnaire and version from the list.';
+    // The context facts for every row, checked once here: a bad value sends nothing.
+    const posted = postedContext(q, form);
+    if (q) {
+      const checked = contextFromPairs(q, posted.pairs);
+      const problems = [...posted.problems, ...(checked.ok ? [] : checked.problems)];
+      if (problems.length > 0) errors.context = problems.map((p) => p.message).join('; ');
+    }
+    const contextValues = posted.values;
     const linkHoursText = (values.linkHours ?? '').trim();
     let options: { dueDate: string | null; linkHours: number | null } = { dueDate: null, linkHours: null };
     try {
@@ -251,14 +285,19 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
       }
     }
     if (Object.keys(errors).length > 0)
-      return render(c, 'workspace/assessment-bulk', await bulkPage(ws, { values, selected, errors }), 422);
+      return render(
+        c,
+        'workspace/assessment-bulk',
+        await bulkPage(ws, { values, contextValues, selected, errors }),
+        422,
+      );
     const good = rows.filter((r) => !r.problem).length;
     if (!confirm || good === 0) {
       // The report first: nothing is sent until the same form comes back confirmed.
       return render(
         c,
         'workspace/assessment-bulk',
-        await bulkPage(ws, { values, selected, report: rows, good }),
+        await bulkPage(ws, { values, contextValues, selected, report: rows, good }),
       );
     }
     const results = await sendBulk(deps(), ws.tenantId, rows, {
@@ -266,6 +305,7 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
       dueDate: options.dueDate,
       linkHours: options.linkHours,
       otp: values.otp === '1',
+      context: posted.pairs,
       actor: `user:${ws.userId}`,
       senderEmail: c.var.viewer?.name ?? null,
     });
@@ -275,7 +315,12 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
     return render(
       c,
       'workspace/assessment-bulk',
-      await bulkPage(ws, { values, selected, results: results.map(({ error: _error, ...r }) => r) }),
+      await bulkPage(ws, {
+        values,
+        contextValues,
+        selected,
+        results: results.map(({ error: _error, ...r }) => r),
+      }),
     );
   });
 

@@ -37,6 +37,7 @@ import {
 } from '../questionnaire/index.js';
 import { syncRisksFromFindings } from '../risk/sync.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
+import { postedContext } from './context-fields.js';
 import { pinnedQuestionnaire } from './questionnaires.js';
 import { COMMENT_MAX, type ReviewDeps, type ReviewScope, reviewText } from './review.js';
 
@@ -60,9 +61,12 @@ const digest = (v: unknown) => sha256Hex(canonicalize(v) ?? 'null');
 const shown = (v: unknown) =>
   v === undefined ? 'not set' : Array.isArray(v) ? v.join(', ') || 'none' : String(v);
 
+/** The review form's fields: `ctx.<fact id>`, repeated for a multi fact (src/workspace/context-fields.ts). */
+export type ContextFormFields = Readonly<Record<string, string | readonly string[] | undefined>>;
+
 /**
- * Changes the context facts to `pairs` (`KEY=VALUE`, as the send form and the CLI give them; a fact left
- * out is cleared). Refuses an unknown fact or value, no change at all, or a missing reason (422); a
+ * Changes the context facts the form posted (`ctx.<fact id>`, read as the CLI's `--context` pairs; posted
+ * empty: cleared). A fact the form did not post keeps its value, so a partial form cannot wipe one. Refuses an unknown fact or value, no change at all, or a missing reason (422); a
  * revoked, expired-and-closed or cancelled assessment, or a submission the vendor has since replaced by
  * a later one (409, the register follows the later one).
  */
@@ -70,7 +74,7 @@ export async function changeContext(
   deps: Pick<ReviewDeps, 'clock'>,
   scope: ReviewScope,
   assessmentId: string,
-  pairs: readonly string[],
+  fields: ContextFormFields,
   rawReason: unknown,
 ): Promise<ContextChange> {
   const now = deps.clock.now();
@@ -95,10 +99,16 @@ export async function changeContext(
   const reason = reviewText(rawReason, COMMENT_MAX, 'reason for the change');
   if (!CONTEXT_EDITABLE.includes(assessment.status))
     throw new HttpError(409, 'The context can be changed only while the assessment is open or under review.');
-  const checked = contextFromPairs(q, pairs);
-  if (!checked.ok) throw new HttpError(422, checked.problems.map((p) => p.message).join(' '));
+  const posted = postedContext(q, fields);
+  const checked = contextFromPairs(q, posted.pairs);
+  const problems = [...posted.problems, ...(checked.ok ? [] : checked.problems)];
+  if (!checked.ok || problems.length > 0) throw new HttpError(422, problems.map((p) => p.message).join(' '));
   const before = assessment.context as Record<string, unknown>;
-  const after = { ...(checked.context as Record<string, unknown>) };
+  const set = checked.context as Record<string, unknown>;
+  const after: Record<string, unknown> = { ...before };
+  for (const key of posted.posted)
+    if (Object.hasOwn(set, key)) after[key] = set[key];
+    else delete after[key];
   const facts = q.contextFacts
     .map((f) => f.id)
     .filter((id) => digest(before[id] ?? null) !== digest(after[id] ?? null));

@@ -125,17 +125,13 @@ export function reviewRoutes(platform: Ports, opts: { baseUrl: string }) {
     });
   });
 
-  // The context facts as `ctx.<fact id>` (empty: not set) and the reason for the change.
+  // The context facts as `ctx.<fact id>` (a multi fact's ticked values repeated; empty: not set) and the
+  // reason for the change; a fact the form did not post is left as it was.
   r.post('/:id/review/context', async (c) => {
     const form = await readForm(c);
     const id = c.req.param('id');
-    const pairs = Object.entries(form)
-      .filter(([k, v]) => k.startsWith('ctx.') && typeof v === 'string' && v.trim() !== '')
-      .map(([k, v]) => `${k.slice(4)}=${(v as string).trim()}`);
-    const repeated = Object.entries(form).some(([k, v]) => k.startsWith('ctx.') && Array.isArray(v));
     return act(c, form, async () => {
-      if (repeated) throw new HttpError(422, 'Give each context fact once.');
-      const done = await changeContext(deps, c.var.workspace, id, pairs, form.reason);
+      const done = await changeContext(deps, c.var.workspace, id, form, form.reason);
       return `${reviewPath(id)}?done=${done.rerated ? 'rerated' : 'context'}#context`;
     });
   });

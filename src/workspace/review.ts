@@ -49,7 +49,7 @@ import {
 import { contactDataFor } from '../vendor/contact-data.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
-import { type ContextField, contextFields, contextFieldValue } from './context-fields.js';
+import { type ContextField, contextFields, contextFieldValues } from './context-fields.js';
 import { pinnedQuestionnaire } from './questionnaires.js';
 
 /** What the review functions need of a workspace session (app-routes.ts puts one on the context). */
@@ -157,7 +157,7 @@ export interface AssessmentReview {
   /** The newest version of the same questionnaire, when it is newer than the pinned one. */
   latestVersion: string | null;
   /** The buyer-set context facts, for the form that changes them (review-context.ts), with their values. */
-  contextFacts: Array<ContextField & { value: string }>;
+  contextFacts: Array<ContextField & { values: string[] }>;
 }
 
 /** What a stored answer reads like to a person (option labels in the questionnaire's default language). */
@@ -322,7 +322,7 @@ export async function loadAssessmentReview(
     latestVersion: newest && semver.gt(newest, q.version) ? newest : null,
     contextFacts: contextFields(q).map((f) => ({
       ...f,
-      value: contextFieldValue((assessment.context as Record<string, unknown>)[f.key]),
+      values: contextFieldValues((assessment.context as Record<string, unknown>)[f.key]),
     })),
   };
 }

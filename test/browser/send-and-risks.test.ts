@@ -97,6 +97,9 @@ describe.skipIf(!chromiumAvailable)('sending and the risk pages in a real browse
     await page.getByRole('button', { name: 'Choose this questionnaire' }).click();
     await page.waitForLoadState('load');
     await accessible(page);
+    // A multi-choice context fact is a group of checkboxes, each found by its option's label.
+    await page.getByLabel('You store or process our data', { exact: true }).check();
+    await page.getByLabel('Your staff work on our premises or at our equipment', { exact: true }).check();
     await page.getByLabel('New vendor name').fill('Browser Widgets <b>Ltd</b>');
     await page.getByLabel('Contact email').fill('jane@browser-widgets.example');
     await page.getByLabel('Contact name').fill('Jane');
@@ -111,12 +114,39 @@ describe.skipIf(!chromiumAvailable)('sending and the risk pages in a real browse
     await page.waitForURL(/\/app\/assessments\/[0-9a-f-]{36}/);
     expect(await page.locator('main').textContent()).toContain('Browser Widgets <b>Ltd</b>');
     await accessible(page);
+    const id = /\/app\/assessments\/([0-9a-f-]{36})/.exec(page.url())![1]!;
+    const stored = await ts.store.tenant(f.tenantId).read((c) => repo.getAssessment(c, id));
+    expect(stored!.context).toEqual({ 'scope.access': ['data', 'onsite'] });
+    // The review page ticks them; unticking one keeps the rest.
+    await page.goto(`${base}/app/assessments/${id}/review`);
+    await accessible(page);
+    const onsite = page.getByLabel('Your staff work on our premises or at our equipment', { exact: true });
+    expect(await page.getByLabel('You store or process our data', { exact: true }).isChecked()).toBe(true);
+    expect(await onsite.isChecked()).toBe(true);
+    await onsite.uncheck();
+    await page.getByLabel('Reason for the change (kept as an internal note)').fill('No work on site.');
+    await page.getByRole('button', { name: 'Change context facts' }).click();
+    await page.waitForURL(/done=context/);
+    await accessible(page);
+    const changed = await ts.store.tenant(f.tenantId).read((c) => repo.getAssessment(c, id));
+    expect(changed!.context).toEqual({ 'scope.access': ['data'] });
   }, 90_000);
 
   it('sends in bulk to a chosen vendor and a CSV line, after the check step', async () => {
     const page = await signedIn(MANAGER);
     await page.goto(`${base}/app/assessments/bulk`);
     await accessible(page);
+    const ref = [...shippedLibrary().keys()]
+      .filter((k) => k.startsWith('nis2-supplier@'))
+      .sort()
+      .at(-1)!;
+    await page.getByLabel('Questionnaire and version').selectOption(ref);
+    await page.getByRole('button', { name: 'Choose this questionnaire' }).click();
+    await page.waitForLoadState('load');
+    await accessible(page);
+    await page
+      .getByLabel('You have remote or interface access to our networks or systems', { exact: true })
+      .check();
     const vendor = await ts.store.tenant(f.tenantId).read((c) => repo.getVendor(c, f.vendorId));
     await page.getByLabel(vendor!.name).check();
     await page.getByLabel('Or CSV lines').fill('Bulk One Ltd, one@bulk.example, One');
@@ -128,6 +158,9 @@ describe.skipIf(!chromiumAvailable)('sending and the risk pages in a real browse
     await accessible(page);
     const sent = await ts.store.tenant(f.tenantId).read((c) => repo.listVendors(c));
     expect(sent.map((v) => v.name)).toContain('Bulk One Ltd');
+    const bulkOne = sent.find((v) => v.name === 'Bulk One Ltd')!;
+    const [a] = await ts.store.tenant(f.tenantId).read((c) => repo.listAssessments(c, bulkOne.id));
+    expect(a!.context).toEqual({ 'scope.access': ['remote'] });
   }, 90_000);
 
   it('filters the register, opens a risk, and accepts it with a second member', async () => {

@@ -295,6 +295,153 @@ forEachDialect(
       }
     });
 
+    /** Posts a form with repeated fields, as a browser posts ticked checkboxes. */
+    const postPairs = (path: string, pairs: Array<[string, string]>) =>
+      b.send(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(pairs).toString(),
+      });
+    const NIS2 = 'nis2-supplier@2.0.0';
+    const listed = async () => text(await b.get('/app/assessments'));
+
+    it('the send form: a multi fact is a checkbox group; two ticked values are stored as both', async () => {
+      const page = await text(await b.get(`/app/assessments/new?questionnaire=${NIS2}`));
+      expect(page).toMatch(
+        /<fieldset class="field" id="field-ctx\.scope\.access">\s*<legend class="field__label">Which kinds of access/,
+      );
+      expect(page).toContain('<input type="hidden" name="ctx.scope.access" value="">');
+      expect(page).toMatch(
+        /<input type="checkbox" id="field-ctx\.scope\.access-1" name="ctx\.scope\.access" value="remote"><label for="field-ctx\.scope\.access-1">You have remote or interface access/,
+      );
+      expect(page).not.toMatch(/<select [^>]*name="ctx\.scope\.access"/);
+      // A single choice stays a select.
+      expect(page).toMatch(/<select [^>]*name="ctx\.scope\.criticality"/);
+      const form: Array<[string, string]> = [
+        ['questionnaire', NIS2],
+        ['vendorName', 'Multi Access Ltd'],
+        ['contactEmail', 'ops@multi-access.example'],
+        ['ctx.scope.criticality', 'critical'],
+        ['ctx.scope.access', ''],
+        ['ctx.scope.access', 'data'],
+        ['ctx.scope.access', 'remote'],
+      ];
+      const res = await postPairs('/app/assessments/new', form);
+      expect(res.status, await res.clone().text()).toBe(303);
+      const id = /\/app\/assessments\/([0-9a-f-]{36})/.exec(res.headers.get('location') ?? '')![1]!;
+      const a = await store.tenant(tenantId).read((c) => getAssessment(c, id));
+      expect(a!.context).toEqual({ 'scope.criticality': 'critical', 'scope.access': ['data', 'remote'] });
+
+      // Nothing ticked: not set.
+      const none = await postPairs('/app/assessments/new', [
+        ['questionnaire', NIS2],
+        ['vendorName', 'No Access Ltd'],
+        ['contactEmail', 'ops@no-access.example'],
+        ['ctx.scope.criticality', 'critical'],
+        ['ctx.scope.access', ''],
+      ]);
+      expect(none.status).toBe(303);
+      const noneId = /\/app\/assessments\/([0-9a-f-]{36})/.exec(none.headers.get('location') ?? '')![1]!;
+      expect((await store.tenant(tenantId).read((c) => getAssessment(c, noneId)))!.context).toEqual({
+        'scope.criticality': 'critical',
+      });
+    });
+
+    it('the send form refuses a bad multi value with a 422 naming the fact, keeps the ticks, writes nothing', async () => {
+      const before = (await outbox(store)).length;
+      const base: Array<[string, string]> = [
+        ['questionnaire', NIS2],
+        ['vendorName', 'Bad Access Ltd'],
+        ['contactEmail', 'ops@bad-access.example'],
+        ['ctx.scope.access', ''],
+      ];
+      for (const [pairs, message] of [
+        [
+          [
+            ['ctx.scope.access', 'data'],
+            ['ctx.scope.access', 'teleport'],
+          ],
+          /not a valid value for scope\.access/,
+        ],
+        [
+          [
+            ['ctx.scope.access', 'none'],
+            ['ctx.scope.access', 'remote'],
+          ],
+          /not a valid value for scope\.access/,
+        ],
+        [
+          [
+            ['ctx.scope.criticality', 'critical'],
+            ['ctx.scope.criticality', 'supporting'],
+          ],
+          /scope\.criticality is given more than once/,
+        ],
+      ] as Array<[Array<[string, string]>, RegExp]>) {
+        const res = await postPairs('/app/assessments/new', [...base, ...pairs]);
+        expect(res.status, JSON.stringify(pairs)).toBe(422);
+        const body = (await text(res)).replaceAll('&quot;', '"');
+        expect(body, JSON.stringify(pairs)).toMatch(message);
+        if (pairs[1]![1] === 'teleport')
+          expect(body).toMatch(/name="ctx\.scope\.access" value="data" checked>/);
+      }
+      expect((await outbox(store)).length).toBe(before);
+      expect(await listed()).not.toContain('Bad Access Ltd');
+    });
+
+    it('bulk takes the context facts: checked once before the report, stored on every row', async () => {
+      const page = await text(await b.get(`/app/assessments/bulk?questionnaire=${NIS2}`));
+      expect(page).toContain('<input type="hidden" name="questionnaire" value="nis2-supplier@2.0.0">');
+      expect(page).toMatch(/<fieldset class="field" id="field-ctx\.scope\.access">/);
+      expect(page).toMatch(/<select [^>]*name="ctx\.scope\.criticality"/);
+      const before = (await outbox(store)).length;
+      const csv = ['Bulk Ctx One,one@bulk-ctx.example,', 'Bulk Ctx Two,two@bulk-ctx.example,'].join('\n');
+      const form: Array<[string, string]> = [
+        ['questionnaire', NIS2],
+        ['dueDate', '2030-04-01'],
+        ['csv', csv],
+        ['ctx.scope.criticality', 'critical'],
+        ['ctx.scope.access', ''],
+        ['ctx.scope.access', 'data'],
+        ['ctx.scope.access', 'onsite'],
+      ];
+
+      // A bad value: 422 naming the fact, even when confirmed; nothing is sent.
+      const bad = await postPairs('/app/assessments/bulk', [
+        ...form.map(([k, v]): [string, string] => (v === 'onsite' ? [k, 'teleport'] : [k, v])),
+        ['confirm', '1'],
+      ]);
+      expect(bad.status).toBe(422);
+      const badPage = (await text(bad)).replaceAll('&quot;', '"');
+      expect(badPage).toMatch(/not a valid value for scope\.access/);
+      expect(badPage).toMatch(/name="ctx\.scope\.access" value="data" checked>/);
+      expect((await outbox(store)).length).toBe(before);
+      expect(await listed()).not.toContain('Bulk Ctx One');
+
+      const preview = await postPairs('/app/assessments/bulk', form);
+      expect(preview.status).toBe(200);
+      const report = await text(preview);
+      expect(report).toContain('2 of 2 rows are ready to send');
+      expect(report).toContain('Context facts for every row');
+      expect(report).toContain('You store or process our data, Your staff work on our premises');
+      expect((await outbox(store)).length).toBe(before);
+      const hidden = [...report.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map(
+        (m) => [m[1]!, m[2]!.replaceAll('&#39;', "'").replaceAll('&amp;', '&')] as [string, string],
+      );
+      expect(hidden).toContainEqual(['ctx.scope.access', 'onsite']);
+      const sent = await postPairs('/app/assessments/bulk', hidden);
+      expect(sent.status).toBe(200);
+      const result = await text(sent);
+      expect(result, errors.lines.join('\n')).toContain('2 sent, 0 not sent.');
+      const sentIds = [...new Set(ids(result))];
+      expect(sentIds).toHaveLength(2);
+      for (const id of sentIds)
+        expect((await store.tenant(tenantId).read((c) => getAssessment(c, id)))!.context).toEqual({
+          'scope.criticality': 'critical',
+          'scope.access': ['data', 'onsite'],
+        });
+    });
+
     it('the vendor flows record opened, in_progress and submitted-ready events; the status follows them', async () => {
       const res = await b.post('/app/assessments/new', {
         ...good,

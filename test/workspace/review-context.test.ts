@@ -330,6 +330,158 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
     expect((await row(sent.assessmentId))!.context).toEqual({ 'scope.criticality': 'critical' });
   });
 
+  /** Posts a form with repeated fields, as a browser posts ticked checkboxes. */
+  const postPairs = (b: ReturnType<typeof browser>, path: string, pairs: Array<[string, string]>) =>
+    b.send(path, {
+      method: 'POST',
+      body: new URLSearchParams(pairs).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+  /** The review form's fields as the page renders them, with their current values. */
+  const formFields = (html: string): Array<[string, string]> => {
+    const form = html.slice(html.indexOf('/review/context"'), html.indexOf('name="reason"'));
+    const out: Array<[string, string]> = [];
+    for (const m of form.matchAll(/<input type="hidden" name="(ctx\.[^"]+)" value="">/g))
+      out.push([m[1]!, '']);
+    for (const m of form.matchAll(
+      /<input type="checkbox" [^>]*name="(ctx\.[^"]+)" value="([^"]+)" checked>/g,
+    ))
+      out.push([m[1]!, m[2]!]);
+    for (const m of form.matchAll(/<select [^>]*name="(ctx\.[^"]+)"[^>]*>([\s\S]*?)<\/select>/g))
+      out.push([m[1]!, /<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '']);
+    return out;
+  };
+
+  it('a multi fact set by the CLI is ticked on the review page; changing another fact keeps it', async () => {
+    const sent = await send(platform, tenantId, {
+      context: ['scope.criticality=supporting', 'scope.access=data,remote'],
+    });
+    const reviewer = await member('analyst');
+    const path = `/app/assessments/${sent.assessmentId}/review`;
+    const page = await (await reviewer.get(path)).text();
+    // A group of checkboxes with a legend, each labelled with the option's text; the set values ticked.
+    expect(page).toMatch(
+      /<fieldset class="field" id="field-ctx\.scope\.access">\s*<legend class="field__label">Which kinds of access/,
+    );
+    expect(page).toContain('<input type="hidden" name="ctx.scope.access" value="">');
+    expect(page).toMatch(
+      /<input type="checkbox" id="field-ctx\.scope\.access-0" name="ctx\.scope\.access" value="data" checked><label for="field-ctx\.scope\.access-0">You store or process our data<\/label>/,
+    );
+    expect(page).toMatch(/name="ctx\.scope\.access" value="remote" checked>/);
+    expect(page).toMatch(/name="ctx\.scope\.access" value="onsite">/);
+    expect(page).not.toMatch(/<select [^>]*name="ctx\.scope\.access"/);
+    expect(page).toMatch(/<option value="supporting" selected/);
+
+    // The form as the page shows it, with only the criticality changed: access stays as it was.
+    const fields = formFields(page).map(([k, v]): [string, string] =>
+      k === 'ctx.scope.criticality' ? [k, 'critical'] : [k, v],
+    );
+    expect(fields).toContainEqual(['ctx.scope.access', 'remote']);
+    const res = await postPairs(reviewer, `${path}/context`, [...fields, ['reason', 'It runs payroll.']]);
+    expect(res.status, await res.clone().text()).toBe(303);
+    expect((await row(sent.assessmentId))!.context).toEqual({
+      'scope.criticality': 'critical',
+      'scope.access': ['data', 'remote'],
+    });
+    const [entry] = await audit(sent.assessmentId);
+    expect(entry!.data).toMatchObject({ facts: ['scope.criticality'] });
+
+    // A form that posts only the criticality cannot wipe the access either.
+    const partial = await postPairs(reviewer, `${path}/context`, [
+      ['ctx.scope.criticality', 'supporting'],
+      ['reason', 'Back to supporting.'],
+    ]);
+    expect(partial.status).toBe(303);
+    expect((await row(sent.assessmentId))!.context).toEqual({
+      'scope.criticality': 'supporting',
+      'scope.access': ['data', 'remote'],
+    });
+
+    // Ticking another box adds it; the ticked boxes are the value, as `--context scope.access=a,b`.
+    const more = await postPairs(reviewer, `${path}/context`, [
+      ['ctx.scope.access', ''],
+      ['ctx.scope.access', 'data'],
+      ['ctx.scope.access', 'onsite'],
+      ['reason', 'They also work on site.'],
+    ]);
+    expect(more.status).toBe(303);
+    expect((await row(sent.assessmentId))!.context).toEqual({
+      'scope.criticality': 'supporting',
+      'scope.access': ['data', 'onsite'],
+    });
+
+    // Nothing ticked (only the hidden marker posted): access is cleared, the criticality kept.
+    const none = await postPairs(reviewer, `${path}/context`, [
+      ['ctx.scope.access', ''],
+      ['reason', 'Not known yet.'],
+    ]);
+    expect(none.status).toBe(303);
+    expect((await row(sent.assessmentId))!.context).toEqual({ 'scope.criticality': 'supporting' });
+    const cleared = await (await reviewer.get(path)).text();
+    expect(cleared).not.toMatch(/name="ctx\.scope\.access" value="[^"]+" checked>/);
+    expect(await audit(sent.assessmentId)).toHaveLength(4);
+  });
+
+  it('a bad multi value is a 422 that changes nothing and shows the ticked boxes again', async () => {
+    const sent = await send(platform, tenantId, {
+      context: ['scope.criticality=supporting', 'scope.access=data'],
+    });
+    const reviewer = await member('analyst');
+    const path = `/app/assessments/${sent.assessmentId}/review/context`;
+    const before = (await row(sent.assessmentId))!;
+    const cases: Array<[string, Array<[string, string]>, string]> = [
+      [
+        'an unknown option',
+        [
+          ['ctx.scope.access', 'data'],
+          ['ctx.scope.access', 'teleport'],
+        ],
+        'not a valid value for scope.access',
+      ],
+      [
+        'an exclusive option with another',
+        [
+          ['ctx.scope.access', 'none'],
+          ['ctx.scope.access', 'data'],
+        ],
+        'not a valid value for scope.access',
+      ],
+      [
+        'a single fact twice',
+        [
+          ['ctx.scope.criticality', 'critical'],
+          ['ctx.scope.criticality', 'supporting'],
+        ],
+        'scope.criticality is given more than once',
+      ],
+      [
+        'an unknown fact, empty',
+        [
+          ['ctx.scope.nope', ''],
+          ['ctx.scope.access', 'remote'],
+        ],
+        'scope.nope is not a context fact',
+      ],
+    ];
+    for (const [what, pairs, message] of cases) {
+      const res = await postPairs(reviewer, path, [
+        ['ctx.scope.access', ''],
+        ...pairs,
+        ['reason', 'Confirmed.'],
+      ]);
+      expect(res.status, what).toBe(422);
+      const body = (await res.text()).replaceAll('&quot;', '"');
+      expect(body, what).toContain(message);
+      if (what === 'an unknown option') {
+        // The page shows what was posted, not a wiped group.
+        expect(body).toMatch(/name="ctx\.scope\.access" value="data" checked>/);
+        expect(body).toMatch(/<option value="supporting" selected/);
+      }
+    }
+    expect(await row(sent.assessmentId)).toEqual(before);
+    expect(await audit(sent.assessmentId)).toEqual([]);
+  });
+
   it('the write is guarded on what the change read: a stale read changes nothing', async () => {
     const sent = await send(platform, tenantId, { context: ['scope.criticality=supporting'] });
     const seen = (await row(sent.assessmentId))!;
