@@ -69,6 +69,7 @@ forEachDialect(
     afterAll(async () => {
       await store?.close();
       await ts?.close();
+      fs.rmSync(dir, { recursive: true, force: true });
     });
 
     /** Sends, redeems, answers everything (as autosave does), uploads the files asked for, submits. */
