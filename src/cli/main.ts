@@ -30,6 +30,7 @@ import { systemClock, unconfiguredBlobs } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 import { auditCommands, type CliKit, checkReceiptProof } from './audit-commands.js';
 import { privacyCommands } from './privacy-commands.js';
+import { extractReceipt } from './receipt-mail.js';
 import { tenantExitCommands } from './tenant-exit-commands.js';
 
 class CliError extends Error {}
@@ -450,11 +451,8 @@ const moreCommands: Record<string, Handler> = {
     });
     if (positionals.length !== 1) throw new CliError('name exactly one receipt file (the .jws)');
     const text = readSmallFile(positionals[0]!, 'receipt', RECEIPT_MAX_BYTES);
-    // The receipt mail carries it as an armoured block of folded lines; a .jws file is the bare JWS. A saved
-    // mail (.eml) is quoted-printable, whose long lines end in a soft break ("=" at the end): a JWS holds no
-    // "=" (base64url without padding), so inside the block those are only ever soft breaks.
-    const armoured = /-----BEGIN ASSAY RECEIPT-----([\s\S]*?)-----END ASSAY RECEIPT-----/.exec(text);
-    const jws = armoured ? armoured[1]!.replace(/=\r?\n/g, '').replace(/\s+/g, '') : text;
+    // A bare .jws, the armoured block of the receipt mail, or the saved mail (.eml) itself.
+    const jws = extractReceipt(text);
     const { verifyReceipt, receiptLines } = await import('../vendor/receipts.js');
     let source: { jwks: JSONWebKeySet; origin: string | null; what: string };
     if (values.jwks !== undefined) {

@@ -356,7 +356,7 @@ export async function redeemAccessCode(
     );
   }
   const hit = await deps.rateLimits.hit({ name: 'code-tries', subject: claims.aid }, 24 * 60 * 60_000);
-  // Counted before the shape check: a malformed code is a failed try too.
+  // Counted before the shape check: a malformed code is a failed try for the day too.
   if (hit.count > CODE_TRIES_PER_DAY) {
     limited('tries_per_day');
     throw new HttpError(
@@ -364,10 +364,8 @@ export async function redeemAccessCode(
       'Too many codes were tried for this assessment today. Try again tomorrow, or ask the sender.',
     );
   }
-  if (!CODE_SHAPE.test(code)) {
-    failed('malformed');
-    throw new HttpError(422, 'Enter the 6-digit code from the email.');
-  }
+  // Nothing typed is no guess: refused before it could spend one of the code's tries.
+  if (code === '') throw new HttpError(422, 'Enter the 6-digit code from the email.');
   const binding = hashToken(pending);
   const scope = deps.store.tenant(claims.tid);
   const live = await scope.read((ctx) =>
@@ -377,11 +375,6 @@ export async function redeemAccessCode(
     failed('no_live_code');
     throw new HttpError(400, 'This code has expired or was replaced by a newer one. Ask for a new one here.');
   }
-  const hash = await codeHash(
-    deps.master,
-    { tenantId: claims.tid, assessmentId: claims.aid, purpose: 'access' },
-    code,
-  );
   // Count the try in a unit of its own: a wrong code must still count when the second unit rolls back.
   let attempts: number;
   try {
@@ -394,6 +387,16 @@ export async function redeemAccessCode(
     }
     throw err;
   }
+  // Checked after the try is counted: a malformed code is a failed try on this code too (security.md §3).
+  if (!CODE_SHAPE.test(code)) {
+    failed('malformed');
+    throw new HttpError(422, 'Enter the 6-digit code from the email.');
+  }
+  const hash = await codeHash(
+    deps.master,
+    { tenantId: claims.tid, assessmentId: claims.aid, purpose: 'access' },
+    code,
+  );
   try {
     const session = await scope.write((tx) => {
       spendAccessCode(tx, live.id, hash, now);

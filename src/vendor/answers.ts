@@ -47,7 +47,10 @@ export interface AnswerScope {
 
 export interface PortalState {
   assessment: Assessment;
+  /** The requester (the tenant that sent the assessment). */
   tenantName: string;
+  /** The vendor answering it. */
+  vendorName: string;
   q: Questionnaire;
   rows: Record<string, AnswerRow>;
   /** The stored values as the engine takes them (side keys included). */
@@ -105,6 +108,7 @@ export async function loadPortal(
   return {
     assessment,
     tenantName: head.tenantName ?? '',
+    vendorName: head.vendorName ?? '',
     q,
     rows,
     answers,

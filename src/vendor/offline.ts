@@ -32,7 +32,12 @@ function exportOptions(state: PortalState, locale: string, now: Date): ExportOpt
     locale,
     evidence: Object.fromEntries(state.evidence.map((e) => [e.id, { name: e.name, sha256: e.sha256 }])),
     context: state.context,
-    meta: { vendor: state.tenantName, assessmentId: state.assessment.id, exportedAt: now },
+    meta: {
+      vendor: state.vendorName,
+      requester: state.tenantName,
+      assessmentId: state.assessment.id,
+      exportedAt: now,
+    },
   };
 }
 

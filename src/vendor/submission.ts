@@ -482,6 +482,10 @@ async function checkCode(
       kind,
       data: { via: 'submit_code', assessment: scope.assessmentId, reason },
     });
+  const malformed = () =>
+    new HttpError(422, 'Enter the 6-digit code from the email.', {
+      fields: { code: 'Enter the 6-digit code from the email.' },
+    });
   const hit = await deps.rateLimits.hit(
     { name: 'code-tries', subject: scope.assessmentId },
     24 * 60 * 60_000,
@@ -490,13 +494,8 @@ async function checkCode(
     event('rate_limited', 'tries_per_day');
     throw new HttpError(429, 'Too many codes were tried for this assessment today. Try again tomorrow.');
   }
-  // Malformed input counts as a failed try too (it is counted above), and never reaches the database.
-  if (!CODE_SHAPE.test(code)) {
-    event('code_failed', 'malformed');
-    throw new HttpError(422, 'Enter the 6-digit code from the email.', {
-      fields: { code: 'Enter the 6-digit code from the email.' },
-    });
-  }
+  // Nothing typed is no guess: refused before it could spend one of the code's tries.
+  if (code === '') throw malformed();
   const live = await scope.read((ctx) =>
     findLiveAccessCode(ctx, { assessmentId: scope.assessmentId, purpose: 'submit', binding: scope.id }, now),
   );
@@ -514,6 +513,12 @@ async function checkCode(
       throw new HttpError(429, 'Too many wrong codes. Ask for a new one.');
     }
     throw err;
+  }
+  // Checked after the try is counted: a malformed code is a failed try on this code too (security.md §3).
+  // The typed text never reaches a query either way.
+  if (!CODE_SHAPE.test(code)) {
+    event('code_failed', 'malformed');
+    throw malformed();
   }
   return {
     id: live.id,

@@ -23,6 +23,7 @@ export interface VendorFixture {
 
 export interface FixtureOptions {
   tenantName?: string;
+  vendorName?: string;
   /** A file in questionnaires/ (default dora-ict-provider.yaml: two locales, a context fact, comments). */
   questionnaire?: string;
   contactEmail?: string;
@@ -49,7 +50,7 @@ export async function vendorFixture(store: Store, opts: FixtureOptions = {}): Pr
     opts.contactName ?? 'Alice',
   );
   return scope.write(async (tx) => {
-    const vendor = repo.insertVendor(tx, { name: `Vendor ${newId().slice(0, 6)}` }, now);
+    const vendor = repo.insertVendor(tx, { name: opts.vendorName ?? `Vendor ${newId().slice(0, 6)}` }, now);
     const contact = await repo.ensureContact(tx, vendor.id, sealed, now);
     const a = repo.insertAssessment(
       tx,

@@ -304,6 +304,19 @@ forEachDialect(
       expect((await b.post(`${path}/code`, { code: second })).status).toBe(429);
     });
 
+    it('counts malformed codes toward the 5 tries per code: the right one after them is refused — OTP-01', async () => {
+      await send(platform, tenantId);
+      const path = await lastLinkTo(ts.store, JANE);
+      const b = browser(app);
+      await b.post(`${path}/fresh`, { email: JANE });
+      const code = await lastCodeTo(ts.store, JANE);
+      const wrong = ['000000', '111111', '222222'].filter((c) => c !== code).slice(0, 2);
+      for (const bad of ['abc', '12345', '%00', ...wrong])
+        expect((await b.post(`${path}/code`, { code: bad })).status, bad).toBe(422);
+      expect((await b.post(`${path}/code`, { code })).status).toBe(429);
+      expect(b.jar.get('__Host-assay-vendor')).toBeFalsy();
+    });
+
     it('records wrong, malformed and throttled codes in the security log: ids and a client hash only', async () => {
       const { assessmentId } = await send(platform, tenantId);
       const path = await lastLinkTo(ts.store, JANE);
@@ -313,7 +326,8 @@ forEachDialect(
       const code = await lastCodeTo(ts.store, JANE);
       const wrong = code === '000000' ? '111111' : '000000';
       expect((await b.post(`${path}/code`, { code: 'abc' }, client)).status).toBe(422);
-      for (let i = 0; i < 5; i++) await b.post(`${path}/code`, { code: wrong }, client);
+      // The malformed one was the first of the code's 5 tries.
+      for (let i = 0; i < 4; i++) await b.post(`${path}/code`, { code: wrong }, client);
       expect((await b.post(`${path}/code`, { code }, client)).status).toBe(429);
       const mine = async () =>
         (await ts.store.tenant(tenantId).read((c) => listSecurityEvents(c, { limit: 10_000 }))).filter(
@@ -326,7 +340,7 @@ forEachDialect(
             .filter((e) => e.kind === 'code_failed')
             .map((e) => e.data.reason)
             .sort(),
-        ).toEqual(['malformed', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong']);
+        ).toEqual(['malformed', 'wrong', 'wrong', 'wrong', 'wrong']);
         expect(events.filter((e) => e.kind === 'rate_limited').map((e) => e.data.reason)).toEqual([
           'tries_per_code',
         ]);

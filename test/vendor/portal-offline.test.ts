@@ -117,6 +117,46 @@ forEachDialect(
       expect(again).not.toMatch(/"=HYPERLINK/);
     });
 
+    it('names the vendor and the requester each in its own overview row, formulas neutralised, and imports past them', async () => {
+      // No context fact: an untouched fact row is reported as rejected, not unchanged (a separate matter).
+      const f = await vendorFixture(store, {
+        now,
+        tenantName: '=Acme Bank',
+        vendorName: '@Widgets Ltd',
+      });
+      const b = browser(app);
+      b.jar.set(VENDOR_COOKIE, await vendorSession(store, f, now));
+      const base = `/v/a/${f.assessmentId}`;
+      expect((await autosave(b, base, 'scope.service', 'Core banking SaaS', 0)).status).toBe(200);
+      const csv = await (await b.get(`${base}/export.csv`)).text();
+      const records: string[][] = parse(csv, { bom: true, relax_column_count: true });
+      const info = (key: string) => records.filter((r) => r[0] === key).map((r) => r[1]);
+      // Neutralised: a leading quote, so no spreadsheet program runs the name as a formula.
+      expect(info('vendor')).toEqual(["'@Widgets Ltd"]);
+      expect(info('requester')).toEqual(["'=Acme Bank"]);
+
+      const xlsx = new Uint8Array(await (await b.get(`${base}/export.xlsx`)).arrayBuffer());
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.load(xlsx as unknown as ArrayBuffer);
+      const overview = new Map<string, unknown>();
+      book.worksheets[0]!.eachRow((row) => {
+        overview.set(String(row.getCell(1).value), row.getCell(3).value);
+      });
+      expect(overview.get('vendor')).toBe("'@Widgets Ltd");
+      expect(overview.get('requester')).toBe("'=Acme Bank");
+
+      // Untouched, both files import with every row unchanged and nothing rejected.
+      for (const [bytes, name] of [
+        [csv, 'answers.csv'],
+        [xlsx, 'answers.xlsx'],
+      ] as const) {
+        const html = await (await upload(b, base, bytes, name)).text();
+        expect(/Nothing has been saved yet\. [^<]*/.exec(html)?.[0], name).toBe(
+          'Nothing has been saved yet. 0 accepted, 1 unchanged, 0 rejected.',
+        );
+      }
+    });
+
     it('round-trips an XLSX, and Apply reports a row changed since the preview instead of overwriting it', async () => {
       const { f, b, base } = await vendor();
       const res = await b.get(`${base}/export.xlsx`);

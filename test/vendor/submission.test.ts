@@ -316,13 +316,25 @@ forEachDialect(
       expect((await b.post(`${base}/submit`, { code: next })).status).toBe(429);
     });
 
+    it('counts malformed codes toward the 5 tries per code: the right one after them is refused — OTP-01', async () => {
+      const { assessmentId, b, base } = await opened({ otp: true });
+      await b.post(`${base}/submit-code`, {});
+      const code = await lastCodeTo(ts.store, JANE);
+      const wrong = ['000000', '111111', '222222'].filter((c) => c !== code).slice(0, 2);
+      for (const bad of ['abc', '12345', '%00', ...wrong])
+        expect((await b.post(`${base}/submit`, { code: bad })).status, bad).toBe(422);
+      expect((await b.post(`${base}/submit`, { code })).status).toBe(429);
+      expect((await row(assessmentId))!.status).not.toBe('submitted');
+    });
+
     it('records wrong and throttled submission codes in the security log, never the code', async () => {
       const { assessmentId, b, base } = await opened({ otp: true });
       await b.post(`${base}/submit-code`, {});
       const code = await lastCodeTo(ts.store, JANE);
       const wrong = code === '000000' ? '111111' : '000000';
       expect((await b.post(`${base}/submit`, { code: '12' })).status).toBe(422);
-      for (let i = 0; i < 5; i++) await b.post(`${base}/submit`, { code: wrong });
+      // The malformed one was the first of the code's 5 tries.
+      for (let i = 0; i < 4; i++) await b.post(`${base}/submit`, { code: wrong });
       expect((await b.post(`${base}/submit`, { code })).status).toBe(429);
       await vi.waitFor(async () => {
         const events = (
@@ -333,7 +345,7 @@ forEachDialect(
             .filter((e) => e.kind === 'code_failed')
             .map((e) => e.data.reason)
             .sort(),
-        ).toEqual(['malformed', 'wrong', 'wrong', 'wrong', 'wrong', 'wrong']);
+        ).toEqual(['malformed', 'wrong', 'wrong', 'wrong', 'wrong']);
         expect(events.filter((e) => e.kind === 'rate_limited').map((e) => e.data.reason)).toEqual([
           'tries_per_code',
         ]);

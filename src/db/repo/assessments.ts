@@ -264,6 +264,8 @@ export type PortalHead = {
   /** The pinned version's source hash (its compiled form is cached by it), null if it is gone. */
   sourceHash: string | null;
   tenantName: string | null;
+  /** The assessed vendor's name (null only if its row is gone). */
+  vendorName: string | null;
 };
 
 // Every portal request and autosave reads these together: one statement, prepared once (prepared.ts).
@@ -274,6 +276,7 @@ const portalHead = preparedRead(['tenantId', 'id'], (db, t, p) =>
       assessment: t.assessments,
       sourceHash: t.questionnaireVersions.sourceHash,
       tenantName: t.tenants.name,
+      vendorName: t.vendors.name,
     })
     .from(t.assessments)
     .leftJoin(
@@ -284,10 +287,14 @@ const portalHead = preparedRead(['tenantId', 'id'], (db, t, p) =>
       ),
     )
     .leftJoin(t.tenants, eq(t.tenants.id, t.assessments.tenantId))
+    .leftJoin(
+      t.vendors,
+      and(eq(t.vendors.tenantId, t.assessments.tenantId), eq(t.vendors.id, t.assessments.vendorId)),
+    )
     .where(and(eq(t.assessments.tenantId, p.tenantId), eq(t.assessments.id, p.id))),
 );
 
-/** The assessment (every column), its questionnaire's source hash and the tenant's name; null if none. */
+/** The assessment (every column), its questionnaire's source hash, the tenant's and vendor's names; null if none. */
 export async function readPortalHead(ctx: TenantReadCtx, id: string): Promise<PortalHead | null> {
   if (!isId(id)) return null;
   const [row] = await portalHead(ctx, { tenantId: ctx.tenantId, id });

@@ -17,7 +17,8 @@ export interface ExportOptions {
   locale: string;
   /** Names and hashes of the evidence files the answers refer to, by evidence id. */
   evidence: Readonly<Record<string, EvidenceInfo>>;
-  meta?: { vendor?: string; assessmentId?: string; exportedAt?: string | Date };
+  /** vendor: who answers; requester: the tenant that asked (two rows, never one for the other). */
+  meta?: { vendor?: string; requester?: string; assessmentId?: string; exportedAt?: string | Date };
   /** The requester's values of the context facts (as given to evaluate); shown, never editable. */
   context?: Answers;
 }
@@ -71,6 +72,7 @@ export function buildExportModel(
   add('title', t(q.title));
   add('locale', locale);
   if (opts.meta?.vendor !== undefined) add('vendor', opts.meta.vendor);
+  if (opts.meta?.requester !== undefined) add('requester', opts.meta.requester);
   if (opts.meta?.assessmentId !== undefined) add('assessment_id', opts.meta.assessmentId);
   if (opts.meta?.exportedAt !== undefined) add('exported_at', isoTimestamp(opts.meta.exportedAt));
   add('score', evaluation.score);
