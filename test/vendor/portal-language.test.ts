@@ -11,6 +11,7 @@ import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
 import type { Ports } from '../../src/platform/ports.js';
 import { localize } from '../../src/questionnaire/index.js';
+import { resendLink } from '../../src/workspace/assessment-links.js';
 import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
 import { BASE_URL, browser, TEST_MASTER_KEY, testPlatform } from '../support/app.js';
 import { lastLinkTo, outbox, send, shippedLibrary } from '../support/assessments.js';
@@ -98,6 +99,16 @@ forEachDialect('the vendor portal in the invitation’s language', (dialect: Dia
     expect(h1(en)).toBe(`${esc(TENANT)} asks you to complete a security questionnaire`);
     expect(en).toContain(`<dt>Sent by</dt><dd id="sender">${esc(SENDER)}</dd>`);
     expect(en).toContain(`<dd>${esc(titleEn)}</dd>`);
+  });
+
+  it('a resent link mail carries the German title too', async () => {
+    const sent = await sendDe();
+    const q = shippedLibrary().get(sent.questionnaireRef)!;
+    await resendLink({ ...platform, baseUrl: BASE_URL }, tenantId, sent.assessmentId, 'system:cli');
+    const mail = (await outbox(ts.store)).filter((m) => m.toAddress === JANE).at(-1)!;
+    expect(mail.subject).toBe(
+      `Neuer Link: ${TENANT} bittet um Ihre Antworten: ${localize(q.title, 'de', q)}`,
+    );
   });
 
   it('names no sender when the CLI sent it', async () => {
