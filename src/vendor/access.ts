@@ -24,7 +24,9 @@ import { mailKeys } from '../mail/keys.js';
 import { queueMail } from '../mail/queue.js';
 import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
+import { localize } from '../questionnaire/index.js';
 import { recordAssessmentEvent } from '../workspace/assessment-events.js';
+import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
 import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { contactDataFor } from './contact-data.js';
@@ -51,7 +53,19 @@ export interface LinkView {
   maskedEmail: string;
   linkExpiresAt: Date;
   assessmentStatus: Assessment['status'];
+  /** The member who sent it, as the invitation names them; null when the CLI or the system did. */
+  sender: string | null;
+  /** The questionnaire's languages and its title in each (the pages pick one: src/vendor/link-view.ts). */
+  locales: readonly string[];
+  defaultLocale: string;
+  titles: Readonly<Record<string, string>>;
+  /** The invitation's language (null: sent before assessments kept one). */
+  assessmentLocale: string | null;
 }
+
+/** The questionnaire's title in a language (its stored title when the questionnaire lacks that one). */
+export const titleIn = (v: Pick<LinkView, 'titles' | 'questionnaireTitle'>, locale: string): string =>
+  Object.hasOwn(v.titles, locale) ? v.titles[locale]! : v.questionnaireTitle;
 
 export const maskEmail = (email: string): string => {
   const at = email.lastIndexOf('@');
@@ -103,6 +117,10 @@ async function load(
     r.assessmentContactId !== r.contactId
   )
     return null;
+  // Compiled once per source (cached by hash): the title in each of the questionnaire's languages.
+  const q = await pinnedQuestionnaire(ctx, r.questionnaireVersionId, r.questionnaireSourceHash);
+  const locales = q?.locales ?? [];
+  const titles = Object.fromEntries(locales.map((l) => [l, localize(q!.title, l, q!)]));
   const status = r.assessmentStatus as Assessment['status'];
   const state: LinkState = !OPEN_STATUSES.includes(status)
     ? 'closed'
@@ -123,6 +141,11 @@ async function load(
     dueDate: r.dueDate,
     linkExpiresAt: r.expiresAt,
     assessmentStatus: status,
+    sender: r.senderEmail,
+    locales,
+    defaultLocale: q?.defaultLocale ?? 'en',
+    titles,
+    assessmentLocale: r.assessmentLocale,
     contact: {
       id: r.contactId,
       vendorId: r.contactVendorId,
@@ -276,7 +299,7 @@ export async function requestFreshAccess(
       assessmentMailLocale({ locale: loaded.mailLocale }),
       {
         tenantName: loaded.tenantName,
-        questionnaireTitle: loaded.questionnaireTitle,
+        questionnaireTitle: titleIn(loaded, assessmentMailLocale({ locale: loaded.mailLocale })),
         link: `${deps.baseUrl}/v/${link.token}`,
         origin: deps.baseUrl,
         code,

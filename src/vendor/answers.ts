@@ -377,7 +377,7 @@ export async function saveOne(
   key: string,
   raw: string | string[] | undefined,
   seen: number,
-  localeFor: (q: Questionnaire) => string,
+  localeFor: (q: Questionnaire, stored: string | null) => string,
   now: Date,
 ): Promise<SaveResult & { locale: string }> {
   let result: (SaveResult & { locale: string }) | undefined;
@@ -386,7 +386,7 @@ export async function saveOne(
     await scope.write(async (tx) => {
       const state = await loadPortal(tx, scope.assessmentId, now);
       if (!state) throw new HttpError(404, 'We could not find that assessment.');
-      const locale = localeFor(state.q);
+      const locale = localeFor(state.q, state.assessment.locale);
       read = { state, locale };
       refuseClosed(state);
       const { question, side } = targetOf(state, key);

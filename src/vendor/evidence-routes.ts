@@ -9,7 +9,10 @@ import { downloadPath } from '../evidence/download.js';
 import { listEvidence, removeEvidence, storeEvidence } from '../evidence/evidence.js';
 import { renderFragment } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
+import { portalState } from './answers.js';
+import { localeOf } from './portal-routes.js';
 import type { PortalEnv } from './require-vendor.js';
+import { type Words, words } from './words.js';
 
 /** Paths whose bodies src/evidence reads and limits itself (see src/app.ts). */
 export const UPLOAD_PATH = /^\/v\/a\/[^/]+\/evidence\/[^/]+$/;
@@ -17,7 +20,11 @@ export const UPLOAD_PATH = /^\/v\/a\/[^/]+\/evidence\/[^/]+$/;
 export function evidencePortalRoutes(platform: Ports) {
   const app = new Hono<PortalEnv>();
 
-  const answer = async (c: Parameters<typeof renderFragment<PortalEnv>>[0], qid: string, notice: string) => {
+  const answer = async (
+    c: Parameters<typeof renderFragment<PortalEnv>>[0],
+    qid: string,
+    notice: (w: Words) => string,
+  ) => {
     const { tenantId, assessmentId } = c.var.portal;
     if (!c.req.header('HX-Request')) {
       return c.redirect(
@@ -25,15 +32,18 @@ export function evidencePortalRoutes(platform: Ports) {
         303,
       );
     }
+    const state = await portalState(c.var.portal, platform.clock.now());
+    const w = words(localeOf(c, state.q, state.assessment.locale));
     const files = await listEvidence(platform, { tenantId, assessmentId, questionId: qid });
     const withLinks = await Promise.all(
       files.map(async (f) => ({ ...f, href: await downloadPath(platform, { tenantId, evidenceId: f.id }) })),
     );
     return renderFragment(c, 'vendor/evidence-list', {
       aid: assessmentId,
+      w,
       qid,
       files: withLinks,
-      notice,
+      notice: notice(w),
       open: true,
     });
   };
@@ -53,7 +63,7 @@ export function evidencePortalRoutes(platform: Ports) {
       },
       c.req.raw,
     );
-    return answer(c, qid, `Uploaded ${stored.name}.`);
+    return answer(c, qid, (w) => `${w.uploaded} ${stored.name}.`);
   });
 
   app.post('/:aid/evidence/:qid/:eid/remove', async (c) => {
@@ -65,7 +75,7 @@ export function evidencePortalRoutes(platform: Ports) {
       evidenceId: c.req.param('eid'),
       removedBy: `vendor:${contactId}`,
     });
-    return answer(c, qid, 'File removed.');
+    return answer(c, qid, (w) => w.removed);
   });
 
   return app;

@@ -36,9 +36,14 @@ const scopeOf = (c: C) => c.get('portal');
 
 /**
  * The vendor's language: `?lang=` (one of the questionnaire's locales, then remembered in a cookie), the
- * remembered one, or the questionnaire's default.
+ * remembered one, the assessment's own (the invitation's language) when the questionnaire has it, or the
+ * questionnaire's default.
  */
-export function localeOf(c: C, q: Questionnaire): string {
+export function localeOf(
+  c: Context,
+  q: Pick<Questionnaire, 'locales' | 'defaultLocale'>,
+  stored?: string | null,
+): string {
   const asked = c.req.query('lang');
   if (asked !== undefined) {
     if (!q.locales.includes(asked))
@@ -56,7 +61,8 @@ export function localeOf(c: C, q: Questionnaire): string {
     return asked;
   }
   const remembered = getCookie(c, LANG_COOKIE);
-  return remembered && q.locales.includes(remembered) ? remembered : q.defaultLocale;
+  if (remembered && q.locales.includes(remembered)) return remembered;
+  return stored && q.locales.includes(stored) ? stored : q.defaultLocale;
 }
 
 function firstSection(state: PortalState): string {
@@ -101,7 +107,7 @@ async function renderSection(
   return render(
     c,
     'vendor/section',
-    { title: `${v.section.title} · ${v.title}`, lang: locale, v, notice },
+    { title: `${v.section.title} · ${v.title}`, lang: locale, chrome: v.w, v, notice },
     status,
   );
 }
@@ -130,7 +136,7 @@ export function portalRoutes(platform: Ports) {
   r.get('/:assessmentId/s/:sectionId', async (c) => {
     const scope = scopeOf(c);
     const state = await portalState(scope, clock.now());
-    const locale = localeOf(c, state.q);
+    const locale = localeOf(c, state.q, state.assessment.locale);
     const section = sectionOf(state, c.req.param('sectionId'));
     return renderSection(c, platform, state, section.id, locale);
   });
@@ -141,7 +147,7 @@ export function portalRoutes(platform: Ports) {
     const fields = await readForm(c);
     const now = clock.now();
     const first = await portalState(scope, now);
-    const locale = localeOf(c, first.q);
+    const locale = localeOf(c, first.q, first.assessment.locale);
     const sectionId = c.req.param('sectionId');
     sectionOf(first, sectionId);
     const result = await saveSection(scope, first, sectionId, fields, locale, now);
@@ -182,7 +188,14 @@ export function portalRoutes(platform: Ports) {
     const key = c.req.param('key');
     const fields = await readForm(c);
     const seen = parseRevision(fields[`_rev.${key}`]);
-    const result = await saveOne(scope, key, fields[key], seen, (q) => localeOf(c, q), clock.now());
+    const result = await saveOne(
+      scope,
+      key,
+      fields[key],
+      seen,
+      (q, stored) => localeOf(c, q, stored),
+      clock.now(),
+    );
     const status = result.kind === 'invalid' ? 422 : result.kind === 'conflict' ? 409 : 200;
     return renderFragment(c, 'vendor/autosave', autosaveView(result, key, result.locale), status);
   });
@@ -192,11 +205,13 @@ export function portalRoutes(platform: Ports) {
   r.get('/:assessmentId/offline', async (c) => {
     const scope = scopeOf(c);
     const state = await portalState(scope, clock.now());
-    const locale = localeOf(c, state.q);
+    const locale = localeOf(c, state.q, state.assessment.locale);
+    const v = sectionPage(state, firstSection(state), locale);
     return render(c, 'vendor/offline', {
-      title: 'Answer offline',
+      title: v.w.offline,
       lang: locale,
-      v: sectionPage(state, firstSection(state), locale),
+      chrome: v.w,
+      v,
       maxBytes: OFFLINE_MAX_BYTES,
     });
   });
@@ -205,7 +220,7 @@ export function portalRoutes(platform: Ports) {
     const scope = scopeOf(c);
     const now = clock.now();
     const state = await portalState(scope, now);
-    const locale = localeOf(c, state.q);
+    const locale = localeOf(c, state.q, state.assessment.locale);
     const name = `${state.q.id}-${state.assessment.id.slice(0, 8)}.${kind}`;
     c.header('Content-Disposition', `attachment; filename="${name}"`);
     c.header('X-Content-Type-Options', 'nosniff');
@@ -229,7 +244,7 @@ export function portalRoutes(platform: Ports) {
         409,
         'This assessment has been submitted, so its answers can no longer be changed.',
       );
-    const locale = localeOf(c, state.q);
+    const locale = localeOf(c, state.q, state.assessment.locale);
     const bytes = await uploadedBytes(c);
     const preview = await previewImport(state, bytes, locale, platform.zipArchive);
     const v = sectionPage(state, firstSection(state), locale);
@@ -237,12 +252,20 @@ export function portalRoutes(platform: Ports) {
       return render(
         c,
         'vendor/offline',
-        { title: 'Answer offline', lang: locale, v, maxBytes: OFFLINE_MAX_BYTES, error: preview.message },
+        {
+          title: v.w.offline,
+          lang: locale,
+          chrome: v.w,
+          v,
+          maxBytes: OFFLINE_MAX_BYTES,
+          error: preview.message,
+        },
         422,
       );
     return render(c, 'vendor/offline-report', {
-      title: 'Check the import',
+      title: v.w.checkImport,
       lang: locale,
+      chrome: v.w,
       v,
       preview,
       json: JSON.stringify,
@@ -259,7 +282,7 @@ export function portalRoutes(platform: Ports) {
         409,
         'This assessment has been submitted, so its answers can no longer be changed.',
       );
-    const locale = localeOf(c, state.q);
+    const locale = localeOf(c, state.q, state.assessment.locale);
     const result = await applyImport(scope, state, fields, locale, now);
     const after = await portalState(scope, clock.now());
     const v = sectionPage(after, firstSection(after), locale);
@@ -277,7 +300,7 @@ export function portalRoutes(platform: Ports) {
     return render(
       c,
       'vendor/offline-applied',
-      { title: 'Import applied', lang: locale, v, saved: result.saved.length, conflicts },
+      { title: v.w.importApplied, lang: locale, chrome: v.w, v, saved: result.saved.length, conflicts },
       conflicts.length ? 409 : 200,
     );
   });

@@ -15,101 +15,9 @@ import {
   type SaveResult,
 } from './answers.js';
 
-type Words = Record<keyof typeof EN, string>;
-const EN = {
-  yes: 'Yes',
-  no: 'No',
-  na: 'Not applicable',
-  choose: 'Choose…',
-  required: 'required',
-  optional: 'optional',
-  comment: 'Comment',
-  sections: 'Sections',
-  progress: 'Progress',
-  answered: 'answered',
-  requiredOpen: 'required still open',
-  due: 'Due',
-  saveContinue: 'Save and continue',
-  save: 'Save',
-  review: 'Review and submit',
-  language: 'Language',
-  contextFacts: 'Set by the requester',
-  notSet: 'Not set',
-  conflict: 'Someone saved a newer answer to this question, so your change was not saved.',
-  newer: 'The newer answer',
-  by: 'saved by',
-  at: 'at',
-  reload: 'Reload this section to continue from the newer answer.',
-  empty: '(empty)',
-  offline: 'Answer offline with a spreadsheet',
-  saved: 'Saved.',
-  fixErrors: 'Some answers could not be saved. Check the fields marked below.',
-  submitted: 'This assessment has been submitted; the answers are shown read-only.',
-  evidence: 'Evidence',
-  addFile: 'Add a file',
-  upload: 'Upload',
-  changeRequested: 'The requester asks you to look at this again:',
-  changesRequested: 'The requester reviewed your answers and asks for changes to these questions:',
-  resubmit: 'When you have made the changes, submit again from the review page.',
-  carried: 'answers were filled in from your previous submission. Check each one: keep it, or change it.',
-  carriedOne: 'From your previous submission',
-};
-const DE: Words = {
-  yes: 'Ja',
-  no: 'Nein',
-  na: 'Nicht zutreffend',
-  choose: 'Bitte wählen…',
-  required: 'erforderlich',
-  optional: 'optional',
-  comment: 'Kommentar',
-  sections: 'Abschnitte',
-  progress: 'Fortschritt',
-  answered: 'beantwortet',
-  requiredOpen: 'Pflichtfragen offen',
-  due: 'Fällig',
-  saveContinue: 'Speichern und weiter',
-  save: 'Speichern',
-  review: 'Prüfen und absenden',
-  language: 'Sprache',
-  contextFacts: 'Vom Anfragenden festgelegt',
-  notSet: 'Nicht festgelegt',
-  conflict:
-    'Jemand hat eine neuere Antwort auf diese Frage gespeichert; Ihre Änderung wurde nicht gespeichert.',
-  newer: 'Die neuere Antwort',
-  by: 'gespeichert von',
-  at: 'am',
-  reload: 'Laden Sie diesen Abschnitt neu, um mit der neueren Antwort weiterzuarbeiten.',
-  empty: '(leer)',
-  offline: 'Offline mit einer Tabelle beantworten',
-  saved: 'Gespeichert.',
-  fixErrors: 'Einige Antworten konnten nicht gespeichert werden. Prüfen Sie die markierten Felder.',
-  submitted: 'Diese Prüfung wurde abgesendet; die Antworten werden nur angezeigt.',
-  evidence: 'Nachweise',
-  addFile: 'Datei hinzufügen',
-  upload: 'Hochladen',
-  changeRequested: 'Der Anfragende bittet Sie, dies noch einmal zu prüfen:',
-  changesRequested: 'Der Anfragende hat Ihre Antworten geprüft und bittet um Änderungen an diesen Fragen:',
-  resubmit: 'Wenn Sie die Änderungen vorgenommen haben, senden Sie erneut über die Prüfseite ab.',
-  carried:
-    'Antworten wurden aus Ihrer vorigen Einreichung übernommen. Prüfen Sie jede: behalten oder ändern.',
-  carriedOne: 'Aus Ihrer vorigen Einreichung',
-};
-const FR: Words = {
-  ...EN,
-  yes: 'Oui',
-  no: 'Non',
-  na: 'Sans objet',
-  saveContinue: 'Enregistrer et continuer',
-  review: 'Vérifier et envoyer',
-  language: 'Langue',
-  progress: 'Progression',
-  sections: 'Sections',
-};
-const WORDS: Record<string, Words> = { en: EN, de: DE, fr: FR };
+import { localeSwitch, type Words, words } from './words.js';
 
-export function words(locale: string): Words {
-  return WORDS[locale] ?? WORDS[locale.split('-')[0] ?? ''] ?? EN;
-}
+export { words };
 
 /** Element ids from answer keys: injective, and only characters a CSS id selector takes unescaped. */
 export function domId(key: string): string {
@@ -308,7 +216,7 @@ export function sectionPage(
   const w = words(locale);
   return {
     lang: locale,
-    locales: q.locales.map((code) => ({ code, current: code === locale })),
+    locales: localeSwitch(q.locales, locale),
     w,
     assessmentId: state.assessment.id,
     tenantName: state.tenantName,

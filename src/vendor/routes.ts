@@ -25,6 +25,7 @@ import {
   requestFreshAccess,
 } from './access.js';
 import { CODE_TTL_MS } from './codes.js';
+import { invalidLinkPage, linkPage } from './link-view.js';
 import { VENDOR_COOKIE } from './sessions.js';
 
 /** The browser that asked for fresh access: the code it was mailed works only with this cookie (ML-20). */
@@ -71,15 +72,20 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
     extra: Record<string, unknown> = {},
     status?: number,
   ) => {
-    if (!view) return render(c, 'vendor/link-invalid', { title: 'Link not valid' }, 404);
+    if (!view) {
+      const page = invalidLinkPage(c);
+      return render(c, 'vendor/link-invalid', { title: page.w.invalidTitle, ...page, chrome: page.w }, 404);
+    }
+    const page = linkPage(c, view);
     if (view.state === 'closed')
-      return render(c, 'vendor/link-closed', { title: 'Questionnaire closed', view }, 410);
+      return render(c, 'vendor/link-closed', { title: page.w.closedTitle, ...page, chrome: page.w }, 410);
     return render(
       c,
       'vendor/link-gone',
       {
-        title: 'Link no longer valid',
-        view,
+        title: page.w.goneTitle,
+        ...page,
+        chrome: page.w,
         freshAction: `${c.req.path.replace(/\/(fresh|code)$/, '')}/fresh`,
         values: {},
         errors: {},
@@ -94,7 +100,13 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
     const token = c.req.param('token');
     const view = await inspectLink(deps, token);
     if (view?.state !== 'open') return gone(c, view);
-    return render(c, 'vendor/link-open', { title: 'Security questionnaire', view, action: c.req.path });
+    const page = linkPage(c, view);
+    return render(c, 'vendor/link-open', {
+      title: page.w.linkTitle,
+      ...page,
+      chrome: page.w,
+      action: c.req.path,
+    });
   });
 
   app.post(
@@ -128,7 +140,7 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
       const base = c.req.path.replace(/\/fresh$/, '');
       if (!typed || typed.length > 320 || !typed.includes('@')) {
         const view = await inspectLink(deps, token);
-        const errors = { email: 'Enter the email address the request was sent to, like name@example.com.' };
+        const errors = { email: view ? linkPage(c, view).w.emailInvalid : '' };
         return gone(c, view, { values: { email: typed.slice(0, 320) }, errors }, view ? 422 : 404);
       }
       try {
@@ -137,9 +149,11 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
           ...sessionCookie(new Date(platform.clock.now().getTime() + CODE_TTL_MS), platform.clock.now()),
           sameSite: 'Strict',
         } as never);
+        const page = linkPage(c, view);
         return render(c, 'vendor/check-email', {
-          title: 'Check your email',
-          view,
+          title: page.w.checkEmail,
+          ...page,
+          chrome: page.w,
           codeAction: `${base}/code`,
           errors: {},
         });
@@ -181,10 +195,17 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
           if (!view) return gone(c, null);
           // Locked or stale code: back to asking for a new one; a wrong code: try again here.
           if (err.status === 422) {
+            const page = linkPage(c, view);
             return render(
               c,
               'vendor/check-email',
-              { title: 'Check your email', view, codeAction: `${base}/code`, errors: { code: err.message } },
+              {
+                title: page.w.checkEmail,
+                ...page,
+                chrome: page.w,
+                codeAction: `${base}/code`,
+                errors: { code: err.message },
+              },
               422,
             );
           }

@@ -14,6 +14,7 @@ import { logVendorSecurityEvent, type ReportSecurityEvent } from '../workspace/s
 import { localeOf } from './portal-routes.js';
 import type { PortalEnv } from './require-vendor.js';
 import { loadReview, requestSubmitCode, type SubmissionDeps, submit } from './submission.js';
+import { localeSwitch, type Words, words } from './words.js';
 
 export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   const deps: SubmissionDeps = { ...platform, baseUrl: opts.baseUrl };
@@ -38,7 +39,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   ) => {
     const review = await loadReview(c.var.portal, platform.clock.now());
     const q = review.questionnaire;
-    const locale = localeOf(c, q);
+    const locale = localeOf(c, q, review.assessment.locale);
     const sectionOf = new Map<string, string>();
     for (const s of q.sections) for (const question of s.questions) sectionOf.set(question.id, s.id);
     const issues = review.evaluation.issues.map((i) => ({
@@ -47,12 +48,16 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
       text: localize(q.questions.get(i.questionId)?.text, locale, q),
       message: localize(i.message, locale, q),
     }));
+    const w = words(locale);
     return render(
       c,
       'vendor/review',
       {
-        title: 'Review and submit',
+        title: w.review,
         lang: locale,
+        w,
+        chrome: w,
+        locales: localeSwitch(q.locales, locale),
         aid: review.assessment.id,
         questionnaireTitle: localize(q.title, locale, q),
         tenantName: review.tenantName,
@@ -64,6 +69,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
         errors: {},
         notice: null,
         ...extra,
+        ...(typeof extra.notice === 'function' ? { notice: extra.notice(w) } : {}),
       },
       status,
     );
@@ -73,9 +79,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
 
   app.post('/:aid/submit-code', async (c) => {
     await requestSubmitCode(deps, c.var.portal, reporter(c));
-    return reviewPage(c, {
-      notice: 'We emailed you a 6-digit code. It works for 10 minutes, in this session.',
-    });
+    return reviewPage(c, { notice: (w: Words) => w.codeSent });
   });
 
   app.post('/:aid/submit', async (c) => {
@@ -96,11 +100,16 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
     const receipt = review.assessment.receipt;
     if (!receipt) throw new HttpError(404, 'This questionnaire has not been submitted yet.');
     const q = review.questionnaire;
+    const locale = localeOf(c, q, review.assessment.locale);
+    const w = words(locale);
     return render(c, 'vendor/receipt', {
-      title: 'Receipt',
-      lang: localeOf(c, q),
+      title: w.receiptTitle,
+      lang: locale,
+      w,
+      chrome: w,
+      locales: localeSwitch(q.locales, locale),
       aid: review.assessment.id,
-      questionnaireTitle: localize(q.title, localeOf(c, q), q),
+      questionnaireTitle: localize(q.title, locale, q),
       questionnaireRef: q.ref,
       tenantName: review.tenantName,
       submittedAt: review.assessment.submittedAt?.toISOString() ?? '',

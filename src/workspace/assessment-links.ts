@@ -19,9 +19,11 @@ import { mailKeys } from '../mail/keys.js';
 import { queueMail } from '../mail/queue.js';
 import { assessmentMailLocale, renderEmail } from '../mail/templates.js';
 import type { Ports } from '../platform/ports.js';
+import { localize } from '../questionnaire/index.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
 import { LIVE_STATUSES, recordAssessmentEvent, STATUS_LABELS } from './assessment-events.js';
+import { pinnedQuestionnaire } from './questionnaires.js';
 
 export type LinkDeps = Pick<Ports, 'store' | 'keys' | 'clock' | 'templates' | 'master'> & {
   mail?: Pick<Ports['mail'], 'queued'>;
@@ -85,7 +87,8 @@ async function prepareFreshLink(
     const vendor = await getVendor(ctx, assessment.vendorId);
     const contact = await getContact(ctx, assessment.contactId);
     const version = await getQuestionnaireVersion(ctx, assessment.questionnaireVersionId);
-    return { assessment, tenant, vendor, contact, version };
+    const q = version ? await pinnedQuestionnaire(ctx, version.id, version.sourceHash) : null;
+    return { assessment, tenant, vendor, contact, version, q };
   });
   if (!seen?.tenant || !seen.vendor || !seen.contact || !seen.version)
     throw new HttpError(404, 'We could not find that assessment.');
@@ -101,10 +104,11 @@ async function prepareFreshLink(
     { issuer: deps.baseUrl, now, hours: assessment.linkTtlHours },
   );
   // Sent before assessments kept their language: English, as then.
-  const mail = renderEmail(deps.templates, 'invitation', assessmentMailLocale(assessment), {
+  const mailLocale = assessmentMailLocale(assessment);
+  const mail = renderEmail(deps.templates, 'invitation', mailLocale, {
     tenantName: seen.tenant.name,
     vendorName: seen.vendor.name,
-    questionnaireTitle: seen.version.title,
+    questionnaireTitle: seen.q ? localize(seen.q.title, mailLocale, seen.q) : seen.version.title,
     dueDate: assessment.dueDate,
     link: `${deps.baseUrl}/v/${link.token}`,
     origin: deps.baseUrl,

@@ -271,23 +271,22 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
           issuedAt: now,
           expiresAt: link.expiresAt,
         });
-        const email = renderEmail(
-          deps.templates,
-          'invitation',
-          input.locale ?? compiled?.defaultLocale ?? 'en',
-          {
-            tenantName: seen.tenant!.name,
-            senderName: input.senderEmail ?? null,
-            vendorName: vName,
-            questionnaireTitle: version.title,
-            dueDate,
-            link: `${deps.baseUrl}/v/${link.token}`,
-            origin: deps.baseUrl,
-            linkExpiresAt: link.expiresAt,
-            linkHours,
-            otp: input.otp ?? false,
-          },
-        );
+        const mailLocale = input.locale ?? compiled?.defaultLocale ?? 'en';
+        const email = renderEmail(deps.templates, 'invitation', mailLocale, {
+          tenantName: seen.tenant!.name,
+          senderName: input.senderEmail ?? null,
+          vendorName: vName,
+          // The title in the mail's language when the questionnaire has one (renderEmail speaks en/de).
+          questionnaireTitle: compiled
+            ? localize(compiled.title, emailLocale(mailLocale), compiled)
+            : version.title,
+          dueDate,
+          link: `${deps.baseUrl}/v/${link.token}`,
+          origin: deps.baseUrl,
+          linkExpiresAt: link.expiresAt,
+          linkHours,
+          otp: input.otp ?? false,
+        });
         queueMail(tx, { tenantId, dedupeKey: mailKeys.invite(jti), to: parsed.address, email }, now);
         tx.audit(
           {

@@ -648,11 +648,12 @@ export async function sendAgain(
       issuedAt: now,
       expiresAt: link.expiresAt,
     });
-    const email = renderEmail(deps.templates, 'invitation', assessmentMailLocale(previous, q.defaultLocale), {
+    const mailLocale = assessmentMailLocale(previous, q.defaultLocale);
+    const email = renderEmail(deps.templates, 'invitation', mailLocale, {
       tenantName: seen.tenant!.name,
       senderName: null,
       vendorName: seen.vendor!.name,
-      questionnaireTitle: target.title,
+      questionnaireTitle: localize(q.title, mailLocale, q),
       dueDate,
       link: `${deps.baseUrl}/v/${link.token}`,
       origin: deps.baseUrl,

@@ -132,6 +132,30 @@ forEachDialect(
     }
     const row = (aid: string) => ts.store.tenant(tenantId).read((c) => getAssessment(c, aid));
 
+    it('sent in German: review, code and receipt in German (lang="de"), English on request', async () => {
+      const { b, base } = await opened({ locale: 'de', otp: true });
+      const review = await (await b.get(`${base}/review`)).text();
+      expect(review).toContain('<html lang="de">');
+      expect(review).toContain('<h1>Prüfen und absenden</h1>');
+      expect(review).toContain('Alle Pflichtfragen sind beantwortet');
+      expect(review).toContain('hreflang="en"');
+      const asked = await (await b.post(`${base}/submit-code`, {})).text();
+      expect(asked).toContain('Wir haben Ihnen einen 6-stelligen Code gesendet');
+      const wrong = await b.post(`${base}/submit`, {});
+      expect(wrong.status).toBe(422);
+      expect(await wrong.text()).toContain('Es gibt ein Problem');
+      const code = await lastCodeTo(ts.store, JANE);
+      expect((await b.post(`${base}/submit`, { code })).status).toBe(303);
+      const receipt = await (await b.get(`${base}/receipt`)).text();
+      expect(receipt).toContain('<html lang="de">');
+      expect(receipt).toContain('<h1>Abgesendet</h1>');
+      expect(receipt).toContain('Quittung herunterladen (.jws)');
+      expect(receipt).toContain('hreflang="en"');
+      const en = await (await b.get(`${base}/receipt?lang=en`)).text();
+      expect(en).toContain('<html lang="en">');
+      expect(en).toContain('<h1>Submitted</h1>');
+    });
+
     it('reviews, submits once, and hands out a receipt that verifies', async () => {
       const { assessmentId, b, base, answers } = await opened();
       const review = await b.get(`${base}/review`);

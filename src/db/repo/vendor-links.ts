@@ -143,6 +143,10 @@ export type LinkContext = VendorLink & {
   questionnaireId: string;
   questionnaireVersion: string;
   questionnaireTitle: string;
+  questionnaireVersionId: string;
+  questionnaireSourceHash: string;
+  /** The member who sent the assessment (as the invitation names them); null when the CLI or system did. */
+  senderEmail: string | null;
 };
 
 const linkContext = preparedRead(['tenantId', 'jti'], (db, t, p) =>
@@ -165,6 +169,9 @@ const linkContext = preparedRead(['tenantId', 'jti'], (db, t, p) =>
       questionnaireId: t.questionnaireVersions.questionnaireId,
       questionnaireVersion: t.questionnaireVersions.version,
       questionnaireTitle: t.questionnaireVersions.title,
+      questionnaireVersionId: t.questionnaireVersions.id,
+      questionnaireSourceHash: t.questionnaireVersions.sourceHash,
+      senderEmail: t.users.email,
     })
     .from(t.vendorLinks)
     .innerJoin(
@@ -193,6 +200,15 @@ const linkContext = preparedRead(['tenantId', 'jti'], (db, t, p) =>
         eq(t.questionnaireVersions.id, t.assessments.questionnaireVersionId),
       ),
     )
+    // The sender only while a member of this tenant (PostgreSQL's users policy shows no one else either).
+    .leftJoin(
+      t.memberships,
+      and(
+        eq(t.memberships.tenantId, t.assessments.tenantId),
+        eq(t.memberships.userId, t.assessments.createdBy),
+      ),
+    )
+    .leftJoin(t.users, eq(t.users.id, t.memberships.userId))
     .where(
       and(
         eq(t.vendorLinks.tenantId, p.tenantId),
