@@ -891,6 +891,41 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
       expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
     });
 
+    it("a held tenant row and audit chain key delay only the cancel's audit entry, never the cancel (sixth review)", async () => {
+      const g = await fixture(store);
+      await request(g);
+      const holder = await openUnit(g.tenantId);
+      const fresh = openPgStore({ url: ts.pg!.appUrl, max: 1 });
+      let cancel: Promise<unknown> | undefined;
+      try {
+        // What the audit append waits for: the row its foreign key checks, and the chain's key.
+        await holder.query('select 1 from tenants where id = $1 for update', [g.tenantId]);
+        await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`audit:${g.tenantId}`]);
+        cancel = cancelTenantDeletion(fresh.tenant(g.tenantId), 'user:admin', new Date()).then(
+          () => 'cancelled',
+          (err: unknown) => err,
+        );
+        // The cancel is committed while its audit entry still waits for the holder.
+        let cancelled = false;
+        for (let i = 0; i < 30 && !cancelled; i++) {
+          await sleep(100);
+          cancelled = (await deletion(g.tenantId)) === null;
+        }
+        expect(cancelled).toBe(true);
+        expect(await Promise.race([cancel, sleep(200).then(() => 'waiting')])).toBe('waiting');
+        await holder.query('COMMIT');
+        expect(await cancel).toBe('cancelled');
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+        await cancel;
+        await fresh.close();
+      }
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+      const trail = await store.tenant(g.tenantId).read((ctx) => repo.listAudit(ctx));
+      expect(trail.map((e) => e.action)).toContain('tenant.deletion_cancelled');
+    });
+
     it('the boot self-check refuses a role default isolation level and warns of role timeouts and backend signals (sixth review)', async () => {
       expect(await pgRoleProblems(store)).toEqual([]);
       expect(await pgRoleWarnings(store)).toEqual([]);
