@@ -324,7 +324,11 @@ const WARNED_ROLE_SETTINGS = [
   'transaction_timeout',
 ] as const;
 /** Same-role backends can be ended or cancelled through these unless a superuser revokes them. */
-const SIGNAL_FUNCTIONS = ['pg_terminate_backend(integer,bigint)', 'pg_cancel_backend(integer)'] as const;
+const SIGNAL_FUNCTIONS = [
+  'pg_terminate_backend(integer,bigint)',
+  'pg_terminate_backend(integer)', // before PostgreSQL 14
+  'pg_cancel_backend(integer)',
+] as const;
 
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
 const AUDIT_TRIGGERS = {
@@ -657,16 +661,13 @@ async function roleSettings(ctx: ReadCtx): Promise<RoleSetting[]> {
     row.config.map((entry) => {
       const i = entry.indexOf('=');
       const name = entry.slice(0, i);
-      const target = `ROLE ${row.role ? quoteIdent(row.role) : 'ALL'}${row.db ? ` IN DATABASE ${quoteIdent(row.db)}` : ''}`;
-      const reset = row.role
-        ? `ALTER ${target} RESET ${name}`
-        : `ALTER DATABASE ${quoteIdent(row.db ?? '')} RESET ${name}`;
-      return {
-        name,
-        value: entry.slice(i + 1),
-        where: row.role ? `ALTER ${target}` : `ALTER DATABASE ${row.db}`,
-        reset: row.role || row.db ? reset : `ALTER ROLE ALL RESET ${name}`,
-      };
+      // A role's own default (in this database or all), a database's (ALTER DATABASE), or everyone's.
+      const where = row.role
+        ? `ALTER ROLE ${quoteIdent(row.role)}${row.db ? ` IN DATABASE ${quoteIdent(row.db)}` : ''}`
+        : row.db
+          ? `ALTER DATABASE ${quoteIdent(row.db)}`
+          : 'ALTER ROLE ALL';
+      return { name, value: entry.slice(i + 1), where, reset: `${where} RESET ${name}` };
     }),
   );
 }
