@@ -635,11 +635,17 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
           `the unique index ${name} is back (a session could hold it against an in-time cancel): DROP INDEX ${name}`,
         );
     problems.push(...(await privateLockProblems(ctx, app)));
-    for (const s of await roleSettings(ctx))
+    for (const s of await roleSettings(ctx)) {
       if (s.name in REFUSED_ROLE_SETTINGS && s.value.toLowerCase() !== REFUSED_ROLE_SETTINGS[s.name])
         problems.push(
           `${s.where} sets ${s.name} = '${s.value}' (Assay runs every unit READ COMMITTED and READ WRITE, and its guard triggers as origin): ${s.reset}`,
         );
+      // A claim's default would be every unit's claim that does not set it (an operator's, say).
+      if (s.name.startsWith('app.'))
+        problems.push(
+          `${s.where} sets the claim ${s.name} = '${s.value}' for every session that does not set it: ${s.reset}`,
+        );
+    }
     return problems;
   });
 }
