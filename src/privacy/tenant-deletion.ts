@@ -89,17 +89,24 @@ export async function startWindow(scope: TenantScope): Promise<{ dueAt: Date }> 
 
 /** Cancels a pending deletion before its deadline. */
 export async function cancelTenantDeletion(scope: TenantScope, actor: string, now: Date): Promise<void> {
+  const audit = (tenantId: string) => ({
+    actor,
+    action: 'tenant.deletion_cancelled',
+    target: `tenant:${tenantId}`,
+  });
+  let pg = false;
   try {
-    await scope.write((tx) => {
+    pg = await scope.write((tx) => {
       repo.clearTenantDeletion(tx, actor);
-      // PostgreSQL logs the cancel itself: its cancel entry is the cancel.
-      if (tx.dialect !== 'pg')
-        repo.appendSystemLog(
-          tx,
-          { tenantId: tx.tenantId, action: 'tenant.deletion_cancelled', actor, data: {} },
-          now,
-        );
-      tx.audit({ actor, action: 'tenant.deletion_cancelled', target: `tenant:${tx.tenantId}` }, now);
+      // PostgreSQL logs the cancel itself: its cancel entry is the cancel, committed in a unit of its own.
+      if (tx.dialect === 'pg') return true;
+      repo.appendSystemLog(
+        tx,
+        { tenantId: tx.tenantId, action: 'tenant.deletion_cancelled', actor, data: {} },
+        now,
+      );
+      tx.audit(audit(tx.tenantId), now);
+      return false;
     });
   } catch (err) {
     if (err instanceof GuardError && err.guard === repo.PENDING)
@@ -109,6 +116,14 @@ export async function cancelTenantDeletion(scope: TenantScope, actor: string, no
       );
     throw err;
   }
+  // PostgreSQL: the audit entry in the next unit. Its append waits for the tenant row's key-share lock and
+  // the chain's advisory key, which any app-role session can hold; the cancel is committed already, so such
+  // a holder delays only this record (it waits as long as it must), never the cancel (sixth review).
+  if (pg)
+    await scope.write((tx) => {
+      repo.waitWithoutLimit(tx);
+      tx.audit(audit(tx.tenantId), now);
+    });
   await clearCancelledRow(scope, CANCEL_ROW_WAIT_MS);
 }
 

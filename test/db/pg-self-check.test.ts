@@ -281,6 +281,15 @@ describe.skipIf(!pgAvailable())('PostgreSQL boot self-check', () => {
       } finally {
         await db.asOwner('ALTER INDEX system_log_one_request_x RENAME TO system_log_one_request_uq');
       }
+      // 0032 dropped the cancel entry's unique index: a session could hold it against an in-time cancel.
+      await db.asOwner(
+        "CREATE UNIQUE INDEX system_log_one_cancel_uq ON system_log (tenant_id, (data->>'requested_at')) WHERE action = 'tenant.deletion_cancelled' AND data ? 'requested_at'",
+      );
+      try {
+        expect(await has('the unique index system_log_one_cancel_uq is back')).toBe(true);
+      } finally {
+        await db.asOwner('DROP INDEX system_log_one_cancel_uq');
+      }
       await db.asOwner(`ALTER FUNCTION ${helper} SECURITY INVOKER`);
       try {
         expect(await has(`function ${helper} is not SECURITY DEFINER`)).toBe(true);

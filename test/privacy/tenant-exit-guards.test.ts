@@ -25,7 +25,12 @@ import {
   type TenantWriteCtx,
 } from '../../src/db/store.js';
 import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
-import { migratePg, PG_MIGRATIONS } from '../../src/platform/node/pg-migrate.js';
+import {
+  migratePg,
+  PG_MIGRATIONS,
+  pgRoleProblems,
+  pgRoleWarnings,
+} from '../../src/platform/node/pg-migrate.js';
 import { openPgStore } from '../../src/platform/node/pg-store.js';
 import {
   cancelTenantDeletion,
@@ -38,7 +43,7 @@ import {
 import { completeSetup } from '../../src/workspace/tenants.js';
 import { type Fixture, fixture } from '../evidence/support.js';
 import { BASE_URL, TEST_MASTER_KEY } from '../support/app.js';
-import { createTestDatabase } from '../support/pg.js';
+import { ADMIN_URL, createTestDatabase } from '../support/pg.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { ageDeletionRequest, ageRequestRow, ageSystemLog } from './deletion-clock.js';
 import { member } from './support.js';
@@ -820,6 +825,142 @@ forEachDialect('tenant exit: what the database enforces', (dialect) => {
         await db.drop();
         fs.rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    /** As the app role, as an attacker holding its credentials may: its own defaults for this database. */
+    const setRoleDefault = async (setting: string) => {
+      const client = new pg.Client({ connectionString: ts.pg!.appUrl });
+      await client.connect();
+      try {
+        const role = new URL(ts.pg!.appUrl).username;
+        await client.query(`ALTER ROLE ${role} IN DATABASE ${ts.pg!.name} ${setting}`);
+      } finally {
+        await client.end();
+      }
+    };
+    const resetRoleDefaults = () => setRoleDefault('RESET ALL');
+
+    it('a role default of REPEATABLE READ does not make an in-time cancel fail (sixth review, HIGH-1)', async () => {
+      const g = await fixture(store);
+      await request(g);
+      await setRoleDefault("SET default_transaction_isolation = 'repeatable read'");
+      // A fresh pool: its connections start with the role's new defaults, as after a restart.
+      const fresh = openPgStore({ url: ts.pg!.appUrl, max: 1 });
+      try {
+        await cancelTenantDeletion(fresh.tenant(g.tenantId), 'user:admin', new Date());
+      } finally {
+        await fresh.close();
+        await resetRoleDefaults();
+      }
+      expect(await deletion(g.tenantId)).toBeNull();
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+    });
+
+    it("an attacker's own cancel held open and role timeouts do not stop or delay the admin's cancel (sixth review, HIGH-1, HIGH-2)", async () => {
+      const g = await fixture(store);
+      await request(g);
+      await setRoleDefault("SET lock_timeout = '200ms'");
+      await setRoleDefault("SET statement_timeout = '400ms'");
+      const attacker = await openUnit(g.tenantId);
+      const chain = await openUnit(g.tenantId);
+      const fresh = openPgStore({ url: ts.pg!.appUrl, max: 1 });
+      let cancel: Promise<unknown> | undefined;
+      try {
+        // Its own in-time cancel, never committed (before 0032, the admin's insert waited on it for good).
+        await attacker.query("select assay_cancel_deletion($1, 'attacker')", [g.tenantId]);
+        // The audit chain's key, held for 600 ms: longer than both role defaults.
+        await chain.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`audit:${g.tenantId}`]);
+        cancel = cancelTenantDeletion(fresh.tenant(g.tenantId), 'user:admin', new Date()).then(
+          () => 'cancelled',
+          (err: unknown) => err,
+        );
+        await sleep(600);
+        await chain.query('COMMIT');
+        const outcome = await Promise.race([cancel, sleep(3_000).then(() => 'still waiting')]);
+        expect(outcome).toBe('cancelled');
+        expect(await deletion(g.tenantId)).toBeNull();
+      } finally {
+        for (const c of [attacker, chain]) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          await c.end();
+        }
+        await cancel;
+        await fresh.close();
+        await resetRoleDefaults();
+      }
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+    });
+
+    it("a held tenant row and audit chain key delay only the cancel's audit entry, never the cancel (sixth review)", async () => {
+      const g = await fixture(store);
+      await request(g);
+      const holder = await openUnit(g.tenantId);
+      const fresh = openPgStore({ url: ts.pg!.appUrl, max: 1 });
+      let cancel: Promise<unknown> | undefined;
+      try {
+        // What the audit append waits for: the row its foreign key checks, and the chain's key.
+        await holder.query('select 1 from tenants where id = $1 for update', [g.tenantId]);
+        await holder.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`audit:${g.tenantId}`]);
+        cancel = cancelTenantDeletion(fresh.tenant(g.tenantId), 'user:admin', new Date()).then(
+          () => 'cancelled',
+          (err: unknown) => err,
+        );
+        // The cancel is committed while its audit entry still waits for the holder.
+        let cancelled = false;
+        for (let i = 0; i < 30 && !cancelled; i++) {
+          await sleep(100);
+          cancelled = (await deletion(g.tenantId)) === null;
+        }
+        expect(cancelled).toBe(true);
+        expect(await Promise.race([cancel, sleep(200).then(() => 'waiting')])).toBe('waiting');
+        await holder.query('COMMIT');
+        expect(await cancel).toBe('cancelled');
+      } finally {
+        await holder.query('ROLLBACK').catch(() => undefined);
+        await holder.end();
+        await cancel;
+        await fresh.close();
+      }
+      expect(await actions(g.tenantId)).toEqual(['tenant.deletion_requested', 'tenant.deletion_cancelled']);
+      const trail = await store.tenant(g.tenantId).read((ctx) => repo.listAudit(ctx));
+      expect(trail.map((e) => e.action)).toContain('tenant.deletion_cancelled');
+    });
+
+    it('the boot self-check refuses a role default isolation level and warns of role timeouts and backend signals (sixth review)', async () => {
+      expect(await pgRoleProblems(store)).toEqual([]);
+      expect(await pgRoleWarnings(store)).toEqual([]);
+      await setRoleDefault("SET default_transaction_isolation = 'repeatable read'");
+      await setRoleDefault("SET lock_timeout = '200ms'");
+      const superuser = new URL(ADMIN_URL);
+      superuser.pathname = `/${ts.pg!.name}`;
+      const admin = new pg.Client({ connectionString: superuser.toString() });
+      await admin.connect();
+      try {
+        await admin.query('GRANT EXECUTE ON FUNCTION pg_terminate_backend(integer, bigint) TO PUBLIC');
+        // A claim's default (a superuser's doing: PostgreSQL 15 refuses the app role a placeholder default).
+        await admin.query(
+          `ALTER ROLE ${new URL(ts.pg!.appUrl).username} IN DATABASE ${ts.pg!.name} SET app.system = 'cli'`,
+        );
+        const problems = (await pgRoleProblems(store)).join('\n');
+        expect(problems).toMatch(/sets default_transaction_isolation = 'repeatable read'/);
+        expect(problems).toMatch(/RESET default_transaction_isolation/);
+        expect(problems).toMatch(/sets the claim app.system = 'cli'/);
+        expect(problems).not.toMatch(/lock_timeout/);
+        const warnings = (await pgRoleWarnings(store)).join('\n');
+        expect(warnings).toMatch(/sets lock_timeout = '200ms'/);
+        expect(warnings).toMatch(
+          /REVOKE EXECUTE ON FUNCTION pg_terminate_backend\(integer,bigint\) FROM PUBLIC/,
+        );
+        expect(warnings).not.toMatch(/pg_cancel_backend/);
+      } finally {
+        await admin.query('REVOKE EXECUTE ON FUNCTION pg_terminate_backend(integer, bigint) FROM PUBLIC');
+        await admin.query(
+          `ALTER ROLE ${new URL(ts.pg!.appUrl).username} IN DATABASE ${ts.pg!.name} RESET ALL`,
+        );
+        await admin.end();
+      }
+      expect(await pgRoleProblems(store)).toEqual([]);
+      expect(await pgRoleWarnings(store)).toEqual([]);
     });
   });
 

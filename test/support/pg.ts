@@ -18,8 +18,20 @@ export function urlFor(role: string, database: string): string {
   return u.toString();
 }
 
-export async function adminQuery(text: string, values: unknown[] = []) {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 });
+/**
+ * What a superuser runs in each production database (README, "PostgreSQL"): the app role's sessions may
+ * not end or cancel each other (an admin's deletion cancel in flight; docs/tenant-exit.md, sixth review).
+ */
+export const SUPERUSER_REVOKES = [
+  'REVOKE EXECUTE ON FUNCTION pg_terminate_backend(integer, bigint) FROM PUBLIC',
+  'REVOKE EXECUTE ON FUNCTION pg_cancel_backend(integer) FROM PUBLIC',
+] as const;
+
+export async function adminQuery(text: string, values: unknown[] = [], database?: string) {
+  const u = new URL(ADMIN_URL);
+  if (database) u.pathname = `/${database}`;
+  const url = u.toString();
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   await client.connect();
   try {
     return await client.query(text, values);
@@ -63,6 +75,7 @@ export async function createTestDatabase(): Promise<{
   await adminQuery(`CREATE DATABASE ${name} OWNER ${OWNER_ROLE}`);
   await adminQuery(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);
   await adminQuery(`GRANT CONNECT ON DATABASE ${name} TO ${APP_ROLE}`);
+  for (const revoke of SUPERUSER_REVOKES) await adminQuery(revoke, [], name);
   return {
     name,
     ownerUrl: urlFor(OWNER_ROLE, name),

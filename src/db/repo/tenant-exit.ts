@@ -139,6 +139,20 @@ export async function tenantsCancelledUncleared({ db, t, dialect }: ReadCtx): Pr
     .orderBy(asc(t.tenants.id));
 }
 
+/** Set locally to 0 (no limit) in a cancel's unit: a role default must not make an in-time cancel give up. */
+const CANCEL_TIMEOUTS = ['lock_timeout', 'statement_timeout', 'idle_in_transaction_session_timeout'];
+
+/** PostgreSQL: this unit's statements wait without a time limit, whatever the role's defaults say. */
+export function waitWithoutLimit(tx: TenantWriteCtx): void {
+  if (tx.dialect !== 'pg') return;
+  tx.write(
+    sql`select ${sql.join(
+      CANCEL_TIMEOUTS.map((name) => sql`set_config(${name}, '0', true)`),
+      sql`, `,
+    )}`,
+  );
+}
+
 /**
  * Cancels a pending deletion before its deadline (the database's clock); the unit fails with PENDING when
  * there is none (or it is past due). PostgreSQL: the cancel is the database's cancel entry alone, written
@@ -149,6 +163,9 @@ export async function tenantsCancelledUncleared({ db, t, dialect }: ReadCtx): Pr
 export function clearTenantDeletion(tx: TenantWriteCtx, by: string): void {
   const { db, t, tenantId } = tx;
   if (tx.dialect === 'pg') {
+    // The cancel waits as long as it must (nothing an app-role session holds can make it wait for good):
+    // our own timeouts, whatever defaults the role was given (docs/tenant-exit.md, sixth review, HIGH-1).
+    waitWithoutLimit(tx);
     tx.write(sql`select c from assay_cancel_deletion(${tenantId}, ${by}) c where c is not null`, {
       guard: PENDING,
     });

@@ -5,7 +5,7 @@
 
 import type { StatementObserver, Store } from '../../db/store.js';
 import type { Config } from './config.js';
-import { migratePg, pgRoleProblems } from './pg-migrate.js';
+import { migratePg, pgRoleProblems, pgRoleWarnings } from './pg-migrate.js';
 import { openPgStore } from './pg-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
@@ -31,6 +31,7 @@ export async function openStore(
     const problems = await pgRoleProblems(store);
     if (problems.length && config.production) throw new UnsafeDatabaseRoleError(problems);
     for (const p of problems) warn(`database role: ${p} (refused in production)`);
+    for (const w of await pgRoleWarnings(store)) warn(`database role: ${w}`);
   } catch (err) {
     await store.close();
     throw err;

@@ -298,10 +298,37 @@ const PG_CHECKS: Readonly<Record<string, readonly string[]>> = {
   tenants: ['tenants_window_from_unused'],
 };
 
-/** Unique indexes a guard relies on (table → names): one purge entry per tenant, one request and one cancel entry per request. */
+/** Unique indexes a guard relies on (table → names): one purge entry per tenant, one request entry per request. */
 const PG_UNIQUE_INDEXES: Readonly<Record<string, readonly string[]>> = {
-  system_log: ['system_log_one_purge_uq', 'system_log_one_request_uq', 'system_log_one_cancel_uq'],
+  system_log: ['system_log_one_purge_uq', 'system_log_one_request_uq'],
 };
+/** Unique indexes that must be gone: an app-role session could hold them against an in-time cancel (0032). */
+const PG_UNWANTED_INDEXES = ['system_log_one_cancel_uq'] as const;
+
+/**
+ * Settings a role or database default (`ALTER ROLE … [IN DATABASE …] SET`, which any role may run for
+ * itself) must not carry for the app role. Refused: the isolation level and access mode (Assay begins
+ * every unit with both explicitly, but a default that differs is someone arguing with the tenant-exit
+ * guards), and replica mode (it disables the guard triggers; only a superuser can set it). Warned, with
+ * the value: the timeouts, which an operator may set on purpose; a cancel sets its own (docs/tenant-exit.md).
+ */
+const REFUSED_ROLE_SETTINGS: Readonly<Record<string, string>> = {
+  default_transaction_isolation: 'read committed',
+  default_transaction_read_only: 'off',
+  session_replication_role: 'origin',
+};
+const WARNED_ROLE_SETTINGS = [
+  'lock_timeout',
+  'statement_timeout',
+  'idle_in_transaction_session_timeout',
+  'transaction_timeout',
+] as const;
+/** Same-role backends can be ended or cancelled through these unless a superuser revokes them. */
+const SIGNAL_FUNCTIONS = [
+  'pg_terminate_backend(integer,bigint)',
+  'pg_terminate_backend(integer)', // before PostgreSQL 14
+  'pg_cancel_backend(integer)',
+] as const;
 
 /** The triggers that keep the audit log and its checkpoints append-only whoever connects. */
 const AUDIT_TRIGGERS = {
@@ -602,8 +629,78 @@ export async function pgRoleProblems(store: Store): Promise<string[]> {
       for (const name of names)
         if (!uniques.some((c) => c.table === table && c.name === name))
           problems.push(`the unique index ${name} on ${table} is missing: ${FIX_SCHEMA}`);
+    for (const name of PG_UNWANTED_INDEXES)
+      if (uniques.some((c) => c.name === name))
+        problems.push(
+          `the unique index ${name} is back (a session could hold it against an in-time cancel): DROP INDEX ${name}`,
+        );
     problems.push(...(await privateLockProblems(ctx, app)));
+    for (const s of await roleSettings(ctx)) {
+      if (s.name in REFUSED_ROLE_SETTINGS && s.value.toLowerCase() !== REFUSED_ROLE_SETTINGS[s.name])
+        problems.push(
+          `${s.where} sets ${s.name} = '${s.value}' (Assay runs every unit READ COMMITTED and READ WRITE, and its guard triggers as origin): ${s.reset}`,
+        );
+      // A claim's default would be every unit's claim that does not set it (an operator's, say).
+      if (s.name.startsWith('app.'))
+        problems.push(
+          `${s.where} sets the claim ${s.name} = '${s.value}' for every session that does not set it: ${s.reset}`,
+        );
+    }
     return problems;
+  });
+}
+
+type RoleSetting = { name: string; value: string; where: string; reset: string };
+
+/** The defaults the app role's sessions in this database start with, from pg_db_role_setting. */
+async function roleSettings(ctx: ReadCtx): Promise<RoleSetting[]> {
+  const rows = await rawRows<{ role: string | null; db: string | null; config: string[] }>(
+    ctx,
+    sql`select r.rolname as role, d.datname as db, s.setconfig as config
+          from pg_db_role_setting s
+          left join pg_roles r on r.oid = s.setrole
+          left join pg_database d on d.oid = s.setdatabase
+         where (s.setrole = 0 or r.rolname = current_user)
+           and (s.setdatabase = 0 or d.datname = current_database())`,
+  );
+  return rows.flatMap((row) =>
+    row.config.map((entry) => {
+      const i = entry.indexOf('=');
+      const name = entry.slice(0, i);
+      // A role's own default (in this database or all), a database's (ALTER DATABASE), or everyone's.
+      const where = row.role
+        ? `ALTER ROLE ${quoteIdent(row.role)}${row.db ? ` IN DATABASE ${quoteIdent(row.db)}` : ''}`
+        : row.db
+          ? `ALTER DATABASE ${quoteIdent(row.db)}`
+          : 'ALTER ROLE ALL';
+      return { name, value: entry.slice(i + 1), where, reset: `${where} RESET ${name}` };
+    }),
+  );
+}
+
+/**
+ * What the boot reports but does not refuse: defaults for the timeouts (an operator may set them; a cancel
+ * overrides them locally), and the app role's EXECUTE on the backend-signalling functions, which let one
+ * of its sessions end another's (an admin's cancel in flight). Revoking those takes a superuser.
+ */
+export async function pgRoleWarnings(store: Store): Promise<string[]> {
+  return store.global.read(async (ctx) => {
+    const warnings: string[] = [];
+    for (const s of await roleSettings(ctx))
+      if ((WARNED_ROLE_SETTINGS as readonly string[]).includes(s.name) && !/^0\D*$/.test(s.value))
+        warnings.push(
+          `${s.where} sets ${s.name} = '${s.value}': every unit but a deletion cancel gives up after it; if nobody meant it, ${s.reset}`,
+        );
+    const signals = await rawRows<{ name: string }>(
+      ctx,
+      sql`select f as name from unnest(${sql.param([...SIGNAL_FUNCTIONS])}::text[]) f
+           where to_regprocedure(f) is not null and has_function_privilege(to_regprocedure(f), 'EXECUTE')`,
+    );
+    for (const { name } of signals)
+      warnings.push(
+        `the app role may execute ${name}, so one of its sessions can end or cancel another (an admin's deletion cancel in flight): as a superuser, in this database, REVOKE EXECUTE ON FUNCTION ${name} FROM PUBLIC`,
+      );
+    return warnings;
   });
 }
 

@@ -54,12 +54,15 @@ const SETTING: Record<keyof Claims, string> = {
 /**
  * `BEGIN; SELECT set_config(…)` as one round trip. The simple protocol takes no parameters, so the
  * values are literals: every claim was validated (uuid, hex digest, fixed word) and is quoted anyway.
+ * The isolation level and access mode are explicit: any role may set its own defaults (`ALTER ROLE … SET
+ * default_transaction_isolation`), and the tenant-exit functions refuse anything but READ COMMITTED
+ * (docs/tenant-exit.md, sixth review).
  */
 function beginWith(claims: Claims, readOnly: boolean, client: pg.PoolClient): string {
   const sets = (Object.keys(SETTING) as (keyof Claims)[])
     .filter((k) => claims[k] !== undefined)
     .map((k) => `set_config('${SETTING[k]}', ${client.escapeLiteral(String(claims[k]))}, true)`);
-  return `BEGIN${readOnly ? ' READ ONLY' : ''}${sets.length ? `; SELECT ${sets.join(', ')}` : ''}`;
+  return `BEGIN ISOLATION LEVEL READ COMMITTED, ${readOnly ? 'READ ONLY' : 'READ WRITE'}${sets.length ? `; SELECT ${sets.join(', ')}` : ''}`;
 }
 
 const READ_STATEMENT = /^\s*(select|with|show|values|explain)\b/i;
