@@ -194,6 +194,17 @@ forEachDialect(
       const withNote = await (await reviewer.get(path)).text();
       expect(withNote).toContain('Internal only &lt;img src=x onerror=alert(1)&gt;');
       expect(withNote).not.toContain(MARKUP);
+      const noteEntry = (await audit('assessment.review_note_added', s.assessmentId))[0]!;
+      const nd = noteEntry.data as { body_hmac: string; hmac_key: string };
+      expect(Object.keys(nd)).not.toContain('body_sha256');
+      expect(
+        await matchesKeyedValue(
+          platform,
+          tenantId,
+          { value_hmac: nd.body_hmac, hmac_key: nd.hmac_key },
+          `Internal only ${MARKUP}`,
+        ),
+      ).toBe(true);
 
       // Answers are refused while submitted.
       const rows0 = await ts.store.tenant(tenantId).read((c) => c.db.select().from(c.t.answers));
