@@ -59,7 +59,9 @@ if (variant === 'bare') {
     })),
   });
 } else {
-  const { store, platform, dir } = await openSqliteBench('autosave', 5);
+  // The fixtures seal contacts under the tests' master key (fill 42, test/support/app.ts): the server
+  // must hold the same one, as it reads the tenant's data key (the answer digests' secret).
+  const { store, platform, dir } = await openSqliteBench('autosave', 42);
   const base = 'http://127.0.0.1';
   const app = createApp(
     { ...platform, clientAddress: nodeClientAddress({ trustProxy: 0 }) },

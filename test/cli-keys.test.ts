@@ -6,11 +6,13 @@ import fs from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type CliIo, runCli } from '../src/cli/main.js';
 import { listPublishedKeys } from '../src/db/repo/keys.js';
 import type { Store } from '../src/db/store.js';
-import { createKeyRing } from '../src/keys/keyring.js';
+import { createKeyRing, RETIRED_VERIFIES_FOR_MS } from '../src/keys/keyring.js';
 import { MasterKey } from '../src/keys/master-key.js';
 import { ensureSigningKeys, publicJwks, rotateSigningKeys } from '../src/keys/signing-keys.js';
 import { loadConfig } from '../src/platform/node/config.js';
@@ -74,10 +76,107 @@ forEachDialect(
 
     const published = () => store.global.read((g) => listPublishedKeys(g));
 
+    it('after setup every purpose has an active and a next key, both in the JWKS', async () => {
+      const rows = await published();
+      for (const p of ['link', 'receipt', 'audit'] as const)
+        expect(
+          rows
+            .filter((k) => k.purpose === p)
+            .map((k) => k.status)
+            .sort(),
+        ).toEqual(['active', 'next']);
+      const jwks = await publicJwks(store);
+      const rs256 = rows.filter((k) => k.alg === 'RS256').map((k) => k.kid);
+      expect(jwks.keys.map((k) => k.kid).sort()).toEqual([...rs256].sort());
+      expect(rs256).toHaveLength(4);
+      // A second start creates nothing.
+      expect(await ensureSigningKeys(store, master)).toEqual([]);
+    });
+
+    it('a database without next keys (as before them) gets one per purpose at the next start', async () => {
+      const next = (await published()).filter((k) => k.status === 'next');
+      await store.global.write((tx) => {
+        // (revoked: the app role may not delete keys on PostgreSQL)
+        for (const k of next)
+          tx.write(
+            tx.db.update(tx.t.signingKeys).set({ status: 'revoked' }).where(eq(tx.t.signingKeys.kid, k.kid)),
+          );
+      });
+      const created = await ensureSigningKeys(store, master);
+      expect(created).toHaveLength(3);
+      const rows = await published();
+      expect(
+        rows
+          .filter((k) => k.status === 'next')
+          .map((k) => k.kid)
+          .sort(),
+      ).toEqual([...created].sort());
+      expect(rows.filter((k) => k.status === 'active')).toHaveLength(3);
+    });
+
+    it('a token signed by the next key verifies before its promotion (it is published)', async () => {
+      const row = (await published()).find((k) => k.purpose === 'link' && k.status === 'next')!;
+      const der = await master.unwrap(row.privateKeyEnc, `signing-key:${row.kid}`);
+      const key = await crypto.subtle.importKey(
+        'pkcs8',
+        der as BufferSource,
+        { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      );
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid: row.kid })
+        .setIssuedAt()
+        .sign(key);
+      const ring = createKeyRing(store, master, { clock: { now: () => new Date() } });
+      const resolved = await ring.resolver('link')(
+        { alg: 'RS256', kid: row.kid },
+        { payload: token.split('.')[1] },
+      );
+      expect(resolved).toBeInstanceOf(CryptoKey);
+      // It does not sign before its promotion.
+      expect((await ring.signer('link')).kid).not.toBe(row.kid);
+    });
+
+    it('rotate: the next key signs, the old active verifies until its window ends, a new next exists', async () => {
+      const t0 = new Date();
+      const before = await published();
+      const oldActive = before.find((k) => k.purpose === 'link' && k.status === 'active')!;
+      const oldNext = before.find((k) => k.purpose === 'link' && k.status === 'next')!;
+      const ring0 = createKeyRing(store, master, { clock: { now: () => t0 } });
+      const signer = await ring0.signer('link');
+      expect(signer.kid).toBe(oldActive.kid);
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid: signer.kid })
+        .setIssuedAt()
+        .sign(signer.key);
+      const [rotated] = await rotateSigningKeys(store, master, ['link'], t0);
+      expect(rotated).toMatchObject({ purpose: 'link', retired: oldActive.kid, activated: oldNext.kid });
+      const after = (await published()).filter((k) => k.purpose === 'link');
+      expect(after.find((k) => k.kid === oldActive.kid)?.status).toBe('retired');
+      expect(after.find((k) => k.kid === oldNext.kid)?.status).toBe('active');
+      expect(after.find((k) => k.kid === rotated!.next)?.status).toBe('next');
+      expect(after.filter((k) => k.status === 'next')).toHaveLength(1);
+      // The promoted key signs; the new next is in the JWKS before it ever signs.
+      const ring = (at: Date) => createKeyRing(store, master, { clock: { now: () => at } });
+      expect((await ring(t0).signer('link')).kid).toBe(oldNext.kid);
+      expect((await publicJwks(store, { now: t0 })).keys.map((k) => k.kid)).toContain(rotated!.next);
+      // The old active verifies what it signed until its window ends, then never.
+      const verify = (at: Date) =>
+        ring(at).resolver('link')({ alg: 'RS256', kid: oldActive.kid }, { payload: token.split('.')[1] });
+      const end = t0.getTime() + RETIRED_VERIFIES_FOR_MS.link;
+      expect(await verify(new Date(end - 60_000))).toBeInstanceOf(CryptoKey);
+      await expect(verify(new Date(end + 60_000))).rejects.toThrow();
+      expect((await publicJwks(store, { now: new Date(end + 60_000) })).keys.map((k) => k.kid)).not.toContain(
+        oldActive.kid,
+      );
+    });
+
     it('rotates: prints the kids retired and activated; a running key ring follows; old receipts still verify', async () => {
       // A "running server": its key ring, with the production cache settings.
       const ring = createKeyRing(store, master, { clock: { now: () => new Date() } });
       const before = await ring.signer('receipt');
+      const nextBefore = (await published()).find((k) => k.purpose === 'receipt' && k.status === 'next')!;
       const receipt = await issueReceipt(ring, receiptInput(new Date().toISOString()));
       const file = path.join(dir, 'before.jws');
       fs.writeFileSync(file, `${receipt}\n`);
@@ -85,16 +184,33 @@ forEachDialect(
       const r = io(env);
       expect(await runCli(['keys', 'rotate', '--purpose', 'receipt'], r.value), r.text()).toBe(0);
       expect(r.out).toHaveLength(1);
-      const m = r.out[0]!.match(/^receipt: activated ([A-Za-z0-9_-]{43}); retired ([A-Za-z0-9_-]{43})$/);
+      const m = r.out[0]!.match(
+        /^receipt: activated ([A-Za-z0-9_-]{43}); retired ([A-Za-z0-9_-]{43}); next ([A-Za-z0-9_-]{43})$/,
+      );
       expect(m?.[2]).toBe(before.kid);
       const activated = m![1]!;
+      expect(activated).toBe(nextBefore.kid);
       const rows = await published();
-      expect(rows.filter((k) => k.purpose === 'receipt').map((k) => [k.kid, k.status])).toEqual([
-        [before.kid, 'retired'],
-        [activated, 'active'],
-      ]);
-      // The link key was not touched.
-      expect(rows.filter((k) => k.purpose === 'link').map((k) => k.status)).toEqual(['active']);
+      const byKid = (a: string[], b: string[]) => a[0]!.localeCompare(b[0]!);
+      expect(
+        rows
+          .filter((k) => k.purpose === 'receipt')
+          .map((k) => [k.kid, k.status])
+          .sort(byKid),
+      ).toEqual(
+        [
+          [before.kid, 'retired'],
+          [activated, 'active'],
+          [m![3]!, 'next'],
+        ].sort(byKid),
+      );
+      // The other purposes were not touched.
+      expect(
+        rows
+          .filter((k) => k.purpose === 'audit')
+          .map((k) => k.status)
+          .sort(),
+      ).toEqual(['active', 'next']);
 
       // The running ring verifies a receipt by the new key at once (unknown kid → re-read) …
       const ours = createKeyRing(store, master, { clock: { now: () => new Date() } });
@@ -149,7 +265,7 @@ forEachDialect(
       }
       // Retired receipt keys stay in the JWKS (receipts verify for years).
       const jwks = await publicJwks(store, { purpose: 'receipt' });
-      expect(jwks.keys).toHaveLength(3);
+      expect(jwks.keys).toHaveLength(4);
     }, 120_000);
 
     it('refuses bad options, a wrong master key, and changes nothing', async () => {
@@ -318,9 +434,10 @@ forEachDialect(
       const after = await published();
       const active = after.filter((k) => k.purpose === 'link' && k.status === 'active');
       expect(active).toHaveLength(1);
-      // Exactly one new link key, whatever the interleaving.
+      // The next key was promoted, and exactly one new (next) link key exists, whatever the interleaving.
+      expect(active[0]!.kid).toBe(before.find((k) => k.purpose === 'link' && k.status === 'next')!.kid);
       const added = after.filter((k) => !before.some((b) => b.kid === k.kid));
-      expect(added.map((k) => k.kid)).toEqual(active.map((k) => k.kid));
+      expect(added.map((k) => [k.purpose, k.status])).toEqual([['link', 'next']]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
       expect(String(failed.reason)).toMatch(/another rotation changed the keys at the same time/);

@@ -69,7 +69,8 @@ describe('npm start', () => {
     expect(fs.statSync(path.join(dataDir, 'assay.db')).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
     const jwks = await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json();
-    expect(jwks.keys).toHaveLength(2);
+    // Link and receipt: an active and a next key each (the next published before it signs).
+    expect(jwks.keys).toHaveLength(4);
     for (const k of jwks.keys) {
       expect(k).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
       expect(k.d).toBeUndefined();

@@ -60,7 +60,7 @@ Commands:
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
   risk list --tenant T [--vendor V] [--status S] [--format table|csv|json]
                                                   list the risk register (vendor: id or exact name)
-  keys rotate [--purpose link|receipt|audit|all]  activate a new signing key, retire the old one (default: all)
+  keys rotate [--purpose link|receipt|audit|all]  activate the next signing key, retire the old one, publish a new next (default: all)
   receipt verify FILE [--jwks URL|FILE] [--audit-key PEM]
                                                   check a receipt and its audit inclusion proof (default keys: this server's key table)
   audit verify [--tenant T] [--checkpoint FILE]...
@@ -431,7 +431,9 @@ const moreCommands: Record<string, Handler> = {
       const master = loadMasterKey(config);
       try {
         for (const r of await rotateSigningKeys(store, master, purposes)) {
-          io.out(`${r.purpose}: activated ${r.activated}; retired ${r.retired ?? '(none: first key)'}`);
+          io.out(
+            `${r.purpose}: activated ${r.activated}; retired ${r.retired ?? '(none: first key)'}; next ${r.next}`,
+          );
         }
       } catch (err) {
         if (err instanceof RotationConflictError || err instanceof MasterKeyMismatchError)

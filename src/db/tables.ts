@@ -952,8 +952,12 @@ export function defineTables(k: Kit) {
       activatedAt: k.timestamp('activated_at'),
       retiredAt: k.timestamp('retired_at'),
     },
-    // One active key per purpose, whatever races at first start: the second insert fails and keeps the first.
-    (t) => [k.uniqueIndex('signing_keys_one_active_uq').on(t.purpose).where(sql`status = 'active'`)],
+    // One active and one next key per purpose, whatever races at start: the second insert fails and keeps
+    // the first.
+    (t) => [
+      k.uniqueIndex('signing_keys_one_active_uq').on(t.purpose).where(sql`status = 'active'`),
+      k.uniqueIndex('signing_keys_one_next_uq').on(t.purpose).where(sql`status = 'next'`),
+    ],
   );
 
   const mailOutbox = k.table(

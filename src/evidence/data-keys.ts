@@ -33,9 +33,37 @@ const aad = (tenantId: string, keyId: string) => `tenant-data-key:${tenantId}:${
 const importKey = (raw: Uint8Array) =>
   crypto.subtle.importKey('raw', raw as BufferSource, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
 
+/**
+ * The secret of a tenant's keyed audit digests (docs/audit.md "Keyed digests"): HKDF-SHA-256 of the raw
+ * data key, so it is destroyed with the data key (crypto-shredding) and never derivable from an export.
+ */
+export interface DigestSecret {
+  /** The data key it is derived from (entries name it: a later key would give other digests). */
+  readonly keyId: string;
+  readonly secret: Uint8Array;
+}
+
+const DIGEST_INFO = (tenantId: string) => `assay/audit-value-hmac/v1\n${tenantId}`;
+
+async function deriveDigestSecret(raw: Uint8Array, tenantId: string): Promise<Uint8Array> {
+  const ikm = await crypto.subtle.importKey('raw', raw as BufferSource, 'HKDF', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits(
+    {
+      name: 'HKDF',
+      hash: 'SHA-256',
+      salt: new Uint8Array(0),
+      info: new TextEncoder().encode(DIGEST_INFO(tenantId)) as BufferSource,
+    },
+    ikm,
+    256,
+  );
+  return new Uint8Array(bits);
+}
+
 export class DataKeys {
   readonly #current = new Map<string, Promise<DataKey>>();
   readonly #byId = new Map<string, Promise<CryptoKey | null>>();
+  readonly #digest = new Map<string, Promise<DigestSecret>>();
 
   constructor(
     private readonly store: Store,
@@ -55,9 +83,26 @@ export class DataKeys {
     });
   }
 
+  /**
+   * The tenant's keyed-digest secret (derived from its current data key, created if it has none), cached
+   * per process: asynchronous, so callers fetch it before their unit of work.
+   */
+  digestSecret(tenantId: string): Promise<DigestSecret> {
+    return this.#cached(this.#digest, tenantId, async () => {
+      const row = await this.#currentRow(tenantId);
+      const raw = await this.master.unwrap(row.wrapped, aad(tenantId, row.id));
+      try {
+        return { keyId: row.id, secret: await deriveDigestSecret(raw, tenantId) };
+      } finally {
+        raw.fill(0);
+      }
+    });
+  }
+
   /** Drops what this process holds of a tenant's keys (after its keys were destroyed: tenant purge). */
   forget(tenantId: string): void {
     this.#current.delete(tenantId);
+    this.#digest.delete(tenantId);
     for (const k of [...this.#byId.keys()]) if (k.startsWith(`${tenantId}/`)) this.#byId.delete(k);
   }
 
@@ -73,10 +118,15 @@ export class DataKeys {
   }
 
   async #loadOrCreate(tenantId: string): Promise<DataKey> {
+    const row = await this.#currentRow(tenantId);
+    return { id: row.id, key: await this.#unwrap(tenantId, row.id, row.wrapped) };
+  }
+
+  /** The stored row of the tenant's current data key, created (in one unit) if the tenant has none. */
+  async #currentRow(tenantId: string): Promise<{ id: string; wrapped: string }> {
     const tenant = this.store.tenant(tenantId);
     const existing = (await tenant.read((tx) => repo.listDataKeys(tx)))[0];
-    if (existing)
-      return { id: existing.id, key: await this.#unwrap(tenantId, existing.id, existing.wrapped) };
+    if (existing) return existing;
     // Generated and wrapped outside the unit (no non-database await inside one).
     const id = firstDataKeyId(tenantId);
     const raw = randomBytes(32);
@@ -88,7 +138,7 @@ export class DataKeys {
     // Whoever won, the stored row is the key.
     const row = await tenant.read((tx) => repo.getDataKey(tx, id));
     if (!row) throw new Error('the tenant data key was not stored');
-    return { id: row.id, key: await this.#unwrap(tenantId, row.id, row.wrapped) };
+    return row;
   }
 
   async #unwrap(tenantId: string, keyId: string, wrapped: string): Promise<CryptoKey> {

@@ -3,13 +3,20 @@
  * links and receipts (RSA-3072, ASVS 11.2.3), an Ed25519 key for audit checkpoints. One key per purpose
  * and per use (RFC 8725 §3.12); `kid` is the RFC 7638 JWK thumbprint. Private keys are stored wrapped
  * by the master key. Web Crypto throughout, so the same code runs on Node and Workers.
+ *
+ * Each purpose always has a `next` key besides its `active` one (security.md §2.4: publish the new key
+ * before it signs): created with the first active key and by every rotation, published in the JWKS and
+ * accepted by the key ring from the start, so relying parties that cache the JWKS already hold it when a
+ * rotation promotes it.
  */
 import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJWK, type JWK } from 'jose';
 import {
   getActiveKey,
+  getNextKey,
   insertSigningKey,
   type KeyPurpose,
   listPublishedKeys,
+  promoteNextKey,
   retireActiveKey,
   type SigningKeyRow,
 } from '../db/repo/keys.js';
@@ -36,7 +43,12 @@ export async function newKeyPair(alg: 'RS256' | 'EdDSA') {
 }
 
 /** A new key pair for a purpose, its private half wrapped by the master key (no database work). */
-async function newSigningKey(master: MasterKey, purpose: KeyPurpose, now: Date) {
+async function newSigningKey(
+  master: MasterKey,
+  purpose: KeyPurpose,
+  now: Date,
+  status: 'active' | 'next' = 'active',
+) {
   const alg = KEY_ALG[purpose];
   const { publicKey, privateKey } = await newKeyPair(alg);
   const jwk = await exportJWK(publicKey);
@@ -49,13 +61,16 @@ async function newSigningKey(master: MasterKey, purpose: KeyPurpose, now: Date) 
     alg,
     publicJwk: { ...jwk, kid, alg, use: 'sig' },
     privateKeyEnc,
-    status: 'active' as const,
-    activatedAt: now,
+    status,
+    activatedAt: status === 'active' ? now : null,
     retiredAt: null,
   };
 }
 
-/** Creates and activates a key for each purpose that has none (first start). Returns the kids created. */
+/**
+ * Creates what a purpose lacks (first start; an older database, which has no next key): an active key
+ * and a next key. Returns the kids created.
+ */
 export async function ensureSigningKeys(
   store: Store,
   master: MasterKey,
@@ -63,15 +78,23 @@ export async function ensureSigningKeys(
 ): Promise<string[]> {
   const created: string[] = [];
   for (const purpose of Object.keys(KEY_ALG) as KeyPurpose[]) {
-    if (await store.global.read((g) => getActiveKey(g, purpose))) continue;
+    const [active, next] = await store.global.read(async (g) => [
+      await getActiveKey(g, purpose),
+      await getNextKey(g, purpose),
+    ]);
     // Generating and wrapping are not database work: they happen before the unit.
-    const key = await newSigningKey(master, purpose, now);
-    try {
-      await store.global.write((tx) => insertSigningKey(tx, key, now));
-      created.push(key.kid);
-    } catch (err) {
-      // Another instance created one meanwhile (one active key per purpose): keep theirs.
-      if (!isUniqueViolation(err)) throw err;
+    const keys = [];
+    if (!active) keys.push(await newSigningKey(master, purpose, now, 'active'));
+    if (!next) keys.push(await newSigningKey(master, purpose, now, 'next'));
+    // One unit per key: another instance may have created one of them meanwhile (one active and one
+    // next key per purpose are unique indexes), and theirs is kept.
+    for (const key of keys) {
+      try {
+        await store.global.write((tx) => insertSigningKey(tx, key, now));
+        created.push(key.kid);
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+      }
     }
   }
   return created;
@@ -84,6 +107,8 @@ export interface Rotated {
   /** The key that was active and now only verifies (null if the purpose had no key yet). */
   retired: string | null;
   activated: string;
+  /** The new next key, published now, promoted by the following rotation. */
+  next: string;
 }
 
 export class RotationConflictError extends Error {
@@ -103,10 +128,13 @@ export class MasterKeyMismatchError extends Error {
 }
 
 /**
- * `assay keys rotate`: for each purpose a new key becomes active and the active one is retired, all in
- * one unit (the old key keeps verifying what it signed for its overlap, `RETIRED_VERIFIES_FOR_MS`).
- * Running servers pick the new key up within the key ring's cache lifetime, at once on an unknown
- * `kid`. A concurrent rotation makes one of the two fail and change nothing.
+ * `assay keys rotate`: for each purpose, all in one unit, the next key becomes active (it was published
+ * since the previous rotation, so caches of the JWKS already hold it), the active one is retired (it
+ * keeps verifying what it signed for its overlap, `RETIRED_VERIFIES_FOR_MS`), and a new next key is
+ * created. A purpose without a next key (a database from before next keys, not yet started) gets a
+ * fresh active key as before. Running servers pick the new key up within the key ring's cache
+ * lifetime, at once on an unknown `kid`. A concurrent rotation makes one of the two fail and change
+ * nothing.
  */
 export async function rotateSigningKeys(
   store: Store,
@@ -115,40 +143,52 @@ export async function rotateSigningKeys(
   now = new Date(),
 ): Promise<Rotated[]> {
   const current = await store.global.read(async (g) => {
-    const out = new Map<KeyPurpose, SigningKeyRow | null>();
-    for (const p of purposes) out.set(p, await getActiveKey(g, p));
+    const out = new Map<KeyPurpose, { active: SigningKeyRow | null; next: SigningKeyRow | null }>();
+    for (const p of purposes) out.set(p, { active: await getActiveKey(g, p), next: await getNextKey(g, p) });
     return out;
   });
-  // A different master key would wrap keys the server cannot unwrap: prove it is the same one first.
-  for (const old of current.values()) {
-    if (!old) continue;
-    try {
-      await master.unwrap(old.privateKeyEnc, `signing-key:${old.kid}`);
-    } catch {
-      throw new MasterKeyMismatchError();
+  // A different master key would wrap keys the server cannot unwrap: prove it is the same one first
+  // (the next key too: it is about to sign).
+  for (const { active, next } of current.values()) {
+    for (const row of [active, next]) {
+      if (!row) continue;
+      try {
+        await master.unwrap(row.privateKeyEnc, `signing-key:${row.kid}`);
+      } catch {
+        throw new MasterKeyMismatchError();
+      }
     }
   }
-  const fresh: Awaited<ReturnType<typeof newSigningKey>>[] = [];
-  for (const p of purposes) fresh.push(await newSigningKey(master, p, now));
+  const plan: { purpose: KeyPurpose; retired: string | null; promoted: string | null; fresh: Fresh[] }[] = [];
+  for (const p of purposes) {
+    const { active, next } = current.get(p)!;
+    const fresh: Fresh[] = [];
+    if (!next) fresh.push(await newSigningKey(master, p, now, 'active'));
+    fresh.push(await newSigningKey(master, p, now, 'next'));
+    plan.push({ purpose: p, retired: active?.kid ?? null, promoted: next?.kid ?? null, fresh });
+  }
   try {
     await store.global.write((tx) => {
-      for (const key of fresh) {
-        const old = current.get(key.purpose);
-        // Retire first: one active key per purpose is a unique index.
-        if (old) retireActiveKey(tx, old.kid, now);
-        insertSigningKey(tx, key, now);
+      for (const step of plan) {
+        // Retire first, then promote, then insert: one active and one next key per purpose are unique.
+        if (step.retired) retireActiveKey(tx, step.retired, now);
+        if (step.promoted) promoteNextKey(tx, step.promoted, now);
+        for (const key of step.fresh) insertSigningKey(tx, key, now);
       }
     });
   } catch (err) {
     if (err instanceof GuardError || isUniqueViolation(err)) throw new RotationConflictError();
     throw err;
   }
-  return fresh.map((k) => ({
-    purpose: k.purpose,
-    retired: current.get(k.purpose)?.kid ?? null,
-    activated: k.kid,
+  return plan.map((step) => ({
+    purpose: step.purpose,
+    retired: step.retired,
+    activated: step.promoted ?? step.fresh.find((k) => k.status === 'active')!.kid,
+    next: step.fresh.find((k) => k.status === 'next')!.kid,
   }));
 }
+
+type Fresh = Awaited<ReturnType<typeof newSigningKey>>;
 
 /** Whether a published key still verifies anything at `now` (a retired key only within its overlap). */
 export function stillVerifies(row: SigningKeyRow, now: Date): boolean {

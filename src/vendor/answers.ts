@@ -5,8 +5,7 @@
  * it saw and is refused, never merged, when someone saved in between (two tabs, two colleagues).
  */
 
-import canonicalize from 'canonicalize';
-import { sha256Hex } from '../crypto/hash.js';
+import { type DigestSecret, keyedValue } from '../audit/keyed-digest.js';
 import { type AnswerRow, answerRevisionGuard, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
 import {
   ASSESSMENT_OPEN,
@@ -41,6 +40,8 @@ export interface AnswerScope {
   contactId: string;
   read<T>(fn: (ctx: TenantReadCtx) => Promise<T> | T): Promise<T>;
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
+  /** The tenant's keyed-digest secret (src/audit/keyed-digest.ts), fetched before a unit, cached. */
+  digestSecret(): Promise<DigestSecret>;
   /** Opens a contact's sealed name and email (the portal scope has it); without it a conflict names no one. */
   openContact?(row: ContactRow): Promise<{ name: string | null; email: string | null }>;
 }
@@ -284,13 +285,15 @@ function refuseClosed(state: PortalState): void {
 function queueAnswers(
   tx: TenantWriteCtx,
   scope: AnswerScope,
+  secret: DigestSecret,
   writes: Array<{ key: string; value: AnswerValue; seen: number }>,
   now: Date,
 ): void {
   touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
   for (const w of writes) {
     saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
-    // The trail records which answer changed and a digest of its value, never the value (issue 9).
+    // The trail records which answer changed and a digest of its value, never the value (issue 9); keyed,
+    // since a plain SHA-256 of "yes" or an email is read back by trying candidates (docs/audit.md).
     tx.audit(
       {
         actor: `vendor:${scope.contactId}`,
@@ -298,7 +301,7 @@ function queueAnswers(
         target: `assessment:${scope.assessmentId}`,
         data: {
           question: w.key,
-          value_sha256: sha256Hex(canonicalize(w.value ?? null) ?? 'null'),
+          ...keyedValue(secret, w.value ?? null),
           revision: w.seen + 1,
         },
       },
@@ -326,8 +329,9 @@ async function commit(
   writes: Array<{ key: string; value: AnswerValue; seen: number }>,
   now: Date,
 ): Promise<string | null> {
+  const secret = await scope.digestSecret();
   try {
-    await scope.write((tx) => queueAnswers(tx, scope, writes, now));
+    await scope.write((tx) => queueAnswers(tx, scope, secret, writes, now));
     return null;
   } catch (err) {
     return lostKey(err, writes);
@@ -382,6 +386,8 @@ export async function saveOne(
 ): Promise<SaveResult & { locale: string }> {
   let result: (SaveResult & { locale: string }) | undefined;
   let read: { state: PortalState; locale: string } | undefined;
+  // Before the unit: asynchronous crypto (a cached promise after the tenant's first save).
+  const secret = await scope.digestSecret();
   try {
     await scope.write(async (tx) => {
       const state = await loadPortal(tx, scope.assessmentId, now);
@@ -408,7 +414,7 @@ export async function saveOne(
         result = { kind: 'invalid', key, message, state, locale };
         return;
       }
-      queueAnswers(tx, scope, [{ key, value, seen }], now);
+      queueAnswers(tx, scope, secret, [{ key, value, seen }], now);
       result = { kind: 'saved', key, revision: seen + 1, before: state.evaluation, state: after, locale };
     });
   } catch (err) {

@@ -7,6 +7,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
+import { type DigestSecret, digestSecretOf } from '../audit/keyed-digest.js';
 import { clearedCookie } from '../auth/cookies.js';
 import type { ContactRow } from '../db/repo/vendor-contacts.js';
 import type { TenantReadCtx, TenantWriteCtx } from '../db/store.js';
@@ -22,6 +23,8 @@ export interface PortalScope extends VendorSession {
   write<T>(fn: (tx: TenantWriteCtx) => Promise<T> | T): Promise<T>;
   /** Opens a contact's sealed fields in the session's tenant (after a unit, never inside one). */
   openContact(row: ContactRow): Promise<VendorContact>;
+  /** The tenant's keyed-digest secret for audit entries (before a unit, never inside one). */
+  digestSecret(): Promise<DigestSecret>;
 }
 
 export type PortalEnv = AppEnv & { Variables: { portal: PortalScope } };
@@ -50,6 +53,7 @@ export function requireVendor(
       read: (fn) => scope.read(fn),
       write: (fn) => scope.write(fn),
       openContact: (row) => contacts.open(session.tenantId, row),
+      digestSecret: () => digestSecretOf(platform, session.tenantId),
     });
     await next();
   };

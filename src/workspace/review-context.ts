@@ -1,8 +1,9 @@
 /**
  * A reviewer changes the buyer-set context facts of an assessment (issue 10, "Scope set by the buyer"):
  * the service's criticality and the like, which the vendor sees read-only. The reason is required and
- * kept as an internal note; the audit entry holds the fact ids and digests of the old and new facts and
- * of the note, never the note's text.
+ * kept as an internal note; the audit entry holds the fact ids and keyed digests (HMAC, docs/audit.md
+ * "Keyed digests": a fact is a choice, so a plain digest is guessed) of the old and new facts and of the
+ * note, never the note's text.
  *
  * - Still open (sent … changes requested): the facts change what the vendor sees from the next page on.
  * - Submitted or reviewed: the answers are evaluated again under the new facts on the day they were
@@ -11,7 +12,7 @@
  *   change and the new rating are in the audit trail and the assessment's timeline.
  */
 import canonicalize from 'canonicalize';
-import { sha256Hex } from '../crypto/hash.js';
+import { digestSecretOf, valueHmac } from '../audit/keyed-digest.js';
 import { isId } from '../db/ids.js';
 import { loadAnswerRows } from '../db/repo/answers.js';
 import { insertAssessmentEvent } from '../db/repo/assessment-events.js';
@@ -57,7 +58,6 @@ export interface ContextChange {
   rerated: boolean;
 }
 
-const digest = (v: unknown) => sha256Hex(canonicalize(v) ?? 'null');
 const shown = (v: unknown) =>
   v === undefined ? 'not set' : Array.isArray(v) ? v.join(', ') || 'none' : String(v);
 
@@ -71,7 +71,7 @@ export type ContextFormFields = Readonly<Record<string, string | readonly string
  * a later one (409, the register follows the later one).
  */
 export async function changeContext(
-  deps: Pick<ReviewDeps, 'clock'>,
+  deps: Pick<ReviewDeps, 'clock' | 'store' | 'master'>,
   scope: ReviewScope,
   assessmentId: string,
   fields: ContextFormFields,
@@ -111,7 +111,7 @@ export async function changeContext(
     else delete after[key];
   const facts = q.contextFacts
     .map((f) => f.id)
-    .filter((id) => digest(before[id] ?? null) !== digest(after[id] ?? null));
+    .filter((id) => canonicalize(before[id] ?? null) !== canonicalize(after[id] ?? null));
   if (facts.length === 0) throw new HttpError(422, 'Nothing changed: the facts are as they were.');
   if (seen.later)
     throw new HttpError(
@@ -158,6 +158,8 @@ export async function changeContext(
     .map((id) => `${label(id)}: ${shown(before[id])} → ${shown(after[id])}.`)
     .join(' ')} Reason: ${reason}`;
   const actor = `user:${scope.userId}`;
+  // Before the unit: asynchronous crypto (cached per tenant).
+  const secret = await digestSecretOf(deps, scope.tenantId);
   try {
     await scope.write(async (tx) => {
       changeAssessmentContext(tx, assessment, after, rerated, now);
@@ -204,10 +206,11 @@ export async function changeContext(
           target: `assessment:${assessment.id}`,
           data: {
             facts,
-            context_before_sha256: digest(before),
-            context_after_sha256: digest(after),
+            context_before_hmac: valueHmac(secret, before),
+            context_after_hmac: valueHmac(secret, after),
             note: saved.id,
-            note_sha256: sha256Hex(note),
+            note_hmac: valueHmac(secret, note),
+            hmac_key: secret.keyId,
             ...(rerated
               ? {
                   score: rerated.scorePermille === null ? null : rerated.scorePermille / 10,

@@ -11,6 +11,7 @@
  */
 
 import semver from 'semver';
+import { digestSecretOf, valueHmac } from '../audit/keyed-digest.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { isId, newId } from '../db/ids.js';
 import { CARRIED_OVER, loadAnswerRows, saveAnswerAt } from '../db/repo/answers.js';
@@ -334,7 +335,7 @@ export const EXPIRED_PREFIX = 'evidence-expired:';
 
 /** An internal note on the assessment: never shown to the vendor. */
 export async function addReviewNote(
-  deps: Pick<ReviewDeps, 'clock'>,
+  deps: Pick<ReviewDeps, 'clock' | 'store' | 'master'>,
   scope: ReviewScope,
   assessmentId: string,
   rawBody: unknown,
@@ -343,6 +344,8 @@ export async function addReviewNote(
   const now = deps.clock.now();
   const assessment = await scope.read((ctx) => getAssessment(ctx, assessmentId));
   if (!assessment || assessment.status === 'draft') throw new HttpError(404, NOT_FOUND);
+  // Before the unit: asynchronous crypto (cached per tenant). A note may quote an answer: keyed digest.
+  const secret = await digestSecretOf(deps, scope.tenantId);
   return scope.write((tx) => {
     const note = insertReviewNote(
       tx,
@@ -354,7 +357,7 @@ export async function addReviewNote(
         actor: `user:${scope.userId}`,
         action: 'assessment.review_note_added',
         target: `assessment:${assessment.id}`,
-        data: { note: note.id, body_sha256: sha256Hex(body) },
+        data: { note: note.id, body_hmac: valueHmac(secret, body), hmac_key: secret.keyId },
       },
       now,
     );
@@ -417,6 +420,7 @@ export async function requestChanges(
       body: reviewText(r.comment, COMMENT_MAX, `comment on "${text}"`),
     });
   }
+  const secret = await digestSecretOf(deps, scope.tenantId);
   const jti = newLinkId();
   const link = await issueLink(
     deps.keys,
@@ -475,7 +479,8 @@ export async function requestChanges(
           target: `assessment:${assessment.id}`,
           data: {
             questions: checked.map((c) => c.questionId),
-            comments_sha256: checked.map((c) => sha256Hex(c.body)),
+            comments_hmac: checked.map((c) => valueHmac(secret, c.body)),
+            hmac_key: secret.keyId,
             previous_receipt_sha256: assessment.receipt ? sha256Hex(assessment.receipt) : null,
           },
         },

@@ -48,6 +48,9 @@ const BUDGET: Record<Dialect, { overview: number; signIn: number }> = {
 // Since the request-path work the portal state is read in the save's write unit (one unit fewer:
 // PostgreSQL 16 → 14, one `BEGIN; set_config` and one `COMMIT` less; SQLite and D1 unchanged).
 const AUTOSAVE: Record<Dialect, number> = { sqlite: 9, d1: 6, pg: 14 };
+// The first save of a tenant in a process also reads its data key, in a read unit before the write
+// (the keyed digest's secret, docs/audit.md "Keyed digests"); cached after that.
+const FIRST_OF_TENANT: Record<Dialect, number> = { sqlite: 1, d1: 1, pg: 3 };
 
 forEachDialect('query budget', (dialect) => {
   let ts: TestStore;
@@ -112,7 +115,7 @@ forEachDialect('query budget', (dialect) => {
     const first = await save('Cloud hosting', 0);
     const later = await save('Cloud hosting and backups', 1);
     expect({ first: first.length, later: later.length }, [...first, '--', ...later].join('\n')).toEqual({
-      first: AUTOSAVE[dialect],
+      first: AUTOSAVE[dialect] + FIRST_OF_TENANT[dialect],
       later: AUTOSAVE[dialect],
     });
   });

@@ -90,17 +90,18 @@ describe('the Worker under wrangler dev --local', () => {
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
   });
 
-  it('publishes the link and receipt keys it created on first start as a JWKS', async () => {
+  it('publishes the link and receipt keys it created on first start (active and next each) as a JWKS', async () => {
     const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as {
       keys: Record<string, string>[];
     };
-    expect(jwks.keys).toHaveLength(2);
+    // An active and a next key per purpose: the next one is published before it ever signs.
+    expect(jwks.keys).toHaveLength(4);
     for (const k of jwks.keys) expect(k).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
     // The receipt key as PEM (SPKI), exported by Web Crypto inside workerd.
     const pem = await (await fetch(`${base}/.well-known/receipt-keys.pem`)).text();
     const kids = [...pem.matchAll(/^# kid (\S+)\n-----BEGIN PUBLIC KEY-----\n/gm)].map((m) => m[1]);
-    expect(kids).toHaveLength(1);
-    expect(jwks.keys.map((k) => k.kid)).toContain(kids[0]);
+    expect(kids).toHaveLength(2);
+    for (const kid of kids) expect(jwks.keys.map((k) => k.kid)).toContain(kid);
   });
 
   it('serves static files through the Worker with content-hashed caching', async () => {

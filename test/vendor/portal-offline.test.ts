@@ -269,6 +269,7 @@ forEachDialect(
         contactId: f.contactId,
         read: (fn) => t.read(fn),
         write: (fn) => t.write(fn),
+        digestSecret: async () => ({ keyId: 'test-key', secret: new Uint8Array(32) }),
       };
       // The route refuses earlier; this is the guard that holds when the submission commits in between.
       await expect(

@@ -5,11 +5,14 @@
  * internal note, one audit entry holds ids and digests only; on an open assessment the vendor sees the new
  * fact. Every bad input is refused with a 4xx and changes nothing.
  */
+import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { sampleAnswers } from '../../bench/sample-answers.js';
 import { createApp } from '../../src/app.js';
+import { matchesKeyedValue } from '../../src/audit/keyed-digest.js';
 import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
 import { startMemberSession } from '../../src/auth/member-sessions.js';
+import { sha256Hex } from '../../src/crypto/hash.js';
 import { saveAnswer } from '../../src/db/repo/answers.js';
 import { listAssessmentEvents } from '../../src/db/repo/assessment-events.js';
 import {
@@ -210,8 +213,17 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
     const data = JSON.stringify(entry!.data);
     expect(data).not.toContain('payroll');
     expect(data).not.toContain('critical"');
-    expect(data).toMatch(/"context_before_sha256":"[0-9a-f]{64}"/);
-    expect(data).toMatch(/"note_sha256":"[0-9a-f]{64}"/);
+    // Keyed (docs/audit.md "Keyed digests"): a fact is a choice, its plain SHA-256 is guessed at once.
+    expect(data).toMatch(/"context_before_hmac":"[0-9a-f]{64}"/);
+    expect(data).toMatch(/"context_after_hmac":"[0-9a-f]{64}"/);
+    expect(data).toMatch(/"note_hmac":"[0-9a-f]{64}"/);
+    expect(data).not.toMatch(/_sha256/);
+    const d = entry!.data as Record<string, string>;
+    const ports = { store: ts.store, master: platform.master };
+    expect(
+      await matchesKeyedValue(ports, tenantId, { value_hmac: d.note_hmac, hmac_key: d.hmac_key }, note!.body),
+    ).toBe(true);
+    expect(d.note_hmac).not.toBe(sha256Hex(canonicalize(note!.body)!));
 
     // The review page and the assessment list show the stored headline rating.
     expect(shown).toContain(`>${want.rating}<`);

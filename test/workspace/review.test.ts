@@ -6,11 +6,14 @@
  * under concurrent clicks), mark reviewed; re-assessment with carried answers and the diff; every bad
  * input refused with 4xx and nothing written; markup inert.
  */
+import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { sampleAnswers } from '../../bench/sample-answers.js';
 import { createApp } from '../../src/app.js';
+import { matchesKeyedValue } from '../../src/audit/keyed-digest.js';
 import { MEMBER_COOKIE } from '../../src/auth/cookies.js';
 import { startMemberSession } from '../../src/auth/member-sessions.js';
+import { sha256Hex } from '../../src/crypto/hash.js';
 import { saveAnswer } from '../../src/db/repo/answers.js';
 import { getAssessment, touchAnswers } from '../../src/db/repo/assessments.js';
 import { listAudit } from '../../src/db/repo/audit.js';
@@ -191,6 +194,17 @@ forEachDialect(
       const withNote = await (await reviewer.get(path)).text();
       expect(withNote).toContain('Internal only &lt;img src=x onerror=alert(1)&gt;');
       expect(withNote).not.toContain(MARKUP);
+      const noteEntry = (await audit('assessment.review_note_added', s.assessmentId))[0]!;
+      const nd = noteEntry.data as { body_hmac: string; hmac_key: string };
+      expect(Object.keys(nd)).not.toContain('body_sha256');
+      expect(
+        await matchesKeyedValue(
+          platform,
+          tenantId,
+          { value_hmac: nd.body_hmac, hmac_key: nd.hmac_key },
+          `Internal only ${MARKUP}`,
+        ),
+      ).toBe(true);
 
       // Answers are refused while submitted.
       const rows0 = await ts.store.tenant(tenantId).read((c) => c.db.select().from(c.t.answers));
@@ -214,6 +228,19 @@ forEachDialect(
       expect(await audit('assessment.changes_requested', s.assessmentId)).toHaveLength(1);
       const entry = (await audit('assessment.changes_requested', s.assessmentId))[0]!;
       expect(JSON.stringify(entry.data)).not.toContain('policy');
+      // The comments as keyed digests (docs/audit.md "Keyed digests"), not a plain SHA-256 to guess at.
+      const data = entry.data as { comments_hmac: string[]; hmac_key: string };
+      expect(Object.keys(data)).not.toContain('comments_sha256');
+      expect(data.comments_hmac).toHaveLength(2);
+      expect(data.comments_hmac[1]).not.toBe(sha256Hex(canonicalize('Say who approves it.')!));
+      expect(
+        await matchesKeyedValue(
+          platform,
+          tenantId,
+          { value_hmac: data.comments_hmac[1], hmac_key: data.hmac_key },
+          'Say who approves it.',
+        ),
+      ).toBe(true);
 
       // The mail, over real SMTP, with a fresh single-use link; the old session's link is revoked.
       const got = await deliver(JANE);

@@ -49,6 +49,25 @@ export function setKeyStatus(tx: WriteCtx, kid: string, status: KeyStatus, at: D
   );
 }
 
+export async function getNextKey({ db, t }: ReadCtx, purpose: KeyPurpose): Promise<SigningKeyRow | null> {
+  const [row] = await db
+    .select()
+    .from(t.signingKeys)
+    .where(and(eq(t.signingKeys.purpose, purpose), eq(t.signingKeys.status, 'next')));
+  return (row as SigningKeyRow | undefined) ?? null;
+}
+
+/** Activates the key only if it is still the next one: a concurrent rotation makes the unit fail. */
+export function promoteNextKey(tx: WriteCtx, kid: string, at: Date): void {
+  tx.write(
+    tx.db
+      .update(tx.t.signingKeys)
+      .set({ status: 'active', activatedAt: at })
+      .where(and(eq(tx.t.signingKeys.kid, kid), eq(tx.t.signingKeys.status, 'next'))),
+    { guard: 'signing-key-still-next' },
+  );
+}
+
 /** Retires the key only if it is still the active one: a concurrent rotation makes the unit fail. */
 export function retireActiveKey(tx: WriteCtx, kid: string, at: Date): void {
   tx.write(

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `signing_keys_one_next_uq` ON `signing_keys` (`purpose`) WHERE status = 'next';

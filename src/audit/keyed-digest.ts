@@ -1,0 +1,47 @@
+/**
+ * Keyed digests for audit entries that would otherwise carry a plain SHA-256 of guessable content (an
+ * answer "yes", a number, an email): HMAC-SHA-256 under the tenant's digest secret, which is derived from
+ * its data key (src/evidence/data-keys.ts) — not in any export, and destroyed with the data key when the
+ * tenant is purged (crypto-shredding), so the chain's digests stop being checkable against candidates
+ * once the tenant is gone. docs/audit.md "Keyed digests".
+ *
+ * The secret is fetched before a unit of work (asynchronous); the HMAC itself is synchronous and cheap.
+ */
+import canonicalize from 'canonicalize';
+import { bytesToHex } from '../crypto/encoding.js';
+import { hmacSha256 } from '../crypto/hash.js';
+import type { Store } from '../db/store.js';
+import { type DigestSecret, dataKeysFor } from '../evidence/data-keys.js';
+import type { MasterKey } from '../keys/master-key.js';
+
+export type { DigestSecret };
+
+/** The keyed digest of a JSON value, canonicalised (RFC 8785) as the entry's plain digest was. */
+export function valueHmac(secret: DigestSecret, value: unknown): string {
+  return bytesToHex(hmacSha256(secret.secret, canonicalize(value ?? null) ?? 'null'));
+}
+
+/** The fields an entry carries for a keyed value: the digest and the data key it was made under. */
+export function keyedValue(secret: DigestSecret, value: unknown): { value_hmac: string; hmac_key: string } {
+  return { value_hmac: valueHmac(secret, value), hmac_key: secret.keyId };
+}
+
+/** The tenant's digest secret (cached per process; creates the tenant's data key if it has none). */
+export function digestSecretOf(ports: { store: Store; master: MasterKey }, tenantId: string) {
+  return dataKeysFor(ports).digestSecret(tenantId);
+}
+
+/**
+ * Whether `entryData` (an `answer.saved` entry's data, or any entry with `value_hmac`) is the digest of
+ * `claimed`: how a tenant proves what an answer was, from its own workspace, against an exported trail.
+ */
+export async function matchesKeyedValue(
+  ports: { store: Store; master: MasterKey },
+  tenantId: string,
+  entryData: { value_hmac?: unknown; hmac_key?: unknown },
+  claimed: unknown,
+): Promise<boolean> {
+  const secret = await digestSecretOf(ports, tenantId);
+  if (entryData.hmac_key !== secret.keyId || typeof entryData.value_hmac !== 'string') return false;
+  return valueHmac(secret, claimed) === entryData.value_hmac;
+}

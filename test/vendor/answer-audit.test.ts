@@ -1,0 +1,81 @@
+/**
+ * The `answer.saved` audit entry holds a keyed digest of the value (issue 9, docs/audit.md "Keyed
+ * digests"): not the plain SHA-256 an auditor could match against candidates ("yes", a number, an email),
+ * but HMAC-SHA-256 under the tenant's digest secret, derived from its data key (destroyed on purge). The
+ * tenant can still prove what an answer was.
+ */
+import canonicalize from 'canonicalize';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildExport } from '../../src/audit/export.js';
+import { digestSecretOf, matchesKeyedValue } from '../../src/audit/keyed-digest.js';
+import { sha256Hex } from '../../src/crypto/hash.js';
+import { listAudit } from '../../src/db/repo/audit.js';
+import type { Store } from '../../src/db/store.js';
+import { firstDataKeyId } from '../../src/evidence/data-keys.js';
+import { VENDOR_COOKIE } from '../../src/vendor/sessions.js';
+import { browser, TEST_MASTER_KEY, testApp } from '../support/app.js';
+import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
+import { vendorFixture, vendorSession } from '../support/vendor.js';
+
+const HX = { 'HX-Request': 'true' };
+
+forEachDialect('answer.saved: a keyed digest of the value', (dialect) => {
+  let ts: TestStore;
+  let store: Store;
+  const now = new Date('2030-03-01T10:00:00Z');
+  let app: Awaited<ReturnType<typeof testApp>>;
+  const ports = () => ({ store, master: TEST_MASTER_KEY });
+
+  beforeAll(async () => {
+    ts = await openTestStore(dialect);
+    store = ts.store;
+    app = await testApp(store, { now: () => now });
+  }, 60_000);
+  afterAll(() => ts.close());
+
+  async function answer(value: string) {
+    const f = await vendorFixture(store, { now, context: { 'scope.function': 'critical' } });
+    const b = browser(app);
+    b.jar.set(VENDOR_COOKIE, await vendorSession(store, f, now));
+    const key = 'scope.service';
+    const res = await b.post(
+      `/v/a/${f.assessmentId}/answer/${encodeURIComponent(key)}`,
+      { [key]: value, [`_rev.${key}`]: '0' },
+      HX,
+    );
+    expect(res.status).toBe(200);
+    const entries = await store.tenant(f.tenantId).read((c) => listAudit(c));
+    const saved = entries.filter((e) => e.action === 'answer.saved');
+    expect(saved).toHaveLength(1);
+    return { f, data: saved[0]!.data as Record<string, unknown> };
+  }
+
+  it('records an HMAC of the value, never its plain SHA-256; the tenant can prove a claimed value', async () => {
+    const value = 'anna@widgets.example';
+    const { f, data } = await answer(value);
+    const plain = sha256Hex(canonicalize(value)!);
+    expect(Object.keys(data).sort()).toEqual(['hmac_key', 'question', 'revision', 'value_hmac']);
+    expect(data.value_hmac).toMatch(/^[0-9a-f]{64}$/);
+    expect(data.value_hmac).not.toBe(plain);
+    // Bound to the tenant's data key: the key tenant purge destroys (crypto-shredding).
+    expect(data.hmac_key).toBe(firstDataKeyId(f.tenantId));
+    // Nothing an auditor holds (the export) contains the value or its plain digest.
+    const exported = (await buildExport(store, f.tenantId)).map((x) => x.content).join('\n');
+    expect(exported).toContain(String(data.value_hmac));
+    expect(exported).not.toContain(plain);
+    expect(exported).not.toContain(value);
+    // The tenant's own proof: the claimed value matches, another does not, nor another tenant's digest.
+    expect(await matchesKeyedValue(ports(), f.tenantId, data, value)).toBe(true);
+    expect(await matchesKeyedValue(ports(), f.tenantId, data, 'bob@widgets.example')).toBe(false);
+    expect(await matchesKeyedValue(ports(), f.tenantId, { ...data, hmac_key: 'other' }, value)).toBe(false);
+  });
+
+  it('the same answer in two tenants gives unrelated digests; the secret is derived once per tenant', async () => {
+    const a = await answer('Core banking SaaS');
+    const b = await answer('Core banking SaaS');
+    expect(a.data.value_hmac).not.toBe(b.data.value_hmac);
+    expect(await matchesKeyedValue(ports(), b.f.tenantId, a.data, 'Core banking SaaS')).toBe(false);
+    // Cached: the same promise, so an autosave costs one HMAC, not a key unwrap.
+    expect(digestSecretOf(ports(), a.f.tenantId)).toBe(digestSecretOf(ports(), a.f.tenantId));
+  });
+});
