@@ -109,9 +109,9 @@ export async function previewImport(
         ok: false,
         message: 'XLSX upload is not available on this server; upload the CSV export instead.',
       };
-    result = await importAnswersXlsx(state.q, bytes, { archive, locale });
+    result = await importAnswersXlsx(state.q, bytes, { archive, locale, context: state.context });
   } else {
-    result = importAnswersCsv(state.q, bytes, { locale });
+    result = importAnswersCsv(state.q, bytes, { locale, context: state.context });
   }
   if (!result.ok) return { ok: false, message: result.error.message };
 
@@ -159,6 +159,19 @@ export async function previewImport(
     if (message)
       rejected.push({ row: null, questionId: question.id, column: side, value: row.shown, reason: message });
     else accepted.push(row);
+  }
+  // The requester's facts, as the export wrote them: listed as unchanged, never written.
+  for (const id of result.contextUnchanged) {
+    const question = state.q.questions.get(id);
+    if (!question) continue;
+    const value = (state.context as Record<string, AnswerValue>)[id] ?? null;
+    unchanged.push({
+      key: id,
+      question: localize(question.text, locale, state.q),
+      shown: shown(value),
+      value,
+      revision: 0,
+    });
   }
   return { ok: true, accepted, unchanged, rejected };
 }

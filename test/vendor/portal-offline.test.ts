@@ -157,6 +157,31 @@ forEachDialect(
       }
     });
 
+    it("an untouched export lists the requester's facts as unchanged; a changed fact is still refused", async () => {
+      const { b, base } = await vendor();
+      expect((await autosave(b, base, 'scope.service', 'Core banking SaaS', 0)).status).toBe(200);
+      const csv = await (await b.get(`${base}/export.csv`)).text();
+      const untouched = await (await upload(b, base, csv, 'answers.csv')).text();
+      expect(/Nothing has been saved yet\. [^<]*/.exec(untouched)?.[0]).toBe(
+        'Nothing has been saved yet. 0 accepted, 2 unchanged, 0 rejected.',
+      );
+      // The fact's row edited to another valid value: refused, named, nothing else affected.
+      const records: string[][] = parse(csv, { bom: true, relax_column_count: true });
+      const header = records.find((r) => r.includes('question_id') && r.includes('answer'))!;
+      const idAt = header.indexOf('question_id');
+      const answerAt = header.indexOf('answer');
+      const edited = records.map((r) =>
+        r[idAt] === 'scope.function' ? r.map((c, i) => (i === answerAt ? 'other' : c)) : r,
+      );
+      expect(edited.some((r) => r[idAt] === 'scope.function')).toBe(true);
+      const back = stringify(edited);
+      const changed = await (await upload(b, base, back, 'answers.csv')).text();
+      expect(/Nothing has been saved yet\. [^<]*/.exec(changed)?.[0]).toBe(
+        'Nothing has been saved yet. 0 accepted, 1 unchanged, 1 rejected.',
+      );
+      expect(changed).toContain('scope.function is set by the requester and cannot be changed here');
+    });
+
     it('round-trips an XLSX, and Apply reports a row changed since the preview instead of overwriting it', async () => {
       const { f, b, base } = await vendor();
       const res = await b.get(`${base}/export.xlsx`);

@@ -93,7 +93,7 @@ export function importAnswersCsv(
         comment: cell(record, commentAt),
       });
     }
-    return { ok: true, ...importRows(q, rows, { locale }) };
+    return { ok: true, ...importRows(q, rows, { locale, context: opts.context }) };
   } catch (error) {
     return asFailure(error);
   }

@@ -51,6 +51,8 @@ export interface ImportReport {
   /** Number of values imported (answers and comments). */
   accepted: number;
   rejected: Rejection[];
+  /** Context facts whose row carries exactly the requester's value (an untouched export): not changes. */
+  contextUnchanged: string[];
 }
 
 export type ImportResult = ({ ok: true } & ImportReport) | { ok: false; error: SpreadsheetError };
@@ -58,6 +60,8 @@ export type ImportResult = ({ ok: true } & ImportReport) | { ok: false; error: S
 export interface ImportOptions {
   /** Preferred language for matching option labels and reading decimal commas; labels of every language are accepted. */
   locale?: string;
+  /** The requester's context facts: a row that repeats one unchanged is no attempt to change it. */
+  context?: Readonly<Record<string, unknown>>;
 }
 
 const REPORT_VALUE_MAX = 200;
@@ -139,10 +143,11 @@ const FORMULA_REASON =
 export function importRows(
   q: Questionnaire,
   rows: readonly SheetRow[],
-  opts: { locale: string },
+  opts: { locale: string; context?: Readonly<Record<string, unknown>> | undefined },
 ): ImportReport {
   const answers: Record<string, AnswerValue> = {};
   const rejected: Rejection[] = [];
+  const contextUnchanged: string[] = [];
   const reject = (row: number, questionId: string | null, column: string, cell: Cell, reason: string) =>
     rejected.push({ row, questionId, column, value: shorten(cellText(cell)), reason });
 
@@ -194,6 +199,14 @@ export function importRows(
 
     if (question.context) {
       // Set by the requester: the vendor's spreadsheet cannot change it (evaluate would ignore it anyway).
+      // The export writes the requester's value into the row; the same value back is no change.
+      if (isBlank(row.comment) && !isBlank(row.answer) && opts.context && id in opts.context) {
+        const parsed = parseAnswer(q, question, row.answer, opts.locale);
+        if (parsed.ok && JSON.stringify(parsed.value ?? null) === JSON.stringify(opts.context[id] ?? null)) {
+          contextUnchanged.push(id);
+          continue;
+        }
+      }
       for (const [column, cell] of [
         ['answer', row.answer],
         ['comment', row.comment],
@@ -232,7 +245,7 @@ export function importRows(
   }
 
   rejected.sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
-  return { answers, accepted: Object.keys(answers).length, rejected };
+  return { answers, accepted: Object.keys(answers).length, rejected, contextUnchanged };
 }
 
 function shorten(text: string): string {

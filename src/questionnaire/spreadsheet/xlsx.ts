@@ -303,7 +303,7 @@ export async function importAnswersXlsx(
     checkHeader(q, overview.get('format') ?? null, overview.get('questionnaire') ?? null);
     const locale = effectiveLocale(q, opts.locale ?? overview.get('locale') ?? q.defaultLocale);
     const rows = readAnswerRows(workbook, limits);
-    return { ok: true, ...importRows(q, rows, { locale }) };
+    return { ok: true, ...importRows(q, rows, { locale, context: opts.context }) };
   } catch (error) {
     return asFailure(error);
   }
