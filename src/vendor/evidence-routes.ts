@@ -5,6 +5,7 @@
  * is the question's file list; without JavaScript a redirect back to the question.
  */
 import { Hono } from 'hono';
+import { HttpError } from '../errors.js';
 import { downloadPath } from '../evidence/download.js';
 import { listEvidence, removeEvidence, storeEvidence } from '../evidence/evidence.js';
 import { renderFragment } from '../http/views.js';
@@ -17,6 +18,9 @@ import { type Words, words } from './words.js';
 /** Paths whose bodies src/evidence reads and limits itself (see src/app.ts). */
 export const UPLOAD_PATH = /^\/v\/a\/[^/]+\/evidence\/[^/]+$/;
 
+const questionPath = (aid: string, qid: string) =>
+  `/v/a/${aid}/q/${encodeURIComponent(qid)}#q-${encodeURIComponent(qid)}`;
+
 export function evidencePortalRoutes(platform: Ports) {
   const app = new Hono<PortalEnv>();
 
@@ -26,12 +30,7 @@ export function evidencePortalRoutes(platform: Ports) {
     notice: (w: Words) => string,
   ) => {
     const { tenantId, assessmentId } = c.var.portal;
-    if (!c.req.header('HX-Request')) {
-      return c.redirect(
-        `/v/a/${assessmentId}/q/${encodeURIComponent(qid)}#q-${encodeURIComponent(qid)}`,
-        303,
-      );
-    }
+    if (!c.req.header('HX-Request')) return c.redirect(questionPath(assessmentId, qid), 303);
     const state = await portalState(c.var.portal, platform.clock.now());
     const w = words(localeOf(c, state.q, state.assessment.locale));
     const files = await listEvidence(platform, { tenantId, assessmentId, questionId: qid });
@@ -51,18 +50,32 @@ export function evidencePortalRoutes(platform: Ports) {
   app.post('/:aid/evidence/:qid', async (c) => {
     const { tenantId, assessmentId, contactId } = c.var.portal;
     const qid = c.req.param('qid');
-    const stored = await storeEvidence(
-      platform,
-      {
-        tenantId,
-        assessmentId,
-        questionId: qid,
-        uploadedBy: `vendor:${contactId}`,
-        // `?replaces=<file id>`: the upload is the next version of that file.
-        ...(c.req.query('replaces') ? { replaces: c.req.query('replaces') } : {}),
-      },
-      c.req.raw,
-    );
+    let stored: Awaited<ReturnType<typeof storeEvidence>>;
+    try {
+      stored = await storeEvidence(
+        platform,
+        {
+          tenantId,
+          assessmentId,
+          questionId: qid,
+          uploadedBy: `vendor:${contactId}`,
+          // `?replaces=<file id>`: the upload is the next version of that file.
+          ...(c.req.query('replaces') ? { replaces: c.req.query('replaces') } : {}),
+        },
+        c.req.raw,
+      );
+    } catch (err) {
+      // A refused file (too large, wrong type, too many): the page says why and leads back to the question.
+      if (!(err instanceof HttpError) || err.status >= 500) throw err;
+      const state = await portalState(c.var.portal, platform.clock.now());
+      const w = words(localeOf(c, state.q, state.assessment.locale));
+      throw new HttpError(err.status, err.message, {
+        ...(err.fields ? { fields: err.fields } : {}),
+        headers: err.headers,
+        cause: err,
+        action: { href: questionPath(assessmentId, qid), label: w.back },
+      });
+    }
     return answer(c, qid, (w) => `${w.uploaded} ${stored.name}.`);
   });
 

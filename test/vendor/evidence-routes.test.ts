@@ -94,6 +94,15 @@ forEachDialect(
       expect(res.headers.get('location')).toContain('gov.policy');
     });
 
+    it('without JavaScript, a refused file shows why and leads back to the question', async () => {
+      const { base, cookie } = await session();
+      const res = await upload(`${base}/evidence/gov.policy`, cookie, 'p.png', pdf(), false);
+      expect(res.status).toBe(415);
+      const html = await res.text();
+      expect(html).toContain(`href="${base}/q/gov.policy#q-gov.policy"`);
+      expect(html).toContain('Back to the questionnaire');
+    });
+
     it('refuses another assessment, no session, a wrong type, a cross-site post and escapes names', async () => {
       const mine = await session();
       const other = await session();
