@@ -9,7 +9,6 @@
 import {
   getQuestionnaireSourceHash,
   getQuestionnaireVersion,
-  getQuestionnaireVersionByRef,
   listQuestionnaireVersions,
   pinQuestionnaireVersion,
   type QuestionnaireVersionRow,
@@ -76,7 +75,11 @@ export async function publishQuestionnaire(
       },
     ]);
   }
-  const existing = await getQuestionnaireVersionByRef(ctx, next.id, next.version);
+  // One read of every stored version of this id: the version itself and the earlier ones come from the
+  // same statement. Read apart, a concurrent publish of the same version committing in between made it
+  // "absent" and then an earlier version of itself (version-not-increased), seen in bulk sends.
+  const stored = await listQuestionnaireVersions(ctx, next.id);
+  const existing = stored.find((v) => v.version === next.version);
   if (existing) {
     if (existing.sourceHash === next.sourceHash) return { row: existing, created: false };
     throw new PublishError([
@@ -91,7 +94,7 @@ export async function publishQuestionnaire(
       },
     ]);
   }
-  const earlier: Questionnaire[] = (await listQuestionnaireVersions(ctx, next.id)).map(compiledVersion);
+  const earlier: Questionnaire[] = stored.map(compiledVersion);
   for (const q of opts.library?.values() ?? [])
     if (q.id === next.id && q.version !== next.version) earlier.push(q);
   const problems = earlier
@@ -106,14 +109,16 @@ export async function publishQuestionnaire(
     sourceHash: next.sourceHash,
     title: localize(next.title, next.defaultLocale, next),
   });
+  const { created, ...pinned } = row;
+  // Stored by a concurrent publish since the read above (same content, or pinQuestionnaireVersion threw).
+  if (!created) return { row: pinned, created: false };
   ctx.audit({
     actor: opts.actor,
     action: 'questionnaire.published',
     target: `questionnaire_version:${row.id}`,
     data: { ref: next.ref, source_sha256: next.sourceHash },
   });
-  const { created: _created, ...stored } = row;
-  return { row: stored, created: true };
+  return { row: pinned, created: true };
 }
 
 /**
