@@ -16,14 +16,25 @@ import type { MasterKey } from '../keys/master-key.js';
 
 export type { DigestSecret };
 
-/** The keyed digest of a JSON value, canonicalised (RFC 8785) as the entry's plain digest was. */
-export function valueHmac(secret: DigestSecret, value: unknown): string {
-  return bytesToHex(hmacSha256(secret.secret, canonicalize(value ?? null) ?? 'null'));
+/**
+ * Where a keyed value sits: the entry's action and target and the field (a question id and revision, a
+ * note id). It is hashed with the value, so equal values in different places give unrelated digests:
+ * without it every "yes" of a tenant had one digest, and knowing one answer (or counting) read them all.
+ */
+export type DigestPlace = readonly [action: string, target: string, ...field: (string | number)[]];
+
+/** The keyed digest of a JSON value at its place, canonicalised (RFC 8785). */
+export function valueHmac(secret: DigestSecret, place: DigestPlace, value: unknown): string {
+  return bytesToHex(hmacSha256(secret.secret, canonicalize({ at: place, v: value ?? null }) ?? 'null'));
 }
 
 /** The fields an entry carries for a keyed value: the digest and the data key it was made under. */
-export function keyedValue(secret: DigestSecret, value: unknown): { value_hmac: string; hmac_key: string } {
-  return { value_hmac: valueHmac(secret, value), hmac_key: secret.keyId };
+export function keyedValue(
+  secret: DigestSecret,
+  place: DigestPlace,
+  value: unknown,
+): { value_hmac: string; hmac_key: string } {
+  return { value_hmac: valueHmac(secret, place, value), hmac_key: secret.keyId };
 }
 
 /** The tenant's digest secret (cached per process; creates the tenant's data key if it has none). */
@@ -33,15 +44,17 @@ export function digestSecretOf(ports: { store: Store; master: MasterKey }, tenan
 
 /**
  * Whether `entryData` (an `answer.saved` entry's data, or any entry with `value_hmac`) is the digest of
- * `claimed`: how a tenant proves what an answer was, from its own workspace, against an exported trail.
+ * `claimed` at `place`: how a tenant proves what an answer was, from its own workspace, against an
+ * exported trail (an answer's place: `['answer.saved', entry.target, data.question, data.revision]`).
  */
 export async function matchesKeyedValue(
   ports: { store: Store; master: MasterKey },
   tenantId: string,
+  place: DigestPlace,
   entryData: { value_hmac?: unknown; hmac_key?: unknown },
   claimed: unknown,
 ): Promise<boolean> {
   const secret = await digestSecretOf(ports, tenantId);
   if (entryData.hmac_key !== secret.keyId || typeof entryData.value_hmac !== 'string') return false;
-  return valueHmac(secret, claimed) === entryData.value_hmac;
+  return valueHmac(secret, place, claimed) === entryData.value_hmac;
 }

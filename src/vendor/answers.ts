@@ -301,7 +301,11 @@ function queueAnswers(
         target: `assessment:${scope.assessmentId}`,
         data: {
           question: w.key,
-          ...keyedValue(secret, w.value ?? null),
+          ...keyedValue(
+            secret,
+            ['answer.saved', `assessment:${scope.assessmentId}`, w.key, w.seen + 1],
+            w.value ?? null,
+          ),
           revision: w.seen + 1,
         },
       },

@@ -199,6 +199,8 @@ export async function changeContext(
           now,
         );
       }
+      // The place each digest is bound to (src/audit/keyed-digest.ts): this change, by its note.
+      const place = ['assessment.context_changed', `assessment:${assessment.id}`, saved.id] as const;
       tx.audit(
         {
           actor,
@@ -206,10 +208,10 @@ export async function changeContext(
           target: `assessment:${assessment.id}`,
           data: {
             facts,
-            context_before_hmac: valueHmac(secret, before),
-            context_after_hmac: valueHmac(secret, after),
+            context_before_hmac: valueHmac(secret, [...place, 'before'], before),
+            context_after_hmac: valueHmac(secret, [...place, 'after'], after),
             note: saved.id,
-            note_hmac: valueHmac(secret, note),
+            note_hmac: valueHmac(secret, [...place, 'note'], note),
             hmac_key: secret.keyId,
             ...(rerated
               ? {

@@ -357,7 +357,15 @@ export async function addReviewNote(
         actor: `user:${scope.userId}`,
         action: 'assessment.review_note_added',
         target: `assessment:${assessment.id}`,
-        data: { note: note.id, body_hmac: valueHmac(secret, body), hmac_key: secret.keyId },
+        data: {
+          note: note.id,
+          body_hmac: valueHmac(
+            secret,
+            ['assessment.review_note_added', `assessment:${assessment.id}`, note.id],
+            body,
+          ),
+          hmac_key: secret.keyId,
+        },
       },
       now,
     );
@@ -479,7 +487,13 @@ export async function requestChanges(
           target: `assessment:${assessment.id}`,
           data: {
             questions: checked.map((c) => c.questionId),
-            comments_hmac: checked.map((c) => valueHmac(secret, c.body)),
+            comments_hmac: checked.map((c) =>
+              valueHmac(
+                secret,
+                ['assessment.changes_requested', `assessment:${assessment.id}`, c.questionId],
+                c.body,
+              ),
+            ),
             hmac_key: secret.keyId,
             previous_receipt_sha256: assessment.receipt ? sha256Hex(assessment.receipt) : null,
           },

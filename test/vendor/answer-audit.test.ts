@@ -47,8 +47,11 @@ forEachDialect('answer.saved: a keyed digest of the value', (dialect) => {
     const entries = await store.tenant(f.tenantId).read((c) => listAudit(c));
     const saved = entries.filter((e) => e.action === 'answer.saved');
     expect(saved).toHaveLength(1);
-    return { f, data: saved[0]!.data as Record<string, unknown> };
+    return { f, b, data: saved[0]!.data as Record<string, unknown> };
   }
+  /** Where an answer.saved digest sits (src/audit/keyed-digest.ts). */
+  const placeOf = (f: { assessmentId: string }, data: Record<string, unknown>) =>
+    ['answer.saved', `assessment:${f.assessmentId}`, String(data.question), Number(data.revision)] as const;
 
   it('records an HMAC of the value, never its plain SHA-256; the tenant can prove a claimed value', async () => {
     const value = 'anna@widgets.example';
@@ -65,16 +68,51 @@ forEachDialect('answer.saved: a keyed digest of the value', (dialect) => {
     expect(exported).not.toContain(plain);
     expect(exported).not.toContain(value);
     // The tenant's own proof: the claimed value matches, another does not, nor another tenant's digest.
-    expect(await matchesKeyedValue(ports(), f.tenantId, data, value)).toBe(true);
-    expect(await matchesKeyedValue(ports(), f.tenantId, data, 'bob@widgets.example')).toBe(false);
-    expect(await matchesKeyedValue(ports(), f.tenantId, { ...data, hmac_key: 'other' }, value)).toBe(false);
+    expect(await matchesKeyedValue(ports(), f.tenantId, placeOf(f, data), data, value)).toBe(true);
+    expect(await matchesKeyedValue(ports(), f.tenantId, placeOf(f, data), data, 'bob@widgets.example')).toBe(
+      false,
+    );
+    expect(
+      await matchesKeyedValue(ports(), f.tenantId, placeOf(f, data), { ...data, hmac_key: 'other' }, value),
+    ).toBe(false);
+    // Bound to its place: the same value claimed for another revision does not match.
+    expect(
+      await matchesKeyedValue(
+        ports(),
+        f.tenantId,
+        ['answer.saved', `assessment:${f.assessmentId}`, 'scope.service', 2],
+        data,
+        value,
+      ),
+    ).toBe(false);
+  });
+
+  it('the same answer to two questions, or to one question twice, gives unrelated digests', async () => {
+    const { f, b, data } = await answer('yes');
+    const other = 'scope.subcontracting';
+    const again = await b.post(
+      `/v/a/${f.assessmentId}/answer/${encodeURIComponent(other)}`,
+      { [other]: 'yes', [`_rev.${other}`]: '0' },
+      HX,
+    );
+    expect(again.status).toBeLessThan(500);
+    const saved = (await store.tenant(f.tenantId).read((c) => listAudit(c))).filter(
+      (e) => e.action === 'answer.saved',
+    );
+    const digests = saved.map((e) => (e.data as Record<string, unknown>).value_hmac);
+    // Without the place in the HMAC, every "yes" of a tenant had one digest: counting read them all.
+    expect(digests).toHaveLength(2);
+    expect(new Set(digests).size).toBe(digests.length);
+    expect(await matchesKeyedValue(ports(), f.tenantId, placeOf(f, data), data, 'yes')).toBe(true);
   });
 
   it('the same answer in two tenants gives unrelated digests; the secret is derived once per tenant', async () => {
     const a = await answer('Core banking SaaS');
     const b = await answer('Core banking SaaS');
     expect(a.data.value_hmac).not.toBe(b.data.value_hmac);
-    expect(await matchesKeyedValue(ports(), b.f.tenantId, a.data, 'Core banking SaaS')).toBe(false);
+    expect(
+      await matchesKeyedValue(ports(), b.f.tenantId, placeOf(a.f, a.data), a.data, 'Core banking SaaS'),
+    ).toBe(false);
     // Cached: the same promise, so an autosave costs one HMAC, not a key unwrap.
     expect(digestSecretOf(ports(), a.f.tenantId)).toBe(digestSecretOf(ports(), a.f.tenantId));
   });

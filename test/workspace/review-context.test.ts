@@ -221,7 +221,13 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
     const d = entry!.data as Record<string, string>;
     const ports = { store: ts.store, master: platform.master };
     expect(
-      await matchesKeyedValue(ports, tenantId, { value_hmac: d.note_hmac, hmac_key: d.hmac_key }, note!.body),
+      await matchesKeyedValue(
+        ports,
+        tenantId,
+        ['assessment.context_changed', entry!.target, d.note!, 'note'],
+        { value_hmac: d.note_hmac, hmac_key: d.hmac_key },
+        note!.body,
+      ),
     ).toBe(true);
     expect(d.note_hmac).not.toBe(sha256Hex(canonicalize(note!.body)!));
 

@@ -201,6 +201,7 @@ forEachDialect(
         await matchesKeyedValue(
           platform,
           tenantId,
+          ['assessment.review_note_added', noteEntry.target, (noteEntry.data as { note: string }).note],
           { value_hmac: nd.body_hmac, hmac_key: nd.hmac_key },
           `Internal only ${MARKUP}`,
         ),
@@ -237,6 +238,7 @@ forEachDialect(
         await matchesKeyedValue(
           platform,
           tenantId,
+          ['assessment.changes_requested', entry.target, b.id],
           { value_hmac: data.comments_hmac[1], hmac_key: data.hmac_key },
           'Say who approves it.',
         ),
