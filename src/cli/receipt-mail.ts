@@ -92,7 +92,19 @@ function decodeBody(part: Part): string {
 
 /** RFC 2045 §6.7: soft line breaks removed, =XX octets decoded, the result read as UTF-8. */
 export function decodeQuotedPrintable(body: string): string {
-  const joined = body.replace(/[ \t]*=\r?\n/g, '');
+  // Line by line, without a regex over the whole body: `[ \t]*=\n` backtracks quadratically on a long run
+  // of spaces (a 256 KB hostile mail took 30 s). Trailing blanks are transport padding (§6.7 rule 3).
+  let joined = '';
+  const lines = body.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    let line = lines[n]!;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    let end = line.length;
+    while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t')) end--;
+    const soft = end > 0 && line[end - 1] === '=';
+    joined += soft ? line.slice(0, end - 1) : line.slice(0, end);
+    if (!soft && n < lines.length - 1) joined += '\n';
+  }
   const utf8 = new TextEncoder();
   const bytes: number[] = [];
   for (let i = 0; i < joined.length; i++) {
@@ -117,7 +129,8 @@ function decodeBase64(body: string): string {
 /** The few entities an HTML part may hold around the block (a JWS itself needs none). */
 function decodeEntities(html: string): string {
   return html
-    .replace(/<[^>]*>/g, '')
+    // `[^<>]`, not `[^>]`: a run of `<` without `>` would backtrack quadratically.
+    .replace(/<[^<>]*>/g, '')
     .replace(/&(lt|gt|quot|#39|amp);/g, (_, e: string) =>
       e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === '#39' ? "'" : '&',
     );
