@@ -378,6 +378,9 @@ export async function redeemAccessCode(
       'This code works only in the browser where you asked for it. Ask for a new one here.',
     );
   }
+  // Nothing typed is no guess: refused before it could spend a try of the day or of the code (a
+  // double-clicked empty form must not lock the assessment out until tomorrow).
+  if (code === '') throw new HttpError(422, 'Enter the 6-digit code from the email.');
   const hit = await deps.rateLimits.hit({ name: 'code-tries', subject: claims.aid }, 24 * 60 * 60_000);
   // Counted before the shape check: a malformed code is a failed try for the day too.
   if (hit.count > CODE_TRIES_PER_DAY) {
@@ -387,8 +390,6 @@ export async function redeemAccessCode(
       'Too many codes were tried for this assessment today. Try again tomorrow, or ask the sender.',
     );
   }
-  // Nothing typed is no guess: refused before it could spend one of the code's tries.
-  if (code === '') throw new HttpError(422, 'Enter the 6-digit code from the email.');
   const binding = hashToken(pending);
   const scope = deps.store.tenant(claims.tid);
   const live = await scope.read((ctx) =>

@@ -486,6 +486,8 @@ async function checkCode(
     new HttpError(422, 'Enter the 6-digit code from the email.', {
       fields: { code: 'Enter the 6-digit code from the email.' },
     });
+  // Nothing typed is no guess: refused before it could spend a try of the day or of the code.
+  if (code === '') throw malformed();
   const hit = await deps.rateLimits.hit(
     { name: 'code-tries', subject: scope.assessmentId },
     24 * 60 * 60_000,
@@ -494,8 +496,6 @@ async function checkCode(
     event('rate_limited', 'tries_per_day');
     throw new HttpError(429, 'Too many codes were tried for this assessment today. Try again tomorrow.');
   }
-  // Nothing typed is no guess: refused before it could spend one of the code's tries.
-  if (code === '') throw malformed();
   const live = await scope.read((ctx) =>
     findLiveAccessCode(ctx, { assessmentId: scope.assessmentId, purpose: 'submit', binding: scope.id }, now),
   );

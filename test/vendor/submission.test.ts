@@ -318,6 +318,9 @@ forEachDialect(
       expect((await b.post(`${base}/submit`, {})).status).toBe(422); // no code typed
       expect((await b.post(`${base}/submit-code`, {})).status).toBe(200);
       const code = await lastCodeTo(ts.store, JANE);
+      // An empty field (or only separators) is no guess: a dozen spend neither the code's 5 tries nor the day's 10.
+      for (let i = 0; i < 12; i++)
+        expect((await b.post(`${base}/submit`, { code: i % 2 ? '' : '- -' })).status).toBe(422);
       expect((await b.post(`${base}/submit`, { code: 'abc' })).status).toBe(422);
       const wrong = code === '000000' ? '111111' : '000000';
       expect((await b.post(`${base}/submit`, { code: wrong })).status).toBe(422);
