@@ -128,10 +128,12 @@ function decodeBase64(body: string): string {
 
 /** The few entities an HTML part may hold around the block (a JWS itself needs none). */
 function decodeEntities(html: string): string {
-  return html
-    // `[^<>]`, not `[^>]`: a run of `<` without `>` would backtrack quadratically.
-    .replace(/<[^<>]*>/g, '')
-    .replace(/&(lt|gt|quot|#39|amp);/g, (_, e: string) =>
-      e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === '#39' ? "'" : '&',
-    );
+  return (
+    html
+      // `[^<>]`, not `[^>]`: a run of `<` without `>` would backtrack quadratically.
+      .replace(/<[^<>]*>/g, '')
+      .replace(/&(lt|gt|quot|#39|amp);/g, (_, e: string) =>
+        e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === '#39' ? "'" : '&',
+      )
+  );
 }

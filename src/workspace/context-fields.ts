@@ -66,6 +66,12 @@ export function postedContext(
   for (const [name, raw] of Object.entries(form)) {
     if (!name.startsWith('ctx.') || raw === undefined) continue;
     const key = name.slice(4);
+    // A field name is taken as it is: contextFromPairs trims keys, so "scope.x " would reach scope.x
+    // past the checks above (twice given, cleared by the same form).
+    if (key.trim() !== key || key === '') {
+      out.problems.push({ key, message: `"${key}" is not a context fact.` });
+      continue;
+    }
     const values = (typeof raw === 'string' ? [raw] : raw).map((v) => v.trim()).filter((v) => v !== '');
     out.posted.push(key);
     out.values[key] = values;

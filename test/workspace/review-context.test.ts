@@ -480,6 +480,14 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
         ],
         'scope.nope is not a context fact',
       ],
+      [
+        'a fact name with a blank, next to the fact cleared',
+        [
+          ['ctx.scope.criticality', ''],
+          ['ctx.scope.criticality ', 'critical'],
+        ],
+        '"scope.criticality " is not a context fact',
+      ],
     ];
     for (const [what, pairs, message] of cases) {
       const res = await postPairs(reviewer, path, [
