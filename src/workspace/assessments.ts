@@ -26,6 +26,7 @@ import { clampLinkHours, DEFAULT_LINK_HOURS, issueLink, MAX_LINK_HOURS, newLinkI
 import { recordAssessmentEvent } from './assessment-events.js';
 import { pinnedQuestionnaire, publishQuestionnaire } from './questionnaires.js';
 import { tenantName } from './tenants.js';
+import { vendorCreatedData } from './vendors.js';
 
 /** A shipped questionnaire the tenant has not published yet: its source, read by the platform. */
 export type ShippedSource = (ref: {
@@ -225,7 +226,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
               actor: input.actor,
               action: 'vendor.created',
               target: `vendor:${vendorId}`,
-              data: { tier: v.tier, tier_overridden: v.tierOverridden, status: v.status },
+              data: vendorCreatedData(v),
             },
             now,
           );

@@ -38,6 +38,13 @@ function statusPatch(input: VendorInput, before: Vendor | null, now: Date) {
   return { offboardedAt: null };
 }
 
+/** The `vendor.created` entry's data: the one shape, whether the vendor page or a send created it. */
+export const vendorCreatedData = (v: Pick<Vendor, 'tier' | 'tierOverridden' | 'status'>) => ({
+  tier: v.tier,
+  tier_overridden: v.tierOverridden,
+  status: v.status,
+});
+
 export async function createVendor(a: VendorActor, input: VendorInput): Promise<Vendor> {
   try {
     return await scope(a).write((tx) => {
@@ -48,7 +55,7 @@ export async function createVendor(a: VendorActor, input: VendorInput): Promise<
           actor: actorOf(a),
           action: 'vendor.created',
           target: `vendor:${v.id}`,
-          data: { tier: v.tier, tier_overridden: v.tierOverridden, status: v.status },
+          data: vendorCreatedData(v),
         },
         a.now,
       );
