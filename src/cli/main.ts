@@ -282,6 +282,8 @@ const commands: Record<string, Handler> = {
         io.out(JSON.stringify(lines, null, 2));
         return 0;
       }
+      // A header line, as `risk list` prints one: the columns are read by people as often as by scripts.
+      io.out(['id', 'vendor', 'questionnaire', 'status', 'due', 'score'].join('\t'));
       for (const l of lines) {
         const score = l.score === null ? '-' : `${l.score.toFixed(1)}${l.rating ? ` ${l.rating}` : ''}`;
         io.out([l.id, l.vendor, l.questionnaire, l.status, l.dueDate ?? '-', score].join('\t'));

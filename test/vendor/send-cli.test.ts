@@ -83,8 +83,9 @@ forEachDialect(
 
       const list = io(env);
       expect(await runCli(['assessment', 'list', '--tenant', 'Acme'], list.value)).toBe(0);
-      expect(list.out).toHaveLength(1);
-      expect(list.out[0]).toMatch(
+      expect(list.out).toHaveLength(2);
+      expect(list.out[0]).toBe('id\tvendor\tquestionnaire\tstatus\tdue\tscore');
+      expect(list.out[1]).toMatch(
         new RegExp(
           `^${r.out[0]}\\tCloud Ltd\\tgdpr-art28-processor@\\d+\\.\\d+\\.\\d+\\tsent\\t2099-01-31\\t-$`,
         ),
