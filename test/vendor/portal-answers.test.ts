@@ -146,6 +146,35 @@ forEachDialect(
       expect((await save(b, base, 'scope.model#comment', 'x', 0)).status).toBe(404);
     });
 
+    it('an N/A that needs a reason has a field for it where the questionnaire declares no comment (na: justify)', async () => {
+      const { f, b, base } = await vendor();
+      // gov.financials offers N/A "only with a reason" and declares no comment of its own.
+      const page = await (await b.get(`${base}/s/gov`)).text();
+      expect(page).toContain('name="gov.financials#comment"');
+      expect(page).toContain('Reason, if this does not apply');
+      const na = await save(b, base, 'gov.financials', 'na', 0);
+      expect(na.status).toBe(200);
+      expect(await na.text()).toMatch(
+        /<div class="field__marks" id="m-gov-2e-financials-23-comment" hx-swap-oob="true"[^>]*>\s*<span class="tag tag--required">required<\/span>/,
+      );
+      const review = async () => (await (await b.get(`${base}/review`)).text()).replace(/\s+/g, ' ');
+      expect(await review()).toMatch(
+        /financial statements[^<]*<\/a>: Explain in the comment why this does not apply/,
+      );
+      const ok = await save(
+        b,
+        base,
+        'gov.financials#comment',
+        'Founded in 2029: no audited statements yet.',
+        0,
+      );
+      expect(ok.status).toBe(200);
+      expect((await storedAnswers(store, f))['gov.financials#comment']).toMatchObject({ revision: 1 });
+      expect(await review()).not.toMatch(
+        /financial statements[^<]*<\/a>: Explain in the comment why this does not apply/,
+      );
+    });
+
     it('a whole section disappears from the list and its page when an answer makes it not apply', async () => {
       const { b, base } = await vendor();
       const before = await (await b.get(`${base}/s/scope`)).text();

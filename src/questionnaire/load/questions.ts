@@ -77,6 +77,22 @@ const COMMON_KEYS = [
 
 export const NA_POLICIES: readonly NaPolicy[] = ['allowed', 'justify', 'forbidden', 'scores_zero'];
 
+/**
+ * The comment a question gets when it offers N/A under `na: justify` but declares no comment of its
+ * own: the engine requires the reason in the comment, so without this field the vendor could pick N/A
+ * and never submit. Optional in itself; evaluate() marks it required once N/A is chosen.
+ */
+const JUSTIFY_COMMENT: CommentRule = Object.freeze({
+  required: false,
+  requiredIf: null,
+  label: Object.freeze({
+    en: 'Reason, if this does not apply',
+    de: 'Begründung, falls dies nicht zutrifft',
+    fr: 'Justification, si cela ne s’applique pas',
+  }),
+  maxLength: DEFAULT_COMMENT_MAX_LENGTH,
+});
+
 /** What a context fact may not have: the vendor never answers it, so nothing may ask them to. */
 const NOT_FOR_CONTEXT = [
   'visible_if',
@@ -352,7 +368,7 @@ export class QuestionReader {
       weight: weight ?? 1,
       scored,
       controls: Object.freeze(controls),
-      comment,
+      comment: comment ?? (extra.na === 'justify' && extra.hasNa && !extra.context ? JUSTIFY_COMMENT : null),
       evidence,
       validate: Object.freeze(validate),
       findings: Object.freeze(findings),
