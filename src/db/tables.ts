@@ -74,6 +74,8 @@ export interface TenantSettings {
   linkTtlHours?: number;
   /** Every member must sign in with a second factor (src/auth/mfa-policy.ts). */
   requireMfa?: boolean;
+  /** 'every': vendors may comment on every question, not only where the questionnaire asks (src/questionnaire/comment-policy.ts). */
+  vendorComments?: 'questionnaire' | 'every';
 }
 
 export const KEY_PURPOSES = ['link', 'receipt', 'audit'] as const;
@@ -368,6 +370,8 @@ export function defineTables(k: Kit) {
       linkTtlHours: k.int('link_ttl_hours').notNull().default(72),
       /** The language of the mails to the vendor (en, de), chosen when sending; null: the questionnaire's. */
       locale: k.text('locale'),
+      /** Every question takes an optional comment (the tenant's vendorComments setting when sent). */
+      commentsEverywhere: k.bool('comments_everywhere').notNull().default(false),
       /**
        * Bumped by every answer write, in the same unit (guarded on an open status): submission freezes
        * exactly the answers it read, and no autosave lands after it (docs/vendor-portal.md).

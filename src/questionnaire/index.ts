@@ -3,6 +3,7 @@
  * runtime-agnostic: no node:* module, no file access (files: src/platform/node/questionnaire-files.ts),
  * no spreadsheets (their own entry: ./spreadsheet/index.ts).
  */
+export { withCommentsEverywhere } from './comment-policy.js';
 export { checkCompatibility } from './compat.js';
 export { type CompileOptions, type CompileResult, compileQuestionnaire } from './compile.js';
 export { type ContextProblem, type ContextResult, checkContext, contextFromPairs } from './context.js';

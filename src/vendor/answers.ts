@@ -31,7 +31,7 @@ import {
   type Questionnaire,
 } from '../questionnaire/index.js';
 import { MESSAGES } from '../questionnaire/messages.js';
-import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
+import { assessmentQuestionnaire } from '../workspace/questionnaires.js';
 import { withEvidence } from './evidence-answers.js';
 
 /** What the answering functions need of a portal scope (require-vendor.ts puts one on the context). */
@@ -85,7 +85,7 @@ export async function loadPortal(
   const { assessment } = head;
   // One after the other: a unit's statements share one connection (pg deprecates overlapping queries).
   // With the hash in hand, a cached questionnaire costs no statement.
-  const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId, head.sourceHash);
+  const q = await assessmentQuestionnaire(ctx, assessment, head.sourceHash);
   if (!q) return null;
   const rows = await loadAnswerRows(ctx, assessmentId);
   const context = (assessment as Assessment & { context?: Record<string, unknown> }).context ?? {};

@@ -49,7 +49,7 @@ import {
 } from '../questionnaire/index.js';
 import { syncRisksFromFindings } from '../risk/sync.js';
 import { recordAssessmentEvent } from '../workspace/assessment-events.js';
-import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
+import { assessmentQuestionnaire } from '../workspace/questionnaires.js';
 import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
@@ -99,7 +99,7 @@ export async function loadReview(scope: SubmissionScope, now: Date): Promise<Rev
     const assessment = await getAssessment(ctx, scope.assessmentId);
     if (!assessment) return null;
     const [questionnaire, answers, tenant, vendor, evidence] = await Promise.all([
-      pinnedQuestionnaire(ctx, assessment.questionnaireVersionId),
+      assessmentQuestionnaire(ctx, assessment),
       loadAnswers(ctx, assessment.id),
       currentTenant(ctx),
       getVendor(ctx, assessment.vendorId),

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { isId, newId } from '../db/ids.js';
 import { type Assessment, insertAssessment, listAssessments } from '../db/repo/assessments.js';
 import { listQuestionnaireVersions, type QuestionnaireVersionRow } from '../db/repo/questionnaires.js';
-import { currentTenant } from '../db/repo/tenants.js';
+import { getTenantWithSettings } from '../db/repo/tenants.js';
 import { findContactByHash, insertContact } from '../db/repo/vendor-contacts.js';
 import { issueVendorLink } from '../db/repo/vendor-links.js';
 import { findVendorByName, getVendor, insertVendor, listVendors } from '../db/repo/vendors.js';
@@ -158,7 +158,8 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
 
   for (let attempt = 0; ; attempt++) {
     const seen = await scope.read(async (ctx) => {
-      const tenant = await currentTenant(ctx);
+      // With its settings: whether vendors may comment on every question is fixed on the assessment here.
+      const tenant = await getTenantWithSettings(ctx);
       const vendor = input.vendorId
         ? await getVendor(ctx, input.vendorId)
         : await findVendorByName(ctx, named!.data!);
@@ -191,6 +192,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
     if (!compiled && (input.context?.length ?? 0) > 0)
       throw new SendError('context facts cannot be checked', 'context');
 
+    const commentsEverywhere = seen.tenant.settings.vendorComments === 'every';
     const assessmentId = newId();
     const vendorId = seen.vendor?.id ?? newId();
     const contactId = seen.contact?.id ?? newId();
@@ -256,6 +258,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
             // A plain object: the engine builds maps without a prototype, which drizzle cannot take as a value.
             context: context?.ok ? { ...(context.context as Record<string, unknown>) } : {},
             linkTtlHours: linkHours,
+            commentsEverywhere,
             // Every later mail of this assessment (reminders, codes, the receipt) speaks the invitation's language.
             locale: emailLocale(input.locale ?? compiled?.defaultLocale ?? 'en'),
             status: 'sent',
@@ -300,6 +303,7 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
               questionnaire: `${version.questionnaireId}@${version.version}`,
               otp: input.otp ?? false,
               link_hours: linkHours,
+              comments: commentsEverywhere ? 'every' : 'questionnaire',
             },
           },
           now,

@@ -21,6 +21,7 @@ import {
   localize,
   type Problem,
   type Questionnaire,
+  withCommentsEverywhere,
 } from '../questionnaire/index.js';
 
 export class PublishError extends Error {
@@ -137,6 +138,19 @@ export async function pinnedQuestionnaire(
   if (hit) return hit;
   const row = await getQuestionnaireVersion(ctx, questionnaireVersionId);
   return row ? compiledVersion(row) : null;
+}
+
+/**
+ * The questionnaire an assessment is answered and reviewed against: its pinned version, with a comment
+ * on every question when the tenant allowed that on sending (src/questionnaire/comment-policy.ts).
+ */
+export async function assessmentQuestionnaire(
+  ctx: TenantReadCtx,
+  assessment: { questionnaireVersionId: string; commentsEverywhere: boolean },
+  sourceHash?: string | null,
+): Promise<Questionnaire | null> {
+  const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId, sourceHash);
+  return q && assessment.commentsEverywhere ? withCommentsEverywhere(q) : q;
 }
 
 function dedupe(problems: Problem[]): Problem[] {

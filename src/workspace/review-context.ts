@@ -39,7 +39,7 @@ import {
 import { syncRisksFromFindings } from '../risk/sync.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { postedContext } from './context-fields.js';
-import { pinnedQuestionnaire } from './questionnaires.js';
+import { assessmentQuestionnaire } from './questionnaires.js';
 import { COMMENT_MAX, type ReviewDeps, type ReviewScope, reviewText } from './review.js';
 
 /** Statuses whose answers are scored and stored: a context change re-rates them. */
@@ -82,7 +82,7 @@ export async function changeContext(
   const seen = await scope.read(async (ctx) => {
     const assessment = await getAssessment(ctx, assessmentId);
     if (!assessment || assessment.status === 'draft') return null;
-    const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId);
+    const q = await assessmentQuestionnaire(ctx, assessment);
     if (!q) return null;
     const rerate = RERATED.includes(assessment.status);
     return {

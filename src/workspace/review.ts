@@ -51,7 +51,7 @@ import { contactDataFor } from '../vendor/contact-data.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { issueLink, newLinkId } from '../vendor/links.js';
 import { type ContextField, contextFields, contextFieldValues } from './context-fields.js';
-import { pinnedQuestionnaire } from './questionnaires.js';
+import { assessmentQuestionnaire } from './questionnaires.js';
 
 /** What the review functions need of a workspace session (app-routes.ts puts one on the context). */
 export interface ReviewScope {
@@ -188,7 +188,7 @@ export async function loadAssessmentReview(
   const r = await scope.read(async (ctx) => {
     const assessment = await getAssessment(ctx, assessmentId);
     if (!assessment || assessment.status === 'draft') return null;
-    const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId);
+    const q = await assessmentQuestionnaire(ctx, assessment);
     const rows = await loadAnswerRows(ctx, assessment.id);
     const evidence = await listEvidence(ctx, assessment.id);
     const findings = await listFindings(ctx, assessment.id);
@@ -198,7 +198,7 @@ export async function loadAssessmentReview(
       ? await getAssessment(ctx, assessment.previousAssessmentId)
       : null;
     const previousRows = previous ? await loadAnswerRows(ctx, previous.id) : null;
-    const previousQ = previous ? await pinnedQuestionnaire(ctx, previous.questionnaireVersionId) : null;
+    const previousQ = previous ? await assessmentQuestionnaire(ctx, previous) : null;
     const versions = q ? await listQuestionnaireVersions(ctx, q.id) : [];
     return {
       assessment,
@@ -402,7 +402,7 @@ export async function requestChanges(
   const seen = await scope.read(async (ctx) => {
     const assessment = await getAssessment(ctx, assessmentId);
     if (!assessment || assessment.status === 'draft') return null;
-    const q = await pinnedQuestionnaire(ctx, assessment.questionnaireVersionId);
+    const q = await assessmentQuestionnaire(ctx, assessment);
     const contact = await getContact(ctx, assessment.contactId);
     const tenant = await currentTenant(ctx);
     return { assessment, q, contact, tenant };
@@ -613,8 +613,12 @@ export async function sendAgain(
       input.version === 'same'
         ? pinned
         : versions.reduce((best, v) => (semver.gt(v.version, best.version) ? v : best), pinned);
-    const previousQ = await pinnedQuestionnaire(ctx, previous.questionnaireVersionId);
-    const q = await pinnedQuestionnaire(ctx, target.id);
+    const previousQ = await assessmentQuestionnaire(ctx, previous);
+    // The re-assessment keeps the previous one's comment policy, as it keeps its link lifetime.
+    const q = await assessmentQuestionnaire(ctx, {
+      questionnaireVersionId: target.id,
+      commentsEverywhere: previous.commentsEverywhere,
+    });
     const rows = await loadAnswerRows(ctx, previous.id);
     const contact = await getContact(ctx, previous.contactId);
     const vendor = await getVendor(ctx, previous.vendorId);
@@ -649,6 +653,7 @@ export async function sendAgain(
         createdBy: scope.userId,
         context: { ...previous.context },
         linkTtlHours: previous.linkTtlHours,
+        commentsEverywhere: previous.commentsEverywhere,
         locale: previous.locale,
         status: 'sent',
         sentAt: now,

@@ -5,7 +5,7 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import type { WorkspaceEnv } from './app-routes.js';
-import { SETTINGS_SECTIONS, saveSettings, settingsView } from './settings.js';
+import { SETTINGS_SECTIONS, saveSettings, settingsView, VENDOR_COMMENT_CHOICES } from './settings.js';
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -21,6 +21,7 @@ export function settingsRoutes(platform: Pick<Ports, 'store' | 'clock'>) {
       sections: SETTINGS_SECTIONS,
       values,
       maxLinkHours: values.maxLinkHours,
+      commentChoices: VENDOR_COMMENT_CHOICES,
       errors: {},
     });
   });
@@ -39,8 +40,13 @@ export function settingsRoutes(platform: Pick<Ports, 'store' | 'clock'>) {
         {
           title: 'Settings',
           sections: SETTINGS_SECTIONS,
-          values: { tenantName: str(form.tenantName), linkTtlHours: str(form.linkTtlHours) },
+          values: {
+            tenantName: str(form.tenantName),
+            linkTtlHours: str(form.linkTtlHours),
+            vendorComments: str(form.vendorComments),
+          },
           maxLinkHours: current.maxLinkHours,
+          commentChoices: VENDOR_COMMENT_CHOICES,
           errors,
         },
         422,

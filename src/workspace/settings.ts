@@ -1,6 +1,8 @@
 /**
- * Tenant settings an admin changes on /app/settings: the workspace's name and the default lifetime of
- * vendor links (tenants.settings.linkTtlHours, capped by MAX_LINK_HOURS whatever is stored).
+ * Tenant settings an admin changes on /app/settings: the workspace's name, the default lifetime of
+ * vendor links (tenants.settings.linkTtlHours, capped by MAX_LINK_HOURS whatever is stored) and where
+ * vendors may comment (tenants.settings.vendorComments: only where the questionnaire asks, or on every
+ * question; fixed on each assessment when it is sent, so a change never moves an answering vendor).
  */
 import { z } from 'zod';
 import { getTenantWithSettings, updateTenantSettings } from '../db/repo/tenants.js';
@@ -37,6 +39,13 @@ export const SETTINGS_SECTIONS = [
   },
 ] as const;
 
+/** Where vendors may comment: only where the questionnaire asks for one, or on every question. */
+export const VENDOR_COMMENTS = ['questionnaire', 'every'] as const;
+export const VENDOR_COMMENT_CHOICES = [
+  { value: 'questionnaire', label: 'Only where the questionnaire asks for a comment' },
+  { value: 'every', label: 'On every question (optional for the vendor)' },
+] as const;
+
 const settingsForm = z.object({
   tenantName,
   linkTtlHours: z
@@ -51,6 +60,8 @@ const settingsForm = z.object({
         .min(1, 'Use at least 1 hour.')
         .max(MAX_LINK_HOURS, `Use at most ${MAX_LINK_HOURS} hours (${MAX_LINK_HOURS / 24} days).`),
     ),
+  // Absent (a form from before this setting existed): unchanged.
+  vendorComments: z.enum(VENDOR_COMMENTS, { error: 'Choose where vendors may add a comment.' }).optional(),
 });
 
 export async function settingsView(ctx: TenantReadCtx) {
@@ -59,6 +70,7 @@ export async function settingsView(ctx: TenantReadCtx) {
   return {
     tenantName: tenant.name,
     linkTtlHours: String(tenant.settings.linkTtlHours ?? DEFAULT_LINK_HOURS),
+    vendorComments: tenant.settings.vendorComments ?? 'questionnaire',
     maxLinkHours: MAX_LINK_HOURS,
   };
 }
@@ -75,13 +87,21 @@ export async function saveSettings(
     if (!tenant) throw new HttpError(404);
     // Per key: the read above is only for the audit entry, never written back (a concurrent change of
     // another setting would be lost).
-    updateTenantSettings(tx, { name: input.tenantName, linkTtlHours: input.linkTtlHours });
+    updateTenantSettings(tx, {
+      name: input.tenantName,
+      linkTtlHours: input.linkTtlHours,
+      ...(input.vendorComments ? { vendorComments: input.vendorComments } : {}),
+    });
     tx.audit(
       {
         actor: `user:${actor.userId}`,
         action: 'tenant.settings_changed',
         target: `tenant:${actor.tenantId}`,
-        data: { renamed: tenant.name !== input.tenantName, link_ttl_hours: input.linkTtlHours },
+        data: {
+          renamed: tenant.name !== input.tenantName,
+          link_ttl_hours: input.linkTtlHours,
+          vendor_comments: input.vendorComments ?? tenant.settings.vendorComments ?? 'questionnaire',
+        },
       },
       now,
     );

@@ -56,7 +56,7 @@ forEachDialect(
       expect(after).not.toContain('<img src=x');
       const log = await store.tenant(t.tenantId).read((c) => repo.listAudit(c));
       const entry = log.find((e) => e.action === 'tenant.settings_changed');
-      expect(entry?.data).toEqual({ renamed: true, link_ttl_hours: 48 });
+      expect(entry?.data).toEqual({ renamed: true, link_ttl_hours: 48, vendor_comments: 'questionnaire' });
       expect(JSON.stringify(log)).not.toContain('Acme');
     });
 

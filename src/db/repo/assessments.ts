@@ -23,6 +23,8 @@ export type Assessment = {
   /** Buyer-set context facts (read-only for the vendor). */
   context: Record<string, unknown>;
   linkTtlHours: number;
+  /** Every question takes an optional comment (fixed when sent, from the tenant's setting). */
+  commentsEverywhere: boolean;
   /** The language of the vendor's mails (en, de); null for assessments sent before it was kept. */
   locale: string | null;
   /** Bumped by every answer write; submission freezes the revision it read. */
@@ -52,6 +54,7 @@ export type NewAssessment = {
   id?: string;
   context?: Record<string, unknown>;
   linkTtlHours?: number;
+  commentsEverywhere?: boolean;
   /** The mails' language (en, de); null: the questionnaire's default. */
   locale?: string | null;
   /** Sending queues the assessment as `sent` at once. */
@@ -82,6 +85,7 @@ export function insertAssessment(tx: TenantWriteCtx, a: NewAssessment, now = new
     rating: null,
     context: a.context ?? {},
     linkTtlHours: a.linkTtlHours ?? 72,
+    commentsEverywhere: a.commentsEverywhere ?? false,
     locale: a.locale ?? null,
     answersRevision: 0,
     receipt: null,

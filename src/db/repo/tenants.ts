@@ -85,7 +85,7 @@ export async function overviewCounts(ctx: TenantReadCtx) {
   return { vendors: row?.vendors ?? 0, assessments: row?.assessments ?? 0, openRisks: row?.openRisks ?? 0 };
 }
 
-export type TenantSettings = { linkTtlHours?: number };
+export type TenantSettings = { linkTtlHours?: number; vendorComments?: 'questionnaire' | 'every' };
 
 /** The unit's tenant with its settings (the settings page). */
 export async function getTenantWithSettings(
@@ -104,13 +104,25 @@ export async function getTenantWithSettings(
  * (json_set / jsonb_set) on the row as it is when the UPDATE runs, never as a copy read earlier: a
  * setting another page changed in between (requireMfa from /app/settings/security, say) is kept.
  */
-export function updateTenantSettings(tx: TenantWriteCtx, v: { name: string; linkTtlHours: number }): void {
+export function updateTenantSettings(
+  tx: TenantWriteCtx,
+  v: { name: string; linkTtlHours: number; vendorComments?: 'questionnaire' | 'every' },
+): void {
   const { t } = tx;
   if (!Number.isSafeInteger(v.linkTtlHours)) throw new RangeError('linkTtlHours must be an integer');
-  const settings =
+  const comments = v.vendorComments;
+  if (comments !== undefined && comments !== 'questionnaire' && comments !== 'every')
+    throw new RangeError('vendorComments must be questionnaire or every');
+  const hours =
     tx.dialect === 'pg'
       ? sql`jsonb_set(${t.tenants.settings}, '{linkTtlHours}', to_jsonb(${v.linkTtlHours}::integer))`
       : sql`json_set(${t.tenants.settings}, '$.linkTtlHours', ${v.linkTtlHours})`;
+  const settings =
+    comments === undefined
+      ? hours
+      : tx.dialect === 'pg'
+        ? sql`jsonb_set(${hours}, '{vendorComments}', to_jsonb(${comments}::text))`
+        : sql`json_set(${hours}, '$.vendorComments', ${comments})`;
   tx.write(
     tx.db
       .update(t.tenants)

@@ -1,0 +1,1 @@
+ALTER TABLE "assessments" ADD COLUMN "comments_everywhere" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `assessments` ADD `comments_everywhere` integer DEFAULT false NOT NULL;
