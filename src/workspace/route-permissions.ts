@@ -32,9 +32,11 @@ export const ROUTE_PERMISSIONS: readonly RouteRule[] = [
   ['GET', '/app/account', 'member'],
   ['POST', '/app/account/password', 'member'],
   ['POST', '/app/account/sign-out-everywhere', 'member'],
-  ['GET', '/app/account/mfa', 'member'],
-  ['POST', '/app/account/mfa/setup', 'member'],
-  ['POST', '/app/account/mfa/confirm', 'member'],
+  // Enrolment too: with a stolen session alone, no one may enrol their own authenticator (and keep its
+  // recovery codes), nor read a pending secret off the page (its QR code).
+  ['GET', '/app/account/mfa', 'member', { reauth: true }],
+  ['POST', '/app/account/mfa/setup', 'member', { reauth: true }],
+  ['POST', '/app/account/mfa/confirm', 'member', { reauth: true }],
   ['GET', '/app/account/mfa/recovery-codes', 'member', { reauth: true }],
   ['POST', '/app/account/mfa/recovery-codes', 'member', { reauth: true }],
   ['GET', '/app/account/mfa/disable', 'member', { reauth: true }],

@@ -312,6 +312,24 @@ forEachDialect('TOTP MFA', (dialect) => {
     expect(plain.headers.get('Location')).toBe('/app');
   });
 
+  it('enrols only after a recent re-authentication: a stolen session alone cannot add its own authenticator', async () => {
+    tick(60_000);
+    const b = await signIn(app, EMAIL);
+    tick(6 * 60_000);
+    const page = await b.get('/app/account/mfa');
+    expect(page.status).toBe(303);
+    expect(page.headers.get('Location')).toBe('/app/reauth?next=%2Fapp%2Faccount%2Fmfa');
+    expect((await b.post('/app/account/mfa/setup', {})).status).toBe(401);
+    expect((await userRow())!.totpPendingSecret).toBeNull();
+    expect((await b.post('/app/account/mfa/confirm', { code: '123456' })).status).toBe(401);
+    expect((await userRow())!.totpEnabledAt).toBeNull();
+    const ok = await b.post('/app/reauth', { password: PASSWORD, next: '/app/account/mfa' });
+    expect(ok.headers.get('Location')).toBe('/app/account/mfa');
+    expect((await b.get('/app/account/mfa')).status).toBe(200);
+    expect((await b.post('/app/account/mfa/setup', {})).status).toBe(303);
+    expect((await userRow())!.totpPendingSecret).toMatch(/^v1\./);
+  });
+
   it('re-authenticates with a TOTP code too, and never redirects off the site', async () => {
     tick(60_000);
     const b = await signIn(app, EMAIL);
