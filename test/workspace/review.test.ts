@@ -305,6 +305,30 @@ forEachDialect(
       expect(await audit('assessment.reviewed', s.assessmentId)).toHaveLength(1);
     });
 
+    it('the review is reachable from the assessment page, the list, the vendor page and a finding’s risk', async () => {
+      const s = await submitted();
+      const viewer = await member('viewer');
+      const review = `/app/assessments/${s.assessmentId}/review`;
+      const page = await (await viewer.get(`/app/assessments/${s.assessmentId}`)).text();
+      expect(page).toContain(`href="${review}"`);
+      expect(page).toContain('Review the submission');
+      expect(await (await viewer.get('/app/assessments')).text()).toContain(`href="${review}"`);
+      const vendorPage = await (await viewer.get(`/app/vendors/${s.vendorId}`)).text();
+      expect(vendorPage).toContain(`href="${review}"`);
+      expect(vendorPage).toContain(`href="/app/assessments/${s.assessmentId}"`);
+      const risk = (await ts.store.tenant(tenantId).read((c) => listRisks(c, s.vendorId))).find(
+        (r) => r.assessmentId === s.assessmentId && r.questionId,
+      )!;
+      const riskPage = await (await viewer.get(`/app/risks/${risk.id}`)).text();
+      expect(riskPage).toContain(`href="${review}#q-${risk.questionId}"`);
+      expect((await viewer.get(review)).status).toBe(200);
+      // An assessment still being answered links to the answers so far.
+      const open = await send(platform, tenantId);
+      expect(await (await viewer.get(`/app/assessments/${open.assessmentId}`)).text()).toContain(
+        'See the answers so far',
+      );
+    });
+
     it('refuses every bad input with 4xx and changes nothing', async () => {
       const s = await submitted();
       const reviewer = await member('compliance_manager');
