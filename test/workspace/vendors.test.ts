@@ -139,6 +139,22 @@ forEachDialect(
       expect(await dup.text()).toContain('exists already');
     });
 
+    it('a vendor without an intake (one a send created) says it is not assessed yet, not just "medium"', async () => {
+      const v = await store
+        .tenant(tenantId)
+        .write(async (tx) => repo.insertVendor(tx, { name: 'Untiered Ltd' }, new Date()));
+      const page = await (await manager.get(`/app/vendors/${v.id}`)).text();
+      expect(page).toContain('Not assessed yet.');
+      expect(page).toContain(`href="/app/vendors/${v.id}/edit"`);
+      expect(page).not.toContain('No reasoning recorded.');
+      const list = await (await manager.get('/app/vendors?search=Untiered')).text();
+      expect(list).toContain('medium (default: no intake yet)');
+      // A viewer is told the same, without the link to a form it cannot use.
+      const seen = await (await viewer.get(`/app/vendors/${v.id}`)).text();
+      expect(seen).toContain('Not assessed yet.');
+      expect(seen).not.toContain(`href="/app/vendors/${v.id}/edit"`);
+    });
+
     it('edits a vendor, overrides the tier with a reason (shown as such), offboards it once', async () => {
       const id = await create({ ...GOOD, name: 'Editable' });
       const bad = await manager.post(`/app/vendors/${id}`, {
