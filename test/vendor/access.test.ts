@@ -420,15 +420,19 @@ forEachDialect(
       expect((await outbox(ts.store)).length).toBe(before);
     });
 
-    it('a closed assessment shows that it is closed and gives no session', async () => {
+    it.each([
+      ['revoked', 'This request was withdrawn'],
+      ['cancelled', 'This request was withdrawn'],
+      ['submitted', 'This questionnaire has been submitted'],
+    ] as const)('a %s assessment shows why it is closed and gives no session', async (status, heading) => {
       const { assessmentId } = await send(platform, tenantId);
       const path = await lastLinkTo(ts.store, JANE);
-      await ts.store
-        .tenant(tenantId)
-        .write((tx) => transitionAssessment(tx, assessmentId, ['sent'], 'cancelled'));
+      await ts.store.tenant(tenantId).write((tx) => transitionAssessment(tx, assessmentId, ['sent'], status));
       const res = await browser(app).get(path);
       expect(res.status).toBe(410);
-      expect(await html(res)).toContain('withdrawn');
+      const page = await html(res);
+      expect(page).toContain(heading);
+      expect(page).not.toContain(heading.includes('withdrawn') ? 'has been submitted' : 'withdrawn');
       expect((await browser(app).post(path, {})).status).toBe(410);
       expect((await browser(app).post(`${path}/fresh`, { email: JANE })).status).toBe(409);
     });
