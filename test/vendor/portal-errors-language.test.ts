@@ -50,6 +50,7 @@ const T = {
     noSection: 'Dieser Fragebogen hat keinen solchen Abschnitt.',
     noPage: 'Wir konnten diese Seite nicht finden.',
     badLang: 'Dieser Fragebogen ist verfügbar in: en, de. Wählen Sie eine dieser Sprachen.',
+    downloadGone: 'Dieser Download-Link ist ungültig oder abgelaufen.',
   },
   en: {
     wrong4: 'That code is not right. 4 tries left.',
@@ -75,6 +76,7 @@ const T = {
     noSection: 'This questionnaire has no such section.',
     noPage: 'We could not find that page.',
     badLang: 'This questionnaire is available in: en, de. Choose one of these.',
+    downloadGone: 'This download link is not valid or has expired.',
   },
 } as const;
 type Lang = keyof typeof T;
@@ -316,6 +318,12 @@ forEachDialect(
         const badHtml = await badLang.text();
         expect(lang(badHtml)).toBe(l);
         says(badHtml, l, 'badLang');
+        // A download link that is not valid: the portal's language too.
+        const file = await b.get('/files/not-a-token');
+        expect(file.status).toBe(404);
+        const fileHtml = await file.text();
+        expect(lang(fileHtml)).toBe(l);
+        says(fileHtml, l, 'downloadGone');
       });
     }
 
