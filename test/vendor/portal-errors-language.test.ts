@@ -13,6 +13,7 @@ import { createApp } from '../../src/app.js';
 import * as repo from '../../src/db/repo/index.js';
 import { MemoryRateLimitStore } from '../../src/http/rate-limit.js';
 import type { Ports } from '../../src/platform/ports.js';
+import { VENDOR_LANG_COOKIE } from '../../src/vendor/error-language.js';
 import { MESSAGES_DE, MESSAGES_EN, MESSAGES_FR } from '../../src/vendor/error-words.js';
 import { say, words } from '../../src/vendor/words.js';
 import { BASE_URL, browser, testPlatform } from '../support/app.js';
@@ -273,6 +274,9 @@ forEachDialect(
         );
         expect(fragment.status).toBe(409);
         says(await fragment.text(), l, 'submitted', 'referenceShort');
+        // Refused before the route picks a language, and without the last session's cookie: the
+        // session's own assessment decides.
+        b.jar.delete(VENDOR_LANG_COOKIE);
         const page = await b.post(`${base}/offline`, {});
         expect(page.status).toBe(409);
         const html = await page.text();
