@@ -17,6 +17,7 @@ import { createViews } from './http/views.js';
 import { devOutboxRoutes } from './mail/outbox-routes.js';
 import type { Ports } from './platform/ports.js';
 import { systemRoutes } from './system/routes.js';
+import { vendorErrorLanguage } from './vendor/error-language.js';
 import { evidencePortalRoutes, UPLOAD_PATH } from './vendor/evidence-routes.js';
 import { portalRoutes } from './vendor/portal-routes.js';
 import { requireVendor } from './vendor/require-vendor.js';
@@ -57,6 +58,10 @@ export function createApp(platform: Ports, deps: { config: AppConfig }) {
         : undefined,
     }),
   );
+  // The vendor side's error pages in the vendor's language: before the checks, so theirs are too.
+  const vendorLanguage = vendorErrorLanguage(platform, { baseUrl: config.baseUrl });
+  app.use('/v/*', vendorLanguage);
+  app.use('/files/*', vendorLanguage);
   // bodyLimit, crossSiteGuard and errorBoundary as one. Evidence uploads are read and limited by
   // src/evidence while streaming; everything else gets 1 MiB. Both checks pass GET and HEAD, the
   // only methods the static files answer, so those may come after them.

@@ -10,6 +10,28 @@
 /** Per-field messages, keyed by form field name (`email`, `answers.q1`). */
 export type FieldErrors = Readonly<Record<string, string>>;
 
+/** The values of a message's variable parts, by name (`{max}` in the sentence). */
+export type MessageParams = Readonly<Record<string, string | number>>;
+
+/**
+ * Which sentence a message is (its key in a words table) and the values of its variable parts: what a
+ * page in another language needs to say the same thing (the vendor portal: src/vendor/words.ts).
+ */
+export interface Said {
+  key: string;
+  params?: MessageParams;
+}
+
+/**
+ * A sentence with its `{name}` parts filled in, in one pass: a value that itself holds `{…}` (a file
+ * name, a typed cell) stays as it is. A part with no value is left as written, never an error.
+ */
+export function fill(sentence: string, params: MessageParams = {}): string {
+  return sentence.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    Object.hasOwn(params, name) ? String(params[name]) : whole,
+  );
+}
+
 export interface HttpErrorOptions {
   /** Field-level messages for forms; rendered next to the fields and in the JSON body. */
   fields?: FieldErrors;
@@ -19,6 +41,10 @@ export interface HttpErrorOptions {
   cause?: unknown;
   /** What the person can do next: a same-site link shown with the message (page and fragment). */
   action?: ErrorAction;
+  /** Which sentence `message` is, so a page in another language can say it in that language. */
+  said?: Said;
+  /** The same for each field message, by field name. */
+  fieldsSaid?: Readonly<Record<string, Said>>;
 }
 
 /** A link on an error page, e.g. to re-authenticate and come back. `href` must be a path on this site. */
@@ -27,7 +53,8 @@ export interface ErrorAction {
   label: string;
 }
 
-const STATUS_TEXT: Readonly<Record<number, string>> = {
+/** The status codes' own sentences (keys `status.<n>` in a words table; `status.other` for the rest). */
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'The request could not be understood.',
   401: 'You need to sign in to do that.',
   403: 'You are not allowed to do that.',
@@ -44,9 +71,16 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   503: 'The service is temporarily unavailable. Try again shortly.',
 };
 
+export const OTHER_STATUS_TEXT = 'The request could not be completed.';
+
 /** A plain-language sentence for a status code; used when no specific message was given. */
 export function statusMessage(status: number): string {
-  return STATUS_TEXT[status] ?? (status >= 500 ? STATUS_TEXT[500]! : 'The request could not be completed.');
+  return STATUS_TEXT[status] ?? (status >= 500 ? STATUS_TEXT[500]! : OTHER_STATUS_TEXT);
+}
+
+/** Which sentence {@link statusMessage} is. */
+export function statusSaid(status: number): Said {
+  return { key: STATUS_TEXT[status] ? `status.${status}` : status >= 500 ? 'status.500' : 'status.other' };
 }
 
 /**
@@ -66,6 +100,9 @@ export class HttpError extends Error {
   readonly fields: FieldErrors | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly action: ErrorAction | undefined;
+  /** Which sentence the message is (`status.<n>` when none was given: the status's own sentence). */
+  readonly said: Said | undefined;
+  readonly fieldsSaid: Readonly<Record<string, Said>> | undefined;
 
   constructor(status: number, message?: string, options: HttpErrorOptions = {}) {
     if (!Number.isInteger(status) || status < 400 || status > 599) {
@@ -80,6 +117,8 @@ export class HttpError extends Error {
     this.fields = options.fields;
     this.headers = options.headers ?? {};
     this.action = options.action;
+    this.said = options.said ?? (message ? undefined : statusSaid(status));
+    this.fieldsSaid = options.fieldsSaid;
   }
 
   /**

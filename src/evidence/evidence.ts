@@ -10,7 +10,7 @@ import { isId, newId } from '../db/ids.js';
 import type { AssessmentStatus } from '../db/repo/index.js';
 import * as repo from '../db/repo/index.js';
 import { GuardError } from '../db/store.js';
-import { HttpError } from '../errors.js';
+import { fill, HttpError, type MessageParams } from '../errors.js';
 import type { Ports } from '../platform/ports.js';
 import type { Question, Questionnaire } from '../questionnaire/index.js';
 import { compileQuestionnaire } from '../questionnaire/index.js';
@@ -18,6 +18,7 @@ import { dataKeysFor } from './data-keys.js';
 import { newFileKey } from './file-keys.js';
 import { cleanFileName, type NameProblem } from './file-names.js';
 import { FILE_TYPES, type FileType, Inspector, TypeCheckError } from './file-types.js';
+import { EVIDENCE_MESSAGES, type EvidenceMessage } from './messages.js';
 import { openFilePart, UploadError } from './multipart.js';
 import { encryptStream } from './sealed-stream.js';
 
@@ -45,14 +46,21 @@ export type EvidenceErrorCode =
   | UploadErrorCode;
 type UploadErrorCode = string;
 
-/** A refused upload or removal: a 4xx with a sentence for the person and a code for the route. */
+/**
+ * A refused upload or removal: a 4xx with a code for the route and a sentence for the person, by its key
+ * (messages.ts) and the values of its variable parts.
+ */
 export class EvidenceError extends HttpError {
   constructor(
     status: number,
     readonly code: EvidenceErrorCode,
-    message: string,
+    key: EvidenceMessage,
+    params?: MessageParams,
   ) {
-    super(status, message, status === 413 ? { headers: { Connection: 'close' } } : {});
+    super(status, fill(EVIDENCE_MESSAGES[key], params), {
+      said: params ? { key, params } : { key },
+      ...(status === 413 ? { headers: { Connection: 'close' } } : {}),
+    });
     this.name = 'EvidenceError';
   }
 }
@@ -137,13 +145,8 @@ export function fileRuleOf(q: Question): FileRule | null {
 /** `gov.isms` and `gov.isms#evidence` name the same question's files. */
 const plainQuestionId = (id: string) => id.replace(/#evidence$/, '');
 
-const notFound = () => new EvidenceError(404, 'not-found', 'We could not find that assessment or file.');
-const replacedNotFound = () =>
-  new EvidenceError(
-    409,
-    'not-found',
-    'The file you are replacing is no longer current (removed or already replaced); reload and try again.',
-  );
+const notFound = () => new EvidenceError(404, 'not-found', 'evidence.notFound');
+const replacedNotFound = () => new EvidenceError(409, 'not-found', 'evidence.replacedGone');
 
 async function currentFile(ports: EvidencePorts, tenantId: string, assessmentId: string, id: string) {
   if (!isId(id)) return null;
@@ -163,25 +166,21 @@ async function openTarget(ports: EvidencePorts, tenantId: string, assessmentId: 
   });
   if (!found?.version) throw notFound();
   if (!EVIDENCE_OPEN_STATUSES.includes(found.assessment.status)) {
-    throw new EvidenceError(
-      409,
-      'closed',
-      'This assessment has been submitted; its files can no longer change.',
-    );
+    throw new EvidenceError(409, 'closed', 'evidence.closed');
   }
   const question = compiledSource(found.version.source, found.version.sourceHash)?.questions.get(qid);
   const rule = question ? fileRuleOf(question) : null;
-  if (!rule) throw new EvidenceError(404, 'no-files-here', 'This question does not take files.');
+  if (!rule) throw new EvidenceError(404, 'no-files-here', 'evidence.noFilesHere');
   return { qid, rule, existing: found.existing };
 }
 
 // ---- storing ---------------------------------------------------------------------------------------
 
-const NAME_MESSAGES: Record<NameProblem, string> = {
-  missing: 'The file has no name.',
-  control: 'The file name contains characters that are not allowed.',
-  'double-extension': 'The file name hides another file type before its extension.',
-  'no-extension': 'The file name has no extension.',
+const NAME_MESSAGES: Record<NameProblem, EvidenceMessage> = {
+  missing: 'evidence.nameMissing',
+  control: 'evidence.nameControl',
+  'double-extension': 'evidence.doubleExtension',
+  'no-extension': 'evidence.noExtension',
 };
 
 function typeFor(extension: string, accept: readonly string[]): FileType {
@@ -189,7 +188,7 @@ function typeFor(extension: string, accept: readonly string[]): FileType {
   const type = FILE_TYPES[extension];
   if (!type || !allowed.includes(extension)) {
     const list = allowed.filter((e) => FILE_TYPES[e]).join(', ');
-    throw new EvidenceError(415, 'type-not-allowed', `This question accepts ${list} files.`);
+    throw new EvidenceError(415, 'type-not-allowed', 'evidence.typeNotAllowed', { list });
   }
   return type;
 }
@@ -197,24 +196,22 @@ function typeFor(extension: string, accept: readonly string[]): FileType {
 function fromTypeCheck(err: TypeCheckError, type: FileType): EvidenceError {
   switch (err.problem) {
     case 'malware':
-      return new EvidenceError(422, 'malware', 'The file was refused by the malware check.');
+      return new EvidenceError(422, 'malware', 'evidence.malware');
     case 'archive':
-      return new EvidenceError(
-        422,
-        'bad-archive',
-        `The ${type.extension} file is damaged or unsafe (${err.message}).`,
-      );
+      return new EvidenceError(422, 'bad-archive', 'evidence.badArchive', {
+        type: type.extension,
+        detail: err.message,
+      });
     default:
-      return new EvidenceError(
-        415,
-        'content-mismatch',
-        `The file's content is not a ${type.extension} file (${err.message}).`,
-      );
+      return new EvidenceError(415, 'content-mismatch', 'evidence.contentMismatch', {
+        type: type.extension,
+        detail: err.message,
+      });
   }
 }
 
 const asEvidenceError = (err: unknown) =>
-  err instanceof UploadError ? new EvidenceError(err.status, err.code, err.message) : err;
+  err instanceof UploadError ? new EvidenceError(err.status, err.code, err.key) : err;
 
 const secrets = new WeakMap<object, Promise<Uint8Array>>();
 function addressSecret(master: Ports['master']): Promise<Uint8Array> {
@@ -277,7 +274,7 @@ export async function storeEvidence(
     }
     // A replacement takes the place of the file it replaces: it does not count against the limit.
     if (!replaced && t.existing >= rule.maxFiles) {
-      throw new EvidenceError(409, 'too-many-files', `This question takes at most ${rule.maxFiles} files.`);
+      throw new EvidenceError(409, 'too-many-files', 'evidence.tooManyFiles', { max: rule.maxFiles });
     }
   } catch (err) {
     await request.body?.cancel().catch(() => {});
@@ -403,11 +400,7 @@ export async function storeEvidence(
     await ports.blobs.delete(address).catch(() => {});
     if (err instanceof GuardError && err.guard === repo.EVIDENCE_PRESENT) throw replacedNotFound();
     if (err instanceof GuardError) {
-      throw new EvidenceError(
-        409,
-        'closed',
-        'This assessment has been submitted; its files can no longer change.',
-      );
+      throw new EvidenceError(409, 'closed', 'evidence.closed');
     }
     throw err;
   }
@@ -458,11 +451,7 @@ export async function removeEvidence(
     });
   } catch (err) {
     if (err instanceof GuardError && err.guard === repo.ASSESSMENT_OPEN) {
-      throw new EvidenceError(
-        409,
-        'closed',
-        'This assessment has been submitted; its files can no longer change.',
-      );
+      throw new EvidenceError(409, 'closed', 'evidence.closed');
     }
     if (err instanceof GuardError) throw notFound();
     throw err;

@@ -10,6 +10,7 @@
  * 2 GB body costs the limit and no more.
  */
 import { HttpError } from '../errors.js';
+import { EVIDENCE_MESSAGES, type EvidenceMessage } from './messages.js';
 
 export interface MultipartLimits {
   /** Whole request body, multipart framing included. */
@@ -28,13 +29,17 @@ export const DEFAULT_MULTIPART_LIMITS: Omit<MultipartLimits, 'maxFileBytes' | 'm
   maxFieldBytes: 8 * 1024,
 };
 
+/** A refused upload: the status, a code for the caller, and the sentence by its key (messages.ts). */
 export class UploadError extends HttpError {
   constructor(
     status: number,
     readonly code: string,
-    message: string,
+    readonly key: EvidenceMessage,
   ) {
-    super(status, message, status === 413 ? { headers: { Connection: 'close' } } : {});
+    super(status, EVIDENCE_MESSAGES[key], {
+      said: { key },
+      ...(status === 413 ? { headers: { Connection: 'close' } } : {}),
+    });
     this.name = 'UploadError';
   }
 }
@@ -78,7 +83,7 @@ function splitParams(header: string): [string | undefined, ...{ key: string; val
     while (header[j] === ' ') j++;
     if (header[j] === '"') {
       const close = header.indexOf('"', j + 1);
-      if (close === -1) throw new UploadError(400, 'bad-part', 'A part header is malformed.');
+      if (close === -1) throw new UploadError(400, 'bad-part', 'evidence.partMalformed');
       value = header.slice(j + 1, close);
       i = header.indexOf(';', close);
     } else {
@@ -100,27 +105,27 @@ function parsePartHeaders(raw: string): PartHead {
   let disposition: string | null = null;
   for (const line of raw.split('\r\n')) {
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new UploadError(400, 'bad-part', 'A part header is malformed.');
+    if (colon <= 0) throw new UploadError(400, 'bad-part', 'evidence.partMalformed');
     if (line.slice(0, colon).trim().toLowerCase() === 'content-disposition') {
-      if (disposition !== null) throw new UploadError(400, 'bad-part', 'A part header is repeated.');
+      if (disposition !== null) throw new UploadError(400, 'bad-part', 'evidence.partRepeated');
       disposition = line.slice(colon + 1);
     }
   }
-  if (disposition === null) throw new UploadError(400, 'bad-part', 'A part has no Content-Disposition.');
+  if (disposition === null) throw new UploadError(400, 'bad-part', 'evidence.noDisposition');
   const [kind, ...params] = splitParams(disposition);
-  if (kind?.toLowerCase() !== 'form-data') throw new UploadError(400, 'bad-part', 'A part is not form data.');
+  if (kind?.toLowerCase() !== 'form-data') throw new UploadError(400, 'bad-part', 'evidence.notFormData');
   const get = (k: string) => params.find((p) => p.key === k)?.value;
   const name = get('name');
-  if (name === undefined) throw new UploadError(400, 'bad-part', 'A part has no field name.');
+  if (name === undefined) throw new UploadError(400, 'bad-part', 'evidence.noFieldName');
   const star = get('filename*');
   let filename = get('filename') ?? null;
   if (star !== undefined) {
     const m = /^utf-8''(.*)$/i.exec(star);
-    if (!m) throw new UploadError(400, 'bad-part', 'A file name is malformed.');
+    if (!m) throw new UploadError(400, 'bad-part', 'evidence.nameMalformed');
     try {
       filename = decodeURIComponent(m[1]!);
     } catch {
-      throw new UploadError(400, 'bad-part', 'A file name is malformed.');
+      throw new UploadError(400, 'bad-part', 'evidence.nameMalformed');
     }
   } else if (filename !== null) {
     // The WHATWG encoding escapes these three; nothing else is percent-decoded (a literal %00 stays
@@ -156,7 +161,7 @@ class Cutter {
     this.#read += value.byteLength;
     if (this.#read > this.#max) {
       await this.cancel();
-      throw new UploadError(413, 'too-large', 'The upload is too large.');
+      throw new UploadError(413, 'too-large', 'evidence.uploadTooLarge');
     }
     const next = new Uint8Array(this.#buf.byteLength + value.byteLength);
     next.set(this.#buf, 0);
@@ -224,20 +229,19 @@ class Cutter {
       const b = this.#buf;
       let i = 0;
       while (i < b.byteLength && (b[i] === 0x20 || b[i] === 0x09)) i++;
-      if (i > 64) throw new UploadError(400, 'bad-part', 'The upload is malformed.');
+      if (i > 64) throw new UploadError(400, 'bad-part', 'evidence.uploadMalformed');
       if (i + 1 < b.byteLength) {
         if (b[i] !== 0x0d || b[i + 1] !== 0x0a)
-          throw new UploadError(400, 'bad-part', 'The upload is malformed.');
+          throw new UploadError(400, 'bad-part', 'evidence.uploadMalformed');
         const start = i + 2;
         const end = indexOfCrlfCrlf(b, start);
         if (end !== -1) {
-          if (end - start > maxHeaderBytes)
-            throw new UploadError(400, 'bad-part', 'A part header is too large.');
+          if (end - start > maxHeaderBytes) throw new UploadError(400, 'bad-part', 'evidence.headerTooLarge');
           this.#buf = b.subarray(end + 4);
           return dec.decode(b.subarray(start, end));
         }
         if (b.byteLength - start > maxHeaderBytes) {
-          throw new UploadError(400, 'bad-part', 'A part header is too large.');
+          throw new UploadError(400, 'bad-part', 'evidence.headerTooLarge');
         }
       }
       if (!(await this.#more())) throw incomplete();
@@ -254,8 +258,7 @@ function indexOfCrlfCrlf(b: Uint8Array, from: number): number {
   return -1;
 }
 
-const incomplete = () =>
-  new UploadError(400, 'incomplete', 'The upload did not arrive completely. Try again.');
+const incomplete = () => new UploadError(400, 'incomplete', 'evidence.incomplete');
 
 /**
  * Reads `request` up to its file part and hands the part over as a stream. Refuses (UploadError) what is
@@ -265,14 +268,14 @@ export async function openFilePart(request: Request, limits: MultipartLimits): P
   const boundary = multipartBoundary(request.headers.get('content-type'));
   if (!boundary) {
     await request.body?.cancel().catch(() => {});
-    throw new UploadError(415, 'not-multipart', 'Send the file as multipart/form-data.');
+    throw new UploadError(415, 'not-multipart', 'evidence.notMultipart');
   }
   const declared = request.headers.get('content-length');
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > limits.maxBodyBytes) {
     await request.body?.cancel().catch(() => {});
-    throw new UploadError(413, 'too-large', 'The upload is too large.');
+    throw new UploadError(413, 'too-large', 'evidence.uploadTooLarge');
   }
-  if (!request.body) throw new UploadError(400, 'no-file', 'Choose a file to upload.');
+  if (!request.body) throw new UploadError(400, 'no-file', 'evidence.noFile');
   const cut = new Cutter(request.body, boundary, limits.maxBodyBytes);
   let parts = 0;
 
@@ -285,7 +288,7 @@ export async function openFilePart(request: Request, limits: MultipartLimits): P
       if ('end' in d) break;
       size += d.bytes.byteLength;
       if (size > limits.maxFieldBytes)
-        throw new UploadError(413, 'field-too-large', 'A form field is too large.');
+        throw new UploadError(413, 'field-too-large', 'evidence.fieldTooLarge');
       chunks.push(d.bytes);
     }
     const all = new Uint8Array(size);
@@ -302,8 +305,7 @@ export async function openFilePart(request: Request, limits: MultipartLimits): P
     for (;;) {
       const raw = await cut.afterBoundary(limits.maxHeaderBytes);
       if (raw === null) return null;
-      if (++parts > limits.maxParts)
-        throw new UploadError(413, 'too-many-parts', 'The upload has too many parts.');
+      if (++parts > limits.maxParts) throw new UploadError(413, 'too-many-parts', 'evidence.tooManyParts');
       const head = parsePartHeaders(raw);
       if (head.filename !== null) return head;
       await readField(fields, head.name);
@@ -314,12 +316,12 @@ export async function openFilePart(request: Request, limits: MultipartLimits): P
     // The preamble (before the first boundary) is skipped.
     for (;;) {
       const d = await cut.data();
-      if (d === null) throw new UploadError(400, 'bad-part', 'The upload is malformed.');
+      if (d === null) throw new UploadError(400, 'bad-part', 'evidence.uploadMalformed');
       if ('end' in d) break;
     }
     const fields = new Map<string, string>();
     const head = await nextFile(fields);
-    if (head === null) throw new UploadError(400, 'no-file', 'Choose a file to upload.');
+    if (head === null) throw new UploadError(400, 'no-file', 'evidence.noFile');
     let fileBytes = 0;
     let ended = false;
     const body = new ReadableStream<Uint8Array>({
@@ -334,7 +336,7 @@ export async function openFilePart(request: Request, limits: MultipartLimits): P
           }
           fileBytes += d.bytes.byteLength;
           if (fileBytes > limits.maxFileBytes) {
-            throw new UploadError(413, 'file-too-large', 'The file is too large.');
+            throw new UploadError(413, 'file-too-large', 'evidence.fileTooLarge');
           }
           controller.enqueue(d.bytes);
         } catch (err) {
@@ -354,7 +356,7 @@ export async function openFilePart(request: Request, limits: MultipartLimits): P
         try {
           const after = new Map<string, string>();
           if ((await nextFile(after)) !== null) {
-            throw new UploadError(400, 'many-files', 'Upload one file at a time.');
+            throw new UploadError(400, 'many-files', 'evidence.manyFiles');
           }
           return after;
         } catch (err) {

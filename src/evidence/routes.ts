@@ -9,9 +9,10 @@ import type { AppEnv } from '../http/env.js';
 import type { Ports } from '../platform/ports.js';
 import { IntegrityError, openDownload, verifyDownloadToken } from './download.js';
 import { attachmentDisposition } from './file-names.js';
+import { EVIDENCE_MESSAGES } from './messages.js';
 
 const gone = () =>
-  new HttpError(404, 'This download link is not valid or has expired. Go back and open the file again.');
+  new HttpError(404, EVIDENCE_MESSAGES['evidence.downloadGone'], { said: { key: 'evidence.downloadGone' } });
 
 export function evidenceRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock'>) {
   const app = new Hono<AppEnv>();

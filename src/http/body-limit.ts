@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { HttpError } from '../errors.js';
+import type { HttpError } from '../errors.js';
+import { httpError } from './messages.js';
 
 /** Default request body limit: 1 MiB, ample for any form; uploads mount a larger limit per route. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -26,14 +27,8 @@ export interface BodyLimitOptions {
 const CLOSE = { Connection: 'close' } as const;
 
 function tooLarge(maxBytes: number): HttpError {
-  return new HttpError(413, `The request is too large. The limit here is ${formatBytes(maxBytes)}.`, {
-    headers: CLOSE,
-  });
+  return httpError(413, 'http.tooLarge', { limit: formatBytes(maxBytes) }, { headers: CLOSE });
 }
-
-const TOO_FRAGMENTED =
-  'The request body arrived in too many small pieces. Send it with a Content-Length header, ' +
-  `or in chunks of at least ${formatBytes(BYTES_PER_CHUNK)}.`;
 
 /** `1 MiB`, `512 KiB`, `900 bytes`: for messages people read. */
 export function formatBytes(bytes: number): string {
@@ -73,7 +68,7 @@ async function readLimited(
       const next = size + value.byteLength;
       if (next > maxBytes) throw tooLarge(maxBytes);
       if (chunks > FREE_CHUNKS + next / BYTES_PER_CHUNK) {
-        throw new HttpError(400, TOO_FRAGMENTED, { headers: CLOSE });
+        throw httpError(400, 'http.fragmented', { chunk: formatBytes(BYTES_PER_CHUNK) }, { headers: CLOSE });
       }
       if (next > buffer.byteLength) {
         const grown = new Uint8Array(Math.min(maxBytes, Math.max(next, buffer.byteLength * 2)));
@@ -132,7 +127,7 @@ export function bodyLimit(options: BodyLimitOptions = {}): MiddlewareHandler {
     if (declared !== null && !chunked) {
       if (!/^\d{1,16}$/.test(declared.trim())) {
         await c.req.raw.body?.cancel().catch(() => {});
-        throw new HttpError(400, 'The Content-Length header is not a valid number.');
+        throw httpError(400, 'http.badLength');
       }
       if (Number(declared) > maxBytes) {
         await c.req.raw.body?.cancel().catch(() => {});

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { HttpError } from '../errors.js';
+import { httpError, httpText } from './messages.js';
 
 export interface CrossSiteGuardOptions {
   /** The site's own origin (`BASE_URL`), e.g. `https://assay.example.com`. Extra origins may be listed. */
@@ -9,8 +9,7 @@ export interface CrossSiteGuardOptions {
 /** Methods that must never change state; routing rule: no GET/HEAD/OPTIONS handler writes anything. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export const CROSS_SITE_MESSAGE =
-  'This request came from another website and was refused. Go back to the page, reload it and try again.';
+export const CROSS_SITE_MESSAGE = httpText('http.crossSite');
 
 /** `new URL(x).origin`, or null when `x` is not an absolute http(s) URL. */
 function originOf(value: string): string | null {
@@ -68,7 +67,7 @@ export function crossSiteGuard(options: CrossSiteGuardOptions): MiddlewareHandle
 
   return async function crossSiteGuardMiddleware(c, next) {
     if (SAFE_METHODS.has(c.req.method)) return next();
-    if (!isSameSite(c.req.raw.headers, allowed)) throw new HttpError(403, CROSS_SITE_MESSAGE);
+    if (!isSameSite(c.req.raw.headers, allowed)) throw httpError(403, 'http.crossSite');
     return next();
   };
 }

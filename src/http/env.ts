@@ -3,6 +3,7 @@
  * what the middleware puts on the context, and what the session middleware adds.
  */
 
+import type { ErrorLocaleResolver } from './error-locale.js';
 import type { Logger } from './logger-types.js';
 import type { FlashMessage, Viewer, Views } from './views.js';
 
@@ -21,6 +22,8 @@ export interface AppVariables {
   viewer: Viewer | undefined;
   /** Messages for the layout's flash area. */
   flash: readonly FlashMessage[] | undefined;
+  /** Set by a part that speaks other languages (the vendor portal): the language of its error pages. */
+  errorLocale: ErrorLocaleResolver | undefined;
 }
 
 export interface AppEnv {

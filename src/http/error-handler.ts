@@ -3,9 +3,18 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { isPasswordsBusy } from '../auth/passwords.js';
-import { type ErrorAction, type FieldErrors, HttpError, statusMessage } from '../errors.js';
+import {
+  type ErrorAction,
+  type FieldErrors,
+  HttpError,
+  type Said,
+  statusMessage,
+  statusSaid,
+} from '../errors.js';
 import { CLIENT_CLOSED_REQUEST, clientAborted } from './access-log.js';
 import { type ClientKind, clientKind } from './client-kind.js';
+import type { AppEnv } from './env.js';
+import { ENGLISH_ERROR_CHROME, type ErrorLocale } from './error-locale.js';
 import { fieldName } from './field-errors.js';
 import type { Logger } from './logger-types.js';
 import { commonData, type Views } from './views.js';
@@ -26,6 +35,9 @@ export interface PublicError {
   headers: Readonly<Record<string, string>>;
   /** A link to what the person can do next (4xx only). */
   action?: ErrorAction;
+  /** Which sentences `message` and the field messages are (for a page in another language). */
+  said?: Said;
+  fieldsSaid?: Readonly<Record<string, Said>>;
 }
 
 /** JSON shape of every error: `{ error: { status, message, requestId, fields? } }`. */
@@ -49,13 +61,20 @@ export function toPublicError(err: unknown): PublicError {
   }
   if (err instanceof HttpError) {
     if (err.status >= 500)
-      return { status: err.status, message: statusMessage(err.status), headers: err.headers };
+      return {
+        status: err.status,
+        message: statusMessage(err.status),
+        headers: err.headers,
+        said: statusSaid(err.status),
+      };
     return {
       status: err.status,
       message: err.message,
       fields: err.fields,
       headers: err.headers,
       ...(err.action ? { action: err.action } : {}),
+      ...(err.said ? { said: err.said } : {}),
+      ...(err.fieldsSaid ? { fieldsSaid: err.fieldsSaid } : {}),
     };
   }
   if (err instanceof ZodError) {
@@ -73,9 +92,14 @@ export function toPublicError(err: unknown): PublicError {
   }
   if (err instanceof HTTPException && err.status < 500) {
     // Raised by Hono's own middleware (validators, auth helpers) with developer-written text.
-    return { status: err.status, message: err.message || statusMessage(err.status), headers: {} };
+    return {
+      status: err.status,
+      message: err.message || statusMessage(err.status),
+      headers: {},
+      ...(err.message ? {} : { said: statusSaid(err.status) }),
+    };
   }
-  return { status: 500, message: statusMessage(500), headers: {} };
+  return { status: 500, message: statusMessage(500), headers: {}, said: statusSaid(500) };
 }
 
 /**
@@ -129,13 +153,36 @@ export function errorHandlers(options: ErrorHandlersOptions): {
       // The message is not logged: domain code may have put the visitor's input in it.
       logger.info({ requestId, status: publicError.status, error: err.name }, 'request refused');
     }
-    return respond(c, publicError);
+    return localized(c, publicError);
   };
 
   const notFound: NotFoundHandler = (c) =>
-    respond(c, { status: 404, message: statusMessage(404), headers: {} });
+    localized(c, { status: 404, message: statusMessage(404), headers: {}, said: statusSaid(404) });
 
-  function respond(c: Context, error: PublicError): Response {
+  /**
+   * The error in the language of the part that asked (src/http/error-locale.ts): its messages, and
+   * the page's words. Without a resolver (the workspace), English and no waiting. A resolver that
+   * fails leaves the page English: it must never turn a 4xx into a 500.
+   */
+  function localized(c: Context, error: PublicError): Response | Promise<Response> {
+    const resolver = (c as Context<AppEnv>).get('errorLocale');
+    if (!resolver || clientKind(c) === 'json') return respond(c, error);
+    const fallback = (err: unknown) => {
+      logger.warn({ err, requestId: c.get('requestId') ?? '' }, 'error page language not resolved');
+      return undefined;
+    };
+    let pending: ReturnType<typeof resolver>;
+    try {
+      pending = resolver(c);
+    } catch (err) {
+      pending = fallback(err);
+    }
+    return Promise.resolve(pending)
+      .catch(fallback)
+      .then((locale) => respond(c, locale ? inLocale(error, locale) : error, locale));
+  }
+
+  function respond(c: Context, error: PublicError, locale?: ErrorLocale): Response {
     const kind = clientKind(c);
     const requestId = c.get('requestId') ?? '';
     for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
@@ -148,7 +195,7 @@ export function errorHandlers(options: ErrorHandlersOptions): {
       return c.json(body, status);
     }
     try {
-      return c.html(renderError(c, kind, error), status);
+      return c.html(renderError(c, kind, error, locale), status);
     } catch (renderFailure) {
       // A broken error template must not turn into an unhandled rejection; plain text still informs.
       logger.error({ err: renderFailure, requestId }, 'error page could not be rendered');
@@ -156,13 +203,22 @@ export function errorHandlers(options: ErrorHandlersOptions): {
     }
   }
 
-  function renderError(c: Context, kind: Exclude<ClientKind, 'json'>, error: PublicError): string {
+  function renderError(
+    c: Context,
+    kind: Exclude<ClientKind, 'json'>,
+    error: PublicError,
+    locale: ErrorLocale | undefined,
+  ): string {
+    const e = locale?.chrome ?? ENGLISH_ERROR_CHROME;
     const data = {
-      title: error.status === 404 ? 'Page not found' : 'Something went wrong',
+      title: error.status === 404 ? e.notFoundTitle : e.errorTitle,
       status: error.status,
       message: error.message,
       fields: error.fields ?? {},
       action: error.action ?? null,
+      e,
+      // The layout's language and its own words (skip link, footer) follow the page's.
+      ...(locale ? { lang: locale.lang, chrome: locale.chrome } : {}),
       ...commonData(c, views),
     };
     if (kind === 'htmx') {
@@ -174,4 +230,23 @@ export function errorHandlers(options: ErrorHandlersOptions): {
   }
 
   return { onError, notFound };
+}
+
+/** The error's messages said in `locale` where it has them; each other one stays as it was. */
+function inLocale(error: PublicError, locale: ErrorLocale): PublicError {
+  const say = (said: Said | undefined, text: string) => {
+    if (!said) return text;
+    const t = locale.say(said);
+    return t === undefined ? text : t;
+  };
+  const fields = error.fields
+    ? Object.fromEntries(
+        Object.entries(error.fields).map(([name, text]) => [name, say(error.fieldsSaid?.[name], text)]),
+      )
+    : undefined;
+  return {
+    ...error,
+    message: say(error.said, error.message),
+    ...(fields ? { fields } : {}),
+  };
 }

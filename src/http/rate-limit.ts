@@ -4,6 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { HttpError } from '../errors.js';
+import { httpError, httpText } from './messages.js';
 import { checkName, checkWindow, type RateLimitStore } from './rate-limit-store.js';
 
 export { MemoryRateLimitStore, type MemoryRateLimitStoreOptions } from './memory-rate-limits.js';
@@ -19,8 +20,7 @@ export type {
 } from './rate-limit-store.js';
 
 /** Refusal when a limiter cannot tell who is asking. */
-export const UNIDENTIFIED =
-  'This request could not be attributed to a client address, so it was refused. If you are behind a proxy, ask your administrator to check TRUST_PROXY.';
+export const UNIDENTIFIED = httpText('http.unidentified');
 
 /** `Retry-After` in whole seconds, at least one. */
 export const retryAfterSeconds = (ms: number): string => String(Math.max(1, Math.ceil(ms / 1000)));
@@ -65,15 +65,20 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
   }
   checkWindow(windowMs);
   checkName(name);
-  const message = options.message ?? 'Too many attempts. Wait a little and try again.';
+  // The default sentence has a key (other languages say it too); a limiter's own message stays as given.
+  const said = options.message === undefined ? { key: 'http.tooManyAttempts' } : undefined;
+  const message = options.message ?? httpText('http.tooManyAttempts');
 
   return async function rateLimitMiddleware(c, next) {
     const subject = await key(c);
-    if (subject === null) throw new HttpError(429, UNIDENTIFIED);
+    if (subject === null) throw httpError(429, 'http.unidentified');
     const { count, resetAt } = await store.hit({ name, subject }, windowMs);
     if (count > limit) {
       options.onLimited?.(c);
-      throw new HttpError(429, message, { headers: { 'Retry-After': retryAfterSeconds(resetAt - now()) } });
+      throw new HttpError(429, message, {
+        headers: { 'Retry-After': retryAfterSeconds(resetAt - now()) },
+        ...(said ? { said } : {}),
+      });
     }
     return next();
   };

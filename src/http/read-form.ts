@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { HttpError } from '../errors.js';
+import { httpError, httpText } from './messages.js';
 
 /** Text fields of a submitted form; a key sent more than once maps to an array in order. */
 export type FormFields = Record<string, string | string[]>;
@@ -30,9 +30,6 @@ export const UNSTORABLE_CHARACTER = /[\0\uD800-\uDFFF]/u;
 export const UNSTORABLE_MESSAGE =
   'contains a character that cannot be stored (a NUL byte or an unpaired surrogate). Remove it and try again.';
 
-const FORM_TYPES_MESSAGE =
-  'Send this form as application/x-www-form-urlencoded or multipart/form-data, encoded as UTF-8.';
-
 /** The media type (lower case) and charset (lower case, unquoted) of a Content-Type header. */
 function parseContentType(header: string | undefined): { type: string; charset: string | undefined } {
   const [type = '', ...params] = (header ?? '').split(';');
@@ -62,26 +59,39 @@ function collect<V extends string | File>(
   let count = 0;
   for (const [name, value] of entries) {
     count += 1;
-    if (count > maxFields) throw new HttpError(400, `The form has more than ${maxFields} fields.`);
+    if (count > maxFields) throw httpError(400, 'http.tooManyFields', { max: maxFields });
     if (name.length > MAX_NAME_LENGTH) {
-      throw new HttpError(400, `A field name is longer than ${MAX_NAME_LENGTH} characters.`);
+      throw httpError(400, 'http.nameTooLong', { max: MAX_NAME_LENGTH });
     }
     // The name is not echoed when it is the bad part: it would carry the character back out.
-    if (UNSTORABLE_CHARACTER.test(name)) throw new HttpError(400, `A field name ${UNSTORABLE_MESSAGE}`);
+    if (UNSTORABLE_CHARACTER.test(name)) throw httpError(400, 'http.nameUnstorable');
     const text = typeof value === 'string' ? value : value.name;
     if (UNSTORABLE_CHARACTER.test(text)) {
-      const what = typeof value === 'string' ? 'field' : 'file name in the field';
-      throw new HttpError(400, `The ${what} "${name}" ${UNSTORABLE_MESSAGE}`, {
-        fields: { [name]: 'Remove the NUL byte or unpaired surrogate from this value.' },
-      });
+      const key = typeof value === 'string' ? 'http.fieldUnstorable' : 'http.fileNameUnstorable';
+      throw httpError(
+        400,
+        key,
+        { name },
+        {
+          fields: { [name]: httpText('http.removeUnstorable') },
+          fieldsSaid: { [name]: { key: 'http.removeUnstorable' } },
+        },
+      );
     }
     if (typeof value === 'string' && value.length > maxValueLength) {
-      throw new HttpError(400, `The field "${name}" is longer than ${maxValueLength} characters.`, {
-        fields: { [name]: `Use at most ${maxValueLength} characters.` },
-      });
+      const max = maxValueLength;
+      throw httpError(
+        400,
+        'http.fieldTooLong',
+        { name, max },
+        {
+          fields: { [name]: httpText('http.useAtMost', { max }) },
+          fieldsSaid: { [name]: { key: 'http.useAtMost', params: { max } } },
+        },
+      );
     }
     if (typeof value !== 'string' && !options.allowFiles) {
-      throw new HttpError(400, 'This form does not accept file uploads.');
+      throw httpError(400, 'http.noFiles');
     }
     const existing = record[name];
     if (existing === undefined) record[name] = value;
@@ -119,7 +129,7 @@ export async function readForm(
 export async function readForm(c: Context, options: ReadFormOptions = {}): Promise<FormFieldsWithFiles> {
   const { type, charset } = parseContentType(c.req.header('Content-Type'));
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
-    throw new HttpError(415, FORM_TYPES_MESSAGE);
+    throw httpError(415, 'http.formTypes');
 
   if (type === 'application/x-www-form-urlencoded') {
     return collect(new URLSearchParams(await c.req.text()), options);
@@ -129,10 +139,10 @@ export async function readForm(c: Context, options: ReadFormOptions = {}): Promi
     try {
       data = await c.req.formData();
     } catch (cause) {
-      throw new HttpError(400, 'The form data could not be read. Submit the form again.', { cause });
+      throw httpError(400, 'http.formUnreadable', undefined, { cause });
     }
     return collect(data.entries(), options);
   }
   if (type === '' && (await c.req.text()) === '') return Object.create(null);
-  throw new HttpError(415, FORM_TYPES_MESSAGE);
+  throw httpError(415, 'http.formTypes');
 }

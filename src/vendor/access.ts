@@ -31,6 +31,7 @@ import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { contactDataFor } from './contact-data.js';
 import { issueLink, type LinkClaims, newLinkId, verifyLink } from './links.js';
+import { english, refuse } from './refusals.js';
 import { startVendorSession } from './sessions.js';
 
 export type AccessDeps = Pick<Ports, 'store' | 'keys' | 'master' | 'clock' | 'rateLimits' | 'templates'> & {
@@ -74,7 +75,7 @@ export const maskEmail = (email: string): string => {
 };
 
 /** A link that does not verify at all reads the same whatever the reason (the reason is for the log). */
-export const LINK_INVALID = 'This link is not valid. Check that you copied all of it from the email.';
+export const LINK_INVALID = english('vendor.linkInvalid');
 
 type Loaded = LinkView & {
   /** The contact's address (opened after the read), null once erased. */
@@ -199,9 +200,29 @@ export async function inspectLink(deps: AccessDeps, token: string): Promise<Link
   return loaded ? strip(loaded) : null;
 }
 
+/**
+ * The languages of what a link names, for its error pages (src/vendor/error-language.ts): read without
+ * opening the contact. Null when the link is not ours.
+ */
+export async function linkLanguages(
+  deps: AccessDeps,
+  token: string,
+): Promise<Pick<LinkView, 'locales' | 'defaultLocale' | 'assessmentLocale'> | null> {
+  const row = await openSealed(deps, token);
+  return row && languagesOf(row);
+}
+
+const languagesOf = (row: Pick<LinkView, 'locales' | 'defaultLocale' | 'assessmentLocale'>) => ({
+  locales: row.locales,
+  defaultLocale: row.defaultLocale,
+  assessmentLocale: row.assessmentLocale,
+});
+
 export class LinkNotUsable extends HttpError {
   constructor(readonly view: LinkView | null) {
-    super(view ? 410 : 404, view ? 'This link has already been used or has expired.' : LINK_INVALID);
+    super(view ? 410 : 404, view ? english('vendor.linkUnusable') : LINK_INVALID, {
+      said: { key: view ? 'vendor.linkUnusable' : 'vendor.linkInvalid' },
+    });
   }
 }
 
@@ -213,7 +234,11 @@ export async function redeemLink(
   deps: AccessDeps,
   token: string,
   replacing: string | undefined,
-): Promise<{ session: { token: string; expiresAt: Date }; assessmentId: string }> {
+): Promise<{
+  session: { token: string; expiresAt: Date };
+  assessmentId: string;
+  languages: ReturnType<typeof languagesOf>;
+}> {
   const now = deps.clock.now();
   // The contact is opened only for the page of a link that cannot be used: spending one needs only the
   // ids (an AES-GCM decryption per redemption cost about a tenth of it; docs/benchmarks.md, "Redeem").
@@ -236,7 +261,7 @@ export async function redeemLink(
       );
       return s;
     });
-    return { session, assessmentId: claims.aid };
+    return { session, assessmentId: claims.aid, languages: languagesOf(loaded) };
   } catch (err) {
     if (err instanceof GuardError && err.guard === LINK_UNSPENT) {
       throw new LinkNotUsable({ ...strip(await unseal(deps, loaded)), state: 'spent' });
@@ -262,8 +287,7 @@ export async function requestFreshAccess(
   const now = deps.clock.now();
   const loaded = await open(deps, token);
   if (!loaded) throw new LinkNotUsable(null);
-  if (loaded.state === 'closed')
-    throw new HttpError(409, 'This assessment is closed: it was submitted or withdrawn.');
+  if (loaded.state === 'closed') throw refuse(409, 'vendor.closed');
   const { claims } = loaded;
   const hit = await deps.rateLimits.hit({ name: 'fresh-access', subject: claims.aid }, 60 * 60_000);
   if (hit.count > FRESH_ACCESS_PER_HOUR) {
@@ -272,7 +296,7 @@ export async function requestFreshAccess(
       kind: 'rate_limited',
       data: { via: 'fresh_access', assessment: claims.aid },
     });
-    throw new HttpError(429, 'A new link was asked for too often. Wait an hour, or ask the sender for help.');
+    throw refuse(429, 'vendor.freshTooOften');
   }
   const pending = newSecret();
   // Compared by keyed hash, computed whether or not the contact still has an address.
@@ -351,12 +375,15 @@ export async function redeemAccessCode(
   typed: string,
   replacing: string | undefined,
   report: ReportSecurityEvent = () => {},
-): Promise<{ session: { token: string; expiresAt: Date }; assessmentId: string }> {
+): Promise<{
+  session: { token: string; expiresAt: Date };
+  assessmentId: string;
+  languages: ReturnType<typeof languagesOf>;
+}> {
   const now = deps.clock.now();
   const loaded = await open(deps, token);
   if (!loaded) throw new LinkNotUsable(null);
-  if (loaded.state === 'closed')
-    throw new HttpError(409, 'This assessment is closed: it was submitted or withdrawn.');
+  if (loaded.state === 'closed') throw refuse(409, 'vendor.closed');
   const { claims } = loaded;
   const code = normaliseCode(typed.slice(0, 32));
   // Ids and a reason only: never the typed code (security-log.ts).
@@ -373,22 +400,16 @@ export async function redeemAccessCode(
       data: { via: 'access_code', assessment: claims.aid, reason },
     });
   if (!isSecretShape(pending)) {
-    throw new HttpError(
-      400,
-      'This code works only in the browser where you asked for it. Ask for a new one here.',
-    );
+    throw refuse(400, 'vendor.codeOtherBrowser');
   }
   // Nothing typed is no guess: refused before it could spend a try of the day or of the code (a
   // double-clicked empty form must not lock the assessment out until tomorrow).
-  if (code === '') throw new HttpError(422, 'Enter the 6-digit code from the email.');
+  if (code === '') throw refuse(422, 'vendor.enterCode');
   const hit = await deps.rateLimits.hit({ name: 'code-tries', subject: claims.aid }, 24 * 60 * 60_000);
   // Counted before the shape check: a malformed code is a failed try for the day too.
   if (hit.count > CODE_TRIES_PER_DAY) {
     limited('tries_per_day');
-    throw new HttpError(
-      429,
-      'Too many codes were tried for this assessment today. Try again tomorrow, or ask the sender.',
-    );
+    throw refuse(429, 'vendor.accessTriesPerDay');
   }
   const binding = hashToken(pending);
   const scope = deps.store.tenant(claims.tid);
@@ -397,7 +418,7 @@ export async function redeemAccessCode(
   );
   if (!live || live.contactId !== claims.sub) {
     failed('no_live_code');
-    throw new HttpError(400, 'This code has expired or was replaced by a newer one. Ask for a new one here.');
+    throw refuse(400, 'vendor.codeStale');
   }
   // Count the try in a unit of its own: a wrong code must still count when the second unit rolls back.
   let attempts: number;
@@ -407,14 +428,14 @@ export async function redeemAccessCode(
   } catch (err) {
     if (err instanceof GuardError && err.guard === CODE_TRY_LEFT) {
       limited('tries_per_code');
-      throw new HttpError(429, 'Too many wrong codes. Ask for a new one here.');
+      throw refuse(429, 'vendor.accessTooManyWrong');
     }
     throw err;
   }
   // Checked after the try is counted: a malformed code is a failed try on this code too (security.md §3).
   if (!CODE_SHAPE.test(code)) {
     failed('malformed');
-    throw new HttpError(422, 'Enter the 6-digit code from the email.');
+    throw refuse(422, 'vendor.enterCode');
   }
   const hash = await codeHash(
     deps.master,
@@ -442,16 +463,19 @@ export async function redeemAccessCode(
       );
       return s;
     });
-    return { session, assessmentId: claims.aid };
+    return { session, assessmentId: claims.aid, languages: languagesOf(loaded) };
   } catch (err) {
     if (err instanceof GuardError && err.guard === CODE_MATCHES) {
       failed('wrong');
       const left = Math.max(0, MAX_CODE_ATTEMPTS - attempts);
-      throw new HttpError(
+      throw refuse(
         422,
-        left > 0
-          ? `That code is not right. ${left} ${left === 1 ? 'try' : 'tries'} left.`
-          : 'That code is not right. Ask for a new one here.',
+        left === 0
+          ? 'vendor.codeWrongNone'
+          : left === 1
+            ? 'vendor.codeWrongLeftOne'
+            : 'vendor.codeWrongLeftMany',
+        { params: { left } },
       );
     }
     throw err;

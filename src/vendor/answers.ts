@@ -18,7 +18,6 @@ import { listEvidence } from '../db/repo/evidence.js';
 import { openChangeRequests } from '../db/repo/review-notes.js';
 import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
-import { HttpError } from '../errors.js';
 import { Invalid, normalizeAnswer, textLength } from '../questionnaire/answers.js';
 import {
   type Answers,
@@ -33,6 +32,7 @@ import {
 import { MESSAGES } from '../questionnaire/messages.js';
 import { assessmentQuestionnaire } from '../workspace/questionnaires.js';
 import { withEvidence } from './evidence-answers.js';
+import { refuse } from './refusals.js';
 
 /** What the answering functions need of a portal scope (require-vendor.ts puts one on the context). */
 export interface AnswerScope {
@@ -66,9 +66,6 @@ export interface PortalState {
   /** The reviewer's open requests for changes, by question id (only while changes are requested). */
   changeRequests: Readonly<Record<string, readonly string[]>>;
 }
-
-export const SUBMITTED_MESSAGE =
-  'This assessment has been submitted, so its answers can no longer be changed. Ask the requester if something must be corrected.';
 
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -125,7 +122,7 @@ export async function loadPortal(
 /** Loads the portal state through a scope; 404 when the assessment is not there to answer. */
 export async function portalState(scope: AnswerScope, now: Date): Promise<PortalState> {
   const state = await scope.read((ctx) => loadPortal(ctx, scope.assessmentId, now));
-  if (!state) throw new HttpError(404, 'We could not find that assessment.');
+  if (!state) throw refuse(404, 'vendor.assessmentNotFound');
   return state;
 }
 
@@ -272,13 +269,12 @@ async function readConflict(scope: AnswerScope, key: string): Promise<Conflict> 
 
 /** The revision a form field carried: 0 (no row when it was rendered) or a positive integer. */
 export function parseRevision(raw: string | string[] | undefined): number {
-  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw))
-    throw new HttpError(400, 'The form is missing its revision numbers. Reload the page and try again.');
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) throw refuse(400, 'vendor.revisionsMissing');
   return Number(raw);
 }
 
 function refuseClosed(state: PortalState): void {
-  if (!state.editable) throw new HttpError(409, SUBMITTED_MESSAGE);
+  if (!state.editable) throw refuse(409, 'vendor.submitted');
 }
 
 /** Queues a set of changed answers, each with its audit entry, in the caller's write unit. */
@@ -320,7 +316,7 @@ function queueAnswers(
  */
 function lostKey(err: unknown, writes: ReadonlyArray<{ key: string }>): string {
   if (err instanceof GuardError) {
-    if (err.guard === ASSESSMENT_OPEN) throw new HttpError(409, SUBMITTED_MESSAGE);
+    if (err.guard === ASSESSMENT_OPEN) throw refuse(409, 'vendor.submitted');
     const lost = writes.find((w) => answerRevisionGuard(w.key) === err.guard);
     if (lost) return lost.key;
   }
@@ -366,10 +362,8 @@ function withValues(
 
 function targetOf(state: PortalState, key: string) {
   const target = resolveKey(state.q, key);
-  if (!target || !writableKeys(target.question).includes(key))
-    throw new HttpError(404, 'This questionnaire has no such question to answer.');
-  if (!state.evaluation.questions[target.question.id]?.visible)
-    throw new HttpError(409, 'This question does not apply with your current answers, so it was not saved.');
+  if (!target || !writableKeys(target.question).includes(key)) throw refuse(404, 'vendor.noQuestionToAnswer');
+  if (!state.evaluation.questions[target.question.id]?.visible) throw refuse(409, 'vendor.questionHidden');
   return target;
 }
 
@@ -395,7 +389,7 @@ export async function saveOne(
   try {
     await scope.write(async (tx) => {
       const state = await loadPortal(tx, scope.assessmentId, now);
-      if (!state) throw new HttpError(404, 'We could not find that assessment.');
+      if (!state) throw refuse(404, 'vendor.assessmentNotFound');
       const locale = localeFor(state.q, state.assessment.locale);
       read = { state, locale };
       refuseClosed(state);
@@ -455,7 +449,7 @@ export async function saveSection(
 ): Promise<SectionResult> {
   refuseClosed(state);
   const section = state.q.sections.find((s) => s.id === sectionId);
-  if (!section) throw new HttpError(404, 'This questionnaire has no such section.');
+  if (!section) throw refuse(404, 'vendor.noSection');
   const errors: Record<string, string> = {};
   const values: Record<string, AnswerValue | string | string[]> = {};
   const changes: Record<string, AnswerValue> = {};

@@ -71,6 +71,8 @@ export function evidencePortalRoutes(platform: Ports) {
       const w = words(localeOf(c, state.q, state.assessment.locale));
       throw new HttpError(err.status, err.message, {
         ...(err.fields ? { fields: err.fields } : {}),
+        ...(err.said ? { said: err.said } : {}),
+        ...(err.fieldsSaid ? { fieldsSaid: err.fieldsSaid } : {}),
         headers: err.headers,
         cause: err,
         action: { href: questionPath(assessmentId, qid), label: w.back },

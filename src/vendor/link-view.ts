@@ -4,7 +4,9 @@
  * on the portal's own pages (localeOf); and what those pages show in it.
  */
 import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { type LinkView, titleIn } from './access.js';
+import { VENDOR_LANG_COOKIE } from './error-language.js';
 import { localeOf } from './portal-routes.js';
 import { localeSwitch, words } from './words.js';
 
@@ -23,8 +25,8 @@ export function linkPage(c: Context, view: LinkView) {
   };
 }
 
-/** A link that names nothing: the portal's own languages. */
+/** A link that names nothing: the portal's own languages (the last session's, when this browser had one). */
 export function invalidLinkPage(c: Context) {
-  const lang = localeOf(c, PORTAL_LOCALES);
+  const lang = localeOf(c, PORTAL_LOCALES, getCookie(c, VENDOR_LANG_COOKIE));
   return { lang, w: words(lang), locales: localeSwitch(PORTAL_LOCALES.locales, lang) };
 }

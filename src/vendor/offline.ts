@@ -6,7 +6,7 @@
  * whose answer someone changed since the preview is reported instead of overwritten.
  */
 
-import { HttpError } from '../errors.js';
+import type { Said } from '../errors.js';
 import { type AnswerValue, evaluate, localize } from '../questionnaire/index.js';
 import type { ZipArchiveReader } from '../questionnaire/spreadsheet/archive.js';
 import type { ExportOptions } from '../questionnaire/spreadsheet/index.js';
@@ -20,6 +20,8 @@ import {
   writableKeys,
 } from './answers.js';
 import { withEvidence } from './evidence-answers.js';
+import { english, refuse } from './refusals.js';
+import { words } from './words.js';
 
 /** The spreadsheet entry (exceljs, csv-parse) is loaded on the first offline request, not at start-up. */
 const spreadsheets = () => import('../questionnaire/spreadsheet/index.js');
@@ -76,11 +78,13 @@ export interface PreviewRejection {
   questionId: string | null;
   column: string;
   value: string;
+  /** The reason in English, and which sentence it is (the page says it in the vendor's language). */
   reason: string;
+  said?: Said;
 }
 
 export type Preview =
-  | { ok: false; message: string }
+  | { ok: false; message: string; said?: Said }
   | { ok: true; accepted: PreviewRow[]; unchanged: PreviewRow[]; rejected: PreviewRejection[] };
 
 const isZip = (b: Uint8Array) =>
@@ -100,20 +104,23 @@ export async function previewImport(
   archive: ZipArchiveReader | undefined,
 ): Promise<Preview> {
   if (bytes.byteLength === 0)
-    return { ok: false, message: 'The file is empty. Choose the spreadsheet you filled in.' };
+    return { ok: false, said: { key: 'vendor.fileEmpty' }, message: english('vendor.fileEmpty') };
   const { importAnswersCsv, importAnswersXlsx } = await spreadsheets();
   let result: Awaited<ReturnType<typeof importAnswersXlsx>>;
   if (isZip(bytes)) {
     if (!archive)
       return {
         ok: false,
-        message: 'XLSX upload is not available on this server; upload the CSV export instead.',
+        said: { key: 'vendor.xlsxUnavailable' },
+        message: english('vendor.xlsxUnavailable'),
       };
     result = await importAnswersXlsx(state.q, bytes, { archive, locale, context: state.context });
   } else {
     result = importAnswersCsv(state.q, bytes, { locale, context: state.context });
   }
-  if (!result.ok) return { ok: false, message: result.error.message };
+  // The file's problem in English in detail; other languages say what kind of problem it is.
+  if (!result.ok)
+    return { ok: false, message: result.error.message, said: { key: `sheet.${result.error.code}` } };
 
   const rejected: PreviewRejection[] = result.rejected.map((r) => ({ ...r }));
   const candidates: Array<{ key: string; value: AnswerValue }> = [];
@@ -125,7 +132,8 @@ export async function previewImport(
         questionId: key,
         column: 'answer',
         value: shown(value),
-        reason: 'This answer cannot be set from a spreadsheet.',
+        reason: english('vendor.notFromSheet'),
+        said: { key: 'vendor.notFromSheet' },
       });
       continue;
     }
@@ -146,7 +154,9 @@ export async function previewImport(
     const { question, side } = resolveKey(state.q, key)!;
     const row: PreviewRow = {
       key,
-      question: localize(question.text, locale, state.q) + (side === 'comment' ? ' (comment)' : ''),
+      question:
+        localize(question.text, locale, state.q) +
+        (side === 'comment' ? ` ${words(locale).commentMark}` : ''),
       shown: shown(value),
       value,
       revision: state.rows[key]?.revision ?? 0,
@@ -202,26 +212,25 @@ export async function applyImport(
       typeof rev !== 'string' ||
       !/^\d{1,9}$/.test(rev)
     )
-      throw new HttpError(400, 'The import form was changed or is out of date. Upload the file again.');
+      throw refuse(400, 'vendor.importFormChanged');
     let value: AnswerValue;
     try {
       value = JSON.parse(raw) as AnswerValue;
     } catch {
-      throw new HttpError(400, 'The import form was changed or is out of date. Upload the file again.');
+      throw refuse(400, 'vendor.importFormChanged');
     }
     writes.push({ key, value, seen: Number(rev) });
     if (value === null) delete merged[key];
     else merged[key] = value;
   }
-  if (writes.length === 0)
-    throw new HttpError(400, 'There is nothing to apply. Upload a filled-in spreadsheet first.');
+  if (writes.length === 0) throw refuse(400, 'vendor.nothingToApply');
   const after = evaluate(state.q, withEvidence(state.q, merged, state.evidence), state.today, {
     context: state.context,
   });
   for (const w of writes) {
     const { question, side } = resolveKey(state.q, w.key)!;
     const message = checkValue(state, question, side, w.value, locale, after);
-    if (message) throw new HttpError(400, `An imported answer is not valid: ${message} Nothing was saved.`);
+    if (message) throw refuse(400, 'vendor.importInvalid', { params: { reason: message } });
   }
   return saveChecked(scope, writes, now);
 }

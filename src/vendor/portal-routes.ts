@@ -5,14 +5,14 @@
  * Pages work as plain form posts; with htmx each field autosaves and the answer swaps only what changed.
  */
 import { type Context, Hono } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
-import { HttpError } from '../errors.js';
+import { setCookie } from 'hono/cookie';
 import { downloadPath } from '../evidence/download.js';
 import { readForm } from '../http/read-form.js';
 import { render, renderFragment } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import type { Questionnaire } from '../questionnaire/index.js';
 import { type PortalState, parseRevision, portalState, saveOne, saveSection } from './answers.js';
+import { LANG_COOKIE, quietLocale, rememberLanguage } from './error-language.js';
 import { applyImport, exportCsv, exportXlsx, OFFLINE_MAX_BYTES, previewImport } from './offline.js';
 import {
   autosaveView,
@@ -24,9 +24,12 @@ import {
   sectionPage,
   words,
 } from './portal-view.js';
+import { refuse } from './refusals.js';
 import type { PortalEnv } from './require-vendor.js';
+import { say } from './words.js';
 
-export const LANG_COOKIE = '__Host-assay-lang';
+export { LANG_COOKIE };
+
 const LANG_MAX_AGE = 180 * 24 * 3600;
 
 type C = Context<PortalEnv>;
@@ -47,10 +50,7 @@ export function localeOf(
   const asked = c.req.query('lang');
   if (asked !== undefined) {
     if (!q.locales.includes(asked))
-      throw new HttpError(
-        400,
-        `This questionnaire is available in: ${q.locales.join(', ')}. Choose one of these.`,
-      );
+      throw refuse(400, 'vendor.langUnavailable', { params: { locales: q.locales.join(', ') } });
     setCookie(c, LANG_COOKIE, asked, {
       path: '/',
       secure: true,
@@ -58,11 +58,10 @@ export function localeOf(
       sameSite: 'Lax',
       maxAge: LANG_MAX_AGE,
     });
-    return asked;
+    return rememberLanguage(c, asked);
   }
-  const remembered = getCookie(c, LANG_COOKIE);
-  if (remembered && q.locales.includes(remembered)) return remembered;
-  return stored && q.locales.includes(stored) ? stored : q.defaultLocale;
+  // Recorded, so that an error later in this request is said in the same language.
+  return rememberLanguage(c, quietLocale(c, q, stored));
 }
 
 function firstSection(state: PortalState): string {
@@ -72,9 +71,8 @@ function firstSection(state: PortalState): string {
 
 function sectionOf(state: PortalState, id: string) {
   const section = state.q.sections.find((s) => s.id === id);
-  if (!section) throw new HttpError(404, 'This questionnaire has no such section.');
-  if (!state.evaluation.sections.find((s) => s.id === id)?.visible)
-    throw new HttpError(404, 'This section does not apply with your current answers.');
+  if (!section) throw refuse(404, 'vendor.noSection');
+  if (!state.evaluation.sections.find((s) => s.id === id)?.visible) throw refuse(404, 'vendor.sectionHidden');
   return section;
 }
 
@@ -123,7 +121,7 @@ export function portalRoutes(platform: Ports) {
     const scope = scopeOf(c);
     const state = await portalState(scope, clock.now());
     const question = state.q.questions.get(c.req.param('questionId'));
-    if (!question) throw new HttpError(404, 'This questionnaire has no such question.');
+    if (!question) throw refuse(404, 'vendor.noQuestion');
     return c.redirect(`${path(scope.assessmentId, question.sectionId)}#q-${domId(question.id)}`, 303);
   });
 
@@ -239,11 +237,7 @@ export function portalRoutes(platform: Ports) {
     const scope = scopeOf(c);
     const now = clock.now();
     const state = await portalState(scope, now);
-    if (!state.editable)
-      throw new HttpError(
-        409,
-        'This assessment has been submitted, so its answers can no longer be changed.',
-      );
+    if (!state.editable) throw refuse(409, 'vendor.submittedShort');
     const locale = localeOf(c, state.q, state.assessment.locale);
     const bytes = await uploadedBytes(c);
     const preview = await previewImport(state, bytes, locale, platform.zipArchive);
@@ -258,16 +252,18 @@ export function portalRoutes(platform: Ports) {
           chrome: v.w,
           v,
           maxBytes: OFFLINE_MAX_BYTES,
-          error: preview.message,
+          error: say(locale, preview.said, preview.message),
         },
         422,
       );
+    // Each rejection's reason in the vendor's language (the import gives it by key and parameters).
+    const rejected = preview.rejected.map((r) => ({ ...r, reason: say(locale, r.said, r.reason) }));
     return render(c, 'vendor/offline-report', {
       title: v.w.checkImport,
       lang: locale,
       chrome: v.w,
       v,
-      preview,
+      preview: { ...preview, rejected },
       json: JSON.stringify,
     });
   });
@@ -277,11 +273,7 @@ export function portalRoutes(platform: Ports) {
     const fields = await readForm(c);
     const now = clock.now();
     const state = await portalState(scope, now);
-    if (!state.editable)
-      throw new HttpError(
-        409,
-        'This assessment has been submitted, so its answers can no longer be changed.',
-      );
+    if (!state.editable) throw refuse(409, 'vendor.submittedShort');
     const locale = localeOf(c, state.q, state.assessment.locale);
     const result = await applyImport(scope, state, fields, locale, now);
     const after = await portalState(scope, clock.now());
@@ -315,10 +307,8 @@ async function uploadedBytes(c: C): Promise<Uint8Array> {
     const form = await readForm(c, { allowFiles: true, maxFields: 5 });
     const file = form.file;
     if (!(file instanceof File))
-      throw new HttpError(400, 'Choose the spreadsheet file to upload.', {
-        fields: { file: 'Choose a file.' },
-      });
-    if (file.size > OFFLINE_MAX_BYTES) throw new HttpError(413, 'The file is too large.');
+      throw refuse(400, 'vendor.chooseSpreadsheet', { fields: { file: 'vendor.chooseFile' } });
+    if (file.size > OFFLINE_MAX_BYTES) throw refuse(413, 'vendor.fileTooLarge');
     return new Uint8Array(await file.arrayBuffer());
   }
   if (
@@ -327,11 +317,8 @@ async function uploadedBytes(c: C): Promise<Uint8Array> {
     type === 'application/octet-stream'
   ) {
     const body = new Uint8Array(await c.req.arrayBuffer());
-    if (body.byteLength > OFFLINE_MAX_BYTES) throw new HttpError(413, 'The file is too large.');
+    if (body.byteLength > OFFLINE_MAX_BYTES) throw refuse(413, 'vendor.fileTooLarge');
     return body;
   }
-  throw new HttpError(
-    415,
-    'Upload the spreadsheet as a file (multipart/form-data), or send it as text/csv or an XLSX body.',
-  );
+  throw refuse(415, 'vendor.spreadsheetType');
 }

@@ -15,6 +15,7 @@ import { HttpError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
 import type { Ports } from '../platform/ports.js';
 import { contactDataFor, type VendorContact } from './contact-data.js';
+import { refuse } from './refusals.js';
 import { resolveVendorSession, VENDOR_COOKIE, type VendorSession } from './sessions.js';
 
 export interface PortalScope extends VendorSession {
@@ -29,9 +30,6 @@ export interface PortalScope extends VendorSession {
 
 export type PortalEnv = AppEnv & { Variables: { portal: PortalScope } };
 
-export const SESSION_ENDED =
-  'Your session has ended. Open the link from your invitation email again, or ask for a new one from the page it leads to.';
-
 /** `<assessment>` of `/v/a/<assessment>/…`. */
 const assessmentInPath = (path: string): string | undefined => /^\/v\/a\/([^/]+)/.exec(path)?.[1];
 
@@ -44,7 +42,7 @@ export function requireVendor(
     const session = await resolveVendorSession(store, getCookie(c, VENDOR_COOKIE), clock.now());
     if (!session) {
       deleteCookie(c, VENDOR_COOKIE, clearedCookie);
-      throw new HttpError(401, SESSION_ENDED);
+      throw refuse(401, 'vendor.sessionEnded');
     }
     if (assessmentInPath(c.req.path) !== session.assessmentId) throw new HttpError(404);
     const scope = store.tenant(session.tenantId, { sessionId: session.id });

@@ -25,8 +25,10 @@ import {
   requestFreshAccess,
 } from './access.js';
 import { CODE_TTL_MS } from './codes.js';
+import { quietLocale, rememberSessionLanguage } from './error-language.js';
 import { invalidLinkPage, linkPage } from './link-view.js';
 import { VENDOR_COOKIE } from './sessions.js';
+import { say } from './words.js';
 
 /** The browser that asked for fresh access: the code it was mailed works only with this cookie (ML-20). */
 export const PENDING_COOKIE = '__Host-assay-pending';
@@ -122,6 +124,7 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
           done.session.token,
           sessionCookie(done.session.expiresAt, platform.clock.now()),
         );
+        rememberSessionLanguage(c, quietLocale(c, done.languages, done.languages.assessmentLocale));
         return c.redirect(`/v/a/${done.assessmentId}`, 303);
       } catch (err) {
         if (err instanceof LinkNotUsable) return gone(c, err.view);
@@ -187,6 +190,7 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
           done.session.token,
           sessionCookie(done.session.expiresAt, platform.clock.now()),
         );
+        rememberSessionLanguage(c, quietLocale(c, done.languages, done.languages.assessmentLocale));
         return c.redirect(`/v/a/${done.assessmentId}`, 303);
       } catch (err) {
         if (err instanceof LinkNotUsable) return gone(c, err.view);
@@ -194,8 +198,9 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
           const view = await inspectLink(deps, token);
           if (!view) return gone(c, null);
           // Locked or stale code: back to asking for a new one; a wrong code: try again here.
+          const page = linkPage(c, view);
+          const said = say(page.lang, err.said, err.message);
           if (err.status === 422) {
-            const page = linkPage(c, view);
             return render(
               c,
               'vendor/check-email',
@@ -204,12 +209,12 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
                 ...page,
                 chrome: page.w,
                 codeAction: `${base}/code`,
-                errors: { code: err.message },
+                errors: { code: said },
               },
               422,
             );
           }
-          return gone(c, view, { errors: { email: err.message } }, err.status);
+          return gone(c, view, { errors: { email: said } }, err.status);
         }
         throw err;
       }

@@ -35,7 +35,6 @@ import { currentTenant } from '../db/repo/tenants.js';
 import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
 import { getVendor } from '../db/repo/vendors.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
-import { HttpError } from '../errors.js';
 import { mailKeys } from '../mail/keys.js';
 import { queueMail } from '../mail/queue.js';
 import { assessmentMailLocale, type EmailLocale, renderEmail } from '../mail/templates.js';
@@ -54,6 +53,7 @@ import type { ReportSecurityEvent } from '../workspace/security-log.js';
 import { CODE_SHAPE, CODE_TRIES_PER_DAY, CODE_TTL_MS, codeHash, newCode, normaliseCode } from './codes.js';
 import { withEvidence } from './evidence-answers.js';
 import { ANSWERS_DIGEST_ALG, issueReceipt, type ReceiptInput, type ReceiptPayload } from './receipts.js';
+import { refuse } from './refusals.js';
 
 export type SubmissionDeps = Pick<Ports, 'keys' | 'master' | 'clock' | 'rateLimits' | 'templates'> & {
   baseUrl: string;
@@ -107,7 +107,7 @@ export async function loadReview(scope: SubmissionScope, now: Date): Promise<Rev
     ]);
     return { assessment, questionnaire, answers, tenant, vendor, evidence };
   });
-  if (!r?.questionnaire || !r.tenant || !r.vendor) throw new HttpError(404, 'No such assessment.');
+  if (!r?.questionnaire || !r.tenant || !r.vendor) throw refuse(404, 'vendor.noAssessment');
   const live = r.evidence.filter((e) => !(e as { deletedAt?: Date | null }).deletedAt);
   const answers = withEvidence(r.questionnaire, r.answers as Answers, live);
   const evaluation = evaluate(r.questionnaire, answers, today(now), {
@@ -137,9 +137,6 @@ export function answersDigest(answers: Answers): string {
   return sha256Hex(canonical);
 }
 
-export const ALREADY_SUBMITTED =
-  'This questionnaire has already been submitted; answers can no longer change.';
-
 /** Mails a submission code to the assessment's contact, bound to this vendor session (OTP-07). */
 export async function requestSubmitCode(
   deps: SubmissionDeps,
@@ -148,8 +145,8 @@ export async function requestSubmitCode(
 ): Promise<void> {
   const now = deps.clock.now();
   const review = await loadReview(scope, now);
-  if (!OPEN_STATUSES.includes(review.assessment.status)) throw new HttpError(409, ALREADY_SUBMITTED);
-  if (!review.assessment.otpRequired) throw new HttpError(400, 'This questionnaire needs no code to submit.');
+  if (!OPEN_STATUSES.includes(review.assessment.status)) throw refuse(409, 'vendor.alreadySubmitted');
+  if (!review.assessment.otpRequired) throw refuse(400, 'vendor.noCodeNeeded');
   const hit = await deps.rateLimits.hit(
     { name: 'submit-code-send', subject: scope.assessmentId },
     60 * 60_000,
@@ -160,7 +157,7 @@ export async function requestSubmitCode(
       kind: 'rate_limited',
       data: { via: 'submit_code_send', assessment: scope.assessmentId },
     });
-    throw new HttpError(429, 'A code was sent too often. Wait an hour, or use the last code you received.');
+    throw refuse(429, 'vendor.submitCodeTooOften');
   }
   const code = newCode();
   const hash = await codeHash(
@@ -169,7 +166,7 @@ export async function requestSubmitCode(
     code,
   );
   const to = await contactAddress(scope);
-  if (!to) throw new HttpError(404, 'No such assessment.');
+  if (!to) throw refuse(404, 'vendor.noAssessment');
   await scope.write(async (tx) => {
     const id = insertAccessCode(tx, {
       assessmentId: scope.assessmentId,
@@ -216,12 +213,12 @@ export async function submit(
     const { assessment, evaluation, questionnaire } = review;
     if (assessment.receipt)
       return { receipt: assessment.receipt, payload: decode(assessment.receipt), fresh: false };
-    if (!OPEN_STATUSES.includes(assessment.status)) throw new HttpError(409, ALREADY_SUBMITTED);
+    if (!OPEN_STATUSES.includes(assessment.status)) throw refuse(409, 'vendor.alreadySubmitted');
     if (!evaluation.canSubmit) {
-      throw new HttpError(
-        422,
-        `${evaluation.issues.length} ${evaluation.issues.length === 1 ? 'question still needs' : 'questions still need'} an answer or a fix before you can submit.`,
-      );
+      const count = evaluation.issues.length;
+      throw refuse(422, count === 1 ? 'vendor.issuesLeftOne' : 'vendor.issuesLeftMany', {
+        params: { count },
+      });
     }
     const code = assessment.otpRequired ? await checkCode(deps, scope, typedCode ?? '', now, report) : null;
 
@@ -333,9 +330,7 @@ export async function submit(
           kind: 'code_failed',
           data: { via: 'submit_code', assessment: scope.assessmentId, reason: 'wrong' },
         });
-        throw new HttpError(422, 'That code is not right, or it was replaced by a newer one.', {
-          fields: { code: 'That code is not right.' },
-        });
+        throw refuse(422, 'vendor.submitCodeWrong', { fields: { code: 'vendor.codeNotRight' } });
       }
       // Another click submitted, or an answer changed after it was read: read again (a second click
       // then finds the receipt; a changed answer is re-checked and re-hashed).
@@ -482,10 +477,7 @@ async function checkCode(
       kind,
       data: { via: 'submit_code', assessment: scope.assessmentId, reason },
     });
-  const malformed = () =>
-    new HttpError(422, 'Enter the 6-digit code from the email.', {
-      fields: { code: 'Enter the 6-digit code from the email.' },
-    });
+  const malformed = () => refuse(422, 'vendor.enterCode', { fields: { code: 'vendor.enterCode' } });
   // Nothing typed is no guess: refused before it could spend a try of the day or of the code.
   if (code === '') throw malformed();
   const hit = await deps.rateLimits.hit(
@@ -494,23 +486,21 @@ async function checkCode(
   );
   if (hit.count > CODE_TRIES_PER_DAY) {
     event('rate_limited', 'tries_per_day');
-    throw new HttpError(429, 'Too many codes were tried for this assessment today. Try again tomorrow.');
+    throw refuse(429, 'vendor.submitTriesPerDay');
   }
   const live = await scope.read((ctx) =>
     findLiveAccessCode(ctx, { assessmentId: scope.assessmentId, purpose: 'submit', binding: scope.id }, now),
   );
   if (live?.contactId !== scope.contactId) {
     event('code_failed', 'no_live_code');
-    throw new HttpError(400, 'There is no live code for this session: ask for a new one.', {
-      fields: { code: 'Ask for a new code.' },
-    });
+    throw refuse(400, 'vendor.submitNoLiveCode', { fields: { code: 'vendor.askNewCode' } });
   }
   try {
     await scope.write((tx) => countAccessTry(tx, live.id, now));
   } catch (err) {
     if (err instanceof GuardError && err.guard === CODE_TRY_LEFT) {
       event('rate_limited', 'tries_per_code');
-      throw new HttpError(429, 'Too many wrong codes. Ask for a new one.');
+      throw refuse(429, 'vendor.submitTooManyWrong');
     }
     throw err;
   }

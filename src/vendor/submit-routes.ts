@@ -12,9 +12,10 @@ import type { Ports } from '../platform/ports.js';
 import { localize } from '../questionnaire/index.js';
 import { logVendorSecurityEvent, type ReportSecurityEvent } from '../workspace/security-log.js';
 import { localeOf } from './portal-routes.js';
+import { refuse } from './refusals.js';
 import type { PortalEnv } from './require-vendor.js';
 import { loadReview, requestSubmitCode, type SubmissionDeps, submit } from './submission.js';
-import { localeSwitch, type Words, words } from './words.js';
+import { localeSwitch, sayFields, type Words, words } from './words.js';
 
 export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   const deps: SubmissionDeps = { ...platform, baseUrl: opts.baseUrl };
@@ -70,6 +71,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
         notice: null,
         ...extra,
         ...(typeof extra.notice === 'function' ? { notice: extra.notice(w) } : {}),
+        ...(typeof extra.errors === 'function' ? { errors: extra.errors(locale) } : {}),
       },
       status,
     );
@@ -88,7 +90,12 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
       await submit(deps, c.var.portal, typeof form.code === 'string' ? form.code : '', reporter(c));
     } catch (err) {
       if (err instanceof HttpError && (err.status === 422 || err.status === 400) && err.fields) {
-        return reviewPage(c, { errors: err.fields }, err.status);
+        const refused = err;
+        return reviewPage(
+          c,
+          { errors: (locale: string) => sayFields(locale, refused.fields, refused.fieldsSaid) },
+          err.status,
+        );
       }
       throw err;
     }
@@ -98,7 +105,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   app.get('/:aid/receipt', async (c) => {
     const review = await loadReview(c.var.portal, platform.clock.now());
     const receipt = review.assessment.receipt;
-    if (!receipt) throw new HttpError(404, 'This questionnaire has not been submitted yet.');
+    if (!receipt) throw refuse(404, 'vendor.notSubmittedYet');
     const q = review.questionnaire;
     const locale = localeOf(c, q, review.assessment.locale);
     const w = words(locale);
@@ -122,8 +129,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
 
   app.get('/:aid/receipt.jws', async (c) => {
     const review = await loadReview(c.var.portal, platform.clock.now());
-    if (!review.assessment.receipt)
-      throw new HttpError(404, 'This questionnaire has not been submitted yet.');
+    if (!review.assessment.receipt) throw refuse(404, 'vendor.notSubmittedYet');
     return c.body(`${review.assessment.receipt}\n`, 200, {
       'Content-Type': 'application/jose; charset=us-ascii',
       'Content-Disposition': `attachment; filename="receipt-${review.assessment.id}.jws"`,

@@ -1,7 +1,12 @@
 /**
  * The vendor portal's own words (everything but the questionnaire's text, which the questionnaire
  * localises), per language. A missing language falls back to English; French has only a few so far.
+ * What the domain refuses with is said here too (`say`): each error carries its sentence's key and
+ * parameters, and the table of those sentences (error-words.ts) has them in German and in part French.
  */
+import { fill, type Said } from '../errors.js';
+import type { ErrorLocale } from '../http/error-locale.js';
+import { MESSAGES_DE, MESSAGES_FR, type Messages } from './error-words.js';
 
 export type Words = Record<keyof typeof EN, string>;
 const EN = {
@@ -147,6 +152,16 @@ const EN = {
   remove: 'Remove',
   uploaded: 'Uploaded',
   removed: 'File removed.',
+  commentMark: '(comment)',
+  // Error pages and fragments (src/http/error-locale.ts).
+  notFoundTitle: 'Page not found',
+  failedTitle: 'Sorry, something went wrong',
+  refusedTitle: 'We could not do that',
+  errorTitle: 'Something went wrong',
+  referenceLong: 'If you contact support, quote this reference:',
+  errorWord: 'error',
+  referenceShort: 'Reference:',
+  startPage: 'Go to the start page',
 };
 const DE: Words = {
   yes: 'Ja',
@@ -294,6 +309,15 @@ const DE: Words = {
   remove: 'Entfernen',
   uploaded: 'Hochgeladen:',
   removed: 'Datei entfernt.',
+  commentMark: '(Kommentar)',
+  notFoundTitle: 'Seite nicht gefunden',
+  failedTitle: 'Leider ist etwas schiefgelaufen',
+  refusedTitle: 'Das war leider nicht möglich',
+  errorTitle: 'Etwas ist schiefgelaufen',
+  referenceLong: 'Wenn Sie sich an den Support wenden, nennen Sie diese Referenz:',
+  errorWord: 'Fehler',
+  referenceShort: 'Referenz:',
+  startPage: 'Zur Startseite',
 };
 const FR: Words = {
   ...EN,
@@ -305,12 +329,68 @@ const FR: Words = {
   language: 'Langue',
   progress: 'Progression',
   sections: 'Sections',
+  notFoundTitle: 'Page introuvable',
+  errorTitle: 'Une erreur s’est produite',
+  referenceShort: 'Référence :',
 };
 const WORDS: Record<string, Words> = { en: EN, de: DE, fr: FR };
 
 /** The portal's words in a locale (by language, else English): every vendor page takes its text here. */
 export function words(locale: string): Words {
   return WORDS[locale] ?? WORDS[locale.split('-')[0] ?? ''] ?? EN;
+}
+
+/** Whether the portal has words of its own in this language (else its pages are English). */
+export const hasWords = (locale: string): boolean => Object.hasOwn(WORDS, locale);
+
+const MESSAGES: Record<string, Partial<Messages>> = { de: MESSAGES_DE, fr: MESSAGES_FR };
+
+/**
+ * A keyed message in a locale: the sentence of `said` from the table, its parts filled in, or `own`
+ * (the error's English text, written where it was raised) for English, an unkeyed message, or a key the
+ * language lacks. Parameters are inserted as text; every template escapes what it shows.
+ */
+export function say(locale: string, said: Said | undefined, own: string): string {
+  if (!said) return own;
+  const table = MESSAGES[locale] ?? MESSAGES[locale.split('-')[0] ?? ''];
+  const sentence = table && Object.hasOwn(table, said.key) ? table[said.key as keyof Messages] : undefined;
+  return sentence === undefined ? own : fill(sentence, said.params);
+}
+
+/** An error's field messages in a locale (each by its key where it has one). */
+export function sayFields(
+  locale: string,
+  fields: Readonly<Record<string, string>> | undefined,
+  saids: Readonly<Record<string, Said>> | undefined,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fields ?? {}).map(([name, text]) => [name, say(locale, saids?.[name], text)]),
+  );
+}
+
+/** What the error handler needs to render an error page of the portal in `lang`. */
+export function errorLocale(lang: string): ErrorLocale {
+  const w = words(lang);
+  return {
+    lang,
+    chrome: {
+      notFoundTitle: w.notFoundTitle,
+      failedTitle: w.failedTitle,
+      refusedTitle: w.refusedTitle,
+      errorTitle: w.errorTitle,
+      reference: w.referenceLong,
+      errorWord: w.errorWord,
+      referenceShort: w.referenceShort,
+      startPage: w.startPage,
+      problem: w.problem,
+      skip: w.skip,
+      tagline: w.tagline,
+    },
+    say: (said) => {
+      const text = say(lang, said, '');
+      return text === '' ? undefined : text;
+    },
+  };
 }
 
 /** The language switch of every portal page: each of the questionnaire's locales, the current one marked. */

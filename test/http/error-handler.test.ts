@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { ENGLISH_ERROR_CHROME, type ErrorLocaleResolver } from '../../src/http/error-locale.js';
 import {
   createViews,
   errorHandlers,
@@ -319,5 +320,63 @@ describe('errorHandlers: robustness', () => {
       'Something went wrong on our side.',
     );
     expect(toPublicError(new HttpError(404)).message).toBe('We could not find that page.');
+  });
+});
+
+describe('errorHandlers: a part that speaks another language', () => {
+  const said = { key: 'x.closed', params: { what: '<b>form</b>' } };
+  const locale = {
+    lang: 'de',
+    chrome: {
+      ...ENGLISH_ERROR_CHROME,
+      refusedTitle: 'Das war leider nicht möglich',
+      referenceShort: 'Referenz:',
+    },
+    say: (s: { key: string; params?: Record<string, string | number> }) =>
+      s.key === 'x.closed' ? `Geschlossen: ${s.params?.what}` : undefined,
+  };
+  function localized(resolver: ErrorLocaleResolver) {
+    return buildApp((app) => {
+      app.use(async (c, next) => {
+        c.set('errorLocale', resolver);
+        await next();
+      });
+      app.get('/closed', () => {
+        throw new HttpError(409, 'Closed.', { said });
+      });
+      app.get('/plain', () => {
+        throw new HttpError(409, 'Plain English.');
+      });
+    }).app;
+  }
+
+  it('says a keyed message, the page words and <html lang> in the language; escapes the parts', async () => {
+    const app = localized(() => locale);
+    const page = await (await app.request('/closed')).text();
+    expect(page).toContain('<html lang="de">');
+    expect(page).toContain('Das war leider nicht möglich');
+    expect(page).toContain('Geschlossen: &lt;b&gt;form&lt;/b&gt;');
+    expect(page).not.toContain('<b>form</b>');
+    const fragment = await (await app.request('/closed', { headers: HTMX })).text();
+    expect(fragment).toContain('Referenz:');
+    // An unkeyed message keeps its text; JSON stays English.
+    expect(await (await app.request('/plain')).text()).toContain('Plain English.');
+    const json = (await (await app.request('/closed', { headers: JSON_ACCEPT })).json()) as ErrorJson;
+    expect(json.error.message).toBe('Closed.');
+  });
+
+  it('a resolver that throws or rejects leaves the page English, never a 500', async () => {
+    for (const resolver of [
+      () => {
+        throw new Error('no language');
+      },
+      () => Promise.reject(new Error('no language')),
+    ] as ErrorLocaleResolver[]) {
+      const res = await localized(resolver).request('/closed');
+      expect(res.status).toBe(409);
+      const html = await res.text();
+      expect(html).toContain('<html lang="en">');
+      expect(html).toContain('Closed.');
+    }
   });
 });

@@ -29,6 +29,7 @@ import { smtpMail } from '../../src/platform/node/mail.js';
 import type { MailPort, Ports } from '../../src/platform/ports.js';
 import { evaluate } from '../../src/questionnaire/index.js';
 import type { AnswerValue } from '../../src/questionnaire/types.js';
+import { LANG_COOKIE, VENDOR_LANG_COOKIE } from '../../src/vendor/error-language.js';
 import { createTenantWithAdmin } from '../../src/workspace/tenants.js';
 import { enrol, totpAt } from '../auth/support-mfa.js';
 import { pdf } from '../evidence/support.js';
@@ -115,7 +116,9 @@ forEachDialect(
       return m![1]!;
     };
     const keepCookies = (b: Browser, who: string) => {
-      for (const [k, v] of b.jar) keep(`${who} cookie ${k}`, v);
+      // The portal's language cookies hold a language code ("en"): no secret, and too short to scan for.
+      for (const [k, v] of b.jar)
+        if (k !== VENDOR_LANG_COOKIE && k !== LANG_COOKIE) keep(`${who} cookie ${k}`, v);
     };
     const postPairs = (b: Browser, path: string, pairs: Array<[string, string]>) =>
       b.send(path, {

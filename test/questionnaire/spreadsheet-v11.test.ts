@@ -75,6 +75,7 @@ describe('spreadsheets and vrq/1.1', () => {
         column: 'answer',
         value: 'Other',
         reason: 's.tier is set by the requester and cannot be changed here; the answer was skipped.',
+        said: { key: 'import.contextAnswerSkipped', params: { id: 's.tier' } },
       },
     ]);
     expect(result.ok && result.answers).toEqual({ 's.mfa': 'no', 's.backup': 'yes' });

@@ -643,6 +643,8 @@ describe('import of a filled-in export', () => {
         column: 'answer',
         value: 'lots',
         reason: expect.any(String),
+        // The same reason by key, for the portal to say in the vendor's language.
+        said: { key: 'import.notNumber', params: { text: 'lots' } },
       },
     ]);
   });

@@ -143,8 +143,18 @@ forEachDialect(
       expect(asked).toContain('Wir haben Ihnen einen 6-stelligen Code gesendet');
       const wrong = await b.post(`${base}/submit`, {});
       expect(wrong.status).toBe(422);
-      expect(await wrong.text()).toContain('Es gibt ein Problem');
+      const wrongHtml = await wrong.text();
+      expect(wrongHtml).toContain('Es gibt ein Problem');
+      // The code's refusals are German too (issue: domain errors were English on German pages).
+      expect(wrongHtml).toContain('Geben Sie den 6-stelligen Code aus der E-Mail ein.');
+      expect(wrongHtml).not.toContain('Enter the 6-digit code');
       const code = await lastCodeTo(ts.store, JANE);
+      const bad = code === '000000' ? '111111' : '000000';
+      const notRight = await b.post(`${base}/submit`, { code: bad });
+      expect(notRight.status).toBe(422);
+      const notRightHtml = await notRight.text();
+      expect(notRightHtml).toContain('Dieser Code ist nicht richtig.');
+      expect(notRightHtml).not.toContain('That code is not right');
       expect((await b.post(`${base}/submit`, { code })).status).toBe(303);
       const receipt = await (await b.get(`${base}/receipt`)).text();
       expect(receipt).toContain('<html lang="de">');
@@ -335,7 +345,9 @@ forEachDialect(
       const code = await lastCodeTo(ts.store, JANE);
       const wrong = code === '000000' ? '111111' : '000000';
       for (let i = 0; i < 5; i++) expect((await b.post(`${base}/submit`, { code: wrong })).status).toBe(422);
-      expect((await b.post(`${base}/submit`, { code })).status).toBe(429);
+      const locked = await b.post(`${base}/submit`, { code });
+      expect(locked.status).toBe(429);
+      expect(await locked.text()).toContain('Too many wrong codes. Ask for a new one.');
       await b.post(`${base}/submit-code`, {});
       const next = await lastCodeTo(ts.store, JANE);
       const wrong2 = next === '000000' ? '111111' : '000000';

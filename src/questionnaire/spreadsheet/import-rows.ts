@@ -5,6 +5,7 @@ import type { Answers, AnswerValue, Question, Questionnaire } from '../types.js'
 import { SpreadsheetError } from './errors.js';
 import { restore } from './formula-guard.js';
 import { FORMAT, yesNoNaSynonyms } from './labels.js';
+import { type ImportReason, type ReasonParams, type ReasonSaid, reasonText } from './reasons.js';
 
 /*
  * Turning the rows of a filled-in export (XLSX or CSV, already read into cells) into answers. Every cell is
@@ -43,7 +44,9 @@ export interface Rejection {
   column: string;
   /** The cell as read (shortened to 200 characters). */
   value: string;
+  /** Why, in English; `said` is the same by key and parameters (reasons.ts), for other languages. */
   reason: string;
+  said: ReasonSaid;
 }
 
 export interface ImportReport {
@@ -133,12 +136,13 @@ function isBlank(cell: Cell): boolean {
   return cell.kind === 'empty' || (cell.kind === 'text' && cell.text.trim() === '');
 }
 
-type Parsed = { ok: true; value: AnswerValue | undefined } | { ok: false; reason: string };
+type Parsed = { ok: true; value: AnswerValue | undefined } | { ok: false; reason: ReasonSaid };
 const ok = (value: AnswerValue | undefined): Parsed => ({ ok: true, value });
-const no = (reason: string): Parsed => ({ ok: false, reason });
-
-const FORMULA_REASON =
-  'Formula cells are not accepted and were not evaluated; type the value itself into the cell.';
+const no = (key: ImportReason, params?: ReasonParams): Parsed => ({
+  ok: false,
+  reason: params ? { key, params } : { key },
+});
+const said = (key: ImportReason, params?: ReasonParams): ReasonSaid => (params ? { key, params } : { key });
 
 export function importRows(
   q: Questionnaire,
@@ -148,8 +152,15 @@ export function importRows(
   const answers: Record<string, AnswerValue> = {};
   const rejected: Rejection[] = [];
   const contextUnchanged: string[] = [];
-  const reject = (row: number, questionId: string | null, column: string, cell: Cell, reason: string) =>
-    rejected.push({ row, questionId, column, value: shorten(cellText(cell)), reason });
+  const reject = (row: number, questionId: string | null, column: string, cell: Cell, reason: ReasonSaid) =>
+    rejected.push({
+      row,
+      questionId,
+      column,
+      value: shorten(cellText(cell)),
+      reason: reasonText(reason),
+      said: reason,
+    });
 
   // First pass: identify each row's question, so that duplicates are known before anything is taken.
   // A row contributes only through its answer and comment cells; without either it carries nothing
@@ -159,20 +170,20 @@ export function importRows(
     if (isBlank(row.answer) && isBlank(row.comment)) continue;
     const idCell = row.questionId;
     if (idCell.kind === 'formula') {
-      reject(row.row, null, 'question_id', idCell, FORMULA_REASON);
+      reject(row.row, null, 'question_id', idCell, said('import.formula'));
       continue;
     }
     if (idCell.kind === 'error') {
-      reject(row.row, null, 'question_id', idCell, `The question id cell holds the error ${idCell.text}.`);
+      reject(row.row, null, 'question_id', idCell, said('import.idCellError', { error: idCell.text }));
       continue;
     }
     const id = restore(cellText(idCell)).trim();
     if (id === '') {
-      reject(row.row, null, 'question_id', idCell, 'The row has an answer or comment but no question id.');
+      reject(row.row, null, 'question_id', idCell, said('import.noQuestionId'));
       continue;
     }
     if (!q.questions.has(id)) {
-      reject(row.row, id, 'question_id', idCell, `${id} is not a question of ${q.ref}; the row was ignored.`);
+      reject(row.row, id, 'question_id', idCell, said('import.unknownQuestion', { id, ref: q.ref }));
       continue;
     }
     const list = byId.get(id) ?? [];
@@ -184,13 +195,7 @@ export function importRows(
     if (list.length > 1) {
       const where = list.map((r) => r.row).join(', ');
       for (const row of list) {
-        reject(
-          row.row,
-          id,
-          'question_id',
-          row.questionId,
-          `The question ${id} appears in more than one row (${where}); none of them was imported.`,
-        );
+        reject(row.row, id, 'question_id', row.questionId, said('import.duplicate', { id, rows: where }));
       }
       continue;
     }
@@ -217,7 +222,9 @@ export function importRows(
             id,
             column,
             cell,
-            `${id} is set by the requester and cannot be changed here; the ${column} was skipped.`,
+            said(column === 'answer' ? 'import.contextAnswerSkipped' : 'import.contextCommentSkipped', {
+              id,
+            }),
           );
         }
       }
@@ -225,13 +232,7 @@ export function importRows(
     }
     if (question.type === 'file') {
       if (!isBlank(row.answer)) {
-        reject(
-          row.row,
-          id,
-          'answer',
-          row.answer,
-          'File answers cannot be imported from a spreadsheet; upload the files in the portal. The answer was skipped.',
-        );
+        reject(row.row, id, 'answer', row.answer, said('import.fileSkipped'));
       }
     } else {
       const parsed = parseAnswer(q, question, row.answer, opts.locale);
@@ -253,35 +254,30 @@ function shorten(text: string): string {
 }
 
 /** Refusals that apply to a cell of any question type. */
-function unusable(cell: Cell): string | null {
-  if (cell.kind === 'formula') return FORMULA_REASON;
-  if (cell.kind === 'error')
-    return `The cell holds the spreadsheet error ${cell.text}; type the value itself.`;
-  if (cell.kind === 'merged') {
-    return 'The cell is merged with another cell; unmerge it and type the value into each cell.';
-  }
-  if (cell.kind === 'truncated') {
-    return 'This text was too long for a spreadsheet cell and was cut on export; change it in the portal instead.';
-  }
+function unusable(cell: Cell): ReasonSaid | null {
+  if (cell.kind === 'formula') return said('import.formula');
+  if (cell.kind === 'error') return said('import.cellError', { error: cell.text });
+  if (cell.kind === 'merged') return said('import.merged');
+  if (cell.kind === 'truncated') return said('import.truncated');
   return null;
 }
 
 function parseComment(question: Question, cell: Cell): Parsed {
   if (isBlank(cell)) return ok(undefined);
   const refusal = unusable(cell);
-  if (refusal) return no(refusal);
+  if (refusal) return { ok: false, reason: refusal };
   const text = restore(cellText(cell));
   // The engine's limit, counted the engine's way (code points), so an imported comment is never invalid.
   const max = question.comment?.maxLength ?? DEFAULT_COMMENT_MAX_LENGTH;
   const length = textLength(text);
-  if (length > max) return no(`The comment has ${length} characters; at most ${max} are allowed.`);
+  if (length > max) return no('import.commentTooLong', { length, max });
   return ok(text);
 }
 
 function parseAnswer(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
   if (isBlank(cell)) return ok(undefined);
   const refusal = unusable(cell);
-  if (refusal) return no(refusal);
+  if (refusal) return { ok: false, reason: refusal };
   switch (question.type) {
     case 'yes_no_na':
     case 'single':
@@ -295,7 +291,7 @@ function parseAnswer(q: Questionnaire, question: Question, cell: Cell, locale: s
     case 'text':
       return parseText(question, cell);
     case 'file':
-      return no('File answers cannot be imported from a spreadsheet; upload the files in the portal.');
+      return no('import.fileAnswer');
   }
 }
 
@@ -358,7 +354,7 @@ function choiceIndex(q: Questionnaire, question: Question, locale: string): Choi
   return index;
 }
 
-type Resolved = { value: string } | { error: string };
+type Resolved = { value: string } | { error: ImportReason; params: ReasonParams };
 
 function resolveChoice(index: ChoiceIndex, token: string): Resolved {
   const key = normalise(token);
@@ -366,11 +362,13 @@ function resolveChoice(index: ChoiceIndex, token: string): Resolved {
     const values = tier.get(key);
     if (!values) continue;
     if (values.size === 1) return { value: [...values][0]! };
+    const labels = [...values].map((v) => `"${index.labelOf(v)}"`);
     return {
-      error: `"${token}" is ambiguous: it matches ${[...values].map((v) => `"${index.labelOf(v)}"`).join(' and ')}.`,
+      error: 'import.ambiguousChoice',
+      params: { token, matches: labels.join(' and '), options: labels.join(', ') },
     };
   }
-  return { error: `"${token}" is not one of the allowed values.` };
+  return { error: 'import.notAllowed', params: { token } };
 }
 
 function allowedList(q: Questionnaire, question: Question, locale: string): string {
@@ -383,14 +381,15 @@ function allowedList(q: Questionnaire, question: Question, locale: string): stri
 function parseSingle(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
   if (cell.kind === 'boolean' && question.type === 'yes_no_na') return ok(cell.value ? 'yes' : 'no');
   if (cell.kind !== 'text' && cell.kind !== 'number') {
-    return no(`Expected one of: ${allowedList(q, question, locale)}.`);
+    return no('import.expectedOneOf', { allowed: allowedList(q, question, locale) });
   }
   const text = restore(cellText(cell)).trim();
   const resolved = resolveChoice(choiceIndex(q, question, locale), text);
-  if ('error' in resolved) return no(`${resolved.error} Allowed: ${allowedList(q, question, locale)}.`);
+  if ('error' in resolved)
+    return no(resolved.error, { ...resolved.params, allowed: allowedList(q, question, locale) });
   // vrq/1.1 na: forbidden — refused here, with the reason, rather than imported as an invalid answer.
   if (resolved.value === 'na' && question.type === 'yes_no_na' && question.na === 'forbidden') {
-    return no('Not applicable is not accepted for this question; answer yes or no.');
+    return no('import.naForbidden');
   }
   return ok(resolved.value);
 }
@@ -434,19 +433,20 @@ function splitChoices(text: string, spellings: readonly string[]): string[] {
 
 function parseMulti(q: Questionnaire, question: Question, cell: Cell, locale: string): Parsed {
   if (cell.kind !== 'text' && cell.kind !== 'number') {
-    return no(`Expected one or more of: ${allowedList(q, question, locale)}.`);
+    return no('import.expectedOneOrMore', { allowed: allowedList(q, question, locale) });
   }
   const index = choiceIndex(q, question, locale);
   const values: string[] = [];
   for (const token of splitChoices(restore(cellText(cell)), index.spellings)) {
     const resolved = resolveChoice(index, token);
-    if ('error' in resolved) return no(`${resolved.error} Allowed: ${allowedList(q, question, locale)}.`);
+    if ('error' in resolved)
+      return no(resolved.error, { ...resolved.params, allowed: allowedList(q, question, locale) });
     if (!values.includes(resolved.value)) values.push(resolved.value);
   }
   if (values.length === 0) return ok(undefined);
   const exclusive = values.find((v) => index.exclusive.has(v));
   if (exclusive !== undefined && values.length > 1) {
-    return no(`"${index.labelOf(exclusive)}" cannot be combined with other choices.`);
+    return no('import.exclusive', { label: index.labelOf(exclusive) });
   }
   return ok(values);
 }
@@ -482,52 +482,52 @@ function parseNumber(question: Question, cell: Cell, locale: string): Parsed {
   } else if (cell.kind === 'text') {
     const text = restore(cell.text).trim();
     if (!PLAIN_NUMBER.test(text)) {
-      return no(`"${text}" is not a number; write digits with an optional decimal point, e.g. 4.5.`);
+      return no('import.notNumber', { text });
     }
     const { decimal, group } = separators(locale);
     const separator = /[.,]/.exec(text)?.[0];
     if (separator !== undefined) {
       // "1,500" means 1500 to an English reader and 1.5 to a German one: refuse what reads as grouping.
       if (separator === group && /^[+-]?\d{1,3}[.,]\d{3}$/.test(text)) {
-        return no(`"${text}" is ambiguous; write the number without thousands separators.`);
+        return no('import.ambiguousNumber', { text });
       }
       if (separator === ',' && decimal !== ',') {
-        return no(`"${text}" is not a number; use a decimal point, e.g. 4.5.`);
+        return no('import.useDecimalPoint', { text });
       }
     }
     value = Number(text.replace(',', '.'));
   } else {
-    return no('Expected a number.');
+    return no('import.expectedNumber');
   }
-  if (!Number.isFinite(value)) return no('The number is out of range.');
+  if (!Number.isFinite(value)) return no('import.outOfRange');
   if (question.min !== null && value < question.min)
-    return no(`${value} is below the minimum of ${question.min}.`);
+    return no('import.belowMin', { value, min: question.min });
   if (question.max !== null && value > question.max)
-    return no(`${value} is above the maximum of ${question.max}.`);
+    return no('import.aboveMax', { value, max: question.max });
   return ok(value);
 }
 
 function parseDate(cell: Cell): Parsed {
   if (cell.kind === 'date') {
-    if (Number.isNaN(cell.value.getTime())) return no('The date cell is not a valid date.');
+    if (Number.isNaN(cell.value.getTime())) return no('import.badDateCell');
     const iso = isoDay(cell.value);
-    return isIsoDate(iso) ? ok(iso) : no(`${iso} is outside the supported range of dates.`);
+    return isIsoDate(iso) ? ok(iso) : no('import.dateOutOfRange', { date: iso });
   }
-  if (cell.kind !== 'text') return no('Expected a date as YYYY-MM-DD (a spreadsheet date cell is fine too).');
+  if (cell.kind !== 'text') return no('import.expectedDate');
   const text = restore(cell.text).trim();
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return no(`"${text}" is not a date; write it as YYYY-MM-DD.`);
-  if (!isIsoDate(text)) return no(`${text} is not a valid calendar date.`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return no('import.notDate', { text });
+  if (!isIsoDate(text)) return no('import.notCalendarDate', { text });
   return ok(text);
 }
 
 function parseText(question: Question, cell: Cell): Parsed {
   const text = cell.kind === 'text' ? restore(cell.text) : cellText(cell);
   if (!question.multiline && /[\r\n]/.test(text)) {
-    return no('This question takes a single line of text; remove the line breaks.');
+    return no('import.singleLine');
   }
   const length = textLength(text);
   if (question.maxLength !== null && length > question.maxLength) {
-    return no(`The text has ${length} characters; at most ${question.maxLength} are allowed.`);
+    return no('import.textTooLong', { length, max: question.maxLength });
   }
   return ok(text);
 }
