@@ -13,7 +13,7 @@
  * proven, not hoped for. B commits; A's insert hits the unique key and the send runs its unit again,
  * which finds B's version (same content) and uses it. The window of the old bug — a commit between two
  * reads of one unit — cannot be held open by a lock (PostgreSQL reads wait for no row or advisory lock),
- * so it is not reproduced here: docs/audit.md, "Deterministic races".
+ * so it is not reproduced here (docs/operations.md, "Races under test").
  */
 
 import pg from 'pg';
