@@ -8,19 +8,37 @@ import os from 'node:os';
 import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type CliIo, runCli } from '../src/cli/main.js';
-import { listPublishedKeys } from '../src/db/repo/keys.js';
-import type { Store } from '../src/db/store.js';
+import { listKeyRotations, listPublishedKeys } from '../src/db/repo/keys.js';
+import { isPermissionViolation, type Store, type WriteCtx } from '../src/db/store.js';
 import { createKeyRing, RETIRED_VERIFIES_FOR_MS } from '../src/keys/keyring.js';
 import { MasterKey } from '../src/keys/master-key.js';
-import { ensureSigningKeys, publicJwks, rotateSigningKeys } from '../src/keys/signing-keys.js';
+import {
+  ensureSigningKeys,
+  NextKeyTooYoungError,
+  publicJwks,
+  rotateSigningKeys,
+} from '../src/keys/signing-keys.js';
 import { loadConfig } from '../src/platform/node/config.js';
 import { openStore } from '../src/platform/node/open-store.js';
 import { issueReceipt, type ReceiptInput } from '../src/vendor/receipts.js';
 import { forEachDialect, openTestStore, type TestStore } from './support/stores.js';
 
 const MASTER = Buffer.alloc(32, 9).toString('base64');
+const HOUR = 3_600_000;
+
+/**
+ * The platform clock the CLI and the rotations read: a next key must have been published for a day
+ * before a rotation promotes it, so the tests move it a day on (`aDayLater`) instead of waiting.
+ */
+let at = Date.now();
+const clock = { now: () => new Date(at) };
+const aDayLater = () => {
+  at += 25 * HOUR;
+  return clock.now();
+};
 
 function io(env: Record<string, string>) {
   const out: string[] = [];
@@ -29,6 +47,7 @@ function io(env: Record<string, string>) {
     out: (l) => out.push(l),
     err: (l) => err.push(l),
     env: { BASE_URL: 'https://assay.test', MASTER_KEY: MASTER, ...env },
+    clock,
   };
   return { value, out, err, text: () => [...out, ...err].join('\n') };
 }
@@ -67,7 +86,7 @@ forEachDialect(
       }
       store = await openStore(loadConfig({ ...env, MASTER_KEY: MASTER }), () => {});
       // The first run creates the keys (as `npm start` does).
-      await ensureSigningKeys(store, master);
+      await ensureSigningKeys(store, master, clock.now());
     }, 120_000);
     afterAll(async () => {
       await store?.close();
@@ -139,7 +158,7 @@ forEachDialect(
     });
 
     it('rotate: the next key signs, the old active verifies until its window ends, a new next exists', async () => {
-      const t0 = new Date();
+      const t0 = aDayLater();
       const before = await published();
       const oldActive = before.find((k) => k.purpose === 'link' && k.status === 'active')!;
       const oldNext = before.find((k) => k.purpose === 'link' && k.status === 'next')!;
@@ -150,7 +169,7 @@ forEachDialect(
         .setProtectedHeader({ alg: 'RS256', kid: signer.kid })
         .setIssuedAt()
         .sign(signer.key);
-      const [rotated] = await rotateSigningKeys(store, master, ['link'], t0);
+      const [rotated] = await rotateSigningKeys(store, master, ['link'], { clock: { now: () => t0 } });
       expect(rotated).toMatchObject({ purpose: 'link', retired: oldActive.kid, activated: oldNext.kid });
       const after = (await published()).filter((k) => k.purpose === 'link');
       expect(after.find((k) => k.kid === oldActive.kid)?.status).toBe('retired');
@@ -182,6 +201,7 @@ forEachDialect(
       fs.writeFileSync(file, `${receipt}\n`);
 
       const r = io(env);
+      aDayLater();
       expect(await runCli(['keys', 'rotate', '--purpose', 'receipt'], r.value), r.text()).toBe(0);
       expect(r.out).toHaveLength(1);
       const m = r.out[0]!.match(
@@ -256,6 +276,7 @@ forEachDialect(
     it('rotates every purpose by default, in one unit', async () => {
       const before = (await published()).filter((k) => k.status === 'active');
       const r = io(env);
+      aDayLater();
       expect(await runCli(['keys', 'rotate'], r.value), r.text()).toBe(0);
       expect(r.out.map((l) => l.split(':')[0])).toEqual(['link', 'receipt', 'audit']);
       for (const old of before) expect(r.out.join('\n')).toContain(`retired ${old.kid}`);
@@ -277,13 +298,22 @@ forEachDialect(
         ],
         [['keys', 'rotate', '--purpose'], /argument missing/],
         [['keys', 'rotate', 'now'], /unexpected argument "now"/],
-        [['keys', 'rotate', '--force'], /Unknown option '--force'/],
+        [['keys', 'rotate', '--force=yes'], /--force' does not take an argument/],
+        [['keys', 'rotate', '--min-age-hours'], /argument missing/],
+        ...['', '-1', 'a day', '1e3', '8761', '0x10', 'Infinity'].map(
+          (h) =>
+            [
+              ['keys', 'rotate', `--min-age-hours=${h}`],
+              new RegExp(`--min-age-hours must be a number of hours from 0 to 8760, got "${h}"`),
+            ] as const,
+        ),
       ] as const) {
         const r = io(env);
         expect(await runCli([...argv], r.value)).toBe(1);
         expect(r.err.join('\n')).toMatch(message);
       }
       const wrong = io({ ...env, MASTER_KEY: Buffer.alloc(32, 1).toString('base64') });
+      aDayLater();
       expect(await runCli(['keys', 'rotate'], wrong.value)).toBe(1);
       expect(wrong.err.join('\n')).toMatch(/master key .* is not the one the current keys were wrapped with/);
       expect(wrong.err.join('\n')).not.toMatch(/\n\s+at /);
@@ -425,11 +455,163 @@ forEachDialect(
       }
     });
 
+    const rotations = () => store.global.read((g) => listKeyRotations(g));
+
+    it('refuses to promote a next key younger than the minimum age: exit 3, says from when, changes nothing', async () => {
+      // A rotation now publishes fresh next keys …
+      aDayLater();
+      const first = io(env);
+      expect(await runCli(['keys', 'rotate'], first.value), first.text()).toBe(0);
+      const before = await published();
+      const logged = await rotations();
+      const nextLink = before.find((k) => k.purpose === 'link' && k.status === 'next')!;
+      const eligible = new Date(nextLink.createdAt.getTime() + 24 * HOUR);
+      // … which a second rotation an hour later, and a minute before the day is up, must not promote.
+      for (const wait of [HOUR, 24 * HOUR - 60_000 - HOUR]) {
+        at += wait;
+        const r = io(env);
+        expect(await runCli(['keys', 'rotate'], r.value), r.text()).toBe(3);
+        const text = r.err.join('\n');
+        expect(text).toContain(
+          `not rotated: the next link key (${nextLink.kid}) was published at ${nextLink.createdAt.toISOString()}, less than 24 hours ago: it can be promoted from ${eligible.toISOString()}`,
+        );
+        // Every purpose is named, and the whole rotation is refused (one unit).
+        expect(text).toMatch(/the next receipt key .* the next audit key /);
+        expect(text).toContain(`Run it again from ${eligible.toISOString()}, or pass --force`);
+        expect(text).not.toMatch(/\n\s+at /);
+        expect(r.out).toEqual([]);
+        expect(await published()).toEqual(before);
+        expect(await rotations()).toEqual(logged);
+      }
+      // One purpose alone is refused the same way, and through the domain function with the same error.
+      const one = io(env);
+      expect(await runCli(['keys', 'rotate', '--purpose', 'audit'], one.value)).toBe(3);
+      await expect(rotateSigningKeys(store, master, ['receipt'], { clock })).rejects.toThrow(
+        NextKeyTooYoungError,
+      );
+      // A shorter minimum, asked for explicitly, is a policy, not a force.
+      const short = io(env);
+      expect(await runCli(['keys', 'rotate', '--purpose', 'link', '--min-age-hours', '1'], short.value)).toBe(
+        0,
+      );
+      const [row] = (await rotations()).slice(logged.length);
+      expect(row).toMatchObject({
+        purpose: 'link',
+        forced: false,
+        minAgeSeconds: 3600,
+        activatedKid: nextLink.kid,
+      });
+      // The day is up for the others: rotated without a flag.
+      at = Math.max(at, eligible.getTime());
+      const ok = io(env);
+      expect(await runCli(['keys', 'rotate', '--purpose', 'receipt'], ok.value), ok.text()).toBe(0);
+      expect(ok.err.join('\n')).not.toMatch(/warning/);
+    }, 120_000);
+
+    it('--force promotes a young next key: warns, prints (forced), and the record says forced', async () => {
+      // A rotation publishes a fresh next audit key; five minutes later it is promoted by force.
+      aDayLater();
+      expect(await runCli(['keys', 'rotate', '--purpose', 'audit'], io(env).value)).toBe(0);
+      const before = await published();
+      const young = before.find((k) => k.purpose === 'audit' && k.status === 'next')!;
+      const active = before.find((k) => k.purpose === 'audit' && k.status === 'active')!;
+      at += 5 * 60_000;
+      const r = io(env);
+      expect(await runCli(['keys', 'rotate', '--purpose', 'audit', '--force'], r.value), r.text()).toBe(0);
+      expect(r.err.join('\n')).toContain(
+        `warning: --force: the audit key ${young.kid} was published only 5 minutes ago; relying parties that cached the published keys before then cannot verify what it signs until they refresh. Recorded as forced.`,
+      );
+      expect(r.out).toEqual([
+        expect.stringMatching(
+          new RegExp(`^audit: activated ${young.kid}; retired ${active.kid}; next \\S+ \\(forced\\)$`),
+        ),
+      ]);
+      const row = (await rotations()).at(-1)!;
+      expect(row).toMatchObject({
+        purpose: 'audit',
+        actor: 'system:cli',
+        retiredKid: active.kid,
+        activatedKid: young.kid,
+        nextAgeSeconds: 300,
+        minAgeSeconds: 24 * 3600,
+        forced: true,
+      });
+      expect(row.at.getTime()).toBe(at);
+      // A rotation that did not need it is not recorded as forced, --force or not.
+      aDayLater();
+      const unneeded = io(env);
+      expect(await runCli(['keys', 'rotate', '--purpose', 'audit', '--force'], unneeded.value)).toBe(0);
+      expect(unneeded.err.join('\n')).not.toMatch(/warning/);
+      expect((await rotations()).at(-1)).toMatchObject({ purpose: 'audit', forced: false });
+    }, 60_000);
+
+    it('a purpose without a next key (a database from before them) is refused unless --force', async () => {
+      const next = (await published()).find((k) => k.purpose === 'link' && k.status === 'next')!;
+      await store.global.write((tx) => {
+        tx.write(
+          tx.db.update(tx.t.signingKeys).set({ status: 'revoked' }).where(eq(tx.t.signingKeys.kid, next.kid)),
+        );
+      });
+      const before = await published();
+      aDayLater();
+      const r = io(env);
+      expect(await runCli(['keys', 'rotate', '--purpose', 'link'], r.value)).toBe(3);
+      expect(r.err.join('\n')).toMatch(
+        /the link purpose has no published next key yet \(start the server once/,
+      );
+      expect(r.err.join('\n')).toMatch(
+        /Start the server once, then rotate after the minimum age, or pass --force/,
+      );
+      expect(await published()).toEqual(before);
+      const f = io(env);
+      expect(await runCli(['keys', 'rotate', '--purpose', 'link', '--force'], f.value), f.text()).toBe(0);
+      expect(f.err.join('\n')).toMatch(
+        /warning: --force: the link key \S+ was never published before it signs/,
+      );
+      expect((await rotations()).at(-1)).toMatchObject({
+        purpose: 'link',
+        forced: true,
+        nextAgeSeconds: null,
+      });
+      expect((await published()).filter((k) => k.purpose === 'link' && k.status === 'next')).toHaveLength(1);
+    }, 60_000);
+
+    it('the record of rotations is append-only at the database', async () => {
+      const rows = await rotations();
+      expect(rows.length).toBeGreaterThan(0);
+      const t = store.t.keyRotations;
+      // PostgreSQL: the app role has no UPDATE or DELETE grant; SQLite: the triggers.
+      for (const change of [
+        (tx: WriteCtx) => tx.write(tx.db.update(t).set({ forced: false })),
+        (tx: WriteCtx) => tx.write(tx.db.delete(t)),
+      ])
+        await expect(store.global.write(change)).rejects.toSatisfy(
+          (e) => isPermissionViolation(e) || /key_rotations is append-only/.test(String(e)),
+        );
+      if (ts?.pg) {
+        // And on PostgreSQL the triggers refuse the owner too.
+        const owner = new pg.Client({ connectionString: ts.pg.ownerUrl });
+        await owner.connect();
+        try {
+          for (const q of [
+            'update key_rotations set forced = false',
+            'delete from key_rotations',
+            'truncate key_rotations',
+          ])
+            await expect(owner.query(q)).rejects.toThrow(/key_rotations is append-only/);
+        } finally {
+          await owner.end();
+        }
+      }
+      expect(await rotations()).toEqual(rows);
+    });
+
     it('two rotations at once: one wins, the other changes nothing', async () => {
       const before = await published();
+      aDayLater();
       const results = await Promise.allSettled([
-        rotateSigningKeys(store, master, ['link']),
-        rotateSigningKeys(store, master, ['link']),
+        rotateSigningKeys(store, master, ['link'], { clock }),
+        rotateSigningKeys(store, master, ['link'], { clock }),
       ]);
       const after = await published();
       const active = after.filter((k) => k.purpose === 'link' && k.status === 'active');

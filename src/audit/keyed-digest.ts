@@ -46,6 +46,7 @@ export function digestSecretOf(ports: { store: Store; master: MasterKey }, tenan
  * Whether `entryData` (an `answer.saved` entry's data, or any entry with `value_hmac`) is the digest of
  * `claimed` at `place`: how a tenant proves what an answer was, from its own workspace, against an
  * exported trail (an answer's place: `['answer.saved', entry.target, data.question, data.revision]`).
+ * False for every entry once the tenant's data key was destroyed (tenant purge): crypto-shredding.
  */
 export async function matchesKeyedValue(
   ports: { store: Store; master: MasterKey },
@@ -54,7 +55,9 @@ export async function matchesKeyedValue(
   entryData: { value_hmac?: unknown; hmac_key?: unknown },
   claimed: unknown,
 ): Promise<boolean> {
-  const secret = await digestSecretOf(ports, tenantId);
-  if (entryData.hmac_key !== secret.keyId || typeof entryData.value_hmac !== 'string') return false;
+  // Never a new key: once the purge destroyed the tenant's data key (or the tenant is gone) nothing matches.
+  const secret = await dataKeysFor(ports).existingDigestSecret(tenantId);
+  if (!secret || entryData.hmac_key !== secret.keyId || typeof entryData.value_hmac !== 'string')
+    return false;
   return valueHmac(secret, place, claimed) === entryData.value_hmac;
 }

@@ -1,6 +1,7 @@
 /**
  * The `assay` command line. Exit 0 on success, 1 on a user error with a clear message (never a stack
- * trace for bad input), 2 on an unexpected failure.
+ * trace for bad input), 2 on an unexpected failure, 3 for "not yet, nothing changed" (`keys rotate` while
+ * a next key is younger than the minimum age; the message names when it will be eligible).
  */
 import fs, { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,8 @@ import {
   ensureSigningKeys,
   KEY_PURPOSE_LIST,
   MasterKeyMismatchError,
+  MIN_NEXT_KEY_AGE_MS,
+  NextKeyTooYoungError,
   publicJwks,
   RotationConflictError,
   rotateSigningKeys,
@@ -26,7 +29,7 @@ import { createLogger } from '../platform/node/logger.js';
 import { loadMasterKey } from '../platform/node/master-key-file.js';
 import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
-import { systemClock, unconfiguredBlobs } from '../platform/ports.js';
+import { type Clock, systemClock, unconfiguredBlobs } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 import { auditCommands, type CliKit, checkReceiptProof } from './audit-commands.js';
 import { privacyCommands } from './privacy-commands.js';
@@ -60,7 +63,10 @@ Commands:
   assessment list --tenant T [--json]             list assessments: id, vendor, questionnaire, status, due date, score
   risk list --tenant T [--vendor V] [--status S] [--format table|csv|json]
                                                   list the risk register (vendor: id or exact name)
-  keys rotate [--purpose link|receipt|audit|all]  activate the next signing key, retire the old one, publish a new next (default: all)
+  keys rotate [--purpose link|receipt|audit|all] [--min-age-hours H] [--force]
+                                                  activate the next signing key, retire the old one, publish a new next
+                                                  (default: all); refused (exit 3) while a next key is younger than H
+                                                  hours (default 24); --force promotes it anyway, recorded as forced
   receipt verify FILE [--jwks URL|FILE] [--audit-key PEM]
                                                   check a receipt and its audit inclusion proof (default keys: this server's key table)
   audit verify [--tenant T] [--checkpoint FILE]...
@@ -80,6 +86,8 @@ export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   env: Record<string, string | undefined>;
+  /** The platform clock (tests move it; `systemClock` otherwise). Only `keys rotate` reads it so far. */
+  clock?: Clock;
 }
 
 type Handler = (args: string[], io: CliIo) => Promise<number>;
@@ -418,9 +426,27 @@ async function loadJwks(source: string): Promise<{ jwks: JSONWebKeySet; origin: 
   return { jwks: parseJwks(text, url.href), origin: url.origin };
 }
 
+/** `--min-age-hours`: a non-negative number of hours, at most a year (default: the day of MIN_NEXT_KEY_AGE_MS). */
+function minAgeHours(value: string | undefined): number {
+  if (value === undefined) return MIN_NEXT_KEY_AGE_MS;
+  const v = value.trim();
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) > 8760)
+    throw new CliError(`--min-age-hours must be a number of hours from 0 to 8760, got "${value}"`);
+  return Math.round(Number(v) * 3_600_000);
+}
+
+function formatAge(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  return minutes < 120 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.floor(minutes / 60)} hours`;
+}
+
 const moreCommands: Record<string, Handler> = {
   'keys rotate': async (args, io) => {
-    const { values, positionals } = options(args, { purpose: { type: 'string' } });
+    const { values, positionals } = options(args, {
+      purpose: { type: 'string' },
+      'min-age-hours': { type: 'string' },
+      force: { type: 'boolean' },
+    });
     if (positionals.length) throw new CliError(`unexpected argument "${positionals[0]}"`);
     const purpose = values.purpose ?? 'all';
     const purposes = purpose === 'all' ? KEY_PURPOSE_LIST : KEY_PURPOSE_LIST.filter((p) => p === purpose);
@@ -429,18 +455,42 @@ const moreCommands: Record<string, Handler> = {
         `--purpose must be one of ${[...KEY_PURPOSE_LIST, 'all'].join(', ')}, got "${purpose}"`,
       );
     }
+    const minAgeMs = minAgeHours(values['min-age-hours']);
+    const force = values.force === true;
     return withStore(io, async (store, _baseUrl, config) => {
       const master = loadMasterKey(config);
+      let rotated: Awaited<ReturnType<typeof rotateSigningKeys>>;
       try {
-        for (const r of await rotateSigningKeys(store, master, purposes)) {
-          io.out(
-            `${r.purpose}: activated ${r.activated}; retired ${r.retired ?? '(none: first key)'}; next ${r.next}`,
-          );
-        }
+        rotated = await rotateSigningKeys(store, master, purposes, {
+          clock: io.clock ?? systemClock,
+          minAgeMs,
+          force,
+          actor: 'system:cli',
+        });
       } catch (err) {
+        if (err instanceof NextKeyTooYoungError) {
+          // Not a mistake of the operator's, and not a failure: "not yet". Its own exit code, so a
+          // scheduled rotation can tell it apart and try again at the time named.
+          io.err(`assay keys rotate: not rotated: ${err.message}.`);
+          io.err(
+            err.eligibleAt
+              ? `Nothing was changed. Run it again from ${err.eligibleAt.toISOString()}, or pass --force (relying parties that cached the published keys before then cannot verify what the new key signs until they refresh).`
+              : 'Nothing was changed. Start the server once, then rotate after the minimum age, or pass --force.',
+          );
+          return 3;
+        }
         if (err instanceof RotationConflictError || err instanceof MasterKeyMismatchError)
           throw new CliError(err.message);
         throw err;
+      }
+      for (const r of rotated) {
+        if (r.forced)
+          io.err(
+            `warning: --force: the ${r.purpose} key ${r.activated} ${r.nextAgeMs === null ? 'was never published before it signs' : `was published only ${formatAge(r.nextAgeMs)} ago`}; relying parties that cached the published keys before then cannot verify what it signs until they refresh. Recorded as forced.`,
+          );
+        io.out(
+          `${r.purpose}: activated ${r.activated}; retired ${r.retired ?? '(none: first key)'}; next ${r.next}${r.forced ? ' (forced)' : ''}`,
+        );
       }
       io.err(
         'Running servers sign with the new keys within a minute; retired keys still verify what they signed.',

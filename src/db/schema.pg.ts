@@ -36,6 +36,7 @@ export const {
   auditSettings,
   securityEvents,
   signingKeys,
+  keyRotations,
   mailOutbox,
   jobRuns,
   rateCounters,

@@ -33,6 +33,7 @@ export const {
   auditSettings,
   securityEvents,
   signingKeys,
+  keyRotations,
   mailOutbox,
   jobRuns,
   rateCounters,

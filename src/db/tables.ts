@@ -964,6 +964,29 @@ export function defineTables(k: Kit) {
     ],
   );
 
+  /**
+   * One row per purpose a rotation changed (`assay keys rotate`), written in the rotation's own unit:
+   * which key was retired, which promoted, which published as next, and whether `--force` promoted a
+   * next key younger than the minimum age (docs/operations.md "Key rotation"). Global like the keys, no
+   * tenant data, append-only at the database.
+   */
+  const keyRotations = k.table('key_rotations', {
+    id: k.id(),
+    at: k.timestamp('at').notNull(),
+    purpose: k.enumText('purpose', KEY_PURPOSES).notNull(),
+    /** `system:cli`, or whoever else rotates. */
+    actor: k.text('actor').notNull(),
+    retiredKid: k.text('retired_kid'),
+    activatedKid: k.text('activated_kid').notNull(),
+    nextKid: k.text('next_kid').notNull(),
+    /** How long (seconds) the promoted key had been published (null: no next key, a fresh active key). */
+    nextAgeSeconds: k.int('next_age_seconds'),
+    /** The minimum age (seconds) in force for this rotation. */
+    minAgeSeconds: k.int('min_age_seconds').notNull(),
+    /** True when `--force` promoted a key younger than the minimum (or a purpose without a next key). */
+    forced: k.bool('forced').notNull(),
+  });
+
   const mailOutbox = k.table(
     'mail_outbox',
     {
@@ -1121,6 +1144,7 @@ export function defineTables(k: Kit) {
     auditSettings,
     securityEvents,
     signingKeys,
+    keyRotations,
     mailOutbox,
     jobRuns,
     rateCounters,

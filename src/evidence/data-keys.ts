@@ -99,6 +99,18 @@ export class DataKeys {
     });
   }
 
+  /**
+   * The digest secret of the tenant's live data key, never creating one: null when the tenant has none
+   * (its keys were destroyed by the purge, or it never saved anything keyed). What checks a digest uses:
+   * a check must not make a new key for a shredded tenant, nor fail for want of one — it is simply no match.
+   */
+  async existingDigestSecret(tenantId: string): Promise<DigestSecret | null> {
+    const cached = this.#digest.get(tenantId);
+    if (cached) return cached;
+    const live = (await this.store.tenant(tenantId).read((tx) => repo.listDataKeys(tx)))[0];
+    return live ? this.digestSecret(tenantId) : null;
+  }
+
   /** Drops what this process holds of a tenant's keys (after its keys were destroyed: tenant purge). */
   forget(tenantId: string): void {
     this.#current.delete(tenantId);

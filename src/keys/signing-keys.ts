@@ -13,6 +13,7 @@ import { calculateJwkThumbprint, exportJWK, exportSPKI, generateKeyPair, importJ
 import {
   getActiveKey,
   getNextKey,
+  insertKeyRotation,
   insertSigningKey,
   type KeyPurpose,
   listPublishedKeys,
@@ -21,6 +22,7 @@ import {
   type SigningKeyRow,
 } from '../db/repo/keys.js';
 import { GuardError, isUniqueViolation, type Store } from '../db/store.js';
+import { type Clock, systemClock } from '../platform/ports.js';
 import { RETIRED_VERIFIES_FOR_MS } from './keyring.js';
 import type { MasterKey } from './master-key.js';
 
@@ -109,7 +111,19 @@ export interface Rotated {
   activated: string;
   /** The new next key, published now, promoted by the following rotation. */
   next: string;
+  /** How long the promoted key had been published (null: the purpose had no next key). */
+  nextAgeMs: number | null;
+  /** Whether `force` promoted a key younger than the minimum age (or a purpose without a next key). */
+  forced: boolean;
 }
+
+/**
+ * How long a next key must have been published before a rotation promotes it. Relying parties cache the
+ * JWKS and the published PEM keys (a vendor's receipt checker, a mail client, a CDN in front of
+ * `/.well-known/jwks.json`): a key that starts signing before their caches refresh makes what it signs
+ * unverifiable to them until then. A day covers the usual `max-age` and daily refresh jobs.
+ */
+export const MIN_NEXT_KEY_AGE_MS = 24 * 60 * 60_000;
 
 export class RotationConflictError extends Error {
   constructor() {
@@ -127,26 +141,89 @@ export class MasterKeyMismatchError extends Error {
   }
 }
 
+/** Why a purpose may not be rotated yet, and from when it may (null: only once it has a next key). */
+export interface NotReady {
+  purpose: KeyPurpose;
+  /** The next key (null: the purpose has an active key but no next key yet, an older database). */
+  kid: string | null;
+  publishedAt: Date | null;
+  eligibleAt: Date | null;
+}
+
+const hours = (ms: number) => `${Number((ms / 3_600_000).toFixed(2))} hour${ms === 3_600_000 ? '' : 's'}`;
+
+/** A rotation refused because a next key has not been published long enough: nothing was changed. */
+export class NextKeyTooYoungError extends Error {
+  /** When every refused purpose may be rotated (null: one has no next key to wait for). */
+  readonly eligibleAt: Date | null;
+  constructor(
+    readonly notReady: readonly NotReady[],
+    readonly minAgeMs: number,
+  ) {
+    super(
+      notReady
+        .map((n) =>
+          n.kid && n.publishedAt && n.eligibleAt
+            ? `the next ${n.purpose} key (${n.kid}) was published at ${n.publishedAt.toISOString()}, less than ${hours(minAgeMs)} ago: it can be promoted from ${n.eligibleAt.toISOString()}`
+            : `the ${n.purpose} purpose has no published next key yet (start the server once: it publishes one), so none can be promoted until ${hours(minAgeMs)} after that`,
+        )
+        .join('; '),
+    );
+    this.name = 'NextKeyTooYoungError';
+    this.eligibleAt = notReady.every((n) => n.eligibleAt)
+      ? new Date(Math.max(...notReady.map((n) => n.eligibleAt!.getTime())))
+      : null;
+  }
+}
+
+export interface RotateOptions {
+  /** The platform clock (tests move it). */
+  clock?: Clock;
+  /** The minimum age of a next key before promotion (default `MIN_NEXT_KEY_AGE_MS`). */
+  minAgeMs?: number;
+  /** Promote a next key younger than the minimum (recorded as forced). */
+  force?: boolean;
+  /** Who rotates, for the record (`system:cli`). */
+  actor?: string;
+}
+
 /**
  * `assay keys rotate`: for each purpose, all in one unit, the next key becomes active (it was published
  * since the previous rotation, so caches of the JWKS already hold it), the active one is retired (it
- * keeps verifying what it signed for its overlap, `RETIRED_VERIFIES_FOR_MS`), and a new next key is
- * created. A purpose without a next key (a database from before next keys, not yet started) gets a
- * fresh active key as before. Running servers pick the new key up within the key ring's cache
- * lifetime, at once on an unknown `kid`. A concurrent rotation makes one of the two fail and change
- * nothing.
+ * keeps verifying what it signed for its overlap, `RETIRED_VERIFIES_FOR_MS`), a new next key is created,
+ * and a `key_rotations` row records it. A next key younger than `minAgeMs` is not promoted: the whole
+ * rotation is refused (`NextKeyTooYoungError`, nothing changed) unless `force`, which is recorded. A
+ * purpose without a next key (a database from before next keys, not yet started) is refused likewise
+ * (with `force` it gets a fresh active key, as before); a purpose with no key at all gets its first
+ * ones. Running servers pick the new key up within the key ring's cache lifetime, at once on an unknown
+ * `kid`. A concurrent rotation makes one of the two fail and change nothing.
  */
 export async function rotateSigningKeys(
   store: Store,
   master: MasterKey,
   purposes: readonly KeyPurpose[],
-  now = new Date(),
+  options: RotateOptions = {},
 ): Promise<Rotated[]> {
+  const now = (options.clock ?? systemClock).now();
+  const minAgeMs = options.minAgeMs ?? MIN_NEXT_KEY_AGE_MS;
+  if (!Number.isFinite(minAgeMs) || minAgeMs < 0)
+    throw new RangeError('minAgeMs must be a non-negative number');
   const current = await store.global.read(async (g) => {
     const out = new Map<KeyPurpose, { active: SigningKeyRow | null; next: SigningKeyRow | null }>();
     for (const p of purposes) out.set(p, { active: await getActiveKey(g, p), next: await getNextKey(g, p) });
     return out;
   });
+  // The age rule before anything else: a refusal generates no key and needs no master key.
+  const notReady: NotReady[] = [];
+  for (const p of purposes) {
+    const { active, next } = current.get(p)!;
+    if (next) {
+      const eligibleAt = new Date(next.createdAt.getTime() + minAgeMs);
+      if (now.getTime() < eligibleAt.getTime())
+        notReady.push({ purpose: p, kid: next.kid, publishedAt: next.createdAt, eligibleAt });
+    } else if (active) notReady.push({ purpose: p, kid: null, publishedAt: null, eligibleAt: null });
+  }
+  if (notReady.length && !options.force) throw new NextKeyTooYoungError(notReady, minAgeMs);
   // A different master key would wrap keys the server cannot unwrap: prove it is the same one first
   // (the next key too: it is about to sign).
   for (const { active, next } of current.values()) {
@@ -159,14 +236,37 @@ export async function rotateSigningKeys(
       }
     }
   }
-  const plan: { purpose: KeyPurpose; retired: string | null; promoted: string | null; fresh: Fresh[] }[] = [];
+  const plan: {
+    purpose: KeyPurpose;
+    retired: string | null;
+    promoted: string | null;
+    nextAgeMs: number | null;
+    forced: boolean;
+    fresh: Fresh[];
+  }[] = [];
   for (const p of purposes) {
     const { active, next } = current.get(p)!;
     const fresh: Fresh[] = [];
     if (!next) fresh.push(await newSigningKey(master, p, now, 'active'));
     fresh.push(await newSigningKey(master, p, now, 'next'));
-    plan.push({ purpose: p, retired: active?.kid ?? null, promoted: next?.kid ?? null, fresh });
+    plan.push({
+      purpose: p,
+      retired: active?.kid ?? null,
+      promoted: next?.kid ?? null,
+      nextAgeMs: next ? now.getTime() - next.createdAt.getTime() : null,
+      forced: notReady.some((n) => n.purpose === p),
+      fresh,
+    });
   }
+  const actor = options.actor ?? 'system:cli';
+  const rotated = plan.map((step) => ({
+    purpose: step.purpose,
+    retired: step.retired,
+    activated: step.promoted ?? step.fresh.find((k) => k.status === 'active')!.kid,
+    next: step.fresh.find((k) => k.status === 'next')!.kid,
+    nextAgeMs: step.nextAgeMs,
+    forced: step.forced,
+  }));
   try {
     await store.global.write((tx) => {
       for (const step of plan) {
@@ -175,17 +275,24 @@ export async function rotateSigningKeys(
         if (step.promoted) promoteNextKey(tx, step.promoted, now);
         for (const key of step.fresh) insertSigningKey(tx, key, now);
       }
+      for (const r of rotated)
+        insertKeyRotation(tx, {
+          at: now,
+          purpose: r.purpose,
+          actor,
+          retiredKid: r.retired,
+          activatedKid: r.activated,
+          nextKid: r.next,
+          nextAgeSeconds: r.nextAgeMs === null ? null : Math.floor(r.nextAgeMs / 1000),
+          minAgeSeconds: Math.floor(minAgeMs / 1000),
+          forced: r.forced,
+        });
     });
   } catch (err) {
     if (err instanceof GuardError || isUniqueViolation(err)) throw new RotationConflictError();
     throw err;
   }
-  return plan.map((step) => ({
-    purpose: step.purpose,
-    retired: step.retired,
-    activated: step.promoted ?? step.fresh.find((k) => k.status === 'active')!.kid,
-    next: step.fresh.find((k) => k.status === 'next')!.kid,
-  }));
+  return rotated;
 }
 
 type Fresh = Awaited<ReturnType<typeof newSigningKey>>;

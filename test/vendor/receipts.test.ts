@@ -226,8 +226,11 @@ describe('receipts', () => {
       { issuer: ISSUER, now, hours: 72 },
     );
     const before = { receipt: (await keys.signer('receipt')).kid, link: (await keys.signer('link')).kid };
-    now = new Date(now.getTime() + 3_600_000);
-    const rotated = await rotateSigningKeys(store, TEST_MASTER_KEY, ['link', 'receipt'], now);
+    // The next keys have been published for the minimum age (a day) when the rotation promotes them.
+    now = new Date(now.getTime() + 25 * 3_600_000);
+    const rotated = await rotateSigningKeys(store, TEST_MASTER_KEY, ['link', 'receipt'], {
+      clock: { now: () => now },
+    });
     expect(rotated.map((r) => [r.purpose, r.retired])).toEqual([
       ['link', before.link],
       ['receipt', before.receipt],

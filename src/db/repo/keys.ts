@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
+import { newId } from '../ids.js';
 import type { ReadCtx, WriteCtx } from '../store.js';
 import type { KEY_PURPOSES, KEY_STATUSES } from '../tables.js';
 
@@ -77,4 +78,30 @@ export function retireActiveKey(tx: WriteCtx, kid: string, at: Date): void {
       .where(and(eq(tx.t.signingKeys.kid, kid), eq(tx.t.signingKeys.status, 'active'))),
     { guard: 'signing-key-still-active' },
   );
+}
+
+export type KeyRotationRow = {
+  id: string;
+  at: Date;
+  purpose: KeyPurpose;
+  actor: string;
+  retiredKid: string | null;
+  activatedKid: string;
+  nextKid: string;
+  nextAgeSeconds: number | null;
+  minAgeSeconds: number;
+  forced: boolean;
+};
+
+/** Records one purpose's rotation, in the rotation's own unit (the table is append-only). */
+export function insertKeyRotation(tx: WriteCtx, row: Omit<KeyRotationRow, 'id'>): void {
+  tx.write(tx.db.insert(tx.t.keyRotations).values({ id: newId(), ...row }));
+}
+
+/** Every recorded rotation, oldest first. */
+export async function listKeyRotations({ db, t }: ReadCtx): Promise<KeyRotationRow[]> {
+  return (await db
+    .select()
+    .from(t.keyRotations)
+    .orderBy(asc(t.keyRotations.at), asc(t.keyRotations.id))) as KeyRotationRow[];
 }

@@ -174,6 +174,10 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
     grants: { select: true, insert: true, update: ['status', 'activated_at', 'retired_at'] },
     why: 'public keys are public and private keys are wrapped by the master key, so no RLS; but key material is never rewritten (that would substitute a key) and keys are never deleted (old receipts must stay verifiable)',
   },
+  key_rotations: {
+    grants: { select: true, insert: true },
+    why: 'the record of each signing-key rotation (kids, ages, forced or not): no tenant data, no RLS; append-only (triggers refuse UPDATE, DELETE and TRUNCATE)',
+  },
   job_runs: {
     grants: { select: true, insert: true },
     why: 'the scheduler guard: a (job, slot) row is claimed with an insert and never changed or deleted; it names a job and an hour, no tenant data, no RLS',
@@ -335,6 +339,7 @@ const AUDIT_TRIGGERS = {
   audit_log: ['audit_log_no_update', 'audit_log_no_truncate'],
   audit_checkpoints: ['audit_checkpoints_no_update', 'audit_checkpoints_no_truncate'],
   system_log: ['system_log_no_update', 'system_log_no_truncate', 'system_log_stamp'],
+  key_rotations: ['key_rotations_no_update', 'key_rotations_no_truncate'],
   // The deletion window is the database's (migrations/pg/0029_tenant_exit_guards.sql), and an identity
   // changes only to an erasure tombstone (0024).
   tenants: ['tenants_deletion_clock', 'tenants_lock_rows', 'tenants_delete_window'],
