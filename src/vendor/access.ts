@@ -405,12 +405,6 @@ export async function redeemAccessCode(
   // Nothing typed is no guess: refused before it could spend a try of the day or of the code (a
   // double-clicked empty form must not lock the assessment out until tomorrow).
   if (code === '') throw refuse(422, 'vendor.enterCode');
-  const hit = await deps.rateLimits.hit({ name: 'code-tries', subject: claims.aid }, 24 * 60 * 60_000);
-  // Counted before the shape check: a malformed code is a failed try for the day too.
-  if (hit.count > CODE_TRIES_PER_DAY) {
-    limited('tries_per_day');
-    throw refuse(429, 'vendor.accessTriesPerDay');
-  }
   const binding = hashToken(pending);
   const scope = deps.store.tenant(claims.tid);
   const live = await scope.read((ctx) =>
@@ -419,6 +413,19 @@ export async function redeemAccessCode(
   if (!live || live.contactId !== claims.sub) {
     failed('no_live_code');
     throw refuse(400, 'vendor.codeStale');
+  }
+  // No guess is possible at a code whose tries are used up: refused before the day's count, so typing at
+  // a dead code cannot use up the tries a new code will need (the guarded count below still decides
+  // between concurrent tries at the last one).
+  if (live.attempts >= MAX_CODE_ATTEMPTS) {
+    limited('tries_per_code');
+    throw refuse(429, 'vendor.accessTooManyWrong');
+  }
+  const hit = await deps.rateLimits.hit({ name: 'code-tries', subject: claims.aid }, 24 * 60 * 60_000);
+  // Counted before the shape check: a malformed code is a failed try for the day too.
+  if (hit.count > CODE_TRIES_PER_DAY) {
+    limited('tries_per_day');
+    throw refuse(429, 'vendor.accessTriesPerDay');
   }
   // Count the try in a unit of its own: a wrong code must still count when the second unit rolls back.
   let attempts: number;

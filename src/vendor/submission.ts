@@ -17,6 +17,7 @@ import {
   countAccessTry,
   findLiveAccessCode,
   insertAccessCode,
+  MAX_CODE_ATTEMPTS,
   spendAccessCode,
 } from '../db/repo/access-codes.js';
 import { loadAnswers } from '../db/repo/answers.js';
@@ -480,6 +481,20 @@ async function checkCode(
   const malformed = () => refuse(422, 'vendor.enterCode', { fields: { code: 'vendor.enterCode' } });
   // Nothing typed is no guess: refused before it could spend a try of the day or of the code.
   if (code === '') throw malformed();
+  const live = await scope.read((ctx) =>
+    findLiveAccessCode(ctx, { assessmentId: scope.assessmentId, purpose: 'submit', binding: scope.id }, now),
+  );
+  if (live?.contactId !== scope.contactId) {
+    event('code_failed', 'no_live_code');
+    throw refuse(400, 'vendor.submitNoLiveCode', { fields: { code: 'vendor.askNewCode' } });
+  }
+  // Without a live code, or with one whose tries are used up, nothing typed could be a guess: refused
+  // before the day's count, so typing at a dead code cannot use up the tries a new code will need.
+  // (The guarded count below still decides between concurrent tries at the last one.)
+  if (live.attempts >= MAX_CODE_ATTEMPTS) {
+    event('rate_limited', 'tries_per_code');
+    throw refuse(429, 'vendor.submitTooManyWrong');
+  }
   const hit = await deps.rateLimits.hit(
     { name: 'code-tries', subject: scope.assessmentId },
     24 * 60 * 60_000,
@@ -487,13 +502,6 @@ async function checkCode(
   if (hit.count > CODE_TRIES_PER_DAY) {
     event('rate_limited', 'tries_per_day');
     throw refuse(429, 'vendor.submitTriesPerDay');
-  }
-  const live = await scope.read((ctx) =>
-    findLiveAccessCode(ctx, { assessmentId: scope.assessmentId, purpose: 'submit', binding: scope.id }, now),
-  );
-  if (live?.contactId !== scope.contactId) {
-    event('code_failed', 'no_live_code');
-    throw refuse(400, 'vendor.submitNoLiveCode', { fields: { code: 'vendor.askNewCode' } });
   }
   try {
     await scope.write((tx) => countAccessTry(tx, live.id, now));

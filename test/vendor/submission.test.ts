@@ -348,11 +348,19 @@ forEachDialect(
       const locked = await b.post(`${base}/submit`, { code });
       expect(locked.status).toBe(429);
       expect(await locked.text()).toContain('Too many wrong codes. Ask for a new one.');
+      // Typing at the dead code is no guess and spends nothing of the day.
+      expect((await b.post(`${base}/submit`, { code: wrong })).status).toBe(429);
+      // A new code: its 5 tries fit in the day's 10 (the refused ones did not count); then the day is used
+      // up, whatever code comes next.
       await b.post(`${base}/submit-code`, {});
       const next = await lastCodeTo(ts.store, JANE);
       const wrong2 = next === '000000' ? '111111' : '000000';
-      for (let i = 0; i < 4; i++) expect((await b.post(`${base}/submit`, { code: wrong2 })).status).toBe(422);
-      expect((await b.post(`${base}/submit`, { code: next })).status).toBe(429);
+      for (let i = 0; i < 5; i++) expect((await b.post(`${base}/submit`, { code: wrong2 })).status).toBe(422);
+      await b.post(`${base}/submit-code`, {});
+      const third = await lastCodeTo(ts.store, JANE);
+      const day = await b.post(`${base}/submit`, { code: third });
+      expect(day.status).toBe(429);
+      expect(await day.text()).toContain('Too many codes were tried for this assessment today');
     });
 
     it('counts malformed codes toward the 5 tries per code: the right one after them is refused — OTP-01', async () => {
