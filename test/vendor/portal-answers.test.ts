@@ -161,6 +161,7 @@ forEachDialect(
       expect(await review()).toMatch(
         /financial statements[^<]*<\/a>: Explain in the comment why this does not apply/,
       );
+      expect(await review()).toMatch(/· 2 answers saved\./); // the answer and the context fact
       const ok = await save(
         b,
         base,
