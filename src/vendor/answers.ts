@@ -288,8 +288,9 @@ function queueAnswers(
   secret: DigestSecret,
   writes: Array<{ key: string; value: AnswerValue; seen: number }>,
   now: Date,
+  status?: Assessment['status'],
 ): void {
-  touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
+  touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`, status);
   for (const w of writes) {
     saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
     // The trail records which answer changed and a digest of its value, never the value (issue 9); keyed,
@@ -418,7 +419,8 @@ export async function saveOne(
         result = { kind: 'invalid', key, message, state, locale };
         return;
       }
-      queueAnswers(tx, scope, secret, [{ key, value, seen }], now);
+      // The status this unit read: an answered assessment needs no first-answer event (touchAnswers).
+      queueAnswers(tx, scope, secret, [{ key, value, seen }], now, state.assessment.status);
       result = { kind: 'saved', key, revision: seen + 1, before: state.evaluation, state: after, locale };
     });
   } catch (err) {
