@@ -24,7 +24,6 @@ import {
   type Answers,
   type AnswerValue,
   type Evaluation,
-  evaluate,
   localize,
   type Option,
   type Question,
@@ -32,7 +31,7 @@ import {
 } from '../questionnaire/index.js';
 import { MESSAGES } from '../questionnaire/messages.js';
 import { pinnedQuestionnaire } from '../workspace/questionnaires.js';
-import { withEvidence } from './evidence-answers.js';
+import { portalEvaluation } from './portal-evaluation.js';
 
 /** What the answering functions need of a portal scope (require-vendor.ts puts one on the context). */
 export interface AnswerScope {
@@ -71,6 +70,9 @@ export const SUBMITTED_MESSAGE =
   'This assessment has been submitted, so its answers can no longer be changed. Ask the requester if something must be corrected.';
 
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Which assessment an evaluation is kept for (portal-evaluation.ts). */
+const placeOf = (a: Pick<Assessment, 'tenantId' | 'id'>) => `${a.tenantId}:${a.id}`;
 
 /** The assessment as the vendor sees it, or null when this tenant has no such assessment. */
 export async function loadPortal(
@@ -115,7 +117,7 @@ export async function loadPortal(
     answers,
     evidence,
     context: ctxAnswers,
-    evaluation: evaluate(q, withEvidence(q, answers, evidence), today, { context: ctxAnswers }),
+    evaluation: portalEvaluation(placeOf(assessment), q, answers, evidence, today, ctxAnswers),
     today,
     editable: OPEN_STATUSES.includes(assessment.status),
     changeRequests,
@@ -357,9 +359,15 @@ function withValues(
     else answers[k] = v;
     rows[k] = { key: k, value: v, revision: revisions[k]!, updatedAt: now, updatedBy: by };
   }
-  const evaluation = evaluate(state.q, withEvidence(state.q, answers, state.evidence), state.today, {
-    context: state.context,
-  });
+  // Kept for the assessment's next request, whose "before" it is (portal-evaluation.ts).
+  const evaluation = portalEvaluation(
+    placeOf(state.assessment),
+    state.q,
+    answers,
+    state.evidence,
+    state.today,
+    state.context,
+  );
   // As touchAnswers does: the first answer moves `sent` on; `changes_requested` stays until resubmission.
   const status = state.assessment.status === 'sent' ? 'in_progress' : state.assessment.status;
   return { ...state, answers, rows, evaluation, assessment: { ...state.assessment, status } };
