@@ -16,7 +16,8 @@ import { verdict } from './timing.js';
  * this process is the load generator (keep-alive agents, one connection per session). Each session
  * sends the revision the previous answer returned, as the page does. Targets (issue #7): ≥ 0.6× the bare
  * server's throughput, p99 < 25 ms. BENCH_AUTOSAVE_SECONDS (default 8), BENCH_AUTOSAVE_SESSIONS (50);
- * BENCH_AUTOSAVE_PROFILE=<dir> writes a V8 CPU profile of the app's process there (`--cpu-prof`).
+ * BENCH_AUTOSAVE_PROFILE=<dir> writes a V8 CPU profile of the app's process there (`--cpu-prof`);
+ * BENCH_AUTOSAVE_TSX=1 runs the target's sources under tsx instead of bundled (see targetEntry).
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_AUTOSAVE_SECONDS ?? 8);
@@ -31,14 +32,42 @@ type Target = {
   sessions: { path: string; cookie: string; key: string }[];
 };
 
+/**
+ * The target bundled as `npm start` runs the app (scripts/build.mjs: one esbuild bundle, dependencies
+ * external), not its sources under tsx: tsx compiles with `keepNames`, which wraps every function made
+ * at run time (each template render makes dozens) in an `Object.defineProperty` call that the built
+ * server never pays (~5 % of a save's CPU in the profile). Written under node_modules/.cache, inside the
+ * app root, so the bundle finds the root, the migrations and node_modules as dist/server.js does.
+ * BENCH_AUTOSAVE_TSX=1 runs the sources under tsx, as the bench did before 2026-12-04.
+ */
+async function targetEntry(): Promise<string[]> {
+  if (process.env.BENCH_AUTOSAVE_TSX) return ['--import', 'tsx', join(here, 'autosave-target.ts')];
+  const root = join(here, '..');
+  const { generate } = (await import(join(root, 'scripts/generate.mjs'))) as { generate(): void };
+  generate();
+  const esbuild = await import('esbuild');
+  const outfile = join(root, 'node_modules/.cache/assay-bench/autosave-target.mjs');
+  await esbuild.build({
+    entryPoints: [join(here, 'autosave-target.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return [outfile];
+}
+let entry: Promise<string[]> | undefined;
+
 async function start(variant: 'app' | 'bare'): Promise<Target> {
+  entry ??= targetEntry();
   const child = spawn(
     process.execPath,
     [
       ...(profile && variant === 'app' ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      '--import',
-      'tsx',
-      join(here, 'autosave-target.ts'),
+      ...(await entry),
       variant,
       String(sessions),
     ],
