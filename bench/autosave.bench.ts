@@ -16,7 +16,10 @@ import { verdict } from './timing.js';
  * this process is the load generator (keep-alive agents, one connection per session). Each session
  * sends the revision the previous answer returned, as the page does. Targets (issue #7): ≥ 0.6× the bare
  * server's throughput, p99 < 25 ms. BENCH_AUTOSAVE_SECONDS (default 8), BENCH_AUTOSAVE_SESSIONS (50);
- * BENCH_AUTOSAVE_PROFILE=<dir> writes a V8 CPU profile of the app's process there (`--cpu-prof`).
+ * BENCH_AUTOSAVE_PROFILE=<dir> writes a V8 CPU profile of the app's process there (`--cpu-prof`);
+ * BENCH_AUTOSAVE_TSX=1 runs the target's sources under tsx instead of bundled (see targetEntry).
+ * The floor line is bare Hono sending one save's statements to the same file (floorApp in
+ * bench/autosave-target.ts): what a save costs with none of the app's code around its database work.
  */
 const here = dirname(fileURLToPath(import.meta.url));
 const seconds = Number(process.env.BENCH_AUTOSAVE_SECONDS ?? 8);
@@ -31,14 +34,42 @@ type Target = {
   sessions: { path: string; cookie: string; key: string }[];
 };
 
-async function start(variant: 'app' | 'bare'): Promise<Target> {
+/**
+ * The target bundled as `npm start` runs the app (scripts/build.mjs: one esbuild bundle, dependencies
+ * external), not its sources under tsx: tsx compiles with `keepNames`, which wraps every function made
+ * at run time (each template render makes dozens) in an `Object.defineProperty` call that the built
+ * server never pays (~5 % of a save's CPU in the profile). Written under node_modules/.cache, inside the
+ * app root, so the bundle finds the root, the migrations and node_modules as dist/server.js does.
+ * BENCH_AUTOSAVE_TSX=1 runs the sources under tsx, as the bench did before 2026-12-04.
+ */
+async function targetEntry(): Promise<string[]> {
+  if (process.env.BENCH_AUTOSAVE_TSX) return ['--import', 'tsx', join(here, 'autosave-target.ts')];
+  const root = join(here, '..');
+  const { generate } = (await import(join(root, 'scripts/generate.mjs'))) as { generate(): void };
+  generate();
+  const esbuild = await import('esbuild');
+  const outfile = join(root, 'node_modules/.cache/assay-bench/autosave-target.mjs');
+  await esbuild.build({
+    entryPoints: [join(here, 'autosave-target.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return [outfile];
+}
+let entry: Promise<string[]> | undefined;
+
+async function start(variant: 'app' | 'bare' | 'floor'): Promise<Target> {
+  entry ??= targetEntry();
   const child = spawn(
     process.execPath,
     [
       ...(profile && variant === 'app' ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-      '--import',
-      'tsx',
-      join(here, 'autosave-target.ts'),
+      ...(await entry),
       variant,
       String(sessions),
     ],
@@ -162,11 +193,11 @@ export async function run(): Promise<void> {
   let wal: WalPages | undefined;
   type Result = Awaited<ReturnType<typeof drive>> & { cpuUs: number | undefined };
   const results: Record<string, Result> = {};
-  for (const variant of ['bare', 'app'] as const) {
+  for (const variant of ['bare', 'floor', 'app'] as const) {
     const t = await start(variant);
     try {
       await drive({ ...t, sessions: t.sessions.slice(0, 5) }); // warm-up
-      if (t.file) wal = await walPages(t.file, () => saveInTurn(t, WAL_SAMPLE));
+      if (t.file && variant === 'app') wal = await walPages(t.file, () => saveInTurn(t, WAL_SAMPLE));
       const cpu = serverCpuMs(t);
       const r = await drive(t);
       const used = serverCpuMs(t) - cpu;
@@ -175,12 +206,13 @@ export async function run(): Promise<void> {
       t.child.kill();
     }
   }
-  const { bare, app } = results as { bare: Result; app: Result };
+  const { bare, floor, app } = results as { bare: Result; floor: Result; app: Result };
   const fmt = (r: typeof bare) =>
     `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} non-200${
       r.cpuUs === undefined ? '' : `, server CPU ${r.cpuUs.toFixed(0)} µs a request`
     }`;
   console.log(`bare node:http + better-sqlite3 INSERT  ${fmt(bare)}`);
+  console.log(`floor: bare Hono + a save's statements   ${fmt(floor)}`);
   console.log(`assay autosave (${sessions} sessions)       ${fmt(app)}`);
   const ratio = app.rps / bare.rps;
   if (wal) console.log(`WAL per autosave  ${walPagesLine(wal, WAL_SAMPLE)}`);

@@ -23,7 +23,6 @@ import {
   type Answers,
   type AnswerValue,
   type Evaluation,
-  evaluate,
   localize,
   type Option,
   type Question,
@@ -31,7 +30,7 @@ import {
 } from '../questionnaire/index.js';
 import { MESSAGES } from '../questionnaire/messages.js';
 import { assessmentQuestionnaire } from '../workspace/questionnaires.js';
-import { withEvidence } from './evidence-answers.js';
+import { portalEvaluation } from './portal-evaluation.js';
 import { refuse } from './refusals.js';
 
 /** What the answering functions need of a portal scope (require-vendor.ts puts one on the context). */
@@ -68,6 +67,9 @@ export interface PortalState {
 }
 
 export const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Which assessment an evaluation is kept for (portal-evaluation.ts). */
+const placeOf = (a: Pick<Assessment, 'tenantId' | 'id'>) => `${a.tenantId}:${a.id}`;
 
 /** The assessment as the vendor sees it, or null when this tenant has no such assessment. */
 export async function loadPortal(
@@ -112,7 +114,7 @@ export async function loadPortal(
     answers,
     evidence,
     context: ctxAnswers,
-    evaluation: evaluate(q, withEvidence(q, answers, evidence), today, { context: ctxAnswers }),
+    evaluation: portalEvaluation(placeOf(assessment), q, answers, evidence, today, ctxAnswers),
     today,
     editable: OPEN_STATUSES.includes(assessment.status),
     changeRequests,
@@ -284,8 +286,9 @@ function queueAnswers(
   secret: DigestSecret,
   writes: Array<{ key: string; value: AnswerValue; seen: number }>,
   now: Date,
+  status?: Assessment['status'],
 ): void {
-  touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`);
+  touchAnswers(tx, scope.assessmentId, now, `vendor:${scope.contactId}`, status);
   for (const w of writes) {
     saveAnswerAt(tx, scope.assessmentId, w.key, w.value, w.seen, scope.contactId, now);
     // The trail records which answer changed and a digest of its value, never the value (issue 9); keyed,
@@ -352,9 +355,15 @@ function withValues(
     else answers[k] = v;
     rows[k] = { key: k, value: v, revision: revisions[k]!, updatedAt: now, updatedBy: by };
   }
-  const evaluation = evaluate(state.q, withEvidence(state.q, answers, state.evidence), state.today, {
-    context: state.context,
-  });
+  // Kept for the assessment's next request, whose "before" it is (portal-evaluation.ts).
+  const evaluation = portalEvaluation(
+    placeOf(state.assessment),
+    state.q,
+    answers,
+    state.evidence,
+    state.today,
+    state.context,
+  );
   // As touchAnswers does: the first answer moves `sent` on; `changes_requested` stays until resubmission.
   const status = state.assessment.status === 'sent' ? 'in_progress' : state.assessment.status;
   return { ...state, answers, rows, evaluation, assessment: { ...state.assessment, status } };
@@ -412,7 +421,8 @@ export async function saveOne(
         result = { kind: 'invalid', key, message, state, locale };
         return;
       }
-      queueAnswers(tx, scope, secret, [{ key, value, seen }], now);
+      // The status this unit read: an answered assessment needs no first-answer event (touchAnswers).
+      queueAnswers(tx, scope, secret, [{ key, value, seen }], now, state.assessment.status);
       result = { kind: 'saved', key, revision: seen + 1, before: state.evaluation, state: after, locale };
     });
   } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { newId } from '../../src/db/ids.js';
+import { listAssessmentEvents } from '../../src/db/repo/assessment-events.js';
 import * as repo from '../../src/db/repo/index.js';
 import type { Store } from '../../src/db/store.js';
 import { VENDOR_COOKIE } from '../../src/vendor/sessions.js';
@@ -119,6 +120,11 @@ forEachDialect(
       const again = await save(b, base, 'scope.lei', '', 2);
       expect(again.status).toBe(200);
       expect((await storedAnswers(store, f))['scope.lei']!.revision).toBe(2);
+      // The first answer recorded the `in_progress` event, the later ones none; each bumped the revision.
+      const events = await store.tenant(f.tenantId).read((ctx) => listAssessmentEvents(ctx, f.assessmentId));
+      expect(events.filter((e) => e.kind === 'in_progress')).toHaveLength(1);
+      const a = await store.tenant(f.tenantId).read((ctx) => repo.getAssessment(ctx, f.assessmentId));
+      expect(a!.answersRevision).toBe(2);
     });
 
     it('comment fields: a "no" makes the comment required (its marks swapped), the comment saves under <qid>#comment', async () => {

@@ -218,15 +218,57 @@ const touch = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
     .returning({ answersRevision: t.assessments.answersRevision }),
 );
 
+/**
+ * {@link touch} for an assessment already answered: the revision bump and the open-status guard alone.
+ * Its SET leaves `status` out, so SQLite rewrites no entry of the two status indexes (two WAL pages of
+ * every autosave's commit, docs/benchmarks.md), and no first-answer event is queued.
+ */
+const bump = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
+  db
+    .update(t.assessments)
+    .set({ answersRevision: sql`${t.assessments.answersRevision} + 1`, updatedAt: v.now as Date })
+    .where(
+      and(
+        eq(t.assessments.tenantId, v.tenantId as string),
+        eq(t.assessments.id, v.id as string),
+        inArray(t.assessments.status, OPEN_STATUSES),
+      ),
+    )
+    .returning({ answersRevision: t.assessments.answersRevision }),
+);
+
+/**
+ * Statuses no status move leaves for an unanswered one (sent, opened, expired): from here an assessment
+ * only goes on to submitted, reviewed, revoked or back to changes requested (EVENT_RULES in
+ * src/workspace/assessment-events.ts; test/workspace/answered-statuses.test.ts holds the rules to it).
+ */
+export const ANSWERED_OR_CLOSED: readonly AssessmentStatus[] = [
+  'in_progress',
+  'changes_requested',
+  'submitted',
+  'reviewed',
+  'revoked',
+  'cancelled',
+];
+
+/**
+ * `seen`: the assessment's status as the caller read it (any time before the commit). When it is
+ * answered ({@link ANSWERED_OR_CLOSED}), the status cannot be unanswered at commit either, so the
+ * first-answer event would insert nothing and the CASE would keep the status: both are left out, and
+ * the guard is the same. Without `seen`, or when unanswered, the event and the moving touch as before.
+ */
 export function touchAnswers(
   tx: TenantWriteCtx,
   assessmentId: string,
   now = new Date(),
   actor = 'vendor',
+  seen?: AssessmentStatus,
 ): Written<{ answersRevision: number }> {
+  const values = { now, tenantId: tx.tenantId, id: isId(assessmentId) ? assessmentId : '' };
+  if (seen !== undefined && ANSWERED_OR_CLOSED.includes(seen))
+    return bump(tx, values, { guard: ASSESSMENT_OPEN }) as Written<{ answersRevision: number }>;
   // Before the touch, which changes the status: the event is recorded only by the first answer.
   insertFirstAnswerEvent(tx, { assessmentId, at: now, actor });
-  const values = { now, tenantId: tx.tenantId, id: isId(assessmentId) ? assessmentId : '' };
   return touch(tx, values, { guard: ASSESSMENT_OPEN }) as Written<{ answersRevision: number }>;
 }
 
