@@ -4,6 +4,7 @@
  * deletion `pendingDeletionGate` closes every other workspace page to the admins who stay signed in.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
+import { makeCheckpoint } from '../audit/checkpoints.js';
 import * as repo from '../db/repo/index.js';
 import { HttpError } from '../errors.js';
 import { readForm } from '../http/read-form.js';
@@ -36,7 +37,7 @@ export function pendingDeletionGate(): MiddlewareHandler<WorkspaceEnv> {
   };
 }
 
-export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock'>) {
+export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock' | 'keys' | 'baseUrl'>) {
   const { clock } = platform;
   const app = new Hono<WorkspaceEnv>();
 
@@ -88,6 +89,12 @@ export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blo
         { actor: `user:${workspace.userId}`, action: 'tenant.exported', target: `tenant:${tx.tenantId}` },
         now,
       ),
+    );
+    // A checkpoint at the head, this export's entry included, so the ZIP's checkpoints cover its log.
+    await makeCheckpoint(
+      { store: platform.store, keys: platform.keys, baseUrl: platform.baseUrl ?? '', clock },
+      workspace.tenantId,
+      'on-demand',
     );
     const stamp = now.toISOString().slice(0, 10);
     return new Response(tenantExportZip(platform, workspace.tenantId, now), {
