@@ -37,7 +37,9 @@ export function pendingDeletionGate(): MiddlewareHandler<WorkspaceEnv> {
   };
 }
 
-export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock' | 'keys' | 'baseUrl'>) {
+export function tenantExitRoutes(
+  platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock' | 'keys' | 'baseUrl'>,
+) {
   const { clock } = platform;
   const app = new Hono<WorkspaceEnv>();
 
