@@ -86,6 +86,13 @@ export function tenantExitRoutes(
     await readForm(c);
     const { workspace } = c.var;
     const now = clock.now();
+    // The ZIP's audit part ends at a checkpoint signed below: without an audit key, no export (nothing
+    // written yet), rather than one whose log stops at an old checkpoint.
+    await platform.keys.signer('audit').catch((err: unknown) => {
+      if (err instanceof Error && /no active audit signing key/.test(err.message))
+        throw new HttpError(409, 'The export cannot be made yet: this server has no audit key.');
+      throw err;
+    });
     await workspace.write((tx) =>
       tx.audit(
         { actor: `user:${workspace.userId}`, action: 'tenant.exported', target: `tenant:${tx.tenantId}` },
