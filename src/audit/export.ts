@@ -7,12 +7,18 @@
  * - `checkpoints/<size>.txt`: every signed checkpoint (C2SP note), and `checkpoint.txt`, the latest;
  * - `audit-key.pem`: the public key that signed the latest checkpoint (SPKI PEM), and `keys/<kid>.pem`
  *   for every audit key.
+ *
+ * A checkpoint at the head is signed first (or the one already there is taken), and the log is written up
+ * to it, no further: so the latest exported checkpoint covers every exported line, and a line cut from
+ * the end of `log.jsonl` shows (the checkpoint then signs more entries than the file holds). Without it
+ * the lines after the last hourly checkpoint could be cut unnoticed.
  */
 import { utf8 } from '../crypto/encoding.js';
 import { listAudit, listCheckpoints } from '../db/repo/audit.js';
 import { listPublishedKeys } from '../db/repo/keys.js';
 import type { Store } from '../db/store.js';
 import { canonicalEntry } from './chain.js';
+import { makeCheckpoint, type TrailDeps } from './checkpoints.js';
 import { bytesToBase64, rawEd25519 } from './note.js';
 
 export interface ExportFile {
@@ -48,13 +54,19 @@ export async function auditKeysPem(store: Store): Promise<string> {
 
 const PAGE = 20_000;
 
-export async function buildExport(store: Store, tenantId: string): Promise<ExportFile[]> {
+export async function buildExport(deps: TrailDeps, tenantId: string): Promise<ExportFile[]> {
+  const { store } = deps;
   const scope = store.tenant(tenantId);
+  // Null only for a trail without entries.
+  const head = await makeCheckpoint(deps, tenantId, 'on-demand');
+  const size = head?.treeSize ?? 0;
   const lines: string[] = [];
-  for (let after = 0; ; ) {
-    const rows = await scope.read((ctx) => listAudit(ctx, { afterSeq: after, limit: PAGE }));
-    for (const { this_hash: _, ...e } of rows) lines.push(canonicalEntry(e));
-    if (rows.length < PAGE) break;
+  for (let after = 0; after < size; ) {
+    const rows = await scope.read((ctx) =>
+      listAudit(ctx, { afterSeq: after, limit: Math.min(PAGE, size - after) }),
+    );
+    for (const { this_hash: _, ...e } of rows) if (e.seq <= size) lines.push(canonicalEntry(e));
+    if (rows.length === 0) break;
     after = rows[rows.length - 1]!.seq;
   }
   const checkpoints = await scope.read((ctx) => listCheckpoints(ctx));

@@ -106,9 +106,10 @@ export function auditCommands(kit: CliKit): Record<string, (args: string[], io: 
       const dir = path.resolve(out as string);
       if (fs.existsSync(dir) && (!fs.statSync(dir).isDirectory() || fs.readdirSync(dir).length > 0))
         kit.fail(`${dir} exists and is not an empty directory`);
-      return kit.withStore(io, async (store) => {
+      return kit.withKeys(io, async (store, keys, baseUrl) => {
         const id = await kit.resolveTenant(store, tenant);
-        const files = await buildExport(store, id);
+        // Signs a checkpoint at the head first (src/audit/export.ts): a line cut from the end then shows.
+        const files = await buildExport({ store, keys, baseUrl }, id);
         for (const f of files) {
           const target = path.join(dir, f.path);
           fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -587,12 +587,14 @@ Object.assign(
     },
     resolveTenant,
     withPorts: (io, fn) =>
-      withStore(io as CliIo, async (store, _baseUrl, config) => {
+      withStore(io as CliIo, async (store, baseUrl, config) => {
         const master = loadMasterKey(config);
         const blobs = config.dataDir
           ? nodeBlobs(path.join(config.dataDir, 'blobs'))
           : unconfiguredBlobs('no DATA_DIR is set');
-        return fn({ store, master, blobs, logger: createLogger({ level: 'warn' }) });
+        await ensureSigningKeys(store, master);
+        const keys = createKeyRing(store, master, { clock: systemClock });
+        return fn({ store, master, blobs, keys, baseUrl, logger: createLogger({ level: 'warn' }) });
       }),
   }),
 );

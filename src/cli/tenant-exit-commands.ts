@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { makeCheckpoint } from '../audit/checkpoints.js';
 import { getTenant } from '../db/repo/tenants.js';
 import type { Ports } from '../platform/ports.js';
 import { cancelTenantDeletion, requestTenantDeletion, tenantPurgeJob } from '../privacy/tenant-deletion.js';
@@ -22,7 +23,9 @@ interface Io {
 export interface ExitKit extends Pick<CliKit, 'options' | 'fail' | 'resolveTenant'> {
   withPorts<T>(
     io: Io,
-    fn: (ports: Pick<Ports, 'store' | 'master' | 'blobs' | 'logger'>) => Promise<T>,
+    fn: (
+      ports: Pick<Ports, 'store' | 'master' | 'blobs' | 'logger' | 'keys'> & { baseUrl: string },
+    ) => Promise<T>,
   ): Promise<T>;
 }
 
@@ -56,6 +59,8 @@ export function tenantExitCommands(kit: ExitKit) {
         await ports.store
           .tenant(id)
           .write((tx) => tx.audit({ actor: ACTOR, action: 'tenant.exported', target: `tenant:${id}` }, now));
+        // A checkpoint at the head, this export's entry included, so the ZIP's checkpoints cover its log.
+        await makeCheckpoint(ports, id, 'on-demand');
         const partial = `${file}.partial`;
         try {
           await pipeline(

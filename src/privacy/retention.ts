@@ -193,9 +193,22 @@ async function deleteExpiredVendors(
   }
 }
 
-/** The daily job: every tenant in turn. */
+/**
+ * Sent and failed mail older than MAIL_RETENTION_DAYS goes, every tenant's at once (its bodies went when
+ * it was sent; this takes the recipient and subject). As the sender (`system: 'mail'`): on PostgreSQL
+ * only it sees every message, and the policy `mail_outbox_expire` lets it delete these and no others.
+ */
+export async function expireMail(ports: Pick<Ports, 'store' | 'logger'>, now: Date): Promise<number> {
+  const before = new Date(now.getTime() - repo.MAIL_RETENTION_DAYS * 24 * 60 * 60_000);
+  const { rows } = await ports.store.as({ system: 'mail' }).write((tx) => repo.deleteDoneMail(tx, before));
+  if (rows.length) ports.logger.info({ event: 'retention.mail', deleted: rows.length }, 'old mail deleted');
+  return rows.length;
+}
+
+/** The daily job: every tenant in turn, then the outbox. */
 export async function retentionJob(ports: RetentionPorts, now: Date): Promise<void> {
   // The scheduler's claim lists tenants on PostgreSQL (tenants_scheduler_read, migrations/pg/0008_review_rls.sql).
   const tenants = await ports.store.as({ system: 'scheduler' }).read((g) => repo.listTenants(g));
   for (const t of tenants) await applyRetention(ports, t.id, now);
+  await expireMail(ports, now);
 }

@@ -4,6 +4,7 @@
  * deletion `pendingDeletionGate` closes every other workspace page to the admins who stay signed in.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
+import { makeCheckpoint } from '../audit/checkpoints.js';
 import * as repo from '../db/repo/index.js';
 import { HttpError } from '../errors.js';
 import { readForm } from '../http/read-form.js';
@@ -36,7 +37,9 @@ export function pendingDeletionGate(): MiddlewareHandler<WorkspaceEnv> {
   };
 }
 
-export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock'>) {
+export function tenantExitRoutes(
+  platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock' | 'keys' | 'baseUrl'>,
+) {
   const { clock } = platform;
   const app = new Hono<WorkspaceEnv>();
 
@@ -83,11 +86,24 @@ export function tenantExitRoutes(platform: Pick<Ports, 'store' | 'master' | 'blo
     await readForm(c);
     const { workspace } = c.var;
     const now = clock.now();
+    // The ZIP's audit part ends at a checkpoint signed below: without an audit key, no export (nothing
+    // written yet), rather than one whose log stops at an old checkpoint.
+    await platform.keys.signer('audit').catch((err: unknown) => {
+      if (err instanceof Error && /no active audit signing key/.test(err.message))
+        throw new HttpError(409, 'The export cannot be made yet: this server has no audit key.');
+      throw err;
+    });
     await workspace.write((tx) =>
       tx.audit(
         { actor: `user:${workspace.userId}`, action: 'tenant.exported', target: `tenant:${tx.tenantId}` },
         now,
       ),
+    );
+    // A checkpoint at the head, this export's entry included, so the ZIP's checkpoints cover its log.
+    await makeCheckpoint(
+      { store: platform.store, keys: platform.keys, baseUrl: platform.baseUrl ?? '', clock },
+      workspace.tenantId,
+      'on-demand',
     );
     const stamp = now.toISOString().slice(0, 10);
     return new Response(tenantExportZip(platform, workspace.tenantId, now), {

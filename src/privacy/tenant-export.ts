@@ -229,17 +229,23 @@ const README = `# Assay tenant export
  */
 async function* auditEntries(ports: ExportPorts, tenantId: string): AsyncIterable<ZipEntry> {
   const scope = ports.store.tenant(tenantId);
+  // The log up to the latest checkpoint, as buildExport writes it: the export's callers sign one at the
+  // head first, so only entries appended while it streams are left out (no signature would cover them).
+  const checkpoints = await scope.read((ctx) => listCheckpoints(ctx));
+  const size = checkpoints.at(-1)?.treeSize ?? 0;
   async function* log(): AsyncIterable<Uint8Array> {
-    for (let after = 0; ; ) {
-      const rows = await scope.read((ctx) => listAudit(ctx, { afterSeq: after, limit: PAGE }));
-      if (rows.length)
-        yield enc.encode(rows.map(({ this_hash: _, ...e }) => `${canonicalEntry(e)}\n`).join(''));
-      if (rows.length < PAGE) return;
+    for (let after = 0; after < size; ) {
+      const rows = await scope.read((ctx) =>
+        listAudit(ctx, { afterSeq: after, limit: Math.min(PAGE, size - after) }),
+      );
+      const lines = rows.filter((e) => e.seq <= size);
+      if (lines.length)
+        yield enc.encode(lines.map(({ this_hash: _, ...e }) => `${canonicalEntry(e)}\n`).join(''));
+      if (rows.length === 0) return;
       after = rows[rows.length - 1]!.seq;
     }
   }
   yield { name: 'audit/log.jsonl', data: log() };
-  const checkpoints = await scope.read((ctx) => listCheckpoints(ctx));
   const keys = await ports.store.global.read((g) => listPublishedKeys(g, 'audit'));
   for (const c of checkpoints) yield { name: `audit/checkpoints/${c.treeSize}.txt`, data: c.note };
   const latest = checkpoints[checkpoints.length - 1];

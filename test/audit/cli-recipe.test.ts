@@ -5,15 +5,18 @@
  * a forged checkpoint, and a mailed checkpoint that contradicts a rewritten history.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import canonicalize from 'canonicalize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestCheckpoint } from '../../src/audit/checkpoints.js';
 import { leafHash, rootOf } from '../../src/audit/merkle.js';
 import { type CliIo, runCli } from '../../src/cli/main.js';
 import { pgAvailable } from '../support/stores.js';
 import {
+  appendEntries,
   entries,
   insiderSignedCheckpoint,
   openTrail,
@@ -30,7 +33,8 @@ function cli(env: Record<string, string>) {
   const io: CliIo = {
     out: (l) => out.push(l),
     err: (l) => err.push(l),
-    env: { BASE_URL: 'https://assay.test', ...env },
+    // The master key the trail's signing keys are wrapped under (the export signs a checkpoint first).
+    env: { BASE_URL: 'https://assay.test', MASTER_KEY: Buffer.alloc(32, 42).toString('base64'), ...env },
   };
   return { io, out, err };
 }
@@ -148,6 +152,38 @@ for (const dialect of ['sqlite', 'pg'] as const) {
       });
       expect(resigned.out).toContain('signature does not verify');
       expect(resigned.code).toBe(1);
+    });
+
+    it('the export signs a checkpoint at the head first, so the recipe catches a line cut from the end', async () => {
+      const have = (await entries(t)).length;
+      await appendEntries(t, 3, have); // after the latest checkpoint: before the fix, no signature covered them
+      const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'assay-export-')), 'out');
+      const r = cli(env);
+      expect(
+        await runCli(['audit', 'export', '--tenant', t.tenantId, '--out', dir], r.io),
+        r.err.join('\n'),
+      ).toBe(0);
+      const n = have + 3;
+      expect(fs.readFileSync(path.join(dir, 'checkpoint.txt'), 'utf8').split('\n')[1]).toBe(String(n));
+      expect(fs.readFileSync(path.join(dir, 'log.jsonl'), 'utf8').split('\n')).toHaveLength(n + 1);
+      expect(recipe(dir)).toMatchObject({ code: 0 });
+      // The audit report's repro: `sed -i '$d' log.jsonl`.
+      const cut = tampered(dir, (c) => editLog(c, (l) => l.slice(0, -1)));
+      expect(cut.out).toContain(`signs ${n} entries but log.jsonl has ${n - 1}: the log was truncated`);
+      expect(cut.code).toBe(1);
+      // A line added after the checkpoint, chain-valid (anyone can extend a hash chain): covered by nothing.
+      const added = tampered(dir, (c) =>
+        editLog(c, (l) => {
+          const last = JSON.parse(l.at(-1)!);
+          const prev = createHash('sha256')
+            .update(`${last.prev_hash}\n${l.at(-1)}`)
+            .digest('hex');
+          return [...l, canonicalize({ ...last, prev_hash: prev, seq: n + 1, target: 'step:forged' })!];
+        }),
+      );
+      expect(added.out).toContain(`chain: ${n + 1} entries`);
+      expect(added.out).toContain(`checkpoint.txt signs ${n} entries but log.jsonl has ${n + 1}`);
+      expect(added.code).toBe(1);
     });
 
     it('verify and the recipe catch a rewritten history against a checkpoint held outside (the mailed copy)', async () => {

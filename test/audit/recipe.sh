@@ -3,7 +3,8 @@
 # and openssl only -- no other program. Usage: sh recipe.sh EXPORT_DIR [CHECKPOINT_FILE...]
 # Checks: (1) the hash chain of log.jsonl, line by line; (2) for every checkpoint (the export's and any
 # you hold, e.g. the mailed ones) the RFC 6962 Merkle root of the first <size> entries; (3) each
-# checkpoint's Ed25519 signature with audit-key.pem. Prints OK and exits 0, or says what failed, exit 1.
+# checkpoint's Ed25519 signature with audit-key.pem; (4) that the latest checkpoint covers every line.
+# Prints OK and exits 0, or says what failed, exit 1.
 # It writes two scratch files into EXPORT_DIR (.body and .sig).
 set -eu
 dir=$1
@@ -96,4 +97,9 @@ for cp in "$dir"/checkpoints/*.txt "$@"; do
   checked=$((checked + 1))
 done
 [ "$checked" -gt 0 ] || fail "no checkpoint to check"
+# (4) The export's latest checkpoint covers every line: a line after it would be signed by nothing (anyone
+# can extend a hash chain), and the export signs one at its head before writing the log.
+{ IFS= read -r origin; IFS= read -r latest; } < "$dir/checkpoint.txt" || fail "the export has no checkpoint.txt"
+[ "$latest" = "$n" ] ||
+  fail "checkpoint.txt signs $latest entries but log.jsonl has $n: lines $((latest + 1)) to $n are covered by no checkpoint"
 printf 'OK: %s entries, %s checkpoint(s) verified\n' "$n" "$checked"

@@ -3,6 +3,10 @@
  * filters and keyset pages, hashes, the latest checkpoint, "verify now" (passing, then failing after a
  * tampering), the tar export, the recipients form with its bad inputs, and the daily checkpoint mail.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { checkpointAllTenants, mailCheckpoints } from '../../src/audit/jobs.js';
 import { listTenants } from '../../src/db/repo/tenants.js';
@@ -14,6 +18,7 @@ import { forEachDialect } from '../support/stores.js';
 import { appendEntries, entries, openTrail, type Trail } from './support.js';
 
 const PASSWORD = 'correct horse battery staple';
+const RECIPE = path.join(import.meta.dirname, 'recipe.sh');
 
 forEachDialect('audit workspace', (dialect) => {
   let t: Trail;
@@ -80,6 +85,27 @@ forEachDialect('audit workspace', (dialect) => {
     const html = await res.text();
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script>alert(1)</script>');
+  });
+
+  it('the export signs a checkpoint at the head first: its checkpoints cover every line, a cut tail shows', async () => {
+    await b.post('/app/audit/checkpoint', {});
+    await appendEntries(t, 3, 1000); // after the latest checkpoint
+    const head = (await entries(t)).length;
+    const res = await b.get('/app/audit/export');
+    expect(res.status).toBe(200);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'assay-web-export-'));
+    fs.writeFileSync(path.join(dir, 'a.tar'), new Uint8Array(await res.arrayBuffer()));
+    execFileSync('tar', ['xf', 'a.tar'], { cwd: dir });
+    const out = path.join(dir, fs.readdirSync(dir).find((n) => n.startsWith('audit-'))!);
+    expect(fs.readFileSync(path.join(out, 'checkpoint.txt'), 'utf8').split('\n')[1]).toBe(String(head));
+    const recipe = () =>
+      spawnSync('sh', [RECIPE, out], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(recipe().status).toBe(0);
+    const log = path.join(out, 'log.jsonl');
+    fs.writeFileSync(log, fs.readFileSync(log, 'utf8').split('\n').slice(0, -2).join('\n').concat('\n'));
+    const cut = recipe();
+    expect(cut.stdout).toContain(`signs ${head} entries but log.jsonl has ${head - 1}`);
+    expect(cut.status).toBe(1);
   });
 
   it('signs a checkpoint on demand, verifies now, and shows a failure after tampering', async () => {

@@ -164,7 +164,7 @@ forEachDialect('tenant purge: keyed audit digests', (dialect) => {
     for (const d of digests)
       expect(await matchesKeyedValue(platform, tenantId, d.place, d.data, d.value), d.what).toBe(true);
     // What an auditor holds: the export (log.jsonl and checkpoints), written out before the purge.
-    for (const x of await buildExport(store, tenantId)) {
+    for (const x of await buildExport({ store, keys: platform.keys, baseUrl: BASE_URL }, tenantId)) {
       fs.mkdirSync(path.dirname(path.join(dir, x.path)), { recursive: true });
       fs.writeFileSync(path.join(dir, x.path), x.content);
     }

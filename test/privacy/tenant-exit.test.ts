@@ -189,7 +189,7 @@ forEachDialect('tenant exit', (dialect) => {
         fs.writeFileSync(to, body);
       }
       // Byte for byte what `assay audit export` writes (the entry of this export came after the read).
-      const cli = await buildExport(store, f.tenantId);
+      const cli = await buildExport({ store, keys: f.platform.keys, baseUrl: BASE_URL }, f.tenantId);
       const auditNames = [...files.keys()].filter((n) => n.startsWith('audit/')).sort();
       expect(auditNames).toEqual(cli.map((x) => `audit/${x.path}`).sort());
       for (const x of cli) {

@@ -12,8 +12,10 @@ import { sha256Hex } from '../../src/crypto/hash.js';
 import { listAudit } from '../../src/db/repo/audit.js';
 import type { Store } from '../../src/db/store.js';
 import { firstDataKeyId } from '../../src/evidence/data-keys.js';
+import { createKeyRing } from '../../src/keys/keyring.js';
+import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
 import { VENDOR_COOKIE } from '../../src/vendor/sessions.js';
-import { browser, TEST_MASTER_KEY, testApp } from '../support/app.js';
+import { BASE_URL, browser, TEST_MASTER_KEY, testApp } from '../support/app.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { vendorFixture, vendorSession } from '../support/vendor.js';
 
@@ -63,7 +65,11 @@ forEachDialect('answer.saved: a keyed digest of the value', (dialect) => {
     // Bound to the tenant's data key: the key tenant purge destroys (crypto-shredding).
     expect(data.hmac_key).toBe(firstDataKeyId(f.tenantId));
     // Nothing an auditor holds (the export) contains the value or its plain digest.
-    const exported = (await buildExport(store, f.tenantId)).map((x) => x.content).join('\n');
+    await ensureSigningKeys(store, TEST_MASTER_KEY);
+    const keys = createKeyRing(store, TEST_MASTER_KEY, { clock: { now: () => new Date() } });
+    const exported = (await buildExport({ store, keys, baseUrl: BASE_URL }, f.tenantId))
+      .map((x) => x.content)
+      .join('\n');
     expect(exported).toContain(String(data.value_hmac));
     expect(exported).not.toContain(plain);
     expect(exported).not.toContain(value);

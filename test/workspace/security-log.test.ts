@@ -107,6 +107,93 @@ forEachDialect(
       });
     });
 
+    const failuresIn = async (tenantId: string) =>
+      (await store.tenant(tenantId).read((c) => repo.listAudit(c))).filter(
+        (e) => e.action === 'user.sign_in_failed',
+      );
+    const allEntries = async () => {
+      const tenants = await store.as({ system: 'scheduler' }).read((g) => repo.listTenants(g));
+      let n = 0;
+      for (const t of tenants) n += (await store.tenant(t.id).read((c) => repo.listAudit(c))).length;
+      return n;
+    };
+
+    it('a wrong password appends user.sign_in_failed (step password) to every tenant of the account: ids and keyed hashes only', async () => {
+      const a = await seedTenant(app, store);
+      const b = await seedTenant(app, store);
+      const m = await seedMember(platform, a.tenantId, 'viewer');
+      await platform.store.tenant(b.tenantId).write(async (tx) => {
+        const u = await repo.ensureUser(tx, m.email);
+        repo.insertMembership(tx, u.id, 'analyst', new Date());
+      });
+      const res = await browser(app).post(
+        '/app/login',
+        { email: m.email, password: 'not the password at all' },
+        { 'X-Test-Client': '203.0.113.8' },
+      );
+      expect(res.status).toBe(401);
+      for (const t of [a, b]) {
+        await vi.waitFor(async () => expect(await failuresIn(t.tenantId)).toHaveLength(1));
+        const [e] = await failuresIn(t.tenantId);
+        expect(e).toMatchObject({
+          actor: 'anonymous',
+          target: `user:${m.userId}`,
+          data: { step: 'password' },
+        });
+        // The client as every entry keeps it: a keyed hash, never the address itself.
+        expect(e!.ip).toMatch(/^[0-9a-f]{16}$/);
+        expect(JSON.stringify(e)).not.toContain('203.0.113.8');
+        expect(JSON.stringify(e)).not.toContain('@');
+        expect(JSON.stringify(e)).not.toContain('not the password');
+      }
+      // The right password still signs in (and is its own entry, not a failure).
+      expect((await browser(app).post('/app/login', { email: m.email, password: PASSWORD })).status).toBe(
+        303,
+      );
+      expect(await failuresIn(a.tenantId)).toHaveLength(1);
+    });
+
+    it('an unknown email adds nothing to any chain (it has no tenant); the same answer as a known one', async () => {
+      const a = await seedTenant(app, store);
+      const before = await allEntries();
+      const unknown = await browser(app).post('/app/login', {
+        email: 'nobody-here@nowhere.example',
+        password: 'wrong password 123',
+      });
+      // Then a known one, whose entry is waited for: the unknown one's background work ran before it.
+      const known = await browser(app).post('/app/login', {
+        email: a.adminEmail,
+        password: 'wrong password 123',
+      });
+      expect(unknown.status).toBe(401);
+      expect(known.status).toBe(401);
+      await vi.waitFor(async () => expect(await failuresIn(a.tenantId)).toHaveLength(1));
+      expect(await allEntries()).toBe(before + 1);
+    });
+
+    it('a throttled attempt stays in the security log only: the chain holds the judged failures', async () => {
+      const t = await seedTenant(app, store);
+      const address = '203.0.113.98';
+      let last = 0;
+      let judged = 0;
+      for (let i = 0; i < 8 && last !== 429; i++) {
+        last = (
+          await browser(app).post(
+            '/app/login',
+            { email: t.adminEmail, password: `wrong ${i} password` },
+            { 'X-Test-Client': address },
+          )
+        ).status;
+        if (last === 401) judged++;
+      }
+      expect(last).toBe(429);
+      expect(judged).toBeGreaterThan(0);
+      await vi.waitFor(async () => {
+        expect((await eventsOf(t.tenantId)).some((e) => e.kind === 'rate_limited')).toBe(true);
+        expect(await failuresIn(t.tenantId)).toHaveLength(judged);
+      });
+    });
+
     it('records a permission denial in the background; the 403 stands', async () => {
       const t = await seedTenant(app, store);
       const v = await seedMember(platform, t.tenantId, 'viewer');

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { newId } from '../ids.js';
 import type { ReadCtx, TenantReadCtx, WriteCtx, Written } from '../store.js';
 
@@ -78,13 +78,30 @@ export function claimDueMail(tx: WriteCtx, now: Date, limit = 20): Written<MailR
 
 export const MAIL_CLAIMED = 'mail-claimed';
 
+/**
+ * What a message keeps once it is done with (sent, or failed for good): no body. The bodies hold live
+ * links, set-up links and one-time codes whose hashes alone are stored elsewhere; kept, they would undo
+ * that (and travel into every backup). Recipient, subject and dedupe key stay until the message's
+ * retention runs out (MAIL_RETENTION_DAYS): the subject-access export and erasure find mail by them, and
+ * the dedupe key keeps a message from being queued twice. On PostgreSQL the trigger
+ * `assay_mail_outbox_erasure_only` (migrations/pg/0036) admits exactly this change of the bodies.
+ */
+export const DONE_MAIL = { textBody: '', htmlBody: null } as const;
+
+/**
+ * How long a sent or failed message's row is kept (then the daily retention job deletes it). Longer
+ * than anything that looks for a message by its dedupe key: a vendor link lives 14 days, the receipt
+ * recovery looks back 7. PostgreSQL holds the same floor in the policy `mail_outbox_expire`.
+ */
+export const MAIL_RETENTION_DAYS = 30;
+
 /** Marks a claimed message sent; the unit fails with `GuardError(MAIL_CLAIMED)` if the claim was lost. */
 export function markMailSent(tx: WriteCtx, id: string, claimToken: string, now: Date): void {
   const { db, t } = tx;
   tx.write(
     db
       .update(t.mailOutbox)
-      .set({ status: 'sent', sentAt: now, leaseUntil: null, claimToken: null })
+      .set({ status: 'sent', sentAt: now, leaseUntil: null, claimToken: null, ...DONE_MAIL })
       .where(
         and(
           eq(t.mailOutbox.id, id),
@@ -115,7 +132,8 @@ export function markMailFailed(
         lastError: error.slice(0, 500),
         leaseUntil: null,
         claimToken: null,
-        ...(nextAttemptAt ? { nextAttemptAt } : {}),
+        // Retried: the bodies are still needed. Failed for good: nothing will send them any more.
+        ...(nextAttemptAt ? { nextAttemptAt } : DONE_MAIL),
       })
       .where(
         and(
@@ -125,6 +143,20 @@ export function markMailFailed(
         ),
       ),
     { guard: MAIL_CLAIMED },
+  );
+}
+
+/**
+ * Deletes the sent and failed messages queued before `before` (every tenant's, and the ones of no
+ * tenant): run it in `store.as({ system: 'mail' })`. Pending and sending ones are never touched.
+ */
+export function deleteDoneMail(tx: WriteCtx, before: Date): Written<{ id: string }> {
+  const { db, t } = tx;
+  return tx.write(
+    db
+      .delete(t.mailOutbox)
+      .where(and(inArray(t.mailOutbox.status, ['sent', 'failed']), lt(t.mailOutbox.createdAt, before)))
+      .returning({ id: t.mailOutbox.id }),
   );
 }
 

@@ -152,7 +152,7 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
         'claim_token',
         'last_error',
         'sent_at',
-        // Erasure only: the mail_outbox_erase policy admits no other values for these.
+        // Erasure, and blank bodies once sent: the policies and trigger (0024, 0036) admit no other values.
         'to_address',
         'subject',
         'text_body',
@@ -165,10 +165,12 @@ export const GLOBAL_TABLES: Readonly<Record<string, TableAccess>> = {
       mail_outbox_send: 'UPDATE',
       mail_outbox_erase: 'UPDATE',
       mail_outbox_purge: 'DELETE',
+      // Retention: the sender deletes sent and failed mail 30 days old (migrations/pg/0036).
+      mail_outbox_expire: 'DELETE',
     },
     tenantData:
       'a message names the tenant it is sent for, and one sender serves every tenant from one queue',
-    why: 'the sender changes only the delivery state; recipient, subject and bodies are fixed once queued, except that an erasure of the tenant blanks them (mail_outbox_erase admits only the blank values); the purge of its tenant deletes it',
+    why: 'the sender changes only the delivery state, and blanks the bodies of a message it is done with; recipient, subject and bodies are otherwise fixed once queued, except that an erasure of the tenant blanks them (mail_outbox_erase admits only the blank values); the sender deletes done mail after 30 days, the purge of its tenant deletes the rest',
   },
   signing_keys: {
     grants: { select: true, insert: true, update: ['status', 'activated_at', 'retired_at'] },
