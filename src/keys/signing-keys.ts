@@ -206,8 +206,9 @@ export async function rotateSigningKeys(
 ): Promise<Rotated[]> {
   const now = (options.clock ?? systemClock).now();
   const minAgeMs = options.minAgeMs ?? MIN_NEXT_KEY_AGE_MS;
-  if (!Number.isFinite(minAgeMs) || minAgeMs < 0)
-    throw new RangeError('minAgeMs must be a non-negative number');
+  // At most a year (the CLI's --min-age-hours cap): far beyond it a date overflows and compares as NaN.
+  if (!Number.isFinite(minAgeMs) || minAgeMs < 0 || minAgeMs > 366 * 24 * 60 * 60_000)
+    throw new RangeError('minAgeMs must be between 0 and a year');
   const current = await store.global.read(async (g) => {
     const out = new Map<KeyPurpose, { active: SigningKeyRow | null; next: SigningKeyRow | null }>();
     for (const p of purposes) out.set(p, { active: await getActiveKey(g, p), next: await getNextKey(g, p) });
@@ -254,6 +255,8 @@ export async function rotateSigningKeys(
       retired: active?.kid ?? null,
       promoted: next?.kid ?? null,
       nextAgeMs: next ? now.getTime() - next.createdAt.getTime() : null,
+      // A lowered --min-age-hours is a policy, not a force: the record keeps the minimum in force
+      // (min_age_seconds) and the key's age, so a review can find rotations under a short minimum.
       forced: notReady.some((n) => n.purpose === p),
       fresh,
     });

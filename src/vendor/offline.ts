@@ -165,6 +165,18 @@ export async function previewImport(
       unchanged.push(row);
       continue;
     }
+    // As the autosave refuses it: a question the answers (with the sheet's) hide takes no value.
+    if (value !== null && !after.questions[question.id]?.visible) {
+      rejected.push({
+        row: null,
+        questionId: question.id,
+        column: side,
+        value: row.shown,
+        reason: english('vendor.questionHidden'),
+        said: { key: 'vendor.questionHidden' },
+      });
+      continue;
+    }
     const message = checkValue(state, question, side, value, locale, after);
     if (message)
       rejected.push({ row: null, questionId: question.id, column: side, value: row.shown, reason: message });
@@ -229,6 +241,8 @@ export async function applyImport(
   });
   for (const w of writes) {
     const { question, side } = resolveKey(state.q, w.key)!;
+    // The preview never offers a hidden question: one in the form was put there by hand.
+    if (w.value !== null && !after.questions[question.id]?.visible) throw refuse(400, 'vendor.importFormChanged');
     const message = checkValue(state, question, side, w.value, locale, after);
     if (message) throw refuse(400, 'vendor.importInvalid', { params: { reason: message } });
   }

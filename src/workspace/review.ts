@@ -572,12 +572,15 @@ export function carriedAnswers(
     const id = comment ? key.slice(0, -'#comment'.length) : key;
     const question = q.questions.get(id);
     const before = previous.questions.get(id);
-    if (!question || !before || question.context || question.type === 'file') continue;
+    if (!question || !before || question.context) continue;
+    // Comments are carried for file questions too (their files are not: the vendor uploads again).
     if (comment) {
+      // Cut by code points, as every length limit counts: a UTF-16 cut could leave half a surrogate pair.
       if (question.comment && typeof row.value === 'string')
-        out[key] = row.value.slice(0, question.comment.maxLength);
+        out[key] = Array.from(row.value).slice(0, question.comment.maxLength).join('');
       continue;
     }
+    if (question.type === 'file') continue;
     if (before.type !== question.type) continue;
     const options = question.options ? new Map(question.options.map((o) => [o.value, o])) : null;
     const value = normalizeAnswer(question, row.value, options);

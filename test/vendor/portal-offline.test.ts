@@ -88,6 +88,8 @@ forEachDialect(
       set('scope.model', 'Teleportation service');
       set('scope.ctpp', 'No');
       set('ctr.provider_notice_days', '120');
+      // Hidden while no ISO 27001 certificate is named: refused, as the autosave refuses it.
+      set('gov.cert_expiry', '2031-01-01');
       const filled = stringify(records);
 
       const preview = await upload(b, base, filled, 'answers.csv');
@@ -95,6 +97,7 @@ forEachDialect(
       const html = await preview.text();
       expect(html).toContain('Nothing has been saved yet.');
       expect(html).toMatch(/id="import-rejected"[\s\S]*scope\.model[\s\S]*Teleportation service/);
+      expect(html).toMatch(/id="import-rejected"[\s\S]*2031-01-01[\s\S]*does not apply with your current answers/);
       expect(html).toMatch(/id="import-accepted"[\s\S]*In which country are you established/);
       expect(html).toMatch(/id="import-unchanged"[\s\S]*Describe the ICT services/);
       // The formula text is data: shown escaped, never evaluated.
@@ -110,6 +113,7 @@ forEachDialect(
       expect(rows['scope.ctpp']!.value).toBe('not_designated');
       expect(rows['ctr.provider_notice_days']!.value).toBe(120);
       expect(rows['scope.model']).toBeUndefined();
+      expect(rows['gov.cert_expiry']).toBeUndefined();
       expect(rows['scope.service']!.revision).toBe(1);
 
       // The export neutralises formulas: the cell starts with a quote, not "=".
@@ -261,6 +265,8 @@ forEachDialect(
         { 'v.scope.model': '{not json', '_rev.scope.model': '0' },
         { 'v.scope.function': '"other"', '_rev.scope.function': '0' },
         { 'v.scope.model': '"cloud"' },
+        // A question the answers hide (no ISO 27001 certificate given): the autosave refuses it too.
+        { 'v.gov.cert_expiry': '"2031-01-01"', '_rev.gov.cert_expiry': '0' },
         {},
       ];
       for (const form of tampered) {
