@@ -3,6 +3,8 @@
  * is the one in the path (anything else is 404: SES-05).
  */
 import { Hono } from 'hono';
+import { deleteCookie, getCookie } from 'hono/cookie';
+import { clearedCookie } from '../auth/cookies.js';
 import { HttpError } from '../errors.js';
 import { inBackground } from '../http/background.js';
 import { ipBucket } from '../http/client-address.js';
@@ -11,9 +13,11 @@ import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { localize } from '../questionnaire/index.js';
 import { logVendorSecurityEvent, type ReportSecurityEvent } from '../workspace/security-log.js';
+import { sessionlessLocale, VENDOR_LANG_COOKIE } from './error-language.js';
 import { localeOf } from './portal-routes.js';
 import { refuse } from './refusals.js';
 import type { PortalEnv } from './require-vendor.js';
+import { endVendorSession, VENDOR_COOKIE } from './sessions.js';
 import { loadReview, requestSubmitCode, type SubmissionDeps, submit } from './submission.js';
 import { localeSwitch, sayFields, type Words, words } from './words.js';
 
@@ -78,6 +82,17 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
   };
 
   app.get('/:aid/review', (c) => reviewPage(c));
+
+  // Signing out on a shared computer: the session record goes (not only the cookie), and so does the
+  // remembered language of the session. The answers stay; the link or fresh access opens a new session.
+  app.post('/:aid/sign-out', async (c) => {
+    const lang = sessionlessLocale(c);
+    await endVendorSession(platform.store, getCookie(c, VENDOR_COOKIE));
+    deleteCookie(c, VENDOR_COOKIE, clearedCookie);
+    deleteCookie(c, VENDOR_LANG_COOKIE, clearedCookie);
+    const w = words(lang);
+    return render(c, 'vendor/signed-out', { title: w.signedOutTitle, chrome: w, w, locales: [] });
+  });
 
   app.post('/:aid/submit-code', async (c) => {
     await requestSubmitCode(deps, c.var.portal, reporter(c));

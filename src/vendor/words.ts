@@ -99,6 +99,10 @@ const EN = {
   tagline: 'vendor risk portal',
   answersSaved: 'answers saved.',
   answerSaved: 'answer saved.',
+  signOut: 'Sign out',
+  signedOutTitle: 'You are signed out',
+  signedOutText:
+    'Your answers are saved. To come back, open the link from the email again; if it was used already, the page it leads to lets you ask for a new one.',
   needsOne: 'question needs attention',
   needsMany: 'questions need attention',
   answerThese: 'Answer these, then come back here to submit.',
@@ -256,6 +260,10 @@ const DE: Words = {
   tagline: 'Portal für Lieferantenrisiken',
   answersSaved: 'Antworten gespeichert.',
   answerSaved: 'Antwort gespeichert.',
+  signOut: 'Abmelden',
+  signedOutTitle: 'Sie sind abgemeldet',
+  signedOutText:
+    'Ihre Antworten sind gespeichert. Um weiterzumachen, öffnen Sie den Link aus der E-Mail erneut; wurde er schon verwendet, können Sie auf der Seite, zu der er führt, einen neuen anfordern.',
   needsOne: 'Frage braucht Ihre Aufmerksamkeit',
   needsMany: 'Fragen brauchen Ihre Aufmerksamkeit',
   answerThese: 'Beantworten Sie diese und kommen Sie dann zum Absenden hierher zurück.',

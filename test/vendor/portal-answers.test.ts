@@ -182,6 +182,34 @@ forEachDialect(
       );
     });
 
+    it('signs out: the session record and both cookies go, the answers stay, the old cookie opens nothing', async () => {
+      const { f, b, base } = await vendor();
+      expect((await save(b, base, 'scope.lei', LEI, 0)).status).toBe(200);
+      const page = await (await b.get(`${base}/s/scope`)).text();
+      expect(page).toContain(`<form method="post" action="${base}/sign-out"`);
+      const cookie = b.jar.get(VENDOR_COOKIE)!;
+      const out = await b.post(`${base}/sign-out`, {});
+      expect(out.status).toBe(200);
+      expect(await out.text()).toContain('You are signed out');
+      const cleared = out.headers.getSetCookie().join('\n');
+      expect(cleared).toMatch(/__Host-assay-vendor=;/);
+      expect(cleared).toMatch(/__Host-assay-vendor-lang=;/);
+      expect(b.jar.has(VENDOR_COOKIE)).toBe(false);
+      // The record is gone: the same cookie, kept by someone else, is refused.
+      const other = browser(app);
+      other.jar.set(VENDOR_COOKIE, cookie);
+      expect((await other.get(`${base}/s/scope`)).status).toBe(401);
+      expect((await storedAnswers(store, f))['scope.lei']).toMatchObject({ value: LEI });
+      // Cross-site, it is refused like every other post.
+      const again = await vendor();
+      const cross = await again.b.send(`${again.base}/sign-out`, {
+        method: 'POST',
+        headers: { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      });
+      expect(cross.status).toBe(403);
+      expect((await again.b.get(`${again.base}/s/scope`)).status).toBe(200);
+    });
+
     it('a whole section disappears from the list and its page when an answer makes it not apply', async () => {
       const { b, base } = await vendor();
       const before = await (await b.get(`${base}/s/scope`)).text();
