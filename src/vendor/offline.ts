@@ -242,7 +242,8 @@ export async function applyImport(
   for (const w of writes) {
     const { question, side } = resolveKey(state.q, w.key)!;
     // The preview never offers a hidden question: one in the form was put there by hand.
-    if (w.value !== null && !after.questions[question.id]?.visible) throw refuse(400, 'vendor.importFormChanged');
+    if (w.value !== null && !after.questions[question.id]?.visible)
+      throw refuse(400, 'vendor.importFormChanged');
     const message = checkValue(state, question, side, w.value, locale, after);
     if (message) throw refuse(400, 'vendor.importInvalid', { params: { reason: message } });
   }

@@ -97,7 +97,9 @@ forEachDialect(
       const html = await preview.text();
       expect(html).toContain('Nothing has been saved yet.');
       expect(html).toMatch(/id="import-rejected"[\s\S]*scope\.model[\s\S]*Teleportation service/);
-      expect(html).toMatch(/id="import-rejected"[\s\S]*2031-01-01[\s\S]*does not apply with your current answers/);
+      expect(html).toMatch(
+        /id="import-rejected"[\s\S]*2031-01-01[\s\S]*does not apply with your current answers/,
+      );
       expect(html).toMatch(/id="import-accepted"[\s\S]*In which country are you established/);
       expect(html).toMatch(/id="import-unchanged"[\s\S]*Describe the ICT services/);
       // The formula text is data: shown escaped, never evaluated.
