@@ -91,7 +91,7 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
     deleteCookie(c, VENDOR_COOKIE, clearedCookie);
     deleteCookie(c, VENDOR_LANG_COOKIE, clearedCookie);
     const w = words(lang);
-    return render(c, 'vendor/signed-out', { title: w.signedOutTitle, chrome: w, w, locales: [] });
+    return render(c, 'vendor/signed-out', { title: w.signedOutTitle, lang, chrome: w, w, locales: [] });
   });
 
   app.post('/:aid/submit-code', async (c) => {

@@ -190,7 +190,9 @@ forEachDialect(
       const cookie = b.jar.get(VENDOR_COOKIE)!;
       const out = await b.post(`${base}/sign-out`, {});
       expect(out.status).toBe(200);
-      expect(await out.text()).toContain('You are signed out');
+      const outPage = await out.text();
+      expect(outPage).toContain('You are signed out');
+      expect(outPage).toContain('<html lang="en">');
       const cleared = out.headers.getSetCookie().join('\n');
       expect(cleared).toMatch(/__Host-assay-vendor=;/);
       expect(cleared).toMatch(/__Host-assay-vendor-lang=;/);

@@ -133,6 +133,15 @@ forEachDialect(
     };
 
     for (const l of ['de', 'en'] as const) {
+      it(`signing out says so in the invitation's language, <html lang> included (${l})`, async () => {
+        const { b, base } = await opened(l);
+        const res = await b.post(`${base}/sign-out`, {});
+        expect(res.status).toBe(200);
+        const html = await res.text();
+        expect(lang(html)).toBe(l);
+        expect(html).toContain(l === 'de' ? 'Sie sind abgemeldet' : 'You are signed out');
+      });
+
       it(`a wrong code, the last try, the locked code, another browser (${l})`, async () => {
         const { link } = await opened(l);
         const asker = browser(app);
