@@ -31,10 +31,8 @@ forEachDialect(
     });
     afterAll(() => ts.close());
 
-    const eventsOf = (tenantId: string) =>
-      store.tenant(tenantId).read((c) => repo.listSecurityEvents(c, { limit: 10_000 }));
-
-    it('records a failed sign-in with time and address in every tenant of the email, never the email', async () => {
+    /** One account that is a member of two tenants (a viewer in `a`, an analyst in `b`). */
+    const memberOfTwoTenants = async () => {
       const a = await seedTenant(app, store);
       const b = await seedTenant(app, store);
       const m = await seedMember(platform, a.tenantId, 'viewer');
@@ -42,6 +40,13 @@ forEachDialect(
         const u = await repo.ensureUser(tx, m.email);
         repo.insertMembership(tx, u.id, 'analyst', new Date());
       });
+      return { a, b, m };
+    };
+    const eventsOf = (tenantId: string) =>
+      store.tenant(tenantId).read((c) => repo.listSecurityEvents(c, { limit: 10_000 }));
+
+    it('records a failed sign-in with time and address in every tenant of the email, never the email', async () => {
+      const { a, b, m } = await memberOfTwoTenants();
       const res = await browser(app).post(
         '/app/login',
         { email: m.email, password: 'not the password at all' },
@@ -119,13 +124,7 @@ forEachDialect(
     };
 
     it('a wrong password appends user.sign_in_failed (step password) to every tenant of the account: ids and keyed hashes only', async () => {
-      const a = await seedTenant(app, store);
-      const b = await seedTenant(app, store);
-      const m = await seedMember(platform, a.tenantId, 'viewer');
-      await platform.store.tenant(b.tenantId).write(async (tx) => {
-        const u = await repo.ensureUser(tx, m.email);
-        repo.insertMembership(tx, u.id, 'analyst', new Date());
-      });
+      const { a, b, m } = await memberOfTwoTenants();
       const res = await browser(app).post(
         '/app/login',
         { email: m.email, password: 'not the password at all' },

@@ -198,6 +198,14 @@ export const ASSESSMENT_OPEN = 'assessment-open';
  * submission, which froze an older revision, is refused and re-read) or fails whole after it. On
  * PostgreSQL the row lock orders the two; SQLite and D1 serialise writers.
  */
+/** The guard of every answer write: this tenant's assessment, still open. */
+const openAssessment = (t: TenantReadCtx['t'], v: Record<string, unknown>) =>
+  and(
+    eq(t.assessments.tenantId, v.tenantId as string),
+    eq(t.assessments.id, v.id as string),
+    inArray(t.assessments.status, OPEN_STATUSES),
+  );
+
 // Every answer write runs it (autosave): prepared once where the driver allows (prepared.ts).
 const touch = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
   db
@@ -208,13 +216,7 @@ const touch = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
       status: sql`CASE WHEN ${t.assessments.status} IN ('sent', 'opened', 'expired') THEN 'in_progress' ELSE ${t.assessments.status} END`,
       updatedAt: v.now as Date,
     })
-    .where(
-      and(
-        eq(t.assessments.tenantId, v.tenantId as string),
-        eq(t.assessments.id, v.id as string),
-        inArray(t.assessments.status, OPEN_STATUSES),
-      ),
-    )
+    .where(openAssessment(t, v))
     .returning({ answersRevision: t.assessments.answersRevision }),
 );
 
@@ -227,13 +229,7 @@ const bump = preparedWrite(['now', 'tenantId', 'id'], (db, t, v) =>
   db
     .update(t.assessments)
     .set({ answersRevision: sql`${t.assessments.answersRevision} + 1`, updatedAt: v.now as Date })
-    .where(
-      and(
-        eq(t.assessments.tenantId, v.tenantId as string),
-        eq(t.assessments.id, v.id as string),
-        inArray(t.assessments.status, OPEN_STATUSES),
-      ),
-    )
+    .where(openAssessment(t, v))
     .returning({ answersRevision: t.assessments.answersRevision }),
 );
 
