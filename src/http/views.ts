@@ -245,9 +245,12 @@ function joinPage<E extends AppEnv>(
   return c.body(out, status as ContentfulStatusCode, HTML);
 }
 
-/** Pages kept by {@link renderMemo}, per Views (oldest out). */
+/** Pages kept by {@link renderMemo} and {@link renderMemoOf}, per Views and builder (oldest out). */
 const MEMO_PAGES = 64;
-const memoPages = new WeakMap<Views, Map<string, KeptPage | null>>();
+const memoPages = new WeakMap<Views, Map<PageBuilder<never>, Map<string, KeptPage | null>>>();
+
+/** Builds a page's data from the input it is kept on; see {@link renderMemoOf}. */
+export type PageBuilder<I> = (input: I) => PageData;
 
 /**
  * The JSON text of `value` if it holds only plain data (objects, arrays, strings, numbers, booleans,
@@ -279,6 +282,9 @@ function isPlainData(value: unknown, depth: number): boolean {
   return true;
 }
 
+/** {@link renderMemo}'s builder: the page's data is its input. */
+const asData: PageBuilder<PageData> = (data) => data;
+
 /**
  * {@link render} that keeps the last pages it made, keyed on the page's whole input: the template, the
  * route's data, the viewer and the flash messages, as JSON. A page whose input equals an earlier one
@@ -293,18 +299,47 @@ export function renderMemo<E extends AppEnv>(
   data: PageData = {},
   status = 200,
 ): Response {
+  return renderMemoOf(c, template, data, asData, status);
+}
+
+/**
+ * {@link renderMemo} keyed on a smaller input than the page's data: the page is `template` rendered with
+ * `build(input)`, and is kept on `input` (with the template, the viewer and the flash messages) instead of
+ * on what `build` makes of it. For data that is mostly derived: the dashboard keys on its counts (a few
+ * hundred bytes of JSON) rather than on the heat map's cells, coordinates and labels made from them (3.5 KB,
+ * whose key was the largest item of the page's CPU).
+ *
+ * `build` must be a pure function of `input` (module constants aside): it is called only when no page is
+ * kept for this input, so anything else it read would be shown stale. Pages are kept per `build`, so two
+ * builders of one template never share a page. Same rules as {@link renderMemo} otherwise: plain data only
+ * (else it renders as usual), never kept when the request id shows, always rendered under `npm run dev`.
+ */
+export function renderMemoOf<E extends AppEnv, I>(
+  c: Context<E>,
+  template: string,
+  input: I,
+  build: PageBuilder<I>,
+  status = 200,
+): Response {
   const views = viewsOf(c);
   const v = vars(c);
-  if (views.reloads) return render(c, template, data, status);
-  const key = plainKey([template, data, v.get('viewer') ?? null, v.get('flash') ?? []]);
-  if (key === undefined) return render(c, template, data, status);
-  let memo = memoPages.get(views);
+  if (views.reloads) return render(c, template, build(input), status);
+  const key = plainKey([template, input, v.get('viewer') ?? null, v.get('flash') ?? []]);
+  if (key === undefined) return render(c, template, build(input), status);
+  let byBuilder = memoPages.get(views);
+  if (!byBuilder) {
+    byBuilder = new Map();
+    memoPages.set(views, byBuilder);
+  }
+  let memo = byBuilder.get(build as PageBuilder<never>);
   if (!memo) {
     memo = new Map();
-    memoPages.set(views, memo);
+    byBuilder.set(build as PageBuilder<never>, memo);
   }
   let parts = memo.get(key);
+  let data: PageData | undefined;
   if (parts === undefined) {
+    data = build(input);
     parts = splitPage(c, views, template, data);
     if (memo.size >= MEMO_PAGES) memo.delete(memo.keys().next().value!);
   } else {
@@ -312,5 +347,6 @@ export function renderMemo<E extends AppEnv>(
     memo.delete(key);
   }
   memo.set(key, parts);
-  return joinPage(c, parts, template, data, status);
+  if (parts === null) return render(c, template, data ?? build(input), status);
+  return joinPage(c, parts, template, {}, status);
 }

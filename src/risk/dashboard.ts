@@ -4,6 +4,7 @@
  * and only when some assessment is overdue, or some review due, one more for the first few of them.
  */
 import {
+  type DashboardCounts,
   dashboardCounts,
   dueReviews,
   overdueAssessments,
@@ -35,12 +36,30 @@ export interface Dashboard {
   };
 }
 
-export async function readDashboard(ctx: TenantReadCtx, today: string): Promise<Dashboard> {
+/**
+ * What the dashboard is made of, as read: the grouped counts and the first few overdue assessments and due
+ * reviews. Plain data and small, so the page can be kept on it (`renderMemoOf`); {@link dashboardOf} makes
+ * the page's figures from it.
+ */
+export interface DashboardInput {
+  counts: DashboardCounts;
+  overdueRows: Dashboard['overdue']['rows'];
+  reviewRows: Dashboard['reviews']['rows'];
+}
+
+export async function readDashboardInput(ctx: TenantReadCtx, today: string): Promise<DashboardInput> {
   const counts = await dashboardCounts(ctx, today);
   const overdueCount = counts.assessments.reduce((a, r) => a + r.overdue, 0);
   const overdueRows = overdueCount > 0 ? await overdueAssessments(ctx, today) : [];
   const { reviews } = counts;
   const reviewRows = reviews.overdue + reviews.soon > 0 ? await dueReviews(ctx, today) : [];
+  return { counts, overdueRows, reviewRows };
+}
+
+/** The dashboard's figures from what {@link readDashboardInput} read: a pure function of `input`. */
+export function dashboardOf(input: DashboardInput): Dashboard {
+  const { counts, overdueRows, reviewRows } = input;
+  const overdueCount = counts.assessments.reduce((a, r) => a + r.overdue, 0);
   const tierMap = new Map(counts.tiers.map((r) => [r.tier, r.n]));
   const statusMap = new Map(counts.assessments.map((r) => [r.status, r.n]));
   const riskMap = new Map<string, number>();
@@ -65,6 +84,10 @@ export async function readDashboard(ctx: TenantReadCtx, today: string): Promise<
     risksByStatus: RISK_STATUSES.map((status) => ({ status, n: riskMap.get(status) ?? 0 })),
     heat: heatMapOf([...open.values()]),
     expiredAcceptances: counts.expiredAcceptances,
-    reviews: { ...reviews, horizonDays: REVIEW_HORIZON_DAYS, rows: reviewRows },
+    reviews: { ...counts.reviews, horizonDays: REVIEW_HORIZON_DAYS, rows: reviewRows },
   };
+}
+
+export async function readDashboard(ctx: TenantReadCtx, today: string): Promise<Dashboard> {
+  return dashboardOf(await readDashboardInput(ctx, today));
 }

@@ -21,13 +21,13 @@ import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
 import { UNIDENTIFIED } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
-import { render, renderKept, renderMemo } from '../http/views.js';
+import { render, renderKept, renderMemoOf } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { privacyRoutes } from '../privacy/routes.js';
 import { subjectRoutes } from '../privacy/subject-routes.js';
 import { pendingDeletionGate, tenantExitRoutes } from '../privacy/tenant-exit-routes.js';
 import { reopenExpiredAcceptances } from '../risk/acceptance.js';
-import { readDashboard } from '../risk/dashboard.js';
+import { type DashboardInput, dashboardOf, readDashboardInput } from '../risk/dashboard.js';
 import { RATING_LABELS, RATINGS } from '../risk/scale.js';
 import { accountRoutes } from './account-routes.js';
 import { assessmentRoutes, reminderSettingsRoutes } from './assessment-routes.js';
@@ -97,6 +97,18 @@ function requireSession(platform: Ports): MiddlewareHandler<WorkspaceEnv> {
     });
     c.set('viewer', { name: session.email, tenantName: session.tenantName, nav: navFor(session.role) });
     await next();
+  };
+}
+
+/** The overview's page data from what it is kept on (renderMemoOf): a pure function of its input. */
+function dashboardPage(input: { today: string; input: DashboardInput; canRisks: boolean }) {
+  return {
+    title: 'Overview',
+    today: input.today,
+    dashboard: dashboardOf(input.input),
+    ratings: RATINGS,
+    ratingLabels: RATING_LABELS,
+    canRisks: input.canRisks,
   };
 }
 
@@ -188,22 +200,21 @@ export function appRoutes(platform: Ports, opts: { baseUrl: string }) {
   ws.get('/', async (c) => {
     const now = clock.now();
     const today = now.toISOString().slice(0, 10);
-    let dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, today));
+    let input = await c.var.workspace.read((ctx) => readDashboardInput(ctx, today));
     // The counts also tell whether an acceptance has ended: then its risk re-opens (src/risk/acceptance.ts)
     // and the counts are read again, so the page never shows an ended acceptance as accepted.
-    if (dashboard.expiredAcceptances > 0) {
+    if (input.counts.expiredAcceptances > 0) {
       await reopenExpiredAcceptances(c.var.workspace, now);
-      dashboard = await c.var.workspace.read((ctx) => readDashboard(ctx, today));
+      input = await c.var.workspace.read((ctx) => readDashboardInput(ctx, today));
     }
-    // Between two changes of the tenant's data the page is the same: kept, keyed on its whole input.
-    return renderMemo(c, 'workspace/dashboard', {
-      title: 'Overview',
-      today,
-      dashboard,
-      ratings: RATINGS,
-      ratingLabels: RATING_LABELS,
-      canRisks: can(c.var.workspace.role, 'risk.read'),
-    });
+    // Between two changes of the tenant's data the page is the same: kept, keyed on what was read (the
+    // counts and rows), the day and the permission, from which dashboardPage makes the rest.
+    return renderMemoOf(
+      c,
+      'workspace/dashboard',
+      { today, input, canRisks: can(c.var.workspace.role, 'risk.read') },
+      dashboardPage,
+    );
   });
   // One router per domain, each under its own prefix (one line each, so branches do not collide):
   // team: account, MFA, members, invitations

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { render } from '../../src/http/index.js';
-import { renderKept, renderMemo } from '../../src/http/views.js';
+import { type PageBuilder, renderKept, renderMemo, renderMemoOf } from '../../src/http/views.js';
 import { buildApp } from './support.js';
 
 const nonceOf = (res: Response) =>
@@ -107,6 +107,80 @@ describe('renderMemo: pages kept on their whole input', () => {
   it('never keeps a page that prints the request id', async () => {
     const a = await app.request('/memo-error', { headers: { 'X-Request-Id': 'req-one' } });
     const b = await app.request('/memo-error', { headers: { 'X-Request-Id': 'req-two' } });
+    expect(await a.text()).toContain('req-one');
+    expect(await b.text()).toContain('req-two');
+  });
+});
+
+describe('renderMemoOf: pages kept on the input their data is built from', () => {
+  let notice = 'first';
+  let builds = 0;
+  // The page's data is made from the input (as the dashboard's figures from its counts).
+  const loginPage: PageBuilder<{ notice: string }> = (input) => {
+    builds++;
+    return { title: 'Sign in', values: {}, errors: {}, notice: input.notice };
+  };
+  const shoutedPage: PageBuilder<{ notice: string }> = (input) => ({
+    title: 'Sign in',
+    values: {},
+    errors: {},
+    notice: input.notice.toUpperCase(),
+  });
+  const { app } = buildApp((app) => {
+    app.get('/of', (c) => {
+      const name = c.req.query('viewer');
+      if (name) c.set('viewer', { name });
+      return renderMemoOf(c, 'workspace/login', { notice }, loginPage);
+    });
+    app.get('/of-shouted', (c) => renderMemoOf(c, 'workspace/login', { notice }, shoutedPage));
+    app.get('/of-date', (c) => renderMemoOf(c, 'workspace/login', { notice, at: new Date(0) }, loginPage));
+    app.get('/of-error', (c) =>
+      renderMemoOf(c, 'errors/error', { notice }, (i) => ({
+        title: 'x',
+        status: 400,
+        message: i.notice,
+        fields: {},
+      })),
+    );
+    app.get('/fresh', (c) => render(c, 'workspace/login', loginPage({ notice })));
+  });
+
+  it('sends what render() of the built data sends, and builds again only when the input differs', async () => {
+    for (const n of ['first', 'Grüße <b>', 'first']) {
+      notice = n;
+      for (let i = 0; i < 2; i++) {
+        const kept = await app.request('/of');
+        const fresh = await app.request('/fresh');
+        expect(kept.headers.get('Content-Length')).toBe(fresh.headers.get('Content-Length'));
+        const keptHtml = (await kept.text()).replaceAll(nonceOf(kept)!, 'N');
+        expect(keptHtml).toBe((await fresh.text()).replaceAll(nonceOf(fresh)!, 'N'));
+        expect(keptHtml).toContain(n.replace('<', '&lt;').replace('>', '&gt;'));
+      }
+    }
+    // Kept: one more request with a known input builds nothing.
+    const before = builds;
+    await app.request('/of');
+    expect(builds).toBe(before);
+    expect(await (await app.request('/of?viewer=Ann')).text()).toContain('Ann');
+  });
+
+  it("keeps pages per builder: the same input through another builder is that builder's page", async () => {
+    notice = 'quiet';
+    expect(await (await app.request('/of')).text()).toContain('quiet');
+    const shouted = await (await app.request('/of-shouted')).text();
+    expect(shouted).toContain('QUIET');
+    expect(shouted).not.toContain('quiet');
+    expect(await (await app.request('/of')).text()).toContain('quiet');
+  });
+
+  it('renders input JSON cannot key (a Date) as usual, and never keeps a page that prints the request id', async () => {
+    notice = 'dated';
+    const before = builds;
+    await app.request('/of-date');
+    await app.request('/of-date');
+    expect(builds).toBe(before + 2);
+    const a = await app.request('/of-error', { headers: { 'X-Request-Id': 'req-one' } });
+    const b = await app.request('/of-error', { headers: { 'X-Request-Id': 'req-two' } });
     expect(await a.text()).toContain('req-one');
     expect(await b.text()).toContain('req-two');
   });
