@@ -161,6 +161,36 @@ forEachDialect('dashboard', (dialect) => {
     expect(html).not.toContain('Gone Ltd');
   });
 
+  it('is kept between changes, never past one: the same member sees a new vendor and a new risk at once', async () => {
+    const t = await vendorFixture(ts.store, { tenantName: 'Kept', now });
+    const m = await member(ts.store, app, t.tenantId, 'exec@kept.example', 'executive', now);
+    const first = await (await m.get('/app')).text();
+    expect(first).toMatch(/<th scope="row">All vendors<\/th><td class="numeric">1</);
+    expect(first).toContain('No open risks.');
+    // The same page again (kept): the same bytes but the nonce.
+    const again = await m.get('/app');
+    const nonce = /nonce-([A-Za-z0-9+/=]+)/.exec(again.headers.get('Content-Security-Policy')!)![1]!;
+    const firstNonce = /<script nonce="([^"]+)"/.exec(first)![1]!;
+    expect((await again.text()).replaceAll(nonce, 'N')).toBe(first.replaceAll(firstNonce, 'N'));
+    await ts.store.tenant(t.tenantId).write((tx) => {
+      repo.insertVendor(tx, { name: 'Second Ltd', tier: 'critical' }, now);
+    });
+    const second = await (await m.get('/app')).text();
+    expect(second).toMatch(/<th scope="row">All vendors<\/th><td class="numeric">2</);
+    expect(second).toMatch(/<th scope="row">critical<\/th><td class="numeric">1</);
+    await raise(
+      ts.store,
+      t.tenantId,
+      t.vendorId,
+      t.assessmentId,
+      [finding('K', { likelihood: 4, impact: 2 })],
+      now,
+    );
+    const third = await (await m.get('/app')).text();
+    expect(third).toMatch(/data-cell="4x2">1 /);
+    expect(third).toContain('1 open risk: 0 critical');
+  });
+
   it('says so when nothing is overdue and there are no risks', async () => {
     const empty = await vendorFixture(ts.store, { tenantName: 'Empty', now });
     const m = await member(ts.store, app, empty.tenantId, 'exec@empty.example', 'executive', now);
