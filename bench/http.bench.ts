@@ -371,6 +371,13 @@ export async function run(): Promise<void> {
     console.log(
       `  ${verdict(app / hono >= path.target, `≥ ${path.target}× bare Hono`, `${(app / hono).toFixed(2)}× by req/s${cpuRatio}`)}`,
     );
+    // Issue #6 names bare node:http as the peer: the same target against it, in the same run.
+    const bare = median(rps.get(`bare ${path.name}`)!);
+    const bareCpu = cpu.has(`bare ${path.name}`) ? median(cpu.get(`bare ${path.name}`)!) : null;
+    const bareCpuRatio = appCpu && bareCpu ? `; by CPU/request ${(bareCpu / appCpu).toFixed(2)}×` : '';
+    console.log(
+      `  ${verdict(app / bare >= path.target, `≥ ${path.target}× bare node:http`, `${(app / bare).toFixed(2)}× by req/s${bareCpuRatio}`)}`,
+    );
   }
 
   const q99 = median(latency.quiet.p99);
