@@ -1,10 +1,11 @@
 /**
  * The second step of signing in. After a correct password, a member with a TOTP factor gets a pending
  * state, not a session: a `sessions` row of kind `mfa_pending` (it opens no page: only `user` rows do)
- * behind its own `__Host-` cookie, good for 5 minutes and 5 codes. Each code tried counts on the same
- * sign-in limits as a password (sign-in-limits.ts), so a stolen password does not buy unlimited TOTP
- * guesses across fresh pending states; only a right code settles the attempt as a success and starts
- * the session (a new token: no fixation).
+ * behind its own `__Host-` cookie, good for 5 minutes and 5 codes. Each code tried counts once on the
+ * same sign-in limits as a password (sign-in-limits.ts: the first on the password step's advance count,
+ * later ones on a claim of their own), so a stolen password does not buy unlimited TOTP guesses across
+ * fresh pending states; only a right code settles the attempt as a success and starts the session (a
+ * new token: no fixation).
  */
 import { and, eq, gte } from 'drizzle-orm';
 import { getMfaState } from '../db/repo/mfa.js';
@@ -24,7 +25,7 @@ import {
   WRONG_CODE,
 } from './mfa.js';
 import { signInThrottled } from './sign-in.js';
-import { signInGates, signInSucceeded } from './sign-in-limits.js';
+import { secondStepTry, signInGates, signInSucceeded } from './sign-in-limits.js';
 import { hashToken, isSecretShape, newSecret } from './tokens.js';
 
 export const PENDING_COOKIE = '__Host-assay-mfa';
@@ -116,7 +117,10 @@ export async function completeSignIn(
   if (!factor) throw new HttpError(422, CODE_FORMAT, { fields: { code: CODE_FORMAT } });
 
   const attempt = { email: pending.email, address: input.address };
-  const claim = await limits.claim(signInGates(attempt));
+  // The first code was counted in advance by the password step; later ones claim the gates afresh.
+  const tryKey = secondStepTry(pending.id);
+  const first = (await limits.hit(tryKey.key, tryKey.windowMs)).count === 1;
+  const claim = first ? { ok: true as const } : await limits.claim(signInGates(attempt));
   if (!claim.ok) {
     deps.onFailure?.({ kind: 'rate_limited', tenantId: pending.tenantId, userId: pending.userId });
     throw new HttpError(429, signInThrottled(claim.retryAfterMs), {

@@ -96,11 +96,19 @@ export function signInAbandoned(attempt: SignInAttempt): Settlement {
   return { refund: [k.pair, k.address, k.account] };
 }
 
+/** At least as long as a pending sign-in lives (mfa-sign-in.ts, `PENDING_TTL_MS`: 5 minutes). */
+const PENDING_WINDOW_MS = 10 * MINUTE;
+
 /**
- * A correct password with a second factor still to come: only the address's advance count is taken
- * back. The account's stay counted as failures until a right code settles them (`signInSucceeded`), so
- * a stolen password buys no fresh supply of code guesses.
+ * The second step's first code rides on the password step's claim: a correct password with a factor
+ * still to come settles nothing, so its advance counts stand for the code that follows (a wrong or
+ * missing one is then one failure, counted once; a right one settles it with `signInSucceeded`). Only
+ * later codes on the same pending state claim the gates again, each its own failure in advance: so a
+ * stolen password buys one code guess per counted failure, and the code step never sees its own
+ * password step as a failure that just happened (which kept a correct code out for ever).
  */
-export function signInPasswordPassed(attempt: SignInAttempt): Settlement {
-  return { refund: [keys(attempt).address] };
+export function secondStepTry(pendingId: string): { key: RateKey; windowMs: number } {
+  // Counts the code tries on one pending state atomically (the store's fixed window), so two parallel
+  // first tries cannot both ride on the one advance count. The subject is already a token hash.
+  return { key: { name: 'login-code', subject: pendingId }, windowMs: PENDING_WINDOW_MS };
 }

@@ -13,7 +13,7 @@ import { normaliseEmail } from './email.js';
 import { startMemberSession } from './member-sessions.js';
 import { startPendingSignIn } from './mfa-sign-in.js';
 import { isPasswordsBusy } from './passwords.js';
-import { signInAbandoned, signInGates, signInPasswordPassed, signInSucceeded } from './sign-in-limits.js';
+import { signInAbandoned, signInGates, signInSucceeded } from './sign-in-limits.js';
 import { hashToken, isSecretShape } from './tokens.js';
 
 export const SIGN_IN_FAILED = 'That email and password do not match an account.';
@@ -105,13 +105,12 @@ export async function signIn(
   const chosen = memberships.find((m) => m.tenantId === input.tenantId) ?? memberships[0];
   if (!chosen) throw fail();
   if (chosen.mfaEnabledAt) {
-    // No session yet: a pending state for the second step. The account's counters stay as claimed
-    // (a failure) until a right code settles them; only the address's advance count is taken back.
+    // No session yet: a pending state for the second step. Every counter stays as claimed (a failure)
+    // until the first code decides this attempt (sign-in-limits.ts, `secondStepTry`).
     const pending = await store.tenant(chosen.tenantId, { userId: user.id }).write((tx) => {
       if (upgraded && user.passwordHash) upgradeHash(tx, user.id, user.passwordHash, upgraded);
       return startPendingSignIn(tx, user.id, chosen.tenantId, now);
     });
-    await limits.settle(signInPasswordPassed(attempt));
     return { ...pending, tenantId: chosen.tenantId, userId: user.id, secondStep: true };
   }
   // The session being replaced may belong to another tenant or user: naming its hash lets the unit end
