@@ -127,12 +127,6 @@ export function evaluate(
     q.scoring.unansweredPolicy === 'zero'
       ? new UnknownGates(plan, visible, sectionVisible, vals, invalid, ctx)
       : null;
-  // Kept for evaluateChange: each question's result and where its issues and findings start.
-  const count = plan.questions.length;
-  const results: QuestionResult[] = new Array(count);
-  const issueAt = new Int32Array(count + 1);
-  const findingAt = new Int32Array(count + 1);
-  let at = 0;
   let num = 0;
   let den = 0;
   for (let si = 0; si < plan.sectionQuestions.length; si++) {
@@ -142,8 +136,6 @@ export function evaluate(
     let answered = 0;
     let requiredOpen = 0;
     for (const p of plans) {
-      issueAt[at] = issues.length;
-      findingAt[at] = findings.length;
       const result = evaluateQuestion(
         p,
         visible[p.slot]!,
@@ -157,7 +149,6 @@ export function evaluate(
         issues,
       );
       questions[p.q.id] = result;
-      results[at++] = result;
       if (result.answered) answered++;
       if (result.required && !result.answered) requiredOpen++;
       if (result.score !== null && result.weight > 0) {
@@ -177,12 +168,10 @@ export function evaluate(
     });
   }
 
-  issueAt[count] = issues.length;
-  findingAt[count] = findings.length;
   const score = percent(num, den);
   const band = score === null ? null : ratingFor(q.scoring.bands, score);
   const { rating, drivers } = headlineRating(q, band, findings);
-  const evaluation: Evaluation = {
+  return {
     score,
     band,
     rating,
@@ -193,228 +182,6 @@ export function evaluate(
     canSubmit: issues.length === 0,
     findings,
   };
-  PASS_ONE.set(evaluation, { plan, today, vals, visible, invalid, results, issueAt, findingAt });
-  return evaluation;
-}
-
-/** What pass 1 of an evaluation worked out, kept for {@link evaluateChange} (never changed after). */
-interface PassOne {
-  plan: Plan;
-  today: string;
-  vals: readonly Value[];
-  visible: readonly boolean[];
-  invalid: ReadonlyArray<Invalid | undefined>;
-  /** Each question's result in document order, and where its issues and findings start (then the end). */
-  results: readonly QuestionResult[];
-  issueAt: Int32Array;
-  findingAt: Int32Array;
-}
-const PASS_ONE = new WeakMap<Evaluation, PassOne>();
-
-/**
- * Per plan: whether each slot is read by anything but its own question's pass-2 rules (another question's
- * visible_if, required_if, comment or evidence rule, score, validation or finding; a section's visible_if; a
- * computed value), and each question's position in document order. Only an unread question's answer can
- * change without changing anything pass 1 works out, or any other question's result.
- */
-interface Readers {
-  read: Uint8Array;
-  order: ReadonlyMap<string, number>;
-  /** Every finding names the question it is defined on (then a question's findings are its own). */
-  ownFindings: boolean;
-}
-const READERS = new WeakMap<Plan, Readers>();
-
-function readersOf(plan: Plan): Readers {
-  let r = READERS.get(plan);
-  if (r) return r;
-  const read = new Uint8Array(plan.slots);
-  const mark = (slots: readonly number[], except: number) => {
-    for (const slot of slots) if (slot !== except) read[slot] = 1;
-  };
-  // Sections' and questions' visible_if and computed values: whatever they read is read (a question's
-  // visible_if even when it names the question itself).
-  for (const refs of plan.sectionRefs) mark(refs, -1);
-  for (const refs of plan.refs) mark(refs, -1);
-  // A question's other rules are worked out again with its result: they count only on other questions.
-  for (const p of plan.questions) mark(p.reads, p.slot);
-  const order = new Map(plan.questions.map((p, i) => [p.q.id, i]));
-  const ownFindings = plan.questions.every((p) => p.findings.every((f) => f.def.questionId === p.q.id));
-  r = { read, order, ownFindings };
-  READERS.set(plan, r);
-  return r;
-}
-
-const unreadIn = (readers: Readers, p: QuestionPlan) => readers.read[p.slot] === 0;
-
-/** Whether no rule but the question's own reads its answer: what lets {@link evaluateChange} take its short way. */
-export function answerIsUnread(q: Questionnaire, questionId: string): boolean {
-  const plan = planOf(q);
-  const readers = readersOf(plan);
-  const at = readers.order.get(questionId);
-  return at !== undefined && readers.ownFindings && unreadIn(readers, plan.questions[at]!);
-}
-
-/**
- * `evaluate(q, answers, today, opts)`, worked out from `prev` when that is cheaper and gives the same: `prev`
- * must be the evaluation of answers that differ from `answers` at `key` only, with the same questionnaire,
- * day and context (the caller vouches for the answers and the context; src/vendor/portal-evaluation.ts
- * compares them). When nothing else reads the changed question (no rule of another question, no section, no
- * computed value), only that question's own result, its section's counts, the issues and findings, the
- * score and the rating can differ: those are worked out again, the rest is kept. Anything else (another
- * key kind, a read question, a hidden one, an evaluation not made here) evaluates in full.
- * test/questionnaire/evaluate-change.test.ts holds it equal to `evaluate` over random changes.
- */
-export function evaluateChange(
-  q: Questionnaire,
-  prev: Evaluation,
-  answers: Answers,
-  key: string,
-  today: string,
-  opts: EvaluateOptions = {},
-): Evaluation {
-  const one = PASS_ONE.get(prev);
-  const plan = planOf(q);
-  const comment = key.endsWith('#comment');
-  const id = comment ? key.slice(0, -'#comment'.length) : key;
-  const question = q.questions.get(id);
-  const readers = readersOf(plan);
-  if (
-    one === undefined ||
-    one.plan !== plan ||
-    one.today !== today ||
-    question === undefined ||
-    question.context ||
-    question.type === 'file' ||
-    !readers.ownFindings ||
-    answers === null ||
-    typeof answers !== 'object' ||
-    Array.isArray(answers)
-  )
-    return evaluate(q, answers, today, opts);
-  const qi = readers.order.get(id)!;
-  const p = plan.questions[qi]!;
-  if (!unreadIn(readers, p) || !one.visible[p.slot]) return evaluate(q, answers, today, opts);
-
-  const own = answerReader(answers);
-  const sides = own === ownRead ? own : hasSideKeys(answers) ? plainRead : noSideKeys;
-  let vals = one.vals;
-  let invalid = one.invalid;
-  if (!comment) {
-    // Pass 1 for the one question whose value changed (nothing else reads it).
-    const v = normalizeAnswer(p.q, own(answers, id), p.options);
-    const nextVals = vals.slice();
-    const nextInvalid = invalid.slice();
-    if (v instanceof Invalid) {
-      nextVals[p.slot] = null;
-      nextInvalid[p.slot] = v;
-    } else {
-      nextVals[p.slot] = v;
-      nextInvalid[p.slot] = undefined;
-    }
-    vals = nextVals;
-    invalid = nextInvalid;
-  }
-  const ctx: EvalContext = { vals, today };
-  const ownIssues: Issue[] = [];
-  const result = evaluateQuestion(
-    p,
-    true,
-    null,
-    vals,
-    invalid[p.slot],
-    ctx,
-    answers,
-    sides,
-    q.scoring,
-    ownIssues,
-  );
-  const questions: Record<string, QuestionResult> = Object.assign(Object.create(null), prev.questions);
-  questions[id] = result;
-  const results = one.results.slice();
-  results[qi] = result;
-
-  // Issues and findings are in document order, each question's together: swap this question's.
-  const raised: RaisedFinding[] = [];
-  if (result.visible) raiseFindings(p, q, ctx, new DueDates(dayNumber(today)!), raised);
-  const [issues, issueAt] = swapOwn(prev.issues, one.issueAt, qi, ownIssues);
-  const [findings, findingAt] = swapOwn(prev.findings, one.findingAt, qi, raised);
-
-  // The sums in the order evaluate makes them, so the floats come out the same.
-  const sections: SectionResult[] = [];
-  let num = 0;
-  let den = 0;
-  let i = 0;
-  for (let si = 0; si < plan.sectionQuestions.length; si++) {
-    const n = plan.sectionQuestions[si]!.length;
-    const from = i;
-    let sNum = 0;
-    let sDen = 0;
-    for (; i < from + n; i++) {
-      const r = results[i]!;
-      if (r.score !== null && r.weight > 0) {
-        sNum += r.weight * r.score;
-        sDen += r.weight;
-      }
-    }
-    num += sNum;
-    den += sDen;
-    const before = prev.sections[si]!;
-    if (si !== p.section) {
-      sections.push(before);
-      continue;
-    }
-    let answered = 0;
-    let requiredOpen = 0;
-    for (let j = from; j < from + n; j++) {
-      const r = results[j]!;
-      if (r.answered) answered++;
-      if (r.required && !r.answered) requiredOpen++;
-    }
-    sections.push({
-      id: before.id,
-      visible: before.visible,
-      score: percent(sNum, sDen),
-      answered,
-      requiredOpen,
-    });
-  }
-  const score = percent(num, den);
-  const band = score === null ? null : ratingFor(q.scoring.bands, score);
-  const { rating, drivers } = headlineRating(q, band, findings);
-  const evaluation: Evaluation = {
-    score,
-    band,
-    rating,
-    ratingDrivers: drivers,
-    sections,
-    questions,
-    issues,
-    canSubmit: issues.length === 0,
-    findings,
-  };
-  PASS_ONE.set(evaluation, {
-    plan,
-    today,
-    vals,
-    visible: one.visible,
-    invalid,
-    results,
-    issueAt,
-    findingAt,
-  });
-  return evaluation;
-}
-
-/** `list` with question `qi`'s entries (from `at[qi]` to `at[qi + 1]`) replaced by `own`, and the new offsets. */
-function swapOwn<T>(list: readonly T[], at: Int32Array, qi: number, own: readonly T[]): [T[], Int32Array] {
-  const out = list.slice(0, at[qi]!);
-  for (const x of own) out.push(x);
-  for (let i = at[qi + 1]!; i < list.length; i++) out.push(list[i]!);
-  const next = at.slice();
-  const delta = own.length - (at[qi + 1]! - at[qi]!);
-  if (delta !== 0) for (let i = qi + 1; i < next.length; i++) next[i]! += delta;
-  return [out, next];
 }
 
 function evaluateQuestion(

@@ -7,7 +7,7 @@ export { withCommentsEverywhere } from './comment-policy.js';
 export { checkCompatibility } from './compat.js';
 export { type CompileOptions, type CompileResult, compileQuestionnaire } from './compile.js';
 export { type ContextProblem, type ContextResult, checkContext, contextFromPairs } from './context.js';
-export { answerIsUnread, type EvaluateOptions, evaluate, evaluateChange } from './evaluate.js';
+export { type EvaluateOptions, evaluate } from './evaluate.js';
 export type { ExprNode, Literal, Value } from './expr/ast.js';
 export {
   formatProblem,

@@ -33,12 +33,6 @@ export interface QuestionPlan {
   }>;
   /** Question weight × section weight, or 0 when the question cannot be scored. */
   readonly weight: number;
-  /**
-   * The slots any of its rules read (required_if, the comment and evidence rules, score_expr,
-   * hidden_zero_if, validation, findings; not visible_if, which `Plan.refs` holds): what tells
-   * `evaluateChange` whether another question's answer may change this one's result.
-   */
-  readonly reads: readonly number[];
 }
 
 export type PlanStep =
@@ -141,19 +135,6 @@ export function buildPlan(
           escalate: compile(def.escalateIf),
         })),
         weight: question.scored ? question.weight * section.weight : 0,
-        reads: [
-          ...new Set(
-            [
-              question.requiredIf,
-              question.comment?.requiredIf ?? null,
-              question.evidence?.requiredIf ?? null,
-              question.scoreExpr,
-              question.hiddenZeroIf,
-              ...question.validate.map((v) => v.rule),
-              ...question.findings.flatMap((def) => [def.when, def.escalateIf]),
-            ].flatMap((e) => refsOf(e)),
-          ),
-        ],
       };
       byId.set(question.id, plan);
       return plan;

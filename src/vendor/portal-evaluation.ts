@@ -5,16 +5,13 @@
  * what the kept evaluation was made from (the questionnaire by identity: compiled once per source hash;
  * the rest by value), so a hit is an equal input and the same result, whatever wrote in between (another
  * tab, an import, a reviewer's context change, another process on the same database). Evaluations are
- * never changed after they are made (readers only), so one may serve several requests. When the input
- * differs from the kept one in one answer only (a save), the engine starts from the kept evaluation
- * (evaluateChange: what only that answer can change is worked out again; the same result as evaluate).
+ * never changed after they are made (readers only), so one may serve several requests.
  */
 import {
   type Answers,
   type AnswerValue,
   type Evaluation,
   evaluate,
-  evaluateChange,
   type Questionnaire,
 } from '../questionnaire/index.js';
 import { withEvidence } from './evidence-answers.js';
@@ -55,22 +52,6 @@ function sameAnswers(k: Kept, answers: Readonly<Record<string, AnswerValue>>): b
   return n === k.answerCount;
 }
 
-/** The one key whose value differs between the kept answers and `answers`; null for none or several. */
-function oneChange(k: Kept, answers: Readonly<Record<string, AnswerValue>>): string | null {
-  let changed: string | null = null;
-  let n = 0;
-  for (const key in answers) {
-    n++;
-    if (Object.hasOwn(k.answers, key) && sameValue(k.answers[key], answers[key])) continue;
-    if (changed !== null) return null;
-    changed = key;
-  }
-  if (n === k.answerCount) return changed; // one value changed (or none)
-  if (changed !== null || n !== k.answerCount - 1) return null; // a key added, or more than one change
-  for (const key in k.answers) if (!Object.hasOwn(answers, key)) return key; // the one key removed
-  return null;
-}
-
 const fileList = (files: readonly { id: string; questionId: string }[]): string[] =>
   files.map((f) => `${f.questionId}\n${f.id}`);
 
@@ -104,17 +85,7 @@ export function portalEvaluation(
     sameAnswers(k, answers)
   )
     return k.evaluation;
-  const input = withEvidence(q, answers, files);
-  // A save changes one answer: from the kept evaluation of the same questionnaire, day, context and files,
-  // the engine works out only what that answer can change (evaluateChange; the same result as evaluate).
-  const key =
-    k !== undefined && k.q === q && k.today === today && k.context === contextJson && sameFiles(k, files)
-      ? oneChange(k, answers)
-      : null;
-  const evaluation =
-    key !== null && !key.endsWith('#evidence')
-      ? evaluateChange(q, k!.evaluation, input, key, today, { context })
-      : evaluate(q, input, today, { context });
+  const evaluation = evaluate(q, withEvidence(q, answers, files), today, { context });
   // A copy: the caller's answers object may be another state's later.
   const own: Record<string, AnswerValue> = Object.assign(Object.create(null), answers);
   if (k === undefined && kept.size >= KEPT) kept.delete(kept.keys().next().value!);

@@ -36,12 +36,6 @@ it('reuses the evaluation only for an equal input, and matches a fresh evaluate 
     today?: string;
     context?: Record<string, AnswerValue>;
   }> = [
-    // One answer nothing else reads, then one more: the engine's short way (evaluateChange).
-    { name: 'an unread answer changed', answers: answersOf({ ...SAMPLE_ANSWERS, 'ops.rto_hours': 48 }) },
-    {
-      name: 'an unread answer added',
-      answers: answersOf({ ...SAMPLE_ANSWERS, 'ops.rto_hours': 48, 'ops.notes': 'More.' }),
-    },
     { name: 'a value changed', answers: answersOf({ ...SAMPLE_ANSWERS, 'scope.criticality': 'low' }) },
     {
       name: 'one item of a multi-select changed',
