@@ -17,7 +17,9 @@ import { verdict } from './timing.js';
  * sends the revision the previous answer returned, as the page does. Targets (issue #7): ≥ 0.6× the bare
  * server's throughput, p99 < 25 ms. BENCH_AUTOSAVE_SECONDS (default 8), BENCH_AUTOSAVE_SESSIONS (50);
  * BENCH_AUTOSAVE_PROFILE=<dir> writes a V8 CPU profile of the app's process there (`--cpu-prof`);
- * BENCH_AUTOSAVE_TSX=1 runs the target's sources under tsx instead of bundled (see targetEntry).
+ * BENCH_AUTOSAVE_TSX=1 runs the target's sources under tsx instead of bundled (see targetEntry);
+ * BENCH_AUTOSAVE_ONLY=app (or a comma list of app, bare, floor) runs only those servers, for quick A/B runs
+ * of the app's CPU per save (the ratios and the verdicts need all three).
  * The floor line is bare Hono sending one save's statements to the same file (floorApp in
  * bench/autosave-target.ts): what a save costs with none of the app's code around its database work.
  */
@@ -193,7 +195,9 @@ export async function run(): Promise<void> {
   let wal: WalPages | undefined;
   type Result = Awaited<ReturnType<typeof drive>> & { cpuUs: number | undefined };
   const results: Record<string, Result> = {};
+  const only = process.env.BENCH_AUTOSAVE_ONLY?.split(',');
   for (const variant of ['bare', 'floor', 'app'] as const) {
+    if (only && !only.includes(variant)) continue;
     const t = await start(variant);
     try {
       await drive({ ...t, sessions: t.sessions.slice(0, 5) }); // warm-up
@@ -206,17 +210,18 @@ export async function run(): Promise<void> {
       t.child.kill();
     }
   }
-  const { bare, floor, app } = results as { bare: Result; floor: Result; app: Result };
-  const fmt = (r: typeof bare) =>
+  const { bare, floor, app } = results as Partial<Record<'bare' | 'floor' | 'app', Result>>;
+  const fmt = (r: Result) =>
     `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, ${r.errors} non-200${
       r.cpuUs === undefined ? '' : `, server CPU ${r.cpuUs.toFixed(0)} µs a request`
     }`;
-  console.log(`bare node:http + better-sqlite3 INSERT  ${fmt(bare)}`);
-  console.log(`floor: bare Hono + a save's statements   ${fmt(floor)}`);
-  console.log(`assay autosave (${sessions} sessions)       ${fmt(app)}`);
-  const ratio = app.rps / bare.rps;
+  if (bare) console.log(`bare node:http + better-sqlite3 INSERT  ${fmt(bare)}`);
+  if (floor) console.log(`floor: bare Hono + a save's statements   ${fmt(floor)}`);
+  if (app) console.log(`assay autosave (${sessions} sessions)       ${fmt(app)}`);
   if (wal) console.log(`WAL per autosave  ${walPagesLine(wal, WAL_SAMPLE)}`);
+  if (app && app.errors > 0) throw new Error(`${app.errors} autosaves were not answered 200`);
+  if (!bare || !app) return;
+  const ratio = app.rps / bare.rps;
   console.log(verdict(ratio >= 0.6, 'throughput ≥ 0.6× bare', `${ratio.toFixed(2)}×`));
   console.log(verdict(app.p99 < 25, 'p99 < 25 ms', `${app.p99.toFixed(1)} ms`));
-  if (app.errors > 0) throw new Error(`${app.errors} autosaves were not answered 200`);
 }

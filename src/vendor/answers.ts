@@ -14,7 +14,6 @@ import {
   readPortalHead,
   touchAnswers,
 } from '../db/repo/assessments.js';
-import { listEvidence } from '../db/repo/evidence.js';
 import { openChangeRequests } from '../db/repo/review-notes.js';
 import { type ContactRow, getContact } from '../db/repo/vendor-contacts.js';
 import { GuardError, type TenantReadCtx, type TenantWriteCtx } from '../db/store.js';
@@ -77,18 +76,19 @@ export async function loadPortal(
   assessmentId: string,
   now: Date,
 ): Promise<PortalState | null> {
-  // The assessment (every column: the context facts come with it), the version's hash, the tenant's name.
+  // The assessment (every column: the context facts come with it), the version's hash, the tenant's and
+  // vendor's names, the answer rows and the live files: one statement.
   const head = await readPortalHead(ctx, assessmentId);
   // A draft was never sent, a revoked one was withdrawn: no vendor may see it, whatever session they hold.
   if (!head || head.assessment.status === 'draft' || head.assessment.status === 'revoked') return null;
-  const { assessment } = head;
+  const { assessment, files } = head;
   // One after the other: a unit's statements share one connection (pg deprecates overlapping queries).
   // With the hash in hand, a cached questionnaire costs no statement.
   const q = await assessmentQuestionnaire(ctx, assessment, head.sourceHash);
   if (!q) return null;
-  const rows = await loadAnswerRows(ctx, assessmentId);
+  const rows: Record<string, AnswerRow> = Object.create(null);
+  for (const r of head.answers) rows[r.key] = r;
   const context = (assessment as Assessment & { context?: Record<string, unknown> }).context ?? {};
-  const files = await listEvidence(ctx, assessmentId);
   // Read only while changes are requested: every other portal request keeps its statement budget.
   const changeRequests: Record<string, string[]> = Object.create(null);
   if (assessment.status === 'changes_requested')

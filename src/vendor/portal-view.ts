@@ -262,14 +262,30 @@ export function changedQuestions(
     const b = state.evaluation.questions[question.id];
     if (!a || !b) continue;
     if (a.visible !== b.visible) toggled.push(question);
-    else if (
-      a.required !== b.required ||
-      a.commentRequired !== b.commentRequired ||
-      JSON.stringify(a.messages) !== JSON.stringify(b.messages)
-    )
+    else if (a.required !== b.required || a.commentRequired !== b.commentRequired || !sameMessages(a, b))
       marked.push(question);
   }
   return { toggled, marked };
+}
+
+type Messages = Evaluation['questions'][string]['messages'];
+
+/**
+ * Whether two evaluations gave a question the same messages. Most are the same objects (a rule's message
+ * and the engine's constants are made once per questionnaire); others are compared as JSON, as before.
+ * Called for every question of the section on every save, where stringifying both lists was most of it.
+ */
+function sameMessages(a: { messages: Messages }, b: { messages: Messages }): boolean {
+  const x = a.messages;
+  const y = b.messages;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    const m = x[i]!;
+    const n = y[i]!;
+    if (m.level !== n.level) return false;
+    if (m.message !== n.message && JSON.stringify(m.message) !== JSON.stringify(n.message)) return false;
+  }
+  return true;
 }
 
 export interface MarksView {
@@ -281,7 +297,7 @@ export interface MarksView {
 }
 
 /** The marks of a question's fields (answer, comment), as swapped after an autosave. */
-function marksOf(v: QuestionView, reload: string): MarksView[] {
+export function marksOf(v: QuestionView, reload: string): MarksView[] {
   const conflictFor = (key: string) =>
     v.conflict && v.conflict.key === key ? { ...v.conflict, reload } : null;
   const out: MarksView[] = [];
@@ -342,13 +358,44 @@ export function autosaveView(result: SaveResult, key: string, locale: string) {
     return data;
   }
   data.revs = [{ key, dom: domId(key), revision: result.revision }];
-  data.marks = marksOf(questionView(state, question, locale), reload);
+  data.marks = plainMarks(state, question, locale);
   if (result.kind === 'saved') {
     const { toggled, marked } = changedQuestions(state, result.before, question.sectionId);
     data.toggled = toggled.map((q) => questionView(state, q, locale));
-    for (const q of marked)
-      if (q !== question) data.marks.push(...marksOf(questionView(state, q, locale), reload));
+    for (const q of marked) if (q !== question) data.marks.push(...plainMarks(state, q, locale));
     data.progress = progressOf(state, locale);
   }
   return data;
+}
+
+/**
+ * `marksOf(questionView(state, question, locale), reload)` without the rest of the question's view (its
+ * text, help, options, files…): a question's marks with no typed-back values, errors or conflict, which
+ * is what a save swaps. test/vendor/portal-view.test.ts holds the two equal.
+ */
+export function plainMarks(state: PortalState, question: Question, locale: string): MarksView[] {
+  const r = state.evaluation.questions[question.id];
+  const out: MarksView[] = [];
+  if (!question.context && question.type !== 'file') {
+    const messages = r?.messages ?? [];
+    const error = messages.find((m) => m.level === 'error');
+    out.push({
+      dom: domId(question.id),
+      required: r?.required ?? false,
+      error: error ? localize(error.message, locale, state.q) : null,
+      warnings: messages
+        .filter((m) => m.level === 'warning')
+        .map((m) => localize(m.message, locale, state.q)),
+      conflict: null,
+    });
+  }
+  if (question.comment)
+    out.push({
+      dom: domId(question.id + COMMENT_SUFFIX),
+      required: r?.commentRequired ?? false,
+      error: null,
+      warnings: [],
+      conflict: null,
+    });
+  return out;
 }

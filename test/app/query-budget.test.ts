@@ -4,8 +4,8 @@
  * membership — and the page's own read — one statement of grouped counts for the overview. On PostgreSQL each read
  * unit with claims also sends `BEGIN READ ONLY; SELECT set_config(…)` (one round trip) and `COMMIT`.
  * A vendor's autosave (POST /v/a/:id/answer/:key) is the session check and one write unit that reads
- * the portal state (the assessment with its version's hash and the tenant's name, the answers, the
- * files; the compiled questionnaire comes from its cache without a statement) and queues the
+ * the portal state (one statement: the assessment with its version's hash and the tenant's name, the
+ * answers, the files; the compiled questionnaire comes from its cache without a statement) and queues the
  * open-status guard `touchAnswers` and the revision-checked answer write.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ const BUDGET: Record<Dialect, { overview: number; signIn: number }> = {
 
 /**
  * One autosave, the first of a key (an insert) and a later one (an update over the revision it saw):
- * session 1, portal state 3, writes 3 (the first-answer event, the guard, the answer); D1 sends the writes as one batch, PostgreSQL adds the
+ * session 1, portal state 1 (was 3), writes 3 (the first-answer event, the guard, the answer); D1 sends the writes as one batch, PostgreSQL adds the
  * `BEGIN; set_config` and `COMMIT` of each of its two units. (Before issue #7 it was 8 on SQLite,
  * one of them reading the questionnaire's whole YAML source on every save.) Issue 9 adds the save's
  * audit entry at commit: the chain head and the insert (SQLite), plus the per-tenant advisory lock
@@ -47,7 +47,9 @@ const BUDGET: Record<Dialect, { overview: number; signIn: number }> = {
 // recording only the first answer) goes with the open-status guard and the answer write.
 // Since the request-path work the portal state is read in the save's write unit (one unit fewer:
 // PostgreSQL 16 → 14, one `BEGIN; set_config` and one `COMMIT` less; SQLite and D1 unchanged).
-const AUTOSAVE: Record<Dialect, number> = { sqlite: 9, d1: 6, pg: 14 };
+// Since 2026-12-06 the answers and the live files ride in the portal head's statement as JSON arrays
+// (readPortalHead): portal state 3 → 1, so 9 → 7 (SQLite), 6 → 4 (D1), 14 → 12 (PostgreSQL).
+const AUTOSAVE: Record<Dialect, number> = { sqlite: 7, d1: 4, pg: 12 };
 // The first save of a tenant in a process also reads its data key, in a read unit before the write
 // (the keyed digest's secret, docs/audit.md "Keyed digests"); cached after that.
 const FIRST_OF_TENANT: Record<Dialect, number> = { sqlite: 1, d1: 1, pg: 3 };

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, notExists, or, type SQL, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import { preparedRead, preparedWrite } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
@@ -310,16 +310,39 @@ export type PortalHead = {
   vendorName: string | null;
 };
 
+/** An answer row as the portal reads it with its head (see {@link readPortalHead}). */
+export type PortalAnswer = {
+  key: string;
+  value: unknown;
+  revision: number;
+  updatedAt: Date;
+  updatedBy: string | null;
+};
+
+/** A live file of the assessment (not deleted, not superseded), as the portal lists it. */
+export type PortalFile = { id: string; questionId: string; fileName: string; size: number; sha256: string };
+
+/** The head with the assessment's answer rows and its live files, oldest file first. */
+export type PortalRead = PortalHead & { answers: PortalAnswer[]; files: PortalFile[] };
+
 // Every portal request and autosave reads these together: one statement, prepared once (prepared.ts).
 // The joins stay inside the tenant: the version by (tenant_id, id), the tenant by the assessment's own.
-const portalHead = preparedRead(['tenantId', 'id'], (db, t, p) =>
+// The answers and the live files ride along as one JSON array each, from subqueries keyed by the
+// assessment row's own (tenant_id, id): three reads were one statement and two more, and each statement
+// costs ~6–8 µs of SQLite between requests plus its round through drizzle (docs/benchmarks.md). Rows are
+// JSON arrays in a fixed column order; SQLite and D1 share one text, PostgreSQL has its own aggregates.
+const headSelect = (t: TenantReadCtx['t'], answers: SQL, files: SQL) => ({
+  assessment: t.assessments,
+  sourceHash: t.questionnaireVersions.sourceHash,
+  tenantName: t.tenants.name,
+  vendorName: t.vendors.name,
+  answers: sql<unknown>`${answers}`,
+  files: sql<unknown>`${files}`,
+});
+
+const headFrom = (db: TenantReadCtx['db'], t: TenantReadCtx['t'], answers: SQL, files: SQL) =>
   db
-    .select({
-      assessment: t.assessments,
-      sourceHash: t.questionnaireVersions.sourceHash,
-      tenantName: t.tenants.name,
-      vendorName: t.vendors.name,
-    })
+    .select(headSelect(t, answers, files))
     .from(t.assessments)
     .leftJoin(
       t.questionnaireVersions,
@@ -332,15 +355,76 @@ const portalHead = preparedRead(['tenantId', 'id'], (db, t, p) =>
     .leftJoin(
       t.vendors,
       and(eq(t.vendors.tenantId, t.assessments.tenantId), eq(t.vendors.id, t.assessments.vendorId)),
-    )
-    .where(and(eq(t.assessments.tenantId, p.tenantId), eq(t.assessments.id, p.id))),
-);
+    );
 
-/** The assessment (every column), its questionnaire's source hash, the tenant's and vendor's names; null if none. */
-export async function readPortalHead(ctx: TenantReadCtx, id: string): Promise<PortalHead | null> {
+// SQLite and D1: `value` is JSON text, embedded as JSON by json(); timestamps are milliseconds. The files
+// are ordered in JS (json_group_array keeps no ORDER BY on older SQLite builds).
+const portalHeadSqlite = preparedRead(['tenantId', 'id'], (db, t, p) => {
+  const a = t.answers;
+  const e = t.evidence;
+  const answers = sql`(select json_group_array(json_array(${a.key}, json(${a.value}), ${a.revision}, ${a.updatedAt}, ${a.updatedBy})) from ${a} where ${a.tenantId} = ${t.assessments.tenantId} and ${a.assessmentId} = ${t.assessments.id})`;
+  const files = sql`(select json_group_array(json_array(${e.id}, ${e.questionId}, ${e.fileName}, ${e.size}, ${e.sha256}, ${e.createdAt})) from ${e} where ${e.tenantId} = ${t.assessments.tenantId} and ${e.assessmentId} = ${t.assessments.id} and ${e.deletedAt} is null and ${e.supersededAt} is null)`;
+  return headFrom(db, t, answers, files).where(
+    and(eq(t.assessments.tenantId, p.tenantId), eq(t.assessments.id, p.id)),
+  );
+});
+
+// PostgreSQL: `value` is jsonb, embedded as JSON; timestamps come as ISO text; files ordered by the aggregate.
+const portalHeadPg = preparedRead(['tenantId', 'id'], (db, t, p) => {
+  const a = t.answers;
+  const e = t.evidence;
+  const answers = sql`(select coalesce(json_agg(json_build_array(${a.key}, ${a.value}, ${a.revision}, ${a.updatedAt}, ${a.updatedBy})), '[]'::json) from ${a} where ${a.tenantId} = ${t.assessments.tenantId} and ${a.assessmentId} = ${t.assessments.id})`;
+  const files = sql`(select coalesce(json_agg(json_build_array(${e.id}, ${e.questionId}, ${e.fileName}, ${e.size}, ${e.sha256}) order by ${e.createdAt}, ${e.id}), '[]'::json) from ${e} where ${e.tenantId} = ${t.assessments.tenantId} and ${e.assessmentId} = ${t.assessments.id} and ${e.deletedAt} is null and ${e.supersededAt} is null)`;
+  return headFrom(db, t, answers, files).where(
+    and(eq(t.assessments.tenantId, p.tenantId), eq(t.assessments.id, p.id)),
+  );
+});
+
+/** A JSON aggregate as the driver hands it: text (SQLite, D1) or already parsed (node-postgres). */
+const jsonRows = (v: unknown): unknown[][] =>
+  (typeof v === 'string' ? JSON.parse(v) : (v ?? [])) as unknown[][];
+
+type RawHead = PortalHead & { answers: unknown; files: unknown };
+
+/** The JSON rows as the portal takes them, typed as drizzle would map the columns. */
+function portalRead(row: RawHead, dialect: TenantReadCtx['dialect']): PortalRead {
+  const answers: PortalAnswer[] = jsonRows(row.answers).map((r) => ({
+    key: r[0] as string,
+    value: r[1] ?? null,
+    revision: r[2] as number,
+    updatedAt: new Date(r[3] as number | string),
+    updatedBy: (r[4] as string | null) ?? null,
+  }));
+  const raw = jsonRows(row.files);
+  // SQLite's millisecond timestamps order exactly as the column does; PostgreSQL ordered them already.
+  if (dialect !== 'pg')
+    raw.sort((x, y) => (x[5] as number) - (y[5] as number) || ((x[0] as string) < (y[0] as string) ? -1 : 1));
+  const files = raw.map((r) => ({
+    id: r[0] as string,
+    questionId: r[1] as string,
+    fileName: r[2] as string,
+    size: r[3] as number,
+    sha256: r[4] as string,
+  }));
+  return {
+    assessment: row.assessment,
+    sourceHash: row.sourceHash,
+    tenantName: row.tenantName,
+    vendorName: row.vendorName,
+    answers,
+    files,
+  };
+}
+
+/**
+ * The assessment (every column), its questionnaire's source hash, the tenant's and vendor's names, its
+ * answer rows and its live files (oldest first, as listEvidence lists them), in one statement; null if none.
+ */
+export async function readPortalHead(ctx: TenantReadCtx, id: string): Promise<PortalRead | null> {
   if (!isId(id)) return null;
-  const [row] = await portalHead(ctx, { tenantId: ctx.tenantId, id });
-  return (row as PortalHead | undefined) ?? null;
+  const read = ctx.dialect === 'pg' ? portalHeadPg : portalHeadSqlite;
+  const [row] = await read(ctx, { tenantId: ctx.tenantId, id });
+  return row ? portalRead(row as RawHead, ctx.dialect) : null;
 }
 
 // ---- chasing (the reminder job) -----------------------------------------------------------------------
