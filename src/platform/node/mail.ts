@@ -10,7 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import { type DevOutbox, OUTBOX_ID, type OutboxEntry, type OutboxMessage } from '../../mail/dev-outbox.js';
+import {
+  type DevOutbox,
+  OUTBOX_ID,
+  type OutboxEntry,
+  type OutboxMessage,
+  STEM_MAIL_ID,
+} from '../../mail/dev-outbox.js';
 import { MailSendError, PermanentMailError, TransientMailError } from '../../mail/errors.js';
 import { mailSignal } from '../../mail/signal.js';
 import { unconfiguredMail } from '../../mail/unconfigured.js';
@@ -141,7 +147,37 @@ export function devOutboxMail(options: { dir: string; from: string; now?: () => 
         return null;
       }
     },
+    async mailIds() {
+      return [...new Set((await heldFiles()).map((f) => f.mailId))];
+    },
+    async remove(mailIds) {
+      const gone = new Set(mailIds);
+      const removed = new Set<string>();
+      for (const f of await heldFiles()) {
+        if (!gone.has(f.mailId)) continue;
+        await fs.promises.rm(path.join(dir, f.name), { force: true });
+        removed.add(f.mailId);
+      }
+      return removed.size;
+    },
   };
+
+  /** Every file of a message (`.eml`, `.json`, a `.json.tmp` a crash left) with its outbox row id. */
+  async function heldFiles(): Promise<{ name: string; mailId: string }[]> {
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch {
+      return [];
+    }
+    const out: { name: string; mailId: string }[] = [];
+    for (const name of names) {
+      const stem = /^\.?([^.]+)\.(?:eml|json|json\.tmp)$/.exec(name)?.[1];
+      const mailId = stem && STEM_MAIL_ID.exec(stem)?.[1];
+      if (mailId) out.push({ name, mailId });
+    }
+    return out;
+  }
 
   return {
     ...mailSignal(),
