@@ -228,3 +228,18 @@ export function nodeMail(config: {
   if (config.production) return unconfiguredMail();
   return devOutboxMail({ dir: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
 }
+
+/**
+ * The development outbox where the configuration has one (no SMTP_URL, outside production), for the
+ * CLI: an erasure or a purge run from the shell removes the outbox files of the mail it blanked or
+ * deleted, as the server's do (src/mail/outbox-prune.ts). The CLI never sends through it.
+ */
+export function configuredDevOutbox(config: {
+  smtpUrl: string | null;
+  mailFrom: string;
+  dataDir: string;
+  production: boolean;
+}): MailPort | undefined {
+  if (config.smtpUrl || config.production) return undefined;
+  return devOutboxMail({ dir: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
+}
