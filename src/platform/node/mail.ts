@@ -215,8 +215,9 @@ export function devOutboxMail(options: { dir: string; from: string; now?: () => 
 
 /**
  * The configured mail port: SMTP when SMTP_URL is set, else the development outbox under DATA_DIR. In
- * production without SMTP_URL nothing is sent and nothing is written: mail stays queued (a file nobody
- * reads would mark it sent and so lose it) until the server is restarted with SMTP_URL.
+ * production without SMTP_URL the server refuses to start (serverConfigProblems in ./config.ts); the
+ * CLI, which only queues, gets a port that sends nothing and writes nothing (a file nobody reads would
+ * mark mail sent and so lose it): what it queues waits for a server with SMTP_URL.
  */
 export function nodeMail(config: {
   smtpUrl: string | null;
