@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/platform/node/config.js';
+import { ConfigError, loadConfig, serverConfigProblems } from '../src/platform/node/config.js';
 
 const bad = (env: Record<string, string>) => {
   try {
@@ -55,6 +55,17 @@ describe('configuration', () => {
     [{ MIGRATION_DATABASE_URL: 'postgres://o@db/x' }, /MIGRATION_DATABASE_URL needs DATABASE_URL/],
   ])('refuses %j naming the variable', (env, message) => {
     expect(bad(env)).toMatch(message);
+  });
+
+  it('the server needs SMTP_URL in production (the CLI does not); outside production the outbox serves', () => {
+    const prod = { NODE_ENV: 'production', BASE_URL: 'https://x.example', MASTER_KEY: 'A'.repeat(43) };
+    expect(serverConfigProblems(loadConfig(prod))).toEqual([
+      expect.stringMatching(/^SMTP_URL is required in production/),
+    ]);
+    expect(serverConfigProblems(loadConfig({ ...prod, SMTP_URL: 'smtps://u:p@mail.example:465' }))).toEqual(
+      [],
+    );
+    expect(serverConfigProblems(loadConfig({}))).toEqual([]);
   });
 
   it('lists every bad variable at once', () => {

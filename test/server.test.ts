@@ -98,6 +98,21 @@ describe('npm start', () => {
     expect(await s.exited).toBe(0);
   }, 60_000);
 
+  it('refuses to start in production without SMTP_URL (no mail would ever leave, and it would keep its links)', async () => {
+    const s = start({
+      NODE_ENV: 'production',
+      BASE_URL: 'https://assay.test',
+      MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+      PORT: String(await freePort()),
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'assay-nosmtp-')),
+    });
+    children.push(s.child);
+    expect(await s.exited).toBe(1);
+    expect(s.output()).toMatch(/SMTP_URL is required in production/);
+    expect(s.output()).not.toMatch(/listening/);
+    expect(s.output()).not.toMatch(/\n\s+at /);
+  }, 30_000);
+
   it('refuses to start with a bad configuration value, naming the variable', async () => {
     const s = start({ PORT: 'not-a-port', DATA_DIR: os.tmpdir() });
     children.push(s.child);
@@ -139,6 +154,8 @@ describe.skipIf(!inject('pgAvailable'))('npm start on PostgreSQL', () => {
         NODE_ENV: 'production',
         BASE_URL: 'https://assay.test',
         MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+        // Production needs a mail transport to start at all; nothing connects to it before the check.
+        SMTP_URL: 'smtp://127.0.0.1:9',
         DATABASE_URL: dbase.ownerUrl,
         PORT: String(await freePort()),
         DATA_DIR: os.tmpdir(),

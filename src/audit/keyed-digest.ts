@@ -10,7 +10,9 @@
 import canonicalize from 'canonicalize';
 import { bytesToHex } from '../crypto/encoding.js';
 import { hmacSha256 } from '../crypto/hash.js';
+import * as repo from '../db/repo/index.js';
 import type { Store } from '../db/store.js';
+import { HttpError } from '../errors.js';
 import { type DigestSecret, dataKeysFor } from '../evidence/data-keys.js';
 import type { MasterKey } from '../keys/master-key.js';
 
@@ -37,9 +39,38 @@ export function keyedValue(
   return { value_hmac: valueHmac(secret, place, value), hmac_key: secret.keyId };
 }
 
-/** The tenant's digest secret (cached per process; creates the tenant's data key if it has none). */
-export function digestSecretOf(ports: { store: Store; master: MasterKey }, tenantId: string) {
-  return dataKeysFor(ports).digestSecret(tenantId);
+/**
+ * Refused: a keyed entry for a tenant that is gone (410) or pending deletion (409, and after the purge's
+ * shred its data key is destroyed). Written before any write of the unit, so nothing is half-saved.
+ */
+export class TenantClosedError extends HttpError {}
+
+/**
+ * The tenant's digest secret (cached per process; creates the tenant's data key if it has none), for a
+ * write that appends a keyed entry. Never for a tenant that is closed: without a live data key, a tenant
+ * pending deletion (whose key the purge may have shredded already) or one that is gone gets a clear 4xx,
+ * not a new key (the purge would not know of it) nor an unexplained failure (issue: "the tenant data key
+ * was not stored", a 500). With a live key this costs nothing more: one cached lookup.
+ */
+export async function digestSecretOf(
+  ports: { store: Store; master: MasterKey },
+  tenantId: string,
+): Promise<DigestSecret> {
+  const keys = dataKeysFor(ports);
+  const live = await keys.existingDigestSecret(tenantId);
+  if (live) return live;
+  const state = await ports.store.tenant(tenantId).read(async (ctx) => {
+    if (!(await repo.currentTenant(ctx))) return 'gone' as const;
+    return (await repo.getTenantDeletion(ctx)) ? ('closing' as const) : ('open' as const);
+  });
+  if (state === 'gone')
+    throw new TenantClosedError(410, 'This workspace has been deleted: nothing can be saved in it any more.');
+  if (state === 'closing')
+    throw new TenantClosedError(
+      409,
+      'This workspace is scheduled for deletion: nothing more can be saved in it. An admin can cancel the deletion under Settings, Export or delete.',
+    );
+  return keys.digestSecret(tenantId);
 }
 
 /**

@@ -26,6 +26,7 @@ import { sqliteParallelVerify } from '../platform/node/audit-verify-pool.js';
 import { nodeBlobs } from '../platform/node/blobs.js';
 import { ConfigError, loadConfig } from '../platform/node/config.js';
 import { createLogger } from '../platform/node/logger.js';
+import { configuredDevOutbox } from '../platform/node/mail.js';
 import { loadMasterKey } from '../platform/node/master-key-file.js';
 import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
@@ -577,7 +578,9 @@ Object.assign(
       throw new CliError(message);
     },
     withMaster: (io, fn) =>
-      withStore(io as CliIo, (store, _baseUrl, config) => fn(store, loadMasterKey(config))),
+      withStore(io as CliIo, (store, _baseUrl, config) =>
+        fn(store, loadMasterKey(config), configuredDevOutbox(config)),
+      ),
     resolveTenant,
   }),
   tenantExitCommands({
@@ -594,7 +597,9 @@ Object.assign(
           : unconfiguredBlobs('no DATA_DIR is set');
         await ensureSigningKeys(store, master);
         const keys = createKeyRing(store, master, { clock: systemClock });
-        return fn({ store, master, blobs, keys, baseUrl, logger: createLogger({ level: 'warn' }) });
+        const mail = configuredDevOutbox(config);
+        const logger = createLogger({ level: 'warn' });
+        return fn({ store, master, blobs, keys, baseUrl, logger, ...(mail ? { mail } : {}) });
       }),
   }),
 );

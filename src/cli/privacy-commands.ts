@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Store } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import type { MasterKey } from '../keys/master-key.js';
+import type { MailPort } from '../platform/ports.js';
 import { eraseSubject, exportSubject, findSubjects, type SubjectType } from '../privacy/subjects.js';
 import type { CliKit } from './audit-commands.js';
 
@@ -17,7 +18,8 @@ interface Io {
 }
 
 export type PrivacyKit = Pick<CliKit, 'options' | 'fail' | 'resolveTenant'> & {
-  withMaster<T>(io: Io, fn: (store: Store, master: MasterKey) => Promise<T>): Promise<T>;
+  /** `mail`: the development outbox, where the configuration has one (its files follow an erasure). */
+  withMaster<T>(io: Io, fn: (store: Store, master: MasterKey, mail?: MailPort) => Promise<T>): Promise<T>;
 };
 
 const SUBJECT_OPTIONS = {
@@ -101,8 +103,8 @@ export function privacyCommands(
       const tenant = str(values.tenant) ?? kit.fail('--tenant is required');
       const confirm =
         str(values.confirm) ?? kit.fail("--confirm is required: the subject's email address, typed again");
-      return kit.withMaster(io, async (store, master) => {
-        const ports = { store, master };
+      return kit.withMaster(io, async (store, master, mail) => {
+        const ports = { store, master, ...(mail ? { mail } : {}) };
         const tenantId = await kit.resolveTenant(store, tenant);
         const subject = await subjectOf(ports, tenantId, values);
         const done = await run(() =>

@@ -24,7 +24,8 @@ export interface ExitKit extends Pick<CliKit, 'options' | 'fail' | 'resolveTenan
   withPorts<T>(
     io: Io,
     fn: (
-      ports: Pick<Ports, 'store' | 'master' | 'blobs' | 'logger' | 'keys'> & { baseUrl: string },
+      ports: Pick<Ports, 'store' | 'master' | 'blobs' | 'logger' | 'keys'> &
+        Partial<Pick<Ports, 'mail'>> & { baseUrl: string },
     ) => Promise<T>,
   ): Promise<T>;
 }

@@ -88,15 +88,18 @@ export class DataKeys {
    * per process: asynchronous, so callers fetch it before their unit of work.
    */
   digestSecret(tenantId: string): Promise<DigestSecret> {
-    return this.#cached(this.#digest, tenantId, async () => {
-      const row = await this.#currentRow(tenantId);
-      const raw = await this.master.unwrap(row.wrapped, aad(tenantId, row.id));
-      try {
-        return { keyId: row.id, secret: await deriveDigestSecret(raw, tenantId) };
-      } finally {
-        raw.fill(0);
-      }
-    });
+    return this.#cached(this.#digest, tenantId, async () =>
+      this.#digestOf(tenantId, await this.#currentRow(tenantId)),
+    );
+  }
+
+  async #digestOf(tenantId: string, row: { id: string; wrapped: string }): Promise<DigestSecret> {
+    const raw = await this.master.unwrap(row.wrapped, aad(tenantId, row.id));
+    try {
+      return { keyId: row.id, secret: await deriveDigestSecret(raw, tenantId) };
+    } finally {
+      raw.fill(0);
+    }
   }
 
   /**
@@ -108,7 +111,8 @@ export class DataKeys {
     const cached = this.#digest.get(tenantId);
     if (cached) return cached;
     const live = (await this.store.tenant(tenantId).read((tx) => repo.listDataKeys(tx)))[0];
-    return live ? this.digestSecret(tenantId) : null;
+    // Derived from the row just read: one read, as `digestSecret` alone costs (the autosave's budget).
+    return live ? this.#cached(this.#digest, tenantId, () => this.#digestOf(tenantId, live)) : null;
   }
 
   /** Drops what this process holds of a tenant's keys (after its keys were destroyed: tenant purge). */

@@ -2,14 +2,14 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Ports } from '../platform/ports.js';
 import { ipBucket } from './client-address.js';
-import { rateLimit } from './rate-limit.js';
+import { type RateLimitHit, rateLimit } from './rate-limit.js';
 
 export function limitByAddress(
   platform: Pick<Ports, 'rateLimits' | 'clientAddress'> & Partial<Pick<Ports, 'clock'>>,
   name: string,
   limit: number,
   windowMs: number,
-  onLimited?: (c: Context) => void,
+  onLimited?: (c: Context, hit: RateLimitHit) => void,
 ): MiddlewareHandler {
   const { clock } = platform;
   return rateLimit({

@@ -42,8 +42,17 @@ export interface RateLimitOptions {
   message?: string;
   /** Clock in ms, for `Retry-After`; use the same one as the store. Default `Date.now`. */
   now?: () => number;
-  /** Told about each refused request (the security log); must not throw or hold up the 429. */
-  onLimited?: (c: Context) => void;
+  /**
+   * Told about each refused request (the security log), with the window's count so far: `count ===
+   * limit + 1` is the window's first refusal. Must not throw or hold up the 429.
+   */
+  onLimited?: (c: Context, hit: RateLimitHit) => void;
+}
+
+/** A refused request's place in its window. */
+export interface RateLimitHit {
+  count: number;
+  limit: number;
 }
 
 /**
@@ -74,7 +83,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     if (subject === null) throw httpError(429, 'http.unidentified');
     const { count, resetAt } = await store.hit({ name, subject }, windowMs);
     if (count > limit) {
-      options.onLimited?.(c);
+      options.onLimited?.(c, { count, limit });
       throw new HttpError(429, message, {
         headers: { 'Retry-After': retryAfterSeconds(resetAt - now()) },
         ...(said ? { said } : {}),

@@ -25,6 +25,16 @@ export interface DevOutbox {
   get(id: string): Promise<OutboxMessage | null>;
   /** The `.eml` bytes. */
   raw(id: string): Promise<Uint8Array | null>;
+  /**
+   * The outbox row ids (`mail_outbox.id`) of the messages held, each once: the files follow their rows
+   * (src/mail/outbox-prune.ts), so they must be findable by the row that caused them.
+   */
+  mailIds(): Promise<string[]>;
+  /** Deletes the files of these rows' messages (both files, and any half-written one); returns how many messages. */
+  remove(mailIds: readonly string[]): Promise<number>;
 }
 
 export const OUTBOX_ID = /^[0-9A-Za-z-]{1,80}$/;
+
+/** A file stem is `<ISO time with : and . as ->-<outbox row id>`; this reads the row id back. */
+export const STEM_MAIL_ID = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z-([0-9A-Za-z-]+)$/;

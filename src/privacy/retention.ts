@@ -10,6 +10,7 @@ import { z } from 'zod';
 import * as repo from '../db/repo/index.js';
 import { GuardError, type TenantWriteCtx } from '../db/store.js';
 import { evidenceBlobAddress } from '../evidence/evidence.js';
+import { pruneDevOutbox } from '../mail/outbox-prune.js';
 import type { Ports } from '../platform/ports.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 
@@ -63,7 +64,8 @@ export interface RetentionRun {
   held: string[];
 }
 
-type RetentionPorts = Pick<Ports, 'store' | 'blobs' | 'master' | 'logger'>;
+/** `mail`: where it has a development outbox, its files follow the rows (src/mail/outbox-prune.ts). */
+type RetentionPorts = Pick<Ports, 'store' | 'blobs' | 'master' | 'logger'> & Partial<Pick<Ports, 'mail'>>;
 
 /** Deletes one tenant's expired assessments (at most `batch` of them per call). */
 export async function applyRetention(
@@ -198,10 +200,16 @@ async function deleteExpiredVendors(
  * it was sent; this takes the recipient and subject). As the sender (`system: 'mail'`): on PostgreSQL
  * only it sees every message, and the policy `mail_outbox_expire` lets it delete these and no others.
  */
-export async function expireMail(ports: Pick<Ports, 'store' | 'logger'>, now: Date): Promise<number> {
+export async function expireMail(
+  ports: Pick<Ports, 'store' | 'logger'> & Partial<Pick<Ports, 'mail'>>,
+  now: Date,
+): Promise<number> {
   const before = new Date(now.getTime() - repo.MAIL_RETENTION_DAYS * 24 * 60 * 60_000);
   const { rows } = await ports.store.as({ system: 'mail' }).write((tx) => repo.deleteDoneMail(tx, before));
   if (rows.length) ports.logger.info({ event: 'retention.mail', deleted: rows.length }, 'old mail deleted');
+  // The development outbox's copies go with their rows: these, and those the run's vendor deletions
+  // erased (or any a crash left behind).
+  await pruneDevOutbox(ports);
   return rows.length;
 }
 

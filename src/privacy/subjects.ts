@@ -11,6 +11,7 @@ import * as repo from '../db/repo/index.js';
 import { GuardError } from '../db/store.js';
 import { HttpError } from '../errors.js';
 import { parseMailAddress } from '../mail/address.js';
+import { pruneDevOutbox } from '../mail/outbox-prune.js';
 import type { Ports } from '../platform/ports.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import {
@@ -24,7 +25,8 @@ import {
 } from './subject-schema.js';
 import { zipBytes } from './zip.js';
 
-export type SubjectPorts = Pick<Ports, 'store' | 'master'>;
+/** `mail` (and `logger`): where mail has a development outbox, the erased mail's files go too. */
+export type SubjectPorts = Pick<Ports, 'store' | 'master'> & Partial<Pick<Ports, 'mail' | 'logger'>>;
 export type SubjectType = 'contact' | 'member';
 export const SUBJECT_TYPES: readonly SubjectType[] = ['contact', 'member'];
 
@@ -270,9 +272,13 @@ export async function eraseSubject(
   actor: string,
   now: Date,
 ): Promise<{ identity?: 'tombstoned' | 'kept' }> {
-  return type === 'contact'
-    ? eraseContactSubject(ports, tenantId, id, confirm, actor, now)
-    : eraseMemberSubject(ports, tenantId, id, confirm, actor, now);
+  const done =
+    type === 'contact'
+      ? await eraseContactSubject(ports, tenantId, id, confirm, actor, now)
+      : await eraseMemberSubject(ports, tenantId, id, confirm, actor, now);
+  // After the commit: the development outbox's copies of the mail just blanked (src/mail/outbox-prune.ts).
+  await pruneDevOutbox(ports);
+  return done;
 }
 
 async function eraseContactSubject(

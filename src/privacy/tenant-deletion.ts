@@ -11,6 +11,7 @@ import { GuardError, isLockTimeout, type TenantReadCtx, type TenantWriteCtx } fr
 import { HttpError } from '../errors.js';
 import { dataKeysFor } from '../evidence/data-keys.js';
 import { evidenceBlobAddress } from '../evidence/evidence.js';
+import { pruneDevOutbox } from '../mail/outbox-prune.js';
 import type { Ports } from '../platform/ports.js';
 
 export const DELETION_WINDOW_DAYS = 30;
@@ -142,7 +143,8 @@ async function clearCancelledRow(scope: TenantScope, waitMs?: number): Promise<v
   }
 }
 
-export type PurgePorts = Pick<Ports, 'store' | 'blobs' | 'master' | 'logger'>;
+/** `mail`: where it has a development outbox, the purged tenant's mail files go too. */
+export type PurgePorts = Pick<Ports, 'store' | 'blobs' | 'master' | 'logger'> & Partial<Pick<Ports, 'mail'>>;
 
 /** Destroys the tenant's data keys (past its deadline only) and what this process holds of them. */
 export async function shredTenant(ports: PurgePorts, tenantId: string, now: Date): Promise<void> {
@@ -210,6 +212,8 @@ export async function purgeTenant(
     });
     // After the rows: a blob left by a crash here no longer decrypts (its keys are gone).
     for (const a of addresses) await ports.blobs.delete(a);
+    // And the development outbox's copies of its mail, whose rows went with the rest.
+    await pruneDevOutbox(ports);
     ports.logger.info(
       { event: 'tenant.purged', tenant: tenantId, rows: counts, files: addresses.length },
       'tenant purged',

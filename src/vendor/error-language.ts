@@ -55,7 +55,38 @@ export function sessionlessLocale(c: Context, q: Languages = ANY): string {
   return quietLocale(c, q, getCookie(c, VENDOR_LANG_COOKIE));
 }
 
-/** Remembers the language of the session a link or code just opened (until the browser closes). */
+/** `Accept-Language`'s most wanted of `locales` (q=0 refused), or undefined; reads at most 200 characters. */
+export function acceptedLanguage(header: string | undefined, locales: readonly string[]): string | undefined {
+  if (!header) return undefined;
+  let best: { lang: string; q: number } | undefined;
+  for (const part of header.slice(0, 200).split(',')) {
+    const [tag = '', ...params] = part.trim().split(';');
+    const lang = tag.trim().toLowerCase().split('-')[0] ?? '';
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!locales.includes(lang) || !(q > 0)) continue;
+    if (!best || q > best.q) best = { lang, q };
+  }
+  return best?.lang;
+}
+
+/**
+ * The language of a refusal that must stay cheap (a rate limit on `/v/<token>/…`): the browser's own
+ * hints only (`?lang=`, the remembered language, the last link's or session's language, then
+ * `Accept-Language`), never the token: verifying it (RS256) and reading what it names is the work a
+ * flood of refused requests must not buy. The route records it (`rememberLanguage`) before refusing.
+ */
+export function refusalLanguage(c: Context): string {
+  const hints = [c.req.query('lang'), getCookie(c, LANG_COOKIE), getCookie(c, VENDOR_LANG_COOKIE)];
+  const hinted = hints.find((l) => l !== undefined && ANY.locales.includes(l));
+  return hinted ?? acceptedLanguage(c.req.header('Accept-Language'), ANY.locales) ?? ANY.defaultLocale;
+}
+
+/**
+ * Remembers the language of the session a link or code just opened, or of the link page a POST on a
+ * link was just answered with (until the browser closes): what a later refusal that names no
+ * assessment, or must not verify the token (a rate limit), is said in.
+ */
 export function rememberSessionLanguage(c: Context, lang: string): void {
   if (!hasWords(lang)) return;
   setCookie(c, VENDOR_LANG_COOKIE, lang, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax' });

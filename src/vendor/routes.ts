@@ -11,6 +11,7 @@ import { inBackground } from '../http/background.js';
 import { ipBucket } from '../http/client-address.js';
 import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
+import type { RateLimitHit } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
@@ -25,7 +26,7 @@ import {
   requestFreshAccess,
 } from './access.js';
 import { CODE_TTL_MS } from './codes.js';
-import { quietLocale, rememberSessionLanguage } from './error-language.js';
+import { quietLocale, refusalLanguage, rememberLanguage, rememberSessionLanguage } from './error-language.js';
 import { invalidLinkPage, linkPage } from './link-view.js';
 import { VENDOR_COOKIE } from './sessions.js';
 import { say } from './words.js';
@@ -51,9 +52,14 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
           at: platform.clock.now(),
         });
       });
-  // A per-address limit refused a request on a link: the tenant is the one the (verified) token names;
-  // a token that verifies nowhere logs nothing.
-  const onLimited = (via: string) => (c: Parameters<typeof render>[0]) =>
+  // A per-address limit refused a request on a link. Its page is said in the browser's own language
+  // hints (refusalLanguage): never by verifying the token, the RS256 check and read a flood of refused
+  // requests must not buy (review LOW). The security log gets the window's first refusal (the ones after
+  // it are the same hit), in the tenant the (verified) token names; a token that verifies nowhere logs
+  // nothing.
+  const onLimited = (via: string) => (c: Parameters<typeof render>[0], hit: RateLimitHit) => {
+    rememberLanguage(c, refusalLanguage(c));
+    if (hit.count !== hit.limit + 1) return;
     inBackground(c, 'security-log', async () => {
       const view = await inspectLink(deps, c.req.param('token') ?? '');
       if (!view) return;
@@ -63,6 +69,7 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
         data: { via, assessment: view.claims.aid },
       });
     });
+  };
 
   // The token is in the path. Every response is `no-store` and `Referrer-Policy: same-origin` already
   // (src/http/security-headers.ts): no Referer carrying it ever leaves for another site; `no-referrer`
@@ -153,6 +160,7 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
           sameSite: 'Strict',
         } as never);
         const page = linkPage(c, view);
+        rememberSessionLanguage(c, page.lang);
         return render(c, 'vendor/check-email', {
           title: page.w.checkEmail,
           ...page,
@@ -199,6 +207,7 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
           if (!view) return gone(c, null);
           // Locked or stale code: back to asking for a new one; a wrong code: try again here.
           const page = linkPage(c, view);
+          rememberSessionLanguage(c, page.lang);
           const said = say(page.lang, err.said, err.message);
           if (err.status === 422) {
             return render(

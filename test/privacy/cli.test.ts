@@ -8,6 +8,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { type CliIo, runCli } from '../../src/cli/main.js';
+import { createMailSender } from '../../src/mail/sender.js';
+import { createLogger } from '../../src/platform/node/logger.js';
+import { devOutboxMail } from '../../src/platform/node/mail.js';
+import { openSqliteStore } from '../../src/platform/node/sqlite-store.js';
+import { systemClock } from '../../src/platform/ports.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 
 function io(env: Record<string, string>) {
@@ -183,6 +188,24 @@ forEachDialect(
         ),
       ).toBe(1);
       expect(wrong.err.join('\n')).toMatch(/Type the person’s email address exactly/);
+      // The invitation as the development server would have sent it: into DATA_DIR/outbox.
+      const outboxDir = path.join(env.DATA_DIR!, 'outbox');
+      const held = () =>
+        fs
+          .readdirSync(outboxDir)
+          .map((f) => fs.readFileSync(path.join(outboxDir, f), 'utf8'))
+          .join('\n');
+      const db = ts?.store ?? openSqliteStore({ file: path.join(env.DATA_DIR!, 'assay.db') });
+      const mail = devOutboxMail({ dir: outboxDir, from: 'Assay <assay@assay.test>' });
+      const delivered = await createMailSender({
+        store: db,
+        mail,
+        clock: systemClock,
+        logger: createLogger({ level: 'silent' }),
+      }).runOnce();
+      if (!ts) await db.close();
+      expect(delivered.sent).toBeGreaterThanOrEqual(1);
+      expect(held()).toContain('pia.lindqvist@widgets.example');
       const r = io(env);
       expect(
         await runCli(
@@ -201,6 +224,8 @@ forEachDialect(
         r.err.join('\n'),
       ).toBe(0);
       expect(r.out[0]).toMatch(/^Erased contact [0-9a-f-]{36}\.$/);
+      // The erasure from the shell took the outbox's copy of her mail too.
+      expect(held()).not.toContain('pia.lindqvist@widgets.example');
       const gone = io(env);
       expect(
         await runCli(

@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { newId } from '../ids.js';
+import { and, asc, eq, inArray, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { isId, newId } from '../ids.js';
 import type { ReadCtx, TenantReadCtx, WriteCtx, Written } from '../store.js';
+import { ERASED_MAIL } from './privacy-subjects.js';
 
 export type OutgoingMail = {
   tenantId: string | null;
@@ -183,6 +184,31 @@ export async function queuedMailKeys(
         and(eq(t.mailOutbox.tenantId, tenantId), inArray(t.mailOutbox.dedupeKey, keys.slice(i, i + 50))),
       );
     for (const r of rows) out.add(r.key);
+  }
+  return out;
+}
+
+/**
+ * Which of these outbox ids name a row that still exists and was not erased (every tenant's: run it in
+ * `store.as({ system: 'mail' })`). The development outbox keeps a message's files only while this holds
+ * (src/mail/outbox-prune.ts).
+ */
+export async function liveMailIds({ db, t }: ReadCtx, given: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  // Anything but an id names no row (and would not bind to PostgreSQL's uuid).
+  const ids = given.filter(isId);
+  // In slices: D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < ids.length; i += 50) {
+    const rows = await db
+      .select({ id: t.mailOutbox.id })
+      .from(t.mailOutbox)
+      .where(
+        and(
+          inArray(t.mailOutbox.id, ids.slice(i, i + 50)),
+          ne(t.mailOutbox.toAddress, ERASED_MAIL.toAddress),
+        ),
+      );
+    for (const r of rows) out.add(r.id);
   }
   return out;
 }

@@ -155,3 +155,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     setupLinkFile: v.SETUP_LINK_FILE ? path.resolve(v.SETUP_LINK_FILE) : null,
   };
 }
+
+/**
+ * What the server (not the CLI) needs besides a valid configuration: in production, a mail transport.
+ * Without SMTP_URL nothing would ever send the mail the server queues (invitations, fresh-access links,
+ * submission codes, team invitations), and every message would keep its live link or code in the outbox
+ * indefinitely, in the database and in every backup; so the server refuses to start instead (docs/mail.md,
+ * "Production without SMTP_URL"). The CLI may still run without it: what it queues waits for a server.
+ */
+export function serverConfigProblems(config: Pick<Config, 'production' | 'smtpUrl'>): string[] {
+  return config.production && !config.smtpUrl
+    ? [
+        'SMTP_URL is required in production (e.g. smtps://user:password@mail.example.com:465): without it no mail is sent and queued mail keeps its links and codes',
+      ]
+    : [];
+}

@@ -10,7 +10,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import { type DevOutbox, OUTBOX_ID, type OutboxEntry, type OutboxMessage } from '../../mail/dev-outbox.js';
+import {
+  type DevOutbox,
+  OUTBOX_ID,
+  type OutboxEntry,
+  type OutboxMessage,
+  STEM_MAIL_ID,
+} from '../../mail/dev-outbox.js';
 import { MailSendError, PermanentMailError, TransientMailError } from '../../mail/errors.js';
 import { mailSignal } from '../../mail/signal.js';
 import { unconfiguredMail } from '../../mail/unconfigured.js';
@@ -141,7 +147,37 @@ export function devOutboxMail(options: { dir: string; from: string; now?: () => 
         return null;
       }
     },
+    async mailIds() {
+      return [...new Set((await heldFiles()).map((f) => f.mailId))];
+    },
+    async remove(mailIds) {
+      const gone = new Set(mailIds);
+      const removed = new Set<string>();
+      for (const f of await heldFiles()) {
+        if (!gone.has(f.mailId)) continue;
+        await fs.promises.rm(path.join(dir, f.name), { force: true });
+        removed.add(f.mailId);
+      }
+      return removed.size;
+    },
   };
+
+  /** Every file of a message (`.eml`, `.json`, a `.json.tmp` a crash left) with its outbox row id. */
+  async function heldFiles(): Promise<{ name: string; mailId: string }[]> {
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch {
+      return [];
+    }
+    const out: { name: string; mailId: string }[] = [];
+    for (const name of names) {
+      const stem = /^\.?([^.]+)\.(?:eml|json|json\.tmp)$/.exec(name)?.[1];
+      const mailId = stem && STEM_MAIL_ID.exec(stem)?.[1];
+      if (mailId) out.push({ name, mailId });
+    }
+    return out;
+  }
 
   return {
     ...mailSignal(),
@@ -179,8 +215,9 @@ export function devOutboxMail(options: { dir: string; from: string; now?: () => 
 
 /**
  * The configured mail port: SMTP when SMTP_URL is set, else the development outbox under DATA_DIR. In
- * production without SMTP_URL nothing is sent and nothing is written: mail stays queued (a file nobody
- * reads would mark it sent and so lose it) until the server is restarted with SMTP_URL.
+ * production without SMTP_URL the server refuses to start (serverConfigProblems in ./config.ts); the
+ * CLI, which only queues, gets a port that sends nothing and writes nothing (a file nobody reads would
+ * mark mail sent and so lose it): what it queues waits for a server with SMTP_URL.
  */
 export function nodeMail(config: {
   smtpUrl: string | null;
@@ -190,5 +227,20 @@ export function nodeMail(config: {
 }): MailPort {
   if (config.smtpUrl) return smtpMail({ url: config.smtpUrl, from: config.mailFrom });
   if (config.production) return unconfiguredMail();
+  return devOutboxMail({ dir: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
+}
+
+/**
+ * The development outbox where the configuration has one (no SMTP_URL, outside production), for the
+ * CLI: an erasure or a purge run from the shell removes the outbox files of the mail it blanked or
+ * deleted, as the server's do (src/mail/outbox-prune.ts). The CLI never sends through it.
+ */
+export function configuredDevOutbox(config: {
+  smtpUrl: string | null;
+  mailFrom: string;
+  dataDir: string;
+  production: boolean;
+}): MailPort | undefined {
+  if (config.smtpUrl || config.production) return undefined;
   return devOutboxMail({ dir: path.join(config.dataDir, 'outbox'), from: config.mailFrom });
 }

@@ -10,7 +10,7 @@ import { createScheduler } from '../../jobs/scheduler.js';
 import { ensureSigningKeys } from '../../keys/signing-keys.js';
 import { createMailSender } from '../../mail/sender.js';
 import { firstRunSetupToken } from '../../workspace/tenants.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, serverConfigProblems } from './config.js';
 import { hardenNodeServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { loadMasterKey } from './master-key-file.js';
@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
+    const problems = serverConfigProblems(config);
+    if (problems.length) throw new ConfigError(problems);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -51,14 +53,10 @@ async function main(): Promise<void> {
   if (created.length) logger.info({ kids: created }, 'created signing keys');
 
   // The sender loop: every few seconds, and at once when this process queues mail (mail.queued()).
-  // In production without SMTP_URL it does not run: the mail waits in the outbox, untouched.
+  // Production without SMTP_URL never gets here (serverConfigProblems).
   const sender = createMailSender({ store, mail: platform.mail, clock: platform.clock, logger });
-  if (!config.smtpUrl && config.production) {
-    logger.warn('no SMTP_URL: mail stays queued, unsent, until the server runs with SMTP_URL');
-  } else {
-    sender.start(MAIL_INTERVAL_MS);
-  }
-  if (!config.smtpUrl && !config.production) {
+  sender.start(MAIL_INTERVAL_MS);
+  if (!config.smtpUrl) {
     process.stdout.write(
       `No SMTP_URL: mail is written to ${config.dataDir}/outbox/ (listed at ${config.baseUrl}/dev/outbox)\n`,
     );
