@@ -50,7 +50,7 @@ forEachDialect(
         const results = await Promise.allSettled(
           Array.from({ length: 8 }, (_, i) =>
             sendAssessment(deps, tenantId, {
-              questionnaire: 'nis2-supplier@2.0.0',
+              questionnaire: 'nis2-supplier@3.0.0',
               vendorName: `Vendor ${i}`,
               contactEmail: `c${i}@vendor${i}.example`,
               dueDate: '2030-04-01',
@@ -76,7 +76,7 @@ forEachDialect(
         );
         const send = (i: string) =>
           sendAssessment(deps, tenantId, {
-            questionnaire: 'nis2-supplier@2.0.0',
+            questionnaire: 'nis2-supplier@3.0.0',
             vendorName: `Vendor ${i}`,
             contactEmail: `c@vendor-${i}.example`,
             dueDate: '2030-04-01',
