@@ -62,7 +62,7 @@ forEachDialect(
         const stored = await ts.store
           .tenant(tenantId)
           .read((c) => listQuestionnaireVersions(c, 'nis2-supplier'));
-        expect(stored.map((v) => v.version)).toEqual(['2.0.0']);
+        expect(stored.map((v) => v.version)).toEqual(['3.0.0']);
       }
     }, 120_000);
 
@@ -120,7 +120,7 @@ forEachDialect(
         const stored = await ts.store
           .tenant(tenantId)
           .read((c) => listQuestionnaireVersions(c, 'nis2-supplier'));
-        expect(stored.map((v) => v.version)).toEqual(['2.0.0']);
+        expect(stored.map((v) => v.version)).toEqual(['3.0.0']);
         const entries = await ts.store.tenant(tenantId).read((c) => listAudit(c));
         expect(entries.filter((e) => e.action === 'questionnaire.published')).toHaveLength(1);
         expect(entries.filter((e) => e.action === 'assessment.sent')).toHaveLength(2);
