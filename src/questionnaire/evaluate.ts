@@ -4,7 +4,8 @@ import type { Value } from './expr/ast.js';
 import type { EvalContext } from './expr/functions.js';
 import { isTrue } from './expr/values.js';
 import { DEFAULT_COMMENT_MAX_LENGTH, MAX_FILES } from './load/questions.js';
-import { MESSAGES } from './messages.js';
+import { MESSAGES, NA_JUSTIFICATION_MIN_LENGTH, NA_JUSTIFICATION_MIN_WORDS } from './messages.js';
+import { naClaimWeight } from './na-claim.js';
 import { type Plan, planOf, type QuestionPlan } from './plan.js';
 import type {
   Answers,
@@ -123,6 +124,8 @@ export function evaluate(
   const findings: RaisedFinding[] = [];
   const sections: SectionResult[] = [];
   const due = new DueDates(todayDay);
+  // Ids of raised N/A claims that inherit a knock-out (src/questionnaire/na-claim.ts).
+  const naKnockouts = new Set<string>();
   const unknown =
     q.scoring.unansweredPolicy === 'zero'
       ? new UnknownGates(plan, visible, sectionVisible, vals, invalid, ctx)
@@ -155,7 +158,7 @@ export function evaluate(
         sNum += result.weight * result.score;
         sDen += result.weight;
       }
-      if (result.visible) raiseFindings(p, q, ctx, due, findings);
+      if (result.visible) raiseFindings(p, q, ctx, due, findings, naKnockouts);
     }
     num += sNum;
     den += sDen;
@@ -170,7 +173,7 @@ export function evaluate(
 
   const score = percent(num, den);
   const band = score === null ? null : ratingFor(q.scoring.bands, score);
-  const { rating, drivers } = headlineRating(q, band, findings);
+  const { rating, drivers } = headlineRating(q, band, findings, naKnockouts);
   return {
     score,
     band,
@@ -270,6 +273,10 @@ function evaluateQuestion(
       kind: 'comment-required',
       message: justify ? MESSAGES.naJustify : MESSAGES.commentRequired,
     });
+  } else if (justify && !isJustification(rawComment as string)) {
+    // "x" is not a reason: an N/A justification has some substance or the answer is refused.
+    result.messages.push({ level: 'error', message: MESSAGES.naJustifyTooShort });
+    issues.push({ questionId: id, kind: 'invalid', message: MESSAGES.naJustifyTooShort });
   }
 
   const evidence = question.evidence;
@@ -290,6 +297,15 @@ function evaluateQuestion(
 
   if (p.weight > 0) scoreQuestion(p, value, ctx, scoring, result);
   return result;
+}
+
+/** At least NA_JUSTIFICATION_MIN_WORDS words and NA_JUSTIFICATION_MIN_LENGTH characters (trimmed). */
+function isJustification(comment: string): boolean {
+  const text = comment.trim();
+  return (
+    textLength(text) >= NA_JUSTIFICATION_MIN_LENGTH &&
+    text.split(/\s+/u).filter((w) => /[\p{L}\p{N}]/u.test(w)).length >= NA_JUSTIFICATION_MIN_WORDS
+  );
 }
 
 /** Sets score and effective weight per the scoring policy (docs/questionnaire-format.md, "Scoring"). */
@@ -358,6 +374,7 @@ function headlineRating(
   q: Questionnaire,
   band: string | null,
   findings: readonly RaisedFinding[],
+  naKnockouts: ReadonlySet<string>,
 ): { rating: string | null; drivers: string[] } {
   const policy = q.rating;
   if (policy === null) return { rating: band, drivers: [] };
@@ -368,7 +385,8 @@ function headlineRating(
   let forced: string | null = null;
   const drivers: Array<{ id: string; rating: string }> = [];
   for (const f of findings) {
-    let floor: string | null = q.findings.get(f.id)?.knockout ? policy.knockout : null;
+    const knockout = q.findings.get(f.id)?.knockout === true || naKnockouts.has(f.id);
+    let floor: string | null = knockout ? policy.knockout : null;
     const fr = riskRank(f.rating);
     for (const fl of policy.floors) {
       if (fr >= 0 && fr <= riskRank(fl.finding) && rank(fl.rating) > rank(floor)) floor = fl.rating;
@@ -402,25 +420,34 @@ function raiseFindings(
   ctx: EvalContext,
   due: DueDates,
   out: RaisedFinding[],
+  naKnockouts: Set<string>,
 ): void {
   for (const f of p.findings) {
     if (!isTrue(f.when(ctx))) continue;
     const def = f.def;
-    const escalated = f.escalate !== null && isTrue(f.escalate(ctx));
-    const impact = escalated ? Math.min(5, def.impact + 1) : def.impact;
-    const riskScore = def.likelihood * impact;
+    let likelihood = def.likelihood;
+    let escalated = f.escalate !== null && isTrue(f.escalate(ctx));
+    let impact = escalated ? Math.min(5, def.impact + 1) : def.impact;
+    let dueDays = def.dueDays;
+    // An unconfirmed N/A claim weighs what the control failing would (src/questionnaire/na-claim.ts).
+    const inherited = def.origin === 'na-claim' ? naClaimWeight(p, ctx) : null;
+    if (inherited !== null && inherited.likelihood * inherited.impact > likelihood * impact) {
+      ({ likelihood, impact, escalated, dueDays } = inherited);
+    }
+    if (inherited?.knockout) naKnockouts.add(def.id);
+    const riskScore = likelihood * impact;
     out.push({
       id: def.id,
       questionId: def.questionId,
       title: def.title,
       remediation: def.remediation,
-      likelihood: def.likelihood,
+      likelihood,
       impact,
       escalated,
       riskScore,
       // The loader guarantees a risk table whose last entry starts at 1 whenever findings exist.
       rating: ratingFor(q.risk?.rating ?? [], riskScore) ?? 'unrated',
-      dueDate: def.dueDays === null ? null : due.after(def.dueDays),
+      dueDate: dueDays === null ? null : due.after(dueDays),
       controls: [...def.controls],
     });
   }

@@ -4,6 +4,10 @@ import type { Text } from './types.js';
  * The engine's own messages, shown to respondents next to the questionnaire's texts. Each is a Text
  * so `localize` picks the respondent's language and falls back like any questionnaire text.
  */
+/** The least an N/A justification says (na: justify): a reason, not a placeholder such as "x" or "n/a". */
+export const NA_JUSTIFICATION_MIN_WORDS = 2;
+export const NA_JUSTIFICATION_MIN_LENGTH = 15;
+
 const t = (en: string, de: string, fr: string): Text => Object.freeze({ en, de, fr });
 
 export const MESSAGES = {
@@ -95,6 +99,11 @@ export const MESSAGES = {
     'Explain in the comment why this does not apply.',
     'Erläutern Sie im Kommentar, warum dies nicht zutrifft.',
     'Expliquez dans le commentaire pourquoi cela ne s’applique pas.',
+  ),
+  naJustifyTooShort: t(
+    `Give the reason why this does not apply in at least ${NA_JUSTIFICATION_MIN_WORDS} words (${NA_JUSTIFICATION_MIN_LENGTH} characters or more); a placeholder is not a justification.`,
+    `Begründen Sie in mindestens ${NA_JUSTIFICATION_MIN_WORDS} Wörtern (ab ${NA_JUSTIFICATION_MIN_LENGTH} Zeichen), warum dies nicht zutrifft; ein Platzhalter ist keine Begründung.`,
+    `Indiquez en au moins ${NA_JUSTIFICATION_MIN_WORDS} mots (${NA_JUSTIFICATION_MIN_LENGTH} caractères ou plus) pourquoi cela ne s’applique pas ; un texte de remplissage n’est pas une justification.`,
   ),
   naClaimTitle: t(
     'Not applicable claimed for a must-have control — reviewer to confirm',

@@ -296,7 +296,7 @@ export async function loadAssessmentReview(
       question: question ? localize(question.text, q.defaultLocale, q) : f.questionId,
       rule: def
         ? def.origin === 'na-claim'
-          ? `${f.questionId} answered "not applicable" on a must-have control`
+          ? `${f.questionId} answered "not applicable" on a must-have control; rated as the control failing until a reviewer confirms the claim (accepts or closes its risk)`
           : def.when.source
         : f.findingKey.startsWith(EXPIRED_PREFIX)
           ? `the date answered to ${f.questionId} has passed (evidence validity, checked daily)`

@@ -22,7 +22,11 @@ import {
  * failing is compared with the total for each passing answer after every question that this reveals is set
  * to its worst answer (the one that lowers the total most).
  *
- * The gate's failing answers include leaving it unanswered and a value it refuses (both count as unanswered).
+ * The gate's failing answers include leaving it unanswered and a value it refuses (both count as unanswered),
+ * and a justified N/A where its N/A policy accepts one (the N/A-claim audit of 2.0.0: N/A must never beat
+ * "no"). So are scored controls that are not gates but accept an N/A: a justified N/A counts as failing them,
+ * and must not score above any passing answer either. Separately, a justified N/A never rates better than
+ * the control's failing answer (src/questionnaire/na-claim.ts), on the same random responses.
  *
  * Each gate is checked without context and under every value of each context fact the requester sets (a
  * supporting service, a non-critical function, ...), since those facts show, hide and escalate questions.
@@ -37,6 +41,18 @@ import {
 const KNOWN_INVERSIONS: Readonly<Record<string, readonly string[]>> = {};
 
 const TODAY = '2026-12-02';
+/** A justification of the minimum substance (2 words, 15 characters), so the N/A is accepted, not refused. */
+const JUSTIFIED_NA = '__justified_na__';
+const JUSTIFICATION = 'Not used for this service.';
+
+/** Whether a justified N/A is an answer the question accepts (anything but na: forbidden). */
+const acceptsNa = (q: Question) => q.hasNa && q.na !== 'forbidden' && !q.context;
+
+/** The answers with `id` set to `value`, a justified N/A written as 'na' with its comment. */
+function answer(answers: Answers, id: string, value: AnswerValue | typeof JUSTIFIED_NA): Answers {
+  if (value === JUSTIFIED_NA) return { ...answers, [id]: 'na', [`${id}#comment`]: JUSTIFICATION };
+  return { ...answers, [id]: value };
+}
 
 function scoredChoices(q: Question): Array<[string, number]> {
   if (q.type === 'yes_no_na' && q.scores) {
@@ -151,6 +167,18 @@ function gatesOf(q: Questionnaire): Question[] {
   return [...gates.values()];
 }
 
+/** Scored controls that are not gates but accept a justified N/A: the N/A must not beat a passing answer. */
+function naControlsOf(q: Questionnaire, gates: readonly Question[]): Question[] {
+  const weighted = new Set(
+    q.sections.flatMap((s) =>
+      s.questions.filter((x) => x.scored && x.weight * s.weight > 0).map((x) => x.id),
+    ),
+  );
+  return [...q.questions.values()].filter(
+    (x) => weighted.has(x.id) && acceptsNa(x) && scoredChoices(x).length >= 2 && !gates.includes(x),
+  );
+}
+
 function gateProperty(q: Questionnaire, gate: Question, context: Answers = {}) {
   const scored = scoredChoices(gate);
   const min = Math.min(...scored.map(([, s]) => s));
@@ -158,19 +186,55 @@ function gateProperty(q: Questionnaire, gate: Question, context: Answers = {}) {
   const passing = scored.filter(([, s]) => s > min).map(([v]) => v);
   // Leaving the gate open, or a value it refuses (an N/A where N/A is forbidden, a value it does not offer),
   // must not score above answering it either: such follow-ups count as unanswered, not as left out.
-  const open: AnswerValue[] = [
+  const open: Array<AnswerValue | typeof JUSTIFIED_NA> = [
     null,
     '__refused__',
     ...(gate.type === 'yes_no_na' && gate.na === 'forbidden' ? ['na'] : []),
+    // A justified N/A is a failing answer too: until a reviewer confirms it, it must not beat "no".
+    ...(acceptsNa(gate) ? [JUSTIFIED_NA] : []),
   ];
   return fc.property(responses(q), fc.constantFrom(...failing, ...open), (base, fail) => {
-    const failed = evaluate(q, { ...base, [gate.id]: fail }, TODAY, { context });
+    const failed = evaluate(q, answer(base, gate.id, fail), TODAY, { context });
     if (failed.score === null || !failed.questions[gate.id]!.visible) return true;
     const hidden = new Set(Object.keys(failed.questions).filter((id) => !failed.questions[id]!.visible));
     for (const pass of passing) {
       const answers = worstFollowUps(q, { ...base, [gate.id]: pass }, hidden, context);
       const total = evaluate(q, answers, TODAY, { context }).score;
       if (total !== null && failed.score > total) return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * A justified N/A on `control` never rates better than the findings of its failing answers force: the floor
+ * those findings put under the rating (a knock-out: rating.knockout; a finding at a floor's level: that floor).
+ * The band is left aside: an N/A excluded from the score may keep a better band than a "no" scored 0, which
+ * is the N/A policy's business (na: scores_zero where that is wrong), not the rating rule's.
+ */
+function naRatingProperty(q: Questionnaire, control: Question, context: Answers = {}) {
+  const policy = q.rating!;
+  const rank = (r: string | null) => (r === null ? -1 : policy.order.indexOf(r));
+  const riskRank = (r: string) => q.risk?.rating.findIndex((b) => b.rating === r) ?? -1;
+  const floorOf = (e: ReturnType<typeof evaluate>) => {
+    let floor = -1;
+    for (const f of e.findings) {
+      if (q.findings.get(f.id)?.knockout) floor = Math.max(floor, rank(policy.knockout));
+      for (const fl of policy.floors)
+        if (riskRank(f.rating) >= 0 && riskRank(f.rating) <= riskRank(fl.finding))
+          floor = Math.max(floor, rank(fl.rating));
+    }
+    return floor;
+  };
+  const scored = scoredChoices(control);
+  const min = Math.min(...scored.map(([, s]) => s));
+  const failing = scored.filter(([, s]) => s === min).map(([v]) => v);
+  return fc.property(responses(q), (base) => {
+    const claimed = evaluate(q, answer(base, control.id, JUSTIFIED_NA), TODAY, { context });
+    if (!claimed.questions[control.id]!.visible) return true;
+    for (const fail of failing) {
+      const failed = evaluate(q, { ...base, [control.id]: fail }, TODAY, { context });
+      if (rank(claimed.rating) < floorOf(failed)) return false;
     }
     return true;
   });
@@ -231,6 +295,20 @@ describe('no inversions in the shipped questionnaires', () => {
       expect(q).not.toBe(null);
       expect([...known].filter((id) => !gates.some((g) => g.id === id))).toEqual([]);
     });
+
+    const naControls = q ? naControlsOf(q, gates) : [];
+    for (const control of naControls) {
+      it(`${file}: a justified N/A on ${control.id} never scores above passing it`, () => {
+        fc.assert(gateProperty(q!, control), { numRuns: 40 });
+      });
+    }
+    for (const control of q?.rating ? [...gates, ...naControls].filter(acceptsNa) : []) {
+      for (const [label, context] of contextsOf(q!)) {
+        it(`${file} (${label}): a justified N/A on ${control.id} never rates better than failing it`, () => {
+          fc.assert(naRatingProperty(q!, control, context), { numRuns: 40 });
+        });
+      }
+    }
 
     for (const gate of gates) {
       if (known.has(gate.id)) {

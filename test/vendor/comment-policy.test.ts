@@ -39,7 +39,7 @@ forEachDialect(
 
     const send = async (admin: Awaited<ReturnType<typeof seedTenant>>['admin'], vendorName: string) => {
       const res = await admin.post('/app/assessments/new', {
-        questionnaire: 'dora-ict-provider@2.0.0',
+        questionnaire: 'dora-ict-provider@3.0.0',
         vendorName,
         contactEmail: `ops@${vendorName.toLowerCase()}.example`,
         dueDate: '2030-03-20',

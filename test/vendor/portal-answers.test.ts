@@ -168,17 +168,23 @@ forEachDialect(
         /financial statements[^<]*<\/a>: Explain in the comment why this does not apply/,
       );
       expect(await review()).toMatch(/· 2 answers saved\./); // the answer and the context fact
+      // A placeholder is saved as a draft but is no justification (2 words, 15 characters): still refused.
+      const placeholder = await save(b, base, 'gov.financials#comment', 'x', 0);
+      expect(placeholder.status).toBe(200);
+      expect(await review()).toMatch(
+        /financial statements[^<]*<\/a>: Give the reason why this does not apply in at least 2 words \(15 characters or more\)/,
+      );
       const ok = await save(
         b,
         base,
         'gov.financials#comment',
         'Founded in 2029: no audited statements yet.',
-        0,
+        1,
       );
       expect(ok.status).toBe(200);
-      expect((await storedAnswers(store, f))['gov.financials#comment']).toMatchObject({ revision: 1 });
+      expect((await storedAnswers(store, f))['gov.financials#comment']).toMatchObject({ revision: 2 });
       expect(await review()).not.toMatch(
-        /financial statements[^<]*<\/a>: Explain in the comment why this does not apply/,
+        /financial statements[^<]*<\/a>: (Explain in the comment why|Give the reason why) this does not apply/,
       );
     });
 

@@ -112,7 +112,7 @@ forEachDialect(
     });
 
     const good = {
-      questionnaire: 'dora-ict-provider@2.0.0',
+      questionnaire: 'dora-ict-provider@3.0.0',
       vendorName: 'Widgets <b>GmbH</b>',
       contactEmail: 'jane@widgets.example',
       contactName: 'Jane',
@@ -123,7 +123,7 @@ forEachDialect(
     };
 
     it('sends from the form: one assessment, its sent event, link and invitation over SMTP; markup inert', async () => {
-      const form = await b.get('/app/assessments/new?questionnaire=dora-ict-provider@2.0.0');
+      const form = await b.get('/app/assessments/new?questionnaire=dora-ict-provider@3.0.0');
       expect(form.status).toBe(200);
       const page = await text(form);
       expect(page).toContain('name="ctx.scope.function"');
@@ -194,7 +194,7 @@ forEachDialect(
       ].join('\n');
       const vendors = await text(await b.get('/app/assessments/bulk'));
       const widgets = /name="vendorId" value="([0-9a-f-]{36})"/.exec(vendors)![1]!;
-      const common = { questionnaire: 'nis2-supplier@2.0.0', dueDate: '2030-04-01', linkHours: '', otp: '' };
+      const common = { questionnaire: 'nis2-supplier@3.0.0', dueDate: '2030-04-01', linkHours: '', otp: '' };
       const preview = await b.send('/app/assessments/bulk', {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -251,7 +251,7 @@ forEachDialect(
         [{ csv: 'A,"unclosed' }, /quoted value is never closed/],
       ] as [Record<string, string>, RegExp][]) {
         const res = await b.post('/app/assessments/bulk', {
-          questionnaire: 'nis2-supplier@2.0.0',
+          questionnaire: 'nis2-supplier@3.0.0',
           csv: 'Delta,d@delta.example,',
           confirm: '1',
           ...patch,
@@ -271,7 +271,7 @@ forEachDialect(
           '\n',
         );
         const res = await b.post('/app/assessments/bulk', {
-          questionnaire: 'nis2-supplier@2.0.0',
+          questionnaire: 'nis2-supplier@3.0.0',
           dueDate: '2030-04-01',
           csv,
           confirm: '1',
@@ -302,7 +302,7 @@ forEachDialect(
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams(pairs).toString(),
       });
-    const NIS2 = 'nis2-supplier@2.0.0';
+    const NIS2 = 'nis2-supplier@3.0.0';
     const listed = async () => text(await b.get('/app/assessments'));
 
     it('the send form: a multi fact is a checkbox group; two ticked values are stored as both', async () => {
@@ -391,7 +391,7 @@ forEachDialect(
 
     it('bulk takes the context facts: checked once before the report, stored on every row', async () => {
       const page = await text(await b.get(`/app/assessments/bulk?questionnaire=${NIS2}`));
-      expect(page).toContain('<input type="hidden" name="questionnaire" value="nis2-supplier@2.0.0">');
+      expect(page).toContain('<input type="hidden" name="questionnaire" value="nis2-supplier@3.0.0">');
       expect(page).toMatch(/<fieldset class="field" id="field-ctx\.scope\.access">/);
       expect(page).toMatch(/<select [^>]*name="ctx\.scope\.criticality"/);
       const before = (await outbox(store)).length;
@@ -635,7 +635,7 @@ describe('assessments list keyset pagination [sqlite]', () => {
     const b = browser(app);
     await b.post(`/setup/${created.token}`, { password: PASSWORD, passwordConfirm: PASSWORD });
     const csv = Array.from({ length: 60 }, (_, i) => `Vendor ${i},c${i}@v.example,`).join('\n');
-    const form = { questionnaire: 'nis2-supplier@2.0.0', csv, confirm: '1' };
+    const form = { questionnaire: 'nis2-supplier@3.0.0', csv, confirm: '1' };
     expect((await b.post('/app/assessments/bulk', form)).status).toBe(200);
     const first = await (await b.get('/app/assessments')).text();
     const next = /href="\/app\/assessments(\?[^"]+)" rel="next"/.exec(first)![1]!.replaceAll('&amp;', '&');

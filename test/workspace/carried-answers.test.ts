@@ -9,7 +9,7 @@ import { carriedAnswers } from '../../src/workspace/review.js';
 import { shippedLibrary } from '../support/assessments.js';
 
 const dora = () =>
-  [...shippedLibrary().values()].find((q) => q.id === 'dora-ict-provider' && q.version === '2.0.0')!;
+  [...shippedLibrary().values()].find((q) => q.id === 'dora-ict-provider' && q.version === '3.0.0')!;
 
 it('cuts a carried comment by code points, never inside a surrogate pair', () => {
   const q = dora();

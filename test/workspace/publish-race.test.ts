@@ -50,7 +50,7 @@ forEachDialect(
         const results = await Promise.allSettled(
           Array.from({ length: 8 }, (_, i) =>
             sendAssessment(deps, tenantId, {
-              questionnaire: 'nis2-supplier@2.0.0',
+              questionnaire: 'nis2-supplier@3.0.0',
               vendorName: `Vendor ${i}`,
               contactEmail: `c${i}@vendor${i}.example`,
               dueDate: '2030-04-01',
@@ -62,7 +62,7 @@ forEachDialect(
         const stored = await ts.store
           .tenant(tenantId)
           .read((c) => listQuestionnaireVersions(c, 'nis2-supplier'));
-        expect(stored.map((v) => v.version)).toEqual(['2.0.0']);
+        expect(stored.map((v) => v.version)).toEqual(['3.0.0']);
       }
     }, 120_000);
 
@@ -76,7 +76,7 @@ forEachDialect(
         );
         const send = (i: string) =>
           sendAssessment(deps, tenantId, {
-            questionnaire: 'nis2-supplier@2.0.0',
+            questionnaire: 'nis2-supplier@3.0.0',
             vendorName: `Vendor ${i}`,
             contactEmail: `c@vendor-${i}.example`,
             dueDate: '2030-04-01',
@@ -120,7 +120,7 @@ forEachDialect(
         const stored = await ts.store
           .tenant(tenantId)
           .read((c) => listQuestionnaireVersions(c, 'nis2-supplier'));
-        expect(stored.map((v) => v.version)).toEqual(['2.0.0']);
+        expect(stored.map((v) => v.version)).toEqual(['3.0.0']);
         const entries = await ts.store.tenant(tenantId).read((c) => listAudit(c));
         expect(entries.filter((e) => e.action === 'questionnaire.published')).toHaveLength(1);
         expect(entries.filter((e) => e.action === 'assessment.sent')).toHaveLength(2);

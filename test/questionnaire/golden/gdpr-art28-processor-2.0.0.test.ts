@@ -17,7 +17,7 @@ import {
 import { BEST } from './answers/gdpr-art28-processor.js';
 import { findingsOf, issuesOf, sectionScores } from './support.js';
 
-const FILE = 'questionnaires/gdpr-art28-processor.yaml';
+const FILE = 'test/questionnaire/fixtures/shipped-2.0.0/gdpr-art28-processor.yaml';
 const SOURCE = readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8');
 const compiled = compileQuestionnaire(SOURCE, { file: FILE });
 const q = compiled.questionnaire!;
@@ -467,10 +467,14 @@ describe('gdpr-art28-processor@2.0.0: the N/A gamer (N/A with a throw-away comme
     //   sub.notice_days 2·3, xfer.derogation_use, scc_version, tia, challenge, inform (1 + 1 + 2 + 1 + 1)·3 = 0 of 27
     //   Σw·s = 68, Σw = 257 → 26.46 % → 26.5 (29.6 while those left the score)
     expect([ev.score, ev.band, ev.rating]).toEqual([26.5, 'critical', 'critical']);
-    expect(ev.issues.filter((i) => i.kind === 'invalid')).toHaveLength(21);
+    // 21 refused answers, and since the N/A-claim audit the four "n/a" justifications too (2 words, 15 characters).
+    expect(ev.issues.filter((i) => i.kind === 'invalid')).toHaveLength(25);
+    // Each claim weighs what "no" would (src/questionnaire/na-claim.ts); before the audit both were 1 × 1, low.
+    //   NA-sec_mfa:     GDPR-SEC-02 4 × 3, escalated for special-category data → 4 × 4 = 16, critical, a knock-out
+    //   NA-brc_records: GDPR-BRC-05 2 × 3 = 6, medium
     expect(findingsOf(ev)).toEqual({
-      'NA-sec_mfa': [1, 1, false, 1, 'low', null],
-      'NA-brc_records': [1, 1, false, 1, 'low', null],
+      'NA-sec_mfa': [4, 4, true, 16, 'critical', '2027-01-31'],
+      'NA-brc_records': [2, 3, false, 6, 'medium', '2027-03-02'],
     });
   });
 });

@@ -16,7 +16,7 @@ import {
 import { BEST } from './answers/nis2-supplier.js';
 import { findingsOf, issuesOf, visibleIds } from './support.js';
 
-const FILE = 'questionnaires/nis2-supplier.yaml';
+const FILE = 'test/questionnaire/fixtures/shipped-2.0.0/nis2-supplier.yaml';
 const SOURCE = readFileSync(new URL(`../../../${FILE}`, import.meta.url), 'utf8');
 const compiled = compileQuestionnaire(SOURCE, { file: FILE });
 const q = compiled.questionnaire!;
@@ -479,7 +479,7 @@ describe('nis2-supplier@2.0.0: review scenario, supporting service without admin
 describe('nis2-supplier@2.0.0: review scenario, the N/A gamer (N/A with a throw-away comment on every yes/no)', () => {
   const ev = run(naEverywhere(BEST));
 
-  it('before 100 low/low with nothing raised, now 47.6 high/high and it cannot be submitted', () => {
+  it('before 100 low/low with nothing raised, now 47.6 high/critical and it cannot be submitted', () => {
     const old = evaluate(
       v1,
       Object.fromEntries([
@@ -512,10 +512,37 @@ describe('nis2-supplier@2.0.0: review scenario, the N/A gamer (N/A with a throw-
     //   and hidden behind their refused gates, not known yet, so counted as unanswered: gov.owner_reporting 1·3 +
     //   inc.exercise 1·3 + bcm.dr_test 2·2 + dev.support_until 2·3 = 0 of 16
     //   Σw·s = 127, Σw = 267 → 47.57 % → 47.6, band high (50.6 while those left the score)
-    expect([ev.score, ev.band, ev.rating]).toEqual([47.6, 'high', 'high']);
+    // Rating critical (high before the N/A-claim audit): the N/A on auth.remote_mfa weighs what "no" would,
+    // NIS-AUT-02, a knock-out (src/questionnaire/na-claim.ts), so the rating is at least rating.knockout.
+    expect([ev.score, ev.band, ev.rating, ev.ratingDrivers]).toEqual([
+      47.6,
+      'high',
+      'critical',
+      ['NA-auth_remote_mfa'],
+    ]);
     expect(ev.canSubmit).toBe(false);
+    // "n/a" is no justification (at least 2 words and 15 characters): each justified-N/A question is refused
+    // too, besides those where N/A is forbidden.
     expect(issuesOf(ev)).toEqual(
       [
+        'acc.screening',
+        'auth.emergency',
+        'auth.remote_mfa',
+        'auth.secure_comms',
+        'auth.user_mfa',
+        'bcm.crisis',
+        'cry.at_rest',
+        'cry.backup_encryption',
+        'cry.policy',
+        'dev.change',
+        'dev.cvd',
+        'dev.pentest',
+        'dev.rollback',
+        'eff.management',
+        'hyg.hardening',
+        'hyg.malware',
+        'hyg.phishing',
+        'inc.contact',
         'acc.admin_accounts',
         'acc.admin_logging',
         'acc.assets',
@@ -531,27 +558,28 @@ describe('nis2-supplier@2.0.0: review scenario, the N/A gamer (N/A with a throw-
         'scope.subcontractors',
         'sup.audit',
         'sup.reports',
-      ].map((id) => `${id} invalid`),
+      ]
+        .sort()
+        .map((id) => `${id} invalid`),
     );
   });
 
-  it('leaves a reviewer an "N/A claimed" finding on each must-have answered N/A', () => {
-    expect(findingsOf(ev)).toEqual(
-      Object.fromEntries(
-        [
-          'inc_contact',
-          'dev_cvd',
-          'dev_pentest',
-          'hyg_malware',
-          'cry_policy',
-          'cry_at_rest',
-          'cry_backup_encryption',
-          'acc_screening',
-          'auth_remote_mfa',
-          'auth_user_mfa',
-        ].map((id) => [`NA-${id}`, [1, 1, false, 1, 'low', null]]),
-      ),
-    );
+  it('leaves a reviewer an "N/A claimed" finding on each must-have answered N/A, weighing what "no" would', () => {
+    // Each claim takes the likelihood, impact (escalated for a critical service), rating and due date of the
+    // finding that "no" raises on the same question; before the audit each was 1 × 1 = 1, low, no due date.
+    // Due dates from 2026-12-02: 30 days → 2027-01-01, 90 → 2027-03-02, 120 → 2027-04-01.
+    expect(findingsOf(ev)).toEqual({
+      'NA-inc_contact': [3, 4, true, 12, 'high', '2027-01-01'], // NIS-INC-04 3×3, escalated
+      'NA-dev_cvd': [3, 3, false, 9, 'medium', '2027-03-02'], // NIS-DEV-04 3×3
+      'NA-dev_pentest': [3, 5, true, 15, 'critical', '2027-04-01'], // NIS-DEV-06 3×4, escalated
+      'NA-hyg_malware': [3, 4, true, 12, 'high', '2027-03-02'],
+      'NA-cry_policy': [3, 4, true, 12, 'high', '2027-04-01'],
+      'NA-cry_at_rest': [3, 5, true, 15, 'critical', '2027-03-02'], // NIS-CRY-02 3×4, escalated
+      'NA-cry_backup_encryption': [3, 4, true, 12, 'high', '2027-03-02'],
+      'NA-acc_screening': [3, 4, true, 12, 'high', '2027-04-01'],
+      'NA-auth_remote_mfa': [4, 5, true, 20, 'critical', '2027-01-01'], // NIS-AUT-02 4×4, escalated, knock-out
+      'NA-auth_user_mfa': [3, 5, true, 15, 'critical', '2027-03-02'],
+    });
     const claim = ev.findings.find((f) => f.id === 'NA-auth_remote_mfa')!;
     expect(claim.title.de).toBeTruthy();
     expect(claim.controls).toEqual(['nis2:21.2.j', 'iso27001:A.8.5', 'caiq:IAM-14.1']);

@@ -108,11 +108,15 @@ describe('security-baseline (current): review scenario, the N/A gamer (N/A on ev
     //   Σw·s = 184 → 184 / 519 = 35.45 % → 35.5, band critical (37.5 while the hidden follow-ups left the score)
     const ev = run(naEverywhere(q, BEST));
     expect([...headline(ev), ev.canSubmit]).toEqual([35.5, 'critical', 'critical', false]);
-    expect(ev.issues.filter((i) => i.kind === 'invalid')).toHaveLength(96);
-    // The two must-haves with a justified N/A leave a claim for the reviewer (1×1, no due date).
+    // 96 refused answers, and since the N/A-claim audit the three justified N/As whose throw-away comment is
+    // shorter than a justification (2 words, 15 characters).
+    expect(ev.issues.filter((i) => i.kind === 'invalid')).toHaveLength(99);
+    // The two must-haves with a justified N/A leave a claim for the reviewer, weighing what "no" would
+    // (src/questionnaire/na-claim.ts; 1×1, low, no due date before the N/A-claim audit): SB-IVS-01 3×4
+    // escalated → 3×5, SB-TVM-06 3×3.
     expect(findingsOf(ev)).toEqual({
-      'NA-ivs_tenant_isolation': [1, 1, false, 1, 'low', null],
-      'NA-tvm_malware_protection': [1, 1, false, 1, 'low', null],
+      'NA-ivs_tenant_isolation': [3, 5, true, 15, 'critical', '2027-01-31'],
+      'NA-tvm_malware_protection': [3, 3, false, 9, 'medium', '2027-01-31'],
     });
   });
 });

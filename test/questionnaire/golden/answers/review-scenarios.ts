@@ -311,6 +311,134 @@ export function ratingsTable(file: FileScenarios): string {
   return lines.join('\n');
 }
 
+/** One scenario of the N/A-claim audit of 2.0.0: the audit's own figure, then 2.0.0 and 3.0.0 now. */
+interface NaClaimScenario {
+  name: string;
+  audit: string;
+  file: string;
+  /** The answers, or per version (N/A on whatever that version allows). */
+  answers: Answers | ((q: Questionnaire) => Answers);
+  context: Answers;
+}
+
+const JUSTIFIED = 'Not used for this service.';
+const naWith = (ids: readonly string[], comment: string): Answers =>
+  Object.fromEntries(
+    ids.flatMap((id) => [
+      [id, 'na'],
+      [`${id}#comment`, comment],
+    ]),
+  );
+
+function naClaimScenarios(): NaClaimScenario[] {
+  const critical = { 'scope.criticality': 'critical', 'scope.access': ['data', 'remote'] };
+  const mfa = ['auth.remote_mfa', 'auth.user_mfa', 'cry.at_rest'];
+  const allowed = (q: Questionnaire) =>
+    [...q.questions.values()].filter((x) => x.hasNa && !x.context && x.na !== 'forbidden').map((x) => x.id);
+  const dora = (id: string, answer: 'na' | 'no'): NaClaimScenario => ({
+    name: `\`${id}\` ${answer === 'na' ? 'N/A, justified' : '"no"'}`,
+    audit: answer === 'na' ? '100 · low · **low**' : id === 'ops.continuity' ? '**critical**' : '**high**',
+    file: 'dora-ict-provider',
+    answers: {
+      ...DORA_BEST,
+      ...(answer === 'na' ? naWith([id], JUSTIFIED) : { [id]: 'no', [`${id}#comment`]: JUSTIFIED }),
+    },
+    context: { 'scope.function': 'critical' },
+  });
+  return [
+    {
+      name: '`auth.remote_mfa`, `auth.user_mfa`, `cry.at_rest` N/A with the comment "x"',
+      audit: '100 · low · **low** · submittable',
+      file: 'nis2-supplier',
+      answers: { ...NIS2_BEST, ...naWith(mfa, 'x') },
+      context: critical,
+    },
+    {
+      name: 'the same three N/A, justified',
+      audit: '100 · low · **low**',
+      file: 'nis2-supplier',
+      answers: { ...NIS2_BEST, ...naWith(mfa, JUSTIFIED) },
+      context: critical,
+    },
+    {
+      name: '`auth.remote_mfa` "no"',
+      audit: '**critical** (knock-out)',
+      file: 'nis2-supplier',
+      answers: { ...NIS2_BEST, 'auth.remote_mfa': 'no', 'auth.remote_mfa#comment': 'VPN with a password.' },
+      context: critical,
+    },
+    {
+      name: '`dev.pentest` N/A, justified',
+      audit: '100 · low · **low**',
+      file: 'nis2-supplier',
+      answers: { ...NIS2_BEST, ...naWith(['dev.pentest'], JUSTIFIED) },
+      context: critical,
+    },
+    {
+      name: '`dev.pentest` done in 2019',
+      audit: '98.3 · **medium**',
+      file: 'nis2-supplier',
+      answers: { ...NIS2_BEST, 'dev.pentest_date': '2019-01-01' },
+      context: critical,
+    },
+    {
+      name: '`dev.pentest` "no"',
+      audit: '96.5 · **high**',
+      file: 'nis2-supplier',
+      answers: { ...NIS2_BEST, 'dev.pentest': 'no', 'dev.pentest#comment': 'never' },
+      context: critical,
+    },
+    {
+      name: 'N/A, justified, on every question whose policy allows it (21 of 43 in 2.0.0, 17 in 3.0.0)',
+      audit: '100 · low · **low**',
+      file: 'nis2-supplier',
+      answers: (q) => ({ ...NIS2_BEST, ...naWith(allowed(q), JUSTIFIED) }),
+      context: critical,
+    },
+    dora('ops.continuity', 'na'),
+    dora('ops.continuity', 'no'),
+    dora('ops.pentest', 'na'),
+    dora('ops.pentest', 'no'),
+    dora('sub.flowdown', 'na'),
+    dora('sub.flowdown', 'no'),
+    {
+      name: '`sec.mfa` N/A, justified (special-category data)',
+      audit: "**low** (93.9 · low · low on the audit's answers)",
+      file: 'gdpr-art28-processor',
+      answers: { ...GDPR_BEST, ...naWith(['sec.mfa'], JUSTIFIED) },
+      context: { 'scope.personal_data': 'yes', 'scope.data_categories': ['contact', 'special'] },
+    },
+    {
+      name: '`sec.mfa` "no" (special-category data)',
+      audit: '**critical** (knock-out)',
+      file: 'gdpr-art28-processor',
+      answers: { ...GDPR_BEST, 'sec.mfa': 'no', 'sec.mfa#comment': JUSTIFIED },
+      context: { 'scope.personal_data': 'yes', 'scope.data_categories': ['contact', 'special'] },
+    },
+  ];
+}
+
+/** The N/A-claim audit's table: the audit's figure (engine of that day, 2.0.0), 2.0.0 now, 3.0.0. */
+export function naClaimsTable(): string {
+  const cache = new Map<string, Questionnaire>();
+  const get = (file: string) => {
+    if (!cache.has(file)) cache.set(file, load(file));
+    return cache.get(file)!;
+  };
+  const rows = naClaimScenarios().map((s) => {
+    const old = get(`test/questionnaire/fixtures/shipped-2.0.0/${s.file}.yaml`);
+    const cur = get(`questionnaires/${s.file}.yaml`);
+    const run = (q: Questionnaire) =>
+      evaluate(q, typeof s.answers === 'function' ? s.answers(q) : s.answers, TODAY, { context: s.context });
+    return `| ${s.file} | ${s.name} | ${s.audit} | ${cell(run(old))} | ${cell(run(cur))} |`;
+  });
+  return [
+    '| File | Scenario | 2.0.0, audit (engine before) | 2.0.0 now | 3.0.0 |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 /** docs/content-review/ratings.md: the page as the engine gives it today. */
 export function ratingsPage(): string {
   const files = reviewScenarios();
@@ -335,13 +463,28 @@ export function ratingsPage(): string {
     "critical unless the scenario says otherwise; in 1.0.0 it was the vendor's answer, given the same value.",
     '',
     ...files.flatMap((f) => [`## ${f.id}`, '', ratingsTable(f), '']),
+    '## N/A claims: the audit of 2.0.0',
+    '',
+    'A read-only audit of 2.0.0 found that a justified N/A with the comment "x" rated better than "no" and got past',
+    'knock-out controls. The engine now weighs an unconfirmed N/A claim on a must-have control as the control',
+    "failing would (`src/questionnaire/na-claim.ts`: the worst finding the question's real answers raise, with its",
+    'knock-out and due date) and refuses a justification under 2 words or 15 characters; 3.0.0 refuses N/A where the',
+    'requester\'s scope makes it implausible on knock-out controls. "2.0.0, audit" is what the audit measured with',
+    'the engine of that day; the other two columns are the engine now (critical service / function; best answers',
+    'otherwise). Scores on 2.0.0 do not move: only ratings, findings and what can be submitted do.',
+    '',
+    naClaimsTable(),
+    '',
     '## Reading the table',
     '',
     '- **The rating, not the score, is what changed for the key controls.** The score stays a weighted summary of',
     '  many questions and may stay in the low band; the rating is the worse of the band and what the open findings',
     '  force (a critical finding: at least high; a high finding: at least medium; a knock-out: critical).',
     '- **N/A no longer helps.** Where N/A cannot apply it is refused: the answer counts as 0 and the response',
-    '  cannot be submitted; a justified N/A on a must-have control leaves an "N/A claimed" finding for a reviewer.',
+    '  cannot be submitted; a justified N/A (at least 2 words, 15 characters) on a must-have control leaves an',
+    '  "N/A claimed" finding for a reviewer that weighs what the control failing would (its rating, knock-out and',
+    '  due date) until the reviewer accepts or closes its risk. The audit of 2.0.0 (N/A with the comment "x" beat',
+    '  "no" and knock-outs) and the 3.0.0 answer to it: [ratings.md, "N/A claims"](#na-claims-the-audit-of-200).',
     '- **No inversions.** Having no control (no backups, never pen-tested) now scores below a weak version of it.',
     '- Per-file detail: [nis2-supplier.md](nis2-supplier.md), [gdpr-art28-processor.md](gdpr-art28-processor.md),',
     '  [dora-ict-provider.md](dora-ict-provider.md), [security-baseline.md](security-baseline.md),',

@@ -18,7 +18,7 @@ import { BEST } from './answers/dora-ict-provider.js';
 import { findingsOf, issuesOf, sectionScores, visibleIds } from './support.js';
 
 const read = (file: string) => readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
-const FILE = 'questionnaires/dora-ict-provider.yaml';
+const FILE = 'test/questionnaire/fixtures/shipped-2.0.0/dora-ict-provider.yaml';
 const SOURCE = read(FILE);
 const compiled = compileQuestionnaire(SOURCE, { file: FILE });
 const q = compiled.questionnaire!;
@@ -980,16 +980,18 @@ describe('dora-ict-provider: the N/A-gamer', () => {
     expect([ev.score, ev.band, ev.rating]).toEqual([36.8, 'critical', 'critical']);
   });
 
-  it('after: each N/A claimed for a must-have control is a finding for the reviewer', () => {
-    const claim = [1, 1, false, 1, 'low', null];
+  it('after: each N/A claimed for a must-have control is a finding for the reviewer, weighing what "no" would', () => {
+    // Before the N/A-claim audit each was 1 × 1 = 1, low, no due date. Now each takes the likelihood, impact
+    // (escalated for a critical function), rating and due date of the finding "no" raises on the same
+    // question (src/questionnaire/na-claim.ts); NA-ops_continuity also inherits DORA-OPS-02's knock-out.
     expect(findingsOf(ev)).toEqual({
-      'NA-gov_risk_framework': claim,
-      'NA-sub_due_diligence': claim,
-      'NA-sub_flowdown': claim,
-      'NA-sub_changes': claim,
-      'NA-sub_objection': claim,
-      'NA-ops_continuity': claim,
-      'NA-ops_pentest': claim,
+      'NA-gov_risk_framework': [3, 5, true, 15, 'critical', '2027-05-31'],
+      'NA-sub_due_diligence': [3, 4, true, 12, 'high', '2027-04-01'],
+      'NA-sub_flowdown': [3, 5, true, 15, 'critical', '2027-04-01'],
+      'NA-sub_changes': [2, 4, true, 8, 'medium', '2027-03-02'],
+      'NA-sub_objection': [3, 4, true, 12, 'high', '2027-03-02'],
+      'NA-ops_continuity': [3, 5, true, 15, 'critical', '2027-04-01'],
+      'NA-ops_pentest': [3, 5, true, 15, 'critical', '2027-04-01'],
     });
   });
 
