@@ -245,6 +245,8 @@ const commands: Record<string, Handler> = {
       context: (values.context as string[] | undefined) ?? [],
       locale: values.locale ?? null,
       actor: 'system:cli',
+      // The operator at the console is not a member: the CLI adds the vendor and contact it names.
+      mayAddVendors: true,
     };
     const { sendAssessment, SendError } = await import('../workspace/assessments.js');
     const { loadLibrary, shippedSource } = await import('../platform/node/questionnaire-files.js');
