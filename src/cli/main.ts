@@ -29,6 +29,7 @@ import { createLogger } from '../platform/node/logger.js';
 import { loadMasterKey } from '../platform/node/master-key-file.js';
 import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
+import { SchemaBehindError } from '../platform/node/pg-migrate.js';
 import { type Clock, systemClock, unconfiguredBlobs } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 import { auditCommands, type CliKit, checkReceiptProof } from './audit-commands.js';
@@ -674,7 +675,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await handler(argv.slice(single ? 1 : 2), io);
   } catch (err) {
     if (err instanceof CliError) io.err(`assay ${name}: ${err.message}`);
-    else if (err instanceof ConfigError || err instanceof MigrationHistoryError) io.err(err.message);
+    else if (
+      err instanceof ConfigError ||
+      err instanceof MigrationHistoryError ||
+      err instanceof SchemaBehindError
+    )
+      io.err(err.message);
     else if (err instanceof ZodError) io.err(`assay ${name}: ${err.issues.map((i) => i.message).join('; ')}`);
     else {
       io.err(`assay ${name}: unexpected failure: ${(err as Error)?.message ?? String(err)}`);
