@@ -355,11 +355,15 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
     });
     if (!data) throw new HttpError(404, 'We could not find that assessment.');
     const done = DONE[c.req.query('done') ?? ''];
-    const contact = data.contact ? await contacts.open(c.var.workspace.tenantId, data.contact) : null;
+    // The contact's name and email are personal data: opened only for a role with contact.read.
+    const personal = can(c.var.workspace.role, 'contact.read');
+    const contact =
+      data.contact && personal ? await contacts.open(c.var.workspace.tenantId, data.contact) : null;
     return render(c, 'workspace/assessment', {
       title: 'Assessment',
       ...data,
       contact,
+      canReadContacts: personal,
       derived: deriveStatus(data.events),
       live: LIVE_STATUSES.includes(data.a.status),
       labels: STATUS_LABELS,

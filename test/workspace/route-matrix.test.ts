@@ -26,6 +26,7 @@ import { sendAssessment, sendDeps } from '../../src/workspace/assessments.js';
 import { permissionLookup } from '../../src/workspace/authorize.js';
 import { ROUTE_PERMISSIONS } from '../../src/workspace/route-permissions.js';
 import { BASE_URL, browser, TEST_MASTER_KEY, testPlatform } from '../support/app.js';
+import { lastLinkTo } from '../support/assessments.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { PASSWORD, seedMember, seedTenant, signedIn } from './team-support.js';
 
@@ -97,6 +98,22 @@ describe('the route table', () => {
       ['viewer', 'vendor.read', true],
       ['viewer', 'evidence.read', false],
       ['viewer', 'members.read', false],
+      // Contacts are personal data and answers the vendor's text: read by those who work with them and
+      // by the auditor (read-only everything), not by executives ("dashboards and register") or viewers.
+      ['executive', 'contact.read', false],
+      ['executive', 'answers.read', false],
+      ['viewer', 'contact.read', false],
+      ['viewer', 'answers.read', false],
+      ['auditor', 'contact.read', true],
+      ['auditor', 'answers.read', true],
+      ['analyst', 'answers.read', true],
+      ['analyst', 'contact.read', true],
+      ['compliance_manager', 'contact.read', true],
+      ['executive', 'vendor.read', true],
+      ['executive', 'assessment.read', true],
+      // The analyst sends one at a time, to what exists.
+      ['analyst', 'assessment.send', true],
+      ['analyst', 'vendor.write', false],
     ];
     for (const [role, permission, expected] of spot)
       expect(can(role, permission), `${role} ${permission}`).toBe(expected);
@@ -324,6 +341,47 @@ forEachDialect(
         contactEmail: 'm@made.example',
       });
       expect(cm.status).toBe(303);
+    });
+
+    it("executives and viewers see a vendor and a review without contacts' personal data or answer text", async () => {
+      const email = 'dpo-check@personal.example';
+      const answer = 'Answer text only some roles read';
+      const sent = await sendAssessment(sendDeps(platform, BASE_URL), tenantId, {
+        questionnaire: 'nis2-supplier@2.0.0',
+        vendorName: 'Personal Data Ltd',
+        contactEmail: email,
+        contactName: 'Dora Privacy',
+        actor: 'system:test',
+        mayAddVendors: true,
+      });
+      // The vendor answers one question through the portal.
+      const vendor = browser(app);
+      expect((await vendor.post(await lastLinkTo(store, email, sent.assessmentId), {})).status).toBe(303);
+      const saved = await vendor.post(
+        `/v/a/${sent.assessmentId}/answer/scope.security_contact`,
+        { 'scope.security_contact': answer, '_rev.scope.security_contact': '0' },
+        { 'HX-Request': 'true' },
+      );
+      expect(saved.status).toBe(200);
+      const pages = [
+        `/app/vendors/${sent.vendorId}`,
+        `/app/assessments/${sent.assessmentId}`,
+        `/app/assessments/${sent.assessmentId}/review`,
+      ];
+      for (const role of ROLES) {
+        const personal = !['executive', 'viewer'].includes(role);
+        for (const path of pages) {
+          const res = await sessions.get(role)!.get(path);
+          expect(res.status, `${role} ${path}`).toBe(200);
+          const html = await res.text();
+          const shows = (s: string) => html.includes(s) || html.includes(s.replaceAll('@', '&#64;'));
+          expect(html, `${role} ${path}`).toContain('Personal Data Ltd');
+          expect(shows(email) || shows('Dora Privacy'), `${role} ${path}: contact`).toBe(
+            personal && !path.endsWith('/review'),
+          );
+          if (path.endsWith('/review')) expect(shows(answer), `${role} ${path}: answer`).toBe(personal);
+        }
+      }
     });
 
     it('answers the hand-written spot checks', async () => {
