@@ -356,12 +356,6 @@ const GUARD_TRIGGER_TABLES = new Set(['tenants', 'users', 'tenant_keys', 'setup_
 // ---- migrating -------------------------------------------------------------------------------------
 
 /**
- * Applies pending migrations as the owner (`migrationUrl`) under a session advisory lock, then gives the
- * app role (the user of `appUrl`) exactly the designed privileges. Everything is revoked first, so a
- * database migrated by an older version (which granted more) converges; revoke and grants are one
- * transaction, so instances already running never see the app role without its privileges.
- */
-/**
  * The schema is behind this Assay (or cannot be read) and the role in DATABASE_URL may not migrate it:
  * a one-line message naming the URL to set. The CLI exits 1 with it; the server refuses to start.
  */
@@ -450,6 +444,12 @@ export async function migratePg(migrationUrl: string, appUrl: string, folder = P
   await migrateAs(migrationUrl, appUrl, folder);
 }
 
+/**
+ * Applies pending migrations as the owner (`migrationUrl`) under a session advisory lock, then gives the
+ * app role (the user of `appUrl`) exactly the designed privileges. Everything is revoked first, so a
+ * database migrated by an older version (which granted more) converges; revoke and grants are one
+ * transaction, so instances already running never see the app role without its privileges.
+ */
 async function migrateAs(migrationUrl: string, appUrl: string, folder: string): Promise<void> {
   const client = new pg.Client({ connectionString: migrationUrl });
   await client.connect();
