@@ -26,6 +26,7 @@ export async function run(): Promise<void> {
   await sendBulk(deps, tenantId, rowsFromCsv('Warm-up Ltd,w@warm.example,'), {
     questionnaire: 'nis2-supplier@2.0.0',
     actor: 'system:bench',
+    mayAddVendors: true,
   });
 
   // Bare cost: signing N link tokens, nothing else.
@@ -49,6 +50,7 @@ export async function run(): Promise<void> {
     questionnaire: 'nis2-supplier@2.0.0',
     dueDate: null,
     actor: 'system:bench',
+    mayAddVendors: true,
   });
   const ms = performance.now() - start;
   const sent = results.filter((r) => r.assessmentId).length;

@@ -47,6 +47,7 @@ export async function run(): Promise<void> {
         vendorName: `Vendor ${i % 50}`,
         contactEmail: `c${i}@v.example`,
         actor: 'system:bench',
+        mayAddVendors: true,
       },
     );
   }

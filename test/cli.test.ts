@@ -2,10 +2,12 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../src/cli/main.js';
 import { cliEnv, cliIo as io } from './support/cli.js';
-import { forEachDialect } from './support/stores.js';
+import { createTestDatabase } from './support/pg.js';
+import { forEachDialect, openTestStore, type TestStore } from './support/stores.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -174,3 +176,55 @@ it('refuses a database made by Assay 0.1 with a clear message, not a failed CREA
   expect(await runCli(['tenant', 'list'], r.value)).toBe(1);
   expect(r.err.join('\n')).toMatch(/older Assay \(0\.1\).*Upgrading from 0\.1/s);
 });
+
+forEachDialect('the CLI with the app role alone (no MIGRATION_DATABASE_URL)', () => {
+  let ts: TestStore;
+  beforeAll(async () => {
+    ts = await openTestStore('pg');
+  });
+  afterAll(() => ts.close());
+  const appOnly = () => ({ DATABASE_URL: ts.pg!.appUrl });
+
+  it('works on a current schema: nothing to migrate, so the owner is not needed', async () => {
+    const made = io(appOnly());
+    expect(
+      await runCli(['tenant', 'create', '--name', 'Solo', '--admin-email', 'a@solo.example'], made.value),
+      made.err.join('\n'),
+    ).toBe(0);
+    const r = io(appOnly());
+    expect(await runCli(['tenant', 'list'], r.value), r.err.join('\n')).toBe(0);
+    expect(r.out).toEqual([expect.stringMatching(/^[0-9a-f-]{36}\tSolo$/)]);
+    expect(r.err).toEqual([]);
+  });
+
+  it('exits 1 with one line naming the URL to set when the schema is behind', async () => {
+    const owner = new pg.Client({ connectionString: ts.pg!.ownerUrl });
+    await owner.connect();
+    try {
+      // The newest migration "not applied": what an older schema looks like to this version.
+      await owner.query(
+        'delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)',
+      );
+    } finally {
+      await owner.end();
+    }
+    const r = io(appOnly());
+    expect(await runCli(['tenant', 'list'], r.value), r.err.join('\n')).toBe(1);
+    expect(r.err).toHaveLength(1);
+    expect(r.err[0]).toMatch(/is 1 migration behind/);
+    expect(r.err[0]).toMatch(/set MIGRATION_DATABASE_URL to the owner role's URL/);
+    expect(r.out).toEqual([]);
+  });
+
+  it('exits 1 the same way on an empty database', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const r = io({ DATABASE_URL: fresh.appUrl });
+      expect(await runCli(['tenant', 'list'], r.value), r.err.join('\n')).toBe(1);
+      expect(r.err).toHaveLength(1);
+      expect(r.err[0]).toMatch(/migrations? behind .* set MIGRATION_DATABASE_URL/);
+    } finally {
+      await fresh.drop();
+    }
+  });
+}, ['pg']);

@@ -3,7 +3,11 @@
  * replaces (issue 8): admin; compliance manager (everything but members and settings); security analyst
  * (review, findings, risks; no member changes, no bulk sends); executive (read-only dashboards and
  * register); auditor (read-only everything, audit log and evidence included, no exports of personal
- * data); viewer (read-only vendors, assessments and risks).
+ * data); viewer (read-only vendors, assessments and risks). Executives and viewers do not read contacts'
+ * personal data nor answer text (`contact.read`, `answers.read`; docs/roles.md).
+ *
+ * Send: the analyst sends one assessment at a time ("cannot … send in bulk") to an existing vendor's
+ * existing contact; adding a vendor or a contact, by any route, needs vendor.write.
  *
  * Routes name a permission in src/workspace/route-permissions.ts; the one `authorize` middleware checks
  * it (src/workspace/authorize.ts). Domain functions that need a finer rule (separation of duties) check
@@ -14,9 +18,16 @@ import type { Role } from '../db/tables.js';
 export const PERMISSIONS = [
   'dashboard.view',
   'vendor.read',
+  /**
+   * The personal data of vendor contacts (names, emails, phones, roles): GDPR data minimisation. Vendors,
+   * tiers, ratings and findings are `vendor.read`/`risk.read`; whoever reads a contact needs this too.
+   */
+  'contact.read',
   'vendor.write',
   'vendor.import',
   'assessment.read',
+  /** The text of the vendor's answers and comments (scores, bands and findings are `assessment.read`). */
+  'answers.read',
   'assessment.send',
   'assessment.send_bulk',
   'assessment.manage',
@@ -51,8 +62,16 @@ const READ_ALL: Permission[] = [
   'risk.read',
 ];
 
+/**
+ * What the roles that work with vendors and their answers read beyond READ_ALL: the contacts' personal
+ * data and the answer text. Executives and viewers see vendors, tiers, ratings, findings and registers
+ * without either (docs/roles.md).
+ */
+const PERSONAL_READ: Permission[] = ['contact.read', 'answers.read'];
+
 const COMPLIANCE_MANAGER: Permission[] = [
   ...READ_ALL,
+  ...PERSONAL_READ,
   'vendor.write',
   'vendor.import',
   'assessment.send',
@@ -74,6 +93,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   compliance_manager: new Set(COMPLIANCE_MANAGER),
   analyst: new Set<Permission>([
     ...READ_ALL,
+    ...PERSONAL_READ,
     'assessment.send',
     'assessment.review',
     'evidence.read',
@@ -85,6 +105,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   executive: new Set<Permission>([...READ_ALL, 'export.register']),
   auditor: new Set<Permission>([
     ...READ_ALL,
+    ...PERSONAL_READ,
     'evidence.read',
     'audit.read',
     'audit.export',

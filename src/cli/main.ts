@@ -30,6 +30,7 @@ import { configuredDevOutbox } from '../platform/node/mail.js';
 import { loadMasterKey } from '../platform/node/master-key-file.js';
 import { MigrationHistoryError } from '../platform/node/migration-history.js';
 import { openStore } from '../platform/node/open-store.js';
+import { SchemaBehindError } from '../platform/node/pg-migrate.js';
 import { type Clock, systemClock, unconfiguredBlobs } from '../platform/ports.js';
 import { createTenantWithAdmin } from '../workspace/tenants.js';
 import { auditCommands, type CliKit, checkReceiptProof } from './audit-commands.js';
@@ -246,6 +247,8 @@ const commands: Record<string, Handler> = {
       context: (values.context as string[] | undefined) ?? [],
       locale: values.locale ?? null,
       actor: 'system:cli',
+      // The operator at the console is not a member: the CLI adds the vendor and contact it names.
+      mayAddVendors: true,
     };
     const { sendAssessment, SendError } = await import('../workspace/assessments.js');
     const { loadLibrary, shippedSource } = await import('../platform/node/questionnaire-files.js');
@@ -677,7 +680,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await handler(argv.slice(single ? 1 : 2), io);
   } catch (err) {
     if (err instanceof CliError) io.err(`assay ${name}: ${err.message}`);
-    else if (err instanceof ConfigError || err instanceof MigrationHistoryError) io.err(err.message);
+    else if (
+      err instanceof ConfigError ||
+      err instanceof MigrationHistoryError ||
+      err instanceof SchemaBehindError
+    )
+      io.err(err.message);
     else if (err instanceof ZodError) io.err(`assay ${name}: ${err.issues.map((i) => i.message).join('; ')}`);
     else {
       io.err(`assay ${name}: unexpected failure: ${(err as Error)?.message ?? String(err)}`);

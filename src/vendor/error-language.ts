@@ -15,13 +15,14 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { HttpError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
 import type { ErrorLocale } from '../http/error-locale.js';
 import type { Ports } from '../platform/ports.js';
 import { type AccessDeps, linkLanguages } from './access.js';
 import { portalState } from './answers.js';
 import type { PortalScope } from './require-vendor.js';
-import { errorLocale, hasWords } from './words.js';
+import { hasWords, errorLocale as titledLocale } from './words.js';
 
 /** The language of the last vendor session this browser opened: for pages that name no assessment. */
 export const VENDOR_LANG_COOKIE = '__Host-assay-vendor-lang';
@@ -104,6 +105,10 @@ export function vendorErrorLanguage(platform: Ports, opts: { baseUrl: string }):
     }
   };
   const resolve = async (c: Context): Promise<ErrorLocale> => {
+    // The error being rendered (Hono sets c.error before the error handler runs): its sentence may
+    // title the page (errorLocale's TITLED).
+    const said = c.error instanceof HttpError ? c.error.said : undefined;
+    const errorLocale = (lang: string) => titledLocale(lang, said);
     const known = decided.get(c.req.raw);
     if (known) return errorLocale(known);
     const portal = (c as unknown as Context<{ Variables: { portal?: PortalScope } }>).get('portal');

@@ -130,6 +130,8 @@ export const MESSAGES_DE: Messages = {
   'vendor.codeWrongLeftOne': 'Dieser Code ist nicht richtig. Sie haben noch {left} Versuch.',
   'vendor.codeWrongLeftMany': 'Dieser Code ist nicht richtig. Sie haben noch {left} Versuche.',
   'vendor.codeWrongNone': 'Dieser Code ist nicht richtig. Fordern Sie hier einen neuen an.',
+  'vendor.postOnly':
+    'Diese Adresse nimmt nur das Formular an, das eine Schaltfläche auf der Seite sendet; sie aufzurufen hat nichts geändert. Gehen Sie zurück und verwenden Sie die Schaltfläche.',
   // Evidence.
   'evidence.partMalformed': 'Der Kopf eines Formularteils ist fehlerhaft.',
   'evidence.partRepeated': 'Der Kopf eines Formularteils ist doppelt vorhanden.',

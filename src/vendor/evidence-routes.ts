@@ -12,6 +12,7 @@ import { renderFragment } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { portalState } from './answers.js';
 import { localeOf } from './portal-routes.js';
+import { postOnly } from './post-only.js';
 import type { PortalEnv } from './require-vendor.js';
 import { type Words, words } from './words.js';
 
@@ -93,5 +94,6 @@ export function evidencePortalRoutes(platform: Ports) {
     return answer(c, qid, (w) => w.removed);
   });
 
+  postOnly(app, '/:aid/evidence/:qid', '/:aid/evidence/:qid/:eid/remove');
   return app;
 }

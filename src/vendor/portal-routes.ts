@@ -24,6 +24,7 @@ import {
   sectionPage,
   words,
 } from './portal-view.js';
+import { postOnly } from './post-only.js';
 import { refuse } from './refusals.js';
 import type { PortalEnv } from './require-vendor.js';
 import { say } from './words.js';
@@ -297,6 +298,8 @@ export function portalRoutes(platform: Ports) {
     );
   });
 
+  // The autosave and the import's apply take POST only (the handlers above are not changed by it).
+  postOnly(r, '/:assessmentId/answer/:key', '/:assessmentId/offline/apply');
   return r;
 }
 

@@ -61,6 +61,9 @@ export const VENDOR_REFUSALS = {
   'vendor.codeWrongLeftOne': 'That code is not right. {left} try left.',
   'vendor.codeWrongLeftMany': 'That code is not right. {left} tries left.',
   'vendor.codeWrongNone': 'That code is not right. Ask for a new one here.',
+  // A POST-only address opened another way (a typed or followed link: CSRF-03): nothing changed.
+  'vendor.postOnly':
+    'This address only takes the form sent by a button on the page, so opening it changed nothing. Go back and use the button.',
 } as const;
 
 export type VendorRefusal = keyof typeof VENDOR_REFUSALS;

@@ -28,6 +28,7 @@ import {
 import { CODE_TTL_MS } from './codes.js';
 import { quietLocale, refusalLanguage, rememberLanguage, rememberSessionLanguage } from './error-language.js';
 import { invalidLinkPage, linkPage } from './link-view.js';
+import { postOnly } from './post-only.js';
 import { VENDOR_COOKIE } from './sessions.js';
 import { say } from './words.js';
 
@@ -230,5 +231,7 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
     },
   );
 
+  // A link's GET shows the interstitial; its fresh-access and code addresses take the form only.
+  postOnly(app, `/:token${JWT}/fresh`, `/:token${JWT}/code`);
   return app;
 }

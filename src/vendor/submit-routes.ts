@@ -15,6 +15,7 @@ import { localize } from '../questionnaire/index.js';
 import { logVendorSecurityEvent, type ReportSecurityEvent } from '../workspace/security-log.js';
 import { sessionlessLocale, VENDOR_LANG_COOKIE } from './error-language.js';
 import { localeOf } from './portal-routes.js';
+import { postOnly } from './post-only.js';
 import { refuse } from './refusals.js';
 import type { PortalEnv } from './require-vendor.js';
 import { endVendorSession, VENDOR_COOKIE } from './sessions.js';
@@ -151,5 +152,6 @@ export function submitRoutes(platform: Ports, opts: { baseUrl: string }) {
     });
   });
 
+  postOnly(app, '/:aid/sign-out', '/:aid/submit-code', '/:aid/submit');
   return app;
 }

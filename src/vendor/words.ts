@@ -163,6 +163,9 @@ const EN = {
   failedTitle: 'Sorry, something went wrong',
   refusedTitle: 'We could not do that',
   errorTitle: 'Something went wrong',
+  // The title of an error page that says what happened (see errorLocale).
+  submittedTitle: 'Already submitted',
+  postOnlyTitle: 'Use the button on the page',
   referenceLong: 'If you contact support, quote this reference:',
   errorWord: 'error',
   referenceShort: 'Reference:',
@@ -324,6 +327,8 @@ const DE: Words = {
   failedTitle: 'Leider ist etwas schiefgelaufen',
   refusedTitle: 'Das war leider nicht möglich',
   errorTitle: 'Etwas ist schiefgelaufen',
+  submittedTitle: 'Bereits abgesendet',
+  postOnlyTitle: 'Verwenden Sie die Schaltfläche auf der Seite',
   referenceLong: 'Wenn Sie sich an den Support wenden, nennen Sie diese Referenz:',
   errorWord: 'Fehler',
   referenceShort: 'Referenz:',
@@ -341,6 +346,7 @@ const FR: Words = {
   sections: 'Sections',
   notFoundTitle: 'Page introuvable',
   errorTitle: 'Une erreur s’est produite',
+  submittedTitle: 'Déjà envoyé',
   referenceShort: 'Référence :',
 };
 const WORDS: Record<string, Words> = { en: EN, de: DE, fr: FR };
@@ -378,16 +384,31 @@ export function sayFields(
   );
 }
 
-/** What the error handler needs to render an error page of the portal in `lang`. */
-export function errorLocale(lang: string): ErrorLocale {
+/**
+ * Refusals whose page is titled by what happened rather than "Something went wrong" / "We could not do
+ * that": the words of the title (`<title>` and heading) by the refusal's key.
+ */
+const TITLED: Readonly<Record<string, 'submittedTitle' | 'postOnlyTitle'>> = {
+  'vendor.submitted': 'submittedTitle',
+  'vendor.submittedShort': 'submittedTitle',
+  'vendor.alreadySubmitted': 'submittedTitle',
+  'vendor.postOnly': 'postOnlyTitle',
+};
+
+/**
+ * What the error handler needs to render an error page of the portal in `lang`; `said`, the error's own
+ * sentence, gives the page a title that says what happened where TITLED has one.
+ */
+export function errorLocale(lang: string, said?: Said): ErrorLocale {
   const w = words(lang);
+  const titled = said && Object.hasOwn(TITLED, said.key) ? w[TITLED[said.key]!] : undefined;
   return {
     lang,
     chrome: {
       notFoundTitle: w.notFoundTitle,
       failedTitle: w.failedTitle,
-      refusedTitle: w.refusedTitle,
-      errorTitle: w.errorTitle,
+      refusedTitle: titled ?? w.refusedTitle,
+      errorTitle: titled ?? w.errorTitle,
       reference: w.referenceLong,
       errorWord: w.errorWord,
       referenceShort: w.referenceShort,

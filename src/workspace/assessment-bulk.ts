@@ -145,7 +145,7 @@ export function rowsFromCsv(text: string): BulkRow[] {
 /** What every row is sent with; `context`: the buyer-set facts as KEY=VALUE pairs, checked once up front. */
 export type BulkCommon = Pick<
   SendInput,
-  'questionnaire' | 'dueDate' | 'otp' | 'linkHours' | 'context' | 'actor' | 'senderEmail'
+  'questionnaire' | 'dueDate' | 'otp' | 'linkHours' | 'context' | 'actor' | 'senderEmail' | 'mayAddVendors'
 >;
 
 export interface BulkResult extends BulkRow {

@@ -5,6 +5,7 @@
  * render; every permission is in route-permissions.ts.
  */
 import { Hono } from 'hono';
+import { can } from '../auth/permissions.js';
 import { getReminderDays, listAssessmentEvents, saveReminderDays } from '../db/repo/assessment-events.js';
 import {
   type AssessmentFilter,
@@ -142,7 +143,11 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
       questionnaire: c.req.query('questionnaire') ?? '',
       vendorId: c.req.query('vendor') ?? '',
     };
-    return render(c, 'workspace/assessment-new', await c.var.workspace.read(await sendForm(values, {})));
+    const data = await c.var.workspace.read(await sendForm(values, {}));
+    return render(c, 'workspace/assessment-new', {
+      ...data,
+      mayAddVendors: can(c.var.workspace.role, 'vendor.write'),
+    });
   });
 
   app.post('/new', async (c) => {
@@ -175,12 +180,19 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
         context: posted.pairs,
         actor: `user:${ws.userId}`,
         senderEmail: c.var.viewer?.name ?? null,
+        mayAddVendors: can(ws.role, 'vendor.write'),
       });
       return c.redirect(`/app/assessments/${sent.assessmentId}?done=sent`, 303);
     } catch (err) {
       if (!(err instanceof SendError)) throw err;
       const data = await ws.read(await sendForm(values, { [err.field]: err.message }, posted.values));
-      return render(c, 'workspace/assessment-new', data, 422);
+      // 403 when the send needed vendor.write (a new vendor or contact): the form says what is missing.
+      return render(
+        c,
+        'workspace/assessment-new',
+        { ...data, mayAddVendors: can(ws.role, 'vendor.write') },
+        err.status === 403 ? 403 : 422,
+      );
     }
   });
 
@@ -308,6 +320,7 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
       context: posted.pairs,
       actor: `user:${ws.userId}`,
       senderEmail: c.var.viewer?.name ?? null,
+      mayAddVendors: can(ws.role, 'vendor.write'),
     });
     // A row that failed on our side is reported on the page like any other; its cause goes to the log.
     for (const r of results)
@@ -342,11 +355,15 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
     });
     if (!data) throw new HttpError(404, 'We could not find that assessment.');
     const done = DONE[c.req.query('done') ?? ''];
-    const contact = data.contact ? await contacts.open(c.var.workspace.tenantId, data.contact) : null;
+    // The contact's name and email are personal data: opened only for a role with contact.read.
+    const personal = can(c.var.workspace.role, 'contact.read');
+    const contact =
+      data.contact && personal ? await contacts.open(c.var.workspace.tenantId, data.contact) : null;
     return render(c, 'workspace/assessment', {
       title: 'Assessment',
       ...data,
       contact,
+      canReadContacts: personal,
       derived: deriveStatus(data.events),
       live: LIVE_STATUSES.includes(data.a.status),
       labels: STATUS_LABELS,

@@ -49,6 +49,12 @@ export interface SendInput {
   context?: readonly string[];
   /** `user:<id>` or `system:cli`. */
   actor: string;
+  /**
+   * Whether this send may create the vendor or the contact it names (the `vendor.write` permission for a
+   * member; the CLI operator may). Required, so no caller can forget it: without it a send reaches only
+   * an existing vendor's existing contact, and asking for a new one is a 403 with nothing written.
+   */
+  mayAddVendors: boolean;
   /** The member who sends (named in the invitation), if any. */
   senderEmail?: string | null;
   /** The invitation's language (en, de); default: the questionnaire's own. */
@@ -70,11 +76,20 @@ export class SendError extends HttpError {
   constructor(
     message: string,
     readonly field: string = '_form',
+    status: 403 | 422 = 422,
   ) {
-    super(422, message, { fields: { [field]: message } });
+    super(status, message, { fields: { [field]: message } });
     this.name = 'SendError';
   }
 }
+
+/** What a send without `vendor.write` is missing, said so the sender knows what to do instead. */
+export const NEEDS_VENDOR_WRITE = {
+  vendor: (name: string) =>
+    `There is no vendor named "${name}", and adding a vendor needs the vendor.write permission, which your role does not have. Choose an existing vendor, or ask a compliance manager or an admin to add it.`,
+  contact: (name: string) =>
+    `That email is not one of ${name}'s contacts, and adding a contact needs the vendor.write permission, which your role does not have. Send to an existing contact, or ask a compliance manager or an admin to add it.`,
+} as const;
 
 const vendorName = tenantName.pipe(z.string().max(200));
 
@@ -170,6 +185,12 @@ export async function sendAssessment(deps: SendDeps, tenantId: string, input: Se
     if (!seen.tenant) throw new SendError('no such tenant');
     if (input.vendorId && !seen.vendor) throw new SendError('no such vendor', 'vendorId');
     const vName = seen.vendor?.name ?? named!.data!;
+    // Vendors and their contacts belong to whoever holds vendor.write (issue 8: the compliance manager):
+    // a send by anyone else reaches only what already exists, whichever route it came through.
+    if (!input.mayAddVendors && !seen.vendor)
+      throw new SendError(NEEDS_VENDOR_WRITE.vendor(vName), 'vendorName', 403);
+    if (!input.mayAddVendors && !seen.contact)
+      throw new SendError(NEEDS_VENDOR_WRITE.contact(vName), 'contactEmail', 403);
     const published = pick(seen.versions, qversion);
     // Not published by the tenant: a shipped questionnaire of that id (and version) is published with it.
     const shipped =

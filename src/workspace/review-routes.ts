@@ -59,7 +59,14 @@ export function reviewRoutes(platform: Ports, opts: { baseUrl: string }) {
     extra: { error?: string; notice?: string; values?: Record<string, unknown> } = {},
   ) {
     const ws = c.var.workspace;
-    const review = await loadAssessmentReview(ws, c.req.param('id') ?? '', platform.clock.now());
+    const loaded = await loadAssessmentReview(ws, c.req.param('id') ?? '', platform.clock.now());
+    // The answer text (answers, the vendor's comments, what changed, what was asked back, and the team's
+    // notes about them) is for roles with answers.read: the others get the rating, the score by section
+    // and the findings, and the template never receives the text.
+    const canReadAnswers = can(ws.role, 'answers.read');
+    const review = canReadAnswers
+      ? loaded
+      : { ...loaded, notes: [], sections: loaded.sections.map((s) => ({ ...s, questions: [] })) };
     const links: Record<string, string> = {};
     if (can(ws.role, 'evidence.read'))
       for (const s of review.sections)
@@ -73,6 +80,7 @@ export function reviewRoutes(platform: Ports, opts: { baseUrl: string }) {
         title: `Review · ${review.vendorName}`,
         r: review,
         links,
+        canReadAnswers,
         canReview: can(ws.role, 'assessment.review'),
         canSend: can(ws.role, 'assessment.send'),
         canChangeContext:

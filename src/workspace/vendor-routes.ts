@@ -258,9 +258,12 @@ export function vendorRoutes(platform: Ports) {
 
   // ---- one vendor ---------------------------------------------------------------------------------------
   app.get('/:id', async (c) => {
-    const page = await vendorPage(actor(c), c.req.param('id'));
-    // The per-vendor risk summary, inline (no script needed), only for roles that may read risks.
     const ws = c.var.workspace;
+    // Contacts are personal data: opened only for a role with contact.read (executives and viewers see
+    // how many there are, not who).
+    const personal = can(ws.role, 'contact.read');
+    const page = await vendorPage(actor(c), c.req.param('id'), { personal });
+    // The per-vendor risk summary, inline (no script needed), only for roles that may read risks.
     let riskSummary = null;
     if (can(ws.role, 'risk.read')) {
       await reopenExpiredAcceptances(ws, platform.clock.now());
@@ -270,6 +273,7 @@ export function vendorRoutes(platform: Ports) {
       title: page.vendor.name,
       ...page,
       riskSummary,
+      canReadContacts: personal,
       riskStatuses: RISK_STATUSES,
       ratingLabels: RATING_LABELS,
       canWrite: canWrite(c),

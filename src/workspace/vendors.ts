@@ -117,15 +117,24 @@ export async function archiveVendor(a: VendorActor, id: string): Promise<void> {
 
 export interface VendorPage {
   vendor: Vendor;
+  /** Opened only for a reader with contact.read; empty otherwise (contactCount still says how many). */
   contacts: VendorContact[];
+  contactCount: number;
   assessments: repo.VendorAssessmentLine[];
   openRisks: Record<string, number>;
   openRiskTotal: number;
   proposal: ReviewProposal;
 }
 
-/** Everything the vendor page shows, read in one unit; contacts opened after it. */
-export async function vendorPage(a: VendorActor, id: string): Promise<VendorPage> {
+/**
+ * Everything the vendor page shows, read in one unit; contacts opened after it, and only when
+ * `personal` (the reader holds contact.read): otherwise no contact is decrypted at all.
+ */
+export async function vendorPage(
+  a: VendorActor,
+  id: string,
+  { personal = true }: { personal?: boolean } = {},
+): Promise<VendorPage> {
   const read = await scope(a).read(async (ctx) => {
     const vendor = await repo.getVendor(ctx, id);
     if (!vendor) return null;
@@ -138,12 +147,13 @@ export async function vendorPage(a: VendorActor, id: string): Promise<VendorPage
     return { vendor, contacts, assessments, risks, intervals };
   });
   if (!read) throw notFound();
-  const contacts = await contactDataFor(a).openAll(a.tenantId, read.contacts);
+  const contacts = personal ? await contactDataFor(a).openAll(a.tenantId, read.contacts) : [];
   const lastReviewed = read.assessments.find((x) => x.submittedAt)?.submittedAt ?? null;
   const openRisks = read.risks.get(id) ?? {};
   return {
     vendor: read.vendor,
     contacts,
+    contactCount: read.contacts.length,
     assessments: read.assessments,
     openRisks,
     openRiskTotal: Object.values(openRisks).reduce((s, n) => s + n, 0),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { type SQL, sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, newSecret } from '../../src/auth/tokens.js';
 import { newId } from '../../src/db/ids.js';
@@ -822,13 +823,24 @@ describe.skipIf(!pgAvailable())('PostgreSQL migrations', () => {
       const store = openPgStore({ url: dbase.appUrl, max: 1 });
       try {
         expect(await pgRoleProblems(store)).toEqual([]);
-        const applied = await store.global
-          .read((c) =>
-            rawRows<{ n: number }>(c, sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
-          )
-          .catch(() => null);
-        // The app role cannot read the migrations table; the owner can.
-        expect(applied).toBeNull();
+        // The app role may read the migration history (so the CLI with DATABASE_URL alone can tell a
+        // current schema from one that is behind), never change it; the owner writes it.
+        const applied = await store.global.read((c) =>
+          rawRows<{ n: number }>(c, sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
+        );
+        expect(applied[0]?.n).toBeGreaterThan(0);
+        const app = new pg.Client({ connectionString: dbase.appUrl });
+        await app.connect();
+        try {
+          for (const write of [
+            'delete from drizzle.__drizzle_migrations',
+            "insert into drizzle.__drizzle_migrations (hash, created_at) values ('x', 1)",
+            'create table drizzle.t (x int)',
+          ])
+            await expect(app.query(write), write).rejects.toThrow(/permission denied/);
+        } finally {
+          await app.end();
+        }
       } finally {
         await store.close();
       }

@@ -49,6 +49,7 @@ export async function send(
       vendorName: 'Widgets GmbH',
       contactEmail: 'jane@widgets.example',
       actor: 'system:cli',
+      mayAddVendors: true,
       ...input,
     },
   );

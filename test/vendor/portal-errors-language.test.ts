@@ -23,6 +23,7 @@ import { forEachDialect, openTestStore, type TestStore } from '../support/stores
 const JANE = 'jane@widgets.example';
 const HX = { 'HX-Request': 'true' };
 const lang = (html: string) => /<html lang="([^"]*)">/.exec(html)?.[1];
+const title = (html: string) => /<title>([\s\S]*?)<\/title>/.exec(html)?.[1]?.trim();
 const h1 = (html: string) => /<h1[^>]*>([\s\S]*?)<\/h1>/.exec(html)?.[1]?.trim();
 
 /** What each language must say (as escaped in the HTML), and the other language must not. */
@@ -47,6 +48,9 @@ const T = {
     required: '<span class="tag tag--required">erforderlich</span>',
     notAnOption: 'Wählen Sie eine der aufgeführten Optionen.',
     submitted: 'Diese Prüfung wurde abgesendet; die Antworten können nicht mehr geändert werden.',
+    submittedTitle: 'Bereits abgesendet',
+    postOnly: 'Diese Adresse nimmt nur das Formular an, das eine Schaltfläche auf der Seite sendet',
+    postOnlyTitle: 'Verwenden Sie die Schaltfläche auf der Seite',
     ended: 'Ihre Sitzung ist beendet.',
     noSection: 'Dieser Fragebogen hat keinen solchen Abschnitt.',
     noPage: 'Wir konnten diese Seite nicht finden.',
@@ -73,6 +77,9 @@ const T = {
     required: '<span class="tag tag--required">required</span>',
     notAnOption: 'Choose one of the listed options.',
     submitted: 'This assessment has been submitted, so its answers can no longer be changed.',
+    submittedTitle: 'Already submitted',
+    postOnly: 'This address only takes the form sent by a button on the page',
+    postOnlyTitle: 'Use the button on the page',
     ended: 'Your session has ended.',
     noSection: 'This questionnaire has no such section.',
     noPage: 'We could not find that page.',
@@ -290,8 +297,59 @@ forEachDialect(
         expect(page.status).toBe(409);
         const html = await page.text();
         expect(lang(html)).toBe(l);
-        expect(h1(html)).toBe(T[l].refusedTitle);
+        // Titled by what happened, not "Something went wrong" (the page's <title> and its heading).
+        expect(h1(html)).toBe(T[l].submittedTitle);
+        expect(title(html)).toContain(T[l].submittedTitle);
         says(html, l, 'submitted', 'reference');
+        // The plain form post of a section (no JavaScript) says the same.
+        const section = await b.post(`${base}/s/scope`, {
+          'scope.security_contact': 'z',
+          '_rev.scope.security_contact': '1',
+        });
+        expect(section.status).toBe(409);
+        const sectionHtml = await section.text();
+        expect(h1(sectionHtml)).toBe(T[l].submittedTitle);
+        expect(title(sectionHtml)).toContain(T[l].submittedTitle);
+      });
+
+      it(`a POST-only address opened by GET (CSRF-03): 405 with Allow: POST, nothing changed (${l})`, async () => {
+        const { b, base, assessmentId, link } = await opened(l);
+        const before = await ts.store.tenant(tenantId).read((c) => repo.getAssessment(c, assessmentId));
+        const res = await b.get(`${base}/submit?confirm=1`);
+        expect(res.status).toBe(405);
+        expect(res.headers.get('Allow')).toBe('POST');
+        const html = await res.text();
+        expect(lang(html)).toBe(l);
+        expect(h1(html)).toBe(T[l].postOnlyTitle);
+        expect(title(html)).toContain(T[l].postOnlyTitle);
+        says(html, l, 'postOnly');
+        // Every POST-only address of the vendor side, by GET, HEAD, PUT and DELETE.
+        const postOnly = [
+          `${base}/sign-out`,
+          `${base}/submit-code`,
+          `${base}/submit`,
+          `${base}/answer/scope.security_contact`,
+          `${base}/offline/apply`,
+          `${base}/evidence/scope.security_contact`,
+          `${base}/evidence/scope.security_contact/${crypto.randomUUID()}/remove`,
+          `${link}/fresh`,
+          `${link}/code`,
+        ];
+        for (const path of postOnly)
+          for (const method of ['GET', 'HEAD', 'PUT', 'DELETE']) {
+            const r = await b.send(path, { method });
+            expect(r.status, `${method} ${path}`).toBe(405);
+            expect(r.headers.get('Allow'), `${method} ${path}`).toBe('POST');
+          }
+        // An htmx GET gets the fragment, in the same language.
+        const fragment = await b.get(`${base}/answer/scope.security_contact`, HX);
+        expect(fragment.status).toBe(405);
+        says(await fragment.text(), l, 'postOnly');
+        // Still signed in, still open: none of these changed anything.
+        expect((await b.get(`${base}/review`)).status).toBe(200);
+        const after = await ts.store.tenant(tenantId).read((c) => repo.getAssessment(c, assessmentId));
+        expect(after?.status).toBe(before?.status);
+        expect(after?.updatedAt).toEqual(before?.updatedAt);
       });
 
       it(`the ended session's 401, again on reload and as a fragment (${l})`, async () => {

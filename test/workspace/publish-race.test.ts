@@ -55,6 +55,7 @@ forEachDialect(
               contactEmail: `c${i}@vendor${i}.example`,
               dueDate: '2030-04-01',
               actor: 'system:test',
+              mayAddVendors: true,
             }),
           ),
         );
@@ -81,6 +82,7 @@ forEachDialect(
             contactEmail: `c@vendor-${i}.example`,
             dueDate: '2030-04-01',
             actor: 'system:test',
+            mayAddVendors: true,
           });
         const holder = new pg.Client({ connectionString: ts.pg!.appUrl });
         const watcher = new pg.Client({ connectionString: ts.pg!.appUrl });

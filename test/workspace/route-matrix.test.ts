@@ -19,10 +19,14 @@ import { can, ROLE_PERMISSIONS } from '../../src/auth/permissions.js';
 import * as repo from '../../src/db/repo/index.js';
 import type { Store } from '../../src/db/store.js';
 import { ROLES, type Role } from '../../src/db/tables.js';
+import { ensureSigningKeys } from '../../src/keys/signing-keys.js';
 import type { Ports } from '../../src/platform/ports.js';
+import { rowsFromCsv, sendBulk } from '../../src/workspace/assessment-bulk.js';
+import { sendAssessment, sendDeps } from '../../src/workspace/assessments.js';
 import { permissionLookup } from '../../src/workspace/authorize.js';
 import { ROUTE_PERMISSIONS } from '../../src/workspace/route-permissions.js';
-import { BASE_URL, browser, testPlatform } from '../support/app.js';
+import { BASE_URL, browser, TEST_MASTER_KEY, testPlatform } from '../support/app.js';
+import { lastLinkTo } from '../support/assessments.js';
 import { forEachDialect, openTestStore, type TestStore } from '../support/stores.js';
 import { PASSWORD, seedMember, seedTenant, signedIn } from './team-support.js';
 
@@ -94,6 +98,22 @@ describe('the route table', () => {
       ['viewer', 'vendor.read', true],
       ['viewer', 'evidence.read', false],
       ['viewer', 'members.read', false],
+      // Contacts are personal data and answers the vendor's text: read by those who work with them and
+      // by the auditor (read-only everything), not by executives ("dashboards and register") or viewers.
+      ['executive', 'contact.read', false],
+      ['executive', 'answers.read', false],
+      ['viewer', 'contact.read', false],
+      ['viewer', 'answers.read', false],
+      ['auditor', 'contact.read', true],
+      ['auditor', 'answers.read', true],
+      ['analyst', 'answers.read', true],
+      ['analyst', 'contact.read', true],
+      ['compliance_manager', 'contact.read', true],
+      ['executive', 'vendor.read', true],
+      ['executive', 'assessment.read', true],
+      // The analyst sends one at a time, to what exists.
+      ['analyst', 'assessment.send', true],
+      ['analyst', 'vendor.write', false],
     ];
     for (const [role, permission, expected] of spot)
       expect(can(role, permission), `${role} ${permission}`).toBe(expected);
@@ -136,6 +156,15 @@ const SPOT_ROUTES: [Role, 'GET' | 'POST', string, number][] = [
   ['viewer', 'GET', '/app', 200],
   ['executive', 'GET', '/app', 200],
   ['auditor', 'GET', '/app', 200],
+  // The analyst sends one assessment at a time ("cannot … send in bulk"), and vendors are the compliance
+  // manager's: no vendor forms, no import, no bulk page.
+  ['analyst', 'GET', '/app/assessments/new', 200],
+  ['analyst', 'GET', '/app/assessments/bulk', 403],
+  ['analyst', 'POST', '/app/assessments/bulk', 403],
+  ['analyst', 'POST', '/app/vendors', 403],
+  ['analyst', 'GET', '/app/vendors/new', 403],
+  ['analyst', 'POST', '/app/vendors/import', 403],
+  ['compliance_manager', 'GET', '/app/assessments/bulk', 200],
 ];
 
 forEachDialect(
@@ -159,6 +188,8 @@ forEachDialect(
       ts = await openTestStore(dialect);
       store = ts.store;
       platform = await testPlatform(store);
+      // Link signing keys, for the sends of the vendor.write test.
+      await ensureSigningKeys(store, TEST_MASTER_KEY, platform.clock.now());
       app = createApp(platform, { config: { baseUrl: BASE_URL, env: 'test' } });
       const t = await seedTenant(app, store, 'Matrix Tenant Alpha');
       tenantId = t.tenantId;
@@ -243,6 +274,114 @@ forEachDialect(
       expect(await store.tenant(tenantId).read(repo.listTeam)).toEqual(before);
       const [inv] = await store.tenant(tenantId).read((c) => repo.listPendingInvitations(c, new Date()));
       expect(inv?.id).toBe(ids.invitation);
+    });
+
+    it('a send without vendor.write reaches only an existing vendor and contact (403, nothing written)', async () => {
+      // A vendor with one contact, added by someone who may (the send domain function, as the CLI does).
+      const known = await sendAssessment(sendDeps(platform, BASE_URL), tenantId, {
+        questionnaire: 'nis2-supplier@2.0.0',
+        vendorName: 'Known Vendor Ltd',
+        contactEmail: 'known@known.example',
+        actor: 'system:test',
+        mayAddVendors: true,
+      });
+      const analyst = sessions.get('analyst')!;
+      const written = async () => {
+        const [vendors, audit] = await store
+          .tenant(tenantId)
+          .read(async (c) => [await repo.listVendors(c), await repo.listAudit(c)] as const);
+        const contacts = await store.tenant(tenantId).read((c) => repo.listContacts(c, known.vendorId));
+        return { vendors: vendors.length, contacts: contacts.length, audit: audit.length };
+      };
+      const before = await written();
+      const form = { questionnaire: 'nis2-supplier@2.0.0' };
+      // A new vendor by name: the audit's case.
+      const newVendor = await analyst.post('/app/assessments/new', {
+        ...form,
+        vendorName: 'Analyst Made Vendor',
+        contactEmail: 'x@made.example',
+      });
+      expect(newVendor.status).toBe(403);
+      const body = await newVendor.text();
+      expect(body).toContain('adding a vendor needs the vendor.write permission');
+      // An existing vendor, a new contact.
+      const newContact = await analyst.post('/app/assessments/new', {
+        ...form,
+        vendorId: known.vendorId,
+        contactEmail: 'someone-else@known.example',
+      });
+      expect(newContact.status).toBe(403);
+      expect(await newContact.text()).toContain('adding a contact needs the vendor.write permission');
+      expect(await written()).toEqual(before);
+      // The bulk path holds the same rule (a role with send_bulk but not vendor.write: each row refused).
+      const results = await sendBulk(
+        sendDeps(platform, BASE_URL),
+        tenantId,
+        rowsFromCsv('Bulk Made Ltd,b@bulk.example,'),
+        {
+          questionnaire: 'nis2-supplier@2.0.0',
+          actor: 'system:test',
+          mayAddVendors: false,
+        },
+      );
+      expect(results[0]?.assessmentId).toBeNull();
+      expect(results[0]?.problem).toContain('vendor.write');
+      expect(await written()).toEqual(before);
+      // What exists, the analyst may send to.
+      const ok = await analyst.post('/app/assessments/new', {
+        ...form,
+        vendorId: known.vendorId,
+        contactEmail: 'known@known.example',
+      });
+      expect(ok.status).toBe(303);
+      // And the compliance manager may add a vendor while sending.
+      const cm = await sessions.get('compliance_manager')!.post('/app/assessments/new', {
+        ...form,
+        vendorName: 'Manager Made Vendor',
+        contactEmail: 'm@made.example',
+      });
+      expect(cm.status).toBe(303);
+    });
+
+    it("executives and viewers see a vendor and a review without contacts' personal data or answer text", async () => {
+      const email = 'dpo-check@personal.example';
+      const answer = 'Answer text only some roles read';
+      const sent = await sendAssessment(sendDeps(platform, BASE_URL), tenantId, {
+        questionnaire: 'nis2-supplier@2.0.0',
+        vendorName: 'Personal Data Ltd',
+        contactEmail: email,
+        contactName: 'Dora Privacy',
+        actor: 'system:test',
+        mayAddVendors: true,
+      });
+      // The vendor answers one question through the portal.
+      const vendor = browser(app);
+      expect((await vendor.post(await lastLinkTo(store, email, sent.assessmentId), {})).status).toBe(303);
+      const saved = await vendor.post(
+        `/v/a/${sent.assessmentId}/answer/scope.security_contact`,
+        { 'scope.security_contact': answer, '_rev.scope.security_contact': '0' },
+        { 'HX-Request': 'true' },
+      );
+      expect(saved.status).toBe(200);
+      const pages = [
+        `/app/vendors/${sent.vendorId}`,
+        `/app/assessments/${sent.assessmentId}`,
+        `/app/assessments/${sent.assessmentId}/review`,
+      ];
+      for (const role of ROLES) {
+        const personal = !['executive', 'viewer'].includes(role);
+        for (const path of pages) {
+          const res = await sessions.get(role)!.get(path);
+          expect(res.status, `${role} ${path}`).toBe(200);
+          const html = await res.text();
+          const shows = (s: string) => html.includes(s) || html.includes(s.replaceAll('@', '&#64;'));
+          expect(html, `${role} ${path}`).toContain('Personal Data Ltd');
+          expect(shows(email) || shows('Dora Privacy'), `${role} ${path}: contact`).toBe(
+            personal && !path.endsWith('/review'),
+          );
+          if (path.endsWith('/review')) expect(shows(answer), `${role} ${path}: answer`).toBe(personal);
+        }
+      }
     });
 
     it('answers the hand-written spot checks', async () => {

@@ -356,12 +356,101 @@ const GUARD_TRIGGER_TABLES = new Set(['tenants', 'users', 'tenant_keys', 'setup_
 // ---- migrating -------------------------------------------------------------------------------------
 
 /**
+ * The schema is behind this Assay (or cannot be read) and the role in DATABASE_URL may not migrate it:
+ * a one-line message naming the URL to set. The CLI exits 1 with it; the server refuses to start.
+ */
+export class SchemaBehindError extends Error {
+  constructor(role: string, why: string) {
+    super(
+      `The PostgreSQL schema ${why}, and the role "${role}" in DATABASE_URL may not migrate it: set MIGRATION_DATABASE_URL to the owner role's URL (it migrates and re-applies the grants), then run this again.`,
+    );
+    this.name = 'SchemaBehindError';
+  }
+}
+
+/** The SQLSTATE of a pg error, also when drizzle wrapped it (its `cause`). */
+function sqlState(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+type SchemaState = { state: 'current' } | { state: 'behind'; pending: number } | { state: 'unreadable' };
+
+/** What `client`'s role sees of the migration history: every migration of `folder` applied, some pending, or no access. */
+async function schemaState(client: pg.Client, folder: string): Promise<SchemaState> {
+  // Asked without touching the table: reading a schema without USAGE raises (to_regclass too).
+  const { rows } = await client.query<{ ns: boolean; usage: boolean }>(
+    `select to_regnamespace('drizzle') is not null as ns,
+            coalesce(has_schema_privilege(to_regnamespace('drizzle'), 'USAGE'), false) as usage`,
+  );
+  if (!rows[0]?.ns) return { state: 'behind', pending: journalStamps(folder).size };
+  if (!rows[0].usage) return { state: 'unreadable' };
+  const { rows: t } = await client.query<{ t: string | null; select: boolean }>(
+    `select to_regclass('drizzle.__drizzle_migrations')::text as t,
+            coalesce(has_table_privilege(to_regclass('drizzle.__drizzle_migrations'), 'SELECT'), false) as select`,
+  );
+  if (!t[0]?.t) return { state: 'behind', pending: journalStamps(folder).size };
+  if (!t[0].select) return { state: 'unreadable' };
+  const { rows: applied } = await client.query<{ created_at: string }>(
+    'select created_at from drizzle.__drizzle_migrations',
+  );
+  const ours = journalStamps(folder);
+  checkHistory(
+    applied.map((r) => r.created_at),
+    ours,
+    'The PostgreSQL database',
+  );
+  const done = new Set(applied.map((r) => Number(r.created_at)));
+  const pending = [...ours].filter((stamp) => !done.has(stamp)).length;
+  return pending === 0 ? { state: 'current' } : { state: 'behind', pending };
+}
+
+/**
+ * Migrates as `migrationUrl`'s role, then grants the app role. Without a separate owner URL (the two
+ * URLs are the same: MIGRATION_DATABASE_URL unset), the role in DATABASE_URL is usually the app role,
+ * which can neither read drizzle's schema nor create anything: then nothing is migrated when the schema
+ * is current, and a schema that is behind is a {@link SchemaBehindError}, not a permission error. A single
+ * URL of the owner (a development set-up) still migrates as before.
+ */
+export async function migratePg(migrationUrl: string, appUrl: string, folder = PG_MIGRATIONS): Promise<void> {
+  if (migrationUrl === appUrl) {
+    const client = new pg.Client({ connectionString: appUrl });
+    await client.connect();
+    let state: SchemaState;
+    let role: string;
+    try {
+      state = await schemaState(client, folder);
+      role = (await client.query<{ me: string }>('select current_user as me')).rows[0]!.me;
+    } finally {
+      await client.end();
+    }
+    if (state.state === 'current') return;
+    const why =
+      state.state === 'unreadable'
+        ? 'history (drizzle.__drizzle_migrations) cannot be read by this role'
+        : `is ${state.pending} migration${state.pending === 1 ? '' : 's'} behind this version of Assay`;
+    try {
+      await migrateAs(migrationUrl, appUrl, folder);
+    } catch (err) {
+      // 42501 insufficient_privilege: the app role, as designed. Anything else is a real failure.
+      if (sqlState(err) === '42501') throw new SchemaBehindError(role, why);
+      throw err;
+    }
+    return;
+  }
+  await migrateAs(migrationUrl, appUrl, folder);
+}
+
+/**
  * Applies pending migrations as the owner (`migrationUrl`) under a session advisory lock, then gives the
  * app role (the user of `appUrl`) exactly the designed privileges. Everything is revoked first, so a
  * database migrated by an older version (which granted more) converges; revoke and grants are one
  * transaction, so instances already running never see the app role without its privileges.
  */
-export async function migratePg(migrationUrl: string, appUrl: string, folder = PG_MIGRATIONS): Promise<void> {
+async function migrateAs(migrationUrl: string, appUrl: string, folder: string): Promise<void> {
   const client = new pg.Client({ connectionString: migrationUrl });
   await client.connect();
   try {
@@ -401,6 +490,11 @@ async function grantAppRole(client: pg.Client, appRole: string): Promise<void> {
     `REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${r}`,
     `REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM ${r}`,
     `GRANT USAGE ON SCHEMA public TO ${r}`,
+    // Read-only, the migration history (file hashes and stamps, nothing else): with DATABASE_URL alone
+    // (the CLI on a server without the owner's URL) it tells a current schema from one that is behind.
+    `REVOKE ALL ON ALL TABLES IN SCHEMA drizzle FROM ${r}`,
+    `GRANT USAGE ON SCHEMA drizzle TO ${r}`,
+    `GRANT SELECT ON drizzle.__drizzle_migrations TO ${r}`,
   ];
   for (const { name } of existing.rows) {
     const g = PG_ACCESS[name]?.grants;

@@ -15,6 +15,7 @@ import { hardenNodeServer } from './http-server.js';
 import { createLogger } from './logger.js';
 import { loadMasterKey } from './master-key-file.js';
 import { MigrationHistoryError } from './migration-history.js';
+import { SchemaBehindError } from './pg-migrate.js';
 import { nodePlatform } from './platform.js';
 
 /** How often the sender loop looks for due mail queued by other processes (the CLI, other instances). */
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
   try {
     platform = await nodePlatform({ config, logger, dev, masterKey: master });
   } catch (err) {
-    if (err instanceof MigrationHistoryError) {
+    // Both say what to do in one line (recreate the database; set MIGRATION_DATABASE_URL): no stack.
+    if (err instanceof MigrationHistoryError || err instanceof SchemaBehindError) {
       process.stderr.write(`${err.message}\n`);
       process.exit(1);
     }
