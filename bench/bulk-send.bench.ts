@@ -24,7 +24,7 @@ export async function run(): Promise<void> {
   // Publish the shipped questionnaire once (the first send of an unpublished one does it), so the
   // measured run is the steady state.
   await sendBulk(deps, tenantId, rowsFromCsv('Warm-up Ltd,w@warm.example,'), {
-    questionnaire: 'nis2-supplier@2.0.0',
+    questionnaire: 'nis2-supplier@3.0.0',
     actor: 'system:bench',
     mayAddVendors: true,
   });
@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
   const start = performance.now();
   const rows = rowsFromCsv(csv);
   const results = await sendBulk(deps, tenantId, rows, {
-    questionnaire: 'nis2-supplier@2.0.0',
+    questionnaire: 'nis2-supplier@3.0.0',
     dueDate: null,
     actor: 'system:bench',
     mayAddVendors: true,

@@ -279,7 +279,7 @@ forEachDialect(
     it('a send without vendor.write reaches only an existing vendor and contact (403, nothing written)', async () => {
       // A vendor with one contact, added by someone who may (the send domain function, as the CLI does).
       const known = await sendAssessment(sendDeps(platform, BASE_URL), tenantId, {
-        questionnaire: 'nis2-supplier@2.0.0',
+        questionnaire: 'nis2-supplier@3.0.0',
         vendorName: 'Known Vendor Ltd',
         contactEmail: 'known@known.example',
         actor: 'system:test',
@@ -294,7 +294,7 @@ forEachDialect(
         return { vendors: vendors.length, contacts: contacts.length, audit: audit.length };
       };
       const before = await written();
-      const form = { questionnaire: 'nis2-supplier@2.0.0' };
+      const form = { questionnaire: 'nis2-supplier@3.0.0' };
       // A new vendor by name: the audit's case.
       const newVendor = await analyst.post('/app/assessments/new', {
         ...form,
@@ -319,7 +319,7 @@ forEachDialect(
         tenantId,
         rowsFromCsv('Bulk Made Ltd,b@bulk.example,'),
         {
-          questionnaire: 'nis2-supplier@2.0.0',
+          questionnaire: 'nis2-supplier@3.0.0',
           actor: 'system:test',
           mayAddVendors: false,
         },
@@ -347,7 +347,7 @@ forEachDialect(
       const email = 'dpo-check@personal.example';
       const answer = 'Answer text only some roles read';
       const sent = await sendAssessment(sendDeps(platform, BASE_URL), tenantId, {
-        questionnaire: 'nis2-supplier@2.0.0',
+        questionnaire: 'nis2-supplier@3.0.0',
         vendorName: 'Personal Data Ltd',
         contactEmail: email,
         contactName: 'Dora Privacy',
