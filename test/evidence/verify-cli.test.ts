@@ -13,6 +13,7 @@ import { newId } from '../../src/db/ids.js';
 import * as repo from '../../src/db/repo/index.js';
 import type { Store } from '../../src/db/store.js';
 import { evidenceBlobAddress, storeEvidence } from '../../src/evidence/evidence.js';
+import { CHUNK } from '../../src/evidence/sealed-stream.js';
 import { nodeBlobs } from '../../src/platform/node/blobs.js';
 import { loadConfig } from '../../src/platform/node/config.js';
 import { openStore } from '../../src/platform/node/open-store.js';
@@ -65,7 +66,10 @@ forEachDialect(
       otherTenant = await mk(`Other ${newId().slice(0, 6)}`);
       const assessmentId = await newAssessment(store, tenantId);
       const target = { tenantId, assessmentId, questionId: 'gov.isms', uploadedBy: vendor };
-      const first = await storeEvidence(platform, target, uploadRequest('policy.pdf', pdf('one')));
+      // Three chunks: a flipped bit in the last one is found only by reading the whole file.
+      const big = new Uint8Array(3 * CHUNK);
+      big.set(pdf('one'), 0);
+      const first = await storeEvidence(platform, target, uploadRequest('policy.pdf', big));
       // A second version replacing the first: both versions are read.
       const second = await storeEvidence(
         platform,
@@ -103,7 +107,7 @@ forEachDialect(
       const originalM = fs.readFileSync(missing);
       try {
         const b = Buffer.from(originalT);
-        b[b.length - 20]! ^= 1;
+        b[b.length - 100]! ^= 1;
         fs.writeFileSync(tampered, b);
         fs.rmSync(missing);
         const r = await run('--tenant', tenantId);
