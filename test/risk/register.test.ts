@@ -443,7 +443,7 @@ forEachDialect(
           const seen: string[] = [];
           let url: string | null = `/app/risks?vendor=${v2.id}&sort=${sort}&dir=${dir}`;
           let pages = 0;
-          while (url) {
+          while (url && pages < 20) {
             const html = await (await viewer.get(url)).text();
             seen.push(
               ...[...html.matchAll(/<td><a href="\/app\/risks\/([0-9a-f-]{36})">/g)].map((m) => m[1]!),
@@ -502,7 +502,8 @@ forEachDialect(
         for (const dir of ['asc', 'desc']) {
           const seen: string[] = [];
           let url: string | null = `/app/risks?sort=${sort}&dir=${dir}`;
-          while (url) {
+          // A keyset that does not advance would page for ever: a cap makes it fail instead.
+          for (let n = 0; url && n < 20; n++) {
             const html = await (await viewer.get(url)).text();
             seen.push(
               ...[...html.matchAll(/<td><a href="\/app\/risks\/([0-9a-f-]{36})">/g)].map((m) => m[1]!),
