@@ -249,6 +249,10 @@ export async function registerPage(ctx: TenantReadCtx, q: RegisterPageQuery): Pr
   const { db, t, tenantId } = ctx;
   const { col, bind } = sortKey(t, q.sort);
   const where = filterWhere(t, tenantId, q);
+  // A bound on the vendor's name on every page, the first too (always true there: names are not empty):
+  // it is what makes SQLite walk the vendors' name index outside and each vendor's risks inside, instead
+  // of sorting every risk of the tenant (measured: 0.8 s against 4 ms on 100,000 risks).
+  if (q.sort === 'vendor' && !q.after) where.push(sql`${col} >= ''`);
   if (q.after) {
     const v = bind(q.after.v);
     // Within one table, a row value comparison: both dialects seek the (…, sort column, id) index with
