@@ -257,9 +257,11 @@ export async function registerPage(ctx: TenantReadCtx, q: RegisterPageQuery): Pr
     const v = bind(q.after.v);
     // Within one table, a row value comparison: both dialects seek the (…, sort column, id) index with
     // it. The vendor's name is in the joined table: a bound on it the planner can seek the vendors' name
-    // index with, then the tie on the risk id (a vendor's name is unique in its tenant).
+    // index with, then the tie on the risk id (a vendor's name is unique in its tenant). The owner key is
+    // an expression, which PostgreSQL does not seek with inside a row value (measured: 231 ms on the 20th
+    // page of 100,000 risks): the same bound-then-tie form.
     where.push(
-      q.sort === 'vendor'
+      q.sort === 'vendor' || q.sort === 'owner'
         ? q.dir === 'asc'
           ? sql`${col} >= ${v} and (${col} > ${v} or ${t.risks.id} > ${q.after.id})`
           : sql`${col} <= ${v} and (${col} < ${v} or ${t.risks.id} < ${q.after.id})`
