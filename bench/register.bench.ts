@@ -206,6 +206,17 @@ async function barePg(url: string): Promise<Bare> {
   };
 }
 
+/** The path `hops` "Next page" links on from `path`. */
+async function follow(get: (p: string) => Promise<string>, path: string, hops: number): Promise<string> {
+  let at = path;
+  for (let i = 0; i < hops; i++) {
+    const next = (await get(at)).match(/rel="next" href="([^"]+)"/);
+    if (!next) throw new Error(`${path}: no page ${i + 2}`);
+    at = next[1]!.replaceAll('&amp;', '&');
+  }
+  return at;
+}
+
 interface Row {
   label: string;
   app: { p50: number; p95: number };
@@ -238,6 +249,22 @@ async function measureOn(
       {
         label: 'register, status=open sort=due, deep keyset page',
         path: `/app/risks?status=open&sort=due&dir=asc&after=${token}`,
+        target: 50,
+      },
+      // The other sorts (vendor name across the join, status, owner, last change), first and a later page.
+      ...(['vendor', 'status', 'owner', 'updated'] as const).map((sort) => ({
+        label: `register, sort=${sort}, first page`,
+        path: `/app/risks?sort=${sort}`,
+        target: 50,
+      })),
+      {
+        label: 'register, sort=vendor, 20th page',
+        path: await follow(get, '/app/risks?sort=vendor', 19),
+        target: 50,
+      },
+      {
+        label: 'register, sort=owner, 20th page',
+        path: await follow(get, '/app/risks?sort=owner&dir=desc', 19),
         target: 50,
       },
       { label: 'dashboard GET /app', path: '/app', target: 100 },

@@ -79,6 +79,8 @@ Commands:
                                                   everything held about one person, as a zip (GDPR Art. 15/20; docs/privacy.md)
   privacy erase --tenant T (--contact-email E | --contact-id ID | --member-email E) --confirm E
                                                   erase one person's personal data (GDPR Art. 17); --confirm is their address again
+  evidence verify [--tenant T]                    decrypt every stored evidence version and recompute its SHA-256
+                                                  (one line per failure; exit 1 on any failure; docs/evidence.md)
   backup --out FILE                               write the SQLite database and the files under DATA_DIR to FILE (.tar.gz)
   restore FILE [--force]                          restore a backup into an empty DATA_DIR (--force: move the current one aside)
 
@@ -662,6 +664,8 @@ const backupCommands: Record<string, Handler> = {
   },
 };
 Object.assign(commands, backupCommands);
+commands['evidence verify'] = async (args, io) =>
+  (await import('./evidence-commands.js')).evidenceVerify(args, io);
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {

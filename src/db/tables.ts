@@ -765,6 +765,12 @@ export function defineTables(k: Kit) {
       k.index('risks_rating_idx').on(t.tenantId, t.inherentRating, t.inherentScore, t.id),
       k.index('risks_owner_idx').on(t.tenantId, t.ownerUserId, t.dueKey, t.id),
       k.index('risks_treatment_idx').on(t.tenantId, t.treatment, t.dueKey, t.id),
+      // The other sorts: by status; by owner (the key `coalesce(owner_user_id, '')`, unowned as ''); by
+      // the last change; by vendor (the vendors' name index outside, this one inside: a vendor's risks by id).
+      k.index('risks_status_sort_idx').on(t.tenantId, t.status, t.id),
+      k.index('risks_owner_sort_idx').on(t.tenantId, sql`coalesce(${t.ownerUserId}, '')`, t.id),
+      k.index('risks_updated_idx').on(t.tenantId, t.updatedAt, t.id),
+      k.index('risks_vendor_sort_idx').on(t.tenantId, t.vendorId, t.id),
       // The dashboard's counts (src/db/repo/dashboard.ts): by status and cell, and the ended acceptances,
       // all from this covering index.
       k.index('risks_cells_idx').on(t.tenantId, t.status, t.likelihood, t.impact, t.acceptedUntil),

@@ -83,6 +83,8 @@ export interface OpenedDownload {
 }
 
 export class IntegrityError extends Error {
+  /** The SHA-256 recorded at upload, once the row is known: what the stored copy should have had. */
+  expected: string | null = null;
   constructor(message: string) {
     super(message);
     this.name = 'IntegrityError';
@@ -97,6 +99,12 @@ export class MissingBlobError extends IntegrityError {
   }
 }
 
+/** The stored row a file is opened from (a live one for downloads, any undestroyed one for `evidence verify`). */
+export type StoredFile = Pick<
+  repo.EvidenceRow,
+  'id' | 'fileName' | 'contentType' | 'size' | 'sha256' | 'keyId' | 'fileKey'
+>;
+
 /**
  * Opens a granted file for sending: null when the row is gone (removed, or not this tenant's); throws
  * IntegrityError when the stored blob is missing, truncated or does not authenticate (found before the
@@ -109,6 +117,31 @@ export async function openDownload(
   const { tenantId, evidenceId } = grant;
   const row = await ports.store.tenant(tenantId).read((tx) => repo.getEvidence(tx, evidenceId));
   if (!row) return null;
+  return openStoredFile(ports, tenantId, row);
+}
+
+/**
+ * Opens one stored file's blob, decrypting and checking it as it is read; an IntegrityError (found
+ * early, or from the stream) carries the row's SHA-256 as `expected`.
+ */
+export async function openStoredFile(
+  ports: Pick<Ports, 'store' | 'master' | 'blobs'>,
+  tenantId: string,
+  row: StoredFile,
+): Promise<OpenedDownload> {
+  try {
+    return await openBlob(ports, tenantId, row);
+  } catch (err) {
+    if (err instanceof IntegrityError) err.expected = row.sha256;
+    throw err;
+  }
+}
+
+async function openBlob(
+  ports: Pick<Ports, 'store' | 'master' | 'blobs'>,
+  tenantId: string,
+  row: StoredFile,
+): Promise<OpenedDownload> {
   const blob = await ports.blobs.get(await evidenceBlobAddress(ports, tenantId, row));
   if (!blob) throw new MissingBlobError();
   if (blob.size !== sealedSize(row.size)) {
@@ -133,7 +166,9 @@ export async function openDownload(
     },
     flush() {
       if (size !== row.size || bytesToHex(hasher.digest()) !== row.sha256) {
-        throw new IntegrityError('the content does not match its SHA-256');
+        const err = new IntegrityError('the content does not match its SHA-256');
+        err.expected = row.sha256;
+        throw err;
       }
     },
   });
@@ -165,9 +200,17 @@ export async function openDownload(
       if (done) return controller.close();
       // A failure past the first chunk aborts the response: the client gets a broken download, never
       // unauthenticated bytes.
-      const r = await reader.read();
-      if (r.done) controller.close();
-      else controller.enqueue(r.value);
+      try {
+        const r = await reader.read();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      } catch (err) {
+        // A chunk past the first that fails to authenticate: named as such for `evidence verify`.
+        if (err instanceof IntegrityError) throw err;
+        const failed = new IntegrityError('the blob does not authenticate');
+        failed.expected = row.sha256;
+        throw failed;
+      }
     },
     cancel: (reason) => reader.cancel(reason),
   });

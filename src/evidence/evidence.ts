@@ -35,6 +35,7 @@ export const EVIDENCE_OPEN_STATUSES: readonly AssessmentStatus[] = repo.OPEN_STA
 
 export type EvidenceErrorCode =
   | 'not-found'
+  | 'integrity'
   | 'closed'
   | 'no-files-here'
   | 'too-many-files'

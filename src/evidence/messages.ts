@@ -35,6 +35,10 @@ export const EVIDENCE_MESSAGES = {
   'evidence.contentMismatch': "The file's content is not a {type} file ({detail}).",
   'evidence.tooManyFiles': 'This question takes at most {max} files.',
   'evidence.downloadGone': 'This download link is not valid or has expired. Go back and open the file again.',
+  'evidence.integrityFailed':
+    'This file failed its integrity check: the stored copy does not match the SHA-256 recorded when it was uploaded ({sha256}), so it was not sent. The failure has been recorded; tell your administrator.',
+  'evidence.blobMissing':
+    'This file failed its integrity check: its stored copy is missing (SHA-256 recorded when it was uploaded: {sha256}), so it cannot be sent. The failure has been recorded; tell your administrator.',
 } as const;
 
 export type EvidenceMessage = keyof typeof EVIDENCE_MESSAGES;

@@ -1,15 +1,20 @@
 /**
  * `GET /files/<token>`: a file, only through a short-lived signed URL (src/evidence/download.ts). Served
  * as an attachment under our own name and type, `nosniff`, and a `sandbox` CSP, so not even a file that
- * got past the type check could run script in our origin. Every refusal is the same 404.
+ * got past the type check could run script in our origin. A bad, expired or foreign link is the same 404;
+ * a file whose stored copy is missing or fails its integrity check is a 409 that says so and names the
+ * SHA-256 recorded at upload (an auditor must tell tampering from a link that leads nowhere), logged and
+ * recorded in the tenant's audit trail.
  */
 import { Hono } from 'hono';
 import { HttpError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
 import type { Ports } from '../platform/ports.js';
 import { IntegrityError, openDownload, verifyDownloadToken } from './download.js';
+import { EvidenceError } from './evidence.js';
 import { attachmentDisposition } from './file-names.js';
 import { EVIDENCE_MESSAGES } from './messages.js';
+import { auditIntegrityFailure, reasonOf } from './verify.js';
 
 const gone = () =>
   new HttpError(404, EVIDENCE_MESSAGES['evidence.downloadGone'], { said: { key: 'evidence.downloadGone' } });
@@ -25,12 +30,25 @@ export function evidenceRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs
     } catch (err) {
       if (!(err instanceof IntegrityError)) throw err;
       // Ids only: no names, no tokens.
-      c.get('log').error({
-        event: 'evidence.integrity_failed',
-        evidence: grant.evidenceId,
-        reason: err.message,
-      });
-      throw gone();
+      const log = c.get('log');
+      log.error({ event: 'evidence.integrity_failed', evidence: grant.evidenceId, reason: err.message });
+      await auditIntegrityFailure(platform, grant.tenantId, grant.evidenceId, err, 'system:download').catch(
+        (e: unknown) =>
+          log.error({
+            event: 'evidence.integrity_audit_failed',
+            evidence: grant.evidenceId,
+            error: (e as Error)?.name ?? 'unknown',
+          }),
+      );
+      const missing = reasonOf(err) === 'missing';
+      throw new EvidenceError(
+        409,
+        'integrity',
+        missing ? 'evidence.blobMissing' : 'evidence.integrityFailed',
+        {
+          sha256: err.expected ?? 'unknown',
+        },
+      );
     }
     if (!file) throw gone();
     const head = c.req.method === 'HEAD';

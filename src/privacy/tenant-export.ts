@@ -21,6 +21,7 @@ import { MissingBlobError, openDownload } from '../evidence/download.js';
 import type { Ports } from '../platform/ports.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import { type ZipEntry, zipStream } from './zip.js';
+import { portableName, UniqueNames } from './zip-names.js';
 
 type TableKey = keyof Tables;
 export type ExportPorts = Pick<Ports, 'store' | 'master' | 'blobs'>;
@@ -107,11 +108,15 @@ export function exportSchema(): object {
       properties: {
         id: { type: 'string' },
         path: { type: ['string', 'null'] },
+        fileName: {
+          type: 'string',
+          description: 'The name as uploaded (the path holds a portable form of it).',
+        },
         sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
         size: { type: 'number' },
         missing: { type: 'boolean' },
       },
-      required: ['id', 'path', 'sha256', 'size'],
+      required: ['id', 'path', 'fileName', 'sha256', 'size'],
       additionalProperties: false,
     },
   };
@@ -166,9 +171,13 @@ async function* tableJson(ports: ExportPorts, tenantId: string, key: TableKey): 
   yield enc.encode('\n]\n');
 }
 
-/** A safe archive name for an evidence file: its id folder, then its cleaned name. */
-const evidencePath = (id: string, name: string) =>
-  `evidence/${id}/${name.replace(/[/\\\0]/g, '_').replace(/^\.+/, '_') || 'file'}`;
+/**
+ * An evidence file's archive path: its id folder, then its name made portable (src/privacy/zip-names.ts:
+ * no characters, device names or trailing dots Windows refuses, a length cap, unique per folder). The
+ * name as uploaded is in evidence.json (`fileName`) and data/evidence.json.
+ */
+const evidencePath = (names: UniqueNames, id: string, name: string) =>
+  `evidence/${id}/${names.take(`evidence/${id}`, portableName(name))}`;
 
 async function* streamOf(body: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
   const reader = body.getReader();
@@ -212,10 +221,11 @@ const README = `# Assay tenant export
 - \`data/<table>.json\`: every row of every table the tenant owns, as a JSON array. Vendor contacts are
   exported with their fields opened (name, email, phone, role). Times are ISO 8601 in UTC.
 - \`schema.json\`: a JSON Schema (draft 2020-12) of every file above, under \`properties.files\`.
-- \`evidence/<id>/<file name>\`: each evidence file, decrypted; \`evidence.json\` lists them with their
-  SHA-256, which \`sha256sum\` reproduces. A file whose content was missing from storage when the export
-  was made is listed with \`"missing": true\` and \`"path": null\` (its SHA-256 and size are what was
-  uploaded); there is no file for it in \`evidence/\`.
+- \`evidence/<id>/<file name>\`: each evidence file, decrypted, under a portable form of its name (characters,
+  device names and trailing dots Windows refuses replaced, at most 120 characters); \`evidence.json\` lists
+  them with the name as uploaded (\`fileName\`), their SHA-256, which \`sha256sum\` reproduces. A file
+  whose content was missing from storage when the export was made is listed with \`"missing": true\` and
+  \`"path": null\` (its SHA-256 and size are what was uploaded); there is no file for it in \`evidence/\`.
 - \`audit/\`: the audit trail exactly as \`assay audit export\` writes it (\`log.jsonl\`, \`checkpoints/\`,
   \`checkpoint.txt\`, \`audit-key.pem\`, \`keys/\`). Verify it with the recipe in Assay's docs/audit.md:
   line n's hash is SHA-256(hash(n-1) || "\\n" || line n), and the checkpoint's signature verifies with
@@ -255,7 +265,7 @@ async function* auditEntries(ports: ExportPorts, tenantId: string): AsyncIterabl
   if (signer) yield { name: 'audit/audit-key.pem', data: ed25519Pem(rawEd25519(signer.publicJwk)) };
 }
 
-type MissingFile = { id: string; path: null; sha256: string; size: number; missing: true };
+type MissingFile = { id: string; path: null; fileName: string; sha256: string; size: number; missing: true };
 
 /** The entries of a tenant's export, produced as the ZIP writer pulls them. */
 export async function* tenantExportEntries(
@@ -272,7 +282,11 @@ export async function* tenantExportEntries(
   };
   yield { name: 'schema.json', data: `${JSON.stringify(exportSchema(), null, 2)}\n` };
   for (const key of EXPORTED_TABLES) yield { name: fileOf(key), data: tableJson(ports, tenantId, key) };
-  const listed: ({ id: string; path: string; sha256: string; size: number } | MissingFile)[] = [];
+  const listed: (
+    | { id: string; path: string; fileName: string; sha256: string; size: number }
+    | MissingFile
+  )[] = [];
+  const names = new UniqueNames();
   for await (const row of evidenceRows(ports, tenantId)) {
     let opened: Awaited<ReturnType<typeof openDownload>>;
     try {
@@ -281,12 +295,19 @@ export async function* tenantExportEntries(
       // A file whose blob is gone from storage is listed as missing, with the digest it had: the export
       // says so rather than leave it out unnoticed (or break off the archive half way).
       if (!(err instanceof MissingBlobError)) throw err;
-      listed.push({ id: row.id, path: null, sha256: row.sha256, size: row.size, missing: true });
+      listed.push({
+        id: row.id,
+        path: null,
+        fileName: row.fileName,
+        sha256: row.sha256,
+        size: row.size,
+        missing: true,
+      });
       continue;
     }
     if (!opened) continue;
-    const path = evidencePath(row.id, row.fileName);
-    listed.push({ id: row.id, path, sha256: row.sha256, size: row.size });
+    const path = evidencePath(names, row.id, row.fileName);
+    listed.push({ id: row.id, path, fileName: row.fileName, sha256: row.sha256, size: row.size });
     yield { name: path, data: streamOf(opened.body) };
   }
   yield { name: 'evidence.json', data: `${JSON.stringify(listed, null, 2)}\n` };

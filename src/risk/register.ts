@@ -12,6 +12,7 @@ import {
   type RegisterRow,
   type RegisterSort,
   registerPage,
+  sortValue,
 } from '../db/repo/risks.js';
 import type { TenantReadCtx } from '../db/store.js';
 import { RISK_STATUSES, RISK_TREATMENTS } from '../db/tables.js';
@@ -47,7 +48,15 @@ export interface RegisterParams {
   after?: string;
 }
 
-const DEFAULT_DIR: Record<RegisterSort, 'asc' | 'desc'> = { rating: 'desc', due: 'asc', title: 'asc' };
+const DEFAULT_DIR: Record<RegisterSort, 'asc' | 'desc'> = {
+  rating: 'desc',
+  due: 'asc',
+  title: 'asc',
+  vendor: 'asc',
+  status: 'asc',
+  owner: 'asc',
+  updated: 'desc',
+};
 
 function bad(message: string): never {
   throw new HttpError(400, message);
@@ -125,7 +134,7 @@ const TOKEN_BAD =
 
 /** The token: base64url of [sort, dir, value, id] of the page's last row. */
 export function encodeToken(sort: RegisterSort, dir: 'asc' | 'desc', row: RegisterRow): string {
-  const v = sort === 'rating' ? row.inherentScore : sort === 'due' ? row.dueKey : row.title;
+  const v = sortValue(sort, row);
   return bytesToBase64Url(new TextEncoder().encode(JSON.stringify([sort, dir, v, row.id])));
 }
 
@@ -144,14 +153,27 @@ export function decodeToken(
   if (!Array.isArray(parsed) || parsed.length !== 4) bad(TOKEN_BAD);
   const [s, d, v, id] = parsed as unknown[];
   if (s !== sort || d !== dir || typeof id !== 'string' || !isId(id)) bad(TOKEN_BAD);
-  const ok =
-    sort === 'rating'
-      ? Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 25
-      : sort === 'due'
-        ? typeof v === 'string' && isDate(v)
-        : typeof v === 'string' && v.length <= 200;
-  if (!ok) bad(TOKEN_BAD);
+  if (!tokenValueOk(sort, v)) bad(TOKEN_BAD);
   return { v: v as string | number, id };
+}
+
+/** A page token's sort value has the shape its sort's column holds (it is bound, never spliced, anyway). */
+function tokenValueOk(sort: RegisterSort, v: unknown): boolean {
+  switch (sort) {
+    case 'rating':
+      return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 25;
+    case 'due':
+      return typeof v === 'string' && isDate(v);
+    case 'title':
+    case 'vendor':
+      return typeof v === 'string' && v.length <= 200;
+    case 'status':
+      return typeof v === 'string' && (RISK_STATUSES as readonly string[]).includes(v);
+    case 'owner':
+      return v === '' || (typeof v === 'string' && isId(v));
+    case 'updated':
+      return Number.isSafeInteger(v) && (v as number) >= 0;
+  }
 }
 
 export interface RegisterView {

@@ -165,6 +165,10 @@ export const MESSAGES_DE: Messages = {
   'evidence.tooManyFiles': 'Diese Frage nimmt höchstens {max} Dateien an.',
   'evidence.downloadGone':
     'Dieser Download-Link ist ungültig oder abgelaufen. Gehen Sie zurück und öffnen Sie die Datei erneut.',
+  'evidence.integrityFailed':
+    'Diese Datei hat die Integritätsprüfung nicht bestanden: Die gespeicherte Kopie stimmt nicht mit dem beim Hochladen erfassten SHA-256 überein ({sha256}), daher wurde sie nicht gesendet. Der Fehler wurde protokolliert; wenden Sie sich an Ihre Administration.',
+  'evidence.blobMissing':
+    'Diese Datei hat die Integritätsprüfung nicht bestanden: Ihre gespeicherte Kopie fehlt (beim Hochladen erfasster SHA-256: {sha256}), daher kann sie nicht gesendet werden. Der Fehler wurde protokolliert; wenden Sie sich an Ihre Administration.',
   // The spreadsheet import, per row.
   'import.formula':
     'Formelzellen werden nicht angenommen und nicht ausgewertet; geben Sie den Wert selbst in die Zelle ein.',

@@ -159,7 +159,29 @@ export interface AssessmentReview {
   latestVersion: string | null;
   /** The buyer-set context facts, for the form that changes them (review-context.ts), with their values. */
   contextFacts: Array<ContextField & { values: string[] }>;
+  /**
+   * A submission that no longer meets the current facts (a reviewer changed them after it came in): the
+   * visible vendor questions they make required that have no answer (or lack the file or comment they now
+   * require), in document order. Non-empty: the rating is provisional and it cannot be marked reviewed.
+   */
+  incomplete: IncompleteQuestion[];
 }
+
+export interface IncompleteQuestion {
+  id: string;
+  text: string;
+  /** What is missing: the answer, the file or the comment the current facts require. */
+  missing: 'answer' | 'evidence' | 'comment';
+}
+
+const MISSING: Partial<Record<string, IncompleteQuestion['missing']>> = {
+  required: 'answer',
+  'evidence-required': 'evidence',
+  'comment-required': 'comment',
+};
+
+/** Statuses whose answers were submitted (and so were complete under the facts of that day). */
+const SUBMITTED: AssessmentStatus[] = ['submitted', 'reviewed'];
 
 /** What a stored answer reads like to a person (option labels in the questionnaire's default language). */
 export function shownAnswer(q: Questionnaire, question: Question, value: unknown): string {
@@ -303,6 +325,17 @@ export async function loadAssessmentReview(
           : '(not in this questionnaire version)',
     };
   });
+  // Only a submission can fall short of facts changed after it: an open one is still being answered.
+  const incomplete: IncompleteQuestion[] = [];
+  if (SUBMITTED.includes(assessment.status))
+    for (const issue of evaluation.issues) {
+      const missing = MISSING[issue.kind];
+      const question = q.questions.get(issue.questionId);
+      if (!missing || !question || question.context) continue;
+      // A file question's answer is its file.
+      const what = question.type === 'file' && missing === 'answer' ? 'evidence' : missing;
+      incomplete.push({ id: question.id, text: localize(question.text, q.defaultLocale, q), missing: what });
+    }
   const newest = r.versions.reduce<string | null>(
     (best, v) => (best === null || semver.gt(v.version, best) ? v.version : best),
     null,
@@ -325,6 +358,7 @@ export async function loadAssessmentReview(
       ...f,
       values: contextFieldValues((assessment.context as Record<string, unknown>)[f.key]),
     })),
+    incomplete,
   };
 }
 
@@ -521,6 +555,9 @@ export async function markReviewed(
   const assessment = await scope.read((ctx) => getAssessment(ctx, assessmentId));
   if (!assessment || assessment.status === 'draft') throw new HttpError(404, NOT_FOUND);
   if (!REVIEWABLE.includes(assessment.status)) throw new HttpError(409, NOT_SUBMITTED);
+  // A response that does not meet the current facts is not signed off: its rating is provisional.
+  const { incomplete } = await loadAssessmentReview(scope, assessment.id, now);
+  if (incomplete.length > 0) throw new HttpError(409, incompleteRefusal(incomplete));
   try {
     await scope.write((tx) => {
       transitionAssessment(tx, assessment.id, REVIEWABLE, 'reviewed', {}, now);
@@ -545,6 +582,16 @@ export async function markReviewed(
       throw new HttpError(409, NOT_SUBMITTED);
     throw err;
   }
+}
+
+/** Why an incomplete submission cannot be marked reviewed, naming the questions. */
+export function incompleteRefusal(incomplete: IncompleteQuestion[]): string {
+  const n = incomplete.length;
+  return `${n} required ${n === 1 ? 'question is' : 'questions are'} unanswered under the current context facts (${incomplete
+    .map((i) => i.id)
+    .join(
+      ', ',
+    )}): request changes on ${n === 1 ? 'it' : 'them'}, or change the facts back, before marking the assessment reviewed.`;
 }
 
 // ---- re-assessment -----------------------------------------------------------------------------------

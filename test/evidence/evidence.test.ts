@@ -10,6 +10,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.js';
 import { bytesToBase64Url, bytesToHex } from '../../src/crypto/encoding.js';
+import { listAudit } from '../../src/db/repo/audit.js';
 import * as repo from '../../src/db/repo/index.js';
 import { HttpError } from '../../src/errors.js';
 import { downloadPath, openDownload } from '../../src/evidence/download.js';
@@ -686,7 +687,7 @@ forEachDialect(
         );
       });
 
-      it('a tampered blob is refused (404) before any byte is sent; so is a truncated or reordered one', async () => {
+      it('a tampered blob is refused (409, naming its SHA-256, audited) before any byte is sent; so is a truncated, reordered or missing one', async () => {
         const bytes = new Uint8Array(3 * CHUNK);
         bytes.set(pdf('tamper'), 0);
         const e = await storeEvidence(
@@ -713,16 +714,21 @@ forEachDialect(
           const res = await get(await url());
           const text = await res.text();
           expect(text).not.toContain('tamper');
+          // Not the "link not valid" page: a refusal that names the check and the recorded digest.
+          if (res.status === 409) {
+            expect(text).toContain('failed its integrity check');
+            expect(text).toContain(e.sha256);
+          }
           return res.status;
         };
         try {
           // One bit in the first chunk.
-          expect(await attempt(flip(HEADER_LENGTH + 5))).toBe(404);
+          expect(await attempt(flip(HEADER_LENGTH + 5))).toBe(409);
           // One bit in the header (the key id or nonce prefix).
-          expect(await attempt(flip(20))).toBe(404);
+          expect(await attempt(flip(20))).toBe(409);
           // The last chunk cut off, or its last bytes.
-          expect(await attempt((b) => b.subarray(0, b.length - (CHUNK + 16)))).toBe(404);
-          expect(await attempt((b) => b.subarray(0, b.length - 10))).toBe(404);
+          expect(await attempt((b) => b.subarray(0, b.length - (CHUNK + 16)))).toBe(409);
+          expect(await attempt((b) => b.subarray(0, b.length - 10))).toBe(409);
           // Two chunks swapped.
           expect(
             await attempt((b) => {
@@ -732,13 +738,28 @@ forEachDialect(
               first.copy(b, HEADER_LENGTH + c);
               return b;
             }),
-          ).toBe(404);
+          ).toBe(409);
           // Another tenant's blob put in its place.
           const theirs = await store('a.pdf', pdf('tenant a'));
           const foreign = await addressOf(f.tenantId, theirs.id);
           const [, fname] = foreign.split('/') as [string, string];
           const foreignBytes = fs.readFileSync(path.join(f.blobDir, f.tenantId, fname.slice(0, 2), fname));
-          expect(await attempt(() => foreignBytes)).toBe(404);
+          expect(await attempt(() => foreignBytes)).toBe(409);
+          // The blob gone from storage: the same refusal, saying the copy is missing.
+          fs.rmSync(file);
+          const gone = await get(await url());
+          expect(gone.status).toBe(409);
+          expect(await gone.text()).toMatch(new RegExp(`stored copy is missing[^]*${e.sha256}`));
+          // Each refusal is in the tenant's audit trail: ids, the recorded digest and the reason only.
+          const audited = (
+            await ts.store.tenant(f.other.tenantId).read((ctx) => listAudit(ctx, { limit: 10_000 }))
+          ).filter((a) => a.action === 'evidence.integrity_failed' && a.target === `evidence:${e.id}`);
+          expect(audited.map((a) => (a.data as { reason: string }).reason)).toEqual([
+            ...Array(6).fill('corrupt'),
+            'missing',
+          ]);
+          expect(JSON.stringify(audited)).not.toContain('t.pdf');
+          expect((audited[0]!.data as { data_sha256: string }).data_sha256).toBe(e.sha256);
 
           // A bit flipped in a later chunk: the response has started, so the stream breaks instead of
           // handing over the unauthenticated chunk.

@@ -98,6 +98,10 @@ function validate(schema: Record<string, unknown>, value: unknown, at = '$'): st
   return errors;
 }
 
+/** What Windows refuses in one path part: its reserved characters, control characters, a trailing dot or space. */
+const windowsRefuses = (part: string) =>
+  /[<>:"/\\|?*]|[. ]$/.test(part) || [...part].some((c) => c.charCodeAt(0) < 32);
+
 forEachDialect('tenant exit', (dialect) => {
   let ts: TestStore;
   let store: Store;
@@ -269,6 +273,7 @@ forEachDialect('tenant exit', (dialect) => {
       expect(listed).toContainEqual({
         id: lost.id,
         path: null,
+        fileName: 'lost.pdf',
         sha256: lost.sha256,
         size: lost.size,
         missing: true,
@@ -281,6 +286,65 @@ forEachDialect('tenant exit', (dialect) => {
       expect(files.has('audit/log.jsonl')).toBe(true);
     }, 60_000);
   });
+
+  it('names evidence entries portably (no markup, device names, trailing dots; capped) and keeps the uploaded names in evidence.json', async () => {
+    const g = await fixture(store);
+    const uploaded = [
+      '"><svg onload=alert(1)>.pdf',
+      'CON.pdf',
+      'aux.tar.pdf',
+      'Bericht: Q3 | final?.pdf',
+      `${'a'.repeat(190)}.pdf`,
+    ];
+    const ids = new Map<string, string>();
+    // A question takes at most three files: the rest on a second assessment.
+    const second = await newAssessment(store, g.tenantId);
+    for (const [i, name] of uploaded.entries()) {
+      const e = await storeEvidence(
+        g.platform,
+        {
+          tenantId: g.tenantId,
+          assessmentId: i < 3 ? g.assessmentId : second,
+          questionId: 'gov.isms',
+          uploadedBy: 'vendor:x',
+        },
+        uploadRequest(name, pdf(`file ${i}`)),
+      );
+      ids.set(e.id, name);
+    }
+    const admin = await member(store, g.tenantId, 'admin');
+    const res = await client(g.app, admin.cookie).post('/app/settings/exit/export');
+    expect(res.status).toBe(200);
+    const files = await unzip(new Uint8Array(await res.arrayBuffer()));
+    const listed = JSON.parse(files.get('evidence.json')!.toString('utf8')) as {
+      id: string;
+      path: string;
+      fileName: string;
+    }[];
+    const schema = JSON.parse(files.get('schema.json')!.toString('utf8'));
+    expect(validate(schema.properties.files.properties['evidence.json'], listed, 'evidence.json')).toEqual(
+      [],
+    );
+    const byName = new Map(listed.map((e) => [e.fileName, e.path.split('/').at(-1)!]));
+    expect([...byName.keys()].sort()).toEqual([...uploaded].sort());
+    expect(byName.get('"><svg onload=alert(1)>.pdf')).toBe('_svg onload=alert(1)_.pdf');
+    expect(byName.get('CON.pdf')).toBe('_CON.pdf');
+    expect(byName.get('aux.tar.pdf')).toBe('_aux.tar.pdf');
+    expect(byName.get('Bericht: Q3 | final?.pdf')).toBe('Bericht_ Q3 _ final_.pdf');
+    expect(byName.get(`${'a'.repeat(190)}.pdf`)).toBe(`${'a'.repeat(116)}.pdf`);
+    for (const e of listed) {
+      // Each entry holds the bytes uploaded under its original name, in its own id folder.
+      expect(e.path.startsWith(`evidence/${e.id}/`)).toBe(true);
+      expect(ids.get(e.id)).toBe(e.fileName);
+      expect(files.get(e.path)!.toString('utf8')).toContain(`file ${uploaded.indexOf(e.fileName)}`);
+      const leaf = e.path.split('/').at(-1)!;
+      expect(windowsRefuses(leaf), leaf).toBe(false);
+      expect([...leaf].length).toBeLessThanOrEqual(120);
+    }
+    // Every entry of the archive, not just evidence: portable too.
+    for (const name of files.keys())
+      for (const part of name.split('/')) expect(windowsRefuses(part), name).toBe(false);
+  }, 60_000);
 
   describe('deletion request and cancel', () => {
     it('refuses bad input with 4xx and changes nothing', async () => {

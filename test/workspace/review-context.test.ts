@@ -83,7 +83,10 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
   }
 
   /** nis2-supplier sent as a supporting service with data access only, answered and submitted. */
-  async function submitted(context = ['scope.criticality=supporting', 'scope.access=data']) {
+  async function submitted(
+    context = ['scope.criticality=supporting', 'scope.access=data'],
+    omit: string[] = [],
+  ) {
     const sent = await send(platform, tenantId, { context });
     const vendor = browser(app);
     expect((await vendor.post(await lastLinkTo(ts.store, JANE), {})).status).toBe(303);
@@ -92,7 +95,10 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
     const stored = Object.fromEntries(
       Object.entries(sampleAnswers(q, today)).filter(
         ([k]) =>
-          !k.endsWith('#evidence') && q.questions.get(k)?.type !== 'file' && !q.questions.get(k)?.context,
+          !k.endsWith('#evidence') &&
+          q.questions.get(k)?.type !== 'file' &&
+          !q.questions.get(k)?.context &&
+          !omit.includes(k.split('#')[0]!),
       ),
     );
     await ts.store.tenant(tenantId).write((tx) => {
@@ -240,6 +246,73 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
     const vendors = await (await reviewer.get('/app/vendors')).text();
     const vendorLine = vendors.split('<tr').find((l) => l.includes(`/app/vendors/${s.vendorId}"`))!;
     expect(vendorLine).toContain(`data-rating="${want.rating}">${want.rating}</strong>`);
+  });
+
+  it('a submission that no longer meets the new facts says so: the unanswered questions listed, the rating provisional, no sign-off', async () => {
+    // Submitted as a supporting service: two questions only a critical one must answer are left open;
+    // the subcontractor list (a file question) is one too, since the submission uploaded no file for it.
+    const s = await submitted(
+      ['scope.criticality=supporting', 'scope.access=data'],
+      ['bcm.rto_hours', 'auth.emergency'],
+    );
+    const open = ['bcm.rto_hours', 'sup.list', 'auth.emergency'];
+    const reviewer = await member('compliance_manager');
+    const path = `/app/assessments/${s.assessmentId}/review`;
+    const clean = await (await reviewer.get(path)).text();
+    expect(clean).not.toContain('unanswered under the current context facts');
+    expect(clean).not.toContain('data-provisional');
+    expect(clean).toContain(`action="${path}/reviewed"`);
+
+    const res = await reviewer.post(`${path}/context`, {
+      'ctx.scope.criticality': 'critical',
+      'ctx.scope.access': 'data',
+      reason: 'It runs payroll after all.',
+    });
+    expect(res.status).toBe(303);
+    const page = await (await reviewer.get(`${path}?done=rerated`)).text();
+    // Named, counted, each linked to its question on the page, which says what is missing.
+    expect(page).toContain('3 required questions are unanswered under the current context facts.');
+    for (const id of open) {
+      expect(page).toContain(`<li><a href="#q-${id}">${id}</a>`);
+      expect(page).toContain(`id="q-${id}"`);
+      const block = page.slice(page.indexOf(`id="q-${id}"`)).split('<div class="question"')[0]!;
+      const file = id === 'sup.list';
+      expect(block).toContain(
+        `Required under the current context facts: ${file ? 'the file it requires is missing' : 'no answer'}.`,
+      );
+      // Ticked for a change request, with a comment to send as it is or edit.
+      expect(block).toMatch(
+        new RegExp(`name="pick" value="${id.replace('.', '\\.')}" id="pick-[^"]+" checked`),
+      );
+      expect(block).toContain(
+        file
+          ? 'please answer it and attach the file it asks for.'
+          : 'now require this question: please answer it.',
+      );
+    }
+    // The rating is not shown clean: provisional, and no "Mark reviewed" button.
+    expect(page).toContain('provisional: 3 required unanswered');
+    expect(page).not.toContain(`action="${path}/reviewed"`);
+    // Posting it anyway is refused with the reason, and nothing changes.
+    const signOff = await reviewer.post(`${path}/reviewed`, {});
+    expect(signOff.status).toBe(409);
+    const refusal = await signOff.text();
+    expect(refusal).toContain('3 required questions are unanswered under the current context facts');
+    expect(refusal).toContain('(bcm.rto_hours, sup.list, auth.emergency)');
+    expect((await row(s.assessmentId))!.status).toBe('submitted');
+    // Sending the ticked questions back is one click: the form as the page fills it.
+    const back = await reviewer.send(`${path}/changes`, {
+      method: 'POST',
+      body: new URLSearchParams(
+        open.flatMap((id) => [
+          ['pick', id],
+          [`comment.${id}`, 'Please answer: the service is critical.'],
+        ]),
+      ).toString(),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(back.status).toBe(303);
+    expect((await row(s.assessmentId))!.status).toBe('changes_requested');
   });
 
   it('refuses every bad change with a 4xx and writes nothing', async () => {

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, isNull } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import { preparedRead } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
@@ -267,4 +267,18 @@ export async function liveRowsWithContent(
       ),
     );
   return Number(row?.n ?? 0);
+}
+
+/** Every version of the tenant's files (removed and destroyed ones included), by id, a page at a time. */
+export async function evidenceVersionsPage(
+  { db, t, tenantId }: TenantReadCtx,
+  afterId: string,
+  limit: number,
+): Promise<(EvidenceRow & { deletedAt: Date | null; destroyedAt: Date | null })[]> {
+  return db
+    .select({ ...evidenceCols(t), deletedAt: t.evidence.deletedAt, destroyedAt: t.evidence.destroyedAt })
+    .from(t.evidence)
+    .where(and(eq(t.evidence.tenantId, tenantId), gt(t.evidence.id, afterId)))
+    .orderBy(asc(t.evidence.id))
+    .limit(limit);
 }

@@ -3,7 +3,7 @@
  * (src/risk/) decide what changes; this module says how, in SQL, with the tenant from the context. Every
  * read the register offers is a keyset seek on an index (tables.ts lists them), never a full read.
  */
-import { and, asc, desc, eq, gt, isNull, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lt, lte, ne, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { isId, newId } from '../ids.js';
 import { preparedRead } from '../prepared.js';
 import type { TenantReadCtx, TenantWriteCtx, Written } from '../store.js';
@@ -131,7 +131,12 @@ export async function listRisks({ db, t, tenantId }: TenantReadCtx, vendorId?: s
 
 // ---- the register page -----------------------------------------------------------------------------
 
-export const REGISTER_SORTS = ['rating', 'due', 'title'] as const;
+/**
+ * The register's sorts, each a keyset over indexed columns (src/db/tables.ts): `rating` is the inherent
+ * score (likelihood × impact), `vendor` the vendor's name (unique per tenant), `owner` groups by owner
+ * (unowned first when ascending), `updated` the last change.
+ */
+export const REGISTER_SORTS = ['rating', 'due', 'title', 'vendor', 'status', 'owner', 'updated'] as const;
 export type RegisterSort = (typeof REGISTER_SORTS)[number];
 
 export interface RegisterFilter {
@@ -149,7 +154,7 @@ export interface RegisterFilter {
 export interface RegisterPageQuery extends RegisterFilter {
   sort: RegisterSort;
   dir: 'asc' | 'desc';
-  /** The last row of the previous page: its sort value and id. */
+  /** The last row of the previous page: its sort value (for `updated`, ms since the epoch) and id. */
   after?: { v: string | number; id: string };
   limit: number;
 }
@@ -171,6 +176,7 @@ export type RegisterRow = Pick<
   | 'acceptedUntil'
   | 'ownerUserId'
   | 'origin'
+  | 'updatedAt'
 > & { vendorName: string; ownerEmail: string | null };
 
 function filterWhere(t: TenantReadCtx['t'], tenantId: string, f: RegisterFilter): SQL[] {
@@ -187,20 +193,81 @@ function filterWhere(t: TenantReadCtx['t'], tenantId: string, f: RegisterFilter)
   return where;
 }
 
-const sortColumn = (t: TenantReadCtx['t'], s: RegisterSort) =>
-  s === 'rating' ? t.risks.inherentScore : s === 'due' ? t.risks.dueKey : t.risks.title;
+/** The owner sort's key: the owner's id, '' for none (so unowned risks seek like any other value). */
+const ownerKey = (t: TenantReadCtx['t']) => sql`coalesce(${t.risks.ownerUserId}, '')`;
+
+/** The sort's key and how a page token's value is bound (through the column's own driver mapping). */
+function sortKey(
+  t: TenantReadCtx['t'],
+  s: RegisterSort,
+): { col: SQLWrapper; bind: (v: string | number) => SQL } {
+  const of = (col: SQLWrapper, map: (v: string | number) => unknown = (v) => v) => ({
+    col,
+    // The column maps the value as it maps any of its own (a Date to ms on SQLite, to a timestamp on PG).
+    bind: (v: string | number) => sql`${sql.param(map(v), col as never)}`,
+  });
+  switch (s) {
+    case 'rating':
+      return of(t.risks.inherentScore);
+    case 'due':
+      return of(t.risks.dueKey);
+    case 'title':
+      return of(t.risks.title);
+    case 'vendor':
+      return of(t.vendors.name);
+    case 'status':
+      return of(t.risks.status);
+    case 'updated':
+      return of(t.risks.updatedAt, (v) => new Date(v));
+    case 'owner':
+      return { col: ownerKey(t), bind: (v) => sql`${v}` };
+  }
+}
+
+/** The value a row is sorted by under `s`, as a page token carries it. */
+export function sortValue(s: RegisterSort, row: RegisterRow): string | number {
+  switch (s) {
+    case 'rating':
+      return row.inherentScore;
+    case 'due':
+      return row.dueKey;
+    case 'title':
+      return row.title;
+    case 'vendor':
+      return row.vendorName;
+    case 'status':
+      return row.status;
+    case 'updated':
+      return row.updatedAt.getTime();
+    case 'owner':
+      return row.ownerUserId ?? '';
+  }
+}
 
 /** One page of the register: a keyset seek on (sort column, id), `limit + 1` rows to know whether more follow. */
 export async function registerPage(ctx: TenantReadCtx, q: RegisterPageQuery): Promise<RegisterRow[]> {
   const { db, t, tenantId } = ctx;
-  const col = sortColumn(t, q.sort);
+  const { col, bind } = sortKey(t, q.sort);
   const where = filterWhere(t, tenantId, q);
+  // A bound on the vendor's name on every page, the first too (always true there: names are not empty):
+  // it is what makes SQLite walk the vendors' name index outside and each vendor's risks inside, instead
+  // of sorting every risk of the tenant (measured: 0.8 s against 4 ms on 100,000 risks).
+  if (q.sort === 'vendor' && !q.after) where.push(sql`${col} >= ''`);
   if (q.after) {
-    // A row value comparison: both dialects seek the (…, sort column, id) index with it.
+    const v = bind(q.after.v);
+    // Within one table, a row value comparison: both dialects seek the (…, sort column, id) index with
+    // it. The vendor's name is in the joined table: a bound on it the planner can seek the vendors' name
+    // index with, then the tie on the risk id (a vendor's name is unique in its tenant). The owner key is
+    // an expression, which PostgreSQL does not seek with inside a row value (measured: 231 ms on the 20th
+    // page of 100,000 risks): the same bound-then-tie form.
     where.push(
-      q.dir === 'asc'
-        ? sql`(${col}, ${t.risks.id}) > (${q.after.v}, ${q.after.id})`
-        : sql`(${col}, ${t.risks.id}) < (${q.after.v}, ${q.after.id})`,
+      q.sort === 'vendor' || q.sort === 'owner'
+        ? q.dir === 'asc'
+          ? sql`${col} >= ${v} and (${col} > ${v} or ${t.risks.id} > ${q.after.id})`
+          : sql`${col} <= ${v} and (${col} < ${v} or ${t.risks.id} < ${q.after.id})`
+        : q.dir === 'asc'
+          ? sql`(${col}, ${t.risks.id}) > (${v}, ${q.after.id})`
+          : sql`(${col}, ${t.risks.id}) < (${v}, ${q.after.id})`,
     );
   }
   const order = q.dir === 'asc' ? [asc(col), asc(t.risks.id)] : [desc(col), desc(t.risks.id)];
@@ -221,6 +288,7 @@ export async function registerPage(ctx: TenantReadCtx, q: RegisterPageQuery): Pr
       acceptedUntil: t.risks.acceptedUntil,
       ownerUserId: t.risks.ownerUserId,
       origin: t.risks.origin,
+      updatedAt: t.risks.updatedAt,
       vendorName: t.vendors.name,
       ownerEmail: t.users.email,
     })
