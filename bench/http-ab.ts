@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { smtpSinkUrl } from './smtp-sink.js';
 
 /*
  * An A/B of the server's CPU per request between checkouts, interleaved:
@@ -86,6 +87,8 @@ async function start(dir: string) {
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // Production refuses to start without SMTP_URL: a local sink that discards what it gets.
+      SMTP_URL: await smtpSinkUrl(),
       PORT: String(port),
       HOST: '127.0.0.1',
       BASE_URL,

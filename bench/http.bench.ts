@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { smtpSinkUrl } from './smtp-sink.js';
 import { verdict } from './timing.js';
 
 /*
@@ -171,6 +172,8 @@ async function startApp(): Promise<Running & { dataDir: string; linkFile: string
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // Production refuses to start without SMTP_URL: a local sink that discards what it gets.
+      SMTP_URL: await smtpSinkUrl(),
       PORT: String(port),
       HOST: '127.0.0.1',
       BASE_URL,

@@ -7,10 +7,10 @@ import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
+  customType,
   foreignKey,
   index,
   integer,
-  jsonb,
   type PgColumn,
   type PgColumnBuilderBase,
   type PgTableExtraConfigValue,
@@ -23,6 +23,18 @@ import {
 } from 'drizzle-orm/pg-core';
 import { newId } from './ids.js';
 import { markTenantTable } from './kit.sqlite.js';
+
+/**
+ * jsonb that node-postgres has already parsed. drizzle's own `jsonb` runs `JSON.parse` again on any
+ * string it gets back, so a stored text "12345" read as the number 12345, "true" as a boolean, "null"
+ * as null. node-postgres parses jsonb itself (type 3802), so the value comes through as it is; the
+ * written form is drizzle's (`JSON.stringify`), unchanged.
+ */
+const jsonb = customType<{ data: unknown; driverData: unknown }>({
+  dataType: () => 'jsonb',
+  toDriver: (v) => JSON.stringify(v),
+  fromDriver: (v) => v,
+});
 
 const currentTenant = sql`current_setting('app.tenant_id', true)`;
 

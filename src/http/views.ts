@@ -247,7 +247,9 @@ function joinPage<E extends AppEnv>(
 
 /** Pages kept by {@link renderMemo} and {@link renderMemoOf}, per Views and builder (oldest out). */
 const MEMO_PAGES = 64;
-const memoPages = new WeakMap<Views, Map<PageBuilder<never>, Map<string, KeptPage | null>>>();
+// Weak on the builder too: a route that passes an inline closure makes a new builder each request, and
+// a strong map kept an entry (and its pages) for every one of them (review LOW).
+const memoPages = new WeakMap<Views, WeakMap<PageBuilder<never>, Map<string, KeptPage | null>>>();
 
 /** Builds a page's data from the input it is kept on; see {@link renderMemoOf}. */
 export type PageBuilder<I> = (input: I) => PageData;
@@ -328,7 +330,7 @@ export function renderMemoOf<E extends AppEnv, I>(
   if (key === undefined) return render(c, template, build(input), status);
   let byBuilder = memoPages.get(views);
   if (!byBuilder) {
-    byBuilder = new Map();
+    byBuilder = new WeakMap();
     memoPages.set(views, byBuilder);
   }
   let memo = byBuilder.get(build as PageBuilder<never>);

@@ -29,6 +29,7 @@ import type { Logger } from '../http/logger-types.js';
 import type { Clock, MailPort } from '../platform/ports.js';
 import { parseMailAddress } from './address.js';
 import { MailSendError, TransientMailError } from './errors.js';
+import { pruneDevOutbox } from './outbox-prune.js';
 
 export interface RetryPolicy {
   /** Attempts a message may use on failures of its own (4xx for it) before it fails. */
@@ -153,6 +154,10 @@ export function createMailSender(options: MailSenderOptions): MailSender {
         } else {
           r.lost++;
           logger.warn({ mailId: m.id }, 'mail sent after its claim was lost');
+          // An erasure may have blanked the row while it was being sent: its prune ran before the
+          // development outbox file existed, so the file goes now (prune keeps the file of a live row:
+          // a lease that ran out, another sender on it).
+          if (mail.outbox) await pruneDevOutbox({ store, mail, logger });
         }
         continue;
       }

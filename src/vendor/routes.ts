@@ -11,7 +11,6 @@ import { inBackground } from '../http/background.js';
 import { ipBucket } from '../http/client-address.js';
 import type { AppEnv } from '../http/env.js';
 import { limitByAddress } from '../http/limits.js';
-import type { RateLimitHit } from '../http/rate-limit.js';
 import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
@@ -55,22 +54,40 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
       });
   // A per-address limit refused a request on a link. Its page is said in the browser's own language
   // hints (refusalLanguage): never by verifying the token, the RS256 check and read a flood of refused
-  // requests must not buy (review LOW). The security log gets the window's first refusal (the ones after
-  // it are the same hit), in the tenant the (verified) token names; a token that verifies nowhere logs
-  // nothing.
-  const onLimited = (via: string) => (c: Parameters<typeof render>[0], hit: RateLimitHit) => {
-    rememberLanguage(c, refusalLanguage(c));
-    if (hit.count !== hit.limit + 1) return;
-    inBackground(c, 'security-log', async () => {
-      const view = await inspectLink(deps, c.req.param('token') ?? '');
-      if (!view) return;
-      reporter(c)({
-        tenantId: view.claims.tid,
-        kind: 'rate_limited',
-        data: { via, assessment: view.claims.aid },
+  // requests must not buy (review LOW). The security log gets each (address, token)'s first refusal in
+  // the window, in the tenant the (verified) token names; a token that verifies nowhere logs nothing.
+  // Counting per token (not the window's first refusal alone) keeps a refusal with a bogus token from
+  // hiding the rest of the window's refusals on a real link from its tenant (review LOW-MED); at most
+  // LOGGED_TOKENS distinct tokens an address a window are verified, so a flood of made-up tokens buys
+  // no more than that many verifies.
+  const LOGGED_TOKENS = 5;
+  const limitLink = (name: string, limit: number, windowMs: number, via: string) =>
+    limitByAddress(platform, name, limit, windowMs, (c) => {
+      rememberLanguage(c, refusalLanguage(c));
+      const ip = platform.clientAddress(c);
+      const token = c.req.param('token') ?? '';
+      if (!ip || !token) return;
+      const address = ipBucket(ip);
+      inBackground(c, 'security-log', async () => {
+        const seen = await platform.rateLimits.hit(
+          { name: `${name}-logged`, subject: `${address}\n${token}` },
+          windowMs,
+        );
+        if (seen.count !== 1) return;
+        const tokens = await platform.rateLimits.hit(
+          { name: `${name}-log-tokens`, subject: address },
+          windowMs,
+        );
+        if (tokens.count > LOGGED_TOKENS) return;
+        const view = await inspectLink(deps, token);
+        if (!view) return;
+        reporter(c)({
+          tenantId: view.claims.tid,
+          kind: 'rate_limited',
+          data: { via, assessment: view.claims.aid },
+        });
       });
     });
-  };
 
   // The token is in the path. Every response is `no-store` and `Referrer-Policy: same-origin` already
   // (src/http/security-headers.ts): no Referer carrying it ever leaves for another site; `no-referrer`
@@ -119,31 +136,27 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
     });
   });
 
-  app.post(
-    `/:token${JWT}`,
-    limitByAddress(platform, 'vendor-redeem-ip', 60, 15 * 60_000, onLimited('link_redeem')),
-    async (c) => {
-      const token = c.req.param('token');
-      try {
-        const done = await redeemLink(deps, token, getCookie(c, VENDOR_COOKIE));
-        setCookie(
-          c,
-          VENDOR_COOKIE,
-          done.session.token,
-          sessionCookie(done.session.expiresAt, platform.clock.now()),
-        );
-        rememberSessionLanguage(c, quietLocale(c, done.languages, done.languages.assessmentLocale));
-        return c.redirect(`/v/a/${done.assessmentId}`, 303);
-      } catch (err) {
-        if (err instanceof LinkNotUsable) return gone(c, err.view);
-        throw err;
-      }
-    },
-  );
+  app.post(`/:token${JWT}`, limitLink('vendor-redeem-ip', 60, 15 * 60_000, 'link_redeem'), async (c) => {
+    const token = c.req.param('token');
+    try {
+      const done = await redeemLink(deps, token, getCookie(c, VENDOR_COOKIE));
+      setCookie(
+        c,
+        VENDOR_COOKIE,
+        done.session.token,
+        sessionCookie(done.session.expiresAt, platform.clock.now()),
+      );
+      rememberSessionLanguage(c, quietLocale(c, done.languages, done.languages.assessmentLocale));
+      return c.redirect(`/v/a/${done.assessmentId}`, 303);
+    } catch (err) {
+      if (err instanceof LinkNotUsable) return gone(c, err.view);
+      throw err;
+    }
+  });
 
   app.post(
     `/:token${JWT}/fresh`,
-    limitByAddress(platform, 'vendor-fresh-ip', 10, 60 * 60_000, onLimited('fresh_access')),
+    limitLink('vendor-fresh-ip', 10, 60 * 60_000, 'fresh_access'),
     async (c) => {
       const token = c.req.param('token');
       const form = await readForm(c);
@@ -176,60 +189,56 @@ export function vendorRoutes(platform: Ports, opts: { baseUrl: string }) {
     },
   );
 
-  app.post(
-    `/:token${JWT}/code`,
-    limitByAddress(platform, 'vendor-code-ip', 30, 15 * 60_000, onLimited('access_code')),
-    async (c) => {
-      const token = c.req.param('token');
-      const form = await readForm(c);
-      const base = c.req.path.replace(/\/code$/, '');
-      try {
-        const done = await redeemAccessCode(
-          deps,
-          token,
-          getCookie(c, PENDING_COOKIE),
-          str(form.code),
-          getCookie(c, VENDOR_COOKIE),
-          reporter(c),
-        );
-        deleteCookie(c, PENDING_COOKIE, clearedCookie);
-        setCookie(
-          c,
-          VENDOR_COOKIE,
-          done.session.token,
-          sessionCookie(done.session.expiresAt, platform.clock.now()),
-        );
-        rememberSessionLanguage(c, quietLocale(c, done.languages, done.languages.assessmentLocale));
-        return c.redirect(`/v/a/${done.assessmentId}`, 303);
-      } catch (err) {
-        if (err instanceof LinkNotUsable) return gone(c, err.view);
-        if (err instanceof HttpError && err.status < 500) {
-          const view = await inspectLink(deps, token);
-          if (!view) return gone(c, null);
-          // Locked or stale code: back to asking for a new one; a wrong code: try again here.
-          const page = linkPage(c, view);
-          rememberSessionLanguage(c, page.lang);
-          const said = say(page.lang, err.said, err.message);
-          if (err.status === 422) {
-            return render(
-              c,
-              'vendor/check-email',
-              {
-                title: page.w.checkEmail,
-                ...page,
-                chrome: page.w,
-                codeAction: `${base}/code`,
-                errors: { code: said },
-              },
-              422,
-            );
-          }
-          return gone(c, view, { errors: { email: said } }, err.status);
+  app.post(`/:token${JWT}/code`, limitLink('vendor-code-ip', 30, 15 * 60_000, 'access_code'), async (c) => {
+    const token = c.req.param('token');
+    const form = await readForm(c);
+    const base = c.req.path.replace(/\/code$/, '');
+    try {
+      const done = await redeemAccessCode(
+        deps,
+        token,
+        getCookie(c, PENDING_COOKIE),
+        str(form.code),
+        getCookie(c, VENDOR_COOKIE),
+        reporter(c),
+      );
+      deleteCookie(c, PENDING_COOKIE, clearedCookie);
+      setCookie(
+        c,
+        VENDOR_COOKIE,
+        done.session.token,
+        sessionCookie(done.session.expiresAt, platform.clock.now()),
+      );
+      rememberSessionLanguage(c, quietLocale(c, done.languages, done.languages.assessmentLocale));
+      return c.redirect(`/v/a/${done.assessmentId}`, 303);
+    } catch (err) {
+      if (err instanceof LinkNotUsable) return gone(c, err.view);
+      if (err instanceof HttpError && err.status < 500) {
+        const view = await inspectLink(deps, token);
+        if (!view) return gone(c, null);
+        // Locked or stale code: back to asking for a new one; a wrong code: try again here.
+        const page = linkPage(c, view);
+        rememberSessionLanguage(c, page.lang);
+        const said = say(page.lang, err.said, err.message);
+        if (err.status === 422) {
+          return render(
+            c,
+            'vendor/check-email',
+            {
+              title: page.w.checkEmail,
+              ...page,
+              chrome: page.w,
+              codeAction: `${base}/code`,
+              errors: { code: said },
+            },
+            422,
+          );
         }
-        throw err;
+        return gone(c, view, { errors: { email: said } }, err.status);
       }
-    },
-  );
+      throw err;
+    }
+  });
 
   // A link's GET shows the interstitial; its fresh-access and code addresses take the form only.
   postOnly(app, `/:token${JWT}/fresh`, `/:token${JWT}/code`);

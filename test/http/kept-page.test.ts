@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { render } from '../../src/http/index.js';
 import { type PageBuilder, renderKept, renderMemo, renderMemoOf } from '../../src/http/views.js';
@@ -183,5 +185,35 @@ describe('renderMemoOf: pages kept on the input their data is built from', () =>
     const b = await app.request('/of-error', { headers: { 'X-Request-Id': 'req-two' } });
     expect(await a.text()).toContain('req-one');
     expect(await b.text()).toContain('req-two');
+  });
+});
+
+describe('renderMemoOf with a builder made per request', () => {
+  // A closure per request (as an inline builder is): the pages kept for it must not keep it alive.
+  const made: WeakRef<object>[] = [];
+  const { app } = buildApp((app) => {
+    app.get('/inline', (c) => {
+      const build: PageBuilder<{ n: number }> = (i) => ({
+        title: 'Sign in',
+        values: {},
+        errors: {},
+        notice: `n ${i.n}`,
+      });
+      made.push(new WeakRef(build));
+      return renderMemoOf(c, 'workspace/login', { n: made.length }, build);
+    });
+  });
+
+  it('lets the builder go once the request is done (no entry a request)', async () => {
+    for (let i = 0; i < 5; i++) expect((await app.request('/inline')).status).toBe(200);
+    expect(made).toHaveLength(5);
+    // A WeakRef holds its target until the job that made it ends; then a full collection.
+    await new Promise((r) => setTimeout(r, 0));
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    gc();
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(made.filter((w) => w.deref() !== undefined)).toHaveLength(0);
   });
 });

@@ -132,6 +132,8 @@ forEachDialect('a rate-limited link request', (dialect) => {
     // The address's window spent (10 an hour), as many requests from it would have.
     for (let i = 0; i < 10; i++)
       await rateLimits.hit({ name: 'vendor-fresh-ip', subject: '203.0.113.62' }, 3_600_000);
+    // The first refusal on this link from this address verifies once, in the background, for the log.
+    expect((await post(`${link}/fresh`, { email: JANE }, client)).status).toBe(429);
     await settled();
     verifies = 0;
     const refused = await post(
@@ -145,5 +147,37 @@ forEachDialect('a rate-limited link request', (dialect) => {
     expect(html).toContain(DE);
     await settled();
     expect(verifies).toBe(0);
+  });
+  it('a refusal with a token that verifies nowhere does not hide the real link’s refusals from its tenant', async () => {
+    const client = { 'X-Test-Client': '203.0.113.77' };
+    for (let i = 0; i < 30; i++)
+      await rateLimits.hit({ name: 'vendor-code-ip', subject: '203.0.113.77' }, 15 * 60_000);
+    const before = (await limitedEvents()).length;
+    // The window's first refusal on a made-up token: it logs nothing (no tenant to log it in)…
+    expect((await post('/v/aaaa.bbbb.cccc/code', { code: '123456' }, client)).status).toBe(429);
+    await settled();
+    // …and the real link's refusals after it still reach the tenant's log, once for the window.
+    verifies = 0;
+    for (let i = 0; i < 20; i++)
+      expect((await post(`${link}/code`, { code: '123456' }, client)).status).toBe(429);
+    await settled();
+    expect((await limitedEvents()).length).toBe(before + 1);
+    expect(verifies).toBe(1);
+  });
+
+  it('a flood of distinct tokens past the limit buys at most a few verifies an address a window', async () => {
+    const client = { 'X-Test-Client': '203.0.113.78' };
+    for (let i = 0; i < 30; i++)
+      await rateLimits.hit({ name: 'vendor-code-ip', subject: '203.0.113.78' }, 15 * 60_000);
+    await settled();
+    verifies = 0;
+    // Tokens with the real link's header (its key is looked up) and a wrong signature each.
+    for (let i = 0; i < 40; i++) {
+      const forged = `${link}${String.fromCharCode(65 + (i % 26))}${i}`;
+      expect((await post(`${forged}/code`, { code: '123456' }, client)).status).toBe(429);
+    }
+    await settled();
+    expect(verifies).toBeGreaterThan(0);
+    expect(verifies).toBeLessThanOrEqual(5);
   });
 });
