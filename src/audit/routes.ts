@@ -17,6 +17,7 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import { parseMailAddress } from '../mail/address.js';
 import type { Ports } from '../platform/ports.js';
+import { hasControlChar } from '../risk/register.js';
 import type { WorkspaceEnv } from '../workspace/app-routes.js';
 import { makeCheckpoint } from './checkpoints.js';
 import { buildExport, tarOf } from './export.js';
@@ -46,12 +47,18 @@ function filtersOf(q: Record<string, string>): { filters: Filters; before?: numb
   for (const k of ['actor', 'action', 'target'] as const)
     if (filters[k].length > 200)
       return { filters, error: `The ${k} filter is too long (200 characters at most).` };
+  // No actor, action or target holds a control character; PostgreSQL refuses NUL in a bound text (a 500).
+  for (const k of ['actor', 'action', 'target'] as const)
+    if (hasControlChar(filters[k]))
+      return { filters, error: `The ${k} filter holds a control character; remove it.` };
   for (const k of ['from', 'to'] as const)
     if (filters[k] && (!DAY.test(filters[k]) || Number.isNaN(Date.parse(filters[k]))))
       return { filters, error: `The "${k}" date must be a date like 2025-01-31.` };
   let before: number | undefined;
   if (q.before) {
-    if (!/^[1-9][0-9]{0,15}$/.test(q.before)) return { filters, error: 'That page does not exist.' };
+    // seq is a 32-bit integer column: PostgreSQL refuses a larger bound value (a 500), SQLite would page nothing.
+    if (!/^[1-9][0-9]{0,9}$/.test(q.before) || Number(q.before) > 2 ** 31 - 1)
+      return { filters, error: 'That page does not exist.' };
     before = Number(q.before);
   }
   return { filters, before };

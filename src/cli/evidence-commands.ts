@@ -2,7 +2,8 @@
  * `assay evidence verify [--tenant T]` (docs/evidence.md, "Verifying stored files"): decrypts every stored
  * version of every evidence file (of one tenant, or of all) and recomputes its SHA-256 against the row.
  * One line per failure (tenant, evidence id, assessment, version, reason, expected SHA-256), a summary
- * on stderr; exit 1 on any failure, 0 when every file checks out. Read-only: it records nothing.
+ * on stderr; a version whose check fails unexpectedly (a read error) is a failure line with reason
+ * `error`, and the rest are still checked; exit 1 on any failure, 0 when every file checks out. Read-only: it records nothing.
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -68,7 +69,7 @@ export async function evidenceVerify(args: string[], io: Io): Promise<number> {
       );
       checked += r.checked;
       skipped += r.skipped;
-      failed += r.failures.length;
+      failed += r.failed;
     }
     io.err(
       `${failed === 0 ? 'OK' : 'FAILED'}: ${checked} stored file version(s) checked in ${all.length} tenant(s), ${failed} failed${skipped ? `, ${skipped} destroyed (skipped)` : ''}.`,

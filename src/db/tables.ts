@@ -64,6 +64,8 @@ export const ASSESSMENT_EVENT_KINDS = [
   'overdue',
   /** A reviewer changed the buyer-set context facts (with a note; a submission is re-rated). */
   'context_changed',
+  /** A context change left required questions open on a reviewed assessment: back to submitted. */
+  'review_reopened',
 ] as const;
 export const RISK_STATUSES = ['open', 'in_treatment', 'accepted', 'closed'] as const;
 export const RISK_TREATMENTS = ['mitigate', 'accept', 'transfer', 'avoid'] as const;

@@ -4,7 +4,9 @@
  * got past the type check could run script in our origin. A bad, expired or foreign link is the same 404;
  * a file whose stored copy is missing or fails its integrity check is a 409 that says so and names the
  * SHA-256 recorded at upload (an auditor must tell tampering from a link that leads nowhere), logged and
- * recorded in the tenant's audit trail.
+ * recorded in the tenant's audit trail: once per evidence version and reason an hour (the rate-limit
+ * store's counter), so a holder of a link who loops it cannot grow the trail without bound; every
+ * refusal is still a 409 and a log line.
  */
 import { Hono } from 'hono';
 import { HttpError } from '../errors.js';
@@ -19,7 +21,10 @@ import { auditIntegrityFailure, reasonOf } from './verify.js';
 const gone = () =>
   new HttpError(404, EVIDENCE_MESSAGES['evidence.downloadGone'], { said: { key: 'evidence.downloadGone' } });
 
-export function evidenceRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock'>) {
+/** One audit row per (evidence version, reason) in this window; the refusals in between are logged only. */
+export const INTEGRITY_AUDIT_WINDOW_MS = 60 * 60_000;
+
+export function evidenceRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs' | 'clock' | 'rateLimits'>) {
   const app = new Hono<AppEnv>();
   app.get('/:token', async (c) => {
     const grant = await verifyDownloadToken(platform, c.req.param('token'));
@@ -32,15 +37,28 @@ export function evidenceRoutes(platform: Pick<Ports, 'store' | 'master' | 'blobs
       // Ids only: no names, no tokens.
       const log = c.get('log');
       log.error({ event: 'evidence.integrity_failed', evidence: grant.evidenceId, reason: err.message });
-      await auditIntegrityFailure(platform, grant.tenantId, grant.evidenceId, err, 'system:download').catch(
-        (e: unknown) =>
-          log.error({
-            event: 'evidence.integrity_audit_failed',
-            evidence: grant.evidenceId,
-            error: (e as Error)?.name ?? 'unknown',
-          }),
-      );
-      const missing = reasonOf(err) === 'missing';
+      const reason = reasonOf(err);
+      const auditFailed = (e: unknown) =>
+        log.error({
+          event: 'evidence.integrity_audit_failed',
+          evidence: grant.evidenceId,
+          error: (e as Error)?.name ?? 'unknown',
+        });
+      // A counter store that fails must not hide a tampering from the trail: then the row is written.
+      const first = await platform.rateLimits
+        .hit(
+          { name: 'evidence-integrity-audit', subject: `${grant.tenantId}:${grant.evidenceId}:${reason}` },
+          INTEGRITY_AUDIT_WINDOW_MS,
+        )
+        .then(
+          (n) => n.count === 1,
+          () => true,
+        );
+      if (first)
+        await auditIntegrityFailure(platform, grant.tenantId, grant.evidenceId, err, 'system:download').catch(
+          auditFailed,
+        );
+      const missing = reason === 'missing';
       throw new EvidenceError(
         409,
         'integrity',

@@ -44,7 +44,8 @@ export interface VerifyFailure {
   assessmentId: string;
   version: number;
   expected: string;
-  reason: IntegrityReason;
+  /** `error`: the check itself failed on this version (a read error, say); it is not known to be intact. */
+  reason: IntegrityReason | 'error';
   /** What the check found (the blob is missing, the content does not match its SHA-256, …). */
   detail: string;
 }
@@ -53,10 +54,19 @@ export interface VerifyResult {
   checked: number;
   /** Destroyed files (erased, retention): their key and blob are gone on purpose. */
   skipped: number;
-  failures: VerifyFailure[];
+  /** How many versions failed; each was handed to `onFailure` as found, none is kept (a store may hold millions). */
+  failed: number;
 }
 
 const PAGE = 200;
+
+/** An unexpected error in one line: its name, code and the start of its message. */
+function unexpected(err: unknown): string {
+  if (!(err instanceof Error)) return 'the check failed';
+  const code = (err as { code?: unknown }).code;
+  const text = `${err.name}${typeof code === 'string' ? ` ${code}` : ''}: ${err.message}`;
+  return text.replace(/\s+/g, ' ').slice(0, 300);
+}
 
 /** Reads a whole stream, throwing what it throws. */
 async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
@@ -66,14 +76,15 @@ async function drain(body: ReadableStream<Uint8Array>): Promise<void> {
 
 /**
  * Decrypts every stored version of the tenant's evidence and recomputes its SHA-256, a page of rows
- * at a time and one file at a time (memory stays at one chunk). `onFailure` hears of each as it is found.
+ * at a time and one file at a time (memory stays at one chunk). `onFailure` hears of each as it is found;
+ * an unexpected error on one version is a failure of that version (reason `error`), and the check goes on.
  */
 export async function verifyTenantEvidence(
   ports: Pick<Ports, 'store' | 'master' | 'blobs'>,
   tenantId: string,
   onFailure: (f: VerifyFailure) => void = () => {},
 ): Promise<VerifyResult> {
-  const result: VerifyResult = { checked: 0, skipped: 0, failures: [] };
+  const result: VerifyResult = { checked: 0, skipped: 0, failed: 0 };
   const scope = ports.store.tenant(tenantId);
   for (let after = ''; ; ) {
     const rows = await scope.read((ctx) => repo.evidenceVersionsPage(ctx, after, PAGE));
@@ -86,18 +97,17 @@ export async function verifyTenantEvidence(
       try {
         await drain((await openStoredFile(ports, tenantId, row)).body);
       } catch (err) {
-        if (!(err instanceof IntegrityError)) throw err;
-        const f: VerifyFailure = {
+        const integrity = err instanceof IntegrityError;
+        result.failed++;
+        onFailure({
           tenantId,
           evidenceId: row.id,
           assessmentId: row.assessmentId,
           version: row.version,
           expected: row.sha256,
-          reason: reasonOf(err),
-          detail: err.message,
-        };
-        result.failures.push(f);
-        onFailure(f);
+          reason: integrity ? reasonOf(err) : 'error',
+          detail: integrity ? err.message : unexpected(err),
+        });
       }
     }
     if (rows.length < PAGE) return result;

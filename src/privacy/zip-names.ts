@@ -44,12 +44,24 @@ export function portableName(raw: string, max = MAX_ENTRY_NAME): string {
 export class UniqueNames {
   private readonly used = new Set<string>();
 
+  constructor(private readonly max = MAX_ENTRY_NAME) {}
+
   take(folder: string, name: string): string {
     const dot = name.lastIndexOf('.');
-    const base = dot > 0 ? name.slice(0, dot) : name;
+    const base = [...(dot > 0 ? name.slice(0, dot) : name)];
     const ext = dot > 0 ? name.slice(dot) : '';
     for (let n = 1; ; n++) {
-      const candidate = n === 1 ? name : `${base} (${n})${ext}`;
+      // The suffix takes its room from the base, so a renamed entry stays within `max` like the first.
+      const suffix = ` (${n})`;
+      const room = Math.max(1, this.max - [...ext].length - suffix.length);
+      const cut =
+        base.length > room
+          ? base
+              .slice(0, room)
+              .join('')
+              .replace(/[. ]+$/, '')
+          : base.join('');
+      const candidate = n === 1 ? name : `${cut || 'file'}${suffix}${ext}`;
       const key = `${folder}/${candidate}`.toLowerCase();
       if (!this.used.has(key)) {
         this.used.add(key);

@@ -53,6 +53,8 @@ export const EVENT_RULES: Readonly<Record<AssessmentEventKind, Rule>> = {
   overdue: { from: [], to: null, guarded: false, moves: false },
   // changeAssessmentContext guards the row itself; the status stays.
   context_changed: { from: [], to: null, guarded: false, moves: false },
+  // A context change that leaves required questions open takes the sign-off back (review-context.ts).
+  review_reopened: { from: ['reviewed'], to: 'submitted', guarded: true, moves: true },
 };
 
 export interface EventInput {
@@ -124,4 +126,5 @@ export const EVENT_LABELS: Readonly<Record<AssessmentEventKind, string>> = {
   link_resent: 'New link sent',
   overdue: 'Marked overdue',
   context_changed: 'Context facts changed',
+  review_reopened: 'Review reopened: the new facts leave required questions open',
 };

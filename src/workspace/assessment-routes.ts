@@ -23,6 +23,7 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { contextFromPairs } from '../questionnaire/index.js';
+import { MAX_UPDATED_MS } from '../risk/register.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import { MAX_LINK_HOURS } from '../vendor/links.js';
 import type { WorkspaceEnv } from './app-routes.js';
@@ -49,7 +50,9 @@ const list = (v: string | string[] | undefined): string[] =>
 function parseCursor(raw: string | undefined): { createdAt: Date; id: string } | null {
   if (!raw) return null;
   const m = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(raw);
-  if (!m) throw new HttpError(400, 'That page link is not valid. Go back to the first page.');
+  // A time past year 9999 does not round-trip through timestamptz: a 500 on PostgreSQL, not a page.
+  if (!m || Number(m[1]) > MAX_UPDATED_MS)
+    throw new HttpError(400, 'That page link is not valid. Go back to the first page.');
   return { createdAt: new Date(Number(m[1])), id: m[2]! };
 }
 

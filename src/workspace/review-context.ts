@@ -10,6 +10,9 @@
  *   submitted, the stored score, band and rating, the findings and the risk register follow. The signed
  *   receipt stays as it was: it attests what the vendor submitted, under the facts of that day; the
  *   change and the new rating are in the audit trail and the assessment's timeline.
+ * - Reviewed, and the new facts leave required questions unanswered: the sign-off no longer holds, so the
+ *   assessment goes back to `submitted` (a `review_reopened` event, `reopened` and the open questions in
+ *   the audit entry) and is marked reviewed again only once it meets the facts (docs/review.md).
  */
 import canonicalize from 'canonicalize';
 import { digestSecretOf, valueHmac } from '../audit/keyed-digest.js';
@@ -23,6 +26,7 @@ import {
   getAssessment,
   hasLaterSubmission,
   OPEN_STATUSES,
+  transitionAssessment,
 } from '../db/repo/assessments.js';
 import { listEvidence } from '../db/repo/evidence.js';
 import { type FindingInput, replaceFindings } from '../db/repo/findings.js';
@@ -40,7 +44,7 @@ import { syncRisksFromFindings } from '../risk/sync.js';
 import { withEvidence } from '../vendor/evidence-answers.js';
 import { postedContext } from './context-fields.js';
 import { assessmentQuestionnaire } from './questionnaires.js';
-import { COMMENT_MAX, type ReviewDeps, type ReviewScope, reviewText } from './review.js';
+import { COMMENT_MAX, openRequired, type ReviewDeps, type ReviewScope, reviewText } from './review.js';
 
 /** Statuses whose answers are scored and stored: a context change re-rates them. */
 const RERATED: AssessmentStatus[] = ['submitted', 'reviewed'];
@@ -56,6 +60,8 @@ export interface ContextChange {
   /** The new headline rating, when a submission was re-rated. */
   rating: string | null;
   rerated: boolean;
+  /** Required questions the new facts leave open on a reviewed assessment: it went back to submitted. */
+  reopened: string[];
 }
 
 const shown = (v: unknown) =>
@@ -122,6 +128,7 @@ export async function changeContext(
   const rerate = RERATED.includes(assessment.status);
   let rerated: { scorePermille: number | null; band: string | null; rating: string | null } | null = null;
   let findings: FindingInput[] = [];
+  let reopened: string[] = [];
   if (rerate) {
     const answers: Record<string, AnswerValue> = Object.create(null);
     for (const [k, row] of Object.entries(seen.rows))
@@ -136,6 +143,7 @@ export async function changeContext(
     // As the submission was evaluated: the same answers and files, on the day they were submitted.
     const asOf = (assessment.submittedAt ?? now).toISOString().slice(0, 10);
     const ev = evaluate(q, withEvidence(q, answers, files), asOf, { context: after as Answers });
+    if (assessment.status === 'reviewed') reopened = openRequired(q, ev.issues).map((i) => i.id);
     rerated = {
       scorePermille: ev.score === null ? null : Math.round(ev.score * 10),
       band: ev.band,
@@ -164,6 +172,11 @@ export async function changeContext(
     await scope.write(async (tx) => {
       changeAssessmentContext(tx, assessment, after, rerated, now);
       insertAssessmentEvent(tx, { assessmentId: assessment.id, kind: 'context_changed', actor, at: now });
+      if (reopened.length > 0) {
+        // The same unit, after the guarded context write: the row is still `reviewed`, as read.
+        transitionAssessment(tx, assessment.id, ['reviewed'], 'submitted', {}, now);
+        insertAssessmentEvent(tx, { assessmentId: assessment.id, kind: 'review_reopened', actor, at: now });
+      }
       const saved = insertReviewNote(
         tx,
         {
@@ -221,6 +234,7 @@ export async function changeContext(
                   findings: findings.length,
                 }
               : {}),
+            ...(reopened.length > 0 ? { reopened: true, status: 'submitted', open_questions: reopened } : {}),
           },
         },
         now,
@@ -230,5 +244,5 @@ export async function changeContext(
     if (err instanceof GuardError && err.guard === CONTEXT_SEEN) throw new HttpError(409, RACED);
     throw err;
   }
-  return { facts, rating: rerated?.rating ?? null, rerated: rerate };
+  return { facts, rating: rerated?.rating ?? null, rerated: rerate, reopened };
 }

@@ -37,6 +37,8 @@ const DONE: Record<string, string> = {
   context: 'Context facts changed. The reason is kept as an internal note.',
   rerated:
     'Context facts changed and the submission rated again under them. The reason is kept as an internal note.',
+  reopened:
+    'Context facts changed and the submission rated again under them. The new facts leave required questions unanswered, so the assessment is back to Submitted: request changes on them, then mark it reviewed again.',
 };
 
 const reviewPath = (id: string) => `/app/assessments/${id}/review`;
@@ -140,7 +142,8 @@ export function reviewRoutes(platform: Ports, opts: { baseUrl: string }) {
     const id = c.req.param('id');
     return act(c, form, async () => {
       const done = await changeContext(deps, c.var.workspace, id, form, form.reason);
-      return `${reviewPath(id)}?done=${done.rerated ? 'rerated' : 'context'}#context`;
+      const said = done.reopened.length > 0 ? 'reopened' : done.rerated ? 'rerated' : 'context';
+      return `${reviewPath(id)}?done=${said}#context`;
     });
   });
 

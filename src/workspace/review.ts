@@ -326,16 +326,7 @@ export async function loadAssessmentReview(
     };
   });
   // Only a submission can fall short of facts changed after it: an open one is still being answered.
-  const incomplete: IncompleteQuestion[] = [];
-  if (SUBMITTED.includes(assessment.status))
-    for (const issue of evaluation.issues) {
-      const missing = MISSING[issue.kind];
-      const question = q.questions.get(issue.questionId);
-      if (!missing || !question || question.context) continue;
-      // A file question's answer is its file.
-      const what = question.type === 'file' && missing === 'answer' ? 'evidence' : missing;
-      incomplete.push({ id: question.id, text: localize(question.text, q.defaultLocale, q), missing: what });
-    }
+  const incomplete = SUBMITTED.includes(assessment.status) ? openRequired(q, evaluation.issues) : [];
   const newest = r.versions.reduce<string | null>(
     (best, v) => (best === null || semver.gt(v.version, best) ? v.version : best),
     null,
@@ -556,11 +547,14 @@ export async function markReviewed(
   if (!assessment || assessment.status === 'draft') throw new HttpError(404, NOT_FOUND);
   if (!REVIEWABLE.includes(assessment.status)) throw new HttpError(409, NOT_SUBMITTED);
   // A response that does not meet the current facts is not signed off: its rating is provisional.
-  const { incomplete } = await loadAssessmentReview(scope, assessment.id, now);
+  // `read` is the row the completeness was checked on, in the same read as the answers and facts.
+  const { incomplete, assessment: read } = await loadAssessmentReview(scope, assessment.id, now);
   if (incomplete.length > 0) throw new HttpError(409, incompleteRefusal(incomplete));
   try {
     await scope.write((tx) => {
-      transitionAssessment(tx, assessment.id, REVIEWABLE, 'reviewed', {}, now);
+      // Guarded on the row the completeness check read: a context change (or anything else) since then
+      // fails the unit, so a sign-off never lands on facts it did not check.
+      transitionAssessment(tx, assessment.id, REVIEWABLE, 'reviewed', {}, now, read.updatedAt);
       insertAssessmentEvent(tx, {
         assessmentId: assessment.id,
         kind: 'reviewed',
@@ -578,10 +572,34 @@ export async function markReviewed(
       );
     });
   } catch (err) {
-    if (err instanceof GuardError && err.guard === ASSESSMENT_IN_STATUS)
-      throw new HttpError(409, NOT_SUBMITTED);
+    if (err instanceof GuardError && err.guard === ASSESSMENT_IN_STATUS) {
+      const now2 = await scope.read((ctx) => getAssessment(ctx, assessment.id));
+      throw new HttpError(
+        409,
+        now2 && REVIEWABLE.includes(now2.status)
+          ? 'The assessment changed while you were reviewing it (its context facts, say); look at it again before marking it reviewed.'
+          : NOT_SUBMITTED,
+      );
+    }
     throw err;
   }
+}
+
+/** The required questions an evaluation's issues leave unanswered (or without their evidence). */
+export function openRequired(
+  q: Questionnaire,
+  issues: readonly { kind: string; questionId: string }[],
+): IncompleteQuestion[] {
+  const incomplete: IncompleteQuestion[] = [];
+  for (const issue of issues) {
+    const missing = MISSING[issue.kind];
+    const question = q.questions.get(issue.questionId);
+    if (!missing || !question || question.context) continue;
+    // A file question's answer is its file.
+    const what = question.type === 'file' && missing === 'answer' ? 'evidence' : missing;
+    incomplete.push({ id: question.id, text: localize(question.text, q.defaultLocale, q), missing: what });
+  }
+  return incomplete;
 }
 
 /** Why an incomplete submission cannot be marked reviewed, naming the questions. */

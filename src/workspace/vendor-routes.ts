@@ -7,6 +7,7 @@
 import { type Context, Hono } from 'hono';
 import { can } from '../auth/permissions.js';
 import { base64UrlToBytes, bytesToBase64Url, utf8 } from '../crypto/encoding.js';
+import { isId } from '../db/ids.js';
 import * as repo from '../db/repo/index.js';
 import {
   VENDOR_SORTS,
@@ -23,6 +24,7 @@ import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { reopenExpiredAcceptances } from '../risk/acceptance.js';
 import { readVendorRiskSummary } from '../risk/charts.js';
+import { hasControlChar, MAX_UPDATED_MS } from '../risk/register.js';
 import { RATING_LABELS } from '../risk/scale.js';
 import type { WorkspaceEnv } from './app-routes.js';
 import {
@@ -80,7 +82,7 @@ function listQuery(c: C) {
     throw new HttpError(400, `The ${name} in the address is not one that is offered.`);
   };
   const search = (q.q ?? '').trim();
-  if (search.length > 200) bad('search');
+  if (search.length > 200 || hasControlChar(search)) bad('search');
   const tier = q.tier || undefined;
   if (tier && !(VENDOR_TIERS as readonly string[]).includes(tier)) bad('tier filter');
   const status = q.status || undefined;
@@ -95,12 +97,14 @@ function listQuery(c: C) {
         Array.isArray(parsed) &&
         parsed.length === 2 &&
         typeof parsed[0] === 'string' &&
-        typeof parsed[1] === 'string' &&
-        parsed[0].length <= 400
+        isId(parsed[1]) &&
+        parsed[0].length <= 400 &&
+        // No vendor name holds a control character, and PostgreSQL refuses NUL in a bound text (a 500).
+        !hasControlChar(parsed[0])
       )
         after = { key: parsed[0], id: parsed[1] };
     } catch {}
-    if (!after || (sort === 'updated' && !/^\d{1,15}$/.test(after.key))) bad('page');
+    if (!after || !cursorKeyOk(sort, after.key)) bad('page');
   }
   return {
     search,
@@ -109,6 +113,13 @@ function listQuery(c: C) {
     sort,
     after,
   };
+}
+
+/** A cursor key has the shape of its sort's column; a change time is one a Date and timestamptz round-trip. */
+function cursorKeyOk(sort: VendorSort, key: string): boolean {
+  if (sort === 'next_review') return /^\d{4}-\d{2}-\d{2}$/.test(key);
+  if (sort === 'updated') return /^\d{1,15}$/.test(key) && Number(key) <= MAX_UPDATED_MS;
+  return true;
 }
 
 const cursorParam = (cur: { key: string; id: string }) =>

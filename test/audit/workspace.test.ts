@@ -75,6 +75,11 @@ forEachDialect('audit workspace', (dialect) => {
     for (const [q, says] of [
       ['from=yesterday', 'The &quot;from&quot; date must be a date'],
       ['before=abc', 'That page does not exist.'],
+      // Past the 32-bit seq column (a 500 on PostgreSQL), and NUL in a text filter (PostgreSQL refuses it).
+      ['before=2147483648', 'That page does not exist.'],
+      ['before=9999999999999999', 'That page does not exist.'],
+      ['actor=a%00b', 'The actor filter'],
+      ['target=%00', 'The target filter'],
       [`actor=${'x'.repeat(201)}`, 'The actor filter is too long'],
     ] as const) {
       const res = await b.get(`/app/audit?${q}`);

@@ -130,6 +130,27 @@ forEachDialect(
       expect((await run()).code).toBe(0);
     });
 
+    it('reports a version it cannot read as a failure line with the reason, checks the rest, exits 1', async () => {
+      const broken = await blobFile(tenantId, files[1]!.id);
+      const original = fs.readFileSync(broken);
+      try {
+        // A symlink to itself where the blob was: reading it fails with ELOOP, not an integrity error.
+        fs.rmSync(broken);
+        fs.symlinkSync(broken, broken);
+        const r = await run('--tenant', tenantId);
+        expect(r.code).toBe(1);
+        expect(r.out).toHaveLength(1);
+        expect(r.out[0]).toMatch(new RegExp(`^FAIL\ttenant ${tenantId}\tevidence ${files[1]!.id}\t`));
+        expect(r.out[0]).toContain('\terror: ');
+        expect(r.out[0]).toContain(`expected sha256 ${files[1]!.sha256}`);
+        expect(r.err).toMatch(/FAILED: 3 stored file version\(s\) checked in 1 tenant\(s\), 1 failed/);
+      } finally {
+        fs.rmSync(broken, { recursive: true, force: true });
+        fs.writeFileSync(broken, original);
+      }
+      expect((await run()).code).toBe(0);
+    });
+
     it.each([
       [['--tenant', 'Nobody at all'], /no tenant with id or name/],
       [['--tenant', ''], /--tenant needs a tenant id or name/],

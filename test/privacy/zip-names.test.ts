@@ -38,4 +38,20 @@ describe('portable zip entry names', () => {
     expect(u.take('evidence/1', 'Report.pdf')).toBe('Report (3).pdf');
     expect(u.take('evidence/2', 'Report.pdf')).toBe('Report.pdf');
   });
+
+  it('keeps a renamed name within MAX_ENTRY_NAME: the suffix takes its room from the base', () => {
+    const u = new UniqueNames();
+    const long = portableName(`${'é'.repeat(200)}.pdf`);
+    expect([...long].length).toBe(MAX_ENTRY_NAME);
+    expect(u.take('e', long)).toBe(long);
+    for (let n = 2; n <= 12; n++) {
+      const renamed = u.take('e', long);
+      expect([...renamed].length, renamed).toBeLessThanOrEqual(MAX_ENTRY_NAME);
+      expect(renamed.endsWith(` (${n}).pdf`), renamed).toBe(true);
+    }
+    // A cut that would end in a dot or a space (which Windows refuses) drops it.
+    const dotted = new UniqueNames(13);
+    dotted.take('e', 'abcd. x.txt');
+    expect(dotted.take('e', 'abcd. x.txt')).toBe('abcd (2).txt');
+  });
 });

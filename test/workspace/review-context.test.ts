@@ -315,6 +315,97 @@ forEachDialect('review: changing the context facts', (dialect: Dialect) => {
     expect((await row(s.assessmentId))!.status).toBe('changes_requested');
   });
 
+  it('a reviewed assessment the new facts leave incomplete goes back to submitted, as an event and in the audit entry', async () => {
+    const s = await submitted(
+      ['scope.criticality=supporting', 'scope.access=data'],
+      ['bcm.rto_hours', 'auth.emergency'],
+    );
+    const reviewer = await member('compliance_manager');
+    const path = `/app/assessments/${s.assessmentId}/review`;
+    expect((await reviewer.post(`${path}/reviewed`, {})).status).toBe(303);
+    expect((await row(s.assessmentId))!.status).toBe('reviewed');
+    const res = await reviewer.post(`${path}/context`, {
+      'ctx.scope.criticality': 'critical',
+      'ctx.scope.access': 'data',
+      reason: 'It runs payroll after all.',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('done=reopened');
+    expect((await row(s.assessmentId))!.status).toBe('submitted');
+    const kinds = (await ts.store.tenant(tenantId).read((c) => listAssessmentEvents(c, s.assessmentId))).map(
+      (e) => e.kind,
+    );
+    expect(kinds.filter((k) => k === 'review_reopened')).toHaveLength(1);
+    expect(kinds).toContain('context_changed');
+    const [entry, ...more] = await audit(s.assessmentId);
+    expect(more).toEqual([]);
+    expect(entry!.data).toMatchObject({
+      reopened: true,
+      status: 'submitted',
+      open_questions: ['bcm.rto_hours', 'sup.list', 'auth.emergency'],
+    });
+    // The list no longer shows a clean "Reviewed"; the page says why and refuses a sign-off until it is met.
+    const list = await (await reviewer.get('/app/assessments')).text();
+    const line = list.split('<tr').find((l) => l.includes(`/app/assessments/${s.assessmentId}"`))!;
+    expect(line).not.toContain('Reviewed');
+    expect((await reviewer.get(`${path}?done=reopened`)).status).toBe(200);
+    expect((await reviewer.post(`${path}/reviewed`, {})).status).toBe(409);
+    // Facts changed back: complete again; it stays submitted until a reviewer signs it off again.
+    await reviewer.post(`${path}/context`, {
+      'ctx.scope.criticality': 'supporting',
+      'ctx.scope.access': 'data',
+      reason: 'Payroll moved elsewhere.',
+    });
+    expect((await row(s.assessmentId))!.status).toBe('submitted');
+    expect((await reviewer.post(`${path}/reviewed`, {})).status).toBe(303);
+    expect((await row(s.assessmentId))!.status).toBe('reviewed');
+    // A context change that still meets the facts leaves the sign-off be.
+    const still = await reviewer.post(`${path}/context`, {
+      'ctx.scope.criticality': 'supporting',
+      'ctx.scope.access': '',
+      reason: 'No data access after all.',
+    });
+    expect(still.status).toBe(303);
+    expect((await row(s.assessmentId))!.status).toBe('reviewed');
+  });
+
+  it('marks reviewed only on the row it checked: a context change in between refuses the sign-off', async () => {
+    const s = await submitted(
+      ['scope.criticality=supporting', 'scope.access=data'],
+      ['bcm.rto_hours', 'auth.emergency'],
+    );
+    const { markReviewed } = await import('../../src/workspace/review.js');
+    const base = ts.store.tenant(tenantId);
+    const seen = (await row(s.assessmentId))!;
+    // A context change landing between the completeness read and the sign-off's write.
+    let raced = false;
+    const scope = {
+      userId: '00000000-0000-4000-8000-000000000009',
+      tenantId,
+      read: base.read.bind(base),
+      write: (async (fn: Parameters<typeof base.write>[0]) => {
+        if (!raced) {
+          raced = true;
+          await base.write((tx) =>
+            changeAssessmentContext(
+              tx,
+              seen,
+              { 'scope.criticality': 'critical', 'scope.access': ['data'] },
+              null,
+              new Date(seen.updatedAt.getTime() + 1000),
+            ),
+          );
+        }
+        return base.write(fn);
+      }) as typeof base.write,
+    };
+    await expect(markReviewed({ clock: platform.clock }, scope, s.assessmentId)).rejects.toThrow(
+      /changed while you were reviewing/,
+    );
+    expect(raced).toBe(true);
+    expect((await row(s.assessmentId))!.status).toBe('submitted');
+  });
+
   it('refuses every bad change with a 4xx and writes nothing', async () => {
     const s = await submitted();
     const reviewer = await member('analyst');

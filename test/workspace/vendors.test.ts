@@ -291,6 +291,18 @@ forEachDialect(
       expect(pct).toContain('No vendors match');
       for (const q of ['sort=name;drop', 'tier=extreme', 'status=x', 'after=!!!', `q=${'a'.repeat(201)}`])
         expect((await viewer.get(`/app/vendors?${q}`)).status, q).toBe(400);
+      // Cursors PostgreSQL would refuse to bind (a 500 there, an empty page on SQLite): NUL in a text,
+      // a change time past what a Date and timestamptz round-trip, an id that is not one, a date that is not.
+      const cur = (a: unknown[]) => Buffer.from(JSON.stringify(a)).toString('base64url');
+      const id = '00000000-0000-4000-8000-000000000000';
+      for (const q of [
+        `sort=name&after=${cur(['a\u0000b', id])}`,
+        `sort=name&after=${cur(['a', 'x\u0000'])}`,
+        `sort=updated&after=${cur(['999999999999999', id])}`,
+        `sort=next_review&after=${cur(['\u0000', id])}`,
+        `q=a%00b`,
+      ])
+        expect((await viewer.get(`/app/vendors?${q}`)).status, q).toBe(400);
       // Review-date sort pages too.
       const byReview = await viewer.get('/app/vendors?sort=next_review&q=bulk');
       expect(byReview.status).toBe(200);

@@ -154,6 +154,8 @@ export function transitionAssessment(
     >
   > = {},
   now = new Date(),
+  /** Also refuse (the same guard) when the row changed since it was read at this `updated_at`. */
+  seenUpdatedAt?: Date,
 ): Written<Assessment> {
   const { db, t, tenantId } = tx;
   return tx.write<Assessment>(
@@ -165,6 +167,7 @@ export function transitionAssessment(
           eq(t.assessments.tenantId, tenantId),
           eq(t.assessments.id, isId(id) ? id : ''),
           inArray(t.assessments.status, from.length ? from : ['__none__' as AssessmentStatus]),
+          seenUpdatedAt ? eq(t.assessments.updatedAt, seenUpdatedAt) : undefined,
         ),
       )
       .returning(),
