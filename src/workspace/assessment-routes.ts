@@ -158,6 +158,22 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
     const ws = c.var.workspace;
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(form)) values[k] = str(v);
+    // The form shows one questionnaire's context facts (`contextFor`). "Choose", or a send after the
+    // questionnaire was changed, shows the chosen one's facts and sends nothing: the facts were not
+    // asked for it, and what is sent must be what the form showed.
+    const contextFor = str(form.contextFor);
+    const chosen = str(form.questionnaire);
+    if (str(form.choose) === '1' || (contextFor !== '' && contextFor !== chosen)) {
+      const notice: Record<string, string> =
+        str(form.choose) === '1'
+          ? {}
+          : {
+              questionnaire:
+                'You changed the questionnaire: its context facts are below. Nothing was sent; check them and press Send.',
+            };
+      const data = await ws.read(await sendForm({ ...values, questionnaire: chosen }, notice));
+      return render(c, 'workspace/assessment-new', { ...data, mayAddVendors: can(ws.role, 'vendor.write') });
+    }
     const linkHoursText = str(form.linkHours).trim();
     const vendorId = str(form.vendorId);
     // The facts are read against the questionnaire the form showed (a multi fact's ticked boxes repeat

@@ -347,6 +347,44 @@ forEachDialect(
       });
     });
 
+    it('the send form sends the questionnaire it shows: a changed one shows its facts first, sending nothing', async () => {
+      const page = await text(await b.get('/app/assessments/new?questionnaire=dora-ict-provider@3.0.0'));
+      // One form: the select is inside the form that sends, next to the facts it was shown for.
+      expect(page).not.toContain('<form method="get" action="/app/assessments/new">');
+      expect(page).toContain('<input type="hidden" name="contextFor" value="dora-ict-provider@3.0.0">');
+      expect(page).toContain('name="ctx.scope.function"');
+      const before = (await outbox(store)).length;
+      const listedBefore = ids(await listed());
+      const changed = await b.post('/app/assessments/new', {
+        ...good,
+        vendorName: 'Changed Mind Ltd',
+        contextFor: 'dora-ict-provider@3.0.0',
+        questionnaire: NIS2,
+      });
+      expect(changed.status).toBe(200);
+      const shown = await text(changed);
+      expect(shown).toContain('You changed the questionnaire');
+      expect(shown).toContain(`<input type="hidden" name="contextFor" value="${NIS2}">`);
+      expect(shown).toMatch(/<select [^>]*name="ctx\.scope\.criticality"/);
+      expect(shown).not.toContain('name="ctx.scope.function"');
+      expect(shown).toContain('value="Changed Mind Ltd"');
+      // "Choose" shows the facts without a notice, and sends nothing either.
+      const choose = await b.post('/app/assessments/new', { ...good, contextFor: NIS2, choose: '1' });
+      expect(choose.status).toBe(200);
+      const chosen = await text(choose);
+      expect(chosen).not.toContain('You changed the questionnaire');
+      expect(chosen).toContain('name="ctx.scope.function"');
+      expect((await outbox(store)).length).toBe(before);
+      expect(ids(await listed())).toEqual(listedBefore);
+      // Sent for the questionnaire it showed: 303.
+      const sent = await b.post('/app/assessments/new', {
+        ...good,
+        vendorName: 'Changed Mind Ltd',
+        contextFor: 'dora-ict-provider@3.0.0',
+      });
+      expect(sent.status).toBe(303);
+    });
+
     it('the send form refuses a bad multi value with a 422 naming the fact, keeps the ticks, writes nothing', async () => {
       const before = (await outbox(store)).length;
       const base: Array<[string, string]> = [
