@@ -195,7 +195,7 @@ describe('gdpr-art28-processor: special-category data, best answers otherwise', 
   });
 });
 
-describe('an N/A justification has substance (2 words, 15 characters)', () => {
+describe('an N/A justification has substance (2 different words, 15 letters with one space between)', () => {
   const q = OLD('dora-ict-provider');
   const context = { context: { 'scope.function': 'critical' } };
   it.each([
@@ -204,8 +204,10 @@ describe('an N/A justification has substance (2 words, 15 characters)', () => {
     ['Not applicable', false], // 2 words, 14 characters
     ['Notapplicableatall', false], // 1 word
     ['- - - - - - - - -', false], // no word has a letter or digit
-    ['Not applicable.', true],
-    ['Nicht zutreffend', true],
+    // na-band: punctuation no longer counts, so the bare placeholder is refused ("Not applicable" 13 + 1).
+    ['Not applicable.', false],
+    ['Not applicable here.', true], // 17 + 2
+    ['Nicht zutreffend', true], // 15 + 1
   ])('%j accepted: %s', (comment, ok) => {
     const e = evaluate(q, { ...DORA, ...na(['sub.flowdown'], comment) }, TODAY, context);
     expect(e.canSubmit).toBe(ok);
@@ -215,8 +217,8 @@ describe('an N/A justification has substance (2 words, 15 characters)', () => {
           questionId: 'sub.flowdown',
           kind: 'invalid',
           message: expect.objectContaining({
-            en: expect.stringMatching(/at least 2 words/),
-            de: expect.stringMatching(/mindestens 2 Wörtern/),
+            en: expect.stringMatching(/at least 2 different words/),
+            de: expect.stringMatching(/mindestens 2 verschiedenen Wörtern/),
           }),
         },
       ]);
