@@ -16,6 +16,8 @@ const PADDED: Record<string, string> = {
   'one word repeated': 'na na na na na',
   'n/a repeated': 'n/a n/a n/a n/a',
   'markup around two letters': '<b>x</b> <i>y</i>',
+  'long tag names around two letters': '<strong>x</strong> <span>y</span>',
+  'different entities as padding': '&nbsp;&ensp;&emsp;&thinsp; x y',
   'entities as padding': 'x&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;y',
   'combining marks stacked on two letters':
     'x\u0301\u0301\u0301\u0301\u0301\u0301\u0301 y\u0301\u0301\u0301\u0301\u0301\u0301',
