@@ -24,7 +24,7 @@ const UNSPACED_CLASS =
 const UNSPACED = new RegExp(UNSPACED_CLASS, 'gu');
 const HAS_UNSPACED = new RegExp(UNSPACED_CLASS, 'u');
 
-type Segmenter = { segment(text: string): Iterable<{ segment: string; isWordLike?: boolean }> };
+export type Segmenter = { segment(text: string): Iterable<{ segment: string; isWordLike?: boolean }> };
 const segmenter: Segmenter | null =
   typeof Intl !== 'undefined' && 'Segmenter' in Intl
     ? new (Intl as unknown as { Segmenter: new (l?: string, o?: object) => Segmenter }).Segmenter(undefined, {
@@ -33,10 +33,10 @@ const segmenter: Segmenter | null =
     : null;
 
 /** The word-like segments of `text`: Intl.Segmenter where available, else runs of letters and digits. */
-function words(text: string): string[] {
-  if (segmenter) {
+function words(text: string, seg: Segmenter | null): string[] {
+  if (seg) {
     const out: string[] = [];
-    for (const s of segmenter.segment(text)) if (s.isWordLike) out.push(s.segment);
+    for (const s of seg.segment(text)) if (s.isWordLike) out.push(s.segment);
     return out;
   }
   // Without a segmenter, each character of an unspaced script stands for a word.
@@ -45,10 +45,11 @@ function words(text: string): string[] {
 
 const letters = (s: string) => s.match(LETTER_OR_DIGIT)?.length ?? 0;
 
-export function isJustification(comment: string): boolean {
+/** `seg` is for tests of the fallback (a runtime without Intl.Segmenter). */
+export function isJustification(comment: string, seg: Segmenter | null = segmenter): boolean {
   const text = comment.normalize('NFC').replace(MARKUP, ' ').replace(FORMAT, '');
   const distinct = new Set(
-    words(text)
+    words(text, seg)
       .map((w) => [...w.toLowerCase()].filter((c) => /[\p{L}\p{N}]/u.test(c)).join(''))
       .filter((w) => w.length > 0),
   );

@@ -44,6 +44,12 @@ describe('isJustification', () => {
   for (const [name, text] of Object.entries(REAL)) {
     it(`accepts a real reason: ${name}`, () => expect(isJustification(text)).toBe(true));
   }
+  it('gives the same verdicts without Intl.Segmenter (runs of letters; each Han/Kana/Thai letter a word)', () => {
+    for (const text of Object.values(PADDED))
+      expect(isJustification(text, null), JSON.stringify(text)).toBe(false);
+    for (const text of Object.values(REAL))
+      expect(isJustification(text, null), JSON.stringify(text)).toBe(true);
+  });
   it('counts letters of different words with one space between: 15 accepted, 14 refused', () => {
     // "abcdefg hijklmn": 7 + 7 letters + 1 = 15; "abcdefg hijklm": 14.
     expect(isJustification('abcdefg hijklmn')).toBe(true);
