@@ -3,8 +3,9 @@ import { dayNumber, fromDayNumber } from './dates.js';
 import type { Value } from './expr/ast.js';
 import type { EvalContext } from './expr/functions.js';
 import { isTrue } from './expr/values.js';
+import { isJustification } from './justification.js';
 import { DEFAULT_COMMENT_MAX_LENGTH, MAX_FILES } from './load/questions.js';
-import { MESSAGES, NA_JUSTIFICATION_MIN_LENGTH, NA_JUSTIFICATION_MIN_WORDS } from './messages.js';
+import { MESSAGES } from './messages.js';
 import { naClaimWeight } from './na-claim.js';
 import { type Plan, planOf, type QuestionPlan } from './plan.js';
 import type {
@@ -297,15 +298,6 @@ function evaluateQuestion(
 
   if (p.weight > 0) scoreQuestion(p, value, ctx, scoring, result);
   return result;
-}
-
-/** At least NA_JUSTIFICATION_MIN_WORDS words and NA_JUSTIFICATION_MIN_LENGTH characters (trimmed). */
-function isJustification(comment: string): boolean {
-  const text = comment.trim();
-  return (
-    textLength(text) >= NA_JUSTIFICATION_MIN_LENGTH &&
-    text.split(/\s+/u).filter((w) => /[\p{L}\p{N}]/u.test(w)).length >= NA_JUSTIFICATION_MIN_WORDS
-  );
 }
 
 /** Sets score and effective weight per the scoring policy (docs/questionnaire-format.md, "Scoring"). */

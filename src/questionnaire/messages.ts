@@ -6,7 +6,10 @@ import type { Text } from './types.js';
  */
 /** The least an N/A justification says (na: justify): a reason, not a placeholder such as "x" or "n/a". */
 export const NA_JUSTIFICATION_MIN_WORDS = 2;
+/** Letters and digits over the different words, one space between them (src/questionnaire/justification.ts). */
 export const NA_JUSTIFICATION_MIN_LENGTH = 15;
+/** The same for text mostly in a script written without spaces (Chinese, Japanese, Thai, ...). */
+export const NA_JUSTIFICATION_MIN_LETTERS_UNSPACED = 8;
 
 const t = (en: string, de: string, fr: string): Text => Object.freeze({ en, de, fr });
 
@@ -101,9 +104,9 @@ export const MESSAGES = {
     'Expliquez dans le commentaire pourquoi cela ne s’applique pas.',
   ),
   naJustifyTooShort: t(
-    `Give the reason why this does not apply in at least ${NA_JUSTIFICATION_MIN_WORDS} words (${NA_JUSTIFICATION_MIN_LENGTH} characters or more); a placeholder is not a justification.`,
-    `Begründen Sie in mindestens ${NA_JUSTIFICATION_MIN_WORDS} Wörtern (ab ${NA_JUSTIFICATION_MIN_LENGTH} Zeichen), warum dies nicht zutrifft; ein Platzhalter ist keine Begründung.`,
-    `Indiquez en au moins ${NA_JUSTIFICATION_MIN_WORDS} mots (${NA_JUSTIFICATION_MIN_LENGTH} caractères ou plus) pourquoi cela ne s’applique pas ; un texte de remplissage n’est pas une justification.`,
+    `Give the reason why this does not apply in at least ${NA_JUSTIFICATION_MIN_WORDS} different words (${NA_JUSTIFICATION_MIN_LENGTH} letters or more); spaces, repeated words and markup do not count, and a placeholder is not a justification.`,
+    `Begründen Sie in mindestens ${NA_JUSTIFICATION_MIN_WORDS} verschiedenen Wörtern (ab ${NA_JUSTIFICATION_MIN_LENGTH} Buchstaben), warum dies nicht zutrifft; Leerzeichen, wiederholte Wörter und Markup zählen nicht, ein Platzhalter ist keine Begründung.`,
+    `Indiquez en au moins ${NA_JUSTIFICATION_MIN_WORDS} mots différents (${NA_JUSTIFICATION_MIN_LENGTH} lettres ou plus) pourquoi cela ne s’applique pas ; les espaces, les mots répétés et le balisage ne comptent pas, et un texte de remplissage n’est pas une justification.`,
   ),
   naClaimTitle: t(
     'Not applicable claimed for a must-have control — reviewer to confirm',

@@ -25,8 +25,9 @@ import {
  * The gate's failing answers include leaving it unanswered and a value it refuses (both count as unanswered),
  * and a justified N/A where its N/A policy accepts one (the N/A-claim audit of 2.0.0: N/A must never beat
  * "no"). So are scored controls that are not gates but accept an N/A: a justified N/A counts as failing them,
- * and must not score above any passing answer either. Separately, a justified N/A never rates better than
- * the control's failing answer (src/questionnaire/na-claim.ts), on the same random responses.
+ * and must not score above any passing answer either. Separately, a justified N/A never scores, bands or
+ * rates better than the control's failing answer (na_policy and src/questionnaire/na-claim.ts), on the same
+ * random responses, under every context value.
  *
  * Each gate is checked without context and under every value of each context fact the requester sets (a
  * supporting service, a non-critical function, ...), since those facts show, hide and escalate questions.
@@ -39,6 +40,16 @@ import {
  * questions too, which lint reports (score-inversion), but cannot raise the total this way.
  */
 const KNOWN_INVERSIONS: Readonly<Record<string, readonly string[]>> = {};
+
+/**
+ * Released files that still leave a justified N/A out of the score (na_policy: exclude), so an N/A can lift
+ * the total and band above the failing answer. Checked only for the rating floors the N/A claim's finding
+ * forces (the rule before na-band); a test checks each still excludes, so remove an entry once its next
+ * version scores N/A as 0. Never add to it: every 3.0.0 file holds the full property.
+ */
+const NA_EXCLUDED: Readonly<Record<string, string>> = {
+  'security-baseline.yaml': '2.0.1 is released; its next version moves to na_policy: zero',
+};
 
 const TODAY = '2026-12-02';
 /** A justification of the minimum substance (2 words, 15 characters), so the N/A is accepted, not refused. */
@@ -207,12 +218,34 @@ function gateProperty(q: Questionnaire, gate: Question, context: Answers = {}) {
 }
 
 /**
- * A justified N/A on `control` never rates better than the findings of its failing answers force: the floor
- * those findings put under the rating (a knock-out: rating.knockout; a finding at a floor's level: that floor).
- * The band is left aside: an N/A excluded from the score may keep a better band than a "no" scored 0, which
- * is the N/A policy's business (na: scores_zero where that is wrong), not the rating rule's.
+ * A justified N/A on `control` never yields a better headline than the control's failing answer, until a
+ * reviewer treats the claim (issue #10, "N/A that is not free"; content review, na-band): for each failing
+ * answer, the N/A's score is no higher, its band no better and its rating no better. The band is part of it:
+ * an N/A left out of the score (na_policy: exclude) lifts the total above a "no" scored 0, and can lift the
+ * band, hence the rating, past the "no" (nis2-supplier 3.0.0 before na_policy: zero, supporting service:
+ * gov.owner_reporting "no" 84.5 medium, N/A 85.3 low).
  */
 function naRatingProperty(q: Questionnaire, control: Question, context: Answers = {}) {
+  const order = q.rating!.order;
+  const rank = (r: string | null) => (r === null ? -1 : order.indexOf(r));
+  const scored = scoredChoices(control);
+  const min = Math.min(...scored.map(([, s]) => s));
+  const failing = scored.filter(([, s]) => s === min).map(([v]) => v);
+  return fc.property(responses(q), (base) => {
+    const claimed = evaluate(q, answer(base, control.id, JUSTIFIED_NA), TODAY, { context });
+    if (!claimed.questions[control.id]!.visible) return true;
+    for (const fail of failing) {
+      const failed = evaluate(q, { ...base, [control.id]: fail }, TODAY, { context });
+      if (failed.score !== null && (claimed.score === null || claimed.score > failed.score)) return false;
+      if (rank(claimed.band) < rank(failed.band)) return false;
+      if (rank(claimed.rating) < rank(failed.rating)) return false;
+    }
+    return true;
+  });
+}
+
+/** The rule before na-band, kept for NA_EXCLUDED: the N/A rates no better than the failing answer's findings force. */
+function naFloorProperty(q: Questionnaire, control: Question, context: Answers = {}) {
   const policy = q.rating!;
   const rank = (r: string | null) => (r === null ? -1 : policy.order.indexOf(r));
   const riskRank = (r: string) => q.risk?.rating.findIndex((b) => b.rating === r) ?? -1;
@@ -232,11 +265,10 @@ function naRatingProperty(q: Questionnaire, control: Question, context: Answers 
   return fc.property(responses(q), (base) => {
     const claimed = evaluate(q, answer(base, control.id, JUSTIFIED_NA), TODAY, { context });
     if (!claimed.questions[control.id]!.visible) return true;
-    for (const fail of failing) {
-      const failed = evaluate(q, { ...base, [control.id]: fail }, TODAY, { context });
-      if (rank(claimed.rating) < floorOf(failed)) return false;
-    }
-    return true;
+    return failing.every(
+      (fail) =>
+        rank(claimed.rating) >= floorOf(evaluate(q, { ...base, [control.id]: fail }, TODAY, { context })),
+    );
   });
 }
 
@@ -302,9 +334,21 @@ describe('no inversions in the shipped questionnaires', () => {
         fc.assert(gateProperty(q!, control), { numRuns: 40 });
       });
     }
+    const excluded = NA_EXCLUDED[file] !== undefined;
+    if (excluded) {
+      it(`${file}: still leaves N/A out of the score (listed in NA_EXCLUDED: remove it once that changes)`, () => {
+        expect(q!.scoring.naPolicy).toBe('exclude');
+      });
+    }
     for (const control of q?.rating ? [...gates, ...naControls].filter(acceptsNa) : []) {
       for (const [label, context] of contextsOf(q!)) {
-        it(`${file} (${label}): a justified N/A on ${control.id} never rates better than failing it`, () => {
+        if (excluded) {
+          it(`${file} (${label}): a justified N/A on ${control.id} never rates below what failing it forces (NA_EXCLUDED)`, () => {
+            fc.assert(naFloorProperty(q!, control, context), { numRuns: 40 });
+          });
+          continue;
+        }
+        it(`${file} (${label}): a justified N/A on ${control.id} never scores, bands or rates better than failing it`, () => {
           fc.assert(naRatingProperty(q!, control, context), { numRuns: 40 });
         });
       }

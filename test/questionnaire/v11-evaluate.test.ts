@@ -122,7 +122,9 @@ describe('N/A policy', () => {
 
   it('justify: a reason in the comment satisfies it; a blank one does not', () => {
     expect(
-      evaluate(q, { ...all, 's.justify#comment': 'No such system.' }, TODAY).issues.map((i) => i.questionId),
+      evaluate(q, { ...all, 's.justify#comment': 'No such system here.' }, TODAY).issues.map(
+        (i) => i.questionId,
+      ),
     ).toEqual(['s.forbidden']);
     expect(evaluate(q, { ...all, 's.justify#comment': '  ' }, TODAY).issues.map((i) => i.kind)).toContain(
       'comment-required',

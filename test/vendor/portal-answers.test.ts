@@ -168,11 +168,11 @@ forEachDialect(
         /financial statements[^<]*<\/a>: Explain in the comment why this does not apply/,
       );
       expect(await review()).toMatch(/· 2 answers saved\./); // the answer and the context fact
-      // A placeholder is saved as a draft but is no justification (2 words, 15 characters): still refused.
+      // A placeholder is saved as a draft but is no justification (2 different words, 15 letters): still refused.
       const placeholder = await save(b, base, 'gov.financials#comment', 'x', 0);
       expect(placeholder.status).toBe(200);
       expect(await review()).toMatch(
-        /financial statements[^<]*<\/a>: Give the reason why this does not apply in at least 2 words \(15 characters or more\)/,
+        /financial statements[^<]*<\/a>: Give the reason why this does not apply in at least 2 different words \(15 letters or more\)/,
       );
       const ok = await save(
         b,
