@@ -261,6 +261,22 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
     const selected = list(form.vendorId);
     const csv = str(form.csv);
     const confirm = str(form.confirm) === '1';
+    // As the single send: "Choose", or a check after the questionnaire was changed, shows the chosen
+    // questionnaire's facts and checks nothing, so the report is always for what the form showed.
+    const contextFor = str(form.contextFor);
+    if (
+      !confirm &&
+      (str(form.choose) === '1' || (contextFor !== '' && contextFor !== values.questionnaire))
+    ) {
+      const errors: Record<string, string> =
+        str(form.choose) === '1'
+          ? {}
+          : {
+              questionnaire:
+                'You changed the questionnaire: its context facts are below. Nothing was checked or sent; check them and press "Check the rows" again.',
+            };
+      return render(c, 'workspace/assessment-bulk', await bulkPage(ws, { values, selected, errors }));
+    }
     const errors: Record<string, string> = {};
     const { choices, q } = await ws.read(async (ctx) => ({
       choices: await questionnaireChoices(platform, ctx),

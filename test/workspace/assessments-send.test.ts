@@ -242,6 +242,40 @@ forEachDialect(
       expect(mails).toEqual(['jane@widgets.example', 'ops@alpha.example', 'sec@gamma.example']);
     });
 
+    it('bulk checks the questionnaire it shows: a changed one shows its facts first; the report names it', async () => {
+      const before = (await outbox(store)).length;
+      const page = await text(await b.get('/app/assessments/bulk?questionnaire=dora-ict-provider@3.0.0'));
+      expect(page).not.toContain('<form method="get" action="/app/assessments/bulk">');
+      expect(page).toContain('<input type="hidden" name="contextFor" value="dora-ict-provider@3.0.0">');
+      const common = {
+        dueDate: '2030-04-01',
+        linkHours: '',
+        otp: '',
+        csv: 'Delta Ltd,ops@delta.example,Dee',
+      };
+      const changed = await b.post('/app/assessments/bulk', {
+        ...common,
+        contextFor: 'dora-ict-provider@3.0.0',
+        questionnaire: 'nis2-supplier@3.0.0',
+      });
+      expect(changed.status).toBe(200);
+      const shown = await text(changed);
+      expect(shown).toContain('You changed the questionnaire');
+      expect(shown).not.toContain('nothing has been sent yet');
+      expect(shown).toContain('<input type="hidden" name="contextFor" value="nis2-supplier@3.0.0">');
+      expect(shown).toMatch(/<select [^>]*name="ctx\.scope\.criticality"/);
+      const checked = await b.post('/app/assessments/bulk', {
+        ...common,
+        contextFor: 'nis2-supplier@3.0.0',
+        questionnaire: 'nis2-supplier@3.0.0',
+      });
+      expect(checked.status).toBe(200);
+      const report = await text(checked);
+      expect(report).toContain('nothing has been sent yet');
+      expect(report).toContain('Questionnaire: <strong>nis2-supplier@3.0.0</strong>');
+      expect((await outbox(store)).length).toBe(before);
+    });
+
     it('bulk refuses a bad questionnaire, a past due date and an empty selection, sending nothing', async () => {
       const before = (await outbox(store)).length;
       for (const [patch, message] of [
@@ -429,7 +463,8 @@ forEachDialect(
 
     it('bulk takes the context facts: checked once before the report, stored on every row', async () => {
       const page = await text(await b.get(`/app/assessments/bulk?questionnaire=${NIS2}`));
-      expect(page).toContain('<input type="hidden" name="questionnaire" value="nis2-supplier@3.0.0">');
+      expect(page).toContain('<input type="hidden" name="contextFor" value="nis2-supplier@3.0.0">');
+      expect(page).toMatch(/<option value="nis2-supplier@3\.0\.0" selected>/);
       expect(page).toMatch(/<fieldset class="field" id="field-ctx\.scope\.access">/);
       expect(page).toMatch(/<select [^>]*name="ctx\.scope\.criticality"/);
       const before = (await outbox(store)).length;
