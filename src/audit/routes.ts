@@ -6,6 +6,7 @@
  */
 import { type Context, Hono } from 'hono';
 import { sha256Hex } from '../crypto/hash.js';
+import { hasControlChar } from '../db/bind-limits.js';
 import {
   getCheckpointRecipients,
   latestCheckpoint,
@@ -17,7 +18,6 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import { parseMailAddress } from '../mail/address.js';
 import type { Ports } from '../platform/ports.js';
-import { hasControlChar } from '../risk/register.js';
 import type { WorkspaceEnv } from '../workspace/app-routes.js';
 import { makeCheckpoint } from './checkpoints.js';
 import { buildExport, tarOf } from './export.js';

@@ -6,6 +6,7 @@
  */
 import { Hono } from 'hono';
 import { can } from '../auth/permissions.js';
+import { MAX_UPDATED_MS } from '../db/bind-limits.js';
 import { getReminderDays, listAssessmentEvents, saveReminderDays } from '../db/repo/assessment-events.js';
 import {
   type AssessmentFilter,
@@ -23,7 +24,6 @@ import { readForm } from '../http/read-form.js';
 import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { contextFromPairs } from '../questionnaire/index.js';
-import { MAX_UPDATED_MS } from '../risk/register.js';
 import { contactDataFor } from '../vendor/contact-data.js';
 import { MAX_LINK_HOURS } from '../vendor/links.js';
 import type { WorkspaceEnv } from './app-routes.js';

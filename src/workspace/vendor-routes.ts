@@ -7,6 +7,7 @@
 import { type Context, Hono } from 'hono';
 import { can } from '../auth/permissions.js';
 import { base64UrlToBytes, bytesToBase64Url, utf8 } from '../crypto/encoding.js';
+import { hasControlChar, MAX_UPDATED_MS } from '../db/bind-limits.js';
 import { isId } from '../db/ids.js';
 import * as repo from '../db/repo/index.js';
 import {
@@ -24,7 +25,6 @@ import { render } from '../http/views.js';
 import type { Ports } from '../platform/ports.js';
 import { reopenExpiredAcceptances } from '../risk/acceptance.js';
 import { readVendorRiskSummary } from '../risk/charts.js';
-import { hasControlChar, MAX_UPDATED_MS } from '../risk/register.js';
 import { RATING_LABELS } from '../risk/scale.js';
 import type { WorkspaceEnv } from './app-routes.js';
 import {
