@@ -119,6 +119,23 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
 
   // ---- send one -----------------------------------------------------------------------------------
 
+  /**
+   * The send forms show one questionnaire's context facts (`contextFor`). "Choose", or a submit after the
+   * questionnaire select was changed, must show the chosen one's facts and do nothing else: the facts
+   * were not asked for it, and what is sent must be what the form showed. Returns the form's messages
+   * for that case (none for "Choose"), or null to go on.
+   */
+  function questionnaireSwitch(
+    form: Record<string, string | string[] | undefined>,
+    chosen: string,
+    nothingDone: string,
+  ): Record<string, string> | null {
+    if (str(form.choose) === '1') return {};
+    const contextFor = str(form.contextFor);
+    if (contextFor === '' || contextFor === chosen) return null;
+    return { questionnaire: `You changed the questionnaire: its context facts are below. ${nothingDone}` };
+  }
+
   async function sendForm(
     values: Record<string, string>,
     errors: Record<string, string>,
@@ -158,20 +175,10 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
     const ws = c.var.workspace;
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(form)) values[k] = str(v);
-    // The form shows one questionnaire's context facts (`contextFor`). "Choose", or a send after the
-    // questionnaire was changed, shows the chosen one's facts and sends nothing: the facts were not
-    // asked for it, and what is sent must be what the form showed.
-    const contextFor = str(form.contextFor);
     const chosen = str(form.questionnaire);
-    if (str(form.choose) === '1' || (contextFor !== '' && contextFor !== chosen)) {
-      const notice: Record<string, string> =
-        str(form.choose) === '1'
-          ? {}
-          : {
-              questionnaire:
-                'You changed the questionnaire: its context facts are below. Nothing was sent; check them and press Send.',
-            };
-      const data = await ws.read(await sendForm({ ...values, questionnaire: chosen }, notice));
+    const switched = questionnaireSwitch(form, chosen, 'Nothing was sent; check them and press Send.');
+    if (switched) {
+      const data = await ws.read(await sendForm({ ...values, questionnaire: chosen }, switched));
       return render(c, 'workspace/assessment-new', { ...data, mayAddVendors: can(ws.role, 'vendor.write') });
     }
     const linkHoursText = str(form.linkHours).trim();
@@ -261,22 +268,19 @@ export function assessmentRoutes(platform: Ports, opts: { baseUrl: string }) {
     const selected = list(form.vendorId);
     const csv = str(form.csv);
     const confirm = str(form.confirm) === '1';
-    // As the single send: "Choose", or a check after the questionnaire was changed, shows the chosen
-    // questionnaire's facts and checks nothing, so the report is always for what the form showed.
-    const contextFor = str(form.contextFor);
-    if (
-      !confirm &&
-      (str(form.choose) === '1' || (contextFor !== '' && contextFor !== values.questionnaire))
-    ) {
-      const errors: Record<string, string> =
-        str(form.choose) === '1'
-          ? {}
-          : {
-              questionnaire:
-                'You changed the questionnaire: its context facts are below. Nothing was checked or sent; check them and press "Check the rows" again.',
-            };
-      return render(c, 'workspace/assessment-bulk', await bulkPage(ws, { values, selected, errors }));
-    }
+    const switched = confirm
+      ? null
+      : questionnaireSwitch(
+          form,
+          values.questionnaire ?? '',
+          'Nothing was checked or sent; check them and press "Check the rows" again.',
+        );
+    if (switched)
+      return render(
+        c,
+        'workspace/assessment-bulk',
+        await bulkPage(ws, { values, selected, errors: switched }),
+      );
     const errors: Record<string, string> = {};
     const { choices, q } = await ws.read(async (ctx) => ({
       choices: await questionnaireChoices(platform, ctx),
