@@ -1,13 +1,10 @@
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { smtpSinkUrl } from './smtp-sink.js';
+import { spawnApp } from './app-server.js';
 
 /*
  * An A/B of the server's CPU per request between checkouts, interleaved:
@@ -38,7 +35,6 @@ const paths = (process.env.BENCH_AB_PATHS ?? '/healthz,/app/login,/app').split('
 const profileDir = process.env.BENCH_AB_PROFILE;
 const BASE_URL = 'https://assay.bench.invalid';
 const PASSWORD = 'correct horse battery staple';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Result {
   requests: { average: number; total: number };
@@ -66,53 +62,15 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 async function start(dir: string) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'assay-ab-'));
-  const linkFile = join(dataDir, 'setup-link');
-  const port = await freePort();
-  const out = openSync('/dev/null', 'w');
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...flags, join(dir, 'dist/server.js')], {
+  const { child, port, dataDir, linkFile } = await spawnApp({
     cwd: dir,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      // Production refuses to start without SMTP_URL: a local sink that discards what it gets.
-      SMTP_URL: await smtpSinkUrl(),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      BASE_URL,
-      DATA_DIR: dataDir,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      SETUP_LINK_FILE: linkFile,
-      LOG_LEVEL: 'info',
-      DATABASE_URL: '',
-      ASSAY_DEV: '',
-    },
-    stdio: ['ignore', out, 'inherit'],
+    script: 'dist/server.js',
+    baseUrl: BASE_URL,
+    tmpPrefix: 'assay-ab-',
+    label: dir,
+    profileDir,
   });
-  closeSync(out);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${dir}: the server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok && existsSync(linkFile)) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${dir}: no answer on /healthz within 120 s`);
-    await sleep(100);
-  }
   const link = readFileSync(linkFile, 'utf8').trim();
   const res = await fetch(`http://127.0.0.1:${port}/setup/${link.slice(link.lastIndexOf('/') + 1)}`, {
     method: 'POST',

@@ -1,14 +1,11 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { smtpSinkUrl } from './smtp-sink.js';
+import { spawnApp } from './app-server.js';
 import { verdict } from './timing.js';
 
 /*
@@ -124,16 +121,6 @@ function threadCpuMs(pid: number): { main: number; others: number } | null {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 interface Running {
   child: ChildProcess;
   port: number;
@@ -161,43 +148,14 @@ async function startPeer(variant: 'bare' | 'hono', sizes: { login: number; app: 
 
 /** `npm start` in a fresh DATA_DIR; resolves once /healthz answers. */
 async function startApp(): Promise<Running & { dataDir: string; linkFile: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'assay-bench-'));
-  const linkFile = join(dataDir, 'setup-link');
-  const port = await freePort();
-  // The access log (one line per request, as in production) goes where a log shipper would read it.
-  const out = openSync('/dev/null', 'w');
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...flags, join(root, 'scripts/start.mjs')], {
+  const { child, port, dataDir, linkFile } = await spawnApp({
     cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      // Production refuses to start without SMTP_URL: a local sink that discards what it gets.
-      SMTP_URL: await smtpSinkUrl(),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      BASE_URL,
-      DATA_DIR: dataDir,
-      MASTER_KEY: randomBytes(32).toString('base64'),
-      SETUP_LINK_FILE: linkFile,
-      LOG_LEVEL: 'info',
-      DATABASE_URL: '',
-      ASSAY_DEV: '',
-    },
-    stdio: ['ignore', out, 'inherit'],
+    script: 'scripts/start.mjs',
+    baseUrl: BASE_URL,
+    tmpPrefix: 'assay-bench-',
+    label: 'the app',
+    profileDir,
   });
-  closeSync(out);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode} before listening`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok && existsSync(linkFile)) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('the app did not answer /healthz within 120 s');
-    await sleep(100);
-  }
   return {
     child,
     port,
